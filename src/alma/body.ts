@@ -1,0 +1,132 @@
+/**
+ * The PUT body, and the guard that proves it differs from the fetched record only as planned.
+ *
+ * Alma's PUT is "swap all": what we send replaces what Alma has. So the body is the full
+ * fetched record with exactly these changes:
+ *   - the planned change in <user_identifiers>;
+ *   - <user_roles> left out (Alma keeps existing roles; avoids "role … requires parameter ServiceUnit");
+ *   - an empty <pin_number/> left out (an empty one would wipe the PIN);
+ *   - the output-only counts <loans>, <requests>, <fees> left out.
+ */
+import { applyBarcodeChange, isActive, identifiersOf, newIdentifier, same, type BarcodeChange } from "./identifiers.ts";
+import { canonical, child, childrenOf, deepClone, elements, removeChildren, setText, tagOf, textOf, type XNode } from "./xml.ts";
+
+const OUTPUT_ONLY = ["loans", "requests", "fees"];
+
+export function isRemovable(node: XNode): boolean {
+  const tag = tagOf(node);
+  if (tag === "user_roles") return true;
+  if (tag && OUTPUT_ONLY.includes(tag)) return true;
+  return tag === "pin_number" && textOf(node).trim() === "";
+}
+
+/** Builds the PUT body from a fetched record and a planned change. The fetched tree is not modified. */
+export function putBody(fetched: XNode, change: BarcodeChange, barcodeType: string): XNode {
+  const body = deepClone(fetched);
+  for (const tag of ["user_roles", ...OUTPUT_ONLY]) removeChildren(body, tag);
+  removeChildren(body, "pin_number", (n) => textOf(n).trim() === "");
+  applyBarcodeChange(body, change, barcodeType);
+  return body;
+}
+
+/**
+ * Compares a PUT body with the record it was made from. Returns every difference that the plan
+ * does not allow (an empty list means the body is safe to send). Written independently of
+ * {@link putBody} so that a mistake in one is caught by the other.
+ */
+export function guardBody(fetched: XNode, body: XNode, change: BarcodeChange, barcodeType: string): string[] {
+  const problems: string[] = [];
+  if (tagOf(fetched) !== tagOf(body)) return [`the body is <${tagOf(body)}>, not <${tagOf(fetched)}>`];
+  if (canonical({ x: [], ":@": fetched[":@"] } as XNode) !== canonical({ x: [], ":@": body[":@"] } as XNode)) {
+    problems.push(`the attributes of <${tagOf(body)}> differ`);
+  }
+
+  const kept = elements(fetched).filter((n) => !isRemovable(n) && tagOf(n) !== "user_identifiers");
+  const sent = elements(body).filter((n) => tagOf(n) !== "user_identifiers");
+  for (const n of sent) {
+    const tag = tagOf(n)!;
+    if (tag === "user_roles") problems.push("<user_roles> must be left out of the PUT (Alma keeps the roles)");
+    else if (OUTPUT_ONLY.includes(tag)) problems.push(`<${tag}> is output-only and must be left out`);
+    else if (tag === "pin_number" && textOf(n).trim() === "") problems.push("an empty <pin_number/> would wipe the PIN");
+  }
+  const sentData = sent.filter((n) => !isRemovable(n));
+  problems.push(...alignAndCompare(kept, sentData));
+  problems.push(...guardIdentifiers(fetched, body, change, barcodeType));
+  return problems;
+}
+
+/** Walks two element lists in step, naming each element added, removed or changed. */
+function alignAndCompare(kept: XNode[], sent: XNode[]): string[] {
+  const problems: string[] = [];
+  let i = 0;
+  let j = 0;
+  while ((i < kept.length || j < sent.length) && problems.length < 20) {
+    const a = kept[i];
+    const b = sent[j];
+    if (a && b && tagOf(a) === tagOf(b)) {
+      if (canonical(a) !== canonical(b)) problems.push(`<${tagOf(a)}> was changed`);
+      i++;
+      j++;
+    } else if (a && (!b || !sent.slice(j).some((n) => tagOf(n) === tagOf(a)))) {
+      problems.push(`<${tagOf(a)}> was removed`);
+      i++;
+    } else {
+      problems.push(`<${tagOf(b!)}> was added`);
+      j++;
+    }
+  }
+  return problems;
+}
+
+function guardIdentifiers(fetched: XNode, body: XNode, change: BarcodeChange, type: string): string[] {
+  const problems: string[] = [];
+  const fList = child(fetched, "user_identifiers");
+  const bList = child(body, "user_identifiers");
+  if (!bList) return ["<user_identifiers> is missing from the body"];
+  if (fList && canonical({ x: [], ":@": fList[":@"] } as XNode) !== canonical({ x: [], ":@": bList[":@"] } as XNode)) {
+    problems.push("the attributes of <user_identifiers> differ");
+  }
+  const strayF = fList ? childrenOf(fList).filter((n) => tagOf(n) && tagOf(n) !== "user_identifier") : [];
+  const strayB = childrenOf(bList).filter((n) => tagOf(n) && tagOf(n) !== "user_identifier");
+  if (canonical(strayF) !== canonical(strayB)) problems.push("<user_identifiers> holds other elements that differ");
+
+  const fIds = identifiersOf(fetched);
+  const bIds = identifiersOf(body);
+  const isMine = (t: string) => same(t, type);
+
+  // Other identifier types: untouched, in the same order.
+  const fOther = fIds.filter((i) => !isMine(i.idType)).map((i) => canonical(i.node));
+  const bOther = bIds.filter((i) => !isMine(i.idType)).map((i) => canonical(i.node));
+  if (fOther.join("\n") !== bOther.join("\n")) {
+    problems.push(`identifiers of types other than ${type} were changed, added or removed`);
+  }
+
+  // Barcode identifiers: exactly the planned change.
+  const affected = (v: string) => change.affected.some((a) => same(a, v));
+  const expected: string[] = [];
+  let reactivated = false;
+  for (const i of fIds.filter((x) => isMine(x.idType))) {
+    if (isActive(i) && affected(i.value) && !same(i.value, change.barcode)) {
+      if (change.kind === "deactivate") expected.push(canonical(withStatus(i.node, "INACTIVE")));
+      else if (change.kind === "add") expected.push(canonical(i.node));
+      // replace: removed
+    } else if (change.reactivate && !reactivated && !isActive(i) && same(i.value, change.barcode)) {
+      expected.push(canonical(withStatus(i.node, "ACTIVE")));
+      reactivated = true;
+    } else expected.push(canonical(i.node));
+  }
+  if (!reactivated) expected.push(canonical(newIdentifier(type, change.barcode)));
+  const actual = bIds.filter((i) => isMine(i.idType)).map((i) => canonical(i.node));
+  if (expected.join("\n") !== actual.join("\n")) {
+    problems.push(`the ${type} identifiers are not exactly the planned change (${change.kind} ${change.barcode})`);
+  }
+  return problems;
+}
+
+function withStatus(identifier: XNode, status: string): XNode {
+  const copy = deepClone(identifier);
+  const s = child(copy, "status");
+  if (s) setText(s, status);
+  else childrenOf(copy).push({ status: [{ "#text": status }] } as XNode);
+  return copy;
+}

@@ -1,0 +1,119 @@
+/**
+ * What to do with one patron: the pure decision at the heart of the Alma plan.
+ */
+import type { AlmaConfig } from "../config.ts";
+import {
+  barcodeFingerprint,
+  employeeIdOf,
+  identifiersOfType,
+  isActive,
+  same,
+  type BarcodeChange,
+} from "./identifiers.ts";
+import type { XNode } from "./xml.ts";
+
+/** Plan actions: a public contract (plan.json, plan.md, results). */
+export type AlmaAction =
+  | "add"
+  | "deactivate"
+  | "replace"
+  | "unchanged"
+  | "keep"
+  | "not-found"
+  | "no-barcode"
+  | "no-employee-id"
+  | "conflict"
+  | "failed"
+  | "pending";
+
+/** The actions that send a PUT. */
+export const CHANGING_ACTIONS: ReadonlySet<AlmaAction> = new Set(["add", "deactivate", "replace"]);
+
+/** What the barcode list says about one employee ID. */
+export type BarcodeLookup =
+  | { kind: "found"; entry: { barcode: string; line: number } }
+  | { kind: "conflict"; conflict: { reason: string; lines: number[] } }
+  | { kind: "missing" };
+
+export interface Decision {
+  action: AlmaAction;
+  employeeId?: string;
+  /** ACTIVE barcodes of the configured type when planned. */
+  oldBarcodes: string[];
+  newBarcode?: string;
+  change?: BarcodeChange;
+  fingerprint: string;
+  message: string;
+}
+
+type DecideConfig = Pick<AlmaConfig, "match_on" | "barcode_type" | "existing_barcode" | "barcodes">;
+
+export function decide(user: XNode, lookup: (employeeId: string) => BarcodeLookup, cfg: DecideConfig): Decision {
+  const type = cfg.barcode_type;
+  const fingerprint = barcodeFingerprint(user, type);
+  const mine = identifiersOfType(user, type);
+  const active = mine.filter(isActive);
+  const oldBarcodes = active.map((i) => i.value);
+  const base = { oldBarcodes, fingerprint };
+
+  const employeeId = employeeIdOf(user, cfg.match_on);
+  if (!employeeId) {
+    return {
+      ...base,
+      action: "no-employee-id",
+      message: `the user has no ${cfg.match_on === "primary_id" ? "primary_id" : `ACTIVE ${cfg.match_on} identifier`} to look up`,
+    };
+  }
+  const found = lookup(employeeId);
+  if (found.kind === "missing") {
+    return { ...base, employeeId, action: "no-barcode", message: `employee ID ${employeeId} is not in ${cfg.barcodes}` };
+  }
+  if (found.kind === "conflict") {
+    return {
+      ...base,
+      employeeId,
+      action: "conflict",
+      message: `${found.conflict.reason} (${cfg.barcodes} lines ${found.conflict.lines.join(", ")}); not applied`,
+    };
+  }
+  const barcode = found.entry.barcode;
+  const withNew = { ...base, employeeId, newBarcode: barcode };
+
+  if (active.some((i) => same(i.value, barcode))) {
+    return { ...withNew, action: "unchanged", message: "the barcode is already ACTIVE on this user" };
+  }
+  const reactivate = mine.some((i) => !isActive(i) && same(i.value, barcode));
+  const how = reactivate ? "set the INACTIVE copy ACTIVE again" : "add it";
+
+  if (active.length === 0) {
+    return {
+      ...withNew,
+      action: "add",
+      change: { kind: "add", barcode, affected: [], reactivate },
+      message: `no ACTIVE ${type}: ${how}`,
+    };
+  }
+  const olds = oldBarcodes.join(", ");
+  switch (cfg.existing_barcode) {
+    case "keep":
+      return {
+        ...withNew,
+        action: "keep",
+        message: `has a different ACTIVE ${type} (${olds}); kept as configured (existing_barcode: keep)`,
+      };
+    case "deactivate":
+      return {
+        ...withNew,
+        action: "deactivate",
+        change: { kind: "deactivate", barcode, affected: oldBarcodes, reactivate },
+        message: `set ${olds} INACTIVE and ${how}`,
+      };
+    case "replace":
+      return {
+        ...withNew,
+        action: "replace",
+        change: { kind: "replace", barcode, affected: oldBarcodes, reactivate },
+        message: `remove ${olds} and ${how}`,
+      };
+  }
+}

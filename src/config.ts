@@ -1,0 +1,135 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { InputError, type InputProblem } from "./core/errors.ts";
+
+export const ALMA_REGIONS = {
+  na: "https://api-na.hosted.exlibrisgroup.com",
+  eu: "https://api-eu.hosted.exlibrisgroup.com",
+  ap: "https://api-ap.hosted.exlibrisgroup.com",
+  ca: "https://api-ca.hosted.exlibrisgroup.com",
+  cn: "https://api-cn.hosted.exlibrisgroup.com.cn",
+} as const;
+
+const almaSchema = z
+  .object({
+    patrons: z.string().min(1).default("data/alma/patronlist_no_barcode.txt"),
+    barcodes: z.string().min(1).default("data/alma/library_barcode_full_list.txt"),
+    region: z.enum(["na", "eu", "ap", "ca", "cn"]).default("na"),
+    user_id_type: z.string().min(1).default("all_unique"),
+    match_on: z.string().min(1).default("primary_id"),
+    barcode_type: z.string().min(1).default("BARCODE"),
+    existing_barcode: z.enum(["keep", "deactivate", "replace"]).default("deactivate"),
+    /** Calls per second for the whole institution (Alma allows 25). */
+    rate_limit: z.number().positive().max(25).default(20),
+    /** Requests in flight at once. */
+    concurrency: z.number().int().min(1).max(64).default(10),
+    /** Stop cleanly when X-Exl-Api-Remaining falls below this. */
+    min_remaining: z.number().int().min(0).default(5000),
+    /** Attempts per call for 5xx, timeouts and resets (429 is retried separately). */
+    max_attempts: z.number().int().min(1).max(10).default(5),
+    /** Per-call timeout. */
+    timeout_ms: z.number().int().min(100).default(30_000),
+  })
+  .strict();
+
+const infinitiSchema = z
+  .object({
+    users: z.string().min(1).default("data/infiniti/users.csv"),
+    url: z.string().url().default("https://yourschool.concordinfiniti.com"),
+    mode: z.enum(["incremental", "full"]).default("incremental"),
+    disable_missing: z.boolean().default(false),
+    /** Where apply records the last successfully applied roster. */
+    state: z.string().min(1).default("state/infiniti/applied.csv"),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    alma: almaSchema.optional(),
+    infiniti: infinitiSchema.optional(),
+    /** Where plan directories go when --out is not given. */
+    plans_dir: z.string().min(1).default("plans"),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type AlmaConfig = z.infer<typeof almaSchema>;
+export type InfinitiConfig = z.infer<typeof infinitiSchema>;
+
+/** A loaded config, with the folder its relative paths are resolved against. */
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the config file (or where it would be). */
+  path: string;
+  /** Folder that relative paths in the config are relative to (the repository root). */
+  root: string;
+}
+
+export function almaDefaults(overrides: Partial<AlmaConfig> = {}): AlmaConfig {
+  return almaSchema.parse(overrides);
+}
+
+export function infinitiDefaults(overrides: Partial<InfinitiConfig> = {}): InfinitiConfig {
+  return infinitiSchema.parse(overrides);
+}
+
+/** Parses and validates config text. Errors name the key path, the line and the column. */
+export function parseConfig(text: string, file: string): Config {
+  const doc = parseDocument(text, { keepSourceTokens: false });
+  const lineOf = (offset: number) => {
+    let line = 1;
+    let col = 1;
+    for (let i = 0; i < offset && i < text.length; i++) {
+      if (text[i] === "\n") {
+        line++;
+        col = 1;
+      } else col++;
+    }
+    return { line, column: col };
+  };
+  if (doc.errors.length) {
+    throw new InputError(
+      doc.errors.map((e) => ({ file, ...lineOf(e.pos[0]), message: `not valid YAML: ${e.message.split("\n")[0]}` })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems: InputProblem[] = result.error.issues.map((issue) => {
+    const keyPath = issue.path.map(String);
+    const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number] } | undefined;
+    const parentNode = doc.getIn(issue.path.slice(0, -1) as (string | number)[], true) as
+      | { range?: [number, number] }
+      | undefined;
+    const range = node?.range ?? parentNode?.range;
+    const pos = range ? lineOf(range[0]) : {};
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      const keys = (issue as { keys?: string[] }).keys ?? [];
+      message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `'${[...keyPath, k].join(".")}'`).join(", ")}`;
+      return { file, ...pos, message };
+    }
+    return { file, ...pos, message: `'${keyPath.join(".") || "(top level)"}': ${message}` };
+  });
+  throw new InputError(problems);
+}
+
+/** Loads `patron-sync.yml` (or the given file). A missing file is an input error. */
+export async function loadConfig(configPath = "patron-sync.yml", cwd = process.cwd()): Promise<LoadedConfig> {
+  const path = resolve(cwd, configPath);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw new InputError({ file: configPath, message: "the config file does not exist or cannot be read" });
+  }
+  return { config: parseConfig(text, configPath), path, root: dirname(path) };
+}
+
+/** The Alma base URL: ALMA_BASE_URL overrides the region's host. */
+export function almaBaseUrl(alma: AlmaConfig, env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.ALMA_BASE_URL?.trim();
+  return (override || ALMA_REGIONS[alma.region]).replace(/\/+$/, "");
+}

@@ -1,0 +1,93 @@
+import type { LoadedConfig } from "../config.ts";
+import type { Logger } from "./log.ts";
+
+export type System = "alma" | "infiniti";
+
+/** What each system's planner returns to the orchestrator (src/core/run.ts). */
+export interface SectionPlan {
+  system: System;
+  /** Records per planned action, e.g. { add: 120, unchanged: 4, conflict: 3 }. */
+  counts: Record<string, number>;
+  /** How many records apply would send (0 means nothing to do). */
+  changes: number;
+  /** A short phrase for the pull-request title, e.g. "120 barcodes to add, 3 conflicts". */
+  headline: string;
+  /** The system's section of plan.md (Markdown, starting with a "## " heading). */
+  markdown: string;
+  /** Files written, relative to the plan directory. */
+  files: string[];
+}
+
+/** What each system's apply returns. */
+export interface SectionApply {
+  system: System;
+  /** Records per result status, e.g. { updated: 118, unchanged: 2, failed: 1 }. */
+  counts: Record<string, number>;
+  updated: number;
+  failed: number;
+  /** Records not attempted yet (e.g. the daily API quota ran low); the next run carries on. */
+  pending: number;
+  failures: { id: string; message: string }[];
+  markdown: string;
+  files: string[];
+  /** Files outside the plan directory that apply changed (e.g. the Infiniti applied state). */
+  stateFiles: string[];
+}
+
+/** Shared context given to each system's plan and apply. */
+export interface RunContext {
+  loaded: LoadedConfig;
+  /** Absolute path of the plan directory. */
+  planDir: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  /** Aborted on SIGINT/SIGTERM: stop starting new calls, flush the journal, exit. */
+  signal?: AbortSignal;
+}
+
+/** Options shared by plan, apply and validate (CLI flags / action inputs). */
+export interface RunOptions {
+  /** Config file path, relative to cwd (default `patron-sync.yml`). */
+  configPath?: string;
+  /** Working directory: the data repository's root. */
+  cwd?: string;
+  /** Only one system; both when absent. */
+  only?: System;
+  env?: NodeJS.ProcessEnv;
+  log?: import("./log.ts").Logger;
+  signal?: AbortSignal;
+}
+
+export interface PlanOptions extends RunOptions {
+  /** The plan directory; default `<plans_dir>/<UTC timestamp>`. */
+  out?: string;
+}
+
+export interface PlanOutcome {
+  /** Absolute path of the plan directory written. */
+  planDir: string;
+  sections: SectionPlan[];
+  /** Records that apply would send, all systems. */
+  changes: number;
+  /** A pull-request title with the counts, e.g. "Patron sync plan: 120 barcodes to add, 3 conflicts · 45 Infiniti users to import". */
+  title: string;
+  /** The whole plan.md. */
+  markdown: string;
+}
+
+export interface ApplyOptions extends RunOptions {
+  /** The plan directory to apply. */
+  planDir: string;
+}
+
+export interface ApplyOutcome {
+  planDir: string;
+  sections: SectionApply[];
+  updated: number;
+  failed: number;
+  pending: number;
+  /** The readable results (Markdown) for the job summary. */
+  markdown: string;
+  /** Files changed outside the plan directory (relative to the repo root), e.g. the Infiniti state. */
+  stateFiles: string[];
+}
