@@ -1,0 +1,519 @@
+/**
+ * The two Alma input files, read and checked before any API call:
+ *
+ * - the patron list: an Alma Analytics export of Primary Identifiers, one per line, maybe with a header;
+ * - the barcode list: `employee_id|barcode` lines (also comma- or tab-separated, maybe with a header).
+ *
+ * Parsing is pure (text in, result or InputError out). Every problem in a file is reported at once, with the
+ * file, line and column (columns count characters, 1-based, in the line as written).
+ */
+import { readFile } from "node:fs/promises";
+import { InputError, type InputProblem } from "../core/errors.ts";
+
+export interface PatronEntry {
+  id: string;
+  line: number;
+}
+
+export interface PatronList {
+  file: string;
+  /** Each primary ID once, at its first occurrence, in file order. */
+  entries: PatronEntry[];
+  header?: { line: number; text: string };
+  /** IDs listed more than once (compared case-insensitively), each once, with every line it is on. */
+  duplicates: { id: string; lines: number[] }[];
+}
+
+export interface BarcodeEntry {
+  employeeId: string;
+  barcode: string;
+  line: number;
+}
+
+export interface BarcodeConflict {
+  employeeId: string;
+  barcodes: string[];
+  lines: number[];
+  reason: string;
+}
+
+export interface BarcodeList {
+  file: string;
+  delimiter: "|" | "," | "\t";
+  header?: { line: number; text: string };
+  /** Usable entries, keyed by the lower-cased employee ID. */
+  byEmployee: Map<string, BarcodeEntry>;
+  /** Employee IDs involved in a conflict (not applied), keyed by the lower-cased employee ID. */
+  conflicts: Map<string, BarcodeConflict>;
+  /** Data lines in the file (not counting the header and blank lines). */
+  count: number;
+}
+
+/** At most this many problems are listed one by one; the rest are summed up in one last problem. */
+const MAX_PROBLEMS = 100;
+
+const key = (s: string): string => s.toLowerCase();
+
+// ---------------------------------------------------------------------------------------------------------
+// Lines, fields, characters
+
+interface Line {
+  /** 1-based line number. */
+  n: number;
+  /** The line without its line break (and without the BOM on line 1). */
+  raw: string;
+}
+
+function splitLines(text: string): Line[] {
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  return body.split(/\r\n|\n|\r/).map((raw, i) => ({ n: i + 1, raw }));
+}
+
+/** 1-based column (in characters, not UTF-16 units) of `index` in `raw`. */
+function columnOf(raw: string, index: number): number {
+  return Array.from(raw.slice(0, index)).length + 1;
+}
+
+/** A piece of a line: its text and where it starts in the line. */
+interface Field {
+  text: string;
+  start: number;
+}
+
+/** Trims a field, and unwraps it if it is entirely in double quotes (as spreadsheets write CSV). */
+function cleanField(raw: string, start: number): Field {
+  const lead = raw.length - raw.trimStart().length;
+  let text = raw.trim();
+  let at = start + lead;
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+    const inner = text.slice(1, -1);
+    const innerLead = inner.length - inner.trimStart().length;
+    text = inner.trim().replaceAll('""', '"');
+    at += 1 + innerLead;
+  }
+  return { text, start: at };
+}
+
+function splitFields(raw: string, delimiter: string): Field[] {
+  const out: Field[] = [];
+  let start = 0;
+  for (;;) {
+    const at = raw.indexOf(delimiter, start);
+    const end = at === -1 ? raw.length : at;
+    out.push(cleanField(raw.slice(start, end), start));
+    if (at === -1) return out;
+    start = at + delimiter.length;
+  }
+}
+
+const DELIMITER_NAME: Record<string, string> = { "|": "'|'", ",": "','", "\t": "a tab" };
+
+function hex(c: string): string {
+  return "U+" + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+}
+
+/**
+ * The first character that cannot be part of an identifier, and why: whitespace, a column delimiter,
+ * a control or invisible formatting character, or U+FFFD (what invalid UTF-8 decodes to).
+ */
+function badCharacter(text: string): { index: number; why: string } | undefined {
+  let index = 0;
+  for (const c of text) {
+    const why = describeBad(c);
+    if (why) return { index, why };
+    index += c.length;
+  }
+  return undefined;
+}
+
+function describeBad(c: string): string | undefined {
+  if (c === "\t") return "a tab";
+  if (c === "|" || c === ",") return `'${c}'`;
+  if (c === "\u0000") return "a NUL character (is the file UTF-16 or binary? save it as UTF-8 text)";
+  if (c === "\uFFFD") return "a character that is not valid UTF-8 (U+FFFD); save the file as UTF-8";
+  if (c === "\u00A0") return "a non-breaking space";
+  if (/\s/.test(c)) return c === " " ? "a space" : `a whitespace character (${hex(c)})`;
+  if (/[\p{Cc}\p{Cf}]/u.test(c)) return `an invisible control character (${hex(c)})`;
+  return undefined;
+}
+
+/** A text full of NULs is UTF-16 without a BOM, or not text at all: say so once, not on every line. */
+function looksBinary(text: string): boolean {
+  if (!text.includes("\u0000")) return false;
+  let nul = 0;
+  for (const c of text) if (c === "\u0000") nul++;
+  return nul * 10 > text.length;
+}
+
+class Problems {
+  readonly list: InputProblem[] = [];
+  private extra = 0;
+  constructor(readonly file: string) {}
+  add(message: string, line?: Line, index?: number): void {
+    if (this.list.length >= MAX_PROBLEMS) {
+      this.extra++;
+      return;
+    }
+    const p: InputProblem = { file: this.file, message };
+    if (line) {
+      p.line = line.n;
+      if (index !== undefined) p.column = columnOf(line.raw, index);
+    }
+    this.list.push(p);
+  }
+  throwIfAny(): void {
+    if (!this.list.length) return;
+    const all = [...this.list];
+    if (this.extra) all.push({ file: this.file, message: `… and ${this.extra} more problems not listed` });
+    throw new InputError(all);
+  }
+}
+
+/**
+ * Words of a column title: split on spaces, `_`, `-`, `.`, `#`, quotes and camelCase, lower-cased.
+ * Returns undefined if the text has anything but letters and those separators (digits, for one).
+ */
+function titleWords(text: string): string[] | undefined {
+  if (!/^[\p{L} _\-.#"'()/]+$/u.test(text)) return undefined;
+  const words = text
+    .replace(/(\p{Ll})(\p{Lu})/gu, "$1 $2")
+    .toLowerCase()
+    .split(/[^\p{L}]+/u)
+    .filter(Boolean);
+  return words.length ? words : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Patron list
+
+const PATRON_HEADERS = new Set([
+  "primary identifier",
+  "user primary identifier",
+  "primary id",
+  "user primary id",
+  "primary identifiers",
+]);
+/** Words that only make up a column title, never a primary ID (when there are two or more of them). */
+const PATRON_HEADER_WORDS = new Set([
+  "primary",
+  "identifier",
+  "identifiers",
+  "id",
+  "ids",
+  "user",
+  "users",
+  "patron",
+  "patrons",
+  "details",
+  "unique",
+]);
+
+/** Whether the first non-blank line of a patron list is a column title rather than an ID. */
+export function isPatronHeader(text: string): boolean {
+  const words = titleWords(text.trim());
+  if (!words) return false;
+  if (PATRON_HEADERS.has(words.join(" "))) return true;
+  return words.length >= 2 && words.every((w) => PATRON_HEADER_WORDS.has(w));
+}
+
+export function parsePatronList(text: string, file: string): PatronList {
+  const problems = new Problems(file);
+  if (looksBinary(text)) {
+    problems.add("this looks like UTF-16 or a binary file, not UTF-8 text: save it as UTF-8 (plain text)");
+    problems.throwIfAny();
+  }
+  const entries: PatronEntry[] = [];
+  const seen = new Map<string, { id: string; lines: number[] }>();
+  let header: PatronList["header"];
+  let first = true;
+  for (const line of splitLines(text)) {
+    if (!line.raw.trim()) continue;
+    if (first) {
+      first = false;
+      if (isPatronHeader(line.raw)) {
+        header = { line: line.n, text: line.raw.trim() };
+        continue;
+      }
+    }
+    const f = cleanField(line.raw, 0);
+    if (!f.text) {
+      problems.add("empty primary ID", line, f.start);
+      continue;
+    }
+    const bad = badCharacter(f.text);
+    if (bad) {
+      problems.add(
+        `a primary ID cannot contain ${bad.why}: the patron list has one primary ID per line and no other columns`,
+        line,
+        f.start + bad.index,
+      );
+      continue;
+    }
+    const k = key(f.text);
+    const s = seen.get(k);
+    if (s) s.lines.push(line.n);
+    else {
+      seen.set(k, { id: f.text, lines: [line.n] });
+      entries.push({ id: f.text, line: line.n });
+    }
+  }
+  problems.throwIfAny();
+  if (!entries.length) {
+    throw new InputError({
+      file,
+      message: `the file has no patron IDs${header ? ` (only the header "${header.text}")` : ""}`,
+    });
+  }
+  const duplicates = [...seen.values()].filter((d) => d.lines.length > 1);
+  return header ? { file, entries, header, duplicates } : { file, entries, duplicates };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Barcode list
+
+const DELIMITERS = ["|", "\t", ","] as const;
+type Delimiter = (typeof DELIMITERS)[number];
+
+/** Words that make up the column titles of a barcode list. */
+const BARCODE_HEADER_WORDS = new Set([
+  "employee",
+  "employees",
+  "emp",
+  "empl",
+  "emplid",
+  "staff",
+  "student",
+  "user",
+  "patron",
+  "primary",
+  "id",
+  "ids",
+  "identifier",
+  "number",
+  "no",
+  "nr",
+  "num",
+  "barcode",
+  "barcodes",
+  "bar",
+  "code",
+  "library",
+  "card",
+  "value",
+  "new",
+]);
+
+function isBarcodeHeader(fields: Field[]): boolean {
+  return fields.every((f) => {
+    const words = titleWords(f.text);
+    return words !== undefined && words.every((w) => BARCODE_HEADER_WORDS.has(w));
+  });
+}
+
+/** The delimiter that splits most of the first lines into exactly two fields ('|' wins ties, then tab). */
+function detectDelimiter(lines: Line[]): Delimiter {
+  const sample = lines.slice(0, 20);
+  let best: Delimiter = "|";
+  let bestScore = -1;
+  for (const d of DELIMITERS) {
+    const two = sample.filter((l) => l.raw.split(d).length === 2).length;
+    const any = sample.filter((l) => l.raw.includes(d)).length;
+    const score = two * 1000 + any;
+    if (score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+export function parseBarcodeList(text: string, file: string): BarcodeList {
+  const problems = new Problems(file);
+  if (looksBinary(text)) {
+    problems.add("this looks like UTF-16 or a binary file, not UTF-8 text: save it as UTF-8 (plain text)");
+    problems.throwIfAny();
+  }
+  const lines = splitLines(text).filter((l) => l.raw.trim() !== "");
+  const delimiter = detectDelimiter(lines);
+  const dname = DELIMITER_NAME[delimiter] ?? delimiter;
+  const shape = `employee_id${delimiter === "\t" ? "<tab>" : delimiter}barcode`;
+  let header: BarcodeList["header"];
+  const entries: BarcodeEntry[] = [];
+
+  lines.forEach((line, i) => {
+    const fields = splitFields(line.raw, delimiter);
+    if (i === 0 && isBarcodeHeader(fields)) {
+      header = { line: line.n, text: line.raw.trim() };
+      return;
+    }
+    if (fields.length < 2) {
+      const other = DELIMITERS.find((d) => d !== delimiter && line.raw.includes(d));
+      const hint = other ? `; this line seems to use ${DELIMITER_NAME[other]} instead` : "";
+      problems.add(
+        `expected ${shape} but there is no ${dname}${hint}`,
+        line,
+        line.raw.trimEnd().length, // where the delimiter is missing: just after the text
+      );
+      return;
+    }
+    if (fields.length > 2) {
+      let second = line.raw.indexOf(delimiter);
+      second = line.raw.indexOf(delimiter, second + 1);
+      problems.add(`${fields.length} fields where 2 are expected (${shape})`, line, second);
+      return;
+    }
+    const [emp, bc] = fields as [Field, Field];
+    let ok = true;
+    for (const [f, what] of [
+      [emp, "employee ID"],
+      [bc, "barcode"],
+    ] as const) {
+      if (!f.text) {
+        problems.add(`empty ${what} (${shape})`, line, f.start);
+        ok = false;
+        continue;
+      }
+      const bad = badCharacter(f.text);
+      if (bad) {
+        problems.add(`the ${what} "${f.text}" contains ${bad.why}`, line, f.start + bad.index);
+        ok = false;
+      }
+    }
+    if (ok) entries.push({ employeeId: emp.text, barcode: bc.text, line: line.n });
+  });
+
+  problems.throwIfAny();
+  if (!entries.length) {
+    throw new InputError({
+      file,
+      message: `the file has no barcodes${header ? ` (only the header "${header.text}")` : ""}`,
+    });
+  }
+
+  const { byEmployee, conflicts } = findConflicts(entries);
+  const list: BarcodeList = { file, delimiter, byEmployee, conflicts, count: entries.length };
+  if (header) list.header = header;
+  return list;
+}
+
+/**
+ * An employee ID with two different barcodes, or a barcode (compared case-insensitively) given to two
+ * employees, is a conflict: every employee involved goes to `conflicts` and none of their lines is applied.
+ * The same pair listed twice is only a repeat.
+ */
+function findConflicts(entries: BarcodeEntry[]): Pick<BarcodeList, "byEmployee" | "conflicts"> {
+  const byEmp = new Map<string, BarcodeEntry[]>();
+  const byBarcode = new Map<string, BarcodeEntry[]>();
+  for (const e of entries) {
+    const a = byEmp.get(key(e.employeeId)) ?? [];
+    a.push(e);
+    byEmp.set(key(e.employeeId), a);
+    const b = byBarcode.get(key(e.barcode)) ?? [];
+    b.push(e);
+    byBarcode.set(key(e.barcode), b);
+  }
+
+  const conflicts = new Map<string, BarcodeConflict>();
+  const note = (emp: string, group: BarcodeEntry[], reason: string): void => {
+    const first = byEmp.get(emp)?.[0];
+    const c = conflicts.get(emp) ?? {
+      employeeId: first?.employeeId ?? emp,
+      barcodes: [],
+      lines: [],
+      reason: "",
+    };
+    for (const e of group) {
+      if (key(e.employeeId) === emp && !c.barcodes.includes(e.barcode)) c.barcodes.push(e.barcode);
+      if (!c.lines.includes(e.line)) c.lines.push(e.line);
+    }
+    c.lines.sort((x, y) => x - y);
+    c.reason = c.reason ? `${c.reason}; ${reason}` : reason;
+    conflicts.set(emp, c);
+  };
+
+  for (const [emp, group] of byEmp) {
+    const barcodes = unique(group.map((e) => e.barcode));
+    if (barcodes.length > 1) {
+      const id = group[0]?.employeeId ?? emp;
+      note(emp, group, `employee ID ${id} is listed with different barcodes: ${barcodes.join(", ")}`);
+    }
+  }
+  for (const group of byBarcode.values()) {
+    const emps = unique(group.map((e) => key(e.employeeId)));
+    if (emps.length < 2) continue;
+    const names = unique(
+      group.map((e) => e.employeeId),
+      key,
+    );
+    const barcode = group[0]?.barcode ?? "";
+    for (const emp of emps) {
+      note(emp, group, `barcode ${barcode} is given to more than one employee ID: ${names.join(", ")}`);
+    }
+  }
+
+  const byEmployee = new Map<string, BarcodeEntry>();
+  for (const [emp, group] of byEmp) {
+    if (!conflicts.has(emp) && group[0]) byEmployee.set(emp, group[0]);
+  }
+  return { byEmployee, conflicts };
+}
+
+function unique(values: string[], by: (s: string) => string = (s) => s): string[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const k = by(v);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function lookupBarcode(
+  list: BarcodeList,
+  employeeId: string,
+):
+  | { kind: "found"; entry: BarcodeEntry }
+  | { kind: "conflict"; conflict: BarcodeConflict }
+  | { kind: "missing" } {
+  const k = key(employeeId.trim());
+  const conflict = list.conflicts.get(k);
+  if (conflict) return { kind: "conflict", conflict };
+  const entry = list.byEmployee.get(k);
+  return entry ? { kind: "found", entry } : { kind: "missing" };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading files
+
+/**
+ * Reads an input file as text. UTF-8 (with or without a BOM) is the norm; a file with a UTF-16 BOM (Excel's
+ * "Unicode Text") is decoded too. Invalid UTF-8 becomes U+FFFD, which the parsers then point at.
+ */
+export async function readInputText(path: string, displayName: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? `file not found (looked for ${path})`
+        : code === "EISDIR"
+          ? "this is a folder, not a file"
+          : code === "EACCES" || code === "EPERM"
+            ? "cannot read the file: permission denied"
+            : `cannot read the file (${code ?? (e as Error).message})`;
+    throw new InputError({ file: displayName, message: why });
+  }
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes.subarray(2));
+  return bytes.toString("utf8");
+}
+
+export async function readPatronList(path: string, displayName: string): Promise<PatronList> {
+  return parsePatronList(await readInputText(path, displayName), displayName);
+}
+
+export async function readBarcodeList(path: string, displayName: string): Promise<BarcodeList> {
+  return parseBarcodeList(await readInputText(path, displayName), displayName);
+}
