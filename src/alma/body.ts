@@ -8,8 +8,26 @@
  *   - an empty <pin_number/> left out (an empty one would wipe the PIN);
  *   - the output-only counts <loans>, <requests>, <fees> left out.
  */
-import { applyBarcodeChange, isActive, identifiersOf, newIdentifier, same, type BarcodeChange } from "./identifiers.ts";
-import { canonical, child, childrenOf, deepClone, elements, removeChildren, setText, tagOf, textOf, type XNode } from "./xml.ts";
+import {
+  applyBarcodeChange,
+  isActive,
+  identifiersOf,
+  newIdentifier,
+  same,
+  type BarcodeChange,
+} from "./identifiers.ts";
+import {
+  canonical,
+  child,
+  childrenOf,
+  deepClone,
+  elements,
+  removeChildren,
+  setText,
+  tagOf,
+  textOf,
+  type XNode,
+} from "./xml.ts";
 
 const OUTPUT_ONLY = ["loans", "requests", "fees"];
 
@@ -37,7 +55,9 @@ export function putBody(fetched: XNode, change: BarcodeChange, barcodeType: stri
 export function guardBody(fetched: XNode, body: XNode, change: BarcodeChange, barcodeType: string): string[] {
   const problems: string[] = [];
   if (tagOf(fetched) !== tagOf(body)) return [`the body is <${tagOf(body)}>, not <${tagOf(fetched)}>`];
-  if (canonical({ x: [], ":@": fetched[":@"] } as XNode) !== canonical({ x: [], ":@": body[":@"] } as XNode)) {
+  if (
+    canonical({ x: [], ":@": fetched[":@"] } as XNode) !== canonical({ x: [], ":@": body[":@"] } as XNode)
+  ) {
     problems.push(`the attributes of <${tagOf(body)}> differ`);
   }
 
@@ -45,9 +65,11 @@ export function guardBody(fetched: XNode, body: XNode, change: BarcodeChange, ba
   const sent = elements(body).filter((n) => tagOf(n) !== "user_identifiers");
   for (const n of sent) {
     const tag = tagOf(n)!;
-    if (tag === "user_roles") problems.push("<user_roles> must be left out of the PUT (Alma keeps the roles)");
+    if (tag === "user_roles")
+      problems.push("<user_roles> must be left out of the PUT (Alma keeps the roles)");
     else if (OUTPUT_ONLY.includes(tag)) problems.push(`<${tag}> is output-only and must be left out`);
-    else if (tag === "pin_number" && textOf(n).trim() === "") problems.push("an empty <pin_number/> would wipe the PIN");
+    else if (tag === "pin_number" && textOf(n).trim() === "")
+      problems.push("an empty <pin_number/> would wipe the PIN");
   }
   const sentData = sent.filter((n) => !isRemovable(n));
   problems.push(...alignAndCompare(kept, sentData));
@@ -83,12 +105,16 @@ function guardIdentifiers(fetched: XNode, body: XNode, change: BarcodeChange, ty
   const fList = child(fetched, "user_identifiers");
   const bList = child(body, "user_identifiers");
   if (!bList) return ["<user_identifiers> is missing from the body"];
-  if (fList && canonical({ x: [], ":@": fList[":@"] } as XNode) !== canonical({ x: [], ":@": bList[":@"] } as XNode)) {
+  if (
+    fList &&
+    canonical({ x: [], ":@": fList[":@"] } as XNode) !== canonical({ x: [], ":@": bList[":@"] } as XNode)
+  ) {
     problems.push("the attributes of <user_identifiers> differ");
   }
   const strayF = fList ? childrenOf(fList).filter((n) => tagOf(n) && tagOf(n) !== "user_identifier") : [];
   const strayB = childrenOf(bList).filter((n) => tagOf(n) && tagOf(n) !== "user_identifier");
-  if (canonical(strayF) !== canonical(strayB)) problems.push("<user_identifiers> holds other elements that differ");
+  if (canonical(strayF) !== canonical(strayB))
+    problems.push("<user_identifiers> holds other elements that differ");
 
   const fIds = identifiersOf(fetched);
   const bIds = identifiersOf(body);
@@ -118,7 +144,9 @@ function guardIdentifiers(fetched: XNode, body: XNode, change: BarcodeChange, ty
   if (!reactivated) expected.push(canonical(newIdentifier(type, change.barcode)));
   const actual = bIds.filter((i) => isMine(i.idType)).map((i) => canonical(i.node));
   if (expected.join("\n") !== actual.join("\n")) {
-    problems.push(`the ${type} identifiers are not exactly the planned change (${change.kind} ${change.barcode})`);
+    problems.push(
+      `the ${type} identifiers are not exactly the planned change (${change.kind} ${change.barcode})`,
+    );
   }
   return problems;
 }

@@ -48,7 +48,11 @@ export interface Decision {
 
 type DecideConfig = Pick<AlmaConfig, "match_on" | "barcode_type" | "existing_barcode" | "barcodes">;
 
-export function decide(user: XNode, lookup: (employeeId: string) => BarcodeLookup, cfg: DecideConfig): Decision {
+export function decide(
+  user: XNode,
+  lookup: (employeeId: string) => BarcodeLookup,
+  cfg: DecideConfig,
+): Decision {
   const type = cfg.barcode_type;
   const fingerprint = barcodeFingerprint(user, type);
   const mine = identifiersOfType(user, type);
@@ -66,7 +70,12 @@ export function decide(user: XNode, lookup: (employeeId: string) => BarcodeLooku
   }
   const found = lookup(employeeId);
   if (found.kind === "missing") {
-    return { ...base, employeeId, action: "no-barcode", message: `employee ID ${employeeId} is not in ${cfg.barcodes}` };
+    return {
+      ...base,
+      employeeId,
+      action: "no-barcode",
+      message: `employee ID ${employeeId} is not in ${cfg.barcodes}`,
+    };
   }
   if (found.kind === "conflict") {
     return {

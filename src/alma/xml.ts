@@ -64,7 +64,8 @@ export function childrenOf(node: XNode): XNode[] {
 
 export function attrsOf(node: XNode): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(node[":@"] ?? {})) out[k.startsWith(ATTR) ? k.slice(ATTR.length) : k] = v;
+  for (const [k, v] of Object.entries(node[":@"] ?? {}))
+    out[k.startsWith(ATTR) ? k.slice(ATTR.length) : k] = v;
   return out;
 }
 
@@ -77,7 +78,8 @@ export function textOf(node: XNode): string {
   let out = "";
   for (const c of childrenOf(node)) {
     if (typeof c["#text"] === "string") out += c["#text"];
-    else if (Array.isArray(c["#cdata"])) out += (c["#cdata"] as XNode[]).map((t) => t["#text"] ?? "").join("");
+    else if (Array.isArray(c["#cdata"]))
+      out += (c["#cdata"] as XNode[]).map((t) => t["#text"] ?? "").join("");
   }
   return out;
 }
@@ -97,7 +99,9 @@ export function childText(node: XNode, tag: string): string | undefined {
 
 /** Makes an element node: `el("value", "123")`, `el("id_type", "BARCODE", { desc: "Barcode" })`. */
 export function el(tag: string, content: string | XNode[], attrs?: Record<string, string>): XNode {
-  const node: XNode = { [tag]: typeof content === "string" ? (content ? [{ "#text": content }] : []) : content };
+  const node: XNode = {
+    [tag]: typeof content === "string" ? (content ? [{ "#text": content }] : []) : content,
+  };
   if (attrs && Object.keys(attrs).length) {
     node[":@"] = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [ATTR + k, v]));
   }

@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { guardBody, putBody } from "../../src/alma/body.ts";
 import { identifiersOf, type BarcodeChange } from "../../src/alma/identifiers.ts";
-import { child, childText, childrenOf, el, elements, parseUser, setText, tagOf, userXml, type XNode } from "../../src/alma/xml.ts";
+import {
+  child,
+  childText,
+  childrenOf,
+  el,
+  elements,
+  parseUser,
+  setText,
+  tagOf,
+  userXml,
+  type XNode,
+} from "../../src/alma/xml.ts";
 import { fixture } from "../helpers/fixtures.ts";
 
 const add = (barcode: string): BarcodeChange => ({ kind: "add", barcode, affected: [], reactivate: false });
@@ -34,7 +45,9 @@ describe("putBody", () => {
     expect(xml).toContain("<full_name>Zoë Ångström-Núñez</full_name>");
     expect(xml).toContain("Keys for room 2 &lt; 3 &amp; the");
     expect(xml).toContain("<external_id/><password/>");
-    expect(xml).toContain("<user_identifiers><user_identifier segment_type=\"Internal\"><id_type desc=\"University ID\">UNIV_ID</id_type><value>0099417</value>");
+    expect(xml).toContain(
+      '<user_identifiers><user_identifier segment_type="Internal"><id_type desc="University ID">UNIV_ID</id_type><value>0099417</value>',
+    );
     expect(xml.indexOf("<contact_info>")).toBeLessThan(xml.indexOf("<user_identifiers>"));
     expect(xml.indexOf("<user_identifiers>")).toBeLessThan(xml.indexOf("<user_blocks/>"));
   });
@@ -47,7 +60,12 @@ describe("putBody", () => {
 
   it("deactivate sets the old ACTIVE barcode INACTIVE and keeps its segment", () => {
     const fetched = parseUser(fixture("alma/users/external_sis.xml"));
-    const change: BarcodeChange = { kind: "deactivate", barcode: "NEW9", affected: ["20000111"], reactivate: false };
+    const change: BarcodeChange = {
+      kind: "deactivate",
+      barcode: "NEW9",
+      affected: ["20000111"],
+      reactivate: false,
+    };
     const body = putBody(fetched, change, "BARCODE");
     expect(identifiersOf(body).map((i) => `${i.idType}:${i.value}:${i.status}:${i.segmentType}`)).toEqual([
       "NET_ID:jnunez:ACTIVE:External",
@@ -60,7 +78,12 @@ describe("putBody", () => {
 
   it("replace removes the old ACTIVE barcode only", () => {
     const fetched = parseUser(fixture("alma/users/external_sis.xml"));
-    const change: BarcodeChange = { kind: "replace", barcode: "NEW9", affected: ["20000111"], reactivate: false };
+    const change: BarcodeChange = {
+      kind: "replace",
+      barcode: "NEW9",
+      affected: ["20000111"],
+      reactivate: false,
+    };
     const body = putBody(fetched, change, "BARCODE");
     expect(identifiersOf(body).map((i) => i.value)).toEqual(["jnunez", "NEW9"]);
     expect(guardBody(fetched, body, change, "BARCODE")).toEqual([]);

@@ -46,7 +46,12 @@ describe("decide", () => {
     expect(keep.message).toMatch(/OLD1/);
     const deact = decide(u, lookup, almaDefaults({ existing_barcode: "deactivate" }));
     expect(deact.action).toBe("deactivate");
-    expect(deact.change).toEqual({ kind: "deactivate", barcode: "NEW1", affected: ["OLD1"], reactivate: false });
+    expect(deact.change).toEqual({
+      kind: "deactivate",
+      barcode: "NEW1",
+      affected: ["OLD1"],
+      reactivate: false,
+    });
     const repl = decide(u, lookup, almaDefaults({ existing_barcode: "replace" }));
     expect(repl.action).toBe("replace");
     expect(repl.change?.affected).toEqual(["OLD1"]);
@@ -57,7 +62,9 @@ describe("decide", () => {
     expect(decide(u, lookupFrom({}), cfg).action).toBe("no-barcode");
     const c = decide(
       u,
-      lookupFrom({ P1: { kind: "conflict", conflict: { reason: "listed twice with different barcodes", lines: [3, 9] } } }),
+      lookupFrom({
+        P1: { kind: "conflict", conflict: { reason: "listed twice with different barcodes", lines: [3, 9] } },
+      }),
       cfg,
     );
     expect(c.action).toBe("conflict");
@@ -69,20 +76,32 @@ describe("decide", () => {
     const d = decide(u, lookupFrom({ E777: found("B9") }), almaDefaults({ match_on: "UNIV_ID" }));
     expect(d.employeeId).toBe("E777");
     expect(d.action).toBe("add");
-    const none = decide(user(ident("UNIV_ID", "E1", "INACTIVE")), lookupFrom({}), almaDefaults({ match_on: "UNIV_ID" }));
+    const none = decide(
+      user(ident("UNIV_ID", "E1", "INACTIVE")),
+      lookupFrom({}),
+      almaDefaults({ match_on: "UNIV_ID" }),
+    );
     expect(none.action).toBe("no-employee-id");
   });
 
   it("the fingerprint changes when the barcode state changes, and only then", () => {
     const a = decide(user(ident("BARCODE", "X1") + ident("UNIV_ID", "U")), lookupFrom({}), cfg).fingerprint;
-    const sameState = decide(user(ident("UNIV_ID", "U2") + ident("BARCODE", "x1")), lookupFrom({}), cfg).fingerprint;
+    const sameState = decide(
+      user(ident("UNIV_ID", "U2") + ident("BARCODE", "x1")),
+      lookupFrom({}),
+      cfg,
+    ).fingerprint;
     const inactive = decide(user(ident("BARCODE", "X1", "INACTIVE")), lookupFrom({}), cfg).fingerprint;
     expect(sameState).toBe(a);
     expect(inactive).not.toBe(a);
   });
 
   it("works on a real-shaped staff record without identifiers of the barcode type", () => {
-    const d = decide(parseUser(fixture("alma/users/staff_roles.xml")), lookupFrom({ E00417: found("21234000123456") }), cfg);
+    const d = decide(
+      parseUser(fixture("alma/users/staff_roles.xml")),
+      lookupFrom({ E00417: found("21234000123456") }),
+      cfg,
+    );
     expect(d.action).toBe("add");
   });
 });

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { childText, parseUser, parseXml, buildXml, userXml, insertInOrder, el, tagOf, elements, USER_ELEMENT_ORDER, sameTree } from "../../src/alma/xml.ts";
+import {
+  childText,
+  parseUser,
+  parseXml,
+  buildXml,
+  userXml,
+  insertInOrder,
+  el,
+  tagOf,
+  elements,
+  USER_ELEMENT_ORDER,
+  sameTree,
+} from "../../src/alma/xml.ts";
 import { fixture } from "../helpers/fixtures.ts";
 
 describe("xml round trip", () => {
@@ -46,8 +58,16 @@ describe("xml round trip", () => {
   });
 
   it("inserts an element where the schema order puts it", () => {
-    const user = parseUser("<user><primary_id>1</primary_id><contact_info/><user_roles/><user_notes/></user>");
+    const user = parseUser(
+      "<user><primary_id>1</primary_id><contact_info/><user_roles/><user_notes/></user>",
+    );
     insertInOrder(user, el("user_identifiers", []), USER_ELEMENT_ORDER);
-    expect(elements(user).map(tagOf)).toEqual(["primary_id", "contact_info", "user_identifiers", "user_roles", "user_notes"]);
+    expect(elements(user).map(tagOf)).toEqual([
+      "primary_id",
+      "contact_info",
+      "user_identifiers",
+      "user_roles",
+      "user_notes",
+    ]);
   });
 });

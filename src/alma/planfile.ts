@@ -1,0 +1,106 @@
+/**
+ * alma/plan.json: the contract between plan and apply.
+ *
+ * It is ordinary JSON, written with one patron per line inside the `patrons` array so that apply
+ * can stream it for 100,000 patrons without holding it all in memory.
+ */
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { InputError } from "../core/errors.ts";
+import type { AlmaAction } from "./decide.ts";
+
+export interface AlmaPlanEntry {
+  primary_id: string;
+  /** Line in the patron list. */
+  line: number;
+  action: AlmaAction;
+  employee_id?: string;
+  /** ACTIVE barcodes of the configured type when planned. */
+  old_barcodes: string[];
+  new_barcode?: string;
+  /** The ACTIVE barcodes that apply sets INACTIVE (deactivate) or removes (replace). */
+  affected?: string[];
+  /** The barcode exists as INACTIVE and is set ACTIVE again rather than added twice. */
+  reactivate?: boolean;
+  /** Barcode state when planned; apply refuses to write if it changed. */
+  fingerprint?: string;
+  message: string;
+}
+
+export interface AlmaPlanHeader {
+  version: 1;
+  system: "alma";
+  created: string;
+  config: { barcode_type: string; match_on: string; existing_barcode: string; user_id_type: string };
+  inputs: { patrons: string; barcodes: string };
+  counts: Record<string, number>;
+  /** Patrons that apply will PUT. */
+  changes: number;
+}
+
+/** The line that opens the patrons array: entries follow, one per line. */
+const PATRONS_MARK = '"patrons": [';
+
+export class PlanFileWriter {
+  private out: WriteStream;
+  private first = true;
+  constructor(path: string, header: AlmaPlanHeader) {
+    this.out = createWriteStream(path, { encoding: "utf8" });
+    const head = JSON.stringify(header, null, 2);
+    this.out.write(head.slice(0, head.lastIndexOf("}")).trimEnd() + `,\n  ${PATRONS_MARK}\n`);
+  }
+  async write(entry: AlmaPlanEntry): Promise<void> {
+    const line = (this.first ? "" : ",\n") + "    " + JSON.stringify(entry);
+    this.first = false;
+    if (!this.out.write(line)) await once(this.out, "drain");
+  }
+  async close(): Promise<void> {
+    this.out.end("\n  ]\n}\n");
+    await once(this.out, "finish");
+  }
+}
+
+/** Reads the header (everything but the patrons) of alma/plan.json. */
+export async function readPlanHeader(path: string): Promise<AlmaPlanHeader> {
+  let head = "";
+  for await (const line of lines(path)) {
+    if (line.trim() === PATRONS_MARK) break;
+    head += line + "\n";
+  }
+  try {
+    return JSON.parse(head.trimEnd().replace(/,$/, "") + "}") as AlmaPlanHeader;
+  } catch {
+    throw new InputError({ file: path, message: "is not an alma/plan.json written by patron-sync" });
+  }
+}
+
+/** Streams the patrons of alma/plan.json, one at a time. */
+export async function* readPlanEntries(path: string): AsyncGenerator<AlmaPlanEntry> {
+  let inside = false;
+  let n = 0;
+  for await (const raw of lines(path)) {
+    n++;
+    const line = raw.trim();
+    if (!inside) {
+      inside = line === PATRONS_MARK;
+      continue;
+    }
+    if (!line) continue;
+    if (line.startsWith("]")) return;
+    try {
+      yield JSON.parse(line.replace(/,$/, "")) as AlmaPlanEntry;
+    } catch {
+      throw new InputError({
+        file: path,
+        line: n,
+        message: "this plan line is not valid JSON; was the plan edited by hand?",
+      });
+    }
+  }
+}
+
+async function* lines(path: string): AsyncGenerator<string> {
+  if (!existsSync(path)) throw new InputError({ file: path, message: "the plan file does not exist" });
+  yield* createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+}
