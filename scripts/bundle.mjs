@@ -10,8 +10,12 @@ const entries = [
 ];
 rmSync("dist", { recursive: true, force: true });
 for (const [entry, out] of entries) {
-  execFileSync("npx", ["ncc", "build", entry, "-o", out, "--license", "licenses.txt", "--target", "es2022", "-q"], {
-    stdio: "inherit",
-  });
+  execFileSync(
+    "npx",
+    ["ncc", "build", entry, "-o", out, "--license", "licenses.txt", "--target", "es2022", "-q"],
+    {
+      stdio: "inherit",
+    },
+  );
 }
 console.log("bundled:", readdirSync("dist").join(", "));

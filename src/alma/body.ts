@@ -55,9 +55,7 @@ export function putBody(fetched: XNode, change: BarcodeChange, barcodeType: stri
 export function guardBody(fetched: XNode, body: XNode, change: BarcodeChange, barcodeType: string): string[] {
   const problems: string[] = [];
   if (tagOf(fetched) !== tagOf(body)) return [`the body is <${tagOf(body)}>, not <${tagOf(fetched)}>`];
-  if (
-    canonical({ x: [], ":@": fetched[":@"] } as XNode) !== canonical({ x: [], ":@": body[":@"] } as XNode)
-  ) {
+  if (canonical({ x: [], ":@": fetched[":@"] }) !== canonical({ x: [], ":@": body[":@"] })) {
     problems.push(`the attributes of <${tagOf(body)}> differ`);
   }
 
@@ -105,10 +103,7 @@ function guardIdentifiers(fetched: XNode, body: XNode, change: BarcodeChange, ty
   const fList = child(fetched, "user_identifiers");
   const bList = child(body, "user_identifiers");
   if (!bList) return ["<user_identifiers> is missing from the body"];
-  if (
-    fList &&
-    canonical({ x: [], ":@": fList[":@"] } as XNode) !== canonical({ x: [], ":@": bList[":@"] } as XNode)
-  ) {
+  if (fList && canonical({ x: [], ":@": fList[":@"] }) !== canonical({ x: [], ":@": bList[":@"] })) {
     problems.push("the attributes of <user_identifiers> differ");
   }
   const strayF = fList ? childrenOf(fList).filter((n) => tagOf(n) && tagOf(n) !== "user_identifier") : [];
@@ -155,6 +150,6 @@ function withStatus(identifier: XNode, status: string): XNode {
   const copy = deepClone(identifier);
   const s = child(copy, "status");
   if (s) setText(s, status);
-  else childrenOf(copy).push({ status: [{ "#text": status }] } as XNode);
+  else childrenOf(copy).push({ status: [{ "#text": status }] });
   return copy;
 }

@@ -44,7 +44,7 @@ export function parseXml(text: string): XNode[] {
 }
 
 export function buildXml(nodes: XNode[]): string {
-  return builder.build(nodes) as string;
+  return builder.build(nodes);
 }
 
 const SPECIAL = new Set([":@", "#text", "#comment", "#cdata"]);
@@ -78,8 +78,7 @@ export function textOf(node: XNode): string {
   let out = "";
   for (const c of childrenOf(node)) {
     if (typeof c["#text"] === "string") out += c["#text"];
-    else if (Array.isArray(c["#cdata"]))
-      out += (c["#cdata"] as XNode[]).map((t) => t["#text"] ?? "").join("");
+    else if (Array.isArray(c["#cdata"])) out += c["#cdata"].map((t) => t["#text"] ?? "").join("");
   }
   return out;
 }

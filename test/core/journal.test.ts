@@ -40,10 +40,18 @@ describe("runPool", () => {
 
   it("skips, and stops taking work when told", async () => {
     const seen: number[] = [];
-    await runPool(100, 1, async (i) => void seen.push(i), {
-      skip: (i) => i % 2 === 0,
-      shouldStop: () => seen.length >= 3,
-    });
+    await runPool(
+      100,
+      1,
+      (i) => {
+        seen.push(i);
+        return Promise.resolve();
+      },
+      {
+        skip: (i) => i % 2 === 0,
+        shouldStop: () => seen.length >= 3,
+      },
+    );
     expect(seen).toEqual([1, 3, 5]);
   });
 });
