@@ -91,7 +91,11 @@ export function parseConfig(text: string, file: string): Config {
   };
   if (doc.errors.length) {
     throw new InputError(
-      doc.errors.map((e) => ({ file, ...lineOf(e.pos[0]), message: `not valid YAML: ${e.message.split("\n")[0]}` })),
+      doc.errors.map((e) => ({
+        file,
+        ...lineOf(e.pos[0]),
+        message: `not valid YAML: ${e.message.split("\n")[0]}`,
+      })),
     );
   }
   const raw: unknown = doc.toJS() ?? {};
@@ -99,10 +103,10 @@ export function parseConfig(text: string, file: string): Config {
   if (result.success) return result.data;
   const problems: InputProblem[] = result.error.issues.map((issue) => {
     const keyPath = issue.path.map(String);
-    const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number] } | undefined;
+    const node = doc.getIn(issue.path as (string | number)[], true) as
+      { range?: [number, number] } | undefined;
     const parentNode = doc.getIn(issue.path.slice(0, -1) as (string | number)[], true) as
-      | { range?: [number, number] }
-      | undefined;
+      { range?: [number, number] } | undefined;
     const range = node?.range ?? parentNode?.range;
     const pos = range ? lineOf(range[0]) : {};
     let message = issue.message;

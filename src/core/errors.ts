@@ -45,7 +45,9 @@ export function isInputError(e: unknown): e is InputError {
 /** The run was stopped (SIGINT/SIGTERM) after finishing the calls in flight; run it again to carry on. */
 export class InterruptedError extends Error {
   constructor(what: string) {
-    super(`${what} was interrupted; what was done is recorded. Run the same command again to carry on where it stopped.`);
+    super(
+      `${what} was interrupted; what was done is recorded. Run the same command again to carry on where it stopped.`,
+    );
     this.name = "InterruptedError";
   }
 }

@@ -1,0 +1,420 @@
+/**
+ * `npm run bench`: patron-sync against the Alma simulator at realistic latency (150–300 ms per
+ * call) with the simulator enforcing 25 calls/s, as an institution's Alma does. Prints figures.
+ *
+ *   npm run bench                          all scenarios, N = 2,000
+ *   npm run bench -- --n 500 --only clean,faults
+ *   npm run bench -- --memory 100000       peak RSS of plan + apply for 100,000 patrons (no latency)
+ *
+ * Plan and apply run as child processes of the bundled CLI (dist/cli/index.js), exactly as staff
+ * run them; the simulator runs in this process. Peak RSS is the child's VmHWM.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startAlmaSimulator, type AlmaSimulator } from "../src/simulators/alma.ts";
+import { generateUsers } from "../src/simulators/alma-seed.ts";
+import { transformThroughput, validateThroughput } from "./offline.ts";
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "2000" },
+    only: { type: "string", default: "clean,competing,faults,resume,sequential,validate,transform" },
+    memory: { type: "string" },
+    "validate-rows": { type: "string", default: "100000" },
+    "transform-records": { type: "string", default: "20000" },
+    latency: { type: "string", default: "150,300" },
+  },
+});
+const N = Number(values.n);
+const LIMIT = 25;
+const only = new Set(values.only.split(","));
+const latency = values.latency.split(",").map(Number) as [number, number];
+const CLI = join(process.cwd(), "dist", "cli", "index.js");
+const APIKEY = "bench-key";
+
+interface Run {
+  code: number | null;
+  wallMs: number;
+  peakRssMb: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  killAfter?: () => boolean,
+): Promise<Run> {
+  return new Promise((resolveRun) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, ...env, CI: "true" },
+    });
+    let stdout = "";
+    let stderr = "";
+    let peak = 0;
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const sample = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+        if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+      } catch {
+        /* exited */
+      }
+      if (killAfter?.()) child.kill("SIGKILL");
+    }, 50);
+    child.on("exit", (code) => {
+      clearInterval(sample);
+      resolveRun({ code, wallMs: performance.now() - t0, peakRssMb: peak, stdout, stderr });
+    });
+  });
+}
+
+function workspace(n: number, seed: number, rateLimit = LIMIT, concurrency = 16) {
+  const dir = mkdtempSync(join(tmpdir(), "patron-sync-bench-"));
+  const gen = generateUsers({ count: n, seed });
+  mkdirSync(join(dir, "data", "alma"), { recursive: true });
+  writeFileSync(
+    join(dir, "data", "alma", "patronlist_no_barcode.txt"),
+    "Primary Identifier\n" + gen.patronIds.join("\n") + "\n",
+  );
+  writeFileSync(
+    join(dir, "data", "alma", "library_barcode_full_list.txt"),
+    gen.barcodeLines.join("\n") + "\n",
+  );
+  writeFileSync(
+    join(dir, "patron-sync.yml"),
+    `alma:\n  patrons: data/alma/patronlist_no_barcode.txt\n  barcodes: data/alma/library_barcode_full_list.txt\n  rate_limit: ${rateLimit}\n  concurrency: ${concurrency}\n  min_remaining: 0\n`,
+  );
+  return { dir, gen };
+}
+
+interface Figures {
+  scenario: string;
+  phase: string;
+  calls: number;
+  wallS: number;
+  rate: number;
+  ratio: number;
+  r429: number;
+  failed: number;
+  peakRssMb: number;
+  note: string;
+}
+const rows: Figures[] = [];
+
+function countStatus(planDir: string, status: string): number {
+  const csv = join(planDir, "alma", "results.csv");
+  if (!existsSync(csv)) return NaN;
+  return readFileSync(csv, "utf8")
+    .split("\n")
+    .filter((l) => l.split(",")[1] === status).length;
+}
+function planFailed(planDir: string): number {
+  const p = JSON.parse(readFileSync(join(planDir, "alma", "plan.json"), "utf8")) as {
+    counts: Record<string, number>;
+  };
+  return p.counts.failed ?? 0;
+}
+
+async function phase(
+  scenario: string,
+  name: string,
+  sim: AlmaSimulator,
+  args: string[],
+  ws: string,
+  killAfter?: () => boolean,
+): Promise<Run & { calls: number; r429: number }> {
+  const before = sim.stats();
+  const run = await runCli(args, ws, { ALMA_API_KEY: APIKEY, ALMA_BASE_URL: sim.url }, killAfter);
+  const after = sim.stats();
+  const calls = after.accepted - before.accepted;
+  const r429 = after.status429 - before.status429;
+  if (run.code !== 0 && run.code !== 1 && !killAfter) {
+    console.error(`${scenario}/${name} exited ${run.code}\n${run.stderr.slice(-2000)}`);
+  }
+  void name;
+  return { ...run, calls, r429 };
+}
+
+function record(
+  scenario: string,
+  phaseName: string,
+  r: { calls: number; wallMs: number; r429: number; peakRssMb: number },
+  failed: number,
+  note = "",
+  budget = LIMIT,
+) {
+  const rate = r.calls / (r.wallMs / 1000);
+  rows.push({
+    scenario,
+    phase: phaseName,
+    calls: r.calls,
+    wallS: r.wallMs / 1000,
+    rate,
+    ratio: rate / budget,
+    r429: r.r429,
+    failed,
+    peakRssMb: r.peakRssMb,
+    note,
+  });
+}
+
+/** The final barcode state of every user, for comparing a resumed run with a clean one. */
+function barcodeState(sim: AlmaSimulator, ids: string[]): string {
+  return ids
+    .map((id) => {
+      const u = sim.getUser(id);
+      const b = (u?.identifiers ?? [])
+        .filter((i) => i.idType.toUpperCase() === "BARCODE")
+        .map((i) => `${i.value.toLowerCase()}:${i.status}`)
+        .sort();
+      return `${id}=${b.join(",")}`;
+    })
+    .join("\n");
+}
+
+async function scenario(
+  name: string,
+  opts: { errorRate?: number; resetRate?: number; competing?: number; kill?: boolean },
+) {
+  const sim = await startAlmaSimulator({
+    apiKey: APIKEY,
+    users: generateUsers({ count: N, seed: 7 }).users,
+    latencyMs: latency,
+    perSecondLimit: LIMIT,
+    errorRate: opts.errorRate ?? 0,
+    resetRate: opts.resetRate ?? 0,
+    seed: 11,
+  });
+  const ws = workspace(N, 7);
+  const out = join(ws.dir, "plans", "bench");
+  let competitor: { stop: () => Promise<{ sent: number; r429: number }> } | undefined;
+  if (opts.competing) competitor = startCompetitor(sim.url, opts.competing, ws.gen.patronIds);
+  try {
+    const plan = await phase(name, "plan", sim, ["plan", "--out", out], ws.dir);
+    const budget = LIMIT - (opts.competing ?? 0);
+    record(name, "plan (GET)", plan, planFailed(out), "", budget);
+    let apply;
+    if (opts.kill) {
+      const journal = join(out, "alma", "journal.ndjson");
+      const target = Math.floor(ws.gen.patronIds.length * 0.4);
+      const killed = await phase(name, "apply-killed", sim, ["apply", "--plan", out], ws.dir, () => {
+        try {
+          return readFileSync(journal, "utf8").split("\n").length > target;
+        } catch {
+          return false;
+        }
+      });
+      const resumed = await phase(name, "apply-resumed", sim, ["apply", "--plan", out], ws.dir);
+      apply = {
+        ...resumed,
+        calls: killed.calls + resumed.calls,
+        wallMs: killed.wallMs + resumed.wallMs,
+        r429: killed.r429 + resumed.r429,
+        peakRssMb: Math.max(killed.peakRssMb, resumed.peakRssMb),
+      };
+      // The same work, uninterrupted, on a fresh simulator: the end states must be equal.
+      const clean = await startAlmaSimulator({
+        apiKey: APIKEY,
+        users: generateUsers({ count: N, seed: 7 }).users,
+        perSecondLimit: 1000,
+        seed: 11,
+      });
+      const ws2 = workspace(N, 7, 25, 32);
+      const out2 = join(ws2.dir, "plans", "bench");
+      await runCli(["plan", "--out", out2], ws2.dir, { ALMA_API_KEY: APIKEY, ALMA_BASE_URL: clean.url });
+      await runCli(["apply", "--plan", out2], ws2.dir, { ALMA_API_KEY: APIKEY, ALMA_BASE_URL: clean.url });
+      const same = barcodeState(sim, ws.gen.patronIds) === barcodeState(clean, ws.gen.patronIds);
+      const dupes = countDuplicateBarcodes(sim, ws.gen.patronIds);
+      await clean.close();
+      rmSync(ws2.dir, { recursive: true, force: true });
+      record(
+        name,
+        "apply (GET+PUT)",
+        apply,
+        countStatus(out, "failed"),
+        `killed at ~40%, resumed; end state ${same ? "EQUALS" : "DIFFERS FROM"} a clean run; ${dupes} duplicate barcodes`,
+        budget,
+      );
+    } else {
+      apply = await phase(name, "apply", sim, ["apply", "--plan", out], ws.dir);
+      record(name, "apply (GET+PUT)", apply, countStatus(out, "failed"), "", budget);
+    }
+    if (competitor) {
+      const c = await competitor.stop();
+      rows[rows.length - 1]!.note =
+        `competitor sent ${c.sent} calls at ${opts.competing}/s, got ${c.r429} 429s; ratio is to the ${budget}/s left`;
+    }
+  } finally {
+    await sim.close();
+    rmSync(ws.dir, { recursive: true, force: true });
+  }
+}
+
+function countDuplicateBarcodes(sim: AlmaSimulator, ids: string[]): number {
+  let dupes = 0;
+  for (const id of ids) {
+    const vals = (sim.getUser(id)?.identifiers ?? [])
+      .filter((i) => i.idType.toUpperCase() === "BARCODE")
+      .map((i) => i.value.toLowerCase());
+    dupes += vals.length - new Set(vals).size;
+  }
+  return dupes;
+}
+
+/** Another integration using `rate` calls/s of the same institution's budget. */
+function startCompetitor(url: string, rate: number, ids: string[]) {
+  let sent = 0;
+  let r429 = 0;
+  let i = 0;
+  const inflight = new Set<Promise<void>>();
+  const timer = setInterval(() => {
+    const id = ids[i++ % ids.length]!;
+    sent++;
+    const p = fetch(`${url}/almaws/v1/users/${encodeURIComponent(id)}`, {
+      headers: { Authorization: `apikey ${APIKEY}` },
+    })
+      .then(async (r) => {
+        if (r.status === 429) r429++;
+        await r.arrayBuffer();
+      })
+      .catch(() => undefined)
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  }, 1000 / rate);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all(inflight);
+      return { sent, r429 };
+    },
+  };
+}
+
+/** The original scripts: one call at a time. Measured on a sample, projected to N. */
+async function sequential() {
+  const sample = Math.min(N, 60);
+  const sim = await startAlmaSimulator({
+    apiKey: APIKEY,
+    users: generateUsers({ count: sample, seed: 7 }).users,
+    latencyMs: latency,
+    perSecondLimit: LIMIT,
+    seed: 11,
+  });
+  const ids = generateUsers({ count: sample, seed: 7 }).patronIds;
+  const headers = { Authorization: `apikey ${APIKEY}`, "Content-Type": "application/xml" };
+  const t0 = performance.now();
+  let calls = 0;
+  for (const id of ids) {
+    const url = `${sim.url}/almaws/v1/users/${encodeURIComponent(id)}`;
+    const xml = await (await fetch(url, { headers })).text(); // step 2: GET
+    calls++;
+    await (await fetch(url, { headers })).text(); // step 4 re-reads nothing; a PUT-equivalent call:
+    calls++;
+    await (await fetch(url, { method: "PUT", headers, body: xml })).text();
+    calls++;
+  }
+  const ms = performance.now() - t0;
+  await sim.close();
+  const perCall = ms / calls;
+  const projected = (3 * N * perCall) / 1000;
+  rows.push({
+    scenario: "sequential",
+    phase: "GET+GET+PUT, one at a time",
+    calls,
+    wallS: ms / 1000,
+    rate: calls / (ms / 1000),
+    ratio: calls / (ms / 1000) / LIMIT,
+    r429: 0,
+    failed: 0,
+    peakRssMb: NaN,
+    note: `measured on ${sample} patrons; projected for ${N}: ${fmtDuration(projected)} (3 calls per patron)`,
+  });
+}
+
+function fmtDuration(s: number): string {
+  if (s < 120) return `${s.toFixed(0)} s`;
+  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(2)} h`;
+}
+
+async function memory(n: number) {
+  const sim = await startAlmaSimulator({
+    apiKey: APIKEY,
+    users: generateUsers({ count: n, seed: 3 }).users,
+    perSecondLimit: 1_000_000,
+    seed: 3,
+  });
+  const ws = workspace(n, 3, 25, 32);
+  // Pacing is not under test here: lift the rate limit (loopback only) so 100,000 patrons take minutes, not hours.
+  const out = join(ws.dir, "plans", "mem");
+  const env = { PATRON_SYNC_SIM_RATE_LIMIT: "2000" };
+  const plan = await runCli(["plan", "--out", out], ws.dir, {
+    ALMA_API_KEY: APIKEY,
+    ALMA_BASE_URL: sim.url,
+    ...env,
+  });
+  const apply = await runCli(["apply", "--plan", out], ws.dir, {
+    ALMA_API_KEY: APIKEY,
+    ALMA_BASE_URL: sim.url,
+    ...env,
+  });
+  for (const [name, r] of [
+    ["plan", plan],
+    ["apply", apply],
+  ] as const) {
+    rows.push({
+      scenario: `memory ${n}`,
+      phase: name,
+      calls: NaN,
+      wallS: r.wallMs / 1000,
+      rate: NaN,
+      ratio: NaN,
+      r429: 0,
+      failed: name === "apply" ? countStatus(out, "failed") : planFailed(out),
+      peakRssMb: r.peakRssMb,
+      note: `exit ${r.code}; target peak RSS < 256 MB`,
+    });
+  }
+  await sim.close();
+  rmSync(ws.dir, { recursive: true, force: true });
+}
+
+function print() {
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "—");
+  console.log(
+    "\n| scenario | phase | calls | wall s | calls/s | of limit | 429s | failed | peak RSS MB | note |",
+  );
+  console.log("|---|---|--:|--:|--:|--:|--:|--:|--:|---|");
+  for (const r of rows) {
+    console.log(
+      `| ${r.scenario} | ${r.phase} | ${Number.isFinite(r.calls) ? r.calls : "—"} | ${f(r.wallS)} | ${f(r.rate)} | ${f(r.ratio, 2)} | ${r.r429} | ${r.failed} | ${f(r.peakRssMb, 0)} | ${r.note} |`,
+    );
+  }
+}
+
+if (!existsSync(CLI)) {
+  console.error("dist/cli/index.js is missing: run 'npm run bundle' first");
+  process.exit(2);
+}
+console.log(
+  `patron-sync benchmark: N=${N}, latency ${latency[0]}–${latency[1]} ms, simulator limit ${LIMIT} calls/s, node ${process.version}`,
+);
+if (values.memory) await memory(Number(values.memory));
+else {
+  if (only.has("clean")) await scenario("1 clean", {});
+  if (only.has("competing")) await scenario("2 competing client", { competing: 10 });
+  if (only.has("faults")) await scenario("3 10% 5xx + resets", { errorRate: 0.05, resetRate: 0.05 });
+  if (only.has("resume")) await scenario("4 killed + resumed", { kill: true });
+  if (only.has("sequential")) await sequential();
+  if (only.has("validate")) rows.push(await validateThroughput(Number(values["validate-rows"])));
+  if (only.has("transform")) rows.push(transformThroughput(Number(values["transform-records"])));
+}
+print();

@@ -1,0 +1,287 @@
+/**
+ * The Alma apply: for every planned change, re-read the user, check that its barcodes are still as
+ * planned, apply the planned change to the FRESH record (so edits made since the plan survive),
+ * guard the body, PUT it, and check what Alma returns.
+ *
+ * Resumable: every finished record is journalled (alma/journal.ndjson). A killed apply run again
+ * carries on; a finished apply run again reports its records `unchanged` and sends nothing.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { InputError, InterruptedError } from "../core/errors.ts";
+import { Journal } from "../core/journal.ts";
+import { createProgress } from "../core/progress.ts";
+import type { RunContext, SectionApply } from "../core/types.ts";
+import { guardBody, putBody } from "./body.ts";
+import { CHANGING_ACTIONS } from "./decide.ts";
+import { almaClient } from "./env.ts";
+import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
+import {
+  barcodeFingerprint,
+  hasEndState,
+  identifiersOfType,
+  isActive,
+  type BarcodeChange,
+} from "./identifiers.ts";
+import { readPlanEntries, readPlanHeader, type AlmaPlanEntry } from "./planfile.ts";
+import { countsTable, md, ROW_LIMIT } from "./render.ts";
+import { QuotaExhaustedError, type Transport } from "./transport.ts";
+import { parseUser, userXml } from "./xml.ts";
+
+/** Result statuses: a public contract (results.csv). */
+export type AlmaStatus = "updated" | "unchanged" | "skipped" | "failed" | "pending";
+const DONE: ReadonlySet<AlmaStatus> = new Set(["updated", "unchanged", "skipped"]);
+
+export interface AlmaResult {
+  primary_id: string;
+  status: AlmaStatus;
+  message: string;
+}
+
+/** A finished record, or `sending`: written just before a PUT, so a run killed after Alma stored it knows. */
+interface ApplyJournalLine {
+  primary_id: string;
+  status: AlmaStatus | "sending";
+  message: string;
+  at: string;
+}
+
+export interface AlmaApplyDeps {
+  transport?: Transport;
+}
+
+export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Promise<SectionApply> {
+  const alma = ctx.loaded.config.alma;
+  if (!alma)
+    throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
+  const dir = join(ctx.planDir, "alma");
+  const planPath = join(dir, "plan.json");
+  const header = await readPlanHeader(planPath);
+  const type = header.config.barcode_type;
+  const { client } = almaClient(
+    { ...alma, user_id_type: header.config.user_id_type },
+    ctx.env,
+    ctx.log,
+    deps.transport,
+  );
+
+  const journal = new Journal<ApplyJournalLine>(join(dir, "journal.ndjson"));
+  const prior = new Map<string, ApplyJournalLine>();
+  for await (const { entry } of journal.entries()) prior.set(entry.primary_id.toLowerCase(), entry);
+  const resultsJson = join(dir, "results.json");
+  const repeat =
+    existsSync(resultsJson) &&
+    (JSON.parse(readFileSync(resultsJson, "utf8")) as { complete?: boolean }).complete === true;
+  if (repeat)
+    ctx.log.info(
+      "alma: this plan was applied before; records already done are reported 'unchanged' and not sent again",
+    );
+  else if (prior.size)
+    ctx.log.info(`alma: carrying on an unfinished apply: ${prior.size} records already done`);
+
+  const results: AlmaResult[] = [];
+  let quota: QuotaExhaustedError | undefined;
+  const toSend = header.changes;
+  const progress = createProgress({ label: "alma apply", total: toSend });
+
+  const applyOne = async (e: AlmaPlanEntry): Promise<AlmaResult> => {
+    const id = e.primary_id;
+    if (!CHANGING_ACTIONS.has(e.action)) return fromPlan(e);
+    const before = prior.get(id.toLowerCase());
+    if (before && before.status !== "sending" && DONE.has(before.status)) {
+      if (!repeat) return { primary_id: id, status: before.status, message: before.message };
+      if (before.status === "skipped") return { primary_id: id, status: "skipped", message: before.message };
+      return { primary_id: id, status: "unchanged", message: `already applied (${before.at}); nothing sent` };
+    }
+    if (quota)
+      return {
+        primary_id: id,
+        status: "pending",
+        message: "not sent: the daily API quota ran low; run apply again to carry on",
+      };
+    const r = await sendOne(e, before?.status === "sending");
+    if (r.status !== "pending" && !ctx.signal?.aborted)
+      journal.append({ ...r, at: new Date().toISOString() });
+    progress.tick();
+    return r;
+  };
+
+  /** `wasSending`: an interrupted run sent this PUT and did not hear back. */
+  const sendOne = async (e: AlmaPlanEntry, wasSending: boolean): Promise<AlmaResult> => {
+    const id = e.primary_id;
+    const change: BarcodeChange = {
+      kind: e.action as BarcodeChange["kind"],
+      barcode: e.new_barcode ?? "",
+      affected: e.affected ?? [],
+      reactivate: e.reactivate ?? false,
+    };
+    const failed = (message: string): AlmaResult => ({ primary_id: id, status: "failed", message });
+    try {
+      const fresh = parseUser(await client.getUser(id, ctx.signal));
+      if (hasEndState(fresh, change, type)) {
+        if (wasSending)
+          return {
+            primary_id: id,
+            status: "updated",
+            message: `${type} ${change.barcode} stored by the interrupted run (confirmed on re-read)`,
+          };
+        return {
+          primary_id: id,
+          status: "unchanged",
+          message: `already has ${type} ${change.barcode} ACTIVE; nothing sent`,
+        };
+      }
+      const now = barcodeFingerprint(fresh, type);
+      if (now !== e.fingerprint) {
+        const active = identifiersOfType(fresh, type)
+          .filter(isActive)
+          .map((i) => i.value);
+        return {
+          primary_id: id,
+          status: "skipped",
+          message: `changed-since-plan: the user's ${type} identifiers changed after the plan (ACTIVE now: ${active.join(", ") || "none"}); not overwritten. Plan again to include this user.`,
+        };
+      }
+      const body = putBody(fresh, change, type);
+      const problems = guardBody(fresh, body, change, type);
+      if (problems.length) return failed(`not sent: the PUT-body guard refused it: ${problems.join("; ")}`);
+      journal.append({ primary_id: id, status: "sending", message: "", at: new Date().toISOString() });
+      const returned = parseUser(await client.putUser(id, userXml(body), ctx.signal));
+      if (!hasEndState(returned, change, type)) {
+        return failed(
+          `Alma accepted the update but the returned record does not carry ${type} ${change.barcode} as ACTIVE; check the user in Alma`,
+        );
+      }
+      const what =
+        change.kind === "add"
+          ? "added"
+          : change.kind === "deactivate"
+            ? `added; ${change.affected.join(", ")} set INACTIVE`
+            : `added; ${change.affected.join(", ")} removed`;
+      return { primary_id: id, status: "updated", message: `${type} ${change.barcode} ${what}` };
+    } catch (err) {
+      if (err instanceof QuotaExhaustedError) {
+        quota ??= err;
+        return {
+          primary_id: id,
+          status: "pending",
+          message: "not sent: the daily API quota ran low; run apply again to carry on",
+        };
+      }
+      if (ctx.signal?.aborted) return { primary_id: id, status: "pending", message: "interrupted" };
+      if (err instanceof AlmaApiError) {
+        if (NOT_FOUND_CODES.has(err.code))
+          return failed(`the user is no longer found in Alma. ${explainAlmaError(err)}`);
+        return failed(explainAlmaError(err));
+      }
+      return failed((err as Error).message);
+    }
+  };
+
+  // A small pool over the streamed plan: at most `concurrency` records in flight.
+  const iterator = readPlanEntries(planPath)[Symbol.asyncIterator]();
+  let index = 0;
+  const worker = async () => {
+    for (;;) {
+      if (ctx.signal?.aborted) return;
+      const next = await iterator.next();
+      if (next.done) return;
+      const at = index++;
+      results[at] = await applyOne(next.value);
+    }
+  };
+  await Promise.all(Array.from({ length: alma.concurrency }, worker));
+  progress.done();
+  if (ctx.signal?.aborted) throw new InterruptedError("The Alma apply");
+
+  return writeResults(ctx, dir, results, quota);
+}
+
+function fromPlan(e: AlmaPlanEntry): AlmaResult {
+  switch (e.action) {
+    case "unchanged":
+      return { primary_id: e.primary_id, status: "unchanged", message: e.message };
+    case "pending":
+      return {
+        primary_id: e.primary_id,
+        status: "pending",
+        message: "not planned yet (daily API quota); plan again to include it",
+      };
+    case "failed":
+      return { primary_id: e.primary_id, status: "skipped", message: `not planned: ${e.message}` };
+    default:
+      return { primary_id: e.primary_id, status: "skipped", message: `${e.action}: ${e.message}` };
+  }
+}
+
+const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
+const STATUS_MEANING: Record<string, string> = {
+  updated: "barcode written to Alma",
+  unchanged: "already as planned: nothing sent",
+  skipped: "not sent (see the reason)",
+  failed: "Alma refused or could not be reached",
+  pending: "not sent yet: run apply again",
+};
+
+function writeResults(
+  ctx: RunContext,
+  dir: string,
+  results: AlmaResult[],
+  quota: QuotaExhaustedError | undefined,
+): SectionApply {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  const pending = counts.pending ?? 0;
+  writeFileSync(
+    join(dir, "results.csv"),
+    stringify(results, { header: true, columns: ["primary_id", "status", "message"] }),
+  );
+  writeFileSync(
+    join(dir, "results.json"),
+    JSON.stringify(
+      { system: "alma", applied_at: new Date().toISOString(), complete: pending === 0, counts, results },
+      null,
+      1,
+    ) + "\n",
+  );
+  const failures = results.filter((r) => r.status === "failed");
+  const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-plan"));
+  const out: string[] = [
+    "## Alma barcode repair: results\n",
+    countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status"),
+  ];
+  if (quota)
+    out.push(
+      `The daily API quota ran low (${quota.message}); ${pending} records are pending. Run apply again (tomorrow) to carry on.\n`,
+    );
+  for (const [title, rows] of [
+    ["Failed", failures],
+    ["Changed since the plan (not overwritten)", skipped],
+  ] as const) {
+    if (!rows.length) continue;
+    out.push(`### ${title}\n`, "| Primary ID | Message |", "|---|---|");
+    for (const r of rows.slice(0, ROW_LIMIT)) out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
+    if (rows.length > ROW_LIMIT)
+      out.push(`\n… and ${rows.length - ROW_LIMIT} more: see \`alma/results.csv\`.`);
+    out.push("");
+  }
+  ctx.log.info(
+    `alma: ${
+      STATUS_ORDER.filter((s) => counts[s])
+        .map((s) => `${counts[s]} ${s}`)
+        .join(", ") || "nothing to do"
+    }`,
+  );
+  return {
+    system: "alma",
+    counts,
+    updated: counts.updated ?? 0,
+    failed: counts.failed ?? 0,
+    pending,
+    failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
+    markdown: out.join("\n"),
+    files: ["alma/results.csv", "alma/results.json", "alma/journal.ndjson"],
+    stateFiles: [],
+  };
+}

@@ -1,0 +1,348 @@
+/**
+ * The Alma plan (read-only): GET every listed patron, decide, build the exact PUT body, guard it.
+ *
+ * Streaming and resumable: each fetched record and body is appended to a part file as soon as it
+ * arrives, and a journal line records where. A killed plan run again with the same --out carries
+ * on; the final files are assembled in patron-list order from the part files.
+ */
+import {
+  appendFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type WriteStream,
+} from "node:fs";
+import { open, readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { join, resolve } from "node:path";
+import type { LoadedConfig } from "../config.ts";
+import { InputError, InterruptedError } from "../core/errors.ts";
+import { Journal } from "../core/journal.ts";
+import { runPool } from "../core/pool.ts";
+import { createProgress } from "../core/progress.ts";
+import type { RunContext, SectionPlan } from "../core/types.ts";
+import { guardBody, putBody } from "./body.ts";
+import { CHANGING_ACTIONS, decide } from "./decide.ts";
+import { almaClient } from "./env.ts";
+import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
+import {
+  lookupBarcode,
+  readBarcodeList,
+  readPatronList,
+  type BarcodeList,
+  type PatronList,
+} from "./inputs.ts";
+import { PlanFileWriter, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
+import { AlmaPlanTables, almaHeadline, renderAlmaPlan } from "./render.ts";
+import { QuotaExhaustedError, type Transport } from "./transport.ts";
+import { parseUser, userXml } from "./xml.ts";
+
+export interface AlmaInputs {
+  patrons: PatronList;
+  barcodes: BarcodeList;
+}
+
+/** Reads and checks both input files. Any problem ⇒ InputError (exit 2), before any API call. */
+export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaInputs> {
+  const alma = loaded.config.alma;
+  if (!alma) throw new InputError({ file: loaded.path, message: "there is no 'alma' section in the config" });
+  const problems: InputError[] = [];
+  const attempt = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch (e) {
+      if (e instanceof InputError) problems.push(e);
+      else throw e;
+      return undefined;
+    }
+  };
+  const patrons = await attempt(() => readPatronList(resolve(loaded.root, alma.patrons), alma.patrons));
+  const barcodes = await attempt(() => readBarcodeList(resolve(loaded.root, alma.barcodes), alma.barcodes));
+  if (problems.length || !patrons || !barcodes) throw new InputError(problems.flatMap((p) => p.problems));
+  return { patrons, barcodes };
+}
+
+interface PlanJournalLine {
+  i: number;
+  entry: AlmaPlanEntry;
+  /** [offset, length] of the fetched record in the part file. */
+  fetched?: [number, number];
+  body?: [number, number];
+}
+
+class PartFile {
+  readonly path: string;
+  size: number;
+  constructor(path: string) {
+    this.path = path;
+    this.size = existsSync(path) ? statSync(path).size : 0;
+  }
+  append(text: string): [number, number] {
+    const buf = Buffer.from(text, "utf8");
+    appendFileSync(this.path, buf);
+    const at: [number, number] = [this.size, buf.length];
+    this.size += buf.length;
+    return at;
+  }
+}
+
+export interface AlmaPlanDeps {
+  transport?: Transport;
+  inputs?: AlmaInputs;
+}
+
+export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promise<SectionPlan> {
+  const alma = ctx.loaded.config.alma;
+  if (!alma)
+    throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
+  const inputs = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
+  const { client } = almaClient(alma, ctx.env, ctx.log, deps.transport);
+  const { patrons, barcodes } = inputs;
+  const list = patrons.entries;
+
+  const dir = join(ctx.planDir, "alma");
+  mkdirSync(dir, { recursive: true });
+  const journal = new Journal<PlanJournalLine>(join(dir, "plan-journal.ndjson"));
+  const fetchedPart = new PartFile(join(dir, ".all_patrons.part"));
+  const bodyPart = new PartFile(join(dir, ".processed_results.part"));
+
+  await checkSameInputs(ctx, join(dir, ".plan-inputs.json"), journal.exists());
+  const done = new Set<number>();
+  for await (const { entry } of journal.entries()) done.add(entry.i);
+  if (done.size)
+    ctx.log.info(
+      `alma: carrying on an unfinished plan: ${done.size} of ${list.length} patrons were already read`,
+    );
+
+  let quota: QuotaExhaustedError | undefined;
+  const progress = createProgress({ label: "alma plan", total: list.length - done.size });
+  const type = alma.barcode_type;
+
+  const planOne = async (i: number): Promise<void> => {
+    const p = list[i]!;
+    const base = { primary_id: p.id, line: p.line, old_barcodes: [] as string[] };
+    let xml: string;
+    try {
+      xml = await client.getUser(p.id, ctx.signal);
+    } catch (e) {
+      if (e instanceof QuotaExhaustedError) {
+        quota ??= e;
+        return;
+      }
+      if (ctx.signal?.aborted) return;
+      if (e instanceof AlmaApiError && NOT_FOUND_CODES.has(e.code)) {
+        journal.append({ i, entry: { ...base, action: "not-found", message: explainAlmaError(e) } });
+      } else {
+        const message = e instanceof AlmaApiError ? explainAlmaError(e) : (e as Error).message;
+        journal.append({ i, entry: { ...base, action: "failed", message } });
+      }
+      return;
+    }
+    let user;
+    try {
+      user = parseUser(xml);
+    } catch (e) {
+      journal.append({
+        i,
+        entry: {
+          ...base,
+          action: "failed",
+          message: `Alma returned a record that could not be read: ${(e as Error).message}`,
+        },
+      });
+      return;
+    }
+    const d = decide(user, (id) => lookupBarcode(barcodes, id), alma);
+    const entry: AlmaPlanEntry = {
+      ...base,
+      action: d.action,
+      ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+      old_barcodes: d.oldBarcodes,
+      ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
+      ...(d.change && { affected: d.change.affected, reactivate: d.change.reactivate }),
+      fingerprint: d.fingerprint,
+      message: d.message,
+    };
+    const line: PlanJournalLine = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
+    if (d.change) {
+      const body = putBody(user, d.change, type);
+      const problems = guardBody(user, body, d.change, type);
+      if (problems.length) {
+        entry.action = "failed";
+        entry.message = `the PUT-body guard refused this record: ${problems.join("; ")}`;
+      } else {
+        line.body = bodyPart.append(userXml(body, false));
+      }
+    }
+    journal.append(line);
+  };
+
+  await runPool(
+    list.length,
+    alma.concurrency,
+    async (i) => {
+      await planOne(i);
+      progress.tick();
+    },
+    { signal: ctx.signal, shouldStop: () => quota !== undefined, skip: (i) => done.has(i) },
+  );
+  progress.done();
+  if (ctx.signal?.aborted) throw new InterruptedError("The Alma plan");
+  if (quota)
+    ctx.log.warn(
+      `alma: ${quota.message} The patrons not read yet are 'pending': run the same plan again (same --out) to carry on.`,
+    );
+
+  return finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart);
+}
+
+/**
+ * A resumed plan must read the same input files as the run it carries on, or the journal's
+ * patron numbers would point at other patrons.
+ */
+async function checkSameInputs(ctx: RunContext, path: string, resuming: boolean): Promise<void> {
+  const alma = ctx.loaded.config.alma!;
+  const hash = async (f: string) =>
+    createHash("sha256")
+      .update(await readFile(resolve(ctx.loaded.root, f)))
+      .digest("hex");
+  const now = { patrons: await hash(alma.patrons), barcodes: await hash(alma.barcodes) };
+  if (resuming && existsSync(path)) {
+    const then = JSON.parse(readFileSync(path, "utf8")) as typeof now;
+    const changed = (["patrons", "barcodes"] as const).filter((k) => then[k] !== now[k]).map((k) => alma[k]);
+    if (changed.length) {
+      throw new InputError({
+        file: changed[0]!,
+        message: `changed since the unfinished plan in ${ctx.planDir} started; start a new plan (use another --out, or delete that folder)`,
+      });
+    }
+  }
+  writeFileSync(path, JSON.stringify(now) + "\n");
+}
+
+function stripDeclaration(xml: string): string {
+  return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
+}
+
+async function finalize(
+  ctx: RunContext,
+  dir: string,
+  inputs: AlmaInputs,
+  journal: Journal<PlanJournalLine>,
+  fetchedPart: PartFile,
+  bodyPart: PartFile,
+): Promise<SectionPlan> {
+  const alma = ctx.loaded.config.alma!;
+  const n = inputs.patrons.entries.length;
+  const lines: (PlanJournalLine | undefined)[] = new Array<PlanJournalLine | undefined>(n);
+  for await (const { entry } of journal.entries()) lines[entry.i] = entry;
+
+  const counts: Record<string, number> = {};
+  const entries: AlmaPlanEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = inputs.patrons.entries[i]!;
+    const e = lines[i]?.entry ?? {
+      primary_id: p.id,
+      line: p.line,
+      action: "pending" as const,
+      old_barcodes: [],
+      message: "not read yet: the daily API quota ran low; run the plan again to carry on",
+    };
+    entries.push(e);
+    counts[e.action] = (counts[e.action] ?? 0) + 1;
+  }
+  const changes = entries.filter((e) => CHANGING_ACTIONS.has(e.action)).length;
+
+  // The XML files, in patron-list order, copied from the part files.
+  await copyParts(
+    join(dir, "all_patrons.xml"),
+    fetchedPart.path,
+    lines.map((l) => l?.fetched),
+  );
+  await copyParts(
+    join(dir, "processed_results.xml"),
+    bodyPart.path,
+    lines.map((l) => l?.body),
+  );
+
+  const header: AlmaPlanHeader = {
+    version: 1,
+    system: "alma",
+    created: new Date().toISOString(),
+    config: {
+      barcode_type: alma.barcode_type,
+      match_on: alma.match_on,
+      existing_barcode: alma.existing_barcode,
+      user_id_type: alma.user_id_type,
+    },
+    inputs: { patrons: alma.patrons, barcodes: alma.barcodes },
+    counts,
+    changes,
+  };
+  const writer = new PlanFileWriter(join(dir, "plan.json"), header);
+  const tables = new AlmaPlanTables();
+  for (const e of entries) {
+    await writer.write(e);
+    tables.add(e);
+  }
+  await writer.close();
+
+  if (!counts.pending) {
+    for (const f of [journal.path, fetchedPart.path, bodyPart.path, join(dir, ".plan-inputs.json")])
+      rmSync(f, { force: true });
+  }
+  const markdown = renderAlmaPlan({
+    counts,
+    tables,
+    patronsFile: alma.patrons,
+    barcodesFile: alma.barcodes,
+    duplicates: inputs.patrons.duplicates,
+    conflicts: [...inputs.barcodes.conflicts.values()],
+    config: alma,
+  });
+  ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
+  return {
+    system: "alma",
+    counts,
+    changes,
+    headline: almaHeadline(counts),
+    markdown,
+    files: ["alma/all_patrons.xml", "alma/processed_results.xml", "alma/plan.json"],
+  };
+}
+
+async function copyParts(
+  outPath: string,
+  partPath: string,
+  spans: ([number, number] | undefined)[],
+): Promise<void> {
+  const count = spans.filter(Boolean).length;
+  const out: WriteStream = createWriteStream(outPath, { encoding: "utf8" });
+  const write = async (s: string | Buffer) => {
+    if (!out.write(s)) await once(out, "drain");
+  };
+  await write(
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`,
+  );
+  if (count) {
+    const fh = await open(partPath, "r");
+    try {
+      for (const span of spans) {
+        if (!span) continue;
+        const buf = Buffer.alloc(span[1]);
+        await fh.read(buf, 0, span[1], span[0]);
+        await write(buf);
+        await write("\n");
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  out.end("</users>\n");
+  await once(out, "finish");
+}

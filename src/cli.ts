@@ -1,0 +1,118 @@
+/**
+ * The command line: `patron-sync plan|apply|validate|demo`. A thin shell over src/core/run.ts.
+ * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
+ * 130 interrupted (run the same command again to carry on).
+ */
+import { parseArgs } from "node:util";
+import { relative } from "node:path";
+import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "./core/errors.ts";
+import { consoleLogger } from "./core/log.ts";
+import { runApply, runPlan, runValidate } from "./core/run.ts";
+import type { System } from "./core/types.ts";
+import { runDemo } from "./demo.ts";
+
+const USAGE = `patron-sync: reviewed, safe bulk patron fixes for Alma and Concord Infiniti
+
+Usage:
+  patron-sync validate [--config FILE] [--only alma|infiniti]
+  patron-sync plan     [--config FILE] [--out DIR] [--only alma|infiniti]
+  patron-sync apply    --plan DIR [--config FILE] [--only alma|infiniti]
+  patron-sync demo     (runs plan and apply against the built-in simulators)
+
+Environment: ALMA_API_KEY, ALMA_BASE_URL (overrides alma.region),
+             INFINITI_USERNAME, INFINITI_PASSWORD, INFINITI_URL (overrides infiniti.url)
+Exit codes:  0 ok, 1 some records failed, 2 bad input or config (nothing sent), 130 interrupted`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        out: { type: "string", short: "o" },
+        plan: { type: "string", short: "p" },
+        only: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return EXIT.input;
+  }
+  const { values, positionals } = parsed;
+  const verb = positionals[0];
+  if (values.help || !verb) {
+    console.log(USAGE);
+    return values.help ? EXIT.ok : EXIT.input;
+  }
+  if (values.only && values.only !== "alma" && values.only !== "infiniti") {
+    console.error(`--only must be 'alma' or 'infiniti', not '${values.only}'`);
+    return EXIT.input;
+  }
+  const only = values.only as System | undefined;
+  const log = consoleLogger();
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: string) => {
+    signals++;
+    if (signals > 1) process.exit(EXIT_INTERRUPTED);
+    log.warn(`${sig}: finishing the calls in flight, then stopping (press again to stop at once)`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const common = { configPath: values.config, only, log, signal: controller.signal };
+
+  try {
+    switch (verb) {
+      case "validate": {
+        await runValidate(common);
+        log.info("All input files are valid.");
+        return EXIT.ok;
+      }
+      case "plan": {
+        const outcome = await runPlan({ ...common, out: values.out });
+        log.info(`\n${outcome.title}`);
+        console.log(relative(process.cwd(), outcome.planDir) || outcome.planDir);
+        return EXIT.ok;
+      }
+      case "apply": {
+        if (!values.plan) {
+          console.error(
+            "apply needs --plan DIR: the plan directory to apply (printed by 'patron-sync plan')",
+          );
+          return EXIT.input;
+        }
+        const outcome = await runApply({ ...common, planDir: values.plan });
+        log.info(
+          `\nupdated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}; results in ${relative(process.cwd(), outcome.planDir) || "."}`,
+        );
+        return outcome.failed ? EXIT.failed : EXIT.ok;
+      }
+      case "demo":
+        return await runDemo({ log });
+      default:
+        console.error(`unknown command '${verb}'\n\n${USAGE}`);
+        return EXIT.input;
+    }
+  } catch (e) {
+    if (e instanceof InputError) {
+      console.error(e.message);
+      console.error("Nothing was sent.");
+      return EXIT.input;
+    }
+    if (e instanceof InterruptedError) {
+      console.error(e.message);
+      return EXIT_INTERRUPTED;
+    }
+    console.error(`error: ${(e as Error).message}`);
+    return EXIT.failed;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

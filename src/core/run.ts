@@ -1,0 +1,235 @@
+/**
+ * The one core that the CLI and the action share: validate, plan, apply.
+ *
+ * Order of work: every input of every system is validated before the first API call, so bad
+ * input means exit 2 and nothing sent. A plan directory holds plan.json (the manifest: what was
+ * planned, per system) and plan.md (its readable face), plus each system's files.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { loadConfig, type LoadedConfig } from "../config.ts";
+import { applyAlma, type AlmaApplyDeps } from "../alma/apply.ts";
+import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "../alma/plan.ts";
+import { applyInfiniti, planInfiniti, validateInfiniti } from "../infiniti/index.ts";
+import { InputError } from "./errors.ts";
+import { consoleLogger, type Logger } from "./log.ts";
+import type {
+  ApplyOptions,
+  ApplyOutcome,
+  PlanOptions,
+  PlanOutcome,
+  RunContext,
+  RunOptions,
+  SectionApply,
+  SectionPlan,
+  System,
+} from "./types.ts";
+
+export const MANIFEST = "plan.json";
+
+export interface Manifest {
+  version: 1;
+  tool: "patron-sync";
+  created: string;
+  config: string;
+  title: string;
+  changes: number;
+  sections: Omit<SectionPlan, "markdown">[];
+}
+
+/** Test and benchmark seams: inject transports. */
+export interface CoreDeps {
+  alma?: AlmaPlanDeps & AlmaApplyDeps;
+}
+
+function systems(loaded: LoadedConfig, only?: System): System[] {
+  const all: System[] = [];
+  if (loaded.config.alma) all.push("alma");
+  if (loaded.config.infiniti) all.push("infiniti");
+  const chosen = only ? all.filter((s) => s === only) : all;
+  if (!chosen.length) {
+    throw new InputError({
+      file: relative(process.cwd(), loaded.path) || loaded.path,
+      message: only
+        ? `there is no '${only}' section in the config`
+        : "the config has neither an 'alma' nor an 'infiniti' section",
+    });
+  }
+  return chosen;
+}
+
+/** Offline checks of every input file. Throws InputError listing every problem. */
+export async function runValidate(
+  opts: RunOptions = {},
+): Promise<{ loaded: LoadedConfig; systems: System[] }> {
+  const log = opts.log ?? consoleLogger();
+  const loaded = await loadConfig(opts.configPath, opts.cwd);
+  const chosen = systems(loaded, opts.only);
+  const problems: InputError[] = [];
+  for (const s of chosen) {
+    try {
+      if (s === "alma") {
+        const { patrons, barcodes } = await readAlmaInputs(loaded);
+        log.info(
+          `alma: ${loaded.config.alma!.patrons}: ${patrons.entries.length} patrons` +
+            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "") +
+            `; ${loaded.config.alma!.barcodes}: ${barcodes.count} barcodes` +
+            (barcodes.conflicts.size
+              ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
+              : ""),
+        );
+      } else {
+        const v = await validateInfiniti(loaded);
+        log.info(`infiniti: ${loaded.config.infiniti!.users}: ${v.rows.length} users, valid`);
+      }
+    } catch (e) {
+      if (e instanceof InputError) problems.push(e);
+      else throw e;
+    }
+  }
+  if (problems.length) throw new InputError(problems.flatMap((p) => p.problems));
+  return { loaded, systems: chosen };
+}
+
+export function utcStamp(d = new Date()): string {
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+}
+
+/** An unfinished plan (a journal but no manifest) under plans_dir, to carry on after a kill. */
+function unfinishedPlan(plansDir: string): string | undefined {
+  if (!existsSync(plansDir)) return undefined;
+  const dirs = readdirSync(plansDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(plansDir, d.name))
+    .filter((d) => !existsSync(join(d, MANIFEST)) && existsSync(join(d, "alma", "plan-journal.ndjson")))
+    .sort();
+  return dirs.at(-1);
+}
+
+export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Promise<PlanOutcome> {
+  const log = opts.log ?? consoleLogger();
+  const env = opts.env ?? process.env;
+  const { loaded, systems: chosen } = await runValidate({ ...opts, log });
+  const plansDir = resolve(loaded.root, loaded.config.plans_dir);
+  let planDir: string;
+  if (opts.out) planDir = resolve(opts.cwd ?? process.cwd(), opts.out);
+  else {
+    const resume = unfinishedPlan(plansDir);
+    if (resume) log.info(`carrying on the unfinished plan in ${relative(loaded.root, resume)}`);
+    planDir = resume ?? join(plansDir, utcStamp());
+  }
+  mkdirSync(planDir, { recursive: true });
+  const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal };
+
+  const sections: SectionPlan[] = [];
+  for (const s of chosen) {
+    sections.push(s === "alma" ? await planAlma(ctx, deps.alma) : await planInfiniti(ctx));
+  }
+  const changes = sections.reduce((n, s) => n + s.changes, 0);
+  const title = `Patron sync plan: ${sections.map((s) => s.headline).join(" · ")}`;
+  const markdown = renderPlanMarkdown(title, planDir, loaded, sections);
+  const manifest: Manifest = {
+    version: 1,
+    tool: "patron-sync",
+    created: new Date().toISOString(),
+    config: relative(loaded.root, loaded.path),
+    title,
+    changes,
+    sections: sections.map(({ markdown: _m, ...rest }) => rest),
+  };
+  writeFileSync(join(planDir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  writeFileSync(join(planDir, "plan.md"), markdown);
+  return { planDir, sections, changes, title, markdown };
+}
+
+function renderPlanMarkdown(
+  title: string,
+  planDir: string,
+  loaded: LoadedConfig,
+  sections: SectionPlan[],
+): string {
+  const rel = relative(loaded.root, planDir) || ".";
+  const lines = [
+    `# ${title}`,
+    "",
+    "| System | Records to send | Summary |",
+    "|---|--:|---|",
+    ...sections.map(
+      (s) => `| ${s.system === "alma" ? "Alma" : "Concord Infiniti"} | ${s.changes} | ${s.headline} |`,
+    ),
+    "",
+    `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows; each Alma user is re-read first and skipped if it changed since.`,
+    "",
+    ...sections.map((s) => s.markdown),
+    "",
+    "---",
+    `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+export function readManifest(planDir: string): Manifest {
+  const path = join(planDir, MANIFEST);
+  if (!existsSync(path)) {
+    throw new InputError({
+      file: path,
+      message: "no plan here: the plan directory must contain plan.json (run 'patron-sync plan' first)",
+    });
+  }
+  try {
+    const m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+    if (m.tool !== "patron-sync" || !Array.isArray(m.sections)) throw new Error("not ours");
+    return m;
+  } catch {
+    throw new InputError({ file: path, message: "is not a plan.json written by patron-sync" });
+  }
+}
+
+export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise<ApplyOutcome> {
+  const log = opts.log ?? consoleLogger();
+  const env = opts.env ?? process.env;
+  const loaded = await loadConfig(opts.configPath, opts.cwd);
+  const planDir = resolve(opts.cwd ?? process.cwd(), opts.planDir);
+  const manifest = readManifest(planDir);
+  const planned = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
+  if (!planned.length) {
+    throw new InputError({
+      file: join(planDir, MANIFEST),
+      message: `this plan has no ${opts.only ?? "system"} section to apply`,
+    });
+  }
+  for (const s of planned) {
+    if (!loaded.config[s])
+      throw new InputError({
+        file: loaded.path,
+        message: `the plan has a '${s}' section but the config has none`,
+      });
+  }
+  const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal };
+  const sections: SectionApply[] = [];
+  for (const s of planned) {
+    sections.push(s === "alma" ? await applyAlma(ctx, deps.alma) : await applyInfiniti(ctx));
+  }
+  const sum = (k: "updated" | "failed" | "pending") => sections.reduce((n, s) => n + s[k], 0);
+  const markdown = [
+    `# Patron sync results: ${manifest.title.replace(/^Patron sync plan: /, "")}`,
+    "",
+    ...sections.map((s) => s.markdown),
+  ].join("\n");
+  writeFileSync(join(planDir, "results.md"), markdown + "\n");
+  return {
+    planDir,
+    sections,
+    updated: sum("updated"),
+    failed: sum("failed"),
+    pending: sum("pending"),
+    markdown,
+    stateFiles: sections.flatMap((s) => s.stateFiles),
+  };
+}
+
+export type { Logger };

@@ -1,0 +1,84 @@
+/**
+ * `patron-sync demo`: the whole flow against the built-in simulators, on a copy of this
+ * repository's sample config and data in a temporary folder (nothing here is changed).
+ */
+import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { EXIT } from "./core/errors.ts";
+import type { Logger } from "./core/log.ts";
+import { runApply, runPlan } from "./core/run.ts";
+import { startAlmaSimulator } from "./simulators/alma.ts";
+import { startInfinitiSimulator } from "./simulators/infiniti.ts";
+
+export interface DemoOptions {
+  log: Logger;
+  /** Folder holding patron-sync.yml and data/ (default: the current folder). */
+  source?: string;
+}
+
+export async function runDemo({ log, source = process.cwd() }: DemoOptions): Promise<number> {
+  const started = Date.now();
+  const from = resolve(source);
+  if (!existsSync(join(from, "patron-sync.yml")) || !existsSync(join(from, "data"))) {
+    log.error(`the demo needs patron-sync.yml and data/ in ${from}: run it from the patron-sync folder`);
+    return EXIT.input;
+  }
+  const work = mkdtempSync(join(tmpdir(), "patron-sync-demo-"));
+  cpSync(join(from, "patron-sync.yml"), join(work, "patron-sync.yml"));
+  cpSync(join(from, "data"), join(work, "data"), { recursive: true });
+
+  const apiKey = "demo-api-key";
+  const alma = await startAlmaSimulator({ apiKey, latencyMs: [5, 20] });
+  const infiniti = await startInfinitiSimulator({ username: "autoimport", password: "demo-password" });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ALMA_API_KEY: apiKey,
+    ALMA_BASE_URL: alma.url,
+    INFINITI_URL: infiniti.url,
+    INFINITI_USERNAME: "autoimport",
+    INFINITI_PASSWORD: "demo-password",
+  };
+  const say = (s: string) => log.info(s);
+  try {
+    say(`Demo: Alma simulator at ${alma.url}, Infiniti simulator at ${infiniti.url}`);
+    say(`Working on a copy of the sample data in ${work}\n`);
+
+    say("1. plan: read every listed patron from Alma and validate the Infiniti roster (nothing is sent)");
+    const plan = await runPlan({ cwd: work, env, log, out: join(work, "plans", "demo") });
+    say(`   ${plan.title}`);
+
+    say("\n2. meanwhile a librarian gives one planned patron a barcode by hand in Alma");
+    const edited = alma.demoEdit?.();
+    if (edited) say(`   ${edited}`);
+
+    say("\n3. apply: re-read each user, write only what the plan showed, post the Infiniti import");
+    const applied = await runApply({ cwd: work, env, log, planDir: plan.planDir });
+    say(`   updated ${applied.updated}, failed ${applied.failed}, pending ${applied.pending}`);
+
+    say("\n4. apply again: safe to repeat; nothing is sent twice");
+    const again = await runApply({ cwd: work, env, log, planDir: plan.planDir });
+    const counts = again.sections.map(
+      (s) =>
+        `${s.system}: ${Object.entries(s.counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(", ")}`,
+    );
+    say(`   ${counts.join(" · ")}`);
+
+    const rel = (p: string) => relative(process.cwd(), p) || p;
+    say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files:`);
+    say(`  ${rel(join(plan.planDir, "plan.md"))}                 the plan, as a reviewer sees it`);
+    say(`  ${rel(join(plan.planDir, "alma", "all_patrons.xml"))}       the records as fetched`);
+    say(`  ${rel(join(plan.planDir, "alma", "processed_results.xml"))} the exact bodies that were PUT`);
+    say(
+      `  ${rel(join(plan.planDir, "alma", "results.csv"))}           one line per patron: updated / unchanged / skipped / failed`,
+    );
+    say(`  ${rel(join(plan.planDir, "infiniti", "import.csv"))}        the exact CSV posted to Infiniti`);
+    say(`  ${rel(join(plan.planDir, "infiniti", "results.csv"))}       one line per Infiniti user`);
+    say(`  ${rel(join(plan.planDir, "results.md"))}              the results summary`);
+    return EXIT.ok;
+  } finally {
+    await Promise.all([alma.close(), infiniti.close()]);
+  }
+}
