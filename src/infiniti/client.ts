@@ -1,0 +1,137 @@
+/**
+ * The one call patron-sync makes to Concord Infiniti: POST {url}/api/import/users, multipart/form-data
+ * with the CSV as the only file part (field `file`, filename `import.csv`, text/csv), HTTP Basic auth.
+ * Credentials come only from INFINITI_USERNAME and INFINITI_PASSWORD, never from the URL, and are
+ * never logged. Plain http:// is refused except to a loopback address (the simulator).
+ */
+import type { InfinitiConfig } from "../config.ts";
+import { InputError } from "../core/errors.ts";
+import type { HttpAnswer } from "./result.ts";
+
+export const IMPORT_PATH = "/api/import/users";
+/** How long the whole import may take before we stop waiting. */
+export const INFINITI_TIMEOUT_MS = 120_000;
+
+export interface InfinitiEndpoint {
+  /** The import URL (no credentials in it). */
+  url: string;
+  /** The value of the Authorization header. */
+  authorization: string;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
+
+export function isLoopback(hostname: string): boolean {
+  return LOOPBACK.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Where the URL came from, for messages. */
+function source(env: NodeJS.ProcessEnv, configFile: string): string {
+  return env.INFINITI_URL?.trim() ? "INFINITI_URL" : configFile;
+}
+
+/** The import URL: INFINITI_URL, else `infiniti.url`; trailing slashes (and a pasted /api/import/users) dropped. */
+export function importUrl(cfg: InfinitiConfig, env: NodeJS.ProcessEnv, configFile: string): string {
+  const raw = env.INFINITI_URL?.trim() || cfg.url;
+  const file = source(env, configFile);
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new InputError({
+      file,
+      message: "the Infiniti URL is not a valid URL (e.g. https://yourschool.concordinfiniti.com)",
+    });
+  }
+  if (u.username || u.password) {
+    throw new InputError({
+      file,
+      message:
+        "the Infiniti URL must not hold a user name or password: give them in INFINITI_USERNAME and INFINITI_PASSWORD",
+    });
+  }
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopback(u.hostname))) {
+    throw new InputError({
+      file,
+      message: `the Infiniti URL must start with https:// (plain ${u.protocol}// is allowed only to 127.0.0.1, ::1 or localhost): the password would travel unencrypted`,
+    });
+  }
+  let path = u.pathname.replace(/\/+$/, "");
+  if (path.toLowerCase().endsWith(IMPORT_PATH)) path = path.slice(0, -IMPORT_PATH.length);
+  return `${u.origin}${path}${IMPORT_PATH}`;
+}
+
+/** Credentials from the environment; missing ones are an input error (exit 2, nothing sent). */
+export function basicAuthorization(env: NodeJS.ProcessEnv): string {
+  const username = env.INFINITI_USERNAME?.trim() ?? "";
+  const password = env.INFINITI_PASSWORD ?? "";
+  const missing = [!username && "INFINITI_USERNAME", !password && "INFINITI_PASSWORD"].filter(Boolean);
+  if (missing.length) {
+    throw new InputError({
+      file: "environment",
+      message: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the Infiniti import needs the user name and password of an Infiniti user with system administration rights`,
+    });
+  }
+  if (username.includes(":")) {
+    throw new InputError({ file: "environment", message: "INFINITI_USERNAME must not contain ':'" });
+  }
+  return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
+}
+
+export function infinitiEndpoint(
+  cfg: InfinitiConfig,
+  env: NodeJS.ProcessEnv,
+  configFile: string,
+): InfinitiEndpoint {
+  return { url: importUrl(cfg, env, configFile), authorization: basicAuthorization(env) };
+}
+
+/** Why the call got no answer (the import may or may not have happened). */
+export class InfinitiUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InfinitiUnreachableError";
+  }
+}
+
+/**
+ * Posts the CSV. Resolves with Infiniti's status and body whatever the status; rejects with
+ * InfinitiUnreachableError when no answer came (timeout, refused connection), and with the abort
+ * reason when `signal` was aborted.
+ */
+export async function postImport(
+  endpoint: InfinitiEndpoint,
+  csv: string,
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<HttpAnswer> {
+  const form = new FormData();
+  form.append("file", new Blob([csv], { type: "text/csv" }), "import.csv");
+  const timeoutMs = opts.timeoutMs ?? INFINITI_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const host = new URL(endpoint.url).host;
+  try {
+    const res = await fetch(endpoint.url, {
+      method: "POST",
+      headers: { Authorization: endpoint.authorization, Accept: "application/json" },
+      body: form,
+      signal,
+      // A redirect is reported, not followed: a POST would turn into a GET and the credentials could travel on.
+      redirect: "manual",
+    });
+    const body = await res.text();
+    const location = res.headers.get("location") ?? undefined;
+    return { status: res.status, body, ...(location ? { location } : {}) };
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    if (timeout.aborted) {
+      throw new InfinitiUnreachableError(
+        `no answer from ${host} within ${Math.round(timeoutMs / 1000)} s: the import may or may not have happened`,
+      );
+    }
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new InfinitiUnreachableError(
+      `could not reach ${host}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The Infiniti part of a plan directory: `infiniti/import.csv` (the exact bytes apply posts) and
+ * `infiniti/plan.json` (per user: action, changed fields old → new, passwords masked; the row each
+ * sent user has in import.csv; the import's SHA-256, so apply sends nothing the plan did not show).
+ *
+ * import.csv: UTF-8 without BOM, LF line endings (git-friendly: a plan committed to a pull request
+ * comes back byte for byte), header first with canonical lower-case names in the roster's order, one
+ * row per sent user: roster users in roster order, then users to disable by username.
+ * Row numbering (as Infiniti's `details` use it): row 1 is the first data row after the header.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { InputError } from "../core/errors.ts";
+import type { FieldChange, InfinitiAction, PlannedUser } from "./diff.ts";
+
+export const INFINITI_DIR = "infiniti";
+export const IMPORT_FILE = "import.csv";
+export const PLAN_FILE = "plan.json";
+
+export interface PlanUserEntry {
+  username: string;
+  action: InfinitiAction;
+  sent: boolean;
+  /** Row in import.csv (1 = first data row after the header), for sent users. */
+  import_row?: number;
+  /** Line in the roster (absent for `disable`). */
+  line?: number;
+  changes: FieldChange[];
+}
+
+export interface InfinitiPlanFile {
+  system: "infiniti";
+  version: 1;
+  created: string;
+  mode: "incremental" | "full";
+  disable_missing: boolean;
+  roster: { file: string; sha256: string; users: number };
+  state: { file: string; existed: boolean; sha256: string | null; users: number; missing: number };
+  import: {
+    file: string;
+    sha256: string;
+    rows: number;
+    columns: string[];
+    line_endings: "LF";
+    row_numbering: string;
+  };
+  counts: Record<string, number>;
+  /** Users apply posts (rows in import.csv). */
+  sent: number;
+  users: PlanUserEntry[];
+}
+
+export const ROW_NUMBERING = "row 1 is the first data row after the header";
+
+/** The bytes to post: header, then one row per sent user. Returns the row number of each sent user. */
+export function buildImportCsv(
+  columns: string[],
+  users: PlannedUser[],
+): { csv: string; rows: Map<PlannedUser, number> } {
+  const records: string[][] = [columns];
+  const rows = new Map<PlannedUser, number>();
+  for (const u of users) {
+    if (!u.sent || !u.values) continue;
+    const values = u.values;
+    records.push(columns.map((c) => values[c] ?? ""));
+    rows.set(u, records.length - 1);
+  }
+  return { csv: stringify(records, { record_delimiter: "\n" }), rows };
+}
+
+export function planDirOf(planDir: string): string {
+  return join(planDir, INFINITI_DIR);
+}
+
+export function readPlanFile(planDir: string): InfinitiPlanFile {
+  const path = join(planDirOf(planDir), PLAN_FILE);
+  const file = `${INFINITI_DIR}/${PLAN_FILE}`;
+  if (!existsSync(path)) {
+    throw new InputError({
+      file: path,
+      message: "the plan has no Infiniti plan (infiniti/plan.json is missing)",
+    });
+  }
+  let plan: InfinitiPlanFile;
+  try {
+    plan = JSON.parse(readFileSync(path, "utf8")) as InfinitiPlanFile;
+  } catch {
+    throw new InputError({ file: path, message: `${file} is not valid JSON` });
+  }
+  if (plan.system !== "infiniti" || !Array.isArray(plan.users) || typeof plan.import?.sha256 !== "string") {
+    throw new InputError({ file: path, message: `${file} is not an Infiniti plan written by patron-sync` });
+  }
+  return plan;
+}

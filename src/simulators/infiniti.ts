@@ -1,0 +1,438 @@
+/**
+ * The Concord Infiniti simulator: a loopback HTTP server that behaves like Infiniti's user import for
+ * what patron-sync uses, for the demo, the tests and the benchmark.
+ *
+ *   POST /api/import/users   multipart/form-data, HTTP Basic auth. The first part with a filename is the
+ *                            CSV. Each row is checked as the vendor does (username present, enabled and
+ *                            staffmember yes/no, a well-formed email when given), then created or updated
+ *                            by username (case-insensitive). Rows that pass are stored even when others
+ *                            fail. Answers, exactly as documented:
+ *                              {"success":true,"summary":"3 users imported (2 created, 1 updated)","details":{}}
+ *                              {"success":false,"summary":"2 of 3 users imported","details":{"3":"Invalid email address"}}
+ *                              401 {"success":false,"summary":"Unauthorised. Check credentials.","details":{}}
+ *                            `details` keys are row numbers: row 1 is the first data row after the header.
+ *   GET /api/users           the stored users (JSON array; passwords never returned), auth required.
+ *   GET /api/users/{name}    one stored user, or 404.
+ *
+ * Simplifications (deliberate): one school, one account; an unknown or missing column refuses the whole
+ * file (HTTP 400, success false, no details); a blank value clears a field, except that a blank password
+ * keeps the stored one; passwords are stored as a flag only.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { parse } from "csv-parse/sync";
+
+export const KNOWN_FIELDS = [
+  "username",
+  "givenname",
+  "surname",
+  "middlename",
+  "preferredname",
+  "emailaddress",
+  "graduationyear",
+  "librarybarcode",
+  "adminsystemid",
+  "gender",
+  "password",
+  "formclass",
+  "presentationgrouplabel",
+  "enabled",
+  "staffmember",
+] as const;
+
+export const UNAUTHORISED = {
+  success: false,
+  summary: "Unauthorised. Check credentials.",
+  details: {},
+} as const;
+
+/** A user to hold at start: field values keyed by lower-case column name; `username` required. */
+export type InfinitiSeedUser = { username: string } & Record<string, string>;
+
+export interface StoredUser {
+  username: string;
+  /** Every stored field except the password, as last imported. */
+  values: Record<string, string>;
+  passwordSet: boolean;
+  /** How many imports created or updated this user. */
+  imports: number;
+}
+
+export interface InfinitiSimulatorOptions {
+  /** The account the import accepts (Basic auth). */
+  username: string;
+  password: string;
+  users?: InfinitiSeedUser[];
+  /** Port on 127.0.0.1 (default 0: an ephemeral port). */
+  port?: number;
+  /** Rows with these usernames fail with "Rejected by the simulator" (case-insensitive). */
+  rejectUsernames?: string[];
+}
+
+export interface InfinitiSimulatorStats {
+  /** Every request received. */
+  requests: number;
+  /** POSTs to the import endpoint (refused ones included). */
+  posts: number;
+  unauthorised: number;
+  /** Imports whose CSV was read (accepted credentials). */
+  imports: number;
+  rowsReceived: number;
+  created: number;
+  updated: number;
+  failedRows: number;
+  /** The CSV of the last import POST with accepted credentials, as received. */
+  lastCsv?: string;
+  lastFilename?: string;
+  lastFieldName?: string;
+  lastPartContentType?: string;
+  /** The JSON answered to the last import POST. */
+  lastResponse?: unknown;
+}
+
+export interface QueuedResponse {
+  status: number;
+  body: string;
+  contentType?: string;
+}
+
+export interface InfinitiSimulator {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+  /** Every stored user (copies), sorted by username. */
+  users(): StoredUser[];
+  user(username: string): StoredUser | undefined;
+  stats(): InfinitiSimulatorStats;
+  /** A row check of your own: return a message to fail the row, undefined to let it pass. */
+  setReject(fn: ((row: Record<string, string>) => string | undefined) | undefined): void;
+  /** The next import POST (with accepted credentials) is answered with this instead, and imports nothing. */
+  queueResponse(r: QueuedResponse): void;
+}
+
+const TRUE = new Set(["y", "yes", "true", "1"]);
+const FALSE = new Set(["n", "no", "false", "0"]);
+const isYesNo = (v: string) => TRUE.has(v.trim().toLowerCase()) || FALSE.has(v.trim().toLowerCase());
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_BODY = 64 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------
+// Multipart
+
+export interface MultipartPart {
+  name?: string;
+  filename?: string;
+  contentType?: string;
+  data: Buffer;
+}
+
+/** A small multipart/form-data parser (RFC 7578): enough for the import's one file part. */
+export function parseMultipart(body: Buffer, contentType: string): MultipartPart[] {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = m?.[1] ?? m?.[2];
+  if (!/^multipart\/form-data/i.test(contentType.trim()) || !boundary)
+    throw new Error("not multipart/form-data");
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: MultipartPart[] = [];
+  let pos = body.indexOf(delimiter);
+  if (pos < 0) throw new Error("no multipart boundary in the body");
+  for (;;) {
+    pos += delimiter.length;
+    if (body.subarray(pos, pos + 2).toString() === "--") break; // the closing delimiter
+    if (body.subarray(pos, pos + 2).toString() === "\r\n") pos += 2;
+    const headerEnd = body.indexOf("\r\n\r\n", pos);
+    if (headerEnd < 0) throw new Error("a multipart part has no end of headers");
+    const headers = body.subarray(pos, headerEnd).toString("utf8");
+    const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), headerEnd + 4);
+    if (next < 0) throw new Error("a multipart part is not closed");
+    const part: MultipartPart = { data: body.subarray(headerEnd + 4, next) };
+    for (const line of headers.split("\r\n")) {
+      const [key = "", ...rest] = line.split(":");
+      const value = rest.join(":").trim();
+      if (/^content-disposition$/i.test(key.trim())) {
+        const name = /\bname="([^"]*)"/i.exec(value)?.[1];
+        const filename = /\bfilename="([^"]*)"/i.exec(value)?.[1];
+        if (name !== undefined) part.name = name;
+        if (filename !== undefined) part.filename = filename;
+      } else if (/^content-type$/i.test(key.trim())) part.contentType = value;
+    }
+    parts.push(part);
+    pos = next + 2;
+  }
+  return parts;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The import
+
+interface ImportOutcome {
+  status: number;
+  json: { success: boolean; summary: string; details: Record<string, string> };
+}
+
+function basicCredentials(header: string | undefined): { user: string; pass: string } | undefined {
+  const m = /^\s*basic\s+(\S+)\s*$/i.exec(header ?? "");
+  if (!m?.[1]) return undefined;
+  const decoded = Buffer.from(m[1], "base64").toString("utf8");
+  const i = decoded.indexOf(":");
+  return i < 0 ? undefined : { user: decoded.slice(0, i), pass: decoded.slice(i + 1) };
+}
+
+export async function startInfinitiSimulator(options: InfinitiSimulatorOptions): Promise<InfinitiSimulator> {
+  const store = new Map<string, StoredUser & { password: string }>();
+  const stats: InfinitiSimulatorStats = {
+    requests: 0,
+    posts: 0,
+    unauthorised: 0,
+    imports: 0,
+    rowsReceived: 0,
+    created: 0,
+    updated: 0,
+    failedRows: 0,
+  };
+  const rejected = new Set((options.rejectUsernames ?? []).map((u) => u.toLowerCase()));
+  let rejectFn: ((row: Record<string, string>) => string | undefined) | undefined;
+  const queued: QueuedResponse[] = [];
+  const sockets = new Set<Socket>();
+
+  const upsert = (row: Record<string, string>): "created" | "updated" => {
+    const key = row.username!.toLowerCase();
+    const old = store.get(key);
+    const values: Record<string, string> = { ...old?.values };
+    let password = old?.password ?? "";
+    for (const [k, v] of Object.entries(row)) {
+      if (k === "password") {
+        if (v !== "") password = v;
+      } else values[k] = v;
+    }
+    store.set(key, {
+      username: row.username!,
+      values,
+      password,
+      passwordSet: password !== "",
+      imports: (old?.imports ?? 0) + 1,
+    });
+    return old ? "updated" : "created";
+  };
+  for (const seed of options.users ?? []) {
+    const row: Record<string, string> = {};
+    for (const [k, v] of Object.entries(seed)) row[k.toLowerCase()] = v;
+    upsert(row);
+    store.get(seed.username.toLowerCase())!.imports = 0;
+  }
+
+  const checkRow = (row: Record<string, string>): string[] => {
+    const problems: string[] = [];
+    if (!row.username?.trim()) problems.push("Username is required");
+    if (row.emailaddress?.trim() && !EMAIL.test(row.emailaddress.trim()))
+      problems.push("Invalid email address");
+    if (!isYesNo(row.enabled ?? "")) problems.push("Enabled must be Y or N");
+    if (!isYesNo(row.staffmember ?? "")) problems.push("StaffMember must be Y or N");
+    if (!problems.length) {
+      if (rejected.has(row.username!.trim().toLowerCase())) problems.push("Rejected by the simulator");
+      const own = rejectFn?.(row);
+      if (own) problems.push(own);
+    }
+    return problems;
+  };
+
+  const importCsv = (csv: string): ImportOutcome => {
+    let records: string[][];
+    try {
+      records = parse(csv, { bom: true, relax_column_count: true, skip_empty_lines: true });
+    } catch {
+      return {
+        status: 400,
+        json: { success: false, summary: "The file could not be read as CSV.", details: {} },
+      };
+    }
+    const [head = [], ...rows] = records;
+    const columns = head.map((h) => h.trim().toLowerCase());
+    const unknown = columns.filter((c) => !(KNOWN_FIELDS as readonly string[]).includes(c));
+    const missing = ["username", "enabled", "staffmember"].filter((c) => !columns.includes(c));
+    if (unknown.length || missing.length) {
+      const summary = unknown.length
+        ? `Unknown column '${unknown[0]}'.`
+        : `Missing required column '${missing[0]}'.`;
+      return { status: 400, json: { success: false, summary, details: {} } };
+    }
+    const details: Record<string, string> = {};
+    let created = 0;
+    let updated = 0;
+    rows.forEach((fields, i) => {
+      const rowNumber = String(i + 1); // row 1 = the first data row after the header
+      if (fields.length !== columns.length) {
+        details[rowNumber] = `Row has ${fields.length} fields, expected ${columns.length}`;
+        return;
+      }
+      const row: Record<string, string> = {};
+      columns.forEach((c, j) => (row[c] = (fields[j] ?? "").trim()));
+      const problems = checkRow(row);
+      if (problems.length) {
+        details[rowNumber] = problems.join("; ");
+        return;
+      }
+      if (upsert(row) === "created") created++;
+      else updated++;
+    });
+    const failed = Object.keys(details).length;
+    stats.rowsReceived += rows.length;
+    stats.created += created;
+    stats.updated += updated;
+    stats.failedRows += failed;
+    const n = rows.length;
+    if (!failed) {
+      return {
+        status: 200,
+        json: {
+          success: true,
+          summary: `${n} user${n === 1 ? "" : "s"} imported (${created} created, ${updated} updated)`,
+          details: {},
+        },
+      };
+    }
+    return {
+      status: 200,
+      json: { success: false, summary: `${created + updated} of ${n} users imported`, details },
+    };
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown, contentType = "application/json") => {
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    res.writeHead(status, {
+      "Content-Type": `${contentType}; charset=utf-8`,
+      "Content-Length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+
+  const readBody = (req: IncomingMessage): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) {
+          req.destroy();
+          reject(new Error("body too large"));
+        } else chunks.push(c);
+      });
+      req.on("end", () => resolve(Buffer.concat(chunks)));
+      req.on("error", reject);
+    });
+
+  const publicUser = (u: StoredUser) => ({ ...u.values, username: u.username, passwordSet: u.passwordSet });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.requests++;
+    const method = (req.method ?? "GET").toUpperCase();
+    const body = await readBody(req);
+    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname.replace(/\/+$/, "");
+    const isImport = path === "/api/import/users";
+    const userPath = /^\/api\/users(?:\/([^/]+))?$/.exec(path);
+    if (!isImport && !userPath) return send(res, 404, { success: false, summary: "Not found.", details: {} });
+    if (isImport) stats.posts += method === "POST" ? 1 : 0;
+    const creds = basicCredentials(req.headers.authorization);
+    if (!creds || creds.user !== options.username || creds.pass !== options.password) {
+      stats.unauthorised++;
+      if (isImport) stats.lastResponse = UNAUTHORISED;
+      return send(res, 401, UNAUTHORISED);
+    }
+    if (userPath) {
+      if (method !== "GET")
+        return send(res, 405, { success: false, summary: "Method not allowed.", details: {} });
+      if (userPath[1] === undefined) return send(res, 200, sim.users().map(publicUser));
+      const u = sim.user(decodeURIComponent(userPath[1]));
+      return u
+        ? send(res, 200, publicUser(u))
+        : send(res, 404, { success: false, summary: "User not found.", details: {} });
+    }
+    if (method !== "POST")
+      return send(res, 405, { success: false, summary: "Method not allowed.", details: {} });
+    let parts: MultipartPart[];
+    try {
+      parts = parseMultipart(body, req.headers["content-type"] ?? "");
+    } catch (e) {
+      const json = {
+        success: false,
+        summary: `The upload could not be read: ${(e as Error).message}.`,
+        details: {},
+      };
+      stats.lastResponse = json;
+      return send(res, 400, json);
+    }
+    const file = parts.find((p) => p.filename !== undefined);
+    if (!file) {
+      const json = { success: false, summary: "No file was uploaded.", details: {} };
+      stats.lastResponse = json;
+      return send(res, 400, json);
+    }
+    stats.imports++;
+    stats.lastCsv = file.data.toString("utf8");
+    stats.lastFilename = file.filename;
+    stats.lastFieldName = file.name;
+    stats.lastPartContentType = file.contentType;
+    const forced = queued.shift();
+    if (forced) {
+      stats.lastResponse = forced.body;
+      return send(res, forced.status, forced.body, forced.contentType ?? "application/json");
+    }
+    const outcome = importCsv(stats.lastCsv);
+    stats.lastResponse = outcome.json;
+    return send(res, outcome.status, outcome.json);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(`simulator error: ${(e as Error).message}`);
+    });
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closed = false;
+
+  const copy = (u: StoredUser): StoredUser => ({
+    username: u.username,
+    values: { ...u.values },
+    passwordSet: u.passwordSet,
+    imports: u.imports,
+  });
+  const sim: InfinitiSimulator = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      server.closeAllConnections();
+      await done;
+    },
+    users: () => [...store.values()].map(copy).sort((a, b) => a.username.localeCompare(b.username)),
+    user: (username) => {
+      const u = store.get(username.toLowerCase());
+      return u ? copy(u) : undefined;
+    },
+    stats: () => ({ ...stats }),
+    setReject: (fn) => {
+      rejectFn = fn;
+    },
+    queueResponse: (r) => {
+      queued.push(r);
+    },
+  };
+  return sim;
+}
