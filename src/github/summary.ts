@@ -1,0 +1,192 @@
+/** The job summary: counts first, a chart where it reads better than prose, then the details. */
+import * as core from "@actions/core";
+import type { InputProblem } from "../core/errors.ts";
+import { formatProblem } from "../core/errors.ts";
+import type { PullResult } from "./outputs.ts";
+import { truncateBody } from "./pulls.ts";
+
+/** GitHub accepts up to 1 MiB per step summary; keep the embedded plan or results far below. */
+export const SUMMARY_DETAIL_LIMIT = 200_000;
+/** Failures listed one by one in the summary; the rest are in results.csv. */
+export const FAILURE_ROW_LIMIT = 1000;
+
+const SYSTEM_NAMES: Record<string, string> = { alma: "Alma", infiniti: "Concord Infiniti" };
+const systemName = (s: string) => SYSTEM_NAMES[s] ?? s;
+
+export function cell(s: string): string {
+  return s
+    .replace(/[\r\n]+/g, " ")
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/</g, "&lt;");
+}
+
+/** A Mermaid pie chart, or "" when every slice is empty. */
+export function mermaidPie(title: string, slices: [string, number][]): string {
+  const kept = slices.filter(([, n]) => n > 0);
+  if (!kept.length) return "";
+  const label = (s: string) => s.replace(/["\r\n]/g, "'");
+  return [
+    "```mermaid",
+    `pie showData title ${label(title)}`,
+    ...kept.map(([k, n]) => `    "${label(k)}" : ${n}`),
+    "```",
+    "",
+  ].join("\n");
+}
+
+function pullLine(pull: PullResult | undefined, applies = true): string {
+  if (!pull || pull.operation === "none") return "No plan pull request is open.";
+  const link = pull.url ? `[#${pull.number}](${pull.url})` : `#${pull.number}`;
+  const next = applies ? ": review it, then merge it to apply." : " for review (apply is refused here).";
+  switch (pull.operation) {
+    case "created":
+      return `Opened the plan pull request ${link}${next}`;
+    case "updated":
+      return `Updated the plan pull request ${link}${next}`;
+    case "closed":
+      return `Closed the stale plan pull request ${link}: nothing is left to change.`;
+  }
+}
+
+export interface PlanSummaryInput {
+  title: string;
+  planDir: string;
+  changes: number;
+  sections: { system: string; counts: Record<string, number>; changes: number; headline: string }[];
+  pull?: PullResult;
+  /** plan.md, or its redacted version in a public repository. */
+  markdown: string;
+  /** Set in a public repository: why only redacted files were committed. */
+  publicNote?: string;
+}
+
+export function renderPlanSummary(p: PlanSummaryInput): string {
+  const out: string[] = [`# ${cell(p.title)}`, ""];
+  if (p.publicNote) out.push(`> [!WARNING]\n> ${p.publicNote}`, "");
+  out.push(
+    p.changes
+      ? `**${p.changes}** record${p.changes === 1 ? "" : "s"} to send. ${pullLine(p.pull, !p.publicNote)}`
+      : `Nothing to change. ${pullLine(p.pull, !p.publicNote)}`,
+    "",
+    "| System | Records to send | Summary |",
+    "|---|--:|---|",
+    ...p.sections.map((s) => `| ${systemName(s.system)} | ${s.changes} | ${cell(s.headline)} |`),
+    "",
+  );
+  const slices: [string, number][] = p.sections.flatMap((s) =>
+    Object.entries(s.counts).map(([k, n]): [string, number] => [`${systemName(s.system)}: ${k}`, n]),
+  );
+  const pie = mermaidPie("Planned actions", slices);
+  if (pie) out.push(pie);
+  out.push(`Plan directory: \`${p.planDir}\` (also attached to this run as an artifact).`, "");
+  out.push(
+    "<details><summary>The plan</summary>",
+    "",
+    truncateBody(
+      p.markdown.replace(/^# .*\n/, ""),
+      `The plan is longer than a summary can show: see \`${p.planDir}/plan.md\`.`,
+      SUMMARY_DETAIL_LIMIT,
+    ),
+    "",
+    "</details>",
+    "",
+  );
+  return out.join("\n");
+}
+
+export interface ApplySummaryInput {
+  title: string;
+  planDir: string;
+  sections: {
+    system: string;
+    counts: Record<string, number>;
+    failures: { id: string; message: string }[];
+  }[];
+  updated: number;
+  failed: number;
+  pending: number;
+  /** results.md. */
+  markdown: string;
+  /** What happened to the audit trail, e.g. "Results committed to main (abc1234)." */
+  committed?: string;
+}
+
+export function renderApplySummary(a: ApplySummaryInput): string {
+  const verdict = a.failed
+    ? `**${a.failed} record${a.failed === 1 ? "" : "s"} failed**: see the table below; fix the cause and run apply again (records already done are not sent twice).`
+    : a.pending
+      ? `**${a.pending} pending**: run apply again to carry on.`
+      : "Every planned record is done.";
+  const out: string[] = [
+    `# ${cell(a.title)}`,
+    "",
+    `Updated **${a.updated}**, failed **${a.failed}**, pending **${a.pending}**. ${verdict}`,
+    "",
+  ];
+  const statuses = [...new Set(a.sections.flatMap((s) => Object.keys(s.counts)))];
+  out.push(
+    `| System | ${statuses.map(cell).join(" | ")} |`,
+    `|---|${statuses.map(() => "--:").join("|")}|`,
+    ...a.sections.map(
+      (s) => `| ${systemName(s.system)} | ${statuses.map((k) => String(s.counts[k] ?? 0)).join(" | ")} |`,
+    ),
+    "",
+  );
+  const pie = mermaidPie(
+    "Results",
+    a.sections.flatMap((s) =>
+      Object.entries(s.counts).map(([k, n]): [string, number] => [`${systemName(s.system)}: ${k}`, n]),
+    ),
+  );
+  if (pie) out.push(pie);
+  const failures = a.sections.flatMap((s) => s.failures.map((f) => ({ system: s.system, ...f })));
+  if (failures.length) {
+    out.push(`## Failures (${failures.length})`, "", "| System | Record | Message |", "|---|---|---|");
+    for (const f of failures.slice(0, FAILURE_ROW_LIMIT))
+      out.push(`| ${systemName(f.system)} | ${cell(f.id)} | ${cell(f.message)} |`);
+    if (failures.length > FAILURE_ROW_LIMIT)
+      out.push("", `… and ${failures.length - FAILURE_ROW_LIMIT} more: see the results.csv files.`);
+    out.push("");
+  }
+  if (a.committed) out.push(a.committed, "");
+  out.push(
+    "<details><summary>The results</summary>",
+    "",
+    truncateBody(
+      a.markdown.replace(/^# .*\n/, ""),
+      `The results are longer than a summary can show: see \`${a.planDir}/results.md\`.`,
+      SUMMARY_DETAIL_LIMIT,
+    ),
+    "",
+    "</details>",
+    "",
+  );
+  return out.join("\n");
+}
+
+export function renderProblemsSummary(command: string, problems: InputProblem[]): string {
+  return [
+    `# patron-sync ${command}: the input needs fixing`,
+    "",
+    "Nothing was sent. Fix these and commit again:",
+    "",
+    "| Where | Problem |",
+    "|---|---|",
+    ...problems.map((p) => {
+      const where = formatProblem({ ...p, message: "" }).replace(/: $/, "");
+      return `| \`${cell(where)}\` | ${cell(p.message)} |`;
+    }),
+    "",
+  ].join("\n");
+}
+
+/** Appends Markdown to the job summary; outside Actions (no GITHUB_STEP_SUMMARY) does nothing. */
+export async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  try {
+    await core.summary.addRaw(markdown, true).write();
+  } catch (e) {
+    core.warning(`could not write the job summary: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,783 @@
+/**
+ * The action end to end, without GitHub: the BUNDLED action (dist/index.js) is spawned with `node`
+ * as the runner does (INPUT_* and GITHUB_* environment, an event file, GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files), in a clone of a local bare remote, against a fake GitHub REST server
+ * and the Alma and Infiniti simulators.
+ *
+ * PATRON_SYNC_ACTION_ENTRY picks another entry (e.g. src/main.ts, run through tsx) while developing.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
+import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
+import { parseGithubOutput } from "./helpers.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ENTRY = process.env.PATRON_SYNC_ACTION_ENTRY ?? "dist/index.js";
+const ENTRY_ABS = join(ROOT, ENTRY);
+const TIMEOUT = 120_000;
+
+const API_KEY = "l8xx-e2e-alma-key-6d3f";
+const INF_USER = "autoimport";
+const INF_PASS = "e2e-inf-pass-91c2";
+const GH_TOKEN = "ghs_e2eFakeToken1234567890";
+const ZERO = "0".repeat(40);
+
+// ---------------------------------------------------------------------------------------------------------
+// A fake GitHub REST API: the few endpoints the action calls, with every call recorded.
+
+interface FakePull {
+  number: number;
+  state: "open" | "closed";
+  title: string;
+  body: string;
+  head: { ref: string; label: string };
+  base: { ref: string };
+  html_url: string;
+}
+interface Call {
+  method: string;
+  path: string;
+  body?: Record<string, unknown>;
+  auth?: string;
+}
+
+class FakeGitHub {
+  server!: Server;
+  url = "";
+  calls: Call[] = [];
+  pulls = new Map<string, FakePull[]>();
+  visibility = new Map<string, boolean>(); // repo → private
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
+    });
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, text: string): void {
+    const u = new URL(req.url ?? "/", this.url);
+    const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    this.calls.push({ method: req.method ?? "", path: u.pathname, body, auth: req.headers.authorization });
+    const send = (status: number, data: unknown) => {
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify(data));
+    };
+    const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(u.pathname);
+    if (!m) return send(404, { message: "Not Found" });
+    const [, owner, repo, rest = ""] = m;
+    const full = `${owner}/${repo}`;
+    const pulls = this.pulls.get(full) ?? [];
+    this.pulls.set(full, pulls);
+    if (req.method === "GET" && rest === "") {
+      return send(200, {
+        name: repo,
+        full_name: full,
+        owner: { login: owner },
+        private: this.visibility.get(full) ?? true,
+        default_branch: "main",
+      });
+    }
+    if (rest === "/pulls" && req.method === "GET") {
+      const state = u.searchParams.get("state") ?? "open";
+      const head = u.searchParams.get("head");
+      return send(
+        200,
+        pulls.filter((p) => (state === "all" || p.state === state) && (!head || p.head.label === head)),
+      );
+    }
+    if (rest === "/pulls" && req.method === "POST") {
+      const number = pulls.length + 1;
+      const ref = String(body?.head);
+      const p: FakePull = {
+        number,
+        state: "open",
+        title: String(body?.title),
+        body: String(body?.body),
+        head: { ref, label: `${owner}:${ref}` },
+        base: { ref: String(body?.base) },
+        html_url: `https://github.example/${full}/pull/${number}`,
+      };
+      pulls.push(p);
+      return send(201, p);
+    }
+    const pm = /^\/pulls\/(\d+)$/.exec(rest);
+    if (pm && req.method === "PATCH") {
+      const p = pulls.find((x) => x.number === Number(pm[1]));
+      if (!p) return send(404, { message: "Not Found" });
+      if (typeof body?.title === "string") p.title = body.title;
+      if (typeof body?.body === "string") p.body = body.body;
+      if (body?.state === "closed" || body?.state === "open") p.state = body.state;
+      return send(200, p);
+    }
+    if (/^\/issues\/\d+\/comments$/.test(rest) && req.method === "POST")
+      return send(201, { id: 1, body: body?.body });
+    return send(404, { message: "Not Found" });
+  }
+
+  count(method: string, path: string): number {
+    return this.calls.filter((c) => c.method === method && c.path === path).length;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Git and the action, spawned as the runner does.
+
+let tmp = "";
+let gitEnv: NodeJS.ProcessEnv = {};
+let alma: AlmaSimulator;
+let infiniti: InfinitiSimulator;
+const gh = new FakeGitHub();
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd,
+    env: gitEnv,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
+}
+
+let clones = 0;
+/** A fresh clone of the remote with all history, as actions/checkout with fetch-depth: 0 makes. */
+function checkout(remote: string): string {
+  const dir = join(tmp, `ws${++clones}`);
+  git(tmp, "clone", "-q", remote, dir);
+  git(dir, "config", "user.name", "Library Staff");
+  git(dir, "config", "user.email", "staff@library.example.edu");
+  return dir;
+}
+
+const PATRON_LIST = "data/alma/patronlist_no_barcode.txt";
+/** In the sample data, P00400's new barcode is held by another Alma user: Alma refuses the PUT. */
+const FAILING = "P00400";
+
+/** A bare remote seeded with patron-sync.yml and data/ from this repository. */
+function makeRemote(name: string, opts: { without?: string } = {}): string {
+  const remote = join(tmp, `${name}.git`);
+  git(tmp, "init", "-q", "--bare", "-b", "main", remote);
+  const seed = checkout(remote);
+  cpSync(join(ROOT, "patron-sync.yml"), join(seed, "patron-sync.yml"));
+  cpSync(join(ROOT, "data"), join(seed, "data"), { recursive: true });
+  if (opts.without) {
+    const list = join(seed, PATRON_LIST);
+    const lines = readFileSync(list, "utf8").split("\n");
+    writeFileSync(list, lines.filter((l) => l.trim() !== opts.without).join("\n"));
+  }
+  git(seed, "add", "-A");
+  git(seed, "commit", "-q", "-m", "Patron lists from Alma Analytics and the SMS");
+  git(seed, "push", "-q", "origin", "HEAD:refs/heads/main");
+  return remote;
+}
+
+function pushEvent(repo: string, isPrivate: boolean, before: string, after: string, files: string[]) {
+  const commit = {
+    id: after,
+    message: "Staff update",
+    added: files,
+    modified: [],
+    removed: [],
+    author: { name: "Library Staff", email: "staff@library.example.edu" },
+  };
+  return {
+    ref: "refs/heads/main",
+    before,
+    after,
+    repository: {
+      name: repo.split("/")[1],
+      full_name: repo,
+      owner: { login: repo.split("/")[0], name: repo.split("/")[0] },
+      private: isPrivate,
+      fork: false,
+      default_branch: "main",
+    },
+    pusher: { name: "staff" },
+    commits: [commit],
+    head_commit: commit,
+  };
+}
+
+interface ActionRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+let runs = 0;
+async function runAction(o: {
+  workspace: string;
+  repo: string;
+  eventName: string;
+  event: object;
+  inputs: Record<string, string>;
+}): Promise<ActionRun> {
+  const dir = join(tmp, `run${++runs}`);
+  mkdirSync(dir);
+  const eventPath = join(dir, "event.json");
+  writeFileSync(eventPath, JSON.stringify(o.event));
+  writeFileSync(join(dir, "output"), "");
+  writeFileSync(join(dir, "summary"), "");
+  const inputs: Record<string, string> = {
+    config: "patron-sync.yml",
+    only: "",
+    "alma-api-key": API_KEY,
+    "infiniti-username": INF_USER,
+    "infiniti-password": INF_PASS,
+    "github-token": GH_TOKEN,
+    "alma-base-url": alma.url,
+    "infiniti-url": infiniti.url,
+    "plan-dir": "",
+    ...o.inputs,
+  };
+  const env: NodeJS.ProcessEnv = {
+    ...gitEnv,
+    GITHUB_ACTIONS: "true",
+    CI: "true",
+    GITHUB_WORKSPACE: o.workspace,
+    GITHUB_REPOSITORY: o.repo,
+    GITHUB_REPOSITORY_OWNER: o.repo.split("/")[0],
+    GITHUB_EVENT_NAME: o.eventName,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_API_URL: gh.url,
+    GITHUB_SERVER_URL: "https://github.example",
+    GITHUB_OUTPUT: join(dir, "output"),
+    GITHUB_STEP_SUMMARY: join(dir, "summary"),
+    GITHUB_SHA: git(o.workspace, "rev-parse", "HEAD"),
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_RUN_ID: String(runs),
+    RUNNER_TEMP: dir,
+  };
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = v;
+  const args = ENTRY.endsWith(".ts")
+    ? ["--import", pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href, ENTRY_ABS]
+    : [ENTRY_ABS];
+  const child = spawn(process.execPath, args, { cwd: o.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+  const code = await new Promise<number | null>((r) => child.on("close", r));
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseGithubOutput(readFileSync(join(dir, "output"), "utf8")),
+    summary: readFileSync(join(dir, "summary"), "utf8"),
+  };
+}
+
+/** What a reader of the log sees: the runner hides ::add-mask:: commands and masks the values. */
+function expectNoSecrets(r: ActionRun): void {
+  const visible = (r.stdout + r.stderr)
+    .split("\n")
+    .filter((l) => !l.startsWith("::add-mask::"))
+    .join("\n");
+  const b64 = Buffer.from(`${INF_USER}:${INF_PASS}`).toString("base64");
+  for (const s of [API_KEY, INF_PASS, GH_TOKEN, b64]) expect(visible).not.toContain(s);
+  // Each secret is registered for masking.
+  expect(r.stdout).toContain(`::add-mask::${API_KEY}`);
+  expect(r.stdout).toContain(`::add-mask::${b64}`);
+}
+
+function detail(r: ActionRun): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+function remoteHead(remote: string, ref: string): string {
+  return git(tmp, "--git-dir", remote, "rev-parse", ref);
+}
+
+function treeFiles(remote: string, ref: string): string[] {
+  return git(tmp, "--git-dir", remote, "ls-tree", "-r", "--name-only", ref).split("\n").filter(Boolean);
+}
+
+const puts = () => alma.stats().byMethod.PUT ?? 0;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "patron-sync-e2e-"));
+  mkdirSync(join(tmp, "home"));
+  gitEnv = {
+    PATH: process.env.PATH,
+    HOME: join(tmp, "home"),
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+    LANG: "C",
+  };
+  alma = await startAlmaSimulator({ apiKey: API_KEY, latencyMs: [0, 1] });
+  infiniti = await startInfinitiSimulator({ username: INF_USER, password: INF_PASS });
+  await gh.start();
+}, TIMEOUT);
+
+afterAll(async () => {
+  await Promise.all([alma?.close(), infiniti?.close(), gh.close()]);
+  // PATRON_SYNC_E2E_KEEP=1 keeps the clones, events, outputs and summaries for a look.
+  if (process.env.PATRON_SYNC_E2E_KEEP) console.log(`e2e files kept in ${tmp}`);
+  else if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe(`the action (${ENTRY}) end to end`, () => {
+  beforeAll(() => {
+    if (!existsSync(ENTRY_ABS)) throw new Error(`${ENTRY} is missing: run 'npm run bundle' first`);
+  });
+
+  const REPO = "o/r";
+  let remote = "";
+  let planDir = "";
+
+  it(
+    "plan pushes the branch patron-sync/plan and opens one pull request",
+    async () => {
+      // Without the patron whose PUT Alma refuses: the failure path is its own test below.
+      remote = makeRemote("private", { without: FAILING });
+      const ws = checkout(remote);
+      const head = git(ws, "rev-parse", "HEAD");
+      const r = await runAction({
+        workspace: ws,
+        repo: REPO,
+        eventName: "push",
+        event: pushEvent(REPO, true, ZERO, head, ["patron-sync.yml", "data/alma/patronlist_no_barcode.txt"]),
+        inputs: { command: "plan" },
+      });
+      expect(r.code, detail(r)).toBe(0);
+      expectNoSecrets(r);
+      planDir = r.outputs["plan-dir"]!;
+      expect(planDir).toMatch(/^plans\/\d{8}T\d{6}Z$/);
+      expect(r.outputs).toMatchObject({
+        "pull-request-operation": "created",
+        "pull-request-number": "1",
+        "pull-request-url": "https://github.example/o/r/pull/1",
+      });
+      expect(Number(r.outputs.changes)).toBeGreaterThan(0);
+
+      // The rolling branch: one commit on top of main, by the bot, holding the whole plan.
+      const branch = remoteHead(remote, "refs/heads/patron-sync/plan");
+      expect(git(tmp, "--git-dir", remote, "rev-parse", `${branch}^`)).toBe(head);
+      expect(git(tmp, "--git-dir", remote, "log", "-1", "--format=%an <%ae>", branch)).toBe(
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
+      );
+      const files = treeFiles(remote, branch);
+      for (const f of [
+        "plan.json",
+        "plan.md",
+        "alma/plan.json",
+        "alma/all_patrons.xml",
+        "infiniti/import.csv",
+      ])
+        expect(files).toContain(`${planDir}/${f}`);
+
+      // One pull request, from the rolling branch to main, titled with the counts, plan.md as body.
+      expect(gh.count("POST", "/repos/o/r/pulls")).toBe(1);
+      const pr = gh.pulls.get(REPO)![0]!;
+      expect(pr).toMatchObject({ head: { ref: "patron-sync/plan" }, base: { ref: "main" }, state: "open" });
+      expect(pr.title).toMatch(/^Patron sync plan: .*barcodes? to add.* · .*/);
+      expect(pr.body).toContain("## Alma barcode repair");
+      expect(gh.calls.every((c) => c.auth === `token ${GH_TOKEN}`)).toBe(true);
+
+      // The job summary: counts, a chart, the pull request.
+      expect(r.summary).toContain("```mermaid");
+      expect(r.summary).toContain("| Alma |");
+      expect(r.summary).toContain("[#1](https://github.example/o/r/pull/1)");
+
+      // Planning sends nothing.
+      expect(puts()).toBe(0);
+      expect(infiniti.stats().posts).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a second plan after another data commit updates that pull request instead of opening another",
+    async () => {
+      const staff = checkout(remote);
+      const roster = join(staff, "data/infiniti/users.csv");
+      const header = readFileSync(roster, "utf8").split("\n")[0]!.split(",");
+      const row = header.map(
+        (c) =>
+          ({
+            username: "new.student",
+            givenname: "Newton",
+            surname: "Student",
+            emailaddress: "new.student@students.example.edu",
+            enabled: "y",
+            staffmember: "n",
+            graduationyear: "2030",
+          })[c] ?? "",
+      );
+      writeFileSync(roster, readFileSync(roster, "utf8").replace(/\n?$/, "\n") + row.join(",") + "\n");
+      git(staff, "commit", "-q", "-am", "A new student");
+      const before = remoteHead(remote, "refs/heads/main");
+      git(staff, "push", "-q", "origin", "HEAD:refs/heads/main");
+      const after = git(staff, "rev-parse", "HEAD");
+
+      const ws = checkout(remote);
+      const r = await runAction({
+        workspace: ws,
+        repo: REPO,
+        eventName: "push",
+        event: pushEvent(REPO, true, before, after, ["data/infiniti/users.csv"]),
+        inputs: { command: "plan" },
+      });
+      expect(r.code, detail(r)).toBe(0);
+      expect(r.outputs).toMatchObject({ "pull-request-operation": "updated", "pull-request-number": "1" });
+      planDir = r.outputs["plan-dir"]!;
+      expect(gh.count("POST", "/repos/o/r/pulls")).toBe(1);
+      expect(gh.count("PATCH", "/repos/o/r/pulls/1")).toBe(1);
+      expect(gh.pulls.get(REPO)).toHaveLength(1);
+
+      // Force-updated from the new main: one commit on top, one plan directory.
+      const branch = remoteHead(remote, "refs/heads/patron-sync/plan");
+      expect(git(tmp, "--git-dir", remote, "rev-parse", `${branch}^`)).toBe(after);
+      const dirs = new Set(
+        treeFiles(remote, branch)
+          .filter((f) => f.startsWith("plans/"))
+          .map((f) => f.split("/").slice(0, 2).join("/")),
+      );
+      expect([...dirs]).toEqual([planDir]);
+      expect(readFileSync(join(ws, planDir, "infiniti", "import.csv"), "utf8")).toContain("new.student");
+    },
+    TIMEOUT,
+  );
+
+  let resultsCommit = "";
+  let mergeCommit = "";
+  let putsAfterApply = 0;
+
+  it(
+    "merging the plan applies it: PUTs to Alma, the Infiniti import, results committed to main",
+    async () => {
+      const maintainer = checkout(remote);
+      const before = git(maintainer, "rev-parse", "HEAD");
+      git(
+        maintainer,
+        "merge",
+        "-q",
+        "--no-ff",
+        "origin/patron-sync/plan",
+        "-m",
+        "Merge pull request #1 from o/patron-sync/plan",
+      );
+      git(maintainer, "push", "-q", "origin", "HEAD:refs/heads/main");
+      mergeCommit = git(maintainer, "rev-parse", "HEAD");
+      gh.pulls.get(REPO)![0]!.state = "closed";
+
+      const ws = checkout(remote);
+      const almaPlan = readFileSync(join(ws, planDir, "alma", "plan.json"), "utf8");
+      const r = await runAction({
+        workspace: ws,
+        repo: REPO,
+        eventName: "push",
+        event: pushEvent(REPO, true, before, mergeCommit, [`${planDir}/plan.json`, `${planDir}/plan.md`]),
+        inputs: { command: "apply" },
+      });
+      expect(r.code, detail(r)).toBe(0);
+      expectNoSecrets(r);
+      expect(r.outputs["plan-dir"]).toBe(planDir);
+      expect(r.outputs.failed).toBe("0");
+      expect(Number(r.outputs.updated)).toBeGreaterThan(0);
+
+      // Alma: every planned barcode is on its user now.
+      const adds = almaPlan
+        .split("\n")
+        .filter((l) => /"action":"(add|deactivate|replace)"/.test(l))
+        .map((l) => JSON.parse(l.trim().replace(/,$/, "")) as { primary_id: string; new_barcode: string });
+      expect(adds.length).toBeGreaterThan(0);
+      expect(puts()).toBeGreaterThanOrEqual(adds.length);
+      for (const a of adds) {
+        const barcodes = alma
+          .getUser(a.primary_id)!
+          .identifiers.map((i) => `${i.value.toLowerCase()}:${i.status ?? "ACTIVE"}`);
+        expect(barcodes, a.primary_id).toContain(`${a.new_barcode.toLowerCase()}:ACTIVE`);
+      }
+      putsAfterApply = puts();
+
+      // Infiniti: one import, and the roster's users exist.
+      expect(infiniti.stats().posts).toBe(1);
+      const names = infiniti.users().map((u) => u.username);
+      expect(names).toContain("zoe.hartley");
+      expect(names).toContain("new.student");
+
+      // The audit trail: one bot commit on main, with [skip ci], holding the results and the state.
+      resultsCommit = remoteHead(remote, "refs/heads/main");
+      expect(git(tmp, "--git-dir", remote, "rev-parse", `${resultsCommit}^`)).toBe(mergeCommit);
+      const msg = git(tmp, "--git-dir", remote, "log", "-1", "--format=%s%n%an", resultsCommit);
+      expect(msg).toContain("[skip ci]");
+      expect(msg).toContain("github-actions[bot]");
+      const files = treeFiles(remote, resultsCommit);
+      for (const f of [
+        "results.md",
+        "alma/results.csv",
+        "alma/results.json",
+        "infiniti/results.csv",
+        "infiniti/results.json",
+      ])
+        expect(files).toContain(`${planDir}/${f}`);
+      expect(files).toContain("state/infiniti/applied.csv");
+
+      expect(r.summary).toContain("Updated **");
+      expect(r.summary).toContain("Results committed to `main`");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a repeated apply sends nothing twice and commits nothing new",
+    async () => {
+      const posts = infiniti.stats().posts;
+      // The results commit itself (had [skip ci] not stopped it): a no-op.
+      const ws1 = checkout(remote);
+      const again = await runAction({
+        workspace: ws1,
+        repo: REPO,
+        eventName: "push",
+        event: pushEvent(REPO, true, mergeCommit, resultsCommit, [`${planDir}/results.md`]),
+        inputs: { command: "apply" },
+      });
+      expect(again.code, detail(again)).toBe(0);
+      expect(again.stdout).toContain("was applied before");
+      expect(again.outputs).toMatchObject({ "plan-dir": planDir, updated: "0", failed: "0" });
+
+      // Staff run apply by hand on the same plan: every record is reported unchanged, nothing sent.
+      const ws2 = checkout(remote);
+      const manual = await runAction({
+        workspace: ws2,
+        repo: REPO,
+        eventName: "workflow_dispatch",
+        event: {
+          inputs: { "plan-dir": planDir, only: "both" },
+          ref: "refs/heads/main",
+          repository: { full_name: REPO, private: true, default_branch: "main", fork: false },
+        },
+        inputs: { command: "apply", "plan-dir": planDir },
+      });
+      expect(manual.code, detail(manual)).toBe(0);
+      expect(manual.outputs).toMatchObject({ "plan-dir": planDir, updated: "0", failed: "0" });
+      expect(manual.summary).toContain("unchanged");
+
+      expect(puts()).toBe(putsAfterApply);
+      expect(infiniti.stats().posts).toBe(posts);
+      expect(remoteHead(remote, "refs/heads/main")).toBe(resultsCommit);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a public repository gets no personal data committed, and apply is refused",
+    async () => {
+      const PUB = "o/pub";
+      gh.visibility.set(PUB, false);
+      const pubRemote = makeRemote("public");
+      const ws = checkout(pubRemote);
+      const head = git(ws, "rev-parse", "HEAD");
+      const putsBefore = puts();
+      const r = await runAction({
+        workspace: ws,
+        repo: PUB,
+        eventName: "push",
+        event: pushEvent(PUB, false, ZERO, head, ["data/alma/patronlist_no_barcode.txt"]),
+        inputs: { command: "plan" },
+      });
+      expect(r.code, detail(r)).toBe(0);
+      expect(r.outputs["pull-request-operation"]).toBe("created");
+      const dir = r.outputs["plan-dir"]!;
+
+      // Only the redacted plan.md and plan.json are on the branch beyond main.
+      const branch = remoteHead(pubRemote, "refs/heads/patron-sync/plan");
+      const changed = git(tmp, "--git-dir", pubRemote, "diff", "--name-only", head, branch).split("\n");
+      expect(changed.sort()).toEqual([`${dir}/plan.json`, `${dir}/plan.md`]);
+      const planFiles = treeFiles(pubRemote, branch).filter((f) => f.startsWith("plans/"));
+      expect(
+        planFiles.some((f) => /all_patrons\.xml|processed_results\.xml|import\.csv|results\.csv/.test(f)),
+      ).toBe(false);
+      // The runner's copy (the artifact) is redacted too.
+      expect(readdirSync(join(ws, dir)).sort()).toEqual(["plan.json", "plan.md"]);
+
+      // No names, e-mail addresses or passwords in what was committed or sent to GitHub.
+      const roster = parse<Record<string, string>>(
+        readFileSync(join(ROOT, "data/infiniti/users.csv"), "utf8"),
+        {
+          columns: true,
+          skip_empty_lines: true,
+        },
+      );
+      const personal = new Set<string>();
+      for (const u of roster)
+        for (const k of ["givenname", "surname", "emailaddress", "password"])
+          if ((u[k] ?? "").length > 2) personal.add(u[k]!);
+      const ids = readFileSync(join(ROOT, "data/alma/patronlist_no_barcode.txt"), "utf8")
+        .split(/\r?\n/)
+        .slice(1);
+      for (const id of ids) {
+        const u = id.trim() ? alma.getUser(id.trim()) : undefined;
+        if (u?.firstName && u.firstName.length > 2) personal.add(u.firstName);
+        if (u?.lastName && u.lastName.length > 2) personal.add(u.lastName);
+      }
+      expect(personal.size).toBeGreaterThan(5);
+      const pr = gh.pulls.get(PUB)![0]!;
+      const committed = [
+        git(tmp, "--git-dir", pubRemote, "show", `${branch}:${dir}/plan.md`),
+        git(tmp, "--git-dir", pubRemote, "show", `${branch}:${dir}/plan.json`),
+        pr.body,
+        pr.title,
+        r.summary,
+        r.stdout, // the log of a public repository's run is public too
+        r.stderr,
+      ].join("\n");
+      for (const p of personal) expect(committed, p).not.toContain(p);
+      expect(committed).not.toMatch(/<user>|<first_name>/);
+      expect(committed).toContain("public");
+      expect(r.stdout + r.stderr).toContain("public");
+
+      // Apply is refused in a public repository: exit 2, nothing sent.
+      const merged = checkout(pubRemote);
+      git(merged, "merge", "-q", "--no-ff", "origin/patron-sync/plan", "-m", "Merge the plan");
+      git(merged, "push", "-q", "origin", "HEAD:refs/heads/main");
+      const ws2 = checkout(pubRemote);
+      const a = await runAction({
+        workspace: ws2,
+        repo: PUB,
+        eventName: "push",
+        event: pushEvent(PUB, false, head, git(ws2, "rev-parse", "HEAD"), [`${dir}/plan.json`]),
+        inputs: { command: "apply" },
+      });
+      expect(a.code, detail(a)).toBe(2);
+      expect(a.stdout + a.stderr).toContain("is public: apply is refused");
+      expect(puts()).toBe(putsBefore);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "plan closes the stale pull request when nothing is left to change",
+    async () => {
+      // In the private repository everything was applied: a new plan finds nothing to send.
+      gh.pulls.get(REPO)![0]!.state = "open";
+      const ws = checkout(remote);
+      const r = await runAction({
+        workspace: ws,
+        repo: REPO,
+        eventName: "workflow_dispatch",
+        event: {
+          inputs: { only: "alma" },
+          ref: "refs/heads/main",
+          repository: { full_name: REPO, private: true, default_branch: "main", fork: false },
+        },
+        inputs: { command: "plan", only: "alma" },
+      });
+      expect(r.code, detail(r)).toBe(0);
+      expect(r.outputs).toMatchObject({
+        changes: "0",
+        "pull-request-operation": "closed",
+        "pull-request-number": "1",
+      });
+      expect(gh.pulls.get(REPO)![0]!.state).toBe("closed");
+      expect(gh.count("POST", "/repos/o/r/issues/1/comments")).toBe(1);
+      expect(puts()).toBe(putsAfterApply);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a record Alma refuses fails the job, with the failure and Alma's message in the summary",
+    async () => {
+      const FAIL = "o/fail";
+      const failRemote = makeRemote("failing");
+      const ws = checkout(failRemote);
+      const head = git(ws, "rev-parse", "HEAD");
+      const p = await runAction({
+        workspace: ws,
+        repo: FAIL,
+        eventName: "push",
+        event: pushEvent(FAIL, true, ZERO, head, [PATRON_LIST]),
+        inputs: { command: "plan", only: "alma" },
+      });
+      expect(p.code, detail(p)).toBe(0);
+      const dir = p.outputs["plan-dir"]!;
+
+      const maintainer = checkout(failRemote);
+      git(maintainer, "merge", "-q", "--no-ff", "origin/patron-sync/plan", "-m", "Merge the plan");
+      git(maintainer, "push", "-q", "origin", "HEAD:refs/heads/main");
+      const merge = git(maintainer, "rev-parse", "HEAD");
+      const a = await runAction({
+        workspace: checkout(failRemote),
+        repo: FAIL,
+        eventName: "push",
+        event: pushEvent(FAIL, true, head, merge, [`${dir}/plan.json`]),
+        inputs: { command: "apply", only: "alma" },
+      });
+      expect(a.code, detail(a)).toBe(1);
+      expect(a.outputs).toMatchObject({ "plan-dir": dir, failed: "1" });
+      expect(a.stdout).toContain("::error::1 record failed");
+      expect(a.summary).toContain("## Failures (1)");
+      expect(a.summary).toMatch(new RegExp(`\\| Alma \\| ${FAILING} \\| Alma error 401851`));
+      // The failure is part of the audit trail too.
+      const results = remoteHead(failRemote, "refs/heads/main");
+      expect(git(tmp, "--git-dir", failRemote, "rev-parse", `${results}^`)).toBe(merge);
+      expect(git(tmp, "--git-dir", failRemote, "show", `${results}:${dir}/alma/results.csv`)).toContain(
+        `${FAILING},failed,`,
+      );
+
+      // A later push does not retry it (staff run apply by hand once the cause is fixed).
+      const putsBefore = puts();
+      const again = await runAction({
+        workspace: checkout(failRemote),
+        repo: FAIL,
+        eventName: "push",
+        event: pushEvent(FAIL, true, merge, results, [`${dir}/results.md`]),
+        inputs: { command: "apply" },
+      });
+      expect(again.code, detail(again)).toBe(0);
+      expect(again.stdout).toContain("1 failed");
+      expect(puts()).toBe(putsBefore);
+      expect(remoteHead(failRemote, "refs/heads/main")).toBe(results);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "bad input is exit 2 with the problems in the job summary, nothing sent",
+    async () => {
+      const ws = checkout(remote);
+      writeFileSync(join(ws, "data/alma/library_barcode_full_list.txt"), "this line has no bar\n");
+      const r = await runAction({
+        workspace: ws,
+        repo: REPO,
+        eventName: "workflow_dispatch",
+        event: { repository: { full_name: REPO, private: true } },
+        inputs: { command: "validate" },
+      });
+      expect(r.code, detail(r)).toBe(2);
+      expect(r.stdout).toContain("::error::");
+      expect(r.summary).toContain("Nothing was sent");
+      expect(r.summary).toContain("data/alma/library_barcode_full_list.txt");
+    },
+    TIMEOUT,
+  );
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/core/errors.ts";
+import { base64, coreEnv, parseInputs, secretValues } from "../../src/github/inputs.ts";
+
+const getter = (values: Record<string, string>) => (name: string) => values[name] ?? "";
+
+describe("parseInputs", () => {
+  it("reads the inputs with their defaults", () => {
+    const i = parseInputs(getter({ command: "plan" }));
+    expect(i).toMatchObject({ command: "plan", config: "patron-sync.yml", only: undefined, planDir: "" });
+  });
+  it("maps only: both and empty to both systems, alma and infiniti to one", () => {
+    expect(parseInputs(getter({ command: "apply", only: "both" })).only).toBeUndefined();
+    expect(parseInputs(getter({ command: "apply", only: "ALMA" })).only).toBe("alma");
+    expect(parseInputs(getter({ command: "apply", only: "infiniti" })).only).toBe("infiniti");
+  });
+  it("reports every bad input at once as an input error (exit 2)", () => {
+    try {
+      parseInputs(getter({ command: "deploy", only: "koha" }));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      expect((e as InputError).problems.map((p) => p.file)).toEqual([
+        "action input 'command'",
+        "action input 'only'",
+      ]);
+    }
+  });
+});
+
+describe("secrets", () => {
+  const inputs = parseInputs(
+    getter({
+      command: "apply",
+      "alma-api-key": "l8xx-secret",
+      "infiniti-username": "autoimport",
+      "infiniti-password": "pa55:word",
+      "github-token": "ghs_token",
+    }),
+  );
+  it("masks each secret and each value derived from one", () => {
+    const s = secretValues(inputs);
+    const basic = base64("autoimport:pa55:word");
+    expect(s).toEqual(
+      expect.arrayContaining([
+        "l8xx-secret",
+        "pa55:word",
+        "ghs_token",
+        basic,
+        `Basic ${basic}`,
+        base64("x-access-token:ghs_token"),
+      ]),
+    );
+    expect(s).not.toContain("");
+  });
+  it("hands secrets to the core only through the env object", () => {
+    const env = coreEnv(
+      { ...inputs, almaBaseUrl: "http://127.0.0.1:1" },
+      { PATH: "/bin", ALMA_API_KEY: "old" },
+    );
+    expect(env).toMatchObject({
+      PATH: "/bin",
+      ALMA_API_KEY: "l8xx-secret",
+      ALMA_BASE_URL: "http://127.0.0.1:1",
+      INFINITI_USERNAME: "autoimport",
+      INFINITI_PASSWORD: "pa55:word",
+    });
+    expect(env.INFINITI_URL).toBeUndefined();
+  });
+});
