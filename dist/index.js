@@ -60746,7 +60746,11 @@ async function applyAlma(ctx, deps = {}) {
                 return { primary_id: id, status: before.status, message: before.message };
             if (before.status === "skipped")
                 return { primary_id: id, status: "skipped", message: before.message };
-            return { primary_id: id, status: "unchanged", message: `already applied (${before.at}); nothing sent` };
+            return {
+                primary_id: id,
+                status: "unchanged",
+                message: `${before.status} by an earlier apply (${before.at}): ${before.message}; nothing sent`,
+            };
         }
         if (quota)
             return {

@@ -66,17 +66,17 @@ export async function runDemo({ log, source = process.cwd() }: DemoOptions): Pro
     );
     say(`   ${counts.join(" · ")}`);
 
-    const rel = (p: string) => relative(process.cwd(), p) || p;
-    say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files:`);
-    say(`  ${rel(join(plan.planDir, "plan.md"))}                 the plan, as a reviewer sees it`);
-    say(`  ${rel(join(plan.planDir, "alma", "all_patrons.xml"))}       the records as fetched`);
-    say(`  ${rel(join(plan.planDir, "alma", "processed_results.xml"))} the exact bodies that were PUT`);
-    say(
-      `  ${rel(join(plan.planDir, "alma", "results.csv"))}           one line per patron: updated / unchanged / skipped / failed`,
-    );
-    say(`  ${rel(join(plan.planDir, "infiniti", "import.csv"))}        the exact CSV posted to Infiniti`);
-    say(`  ${rel(join(plan.planDir, "infiniti", "results.csv"))}       one line per Infiniti user`);
-    say(`  ${rel(join(plan.planDir, "results.md"))}              the results summary`);
+    say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files, in ${plan.planDir}:`);
+    const files: [string, string][] = [
+      ["plan.md", "the plan, as a reviewer sees it"],
+      ["alma/all_patrons.xml", "the records as fetched"],
+      ["alma/processed_results.xml", "the exact bodies that were PUT"],
+      ["alma/results.csv", "one line per patron: updated / unchanged / skipped / failed"],
+      ["infiniti/import.csv", "the exact CSV posted to Infiniti"],
+      ["infiniti/results.csv", "one line per Infiniti user: created / updated / failed"],
+      ["results.md", "the results summary"],
+    ];
+    for (const [file, what] of files) say(`  ${file.padEnd(28)} ${what}`);
     return EXIT.ok;
   } finally {
     await Promise.all([alma.close(), infiniti.close()]);

@@ -15166,7 +15166,11 @@ async function applyAlma(ctx, deps = {}) {
                 return { primary_id: id, status: before.status, message: before.message };
             if (before.status === "skipped")
                 return { primary_id: id, status: "skipped", message: before.message };
-            return { primary_id: id, status: "unchanged", message: `already applied (${before.at}); nothing sent` };
+            return {
+                primary_id: id,
+                status: "unchanged",
+                message: `${before.status} by an earlier apply (${before.at}): ${before.message}; nothing sent`,
+            };
         }
         if (quota)
             return {
@@ -20398,15 +20402,18 @@ async function runDemo({ log, source = process.cwd() }) {
             .map(([k, v]) => `${v} ${k}`)
             .join(", ")}`);
         say(`   ${counts.join(" · ")}`);
-        const rel = (p) => (0,external_node_path_.relative)(process.cwd(), p) || p;
-        say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files:`);
-        say(`  ${rel((0,external_node_path_.join)(plan.planDir, "plan.md"))}                 the plan, as a reviewer sees it`);
-        say(`  ${rel((0,external_node_path_.join)(plan.planDir, "alma", "all_patrons.xml"))}       the records as fetched`);
-        say(`  ${rel((0,external_node_path_.join)(plan.planDir, "alma", "processed_results.xml"))} the exact bodies that were PUT`);
-        say(`  ${rel((0,external_node_path_.join)(plan.planDir, "alma", "results.csv"))}           one line per patron: updated / unchanged / skipped / failed`);
-        say(`  ${rel((0,external_node_path_.join)(plan.planDir, "infiniti", "import.csv"))}        the exact CSV posted to Infiniti`);
-        say(`  ${rel((0,external_node_path_.join)(plan.planDir, "infiniti", "results.csv"))}       one line per Infiniti user`);
-        say(`  ${rel((0,external_node_path_.join)(plan.planDir, "results.md"))}              the results summary`);
+        say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files, in ${plan.planDir}:`);
+        const files = [
+            ["plan.md", "the plan, as a reviewer sees it"],
+            ["alma/all_patrons.xml", "the records as fetched"],
+            ["alma/processed_results.xml", "the exact bodies that were PUT"],
+            ["alma/results.csv", "one line per patron: updated / unchanged / skipped / failed"],
+            ["infiniti/import.csv", "the exact CSV posted to Infiniti"],
+            ["infiniti/results.csv", "one line per Infiniti user: created / updated / failed"],
+            ["results.md", "the results summary"],
+        ];
+        for (const [file, what] of files)
+            say(`  ${file.padEnd(28)} ${what}`);
         return errors/* EXIT */.dc.ok;
     }
     finally {

@@ -92,7 +92,11 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
     if (before && before.status !== "sending" && DONE.has(before.status)) {
       if (!repeat) return { primary_id: id, status: before.status, message: before.message };
       if (before.status === "skipped") return { primary_id: id, status: "skipped", message: before.message };
-      return { primary_id: id, status: "unchanged", message: `already applied (${before.at}); nothing sent` };
+      return {
+        primary_id: id,
+        status: "unchanged",
+        message: `${before.status} by an earlier apply (${before.at}): ${before.message}; nothing sent`,
+      };
     }
     if (quota)
       return {

@@ -1,0 +1,33 @@
+/** `npm run demo`: the whole flow on the sample data, without touching the repository's own files. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { memoryLogger } from "../src/core/log.ts";
+import { runDemo } from "../src/demo.ts";
+
+describe("demo", () => {
+  it("plans, applies, applies again without sending twice, and says where the files are", async () => {
+    const log = memoryLogger();
+    const before = readFileSync("data/alma/patronlist_no_barcode.txt", "utf8");
+    expect(await runDemo({ log })).toBe(0);
+    const out = log.lines.join("\n");
+    expect(out).toMatch(/Patron sync plan: \d+ barcodes to add.* · 12 Infiniti users to import/);
+    expect(out).toMatch(/alma: \d+ updated/);
+    expect(out).toContain("infiniti: 12 created");
+    expect(out).toContain("nothing posted");
+    const dir = /Files, in (.+):/.exec(out)?.[1];
+    expect(dir).toBeDefined();
+    const results = readFileSync(join(dir!, "alma", "results.csv"), "utf8");
+    expect(results.split("\n")[0]).toBe("primary_id,status,message");
+    // After the second apply each done record is "unchanged", and says what the first apply did.
+    expect(results).toMatch(/,unchanged,"?updated by an earlier apply /);
+    // The demo works on a copy: the sample files here are untouched.
+    expect(readFileSync("data/alma/patronlist_no_barcode.txt", "utf8")).toBe(before);
+  }, 60_000);
+
+  it("refuses to run outside a folder holding patron-sync.yml and data/", async () => {
+    const log = memoryLogger();
+    expect(await runDemo({ log, source: "test" })).toBe(2);
+    expect(log.lines.join("\n")).toContain("the demo needs patron-sync.yml and data/");
+  });
+});
