@@ -4,7 +4,7 @@
  */
 import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { EXIT } from "./core/errors.ts";
 import type { Logger } from "./core/log.ts";
 import { runApply, runPlan } from "./core/run.ts";
