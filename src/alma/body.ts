@@ -18,6 +18,7 @@ import {
 } from "./identifiers.ts";
 import {
   canonical,
+  sameTree,
   child,
   childrenOf,
   deepClone,
@@ -55,7 +56,7 @@ export function putBody(fetched: XNode, change: BarcodeChange, barcodeType: stri
 export function guardBody(fetched: XNode, body: XNode, change: BarcodeChange, barcodeType: string): string[] {
   const problems: string[] = [];
   if (tagOf(fetched) !== tagOf(body)) return [`the body is <${tagOf(body)}>, not <${tagOf(fetched)}>`];
-  if (canonical({ x: [], ":@": fetched[":@"] }) !== canonical({ x: [], ":@": body[":@"] })) {
+  if (!sameTree({ x: [], ":@": fetched[":@"] }, { x: [], ":@": body[":@"] })) {
     problems.push(`the attributes of <${tagOf(body)}> differ`);
   }
 
@@ -84,7 +85,7 @@ function alignAndCompare(kept: XNode[], sent: XNode[]): string[] {
     const a = kept[i];
     const b = sent[j];
     if (a && b && tagOf(a) === tagOf(b)) {
-      if (canonical(a) !== canonical(b)) problems.push(`<${tagOf(a)}> was changed`);
+      if (!sameTree(a, b)) problems.push(`<${tagOf(a)}> was changed`);
       i++;
       j++;
     } else if (a && (!b || !sent.slice(j).some((n) => tagOf(n) === tagOf(a)))) {
@@ -103,13 +104,12 @@ function guardIdentifiers(fetched: XNode, body: XNode, change: BarcodeChange, ty
   const fList = child(fetched, "user_identifiers");
   const bList = child(body, "user_identifiers");
   if (!bList) return ["<user_identifiers> is missing from the body"];
-  if (fList && canonical({ x: [], ":@": fList[":@"] }) !== canonical({ x: [], ":@": bList[":@"] })) {
+  if (fList && !sameTree({ x: [], ":@": fList[":@"] }, { x: [], ":@": bList[":@"] })) {
     problems.push("the attributes of <user_identifiers> differ");
   }
   const strayF = fList ? childrenOf(fList).filter((n) => tagOf(n) && tagOf(n) !== "user_identifier") : [];
   const strayB = childrenOf(bList).filter((n) => tagOf(n) && tagOf(n) !== "user_identifier");
-  if (canonical(strayF) !== canonical(strayB))
-    problems.push("<user_identifiers> holds other elements that differ");
+  if (!sameTree(strayF, strayB)) problems.push("<user_identifiers> holds other elements that differ");
 
   const fIds = identifiersOf(fetched);
   const bIds = identifiersOf(body);

@@ -75,7 +75,7 @@ export function checkHeader(
         column,
         message:
           `unknown column '${cell.trim()}'` +
-          (suggestion ? `: did you mean '${suggestion}'?` : "") +
+          (suggestion ? `: did you mean '${suggestion}'?` : ".") +
           ` Infiniti imports only these columns: ${KNOWN_COLUMNS.join(", ")}`,
       });
       continue;
