@@ -21,8 +21,7 @@
  * not stored, only whether they are set; desc attributes are stored as sent (id_type descs are filled in
  * from a small code table when missing).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   BodyError,
   DEFAULT_ROLE_PARAMETER_RULES,
@@ -44,6 +43,7 @@ import {
 } from "./alma-model.ts";
 import { deriveRng, type Rng } from "./alma-random.ts";
 import { DEMO_EDIT_BARCODE, DEMO_EDIT_USER, demoUsers, type SeedUser } from "./alma-seed.ts";
+import { startLoopbackServer } from "./server.ts";
 
 export type {
   AlmaAddress,
@@ -354,7 +354,6 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
   });
   let stats = freshStats();
 
-  const sockets = new Set<Socket>();
   const timers = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
   let closed = false;
   let baseUrl = "";
@@ -688,26 +687,9 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (res.headersSent || res.destroyed) return;
-      res.writeHead(500, { "Content-Type": "text/plain;charset=UTF-8" });
-      res.end(`simulator error: ${(e as Error).message}`);
-    });
-  });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listenPort, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://127.0.0.1:${port}`;
+  const server = await startLoopbackServer(handle, listenPort);
+  const port = server.port;
+  baseUrl = server.url;
 
   const mustFind = (id: string): AlmaUser => {
     const u = store.find(id);
@@ -726,10 +708,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
         t.done();
       }
       timers.clear();
-      const done = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-      await done;
+      await server.close();
     },
     getUser: (id, userIdType) => {
       const u = store.find(id, userIdType);

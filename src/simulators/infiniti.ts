@@ -18,9 +18,9 @@
  * file (HTTP 400, success false, no details); a blank value clears a field, except that a blank password
  * keeps the stored one; passwords are stored as a flag only.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse } from "csv-parse/sync";
+import { startLoopbackServer } from "./server.ts";
 
 export const KNOWN_FIELDS = [
   "username",
@@ -194,7 +194,6 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
   const rejected = new Set((options.rejectUsernames ?? []).map((u) => u.toLowerCase()));
   let rejectFn: ((row: Record<string, string>) => string | undefined) | undefined;
   const queued: QueuedResponse[] = [];
-  const sockets = new Set<Socket>();
 
   const upsert = (row: Record<string, string>): "created" | "updated" => {
     const key = row.username!.toLowerCase();
@@ -383,25 +382,8 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
     return send(res, outcome.status, outcome.json);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (res.headersSent || res.destroyed) return;
-      res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
-      res.end(`simulator error: ${(e as Error).message}`);
-    });
-  });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = await startLoopbackServer(handle, options.port ?? 0);
+  const port = server.port;
   let closed = false;
 
   const copy = (u: StoredUser): StoredUser => ({
@@ -416,10 +398,7 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
     close: async () => {
       if (closed) return;
       closed = true;
-      const done = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-      await done;
+      await server.close();
     },
     users: () => [...store.values()].map(copy).sort((a, b) => a.username.localeCompare(b.username)),
     user: (username) => {
