@@ -1,0 +1,79 @@
+/** The command line as staff run it: the committed bundle behind `npx patron-sync`, in a child process. */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startAlmaSimulator, type AlmaSimulator } from "../src/simulators/alma.ts";
+
+const BIN = resolve("bin/patron-sync.js");
+const KEY = "l7xx-cli-test-secret-key";
+
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function workspace(patrons: string, barcodes: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "ps-cli-"));
+  mkdirSync(join(dir, "data"), { recursive: true });
+  writeFileSync(join(dir, "data", "patrons.txt"), patrons);
+  writeFileSync(join(dir, "data", "barcodes.txt"), barcodes);
+  writeFileSync(
+    join(dir, "patron-sync.yml"),
+    "alma:\n  patrons: data/patrons.txt\n  barcodes: data/barcodes.txt\n  rate_limit: 25\n  min_remaining: 0\n",
+  );
+  return dir;
+}
+
+let sim: AlmaSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+describe("patron-sync (the bundled CLI)", { timeout: 30_000 }, () => {
+  it("bad input: exit 2, the file, line and column, and not one call", async () => {
+    sim = await startAlmaSimulator({ apiKey: KEY });
+    const ws = workspace("P00100\n", "P00100|2123400\nP00200|2123400\nbad line without separator\n");
+    const r = await run(["plan"], ws, { ALMA_API_KEY: KEY, ALMA_BASE_URL: sim.url });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/data\/barcodes\.txt:3:\d+: /);
+    expect(r.stderr).toContain("Nothing was sent.");
+    expect(sim.stats().calls).toBe(0);
+  });
+
+  it("plan prints the plan directory last; apply carries it out; the key is never printed", async () => {
+    sim = await startAlmaSimulator({ apiKey: KEY });
+    const ws = workspace("P00100\n", "P00100|21234000555555\n");
+    const env = { ALMA_API_KEY: KEY, ALMA_BASE_URL: sim.url };
+    const plan = await run(["plan", "--out", "plans/cli"], ws, env);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout.trim().split("\n").at(-1)).toBe(join("plans", "cli"));
+    expect(existsSync(join(ws, "plans", "cli", "plan.md"))).toBe(true);
+    const apply = await run(["apply", "--plan", "plans/cli"], ws, env);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/updated 1, failed 0, pending 0/);
+    expect(sim.getUser("P00100")?.identifiers.some((i) => i.value === "21234000555555")).toBe(true);
+    for (const out of [plan.stdout, plan.stderr, apply.stdout, apply.stderr]) expect(out).not.toContain(KEY);
+  });
+
+  it("usage mistakes exit 2 and say what to do", async () => {
+    const ws = workspace("P1\n", "P1|1\n");
+    const noPlan = await run(["apply"], ws);
+    expect(noPlan.code).toBe(2);
+    expect(noPlan.stderr).toContain("apply needs --plan DIR");
+    const unknown = await run(["plna"], ws);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'plna'");
+    const noKey = await run(["plan"], ws);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain("ALMA_API_KEY is not set");
+  });
+});
