@@ -64638,7 +64638,7 @@ function checkHeader(header, data, file, problems) {
                 line,
                 column,
                 message: `unknown column '${cell.trim()}'` +
-                    (suggestion ? `: did you mean '${suggestion}'?` : "") +
+                    (suggestion ? `: did you mean '${suggestion}'?` : ".") +
                     ` Infiniti imports only these columns: ${KNOWN_COLUMNS.join(", ")}`,
             });
             continue;

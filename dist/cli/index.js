@@ -358,7 +358,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
 /* harmony import */ var _core_log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4325);
 /* harmony import */ var _core_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(937);
-/* harmony import */ var _demo_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2741);
+/* harmony import */ var _demo_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5739);
 /**
  * The command line: `patron-sync plan|apply|validate|demo`. A thin shell over src/core/run.ts.
  * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
@@ -17815,7 +17815,7 @@ async function runApply(opts, deps = {}) {
 
 /***/ }),
 
-/***/ 2741:
+/***/ 5739:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -17834,8 +17834,6 @@ var external_node_path_ = __nccwpck_require__(6760);
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/core/run.ts + 73 modules
 var run = __nccwpck_require__(937);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 23 modules
 var XMLParser = __nccwpck_require__(1143);
 // EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/validator.js
@@ -19389,30 +19387,47 @@ const DEMO_BARCODE_LIST = [
     "E00999|21234000000999",
 ].join("\n") + "\n";
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: ./src/simulators/server.ts
+/** The loopback HTTP server both simulators run on: 127.0.0.1 only, and a close that drops every connection. */
+
+async function startLoopbackServer(handle, port = 0) {
+    const sockets = new Set();
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        handle(req, res).catch((e) => {
+            if (res.headersSent || res.destroyed)
+                return;
+            res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+            res.end(`simulator error: ${e.message}`);
+        });
+    });
+    server.on("connection", (s) => {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+    });
+    await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
+    const bound = server.address().port;
+    let closed;
+    return {
+        url: `http://127.0.0.1:${bound}`,
+        port: bound,
+        close: () => (closed ??= new Promise((resolve) => {
+            server.close(() => resolve());
+            for (const s of sockets)
+                s.destroy();
+            server.closeAllConnections();
+        })),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/simulators/alma.ts
-/**
- * The Alma simulator: a loopback HTTP server that behaves like the Alma Users API for what
- * patron-sync uses (GET and PUT /almaws/v1/users/{id}), used by the demo, the tests and the benchmark.
- *
- * Faithful to Alma where it matters for safety:
- *   - PUT is "swap all": the body replaces the record; a missing field or list is cleared, except
- *     that absent roles are kept, an empty/absent password is kept, an absent PIN is kept and an empty
- *     `<pin_number/>` wipes an INTERNAL user's PIN (an EXTERNAL user's only with override=pin_number);
- *     loans/requests/fees are output-only. Roles in the body are validated (ServiceUnit/CirculationDesk).
- *   - Alma's error codes and bodies (namespaced XML `web_service_result`, or JSON), 401 UNAUTHORIZED,
- *     429 PER_SECOND_THRESHOLD (rolling one-second window) and DAILY_THRESHOLD, and the
- *     X-Exl-Api-Remaining header on every response.
- *   - Latency and faults from a seeded PRNG: 5xx answers (500 with an HTML or a truncated body, 503)
- *     and connection resets. For a PUT a reset happens either before the update (nothing stored) or,
- *     with `resetAfterWriteRate`, after it (stored, but the client never hears so), as real networks do.
- *     GETs only ever fail before doing anything.
- *
- * Simplifications (documented, deliberate): one institution, one API key; `user_id_type` values other
- * than all_unique match identifiers of that id_type only; `expand` is ignored (the full view always
- * carries loans/requests/fees with their links); `researcher` is not modelled; the PIN and password are
- * not stored, only whether they are set; desc attributes are stored as sent (id_type descs are filled in
- * from a small code table when missing).
- */
 
 
 
@@ -19569,7 +19584,6 @@ async function startAlmaSimulator(options = {}) {
         peakInFlight: 0,
     });
     let stats = freshStats();
-    const sockets = new Set();
     const timers = new Set();
     let closed = false;
     let baseUrl = "";
@@ -19876,27 +19890,9 @@ async function startAlmaSimulator(options = {}) {
             record(entry);
         }
     };
-    const server = (0,external_node_http_.createServer)((req, res) => {
-        handle(req, res).catch((e) => {
-            if (res.headersSent || res.destroyed)
-                return;
-            res.writeHead(500, { "Content-Type": "text/plain;charset=UTF-8" });
-            res.end(`simulator error: ${e.message}`);
-        });
-    });
-    server.on("connection", (s) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(listenPort, "127.0.0.1", () => {
-            server.off("error", reject);
-            resolve();
-        });
-    });
-    const port = server.address().port;
-    baseUrl = `http://127.0.0.1:${port}`;
+    const server = await startLoopbackServer(handle, listenPort);
+    const port = server.port;
+    baseUrl = server.url;
     const mustFind = (id) => {
         const u = store.find(id);
         if (!u)
@@ -19915,11 +19911,7 @@ async function startAlmaSimulator(options = {}) {
                 t.done();
             }
             timers.clear();
-            const done = new Promise((resolve) => server.close(() => resolve()));
-            for (const s of sockets)
-                s.destroy();
-            server.closeAllConnections();
-            await done;
+            await server.close();
         },
         getUser: (id, userIdType) => {
             const u = store.find(id, userIdType);
@@ -20021,26 +20013,6 @@ async function startAlmaSimulator(options = {}) {
 // EXTERNAL MODULE: ./node_modules/csv-parse/lib/sync.js + 8 modules
 var sync = __nccwpck_require__(712);
 ;// CONCATENATED MODULE: ./src/simulators/infiniti.ts
-/**
- * The Concord Infiniti simulator: a loopback HTTP server that behaves like Infiniti's user import for
- * what patron-sync uses, for the demo, the tests and the benchmark.
- *
- *   POST /api/import/users   multipart/form-data, HTTP Basic auth. The first part with a filename is the
- *                            CSV. Each row is checked as the vendor does (username present, enabled and
- *                            staffmember yes/no, a well-formed email when given), then created or updated
- *                            by username (case-insensitive). Rows that pass are stored even when others
- *                            fail. Answers, exactly as documented:
- *                              {"success":true,"summary":"3 users imported (2 created, 1 updated)","details":{}}
- *                              {"success":false,"summary":"2 of 3 users imported","details":{"3":"Invalid email address"}}
- *                              401 {"success":false,"summary":"Unauthorised. Check credentials.","details":{}}
- *                            `details` keys are row numbers: row 1 is the first data row after the header.
- *   GET /api/users           the stored users (JSON array; passwords never returned), auth required.
- *   GET /api/users/{name}    one stored user, or 404.
- *
- * Simplifications (deliberate): one school, one account; an unknown or missing column refuses the whole
- * file (HTTP 400, success false, no details); a blank value clears a field, except that a blank password
- * keeps the stored one; passwords are stored as a flag only.
- */
 
 
 const KNOWN_FIELDS = [
@@ -20137,7 +20109,6 @@ async function startInfinitiSimulator(options) {
     const rejected = new Set((options.rejectUsernames ?? []).map((u) => u.toLowerCase()));
     let rejectFn;
     const queued = [];
-    const sockets = new Set();
     const upsert = (row) => {
         const key = row.username.toLowerCase();
         const old = store.get(key);
@@ -20336,26 +20307,8 @@ async function startInfinitiSimulator(options) {
         stats.lastResponse = outcome.json;
         return send(res, outcome.status, outcome.json);
     };
-    const server = (0,external_node_http_.createServer)((req, res) => {
-        handle(req, res).catch((e) => {
-            if (res.headersSent || res.destroyed)
-                return;
-            res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
-            res.end(`simulator error: ${e.message}`);
-        });
-    });
-    server.on("connection", (s) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(options.port ?? 0, "127.0.0.1", () => {
-            server.off("error", reject);
-            resolve();
-        });
-    });
-    const port = server.address().port;
+    const server = await startLoopbackServer(handle, options.port ?? 0);
+    const port = server.port;
     let closed = false;
     const copy = (u) => ({
         username: u.username,
@@ -20370,11 +20323,7 @@ async function startInfinitiSimulator(options) {
             if (closed)
                 return;
             closed = true;
-            const done = new Promise((resolve) => server.close(() => resolve()));
-            for (const s of sockets)
-                s.destroy();
-            server.closeAllConnections();
-            await done;
+            await server.close();
         },
         users: () => [...store.values()].map(copy).sort((a, b) => a.username.localeCompare(b.username)),
         user: (username) => {
