@@ -4,8 +4,8 @@
  * - Every attempt (retries included) goes through one pacer: at most `rateLimit` calls/s, evenly spaced,
  *   at most `concurrency` in flight.
  * - 429 PER_SECOND_THRESHOLD (another integration is using the institution's budget, or we are too fast):
- *   the effective rate drops to 70%, the call waits about a second and is sent again (up to 20 times, not counted
- *   in `maxAttempts`); the rate then climbs back, quickly to 90% of the rate refused, then by 1/s a second.
+ *   the effective rate drops to 85%, the call waits about a second and is sent again (up to 20 times, not counted
+ *   in `maxAttempts`); the rate then climbs back: quickly to 90% of the rate refused, slowly (1/s per 4 s) up to it, then 1/s a second.
  * - 429 DAILY_THRESHOLD, or X-Exl-Api-Remaining below `minRemaining`: QuotaExhaustedError for the call
  *   that was refused and for every later call; calls already in flight complete normally.
  * - 5xx, timeouts and network failures: exponential backoff with full jitter, up to `maxAttempts` in all,
@@ -14,6 +14,7 @@
  * Nothing here writes a header into a message, a log or an error: the Authorization header carries the key.
  */
 import type { Logger } from "../core/log.ts";
+import { createHttpClient, type HttpFetch } from "./http.ts";
 import { Pacer, RateController } from "./pacer.ts";
 import {
   backoffDelay,
@@ -44,13 +45,14 @@ export interface TransportResponse {
 }
 
 export interface ThrottleOptions {
-  /** Multiplicative decrease of the effective rate on PER_SECOND_THRESHOLD. Default 0.7. */
+  /** Multiplicative decrease of the effective rate on PER_SECOND_THRESHOLD. Default 0.85. */
   decreaseFactor?: number;
   /** Floor of the effective rate. Default 1/s. */
   minRate?: number;
   /**
    * Successful calls per +1/s of recovery. Default: a quarter of the current rate below 90% of the rate last
-   * refused (about four steps a second), the current rate above it (about one step a second).
+   * refused (about four steps a second), four times the current rate from there up to it (a step per four
+   * seconds), the current rate beyond it (about one step a second).
    */
   recoverAfter?: number;
   /** How often one call may be refused with PER_SECOND_THRESHOLD before it fails. Default 20. */
@@ -69,7 +71,8 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Stop cleanly when X-Exl-Api-Remaining < this. */
   minRemaining: number;
-  fetch?: typeof fetch;
+  /** The HTTP client. Default: node:http/https with keep-alive (see http.ts); tests pass their own. */
+  fetch?: HttpFetch;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Monotonic ms, for the rate control's timing. Pacing itself runs on p-queue's real clock. */
@@ -276,7 +279,7 @@ export function createTransport(opts: TransportOptions): Transport {
   if (!(Number.isInteger(opts.maxAttempts) && opts.maxAttempts >= 1))
     throw new RangeError("maxAttempts must be a whole number from 1");
   if (!(opts.timeoutMs > 0)) throw new RangeError("timeoutMs must be positive");
-  const doFetch = opts.fetch ?? globalThis.fetch;
+  const doFetch = opts.fetch ?? createHttpClient(opts.concurrency);
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? defaultSleep;
   const now = opts.now ?? (() => performance.now());

@@ -2,13 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Pacer, RateController } from "../../src/alma/pacer.ts";
 
 describe("RateController (AIMD, fake clock)", () => {
-  it("lowers the rate to 70% on PER_SECOND_THRESHOLD, not below the floor of 1/s", () => {
+  it("lowers the rate to 85% on PER_SECOND_THRESHOLD, not below the floor of 1/s", () => {
     const c = new RateController({ rateLimit: 20 });
     expect(c.rate).toBe(20);
     const rates: number[] = [];
-    for (let t = 0; t < 20_000; t += 2_000) if (c.throttled(t, t + 10)) rates.push(c.rate);
-    expect(rates).toEqual([14, 9.8, 6.9, 4.8, 3.4, 2.4, 1.7, 1.2, 1]);
-    expect(c.throttled(30_000, 30_010)).toBe(false); // already at the floor
+    for (let t = 0; t < 60_000; t += 2_000) if (c.throttled(t, t + 10)) rates.push(c.rate);
+    expect(rates).toEqual([
+      17, 14.5, 12.3, 10.5, 8.9, 7.6, 6.5, 5.5, 4.7, 4, 3.4, 2.9, 2.5, 2.1, 1.8, 1.5, 1.3, 1.1, 1,
+    ]);
+    expect(c.throttled(70_000, 70_010)).toBe(false); // already at the floor
     expect(c.rate).toBe(1);
   });
 
@@ -17,42 +19,63 @@ describe("RateController (AIMD, fake clock)", () => {
     expect(c.throttled(100, 200)).toBe(true);
     expect(c.throttled(150, 210)).toBe(false); // sent before the decrease
     expect(c.throttled(900, 950)).toBe(false); // sent within the hold after it
-    expect(c.rate).toBe(14);
+    expect(c.rate).toBe(17);
     expect(c.throttled(1_300, 1_350)).toBe(true); // sent after the hold: new evidence
-    expect(c.rate).toBe(9.8);
+    expect(c.rate).toBe(14.5);
   });
 
-  it("recovers quickly to 90% of the rate refused, then by +1/s per `rate` successes, up to the limit", () => {
-    const c = new RateController({ rateLimit: 40 });
-    c.throttled(0, 1_000); // refused at 40: 40 → 28 at t=1000
-    expect(c.rate).toBe(28);
-    for (let i = 0; i < 50; i++) expect(c.succeeded(999)).toBe(false); // sent before the decrease: no evidence
-    const steps: [number, number][] = []; // [rate reached, successes it took]
+  /** Feeds `count` successes sent after `from`; returns [rate reached (1 decimal), successes it took] per step. */
+  function recover(c: RateController, from: number, count: number): [number, number][] {
+    const steps: [number, number][] = [];
     let n = 0;
-    for (let i = 0; i < 1_000; i++) {
+    for (let i = 0; i < count; i++) {
       n++;
-      if (c.succeeded(2_000 + i)) {
-        steps.push([c.rate, n]);
+      if (c.succeeded(from + i)) {
+        steps.push([Math.round(c.rate * 10) / 10, n]);
         n = 0;
       }
     }
-    expect(steps).toEqual([
-      // below 36 (90% of 40): a quarter of the rate per step
-      [29, 7],
-      [30, 8],
-      [31, 8],
-      [32, 8],
-      [33, 8],
-      [34, 9],
-      [35, 9],
-      [36, 9],
-      // from 36: the rate per step, about one step a second
-      [37, 36],
-      [38, 37],
-      [39, 38],
-      [40, 39],
+    return steps;
+  }
+
+  it("recovers quickly to 90% of the rate refused, then slowly (a step per 4 s worth of calls) up to it", () => {
+    const c = new RateController({ rateLimit: 40 });
+    c.throttled(0, 1_000); // refused at 40: 40 → 34 at t=1000
+    expect(c.rate).toBe(34);
+    for (let i = 0; i < 50; i++) expect(c.succeeded(999)).toBe(false); // sent before the decrease: no evidence
+    expect(recover(c, 2_000, 1_000)).toEqual([
+      // below 36 (90% of 40): a quarter of the rate per step, about four steps a second
+      [35, 9], // ceil(34 / 4)
+      [36, 9], // ceil(35 / 4)
+      // from 36 up to 40, where Alma refused: four times the rate per step, about one step in four seconds
+      [37, 144],
+      [38, 148],
+      [39, 152],
+      [40, 156],
     ]);
     expect(c.rate).toBe(40);
+    expect(c.succeeded(5_000)).toBe(false); // at the ceiling: no further
+  });
+
+  it("past the rate last refused, probes at a step a second up to the configured ceiling", () => {
+    const c = new RateController({ rateLimit: 40 });
+    c.throttled(0, 10); // 40 → 34
+    c.throttled(2_000, 2_010); // refused at 34: 34 → 28.9
+    expect(c.rate).toBe(28.9);
+    expect(recover(c, 3_000, 2_000)).toEqual([
+      [29.9, 8], // below 30.6 (90% of 34): ceil(28.9 / 4)
+      [30.9, 8],
+      [31.9, 124], // from 30.6 to 34: ceil(4 × 30.9)
+      [32.9, 128],
+      [33.9, 132],
+      [34.9, 136],
+      [35.9, 35], // past 34: ceil(34.9), about a step a second
+      [36.9, 36],
+      [37.9, 37],
+      [38.9, 38],
+      [39.9, 39],
+      [40, 40],
+    ]);
   });
 
   it("takes recoverAfter, decreaseFactor and minRate", () => {

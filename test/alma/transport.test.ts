@@ -157,13 +157,13 @@ describe("transport: 429 PER_SECOND_THRESHOLD", () => {
     expect(first.status).toBe(200);
     expect(first.attempts).toBe(2);
     expect(sleeps).toEqual([1000]); // waitMs × (0.5 + 0.5)
-    expect(ratesWhileWaiting).toEqual([28]); // the pacer was slowed (×0.7) before the call went again
+    expect(ratesWhileWaiting).toEqual([34]); // the pacer was slowed (×0.85) before the call went again
     let s = transport.stats();
     expect(s.status429).toBe(1);
     expect(s.throttled).toBe(1);
-    expect(s.minRateSeen).toBe(28);
-    expect(s.rate).toBe(29); // the pacer's rate; the retry's success already counted towards recovery
-    expect(log.lines.join("\n")).toMatch(/PER_SECOND_THRESHOLD.*from 40\/s to 28\/s/);
+    expect(s.minRateSeen).toBe(34);
+    expect(s.rate).toBe(35); // the pacer's rate; the retry's success already counted towards recovery
+    expect(log.lines.join("\n")).toMatch(/PER_SECOND_THRESHOLD.*from 40\/s to 34\/s/);
 
     // Recovery: +1/s per success (recoverAfter 1), back to the ceiling and no further.
     for (let i = 0; i < 25; i++) await transport.send(get(`${server.url}/u/x${i}`));
