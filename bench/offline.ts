@@ -8,7 +8,8 @@ import { parseUser, userXml } from "../src/alma/xml.ts";
 import { almaDefaults, loadConfig } from "../src/config.ts";
 import { validateInfiniti } from "../src/infiniti/index.ts";
 
-interface Row {
+/** One printed row of the benchmark's table. */
+export interface Row {
   scenario: string;
   phase: string;
   calls: number;

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startAlmaSimulator, type AlmaSimulator } from "../src/simulators/alma.ts";
 import { generateUsers } from "../src/simulators/alma-seed.ts";
-import { transformThroughput, validateThroughput } from "./offline.ts";
+import { transformThroughput, validateThroughput, type Row } from "./offline.ts";
 
 const { values } = parseArgs({
   options: {
@@ -95,19 +95,7 @@ function workspace(n: number, seed: number, rateLimit = LIMIT, concurrency = 16)
   return { dir, gen };
 }
 
-interface Figures {
-  scenario: string;
-  phase: string;
-  calls: number;
-  wallS: number;
-  rate: number;
-  ratio: number;
-  r429: number;
-  failed: number;
-  peakRssMb: number;
-  note: string;
-}
-const rows: Figures[] = [];
+const rows: Row[] = [];
 
 function statusIds(planDir: string, status: string): string[] {
   const csv = join(planDir, "alma", "results.csv");

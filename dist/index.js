@@ -71427,8 +71427,19 @@ function renderPlanSummary(p) {
     if (pie)
         out.push(pie);
     out.push(`Plan directory: \`${p.planDir}\` (also attached to this run as an artifact).`, "");
-    out.push("<details><summary>The plan</summary>", "", truncateBody(p.markdown.replace(/^# .*\n/, ""), `The plan is longer than a summary can show: see \`${p.planDir}/plan.md\`.`, SUMMARY_DETAIL_LIMIT), "", "</details>", "");
+    out.push(...details("The plan", p.markdown, `The plan is longer than a summary can show: see \`${p.planDir}/plan.md\`.`));
     return out.join("\n");
+}
+/** A folded section holding a whole markdown document (its title dropped), cut to fit with `tooLong` at the end. */
+function details(summary, markdown, tooLong) {
+    return [
+        `<details><summary>${summary}</summary>`,
+        "",
+        truncateBody(markdown.replace(/^# .*\n/, ""), tooLong, SUMMARY_DETAIL_LIMIT),
+        "",
+        "</details>",
+        "",
+    ];
 }
 function renderApplySummary(a) {
     const verdict = a.failed
@@ -71458,7 +71469,7 @@ function renderApplySummary(a) {
     }
     if (a.committed)
         out.push(a.committed, "");
-    out.push("<details><summary>The results</summary>", "", truncateBody(a.markdown.replace(/^# .*\n/, ""), `The results are longer than a summary can show: see \`${a.planDir}/results.md\`.`, SUMMARY_DETAIL_LIMIT), "", "</details>", "");
+    out.push(...details("The results", a.markdown, `The results are longer than a summary can show: see \`${a.planDir}/results.md\`.`));
     return out.join("\n");
 }
 function renderProblemsSummary(command, problems) {

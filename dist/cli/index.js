@@ -19577,6 +19577,24 @@ async function startLoopbackServer(handle, port = 0) {
         })),
     };
 }
+/** Reads a request body whole; a body over `maxBytes` destroys the request and rejects. */
+function readRequestBody(req, maxBytes) {
+    return new Promise((resolve, reject) => {
+        const chunks = [];
+        let size = 0;
+        req.on("data", (c) => {
+            size += c.length;
+            if (size > maxBytes) {
+                req.destroy();
+                reject(new Error("body too large"));
+            }
+            else
+                chunks.push(c);
+        });
+        req.on("end", () => resolve(Buffer.concat(chunks)));
+        req.on("error", reject);
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/simulators/alma.ts
 
@@ -19928,21 +19946,6 @@ async function startAlmaSimulator(options = {}) {
         });
         res.end(o.body);
     };
-    const readBody = (req) => new Promise((resolve, reject) => {
-        const chunks = [];
-        let size = 0;
-        req.on("data", (c) => {
-            size += c.length;
-            if (size > MAX_BODY) {
-                req.destroy();
-                reject(new Error("body too large"));
-            }
-            else
-                chunks.push(c);
-        });
-        req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-        req.on("error", reject);
-    });
     const maskKey = (raw) => raw.replace(/([?&]apikey=)[^&]*/gi, "$1…");
     const handle = async (req, res) => {
         const method = (req.method ?? "GET").toUpperCase();
@@ -19952,7 +19955,7 @@ async function startAlmaSimulator(options = {}) {
         stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
         const entry = { at: clock(), method, url: maskKey(req.url ?? "/"), status: 0 };
         try {
-            const text = await readBody(req);
+            const text = (await readRequestBody(req, MAX_BODY)).toString("utf8");
             if (method === "PUT")
                 entry.body = text;
             const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -20379,26 +20382,11 @@ async function startInfinitiSimulator(options) {
         });
         res.end(text);
     };
-    const readBody = (req) => new Promise((resolve, reject) => {
-        const chunks = [];
-        let size = 0;
-        req.on("data", (c) => {
-            size += c.length;
-            if (size > infiniti_MAX_BODY) {
-                req.destroy();
-                reject(new Error("body too large"));
-            }
-            else
-                chunks.push(c);
-        });
-        req.on("end", () => resolve(Buffer.concat(chunks)));
-        req.on("error", reject);
-    });
     const publicUser = (u) => ({ ...u.values, username: u.username, passwordSet: u.passwordSet });
     const handle = async (req, res) => {
         stats.requests++;
         const method = (req.method ?? "GET").toUpperCase();
-        const body = await readBody(req);
+        const body = await readRequestBody(req, infiniti_MAX_BODY);
         const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname.replace(/\/+$/, "");
         const isImport = path === "/api/import/users";
         const userPath = /^\/api\/users(?:\/([^/]+))?$/.exec(path);

@@ -81,18 +81,25 @@ export function renderPlanSummary(p: PlanSummaryInput): string {
   if (pie) out.push(pie);
   out.push(`Plan directory: \`${p.planDir}\` (also attached to this run as an artifact).`, "");
   out.push(
-    "<details><summary>The plan</summary>",
-    "",
-    truncateBody(
-      p.markdown.replace(/^# .*\n/, ""),
+    ...details(
+      "The plan",
+      p.markdown,
       `The plan is longer than a summary can show: see \`${p.planDir}/plan.md\`.`,
-      SUMMARY_DETAIL_LIMIT,
     ),
+  );
+  return out.join("\n");
+}
+
+/** A folded section holding a whole markdown document (its title dropped), cut to fit with `tooLong` at the end. */
+function details(summary: string, markdown: string, tooLong: string): string[] {
+  return [
+    `<details><summary>${summary}</summary>`,
+    "",
+    truncateBody(markdown.replace(/^# .*\n/, ""), tooLong, SUMMARY_DETAIL_LIMIT),
     "",
     "</details>",
     "",
-  );
-  return out.join("\n");
+  ];
 }
 
 export interface ApplySummaryInput {
@@ -151,16 +158,11 @@ export function renderApplySummary(a: ApplySummaryInput): string {
   }
   if (a.committed) out.push(a.committed, "");
   out.push(
-    "<details><summary>The results</summary>",
-    "",
-    truncateBody(
-      a.markdown.replace(/^# .*\n/, ""),
+    ...details(
+      "The results",
+      a.markdown,
       `The results are longer than a summary can show: see \`${a.planDir}/results.md\`.`,
-      SUMMARY_DETAIL_LIMIT,
     ),
-    "",
-    "</details>",
-    "",
   );
   return out.join("\n");
 }

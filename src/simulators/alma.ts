@@ -43,7 +43,7 @@ import {
 } from "./alma-model.ts";
 import { deriveRng, type Rng } from "./alma-random.ts";
 import { DEMO_EDIT_BARCODE, DEMO_EDIT_USER, demoUsers, type SeedUser } from "./alma-seed.ts";
-import { startLoopbackServer } from "./server.ts";
+import { readRequestBody, startLoopbackServer } from "./server.ts";
 
 export type {
   AlmaAddress,
@@ -572,21 +572,6 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
     res.end(o.body);
   };
 
-  const readBody = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) {
-          req.destroy();
-          reject(new Error("body too large"));
-        } else chunks.push(c);
-      });
-      req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-      req.on("error", reject);
-    });
-
   const maskKey = (raw: string): string => raw.replace(/([?&]apikey=)[^&]*/gi, "$1…");
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -597,7 +582,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
     stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
     const entry: RequestRecord = { at: clock(), method, url: maskKey(req.url ?? "/"), status: 0 };
     try {
-      const text = await readBody(req);
+      const text = (await readRequestBody(req, MAX_BODY)).toString("utf8");
       if (method === "PUT") entry.body = text;
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
       const format = url.searchParams.get("format");

@@ -20,7 +20,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse } from "csv-parse/sync";
-import { startLoopbackServer } from "./server.ts";
+import { readRequestBody, startLoopbackServer } from "./server.ts";
 
 export const KNOWN_FIELDS = [
   "username",
@@ -306,27 +306,12 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
     res.end(text);
   };
 
-  const readBody = (req: IncomingMessage): Promise<Buffer> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) {
-          req.destroy();
-          reject(new Error("body too large"));
-        } else chunks.push(c);
-      });
-      req.on("end", () => resolve(Buffer.concat(chunks)));
-      req.on("error", reject);
-    });
-
   const publicUser = (u: StoredUser) => ({ ...u.values, username: u.username, passwordSet: u.passwordSet });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.requests++;
     const method = (req.method ?? "GET").toUpperCase();
-    const body = await readBody(req);
+    const body = await readRequestBody(req, MAX_BODY);
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname.replace(/\/+$/, "");
     const isImport = path === "/api/import/users";
     const userPath = /^\/api\/users(?:\/([^/]+))?$/.exec(path);
