@@ -2,6 +2,8 @@
  * Plan and apply against the Alma simulator on an ephemeral port: the whole Alma flow, as staff run it.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -196,5 +198,56 @@ describe("Alma plan and apply against the simulator", () => {
     ).rejects.toThrow(/ALMA_API_KEY is not set/);
     expect(sim.stats().calls).toBe(0);
     expect(existsSync(join(ws2, "plans", "p", "alma", "plan.json"))).toBe(false);
+  });
+
+  it("a record that arrives cut short is failed: nothing is planned from it or written back", async () => {
+    // A proxy in front of the simulator answers HTTP 200 with half of E00417's record.
+    let cutGets = true;
+    const proxy = createServer((req, res) => {
+      const upstream = request(
+        new URL(req.url!, sim.url),
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on("data", (c: Buffer) => chunks.push(c));
+          answer.on("end", () => {
+            let body = Buffer.concat(chunks);
+            if (cutGets && req.method === "GET" && req.url!.includes("/E00417"))
+              body = body.subarray(0, body.length >> 1);
+            res.writeHead(answer.statusCode!, { ...answer.headers, "content-length": body.length });
+            res.end(body);
+          });
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", ok));
+    const viaProxy = { ...env, ALMA_BASE_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+    try {
+      const ws = workspace("E00417\nS0071234\n", BARCODES);
+      const cutPlan = await runPlan({ cwd: ws, env: viaProxy, log: memoryLogger(), out: "plans/cut" });
+      const entries = JSON.parse(readFileSync(join(cutPlan.planDir, "alma", "plan.json"), "utf8")).patrons;
+      const staff = entries.find((p: { primary_id: string }) => p.primary_id === "E00417");
+      expect(staff.action).toBe("failed");
+      expect(staff.message).toMatch(/could not be read: not well-formed XML/);
+      expect(entries.find((p: { primary_id: string }) => p.primary_id === "S0071234").action).toBe(
+        "deactivate",
+      );
+
+      // Planned from a whole record, then cut short on apply's re-read: not sent.
+      cutGets = false;
+      const plan = await runPlan({ cwd: ws, env: viaProxy, log: memoryLogger(), out: "plans/whole" });
+      cutGets = true;
+      const puts = sim.stats().byMethod.PUT ?? 0;
+      const applied = await runApply({ cwd: ws, env: viaProxy, log: memoryLogger(), planDir: plan.planDir });
+      const results = readFileSync(join(plan.planDir, "alma", "results.csv"), "utf8");
+      expect(results).toMatch(/E00417,failed,.*not well-formed XML/);
+      expect(applied.updated).toBe(1);
+      expect(sim.stats().byMethod.PUT ?? 0).toBe(puts + 1); // S0071234 only
+      expect(sim.getUser("E00417")!.roles.length).toBe(3);
+      expect(barcodes("E00417")).toEqual([]);
+    } finally {
+      await new Promise((ok) => proxy.close(ok));
+    }
   });
 });

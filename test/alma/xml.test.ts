@@ -1,3 +1,5 @@
+import { readdirSync } from "node:fs";
+import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import {
   childText,
@@ -11,6 +13,8 @@ import {
   elements,
   USER_ELEMENT_ORDER,
   sameTree,
+  child,
+  type XNode,
 } from "../../src/alma/xml.ts";
 import { fixture } from "../helpers/fixtures.ts";
 
@@ -55,6 +59,83 @@ describe("xml round trip", () => {
   it("refuses XML that is not well formed", () => {
     expect(() => parseXml("<user><a></user>")).toThrow(/not well-formed/);
     expect(() => parseUser("<users/>")).toThrow(/expected a <user> record/);
+  });
+
+  it("refuses a record cut short at any point, rather than reading a shorter record", () => {
+    // A swap-all PUT of a shorter record would delete what was cut off.
+    const xml = fixture("alma/users/staff_roles.xml");
+    const end = xml.lastIndexOf("</user>") + "</user>".length;
+    expect(sameTree(parseUser(xml.slice(0, end)), parseUser(xml))).toBe(true);
+    let refused = 0;
+    for (let cut = 0; cut < end; cut++) {
+      expect(() => parseUser(xml.slice(0, cut)), `cut at ${cut}`).toThrow(
+        /not well-formed|expected a <user>/,
+      );
+      refused++;
+    }
+    expect(refused).toBe(end);
+  });
+
+  it("says where a record is broken, and parses the next record cleanly after a failure", () => {
+    expect(() => parseXml("<user>\n  <primary_id>1</primary_id>\n  <a></b>\n</user>")).toThrow(
+      /not well-formed XML: .*3:.*unexpected close tag/,
+    );
+    const user = parseUser("<user><primary_id>2</primary_id></user>");
+    expect(userXml(user, false)).toBe("<user><primary_id>2</primary_id></user>");
+  });
+
+  it("refuses entities XML does not define, duplicate attributes and text outside the record", () => {
+    expect(() => parseXml("<user><x>caf&eacute;</x></user>")).toThrow(/not well-formed/);
+    expect(() => parseXml('<user a="1" a="2"/>')).toThrow(/not well-formed/);
+    expect(() => parseXml("<user/>trailing")).toThrow(/not well-formed/);
+    expect(() => parseXml("<user/><user/>")).toThrow(/not well-formed/);
+    expect(() => parseXml("<user>" + "<a>".repeat(200) + "</a>".repeat(200) + "</user>")).toThrow(
+      /nested more than 100 deep/,
+    );
+  });
+
+  it("keeps comments and CDATA, and drops the declaration, doctype and processing instructions", () => {
+    const xml =
+      '\uFEFF<?xml version="1.0"?><!DOCTYPE user><user><?pi x?><!-- kept --><note><![CDATA[a < b & c]]></note></user>';
+    const user = parseUser(xml);
+    expect(childText(user, "note")).toBe("a < b & c");
+    expect(userXml(user, false)).toBe("<user><!-- kept --><note><![CDATA[a < b & c]]></note></user>");
+  });
+
+  it("escapes text and attribute values so that every character reads back as it was", () => {
+    const nasty = `a & b < c > d "e" 'f' ]]> g\th\ni\r\nj 😀 \u00a0`;
+    const user = el("user", [el("note", nasty, { desc: nasty }), el("empty", "")]);
+    const out = userXml(user, false);
+    const back = parseUser(out);
+    expect(childText(back, "note")).toBe(nasty);
+    expect((child(back, "note")![":@"] as Record<string, string>)["@_desc"]).toBe(nasty);
+    expect(out).toContain("<empty/>");
+    expect(sameTree(back, user)).toBe(true);
+  });
+
+  it("reads every fixture into the same tree as fast-xml-parser's preserveOrder mode", () => {
+    // fast-xml-parser still reads Alma error bodies and runs the simulator: the two must agree.
+    const fxp = new XMLParser({
+      preserveOrder: true,
+      ignoreAttributes: false,
+      attributeNamePrefix: "@_",
+      parseTagValue: false,
+      parseAttributeValue: false,
+      trimValues: false,
+      htmlEntities: true, // decodes character references such as &#233;
+      commentPropName: "#comment",
+      cdataPropName: "#cdata",
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+    });
+    const dir = new URL("../fixtures/alma/users/", import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith(".xml"));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files) {
+      const xml = fixture(`alma/users/${f}`);
+      const theirs = (fxp.parse(xml) as XNode[]).find((n) => tagOf(n) === "user");
+      expect(JSON.stringify(parseUser(xml)), f).toBe(JSON.stringify(theirs));
+    }
   });
 
   it("inserts an element where the schema order puts it", () => {
