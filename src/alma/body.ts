@@ -17,13 +17,11 @@ import {
   type BarcodeChange,
 } from "./identifiers.ts";
 import {
-  canonical,
   sameTree,
   child,
   childrenOf,
   deepClone,
   elements,
-  removeChildren,
   setText,
   tagOf,
   textOf,
@@ -41,9 +39,14 @@ export function isRemovable(node: XNode): boolean {
 
 /** Builds the PUT body from a fetched record and a planned change. The fetched tree is not modified. */
 export function putBody(fetched: XNode, change: BarcodeChange, barcodeType: string): XNode {
-  const body = deepClone(fetched);
-  for (const tag of ["user_roles", ...OUTPUT_ONLY]) removeChildren(body, tag);
-  removeChildren(body, "pin_number", (n) => textOf(n).trim() === "");
+  // A deep copy of what is sent (what is left out is not copied): the guard compares it with the
+  // fetched record, so nothing done to the body may reach the record it was made from.
+  const body: XNode = {
+    [tagOf(fetched)!]: childrenOf(fetched)
+      .filter((n) => !isRemovable(n))
+      .map(deepClone),
+  };
+  if (fetched[":@"]) body[":@"] = deepClone(fetched[":@"]);
   applyBarcodeChange(body, change, barcodeType);
   return body;
 }
@@ -116,29 +119,29 @@ function guardIdentifiers(fetched: XNode, body: XNode, change: BarcodeChange, ty
   const isMine = (t: string) => same(t, type);
 
   // Other identifier types: untouched, in the same order.
-  const fOther = fIds.filter((i) => !isMine(i.idType)).map((i) => canonical(i.node));
-  const bOther = bIds.filter((i) => !isMine(i.idType)).map((i) => canonical(i.node));
-  if (fOther.join("\n") !== bOther.join("\n")) {
+  const fOther = fIds.filter((i) => !isMine(i.idType)).map((i) => i.node);
+  const bOther = bIds.filter((i) => !isMine(i.idType)).map((i) => i.node);
+  if (!sameTree(fOther, bOther)) {
     problems.push(`identifiers of types other than ${type} were changed, added or removed`);
   }
 
   // Barcode identifiers: exactly the planned change.
   const affected = (v: string) => change.affected.some((a) => same(a, v));
-  const expected: string[] = [];
+  const expected: XNode[] = [];
   let reactivated = false;
   for (const i of fIds.filter((x) => isMine(x.idType))) {
     if (isActive(i) && affected(i.value) && !same(i.value, change.barcode)) {
-      if (change.kind === "deactivate") expected.push(canonical(withStatus(i.node, "INACTIVE")));
-      else if (change.kind === "add") expected.push(canonical(i.node));
+      if (change.kind === "deactivate") expected.push(withStatus(i.node, "INACTIVE"));
+      else if (change.kind === "add") expected.push(i.node);
       // replace: removed
     } else if (change.reactivate && !reactivated && !isActive(i) && same(i.value, change.barcode)) {
-      expected.push(canonical(withStatus(i.node, "ACTIVE")));
+      expected.push(withStatus(i.node, "ACTIVE"));
       reactivated = true;
-    } else expected.push(canonical(i.node));
+    } else expected.push(i.node);
   }
-  if (!reactivated) expected.push(canonical(newIdentifier(type, change.barcode)));
-  const actual = bIds.filter((i) => isMine(i.idType)).map((i) => canonical(i.node));
-  if (expected.join("\n") !== actual.join("\n")) {
+  if (!reactivated) expected.push(newIdentifier(type, change.barcode));
+  const actual = bIds.filter((i) => isMine(i.idType)).map((i) => i.node);
+  if (!sameTree(expected, actual)) {
     problems.push(
       `the ${type} identifiers are not exactly the planned change (${change.kind} ${change.barcode})`,
     );

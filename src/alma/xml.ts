@@ -14,7 +14,7 @@
  * so names and notes survive intact. Both sides are ~4× faster than fast-xml-parser's parser,
  * validator and builder (README, "Performance").
  */
-import { SaxesParser, type SaxesTagPlain } from "saxes";
+import { SaxesParser, type SaxesAttributePlain, type SaxesTagPlain } from "saxes";
 
 /** One node of a preserveOrder tree: `{ tag: children, ":@"?: attributes }` or a text node `{ "#text": "..." }`. */
 export type XNode = { [key: string]: XNode[] | string | Record<string, string> | undefined } & {
@@ -57,15 +57,21 @@ class TreeBuilder {
   leaf(kind: "#cdata" | "#comment", t: string): void {
     this.here.push({ [kind]: [{ "#text": t }] });
   }
+  /** Attributes arrive one by one before their element's opentag. */
+  private attrs: Record<string, string> | undefined;
+  attribute(attr: SaxesAttributePlain): void {
+    (this.attrs ??= {})[attrKey(attr.name)] = attr.value;
+  }
   openTag(tag: SaxesTagPlain): void {
     // A user record nests about six deep; this bounds the recursion of cloning and serialising.
     if (this.open.length > MAX_DEPTH) throw new Error(`elements nested more than ${MAX_DEPTH} deep`);
     const children: XNode[] = [];
     const node: XNode = {};
     node[tag.name] = children;
-    let attrs: Record<string, string> | undefined;
-    for (const name in tag.attributes) (attrs ??= {})[attrKey(name)] = tag.attributes[name]!;
-    if (attrs) node[":@"] = attrs;
+    if (this.attrs) {
+      node[":@"] = this.attrs;
+      this.attrs = undefined;
+    }
     this.here.push(node);
     this.open.push(children);
     this.here = children;
@@ -85,6 +91,7 @@ function treeParser(): SaxesParser {
   p.on("text", (t) => building!.text(t));
   p.on("cdata", (t) => building!.leaf("#cdata", t));
   p.on("comment", (t) => building!.leaf("#comment", t));
+  p.on("attribute", (attr: SaxesAttributePlain) => building!.attribute(attr));
   p.on("opentag", (tag: SaxesTagPlain) => building!.openTag(tag));
   p.on("closetag", () => building!.closeTag());
   return p;
@@ -149,11 +156,9 @@ function plainText(nodes: XNode[]): string {
   return out;
 }
 
-const SPECIAL = new Set([":@", "#text", "#comment", "#cdata"]);
-
-/** The element name of a node, or undefined for text/comment nodes. */
+/** The element name of a node, or undefined for text, comment and CDATA nodes (`#text`, `#comment`, `#cdata`). */
 export function tagOf(node: XNode): string | undefined {
-  for (const k in node) if (!SPECIAL.has(k)) return k;
+  for (const k in node) if (k !== ":@") return k.charCodeAt(0) === 35 /* # */ ? undefined : k;
   return undefined;
 }
 
@@ -190,7 +195,8 @@ export function elements(node: XNode): XNode[] {
 }
 
 export function child(node: XNode, tag: string): XNode | undefined {
-  return childrenOf(node).find((c) => tagOf(c) === tag);
+  // An element node holds its children under its name; no other node has an array there.
+  return childrenOf(node).find((c) => Array.isArray(c[tag]));
 }
 
 export function childText(node: XNode, tag: string): string | undefined {
@@ -255,16 +261,6 @@ function sameValue(a: unknown, b: unknown): boolean {
   let nb = 0;
   for (const k in rb) if (rb[k] !== undefined) nb++;
   return na === nb;
-}
-
-/** A canonical string of a tree, for comparisons and fingerprints. */
-export function canonical(x: XNode | XNode[] | undefined): string {
-  if (x === undefined) return "∅";
-  if (Array.isArray(x)) return `[${x.map(canonical).join(",")}]`;
-  const tag = tagOf(x);
-  if (!tag) return JSON.stringify(x["#text"] ?? x);
-  const attrs = Object.entries(x[":@"] ?? {}).sort(([p], [q]) => (p < q ? -1 : 1));
-  return `<${tag}${JSON.stringify(attrs)}>${canonical(childrenOf(x))}`;
 }
 
 /** Finds the `<user>` element of a parsed document. */
@@ -357,14 +353,4 @@ export function insertInOrder(parent: XNode, node: XNode, order: readonly string
   list.splice(at, 0, node);
   const ptag = tagOf(parent);
   if (ptag) parent[ptag] = list;
-}
-
-/** Removes every direct child element named `tag` that matches `when` (default: all). Returns how many. */
-export function removeChildren(parent: XNode, tag: string, when: (n: XNode) => boolean = () => true): number {
-  const ptag = tagOf(parent);
-  if (!ptag) return 0;
-  const before = childrenOf(parent);
-  const after = before.filter((c) => !(tagOf(c) === tag && when(c)));
-  parent[ptag] = after;
-  return before.length - after.length;
 }
