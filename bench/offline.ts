@@ -55,7 +55,12 @@ export async function validateThroughput(rows: number): Promise<Row> {
   };
 }
 
-export function transformThroughput(records: number): Row {
+/**
+ * The offline transform, after a warm-up, in rounds: the figure is the median round, so that a moment
+ * of contention from another process on this shared machine does not decide it; the note gives the
+ * slowest and fastest round.
+ */
+export function transformThroughput(records: number, rounds = 9): Row {
   const template = readFileSync(
     new URL("../test/fixtures/alma/users/staff_roles.xml", import.meta.url),
     "utf8",
@@ -64,28 +69,39 @@ export function transformThroughput(records: number): Row {
     template.replaceAll("E00417", `E${String(i).padStart(6, "0")}`),
   );
   const cfg = almaDefaults();
-  const t0 = performance.now();
+  const perRound = Math.max(1, Math.ceil(records / rounds));
   let bytes = 0;
-  for (let i = 0; i < records; i++) {
+  const one = (i: number) => {
     const user = parseUser(xmls[i % xmls.length]!);
     const d = decide(user, () => ({ kind: "found", entry: { barcode: `2123400${i}`, line: 1 } }), cfg);
     const body = putBody(user, d.change!, cfg.barcode_type);
     if (guardBody(user, body, d.change!, cfg.barcode_type).length)
       throw new Error("guard refused a clean body");
-    bytes += userXml(body).length;
+    return userXml(body).length;
+  };
+  for (let i = 0; i < 1000; i++) one(i); // warm-up, not counted: a long run is all warm
+  const rates: number[] = [];
+  let wallS = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < perRound; i++) bytes += one(i);
+    const s = (performance.now() - t0) / 1000;
+    wallS += s;
+    rates.push(perRound / s);
   }
-  const s = (performance.now() - t0) / 1000;
-  const rate = records / s;
+  rates.sort((a, b) => a - b);
+  const rate = rates[Math.floor(rates.length / 2)]!;
+  const f = (x: number) => Math.round(x).toLocaleString("en-US");
   return {
     scenario: "transform",
-    phase: `parse + decide + body + guard + serialise, ${records} staff records`,
+    phase: `parse + decide + body + guard + serialise, ${perRound * rounds} staff records in ${rounds} rounds`,
     calls: NaN,
-    wallS: s,
+    wallS,
     rate,
     ratio: NaN,
     r429: 0,
     failed: 0,
     peakRssMb: NaN,
-    note: `${(bytes / records / 1024).toFixed(1)} KB per body; target at least 5,000 records/s: ${rate >= 5000 ? "met" : "NOT met"} (rate column is records/s)`,
+    note: `${(bytes / (perRound * rounds) / 1024).toFixed(1)} KB per body; median round (slowest ${f(rates[0]!)}, fastest ${f(rates[rates.length - 1]!)}); target at least 5,000 records/s: ${rate >= 5000 ? "met" : "NOT met"} (rate column is records/s)`,
   };
 }
