@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startAlmaSimulator, type AlmaSimulator } from "../src/simulators/alma.ts";
 import { generateUsers } from "../src/simulators/alma-seed.ts";
+import { withStreamingHeap } from "../src/core/heap.ts";
 import { transformThroughput, validateThroughput, type Row } from "./offline.ts";
 
 const { values } = parseArgs({
@@ -436,10 +437,9 @@ else {
   if (only.has("faults")) await scenario("3 10% 5xx + resets", { errorRate: 0.05, resetRate: 0.05 });
   if (only.has("resume")) await scenario("4 killed + resumed", { kill: true });
   if (only.has("sequential")) await sequential();
-  // The offline figures run under the V8 flags the CLI and the action set for themselves (src/core/heap.ts);
-  // set only now, so the network scenarios above measure the simulator in this process as it was.
-  if (only.has("validate") || only.has("transform")) await import("../src/core/heap.ts");
   if (only.has("validate")) rows.push(await validateThroughput(Number(values["validate-rows"])));
-  if (only.has("transform")) rows.push(transformThroughput(Number(values["transform-records"])));
+  // The transform runs inside Alma's plan and apply, so under the heap setting they run with (src/core/heap.ts).
+  if (only.has("transform"))
+    rows.push(await withStreamingHeap(() => transformThroughput(Number(values["transform-records"]))));
 }
 print();

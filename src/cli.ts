@@ -3,7 +3,6 @@
  * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
  * 130 interrupted (run the same command again to carry on).
  */
-import "./core/heap.ts";
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "./core/errors.ts";

@@ -3,7 +3,6 @@
  * Everything happens in src/github/run.ts; the exit code follows the CLI's: 0 ok, 1 some records
  * failed, 2 bad input or config (nothing sent), 130 interrupted.
  */
-import "./core/heap.ts";
 import { runAction } from "./github/run.ts";
 
 process.exitCode = await runAction();

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, relative, resolve } from "node:path";
 import { loadConfig, type LoadedConfig } from "../config.ts";
 import { applyAlma, type AlmaApplyDeps } from "../alma/apply.ts";
+import { withStreamingHeap } from "./heap.ts";
 import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "../alma/plan.ts";
 import { applyInfiniti, planInfiniti, validateInfiniti } from "../infiniti/index.ts";
 import { InputError } from "./errors.ts";
@@ -126,7 +127,9 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
 
   const sections: SectionPlan[] = [];
   for (const s of chosen) {
-    sections.push(s === "alma" ? await planAlma(ctx, deps.alma) : await planInfiniti(ctx));
+    sections.push(
+      s === "alma" ? await withStreamingHeap(() => planAlma(ctx, deps.alma)) : await planInfiniti(ctx),
+    );
   }
   const changes = sections.reduce((n, s) => n + s.changes, 0);
   const title = `Patron sync plan: ${sections.map((s) => s.headline).join(" · ")}`;
@@ -212,7 +215,9 @@ export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise
   const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal };
   const sections: SectionApply[] = [];
   for (const s of planned) {
-    sections.push(s === "alma" ? await applyAlma(ctx, deps.alma) : await applyInfiniti(ctx));
+    sections.push(
+      s === "alma" ? await withStreamingHeap(() => applyAlma(ctx, deps.alma)) : await applyInfiniti(ctx),
+    );
   }
   const sum = (k: "updated" | "failed" | "pending") => sections.reduce((n, s) => n + s[k], 0);
   const markdown = [
