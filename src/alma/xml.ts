@@ -50,6 +50,8 @@ class TreeBuilder {
   root: XNode[] = [];
   private open: XNode[][] = [this.root];
   private here: XNode[] = this.root;
+  /** Attributes arrive one by one before their element's opentag. */
+  private attrs: Record<string, string> | undefined;
 
   text(t: string): void {
     if (this.open.length > 1) this.here.push({ "#text": t });
@@ -57,10 +59,8 @@ class TreeBuilder {
   leaf(kind: "#cdata" | "#comment", t: string): void {
     this.here.push({ [kind]: [{ "#text": t }] });
   }
-  /** Attributes arrive one by one before their element's opentag. */
-  private attrs: Record<string, string> | undefined;
   attribute(attr: SaxesAttributePlain): void {
-    (this.attrs ??= {})[attrKey(attr.name)] = attr.value;
+    (this.attrs ??= {})[ATTR + attr.name] = attr.value;
   }
   openTag(tag: SaxesTagPlain): void {
     // A user record nests about six deep; this bounds the recursion of cloning and serialising.
@@ -97,17 +97,6 @@ function treeParser(): SaxesParser {
   return p;
 }
 
-// Attribute names repeat (`desc`, `segment_type`): their "@_" keys are made once.
-const attrKeys = new Map<string, string>();
-function attrKey(name: string): string {
-  let key = attrKeys.get(name);
-  if (key === undefined) {
-    key = ATTR + name;
-    if (attrKeys.size < 1000) attrKeys.set(name, key);
-  }
-  return key;
-}
-
 const TEXT_ESCAPES: Record<string, string> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -134,8 +123,8 @@ export function buildXml(nodes: XNode[]): string {
     else if (Array.isArray(node["#cdata"])) out += `<![CDATA[${plainText(node["#cdata"])}]]>`;
     else {
       const tag = tagOf(node);
-      if (tag === undefined) continue;
-      const children = childrenOf(node);
+      const children = tag === undefined ? undefined : node[tag];
+      if (!Array.isArray(children)) continue;
       out += "<" + tag;
       const attrs = node[":@"];
       if (attrs) {

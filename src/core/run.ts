@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, relative, resolve } from "node:path";
 import { loadConfig, type LoadedConfig } from "../config.ts";
 import { applyAlma, type AlmaApplyDeps } from "../alma/apply.ts";
-import { withStreamingHeap } from "./heap.ts";
 import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "../alma/plan.ts";
 import { applyInfiniti, planInfiniti, validateInfiniti } from "../infiniti/index.ts";
 import { InputError } from "./errors.ts";
+import { withStreamingHeap } from "./heap.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import type {
   ApplyOptions,
