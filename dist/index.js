@@ -52006,6 +52006,8 @@ class TreeBuilder {
     root = [];
     open = [this.root];
     here = this.root;
+    /** Attributes arrive one by one before their element's opentag. */
+    attrs;
     text(t) {
         if (this.open.length > 1)
             this.here.push({ "#text": t });
@@ -52013,10 +52015,8 @@ class TreeBuilder {
     leaf(kind, t) {
         this.here.push({ [kind]: [{ "#text": t }] });
     }
-    /** Attributes arrive one by one before their element's opentag. */
-    attrs;
     attribute(attr) {
-        (this.attrs ??= {})[attrKey(attr.name)] = attr.value;
+        (this.attrs ??= {})[ATTR + attr.name] = attr.value;
     }
     openTag(tag) {
         // A user record nests about six deep; this bounds the recursion of cloning and serialising.
@@ -52051,17 +52051,6 @@ function treeParser() {
     p.on("closetag", () => building.closeTag());
     return p;
 }
-// Attribute names repeat (`desc`, `segment_type`): their "@_" keys are made once.
-const attrKeys = new Map();
-function attrKey(name) {
-    let key = attrKeys.get(name);
-    if (key === undefined) {
-        key = ATTR + name;
-        if (attrKeys.size < 1000)
-            attrKeys.set(name, key);
-    }
-    return key;
-}
 const TEXT_ESCAPES = {
     "&": "&amp;",
     "<": "&lt;",
@@ -52089,9 +52078,9 @@ function buildXml(nodes) {
             out += `<![CDATA[${plainText(node["#cdata"])}]]>`;
         else {
             const tag = tagOf(node);
-            if (tag === undefined)
+            const children = tag === undefined ? undefined : node[tag];
+            if (!Array.isArray(children))
                 continue;
-            const children = childrenOf(node);
             out += "<" + tag;
             const attrs = node[":@"];
             if (attrs) {
@@ -62558,34 +62547,6 @@ function writeResults(ctx, dir, results, quota) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: ./src/core/heap.ts
-/**
- * How much V8 lets the heap grow while Alma records stream through plan and apply.
- *
- * Planning or applying allocates many short-lived objects per patron (the XML tree, the body, the
- * HTTP exchange) while keeping only a few tens of MB of real data (the patron and barcode lists).
- * V8's default heuristics let such a heap grow to several times what is in use: 100,000 patrons
- * planned at 423 MB peak RSS. `--heap-growing-percent=20` lets the old generation grow only 1.2×
- * past what a full collection leaves alive (206 MB for the same plan). It is a growth rate, not a
- * limit: a bigger list still fits.
- *
- * It is set only around the Alma streaming work. Where live data does grow, as when the Infiniti
- * roster is validated (100,000 rows held for the diff), a 1.2× step means a full collection every
- * few MB: validate took 2.0–2.3 s under it instead of 1.2–1.4 s.
- */
-
-async function withStreamingHeap(work) {
-    (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=20");
-    try {
-        return await work();
-    }
-    finally {
-        (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=0"); // 0: V8's own heuristics again
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/pool.ts
 /**
  * Runs `work(i)` for i in [0, total) with at most `concurrency` at once. Stops taking new items
@@ -66663,6 +66624,34 @@ async function planInfiniti(ctx) {
 
 
 
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/core/heap.ts
+/**
+ * How much V8 lets the heap grow while Alma records stream through plan and apply.
+ *
+ * Planning or applying allocates many short-lived objects per patron (the XML tree, the body, the
+ * HTTP exchange) while keeping only a few tens of MB of real data (the patron and barcode lists).
+ * V8's default heuristics let such a heap grow to several times what is in use: 100,000 patrons
+ * planned at 423 MB peak RSS. `--heap-growing-percent=20` lets the old generation grow only 1.2×
+ * past what a full collection leaves alive (206–210 MB for the same plan). It is a growth rate, not a
+ * limit: a bigger list still fits.
+ *
+ * It is set only around the Alma streaming work. Where live data does grow, as when the Infiniti
+ * roster is validated (100,000 rows held for the diff), a 1.2× step means a full collection every
+ * few MB: validate took 2.0–2.3 s under it instead of 1.2–1.8 s.
+ */
+
+async function withStreamingHeap(work) {
+    (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=20");
+    try {
+        return await work();
+    }
+    finally {
+        (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=0"); // 0: V8's own heuristics again
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/core/log.ts
 const silentLogger = { info() { }, warn() { }, error() { } };
