@@ -1,17 +1,30 @@
-/** The command line as staff run it: the committed bundle behind `npx patron-sync`, in a child process. */
+/**
+ * The command line as staff run it, in a child process. The sources run through tsx, so a change is
+ * tested before it is bundled; one smoke test runs the committed bundle behind `npx patron-sync`
+ * (CI also checks that dist/ matches the sources).
+ */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startAlmaSimulator, type AlmaSimulator } from "../src/simulators/alma.ts";
 
 const BIN = resolve("bin/patron-sync.js");
+const SOURCE = [
+  "--import",
+  pathToFileURL(resolve("node_modules/tsx/dist/loader.mjs")).href,
+  resolve("src/cli.ts"),
+];
 const KEY = "l7xx-cli-test-secret-key";
 
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, entry: string[] = SOURCE) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [...entry, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -38,7 +51,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-describe("patron-sync (the bundled CLI)", { timeout: 30_000 }, () => {
+describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
   it("bad input: exit 2, the file, line and column, and not one call", async () => {
     sim = await startAlmaSimulator({ apiKey: KEY });
     const ws = workspace("P00100\n", "P00100|2123400\nP00200|2123400\nbad line without separator\n");
@@ -75,5 +88,14 @@ describe("patron-sync (the bundled CLI)", { timeout: 30_000 }, () => {
     const noKey = await run(["plan"], ws);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain("ALMA_API_KEY is not set");
+  });
+
+  it("the committed bundle (bin/patron-sync.js) runs: bad input exits 2 before any call", async () => {
+    sim = await startAlmaSimulator({ apiKey: KEY });
+    const ws = workspace("P00100\n", "bad line without separator\n");
+    const r = await run(["plan"], ws, { ALMA_API_KEY: KEY, ALMA_BASE_URL: sim.url }, [BIN]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/data\/barcodes\.txt:1:\d+: /);
+    expect(sim.stats().calls).toBe(0);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * The action end to end, without GitHub: the BUNDLED action (dist/index.js) is spawned with `node`
+ * The action end to end, without GitHub: the action's entry (src/main.ts through tsx) is spawned with `node`
  * as the runner does (INPUT_* and GITHUB_* environment, an event file, GITHUB_OUTPUT and
  * GITHUB_STEP_SUMMARY files), in a clone of a local bare remote, against a fake GitHub REST server
  * and the Alma and Infiniti simulators.
  *
- * PATRON_SYNC_ACTION_ENTRY picks another entry (e.g. src/main.ts, run through tsx) while developing.
+ * PATRON_SYNC_ACTION_ENTRY=dist/index.js runs the committed bundle instead (test/cli.test.ts smoke-tests
+ * the bundle on every run, and CI checks that dist/ matches the sources).
  */
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -29,7 +30,7 @@ import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simula
 import { parseGithubOutput } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const ENTRY = process.env.PATRON_SYNC_ACTION_ENTRY ?? "dist/index.js";
+const ENTRY = process.env.PATRON_SYNC_ACTION_ENTRY ?? "src/main.ts";
 const ENTRY_ABS = join(ROOT, ENTRY);
 const TIMEOUT = 120_000;
 
