@@ -51,6 +51,14 @@ export const configSchema = z
     infiniti: infinitiSchema.optional(),
     /** Where plan directories go when --out is not given. */
     plans_dir: z.string().min(1).default("plans"),
+    /**
+     * The action: also commit the full patron records of a plan (alma/all_patrons.xml,
+     * alma/processed_results.xml, infiniti/import.csv) to git. Off by default: they go to the run's
+     * artifacts only. The CLI always writes them locally.
+     */
+    commit_records: z.boolean().default(false),
+    /** The action: days GitHub keeps a run's artifacts (plan records, results); GitHub caps it. */
+    artifact_retention_days: z.number().int().min(1).max(400).default(30),
   })
   .strict();
 

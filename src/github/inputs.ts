@@ -15,6 +15,8 @@ export interface ActionInputs {
   /** One system, or both when undefined. */
   only?: System;
   almaApiKey: string;
+  /** plan and validate: a read-only Alma key, used instead of almaApiKey when given. */
+  almaReadApiKey: string;
   infinitiUsername: string;
   infinitiPassword: string;
   githubToken: string;
@@ -51,6 +53,7 @@ export function parseInputs(get: (name: string) => string): ActionInputs {
     config: get("config").trim() || "patron-sync.yml",
     only,
     almaApiKey: get("alma-api-key").trim(),
+    almaReadApiKey: get("alma-read-api-key").trim(),
     infinitiUsername: get("infiniti-username").trim(),
     infinitiPassword: get("infiniti-password"),
     githubToken: get("github-token").trim(),
@@ -78,6 +81,7 @@ export function secretValues(inputs: ActionInputs): string[] {
     if (v) out.add(v);
   };
   add(inputs.almaApiKey);
+  add(inputs.almaReadApiKey);
   add(inputs.infinitiPassword);
   add(inputs.githubToken);
   if (inputs.infinitiUsername || inputs.infinitiPassword) {
@@ -98,13 +102,19 @@ export function maskSecrets(inputs: ActionInputs): void {
   for (const s of secretValues(inputs)) core.setSecret(s);
 }
 
-/** The environment the core reads its credentials and endpoints from. Inputs override the job's env. */
+/**
+ * The environment the core reads its credentials and endpoints from. Inputs override the job's env.
+ * plan and validate read Alma only, so they use the read-only key when one is given (input
+ * alma-read-api-key, else env ALMA_READ_API_KEY), falling back to the read/write key.
+ */
 export function coreEnv(inputs: ActionInputs, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   const set = (key: string, value: string) => {
     if (value) env[key] = value;
   };
   set("ALMA_API_KEY", inputs.almaApiKey);
+  if (inputs.command !== "apply")
+    set("ALMA_API_KEY", inputs.almaReadApiKey || base.ALMA_READ_API_KEY?.trim() || "");
   set("ALMA_BASE_URL", inputs.almaBaseUrl);
   set("INFINITI_USERNAME", inputs.infinitiUsername);
   set("INFINITI_PASSWORD", inputs.infinitiPassword);

@@ -12,6 +12,10 @@ export interface PullResult {
 export interface ActionResult {
   /** The plan directory, relative to the workspace (forward slashes). */
   planDir?: string;
+  /** apply: every plan directory applied, oldest first (default: planDir). */
+  planDirs?: string[];
+  /** artifact_retention_days from the config. */
+  artifactRetentionDays?: number;
   pull?: PullResult;
   /** Records that apply would send (plan), or that the applied plan planned (apply). */
   changes?: number;
@@ -21,6 +25,8 @@ export interface ActionResult {
 
 export const OUTPUT_NAMES = [
   "plan-dir",
+  "plan-dirs",
+  "artifact-retention-days",
   "pull-request-number",
   "pull-request-url",
   "pull-request-operation",
@@ -34,6 +40,8 @@ export type OutputName = (typeof OUTPUT_NAMES)[number];
 export function outputValues(r: ActionResult): Record<OutputName, string> {
   return {
     "plan-dir": r.planDir ?? "",
+    "plan-dirs": (r.planDirs ?? (r.planDir ? [r.planDir] : [])).join("\n"),
+    "artifact-retention-days": r.artifactRetentionDays !== undefined ? String(r.artifactRetentionDays) : "",
     "pull-request-number": r.pull?.number !== undefined ? String(r.pull.number) : "",
     "pull-request-url": r.pull?.url ?? "",
     "pull-request-operation": r.pull?.operation ?? "none",

@@ -79,6 +79,7 @@ async function plan(run: Run): Promise<number> {
   const { vis, defaultBranch } = await visibility(run, octokit);
   if (vis.isPublic) core.warning(PUBLIC_NOTE);
 
+  const loaded = await loadConfig(inputs.config, ctx.workspace);
   run.heartbeat.phase("planning");
   const outcome = await runPlan({
     configPath: inputs.config,
@@ -132,7 +133,12 @@ async function plan(run: Run): Promise<number> {
     log.info(`${pull.operation} the plan pull request #${pull.number}: ${pull.url}`);
   }
 
-  writeOutputs({ planDir: dir, pull, changes: outcome.changes });
+  writeOutputs({
+    planDir: dir,
+    pull,
+    changes: outcome.changes,
+    artifactRetentionDays: loaded.config.artifact_retention_days,
+  });
   await writeSummary(
     renderPlanSummary({
       title: outcome.title,
@@ -195,7 +201,11 @@ async function apply(run: Run): Promise<number> {
       ? ` It has ${left}: to retry or carry on, run the apply workflow by hand with plan-dir ${choice.dir}.`
       : "";
     log.info(`${choice.dir} was applied before: nothing to do on a push.${more}`);
-    writeOutputs({ planDir: choice.dir, changes: manifest.changes });
+    writeOutputs({
+      planDir: choice.dir,
+      changes: manifest.changes,
+      artifactRetentionDays: loaded.config.artifact_retention_days,
+    });
     await writeSummary(
       `# patron-sync apply\n\n\`${choice.dir}\` was applied before (see its \`results.md\`): nothing was sent.${more}\n`,
     );
@@ -253,6 +263,7 @@ async function apply(run: Run): Promise<number> {
   writeOutputs({
     planDir: choice.dir,
     changes: manifest.changes,
+    artifactRetentionDays: loaded.config.artifact_retention_days,
     updated: outcome.updated,
     failed: outcome.failed,
   });

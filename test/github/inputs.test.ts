@@ -67,4 +67,16 @@ describe("secrets", () => {
     });
     expect(env.INFINITI_URL).toBeUndefined();
   });
+  it("plan and validate use the read-only Alma key when one is given; apply never does", () => {
+    const withRead = { ...inputs, almaReadApiKey: "l8xx-read-only" };
+    expect(coreEnv({ ...withRead, command: "plan" }, {}).ALMA_API_KEY).toBe("l8xx-read-only");
+    expect(coreEnv({ ...withRead, command: "validate" }, {}).ALMA_API_KEY).toBe("l8xx-read-only");
+    expect(coreEnv({ ...withRead, command: "apply" }, {}).ALMA_API_KEY).toBe("l8xx-secret");
+    // Without the input: the job's ALMA_READ_API_KEY, else the read/write key.
+    expect(coreEnv({ ...inputs, command: "plan" }, { ALMA_READ_API_KEY: "env-read" }).ALMA_API_KEY).toBe(
+      "env-read",
+    );
+    expect(coreEnv({ ...inputs, command: "plan" }, {}).ALMA_API_KEY).toBe("l8xx-secret");
+    expect(secretValues(withRead)).toContain("l8xx-read-only");
+  });
 });

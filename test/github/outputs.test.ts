@@ -9,6 +9,8 @@ describe("outputValues", () => {
   it("sets every output, with defaults when not applicable", () => {
     expect(outputValues({})).toEqual({
       "plan-dir": "",
+      "plan-dirs": "",
+      "artifact-retention-days": "",
       "pull-request-number": "",
       "pull-request-url": "",
       "pull-request-operation": "none",
@@ -27,7 +29,18 @@ describe("outputValues", () => {
     expect(v["pull-request-operation"]).toBe("created");
     expect(v["pull-request-url"]).toBe("https://github.com/o/r/pull/7");
     expect(v.changes).toBe("12");
+    expect(v["plan-dirs"]).toBe("plans/20250101T000000Z");
     expect(Object.keys(v).sort()).toEqual([...OUTPUT_NAMES].sort());
+  });
+  it("lists every applied plan directory, one per line, and the artifact retention", () => {
+    const v = outputValues({
+      planDir: "plans/b",
+      planDirs: ["plans/a", "plans/b"],
+      artifactRetentionDays: 14,
+    });
+    expect(v["plan-dirs"]).toBe("plans/a\nplans/b");
+    expect(v["plan-dir"]).toBe("plans/b");
+    expect(v["artifact-retention-days"]).toBe("14");
   });
 });
 
