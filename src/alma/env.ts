@@ -1,6 +1,7 @@
 import { almaBaseUrl, type AlmaConfig } from "../config.ts";
 import { InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
+import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";
 import { AlmaClient } from "./client.ts";
 import { createTransport, type Transport } from "./transport.ts";
 
@@ -25,6 +26,9 @@ export function almaClient(
 ): { client: AlmaClient; transport: Transport } {
   const apiKey = almaApiKey(env);
   const baseUrl = almaBaseUrl(alma, env);
+  const proxies = proxySettings(env);
+  const proxy = proxyFor(new URL(baseUrl), proxies);
+  if (proxy && !transport) log.info(`Alma calls go through the proxy ${maskProxy(proxy)}`);
   const t =
     transport ??
     createTransport({
@@ -33,6 +37,7 @@ export function almaClient(
       maxAttempts: alma.max_attempts,
       timeoutMs: alma.timeout_ms,
       minRemaining: alma.min_remaining,
+      proxies,
       log,
     });
   return {

@@ -13,6 +13,8 @@
  */
 import http from "node:http";
 import https from "node:https";
+import type { ProxySettings } from "../core/proxy.ts";
+import { createAgents } from "./agents.ts";
 
 export interface HttpRequestInit {
   method: string;
@@ -32,12 +34,12 @@ export interface HttpResponse {
 /** fetch, or anything shaped like the part of it the transport uses (tests pass their own). */
 export type HttpFetch = (url: string, init: HttpRequestInit) => Promise<HttpResponse>;
 
-/** A client with its own keep-alive agents: at most `maxSockets` connections per host. */
-export function createHttpClient(maxSockets: number): HttpFetch & { close(): void } {
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, maxSockets }),
-    "https:": new https.Agent({ keepAlive: true, maxSockets }),
-  };
+/**
+ * A client with its own keep-alive agents: at most `maxSockets` connections per host, through the
+ * proxy that `proxies` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) give for each URL.
+ */
+export function createHttpClient(maxSockets: number, proxies?: ProxySettings): HttpFetch & { close(): void } {
+  const agents = createAgents(maxSockets, proxies);
   const request: HttpFetch = (url, init) =>
     new Promise<HttpResponse>((resolve, reject) => {
       const target = new URL(url);
@@ -57,7 +59,7 @@ export function createHttpClient(maxSockets: number): HttpFetch & { close(): voi
       const req = (secure ? https : http).request(target, {
         method: init.method,
         headers,
-        agent: agents[target.protocol as "http:" | "https:"],
+        agent: agents.for(target),
       });
       let settled = false;
       const fail = (err: unknown) => {
@@ -100,8 +102,7 @@ export function createHttpClient(maxSockets: number): HttpFetch & { close(): voi
     });
   return Object.assign(request, {
     close() {
-      agents["http:"].destroy();
-      agents["https:"].destroy();
+      agents.destroy();
     },
   });
 }

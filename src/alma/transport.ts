@@ -14,6 +14,7 @@
  * Nothing here writes a header into a message, a log or an error: the Authorization header carries the key.
  */
 import type { Logger } from "../core/log.ts";
+import type { ProxySettings } from "../core/proxy.ts";
 import { createHttpClient, type HttpFetch } from "./http.ts";
 import { Pacer, RateController } from "./pacer.ts";
 import {
@@ -73,6 +74,8 @@ export interface TransportOptions {
   minRemaining: number;
   /** The HTTP client. Default: node:http/https with keep-alive (see http.ts); tests pass their own. */
   fetch?: HttpFetch;
+  /** Proxies for the default HTTP client (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); none when absent. */
+  proxies?: ProxySettings;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Monotonic ms, for the rate control's timing. Pacing itself runs on p-queue's real clock. */
@@ -279,7 +282,7 @@ export function createTransport(opts: TransportOptions): Transport {
   if (!(Number.isInteger(opts.maxAttempts) && opts.maxAttempts >= 1))
     throw new RangeError("maxAttempts must be a whole number from 1");
   if (!(opts.timeoutMs > 0)) throw new RangeError("timeoutMs must be positive");
-  const doFetch = opts.fetch ?? createHttpClient(opts.concurrency);
+  const doFetch = opts.fetch ?? createHttpClient(opts.concurrency, opts.proxies);
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? defaultSleep;
   const now = opts.now ?? (() => performance.now());

@@ -17,6 +17,7 @@ import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { InputError, InterruptedError } from "../core/errors.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
+import { maskProxy } from "../core/proxy.ts";
 import { infinitiEndpoint, InfinitiUnreachableError, postImport } from "./client.ts";
 import { IMPORT_FILE, INFINITI_DIR, planDirOf, readPlanFile, type InfinitiPlanFile } from "./planfile.ts";
 import { renderInfinitiResults } from "./render.ts";
@@ -138,7 +139,8 @@ export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
   if (ctx.signal?.aborted) throw new InterruptedError("The Infiniti import");
   if (previous)
     ctx.log.info("infiniti: the earlier apply of this plan imported nothing; posting the import again");
-  ctx.log.info(`infiniti: posting ${rows.length} users to ${endpoint.url}`);
+  const via = endpoint.proxy ? ` through the proxy ${maskProxy(endpoint.proxy)}` : "";
+  ctx.log.info(`infiniti: posting ${rows.length} users to ${endpoint.url}${via}`);
 
   let answer: InterpretedAnswer;
   let status: number | null = null;

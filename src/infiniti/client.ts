@@ -3,9 +3,13 @@
  * with the CSV as the only file part (field `file`, filename `import.csv`, text/csv), HTTP Basic auth.
  * Credentials come only from INFINITI_USERNAME and INFINITI_PASSWORD, never from the URL, and are
  * never logged. Plain http:// is refused except to a loopback address (the simulator).
+ * The call goes through undici's fetch, through the proxy HTTPS_PROXY / HTTP_PROXY / NO_PROXY give for
+ * the URL (core/proxy.ts) with undici's ProxyAgent: a CONNECT tunnel, so the proxy sees only host:port.
  */
+import { fetch, FormData, ProxyAgent } from "undici";
 import type { InfinitiConfig } from "../config.ts";
 import { InputError } from "../core/errors.ts";
+import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";
 import type { HttpAnswer } from "./result.ts";
 
 export const IMPORT_PATH = "/api/import/users";
@@ -17,6 +21,8 @@ export interface InfinitiEndpoint {
   url: string;
   /** The value of the Authorization header. */
   authorization: string;
+  /** The proxy the call goes through (HTTPS_PROXY/HTTP_PROXY, unless NO_PROXY names the host). */
+  proxy?: URL;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
@@ -83,7 +89,9 @@ export function infinitiEndpoint(
   env: NodeJS.ProcessEnv,
   configFile: string,
 ): InfinitiEndpoint {
-  return { url: importUrl(cfg, env, configFile), authorization: basicAuthorization(env) };
+  const url = importUrl(cfg, env, configFile);
+  const proxy = proxyFor(new URL(url), proxySettings(env));
+  return { url, authorization: basicAuthorization(env), ...(proxy ? { proxy } : {}) };
 }
 
 /** Why the call got no answer (the import may or may not have happened). */
@@ -110,8 +118,10 @@ export async function postImport(
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   const host = new URL(endpoint.url).host;
+  const dispatcher = endpoint.proxy ? new ProxyAgent({ uri: endpoint.proxy.href }) : undefined;
   try {
     const res = await fetch(endpoint.url, {
+      ...(dispatcher ? { dispatcher } : {}),
       method: "POST",
       headers: { Authorization: endpoint.authorization, Accept: "application/json" },
       body: form,
@@ -130,8 +140,11 @@ export async function postImport(
       );
     }
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const via = endpoint.proxy ? ` through the proxy ${maskProxy(endpoint.proxy)}` : "";
     throw new InfinitiUnreachableError(
-      `could not reach ${host}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      `could not reach ${host}${via}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
     );
+  } finally {
+    await dispatcher?.close();
   }
 }
