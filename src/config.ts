@@ -14,7 +14,18 @@ export const ALMA_REGIONS = {
 
 const almaSchema = z
   .object({
-    patrons: z.string().min(1).default("data/alma/patronlist_no_barcode.txt"),
+    /** A file of Primary Identifiers, or an Alma Analytics report and the heading of its ID column. */
+    patrons: z
+      .union([
+        z.string().min(1),
+        z
+          .object({
+            analytics: z.string().min(1).startsWith("/", "an Analytics path starts with '/', e.g. /shared/…"),
+            column: z.string().min(1).default("Primary Identifier"),
+          })
+          .strict(),
+      ])
+      .default("data/alma/patronlist_no_barcode.txt"),
     barcodes: z.string().min(1).default("data/alma/library_barcode_full_list.txt"),
     region: z.enum(["na", "eu", "ap", "ca", "cn"]).default("na"),
     user_id_type: z.string().min(1).default("all_unique"),

@@ -65,4 +65,14 @@ describe("config", () => {
     expect(almaBaseUrl(alma, {})).toBe("https://api-eu.hosted.exlibrisgroup.com");
     expect(almaBaseUrl(alma, { ALMA_BASE_URL: "http://127.0.0.1:9999/" })).toBe("http://127.0.0.1:9999");
   });
+  it("takes the patron list from a file or an Analytics report, and names a bad report key", () => {
+    expect(parseConfig("alma:\n  patrons: a.txt\n", "c.yml").alma?.patrons).toBe("a.txt");
+    expect(
+      parseConfig("alma:\n  patrons:\n    analytics: /shared/U/Reports/No barcode\n", "c.yml").alma?.patrons,
+    ).toEqual({ analytics: "/shared/U/Reports/No barcode", column: "Primary Identifier" });
+    const p = problemsOf(() =>
+      parseConfig("alma:\n  patrons:\n    analytics: /shared/x\n    colum: ID\n", "c.yml"),
+    );
+    expect(p.map((x) => x.message).join("\n")).toMatch(/colum/);
+  });
 });

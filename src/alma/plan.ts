@@ -41,14 +41,67 @@ import { PlanFileWriter, type AlmaPlanEntry, type AlmaPlanHeader } from "./planf
 import { AlmaPlanTables, almaHeadline, renderAlmaPlan } from "./render.ts";
 import { QuotaExhaustedError, type Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
+import { readAnalyticsReport } from "./analytics.ts";
+import { almaApiKey } from "./env.ts";
+import { almaBaseUrl } from "../config.ts";
+import {
+  analyticsSource,
+  patronsFromTable,
+  patronsLabel,
+  PATRONS_CSV,
+  readPatronsCsv,
+  reportTable,
+  writePatronsCsv,
+} from "./report-patrons.ts";
+
+/**
+ * The patron list from the Analytics report named in the config, through the same paced transport, written
+ * to the plan directory as alma/patrons.csv. A resumed plan reads that file instead of asking Alma again.
+ */
+async function reportPatrons(
+  ctx: RunContext,
+  transport: Transport,
+  resuming: boolean,
+  emptyWaitMs?: (tries: number) => number,
+): Promise<PatronList> {
+  const alma = ctx.loaded.config.alma!;
+  const source = analyticsSource(alma)!;
+  let table = resuming ? readPatronsCsv(ctx.planDir) : undefined;
+  if (table) ctx.log.info(`alma: carrying on with the patron list read before (${PATRONS_CSV})`);
+  else {
+    ctx.log.info(`alma: reading the Analytics report ${source.analytics}`);
+    const report = await readAnalyticsReport({
+      transport,
+      baseUrl: almaBaseUrl(alma, ctx.env),
+      apiKey: almaApiKey(ctx.env),
+      path: source.analytics,
+      signal: ctx.signal,
+      ...(emptyWaitMs && { emptyWaitMs }),
+    });
+    table = reportTable(report);
+    writePatronsCsv(ctx.planDir, table);
+    ctx.log.info(
+      `alma: the report has ${table.rows.length} rows (${report.calls} calls${report.emptyAnswers ? `, ${report.emptyAnswers} empty answers asked again` : ""}); written to ${PATRONS_CSV}`,
+    );
+  }
+  const { list, emptyRows } = patronsFromTable(table, source);
+  if (emptyRows.length)
+    ctx.log.warn(
+      `alma: ${emptyRows.length} rows of the report have no "${source.column}" and are not planned (${PATRONS_CSV} lines ${emptyRows.slice(0, 10).join(", ")}${emptyRows.length > 10 ? ", …" : ""})`,
+    );
+  return list;
+}
 
 export interface AlmaInputs {
   patrons: PatronList;
   barcodes: BarcodeList;
 }
 
-/** Reads and checks both input files. Any problem ⇒ InputError (exit 2), before any API call. */
-export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaInputs> {
+/** The offline inputs: no patron list when it comes from an Analytics report (read when planning). */
+export type AlmaFileInputs = Omit<AlmaInputs, "patrons"> & { patrons?: PatronList };
+
+/** Reads and checks the input files. Any problem ⇒ InputError (exit 2), before any API call. */
+export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaFileInputs> {
   const alma = loaded.config.alma;
   if (!alma) throw new InputError({ file: loaded.path, message: "there is no 'alma' section in the config" });
   const problems: InputError[] = [];
@@ -61,9 +114,11 @@ export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaInputs> 
       return undefined;
     }
   };
-  const patrons = await attempt(() => readPatronList(resolve(loaded.root, alma.patrons), alma.patrons));
+  const file = typeof alma.patrons === "string" ? alma.patrons : undefined;
+  const patrons = file ? await attempt(() => readPatronList(resolve(loaded.root, file), file)) : undefined;
   const barcodes = await attempt(() => readBarcodeList(resolve(loaded.root, alma.barcodes), alma.barcodes));
-  if (problems.length || !patrons || !barcodes) throw new InputError(problems.flatMap((p) => p.problems));
+  if (problems.length || (file && !patrons) || !barcodes)
+    throw new InputError(problems.flatMap((p) => p.problems));
   return { patrons, barcodes };
 }
 
@@ -94,20 +149,25 @@ class PartFile {
 export interface AlmaPlanDeps {
   transport?: Transport;
   inputs?: AlmaInputs;
+  /** Wait before asking an Analytics report again after an empty answer (tests: 0). */
+  analyticsWaitMs?: (tries: number) => number;
 }
 
 export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promise<SectionPlan> {
   const alma = ctx.loaded.config.alma;
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
-  const inputs = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
-  const { client } = almaClient(alma, ctx.env, ctx.log, deps.transport);
-  const { patrons, barcodes } = inputs;
-  const list = patrons.entries;
-
+  const offline = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
+  const { client, transport } = almaClient(alma, ctx.env, ctx.log, deps.transport);
   const dir = join(ctx.planDir, "alma");
   mkdirSync(dir, { recursive: true });
   const journal = new Journal<PlanJournalLine>(join(dir, "plan-journal.ndjson"));
+  const inputs: AlmaInputs = offline.patrons
+    ? { ...offline, patrons: offline.patrons }
+    : { ...offline, patrons: await reportPatrons(ctx, transport, journal.exists(), deps.analyticsWaitMs) };
+  const { patrons, barcodes } = inputs;
+  const list = patrons.entries;
+
   const fetchedPart = new PartFile(join(dir, ".all_patrons.part"));
   const bodyPart = new PartFile(join(dir, ".processed_results.part"));
 
@@ -211,10 +271,13 @@ async function checkSameInputs(ctx: RunContext, path: string, resuming: boolean)
     createHash("sha256")
       .update(await readFile(resolve(ctx.loaded.root, f)))
       .digest("hex");
-  const now = { patrons: await hash(alma.patrons), barcodes: await hash(alma.barcodes) };
+  const patronsFile = typeof alma.patrons === "string" ? alma.patrons : join(ctx.planDir, PATRONS_CSV);
+  const now = { patrons: await hash(patronsFile), barcodes: await hash(alma.barcodes) };
   if (resuming && existsSync(path)) {
     const then = JSON.parse(readFileSync(path, "utf8")) as typeof now;
-    const changed = (["patrons", "barcodes"] as const).filter((k) => then[k] !== now[k]).map((k) => alma[k]);
+    const changed = (["patrons", "barcodes"] as const)
+      .filter((k) => then[k] !== now[k])
+      .map((k) => (k === "patrons" ? patronsFile : alma[k]));
     if (changed.length) {
       throw new InputError({
         file: changed[0]!,
@@ -280,7 +343,7 @@ async function finalize(
       existing_barcode: alma.existing_barcode,
       user_id_type: alma.user_id_type,
     },
-    inputs: { patrons: alma.patrons, barcodes: alma.barcodes },
+    inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
     counts,
     changes,
   };
@@ -299,7 +362,7 @@ async function finalize(
   const markdown = renderAlmaPlan({
     counts,
     tables,
-    patronsFile: alma.patrons,
+    patronsFile: patronsLabel(alma),
     barcodesFile: alma.barcodes,
     duplicates: inputs.patrons.duplicates,
     conflicts: [...inputs.barcodes.conflicts.values()],
@@ -312,7 +375,12 @@ async function finalize(
     changes,
     headline: almaHeadline(counts),
     markdown,
-    files: ["alma/all_patrons.xml", "alma/processed_results.xml", "alma/plan.json"],
+    files: [
+      ...(analyticsSource(alma) ? [PATRONS_CSV] : []),
+      "alma/all_patrons.xml",
+      "alma/processed_results.xml",
+      "alma/plan.json",
+    ],
   };
 }
 

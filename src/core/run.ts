@@ -10,6 +10,7 @@ import { join, relative, resolve } from "node:path";
 import { loadConfig, type LoadedConfig } from "../config.ts";
 import { applyAlma, type AlmaApplyDeps } from "../alma/apply.ts";
 import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "../alma/plan.ts";
+import { patronsLabel } from "../alma/report-patrons.ts";
 import { applyInfiniti, planInfiniti, validateInfiniti } from "../infiniti/index.ts";
 import { InputError } from "./errors.ts";
 import { withStreamingHeap } from "./heap.ts";
@@ -72,8 +73,11 @@ export async function runValidate(
       if (s === "alma") {
         const { patrons, barcodes } = await readAlmaInputs(loaded);
         log.info(
-          `alma: ${loaded.config.alma!.patrons}: ${patrons.entries.length} patrons` +
-            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "") +
+          `alma: ${patronsLabel(loaded.config.alma!)}: ` +
+            (patrons
+              ? `${patrons.entries.length} patrons` +
+                (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+              : "read from Alma when planning") +
             `; ${loaded.config.alma!.barcodes}: ${barcodes.count} barcodes` +
             (barcodes.conflicts.size
               ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`

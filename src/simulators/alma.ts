@@ -44,6 +44,12 @@ import {
 import { deriveRng, type Rng } from "./alma-random.ts";
 import { DEMO_EDIT_BARCODE, DEMO_EDIT_USER, demoUsers, type SeedUser } from "./alma-seed.ts";
 import { readRequestBody, startLoopbackServer } from "./server.ts";
+import {
+  ANALYTICS_PATH,
+  createAnalytics,
+  type AlmaAnalytics,
+  type AlmaAnalyticsOptions,
+} from "./alma-analytics.ts";
 
 export type {
   AlmaAddress,
@@ -97,6 +103,8 @@ export interface AlmaSimulatorOptions {
   unauthorizedStatus?: number;
   /** Role type → required parameter type (default DEFAULT_ROLE_PARAMETER_RULES). */
   roleParameterRules?: Record<string, string>;
+  /** The Analytics report API (alma-analytics.ts): paths, page size, quirks, permission. */
+  analytics?: AlmaAnalyticsOptions;
 }
 
 export type FaultKind = "reset" | "reset-after-write" | "error-500-html" | "error-500-xml" | "error-503";
@@ -178,6 +186,8 @@ export interface AlmaSimulator {
   setLimits(limits: { perSecondLimit?: number; dailyLimit?: number; remaining?: number }): void;
   /** For the demo: a librarian gives the demo user P00777 a barcode by hand. Returns what happened. */
   demoEdit(): string | undefined;
+  /** The Analytics report API: `configure` changes its options. */
+  readonly analytics: Pick<AlmaAnalytics, "configure">;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -228,6 +238,10 @@ class UserStore {
 
   get size(): number {
     return this.users.size;
+  }
+
+  all(): IterableIterator<AlmaUser> {
+    return this.users.values();
   }
 
   keyOf(u: AlmaUser): string {
@@ -325,6 +339,12 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
   const log: RequestRecord[] = [];
 
   const store = new UserStore();
+  const analytics = createAnalytics(
+    () => store.all(),
+    deriveRng(seed, 4),
+    (code, message) => errorXml({ code, message, trackingId: trackingId() }),
+    options.analytics,
+  );
   for (const s of options.users ?? demoUsers()) {
     const u = seedToUser(s);
     const clash = store.conflict(u);
@@ -598,11 +618,12 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
       };
 
       const m = USER_PATH.exec(url.pathname);
-      if (!m?.[1]) {
+      const report = url.pathname === ANALYTICS_PATH;
+      if (!m?.[1] && !report) {
         reply({ status: 404, contentType: "text/plain;charset=UTF-8", body: "Not Found" });
         return;
       }
-      if (method !== "GET" && method !== "PUT") {
+      if (method !== "GET" && (report || method !== "PUT")) {
         reply({ status: 405, contentType: "text/plain;charset=UTF-8", body: "Method Not Allowed" });
         return;
       }
@@ -637,12 +658,6 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
       await sleep(lo + latencyRng() * Math.max(0, hi - lo));
       if (closed) return;
 
-      let id: string;
-      try {
-        id = decodeURIComponent(m[1]);
-      } catch {
-        id = m[1];
-      }
       const fault = decideFault(method);
       if (fault) {
         stats.faultsInjected++;
@@ -657,6 +672,16 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
         stats.errors5xx++;
         reply(faultOutcome(fault));
         return;
+      }
+      if (report || !m?.[1]) {
+        reply(analytics.answer(url));
+        return;
+      }
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]);
+      } catch {
+        id = m[1];
       }
       const outcome = method === "GET" ? handleGet(id, url, json) : handlePut(id, url, req, text, json);
       if (fault === "reset-after-write") {
@@ -685,6 +710,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
   const sim: AlmaSimulator = {
     url: baseUrl,
     port,
+    analytics: { configure: (o) => analytics.configure(o) },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,0 +1,156 @@
+/**
+ * The patron list from an Alma Analytics report, planned against the Alma simulator: several pages, the
+ * empty-first-answer quirk, "still loading" answers between pages, rows with empty cells; every listed ID
+ * planned once; the report's rows written to alma/patrons.csv; refusals exit 2 before any user is read.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { InputError } from "../../src/core/errors.ts";
+import { memoryLogger } from "../../src/core/log.ts";
+import { runApply, runPlan } from "../../src/core/run.ts";
+import { startAlmaSimulator, type AlmaSimulator, type SeedUser } from "../../src/simulators/alma.ts";
+
+const KEY = "analytics-test-key";
+const REPORT = "/shared/Test University/Reports/Users without barcode";
+const N = 30;
+
+const id = (i: number) => `S${String(i).padStart(4, "0")}`;
+
+function users(): SeedUser[] {
+  const out: SeedUser[] = [];
+  for (let i = 1; i <= N; i++) {
+    // Every fifth user has no user group: the report leaves that cell out of the Row.
+    const group = i % 5 === 0 ? "" : "<user_group>UG</user_group>";
+    out.push({
+      xml: `<user><record_type>PUBLIC</record_type><primary_id>${id(i)}</primary_id><first_name>First${i}</first_name><last_name>Last${i}</last_name>${group}<account_type>INTERNAL</account_type><status>ACTIVE</status></user>`,
+    });
+  }
+  // Users with an ACTIVE barcode are not in the report.
+  for (const p of ["HAS1", "HAS2"])
+    out.push({
+      xml: `<user><record_type>PUBLIC</record_type><primary_id>${p}</primary_id><first_name>Has</first_name><last_name>Barcode</last_name><account_type>INTERNAL</account_type><status>ACTIVE</status><user_identifiers><user_identifier segment_type="Internal"><id_type>BARCODE</id_type><value>B-${p}</value><status>ACTIVE</status></user_identifier></user_identifiers></user>`,
+    });
+  return out;
+}
+
+let dirs: string[] = [];
+function workspace(extra = ""): string {
+  const dir = mkdtempSync(join(tmpdir(), "ps-analytics-"));
+  dirs.push(dir);
+  mkdirSync(join(dir, "data", "alma"), { recursive: true });
+  const barcodes = Array.from({ length: N }, (_, k) => `${id(k + 1)}|2100${String(k + 1).padStart(6, "0")}`);
+  writeFileSync(join(dir, "data", "alma", "library_barcode_full_list.txt"), barcodes.join("\n") + "\n");
+  writeFileSync(
+    join(dir, "patron-sync.yml"),
+    `alma:\n  patrons:\n    analytics: ${REPORT}\n    column: Primary Identifier\n  barcodes: data/alma/library_barcode_full_list.txt\n  rate_limit: 25\n  min_remaining: 0\n${extra}`,
+  );
+  return dir;
+}
+
+describe("Alma patron list from an Analytics report", () => {
+  let sim: AlmaSimulator;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(async () => {
+    sim = await startAlmaSimulator({
+      apiKey: KEY,
+      users: users(),
+      analytics: { paths: [REPORT], pageSize: 10, emptyFirstAnswers: 1, stillLoadingAnswers: 1 },
+    });
+    env = { ALMA_API_KEY: KEY, ALMA_BASE_URL: sim.url };
+  });
+  afterEach(async () => {
+    await sim.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    dirs = [];
+  });
+
+  const reportCalls = () => sim.requests().filter((r) => r.url.startsWith("/almaws/v1/analytics/reports"));
+  const userGets = () =>
+    sim.requests().filter((r) => r.method === "GET" && r.url.startsWith("/almaws/v1/users/"));
+
+  it("reads every page through the quirks and plans each listed ID once", async () => {
+    const ws = workspace();
+    const plan = await runPlan(
+      { cwd: ws, env, log: memoryLogger(), out: "plans/p1" },
+      { alma: { analyticsWaitMs: () => 0 } },
+    );
+
+    // 1 empty first answer, 3 pages of 10, 2 "still loading" answers between them.
+    const calls = reportCalls();
+    expect(calls).toHaveLength(6);
+    expect(calls[0]!.url).toContain("col_names=true");
+    expect(calls.slice(1).every((c) => c.url.includes("token="))).toBe(true);
+    expect(calls.every((c) => c.status === 200)).toBe(true);
+
+    const csv: string[][] = parse(readFileSync(join(plan.planDir, "alma", "patrons.csv"), "utf8"));
+    expect(csv[0]).toEqual(["0", "First Name", "Last Name", "Primary Identifier", "User Group"]);
+    expect(csv).toHaveLength(N + 1);
+    expect(csv[5]).toEqual(["0", "First5", "Last5", "S0005", ""]); // the omitted cell is an empty one
+    expect(
+      csv
+        .slice(1)
+        .map((r) => r[3])
+        .sort(),
+    ).toEqual(Array.from({ length: N }, (_, k) => id(k + 1)));
+
+    const almaPlan = JSON.parse(readFileSync(join(plan.planDir, "alma", "plan.json"), "utf8")) as {
+      inputs: { patrons: string };
+      patrons: { primary_id: string; action: string; line: number }[];
+    };
+    expect(almaPlan.inputs.patrons).toBe(`Analytics report ${REPORT} (column "Primary Identifier")`);
+    expect(almaPlan.patrons).toHaveLength(N);
+    expect(new Set(almaPlan.patrons.map((p) => p.primary_id)).size).toBe(N);
+    expect(almaPlan.patrons.every((p) => p.action === "add")).toBe(true);
+    expect(almaPlan.patrons.find((p) => p.primary_id === "S0005")?.line).toBe(6);
+    // Each user read once.
+    const gets = userGets().map((r) => decodeURIComponent(r.url.split("?")[0]!.split("/").pop()!));
+    expect(gets.sort()).toEqual(Array.from({ length: N }, (_, k) => id(k + 1)));
+    expect(plan.sections[0]!.files).toContain("alma/patrons.csv");
+    expect(readFileSync(join(plan.planDir, "plan.md"), "utf8")).toContain(`Analytics report ${REPORT}`);
+
+    const applied = await runApply({ cwd: ws, env, log: memoryLogger(), planDir: plan.planDir });
+    expect(applied.updated).toBe(N);
+    expect(sim.getUser("S0030")!.identifiers.map((i) => i.value)).toEqual(["2100000030"]);
+  });
+
+  it("a report path Alma does not know: exit 2, no user read", async () => {
+    const ws = workspace("  max_attempts: 1\n");
+    writeFileSync(
+      join(ws, "patron-sync.yml"),
+      readFileSync(join(ws, "patron-sync.yml"), "utf8").replace(REPORT, "/shared/Nowhere/Report"),
+    );
+    const e = await runPlan({ cwd: ws, env, log: memoryLogger(), out: "plans/p" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as Error).message).toContain(
+      "'/shared/Nowhere/Report': Alma has no Analytics report at this path",
+    );
+    expect((e as Error).message).toContain("Path not found (/shared/Nowhere/Report)");
+    expect(userGets()).toHaveLength(0);
+  });
+
+  it("a key without Analytics permission: exit 2, no user read", async () => {
+    sim.analytics.configure({ allowed: false });
+    const ws = workspace();
+    const e = await runPlan({ cwd: ws, env, log: memoryLogger(), out: "plans/p" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as Error).message).toMatch(/alma\.patrons\.analytics: .*may not read Analytics reports/);
+    expect(userGets()).toHaveLength(0);
+  });
+
+  it("a token used after the last page gets 420033 'No more rows to fetch'", async () => {
+    const get = (q: string) =>
+      fetch(`${sim.url}/almaws/v1/analytics/reports?${q}`, { headers: { Authorization: `apikey ${KEY}` } });
+    sim.analytics.configure({ emptyFirstAnswers: 0, stillLoadingAnswers: 0, pageSize: 1000 });
+    const first = await (await get(`path=${encodeURIComponent(REPORT)}&limit=1000&col_names=true`)).text();
+    expect(first).toContain("<IsFinished>true</IsFinished>");
+    const token = /<ResumptionToken>([0-9A-F]{128})<\/ResumptionToken>/.exec(first)![1]!;
+    const again = await get(`token=${token}`);
+    expect(again.status).toBe(500);
+    expect(await again.text()).toContain(
+      "<errorCode>420033</errorCode><errorMessage>No more rows to fetch</errorMessage>",
+    );
+  });
+});
