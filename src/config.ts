@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parseDocument } from "yaml";
 import { z } from "zod";
+import type { Document } from "yaml";
+import { checkConfigPaths, insideGit } from "./config-paths.ts";
+import { positionOf, readYaml } from "./config-yaml.ts";
 import { InputError, type InputProblem } from "./core/errors.ts";
 
 export const ALMA_REGIONS = {
@@ -96,30 +98,15 @@ export function infinitiDefaults(overrides: Partial<InfinitiConfig> = {}): Infin
 
 /** Parses and validates config text. Errors name the key path, the line and the column. */
 export function parseConfig(text: string, file: string): Config {
-  const doc = parseDocument(text, { keepSourceTokens: false });
-  const lineOf = (offset: number) => {
-    let line = 1;
-    let col = 1;
-    for (let i = 0; i < offset && i < text.length; i++) {
-      if (text[i] === "\n") {
-        line++;
-        col = 1;
-      } else col++;
-    }
-    return { line, column: col };
-  };
-  if (doc.errors.length) {
-    throw new InputError(
-      doc.errors.map((e) => ({
-        file,
-        ...lineOf(e.pos[0]),
-        message: `not valid YAML: ${e.message.split("\n")[0]}`,
-      })),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
+  return parseConfigDocument(text, file).config;
+}
+
+function parseConfigDocument(text: string, file: string): { config: Config; doc: Document } {
+  const { doc, value } = readYaml(text, file);
+  const lineOf = (offset: number) => positionOf(text, offset);
+  const raw: unknown = value ?? {};
   const result = configSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) return { config: result.data, doc };
   const problems: InputProblem[] = result.error.issues.map((issue) => {
     const keyPath = issue.path.map(String);
     const node = doc.getIn(issue.path as (string | number)[], true) as
@@ -127,11 +114,11 @@ export function parseConfig(text: string, file: string): Config {
     const parentNode = doc.getIn(issue.path.slice(0, -1) as (string | number)[], true) as
       { range?: [number, number] } | undefined;
     const range = node?.range ?? parentNode?.range;
-    const pos = range ? lineOf(range[0]) : {};
+    const pos = range ? lineOf(range[0]) : { line: 1 };
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {
       const keys = (issue as { keys?: string[] }).keys ?? [];
-      message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `'${[...keyPath, k].join(".")}'`).join(", ")}`;
+      message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => keyName([...keyPath, k])).join(", ")}`;
       return { file, ...pos, message };
     }
     return { file, ...pos, message: `'${keyPath.join(".") || "(top level)"}': ${message}` };
@@ -139,16 +126,36 @@ export function parseConfig(text: string, file: string): Config {
   throw new InputError(problems);
 }
 
+/** A key path to quote in a message; a key that does not look like one is not quoted (it may be file text). */
+function keyName(path: string[]): string {
+  return path.every((k) => /^[A-Za-z0-9_-]{1,64}$/.test(k))
+    ? `'${path.join(".")}'`
+    : "(a key that is not shown: it does not look like a patron-sync key)";
+}
+
 /** Loads `patron-sync.yml` (or the given file). A missing file is an input error. */
 export async function loadConfig(configPath = "patron-sync.yml", cwd = process.cwd()): Promise<LoadedConfig> {
   const path = resolve(cwd, configPath);
+  if (await insideGit(path)) {
+    throw new InputError({
+      file: configPath,
+      message:
+        "the config file is inside .git, git's own folder: give patron-sync.yml at the repository's root",
+    });
+  }
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch {
     throw new InputError({ file: configPath, message: "the config file does not exist or cannot be read" });
   }
-  return { config: parseConfig(text, configPath), path, root: dirname(path) };
+  const { config, doc } = parseConfigDocument(text, configPath);
+  const root = dirname(path);
+  await checkConfigPaths(config, root, configPath, (keyPath) => {
+    const range = (doc.getIn(keyPath, true) as { range?: [number, number] } | undefined)?.range;
+    return range ? positionOf(text, range[0]) : {};
+  });
+  return { config, path, root };
 }
 
 /** The Alma base URL: ALMA_BASE_URL overrides the region's host. */

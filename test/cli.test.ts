@@ -90,6 +90,23 @@ describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
     expect(noKey.stderr).toContain("ALMA_API_KEY is not set");
   });
 
+  it("an alias bomb or a path into .git in patron-sync.yml: exit 2 with the file, line and column", async () => {
+    const ws = workspace("P00100\n", "P00100|2123400\n");
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 10; i++) {
+      const [prev, name] = [String.fromCharCode(96 + i), String.fromCharCode(97 + i)];
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
+    }
+    writeFileSync(join(ws, "bomb.yml"), `${bomb.join("\n")}\n`);
+    const r = await run(["validate", "--config", "bomb.yml"], ws);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^bomb\.yml:2:\d+: not valid YAML: its aliases/);
+    writeFileSync(join(ws, "git.yml"), "alma:\n  patrons: .git/config\n  barcodes: data/barcodes.txt\n");
+    const g = await run(["validate", "--config", "git.yml"], ws);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toMatch(/^git\.yml:2:12: 'alma\.patrons' \(\.git\/config\) is inside \.git/);
+  });
+
   it("the committed bundle (bin/patron-sync.js) runs: bad input exits 2 before any call", async () => {
     sim = await startAlmaSimulator({ apiKey: KEY });
     const ws = workspace("P00100\n", "bad line without separator\n");
