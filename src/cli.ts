@@ -1,5 +1,5 @@
 /**
- * The command line: `patron-sync plan|apply|validate|demo`. A thin shell over src/core/run.ts.
+ * The command line: `patron-sync plan|apply|revert|validate|demo`. A thin shell over src/core/run.ts.
  * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
  * 130 interrupted (run the same command again to carry on).
  */
@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "./core/errors.ts";
 import { consoleLogger } from "./core/log.ts";
+import { runRevert } from "./core/revert.ts";
 import { runApply, runPlan, runValidate } from "./core/run.ts";
 import type { System } from "./core/types.ts";
 import { runDemo } from "./demo.ts";
@@ -17,6 +18,8 @@ Usage:
   patron-sync validate [--config FILE] [--only alma|infiniti]
   patron-sync plan     [--config FILE] [--out DIR] [--only alma|infiniti]
   patron-sync apply    --plan DIR [--config FILE] [--only alma|infiniti]
+  patron-sync revert   --plan DIR [--out DIR2] [--config FILE] [--only alma|infiniti]
+                       (writes a plan that undoes what DIR's apply wrote; apply it with apply --plan DIR2)
   patron-sync demo     (runs plan and apply against the built-in simulators)
 
 Environment: ALMA_API_KEY, ALMA_BASE_URL (overrides alma.region),
@@ -90,6 +93,16 @@ export async function main(argv: string[]): Promise<number> {
           `\nupdated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}; results in ${relative(process.cwd(), outcome.planDir) || "."}`,
         );
         return outcome.failed ? EXIT.failed : EXIT.ok;
+      }
+      case "revert": {
+        if (!values.plan) {
+          console.error("revert needs --plan DIR: the applied plan directory to undo");
+          return EXIT.input;
+        }
+        const outcome = await runRevert({ ...common, planDir: values.plan, out: values.out });
+        log.info(`\n${outcome.title}`);
+        console.log(relative(process.cwd(), outcome.planDir) || outcome.planDir);
+        return EXIT.ok;
       }
       case "demo":
         return await runDemo({ log });

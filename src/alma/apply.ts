@@ -25,6 +25,8 @@ import {
   type BarcodeChange,
 } from "./identifiers.ts";
 import { readPlanEntries, readPlanHeader, type AlmaPlanEntry } from "./planfile.ts";
+import { snapshotIdentifiers, type AppliedChange, type SavedIdentifier } from "./restore.ts";
+import { sendRestore } from "./restore-send.ts";
 import { countsTable, md, ROW_LIMIT } from "./render.ts";
 import { QuotaExhaustedError, type Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
@@ -37,14 +39,19 @@ export interface AlmaResult {
   primary_id: string;
   status: AlmaStatus;
   message: string;
+  /** `updated`: the barcode identifiers before and the fingerprint after, so that a revert can undo it. */
+  applied?: AppliedChange;
 }
 
 /** A finished record, or `sending`: written just before a PUT, so a run killed after Alma stored it knows. */
-interface ApplyJournalLine {
+export interface ApplyJournalLine {
   primary_id: string;
   status: AlmaStatus | "sending";
   message: string;
   at: string;
+  /** `sending`: the barcode identifiers just before the PUT. */
+  before?: SavedIdentifier[];
+  applied?: AppliedChange;
 }
 
 export interface AlmaApplyDeps {
@@ -90,7 +97,13 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
     if (!CHANGING_ACTIONS.has(e.action)) return fromPlan(e);
     const before = prior.get(id.toLowerCase());
     if (before && before.status !== "sending" && DONE.has(before.status)) {
-      if (!repeat) return { primary_id: id, status: before.status, message: before.message };
+      if (!repeat)
+        return {
+          primary_id: id,
+          status: before.status,
+          message: before.message,
+          ...(before.applied ? { applied: before.applied } : {}),
+        };
       if (before.status === "skipped") return { primary_id: id, status: "skipped", message: before.message };
       return {
         primary_id: id,
@@ -104,16 +117,25 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
         status: "pending",
         message: "not sent: the daily API quota ran low; run apply again to carry on",
       };
-    const r = await sendOne(e, before?.status === "sending");
+    const r = await sendOne(e, before?.status === "sending" ? before : undefined);
     if (r.status !== "pending" && !ctx.signal?.aborted)
       journal.append({ ...r, at: new Date().toISOString() });
     progress.tick();
     return r;
   };
 
-  /** `wasSending`: an interrupted run sent this PUT and did not hear back. */
-  const sendOne = async (e: AlmaPlanEntry, wasSending: boolean): Promise<AlmaResult> => {
+  /** `sent`: the journal line of a PUT an interrupted run sent and did not hear back. */
+  const sendOne = async (e: AlmaPlanEntry, sent?: ApplyJournalLine): Promise<AlmaResult> => {
     const id = e.primary_id;
+    const wasSending = !!sent;
+    const sending = (before?: SavedIdentifier[]) =>
+      journal.append({
+        primary_id: id,
+        status: "sending",
+        message: "",
+        at: new Date().toISOString(),
+        ...(before ? { before } : {}),
+      });
     const change: BarcodeChange = {
       kind: e.action as BarcodeChange["kind"],
       barcode: e.new_barcode ?? "",
@@ -122,6 +144,18 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
     };
     const failed = (message: string): AlmaResult => ({ primary_id: id, status: "failed", message });
     try {
+      if (e.action === "restore") {
+        return await sendRestore(
+          e,
+          {
+            getUser: (uid) => client.getUser(uid, ctx.signal),
+            putUser: (uid, xml) => client.putUser(uid, xml, ctx.signal),
+            sending: () => sending(),
+            barcodeType: type,
+          },
+          wasSending,
+        );
+      }
       const fresh = parseUser(await client.getUser(id, ctx.signal));
       if (hasEndState(fresh, change, type)) {
         if (wasSending)
@@ -129,6 +163,9 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
             primary_id: id,
             status: "updated",
             message: `${type} ${change.barcode} stored by the interrupted run (confirmed on re-read)`,
+            ...(sent?.before
+              ? { applied: { before: sent.before, after: barcodeFingerprint(fresh, type) } }
+              : {}),
           };
         return {
           primary_id: id,
@@ -150,7 +187,8 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
       const body = putBody(fresh, change, type);
       const problems = guardBody(fresh, body, change, type);
       if (problems.length) return failed(`not sent: the PUT-body guard refused it: ${problems.join("; ")}`);
-      journal.append({ primary_id: id, status: "sending", message: "", at: new Date().toISOString() });
+      const saved = snapshotIdentifiers(fresh, type);
+      sending(saved);
       const returned = parseUser(await client.putUser(id, userXml(body), ctx.signal));
       if (!hasEndState(returned, change, type)) {
         return failed(
@@ -163,7 +201,12 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
           : change.kind === "deactivate"
             ? `added; ${change.affected.join(", ")} set INACTIVE`
             : `added; ${change.affected.join(", ")} removed`;
-      return { primary_id: id, status: "updated", message: `${type} ${change.barcode} ${what}` };
+      return {
+        primary_id: id,
+        status: "updated",
+        message: `${type} ${change.barcode} ${what}`,
+        applied: { before: saved, after: barcodeFingerprint(returned, type) },
+      };
     } catch (err) {
       if (err instanceof QuotaExhaustedError) {
         quota ??= err;
@@ -244,7 +287,14 @@ function writeResults(
   writeFileSync(
     join(dir, "results.json"),
     JSON.stringify(
-      { system: "alma", applied_at: new Date().toISOString(), complete: pending === 0, counts, results },
+      {
+        system: "alma",
+        applied_at: new Date().toISOString(),
+        complete: pending === 0,
+        counts,
+        // What a revert needs (`applied`) is in the journal, one line per user.
+        results: results.map(({ applied: _a, ...r }) => r),
+      },
       null,
       1,
     ) + "\n",

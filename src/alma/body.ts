@@ -80,7 +80,7 @@ export function guardBody(fetched: XNode, body: XNode, change: BarcodeChange, ba
 }
 
 /** Walks two element lists in step, naming each element added, removed or changed. */
-function alignAndCompare(kept: XNode[], sent: XNode[]): string[] {
+export function alignAndCompare(kept: XNode[], sent: XNode[]): string[] {
   const problems: string[] = [];
   let i = 0;
   let j = 0;

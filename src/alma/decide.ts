@@ -24,10 +24,12 @@ export type AlmaAction =
   | "no-employee-id"
   | "conflict"
   | "failed"
-  | "pending";
+  | "pending"
+  /** A revert plan: put the barcode identifiers back as they were before the reverted apply. */
+  | "restore";
 
 /** The actions that send a PUT. */
-export const CHANGING_ACTIONS: ReadonlySet<AlmaAction> = new Set(["add", "deactivate", "replace"]);
+export const CHANGING_ACTIONS: ReadonlySet<AlmaAction> = new Set(["add", "deactivate", "replace", "restore"]);
 
 /** What the barcode list says about one employee ID. */
 export type BarcodeLookup =

@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { InputError } from "../core/errors.ts";
 import type { AlmaAction } from "./decide.ts";
+import type { SavedIdentifier } from "./restore.ts";
 
 export interface AlmaPlanEntry {
   primary_id: string;
@@ -25,12 +26,17 @@ export interface AlmaPlanEntry {
   reactivate?: boolean;
   /** Barcode state when planned; apply refuses to write if it changed. */
   fingerprint?: string;
+  /** `restore` (a revert plan): the barcode identifiers to put back, as they were before the reverted apply. */
+  restore?: { identifiers: SavedIdentifier[] };
   message: string;
 }
 
 export interface AlmaPlanHeader {
   version: 1;
   system: "alma";
+  /** A revert plan (issue #13): it undoes the apply of the plan directory `reverts`. */
+  kind?: "revert";
+  reverts?: string;
   created: string;
   config: { barcode_type: string; match_on: string; existing_barcode: string; user_id_type: string };
   inputs: { patrons: string; barcodes: string };

@@ -13,6 +13,7 @@ import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "../alma/plan.ts";
 import { patronsLabel } from "../alma/report-patrons.ts";
 import { applyInfiniti, planInfiniti, validateInfiniti } from "../infiniti/index.ts";
 import { InputError } from "./errors.ts";
+import { checkRevertPlan } from "./revert.ts";
 import { withStreamingHeap } from "./heap.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import type {
@@ -37,6 +38,9 @@ export interface Manifest {
   title: string;
   changes: number;
   sections: Omit<SectionPlan, "markdown">[];
+  /** A revert plan (issue #13): it undoes the apply of the plan directory `reverts` (src/core/revert.ts). */
+  kind?: "revert";
+  reverts?: string;
 }
 
 /** Test and benchmark seams: inject transports. */
@@ -216,6 +220,8 @@ export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise
         message: `the plan has a '${s}' section but the config has none`,
       });
   }
+  // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
+  if (manifest.kind === "revert") await checkRevertPlan(loaded, planDir, manifest);
   const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal };
   const sections: SectionApply[] = [];
   for (const s of planned) {

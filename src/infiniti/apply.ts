@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { InputError, InterruptedError } from "../core/errors.ts";
@@ -21,6 +21,7 @@ import { maskProxy } from "../core/proxy.ts";
 import { infinitiEndpoint, InfinitiUnreachableError, postImport } from "./client.ts";
 import { IMPORT_FILE, INFINITI_DIR, planDirOf, readPlanFile, type InfinitiPlanFile } from "./planfile.ts";
 import { renderInfinitiResults } from "./render.ts";
+import { AppliedLog, APPLIED_FILE, readApplied, revertRows } from "./revert.ts";
 import { interpretAnswer, type InfinitiResult, type InterpretedAnswer, type SentRow } from "./result.ts";
 import { readState, stateValues, statePaths, writeState } from "./state.ts";
 import { sha256 } from "./values.ts";
@@ -119,8 +120,29 @@ export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
   const dir = planDirOf(ctx.planDir);
   const plan = readPlanFile(ctx.planDir);
-  const { csv, rows } = readImport(ctx.planDir, plan);
-  const files = [`${INFINITI_DIR}/${RESULTS_CSV}`, `${INFINITI_DIR}/${RESULTS_JSON}`];
+  const planned = readImport(ctx.planDir, plan);
+  let { csv, rows } = planned;
+  let skipped: InfinitiResult[] = [];
+  if (plan.kind === "revert" && plan.reverts) {
+    // A revert: send only the rows whose user is still as the reverted apply left it.
+    const applied = readApplied(resolve(ctx.loaded.root, plan.reverts));
+    const state = await readState(ctx.loaded);
+    const r = revertRows(rows, applied ?? { system: "infiniti", state: "", users: [] }, state, plan.reverts);
+    skipped = r.skipped;
+    for (const s of skipped) ctx.log.warn(`infiniti: ${s.username}: ${s.message}`);
+    if (skipped.length) {
+      rows = r.send.map((row, i) => ({ ...row, row: i + 1 }));
+      const cols = plan.import.columns;
+      csv = stringify([cols, ...rows.map((row) => cols.map((c) => row.values[c] ?? ""))], {
+        record_delimiter: "\n",
+      });
+    }
+  }
+  const files = [
+    `${INFINITI_DIR}/${RESULTS_CSV}`,
+    `${INFINITI_DIR}/${RESULTS_JSON}`,
+    `${INFINITI_DIR}/${APPLIED_FILE}`,
+  ];
 
   const previous = readPrevious(dir, plan);
   const imported = (r: InfinitiResult) => r.status === "created" || r.status === "updated";
@@ -129,8 +151,9 @@ export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
   if (!rows.length) {
     ctx.log.info("infiniti: nothing to send: the plan has no users to import; nothing was posted");
     const summary = "Nothing to send: the plan has no users to import; nothing was posted.";
-    await writeResults(dir, plan, { posted: false, status: null, answer: undefined, results: [] });
-    return section(ctx, { counts: {}, results: [], summary: "", files, stateFiles: [], note: summary });
+    await writeResults(dir, plan, { posted: false, status: null, answer: undefined, results: skipped });
+    const counts = countStatuses(skipped);
+    return section(ctx, { counts, results: skipped, summary: "", files, stateFiles: [], note: summary });
   }
 
   // Input checks before any call: credentials, URL.
@@ -160,6 +183,7 @@ export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
     };
   }
   for (const w of answer.warnings) ctx.log.warn(`infiniti: ${w}`);
+  answer.results.push(...skipped);
   await writeResults(dir, plan, { posted: true, status, answer, results: answer.results });
 
   const stateFiles: string[] = [];
@@ -189,12 +213,16 @@ async function mergeState(ctx: RunContext, rows: SentRecord[], plan: InfinitiPla
   if (state.exists && plan.state.sha256 && state.sha256 !== plan.state.sha256)
     ctx.log.warn("infiniti: the applied state changed since this plan was made; merging this import into it");
   const columns = new Set([...state.columns, ...plan.import.columns]);
+  const applied = new AppliedLog(state.file);
   for (const r of rows) {
     const key = r.username.toLowerCase();
     const old = state.users.get(key);
     if (r.action === "disable" && old) state.users.set(key, { ...old, enabled: "n" });
     else state.users.set(key, { ...old, ...stateValues(r.values) });
+    applied.add(r.username, r.action, old, state.users.get(key)!);
   }
+  // Before the state: a revert needs to know what this apply changed (issue #13).
+  await applied.write(planDirOf(ctx.planDir));
   await writeState(state.path, { columns: [...columns], users: state.users });
 }
 

@@ -32,6 +32,9 @@ export interface PlanUserEntry {
 export interface InfinitiPlanFile {
   system: "infiniti";
   version: 1;
+  /** A revert plan (issue #13): it undoes the apply of `reverts` (relative to the config's folder). */
+  kind?: "revert";
+  reverts?: string;
   created: string;
   mode: "incremental" | "full";
   disable_missing: boolean;

@@ -120,12 +120,13 @@ export function renderInfinitiPlan(x: PlanRenderInput): string {
   return out.join("\n");
 }
 
-const STATUS_ORDER = ["created", "updated", "failed", "unchanged"];
+const STATUS_ORDER = ["created", "updated", "failed", "unchanged", "skipped"];
 const STATUS_MEANING: Record<string, string> = {
   created: "created in Infiniti",
   updated: "updated in Infiniti (users disabled count here)",
   failed: "not imported: the next plan sends them again",
   unchanged: "already applied by an earlier run of this plan: nothing sent",
+  skipped: "revert: changed since the apply it undoes, not sent (changed-since-apply)",
 };
 
 export interface ApplyRenderInput {
@@ -142,6 +143,12 @@ export function renderInfinitiResults(x: ApplyRenderInput): string {
   if (x.summary)
     out.push(`Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${md(x.summary)}”\n`);
   out.push(countsTable(x.counts, STATUS_ORDER, STATUS_MEANING, "Status"));
+  const skipped = x.results.filter((r) => r.status === "skipped");
+  if (skipped.length) {
+    out.push("### Changed since the apply (not overwritten)\n", "| Username | Message |", "|---|---|");
+    for (const r of skipped.slice(0, ROW_LIMIT)) out.push(`| ${md(r.username)} | ${md(r.message)} |`);
+    out.push("");
+  }
   const failures = x.results.filter((r) => r.status === "failed");
   if (failures.length) {
     out.push("### Failed\n", "| Username | Row | Message |", "|---|--:|---|");

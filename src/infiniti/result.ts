@@ -18,7 +18,8 @@ import type { InfinitiAction } from "./diff.ts";
 import { MASK } from "./values.ts";
 
 /** Result statuses: a public contract (results.csv). `unchanged` only when a plan is applied again. */
-export type InfinitiStatus = "created" | "updated" | "failed" | "unchanged";
+/** `skipped`: a revert row not sent because the user changed since the apply it undoes. */
+export type InfinitiStatus = "created" | "updated" | "failed" | "unchanged" | "skipped";
 
 export interface InfinitiResult {
   username: string;

@@ -74,7 +74,7 @@ describe("Infiniti apply against the simulator", () => {
     });
     const section = a.sections[0]!;
     expect(section.counts).toEqual({ created: 3 });
-    expect(section.files).toEqual(["infiniti/results.csv", "infiniti/results.json"]);
+    expect(section.files).toEqual(["infiniti/results.csv", "infiniti/results.json", "infiniti/applied.json"]);
     expect(readCsv(join(p.planDir, "infiniti", "results.csv"))).toEqual([
       "username,status,message",
       "zoe,created,created",

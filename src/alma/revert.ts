@@ -1,0 +1,144 @@
+/**
+ * The Alma part of a revert plan (issue #13): for every user the reverted apply wrote (`updated` in
+ * its journal, alma/journal.ndjson, the line-per-user record its results are made from), a `restore`
+ * entry that puts the barcode identifiers back as they were just before that PUT: the old barcode
+ * ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Its fingerprint is the
+ * state right after that apply, so apply skips a user changed since (`changed-since-apply`).
+ *
+ * Offline and deterministic: the same reverted plan directory gives the same entries, which lets
+ * apply re-derive them and refuse a revert plan that does not follow from the recorded results.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { readJsonLines } from "../core/journal.ts";
+import type { SectionPlan } from "../core/types.ts";
+import type { ApplyJournalLine } from "./apply.ts";
+import { CHANGING_ACTIONS } from "./decide.ts";
+import {
+  PlanFileWriter,
+  readPlanEntries,
+  readPlanHeader,
+  type AlmaPlanEntry,
+  type AlmaPlanHeader,
+} from "./planfile.ts";
+import { md, ROW_LIMIT } from "./render.ts";
+import { activeValues } from "./restore.ts";
+import { existsSync } from "node:fs";
+
+export interface AlmaRevert {
+  header: Omit<AlmaPlanHeader, "created">;
+  entries: AlmaPlanEntry[];
+  /** Users of the reverted plan its apply did not write (nothing to undo). */
+  notWritten: number;
+}
+
+function undoMessage(e: AlmaPlanEntry, before: string[], type: string, reverts: string): string {
+  const b = e.new_barcode ?? "";
+  const back = before.length ? `ACTIVE again: ${before.join(", ")}` : `no ACTIVE ${type}`;
+  const what = e.reactivate ? `set ${b} INACTIVE again` : `remove ${b}`;
+  return `undo ${reverts} (${e.action}): ${what}; ${back}`;
+}
+
+/** Derives the revert entries from the reverted plan directory `dir` (absolute); `reverts` names it. */
+export async function deriveAlmaRevert(dir: string, reverts: string): Promise<AlmaRevert> {
+  const planPath = join(dir, "alma", "plan.json");
+  const old = await readPlanHeader(planPath);
+  const type = old.config.barcode_type;
+  const last = new Map<string, ApplyJournalLine>();
+  const journal = join(dir, "alma", "journal.ndjson");
+  if (existsSync(journal))
+    for await (const { entry } of readJsonLines<ApplyJournalLine>(journal))
+      last.set(entry.primary_id.toLowerCase(), entry);
+
+  const entries: AlmaPlanEntry[] = [];
+  let notWritten = 0;
+  for await (const e of readPlanEntries(planPath)) {
+    if (!CHANGING_ACTIONS.has(e.action) || e.action === "restore") {
+      notWritten++;
+      continue;
+    }
+    const j = last.get(e.primary_id.toLowerCase());
+    const base = {
+      primary_id: e.primary_id,
+      line: e.line,
+      ...(e.employee_id ? { employee_id: e.employee_id } : {}),
+    };
+    if (j?.status === "updated" && j.applied) {
+      const before = activeValues(j.applied.before, type);
+      entries.push({
+        ...base,
+        action: "restore",
+        old_barcodes: [],
+        fingerprint: j.applied.after,
+        restore: { identifiers: j.applied.before },
+        message: undoMessage(e, before, type, reverts),
+      });
+    } else if (j?.status === "updated" || j?.status === "sending") {
+      entries.push({
+        ...base,
+        action: "failed",
+        old_barcodes: [],
+        message:
+          j.status === "sending"
+            ? `the apply of ${reverts} was interrupted while writing this user: apply ${reverts} again to settle it, then revert again`
+            : `the apply of ${reverts} did not record this user's identifiers before the change (an older patron-sync): restore it by hand in Alma`,
+      });
+    } else notWritten++;
+  }
+  const counts: Record<string, number> = {};
+  for (const e of entries) counts[e.action] = (counts[e.action] ?? 0) + 1;
+  return {
+    header: {
+      version: 1,
+      system: "alma",
+      kind: "revert",
+      reverts,
+      config: old.config,
+      inputs: { patrons: `${reverts}/alma/plan.json`, barcodes: `${reverts}/alma/journal.ndjson` },
+      counts,
+      changes: counts.restore ?? 0,
+    },
+    entries,
+    notWritten,
+  };
+}
+
+/** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */
+export async function planAlmaRevert(planDir: string, dir: string, reverts: string): Promise<SectionPlan> {
+  const r = await deriveAlmaRevert(dir, reverts);
+  mkdirSync(join(planDir, "alma"), { recursive: true });
+  const w = new PlanFileWriter(join(planDir, "alma", "plan.json"), {
+    ...r.header,
+    created: new Date().toISOString(),
+  });
+  for (const e of r.entries) await w.write(e);
+  await w.close();
+  const n = r.header.changes;
+  const headline = n ? `${n} Alma user${n === 1 ? "" : "s"} to restore` : "no Alma users to restore";
+  const type = r.header.config.barcode_type;
+  const out = [
+    `## Alma: revert of \`${md(reverts)}\`\n`,
+    `Restores the ${type} identifiers of every user the apply of \`${md(reverts)}\` wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
+    `- Users to restore: **${n}**`,
+    `- Users of \`${md(reverts)}\` its apply did not write (nothing to undo): ${r.notWritten}`,
+  ];
+  if (r.header.counts.failed)
+    out.push(`- Users that cannot be restored by this plan (see below): ${r.header.counts.failed}`);
+  out.push("");
+  if (r.entries.length) {
+    out.push("| Primary ID | Line | Undo |", "|---|--:|---|");
+    for (const e of r.entries.slice(0, ROW_LIMIT))
+      out.push(`| ${md(e.primary_id)} | ${e.line} | ${md(e.message)} |`);
+    if (r.entries.length > ROW_LIMIT)
+      out.push(`\n… and ${r.entries.length - ROW_LIMIT} more: see \`alma/plan.json\`.`);
+    out.push("");
+  }
+  return {
+    system: "alma",
+    counts: r.header.counts,
+    changes: n,
+    headline,
+    markdown: out.join("\n"),
+    files: ["alma/plan.json"],
+  };
+}

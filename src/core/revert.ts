@@ -1,0 +1,156 @@
+/**
+ * Undo (issue #13): `patron-sync revert --plan DIR [--out DIR2]` writes a new plan, the same layout
+ * as any plan with `kind: revert` and `reverts: DIR` in its manifest, that undoes what DIR's apply
+ * wrote (and only that: what DIR's results record as written). It is applied like any plan.
+ *
+ * The rule for applying a revert plan: its writes follow from DIR's recorded results (the Alma
+ * journal's identifiers before/after, Infiniti's applied.json), not from the data files. Apply
+ * re-derives the revert from DIR and refuses (exit 2, nothing sent) when the revert plan's files
+ * differ from it; an Infiniti import.csv left out of git is re-made from DIR.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { loadConfig, type LoadedConfig } from "../config.ts";
+import { deriveAlmaRevert, planAlmaRevert } from "../alma/revert.ts";
+import { readPlanEntries } from "../alma/planfile.ts";
+import { deriveInfinitiRevert, planInfinitiRevert } from "../infiniti/revert-plan.ts";
+import { readPlanFile } from "../infiniti/planfile.ts";
+import { InputError } from "./errors.ts";
+import { consoleLogger } from "./log.ts";
+import { MANIFEST, readManifest, utcStamp, type Manifest } from "./run.ts";
+import type { PlanOutcome, RunOptions, SectionPlan } from "./types.ts";
+
+export interface RevertOptions extends RunOptions {
+  /** The plan directory whose apply is undone. */
+  planDir: string;
+  /** Where the revert plan goes; default `<plans_dir>/<UTC timestamp>`. */
+  out?: string;
+}
+
+/** The reverted plan directory as the manifest names it: relative to the config's folder, forward slashes. */
+function nameOf(loaded: LoadedConfig, abs: string): string {
+  return relative(loaded.root, abs).split(sep).join("/") || ".";
+}
+
+export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
+  const log = opts.log ?? consoleLogger();
+  const loaded = await loadConfig(opts.configPath, opts.cwd);
+  const cwd = opts.cwd ?? process.cwd();
+  const dir = resolve(cwd, opts.planDir);
+  const manifest = readManifest(dir);
+  if (manifest.kind === "revert")
+    throw new InputError({
+      file: join(dir, MANIFEST),
+      message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, plan again from the data`,
+    });
+  const reverts = nameOf(loaded, dir);
+  const planDir = opts.out
+    ? resolve(cwd, opts.out)
+    : join(resolve(loaded.root, loaded.config.plans_dir), utcStamp());
+  if (resolve(planDir) === dir)
+    throw new InputError({
+      file: opts.out ?? planDir,
+      message: "the revert plan must go to a new directory",
+    });
+  if (existsSync(join(planDir, MANIFEST)))
+    throw new InputError({
+      file: join(planDir, MANIFEST),
+      message: "a plan is already there: choose a new --out",
+    });
+  mkdirSync(planDir, { recursive: true });
+
+  const systems = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
+  const sections: SectionPlan[] = [];
+  for (const s of systems) {
+    sections.push(
+      s === "alma"
+        ? await planAlmaRevert(planDir, dir, reverts)
+        : await planInfinitiRevert(planDir, dir, reverts),
+    );
+    log.info(`${s}: ${sections.at(-1)!.headline}`);
+  }
+  const changes = sections.reduce((n, s) => n + s.changes, 0);
+  const title = `Patron sync plan: revert of ${reverts}: ${sections.map((s) => s.headline).join(" · ") || "nothing to undo"}`;
+  const rel = nameOf(loaded, planDir);
+  const markdown = [
+    `# ${title}`,
+    "",
+    `This plan is a **revert of \`${reverts}\`** (“${manifest.title.replace(/^Patron sync plan: /, "")}”). It undoes only what that plan's apply wrote, as its results record it; users it did not write are left alone. Nothing has been sent yet.`,
+    "",
+    "| System | Records to send | Summary |",
+    "|---|--:|---|",
+    ...sections.map(
+      (s) => `| ${s.system === "alma" ? "Alma" : "Concord Infiniti"} | ${s.changes} | ${s.headline} |`,
+    ),
+    "",
+    ...sections.map((s) => s.markdown),
+    "",
+    "---",
+    `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+    "",
+  ].join("\n");
+  const out: Manifest = {
+    version: 1,
+    tool: "patron-sync",
+    kind: "revert",
+    reverts,
+    created: new Date().toISOString(),
+    config: relative(loaded.root, loaded.path),
+    title,
+    changes,
+    sections: sections.map(({ markdown: _m, ...rest }) => rest),
+  };
+  writeFileSync(join(planDir, MANIFEST), JSON.stringify(out, null, 2) + "\n");
+  writeFileSync(join(planDir, "plan.md"), markdown);
+  return { planDir, sections, changes, title, markdown };
+}
+
+const refused = (file: string, reverts: string, what: string) =>
+  new InputError({
+    file,
+    message: `${what} does not follow from the recorded results of ${reverts}: nothing was sent. Make the revert again (patron-sync revert --plan ${reverts})`,
+  });
+
+/**
+ * Before applying a revert plan: re-derive it from the reverted plan's recorded results and refuse
+ * when the revert plan's writes differ. Re-makes infiniti/import.csv when it is not there (a plan
+ * committed without it).
+ */
+export async function checkRevertPlan(
+  loaded: LoadedConfig,
+  planDir: string,
+  manifest: Manifest,
+): Promise<void> {
+  const reverts = manifest.reverts;
+  const file = join(planDir, MANIFEST);
+  if (!reverts)
+    throw new InputError({ file, message: "is a revert plan that does not name the plan it reverts" });
+  const dir = resolve(loaded.root, reverts);
+  if (!existsSync(join(dir, MANIFEST)))
+    throw new InputError({
+      file,
+      message: `reverts ${reverts}, which is not there (no ${reverts}/plan.json)`,
+    });
+  for (const s of manifest.sections.map((x) => x.system)) {
+    if (s === "alma") {
+      const want = await deriveAlmaRevert(dir, reverts);
+      const have = [];
+      for await (const e of readPlanEntries(join(planDir, "alma", "plan.json"))) have.push(e);
+      if (JSON.stringify(have) !== JSON.stringify(want.entries))
+        throw refused(join(planDir, "alma", "plan.json"), reverts, "alma/plan.json");
+    } else {
+      const want = deriveInfinitiRevert(dir, reverts);
+      const have = readPlanFile(planDir);
+      const same =
+        have.kind === "revert" &&
+        have.reverts === reverts &&
+        have.import.sha256 === want.plan.import.sha256 &&
+        JSON.stringify(have.users) === JSON.stringify(want.plan.users);
+      if (!same) throw refused(join(planDir, "infiniti", "plan.json"), reverts, "infiniti/plan.json");
+      const csv = join(planDir, "infiniti", "import.csv");
+      if (!existsSync(csv)) writeFileSync(csv, want.csv);
+      else if (readFileSync(csv, "utf8").replace(/\r\n/g, "\n") !== want.csv)
+        throw refused(csv, reverts, "infiniti/import.csv");
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The Infiniti part of a revert plan (issue #13), from the reverted plan's infiniti/applied.json:
+ * `infiniti/import.csv` (no password column: passwords are never restored) and `infiniti/plan.json`
+ * (`kind: revert`, naming the reverted plan), the same layout as any plan, so apply posts it the
+ * same way. Offline and deterministic, so apply can re-derive it.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { SectionPlan } from "../core/types.ts";
+import { countActions } from "./diff.ts";
+import {
+  buildImportCsv,
+  IMPORT_FILE,
+  INFINITI_DIR,
+  PLAN_FILE,
+  ROW_NUMBERING,
+  type InfinitiPlanFile,
+} from "./planfile.ts";
+import { md } from "./render.ts";
+import { APPLIED_FILE, readApplied, revertUsers } from "./revert.ts";
+import { sha256 } from "./values.ts";
+
+/** Derives the revert's plan file and import bytes from `dir` (absolute), the plan directory `reverts` names. */
+export function deriveInfinitiRevert(dir: string, reverts: string) {
+  const applied = readApplied(dir) ?? { system: "infiniti" as const, state: "", users: [] };
+  const { users, columns, passwordOnly } = revertUsers(applied);
+  const { csv, rows } = buildImportCsv(columns, users);
+  const counts = countActions(users);
+  const plan: InfinitiPlanFile = {
+    system: "infiniti",
+    version: 1,
+    kind: "revert",
+    reverts,
+    created: new Date().toISOString(),
+    mode: "incremental",
+    disable_missing: false,
+    roster: {
+      file: `${reverts}/${INFINITI_DIR}/${APPLIED_FILE}`,
+      sha256: sha256(JSON.stringify(applied)),
+      users: applied.users.length,
+    },
+    state: { file: applied.state, existed: true, sha256: null, users: applied.users.length, missing: 0 },
+    import: {
+      file: `${INFINITI_DIR}/${IMPORT_FILE}`,
+      sha256: sha256(csv),
+      rows: rows.size,
+      columns,
+      line_endings: "LF",
+      row_numbering: ROW_NUMBERING,
+    },
+    counts,
+    sent: rows.size,
+    users: users.map((u) => ({
+      username: u.username,
+      action: u.action,
+      sent: true,
+      import_row: rows.get(u)!,
+      changes: u.changes,
+    })),
+  };
+  return { plan, csv, users, passwordOnly, applied };
+}
+
+export async function planInfinitiRevert(
+  planDir: string,
+  dir: string,
+  reverts: string,
+): Promise<SectionPlan> {
+  const d = deriveInfinitiRevert(dir, reverts);
+  const out = join(planDir, INFINITI_DIR);
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, IMPORT_FILE), d.csv);
+  await writeFile(join(out, PLAN_FILE), JSON.stringify(d.plan, null, 1) + "\n");
+  const disable = d.plan.counts.disable ?? 0;
+  const update = d.plan.counts.update ?? 0;
+  const headline =
+    disable || update
+      ? [update && `${update} Infiniti users restored`, disable && `${disable} created users disabled`]
+          .filter(Boolean)
+          .join(", ")
+      : "no Infiniti users to restore";
+  const lines = [
+    `## Concord Infiniti: revert of \`${md(reverts)}\`\n`,
+    `Users the apply of \`${md(reverts)}\` created are sent with \`enabled=n\` (Infiniti's import cannot delete); users it updated get their values from before it back (from \`${md(reverts)}/infiniti/${APPLIED_FILE}\`, saved by that apply). Passwords are never restored: the revert rows have no password column. A user whose applied state changed since is skipped (\`changed-since-apply\`), never overwritten.\n`,
+    `- Users restored to their earlier values: **${update}**`,
+    `- Users created by that apply, to disable: **${disable}**`,
+    `- Users that apply wrote to Infiniti: ${d.applied.users.length}` +
+      (d.passwordOnly ? ` (${d.passwordOnly} with nothing to restore but the password, left alone)` : ""),
+    "",
+  ];
+  if (d.users.length) {
+    lines.push("| Username | Undo | Fields (now → back to) |", "|---|---|---|");
+    for (const u of d.users.slice(0, 300))
+      lines.push(
+        `| ${md(u.username)} | ${u.action === "disable" ? "disable (created by that apply)" : "restore"} | ${md(
+          u.changes.map((c) => `${c.field}: ${c.old || "∅"} → ${c.new || "∅"}`).join("; "),
+        )} |`,
+      );
+    if (d.users.length > 300) lines.push(`\n… and ${d.users.length - 300} more: see \`infiniti/plan.json\`.`);
+    lines.push("");
+  }
+  return {
+    system: "infiniti",
+    counts: d.plan.counts,
+    changes: d.plan.sent,
+    headline,
+    markdown: lines.join("\n"),
+    files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`],
+  };
+}
