@@ -31,6 +31,8 @@ export interface ActionContext {
   /** e.g. refs/heads/main */
   ref: string;
   sha: string;
+  /** GITHUB_RUN_ID: this workflow run (empty outside Actions). */
+  runId: string;
 }
 
 export function readPayload(path: string | undefined): EventPayload {
@@ -54,6 +56,7 @@ export function actionContext(env: NodeJS.ProcessEnv = process.env): ActionConte
     serverUrl: (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, ""),
     ref: env.GITHUB_REF ?? payload.ref ?? "",
     sha: env.GITHUB_SHA ?? payload.after ?? "",
+    runId: env.GITHUB_RUN_ID ?? "",
   };
 }
 
@@ -66,4 +69,10 @@ export function branchOfRef(ref: string | undefined): string | undefined {
 export function blobUrl(ctx: ActionContext, branch: string, path: string): string {
   const enc = (s: string) => s.split("/").map(encodeURIComponent).join("/");
   return `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/blob/${enc(branch)}/${enc(path)}`;
+}
+
+/** This workflow run's page (its log, summary and artifacts), or the repository's Actions tab. */
+export function runUrl(ctx: ActionContext): string {
+  const base = `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions`;
+  return ctx.runId ? `${base}/runs/${encodeURIComponent(ctx.runId)}` : base;
 }

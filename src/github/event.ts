@@ -117,6 +117,24 @@ export function newestUnappliedPlanDir(plansDirAbs: string, only?: string): stri
   return undefined;
 }
 
+/**
+ * Merged plans that no apply has touched yet (no results.md, no results.json, no journal), oldest
+ * first, relative to the workspace. Plans with results, even partial ones, are left to a run by hand.
+ */
+export function waitingPlanDirs(workspace: string, plansDir: string): string[] {
+  const root = join(workspace, plansDir);
+  if (!existsSync(root)) return [];
+  const untouched = (dir: string) =>
+    existsSync(join(dir, "plan.json")) &&
+    !["results.md", "alma/results.json", "infiniti/results.json", "alma/journal.ndjson"].some((f) =>
+      existsSync(join(dir, f)),
+    );
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && untouched(join(root, d.name)))
+    .map((d) => `${trimSlashes(plansDir)}/${d.name}`)
+    .sort();
+}
+
 export interface PlanDirChoice {
   /** Relative to the workspace, forward slashes. */
   dir: string;

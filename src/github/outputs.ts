@@ -14,6 +14,8 @@ export interface ActionResult {
   planDir?: string;
   /** apply: every plan directory applied, oldest first (default: planDir). */
   planDirs?: string[];
+  /** apply: what the results artifact keeps: the plan directories and the state files written. */
+  artifactPaths?: string[];
   /** artifact_retention_days from the config. */
   artifactRetentionDays?: number;
   pull?: PullResult;
@@ -26,6 +28,7 @@ export interface ActionResult {
 export const OUTPUT_NAMES = [
   "plan-dir",
   "plan-dirs",
+  "artifact-paths",
   "artifact-retention-days",
   "pull-request-number",
   "pull-request-url",
@@ -41,6 +44,7 @@ export function outputValues(r: ActionResult): Record<OutputName, string> {
   return {
     "plan-dir": r.planDir ?? "",
     "plan-dirs": (r.planDirs ?? (r.planDir ? [r.planDir] : [])).join("\n"),
+    "artifact-paths": (r.artifactPaths ?? []).join("\n"),
     "artifact-retention-days": r.artifactRetentionDays !== undefined ? String(r.artifactRetentionDays) : "",
     "pull-request-number": r.pull?.number !== undefined ? String(r.pull.number) : "",
     "pull-request-url": r.pull?.url ?? "",

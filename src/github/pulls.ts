@@ -117,6 +117,27 @@ export async function closePlanPull(
   }
 }
 
+/**
+ * A plan run failed while a plan pull request is open: that pull request no longer shows what the
+ * newest data would do. Comment on it that it is stale (with the failed run's link) and close it,
+ * so that an outdated plan cannot be merged as current. Its branch is left as it was.
+ */
+export async function closeStalePlanPull(
+  octokit: Octokit,
+  t: PullTarget & { runUrl: string; why: string },
+): Promise<PullResult> {
+  return closePlanPull(octokit, {
+    ...t,
+    comment: [
+      `**This plan is stale.** The newest plan run failed ([the run](${t.runUrl})): ${t.why}.`,
+      "",
+      "So this pull request no longer shows what the newest data would do, and it is closed so that an outdated plan cannot be merged as current. Nothing was sent to Alma or Infiniti by that run.",
+      "",
+      "Fix what the run reports and push again (or run the plan workflow by hand): the next plan opens a new pull request.",
+    ].join("\n"),
+  });
+}
+
 /** What GitHub says about the repository: visibility and default branch (undefined if it cannot be read). */
 export async function repoInfo(
   octokit: Octokit,

@@ -5,59 +5,34 @@
  *
  *   plan      runPlan → commit the plan directory on the rolling branch patron-sync/plan → open or
  *             update the one plan pull request (or close it when nothing is left to change).
- *   apply     find the merged plan directory → runApply → commit the results to the branch as the
- *             audit trail ([skip ci]) → fail the job when any record failed.
+ *   apply     src/github/apply.ts: every merged plan without results, oldest first → runApply →
+ *             commit the results to the branch as the audit trail ([skip ci]) → fail the job when
+ *             any record failed.
  *   validate  runValidate: every input file checked, nothing sent.
  */
 import * as core from "@actions/core";
-import { getOctokit } from "@actions/github";
-import { relative, resolve, sep } from "node:path";
 import { loadConfig } from "../config.ts";
 import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "../core/errors.ts";
-import type { Logger } from "../core/log.ts";
-import { readManifest, runApply, runPlan, runValidate } from "../core/run.ts";
-import { actionContext, blobUrl, branchOfRef, type ActionContext } from "./context.ts";
-import { appliedResults, findPlanDir } from "./event.ts";
+import { runPlan, runValidate } from "../core/run.ts";
+import { apply } from "./apply.ts";
+import { actionContext, blobUrl, runUrl } from "./context.ts";
 import { PLAN_BRANCH, Repo } from "./git.ts";
-import { coreEnv, maskSecrets, readInputs, type ActionInputs } from "./inputs.ts";
+import { coreEnv, maskSecrets, readInputs } from "./inputs.ts";
 import { writeOutputs, type PullResult } from "./outputs.ts";
-import { actionLogger, startHeartbeat, type Heartbeat } from "./progress.ts";
-import { closePlanPull, pullTitle, repoInfo, truncateBody, upsertPlanPull, type Octokit } from "./pulls.ts";
-import { decideVisibility, PUBLIC_FILES, PUBLIC_NOTE, redactPlanDir } from "./redact.ts";
-import { renderApplySummary, renderPlanSummary, renderProblemsSummary, writeSummary } from "./summary.ts";
-
-interface Run {
-  inputs: ActionInputs;
-  ctx: ActionContext;
-  env: NodeJS.ProcessEnv;
-  log: Logger;
-  heartbeat: Heartbeat;
-  signal: AbortSignal;
-}
-
-/** A path relative to the workspace, with forward slashes. */
-function rel(workspace: string, abs: string): string {
-  return relative(workspace, abs).split(sep).join("/") || ".";
-}
-
-function octokitFor(inputs: ActionInputs, what: string): Octokit {
-  if (!inputs.githubToken) {
-    throw new InputError({
-      file: "action input 'github-token'",
-      message: `is empty: ${what} needs a token (the default, \${{ github.token }}, is enough)`,
-    });
-  }
-  return getOctokit(inputs.githubToken);
-}
-
-async function visibility(run: Run, octokit: Octokit | undefined) {
-  const info = octokit ? await repoInfo(octokit, run.ctx) : undefined;
-  const vis = decideVisibility(info, run.ctx.payload.repository?.private);
-  run.log.info(`repository ${run.ctx.owner}/${run.ctx.repo}: ${vis.why}`);
-  const defaultBranch =
-    info?.defaultBranch ?? run.ctx.payload.repository?.default_branch ?? branchOfRef(run.ctx.ref) ?? "main";
-  return { vis, defaultBranch };
-}
+import { actionLogger, startHeartbeat } from "./progress.ts";
+import {
+  closePlanPull,
+  closeStalePlanPull,
+  pullTitle,
+  truncateBody,
+  upsertPlanPull,
+  type Octokit,
+} from "./pulls.ts";
+import { committedPaths, recordFilesIn, recordsNote } from "./records.ts";
+import { PUBLIC_FILES, PUBLIC_NOTE, redactPlanDir, type Visibility } from "./redact.ts";
+import { octokitFor, rel, visibility, type Run } from "./runtime.ts";
+import { notConfigured, notConfiguredNotice } from "./setup.ts";
+import { renderPlanSummary, renderProblemsSummary, writeSummary } from "./summary.ts";
 
 async function validate(run: Run): Promise<number> {
   await runValidate({
@@ -73,13 +48,56 @@ async function validate(run: Run): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * plan. When it fails (bad input, a fatal Alma error such as a wrong key, anything thrown), the open
+ * plan pull request is never rewritten or closed as "nothing left to change": it is marked stale
+ * (a comment linking the failed run) and closed, so that an outdated plan is never merged.
+ */
 async function plan(run: Run): Promise<number> {
-  const { inputs, ctx, log } = run;
-  const octokit = octokitFor(inputs, "plan (it opens a pull request)");
+  const octokit = octokitFor(run.inputs, "plan (it opens a pull request)");
   const { vis, defaultBranch } = await visibility(run, octokit);
+  try {
+    return await planWith(run, octokit, vis, defaultBranch);
+  } catch (e) {
+    if (!(e instanceof InterruptedError)) await markPullStale(run, octokit, e);
+    throw e;
+  }
+}
+
+async function markPullStale(run: Run, octokit: Octokit, e: unknown): Promise<void> {
+  const why =
+    e instanceof InputError
+      ? `the input or the configuration has ${e.problems.length === 1 ? "a problem" : `${e.problems.length} problems`} (listed in the run's summary)`
+      : "the plan could not be finished (the run's log says why)";
+  try {
+    const pull = await closeStalePlanPull(octokit, {
+      owner: run.ctx.owner,
+      repo: run.ctx.repo,
+      runUrl: runUrl(run.ctx),
+      why,
+    });
+    if (pull.operation === "closed")
+      run.log.warn(`the plan failed: the open plan pull request #${pull.number} is marked stale and closed`);
+  } catch (err) {
+    run.log.warn(
+      `the plan failed, and the open plan pull request could not be marked stale: ${(err as Error).message}`,
+    );
+  }
+}
+
+async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBranch: string): Promise<number> {
+  const { inputs, ctx, log } = run;
   if (vis.isPublic) core.warning(PUBLIC_NOTE);
 
   const loaded = await loadConfig(inputs.config, ctx.workspace);
+  const missing = notConfigured(loaded, run.env, inputs.only);
+  if (missing) {
+    const notice = notConfiguredNotice(missing);
+    core.notice(notice);
+    writeOutputs({});
+    await writeSummary(`# patron-sync plan\n\n${notice}\n`);
+    return EXIT.ok;
+  }
   run.heartbeat.phase("planning");
   const outcome = await runPlan({
     configPath: inputs.config,
@@ -91,9 +109,23 @@ async function plan(run: Run): Promise<number> {
   });
   const dir = rel(ctx.workspace, outcome.planDir);
   log.info(`${outcome.title}\nplan directory: ${dir}`);
+  // Before anything is pushed: the artifact step finds the plan whatever happens next.
+  writeOutputs({
+    planDir: dir,
+    changes: outcome.changes,
+    artifactRetentionDays: loaded.config.artifact_retention_days,
+  });
 
   let markdown = outcome.markdown;
-  let files = [dir];
+  let files = committedPaths(dir, loaded.config.commit_records);
+  if (!vis.isPublic && !loaded.config.commit_records) {
+    const kept = recordFilesIn(outcome.planDir);
+    markdown = recordsNote(kept, runUrl(ctx), loaded.config.artifact_retention_days) + markdown;
+    if (kept.length)
+      log.info(
+        `not committed (commit_records is off): ${kept.map((f) => `${dir}/${f}`).join(", ")}; they are in the run's artifact`,
+      );
+  }
   if (vis.isPublic) {
     const r = redactPlanDir(outcome.planDir, dir);
     markdown = r.markdown;
@@ -150,143 +182,6 @@ async function plan(run: Run): Promise<number> {
       publicNote: vis.isPublic ? PUBLIC_NOTE : undefined,
     }),
   );
-  return EXIT.ok;
-}
-
-async function apply(run: Run): Promise<number> {
-  const { inputs, ctx, log } = run;
-  const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
-  const { vis, defaultBranch } = await visibility(run, octokit);
-  if (vis.isPublic) {
-    throw new InputError({
-      file: "repository",
-      message:
-        "is public: apply is refused. Patron records are personal data, so a public repository holds only redacted plans (IDs and actions) and apply has nothing to apply from. Keep patron-sync's data in a private repository.",
-    });
-  }
-  const loaded = await loadConfig(inputs.config, ctx.workspace);
-  const plansDir = rel(ctx.workspace, resolve(loaded.root, loaded.config.plans_dir));
-  const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
-  const choice = await findPlanDir({
-    input: inputs.planDir,
-    workspace: ctx.workspace,
-    plansDir,
-    eventName: ctx.eventName,
-    payload: ctx.payload,
-    gitChangedFiles: (a, b) => repo.changedFiles(a, b),
-    only: inputs.only,
-  });
-  if (!choice) {
-    log.info(`no plan to apply: no plan directory under ${plansDir}/ is waiting to be applied`);
-    writeOutputs({});
-    await writeSummary(
-      `# patron-sync apply\n\nNothing to apply: every plan under \`${plansDir}/\` has complete results.\n`,
-    );
-    return EXIT.ok;
-  }
-  log.info(`plan directory: ${choice.dir} (from ${choice.how})`);
-  if (choice.others.length)
-    core.warning(
-      `this push changed more than one plan directory; applying the newest, ${choice.dir}. Apply ${choice.others.join(", ")} by hand (run the apply workflow with plan-dir).`,
-    );
-  const planAbs = resolve(ctx.workspace, choice.dir);
-  const manifest = readManifest(planAbs);
-  const before = appliedResults(planAbs, inputs.only);
-  if (before.applied && ctx.eventName === "push" && !inputs.planDir) {
-    // A push never applies a plan twice (the results commit itself touches plans/).
-    const left = [before.failed && `${before.failed} failed`, before.pending && `${before.pending} pending`]
-      .filter(Boolean)
-      .join(", ");
-    const more = left
-      ? ` It has ${left}: to retry or carry on, run the apply workflow by hand with plan-dir ${choice.dir}.`
-      : "";
-    log.info(`${choice.dir} was applied before: nothing to do on a push.${more}`);
-    writeOutputs({
-      planDir: choice.dir,
-      changes: manifest.changes,
-      artifactRetentionDays: loaded.config.artifact_retention_days,
-    });
-    await writeSummary(
-      `# patron-sync apply\n\n\`${choice.dir}\` was applied before (see its \`results.md\`): nothing was sent.${more}\n`,
-    );
-    return EXIT.ok;
-  }
-
-  run.heartbeat.phase("applying");
-  const branch = (await repo.currentBranch()) ?? branchOfRef(ctx.ref) ?? defaultBranch;
-  const commitPaths = (stateFiles: string[]) => [
-    choice.dir,
-    ...stateFiles.map((f) => rel(ctx.workspace, resolve(loaded.root, f))),
-  ];
-  let outcome;
-  try {
-    outcome = await runApply({
-      configPath: inputs.config,
-      cwd: ctx.workspace,
-      only: inputs.only,
-      env: run.env,
-      log,
-      signal: run.signal,
-      planDir: planAbs,
-    });
-  } catch (e) {
-    if (e instanceof InterruptedError) {
-      // Keep what was done (the journals) so that the next run carries on from there.
-      await repo
-        .commitAndPush(
-          commitPaths([]),
-          `patron-sync: partial apply of ${choice.dir} (interrupted) [skip ci]`,
-          branch,
-        )
-        .catch(() => undefined);
-    }
-    throw e;
-  }
-
-  let committed: string;
-  if (before.applied && outcome.updated === 0) {
-    committed = "This plan was applied before and nothing new was written, so nothing was committed.";
-    log.info(committed);
-  } else {
-    run.heartbeat.phase("committing the results");
-    const sha = await repo.commitAndPush(
-      commitPaths(outcome.stateFiles),
-      `patron-sync: results of ${choice.dir}: ${outcome.updated} updated, ${outcome.failed} failed [skip ci]`,
-      branch,
-    );
-    committed = sha
-      ? `Results committed to \`${branch}\` (${sha.slice(0, 7)}) as the audit trail.`
-      : "The results were already committed: nothing new to commit.";
-    log.info(committed);
-  }
-
-  writeOutputs({
-    planDir: choice.dir,
-    changes: manifest.changes,
-    artifactRetentionDays: loaded.config.artifact_retention_days,
-    updated: outcome.updated,
-    failed: outcome.failed,
-  });
-  await writeSummary(
-    renderApplySummary({
-      title: `Patron sync results: ${manifest.title.replace(/^Patron sync plan: /, "")}`,
-      planDir: choice.dir,
-      sections: outcome.sections,
-      updated: outcome.updated,
-      failed: outcome.failed,
-      pending: outcome.pending,
-      markdown: outcome.markdown,
-      committed,
-    }),
-  );
-  log.info(`updated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}`);
-  if (outcome.pending) core.warning(`${outcome.pending} records are pending: run apply again to carry on.`);
-  if (outcome.failed) {
-    core.setFailed(
-      `${outcome.failed} record${outcome.failed === 1 ? "" : "s"} failed: see the job summary and ${choice.dir}/results.md`,
-    );
-    return EXIT.failed;
-  }
   return EXIT.ok;
 }
 

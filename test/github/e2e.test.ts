@@ -384,15 +384,16 @@ describe(`the action (${ENTRY}) end to end`, () => {
       expect(git(tmp, "--git-dir", remote, "log", "-1", "--format=%an <%ae>", branch)).toBe(
         "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
       );
+      // What review and apply need is committed; the full records and the Infiniti passwords are not
+      // (commit_records is off by default): they stay on the runner for the run's artifact.
       const files = treeFiles(remote, branch);
-      for (const f of [
-        "plan.json",
-        "plan.md",
-        "alma/plan.json",
-        "alma/all_patrons.xml",
-        "infiniti/import.csv",
-      ])
+      for (const f of ["plan.json", "plan.md", "alma/plan.json", "infiniti/plan.json"])
         expect(files).toContain(`${planDir}/${f}`);
+      for (const f of ["alma/all_patrons.xml", "alma/processed_results.xml", "infiniti/import.csv"]) {
+        expect(files).not.toContain(`${planDir}/${f}`);
+        expect(existsSync(join(ws, planDir, f)), f).toBe(true);
+      }
+      expect(r.outputs["artifact-retention-days"]).toBe("30");
 
       // One pull request, from the rolling branch to main, titled with the counts, plan.md as body.
       expect(gh.count("POST", "/repos/o/r/pulls")).toBe(1);
@@ -400,6 +401,8 @@ describe(`the action (${ENTRY}) end to end`, () => {
       expect(pr).toMatchObject({ head: { ref: "patron-sync/plan" }, base: { ref: "main" }, state: "open" });
       expect(pr.title).toMatch(/^Patron sync plan: .*barcodes? to add.* · .*/);
       expect(pr.body).toContain("## Alma barcode repair");
+      expect(pr.body).toContain("Patron records are not committed");
+      expect(pr.body).toContain("https://github.example/o/r/actions/runs/");
       expect(gh.calls.every((c) => c.auth === `token ${GH_TOKEN}`)).toBe(true);
 
       // The job summary: counts, a chart, the pull request.
@@ -541,6 +544,13 @@ describe(`the action (${ENTRY}) end to end`, () => {
       ])
         expect(files).toContain(`${planDir}/${f}`);
       expect(files).toContain("state/infiniti/applied.csv");
+      // Nor does the results commit bring the records into git: apply rebuilt import.csv (not
+      // committed) from the roster and state at the plan's commit, with the plan's SHA-256.
+      expect(files.filter((f) => /all_patrons|processed_results|import\.csv/.test(f))).toEqual([]);
+      expect(r.stdout).toMatch(
+        /infiniti: rebuilt plans\/\S+\/infiniti\/import\.csv \(not committed\) from the plan's commit/,
+      );
+      expect(r.outputs["artifact-paths"]!.split("\n")).toEqual([planDir, "state/infiniti/applied.csv"]);
 
       expect(r.summary).toContain("Updated **");
       expect(r.summary).toContain("Results committed to `main`");
@@ -778,6 +788,248 @@ describe(`the action (${ENTRY}) end to end`, () => {
       expect(r.stdout).toContain("::error::");
       expect(r.summary).toContain("Nothing was sent");
       expect(r.summary).toContain("data/alma/library_barcode_full_list.txt");
+    },
+    TIMEOUT,
+  );
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// GitHub as it really behaves (#9 §6) and patron records out of git (#10 §3).
+
+describe(`the action (${ENTRY}) as GitHub really behaves`, () => {
+  /** A maintainer merges the plan branch into main (a merge commit, as GitHub's merge button makes). */
+  function mergePlan(remote: string, title = "Merge the plan"): { before: string; after: string } {
+    const m = checkout(remote);
+    const before = git(m, "rev-parse", "HEAD");
+    git(m, "merge", "-q", "--no-ff", "origin/patron-sync/plan", "-m", title);
+    git(m, "push", "-q", "origin", "HEAD:refs/heads/main");
+    return { before, after: git(m, "rev-parse", "HEAD") };
+  }
+
+  /** Staff push a change to a data file; returns the push's before and after. */
+  function pushData(remote: string, file: string, change: (text: string) => string) {
+    const staff = checkout(remote);
+    const before = git(staff, "rev-parse", "HEAD");
+    writeFileSync(join(staff, file), change(readFileSync(join(staff, file), "utf8")));
+    git(staff, "commit", "-q", "-am", `Update ${file}`);
+    git(staff, "push", "-q", "origin", "HEAD:refs/heads/main");
+    return { before, after: git(staff, "rev-parse", "HEAD") };
+  }
+
+  const ROSTER = "data/infiniti/users.csv";
+  const addStudent = (name: string) => (text: string) => {
+    const header = text.split("\n")[0]!.split(",");
+    const row = header.map(
+      (c) =>
+        ({
+          username: name,
+          givenname: "New",
+          surname: "Student",
+          graduationyear: "2030",
+          enabled: "y",
+          staffmember: "n",
+        })[c] ?? "",
+    );
+    return text.replace(/\n?$/, "\n") + row.join(",") + "\n";
+  };
+
+  async function plan(
+    remote: string,
+    repo: string,
+    push: { before: string; after: string },
+    files: string[],
+  ) {
+    return runAction({
+      workspace: checkout(remote),
+      repo,
+      eventName: "push",
+      event: pushEvent(repo, true, push.before, push.after, files),
+      inputs: { command: "plan", only: "infiniti" },
+    });
+  }
+
+  it(
+    "a failed plan marks the open plan pull request stale (linking the run) and closes it, never rewriting it",
+    async () => {
+      const R = "o/stale";
+      const remote = makeRemote("stale");
+      const head = remoteHead(remote, "refs/heads/main");
+      const first = await plan(remote, R, { before: ZERO, after: head }, [ROSTER]);
+      expect(first.code, detail(first)).toBe(0);
+      const pr = gh.pulls.get(R)![0]!;
+      const { title, body } = pr;
+      const branch = remoteHead(remote, "refs/heads/patron-sync/plan");
+
+      // The newest roster is broken: validation fails.
+      const push = pushData(remote, ROSTER, (t) => t.replace(/^username,/, "user_name,"));
+      const r = await plan(remote, R, push, [ROSTER]);
+      expect(r.code, detail(r)).toBe(2);
+      expect(r.stdout).toContain("::error::");
+
+      // Marked stale with a link to the failed run, and closed; its title, body and branch untouched.
+      expect(pr.state).toBe("closed");
+      const comments = gh.calls.filter(
+        (c) => c.method === "POST" && c.path === `/repos/${R}/issues/1/comments`,
+      );
+      expect(comments).toHaveLength(1);
+      const comment = String(comments[0]!.body!.body);
+      expect(comment).toContain("This plan is stale");
+      expect(comment).toMatch(/\(https:\/\/github\.example\/o\/stale\/actions\/runs\/\d+\)/);
+      expect(comment).not.toContain("Nothing is left to change");
+      expect(pr.title).toBe(title);
+      expect(pr.body).toBe(body);
+      expect(remoteHead(remote, "refs/heads/patron-sync/plan")).toBe(branch);
+      expect(gh.count("POST", `/repos/${R}/pulls`)).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "before the first configuration a plan run is green with one notice and opens nothing",
+    async () => {
+      const R = "o/fresh";
+      const remote = makeRemote("fresh");
+      const gets = alma.stats().byMethod.GET ?? 0;
+      const r = await runAction({
+        workspace: checkout(remote),
+        repo: R,
+        eventName: "push",
+        event: pushEvent(R, true, ZERO, remoteHead(remote, "refs/heads/main"), [PATRON_LIST, ROSTER]),
+        // No secret exists yet: the workflow passes empty strings.
+        inputs: { command: "plan", "alma-api-key": "", "infiniti-username": "", "infiniti-password": "" },
+      });
+      expect(r.code, detail(r)).toBe(0);
+      const notices = r.stdout.split("\n").filter((l) => l.startsWith("::notice"));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toContain("not configured yet: see docs/setup.md");
+      expect(r.stdout + r.stderr).not.toContain("::error");
+      expect(r.summary).toContain("not configured yet: see docs/setup.md");
+      expect(r.outputs["plan-dir"]).toBe("");
+      expect(gh.calls.filter((c) => c.path.startsWith(`/repos/${R}/pulls`) && c.method !== "GET")).toEqual(
+        [],
+      );
+      expect(git(tmp, "--git-dir", remote, "branch", "--list", "patron-sync/plan")).toBe("");
+      expect(alma.stats().byMethod.GET ?? 0).toBe(gets);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "one apply run applies every merged plan that has no results yet, oldest first",
+    async () => {
+      const R = "o/two";
+      const remote = makeRemote("two");
+      // Plan 1 is merged, but its apply run never ran (GitHub cancelled it as the older pending run).
+      const p1 = await plan(remote, R, { before: ZERO, after: remoteHead(remote, "refs/heads/main") }, [
+        ROSTER,
+      ]);
+      expect(p1.code, detail(p1)).toBe(0);
+      const dir1 = p1.outputs["plan-dir"]!;
+      mergePlan(remote, "Merge plan 1");
+      // Then new data, plan 2, merged too. Only this push's run is left.
+      const push = pushData(remote, ROSTER, addStudent("second.plan"));
+      const p2 = await plan(remote, R, push, [ROSTER]);
+      expect(p2.code, detail(p2)).toBe(0);
+      const dir2 = p2.outputs["plan-dir"]!;
+      expect(dir2 > dir1).toBe(true);
+      const merge = mergePlan(remote, "Merge plan 2");
+
+      const posts = infiniti.stats().posts;
+      const a = await runAction({
+        workspace: checkout(remote),
+        repo: R,
+        eventName: "push",
+        event: pushEvent(R, true, merge.before, merge.after, [`${dir2}/plan.json`]),
+        inputs: { command: "apply" },
+      });
+      expect(a.code, detail(a)).toBe(0);
+      expect(a.outputs["plan-dirs"]!.split("\n")).toEqual([dir1, dir2]);
+      expect(a.outputs["plan-dir"]).toBe(dir2);
+      expect(infiniti.stats().posts).toBe(posts + 2);
+      expect(infiniti.users().map((u) => u.username)).toContain("second.plan");
+
+      // Two results commits on main, plan 1's first.
+      const log = git(tmp, "--git-dir", remote, "log", "--format=%s", "-3", "refs/heads/main").split("\n");
+      expect(log[0]).toContain(`results of ${dir2}`);
+      expect(log[1]).toContain(`results of ${dir1}`);
+      expect(log[2]).toBe("Merge plan 2");
+      const files = treeFiles(remote, "refs/heads/main");
+      for (const d of [dir1, dir2]) expect(files).toContain(`${d}/results.md`);
+      expect(files.filter((f) => f.endsWith("import.csv"))).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a protected default branch refuses the results commit: the job fails with how to recover, the results stay for the artifact",
+    async () => {
+      const R = "o/protected";
+      const remote = makeRemote("protected");
+      // Like GitHub's branch protection: the built-in token may not push to main.
+      const hook = join(remote, "hooks", "pre-receive");
+      writeFileSync(
+        hook,
+        [
+          "#!/bin/sh",
+          "while read old new ref; do",
+          '  if [ "$ref" = "refs/heads/main" ] && git log -1 --format=%s "$new" | grep -q "^patron-sync: results"; then',
+          '    echo "GH006: Protected branch update failed for refs/heads/main." >&2; exit 1',
+          "  fi",
+          "done",
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const p = await plan(remote, R, { before: ZERO, after: remoteHead(remote, "refs/heads/main") }, [
+        ROSTER,
+      ]);
+      expect(p.code, detail(p)).toBe(0);
+      const dir = p.outputs["plan-dir"]!;
+      const merge = mergePlan(remote);
+      const posts = infiniti.stats().posts;
+      const ws = checkout(remote);
+      const a = await runAction({
+        workspace: ws,
+        repo: R,
+        eventName: "push",
+        event: pushEvent(R, true, merge.before, merge.after, [`${dir}/plan.json`]),
+        inputs: { command: "apply" },
+      });
+      expect(a.code, detail(a)).toBe(1);
+      expect(infiniti.stats().posts).toBe(posts + 1); // it was applied
+      expect(remoteHead(remote, "refs/heads/main")).toBe(merge.after); // nothing was pushed
+      const error = a.stdout.split("\n").find((l) => l.startsWith("::error::"))!;
+      expect(error).toContain(`The plan ${dir} WAS applied`);
+      expect(error).toContain("GH006: Protected branch update failed");
+      expect(error).toContain("patron-sync-results-");
+      expect(error).toContain("GitHub App token");
+      expect(error).toContain("docs/setup.md");
+      // The outputs the artifact step reads, and the results on the runner for it.
+      expect(a.outputs["plan-dir"]).toBe(dir);
+      expect(a.outputs["artifact-paths"]!.split("\n")).toEqual([dir, "state/infiniti/applied.csv"]);
+      expect(existsSync(join(ws, dir, "results.md"))).toBe(true);
+      expect(existsSync(join(ws, "state/infiniti/applied.csv"))).toBe(true);
+      expect(a.summary).toContain("could not be committed");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "commit_records: true commits the full records with the plan, and artifact_retention_days is passed on",
+    async () => {
+      const R = "o/records";
+      const remote = makeRemote("records");
+      const push = pushData(
+        remote,
+        "patron-sync.yml",
+        (t) => `${t}\ncommit_records: true\nartifact_retention_days: 7\n`,
+      );
+      const p = await plan(remote, R, push, ["patron-sync.yml"]);
+      expect(p.code, detail(p)).toBe(0);
+      const dir = p.outputs["plan-dir"]!;
+      expect(p.outputs["artifact-retention-days"]).toBe("7");
+      expect(treeFiles(remote, "refs/heads/patron-sync/plan")).toContain(`${dir}/infiniti/import.csv`);
+      expect(gh.pulls.get(R)![0]!.body).not.toContain("Patron records are not committed");
     },
     TIMEOUT,
   );

@@ -10,6 +10,7 @@ import {
   isZeroSha,
   newestUnappliedPlanDir,
   planDirsFromChangedFiles,
+  waitingPlanDirs,
 } from "../../src/github/event.ts";
 
 let ws = "";
@@ -150,5 +151,18 @@ describe("findPlanDir", () => {
   it("finds nothing when every plan has complete results", async () => {
     plan("a", { md: true, alma: { complete: true, counts: {} } });
     expect(await findPlanDir({ ...base, workspace: ws, eventName: "workflow_dispatch" })).toBeUndefined();
+  });
+});
+
+describe("waitingPlanDirs", () => {
+  it("lists merged plans that no apply has touched, oldest first", () => {
+    plan("20250103T000000Z");
+    plan("20250101T000000Z");
+    plan("20250102T000000Z", { alma: { complete: true, counts: { updated: 1 } }, md: true });
+    const journalled = plan("20250104T000000Z");
+    writeFileSync(join(journalled, "alma", "journal.ndjson"), "{}\n");
+    mkdirSync(join(ws, "plans", "20250105T000000Z")); // no plan.json: not a plan
+    expect(waitingPlanDirs(ws, "plans")).toEqual(["plans/20250101T000000Z", "plans/20250103T000000Z"]);
+    expect(waitingPlanDirs(ws, "nowhere")).toEqual([]);
   });
 });
