@@ -10,6 +10,7 @@ describe("outputValues", () => {
     expect(outputValues({})).toEqual({
       "plan-dir": "",
       "plan-dirs": "",
+      "artifact-paths": "",
       "artifact-retention-days": "",
       "pull-request-number": "",
       "pull-request-url": "",
