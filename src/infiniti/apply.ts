@@ -19,6 +19,7 @@ import { InputError, InterruptedError } from "../core/errors.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
 import { maskProxy } from "../core/proxy.ts";
 import { infinitiEndpoint, InfinitiUnreachableError, postImport } from "./client.ts";
+import { echoMask } from "./mask.ts";
 import { IMPORT_FILE, INFINITI_DIR, planDirOf, readPlanFile, type InfinitiPlanFile } from "./planfile.ts";
 import { renderInfinitiResults } from "./render.ts";
 import { AppliedLog, APPLIED_FILE, readApplied, revertRows } from "./revert.ts";
@@ -170,11 +171,12 @@ export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
   try {
     const http = await postImport(endpoint, csv, { signal: ctx.signal });
     status = http.status;
-    answer = interpretAnswer(http, rows);
+    answer = interpretAnswer(http, rows, endpoint.secrets ?? []);
   } catch (e) {
     if (ctx.signal?.aborted) throw new InterruptedError("The Infiniti import");
     if (!(e instanceof InfinitiUnreachableError)) throw e;
-    const message = `${e.message}. Nothing is recorded as applied: apply this plan again (or plan again)`;
+    const mask = echoMask([...(endpoint.secrets ?? []), ...rows.map((r) => r.password)]);
+    const message = `${mask(e.message)}. Nothing is recorded as applied: apply this plan again (or plan again)`;
     answer = {
       summary: message,
       results: rows.map((r) => ({ username: r.username, status: "failed", message, row: r.row })),

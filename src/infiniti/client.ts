@@ -10,6 +10,7 @@ import { fetch, FormData, ProxyAgent } from "undici";
 import type { InfinitiConfig } from "../config.ts";
 import { InputError } from "../core/errors.ts";
 import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";
+import { authorizationSecrets } from "./mask.ts";
 import type { HttpAnswer } from "./result.ts";
 
 export const IMPORT_PATH = "/api/import/users";
@@ -23,6 +24,8 @@ export interface InfinitiEndpoint {
   authorization: string;
   /** The proxy the call goes through (HTTPS_PROXY/HTTP_PROXY, unless NO_PROXY names the host). */
   proxy?: URL;
+  /** What Infiniti's answers must never show (mask.ts): the password, the header value, its base64. */
+  secrets?: string[];
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
@@ -91,7 +94,17 @@ export function infinitiEndpoint(
 ): InfinitiEndpoint {
   const url = importUrl(cfg, env, configFile);
   const proxy = proxyFor(new URL(url), proxySettings(env));
-  return { url, authorization: basicAuthorization(env), ...(proxy ? { proxy } : {}) };
+  const authorization = basicAuthorization(env);
+  return {
+    url,
+    authorization,
+    secrets: [
+      env.INFINITI_PASSWORD ?? "",
+      ...authorizationSecrets(authorization),
+      proxy?.password ? decodeURIComponent(proxy.password) : "",
+    ],
+    ...(proxy ? { proxy } : {}),
+  };
 }
 
 /** Why the call got no answer (the import may or may not have happened). */

@@ -45,14 +45,17 @@ export {
 } from "./planfile.ts";
 export {
   interpretAnswer,
-  mapDetails,
-  messagesOf,
+  summaryCounts,
+  USER_CREATED,
+  USER_UPDATED,
   type HttpAnswer,
   type InfinitiResult,
   type InfinitiStatus,
   type InterpretedAnswer,
   type SentRow,
+  type SummaryCounts,
 } from "./result.ts";
+export { authorizationSecrets, echoMask, type EchoMask } from "./mask.ts";
 export { parseState, readState, stateCsv, writeState, type AppliedState } from "./state.ts";
 export { validateInfiniti, validateRoster, type InfinitiRoster, type InfinitiRow } from "./validate.ts";
 export { isEmail, MASK, parseBoolean, passwordFingerprint } from "./values.ts";

@@ -1,21 +1,32 @@
 /**
  * Infiniti's answer to an import, turned into one result per posted row.
  *
- * The documented shapes, all `{ success, summary, details }`:
- *   1. all imported:   {"success": true,  "summary": "3 users imported (2 created, 1 updated)", "details": {}}
- *   2. refused login:  {"success": false, "summary": "Unauthorised. Check credentials.", "details": {}} (often HTTP 401)
- *   3. partial:        {"success": false, "summary": "2 of 3 users imported", "details": {"3": "Invalid email address"}}
+ * The contract is the vendor's document, "Non-interactive Patron Import and Update" (Concord Infiniti
+ * support article, 21 Oct 2016, section "Results of Processing"). Its three examples, verbatim, are the
+ * fixtures of the contract tests (test/fixtures/infiniti/vendor_*.json):
+ *   {"success":true, "summary":"100 users processed. 50 users created. 50 users updated. 0 users failed."}
+ *   {"success": false, "summary":"Unauthorised. Check credentials."}
+ *   {"success": false, "summary": "3 users processed. 1 user created. 1 user updated. 1 user failed.",
+ *    "details": {"1": "User Updated", "2": "Field (emailAddress) is not a well-formed email address. User
+ *    failed to import: Field (emailAddress) is not a well-formed email address. ", "3": "User Created"}}
+ * Documented: `details` maps "row number" -> "row outcome" and is "only included if some rows failed";
+ * then it lists every row (row 1 = the first row after the header). A row outcome of exactly
+ * `User Created` is created, exactly `User Updated` is updated, and anything else is that row's failure,
+ * with Infiniti's words as the message. The summary's four counts ("1 user", "50 users") are read and
+ * compared with the rows: a disagreement is a warning (logged, kept in results.json).
  *
- * `details` is keyed by row number, row 1 being the first data row after the header (the convention
- * the simulator follows too). Tolerated as well: values that are arrays of strings or objects with a
- * message, keys such as "row 3" or a username, and an array of {row, message} objects. A per-row
- * value of "created" or "updated" is a success status, not an error.
+ * Not documented, so handled the safe way (a row counted failed is not recorded as applied, and the
+ * next plan sends it again, which is harmless: Infiniti creates or updates by username):
+ *   - a full success names no row: each row is created or updated as the plan says (create → created);
+ *   - a row missing from `details` when some failed: failed ("not listed"), with a warning;
+ *   - a key that is not a posted row number: every row failed, nothing recorded;
+ *   - the HTTP status of each answer, non-JSON bodies, 5xx, redirects: every row failed.
  *
- * Anything else (not JSON, a 5xx, success=false with no per-row details, details that cannot be matched
- * to a row) fails every row: nothing is recorded as applied, and the next plan sends them again.
+ * Every text taken from the answer passes through the one EchoMask (mask.ts) before it goes into a
+ * message, and before any shortening.
  */
 import type { InfinitiAction } from "./diff.ts";
-import { MASK } from "./values.ts";
+import { echoMask } from "./mask.ts";
 
 /** Result statuses: a public contract (results.csv). `unchanged` only when a plan is applied again. */
 /** `skipped`: a revert row not sent because the user changed since the apply it undoes. */
@@ -48,7 +59,7 @@ export interface HttpAnswer {
 export interface InterpretedAnswer {
   /** `success` as Infiniti sent it (undefined when the answer was not the documented JSON). */
   success?: boolean;
-  /** Infiniti's summary line, or our own description of an unusable answer. */
+  /** Infiniti's summary line (masked), or our own description of an unusable answer. */
   summary: string;
   results: InfinitiResult[];
   /** True when the whole import failed (no row was imported). */
@@ -57,102 +68,42 @@ export interface InterpretedAnswer {
   warnings: string[];
 }
 
-interface RowDetail {
-  messages: string[];
-  status?: "created" | "updated";
+/** The vendor's row outcomes for a row that imported, word for word. */
+export const USER_CREATED = "User Created";
+export const USER_UPDATED = "User Updated";
+
+export interface SummaryCounts {
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
 }
 
-const MESSAGE_KEYS = ["message", "error", "reason", "detail", "description", "msg", "errors", "messages"];
-const ROW_KEYS = ["row", "rownumber", "row_number", "line", "index", "record"];
-const USER_KEYS = ["username", "user", "userName"];
-
-/** Every message string inside a details value. */
-export function messagesOf(v: unknown): string[] {
-  if (v === null || v === undefined) return [];
-  if (typeof v === "string") return v.trim() ? [v.trim()] : [];
-  if (typeof v === "number" || typeof v === "boolean") return [String(v)];
-  if (Array.isArray(v)) return v.flatMap(messagesOf);
-  if (typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    const found = MESSAGE_KEYS.filter((k) => k in o).flatMap((k) => messagesOf(o[k]));
-    if (found.length) return found;
-    const status = o.status ?? o.result;
-    if (typeof status === "string") return [status];
-    return [JSON.stringify(v)];
-  }
-  return [];
+/** The four counts of "3 users processed. 1 user created. 1 user updated. 1 user failed.", if all are there. */
+export function summaryCounts(summary: string): SummaryCounts | undefined {
+  const found: Partial<SummaryCounts> = {};
+  for (const m of summary.matchAll(/(\d+)\s+users?\s+(processed|created|updated|failed)\b/gi))
+    found[m[2]!.toLowerCase() as keyof SummaryCounts] = Number(m[1]);
+  const { processed, created, updated, failed } = found;
+  if (processed === undefined || created === undefined || updated === undefined || failed === undefined)
+    return undefined;
+  return { processed, created, updated, failed };
 }
 
-const SUCCESS_WORD = /^(created|updated|imported|ok|success)$/i;
-
-function detailOf(messages: string[]): RowDetail {
-  const errors = messages.filter((m) => !SUCCESS_WORD.test(m));
-  const word = messages.find((m) => /^(created|updated)$/i.test(m))?.toLowerCase();
-  return { messages: errors, ...(word === "created" || word === "updated" ? { status: word } : {}) };
+/** Row numbers in details: "3" (documented); 3 is tolerated. */
+function rowNumber(key: string): number | undefined {
+  return /^\s*\d+\s*$/.test(key) ? Number(key) : undefined;
 }
 
-/** Row numbers in details: 3, "3", "row 3", "Row #3". */
-function rowNumber(key: unknown): number | undefined {
-  if (typeof key === "number" && Number.isInteger(key)) return key;
-  if (typeof key !== "string") return undefined;
-  const m = /^\s*(?:row\s*#?\s*)?(\d+)\s*$/i.exec(key);
-  return m ? Number(m[1]) : undefined;
+/** A row outcome as text: the vendor sends a string; anything else is shown as JSON. */
+function outcomeText(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-/** Maps details onto rows. `unmatched` lists what could not be placed. */
-export function mapDetails(
-  details: unknown,
-  sent: SentRow[],
-): { byRow: Map<number, RowDetail>; unmatched: string[] } {
-  const byRow = new Map<number, RowDetail>();
-  const unmatched: string[] = [];
-  const rows = new Set(sent.map((s) => s.row));
-  const byUser = new Map(sent.map((s) => [s.username.toLowerCase(), s.row]));
-  const place = (key: unknown, value: unknown) => {
-    let row = rowNumber(key);
-    if (row === undefined && typeof key === "string") row = byUser.get(key.trim().toLowerCase());
-    const detail = detailOf(messagesOf(value));
-    if (row === undefined || !rows.has(row)) {
-      unmatched.push(`${String(key)}: ${detail.messages.join("; ") || detail.status || "(no message)"}`);
-      return;
-    }
-    const prev = byRow.get(row);
-    byRow.set(row, {
-      messages: [...(prev?.messages ?? []), ...detail.messages],
-      ...((detail.status ?? prev?.status) ? { status: detail.status ?? prev?.status } : {}),
-    });
-  };
-  if (details === null || details === undefined) return { byRow, unmatched };
-  if (Array.isArray(details)) {
-    for (const item of details as unknown[]) {
-      if (item && typeof item === "object" && !Array.isArray(item)) {
-        const o = item as Record<string, unknown>;
-        const rk = ROW_KEYS.find((k) => rowNumber(o[k]) !== undefined);
-        const uk = USER_KEYS.find((k) => typeof o[k] === "string");
-        place(rk ? o[rk] : uk ? o[uk] : undefined, item);
-      } else if (typeof item === "string") {
-        const m = /^\s*row\s*#?\s*(\d+)\s*[:\-–]\s*(.*)$/i.exec(item);
-        if (m) place(m[1], m[2]);
-        else unmatched.push(item);
-      } else if (item !== null && item !== undefined) unmatched.push(JSON.stringify(item));
-    }
-  } else if (typeof details === "object") {
-    for (const [k, v] of Object.entries(details as Record<string, unknown>)) place(k, v);
-  } else if (typeof details === "string" && details.trim()) {
-    unmatched.push(details.trim());
-  }
-  return { byRow, unmatched };
-}
-
-function snippet(body: string): string {
-  const s = body.replace(/\s+/g, " ").trim();
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s || "(empty)";
-}
-
-function maskPasswords(text: string, passwords: string[]): string {
-  let out = text;
-  for (const p of passwords) if (p.length >= 4 && out.includes(p)) out = out.split(p).join(MASK);
-  return out;
+const SHORT = 200;
+function shortened(text: string): string {
+  const s = text.replace(/\s+/g, " ").trim();
+  return s.length > SHORT ? `${s.slice(0, SHORT)}…` : s || "(empty)";
 }
 
 function allFailed(
@@ -169,18 +120,26 @@ function allFailed(
   };
 }
 
-const successStatus = (s: SentRow): "created" | "updated" => (s.action === "create" ? "created" : "updated");
+const plannedStatus = (s: SentRow): "created" | "updated" => (s.action === "create" ? "created" : "updated");
 const successMessage = (s: SentRow, status: "created" | "updated") =>
   s.action === "disable" ? "disabled (sent with enabled=n)" : status;
 
-/** Interprets Infiniti's answer to the import of `sent` (the rows of import.csv). */
-export function interpretAnswer(answer: HttpAnswer, sent: SentRow[]): InterpretedAnswer {
-  const passwords = sent.flatMap((s) => (s.password ? [s.password] : []));
+/**
+ * Interprets Infiniti's answer to the import of `sent` (the rows of import.csv). `secrets` are the
+ * admin password and the Authorization header's secrets (see mask.ts); the rows' passwords are added.
+ */
+export function interpretAnswer(
+  answer: HttpAnswer,
+  sent: SentRow[],
+  secrets: string[] = [],
+): InterpretedAnswer {
+  const mask = echoMask([...secrets, ...sent.map((s) => s.password)]);
   const { status } = answer;
   if (status >= 300 && status < 400) {
+    const to = answer.location ? ` to ${shortened(mask(answer.location))}` : "";
     return allFailed(
       sent,
-      `Infiniti answered HTTP ${status}, a redirect${answer.location ? ` to ${answer.location}` : ""}: nothing was imported; set infiniti.url (or INFINITI_URL) to the school's Infiniti address`,
+      `Infiniti answered HTTP ${status}, a redirect${to}: nothing was imported; set infiniti.url (or INFINITI_URL) to the school's Infiniti address`,
     );
   }
   let json: unknown;
@@ -189,6 +148,7 @@ export function interpretAnswer(answer: HttpAnswer, sent: SentRow[]): Interprete
   } catch {
     json = undefined;
   }
+  const body = () => shortened(mask(answer.body));
   if (!json || typeof json !== "object" || Array.isArray(json)) {
     if (status === 401 || status === 403)
       return allFailed(
@@ -197,61 +157,92 @@ export function interpretAnswer(answer: HttpAnswer, sent: SentRow[]): Interprete
       );
     return allFailed(
       sent,
-      `Infiniti answered HTTP ${status} with something that is not the import's JSON answer: ${maskPasswords(snippet(answer.body), passwords)}`,
+      `Infiniti answered HTTP ${status} with something that is not the import's JSON answer: ${body()}`,
     );
   }
   const o = json as Record<string, unknown>;
   const success = typeof o.success === "boolean" ? o.success : undefined;
-  const summary = maskPasswords(typeof o.summary === "string" ? o.summary.trim() : "", passwords);
+  const rawSummary = typeof o.summary === "string" ? o.summary.trim() : "";
+  const summary = mask(rawSummary);
   if (status >= 500)
-    return allFailed(sent, `Infiniti answered HTTP ${status}: ${summary || snippet(answer.body)}`, {
-      success,
-    });
+    return allFailed(sent, `Infiniti answered HTTP ${status}: ${summary || body()}`, { success });
   if (status === 401 || status === 403)
     return allFailed(sent, summary || `Infiniti refused the credentials (HTTP ${status})`, { success });
   if (success === undefined)
-    return allFailed(
-      sent,
-      `Infiniti answered HTTP ${status} without a 'success' field: ${snippet(answer.body)}`,
-    );
+    return allFailed(sent, `Infiniti answered HTTP ${status} without a 'success' field: ${body()}`);
   if (status < 200 || status >= 300)
-    return allFailed(sent, `Infiniti answered HTTP ${status}: ${summary || snippet(answer.body)}`, {
-      success,
-    });
+    return allFailed(sent, `Infiniti answered HTTP ${status}: ${summary || body()}`, { success });
 
-  const { byRow, unmatched } = mapDetails(o.details, sent);
-  const rowErrors = [...byRow.values()].filter((d) => d.messages.length).length;
-  if (unmatched.length) {
+  const details = o.details;
+  if (details !== undefined && details !== null && (typeof details !== "object" || Array.isArray(details)))
     return allFailed(
       sent,
-      `Infiniti reported problems that cannot be matched to a row (${unmatched.slice(0, 3).join(" | ")}${unmatched.length > 3 ? " | …" : ""}); summary: ${summary || "(none)"}. Nothing is recorded as applied; the next plan sends these users again`,
-      { success, warnings: [`unmatched details: ${unmatched.join(" | ")}`] },
+      `Infiniti's 'details' is not the documented "row number" -> "row outcome" map: ${body()}. Nothing is recorded as applied; the next plan sends these users again`,
+      { success, warnings: ["details is not a map of row numbers"] },
+    );
+  const byRow = new Map<number, string>();
+  const unmatched: string[] = [];
+  const rows = new Set(sent.map((s) => s.row));
+  for (const [key, value] of Object.entries((details ?? {}) as Record<string, unknown>)) {
+    const row = rowNumber(key);
+    if (row === undefined || !rows.has(row)) unmatched.push(`${key}: ${outcomeText(value)}`);
+    else byRow.set(row, outcomeText(value));
+  }
+  if (unmatched.length) {
+    const listed = shortened(mask(unmatched.join(" | ")));
+    return allFailed(
+      sent,
+      `Infiniti reported outcomes that cannot be matched to a posted row (${listed}); summary: ${summary || "(none)"}. Nothing is recorded as applied; the next plan sends these users again`,
+      { success, warnings: [`unmatched details: ${mask(unmatched.join(" | "))}`] },
     );
   }
-  if (!success && rowErrors === 0)
+  if (!success && byRow.size === 0)
     return allFailed(sent, summary || "Infiniti refused the import (success: false, no reason given)", {
       success,
     });
 
   const warnings: string[] = [];
-  if (success && rowErrors) warnings.push(`Infiniti said success but listed problems for ${rowErrors} rows`);
+  const notListed: string[] = [];
   const results: InfinitiResult[] = sent.map((s) => {
-    const d = byRow.get(s.row);
-    if (d?.messages.length)
-      return {
-        username: s.username,
-        status: "failed",
-        message: maskPasswords(d.messages.join("; "), s.password ? [s.password] : []),
-        row: s.row,
-      };
-    const st = d?.status ?? successStatus(s);
-    return { username: s.username, status: st, message: successMessage(s, st), row: s.row };
+    const outcome = byRow.get(s.row);
+    if (outcome === undefined) {
+      if (success) {
+        const st = plannedStatus(s);
+        return { username: s.username, status: st, message: successMessage(s, st), row: s.row };
+      }
+      notListed.push(s.username);
+      const message =
+        "Infiniti's answer did not list this row, so whether it was imported is unknown; the next plan sends it again";
+      return { username: s.username, status: "failed", message, row: s.row };
+    }
+    const word = outcome.trim();
+    if (word === USER_CREATED || word === USER_UPDATED) {
+      const st = word === USER_CREATED ? "created" : "updated";
+      return { username: s.username, status: st, message: successMessage(s, st), row: s.row };
+    }
+    const message = mask(outcome).replace(/\s+/g, " ").trim() || "(Infiniti gave no reason)";
+    return { username: s.username, status: "failed", message, row: s.row };
   });
-  const imported = results.filter((r) => r.status !== "failed").length;
-  const m = /(\d+)\s+of\s+(\d+)/i.exec(summary);
-  if (m && (Number(m[1]) !== imported || Number(m[2]) !== sent.length))
+  if (notListed.length)
     warnings.push(
-      `the summary says ${m[1]} of ${m[2]} imported, but the details account for ${imported} of ${sent.length}`,
+      `Infiniti's details did not list ${notListed.length} of ${sent.length} rows (counted as failed, sent again by the next plan)`,
     );
-  return { success, summary, results, wholeFailure: imported === 0, warnings };
+  const count = (st: InfinitiStatus) => results.filter((r) => r.status === st).length;
+  const mine: SummaryCounts = {
+    processed: sent.length,
+    created: count("created"),
+    updated: count("updated"),
+    failed: count("failed"),
+  };
+  if (success && count("failed"))
+    warnings.push(`Infiniti said success but listed problems for ${count("failed")} rows`);
+  const theirs = summaryCounts(rawSummary);
+  if (theirs) {
+    const differ = (Object.keys(mine) as (keyof SummaryCounts)[]).filter((k) => theirs[k] !== mine[k]);
+    if (differ.length)
+      warnings.push(
+        `the summary's counts disagree with the rows: ${differ.map((k) => `${k} ${theirs[k]} in the summary, ${mine[k]} in the rows`).join("; ")}${success && !details ? " (with no details, each row's created/updated comes from the plan)" : ""}`,
+      );
+  } else if (rawSummary) warnings.push("the summary does not give the four documented counts");
+  return { success, summary, results, wholeFailure: mine.failed === sent.length, warnings };
 }

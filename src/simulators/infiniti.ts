@@ -3,20 +3,41 @@
  * what patron-sync uses, for the demo, the tests and the benchmark.
  *
  *   POST /api/import/users   multipart/form-data, HTTP Basic auth. The first part with a filename is the
- *                            CSV. Each row is checked as the vendor does (username present, enabled and
- *                            staffmember yes/no, a well-formed email when given), then created or updated
- *                            by username (case-insensitive). Rows that pass are stored even when others
- *                            fail. Answers, exactly as documented:
- *                              {"success":true,"summary":"3 users imported (2 created, 1 updated)","details":{}}
- *                              {"success":false,"summary":"2 of 3 users imported","details":{"3":"Invalid email address"}}
- *                              401 {"success":false,"summary":"Unauthorised. Check credentials.","details":{}}
- *                            `details` keys are row numbers: row 1 is the first data row after the header.
+ *                            CSV. Each row is checked, then created or updated by username
+ *                            (case-insensitive). Rows that pass are stored even when others fail.
  *   GET /api/users           the stored users (JSON array; passwords never returned), auth required.
  *   GET /api/users/{name}    one stored user, or 404.
  *
- * Simplifications (deliberate): one school, one account; an unknown or missing column refuses the whole
- * file (HTTP 400, success false, no details); a blank value clears a field, except that a blank password
- * keeps the stored one; passwords are stored as a flag only.
+ * DOCUMENTED by the vendor. Source: "Non-interactive Patron Import and Update", Concord Infiniti support
+ * article (21 Oct 2016; kept by the project as the seed infiniti-noninteractive-import.txt, public
+ * fixtures answer_all_imported.json, answer_partial.json, answer_unauthorised.json beside it):
+ *   - POST to https://[school]/api/import/users, HTTP Basic auth of a system administrator; the first
+ *     multipart file is the CSV, its file name and form field name are ignored; the CSV may be empty.
+ *   - Required columns username, enabled, staffmember; booleans y/yes/true/1 and n/no/false/0; the
+ *     optional columns listed in KNOWN_FIELDS.
+ *   - The answer, word for word and in these shapes:
+ *       all imported: {"success":true,"summary":"100 users processed. 50 users created. 50 users updated. 0 users failed."}
+ *                     (no `details` at all)
+ *       refused:      {"success":false,"summary":"Unauthorised. Check credentials."}
+ *       partial:      {"success":false,"summary":"3 users processed. 1 user created. 1 user updated. 1 user failed.",
+ *                      "details":{"1":"User Updated","2":"Field (emailAddress) is not a well-formed email
+ *                      address. User failed to import: Field (emailAddress) is not a well-formed email address. ",
+ *                      "3":"User Created"}}
+ *     `details` ("row number" -> "row outcome") is only included when some row failed, and then lists
+ *     every row; row 1 is the first row after the header. "1 user" in the singular, "0 users" plural.
+ *   - A row with a malformed email address fails with the words above.
+ *
+ * ASSUMPTIONS (not in the vendor's document; chosen to be safe or simple, and marked here so that
+ * nobody mistakes them for Infiniti's behaviour):
+ *   - HTTP statuses: 200 for every import answer (partial ones too), 401 for the refused login, 400 for
+ *     a file that cannot be read. The document gives no status.
+ *   - Other row checks and their words, in the documented pattern "<reason> User failed to import:
+ *     <reason> ": a blank username, enabled/staffmember not a yes/no value, a row with the wrong number
+ *     of fields, `rejectUsernames` and `setReject`.
+ *   - An unknown or missing column refuses the whole file (HTTP 400, success false, no details).
+ *   - A blank cell in an update clears that field, except that a blank password keeps the stored one.
+ *   - One school, one account; passwords are stored as a flag only; usernames match case-insensitively.
+ *   - GET /api/users is the simulator's own window for tests; Infiniti's API for it is not documented.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse } from "csv-parse/sync";
@@ -40,11 +61,39 @@ export const KNOWN_FIELDS = [
   "staffmember",
 ] as const;
 
+/** The refused login, word for word (the vendor's document; no `details`). */
 export const UNAUTHORISED = {
   success: false,
   summary: "Unauthorised. Check credentials.",
-  details: {},
 } as const;
+
+/** A row that imported, word for word (the vendor's document). */
+export const USER_CREATED = "User Created";
+export const USER_UPDATED = "User Updated";
+
+/** "1 user processed." / "0 users failed.": the document's singular and plural. */
+const users = (n: number, what: string) => `${n} user${n === 1 ? "" : "s"} ${what}.`;
+
+/** The documented summary: "3 users processed. 1 user created. 1 user updated. 1 user failed." */
+export function importSummary(c: {
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+}): string {
+  return [
+    users(c.processed, "processed"),
+    users(c.created, "created"),
+    users(c.updated, "updated"),
+    users(c.failed, "failed"),
+  ].join(" ");
+}
+
+/** A failed row's outcome in the documented pattern: "<reason> User failed to import: <reason> ". */
+export function failedOutcome(reasons: string[]): string {
+  const reason = reasons.map((r) => (/[.!?]$/.test(r) ? r : `${r}.`)).join(" ");
+  return `${reason} User failed to import: ${reason} `;
+}
 
 /** A user to hold at start: field values keyed by lower-case column name; `username` required. */
 export type InfinitiSeedUser = { username: string } & Record<string, string>;
@@ -65,7 +114,7 @@ export interface InfinitiSimulatorOptions {
   users?: InfinitiSeedUser[];
   /** Port on 127.0.0.1 (default 0: an ephemeral port). */
   port?: number;
-  /** Rows with these usernames fail with "Rejected by the simulator" (case-insensitive). */
+  /** Rows with these usernames fail with "Rejected by the simulator." (case-insensitive; an assumption). */
   rejectUsernames?: string[];
 }
 
@@ -105,7 +154,7 @@ export interface InfinitiSimulator {
   users(): StoredUser[];
   user(username: string): StoredUser | undefined;
   stats(): InfinitiSimulatorStats;
-  /** A row check of your own: return a message to fail the row, undefined to let it pass. */
+  /** A row check of your own: return a reason to fail the row (answered as failedOutcome([reason])). */
   setReject(fn: ((row: Record<string, string>) => string | undefined) | undefined): void;
   /** The next import POST (with accepted credentials) is answered with this instead, and imports nothing. */
   queueResponse(r: QueuedResponse): void;
@@ -116,6 +165,7 @@ const FALSE = new Set(["n", "no", "false", "0"]);
 const isYesNo = (v: string) => TRUE.has(v.trim().toLowerCase()) || FALSE.has(v.trim().toLowerCase());
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_BODY = 64 * 1024 * 1024;
+const ZERO = { processed: 0, created: 0, updated: 0, failed: 0 };
 
 // ---------------------------------------------------------------------------------------------------------
 // Multipart
@@ -168,7 +218,7 @@ export function parseMultipart(body: Buffer, contentType: string): MultipartPart
 
 interface ImportOutcome {
   status: number;
-  json: { success: boolean; summary: string; details: Record<string, string> };
+  json: { success: boolean; summary: string; details?: Record<string, string> };
 }
 
 function basicCredentials(header: string | undefined): { user: string; pass: string } | undefined {
@@ -223,13 +273,13 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
 
   const checkRow = (row: Record<string, string>): string[] => {
     const problems: string[] = [];
-    if (!row.username?.trim()) problems.push("Username is required");
+    if (!row.username?.trim()) problems.push("Field (username) is required."); // assumption
     if (row.emailaddress?.trim() && !EMAIL.test(row.emailaddress.trim()))
-      problems.push("Invalid email address");
-    if (!isYesNo(row.enabled ?? "")) problems.push("Enabled must be Y or N");
-    if (!isYesNo(row.staffmember ?? "")) problems.push("StaffMember must be Y or N");
+      problems.push("Field (emailAddress) is not a well-formed email address."); // documented
+    if (!isYesNo(row.enabled ?? "")) problems.push("Field (enabled) is not a valid boolean."); // assumption
+    if (!isYesNo(row.staffmember ?? "")) problems.push("Field (staffMember) is not a valid boolean."); // assumption
     if (!problems.length) {
-      if (rejected.has(row.username!.trim().toLowerCase())) problems.push("Rejected by the simulator");
+      if (rejected.has(row.username!.trim().toLowerCase())) problems.push("Rejected by the simulator.");
       const own = rejectFn?.(row);
       if (own) problems.push(own);
     }
@@ -241,11 +291,10 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
     try {
       records = parse(csv, { bom: true, relax_column_count: true, skip_empty_lines: true });
     } catch {
-      return {
-        status: 400,
-        json: { success: false, summary: "The file could not be read as CSV.", details: {} },
-      };
+      return { status: 400, json: { success: false, summary: "The file could not be read as CSV." } };
     }
+    // Documented: "The CSV file may be empty".
+    if (!records.length) return { status: 200, json: { success: true, summary: importSummary(ZERO) } };
     const [head = [], ...rows] = records;
     const columns = head.map((h) => h.trim().toLowerCase());
     const unknown = columns.filter((c) => !(KNOWN_FIELDS as readonly string[]).includes(c));
@@ -254,47 +303,40 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
       const summary = unknown.length
         ? `Unknown column '${unknown[0]}'.`
         : `Missing required column '${missing[0]}'.`;
-      return { status: 400, json: { success: false, summary, details: {} } };
+      return { status: 400, json: { success: false, summary } };
     }
     const details: Record<string, string> = {};
     let created = 0;
     let updated = 0;
+    let failed = 0;
     rows.forEach((fields, i) => {
       const rowNumber = String(i + 1); // row 1 = the first data row after the header
-      if (fields.length !== columns.length) {
-        details[rowNumber] = `Row has ${fields.length} fields, expected ${columns.length}`;
-        return;
-      }
+      const fail = (reasons: string[]) => {
+        details[rowNumber] = failedOutcome(reasons);
+        failed++;
+      };
+      if (fields.length !== columns.length)
+        return fail([`Row has ${fields.length} fields, expected ${columns.length}.`]);
       const row: Record<string, string> = {};
       columns.forEach((c, j) => (row[c] = (fields[j] ?? "").trim()));
       const problems = checkRow(row);
-      if (problems.length) {
-        details[rowNumber] = problems.join("; ");
-        return;
+      if (problems.length) return fail(problems);
+      if (upsert(row) === "created") {
+        created++;
+        details[rowNumber] = USER_CREATED;
+      } else {
+        updated++;
+        details[rowNumber] = USER_UPDATED;
       }
-      if (upsert(row) === "created") created++;
-      else updated++;
     });
-    const failed = Object.keys(details).length;
     stats.rowsReceived += rows.length;
     stats.created += created;
     stats.updated += updated;
     stats.failedRows += failed;
-    const n = rows.length;
-    if (!failed) {
-      return {
-        status: 200,
-        json: {
-          success: true,
-          summary: `${n} user${n === 1 ? "" : "s"} imported (${created} created, ${updated} updated)`,
-          details: {},
-        },
-      };
-    }
-    return {
-      status: 200,
-      json: { success: false, summary: `${created + updated} of ${n} users imported`, details },
-    };
+    const summary = importSummary({ processed: rows.length, created, updated, failed });
+    // Documented: details "only included if some rows failed to import", and then every row is listed.
+    if (!failed) return { status: 200, json: { success: true, summary } };
+    return { status: 200, json: { success: false, summary, details } };
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, contentType = "application/json") => {
@@ -315,7 +357,7 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname.replace(/\/+$/, "");
     const isImport = path === "/api/import/users";
     const userPath = /^\/api\/users(?:\/([^/]+))?$/.exec(path);
-    if (!isImport && !userPath) return send(res, 404, { success: false, summary: "Not found.", details: {} });
+    if (!isImport && !userPath) return send(res, 404, { success: false, summary: "Not found." });
     if (isImport) stats.posts += method === "POST" ? 1 : 0;
     const creds = basicCredentials(req.headers.authorization);
     if (!creds || creds.user !== options.username || creds.pass !== options.password) {
@@ -324,31 +366,25 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
       return send(res, 401, UNAUTHORISED);
     }
     if (userPath) {
-      if (method !== "GET")
-        return send(res, 405, { success: false, summary: "Method not allowed.", details: {} });
+      if (method !== "GET") return send(res, 405, { success: false, summary: "Method not allowed." });
       if (userPath[1] === undefined) return send(res, 200, sim.users().map(publicUser));
       const u = sim.user(decodeURIComponent(userPath[1]));
       return u
         ? send(res, 200, publicUser(u))
-        : send(res, 404, { success: false, summary: "User not found.", details: {} });
+        : send(res, 404, { success: false, summary: "User not found." });
     }
-    if (method !== "POST")
-      return send(res, 405, { success: false, summary: "Method not allowed.", details: {} });
+    if (method !== "POST") return send(res, 405, { success: false, summary: "Method not allowed." });
     let parts: MultipartPart[];
     try {
       parts = parseMultipart(body, req.headers["content-type"] ?? "");
     } catch (e) {
-      const json = {
-        success: false,
-        summary: `The upload could not be read: ${(e as Error).message}.`,
-        details: {},
-      };
+      const json = { success: false, summary: `The upload could not be read: ${(e as Error).message}.` };
       stats.lastResponse = json;
       return send(res, 400, json);
     }
     const file = parts.find((p) => p.filename !== undefined);
     if (!file) {
-      const json = { success: false, summary: "No file was uploaded.", details: {} };
+      const json = { success: false, summary: "No file was uploaded." };
       stats.lastResponse = json;
       return send(res, 400, json);
     }

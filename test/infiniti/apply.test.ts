@@ -83,13 +83,16 @@ describe("Infiniti apply against the simulator", () => {
     ]);
     const results = JSON.parse(readFileSync(join(p.planDir, "infiniti", "results.json"), "utf8"));
     expect(results).toMatchObject({
-      summary: "3 users imported (3 created, 0 updated)",
+      summary: "3 users processed. 3 users created. 0 users updated. 0 users failed.",
       success: true,
       complete: true,
       http_status: 200,
     });
     expect(section.markdown).toContain("## Concord Infiniti patron import: results");
-    expect(section.markdown).toContain("“3 users imported (3 created, 0 updated)”");
+    expect(results.warnings).toEqual([]);
+    expect(section.markdown).toContain(
+      "“3 users processed. 3 users created. 0 users updated. 0 users failed.”",
+    );
 
     expect(sim.users().map((u) => u.username)).toEqual(["ann", "bob", "zoe"]);
     expect(sim.user("zoe")).toMatchObject({
@@ -119,17 +122,30 @@ describe("Infiniti apply against the simulator", () => {
 
   it("partial failure: state keeps only the rows imported; the next plan sends just the failed row", async () => {
     const dir = workspace();
-    sim.setReject((row) => (row.username === "bob" ? "Invalid email address" : undefined));
+    sim.setReject((row) => (row.username === "bob" ? "Field (emailAddress) is not valid." : undefined));
     const p1 = await plan(dir, "plans/p1");
     const a1 = await apply(dir, p1.planDir);
+    const why =
+      "Field (emailAddress) is not valid. User failed to import: Field (emailAddress) is not valid.";
+    // The simulator answered as the vendor documents: every row listed, User Created for the good ones.
+    expect(sim.stats().lastResponse).toMatchObject({
+      success: false,
+      summary: "3 users processed. 2 users created. 0 users updated. 1 user failed.",
+      details: { "1": "User Created", "3": "User Created" },
+    });
     expect(a1).toMatchObject({ updated: 2, failed: 1 }); // failed > 0: the CLI exits 1
-    expect(a1.sections[0]!.failures).toEqual([{ id: "bob", message: "Invalid email address" }]);
+    expect(a1.sections[0]!.failures).toEqual([{ id: "bob", message: why }]);
     expect(a1.sections[0]!.counts).toEqual({ created: 2, failed: 1 });
-    expect(a1.sections[0]!.markdown).toContain("| bob | 2 | Invalid email address |");
-    expect(a1.sections[0]!.markdown).toContain("“2 of 3 users imported”");
-    expect(readCsv(join(p1.planDir, "infiniti", "results.csv"))).toContain(
-      "bob,failed,Invalid email address",
+    expect(a1.sections[0]!.markdown).toContain(`| bob | 2 | ${why} |`);
+    expect(a1.sections[0]!.markdown).toContain(
+      "“3 users processed. 2 users created. 0 users updated. 1 user failed.”",
     );
+    expect(readCsv(join(p1.planDir, "infiniti", "results.csv"))).toEqual([
+      "username,status,message",
+      "zoe,created,created",
+      `bob,failed,${why}`,
+      "ann,created,created",
+    ]);
     expect(readCsv(statePath(dir)).map((l) => l.split(",")[0])).toEqual(["username", "ann", "zoe"]);
     expect(sim.user("bob")).toBeUndefined();
     expect(sim.user("zoe")).toBeDefined(); // rows that pass are stored even when others fail
@@ -151,6 +167,29 @@ describe("Infiniti apply against the simulator", () => {
     ]);
     expect(a2).toMatchObject({ updated: 1, failed: 0 });
     expect(readCsv(statePath(dir)).map((l) => l.split(",")[0])).toEqual(["username", "ann", "bob", "zoe"]);
+  });
+
+  it("partial import, then a leaver: the state knows the users created, so disable_missing disables them", async () => {
+    const dir = workspace(ROSTER, "  disable_missing: true\n");
+    sim.setReject((row) => (row.username === "ann" ? "No." : undefined));
+    await apply(dir, (await plan(dir, "plans/p1")).planDir);
+    expect(readCsv(statePath(dir)).map((l) => l.split(",")[0])).toEqual(["username", "bob", "zoe"]);
+
+    // zoe leaves; ann is still on the roster and was never imported.
+    sim.setReject(undefined);
+    writeFileSync(join(dir, "data", "infiniti", "users.csv"), ROSTER.replace(/^zoe,.*\n/m, ""));
+    const p2 = await plan(dir, "plans/p2");
+    const plan2 = JSON.parse(readFileSync(join(p2.planDir, "infiniti", "plan.json"), "utf8"));
+    expect(plan2.counts).toEqual({ unchanged: 1, create: 1, disable: 1 });
+    const posted = readFileSync(join(p2.planDir, "infiniti", "import.csv"), "utf8")
+      .trim()
+      .split("\n");
+    expect(posted.map((l) => l.split(",")[0])).toEqual(["username", "ann", "zoe"]);
+    expect(posted.some((l) => l.startsWith("bob,"))).toBe(false); // bob was imported: not sent again
+    const a2 = await apply(dir, p2.planDir);
+    expect(a2).toMatchObject({ failed: 0 });
+    expect(sim.user("zoe")!.values.enabled).toBe("n");
+    expect(sim.user("ann")).toBeDefined();
   });
 
   it("refused credentials: every row failed, no state; the same plan can be applied again once fixed", async () => {

@@ -1,137 +1,100 @@
 import { describe, expect, it } from "vitest";
-import { interpretAnswer, mapDetails, messagesOf, type SentRow } from "../../src/infiniti/result.ts";
+import { interpretAnswer, type SentRow } from "../../src/infiniti/result.ts";
 import { fixture } from "../helpers/fixtures.ts";
 
 const SENT: SentRow[] = [
   { row: 1, username: "zoe", action: "create", password: "Secret-Zoe-1" },
   { row: 2, username: "bob", action: "update" },
-  { row: 3, username: "ann", action: "create" },
+  { row: 3, username: "ann", action: "disable" },
 ];
 
 const statuses = (a: ReturnType<typeof interpretAnswer>) =>
   a.results.map((r) => [r.username, r.status, r.message]);
+const answer = (json: unknown, status = 200) => interpretAnswer({ status, body: JSON.stringify(json) }, SENT);
 
-describe("interpretAnswer: the documented shapes", () => {
-  it("1. all imported: created/updated from the plan's actions", () => {
-    const a = interpretAnswer({ status: 200, body: fixture("infiniti/response_success.json") }, SENT);
-    expect(a).toMatchObject({
-      success: true,
-      summary: "3 users imported (2 created, 1 updated)",
-      wholeFailure: false,
+describe("interpretAnswer: row outcomes", () => {
+  it("only the exact words User Created / User Updated import a row; anything else fails it with the words", () => {
+    const a = answer({
+      success: false,
+      summary: "3 users processed. 0 users created. 1 user updated. 2 users failed.",
+      details: { "1": "created", "2": " User Updated ", "3": "User updated" },
     });
     expect(statuses(a)).toEqual([
-      ["zoe", "created", "created"],
+      ["zoe", "failed", "created"],
       ["bob", "updated", "updated"],
-      ["ann", "created", "created"],
+      ["ann", "failed", "User updated"],
     ]);
     expect(a.warnings).toEqual([]);
   });
 
-  it("1. with details missing, or an empty array", () => {
-    for (const body of [
-      '{"success":true,"summary":"3 users imported"}',
-      '{"success":true,"summary":"x","details":[]}',
-    ]) {
-      const a = interpretAnswer({ status: 200, body }, SENT);
-      expect(a.results.map((r) => r.status)).toEqual(["created", "updated", "created"]);
-    }
-  });
-
-  it("1. with per-row created/updated in details, those win over the plan", () => {
-    const a = interpretAnswer(
-      {
-        status: 200,
-        body: '{"success":true,"summary":"3 users imported (1 created, 2 updated)","details":{"1":"updated","3":"Created"}}',
+  it("a disabled user Infiniti updated is reported as disabled", () => {
+    const a = answer({
+      success: false,
+      summary: "3 users processed. 0 users created. 1 user updated. 2 users failed.",
+      details: {
+        "1": "Bad. User failed to import: Bad. ",
+        "2": "Bad. User failed to import: Bad. ",
+        "3": "User Updated",
       },
-      SENT,
-    );
-    expect(a.results.map((r) => r.status)).toEqual(["updated", "updated", "created"]);
+    });
+    expect(statuses(a)[2]).toEqual(["ann", "updated", "disabled (sent with enabled=n)"]);
   });
 
-  it("2. refused login: every row failed with Infiniti's message", () => {
-    for (const status of [401, 200]) {
-      const a = interpretAnswer({ status, body: fixture("infiniti/response_unauthorised.json") }, SENT);
+  it("warns when the summary's counts disagree with the rows", () => {
+    const a = answer({
+      success: false,
+      summary: "3 users processed. 2 users created. 0 users updated. 1 user failed.",
+      details: { "1": "User Created", "2": "User Updated", "3": "No. User failed to import: No. " },
+    });
+    expect(a.results.map((r) => r.status)).toEqual(["created", "updated", "failed"]);
+    expect(a.warnings).toEqual([
+      "the summary's counts disagree with the rows: created 2 in the summary, 1 in the rows; updated 0 in the summary, 1 in the rows",
+    ]);
+  });
+
+  it("a row missing from a partial answer's details is failed (sent again), with a warning", () => {
+    const a = answer({
+      success: false,
+      summary: "3 users processed. 1 user created. 0 users updated. 1 user failed.",
+      details: { "1": "User Created", "3": "No. User failed to import: No. " },
+    });
+    expect(a.results.map((r) => r.status)).toEqual(["created", "failed", "failed"]);
+    expect(a.results[1]!.message).toMatch(/did not list this row/);
+    expect(a.warnings[0]).toBe(
+      "Infiniti's details did not list 1 of 3 rows (counted as failed, sent again by the next plan)",
+    );
+  });
+
+  it("success with no details: each row from the plan; a summary without the four counts is warned", () => {
+    const a = answer({ success: true, summary: "Done" });
+    expect(statuses(a)).toEqual([
+      ["zoe", "created", "created"],
+      ["bob", "updated", "updated"],
+      ["ann", "updated", "disabled (sent with enabled=n)"],
+    ]);
+    expect(a.warnings).toEqual(["the summary does not give the four documented counts"]);
+  });
+
+  it("success=true that still lists a failed row: that row fails, with a warning", () => {
+    const a = answer({ success: true, summary: "", details: { "2": "Invalid" } });
+    expect(a.results.map((r) => r.status)).toEqual(["created", "failed", "updated"]);
+    expect(a.warnings).toContain("Infiniti said success but listed problems for 1 rows");
+  });
+
+  it("a detail that is not a posted row number fails every row; nothing is recorded", () => {
+    for (const details of [{ "7": "x" }, { bob: "User Updated" }, { "0": "header?" }]) {
+      const a = answer({ success: false, summary: "s", details });
       expect(a.wholeFailure).toBe(true);
-      expect(a.success).toBe(false);
-      expect(new Set(statuses(a).map((s) => `${s[1]}: ${s[2]}`))).toEqual(
-        new Set(["failed: Unauthorised. Check credentials."]),
-      );
+      expect(a.results.every((r) => r.status === "failed")).toBe(true);
+      expect(a.results[0]!.message).toMatch(/cannot be matched to a posted row/);
     }
+    const list = answer({ success: false, summary: "s", details: [{ row: 2, error: "x" }] });
+    expect(list.results[0]!.message).toMatch(/not the documented "row number" -> "row outcome" map/);
   });
 
-  it("3. partial failure: rows mapped back to usernames (row 1 = first data row)", () => {
-    const a = interpretAnswer({ status: 200, body: fixture("infiniti/response_partial.json") }, SENT);
-    expect(a).toMatchObject({ success: false, summary: "2 of 3 users imported", wholeFailure: false });
-    expect(statuses(a)).toEqual([
-      ["zoe", "created", "created"],
-      ["bob", "updated", "updated"],
-      ["ann", "failed", "Invalid email address"],
-    ]);
-    expect(a.results[2]!.row).toBe(3);
-    expect(a.warnings).toEqual([]);
-  });
-});
-
-describe("interpretAnswer: tolerant variants", () => {
-  it("accepts 'Row N' keys, arrays of strings, objects with a message, nested errors and username keys", () => {
-    const a = interpretAnswer(
-      { status: 200, body: fixture("infiniti/response_partial_tolerant.json") },
-      SENT,
-    );
-    expect(statuses(a)).toEqual([
-      ["zoe", "failed", "Invalid email address; Graduation year required"],
-      ["bob", "failed", "Username already taken by a deleted account; Barcode in use"],
-      ["ann", "created", "created"],
-    ]);
-    // "1 of 4": the summary does not add up with what was sent: warned, not trusted.
-    expect(a.warnings).toEqual(["the summary says 1 of 4 imported, but the details account for 1 of 3"]);
-  });
-
-  it("accepts details as a list of {row, error} objects", () => {
-    const a = interpretAnswer({ status: 200, body: fixture("infiniti/response_partial_list.json") }, SENT);
-    expect(statuses(a)[1]).toEqual(["bob", "failed", "Invalid gender"]);
-    expect(a.results.filter((r) => r.status === "failed")).toHaveLength(1);
-  });
-
-  it("fails every row when a detail cannot be matched to a row", () => {
-    const a = interpretAnswer(
-      {
-        status: 200,
-        body: '{"success":false,"summary":"2 of 3 users imported","details":{"7":"Invalid email address"}}',
-      },
-      SENT,
-    );
-    expect(a.wholeFailure).toBe(true);
-    expect(a.results.every((r) => r.status === "failed")).toBe(true);
-    expect(a.results[0]!.message).toMatch(/cannot be matched to a row \(7: Invalid email address\)/);
-  });
-
-  it("treats success=false with no details as a whole failure", () => {
-    const a = interpretAnswer(
-      { status: 200, body: '{"success":false,"summary":"Import is disabled for this school","details":{}}' },
-      SENT,
-    );
+  it("success=false with no details is a whole failure with Infiniti's summary", () => {
+    const a = answer({ success: false, summary: "Import is disabled for this school" });
     expect(a.results.map((r) => r.message)).toEqual(Array(3).fill("Import is disabled for this school"));
-  });
-
-  it("masks a password Infiniti echoes back", () => {
-    const a = interpretAnswer(
-      {
-        status: 200,
-        body: '{"success":false,"summary":"2 of 3 users imported","details":{"1":"Password Secret-Zoe-1 is too weak"}}',
-      },
-      SENT,
-    );
-    expect(a.results[0]!.message).toBe("Password ••• is too weak");
-  });
-
-  it("flags success=true that still lists a problem, and fails that row", () => {
-    const a = interpretAnswer(
-      { status: 200, body: '{"success":true,"summary":"3 users imported","details":{"2":["Invalid"]}}' },
-      SENT,
-    );
-    expect(a.results.map((r) => r.status)).toEqual(["created", "failed", "created"]);
-    expect(a.warnings[0]).toMatch(/said success but listed problems for 1 rows/);
   });
 });
 
@@ -160,28 +123,5 @@ describe("interpretAnswer: unusable answers fail every row, with the HTTP status
     );
     const r = interpretAnswer({ status: 302, body: "", location: "https://login.example/sso" }, SENT);
     expect(r.results[0]!.message).toMatch(/HTTP 302, a redirect to https:\/\/login\.example\/sso/);
-  });
-});
-
-describe("details helpers", () => {
-  it("messagesOf flattens strings, arrays and objects", () => {
-    expect(messagesOf("x")).toEqual(["x"]);
-    expect(messagesOf(["a", { message: "b" }, { error: "c" }, { errors: ["d", { reason: "e" }] }])).toEqual([
-      "a",
-      "b",
-      "c",
-      "d",
-      "e",
-    ]);
-    expect(messagesOf(null)).toEqual([]);
-  });
-
-  it("mapDetails places row numbers and usernames, and lists what it cannot place", () => {
-    const { byRow, unmatched } = mapDetails({ "2": "bad", ANN: "worse", "0": "header?", zed: "who" }, SENT);
-    expect([...byRow.entries()].map(([r, d]) => [r, d.messages])).toEqual([
-      [2, ["bad"]],
-      [3, ["worse"]],
-    ]);
-    expect(unmatched).toEqual(["0: header?", "zed: who"]);
   });
 });

@@ -5,6 +5,7 @@ import {
   UNAUTHORISED,
   type InfinitiSimulator,
 } from "../../src/simulators/infiniti.ts";
+import { fixture } from "../helpers/fixtures.ts";
 
 const USER = "autoimport";
 const PASS = "s3cret:with-colon";
@@ -53,7 +54,7 @@ describe("the Infiniti simulator", () => {
       const r = await post(form(`${HEAD}\nzoe,Zoë,,,y,n\n`), headers);
       expect(r).toEqual({
         status: 401,
-        json: { success: false, summary: "Unauthorised. Check credentials.", details: {} },
+        json: { success: false, summary: "Unauthorised. Check credentials." }, // the document's words, no details
       });
     }
     expect(UNAUTHORISED.summary).toBe("Unauthorised. Check credentials.");
@@ -63,12 +64,15 @@ describe("the Infiniti simulator", () => {
     expect(list.status).toBe(401);
   });
 
-  it("imports the first part with a filename and answers the all-imported shape exactly", async () => {
+  it("imports the first part with a filename and answers the all-imported shape exactly (no details)", async () => {
     const csv = `\uFEFF${HEAD}\r\nzoe,Zoë,zoe@school.example,pw-1,Y,n\r\nexisting,New,,,yes,true\r\n`;
     const r = await post(form(csv));
     expect(r).toEqual({
       status: 200,
-      json: { success: true, summary: "2 users imported (1 created, 1 updated)", details: {} },
+      json: {
+        success: true,
+        summary: "2 users processed. 1 user created. 1 user updated. 0 users failed.",
+      },
     });
     expect(sim.stats()).toMatchObject({
       imports: 1,
@@ -89,7 +93,7 @@ describe("the Infiniti simulator", () => {
     });
   });
 
-  it("answers the partial shape, keyed by row number (1 = first data row), storing the rows that pass", async () => {
+  it("answers the partial shape in the vendor's words: every row listed (1 = first data row), passing rows stored", async () => {
     const csv = [
       HEAD,
       "ann,Ann,ann@school.example,,y,n",
@@ -104,18 +108,39 @@ describe("the Infiniti simulator", () => {
       status: 200,
       json: {
         success: false,
-        summary: "1 of 6 users imported",
+        summary: "6 users processed. 1 user created. 0 users updated. 5 users failed.",
         details: {
-          "2": "Username is required",
-          "3": "Invalid email address",
-          "4": "Enabled must be Y or N",
-          "5": "Rejected by the simulator",
-          "6": "Row has 5 fields, expected 6",
+          "1": "User Created",
+          "2": "Field (username) is required. User failed to import: Field (username) is required. ",
+          // The documented row outcome, word for word:
+          "3": "Field (emailAddress) is not a well-formed email address. User failed to import: Field (emailAddress) is not a well-formed email address. ",
+          "4": "Field (enabled) is not a valid boolean. User failed to import: Field (enabled) is not a valid boolean. ",
+          "5": "Rejected by the simulator. User failed to import: Rejected by the simulator. ",
+          "6": "Row has 5 fields, expected 6. User failed to import: Row has 5 fields, expected 6. ",
         },
       },
     });
     expect(sim.users().map((u) => u.username)).toEqual(["ann", "Existing"]);
     expect(sim.stats()).toMatchObject({ rowsReceived: 6, created: 1, failedRows: 5 });
+  });
+
+  it("answers the vendor's own partial example exactly, and an empty file (documented) as 0 processed", async () => {
+    // The document's example: row 1 updated, row 2 a malformed email address, row 3 created.
+    const csv = [
+      HEAD,
+      "existing,Ex,,,y,y",
+      "jane,Jane,jane@,,y,n",
+      "john,John,john@school.example,,y,n",
+    ].join("\n");
+    const r = await post(form(csv));
+    expect(r).toEqual({ status: 200, json: JSON.parse(fixture("infiniti/vendor_partial.json")) });
+    expect(await post(form(""))).toEqual({
+      status: 200,
+      json: {
+        success: true,
+        summary: "0 users processed. 0 users created. 0 users updated. 0 users failed.",
+      },
+    });
   });
 
   it("keeps a stored password when the import leaves it blank", async () => {
@@ -127,11 +152,11 @@ describe("the Infiniti simulator", () => {
   it("refuses the whole file for an unknown or missing column, or no file", async () => {
     expect(await post(form("username,middleinitialname,enabled,staffmember\nzoe,Q,y,n\n"))).toEqual({
       status: 400,
-      json: { success: false, summary: "Unknown column 'middleinitialname'.", details: {} },
+      json: { success: false, summary: "Unknown column 'middleinitialname'." },
     });
     expect(await post(form("username,enabled\nzoe,y\n"))).toEqual({
       status: 400,
-      json: { success: false, summary: "Missing required column 'staffmember'.", details: {} },
+      json: { success: false, summary: "Missing required column 'staffmember'." },
     });
     const noFile = new FormData();
     noFile.append("file", "just text, no filename");
@@ -144,8 +169,8 @@ describe("the Infiniti simulator", () => {
     const r = await post(form(`${HEAD}\nx1,Bad,,,y,y\nx2,Good,,,y,y\n`));
     expect(r.json).toEqual({
       success: false,
-      summary: "1 of 2 users imported",
-      details: { "1": "Custom failure" },
+      summary: "2 users processed. 1 user created. 0 users updated. 1 user failed.",
+      details: { "1": "Custom failure. User failed to import: Custom failure. ", "2": "User Created" },
     });
     sim.queueResponse({ status: 503, body: "down", contentType: "text/plain" });
     const res = await fetch(`${sim.url}/api/import/users`, {
