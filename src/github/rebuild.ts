@@ -5,7 +5,8 @@
  * from (the first parent of the commit that added the plan's plan.json), else as they are in the
  * checkout, with the plan's own mode and disable_missing. The rebuilt bytes must have the SHA-256
  * that the plan recorded (infiniti/plan.json), or nothing is sent: apply then refuses as it does
- * for a changed import.csv, and asks for a new plan.
+ * for a changed import.csv, and asks for a new plan. (A revert plan is left alone: its import is
+ * re-made by src/core/revert.ts from the reverted plan's recorded results.)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
@@ -66,6 +67,8 @@ export async function rebuildInfinitiImport(o: {
   const target = join(planDirOf(o.planDir), IMPORT_FILE);
   if (existsSync(target) || !existsSync(join(planDirOf(o.planDir), PLAN_FILE))) return undefined;
   const plan = readPlanFile(o.planDir);
+  // A revert plan's import follows from the reverted plan's results: runApply re-makes it.
+  if (plan.kind === "revert") return undefined;
   const fromRoot = (file: string) => relative(o.workspace, resolve(o.loaded.root, file)).split(sep).join("/");
   const rosterPath = fromRoot(plan.roster.file);
   const statePath = fromRoot(plan.state.file);
