@@ -880,6 +880,24 @@ describe(`the action (${ENTRY}) as GitHub really behaves`, () => {
       expect(pr.body).toBe(body);
       expect(remoteHead(remote, "refs/heads/patron-sync/plan")).toBe(branch);
       expect(gh.count("POST", `/repos/${R}/pulls`)).toBe(1);
+
+      // Any other failure too: here the remote refuses the plan branch after the plan was made.
+      pr.state = "open";
+      writeFileSync(
+        join(remote, "hooks", "pre-receive"),
+        '#!/bin/sh\nwhile read old new ref; do [ "$ref" = "refs/heads/patron-sync/plan" ] && { echo "refused" >&2; exit 1; }; done\nexit 0\n',
+        { mode: 0o755 },
+      );
+      const fixed = pushData(remote, ROSTER, (t) => t.replace(/^user_name,/, "username,"));
+      const again = await plan(remote, R, fixed, [ROSTER]);
+      expect(again.code, detail(again)).toBe(1);
+      expect(pr.state).toBe("closed");
+      const all = gh.calls.filter((c) => c.method === "POST" && c.path === `/repos/${R}/issues/1/comments`);
+      expect(all).toHaveLength(2);
+      expect(String(all[1]!.body!.body)).toContain("the plan could not be finished");
+      expect(pr.title).toBe(title);
+      expect(pr.body).toBe(body);
+      expect(remoteHead(remote, "refs/heads/patron-sync/plan")).toBe(branch);
     },
     TIMEOUT,
   );
