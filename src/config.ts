@@ -5,6 +5,7 @@ import type { Document } from "yaml";
 import { checkConfigPaths, insideGit } from "./config-paths.ts";
 import { positionOf, readYaml } from "./config-yaml.ts";
 import { InputError, type InputProblem } from "./core/errors.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "./infiniti/caps.ts";
 
 export const ALMA_REGIONS = {
   na: "https://api-na.hosted.exlibrisgroup.com",
@@ -55,6 +56,10 @@ const infinitiSchema = z
     disable_missing: z.boolean().default(false),
     /** Where apply records the last successfully applied roster. */
     state: z.string().min(1).default("state/infiniti/applied.csv"),
+    /** The roster's cap in lines, checked before it is parsed (exit 2 above it). */
+    max_lines: z.number().int().positive().default(DEFAULT_MAX_LINES),
+    /** The roster's cap in bytes, checked before it is read (exit 2 above it). */
+    max_bytes: z.number().int().positive().default(DEFAULT_MAX_BYTES),
   })
   .strict();
 

@@ -8,6 +8,13 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { LoadedConfig } from "../config.ts";
 import { InputError, type InputProblem } from "../core/errors.ts";
+import {
+  checkRosterCaps,
+  checkRosterFileSize,
+  controlCharacterProblems,
+  DEFAULT_CAPS,
+  type RosterCaps,
+} from "./caps.ts";
 import { isKnownColumn } from "./columns.ts";
 import { checkHeader } from "./header.ts";
 import { decodeUtf8, parseRecords, type RawRecord } from "./records.ts";
@@ -39,6 +46,8 @@ export async function validateInfiniti(loaded: LoadedConfig): Promise<InfinitiRo
   if (!cfg)
     throw new InputError({ file: loaded.path, message: "there is no 'infiniti' section in the config" });
   const path = resolve(loaded.root, cfg.users);
+  const caps: RosterCaps = { maxLines: cfg.max_lines, maxBytes: cfg.max_bytes };
+  await checkRosterFileSize(path, cfg.users, caps);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -49,19 +58,35 @@ export async function validateInfiniti(loaded: LoadedConfig): Promise<InfinitiRo
   const digest = sha256(bytes);
   if (lastValid && lastValid.path === path && lastValid.sha256 === digest && lastValid.file === cfg.users)
     return lastValid;
-  const roster = { ...validateRoster(bytes, cfg.users), path };
+  const roster = { ...validateRoster(bytes, cfg.users, caps), path };
   lastValid = roster;
   return roster;
 }
 
 let lastValid: InfinitiRoster | undefined;
 
-/** Validates roster bytes (or text). `file` is the name used in messages. */
-export function validateRoster(input: Buffer | string, file: string): InfinitiRoster {
+/**
+ * Validates roster bytes (or text). `file` is the name used in messages. The size and line caps are
+ * checked first, before the roster is decoded or parsed.
+ */
+export function validateRoster(
+  input: Buffer | string,
+  file: string,
+  caps: RosterCaps = DEFAULT_CAPS,
+): InfinitiRoster {
+  checkRosterCaps(input, file, caps);
   const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeUtf8(input, file);
   const problems: InputProblem[] = [];
   const records = parseRecords(text, file, problems);
-  const roster = checkRecords(records, file, problems);
+  const names = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
+  const withControls = controlCharacterProblems(records, names, file, problems);
+  const header = records[0];
+  if (header && withControls.has(header)) throw new InputError(problems);
+  const roster = checkRecords(
+    records.filter((r) => !withControls.has(r)),
+    file,
+    problems,
+  );
   if (problems.length) {
     // Stable sort: file-level problems first, then by line and column.
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
