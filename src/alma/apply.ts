@@ -17,6 +17,7 @@ import { guardBody, putBody } from "./body.ts";
 import { CHANGING_ACTIONS } from "./decide.ts";
 import { almaClient } from "./env.ts";
 import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
+import { AlmaKeyRefusedError } from "./key-refusal.ts";
 import {
   barcodeFingerprint,
   hasEndState,
@@ -71,6 +72,7 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
     ctx.env,
     ctx.log,
     deps.transport,
+    "apply",
   );
 
   const journal = new Journal<ApplyJournalLine>(join(dir, "journal.ndjson"));
@@ -89,6 +91,7 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
 
   const results: AlmaResult[] = [];
   let quota: QuotaExhaustedError | undefined;
+  let refused: AlmaKeyRefusedError | undefined;
   const toSend = header.changes;
   const progress = createProgress({ label: "alma apply", total: toSend });
 
@@ -208,6 +211,10 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
         applied: { before: saved, after: barcodeFingerprint(returned, type) },
       };
     } catch (err) {
+      if (err instanceof AlmaKeyRefusedError) {
+        refused ??= err;
+        return { primary_id: id, status: "pending", message: "not sent: Alma refused the API key" };
+      }
       if (err instanceof QuotaExhaustedError) {
         quota ??= err;
         return {
@@ -231,7 +238,7 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
   let index = 0;
   const worker = async () => {
     for (;;) {
-      if (ctx.signal?.aborted) return;
+      if (ctx.signal?.aborted || refused) return;
       const next = await iterator.next();
       if (next.done) return;
       const at = index++;
@@ -240,6 +247,14 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
   };
   await Promise.all(Array.from({ length: alma.concurrency }, worker));
   progress.done();
+  if (refused) {
+    const written = results.filter((r) => r?.status === "updated").length;
+    throw refused.stopped(
+      written
+        ? `The apply stopped at once, after ${written} record${written === 1 ? " was" : "s were"} written before the refusal (recorded in alma/journal.ndjson; running apply again carries on from there).`
+        : "The apply stopped at once: no record was written to Alma.",
+    );
+  }
   if (ctx.signal?.aborted) throw new InterruptedError("The Alma apply");
 
   return writeResults(ctx, dir, results, quota);

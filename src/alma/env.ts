@@ -23,6 +23,7 @@ export function almaClient(
   env: NodeJS.ProcessEnv,
   log: Logger,
   transport?: Transport,
+  purpose: "plan" | "apply" = "apply",
 ): { client: AlmaClient; transport: Transport } {
   const apiKey = almaApiKey(env);
   const baseUrl = almaBaseUrl(alma, env);
@@ -46,6 +47,11 @@ export function almaClient(
       apiKey,
       userIdType: alma.user_id_type,
       transport: t,
+      keyContext: {
+        keyName: "ALMA_API_KEY",
+        purpose,
+        ...(env.ALMA_BASE_URL?.trim() ? {} : { region: alma.region }),
+      },
     }),
     transport: t,
   };

@@ -11,6 +11,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -30,6 +31,7 @@ import { guardBody, putBody } from "./body.ts";
 import { CHANGING_ACTIONS, decide } from "./decide.ts";
 import { almaClient } from "./env.ts";
 import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
+import { AlmaKeyRefusedError } from "./key-refusal.ts";
 import {
   lookupBarcode,
   readBarcodeList,
@@ -158,7 +160,7 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
   const offline = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
-  const { client, transport } = almaClient(alma, ctx.env, ctx.log, deps.transport);
+  const { client, transport } = almaClient(alma, ctx.env, ctx.log, deps.transport, "plan");
   const dir = join(ctx.planDir, "alma");
   mkdirSync(dir, { recursive: true });
   const journal = new Journal<PlanJournalLine>(join(dir, "plan-journal.ndjson"));
@@ -180,6 +182,7 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
     );
 
   let quota: QuotaExhaustedError | undefined;
+  let refused: AlmaKeyRefusedError | undefined;
   const progress = createProgress({ label: "alma plan", total: list.length - done.size });
   const type = alma.barcode_type;
 
@@ -192,6 +195,10 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
     } catch (e) {
       if (e instanceof QuotaExhaustedError) {
         quota ??= e;
+        return;
+      }
+      if (e instanceof AlmaKeyRefusedError) {
+        refused ??= e;
         return;
       }
       if (ctx.signal?.aborted) return;
@@ -249,9 +256,27 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
       await planOne(i);
       progress.tick();
     },
-    { signal: ctx.signal, shouldStop: () => quota !== undefined, skip: (i) => done.has(i) },
+    {
+      signal: ctx.signal,
+      shouldStop: () => quota !== undefined || refused !== undefined,
+      skip: (i) => done.has(i),
+    },
   );
   progress.done();
+  if (refused) {
+    // A fresh plan that read nothing leaves no folder behind (an unfinished one keeps its journal).
+    if (!journal.exists()) {
+      rmSync(dir, { recursive: true, force: true });
+      try {
+        rmdirSync(ctx.planDir);
+      } catch {
+        // not empty (other systems' files) or already gone: leave it
+      }
+    }
+    throw refused.stopped(
+      "The plan stopped at once: no plan was written (no plan.json, no plan.md); a plan only reads Alma, so nothing in Alma changed.",
+    );
+  }
   if (ctx.signal?.aborted) throw new InterruptedError("The Alma plan");
   if (quota)
     ctx.log.warn(

@@ -43,6 +43,7 @@ import {
 } from "./alma-model.ts";
 import { deriveRng, type Rng } from "./alma-random.ts";
 import { DEMO_EDIT_BARCODE, DEMO_EDIT_USER, demoUsers, type SeedUser } from "./alma-seed.ts";
+import { refusalAnswer, type KeyRefusal } from "./alma-refusals.ts";
 import { readRequestBody, startLoopbackServer } from "./server.ts";
 import {
   ANALYTICS_PATH,
@@ -101,6 +102,8 @@ export interface AlmaSimulatorOptions {
   clock?: () => number;
   /** HTTP status of the UNAUTHORIZED answer (default 401). */
   unauthorizedStatus?: number;
+  /** How a wrong key is refused: each way real Alma does (see alma-refusals.ts; default "401"). */
+  keyRefusal?: KeyRefusal;
   /** Role type → required parameter type (default DEFAULT_ROLE_PARAMETER_RULES). */
   roleParameterRules?: Record<string, string>;
   /** The Analytics report API (alma-analytics.ts): paths, page size, quirks, permission. */
@@ -320,6 +323,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
   const clock = options.clock ?? Date.now;
   const roleRules = options.roleParameterRules ?? DEFAULT_ROLE_PARAMETER_RULES;
   const unauthorizedStatus = options.unauthorizedStatus ?? 401;
+  const keyRefusal = options.keyRefusal ?? "401";
   const apiKey = options.apiKey;
   const listenPort = options.port ?? 0;
   // (No closure below refers to `options`: the seed users must not stay reachable once copied.)
@@ -634,7 +638,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
       const key = fromHeader ?? url.searchParams.get("apikey") ?? "";
       if (!key || (apiKey !== undefined && key !== apiKey)) {
         stats.status401++;
-        reply(errorOutcome(unauthorizedStatus, json, "UNAUTHORIZED", ALMA_ERRORS.UNAUTHORIZED, false));
+        reply(refusalAnswer(keyRefusal, json, req.socket.remoteAddress ?? "127.0.0.1", unauthorizedStatus));
         return;
       }
       const now = clock();
