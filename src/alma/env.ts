@@ -48,7 +48,10 @@ export function almaClient(
       userIdType: alma.user_id_type,
       transport: t,
       keyContext: {
-        keyName: "ALMA_API_KEY",
+        keyName:
+          purpose === "plan" && env.ALMA_READ_API_KEY?.trim() === apiKey
+            ? "ALMA_READ_API_KEY"
+            : "ALMA_API_KEY",
         purpose,
         ...(env.ALMA_BASE_URL?.trim() ? {} : { region: alma.region }),
       },

@@ -113,8 +113,12 @@ export function coreEnv(inputs: ActionInputs, base: NodeJS.ProcessEnv = process.
     if (value) env[key] = value;
   };
   set("ALMA_API_KEY", inputs.almaApiKey);
-  if (inputs.command !== "apply")
-    set("ALMA_API_KEY", inputs.almaReadApiKey || base.ALMA_READ_API_KEY?.trim() || "");
+  if (inputs.command !== "apply") {
+    const readKey = inputs.almaReadApiKey || base.ALMA_READ_API_KEY?.trim() || "";
+    set("ALMA_API_KEY", readKey);
+    // So that a refusal names the key that was used (src/alma/env.ts), never showing it.
+    set("ALMA_READ_API_KEY", readKey);
+  }
   set("ALMA_BASE_URL", inputs.almaBaseUrl);
   set("INFINITI_USERNAME", inputs.infinitiUsername);
   set("INFINITI_PASSWORD", inputs.infinitiPassword);

@@ -151,6 +151,18 @@ describe("a refused key stops the run", { timeout: 30_000 }, () => {
     expect(sim.stats().calls).toBe(calls);
   });
 
+  it("names ALMA_READ_API_KEY when the plan used the read-only key (the action sets both)", async () => {
+    sim = await startAlmaSimulator({ apiKey: RIGHT, keyRefusal: "401" });
+    const err = (await runPlan({
+      cwd: workspace(),
+      env: { ALMA_API_KEY: WRONG, ALMA_READ_API_KEY: WRONG, ALMA_BASE_URL: sim.url },
+      log: memoryLogger(),
+      out: "plans/p",
+    }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toContain("Alma refused the API key in ALMA_READ_API_KEY");
+    expect(err.message).not.toContain(WRONG);
+  });
+
   it("apply: a key refused on the first re-read stops the apply; nothing is PUT", async () => {
     sim = await startAlmaSimulator({ apiKey: RIGHT, keyRefusal: "403-forbidden" });
     const ws = workspace();
