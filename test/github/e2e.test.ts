@@ -903,6 +903,43 @@ describe(`the action (${ENTRY}) as GitHub really behaves`, () => {
   );
 
   it(
+    "a wrong Alma key (a fatal error) marks the open plan pull request stale too",
+    async () => {
+      const R = "o/wrongkey";
+      const remote = makeRemote("wrongkey");
+      const first = await plan(remote, R, { before: ZERO, after: remoteHead(remote, "refs/heads/main") }, [
+        ROSTER,
+      ]);
+      expect(first.code, detail(first)).toBe(0);
+      const pr = gh.pulls.get(R)![0]!;
+      const { title, body } = pr;
+      const branch = remoteHead(remote, "refs/heads/patron-sync/plan");
+      const r = await runAction({
+        workspace: checkout(remote),
+        repo: R,
+        eventName: "workflow_dispatch",
+        event: {
+          inputs: { only: "alma" },
+          ref: "refs/heads/main",
+          repository: { full_name: R, private: true, default_branch: "main", fork: false },
+        },
+        inputs: { command: "plan", only: "alma", "alma-api-key": "l8xx-wrong-key-0000" },
+      });
+      expect(r.code, detail(r)).toBe(1);
+      expect(pr.state).toBe("closed");
+      const comments = gh.calls.filter(
+        (c) => c.method === "POST" && c.path === `/repos/${R}/issues/1/comments`,
+      );
+      expect(comments).toHaveLength(1);
+      expect(String(comments[0]!.body!.body)).toContain("This plan is stale");
+      expect(pr.title).toBe(title);
+      expect(pr.body).toBe(body);
+      expect(remoteHead(remote, "refs/heads/patron-sync/plan")).toBe(branch);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "before the first configuration a plan run is green with one notice and opens nothing",
     async () => {
       const R = "o/fresh";
