@@ -63,10 +63,41 @@ const infinitiSchema = z
   })
   .strict();
 
+/**
+ * What a plan may apply without review (see src/core/auto-apply.ts). Each system lists the actions allowed
+ * and the most records one plan may send; deactivate, replace and disable only when listed.
+ */
+const autoApplySchema = z
+  .object({
+    alma: z
+      .object({
+        max_changes: z.number().int().min(1),
+        actions: z
+          .array(z.enum(["add", "deactivate", "replace"]))
+          .min(1)
+          .default(["add"]),
+      })
+      .strict()
+      .optional(),
+    infiniti: z
+      .object({
+        max_changes: z.number().int().min(1),
+        actions: z
+          .array(z.enum(["create", "update", "disable"]))
+          .min(1)
+          .default(["create", "update"]),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     alma: almaSchema.optional(),
     infiniti: infinitiSchema.optional(),
+    /** Plans that fit this policy are applied without a pull request (the action only). No policy: never. */
+    auto_apply: autoApplySchema.optional(),
     /** Where plan directories go when --out is not given. */
     plans_dir: z.string().min(1).default("plans"),
     /**
@@ -82,6 +113,7 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type AlmaConfig = z.infer<typeof almaSchema>;
+export type AutoApplyPolicy = z.infer<typeof autoApplySchema>;
 export type InfinitiConfig = z.infer<typeof infinitiSchema>;
 
 /** A loaded config, with the folder its relative paths are resolved against. */

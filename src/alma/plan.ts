@@ -43,6 +43,7 @@ import { PlanFileWriter, type AlmaPlanEntry, type AlmaPlanHeader } from "./planf
 import { AlmaPlanTables, almaHeadline, renderAlmaPlan } from "./render.ts";
 import { QuotaExhaustedError, type Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
+import { callsNeeded, NotStartedError, quotaShortfall } from "../core/quota.ts";
 import { readAnalyticsReport } from "./analytics.ts";
 import { almaApiKey } from "./env.ts";
 import { almaBaseUrl } from "../config.ts";
@@ -248,6 +249,29 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
     }
     journal.append(line);
   };
+
+  if (ctx.scheduled) {
+    // Read X-Exl-Api-Remaining from the first call (the report's, or the first patron's) before starting.
+    const first = list.findIndex((_, i) => !done.has(i));
+    if (transport.stats().lastRemaining === undefined && first >= 0) {
+      await planOne(first);
+      done.add(first);
+      progress.tick();
+    }
+    const left = transport.stats().lastRemaining;
+    const checkHolders = (alma as { check_holders?: boolean }).check_holders === true;
+    const why =
+      quota !== undefined
+        ? quotaShortfall(
+            quota.remaining,
+            callsNeeded(list.length - done.size, checkHolders),
+            alma.min_remaining,
+          )
+        : left !== undefined
+          ? quotaShortfall(left, callsNeeded(list.length - done.size, checkHolders), alma.min_remaining)
+          : undefined;
+    if (why) throw new NotStartedError(why);
+  }
 
   await runPool(
     list.length,

@@ -131,7 +131,7 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
     planDir = resume ?? join(plansDir, utcStamp());
   }
   mkdirSync(planDir, { recursive: true });
-  const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal };
+  const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal, scheduled: opts.scheduled };
 
   const sections: SectionPlan[] = [];
   for (const s of chosen) {

@@ -43,6 +43,8 @@ export interface RunContext {
   log: Logger;
   /** Aborted on SIGINT/SIGTERM: stop starting new calls, flush the journal, exit. */
   signal?: AbortSignal;
+  /** A scheduled run: do not start an Alma plan that the day's API quota cannot finish (core/quota.ts). */
+  scheduled?: boolean;
 }
 
 /** Options shared by plan, apply and validate (CLI flags / action inputs). */
@@ -61,6 +63,8 @@ export interface RunOptions {
 export interface PlanOptions extends RunOptions {
   /** The plan directory; default `<plans_dir>/<UTC timestamp>`. */
   out?: string;
+  /** A scheduled run: see RunContext.scheduled. */
+  scheduled?: boolean;
 }
 
 export interface PlanOutcome {

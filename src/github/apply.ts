@@ -25,6 +25,7 @@ import { appliedResults, findPlanDir, waitingPlanDirs } from "./event.ts";
 import { Repo } from "./git.ts";
 import { writeOutputs } from "./outputs.ts";
 import { rebuildInfinitiImport } from "./rebuild.ts";
+import { requireAutoApply, withNote } from "./auto-apply.ts";
 import { committedPaths } from "./records.ts";
 import { rel, visibility, type Run } from "./runtime.ts";
 import { renderApplySummary, writeSummary } from "./summary.ts";
@@ -72,6 +73,16 @@ export async function apply(run: Run): Promise<number> {
     return EXIT.ok;
   }
   log.info(`plan directory: ${choice.dir} (from ${choice.how})`);
+  // Auto-apply (the plan workflow's auto-apply job): the named plan must still fit the policy.
+  if (inputs.autoApply && !inputs.planDir)
+    throw new InputError({
+      file: "action input 'plan-dir'",
+      message: "is required with auto-apply: name the plan directory the plan job decided on",
+    });
+  const autoRule = inputs.autoApply
+    ? requireAutoApply(loaded, readManifest(resolve(ctx.workspace, choice.dir)), choice.dir, vis.isPublic)
+    : undefined;
+  if (autoRule) log.info(`auto-apply: ${choice.dir} fits the auto_apply policy (${autoRule})`);
   const before = appliedResults(resolve(ctx.workspace, choice.dir), inputs.only);
   const onPush = ctx.eventName === "push" && !inputs.planDir;
 
@@ -109,7 +120,7 @@ export async function apply(run: Run): Promise<number> {
   const done: Applied[] = [];
   for (const dir of dirs) {
     try {
-      done.push(await applyOne(run, { loaded, repo, branch, dir, done, days }));
+      done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule }));
     } catch (e) {
       if (!done.length || e instanceof ResultsNotCommittedError || e instanceof InterruptedError) throw e;
       // An earlier plan of this run was applied: say so, never "nothing was sent".
@@ -135,7 +146,16 @@ export async function apply(run: Run): Promise<number> {
 
 async function applyOne(
   run: Run,
-  o: { loaded: LoadedConfig; repo: Repo; branch: string; dir: string; done: Applied[]; days: number },
+  o: {
+    loaded: LoadedConfig;
+    repo: Repo;
+    branch: string;
+    dir: string;
+    done: Applied[];
+    days: number;
+    /** The auto_apply rule this plan was applied by, without a pull request. */
+    autoRule?: string;
+  },
 ): Promise<Applied> {
   const { inputs, ctx, log } = run;
   const { loaded, repo, branch, dir } = o;
@@ -202,7 +222,9 @@ async function applyOne(
     try {
       sha = await repo.commitAndPush(
         commitPaths(outcome.stateFiles),
-        `patron-sync: results of ${dir}: ${outcome.updated} updated, ${outcome.failed} failed [skip ci]`,
+        o.autoRule
+          ? `patron-sync: auto-applied plan and results of ${dir}: ${outcome.updated} updated, ${outcome.failed} failed [skip ci]\n\nAuto-applied without a pull request by the auto_apply rule: ${o.autoRule}`
+          : `patron-sync: results of ${dir}: ${outcome.updated} updated, ${outcome.failed} failed [skip ci]`,
         branch,
       );
     } catch (e) {
@@ -220,23 +242,40 @@ async function applyOne(
       : "The results were already committed: nothing new to commit.";
     log.info(committed);
   }
-  await summarise(run, dir, manifest.title, outcome, committed);
+  await summarise(
+    run,
+    dir,
+    manifest.title,
+    outcome,
+    committed,
+    o.autoRule && `**Auto-applied** without a pull request, by the auto_apply rule: ${o.autoRule}.`,
+  );
   log.info(`${dir}: updated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}`);
   return { dir, updated: outcome.updated, failed: outcome.failed, pending: outcome.pending };
 }
 
-async function summarise(run: Run, dir: string, title: string, outcome: ApplyOutcome, committed: string) {
+async function summarise(
+  run: Run,
+  dir: string,
+  title: string,
+  outcome: ApplyOutcome,
+  committed: string,
+  note?: string,
+) {
   await writeSummary(
-    renderApplySummary({
-      title: `Patron sync results: ${title.replace(/^Patron sync plan: /, "")}`,
-      planDir: dir,
-      sections: outcome.sections,
-      updated: outcome.updated,
-      failed: outcome.failed,
-      pending: outcome.pending,
-      markdown: outcome.markdown,
-      committed,
-    }),
+    withNote(
+      renderApplySummary({
+        title: `Patron sync results: ${title.replace(/^Patron sync plan: /, "")}`,
+        planDir: dir,
+        sections: outcome.sections,
+        updated: outcome.updated,
+        failed: outcome.failed,
+        pending: outcome.pending,
+        markdown: outcome.markdown,
+        committed,
+      }),
+      note,
+    ),
   );
 }
 

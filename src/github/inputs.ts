@@ -24,6 +24,8 @@ export interface ActionInputs {
   planDir: string;
   almaBaseUrl: string;
   infinitiUrl: string;
+  /** apply: the plan was chosen by the auto_apply policy; apply checks it again and says so. */
+  autoApply: boolean;
 }
 
 /** Parses the inputs with a getter (core.getInput in the action, a map in tests). */
@@ -60,6 +62,7 @@ export function parseInputs(get: (name: string) => string): ActionInputs {
     planDir: get("plan-dir").trim(),
     almaBaseUrl: get("alma-base-url").trim(),
     infinitiUrl: get("infiniti-url").trim(),
+    autoApply: get("auto-apply").trim().toLowerCase() === "true",
   };
 }
 

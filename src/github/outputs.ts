@@ -23,6 +23,8 @@ export interface ActionResult {
   changes?: number;
   updated?: number;
   failed?: number;
+  /** plan: whether the plan fits the auto_apply policy (the workflow then applies it in a later job). */
+  autoApply?: { apply: boolean; rule?: string };
 }
 
 export const OUTPUT_NAMES = [
@@ -36,6 +38,8 @@ export const OUTPUT_NAMES = [
   "changes",
   "updated",
   "failed",
+  "auto-apply",
+  "auto-apply-rule",
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -52,6 +56,8 @@ export function outputValues(r: ActionResult): Record<OutputName, string> {
     changes: String(r.changes ?? 0),
     updated: String(r.updated ?? 0),
     failed: String(r.failed ?? 0),
+    "auto-apply": r.autoApply?.apply ? "true" : "false",
+    "auto-apply-rule": r.autoApply?.apply ? (r.autoApply.rule ?? "") : "",
   };
 }
 

@@ -14,7 +14,9 @@ import * as core from "@actions/core";
 import { loadConfig } from "../config.ts";
 import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "../core/errors.ts";
 import { runPlan, runValidate } from "../core/run.ts";
+import { NotStartedError } from "../core/quota.ts";
 import { apply } from "./apply.ts";
+import { closeForAutoApply, planDecision, planNote, withNote } from "./auto-apply.ts";
 import { actionContext, blobUrl, runUrl } from "./context.ts";
 import { PLAN_BRANCH, Repo } from "./git.ts";
 import { coreEnv, maskSecrets, readInputs } from "./inputs.ts";
@@ -99,14 +101,25 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
     return EXIT.ok;
   }
   run.heartbeat.phase("planning");
-  const outcome = await runPlan({
-    configPath: inputs.config,
-    cwd: ctx.workspace,
-    only: inputs.only,
-    env: run.env,
-    log,
-    signal: run.signal,
-  });
+  let outcome;
+  try {
+    outcome = await runPlan({
+      configPath: inputs.config,
+      cwd: ctx.workspace,
+      only: inputs.only,
+      env: run.env,
+      log,
+      signal: run.signal,
+      scheduled: ctx.eventName === "schedule",
+    });
+  } catch (e) {
+    if (!(e instanceof NotStartedError)) throw e;
+    // Not a failure: nothing was sent, the pull request is left as it is, the next run tries again.
+    core.notice(e.message);
+    writeOutputs({});
+    await writeSummary(`# patron-sync plan\n\n**Not started.** ${e.message}\n`);
+    return EXIT.ok;
+  }
   const dir = rel(ctx.workspace, outcome.planDir);
   log.info(`${outcome.title}\nplan directory: ${dir}`);
   // Before anything is pushed: the artifact step finds the plan whatever happens next.
@@ -135,8 +148,20 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
     );
   }
 
+  const auto = planDecision(loaded, outcome.sections, vis.isPublic);
   let pull: PullResult;
-  if (outcome.changes === 0) {
+  let closedForAuto: PullResult | undefined;
+  if (auto.apply) {
+    run.heartbeat.phase("closing the stale plan pull request");
+    log.info(`auto-apply: the plan fits the policy (${auto.rule}): no pull request; the next job applies it`);
+    closedForAuto = await closeForAutoApply(octokit, {
+      owner: ctx.owner,
+      repo: ctx.repo,
+      dir,
+      rule: auto.rule!,
+    });
+    pull = { operation: "none" };
+  } else if (outcome.changes === 0) {
     run.heartbeat.phase("closing the stale plan pull request");
     log.info("nothing to change: no plan branch is pushed");
     pull = await closePlanPull(octokit, {
@@ -146,6 +171,7 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
     });
     if (pull.operation === "closed") log.info(`closed the stale plan pull request #${pull.number}`);
   } else {
+    if (loaded.config.auto_apply) log.info(`not auto-applied: ${auto.reason}`);
     run.heartbeat.phase("pushing the plan branch");
     const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
     const sha = await repo.pushPlanBranch(files, `${outcome.title}\n\nPlan directory: ${dir}`);
@@ -170,17 +196,21 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
     pull,
     changes: outcome.changes,
     artifactRetentionDays: loaded.config.artifact_retention_days,
+    autoApply: auto,
   });
   await writeSummary(
-    renderPlanSummary({
-      title: outcome.title,
-      planDir: dir,
-      changes: outcome.changes,
-      sections: outcome.sections,
-      pull,
-      markdown,
-      publicNote: vis.isPublic ? PUBLIC_NOTE : undefined,
-    }),
+    withNote(
+      renderPlanSummary({
+        title: outcome.title,
+        planDir: dir,
+        changes: outcome.changes,
+        sections: outcome.sections,
+        pull,
+        markdown,
+        publicNote: vis.isPublic ? PUBLIC_NOTE : undefined,
+      }),
+      planNote(auto, loaded.config.auto_apply !== undefined, closedForAuto),
+    ),
   );
   return EXIT.ok;
 }

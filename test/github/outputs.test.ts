@@ -18,6 +18,19 @@ describe("outputValues", () => {
       changes: "0",
       updated: "0",
       failed: "0",
+      "auto-apply": "false",
+      "auto-apply-rule": "",
+    });
+  });
+  it("says whether the plan is auto-applied, and by which rule", () => {
+    const rule = "alma: 2 add (allowed: add; at most 50)";
+    expect(outputValues({ autoApply: { apply: true, rule } })).toMatchObject({
+      "auto-apply": "true",
+      "auto-apply-rule": rule,
+    });
+    expect(outputValues({ autoApply: { apply: false } })).toMatchObject({
+      "auto-apply": "false",
+      "auto-apply-rule": "",
     });
   });
   it("formats a plan's pull request and counts", () => {

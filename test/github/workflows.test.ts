@@ -13,6 +13,8 @@ interface Step {
 }
 interface Job {
   if?: string;
+  needs?: string | string[];
+  concurrency?: { group: string; "cancel-in-progress": boolean };
   permissions?: Record<string, string>;
   steps: Step[];
 }
@@ -35,7 +37,8 @@ describe("workflows", () => {
   it.each(WORKFLOWS)(
     "%s runs only on the default branch, checked on github.ref (a tag cannot match)",
     (f) => {
-      for (const job of Object.values(jobs(f))) {
+      // A job that needs another runs only after that one passed its check.
+      for (const job of Object.values(jobs(f)).filter((j) => !j.needs)) {
         expect(job.if).toContain(
           "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
         );
@@ -46,12 +49,36 @@ describe("workflows", () => {
   );
 
   it("the plan job never receives Infiniti credentials, and prefers a read-only Alma key", () => {
-    const f = text(".github/workflows/plan.yml");
-    expect(f).not.toMatch(/INFINITI_(USERNAME|PASSWORD)|infiniti-(username|password)/);
-    const plan = Object.values(jobs(".github/workflows/plan.yml"))[0]!;
+    const plan = jobs(".github/workflows/plan.yml").plan!;
+    expect(JSON.stringify(plan)).not.toMatch(/INFINITI_(USERNAME|PASSWORD)|infiniti-(username|password)/);
     const step = plan.steps.find((s) => s.uses === "./")!;
     expect(step.with!["alma-api-key"]).toBe("${{ secrets.ALMA_READ_API_KEY || secrets.ALMA_API_KEY }}");
     expect(plan.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+  });
+
+  it("plan.yml also runs on a schedule; scheduled runs pass the default-branch check", () => {
+    const wf = parse(text(".github/workflows/plan.yml")) as { on: { schedule?: { cron: string }[] } };
+    expect(wf.on.schedule?.[0]?.cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(jobs(".github/workflows/plan.yml").plan!.if).toMatch(/^github\.event_name == 'schedule' \|\| \(/);
+  });
+
+  it("only the auto-apply job, after the plan job chose it, holds the write key and the Infiniti credentials", () => {
+    const all = jobs(".github/workflows/plan.yml");
+    const auto = all["auto-apply"]!;
+    expect(auto.needs).toBe("plan");
+    expect(auto.if).toBe("needs.plan.outputs.auto-apply == 'true'");
+    expect(auto.permissions).toEqual({ contents: "write" });
+    expect(auto.concurrency).toEqual({ group: "patron-sync-apply", "cancel-in-progress": false });
+    const step = auto.steps.find((s) => s.uses === "./")!;
+    expect(step.with).toMatchObject({
+      command: "apply",
+      "auto-apply": "true",
+      "plan-dir": "${{ needs.plan.outputs.plan-dir }}",
+      "alma-api-key": "${{ secrets.ALMA_API_KEY }}",
+      "infiniti-username": "${{ secrets.INFINITI_USERNAME }}",
+    });
+    const download = auto.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))!;
+    expect(download.with!.name).toBe("patron-sync-plan-${{ github.run_id }}");
   });
 
   it("apply keeps its results as an artifact even when the job fails, for the configured time", () => {

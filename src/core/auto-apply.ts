@@ -1,0 +1,77 @@
+/**
+ * The auto-apply policy, decided as a pure function of the config's `auto_apply` and a plan's sections.
+ *
+ * A plan is applied without review only when every system it would change has a policy, every change is
+ * one of that system's listed actions, no system sends more than its max_changes, the plan is complete
+ * (nothing pending, no record that could not be read), and the repository is private (apply is refused in a
+ * public one). Anything else: the pull request, as without a policy. deactivate, replace and disable are
+ * covered only when listed; full-mode Infiniti imports that re-send unchanged users are never covered.
+ */
+import type { AutoApplyPolicy } from "../config.ts";
+import type { SectionPlan, System } from "./types.ts";
+
+export interface AutoApplyDecision {
+  apply: boolean;
+  /** Why it applies: the rule per system, e.g. "alma: 12 add (allowed: add; at most 50)". */
+  rule?: string;
+  /** Why not, in one sentence. */
+  reason?: string;
+}
+
+const NAME: Record<System, string> = { alma: "Alma", infiniti: "Infiniti" };
+/** Actions that change data, per system (the counts' other keys are outcomes: unchanged, conflict, …). */
+const CHANGING: Record<System, readonly string[]> = {
+  alma: ["add", "deactivate", "replace"],
+  infiniti: ["create", "update", "disable"],
+};
+/** Counts that mean the plan is not complete. */
+const INCOMPLETE = ["pending", "failed"];
+
+export function decideAutoApply(
+  policy: AutoApplyPolicy | undefined,
+  sections: Pick<SectionPlan, "system" | "counts" | "changes">[],
+  opts: { publicRepo?: boolean } = {},
+): AutoApplyDecision {
+  if (!policy || (!policy.alma && !policy.infiniti))
+    return { apply: false, reason: "there is no auto_apply policy in the config" };
+  if (opts.publicRepo) return { apply: false, reason: "the repository is public, where apply is refused" };
+  const changing = sections.filter((s) => s.changes > 0);
+  if (!changing.length) return { apply: false, reason: "the plan has nothing to change" };
+  const rules: string[] = [];
+  for (const s of sections) {
+    const name = NAME[s.system] ?? s.system;
+    const incomplete = INCOMPLETE.filter((k) => (s.counts[k] ?? 0) > 0);
+    if (incomplete.length)
+      return {
+        apply: false,
+        reason: `the ${name} plan is not complete (${incomplete.map((k) => `${s.counts[k]} ${k}`).join(", ")})`,
+      };
+    if (s.changes === 0) continue;
+    const p = policy[s.system];
+    if (!p)
+      return { apply: false, reason: `${name} changes are planned and auto_apply has no '${s.system}' rule` };
+    const known = CHANGING[s.system] ?? [];
+    const planned = known.filter((a) => (s.counts[a] ?? 0) > 0);
+    const notAllowed = planned.filter((a) => !(p.actions as string[]).includes(a));
+    if (notAllowed.length)
+      return {
+        apply: false,
+        reason: `the ${name} plan has ${notAllowed.map((a) => `${s.counts[a]} ${a}`).join(", ")}, which auto_apply.${s.system}.actions does not list`,
+      };
+    const listed = planned.reduce((n, a) => n + (s.counts[a] ?? 0), 0);
+    if (s.changes !== listed)
+      return {
+        apply: false,
+        reason: `the ${name} plan sends ${s.changes} records but only ${listed} are ${p.actions.join("/")} (the others are not covered by the policy)`,
+      };
+    if (s.changes > p.max_changes)
+      return {
+        apply: false,
+        reason: `the ${name} plan sends ${s.changes} records, more than auto_apply.${s.system}.max_changes (${p.max_changes})`,
+      };
+    rules.push(
+      `${s.system}: ${planned.map((a) => `${s.counts[a]} ${a}`).join(", ")} (allowed: ${p.actions.join(", ")}; at most ${p.max_changes})`,
+    );
+  }
+  return { apply: true, rule: rules.join("; ") };
+}
