@@ -46,6 +46,21 @@ export interface Decision {
   change?: BarcodeChange;
   fingerprint: string;
   message: string;
+  /** The ACTIVE barcodes this change sets INACTIVE or removes whose segment_type is External. */
+  external?: string[];
+  /** For a reviewer: an External barcode is deactivated or replaced, and a SIS load may restore it. */
+  warning?: string;
+}
+
+/**
+ * The warning for a change that deactivates or replaces External barcodes. External identifiers come
+ * from the SIS load; that a later SIS load puts them back (replacing the External identifiers with what
+ * the SIS holds) is an assumption, not documented by Ex Libris for this case: the plan says "may".
+ */
+export function externalWarning(external: string[], action: "deactivate" | "replace"): string {
+  const them = external.length === 1 ? "it" : "them";
+  const done = action === "deactivate" ? "set INACTIVE" : "removed";
+  return `${external.join(", ")} ${external.length === 1 ? "is" : "are"} External (segment_type External: loaded from the student information system) and ${done} here; a later SIS load may restore ${them}. Correct the barcode in the SIS as well`;
 }
 
 type DecideConfig = Pick<AlmaConfig, "match_on" | "barcode_type" | "existing_barcode" | "barcodes">;
@@ -105,6 +120,9 @@ export function decide(
     };
   }
   const olds = oldBarcodes.join(", ");
+  const external = active.filter((i) => same(i.segmentType ?? "", "External")).map((i) => i.value);
+  const sis = (action: "deactivate" | "replace") =>
+    external.length ? { external, warning: externalWarning(external, action) } : {};
   switch (cfg.existing_barcode) {
     case "keep":
       return {
@@ -118,6 +136,7 @@ export function decide(
         action: "deactivate",
         change: { kind: "deactivate", barcode, affected: oldBarcodes, reactivate },
         message: `set ${olds} INACTIVE and ${how}`,
+        ...sis("deactivate"),
       };
     case "replace":
       return {
@@ -125,6 +144,7 @@ export function decide(
         action: "replace",
         change: { kind: "replace", barcode, affected: oldBarcodes, reactivate },
         message: `remove ${olds} and ${how}`,
+        ...sis("replace"),
       };
   }
 }

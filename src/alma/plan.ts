@@ -5,6 +5,7 @@
  * arrives, and a journal line records where. A killed plan run again with the same --out carries
  * on; the final files are assembled in patron-list order from the part files.
  */
+import { ExternalWarnings } from "./render-external.ts";
 import {
   appendFileSync,
   createWriteStream,
@@ -235,6 +236,7 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
       ...(d.change && { affected: d.change.affected, reactivate: d.change.reactivate }),
       fingerprint: d.fingerprint,
       message: d.message,
+      ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
     };
     const line: PlanJournalLine = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
     if (d.change) {
@@ -398,9 +400,11 @@ async function finalize(
   };
   const writer = new PlanFileWriter(join(dir, "plan.json"), header);
   const tables = new AlmaPlanTables();
+  const external = new ExternalWarnings();
   for (const e of entries) {
     await writer.write(e);
     tables.add(e);
+    external.add(e);
   }
   await writer.close();
 
@@ -408,15 +412,17 @@ async function finalize(
     for (const f of [journal.path, fetchedPart.path, bodyPart.path, join(dir, ".plan-inputs.json")])
       rmSync(f, { force: true });
   }
-  const markdown = renderAlmaPlan({
-    counts,
-    tables,
-    patronsFile: patronsLabel(alma),
-    barcodesFile: alma.barcodes,
-    duplicates: inputs.patrons.duplicates,
-    conflicts: [...inputs.barcodes.conflicts.values()],
-    config: alma,
-  });
+  const markdown =
+    renderAlmaPlan({
+      counts,
+      tables,
+      patronsFile: patronsLabel(alma),
+      barcodesFile: alma.barcodes,
+      duplicates: inputs.patrons.duplicates,
+      conflicts: [...inputs.barcodes.conflicts.values()],
+      config: alma,
+    }) + external.render();
+  if (external.count) ctx.log.warn(`alma: ${external.headline()}`);
   ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
   return {
     system: "alma",

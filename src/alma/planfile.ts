@@ -26,6 +26,10 @@ export interface AlmaPlanEntry {
   reactivate?: boolean;
   /** Barcode state when planned; apply refuses to write if it changed. */
   fingerprint?: string;
+  /** The affected barcodes whose segment_type is External (a SIS load may restore them). */
+  external_affected?: string[];
+  /** A warning for the reviewer (e.g. an External barcode a SIS load may restore). */
+  warning?: string;
   /** `restore` (a revert plan): the barcode identifiers to put back, as they were before the reverted apply. */
   restore?: { identifiers: SavedIdentifier[] };
   message: string;

@@ -10,6 +10,14 @@
  *
  * The model is camelCase; a code field is flattened into two keys (`userGroup`, `userGroupDesc`).
  * Secrets are not stored: only whether a PIN and a password are set (`pinSet`, `passwordSet`).
+ *
+ * DOCUMENTED: the elements and their order (shared/fixtures/alma/xsd/rest_user.xsd); the JSON shape
+ * (real records in shared/fixtures/alma/users, see its SOURCE.txt); swap-all, roles kept when absent,
+ * EXTERNAL users' protected fields and `override` (seed alma-put-user-api.txt).
+ * ASSUMPTIONS: the PIN round trip (GET shows it empty; an empty `<pin_number/>` in a PUT wipes an
+ * INTERNAL user's PIN), an empty password keeping the stored one, and identifiers compared
+ * case-insensitively (true in Alma only for institutions whose first test load was after June 2018).
+ * The element order of the *.DERIVED.xml records is a guess. See alma.ts for the full list.
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 

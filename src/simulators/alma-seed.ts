@@ -6,6 +6,10 @@
  *   (the expected plan action of each user is in DEMO_EXPECTED_ACTIONS).
  * - `generateUsers({ count, seed })`: a deterministic, realistic mix for the benchmark, with the
  *   matching patron-list and barcode-list lines.
+ *
+ * These users are invented (no real person), shaped like the public records in shared/fixtures/alma/users
+ * (EXTERNAL SIS students with External barcodes, staff with role parameters, guests with INACTIVE
+ * barcodes). The mix and the values are ours: an assumption about a typical institution, not a source.
  */
 import type { AlmaIdentifier, AlmaRole, AlmaRoleParameter, AlmaUserInit, CodeItem } from "./alma-model.ts";
 import { createRng, intBetween, pick, type Rng } from "./alma-random.ts";

@@ -2,24 +2,49 @@
  * The Alma simulator: a loopback HTTP server that behaves like the Alma Users API for what
  * patron-sync uses (GET and PUT /almaws/v1/users/{id}), used by the demo, the tests and the benchmark.
  *
- * Faithful to Alma where it matters for safety:
- *   - PUT is "swap all": the body replaces the record; a missing field or list is cleared, except
- *     that absent roles are kept, an empty/absent password is kept, an absent PIN is kept and an empty
- *     `<pin_number/>` wipes an INTERNAL user's PIN (an EXTERNAL user's only with override=pin_number);
- *     loans/requests/fees are output-only. Roles in the body are validated (ServiceUnit/CirculationDesk).
- *   - Alma's error codes and bodies (namespaced XML `web_service_result`, or JSON), 401 UNAUTHORIZED,
- *     429 PER_SECOND_THRESHOLD (rolling one-second window) and DAILY_THRESHOLD, and the
- *     X-Exl-Api-Remaining header on every response.
- *   - Latency and faults from a seeded PRNG: 5xx answers (500 with an HTML or a truncated body, 503)
- *     and connection resets. For a PUT a reset happens either before the update (nothing stored) or,
- *     with `resetAfterWriteRate`, after it (stored, but the client never hears so), as real networks do.
- *     GETs only ever fail before doing anything.
+ * DOCUMENTED by Ex Libris or seen in public captures of real answers (the source of each in brackets;
+ * "seed" = the project's shared/seeds, "fixtures" = shared/fixtures/alma with their SOURCE.txt):
+ *   - PUT is "swap all": the body replaces the record and incoming lists replace existing ones; roles
+ *     absent from the body are kept; for EXTERNAL users pin_number, user_group, job_category and the other
+ *     listed fields are not replaced when empty in the body unless `override` names them; the error codes
+ *     401890, 401676, 401858, 401652 [seed alma-put-user-api.txt, the Developer Network page "Update User
+ *     Details"]. `user_id_type` defaults to all_unique: every unique identifier type is searched [same].
+ *   - The record's elements, their order, code fields with `desc`, `segment_type` on identifiers,
+ *     password "returned empty in the GET action" [fixtures xsd/rest_user.xsd]; real records: an EXTERNAL
+ *     SIS student with External barcodes, Internal and External barcodes on one user, staff roles with
+ *     ServiceUnit/CirculationDesk parameters [fixtures users/: pulibrary bibdata, scriptotek
+ *     php-alma-client, SLSP almapiwrapper].
+ *   - Error bodies: namespaced XML `web_service_result` and JSON `errorsExist/errorList` [fixtures
+ *     errors/error_401664.*, error_402203.*]; 429 PER_SECOND_THRESHOLD with its message [fixtures
+ *     errors/per_second_threshold.*]; the DAILY_THRESHOLD message [fixtures errors/daily_threshold.xml];
+ *     UNAUTHORIZED "API-key not defined or not configured to allow this API." [fixtures
+ *     errors/auth_400_unauthorized*.xml]; the other ways Alma refuses a key are in alma-refusals.ts, each
+ *     with its source. 25 calls a second per institution and X-Exl-Api-Remaining (calls left today)
+ *     [Developer Network "API threshold" page, as the project brief records it].
+ *   - The Analytics report API: alma-analytics.ts, with its sources.
  *
- * Simplifications (documented, deliberate): one institution, one API key; `user_id_type` values other
- * than all_unique match identifiers of that id_type only; `expand` is ignored (the full view always
- * carries loans/requests/fees with their links); `researcher` is not modelled; the PIN and password are
- * not stored, only whether they are set; desc attributes are stored as sent (id_type descs are filled in
- * from a small code table when missing).
+ * ASSUMPTIONS (no vendor source; chosen to be safe, and not to be mistaken for Alma's behaviour):
+ *   - The PIN on round trip: GET shows pin_number empty; a PUT without pin_number keeps the PIN, and an
+ *     empty `<pin_number/>` wipes an INTERNAL user's PIN (an EXTERNAL user's only with
+ *     override=pin_number). An absent or empty password keeps the stored one.
+ *   - Identifiers match case-insensitively (GET by any identifier, 401851 for a value another user
+ *     holds). Ex Libris made identifiers case-insensitive only for institutions whose first test load was
+ *     after June 2018; older institutions may compare case-sensitively.
+ *   - No SIS load is simulated. That a later SIS load replaces a user's External identifiers (and so
+ *     restores an External barcode the plan set INACTIVE or removed) is assumed; the plan warns "may".
+ *   - The HTTP statuses and wording of 401851 (identifier held by another user), 401861 (GET of an
+ *     unknown user) and of the role-parameter refusal (401652 "General Error: … requires parameter
+ *     ServiceUnit …", worded after field reports); the DAILY_THRESHOLD status (429: sources disagree, 400 or 429); the
+ *     rolling one-second window for the per-second limit; how X-Exl-Api-Remaining counts down.
+ *   - Latency and faults from a seeded PRNG: 5xx answers (500 with an HTML or a truncated body, 503) and
+ *     connection resets; for a PUT a reset happens either before the update (nothing stored) or, with
+ *     `resetAfterWriteRate`, after it (stored, but the client never hears so). GETs only ever fail before
+ *     doing anything. Real networks do this; these rates and shapes are ours.
+ *   - Simplifications: one institution, one API key; `user_id_type` values other than all_unique match
+ *     identifiers of that id_type only; `expand` is ignored (the full view always carries
+ *     loans/requests/fees with their links); `researcher` is not modelled; the PIN and password are not
+ *     stored, only whether they are set; desc attributes are stored as sent (id_type descs are filled in
+ *     from a small code table when missing).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
