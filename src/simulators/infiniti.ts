@@ -9,8 +9,9 @@
  *   GET /api/users/{name}    one stored user, or 404.
  *
  * DOCUMENTED by the vendor. Source: "Non-interactive Patron Import and Update", Concord Infiniti support
- * article (21 Oct 2016; kept by the project as the seed infiniti-noninteractive-import.txt, public
- * fixtures answer_all_imported.json, answer_partial.json, answer_unauthorised.json beside it):
+ * article (21 Oct 2016), kept as the seed shared/seeds/infiniti-noninteractive-import.txt; its three JSON
+ * answers are also the public fixtures shared/fixtures/infiniti/answer_*.json (and, copied verbatim for
+ * the contract tests, test/fixtures/infiniti/vendor_*.json):
  *   - POST to https://[school]/api/import/users, HTTP Basic auth of a system administrator; the first
  *     multipart file is the CSV, its file name and form field name are ignored; the CSV may be empty.
  *   - Required columns username, enabled, staffmember; booleans y/yes/true/1 and n/no/false/0; the
