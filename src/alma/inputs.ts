@@ -9,6 +9,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { InputError, type InputProblem } from "../core/errors.ts";
+import { pathHazard } from "./ids.ts";
+import { ALMA_LIST_CAPS, checkListFileSize, checkListLines, type ListCaps } from "./list-caps.ts";
 
 export interface PatronEntry {
   id: string;
@@ -249,6 +251,11 @@ export function parsePatronList(text: string, file: string): PatronList {
       );
       continue;
     }
+    const hazard = pathHazard(f.text);
+    if (hazard) {
+      problems.add(`a primary ID cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
+      continue;
+    }
     const k = key(f.text);
     const s = seen.get(k);
     if (s) s.lines.push(line.n);
@@ -374,8 +381,12 @@ export function parseBarcodeList(text: string, file: string): BarcodeList {
         continue;
       }
       const bad = badCharacter(f.text);
+      const hazard = what === "barcode" && !bad ? pathHazard(f.text) : undefined;
       if (bad) {
         problems.add(`the ${what} "${f.text}" contains ${bad.why}`, line, f.start + bad.index);
+        ok = false;
+      } else if (hazard) {
+        problems.add(`a barcode cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
         ok = false;
       }
     }
@@ -489,7 +500,12 @@ export function lookupBarcode(
  * Reads an input file as text. UTF-8 (with or without a BOM) is the norm; a file with a UTF-16 BOM (Excel's
  * "Unicode Text") is decoded too. Invalid UTF-8 becomes U+FFFD, which the parsers then point at.
  */
-export async function readInputText(path: string, displayName: string): Promise<string> {
+export async function readInputText(
+  path: string,
+  displayName: string,
+  caps: ListCaps = ALMA_LIST_CAPS,
+): Promise<string> {
+  await checkListFileSize(path, displayName, caps);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -505,15 +521,24 @@ export async function readInputText(path: string, displayName: string): Promise<
             : `cannot read the file (${code ?? (e as Error).message})`;
     throw new InputError({ file: displayName, message: why });
   }
+  checkListLines(bytes, displayName, caps);
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes.subarray(2));
   return bytes.toString("utf8");
 }
 
-export async function readPatronList(path: string, displayName: string): Promise<PatronList> {
-  return parsePatronList(await readInputText(path, displayName), displayName);
+export async function readPatronList(
+  path: string,
+  displayName: string,
+  caps?: ListCaps,
+): Promise<PatronList> {
+  return parsePatronList(await readInputText(path, displayName, caps), displayName);
 }
 
-export async function readBarcodeList(path: string, displayName: string): Promise<BarcodeList> {
-  return parseBarcodeList(await readInputText(path, displayName), displayName);
+export async function readBarcodeList(
+  path: string,
+  displayName: string,
+  caps?: ListCaps,
+): Promise<BarcodeList> {
+  return parseBarcodeList(await readInputText(path, displayName, caps), displayName);
 }

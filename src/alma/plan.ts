@@ -119,8 +119,13 @@ export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaFileInpu
     }
   };
   const file = typeof alma.patrons === "string" ? alma.patrons : undefined;
-  const patrons = file ? await attempt(() => readPatronList(resolve(loaded.root, file), file)) : undefined;
-  const barcodes = await attempt(() => readBarcodeList(resolve(loaded.root, alma.barcodes), alma.barcodes));
+  const caps = { maxLines: alma.max_lines, maxBytes: alma.max_bytes };
+  const patrons = file
+    ? await attempt(() => readPatronList(resolve(loaded.root, file), file, caps))
+    : undefined;
+  const barcodes = await attempt(() =>
+    readBarcodeList(resolve(loaded.root, alma.barcodes), alma.barcodes, caps),
+  );
   if (problems.length || (file && !patrons) || !barcodes)
     throw new InputError(problems.flatMap((p) => p.problems));
   return { patrons, barcodes };
