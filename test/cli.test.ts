@@ -75,6 +75,17 @@ describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
     expect(apply.stdout).toMatch(/updated 1, failed 0, pending 0/);
     expect(sim.getUser("P00100")?.identifiers.some((i) => i.value === "21234000555555")).toBe(true);
     for (const out of [plan.stdout, plan.stderr, apply.stdout, apply.stderr]) expect(out).not.toContain(KEY);
+
+    // revert writes a plan that undoes it (printed last), sending nothing; applying it restores the user.
+    const puts = sim.stats().byMethod.PUT ?? 0;
+    const revert = await run(["revert", "--plan", "plans/cli", "--out", "plans/undo"], ws, env);
+    expect(revert.code).toBe(0);
+    expect(revert.stdout.trim().split("\n").at(-1)).toBe(join("plans", "undo"));
+    expect(sim.stats().byMethod.PUT ?? 0).toBe(puts);
+    const undo = await run(["apply", "--plan", "plans/undo"], ws, env);
+    expect(undo.code).toBe(0);
+    expect(undo.stdout).toMatch(/updated 1, failed 0, pending 0/);
+    expect(sim.getUser("P00100")?.identifiers.some((i) => i.value === "21234000555555")).toBe(false);
   });
 
   it("usage mistakes exit 2 and say what to do", async () => {
@@ -82,6 +93,11 @@ describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
     const noPlan = await run(["apply"], ws);
     expect(noPlan.code).toBe(2);
     expect(noPlan.stderr).toContain("apply needs --plan DIR");
+    const noRevert = await run(["revert"], ws);
+    expect(noRevert.code).toBe(2);
+    expect(noRevert.stderr).toContain("revert needs --plan DIR");
+    const help = await run(["--help"], ws);
+    expect(help.stdout).toContain("patron-sync revert   --plan DIR [--out DIR2]");
     const unknown = await run(["plna"], ws);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'plna'");

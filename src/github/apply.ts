@@ -26,6 +26,7 @@ import { Repo } from "./git.ts";
 import { writeOutputs } from "./outputs.ts";
 import { rebuildInfinitiImport } from "./rebuild.ts";
 import { requireAutoApply, withNote } from "./auto-apply.ts";
+import { refuseDeletingPush } from "./revert.ts";
 import { committedPaths } from "./records.ts";
 import { rel, visibility, type Run } from "./runtime.ts";
 import { renderApplySummary, writeSummary } from "./summary.ts";
@@ -55,6 +56,7 @@ export async function apply(run: Run): Promise<number> {
   const days = loaded.config.artifact_retention_days;
   const plansDir = rel(ctx.workspace, resolve(loaded.root, loaded.config.plans_dir));
   const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
+  await refuseDeletingPush(run, repo, plansDir);
   const choice = await findPlanDir({
     input: inputs.planDir,
     workspace: ctx.workspace,

@@ -10,6 +10,8 @@ import { simpleGit, type SimpleGit } from "simple-git";
 import { base64 } from "./inputs.ts";
 
 export const PLAN_BRANCH = "patron-sync/plan";
+/** The branch of the revert pull request (issue #13). */
+export const REVERT_BRANCH = "patron-sync/revert";
 export const BOT_NAME = "github-actions[bot]";
 export const BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com";
 
@@ -99,19 +101,19 @@ export class Repo {
    * it. The working tree and the checked-out branch are left as they were (the files stay on disk).
    * Returns the new commit.
    */
-  async pushPlanBranch(paths: string[], message: string): Promise<string> {
+  async pushPlanBranch(paths: string[], message: string, planBranch = PLAN_BRANCH): Promise<string> {
     const original = await this.head();
     const branch = await this.currentBranch();
-    await this.git.raw(["checkout", "-q", "-B", PLAN_BRANCH]);
+    await this.git.raw(["checkout", "-q", "-B", planBranch]);
     try {
       await this.stage(paths);
       await this.git.raw(["commit", "-q", "--no-verify", "-m", message]);
       const sha = await this.head();
-      await this.pusher.raw(["push", "--force", this.remote, `HEAD:refs/heads/${PLAN_BRANCH}`]);
+      await this.pusher.raw(["push", "--force", this.remote, `HEAD:refs/heads/${planBranch}`]);
       return sha;
     } finally {
       await this.git.raw(["reset", "-q", "--mixed", original]);
-      if (branch && branch !== PLAN_BRANCH) await this.git.raw(["checkout", "-q", branch]);
+      if (branch && branch !== planBranch) await this.git.raw(["checkout", "-q", branch]);
       else await this.git.raw(["checkout", "-q", "--detach", original]);
     }
   }

@@ -6,8 +6,8 @@ import * as core from "@actions/core";
 import { InputError } from "../core/errors.ts";
 import type { System } from "../core/types.ts";
 
-export type Command = "plan" | "apply" | "validate";
-const COMMANDS: readonly Command[] = ["plan", "apply", "validate"];
+export type Command = "plan" | "apply" | "revert" | "validate";
+const COMMANDS: readonly Command[] = ["plan", "apply", "revert", "validate"];
 
 export interface ActionInputs {
   command: Command;
@@ -20,7 +20,7 @@ export interface ActionInputs {
   infinitiUsername: string;
   infinitiPassword: string;
   githubToken: string;
-  /** apply: the plan directory (relative to the workspace); empty: found from the event. */
+  /** apply: the plan directory (relative to the workspace); empty: found from the event. revert: the applied plan directory to undo. */
   planDir: string;
   almaBaseUrl: string;
   infinitiUrl: string;
@@ -36,8 +36,8 @@ export function parseInputs(get: (name: string) => string): ActionInputs {
     problems.push({
       file: "action input 'command'",
       message: command
-        ? `must be plan, apply or validate, not '${command}'`
-        : "is required: plan, apply or validate",
+        ? `must be plan, apply, revert or validate, not '${command}'`
+        : "is required: plan, apply, revert or validate",
     });
   }
   const onlyRaw = get("only").trim().toLowerCase();

@@ -37,15 +37,16 @@ export interface PullTarget {
   repo: string;
 }
 
-async function openPlanPulls(octokit: Octokit, t: PullTarget) {
+async function openPlanPulls(octokit: Octokit, t: PullTarget & { head?: string }) {
+  const head = t.head ?? PLAN_BRANCH;
   const { data } = await octokit.rest.pulls.list({
     owner: t.owner,
     repo: t.repo,
     state: "open",
-    head: `${t.owner}:${PLAN_BRANCH}`,
+    head: `${t.owner}:${head}`,
     per_page: 10,
   });
-  return data.filter((p) => p.head.ref === PLAN_BRANCH);
+  return data.filter((p) => p.head.ref === head);
 }
 
 function explain(e: unknown, what: string): Error {
@@ -59,10 +60,10 @@ function explain(e: unknown, what: string): Error {
   return new Error(`${what}: ${message}`);
 }
 
-/** Updates the open plan pull request, or opens one. */
+/** Updates the open plan pull request, or opens one (`head`: its branch, default patron-sync/plan). */
 export async function upsertPlanPull(
   octokit: Octokit,
-  t: PullTarget & { base: string; title: string; body: string },
+  t: PullTarget & { base: string; title: string; body: string; head?: string },
 ): Promise<PullResult> {
   try {
     const [open] = await openPlanPulls(octokit, t);
@@ -79,7 +80,7 @@ export async function upsertPlanPull(
     const { data } = await octokit.rest.pulls.create({
       owner: t.owner,
       repo: t.repo,
-      head: PLAN_BRANCH,
+      head: t.head ?? PLAN_BRANCH,
       base: t.base,
       title: t.title,
       body: t.body,

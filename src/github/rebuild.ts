@@ -67,7 +67,8 @@ export async function rebuildInfinitiImport(o: {
   const target = join(planDirOf(o.planDir), IMPORT_FILE);
   if (existsSync(target) || !existsSync(join(planDirOf(o.planDir), PLAN_FILE))) return undefined;
   const plan = readPlanFile(o.planDir);
-  // A revert plan's import follows from the reverted plan's results: runApply re-makes it.
+  // A revert's import follows from the reverted plan's recorded results: the core re-makes it
+  // (checkRevertPlan in src/core/revert.ts), not from the roster.
   if (plan.kind === "revert") return undefined;
   const fromRoot = (file: string) => relative(o.workspace, resolve(o.loaded.root, file)).split(sep).join("/");
   const rosterPath = fromRoot(plan.roster.file);

@@ -8,6 +8,8 @@
  *   apply     src/github/apply.ts: every merged plan without results, oldest first → runApply →
  *             commit the results to the branch as the audit trail ([skip ci]) → fail the job when
  *             any record failed.
+ *   revert    src/github/revert.ts: a revert plan of the applied plan in plan-dir, on its own
+ *             branch patron-sync/revert, in its own pull request; merging it applies it.
  *   validate  runValidate: every input file checked, nothing sent.
  */
 import * as core from "@actions/core";
@@ -17,6 +19,7 @@ import { runPlan, runValidate } from "../core/run.ts";
 import { NotStartedError } from "../core/quota.ts";
 import { apply } from "./apply.ts";
 import { closeForAutoApply, planDecision, planNote, withNote } from "./auto-apply.ts";
+import { revert } from "./revert.ts";
 import { actionContext, blobUrl, runUrl } from "./context.ts";
 import { PLAN_BRANCH, Repo } from "./git.ts";
 import { coreEnv, maskSecrets, readInputs } from "./inputs.ts";
@@ -249,6 +252,8 @@ export async function runAction(): Promise<number> {
         return await plan(run);
       case "apply":
         return await apply(run);
+      case "revert":
+        return await revert(run);
     }
   } catch (e) {
     if (e instanceof InputError) {

@@ -791,6 +791,113 @@ describe(`the action (${ENTRY}) end to end`, () => {
     },
     TIMEOUT,
   );
+
+  it(
+    "revert opens a revert pull request on patron-sync/revert; merging it applies the revert",
+    async () => {
+      const ws = checkout(remote);
+      const main = remoteHead(remote, "refs/heads/main");
+      const putsBefore = puts();
+      const posts = infiniti.stats().posts;
+      const r = await runAction({
+        workspace: ws,
+        repo: REPO,
+        eventName: "workflow_dispatch",
+        event: {
+          inputs: { revert: planDir, only: "both" },
+          ref: "refs/heads/main",
+          repository: { full_name: REPO, private: true, default_branch: "main", fork: false },
+        },
+        inputs: { command: "revert", "plan-dir": planDir },
+      });
+      expect(r.code, detail(r)).toBe(0);
+      const revertDir = r.outputs["plan-dir"]!;
+      expect(revertDir).toMatch(/^plans\/\d{8}T\d{6}Z$/);
+      expect(revertDir).not.toBe(planDir);
+      expect(r.outputs["pull-request-operation"]).toBe("created");
+      // Writing the revert plan calls neither Alma nor Infiniti.
+      expect(puts()).toBe(putsBefore);
+      expect(infiniti.stats().posts).toBe(posts);
+
+      // Its own branch and pull request, beside the plan's.
+      const branch = remoteHead(remote, "refs/heads/patron-sync/revert");
+      expect(git(tmp, "--git-dir", remote, "rev-parse", `${branch}^`)).toBe(main);
+      const files = treeFiles(remote, branch);
+      for (const f of ["plan.json", "plan.md", "alma/plan.json", "infiniti/plan.json"])
+        expect(files).toContain(`${revertDir}/${f}`);
+      const manifest = JSON.parse(git(tmp, "--git-dir", remote, "show", `${branch}:${revertDir}/plan.json`));
+      expect(manifest).toMatchObject({ kind: "revert", reverts: planDir });
+      const pr = gh.pulls.get(REPO)!.find((p) => p.head.ref === "patron-sync/revert")!;
+      expect(pr).toMatchObject({ state: "open", base: { ref: "main" } });
+      expect(pr.title).toMatch(
+        new RegExp(`^Patron sync plan: revert of ${planDir}: \\d+ Alma users to restore`),
+      );
+      expect(pr.body).toContain(`revert of \`${planDir}\``);
+      expect(pr.body).toContain("new.student");
+      expect(r.summary).toContain(pr.html_url.replace(/^.*\/pull\//, "#"));
+
+      // Merging it applies it: the barcodes the plan added are gone, the student it created is disabled.
+      const maintainer = checkout(remote);
+      git(maintainer, "merge", "-q", "--no-ff", "origin/patron-sync/revert", "-m", "Merge the revert");
+      git(maintainer, "push", "-q", "origin", "HEAD:refs/heads/main");
+      const merge = git(maintainer, "rev-parse", "HEAD");
+      const a = await runAction({
+        workspace: checkout(remote),
+        repo: REPO,
+        eventName: "push",
+        event: pushEvent(REPO, true, main, merge, [`${revertDir}/plan.json`]),
+        inputs: { command: "apply" },
+      });
+      expect(a.code, detail(a)).toBe(0);
+      expect(a.outputs["plan-dir"]).toBe(revertDir);
+      expect(Number(a.outputs.updated)).toBeGreaterThan(0);
+      const almaPlan = readFileSync(join(ws, planDir, "alma", "plan.json"), "utf8");
+      const adds = almaPlan
+        .split("\n")
+        .filter((l) => /"action":"add"/.test(l))
+        .map((l) => JSON.parse(l.trim().replace(/,$/, "")) as { primary_id: string; new_barcode: string });
+      expect(adds.length).toBeGreaterThan(0);
+      for (const x of adds) {
+        const active = alma
+          .getUser(x.primary_id)!
+          .identifiers.filter((i) => (i.status ?? "ACTIVE") === "ACTIVE")
+          .map((i) => i.value.toLowerCase());
+        expect(active, x.primary_id).not.toContain(x.new_barcode.toLowerCase());
+      }
+      expect(infiniti.user("new.student")!.values.enabled).toBe("n");
+      expect((infiniti.stats().lastCsv ?? "").split("\n")[0]).not.toContain("password");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a push that deletes plan files (GitHub's Revert button) is refused by apply: exit 2, nothing sent",
+    async () => {
+      const staff = checkout(remote);
+      const before = git(staff, "rev-parse", "HEAD");
+      git(staff, "rm", "-q", "-r", `${planDir}/plan.json`, `${planDir}/plan.md`, `${planDir}/alma/plan.json`);
+      git(staff, "commit", "-q", "-m", 'Revert "Merge pull request #1 from o/patron-sync/plan"');
+      git(staff, "push", "-q", "origin", "HEAD:refs/heads/main");
+      const after = git(staff, "rev-parse", "HEAD");
+      const putsBefore = puts();
+      const posts = infiniti.stats().posts;
+      const a = await runAction({
+        workspace: checkout(remote),
+        repo: REPO,
+        eventName: "push",
+        event: pushEvent(REPO, true, before, after, []),
+        inputs: { command: "apply" },
+      });
+      expect(a.code, detail(a)).toBe(2);
+      expect(a.stdout).toContain(`deletes plan files under plans/ (${planDir}/alma/plan.json`);
+      expect(a.stdout).toContain("GitHub's Revert button");
+      expect(a.summary).toContain("Nothing was sent");
+      expect(puts()).toBe(putsBefore);
+      expect(infiniti.stats().posts).toBe(posts);
+      expect(remoteHead(remote, "refs/heads/main")).toBe(after); // nothing committed
+    },
+    TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------
