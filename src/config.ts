@@ -133,10 +133,6 @@ export function almaDefaults(overrides: Partial<AlmaConfig> = {}): AlmaConfig {
   return almaSchema.parse(overrides);
 }
 
-export function infinitiDefaults(overrides: Partial<InfinitiConfig> = {}): InfinitiConfig {
-  return infinitiSchema.parse(overrides);
-}
-
 /** Parses and validates config text. Errors name the key path, the line and the column. */
 export function parseConfig(text: string, file: string): Config {
   return parseConfigDocument(text, file).config;

@@ -165,10 +165,6 @@ export function attrsOf(node: XNode): Record<string, string> {
   return out;
 }
 
-export function setAttr(node: XNode, name: string, value: string): void {
-  node[":@"] = { ...(node[":@"] ?? {}), [ATTR + name]: value };
-}
-
 /** The text content of an element (text and CDATA children joined). */
 export function textOf(node: XNode): string {
   let out = "";

@@ -38,10 +38,6 @@ export class InputError extends Error {
   }
 }
 
-export function isInputError(e: unknown): e is InputError {
-  return e instanceof InputError;
-}
-
 /** The run was stopped (SIGINT/SIGTERM) after finishing the calls in flight; run it again to carry on. */
 export class InterruptedError extends Error {
   constructor(what: string) {

@@ -3,8 +3,6 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
-  /** Progress of a long loop; the sink decides how often to show it. */
-  progress?(label: string, done: number, total: number): void;
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
