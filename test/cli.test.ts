@@ -4,12 +4,14 @@
  * (CI also checks that dist/ matches the sources).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startAlmaSimulator, type AlmaSimulator } from "../src/simulators/alma.ts";
+import { removeTempDirs, tempDir } from "./helpers/tmp.ts";
+
+afterEach(removeTempDirs);
 
 const BIN = resolve("bin/patron-sync.js");
 const SOURCE = [
@@ -34,7 +36,7 @@ function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, entry: st
 }
 
 function workspace(patrons: string, barcodes: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "ps-cli-"));
+  const dir = tempDir("ps-cli-");
   mkdirSync(join(dir, "data"), { recursive: true });
   writeFileSync(join(dir, "data", "patrons.txt"), patrons);
   writeFileSync(join(dir, "data", "barcodes.txt"), barcodes);

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { almaBaseUrl, almaDefaults, loadConfig, parseConfig } from "../src/config.ts";
 import { InputError } from "../src/core/errors.ts";
+import { removeTempDirs, tempDir } from "./helpers/tmp.ts";
+
+afterEach(removeTempDirs);
 
 const problemsOf = (f: () => unknown) => {
   try {
@@ -52,7 +54,7 @@ describe("config", () => {
   });
 
   it("a missing config file is an input error naming it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ps-cfg-"));
+    const dir = tempDir("ps-cfg-");
     await expect(loadConfig("nope.yml", dir)).rejects.toThrow(/nope.yml: the config file does not exist/);
     writeFileSync(join(dir, "ok.yml"), "infiniti: {}\n");
     const loaded = await loadConfig("ok.yml", dir);

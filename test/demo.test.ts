@@ -1,7 +1,7 @@
 /** `npm run demo`: the whole flow on the sample data, without touching the repository's own files. */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { memoryLogger } from "../src/core/log.ts";
 import { runDemo } from "../src/demo.ts";
 
@@ -17,6 +17,8 @@ describe("demo", () => {
     expect(out).toContain("nothing posted");
     const dir = /Files, in (.+):/.exec(out)?.[1];
     expect(dir).toBeDefined();
+    const work = /Working on a copy of the sample data in (.+)/.exec(out)![1]!;
+    onTestFinished(() => rmSync(work, { recursive: true, force: true })); // the demo keeps it for people
     const results = readFileSync(join(dir!, "alma", "results.csv"), "utf8");
     expect(results.split("\n")[0]).toBe("primary_id,status,message");
     // After the second apply each done record is "unchanged", and says what the first apply did.

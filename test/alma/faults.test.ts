@@ -2,14 +2,16 @@
  * The benchmark's fault scenarios at a small N, so they run in `npm test`: each run must end in the
  * same Alma state and the same per-record results as a clean run.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InterruptedError } from "../../src/core/errors.ts";
 import { silentLogger } from "../../src/core/log.ts";
 import { runApply, runPlan } from "../../src/core/run.ts";
 import { generateUsers, startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
+import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
+
+afterAll(removeTempDirs);
 
 const KEY = "fault-key";
 const N = 40;
@@ -27,7 +29,7 @@ async function simulator(opts: Parameters<typeof startAlmaSimulator>[0] = {}): P
 }
 
 function workspace(extra = ""): string {
-  const dir = mkdtempSync(join(tmpdir(), "ps-faults-"));
+  const dir = tempDir("ps-faults-");
   mkdirSync(join(dir, "data", "alma"), { recursive: true });
   writeFileSync(join(dir, "data", "alma", "patrons.txt"), generated.patronIds.join("\n") + "\n");
   writeFileSync(join(dir, "data", "alma", "barcodes.txt"), generated.barcodeLines.join("\n") + "\n");

@@ -1,10 +1,9 @@
 /**
  * Plan and apply against the Alma simulator on an ephemeral port: the whole Alma flow, as staff run it.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
@@ -13,6 +12,9 @@ import { runApply, runPlan } from "../../src/core/run.ts";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import type { SeedUser } from "../../src/simulators/alma.ts";
 import { fixture } from "../helpers/fixtures.ts";
+import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
+
+afterEach(removeTempDirs);
 
 const KEY = "test-key";
 
@@ -33,7 +35,7 @@ function users(): SeedUser[] {
 }
 
 function workspace(patrons: string, barcodes: string, extra = ""): string {
-  const dir = mkdtempSync(join(tmpdir(), "ps-flow-"));
+  const dir = tempDir("ps-flow-");
   mkdirSync(join(dir, "data", "alma"), { recursive: true });
   writeFileSync(join(dir, "data", "alma", "patronlist_no_barcode.txt"), patrons);
   writeFileSync(join(dir, "data", "alma", "library_barcode_full_list.txt"), barcodes);

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   PlanFileWriter,
   readPlanEntries,
@@ -9,6 +8,9 @@ import {
   type AlmaPlanEntry,
   type AlmaPlanHeader,
 } from "../../src/alma/planfile.ts";
+import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
+
+afterEach(removeTempDirs);
 
 const header: AlmaPlanHeader = {
   version: 1,
@@ -36,7 +38,7 @@ const entry = (id: string): AlmaPlanEntry => ({
 
 describe("alma/plan.json", () => {
   it("is ordinary JSON that streams back entry by entry", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "ps-plan-")), "plan.json");
+    const path = join(tempDir("ps-plan-"), "plan.json");
     const w = new PlanFileWriter(path, header);
     for (const id of ["007", "patrons", "Zoë"]) await w.write(entry(id));
     await w.close();
@@ -50,7 +52,7 @@ describe("alma/plan.json", () => {
   });
 
   it("an empty plan has no patrons", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "ps-plan-")), "plan.json");
+    const path = join(tempDir("ps-plan-"), "plan.json");
     const w = new PlanFileWriter(path, header);
     await w.close();
     expect(JSON.parse(readFileSync(path, "utf8")).patrons).toEqual([]);
@@ -60,7 +62,7 @@ describe("alma/plan.json", () => {
   });
 
   it("a plan edited into invalid JSON is refused with its line", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "ps-plan-")), "plan.json");
+    const path = join(tempDir("ps-plan-"), "plan.json");
     const w = new PlanFileWriter(path, header);
     await w.write(entry("1"));
     await w.close();

@@ -1,13 +1,15 @@
-import { appendFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Journal } from "../../src/core/journal.ts";
 import { runPool } from "../../src/core/pool.ts";
+import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
+
+afterEach(removeTempDirs);
 
 describe("journal", () => {
   it("reads back what was appended, skipping a torn last line", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "ps-j-")), "j.ndjson");
+    const path = join(tempDir("ps-j-"), "j.ndjson");
     const j = new Journal<{ id: string; n: number }>(path);
     expect(j.exists()).toBe(false);
     j.append({ id: "a", n: 1 });

@@ -2,14 +2,16 @@
  * Plan and apply against the Infiniti simulator on an ephemeral port: the whole Infiniti flow, as
  * staff run it, through the orchestrator (runPlan / runApply).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
 import { runApply, runPlan } from "../../src/core/run.ts";
 import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
+import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
+
+afterEach(removeTempDirs);
 
 const USER = "autoimport";
 const PASS = "test-password";
@@ -23,7 +25,7 @@ const ROSTER = [
 ].join("\n");
 
 function workspace(roster = ROSTER, extra = ""): string {
-  const dir = mkdtempSync(join(tmpdir(), "ps-inf-apply-"));
+  const dir = tempDir("ps-inf-apply-");
   mkdirSync(join(dir, "data", "infiniti"), { recursive: true });
   writeFileSync(join(dir, "data", "infiniti", "users.csv"), roster);
   writeFileSync(

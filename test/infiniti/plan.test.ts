@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
 import { runPlan } from "../../src/core/run.ts";
@@ -11,6 +10,9 @@ import type { InfinitiPlanFile } from "../../src/infiniti/planfile.ts";
 import { parseState, stateCsv } from "../../src/infiniti/state.ts";
 import { validateRoster } from "../../src/infiniti/validate.ts";
 import { passwordFingerprint } from "../../src/infiniti/values.ts";
+import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
+
+afterEach(removeTempDirs);
 
 const ROSTER = [
   "UserName,GivenName,Surname,EmailAddress,GraduationYear,Password,Enabled,StaffMember",
@@ -20,7 +22,7 @@ const ROSTER = [
 ].join("\r\n");
 
 function workspace(roster: string, extra = "", state?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "ps-inf-plan-"));
+  const dir = tempDir("ps-inf-plan-");
   mkdirSync(join(dir, "data", "infiniti"), { recursive: true });
   writeFileSync(join(dir, "data", "infiniti", "users.csv"), roster);
   writeFileSync(

@@ -1,13 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { formatProblem, InputError, type InputProblem } from "../../src/core/errors.ts";
 import { editDistance, suggestColumn, runInColumn } from "../../src/infiniti/columns.ts";
 import { validateInfiniti, validateRoster } from "../../src/infiniti/validate.ts";
 import { fixture } from "../helpers/fixtures.ts";
+import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
+
+afterEach(removeTempDirs);
 
 const FILE = "data/infiniti/users.csv";
 const HEAD =
@@ -82,7 +84,7 @@ describe("validateRoster: accepted input", () => {
   });
 
   it("reads the file named in the config, relative to the config's folder", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ps-inf-v-"));
+    const dir = tempDir("ps-inf-v-");
     mkdirSync(join(dir, "rosters"));
     writeFileSync(join(dir, "rosters", "r.csv"), "username,enabled,staffmember\nzoe,y,y\n");
     writeFileSync(join(dir, "patron-sync.yml"), "infiniti:\n  users: rosters/r.csv\n");
