@@ -26,6 +26,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { InputError } from "../core/errors.ts";
 import { AlmaApiError, almaApiError, explainAlmaError, parseAlmaErrorBody } from "./errors.ts";
+import { keyRefusalOf } from "./key-refusal.ts";
 import { TransportError, type Transport } from "./transport.ts";
 
 export interface ReportColumn {
@@ -222,21 +223,24 @@ async function get(req: ReportRequest, url: string, where: string): Promise<stri
     if (e instanceof TransportError && e.kind === "http" && e.status !== undefined && e.body) {
       const details = parseAlmaErrorBody(e.status, e.body);
       const refusal = details.find((d) => /path not found/i.test(d.message));
-      if (refusal) throw reportRefused(req.path, where, new AlmaApiError(e.status, details));
+      if (refusal) throw reportRefused(req.path, where, new AlmaApiError(e.status, details), false);
     }
     throw e;
   }
   if (status >= 200 && status < 300) return body;
+  // A refused key (UNAUTHORIZED, 401/403, an IP refusal: key-refusal.ts) reads the same whether the key
+  // is wrong or only lacks the Analytics permission: one message names both.
+  const refusal = keyRefusalOf(status, body, contentType);
+  if (refusal) throw reportRefused(req.path, where, new AlmaApiError(status, [refusal]), true);
   const err = almaApiError(status, body, contentType);
-  if (err.code === "UNAUTHORIZED" || err.errors.some((d) => /path not found/i.test(d.message)))
-    throw reportRefused(req.path, where, err);
+  if (err.errors.some((d) => /path not found/i.test(d.message)))
+    throw reportRefused(req.path, where, err, false);
   throw err;
 }
 
-function reportRefused(path: string, where: string, err: AlmaApiError): InputError {
-  const why =
-    err.code === "UNAUTHORIZED"
-      ? `the Alma API key may not read Analytics reports: give it the Analytics API (read) permission in the Developer Network, or use a patron list file`
-      : `Alma has no Analytics report at this path: copy the path from the report's properties in Alma Analytics (e.g. /shared/<institution>/Reports/…)`;
+function reportRefused(path: string, where: string, err: AlmaApiError, keyRefused: boolean): InputError {
+  const why = keyRefused
+    ? `Alma refused the API key for the Analytics API: the key lacks the Analytics (read) permission, or is not a valid key for this institution and region. Add the permission to the key in the Developer Network, or use a patron list file`
+    : `Alma has no Analytics report at this path: copy the path from the report's properties in Alma Analytics (e.g. /shared/<institution>/Reports/…)`;
   return new InputError({ file: where, message: `'${path}': ${why} (${explainAlmaError(err)})` });
 }

@@ -11,7 +11,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 /** The files of a plan directory that hold whole patron records (and Infiniti passwords). */
-export const RECORD_FILES = ["alma/all_patrons.xml", "alma/processed_results.xml", "infiniti/import.csv"];
+export const RECORD_FILES = [
+  "alma/all_patrons.xml",
+  "alma/processed_results.xml",
+  "infiniti/import.csv",
+  // The Analytics report's rows (names, user groups) when alma.patrons is a report.
+  "alma/patrons.csv",
+];
 
 /** Pathspecs that stage a plan directory, without its record files unless `commitRecords`. */
 export function committedPaths(dir: string, commitRecords: boolean): string[] {

@@ -136,7 +136,9 @@ describe("Alma patron list from an Analytics report", () => {
     const ws = workspace();
     const e = await runPlan({ cwd: ws, env, log: memoryLogger(), out: "plans/p" }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(InputError);
-    expect((e as Error).message).toMatch(/alma\.patrons\.analytics: .*may not read Analytics reports/);
+    expect((e as Error).message).toMatch(
+      /alma\.patrons\.analytics: .*Alma refused the API key for the Analytics API/,
+    );
     expect(userGets()).toHaveLength(0);
   });
 

@@ -167,7 +167,19 @@ describe("readAnalyticsReport", () => {
       path: REPORT,
     }).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(InputError);
-    expect((e2 as Error).message).toMatch(/may not read Analytics reports/);
+    // A gateway's plain 401 is a refused key too: the same input error, not a crash.
+    const plain = scripted([{ status: 401, body: "Invalid API Key" }]);
+    const e3 = await readAnalyticsReport({
+      transport: plain.transport,
+      baseUrl: "https://a",
+      apiKey: "k",
+      path: REPORT,
+    }).catch((e: unknown) => e);
+    expect(e3).toBeInstanceOf(InputError);
+    expect((e3 as Error).message).toContain("Alma refused the API key for the Analytics API");
+    expect((e2 as Error).message).toMatch(
+      /Alma refused the API key for the Analytics API: the key lacks the Analytics \(read\) permission/,
+    );
   });
 });
 

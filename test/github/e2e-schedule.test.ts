@@ -142,6 +142,9 @@ describe("the action on a schedule and with an auto_apply policy", () => {
       const tree = h.treeFiles(remote, results);
       for (const f of ["plan.json", "plan.md", "alma/plan.json", "results.md", "alma/results.csv"])
         expect(tree).toContain(`${dir}/${f}`);
+      // The patron records came with the artifact and stay out of git (commit_records is off).
+      expect(tree).not.toContain(`${dir}/alma/all_patrons.xml`);
+      expect(tree).not.toContain(`${dir}/alma/processed_results.xml`);
       expect(h.gh.count("POST", `/repos/${REPO}/pulls`)).toBe(0);
     },
     TIMEOUT,

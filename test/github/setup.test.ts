@@ -52,6 +52,7 @@ describe("committedPaths", () => {
       ":(exclude)plans/x/alma/all_patrons.xml",
       ":(exclude)plans/x/alma/processed_results.xml",
       ":(exclude)plans/x/infiniti/import.csv",
+      ":(exclude)plans/x/alma/patrons.csv",
       ":(exclude,glob)plans/x/**/*.part",
     ]);
   });
