@@ -315,7 +315,8 @@ function writeResults(
     ) + "\n",
   );
   const failures = results.filter((r) => r.status === "failed");
-  const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-plan"));
+  // changed-since-plan, or changed-since-apply in a revert plan.
+  const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
   const out: string[] = [
     "## Alma barcode repair: results\n",
     countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status"),
@@ -326,7 +327,7 @@ function writeResults(
     );
   for (const [title, rows] of [
     ["Failed", failures],
-    ["Changed since the plan (not overwritten)", skipped],
+    ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
   ] as const) {
     if (!rows.length) continue;
     out.push(`### ${title}\n`, "| Primary ID | Message |", "|---|---|");

@@ -104,6 +104,7 @@ describe("revert of an Alma apply", () => {
       const drift = results.results.find((r: { primary_id: string }) => r.primary_id === "R-DRIFT");
       expect(drift.status).toBe("skipped");
       expect(drift.message).toMatch(/^changed-since-apply: .*HAND-9/);
+      expect(undone.markdown).toMatch(/\| R-DRIFT \| changed-since-apply: /);
 
       // Applying the revert again sends nothing.
       const again = sim.stats().byMethod.PUT ?? 0;
