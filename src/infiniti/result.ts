@@ -236,6 +236,8 @@ export function interpretAnswer(
   };
   if (success && count("failed"))
     warnings.push(`Infiniti said success but listed problems for ${count("failed")} rows`);
+  if (!success && !count("failed"))
+    warnings.push("Infiniti said success false, yet its details list every row as imported");
   const theirs = summaryCounts(rawSummary);
   if (theirs) {
     const differ = (Object.keys(mine) as (keyof SummaryCounts)[]).filter((k) => theirs[k] !== mine[k]);

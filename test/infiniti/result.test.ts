@@ -81,6 +81,16 @@ describe("interpretAnswer: row outcomes", () => {
     expect(a.warnings).toContain("Infiniti said success but listed problems for 1 rows");
   });
 
+  it("success=false whose details import every row: imported, with a warning", () => {
+    const a = answer({
+      success: false,
+      summary: "3 users processed. 1 user created. 2 users updated. 0 users failed.",
+      details: { "1": "User Created", "2": "User Updated", "3": "User Updated" },
+    });
+    expect(a.results.map((r) => r.status)).toEqual(["created", "updated", "updated"]);
+    expect(a.warnings).toEqual(["Infiniti said success false, yet its details list every row as imported"]);
+  });
+
   it("a detail that is not a posted row number fails every row; nothing is recorded", () => {
     for (const details of [{ "7": "x" }, { bob: "User Updated" }, { "0": "header?" }]) {
       const a = answer({ success: false, summary: "s", details });
