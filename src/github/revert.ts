@@ -142,6 +142,6 @@ export async function refuseDeletingPush(run: Run, repo: Repo, plansDir: string)
   core.warning(`this push deletes plan files (${shown}): apply does not run`);
   throw new InputError({
     file: `push ${run.ctx.payload.after?.slice(0, 7) ?? ""}`.trim(),
-    message: `deletes plan files under ${plansDir}/ (${shown}), so apply does not run: deleting a plan (GitHub's Revert button on a merged plan pull request) undoes nothing in Alma or Infiniti. ${UNDO_HINT}`,
+    message: `deletes plan files under ${plansDir}/ (${shown}), so apply does not run: deleting a plan (GitHub's Revert button on a merged plan pull request) undoes nothing in Alma or Infiniti. ${UNDO_HINT} To apply a plan from such a push anyway, run the apply workflow by hand with its plan-dir.`,
   });
 }
