@@ -103,3 +103,26 @@ export function proxyFor(target: URL, settings: ProxySettings): URL | undefined 
   );
   return bypass ? undefined : proxy;
 }
+
+/**
+ * The proxy passwords in HTTPS_PROXY / HTTP_PROXY (either case), as written and decoded, and the
+ * Proxy-Authorization values made from them: for the action to register as secrets (shown as ***).
+ */
+export function proxySecrets(env: NodeJS.ProcessEnv): string[] {
+  const out = new Set<string>();
+  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    let url: URL;
+    try {
+      url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+    } catch {
+      continue;
+    }
+    if (!url.password) continue;
+    const [user, password] = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
+    const basic = Buffer.from(`${user}:${password}`, "utf8").toString("base64");
+    for (const s of [url.password, password, basic, `Basic ${basic}`]) out.add(s);
+  }
+  return [...out];
+}

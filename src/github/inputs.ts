@@ -4,6 +4,7 @@
  */
 import * as core from "@actions/core";
 import { InputError } from "../core/errors.ts";
+import { proxySecrets } from "../core/proxy.ts";
 import type { System } from "../core/types.ts";
 
 export type Command = "plan" | "apply" | "revert" | "validate";
@@ -101,8 +102,8 @@ export function secretValues(inputs: ActionInputs): string[] {
 }
 
 /** Registers every secret with the runner so that it is shown as *** in the log. */
-export function maskSecrets(inputs: ActionInputs): void {
-  for (const s of secretValues(inputs)) core.setSecret(s);
+export function maskSecrets(inputs: ActionInputs, env: NodeJS.ProcessEnv = process.env): void {
+  for (const s of [...secretValues(inputs), ...proxySecrets(env)]) core.setSecret(s);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
-import { maskProxy, proxyFor, proxySettings } from "../../src/core/proxy.ts";
+import { maskProxy, proxyFor, proxySecrets, proxySettings } from "../../src/core/proxy.ts";
 
 const via = (url: string, env: NodeJS.ProcessEnv) => proxyFor(new URL(url), proxySettings(env))?.href;
 
@@ -79,5 +79,17 @@ describe("proxy settings from HTTPS_PROXY, HTTP_PROXY and NO_PROXY", () => {
       "http://***@proxy.example.edu:3128/",
     );
     expect(maskProxy("http://proxy.example.edu:3128")).toBe("http://proxy.example.edu:3128");
+  });
+
+  it("gives the proxy passwords (and their Proxy-Authorization values) for the action to mask", () => {
+    const basic = Buffer.from("alice:p@ss word").toString("base64");
+    expect(
+      proxySecrets({
+        HTTPS_PROXY: "http://alice:p%40ss%20word@proxy:3128",
+        http_proxy: "proxy.example.edu:8080",
+        NO_PROXY: "x",
+      }),
+    ).toEqual(["p%40ss%20word", "p@ss word", basic, `Basic ${basic}`]);
+    expect(proxySecrets({ HTTP_PROXY: "not a url://" })).toEqual([]);
   });
 });

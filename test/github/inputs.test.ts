@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
-import { base64, coreEnv, parseInputs, secretValues } from "../../src/github/inputs.ts";
+import { base64, coreEnv, maskSecrets, parseInputs, secretValues } from "../../src/github/inputs.ts";
 
 const getter = (values: Record<string, string>) => (name: string) => values[name] ?? "";
 
@@ -53,6 +53,22 @@ describe("secrets", () => {
     );
     expect(s).not.toContain("");
   });
+  it("registers the proxy's password from HTTPS_PROXY with the runner too", () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      maskSecrets(parseInputs(getter({ command: "plan" })), {
+        HTTPS_PROXY: "http://u:pr0xy-s3cret@proxy:3128",
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join("")).toContain("::add-mask::pr0xy-s3cret");
+  });
+
   it("hands secrets to the core only through the env object", () => {
     const env = coreEnv(
       { ...inputs, almaBaseUrl: "http://127.0.0.1:1" },
