@@ -131,6 +131,8 @@ export interface ReportRequest {
   signal?: AbortSignal;
   /** Where the report's errors are reported (the config key). */
   configKey?: string;
+  /** More rows than this is an input error (alma.max_lines), checked page by page. */
+  maxRows?: number;
 }
 
 export interface Report {
@@ -189,6 +191,11 @@ export async function readAnalyticsReport(req: ReportRequest): Promise<Report> {
     }
     emptyInARow = 0;
     rows.push(...page.rows);
+    if (req.maxRows !== undefined && rows.length > req.maxRows)
+      throw new InputError({
+        file: where,
+        message: `the Analytics report ${req.path} has more than ${req.maxRows.toLocaleString("en-US")} rows, the cap (alma.max_lines): refused before planning. Check that it is the right report; if it is, raise alma.max_lines in the config`,
+      });
     if (page.finished) break;
     if (!token)
       throw new Error(

@@ -79,6 +79,7 @@ async function reportPatrons(
       baseUrl: almaBaseUrl(alma, ctx.env),
       apiKey: almaApiKey(ctx.env),
       path: source.analytics,
+      maxRows: alma.max_lines,
       signal: ctx.signal,
       ...(emptyWaitMs && { emptyWaitMs }),
     });

@@ -128,6 +128,22 @@ describe("readAnalyticsReport", () => {
     }
   });
 
+  it("refuses a report with more rows than alma.max_lines, without asking for the rest", async () => {
+    const { transport, sent } = scripted([ok("first_page"), ok("later_page"), ok("last_page")]);
+    const e = await readAnalyticsReport({
+      transport,
+      baseUrl: "https://a",
+      apiKey: "k",
+      path: REPORT,
+      maxRows: 3,
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as Error).message).toContain(
+      `the Analytics report ${REPORT} has more than 3 rows, the cap (alma.max_lines)`,
+    );
+    expect(sent).toHaveLength(2);
+  });
+
   it("gives up after a bounded number of empty answers in a row", async () => {
     const { transport, sent } = scripted(Array.from({ length: 10 }, () => ok("empty_first")));
     await expect(
