@@ -68,13 +68,15 @@ export async function runDemo({ log, source = process.cwd() }: DemoOptions): Pro
 
     say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files, in ${plan.planDir}:`);
     const files: [string, string][] = [
-      ["plan.md", "the plan, as a reviewer sees it"],
+      ["plan.md", "the plan, as a reviewer sees it (the pull request description)"],
+      ["alma/changes.csv", "one line per planned Alma change: who, barcodes before and after"],
       ["alma/all_patrons.xml", "the records as fetched"],
       ["alma/processed_results.xml", "the exact bodies that were PUT"],
       ["alma/results.csv", "one line per patron: updated / unchanged / skipped / failed"],
       ["infiniti/import.csv", "the exact CSV posted to Infiniti"],
+      ["infiniti/changes.csv", "one line per Infiniti user changed: each field old → new"],
       ["infiniti/results.csv", "one line per Infiniti user: created / updated / failed"],
-      ["results.md", "the results summary"],
+      ["results.md", "what each apply did, newest first"],
     ];
     for (const [file, what] of files) say(`  ${file.padEnd(28)} ${what}`);
     return EXIT.ok;

@@ -11,7 +11,9 @@ describe("demo", () => {
     const before = readFileSync("data/alma/patronlist_no_barcode.txt", "utf8");
     expect(await runDemo({ log })).toBe(0);
     const out = log.lines.join("\n");
-    expect(out).toMatch(/Patron sync plan: \d+ barcodes to add.* · 12 Infiniti users to import/);
+    expect(out).toMatch(
+      /Patron sync plan: Alma [\d,]+ add · [\d,]+ deactivate · [\d,]+ remove.*; Infiniti 12 create · 0 update · 0 disable/,
+    );
     expect(out).toMatch(/alma: \d+ updated/);
     expect(out).toContain("infiniti: 12 created");
     expect(out).toContain("nothing posted");

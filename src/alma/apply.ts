@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { stringify } from "csv-stringify/sync";
+import { csvForPeople } from "../core/csv.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
 import { Journal } from "../core/journal.ts";
 import { createProgress } from "../core/progress.ts";
@@ -28,7 +28,8 @@ import {
 import { readPlanEntries, readPlanHeader, type AlmaPlanEntry } from "./planfile.ts";
 import { snapshotIdentifiers, type AppliedChange, type SavedIdentifier } from "./restore.ts";
 import { sendRestore } from "./restore-send.ts";
-import { countsTable, md, ROW_LIMIT } from "./render.ts";
+import { countsTable, md, num, ROW_LIMIT } from "../core/markdown.ts";
+import { readHistory, resultsHeadline } from "../core/results.ts";
 import { QuotaExhaustedError, type Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
 
@@ -295,45 +296,61 @@ function writeResults(
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const pending = counts.pending ?? 0;
+  const failures = results.filter((r) => r.status === "failed");
   writeFileSync(
     join(dir, "results.csv"),
-    stringify(results, { header: true, columns: ["primary_id", "status", "message"] }),
+    csvForPeople(
+      ["primary_id", "status", "message"],
+      results.map((r) => [r.primary_id, r.status, r.message]),
+    ),
   );
+  const appliedAt = new Date().toISOString();
+  const resultsJson = join(dir, "results.json");
+  const history = [
+    ...readHistory(resultsJson),
+    {
+      applied_at: appliedAt,
+      complete: pending === 0,
+      counts,
+      failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
+    },
+  ];
   writeFileSync(
-    join(dir, "results.json"),
+    resultsJson,
     JSON.stringify(
       {
         system: "alma",
-        applied_at: new Date().toISOString(),
+        applied_at: appliedAt,
         complete: pending === 0,
         counts,
         // What a revert needs (`applied`) is in the journal, one line per user.
         results: results.map(({ applied: _a, ...r }) => r),
+        history,
       },
       null,
       1,
     ) + "\n",
   );
-  const failures = results.filter((r) => r.status === "failed");
   // changed-since-plan, or changed-since-apply in a revert plan.
   const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
   const out: string[] = [
-    "## Alma barcode repair: results\n",
-    countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status"),
+    "### Alma barcode repair\n",
+    `**${resultsHeadline(counts)}**\n`,
+    countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status", "Patrons"),
   ];
   if (quota)
     out.push(
-      `The daily API quota ran low (${quota.message}); ${pending} records are pending. Run apply again (tomorrow) to carry on.\n`,
+      `The daily API quota ran low (${md(quota.message)}); ${num(pending)} records are pending. Run apply again (tomorrow) to carry on.\n`,
     );
   for (const [title, rows] of [
     ["Failed", failures],
     ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
   ] as const) {
     if (!rows.length) continue;
-    out.push(`### ${title}\n`, "| Primary ID | Message |", "|---|---|");
+    out.push(`#### ${title} (${num(rows.length)})\n`, "| Primary ID | Message |", "|---|---|");
     for (const r of rows.slice(0, ROW_LIMIT)) out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
     if (rows.length > ROW_LIMIT)
-      out.push(`\n… and ${rows.length - ROW_LIMIT} more: see \`alma/results.csv\`.`);
+      out.push(`\n… and ${num(rows.length - ROW_LIMIT)} more: see \`alma/results.csv\`.`);
     out.push("");
   }
   ctx.log.info(

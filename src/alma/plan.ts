@@ -41,8 +41,10 @@ import {
   type PatronList,
 } from "./inputs.ts";
 import { PlanFileWriter, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
-import { AlmaPlanTables, almaHeadline, renderAlmaPlan } from "./render.ts";
+import { almaChangesCsv } from "./changes.ts";
+import { AlmaPlanTables, almaHeadline, CHANGES_CSV, renderAlmaPlan } from "./render.ts";
 import { QuotaExhaustedError, type Transport } from "./transport.ts";
+import { segmentAfter, whoIs } from "./who.ts";
 import { parseUser, userXml } from "./xml.ts";
 import { callsNeeded, NotStartedError, quotaShortfall } from "../core/quota.ts";
 import { readAnalyticsReport } from "./analytics.ts";
@@ -237,9 +239,14 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
       ...base,
       action: d.action,
       ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+      ...whoIs(user),
       old_barcodes: d.oldBarcodes,
       ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
-      ...(d.change && { affected: d.change.affected, reactivate: d.change.reactivate }),
+      ...(d.change && {
+        affected: d.change.affected,
+        reactivate: d.change.reactivate,
+        segment: segmentAfter(user, type, d.change.barcode, d.change.reactivate),
+      }),
       fingerprint: d.fingerprint,
       message: d.message,
       ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
@@ -418,16 +425,22 @@ async function finalize(
     for (const f of [journal.path, fetchedPart.path, bodyPart.path, join(dir, ".plan-inputs.json")])
       rmSync(f, { force: true });
   }
-  const markdown =
-    renderAlmaPlan({
-      counts,
-      tables,
-      patronsFile: patronsLabel(alma),
-      barcodesFile: alma.barcodes,
-      duplicates: inputs.patrons.duplicates,
-      conflicts: [...inputs.barcodes.conflicts.values()],
-      config: alma,
-    }) + external.render();
+  writeFileSync(join(ctx.planDir, CHANGES_CSV), almaChangesCsv(entries).csv);
+  const render = (budget: number) =>
+    renderAlmaPlan(
+      {
+        counts,
+        tables,
+        patronsFile: patronsLabel(alma),
+        barcodesFile: alma.barcodes,
+        duplicates: inputs.patrons.duplicates,
+        conflicts: [...inputs.barcodes.conflicts.values()],
+        config: alma,
+        changes,
+        external,
+      },
+      budget,
+    );
   if (external.count) ctx.log.warn(`alma: ${external.headline()}`);
   ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
   return {
@@ -435,12 +448,14 @@ async function finalize(
     counts,
     changes,
     headline: almaHeadline(counts),
-    markdown,
+    markdown: render(ctx.markdownBudget ?? Infinity),
+    render,
     files: [
       ...(analyticsSource(alma) ? [PATRONS_CSV] : []),
       "alma/all_patrons.xml",
       "alma/processed_results.xml",
       "alma/plan.json",
+      CHANGES_CSV,
     ],
   };
 }

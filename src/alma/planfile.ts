@@ -17,6 +17,18 @@ export interface AlmaPlanEntry {
   line: number;
   action: AlmaAction;
   employee_id?: string;
+  /** Who is affected, from the fetched record: for the reviewer (plan.md, changes.csv). */
+  name?: string;
+  /** The user group's description (or code). */
+  user_group?: string;
+  /** record_type STAFF. */
+  staff?: boolean;
+  /** How many roles the user has (staff and patrons with roles are marked risky in the plan). */
+  roles?: number;
+  /** segment_type of the barcode after the change (new barcodes are Internal). */
+  segment?: string;
+  /** Another user who already holds the new barcode, if any. */
+  holder?: string;
   /** ACTIVE barcodes of the configured type when planned. */
   old_barcodes: string[];
   new_barcode?: string;

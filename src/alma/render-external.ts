@@ -4,7 +4,7 @@
  * plan.md after the Alma tables, and per patron in alma/plan.json (`warning`, `external_affected`).
  */
 import type { AlmaPlanEntry } from "./planfile.ts";
-import { md, ROW_LIMIT } from "./render.ts";
+import { Budget, budgetTable, md, num, plural, ROW_LIMIT } from "../core/markdown.ts";
 
 export class ExternalWarnings {
   private rows: AlmaPlanEntry[] = [];
@@ -16,23 +16,33 @@ export class ExternalWarnings {
   }
   headline(): string {
     const n = this.count;
-    return `${n} change${n === 1 ? "" : "s"} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
+    return `${plural(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
   }
-  /** The plan.md section, or "" when no change touches an External barcode. */
-  render(): string {
-    if (!this.count) return "";
-    const out = [
-      "### ⚠ External barcodes: a SIS load may restore them\n",
+  /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
+  render(budget: Budget = new Budget(Infinity), reserve = 0): string[] {
+    if (!this.count) return [];
+    const head = [
+      `### ⚠ External barcodes: a SIS load may restore them (${num(this.count)})\n`,
       `${this.headline()}. External identifiers are loaded from the student information system; this plan changes them only in Alma.\n`,
-      "| Primary ID | Action | External barcode(s) | New barcode |",
-      "|---|---|---|---|",
-      ...this.rows.map(
-        (e) =>
-          `| ${md(e.primary_id)} | \`${e.action}\` | ${md(e.external_affected!.join(", "))} | ${md(e.new_barcode)} |`,
-      ),
     ];
-    if (this.count > this.rows.length)
-      out.push(`\n… and ${this.count - this.rows.length} more: see \`warning\` in \`alma/plan.json\`.`);
-    return out.join("\n") + "\n";
+    head.forEach((h) => budget.force(h));
+    const t = budgetTable(
+      ["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"],
+      this.rows.map(
+        (e) =>
+          `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected!.join(", "))} | ${md(e.new_barcode)} |`,
+      ),
+      budget,
+      reserve,
+    );
+    const out = [...head, ...t.lines];
+    const more = this.count - t.shown;
+    if (more) {
+      const line = `\n${t.shown ? `… and ${num(more)} more` : `${plural(more, "change")}, not shown here`}: see the \`warning\` column of \`alma/changes.csv\`.`;
+      budget.force(line);
+      out.push(line);
+    }
+    out.push("");
+    return out;
   }
 }

@@ -1,5 +1,10 @@
-/** The Alma section of plan.md and of the apply summary: counts first, then tables a reviewer can read. */
+/** The Alma section of plan.md: headline, counts, then the rows a reviewer should read first, within a budget. */
+import { Budget, budgetTable, code, countsTable, md, num, plural } from "../core/markdown.ts";
 import type { AlmaPlanEntry } from "./planfile.ts";
+import type { ExternalWarnings } from "./render-external.ts";
+import { identifiersBeforeAfter, isPrivileged } from "./who.ts";
+
+export const CHANGES_CSV = "alma/changes.csv";
 
 const ACTION_ORDER = [
   "add",
@@ -27,56 +32,53 @@ const ACTION_MEANING: Record<string, string> = {
   failed: "could not be read from Alma",
   pending: "not read yet (daily API quota): the next run carries on",
 };
-export const ROW_LIMIT = 300;
+/** Actions that change nothing, in the order the headline lists them. */
+const NOT_CHANGED = ACTION_ORDER.slice(3);
 
-export function md(text: string | undefined): string {
-  return (text ?? "")
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    .replace(/</g, "&lt;")
-    .replace(/\r?\n/g, " ");
-}
-
-export function countsTable(
-  counts: Record<string, number>,
-  order: string[],
-  meaning: Record<string, string>,
-  head = "Action",
-): string {
-  const keys = [
-    ...order.filter((k) => counts[k]),
-    ...Object.keys(counts).filter((k) => !order.includes(k) && counts[k]),
-  ];
-  if (!keys.length) return "_Nothing to report._\n";
-  const rows = keys.map((k) => `| \`${k}\` | ${counts[k]} | ${meaning[k] ?? ""} |`);
-  return [`| ${head} | Patrons | Meaning |`, "|---|--:|---|", ...rows].join("\n") + "\n";
-}
-
+/**
+ * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order
+ * (`remove` is `replace`, which removes the old barcode), then what is not changed, by status.
+ * E.g. "4,071 add · 1,025 deactivate · 0 remove, 12 unchanged, 3 conflict".
+ */
 export function almaHeadline(counts: Record<string, number>): string {
   const c = (k: string) => counts[k] ?? 0;
-  const toAdd = c("add") + c("deactivate") + c("replace");
-  const parts: string[] = [];
-  if (toAdd) parts.push(`${toAdd} barcode${toAdd === 1 ? "" : "s"} to add`);
-  if (c("conflict")) parts.push(`${c("conflict")} conflict${c("conflict") === 1 ? "" : "s"}`);
-  if (c("not-found")) parts.push(`${c("not-found")} not found`);
-  if (c("failed")) parts.push(`${c("failed")} unreadable`);
-  if (c("pending")) parts.push(`${c("pending")} pending`);
-  return parts.length ? parts.join(", ") : "no Alma changes";
+  const head = `${num(c("add"))} add · ${num(c("deactivate"))} deactivate · ${num(c("replace"))} remove`;
+  const others = [...NOT_CHANGED, ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k))]
+    .filter((k) => c(k))
+    .map((k) => `${num(c(k))} ${k}`);
+  return [head, ...others].join(", ");
 }
 
-/** Collects rows while streaming the plan, keeping at most ROW_LIMIT per table. */
+/** How many rows of each kind are kept in memory while the plan streams (more never fit a description). */
+const KEEP = 2000;
+
+/** A change to look at first: an old barcode deactivated or removed, or a staff user / a user with roles. */
+export function isRisky(e: AlmaPlanEntry): boolean {
+  return e.action === "deactivate" || e.action === "replace" || isPrivileged(e);
+}
+
+/** Collects rows while the plan streams: risky changes, other changes, and records not changed. */
 export class AlmaPlanTables {
+  risky: AlmaPlanEntry[] = [];
   changes: AlmaPlanEntry[] = [];
   problems: AlmaPlanEntry[] = [];
-  moreChanges = 0;
-  moreProblems = 0;
+  /** Patron IDs per employee ID in conflict (the conflicts table lists them once). */
+  conflictPatrons = new Map<string, string[]>();
+  counts = { risky: 0, changes: 0, problems: 0 };
   add(e: AlmaPlanEntry): void {
     if (e.action === "add" || e.action === "deactivate" || e.action === "replace") {
-      if (this.changes.length < ROW_LIMIT) this.changes.push(e);
-      else this.moreChanges++;
+      const risky = isRisky(e);
+      const list = risky ? this.risky : this.changes;
+      this.counts[risky ? "risky" : "changes"]++;
+      if (list.length < KEEP) list.push(e);
+    } else if (e.action === "conflict" && e.employee_id !== undefined) {
+      const key = e.employee_id.toLowerCase();
+      const ids = this.conflictPatrons.get(key) ?? [];
+      ids.push(e.primary_id);
+      this.conflictPatrons.set(key, ids);
     } else if (e.action !== "unchanged") {
-      if (this.problems.length < ROW_LIMIT) this.problems.push(e);
-      else this.moreProblems++;
+      this.counts.problems++;
+      if (this.problems.length < KEEP) this.problems.push(e);
     }
   }
 }
@@ -89,56 +91,116 @@ export interface AlmaPlanRenderInput {
   duplicates: { id: string; lines: number[] }[];
   conflicts: { employeeId: string; barcodes: string[]; lines: number[]; reason: string }[];
   config: { barcode_type: string; existing_barcode: string; match_on: string };
+  /** Planned changes (rows of alma/changes.csv). */
+  changes: number;
+  /** Changes that set INACTIVE or remove an External barcode (shown before the other rows). */
+  external?: ExternalWarnings;
 }
 
-export function renderAlmaPlan(x: AlmaPlanRenderInput): string {
+function marks(e: AlmaPlanEntry): string {
+  const m: string[] = [];
+  if (e.staff) m.push("**staff**");
+  if (e.roles) m.push(`**${plural(e.roles, "role")}**`);
+  return m.join(", ");
+}
+
+function changeRow(e: AlmaPlanEntry): string {
+  const { before, after } = identifiersBeforeAfter(e);
+  return `| ${md(e.primary_id)} | ${md(e.name) || "—"} | ${md(e.user_group) || "—"} | \`${e.action}\` | ${md(before)} → ${md(after)} | ${marks(e)} |`;
+}
+
+const CHANGE_HEADER = ["Primary ID", "Name", "User group", "Action", "Barcodes before → after", "Marks"];
+
+/**
+ * The section, within `budget` characters: the counts always; then risky changes, other changes,
+ * records not changed and the barcode-list conflicts, as far as the budget allows; closing with where
+ * the full list is.
+ */
+export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): string {
+  const b = new Budget(budget);
   const out: string[] = [];
-  out.push("## Alma barcode repair\n");
-  out.push(
-    `Patrons from \`${md(x.patronsFile)}\`, barcodes from \`${md(x.barcodesFile)}\`. ` +
-      `Barcode type \`${md(x.config.barcode_type)}\`, employee ID from \`${md(x.config.match_on)}\`, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`,
+  const put = (...lines: string[]) => lines.forEach((l) => (b.force(l), out.push(l)));
+  put("## Alma barcode repair\n");
+  put(`**${almaHeadline(x.counts)}**\n`);
+  put(
+    `Patrons from ${code(x.patronsFile)}, barcodes from ${code(x.barcodesFile)}. ` +
+      `Barcode type ${code(x.config.barcode_type)}, employee ID from ${code(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`,
   );
-  out.push(countsTable(x.counts, ACTION_ORDER, ACTION_MEANING));
-  out.push(
+  put(countsTable(x.counts, ACTION_ORDER, ACTION_MEANING, "Action", "Patrons"));
+  put(
     "Each change re-reads the user before writing. A user whose barcodes changed since this plan is skipped (`changed-since-plan`), never overwritten. Roles, PIN and every other field are sent back exactly as Alma has them.\n",
   );
-  if (x.tables.changes.length) {
-    out.push("### Changes\n");
-    out.push("| Primary ID | Action | Old barcode(s) | New barcode |", "|---|---|---|---|");
-    for (const e of x.tables.changes) {
-      out.push(
-        `| ${md(e.primary_id)} | \`${e.action}\` | ${md(e.old_barcodes.join(", ")) || "—"} | ${md(e.new_barcode)} |`,
+  const closing = x.changes
+    ? `All ${plural(x.changes, "planned change")} ${x.changes === 1 ? "is" : "are"} in \`${CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
+    : "";
+  const reserve = closing.length + 200;
+  const section = (
+    title: string,
+    header: string[],
+    rows: string[],
+    total: number,
+    where: string,
+    intro?: string,
+  ) => {
+    if (!total) return;
+    const t = budgetTable(header, rows, b, reserve + title.length + (intro?.length ?? 0));
+    const more = total - t.shown;
+    put(`### ${title} (${num(total)})\n`);
+    if (intro) put(intro);
+    if (t.lines.length) out.push(...t.lines);
+    if (more)
+      put(
+        `\n${t.shown ? `… and ${num(more)} more` : `${plural(more, "row")}, not shown here`}: see \`${where}\`.`,
       );
-    }
-    if (x.tables.moreChanges)
-      out.push(`\n… and ${x.tables.moreChanges} more changes: see \`alma/plan.json\`.`);
-    out.push("");
-  }
-  if (x.tables.problems.length) {
-    out.push("### Not changed, and why\n");
-    out.push("| Primary ID | Status | Line | Reason |", "|---|---|--:|---|");
-    for (const e of x.tables.problems)
-      out.push(`| ${md(e.primary_id)} | \`${e.action}\` | ${e.line} | ${md(e.message)} |`);
-    if (x.tables.moreProblems) out.push(`\n… and ${x.tables.moreProblems} more: see \`alma/plan.json\`.`);
-    out.push("");
-  }
-  if (x.conflicts.length) {
-    out.push(`### Conflicts in \`${md(x.barcodesFile)}\`\n`);
-    out.push("Neither entry of a conflict is applied. Fix the file and commit it again.\n");
-    out.push("| Employee ID | Barcodes | Lines | Problem |", "|---|---|---|---|");
-    for (const c of x.conflicts.slice(0, ROW_LIMIT)) {
-      out.push(
-        `| ${md(c.employeeId)} | ${md(c.barcodes.join(", "))} | ${c.lines.join(", ")} | ${md(c.reason)} |`,
-      );
-    }
-    if (x.conflicts.length > ROW_LIMIT) out.push(`\n… and ${x.conflicts.length - ROW_LIMIT} more.`);
-    out.push("");
-  }
+    put("");
+  };
+  if (x.external) out.push(...x.external.render(b, reserve));
+  section(
+    "Look at these first: barcodes deactivated or removed, staff, users with roles",
+    CHANGE_HEADER,
+    x.tables.risky.map(changeRow),
+    x.tables.counts.risky,
+    CHANGES_CSV,
+  );
+  section(
+    "Other changes",
+    CHANGE_HEADER,
+    x.tables.changes.map(changeRow),
+    x.tables.counts.changes,
+    CHANGES_CSV,
+  );
+  section(
+    "Not changed, and why",
+    ["Primary ID", "Name", "Status", "Line", "Reason"],
+    x.tables.problems.map(
+      (e) =>
+        `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${e.line} | ${md(e.message)} |`,
+    ),
+    x.tables.counts.problems,
+    "alma/plan.json",
+  );
+  section(
+    `Conflicts in ${code(x.barcodesFile)}`,
+    ["Employee ID", "Barcodes", "Lines", "Patrons", "Problem"],
+    x.conflicts.map(
+      (c) =>
+        `| ${md(c.employeeId)} | ${md(c.barcodes.join(", "))} | ${c.lines.join(", ")} | ${md((x.tables.conflictPatrons.get(c.employeeId.toLowerCase()) ?? []).join(", ")) || "—"} | ${md(c.reason)} |`,
+    ),
+    x.conflicts.length,
+    x.barcodesFile,
+    "Neither entry of a conflict is applied: the patrons listed are `conflict` in the counts. Fix the file and commit it again.\n",
+  );
   if (x.duplicates.length) {
-    const list = x.duplicates.slice(0, 50).map((d) => `${md(d.id)} (lines ${d.lines.join(", ")})`);
-    out.push(
-      `Listed more than once in \`${md(x.patronsFile)}\` (planned once): ${list.join("; ")}${x.duplicates.length > 50 ? "; …" : ""}.\n`,
+    const list: string[] = [];
+    for (const d of x.duplicates) {
+      const item = `${md(d.id)} (lines ${d.lines.join(", ")})`;
+      if (!b.take(item + "; ") || list.length >= 50) break;
+      list.push(item);
+    }
+    put(
+      `Listed more than once in ${code(x.patronsFile)} (planned once): ${list.join("; ")}${x.duplicates.length > list.length ? `; … (${num(x.duplicates.length)} in all)` : ""}.\n`,
     );
   }
+  if (closing) put(closing, "");
   return out.join("\n");
 }

@@ -21,7 +21,7 @@ import {
   type AlmaPlanEntry,
   type AlmaPlanHeader,
 } from "./planfile.ts";
-import { md, ROW_LIMIT } from "./render.ts";
+import { code, md, ROW_LIMIT } from "../core/markdown.ts";
 import { activeValues } from "./restore.ts";
 import { existsSync } from "node:fs";
 
@@ -117,10 +117,10 @@ export async function planAlmaRevert(planDir: string, dir: string, reverts: stri
   const headline = n ? `${n} Alma user${n === 1 ? "" : "s"} to restore` : "no Alma users to restore";
   const type = r.header.config.barcode_type;
   const out = [
-    `## Alma: revert of \`${md(reverts)}\`\n`,
-    `Restores the ${type} identifiers of every user the apply of \`${md(reverts)}\` wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
+    `## Alma: revert of ${code(reverts)}\n`,
+    `Restores the ${type} identifiers of every user the apply of ${code(reverts)} wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
     `- Users to restore: **${n}**`,
-    `- Users of \`${md(reverts)}\` its apply did not write (nothing to undo): ${r.notWritten}`,
+    `- Users of ${code(reverts)} its apply did not write (nothing to undo): ${r.notWritten}`,
   ];
   if (r.header.counts.failed)
     out.push(`- Users that cannot be restored by this plan (see below): ${r.header.counts.failed}`);

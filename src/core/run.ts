@@ -16,6 +16,8 @@ import { InputError } from "./errors.ts";
 import { checkRevertPlan } from "./revert.ts";
 import { withStreamingHeap } from "./heap.ts";
 import { consoleLogger, type Logger } from "./log.ts";
+import { md, num, PLAN_MD_BUDGET } from "./markdown.ts";
+import { resultsHeadline, resultsMarkdown } from "./results.ts";
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -131,7 +133,17 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
     planDir = resume ?? join(plansDir, utcStamp());
   }
   mkdirSync(planDir, { recursive: true });
-  const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal, scheduled: opts.scheduled };
+  // plan.md is the pull request's description: each system gets a share of its budget.
+  const markdownBudget = Math.floor((PLAN_MD_BUDGET - HEAD_RESERVE) / chosen.length);
+  const ctx: RunContext = {
+    loaded,
+    planDir,
+    env,
+    log,
+    signal: opts.signal,
+    scheduled: opts.scheduled,
+    markdownBudget,
+  };
 
   const sections: SectionPlan[] = [];
   for (const s of chosen) {
@@ -140,7 +152,7 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
     );
   }
   const changes = sections.reduce((n, s) => n + s.changes, 0);
-  const title = `Patron sync plan: ${sections.map((s) => s.headline).join(" · ")}`;
+  const title = `Patron sync plan: ${sections.map((s) => `${SHORT_NAME[s.system]} ${s.headline}`).join("; ")}`;
   const markdown = renderPlanMarkdown(title, planDir, loaded, sections);
   const manifest: Manifest = {
     version: 1,
@@ -149,12 +161,22 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
     config: relative(loaded.root, loaded.path),
     title,
     changes,
-    sections: sections.map(({ markdown: _m, ...rest }) => rest),
+    sections: sections.map(({ markdown: _m, render: _r, ...rest }) => rest),
   };
   writeFileSync(join(planDir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   writeFileSync(join(planDir, "plan.md"), markdown);
   return { planDir, sections, changes, title, markdown };
 }
+
+const SHORT_NAME: Record<System, string> = { alma: "Alma", infiniti: "Infiniti" };
+
+/** What an apply did, e.g. "Patron sync results: Alma 4,071 updated · 2 failed; Infiniti 12 updated". */
+export function resultsTitle(sections: { system: System; counts: Record<string, number> }[]): string {
+  return `Patron sync results: ${sections.map((s) => `${SHORT_NAME[s.system]} ${resultsHeadline(s.counts)}`).join("; ")}`;
+}
+const LONG_NAME: Record<System, string> = { alma: "Alma", infiniti: "Concord Infiniti" };
+/** Characters of plan.md kept for its head and foot; the rest is shared among the systems. */
+const HEAD_RESERVE = 2_000;
 
 function renderPlanMarkdown(
   title: string,
@@ -163,24 +185,38 @@ function renderPlanMarkdown(
   sections: SectionPlan[],
 ): string {
   const rel = relative(loaded.root, planDir) || ".";
-  const lines = [
-    `# ${title}`,
+  const head = [
+    `# ${md(title)}`,
     "",
     "| System | Records to send | Summary |",
     "|---|--:|---|",
-    ...sections.map(
-      (s) => `| ${s.system === "alma" ? "Alma" : "Concord Infiniti"} | ${s.changes} | ${s.headline} |`,
-    ),
+    ...sections.map((s) => `| ${LONG_NAME[s.system]} | ${num(s.changes)} | ${md(s.headline)} |`),
     "",
     `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows; each Alma user is re-read first and skipped if it changed since.`,
     "",
-    ...sections.map((s) => s.markdown),
+  ].join("\n");
+  const foot = [
     "",
     "---",
     `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
     "",
-  ];
-  return lines.join("\n");
+  ].join("\n");
+  return [head, ...shareBudget(PLAN_MD_BUDGET - head.length - foot.length, sections), foot].join("\n");
+}
+
+/**
+ * Every section is always present. Each first gets an equal share; what a short section leaves is
+ * then shared among the others (a section that fits renders the same with more room).
+ */
+function shareBudget(available: number, sections: SectionPlan[]): string[] {
+  const share = Math.floor(available / sections.length);
+  const first = sections.map((s) => (s.render ? s.render(share) : s.markdown));
+  const spare = available - first.reduce((n, m) => n + m.length + 1, 0);
+  // A section within 1,000 characters of its share was probably cut: it gets the spare room.
+  const hungry = sections.filter((s, i) => s.render && first[i]!.length > share - 1_000);
+  if (spare <= 0 || !hungry.length) return first;
+  const more = Math.floor(spare / hungry.length);
+  return sections.map((s, i) => (hungry.includes(s) ? s.render!(first[i]!.length + more) : first[i]!));
 }
 
 export function readManifest(planDir: string): Manifest {
@@ -230,18 +266,23 @@ export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise
     );
   }
   const sum = (k: "updated" | "failed" | "pending") => sections.reduce((n, s) => n + s[k], 0);
-  const markdown = [
-    `# Patron sync results: ${manifest.title.replace(/^Patron sync plan: /, "")}`,
-    "",
-    ...sections.map((s) => s.markdown),
-  ].join("\n");
-  writeFileSync(join(planDir, "results.md"), markdown + "\n");
+  // results.md says what this apply did, in a dated section; earlier applies' sections are kept.
+  const resultsPath = join(planDir, "results.md");
+  const title = resultsTitle(sections);
+  const markdown = resultsMarkdown(
+    title,
+    new Date(),
+    sections.map((s) => s.markdown).join("\n"),
+    existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : undefined,
+  );
+  writeFileSync(resultsPath, markdown);
   return {
     planDir,
     sections,
     updated: sum("updated"),
     failed: sum("failed"),
     pending: sum("pending"),
+    title,
     markdown,
     stateFiles: sections.flatMap((s) => s.stateFiles),
   };

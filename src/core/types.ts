@@ -14,6 +14,8 @@ export interface SectionPlan {
   headline: string;
   /** The system's section of plan.md (Markdown, starting with a "## " heading). */
   markdown: string;
+  /** The section again within another character budget (core shares plan.md's budget out). */
+  render?: (budget: number) => string;
   /** Files written, relative to the plan directory. */
   files: string[];
 }
@@ -45,6 +47,8 @@ export interface RunContext {
   signal?: AbortSignal;
   /** A scheduled run: do not start an Alma plan that the day's API quota cannot finish (core/quota.ts). */
   scheduled?: boolean;
+  /** Characters this system's section of plan.md may use (plan.md is the pull request's description). */
+  markdownBudget?: number;
 }
 
 /** Options shared by plan, apply and validate (CLI flags / action inputs). */
@@ -90,6 +94,8 @@ export interface ApplyOutcome {
   updated: number;
   failed: number;
   pending: number;
+  /** What this apply did, e.g. "Patron sync results: Alma 4,071 updated · 2 failed". */
+  title: string;
   /** The readable results (Markdown) for the job summary. */
   markdown: string;
   /** Files changed outside the plan directory (relative to the repo root), e.g. the Infiniti state. */

@@ -259,7 +259,7 @@ async function applyOne(
 async function summarise(
   run: Run,
   dir: string,
-  title: string,
+  _planTitle: string,
   outcome: ApplyOutcome,
   committed: string,
   note?: string,
@@ -267,7 +267,7 @@ async function summarise(
   await writeSummary(
     withNote(
       renderApplySummary({
-        title: `Patron sync results: ${title.replace(/^Patron sync plan: /, "")}`,
+        title: outcome.title,
         planDir: dir,
         sections: outcome.sections,
         updated: outcome.updated,

@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { code, md, num } from "../core/markdown.ts";
 
 export const PUBLIC_NOTE =
   "This repository is public, so patron-sync commits no patron records (no XML, no CSV) and no names: " +
@@ -87,14 +88,9 @@ export function redactedRows(planJson: unknown): RedactedRow[] {
   return [];
 }
 
-/** A table cell: no pipes, no HTML, no line breaks, short. */
+/** A table cell: the project's one escaper, cut short. */
 function cell(s: string): string {
-  const t = s
-    .replace(/[\r\n]+/g, " ")
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    .replace(/</g, "&lt;");
-  return t.length > 80 ? t.slice(0, 79) + "…" : t;
+  return md(s.length > 80 ? s.slice(0, 79) + "…" : s);
 }
 
 interface ManifestLike {
@@ -135,7 +131,7 @@ export function redactedPlanMarkdown(planDir: string, planDirLabel = "."): strin
       out.push(
         "| Action | Records |",
         "|---|--:|",
-        ...counts.map(([k, n]) => `| \`${cell(k)}\` | ${n} |`),
+        ...counts.map(([k, n]) => `| ${code(k)} | ${num(n)} |`),
         "",
       );
     }
@@ -151,8 +147,7 @@ export function redactedPlanMarkdown(planDir: string, planDirLabel = "."): strin
     rows = rows.filter((r) => !QUIET.has(r.action));
     if (rows.length) {
       out.push(`| ${ID_LABEL[system] ?? "ID"} | Action |`, "|---|---|");
-      for (const r of rows.slice(0, REDACTED_ROW_LIMIT))
-        out.push(`| ${cell(r.id)} | \`${cell(r.action)}\` |`);
+      for (const r of rows.slice(0, REDACTED_ROW_LIMIT)) out.push(`| ${cell(r.id)} | ${code(r.action)} |`);
       if (rows.length > REDACTED_ROW_LIMIT) out.push("", `… and ${rows.length - REDACTED_ROW_LIMIT} more.`);
       out.push("");
     }

@@ -3,6 +3,7 @@ import * as core from "@actions/core";
 import type { InputProblem } from "../core/errors.ts";
 import { formatProblem } from "../core/errors.ts";
 import type { PullResult } from "./outputs.ts";
+import { code, md, mermaidPie, num } from "../core/markdown.ts";
 import { truncateBody } from "./pulls.ts";
 
 /** GitHub accepts up to 1 MiB per step summary; keep the embedded plan or results far below. */
@@ -13,27 +14,10 @@ export const FAILURE_ROW_LIMIT = 1000;
 const SYSTEM_NAMES: Record<string, string> = { alma: "Alma", infiniti: "Concord Infiniti" };
 const systemName = (s: string) => SYSTEM_NAMES[s] ?? s;
 
-export function cell(s: string): string {
-  return s
-    .replace(/[\r\n]+/g, " ")
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    .replace(/</g, "&lt;");
-}
+/** A table cell or inline text from data: the project's one escaper. */
+export const cell = md;
 
-/** A Mermaid pie chart, or "" when every slice is empty. */
-export function mermaidPie(title: string, slices: [string, number][]): string {
-  const kept = slices.filter(([, n]) => n > 0);
-  if (!kept.length) return "";
-  const label = (s: string) => s.replace(/["\r\n]/g, "'");
-  return [
-    "```mermaid",
-    `pie showData title ${label(title)}`,
-    ...kept.map(([k, n]) => `    "${label(k)}" : ${n}`),
-    "```",
-    "",
-  ].join("\n");
-}
+export { mermaidPie };
 
 function pullLine(pull: PullResult | undefined, applies = true): string {
   if (!pull || pull.operation === "none") return "No plan pull request is open.";
@@ -66,12 +50,12 @@ export function renderPlanSummary(p: PlanSummaryInput): string {
   if (p.publicNote) out.push(`> [!WARNING]\n> ${p.publicNote}`, "");
   out.push(
     p.changes
-      ? `**${p.changes}** record${p.changes === 1 ? "" : "s"} to send. ${pullLine(p.pull, !p.publicNote)}`
+      ? `**${num(p.changes)}** record${p.changes === 1 ? "" : "s"} to send. ${pullLine(p.pull, !p.publicNote)}`
       : `Nothing to change. ${pullLine(p.pull, !p.publicNote)}`,
     "",
     "| System | Records to send | Summary |",
     "|---|--:|---|",
-    ...p.sections.map((s) => `| ${systemName(s.system)} | ${s.changes} | ${cell(s.headline)} |`),
+    ...p.sections.map((s) => `| ${systemName(s.system)} | ${num(s.changes)} | ${cell(s.headline)} |`),
     "",
   );
   const slices: [string, number][] = p.sections.flatMap((s) =>
@@ -121,14 +105,14 @@ export interface ApplySummaryInput {
 
 export function renderApplySummary(a: ApplySummaryInput): string {
   const verdict = a.failed
-    ? `**${a.failed} record${a.failed === 1 ? "" : "s"} failed**: see the table below; fix the cause and run apply again (records already done are not sent twice).`
+    ? `**${num(a.failed)} record${a.failed === 1 ? "" : "s"} failed**: see the table below; fix the cause and run apply again (records already done are not sent twice).`
     : a.pending
-      ? `**${a.pending} pending**: run apply again to carry on.`
+      ? `**${num(a.pending)} pending**: run apply again to carry on.`
       : "Every planned record is done.";
   const out: string[] = [
     `# ${cell(a.title)}`,
     "",
-    `Updated **${a.updated}**, failed **${a.failed}**, pending **${a.pending}**. ${verdict}`,
+    `Updated **${num(a.updated)}**, failed **${num(a.failed)}**, pending **${num(a.pending)}**. ${verdict}`,
     "",
   ];
   const statuses = [...new Set(a.sections.flatMap((s) => Object.keys(s.counts)))];
@@ -136,7 +120,7 @@ export function renderApplySummary(a: ApplySummaryInput): string {
     `| System | ${statuses.map(cell).join(" | ")} |`,
     `|---|${statuses.map(() => "--:").join("|")}|`,
     ...a.sections.map(
-      (s) => `| ${systemName(s.system)} | ${statuses.map((k) => String(s.counts[k] ?? 0)).join(" | ")} |`,
+      (s) => `| ${systemName(s.system)} | ${statuses.map((k) => num(s.counts[k] ?? 0)).join(" | ")} |`,
     ),
     "",
   );
@@ -149,7 +133,7 @@ export function renderApplySummary(a: ApplySummaryInput): string {
   if (pie) out.push(pie);
   const failures = a.sections.flatMap((s) => s.failures.map((f) => ({ system: s.system, ...f })));
   if (failures.length) {
-    out.push(`## Failures (${failures.length})`, "", "| System | Record | Message |", "|---|---|---|");
+    out.push(`## Failures (${num(failures.length)})`, "", "| System | Record | Message |", "|---|---|---|");
     for (const f of failures.slice(0, FAILURE_ROW_LIMIT))
       out.push(`| ${systemName(f.system)} | ${cell(f.id)} | ${cell(f.message)} |`);
     if (failures.length > FAILURE_ROW_LIMIT)
@@ -177,7 +161,7 @@ export function renderProblemsSummary(command: string, problems: InputProblem[])
     "|---|---|",
     ...problems.map((p) => {
       const where = formatProblem({ ...p, message: "" }).replace(/: $/, "");
-      return `| \`${cell(where)}\` | ${cell(p.message)} |`;
+      return `| ${code(where)} | ${cell(p.message)} |`;
     }),
     "",
   ].join("\n");

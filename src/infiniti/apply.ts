@@ -15,7 +15,9 @@ import { writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
+import { csvForPeople } from "../core/csv.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
+import { readHistory, type HistoryEntry } from "../core/results.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
 import { maskProxy } from "../core/proxy.ts";
 import { infinitiEndpoint, InfinitiUnreachableError, postImport } from "./client.ts";
@@ -47,6 +49,8 @@ export interface InfinitiResultsFile {
   counts: Record<string, number>;
   warnings: string[];
   results: InfinitiResult[];
+  /** Every apply of this plan, oldest first (this one last). */
+  history?: HistoryEntry[];
 }
 
 interface SentRecord extends SentRow {
@@ -241,14 +245,26 @@ async function writeResults(
   const counts = countStatuses(x.results);
   await writeFile(
     join(dir, RESULTS_CSV),
-    stringify(
+    csvForPeople(
+      ["username", "status", "message"],
       x.results.map((r) => [r.username, r.status, r.message]),
-      { header: true, columns: ["username", "status", "message"], record_delimiter: "\n" },
     ),
   );
+  const appliedAt = new Date().toISOString();
+  const history: HistoryEntry[] = [
+    ...readHistory(join(dir, RESULTS_JSON)),
+    {
+      applied_at: appliedAt,
+      complete: true,
+      counts,
+      failures: x.results
+        .filter((r) => r.status === "failed")
+        .map((r) => ({ id: r.username, message: r.message })),
+    },
+  ];
   const file: InfinitiResultsFile = {
     system: "infiniti",
-    applied_at: new Date().toISOString(),
+    applied_at: appliedAt,
     import_sha256: plan.import.sha256,
     posted: x.posted,
     http_status: x.status,
@@ -258,6 +274,7 @@ async function writeResults(
     counts,
     warnings: x.answer?.warnings ?? [],
     results: x.results,
+    history,
   };
   await writeFile(join(dir, RESULTS_JSON), JSON.stringify(file, null, 1) + "\n");
 }

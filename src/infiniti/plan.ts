@@ -16,7 +16,8 @@ import {
   ROW_NUMBERING,
   type InfinitiPlanFile,
 } from "./planfile.ts";
-import { infinitiHeadline, renderInfinitiPlan } from "./render.ts";
+import { infinitiChangesCsv } from "./changes.ts";
+import { CHANGES_CSV, infinitiHeadline, renderInfinitiPlan, type PlanRenderInput } from "./render.ts";
 import { readState } from "./state.ts";
 import { validateInfiniti } from "./validate.ts";
 import { sha256 } from "./values.ts";
@@ -74,6 +75,7 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, IMPORT_FILE), csv);
   await writeFile(join(dir, PLAN_FILE), JSON.stringify(plan, null, 1) + "\n");
+  await writeFile(join(ctx.planDir, CHANGES_CSV), infinitiChangesCsv(roster.header, users).csv);
 
   const headline = infinitiHeadline(counts, sent, cfg.mode);
   ctx.log.info(
@@ -81,26 +83,30 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
       .map(([k, v]) => `${v} ${k}`)
       .join(", ")}`,
   );
+  const view: PlanRenderInput = {
+    rosterFile: roster.file,
+    rosterUsers: roster.rows.length,
+    stateFile: state.file,
+    stateExists: state.exists,
+    stateUsers: state.users.size,
+    missing,
+    mode: cfg.mode,
+    disableMissing: cfg.disable_missing,
+    counts,
+    sent,
+    importSha256: importSha,
+    users,
+    importRows: rows,
+    columns: roster.header,
+  };
+  const render = (budget: number) => renderInfinitiPlan(view, budget);
   return {
     system: "infiniti",
     counts,
     changes: sent,
     headline,
-    markdown: renderInfinitiPlan({
-      rosterFile: roster.file,
-      rosterUsers: roster.rows.length,
-      stateFile: state.file,
-      stateExists: state.exists,
-      stateUsers: state.users.size,
-      missing,
-      mode: cfg.mode,
-      disableMissing: cfg.disable_missing,
-      counts,
-      sent,
-      importSha256: importSha,
-      users,
-      importRows: rows,
-    }),
-    files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`],
+    markdown: render(ctx.markdownBudget ?? Infinity),
+    render,
+    files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`, CHANGES_CSV],
   };
 }

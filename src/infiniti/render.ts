@@ -1,57 +1,45 @@
-/** The Infiniti sections of plan.md and of the results: counts first, then tables a reviewer can read. */
+/** The Infiniti sections of plan.md and of the results: headline, counts, then tables a reviewer can read. */
+import { Budget, budgetTable, code, countsTable, md, num, plural, ROW_LIMIT } from "../core/markdown.ts";
+import { resultsHeadline } from "../core/results.ts";
 import type { FieldChange, PlannedUser } from "./diff.ts";
 import type { InfinitiResult } from "./result.ts";
+import { MASK } from "./values.ts";
 
-export const ROW_LIMIT = 300;
 export const HEADING = "## Concord Infiniti patron import";
+export const CHANGES_CSV = "infiniti/changes.csv";
 
-export function md(text: string | undefined): string {
-  return (text ?? "")
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    .replace(/`/g, "\\`")
-    .replace(/</g, "&lt;")
-    .replace(/\r?\n/g, " ");
-}
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-function countsTable(
-  counts: Record<string, number>,
-  order: string[],
-  meaning: Record<string, string>,
-  head: string,
-) {
-  const keys = [
-    ...order.filter((k) => counts[k]),
-    ...Object.keys(counts).filter((k) => !order.includes(k) && counts[k]),
-  ];
-  if (!keys.length) return "_Nothing to report._\n";
-  return (
-    [
-      `| ${head} | Users | Meaning |`,
-      "|---|--:|---|",
-      ...keys.map((k) => `| \`${k}\` | ${counts[k]} | ${meaning[k] ?? ""} |`),
-    ].join("\n") + "\n"
-  );
-}
-
-export function infinitiHeadline(counts: Record<string, number>, sent: number, mode: string): string {
-  if (!sent) return "no Infiniti changes";
+/**
+ * Like Terraform's "to add, to change, to destroy": create, update, disable always, in this order, then
+ * what is not sent (or, in full mode, sent again unchanged). E.g. "12 create · 3 update · 2 disable, 1,180 unchanged".
+ */
+export function infinitiHeadline(counts: Record<string, number>, _sent: number, mode: string): string {
   const c = (k: string) => counts[k] ?? 0;
-  const parts: string[] = [];
-  if (c("create")) parts.push(`${c("create")} new`);
-  if (c("update")) parts.push(`${c("update")} changed`);
-  if (c("disable")) parts.push(`${c("disable")} to disable`);
-  if (mode === "full" && c("unchanged")) parts.push(`${c("unchanged")} unchanged, full mode`);
-  return `${plural(sent, "Infiniti user")} to import${parts.length ? ` (${parts.join(", ")})` : ""}`;
+  const head = `${num(c("create"))} create · ${num(c("update"))} update · ${num(c("disable"))} disable`;
+  if (!c("unchanged")) return head;
+  return `${head}, ${num(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`;
 }
 
-function describeChanges(u: PlannedUser): string {
-  const value = (v: string) => (v === "" ? "(blank)" : md(v));
-  const one = (c: FieldChange) =>
-    u.action === "create" ? `${c.field}: ${value(c.new)}` : `${c.field}: ${value(c.old)} → ${value(c.new)}`;
-  return u.changes.map(one).join("; ") || "—";
+/** givenname surname (or preferredname), from the values sent. */
+export function nameOf(u: PlannedUser): string {
+  const v = u.values ?? {};
+  const given = v.preferredname || v.givenname || "";
+  return [given, v.surname ?? ""].filter(Boolean).join(" ");
+}
+
+export function isStaff(u: PlannedUser): boolean {
+  return (u.values?.staffmember ?? "") === "y";
+}
+
+function value(field: string, v: string): string {
+  if (field === "password") return v ? MASK : "";
+  return v === "" ? "(blank)" : md(v);
+}
+
+function changeList(changes: FieldChange[]): string {
+  return (
+    changes.map((c) => `${md(c.field)}: ${value(c.field, c.old)} → ${value(c.field, c.new)}`).join("<br>") ||
+    "—"
+  );
 }
 
 export interface PlanRenderInput {
@@ -68,15 +56,27 @@ export interface PlanRenderInput {
   importSha256: string;
   users: PlannedUser[];
   importRows: Map<PlannedUser, number>;
+  /** The roster's columns, in import.csv's order. */
+  columns: string[];
 }
 
-export function renderInfinitiPlan(x: PlanRenderInput): string {
-  const out: string[] = [`${HEADING}\n`];
+const staffFirst = (a: PlannedUser, b: PlannedUser) => Number(isStaff(b)) - Number(isStaff(a));
+const mark = (u: PlannedUser) => (isStaff(u) ? "**staff**" : "");
+
+/**
+ * The section, within `budget` characters: the counts always; then users to disable, changed users and
+ * new users (staff first in each), as far as the budget allows; closing with where the full list is.
+ */
+export function renderInfinitiPlan(x: PlanRenderInput, budget = Infinity): string {
+  const b = new Budget(budget);
+  const out: string[] = [];
+  const put = (...lines: string[]) => lines.forEach((l) => (b.force(l), out.push(l)));
+  put(`${HEADING}\n`, `**${infinitiHeadline(x.counts, x.sent, x.mode)}**\n`);
   const state = x.stateExists
-    ? `\`${md(x.stateFile)}\` (${plural(x.stateUsers, "user")} applied before)`
-    : `\`${md(x.stateFile)}\`, which does not exist yet: nothing has been applied, so every user is new`;
-  out.push(
-    `Roster \`${md(x.rosterFile)}\`: ${plural(x.rosterUsers, "user")}, all valid. Mode \`${x.mode}\`, compared with ${state}. ` +
+    ? `${code(x.stateFile)} (${plural(x.stateUsers, "user")} applied before)`
+    : `${code(x.stateFile)}, which does not exist yet: nothing has been applied, so every user is new`;
+  put(
+    `Roster ${code(x.rosterFile)}: ${plural(x.rosterUsers, "user")}, all valid. Mode \`${x.mode}\`, compared with ${state}. ` +
       (x.disableMissing
         ? "Users gone from the roster are sent with enabled=n (`disable_missing: true`)."
         : "Users gone from the roster are left as they are (`disable_missing: false`).") +
@@ -88,35 +88,81 @@ export function renderInfinitiPlan(x: PlanRenderInput): string {
     disable: "gone from the roster: sent with enabled=n and their last-applied values",
     unchanged: x.mode === "full" ? "as last applied: sent again (`mode: full`)" : "as last applied: not sent",
   };
-  out.push(countsTable(x.counts, ["create", "update", "disable", "unchanged"], meaning, "Action"));
+  put(countsTable(x.counts, ["disable", "update", "create", "unchanged"], meaning, "Action", "Users"));
   if (x.missing)
-    out.push(
+    put(
       `${plural(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`,
     );
-  if (x.sent) {
-    out.push(
-      `Apply posts \`infiniti/import.csv\` exactly: ${plural(x.sent, "row")}, SHA-256 \`${x.importSha256.slice(0, 16)}…\`. Passwords are shown as •••.\n`,
+  put(
+    x.sent
+      ? `Apply posts \`infiniti/import.csv\` exactly: ${plural(x.sent, "row")}, SHA-256 \`${x.importSha256.slice(0, 16)}…\`. Passwords are shown as ${MASK}. _Row_ is the row in import.csv (1 = the first row after the header); _Line_ the line in the roster.\n`
+      : "Nothing to send: apply will post nothing.\n",
+  );
+
+  const changed = x.users.filter((u) => u.sent && u.action !== "unchanged");
+  const closing = changed.length
+    ? `All ${plural(changed.length, "change")} ${changed.length === 1 ? "is" : "are"} in \`${CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
+    : "";
+  const reserve = closing.length + 200;
+  const row = (u: PlannedUser) => x.importRows.get(u) ?? "";
+  const section = (
+    title: string,
+    header: string[],
+    users: PlannedUser[],
+    cells: (u: PlannedUser) => string[],
+  ) => {
+    if (!users.length) return;
+    const t = budgetTable(
+      header,
+      users.map((u) => `| ${cells(u).join(" | ")} |`),
+      b,
+      reserve + title.length,
     );
-  } else {
-    out.push("Nothing to send: apply will post nothing.\n");
-  }
-  const shown = x.users.filter((u) => u.sent && u.action !== "unchanged");
-  if (shown.length) {
-    out.push("### Users to send\n", "| Username | Action | Row | Line | Changes |", "|---|---|--:|--:|---|");
-    for (const u of shown.slice(0, ROW_LIMIT)) {
-      out.push(
-        `| ${md(u.username)} | \`${u.action}\` | ${x.importRows.get(u) ?? ""} | ${u.line ?? "—"} | ${describeChanges(u)} |`,
+    put(`### ${title} (${num(users.length)})\n`);
+    out.push(...t.lines);
+    if (t.omitted)
+      put(
+        `\n${t.shown ? `… and ${num(t.omitted)} more` : `${plural(t.omitted, "user")}, not shown here`}: see \`${CHANGES_CSV}\`.`,
       );
-    }
-    if (shown.length > ROW_LIMIT)
-      out.push(`\n… and ${shown.length - ROW_LIMIT} more: see \`infiniti/plan.json\`.`);
-    out.push("");
-    out.push(
-      "_Row_ is the row in import.csv (1 = the first row after the header); _Line_ the line in the roster.\n",
-    );
-  }
+    put("");
+  };
+  const of = (a: string) => changed.filter((u) => u.action === a).sort(staffFirst);
+  section("To disable", ["Username", "Name", "Row", "Marks"], of("disable"), (u) => [
+    md(u.username),
+    md(nameOf(u)) || "—",
+    String(row(u)),
+    mark(u),
+  ]);
+  section(
+    "Changed",
+    ["Username", "Name", "Row", "Line", "Changes (before → after)", "Marks"],
+    of("update"),
+    (u) => [
+      md(u.username),
+      md(nameOf(u)) || "—",
+      String(row(u)),
+      String(u.line ?? "—"),
+      changeList(u.changes),
+      mark(u),
+    ],
+  );
+  // New users as a table of their columns (columns no new user fills are left out).
+  const created = of("create");
+  const filled = x.columns.filter(
+    (c) => c !== "username" && created.some((u) => u.changes.some((ch) => ch.field === c && ch.new !== "")),
+  );
+  section("New", ["Username", "Row", "Line", ...filled], created, (u) => {
+    const now = new Map(u.changes.map((c) => [c.field, c.new]));
+    return [
+      md(u.username),
+      String(row(u)),
+      String(u.line ?? "—"),
+      ...filled.map((c) => value(c, now.get(c) ?? "")),
+    ];
+  });
   const resent = x.users.filter((u) => u.sent && u.action === "unchanged").length;
-  if (resent) out.push(`${plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
+  if (resent) put(`${plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
+  if (closing) put(closing, "");
   return out.join("\n");
 }
 
@@ -138,24 +184,30 @@ export interface ApplyRenderInput {
 }
 
 export function renderInfinitiResults(x: ApplyRenderInput): string {
-  const out: string[] = [`${HEADING}: results\n`];
-  if (x.note) out.push(`${x.note}\n`);
+  const out: string[] = ["### Concord Infiniti patron import\n", `**${resultsHeadline(x.counts)}**\n`];
+  if (x.note) out.push(`${md(x.note)}\n`);
   if (x.summary)
     out.push(`Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${md(x.summary)}”\n`);
-  out.push(countsTable(x.counts, STATUS_ORDER, STATUS_MEANING, "Status"));
+  out.push(countsTable(x.counts, STATUS_ORDER, STATUS_MEANING, "Status", "Users"));
   const skipped = x.results.filter((r) => r.status === "skipped");
   if (skipped.length) {
-    out.push("### Changed since the apply (not overwritten)\n", "| Username | Message |", "|---|---|");
+    out.push(
+      `#### Changed since the apply, not overwritten (${num(skipped.length)})\n`,
+      "| Username | Message |",
+      "|---|---|",
+    );
     for (const r of skipped.slice(0, ROW_LIMIT)) out.push(`| ${md(r.username)} | ${md(r.message)} |`);
+    if (skipped.length > ROW_LIMIT)
+      out.push(`\n… and ${num(skipped.length - ROW_LIMIT)} more: see \`infiniti/results.csv\`.`);
     out.push("");
   }
   const failures = x.results.filter((r) => r.status === "failed");
   if (failures.length) {
-    out.push("### Failed\n", "| Username | Row | Message |", "|---|--:|---|");
+    out.push(`#### Failed (${num(failures.length)})\n`, "| Username | Row | Message |", "|---|--:|---|");
     for (const r of failures.slice(0, ROW_LIMIT))
       out.push(`| ${md(r.username)} | ${r.row ?? ""} | ${md(r.message)} |`);
     if (failures.length > ROW_LIMIT)
-      out.push(`\n… and ${failures.length - ROW_LIMIT} more: see \`infiniti/results.csv\`.`);
+      out.push(`\n… and ${num(failures.length - ROW_LIMIT)} more: see \`infiniti/results.csv\`.`);
     out.push("");
   }
   return out.join("\n");

@@ -16,7 +16,7 @@ import {
   ROW_NUMBERING,
   type InfinitiPlanFile,
 } from "./planfile.ts";
-import { md } from "./render.ts";
+import { code, md } from "../core/markdown.ts";
 import { APPLIED_FILE, readApplied, revertUsers } from "./revert.ts";
 import { sha256 } from "./values.ts";
 
@@ -80,8 +80,8 @@ export async function planInfinitiRevert(
           .join(", ")
       : "no Infiniti users to restore";
   const lines = [
-    `## Concord Infiniti: revert of \`${md(reverts)}\`\n`,
-    `Users the apply of \`${md(reverts)}\` created are sent with \`enabled=n\` (Infiniti's import cannot delete); users it updated get their values from before it back (from \`${md(reverts)}/infiniti/${APPLIED_FILE}\`, saved by that apply). Passwords are never restored: the revert rows have no password column. A user whose applied state changed since is skipped (\`changed-since-apply\`), never overwritten.\n`,
+    `## Concord Infiniti: revert of ${code(reverts)}\n`,
+    `Users the apply of ${code(reverts)} created are sent with \`enabled=n\` (Infiniti's import cannot delete); users it updated get their values from before it back (from ${code(`${reverts}/infiniti/${APPLIED_FILE}`)}, saved by that apply). Passwords are never restored: the revert rows have no password column. A user whose applied state changed since is skipped (\`changed-since-apply\`), never overwritten.\n`,
     `- Users restored to their earlier values: **${update}**`,
     `- Users created by that apply, to disable: **${disable}**`,
     `- Users that apply wrote to Infiniti: ${d.applied.users.length}` +

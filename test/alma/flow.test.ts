@@ -1,6 +1,7 @@
 /**
  * Plan and apply against the Alma simulator on an ephemeral port: the whole Alma flow, as staff run it.
  */
+import { parse } from "csv-parse/sync";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -97,7 +98,31 @@ describe("Alma plan and apply against the simulator", () => {
     const md = readFileSync(join(plan.planDir, "plan.md"), "utf8");
     expect(md).toContain("Listed more than once");
     expect(md).toMatch(/\| `not-found` \| 1 \|/);
-    expect(plan.title).toBe("Patron sync plan: 4 barcodes to add, 1 not found");
+    expect(plan.title).toBe("Patron sync plan: Alma 3 add · 1 deactivate · 0 remove, 1 not-found");
+    // Who is affected: the staff member (roles) is among the rows to look at first, marked.
+    const first = md.slice(md.indexOf("### Look at these first"), md.indexOf("### Other changes"));
+    expect(first).toMatch(
+      /\| E00417 \| [^|]+ \| [^|]+ \| `add` \| none → 21234000123456 \| \*\*staff\*\*, \*\*3 roles\*\* \|/,
+    );
+    expect(first).toContain("| S0071234 |");
+    expect(first).toContain("20000111 → 21234000999999; 20000111 (INACTIVE)");
+    const changes = parse<Record<string, string>>(
+      readFileSync(join(plan.planDir, "alma", "changes.csv"), "utf8"),
+      {
+        columns: true,
+      },
+    );
+    expect(changes.map((r) => [r.primary_id, r.action])).toEqual([
+      ["E00417", "add"],
+      ["S0071234", "deactivate"],
+      ["G00042", "add"],
+      ["P-TAKER", "add"],
+    ]);
+    expect(changes[0]).toMatchObject({ staff_or_roles: "staff, 3 roles", segment: "Internal" });
+    expect(changes[0]!.name).not.toBe("");
+    expect(changes[0]!.user_group).not.toBe("");
+    expect(changes[2]).toMatchObject({ barcodes_after: expect.stringContaining("(INACTIVE → ACTIVE)") });
+    expect(md).toContain("All 4 planned changes are in `alma/changes.csv`");
 
     const applied = await runApply({ cwd: ws, env, log, planDir: plan.planDir });
     expect(applied.updated).toBe(3);
@@ -133,6 +158,13 @@ describe("Alma plan and apply against the simulator", () => {
     expect(alma.counts.updated ?? 0).toBe(0);
     expect(alma.counts.unchanged).toBe(3);
     expect(sim.stats().byMethod.PUT ?? 0).toBe(puts + 1); // only the failed P-TAKER is tried again
+    // Each apply adds a dated section to results.md and an entry to results.json's history.
+    expect(again.title).toBe("Patron sync results: Alma 3 unchanged · 1 skipped · 1 failed");
+    const resultsMd = readFileSync(join(plan.planDir, "results.md"), "utf8");
+    expect(resultsMd.split("\n")[0]).toBe(`# ${again.title}`);
+    expect(resultsMd.match(/^## Apply of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/gm)).toHaveLength(2);
+    const history = JSON.parse(readFileSync(join(plan.planDir, "alma", "results.json"), "utf8")).history;
+    expect(history.map((h: { counts: Record<string, number> }) => h.counts.updated ?? 0)).toEqual([3, 0]);
     expect(barcodes("E00417")).toEqual(["21234000123456:ACTIVE:Internal"]);
   });
 

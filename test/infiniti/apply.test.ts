@@ -90,7 +90,10 @@ describe("Infiniti apply against the simulator", () => {
       complete: true,
       http_status: 200,
     });
-    expect(section.markdown).toContain("## Concord Infiniti patron import: results");
+    expect(section.markdown).toContain("### Concord Infiniti patron import");
+    expect(section.markdown).toContain("**3 updated**");
+    expect(results.history).toHaveLength(1);
+    expect(results.history[0]).toMatchObject({ counts: { created: 3 }, failures: [] });
     expect(results.warnings).toEqual([]);
     expect(section.markdown).toContain(
       "“3 users processed. 3 users created. 0 users updated. 0 users failed.”",

@@ -120,10 +120,10 @@ describe("Infiniti plan: first run (no applied state)", () => {
       system: "infiniti",
       counts: { create: 3 },
       changes: 3,
-      headline: "3 Infiniti users to import (3 new)",
-      files: ["infiniti/import.csv", "infiniti/plan.json"],
+      headline: "3 create · 0 update · 0 disable",
+      files: ["infiniti/import.csv", "infiniti/plan.json", "infiniti/changes.csv"],
     });
-    expect(outcome.title).toBe("Patron sync plan: 3 Infiniti users to import (3 new)");
+    expect(outcome.title).toBe("Patron sync plan: Infiniti 3 create · 0 update · 0 disable");
   });
 
   it("never writes a password into plan.json or plan.md (but import.csv carries it)", async () => {
@@ -133,15 +133,29 @@ describe("Infiniti plan: first run (no applied state)", () => {
     for (const text of [planJson, md, manifest]) expect(text).not.toContain("Secret-Zoe-1");
     expect(csv).toContain("Secret-Zoe-1");
     expect(p.users[0]!.changes).toContainEqual({ field: "password", old: "", new: "•••" });
-    expect(md).toContain("password: •••");
+    // New users are a table of their columns: the password column shows •••.
+    expect(md).toMatch(
+      /\| zoe \| 1 \| 2 \| Zoë \| Hartley, Jr\. \| zoe@\u2060school\.example \| 2027 \| ••• \|/,
+    );
+    const changes = readFileSync(join(outcome.planDir, "infiniti", "changes.csv"), "utf8");
+    expect(changes).not.toContain("Secret-Zoe-1");
+    expect(changes).toContain(
+      'zoe,"Zoë Hartley, Jr.",create,Zoë,"Hartley, Jr.",zoe@school.example,2027,•••,y,n',
+    );
   });
 
-  it("renders counts first, then the table of changes", async () => {
+  it("renders the headline and counts first, then new users as a table of their columns", async () => {
     const { md } = await plan(workspace(ROSTER));
     const section = md.slice(md.indexOf("## Concord Infiniti"));
+    expect(section).toContain("**3 create · 0 update · 0 disable**");
     expect(section.indexOf("| `create` | 3 |")).toBeGreaterThan(0);
-    expect(section.indexOf("| `create` | 3 |")).toBeLessThan(section.indexOf("### Users to send"));
-    expect(section).toContain("| zoe | `create` | 1 | 2 | givenname: Zoë; surname: Hartley, Jr.;");
+    expect(section.indexOf("| `create` | 3 |")).toBeLessThan(section.indexOf("### New (3)"));
+    expect(section).toContain(
+      "| Username | Row | Line | givenname | surname | emailaddress | graduationyear | password | enabled | staffmember |",
+    );
+    // E-mail addresses cannot autolink: a word joiner follows the @.
+    expect(section).not.toContain("zoe@school.example");
+    expect(section).toContain("All 3 changes are in `infiniti/changes.csv`");
     expect(section).toContain("does not exist yet: nothing has been applied");
   });
 
@@ -164,8 +178,8 @@ describe("Infiniti plan: incremental against the applied state", () => {
     ]);
     expect(csv.split("\n").map((l) => l.split(",")[0])).toEqual(["username", "lukasz", "rachel", ""]);
     expect(section).toMatchObject({ counts: { unchanged: 1, create: 1, update: 1 }, changes: 2 });
-    expect(section.headline).toBe("2 Infiniti users to import (1 new, 1 changed)");
-    expect(md).toContain("emailaddress: rachel.old@school.example → rachel@school.example");
+    expect(section.headline).toBe("1 create · 1 update · 0 disable, 1 unchanged");
+    expect(md).toContain("emailaddress: rachel.old@\u2060school.example → rachel@\u2060school.example");
     expect(md).toContain("1 user in the applied state is no longer in the roster and left as they are");
     expect(p.users.find((u) => u.username === "zoe")).toMatchObject({ sent: false });
     expect(p.users.find((u) => u.username === "zoe")!.import_row).toBeUndefined();
@@ -179,7 +193,7 @@ describe("Infiniti plan: incremental against the applied state", () => {
     });
     const { plan: p, section } = await plan(workspace(roster, "", applied));
     expect(actions(p)).toEqual({ zoe: "unchanged" });
-    expect(section).toMatchObject({ changes: 0, headline: "no Infiniti changes" });
+    expect(section).toMatchObject({ changes: 0, headline: "0 create · 0 update · 0 disable, 1 unchanged" });
   });
 
   it("notices a changed password without showing it", async () => {
@@ -211,7 +225,7 @@ describe("Infiniti plan: incremental against the applied state", () => {
     expect(p.counts).toEqual({ unchanged: 3 });
     expect(p.sent).toBe(0);
     expect(csv).toBe("username,givenname,surname,emailaddress,graduationyear,password,enabled,staffmember\n");
-    expect(section.headline).toBe("no Infiniti changes");
+    expect(section.headline).toBe("0 create · 0 update · 0 disable, 3 unchanged");
     expect(md).toContain("Nothing to send: apply will post nothing.");
   });
 });
@@ -224,7 +238,7 @@ describe("Infiniti plan: full mode and disable_missing", () => {
     expect(p.users.map((u) => u.import_row)).toEqual([1, 2, 3]);
     expect(csv.trim().split("\n")).toHaveLength(4);
     expect(section).toMatchObject({ changes: 3, counts: { unchanged: 1, create: 1, update: 1 } });
-    expect(section.headline).toBe("3 Infiniti users to import (1 new, 1 changed, 1 unchanged, full mode)");
+    expect(section.headline).toBe("1 create · 1 update · 0 disable, 1 unchanged (sent again, full mode)");
     expect(md).toContain("| `unchanged` | 1 | as last applied: sent again (`mode: full`) |");
     expect(md).toContain("1 unchanged user also sent again (`mode: full`).");
   });
@@ -244,7 +258,7 @@ describe("Infiniti plan: full mode and disable_missing", () => {
     });
     expect(gone.line).toBeUndefined();
     expect(csv.trim().split("\n").at(-1)).toBe("gone,Gone,Away,gone@school.example,2025,,n,n");
-    expect(section.headline).toBe("3 Infiniti users to import (1 new, 1 changed, 1 to disable)");
+    expect(section.headline).toBe("1 create · 1 update · 1 disable, 1 unchanged");
   });
 
   it("does not disable a user twice", async () => {
@@ -264,5 +278,29 @@ describe("diffRoster", () => {
       ["ZOE", "update", [{ field: "username", old: "zoe", new: "ZOE" }]],
       ["bob", "update", [{ field: "formclass", old: "", new: "7A" }]],
     ]);
+  });
+});
+
+describe("Infiniti plan: hostile values in the roster", () => {
+  it("cannot ping, link or embed from plan.md, and cannot run a formula from changes.csv", async () => {
+    const roster = [
+      "username,givenname,surname,emailaddress,graduationyear,enabled,staffmember",
+      "zoe,@octocat,[click](https://evil.example) ![x](https://evil.example/i.png),zoe@school.example,2027,y,n",
+      'bob,"=HYPERLINK(""https://evil.example"")",#42,bob@school.example,,y,y',
+      "",
+    ].join("\n");
+    const { md, outcome } = await plan(workspace(roster));
+    for (const bad of ["@octocat", "](https://", "![", "#42", "zoe@school", "https://"])
+      expect(md).not.toContain(bad);
+    expect(md).toContain("@\u2060octocat");
+    const changes = readFileSync(join(outcome.planDir, "infiniti", "changes.csv"), "utf8");
+    expect(changes).toContain(`"'=HYPERLINK(""https://evil.example"")"`);
+    // import.csv keeps the roster's values as they are: Infiniti must receive them unchanged.
+    expect(readFileSync(join(outcome.planDir, "infiniti", "import.csv"), "utf8")).toContain(
+      `"=HYPERLINK(""https://evil.example"")"`,
+    );
+    // Staff first among the new users, and marked.
+    const created = md.slice(md.indexOf("### New (2)"));
+    expect(created.indexOf("| bob |")).toBeLessThan(created.indexOf("| zoe |"));
   });
 });

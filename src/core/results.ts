@@ -1,0 +1,78 @@
+/**
+ * Results kept across applies: results.md gets one dated section per apply (newest first, earlier
+ * ones kept), results.json keeps a history entry per apply, results.csv holds each record's last status.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { md, num } from "./markdown.ts";
+
+/** One apply, as results.json's history keeps it. */
+export interface HistoryEntry {
+  applied_at: string;
+  counts: Record<string, number>;
+  complete?: boolean;
+  /** Records that failed in that apply (id and message). */
+  failures?: { id: string; message: string }[];
+}
+
+/** The history in an earlier results.json (an older file without one counts as one entry). */
+export function readHistory(path: string): HistoryEntry[] {
+  if (!existsSync(path)) return [];
+  try {
+    const prev = JSON.parse(readFileSync(path, "utf8")) as Partial<HistoryEntry> & {
+      history?: HistoryEntry[];
+    };
+    if (Array.isArray(prev.history)) return prev.history;
+    if (prev.applied_at && prev.counts)
+      return [{ applied_at: prev.applied_at, counts: prev.counts, complete: prev.complete }];
+  } catch {
+    // An unreadable earlier file: start the history again rather than fail the apply.
+  }
+  return [];
+}
+
+/** The statuses every results headline and comment lists, in this order. */
+export const RESULT_STATUSES = ["updated", "unchanged", "skipped", "failed", "pending"] as const;
+
+/** Infiniti's `created` counts as updated here (a record written). */
+export function resultCounts(
+  counts: Record<string, number>,
+): Record<(typeof RESULT_STATUSES)[number], number> {
+  const c = (k: string) => counts[k] ?? 0;
+  return {
+    updated: c("updated") + c("created"),
+    unchanged: c("unchanged"),
+    skipped: c("skipped"),
+    failed: c("failed"),
+    pending: c("pending"),
+  };
+}
+
+/** What apply did, e.g. "4,071 updated · 2 failed · 12 unchanged" (zero counts left out). */
+export function resultsHeadline(counts: Record<string, number>): string {
+  const r = resultCounts(counts);
+  const parts = RESULT_STATUSES.filter((k) => r[k]).map((k) => `${num(r[k])} ${k}`);
+  return parts.length ? parts.join(" · ") : "nothing to do";
+}
+
+const DATED = /^## Apply of /m;
+
+/**
+ * The new results.md: a title saying what this apply did, this apply's dated section, then the
+ * earlier applies' sections from `previous` (the old results.md), kept as they were.
+ */
+export function resultsMarkdown(title: string, appliedAt: Date, section: string, previous?: string): string {
+  const when = appliedAt
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
+  let earlier = "";
+  if (previous) {
+    const at = previous.search(DATED);
+    // A results.md from before dated sections: keep it whole under its own heading.
+    earlier =
+      at >= 0 ? previous.slice(at) : `## Apply of an earlier run\n\n${previous.replace(/^# .*\n/, "")}`;
+  }
+  return [`# ${md(title)}`, "", `## Apply of ${when}`, "", section.trimEnd(), "", earlier.trimEnd(), ""]
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n");
+}
