@@ -399,7 +399,9 @@ describe(`the action (${ENTRY}) end to end`, () => {
       expect(gh.count("POST", "/repos/o/r/pulls")).toBe(1);
       const pr = gh.pulls.get(REPO)![0]!;
       expect(pr).toMatchObject({ head: { ref: "patron-sync/plan" }, base: { ref: "main" }, state: "open" });
-      expect(pr.title).toMatch(/^Patron sync plan: .*barcodes? to add.* · .*/);
+      expect(pr.title).toMatch(
+        /^Patron sync plan: Alma \d+ add · \d+ deactivate · \d+ remove.*; Infiniti \d+ create · \d+ update · \d+ disable/,
+      );
       expect(pr.body).toContain("## Alma barcode repair");
       expect(pr.body).toContain("Patron records are not committed");
       expect(pr.body).toContain("https://github.example/o/r/actions/runs/");
