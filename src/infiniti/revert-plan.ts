@@ -16,7 +16,7 @@ import {
   ROW_NUMBERING,
   type InfinitiPlanFile,
 } from "./planfile.ts";
-import { code, md } from "../core/markdown.ts";
+import { code, md, plural } from "../core/markdown.ts";
 import { APPLIED_FILE, readApplied, revertUsers } from "./revert.ts";
 import { sha256 } from "./values.ts";
 
@@ -75,7 +75,10 @@ export async function planInfinitiRevert(
   const update = d.plan.counts.update ?? 0;
   const headline =
     disable || update
-      ? [update && `${update} Infiniti users restored`, disable && `${disable} created users disabled`]
+      ? [
+          update && `${plural(update, "Infiniti user")} restored`,
+          disable && `${plural(disable, "created user")} disabled`,
+        ]
           .filter(Boolean)
           .join(", ")
       : "no Infiniti users to restore";
