@@ -45,6 +45,8 @@ const almaSchema = z
     max_attempts: z.number().int().min(1).max(10).default(5),
     /** Per-call timeout. */
     timeout_ms: z.number().int().min(100).default(30_000),
+    /** Before planning a new barcode, ask Alma whether another user holds it (one call per planned change). */
+    check_holders: z.boolean().default(true),
     /** Cap of each Alma list (patrons, barcodes) in lines, checked before it is parsed (exit 2 above it). */
     max_lines: z.number().int().positive().default(DEFAULT_MAX_LINES),
     /** Cap of each Alma list in bytes, checked before it is read (exit 2 above it). */

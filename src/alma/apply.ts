@@ -18,6 +18,7 @@ import { CHANGING_ACTIONS } from "./decide.ts";
 import { almaClient } from "./env.ts";
 import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
 import { AlmaKeyRefusedError } from "./key-refusal.ts";
+import { identityChecked, identityMismatch, IdentityMismatchError } from "./plan-checks.ts";
 import {
   barcodeFingerprint,
   hasEndState,
@@ -152,7 +153,7 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
         return await sendRestore(
           e,
           {
-            getUser: (uid) => client.getUser(uid, ctx.signal),
+            getUser: async (uid) => identityChecked(uid, await client.getUser(uid, ctx.signal)),
             putUser: (uid, xml) => client.putUser(uid, xml, ctx.signal),
             sending: () => sending(),
             barcodeType: type,
@@ -161,6 +162,8 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
         );
       }
       const fresh = parseUser(await client.getUser(id, ctx.signal));
+      const mismatch = identityMismatch(id, fresh);
+      if (mismatch) return { primary_id: id, status: "skipped", message: `identity-mismatch: ${mismatch}` };
       if (hasEndState(fresh, change, type)) {
         if (wasSending)
           return {
@@ -212,6 +215,8 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
         applied: { before: saved, after: barcodeFingerprint(returned, type) },
       };
     } catch (err) {
+      if (err instanceof IdentityMismatchError)
+        return { primary_id: id, status: "skipped", message: err.message };
       if (err instanceof AlmaKeyRefusedError) {
         refused ??= err;
         return { primary_id: id, status: "pending", message: "not sent: Alma refused the API key" };

@@ -74,6 +74,18 @@ export class AlmaClient {
     throw almaApiError(res.status, res.body, res.headers.get("content-type"));
   }
 
+  /** GET /almaws/v1/users/{value}?user_id_type={idType}&view=brief: the user holding that identifier. */
+  async findByIdentifier(value: string, idType: string, signal?: AbortSignal): Promise<string> {
+    const res = await this.send({
+      method: "GET",
+      url: this.url(value, { user_id_type: idType, view: "brief" }),
+      headers: this.headers(),
+      signal,
+    });
+    if (res.status >= 200 && res.status < 300) return res.body;
+    throw almaApiError(res.status, res.body, res.headers.get("content-type"));
+  }
+
   /** PUT the full user back, without PIN letters, role recalculation or registration rules. */
   async putUser(id: string, xml: string, signal?: AbortSignal): Promise<string> {
     const res = await this.send({

@@ -25,6 +25,10 @@ export type AlmaAction =
   | "conflict"
   | "failed"
   | "pending"
+  /** The record read is another user's (its primary_id differs from the listed ID): never written. */
+  | "identity-mismatch"
+  /** The new barcode is held by another Alma user (alma.check_holders): not written. */
+  | "held-by-other"
   /** A revert plan: put the barcode identifiers back as they were before the reverted apply. */
   | "restore";
 

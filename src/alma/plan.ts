@@ -33,6 +33,7 @@ import { CHANGING_ACTIONS, decide } from "./decide.ts";
 import { almaClient } from "./env.ts";
 import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
 import { AlmaKeyRefusedError } from "./key-refusal.ts";
+import { heldByOtherMessage, identityMismatch, otherHolder } from "./plan-checks.ts";
 import {
   lookupBarcode,
   readBarcodeList,
@@ -196,6 +197,14 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
   const progress = createProgress({ label: "alma plan", total: list.length - done.size });
   const type = alma.barcode_type;
 
+  /** The quota, a refused key or an interrupt: the patron is left unplanned (pending) and the run stops. */
+  const stopsTheRun = (e: unknown): boolean => {
+    if (e instanceof QuotaExhaustedError) quota ??= e;
+    else if (e instanceof AlmaKeyRefusedError) refused ??= e;
+    return quota !== undefined || refused !== undefined || ctx.signal?.aborted === true;
+  };
+  let holderLookups = 0;
+
   const planOne = async (i: number): Promise<void> => {
     const p = list[i]!;
     const base = { primary_id: p.id, line: p.line, old_barcodes: [] as string[] };
@@ -203,15 +212,7 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
     try {
       xml = await client.getUser(p.id, ctx.signal);
     } catch (e) {
-      if (e instanceof QuotaExhaustedError) {
-        quota ??= e;
-        return;
-      }
-      if (e instanceof AlmaKeyRefusedError) {
-        refused ??= e;
-        return;
-      }
-      if (ctx.signal?.aborted) return;
+      if (stopsTheRun(e)) return;
       if (e instanceof AlmaApiError && NOT_FOUND_CODES.has(e.code)) {
         journal.append({ i, entry: { ...base, action: "not-found", message: explainAlmaError(e) } });
       } else {
@@ -234,7 +235,25 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
       });
       return;
     }
+    const mismatch = identityMismatch(p.id, user);
+    if (mismatch) {
+      journal.append({ i, entry: { ...base, action: "identity-mismatch", message: mismatch } });
+      return;
+    }
     const d = decide(user, (id) => lookupBarcode(barcodes, id), alma);
+    let holder: string | undefined;
+    if (d.change && alma.check_holders) {
+      try {
+        holderLookups++;
+        holder = await otherHolder(client, d.change.barcode, type, p.id, ctx.signal);
+      } catch (e) {
+        if (stopsTheRun(e)) return;
+        const why = e instanceof AlmaApiError ? explainAlmaError(e) : (e as Error).message;
+        const message = `could not check who holds ${type} ${d.change.barcode}: ${why}`;
+        journal.append({ i, entry: { ...base, action: "failed", message } });
+        return;
+      }
+    }
     const entry: AlmaPlanEntry = {
       ...base,
       action: d.action,
@@ -251,8 +270,17 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
       message: d.message,
       ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
     };
+    if (holder !== undefined && d.change) {
+      Object.assign(entry, {
+        action: "held-by-other",
+        holder,
+        message: heldByOtherMessage(d.change.barcode, type, holder),
+      });
+      delete entry.affected;
+      delete entry.reactivate;
+    }
     const line: PlanJournalLine = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
-    if (d.change) {
+    if (d.change && holder === undefined) {
       const body = putBody(user, d.change, type);
       const problems = guardBody(user, body, d.change, type);
       if (problems.length) {
@@ -274,7 +302,7 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
       progress.tick();
     }
     const left = transport.stats().lastRemaining;
-    const checkHolders = (alma as { check_holders?: boolean }).check_holders === true;
+    const checkHolders = alma.check_holders;
     const why =
       quota !== undefined
         ? quotaShortfall(
@@ -302,6 +330,10 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
     },
   );
   progress.done();
+  if (holderLookups)
+    ctx.log.info(
+      `alma: asked Alma who holds ${holderLookups} planned new barcode${holderLookups === 1 ? "" : "s"} (one call each; alma.check_holders)`,
+    );
   if (refused) {
     // A fresh plan that read nothing leaves no folder behind (an unfinished one keeps its journal).
     if (!journal.exists()) {

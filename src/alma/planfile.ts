@@ -27,7 +27,7 @@ export interface AlmaPlanEntry {
   roles?: number;
   /** segment_type of the barcode after the change (new barcodes are Internal). */
   segment?: string;
-  /** Another user who already holds the new barcode, if any. */
+  /** held-by-other: the primary ID of another Alma user who already holds the new barcode. */
   holder?: string;
   /** ACTIVE barcodes of the configured type when planned. */
   old_barcodes: string[];

@@ -45,7 +45,7 @@ function workspace(extra = ""): string {
   writeFileSync(join(dir, "data", "alma", "library_barcode_full_list.txt"), barcodes.join("\n") + "\n");
   writeFileSync(
     join(dir, "patron-sync.yml"),
-    `alma:\n  patrons:\n    analytics: ${REPORT}\n    column: Primary Identifier\n  barcodes: data/alma/library_barcode_full_list.txt\n  rate_limit: 25\n  min_remaining: 0\n${extra}`,
+    `alma:\n  patrons:\n    analytics: ${REPORT}\n    column: Primary Identifier\n  barcodes: data/alma/library_barcode_full_list.txt\n  rate_limit: 25\n  min_remaining: 0\n  check_holders: false\n${extra}`,
   );
   return dir;
 }

@@ -36,7 +36,7 @@ function workspace(extra = ""): string {
   writeFileSync(
     join(dir, "patron-sync.yml"),
     "alma:\n  patrons: data/alma/patrons.txt\n  barcodes: data/alma/barcodes.txt\n" +
-      "  rate_limit: 25\n  concurrency: 8\n  min_remaining: 0\n  timeout_ms: 2000\n" +
+      "  rate_limit: 25\n  concurrency: 8\n  min_remaining: 0\n  timeout_ms: 2000\n  check_holders: false\n" +
       extra,
   );
   return dir;

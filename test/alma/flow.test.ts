@@ -25,7 +25,7 @@ function users(): SeedUser[] {
     { xml: fixture("alma/users/staff_roles.xml") },
     { xml: fixture("alma/users/external_sis.xml") },
     { xml: fixture("alma/users/guest_inactive.xml") },
-    // Holds a barcode that the list gives to someone else: the PUT must fail with 401851.
+    // Holds a barcode that the list gives to someone else: planned held-by-other (never PUT).
     {
       xml: '<user><record_type>PUBLIC</record_type><primary_id>HOLDER1</primary_id><first_name>Hold</first_name><last_name>Er</last_name><account_type>INTERNAL</account_type><status>ACTIVE</status><user_identifiers><user_identifier segment_type="Internal"><id_type>BARCODE</id_type><value>TAKEN-0001</value><status>ACTIVE</status></user_identifier></user_identifiers></user>',
     },
@@ -82,8 +82,11 @@ describe("Alma plan and apply against the simulator", () => {
       S0071234: "deactivate",
       G00042: "add",
       NOBODY: "not-found",
-      "P-TAKER": "add",
+      "P-TAKER": "held-by-other",
     });
+    expect(almaPlan.patrons.find((p: { primary_id: string }) => p.primary_id === "P-TAKER").holder).toBe(
+      "HOLDER1",
+    );
     expect(almaPlan.patrons.find((p: { primary_id: string }) => p.primary_id === "G00042").reactivate).toBe(
       true,
     );
@@ -92,13 +95,17 @@ describe("Alma plan and apply against the simulator", () => {
     expect(all).toMatch(/^<\?xml[^>]*\?>\n<users total_record_count="4">/);
     expect(all).toContain("<user_roles>"); // as fetched
     const processed = readFileSync(join(plan.planDir, "alma", "processed_results.xml"), "utf8");
-    expect(processed).toContain('<users total_record_count="4">');
+    expect(processed).toContain('<users total_record_count="3">');
     expect(processed).not.toContain("<user_roles>");
     expect(processed).toContain("<value>21234000123456</value>");
     const md = readFileSync(join(plan.planDir, "plan.md"), "utf8");
     expect(md).toContain("Listed more than once");
     expect(md).toMatch(/\| `not-found` \| 1 \|/);
-    expect(plan.title).toBe("Patron sync plan: Alma 3 add · 1 deactivate · 0 remove, 1 not-found");
+    expect(md).toMatch(/\| `held-by-other` \| 1 \|/);
+    expect(md).toContain("already held by another Alma user (primary ID HOLDER1)");
+    expect(plan.title).toBe(
+      "Patron sync plan: Alma 2 add · 1 deactivate · 0 remove, 1 held-by-other, 1 not-found",
+    );
     // Who is affected: the staff member (roles) is among the rows to look at first, marked.
     const first = md.slice(md.indexOf("### Look at these first"), md.indexOf("### Other changes"));
     expect(first).toMatch(
@@ -116,20 +123,22 @@ describe("Alma plan and apply against the simulator", () => {
       ["E00417", "add"],
       ["S0071234", "deactivate"],
       ["G00042", "add"],
-      ["P-TAKER", "add"],
     ]);
     expect(changes[0]).toMatchObject({ staff_or_roles: "staff, 3 roles", segment: "Internal" });
     expect(changes[0]!.name).not.toBe("");
     expect(changes[0]!.user_group).not.toBe("");
     expect(changes[2]).toMatchObject({ barcodes_after: expect.stringContaining("(INACTIVE → ACTIVE)") });
-    expect(md).toContain("All 4 planned changes are in `alma/changes.csv`");
+    expect(md).toContain("All 3 planned changes are in `alma/changes.csv`");
 
     const applied = await runApply({ cwd: ws, env, log, planDir: plan.planDir });
     expect(applied.updated).toBe(3);
-    expect(applied.failed).toBe(1);
+    expect(applied.failed).toBe(0);
     const results = readFileSync(join(plan.planDir, "alma", "results.csv"), "utf8");
     expect(results.split("\n")[0]).toBe("primary_id,status,message");
-    expect(results).toMatch(/P-TAKER,failed,.*401851/);
+    expect(results).toMatch(
+      /P-TAKER,skipped,"?held-by-other: BARCODE TAKEN-0001 is already held by another Alma user \(primary ID HOLDER1\)/,
+    );
+    expect(sim.getUser("P-TAKER")!.identifiers).toEqual([]);
 
     // Staff: roles with ServiceUnit/CirculationDesk parameters kept, barcode added as Internal.
     const staff = sim.getUser("E00417")!;
@@ -157,9 +166,9 @@ describe("Alma plan and apply against the simulator", () => {
     const alma = again.sections[0]!;
     expect(alma.counts.updated ?? 0).toBe(0);
     expect(alma.counts.unchanged).toBe(3);
-    expect(sim.stats().byMethod.PUT ?? 0).toBe(puts + 1); // only the failed P-TAKER is tried again
+    expect(sim.stats().byMethod.PUT ?? 0).toBe(puts); // nothing failed, so nothing is tried again
     // Each apply adds a dated section to results.md and an entry to results.json's history.
-    expect(again.title).toBe("Patron sync results: Alma 3 unchanged · 1 skipped · 1 failed");
+    expect(again.title).toBe("Patron sync results: Alma 3 unchanged · 2 skipped");
     const resultsMd = readFileSync(join(plan.planDir, "results.md"), "utf8");
     expect(resultsMd.split("\n")[0]).toBe(`# ${again.title}`);
     expect(resultsMd.match(/^## Apply of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/gm)).toHaveLength(2);

@@ -24,7 +24,7 @@ function workspace(patrons: string): string {
   writeFileSync(join(dir, "data", "alma", "b.txt"), IDS.map((id) => `${id}|B${id}`).join("\n") + "\n");
   writeFileSync(
     join(dir, "patron-sync.yml"),
-    `alma:\n  patrons: ${patrons}\n  barcodes: data/alma/b.txt\n  rate_limit: 25\n  concurrency: 1\n  min_remaining: 1000\n`,
+    `alma:\n  patrons: ${patrons}\n  barcodes: data/alma/b.txt\n  rate_limit: 25\n  concurrency: 1\n  min_remaining: 1000\n  check_holders: false\n`,
   );
   return dir;
 }

@@ -178,11 +178,16 @@ const PATRON_LIST = "data/alma/patronlist_no_barcode.txt";
 const FAILING = "P00400";
 
 /** A bare remote seeded with patron-sync.yml and data/ from this repository. */
-function makeRemote(name: string, opts: { without?: string } = {}): string {
+function makeRemote(name: string, opts: { without?: string; noHolderCheck?: boolean } = {}): string {
   const remote = join(tmp, `${name}.git`);
   git(tmp, "init", "-q", "--bare", "-b", "main", remote);
   const seed = checkout(remote);
   cpSync(join(ROOT, "patron-sync.yml"), join(seed, "patron-sync.yml"));
+  if (opts.noHolderCheck) {
+    // Without the plan's holder check, a barcode another user holds reaches Alma, which refuses it (401851).
+    const yml = join(seed, "patron-sync.yml");
+    writeFileSync(yml, readFileSync(yml, "utf8").replace(/^alma:\n/m, "alma:\n  check_holders: false\n"));
+  }
   cpSync(join(ROOT, "data"), join(seed, "data"), { recursive: true });
   if (opts.without) {
     const list = join(seed, PATRON_LIST);
@@ -721,7 +726,7 @@ describe(`the action (${ENTRY}) end to end`, () => {
     "a record Alma refuses fails the job, with the failure and Alma's message in the summary",
     async () => {
       const FAIL = "o/fail";
-      const failRemote = makeRemote("failing");
+      const failRemote = makeRemote("failing", { noHolderCheck: true });
       const ws = checkout(failRemote);
       const head = git(ws, "rev-parse", "HEAD");
       const p = await runAction({
