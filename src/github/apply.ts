@@ -23,7 +23,9 @@ import type { ApplyOutcome } from "../core/types.ts";
 import { branchOfRef, runUrl } from "./context.ts";
 import { appliedResults, findPlanDir, waitingPlanDirs } from "./event.ts";
 import { Repo } from "./git.ts";
+import { commentResults } from "./comment.ts";
 import { writeOutputs } from "./outputs.ts";
+import type { Octokit } from "./pulls.ts";
 import { rebuildInfinitiImport } from "./rebuild.ts";
 import { requireAutoApply, withNote } from "./auto-apply.ts";
 import { refuseDeletingPush } from "./revert.ts";
@@ -122,7 +124,7 @@ export async function apply(run: Run): Promise<number> {
   const done: Applied[] = [];
   for (const dir of dirs) {
     try {
-      done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule }));
+      done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule, octokit }));
     } catch (e) {
       if (!done.length || e instanceof ResultsNotCommittedError || e instanceof InterruptedError) throw e;
       // An earlier plan of this run was applied: say so, never "nothing was sent".
@@ -157,6 +159,8 @@ async function applyOne(
     days: number;
     /** The auto_apply rule this plan was applied by, without a pull request. */
     autoRule?: string;
+    /** To comment the results on the merged plan pull request. */
+    octokit?: Octokit;
   },
 ): Promise<Applied> {
   const { inputs, ctx, log } = run;
@@ -252,6 +256,26 @@ async function applyOne(
     committed,
     o.autoRule && `**Auto-applied** without a pull request, by the auto_apply rule: ${o.autoRule}.`,
   );
+  if (o.octokit && !o.autoRule) {
+    // The results back on the merged plan pull request; a failure here must not fail the apply.
+    try {
+      const pr = await commentResults(o.octokit, {
+        owner: ctx.owner,
+        repo: ctx.repo,
+        dir,
+        sha: ctx.sha,
+        outcome,
+        runLink: runUrl(ctx),
+      });
+      log.info(
+        pr === undefined
+          ? `no merged pull request carries ${dir}: the results are in the job summary only`
+          : `commented the results on the merged plan pull request #${pr}`,
+      );
+    } catch (e) {
+      core.warning(`could not comment the results on the plan pull request: ${(e as Error).message}`);
+    }
+  }
   log.info(`${dir}: updated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}`);
   return { dir, updated: outcome.updated, failed: outcome.failed, pending: outcome.pending };
 }

@@ -51,6 +51,8 @@ interface FakePull {
   head: { ref: string; label: string };
   base: { ref: string };
   html_url: string;
+  merged_at?: string | null;
+  merge_commit_sha?: string | null;
 }
 interface Call {
   method: string;
@@ -497,7 +499,11 @@ describe(`the action (${ENTRY}) end to end`, () => {
       );
       git(maintainer, "push", "-q", "origin", "HEAD:refs/heads/main");
       mergeCommit = git(maintainer, "rev-parse", "HEAD");
-      gh.pulls.get(REPO)![0]!.state = "closed";
+      Object.assign(gh.pulls.get(REPO)![0]!, {
+        state: "closed",
+        merged_at: new Date().toISOString(),
+        merge_commit_sha: mergeCommit,
+      });
 
       const ws = checkout(remote);
       const almaPlan = readFileSync(join(ws, planDir, "alma", "plan.json"), "utf8");
@@ -561,6 +567,23 @@ describe(`the action (${ENTRY}) end to end`, () => {
 
       expect(r.summary).toContain("Updated **");
       expect(r.summary).toContain("Results committed to `main`");
+
+      // The results go back to the merged plan pull request: counts and a link to the run.
+      const comments = gh.calls.filter(
+        (c) => c.method === "POST" && c.path === "/repos/o/r/issues/1/comments",
+      );
+      expect(comments).toHaveLength(1);
+      const comment = String(comments[0]!.body?.body);
+      expect(comment).toContain(`### patron-sync applied \`${planDir}\``);
+      expect(comment).toContain("| System | updated | unchanged | skipped | failed | pending |");
+      expect(comment).toMatch(/\| Alma \| [1-9][\d,]* \| \d+ \| \d+ \| 0 \| 0 \|/);
+      expect(comment).toMatch(/\| Concord Infiniti \| \d+ \| 0 \| 0 \| 0 \| 0 \|/);
+      expect(comment).toMatch(/\[The run\]\(https:\/\/github\.example\/o\/r\/actions\/runs\/\d+\)/);
+      expect(comment).not.toContain("#### Failed");
+      // results.md says what apply did, not the plan's title.
+      const resultsMd = git(tmp, "--git-dir", remote, "show", `${resultsCommit}:${planDir}/results.md`);
+      expect(resultsMd.split("\n")[0]).toMatch(/^# Patron sync results: Alma \d+ updated/);
+      expect(resultsMd).toMatch(/^## Apply of \d{4}-\d\d-\d\d /m);
     },
     TIMEOUT,
   );
@@ -716,7 +739,11 @@ describe(`the action (${ENTRY}) end to end`, () => {
         "pull-request-number": "1",
       });
       expect(gh.pulls.get(REPO)![0]!.state).toBe("closed");
-      expect(gh.count("POST", "/repos/o/r/issues/1/comments")).toBe(1);
+      // One comment saying why it is closed (the other comment on #1 is the results of its apply).
+      const comments = gh.calls
+        .filter((c) => c.method === "POST" && c.path === "/repos/o/r/issues/1/comments")
+        .map((c) => String(c.body?.body));
+      expect(comments.filter((b) => !b.startsWith("### patron-sync applied"))).toHaveLength(1);
       expect(puts()).toBe(putsAfterApply);
     },
     TIMEOUT,
@@ -743,6 +770,8 @@ describe(`the action (${ENTRY}) end to end`, () => {
       git(maintainer, "merge", "-q", "--no-ff", "origin/patron-sync/plan", "-m", "Merge the plan");
       git(maintainer, "push", "-q", "origin", "HEAD:refs/heads/main");
       const merge = git(maintainer, "rev-parse", "HEAD");
+      const pull = gh.pulls.get(FAIL)![0]!;
+      Object.assign(pull, { state: "closed", merged_at: new Date().toISOString(), merge_commit_sha: merge });
       const a = await runAction({
         workspace: checkout(failRemote),
         repo: FAIL,
@@ -755,6 +784,15 @@ describe(`the action (${ENTRY}) end to end`, () => {
       expect(a.stdout).toContain("::error::1 record failed");
       expect(a.summary).toContain("## Failures (1)");
       expect(a.summary).toMatch(new RegExp(`\\| Alma \\| ${FAILING} \\| Alma error 401851`));
+      // ...and in the comment on the merged plan pull request, with the counts.
+      const comment = gh.calls.find(
+        (c) => c.method === "POST" && c.path === `/repos/${FAIL}/issues/${pull.number}/comments`,
+      );
+      expect(comment, "a results comment on the merged pull request").toBeDefined();
+      const body = String(comment!.body?.body);
+      expect(body).toMatch(/\| Alma \| \d+ \| \d+ \| \d+ \| 1 \| 0 \|/);
+      expect(body).toContain("#### Failed (1)");
+      expect(body).toMatch(new RegExp(`\\| Alma \\| ${FAILING} \\| Alma error 401851`));
       // The failure is part of the audit trail too.
       const results = remoteHead(failRemote, "refs/heads/main");
       expect(git(tmp, "--git-dir", failRemote, "rev-parse", `${results}^`)).toBe(merge);
