@@ -75,7 +75,7 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
   const markdown = [
     `# ${title}`,
     "",
-    `This plan is a **revert of \`${reverts}\`** (“${manifest.title.replace(/^Patron sync plan: /, "")}”). It undoes only what that plan's apply wrote, as its results record it; users it did not write are left alone. Nothing has been sent yet.`,
+    `This plan is a **revert of \`${reverts}\`** (“${manifest.title.replace(/^Patron sync plan: /, "")}”). It undoes only what that plan's apply wrote, as its results record it; users it did not write are left alone. Nothing has been sent yet. Plan directory: \`${rel}\`.`,
     "",
     "| System | Records to send | Summary |",
     "|---|--:|---|",

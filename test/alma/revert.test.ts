@@ -92,6 +92,7 @@ describe("revert of an Alma apply", () => {
       expect(manifest).toMatchObject({ kind: "revert", reverts: "plans/p1", changes: 4 });
       const md = readFileSync(join(revert.planDir, "plan.md"), "utf8");
       expect(md).toContain("revert of `plans/p1`");
+      expect(md).toContain("Plan directory: `plans/r1`."); // how the results comment finds the revert pull request
       for (const id of ["R-ADD", "R-REACT", "R-OLD", "R-DRIFT"]) expect(md).toContain(`| ${id} |`);
       expect(md).not.toContain("| R-SAME |"); // not written by p1: nothing to undo
       expect(md).toMatch(/did not write \(nothing to undo\): 2/); // R-SAME, R-GONE
