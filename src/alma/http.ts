@@ -22,6 +22,20 @@ export interface HttpRequestInit {
   body?: string;
   signal?: AbortSignal;
   redirect?: "manual";
+  /** Longest body read: a longer answer stops being read at once and rejects with BodyTooLargeError. */
+  maxBytes?: number;
+}
+
+/** An answer longer than the cap: reading stopped there and the connection was dropped (memory stays bounded). */
+export class BodyTooLargeError extends Error {
+  readonly maxBytes: number;
+  constructor(maxBytes: number) {
+    super(
+      `Alma's answer was larger than ${maxBytes.toLocaleString("en-US")} bytes, the cap for one answer; it was not read further`,
+    );
+    this.name = "BodyTooLargeError";
+    this.maxBytes = maxBytes;
+  }
 }
 
 /** The part of a fetch Response the transport reads. */
@@ -76,7 +90,24 @@ export function createHttpClient(maxSockets: number, proxies?: ProxySettings): H
       req.on("error", fail);
       req.on("response", (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        const max = init.maxBytes ?? Number.POSITIVE_INFINITY;
+        let size = 0;
+        const tooLarge = () => {
+          fail(new BodyTooLargeError(max));
+          res.destroy();
+          req.destroy();
+        };
+        if (Number(res.headers["content-length"] ?? 0) > max) {
+          tooLarge();
+          return;
+        }
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > max) {
+            chunks.length = 0;
+            tooLarge();
+          } else chunks.push(c);
+        });
         res.on("error", fail);
         res.on("close", () => {
           if (settled) return;

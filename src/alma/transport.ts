@@ -15,7 +15,7 @@
  */
 import type { Logger } from "../core/log.ts";
 import type { ProxySettings } from "../core/proxy.ts";
-import { createHttpClient, type HttpFetch } from "./http.ts";
+import { BodyTooLargeError, createHttpClient, type HttpFetch } from "./http.ts";
 import { Pacer, RateController } from "./pacer.ts";
 import {
   backoffDelay,
@@ -28,6 +28,9 @@ import {
   throttleKind,
   type BackoffOptions,
 } from "./retry.ts";
+
+/** The cap of one Alma answer: a user record is a few KB; 4 MB leaves room for any real one. */
+export const MAX_ALMA_BODY = 4 * 1024 * 1024;
 
 export interface TransportRequest {
   method: "GET" | "PUT" | "POST";
@@ -72,6 +75,8 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Stop cleanly when X-Exl-Api-Remaining < this. */
   minRemaining: number;
+  /** Longest answer read for one call (default MAX_ALMA_BODY); a longer one fails that call, unretried. */
+  maxBodyBytes?: number;
   /** The HTTP client. Default: node:http/https with keep-alive (see http.ts); tests pass their own. */
   fetch?: HttpFetch;
   /** Proxies for the default HTTP client (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); none when absent. */
@@ -150,7 +155,9 @@ export type TransportFailure =
   /** PER_SECOND_THRESHOLD more often than the throttle allows. */
   | "throttled"
   /** The request could not even be built (a bad URL or header value): not retried. */
-  | "unsendable";
+  | "unsendable"
+  /** The answer was larger than maxBodyBytes: reading stopped at the cap; not retried. */
+  | "too-large";
 
 /** A call that failed for good. The message is one plain sentence; no header is ever in it. */
 export class TransportError extends Error {
@@ -255,7 +262,8 @@ type Outcome =
   | { kind: "response"; status: number; headers: Headers; body: string; sentAt: number }
   | { kind: "timeout"; sentAt: number }
   | { kind: "network"; code: string; error: unknown; sentAt: number }
-  | { kind: "unsendable"; sentAt: number };
+  | { kind: "unsendable"; sentAt: number }
+  | { kind: "too-large"; sentAt: number; maxBytes: number };
 
 const TIMED_OUT = Symbol("timed out");
 
@@ -382,12 +390,14 @@ export function createTransport(opts: TransportOptions): Transport {
         body: req.body,
         signal: ac.signal,
         redirect: "manual",
+        maxBytes: opts.maxBodyBytes ?? MAX_ALMA_BODY,
       });
       const body = await res.text();
       return { kind: "response", status: res.status, headers: res.headers, body, sentAt };
     } catch (err) {
       if (signal?.aborted) throw abortError();
       if (ac.signal.aborted && ac.signal.reason === TIMED_OUT) return { kind: "timeout", sentAt };
+      if (err instanceof BodyTooLargeError) return { kind: "too-large", sentAt, maxBytes: err.maxBytes };
       const code = networkErrorCode(err);
       if (code) return { kind: "network", code, error: err, sentAt };
       // Not a network failure: a bad URL or header value. Its message may quote a header: drop it.
@@ -488,6 +498,11 @@ export function createTransport(opts: TransportOptions): Transport {
           }
           wait = backoffDelay(failures, random, opts.backoff);
           break;
+        case "too-large":
+          throw fail(
+            `Alma's answer was larger than ${outcome.maxBytes.toLocaleString("en-US")} bytes, the cap for one answer (a user record is a few KB); reading stopped there and it was not retried.`,
+            { kind: "too-large" },
+          );
         case "unsendable":
           throw fail(
             "The request to Alma could not be sent: it failed before reaching the network (an invalid URL or header value, for instance); it was not retried.",
