@@ -23,7 +23,7 @@ export interface AlmaPlanEntry {
   user_group?: string;
   /** record_type STAFF. */
   staff?: boolean;
-  /** How many roles the user has (staff and patrons with roles are marked risky in the plan). */
+  /** How many roles the user has besides Patron (staff and users with roles are marked risky in the plan). */
   roles?: number;
   /** segment_type of the barcode after the change (new barcodes are Internal). */
   segment?: string;

@@ -33,7 +33,8 @@ export class ExternalWarnings {
           `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected!.join(", "))} | ${md(e.new_barcode)} |`,
       ),
       budget,
-      reserve,
+      // At most a third of what is left: the other risky rows must still have room.
+      reserve + Math.floor((budget.left - reserve) * (2 / 3)),
     );
     const out = [...head, ...t.lines];
     const more = this.count - t.shown;

@@ -3,6 +3,9 @@ import { identifiersOfType, isActive, same } from "./identifiers.ts";
 import type { AlmaPlanEntry } from "./planfile.ts";
 import { attrsOf, child, childrenOf, childText, tagOf, type XNode } from "./xml.ts";
 
+/** Alma's role_type code of the Patron role, which every patron has. */
+const PATRON_ROLE = "200";
+
 export type Who = Pick<AlmaPlanEntry, "name" | "user_group" | "staff" | "roles">;
 
 export function whoIs(user: XNode): Who {
@@ -16,7 +19,12 @@ export function whoIs(user: XNode): Who {
   const groupNode = child(user, "user_group");
   const group = groupNode ? attrsOf(groupNode).desc?.trim() || childText(user, "user_group")?.trim() : "";
   const rolesNode = child(user, "user_roles");
-  const roles = rolesNode ? childrenOf(rolesNode).filter((n) => tagOf(n) === "user_role").length : 0;
+  // Every patron has the Patron role (role_type 200): only the others make a user worth a second look.
+  const roles = rolesNode
+    ? childrenOf(rolesNode).filter(
+        (n) => tagOf(n) === "user_role" && (childText(n, "role_type") ?? "").trim() !== PATRON_ROLE,
+      ).length
+    : 0;
   const staff = same(childText(user, "record_type") ?? "", "STAFF");
   return {
     ...(name && { name }),

@@ -16,7 +16,7 @@
 /** GitHub's limit on a pull request or comment body (characters). */
 export const GITHUB_BODY_LIMIT = 65_536;
 /** What plan.md (the pull request description) may use: GitHub's limit less a safe margin. */
-export const PLAN_MD_BUDGET = 60_000;
+export const PLAN_MD_BUDGET = 58_000;
 /** Rows listed in tables that have no budget of their own (e.g. results.md per status). */
 export const ROW_LIMIT = 300;
 

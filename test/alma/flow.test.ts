@@ -109,7 +109,7 @@ describe("Alma plan and apply against the simulator", () => {
     // Who is affected: the staff member (roles) is among the rows to look at first, marked.
     const first = md.slice(md.indexOf("### Look at these first"), md.indexOf("### Other changes"));
     expect(first).toMatch(
-      /\| E00417 \| [^|]+ \| [^|]+ \| `add` \| none → 21234000123456 \| \*\*staff\*\*, \*\*3 roles\*\* \|/,
+      /\| E00417 \| [^|]+ \| [^|]+ \| `add` \| none → 21234000123456 \| \*\*staff\*\*, \*\*2 roles\*\* \|/,
     );
     expect(first).toContain("| S0071234 |");
     expect(first).toContain("20000111 → 21234000999999; 20000111 (INACTIVE)");
@@ -124,7 +124,7 @@ describe("Alma plan and apply against the simulator", () => {
       ["S0071234", "deactivate"],
       ["G00042", "add"],
     ]);
-    expect(changes[0]).toMatchObject({ staff_or_roles: "staff, 3 roles", segment: "Internal" });
+    expect(changes[0]).toMatchObject({ staff_or_roles: "staff, 2 roles", segment: "Internal" }); // Patron is not counted
     expect(changes[0]!.name).not.toBe("");
     expect(changes[0]!.user_group).not.toBe("");
     expect(changes[2]).toMatchObject({ barcodes_after: expect.stringContaining("(INACTIVE → ACTIVE)") });

@@ -1,0 +1,119 @@
+/**
+ * Review at scale (#12): a plan with more than 5,000 Alma changes and a 1,200-user Infiniti roster,
+ * against the Alma simulator. The pull request description (plan.md) must keep both sections, the
+ * counts in the title must be the plan's, and the body must stay under GitHub's 65,536 characters.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryLogger } from "../../src/core/log.ts";
+import { GITHUB_BODY_LIMIT } from "../../src/core/markdown.ts";
+import { runPlan } from "../../src/core/run.ts";
+import { generateUsers, startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
+import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
+
+const KEY = "l8xx-scale-test-key";
+const PATRONS = 7_200;
+const ROSTER = 1_200;
+
+let sim: AlmaSimulator;
+const gen = generateUsers({ count: PATRONS, seed: 12 });
+
+beforeAll(async () => {
+  sim = await startAlmaSimulator({ apiKey: KEY, users: gen.users, perSecondLimit: 100_000 });
+});
+afterAll(async () => {
+  await sim.close();
+  removeTempDirs();
+});
+
+function roster(): string {
+  const lines = ["username,givenname,surname,emailaddress,graduationyear,password,enabled,staffmember"];
+  for (let i = 1; i <= ROSTER; i++) {
+    const staff = i % 40 === 0;
+    lines.push(
+      `user${i},Given${i},Surname${i},user${i}@school.example,${staff ? "" : 2027},Pw-${i}-secret,y,${staff ? "y" : "n"}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+describe("a 5,000-change plan", () => {
+  it("keeps both sections, the title's counts and the body under GitHub's limit", async () => {
+    const dir = tempDir("ps-scale-");
+    mkdirSync(join(dir, "data", "alma"), { recursive: true });
+    mkdirSync(join(dir, "data", "infiniti"), { recursive: true });
+    writeFileSync(
+      join(dir, "data", "alma", "patronlist_no_barcode.txt"),
+      "Primary Identifier\n" + gen.patronIds.join("\n") + "\n",
+    );
+    writeFileSync(
+      join(dir, "data", "alma", "library_barcode_full_list.txt"),
+      gen.barcodeLines.join("\n") + "\n",
+    );
+    writeFileSync(join(dir, "data", "infiniti", "users.csv"), roster());
+    writeFileSync(
+      join(dir, "patron-sync.yml"),
+      [
+        "alma:",
+        "  patrons: data/alma/patronlist_no_barcode.txt",
+        "  barcodes: data/alma/library_barcode_full_list.txt",
+        "  concurrency: 32",
+        "  check_holders: false",
+        "  min_remaining: 0",
+        "infiniti:",
+        "  users: data/infiniti/users.csv",
+        "  url: https://school.concordinfiniti.example",
+        "",
+      ].join("\n"),
+    );
+    const env = { ALMA_API_KEY: KEY, ALMA_BASE_URL: sim.url, PATRON_SYNC_SIM_RATE_LIMIT: "5000" };
+    const plan = await runPlan({ cwd: dir, env, log: memoryLogger(), out: "plans/p" });
+
+    const alma = plan.sections.find((s) => s.system === "alma")!;
+    const c = (k: string) => alma.counts[k] ?? 0;
+    expect(alma.changes).toBeGreaterThanOrEqual(5_000);
+    expect(c("deactivate")).toBeGreaterThan(500);
+    const f = (n: number) => n.toLocaleString("en-US");
+    expect(plan.title).toContain(
+      `Alma ${f(c("add"))} add · ${f(c("deactivate"))} deactivate · ${f(c("replace"))} remove`,
+    );
+    expect(plan.title).toContain("Infiniti 1,200 create · 0 update · 0 disable");
+    expect(plan.title).toMatch(/\d,\d{3} add/);
+
+    const md = readFileSync(join(plan.planDir, "plan.md"), "utf8");
+    expect(md).toBe(plan.markdown);
+    expect(md.length).toBeLessThan(GITHUB_BODY_LIMIT);
+    expect(md.length).toBeGreaterThan(40_000); // the budget is used, not left empty
+    console.log(
+      `plan.md for ${f(alma.changes)} Alma changes and ${f(ROSTER)} Infiniti users: ${f(md.length)} characters`,
+    );
+    // Both sections, each with its counts, risky rows first and the pointer to changes.csv.
+    const almaAt = md.indexOf("## Alma barcode repair");
+    const infAt = md.indexOf("## Concord Infiniti patron import");
+    expect(almaAt).toBeGreaterThan(0);
+    expect(infAt).toBeGreaterThan(almaAt);
+    const almaPart = md.slice(almaAt, infAt);
+    const infPart = md.slice(infAt);
+    expect(almaPart).toMatch(/\| `deactivate` \| \d,\d{3} \|/);
+    expect(almaPart.indexOf("### Look at these first")).toBeLessThan(almaPart.indexOf("### Other changes"));
+    expect(almaPart).toMatch(/… and [\d,]+ more: see `alma\/changes\.csv`/);
+    expect(almaPart).toContain(`All ${f(alma.changes)} planned changes are in \`alma/changes.csv\``);
+    expect(infPart).toContain("| `create` | 1,200 |");
+    expect(infPart).toContain("All 1,200 changes are in `infiniti/changes.csv`");
+    // Staff first among the new users.
+    expect(infPart).toMatch(/### New \(1,200\)\n\n\| Username [^\n]*\n[^\n]*\n\| user40 \|/);
+    expect(md.trimEnd().endsWith("or merge the pull request.")).toBe(true);
+
+    // changes.csv holds every change, one row each.
+    const almaCsv = parse<Record<string, string>>(
+      readFileSync(join(plan.planDir, "alma", "changes.csv"), "utf8"),
+      { columns: true },
+    );
+    expect(almaCsv).toHaveLength(alma.changes);
+    const infCsv = parse(readFileSync(join(plan.planDir, "infiniti", "changes.csv"), "utf8"));
+    expect(infCsv).toHaveLength(ROSTER + 1);
+    expect(readFileSync(join(plan.planDir, "infiniti", "changes.csv"), "utf8")).not.toContain("secret");
+  }, 300_000);
+});
