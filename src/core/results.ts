@@ -47,10 +47,11 @@ export function resultCounts(
   };
 }
 
-/** What apply did, e.g. "4,071 updated · 2 failed · 12 unchanged" (zero counts left out). */
+/** What apply did, in the results table's own words, e.g. "4,071 updated · 2 failed · 12 unchanged". */
 export function resultsHeadline(counts: Record<string, number>): string {
-  const r = resultCounts(counts);
-  const parts = RESULT_STATUSES.filter((k) => r[k]).map((k) => `${num(r[k])} ${k}`);
+  const order = ["created", ...RESULT_STATUSES];
+  const keys = [...order, ...Object.keys(counts).filter((k) => !order.includes(k))];
+  const parts = keys.filter((k) => counts[k]).map((k) => `${num(counts[k]!)} ${k}`);
   return parts.length ? parts.join(" · ") : "nothing to do";
 }
 

@@ -91,7 +91,7 @@ describe("Infiniti apply against the simulator", () => {
       http_status: 200,
     });
     expect(section.markdown).toContain("### Concord Infiniti patron import");
-    expect(section.markdown).toContain("**3 updated**");
+    expect(section.markdown).toContain("**3 created**"); // the table's own word
     expect(results.history).toHaveLength(1);
     expect(results.history[0]).toMatchObject({ counts: { created: 3 }, failures: [] });
     expect(results.warnings).toEqual([]);
