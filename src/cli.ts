@@ -1,11 +1,13 @@
 /**
  * The command line: `patron-sync plan|apply|revert|validate|demo`. A thin shell over src/core/run.ts.
  * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
+ * 75 another apply of the same plan is running (nothing sent; try again, or use --wait),
  * 130 interrupted (run the same command again to carry on).
  */
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "./core/errors.ts";
+import { BusyError } from "./core/lock.ts";
 import { consoleLogger } from "./core/log.ts";
 import { runRevert } from "./core/revert.ts";
 import { runApply, runPlan, runValidate } from "./core/run.ts";
@@ -17,14 +19,16 @@ const USAGE = `patron-sync: reviewed, safe bulk patron fixes for Alma and Concor
 Usage:
   patron-sync validate [--config FILE] [--only alma|infiniti]
   patron-sync plan     [--config FILE] [--out DIR] [--only alma|infiniti]
-  patron-sync apply    --plan DIR [--config FILE] [--only alma|infiniti]
+  patron-sync apply    --plan DIR [--config FILE] [--only alma|infiniti] [--wait]
   patron-sync revert   --plan DIR [--out DIR2] [--config FILE] [--only alma|infiniti]
                        (writes a plan that undoes what DIR's apply wrote; apply it with apply --plan DIR2)
   patron-sync demo     (runs plan and apply against the built-in simulators)
 
 Environment: ALMA_API_KEY, ALMA_BASE_URL (overrides alma.region),
              INFINITI_USERNAME, INFINITI_PASSWORD, INFINITI_URL (overrides infiniti.url)
-Exit codes:  0 ok, 1 some records failed, 2 bad input or config (nothing sent), 130 interrupted`;
+apply --wait: wait for another apply of the same plan to finish instead of exiting with 75.
+Exit codes:  0 ok, 1 some records failed, 2 bad input or config (nothing sent),
+             75 another apply of this plan is running (nothing sent), 130 interrupted`;
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -37,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: "string", short: "o" },
         plan: { type: "string", short: "p" },
         only: { type: "string" },
+        wait: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -88,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
           );
           return EXIT.input;
         }
-        const outcome = await runApply({ ...common, planDir: values.plan });
+        const outcome = await runApply({ ...common, planDir: values.plan, wait: values.wait });
         log.info(
           `\nupdated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}; results in ${relative(process.cwd(), outcome.planDir) || "."}`,
         );
@@ -112,9 +117,15 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof InputError) {
+      // Core raises InputError only before the first write (runApply turns a later one into an Error).
       console.error(e.message);
       console.error("Nothing was sent.");
       return EXIT.input;
+    }
+    if (e instanceof BusyError) {
+      console.error(e.message);
+      console.error("Nothing was sent by this run.");
+      return EXIT.busy;
     }
     if (e instanceof InterruptedError) {
       console.error(e.message);

@@ -4,11 +4,13 @@
  * (CI also checks that dist/ matches the sources).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startAlmaSimulator, type AlmaSimulator } from "../src/simulators/alma.ts";
+import { bench } from "./helpers/apply-workspace.ts";
 import { removeTempDirs, tempDir } from "./helpers/tmp.ts";
 
 afterEach(removeTempDirs);
@@ -123,6 +125,48 @@ describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
     const g = await run(["validate", "--config", "git.yml"], ws);
     expect(g.code).toBe(2);
     expect(g.stderr).toMatch(/^git\.yml:2:12: 'alma\.patrons' \(\.git\/config\) is inside \.git/);
+  });
+
+  it("apply with INFINITI_PASSWORD unset: exit 2 before any write, and 'Nothing was sent.' is true", async () => {
+    const b = await bench();
+    try {
+      const plan = await run(["plan", "--out", "plans/p1"], b.dir, b.env);
+      expect(plan.code).toBe(0);
+      const calls = b.alma.stats().calls;
+      const r = await run(["apply", "--plan", "plans/p1"], b.dir, { ...b.env, INFINITI_PASSWORD: "" });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/INFINITI_PASSWORD is not set/);
+      expect(r.stderr).toContain("Nothing was sent.");
+      expect(b.alma.stats().calls).toBe(calls);
+      expect(b.barcodes("E00417")).toEqual([]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it("apply while another apply of the plan runs: exit 75 naming the holder; --wait waits for it", async () => {
+    const b = await bench();
+    try {
+      expect((await run(["plan", "--out", "plans/p1"], b.dir, b.env)).code).toBe(0);
+      const lock = join(b.dir, "plans", "p1", ".apply.lock");
+      writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), started: "now" }));
+      const busy = await run(["apply", "--plan", "plans/p1"], b.dir, b.env);
+      expect(busy.code).toBe(75);
+      expect(busy.stderr).toContain(
+        `Another apply of this plan is running (pid ${process.pid} on ${hostname()}`,
+      );
+      expect(busy.stderr).toContain("Nothing was sent by this run.");
+      expect(b.alma.stats().byMethod.PUT ?? 0).toBe(0);
+      const waiting = run(["apply", "--plan", "plans/p1", "--wait"], b.dir, b.env);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(b.alma.stats().byMethod.PUT ?? 0).toBe(0);
+      rmSync(lock);
+      const done = await waiting;
+      expect(done.code).toBe(0);
+      expect(b.alma.stats().byMethod.PUT).toBe(3);
+    } finally {
+      await b.close();
+    }
   });
 
   it("the committed bundle (bin/patron-sync.js) runs: bad input exits 2 before any call", async () => {

@@ -1,7 +1,8 @@
 /**
  * The Alma apply: for every planned change, re-read the user, check that its barcodes are still as
- * planned, apply the planned change to the FRESH record (so edits made since the plan survive),
- * guard the body, PUT it, and check what Alma returns.
+ * planned, re-run the decision on the FRESH record with the plan's data (src/alma/rederive.ts: it
+ * must give the planned change), apply that change to the fresh record (so edits made since the plan
+ * survive), guard the body, PUT it, and check what Alma returns.
  *
  * Resumable: every finished record is journalled (alma/journal.ndjson). A killed apply run again
  * carries on; a finished apply run again reports its records `unchanged` and sends nothing.
@@ -14,7 +15,7 @@ import { Journal } from "../core/journal.ts";
 import { createProgress } from "../core/progress.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
 import { guardBody, putBody } from "./body.ts";
-import { CHANGING_ACTIONS } from "./decide.ts";
+import { CHANGING_ACTIONS, decide } from "./decide.ts";
 import { almaClient } from "./env.ts";
 import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
 import { AlmaKeyRefusedError } from "./key-refusal.ts";
@@ -27,6 +28,7 @@ import {
   type BarcodeChange,
 } from "./identifiers.ts";
 import { readPlanEntries, readPlanHeader, type AlmaPlanEntry } from "./planfile.ts";
+import { mismatch, type AlmaDerivation } from "./rederive.ts";
 import { snapshotIdentifiers, type AppliedChange, type SavedIdentifier } from "./restore.ts";
 import { sendRestore } from "./restore-send.ts";
 import { countsTable, md, num, ROW_LIMIT } from "../core/markdown.ts";
@@ -61,7 +63,12 @@ export interface AlmaApplyDeps {
   transport?: Transport;
 }
 
-export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Promise<SectionApply> {
+export async function applyAlma(
+  ctx: RunContext,
+  /** How to re-derive each change from the plan's data; undefined for a revert plan (only restores, checked by core/revert.ts). */
+  derivation: AlmaDerivation | undefined,
+  deps: AlmaApplyDeps = {},
+): Promise<SectionApply> {
   const alma = ctx.loaded.config.alma;
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
@@ -133,7 +140,7 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
   const sendOne = async (e: AlmaPlanEntry, sent?: ApplyJournalLine): Promise<AlmaResult> => {
     const id = e.primary_id;
     const wasSending = !!sent;
-    const sending = (before?: SavedIdentifier[]) =>
+    const sending = (before?: SavedIdentifier[]) => {
       journal.append({
         primary_id: id,
         status: "sending",
@@ -141,7 +148,9 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
         at: new Date().toISOString(),
         ...(before ? { before } : {}),
       });
-    const change: BarcodeChange = {
+      if (ctx.writes) ctx.writes.attempted++;
+    };
+    const planned: BarcodeChange = {
       kind: e.action as BarcodeChange["kind"],
       barcode: e.new_barcode ?? "",
       affected: e.affected ?? [],
@@ -162,14 +171,14 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
         );
       }
       const fresh = parseUser(await client.getUser(id, ctx.signal));
-      const mismatch = identityMismatch(id, fresh);
-      if (mismatch) return { primary_id: id, status: "skipped", message: `identity-mismatch: ${mismatch}` };
-      if (hasEndState(fresh, change, type)) {
+      const other = identityMismatch(id, fresh);
+      if (other) return { primary_id: id, status: "skipped", message: `identity-mismatch: ${other}` };
+      if (hasEndState(fresh, planned, type)) {
         if (wasSending)
           return {
             primary_id: id,
             status: "updated",
-            message: `${type} ${change.barcode} stored by the interrupted run (confirmed on re-read)`,
+            message: `${type} ${planned.barcode} stored by the interrupted run (confirmed on re-read)`,
             ...(sent?.before
               ? { applied: { before: sent.before, after: barcodeFingerprint(fresh, type) } }
               : {}),
@@ -177,7 +186,7 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
         return {
           primary_id: id,
           status: "unchanged",
-          message: `already has ${type} ${change.barcode} ACTIVE; nothing sent`,
+          message: `already has ${type} ${planned.barcode} ACTIVE; nothing sent`,
         };
       }
       const now = barcodeFingerprint(fresh, type);
@@ -191,6 +200,15 @@ export async function applyAlma(ctx: RunContext, deps: AlmaApplyDeps = {}): Prom
           message: `changed-since-plan: the user's ${type} identifiers changed after the plan (ACTIVE now: ${active.join(", ") || "none"}); not overwritten. Plan again to include this user.`,
         };
       }
+      // The change written is the one the plan's data give for the fresh record, never the plan file's.
+      if (!derivation) return failed("not sent: a revert plan holds only restores");
+      const d = decide(fresh, derivation.lookup, derivation.config);
+      const why = mismatch(e, d);
+      if (why || !d.change)
+        return failed(
+          `not sent: the planned change does not follow from ${derivation.label}: ${why ?? "no change"}. Plan again.`,
+        );
+      const change = d.change;
       const body = putBody(fresh, change, type);
       const problems = guardBody(fresh, body, change, type);
       if (problems.length) return failed(`not sent: the PUT-body guard refused it: ${problems.join("; ")}`);

@@ -522,6 +522,11 @@ export async function readInputText(
     throw new InputError({ file: displayName, message: why });
   }
   checkListLines(bytes, displayName, caps);
+  return decodeInputBytes(bytes);
+}
+
+/** An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM. */
+export function decodeInputBytes(bytes: Buffer): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes.subarray(2));
   return bytes.toString("utf8");

@@ -6,6 +6,8 @@ export const EXIT = {
   failed: 1,
   /** Bad input or config: nothing was sent. */
   input: 2,
+  /** Another apply of the same plan is running (sysexits' EX_TEMPFAIL): nothing was sent; try again later. */
+  busy: 75,
 } as const;
 
 /** One problem in an input file, located as precisely as we can. */

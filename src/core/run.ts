@@ -11,8 +11,12 @@ import { loadConfig, type LoadedConfig } from "../config.ts";
 import { applyAlma, type AlmaApplyDeps } from "../alma/apply.ts";
 import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "../alma/plan.ts";
 import { patronsLabel } from "../alma/report-patrons.ts";
-import { applyInfiniti, planInfiniti, validateInfiniti } from "../infiniti/index.ts";
+import { applyInfiniti, importUrl, planInfiniti, validateInfiniti } from "../infiniti/index.ts";
 import { InputError } from "./errors.ts";
+import { describeSource, recordSource } from "./integrity.ts";
+import { lockPlanDir } from "./lock.ts";
+import { MANIFEST, readManifest, writeManifest, type Manifest, type PlanSource } from "./plandir.ts";
+import { preflight } from "./preflight.ts";
 import { checkRevertPlan } from "./revert.ts";
 import { withStreamingHeap } from "./heap.ts";
 import { consoleLogger, type Logger } from "./log.ts";
@@ -30,20 +34,7 @@ import type {
   System,
 } from "./types.ts";
 
-export const MANIFEST = "plan.json";
-
-export interface Manifest {
-  version: 1;
-  tool: "patron-sync";
-  created: string;
-  config: string;
-  title: string;
-  changes: number;
-  sections: Omit<SectionPlan, "markdown">[];
-  /** A revert plan (issue #13): it undoes the apply of the plan directory `reverts` (src/core/revert.ts). */
-  kind?: "revert";
-  reverts?: string;
-}
+export { MANIFEST, readManifest, type Manifest };
 
 /** Test and benchmark seams: inject transports. */
 export interface CoreDeps {
@@ -144,6 +135,11 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
     scheduled: opts.scheduled,
     markdownBudget,
   };
+  // What the plan is made from, recorded before it reads the data (apply re-derives every write from it).
+  const source = await recordSource(loaded, chosen);
+  const configFile = relative(process.cwd(), loaded.path) || loaded.path;
+  const endpoints: Record<string, string> = {};
+  if (chosen.includes("infiniti")) endpoints.infiniti = importUrl(loaded.config.infiniti!, env, configFile);
 
   const sections: SectionPlan[] = [];
   for (const s of chosen) {
@@ -153,7 +149,7 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
   }
   const changes = sections.reduce((n, s) => n + s.changes, 0);
   const title = `Patron sync plan: ${sections.map((s) => `${SHORT_NAME[s.system]} ${s.headline}`).join("; ")}`;
-  const markdown = renderPlanMarkdown(title, planDir, loaded, sections);
+  const markdown = renderPlanMarkdown(title, planDir, loaded, sections, source, endpoints);
   const manifest: Manifest = {
     version: 1,
     tool: "patron-sync",
@@ -162,8 +158,10 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
     title,
     changes,
     sections: sections.map(({ markdown: _m, render: _r, ...rest }) => rest),
+    source,
+    endpoints,
   };
-  writeFileSync(join(planDir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  writeManifest(planDir, manifest);
   writeFileSync(join(planDir, "plan.md"), markdown);
   return { planDir, sections, changes, title, markdown };
 }
@@ -183,8 +181,14 @@ function renderPlanMarkdown(
   planDir: string,
   loaded: LoadedConfig,
   sections: SectionPlan[],
+  source: PlanSource,
+  endpoints: Record<string, string>,
 ): string {
   const rel = relative(loaded.root, planDir) || ".";
+  const where = [
+    `Made from ${describeSource(source)}; apply re-derives every write from these data and refuses a plan whose files do not follow from them.`,
+    ...(endpoints.infiniti ? [`The Infiniti import goes to \`${endpoints.infiniti}\`.`] : []),
+  ];
   const head = [
     `# ${md(title)}`,
     "",
@@ -193,6 +197,8 @@ function renderPlanMarkdown(
     ...sections.map((s) => `| ${LONG_NAME[s.system]} | ${num(s.changes)} | ${md(s.headline)} |`),
     "",
     `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows; each Alma user is re-read first and skipped if it changed since.`,
+    "",
+    where.join(" "),
     "",
   ].join("\n");
   const foot = [
@@ -219,23 +225,6 @@ function shareBudget(available: number, sections: SectionPlan[]): string[] {
   return sections.map((s, i) => (hungry.includes(s) ? s.render!(first[i]!.length + more) : first[i]!));
 }
 
-export function readManifest(planDir: string): Manifest {
-  const path = join(planDir, MANIFEST);
-  if (!existsSync(path)) {
-    throw new InputError({
-      file: path,
-      message: "no plan here: the plan directory must contain plan.json (run 'patron-sync plan' first)",
-    });
-  }
-  try {
-    const m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
-    if (m.tool !== "patron-sync" || !Array.isArray(m.sections)) throw new Error("not ours");
-    return m;
-  } catch {
-    throw new InputError({ file: path, message: "is not a plan.json written by patron-sync" });
-  }
-}
-
 export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise<ApplyOutcome> {
   const log = opts.log ?? consoleLogger();
   const env = opts.env ?? process.env;
@@ -256,14 +245,34 @@ export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise
         message: `the plan has a '${s}' section but the config has none`,
       });
   }
-  // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
-  if (manifest.kind === "revert") await checkRevertPlan(loaded, planDir, manifest);
-  const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal };
+  const writes = { attempted: 0 };
+  const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal, writes };
+  const release = await lockPlanDir(planDir, { log, wait: opts.wait, signal: opts.signal });
   const sections: SectionApply[] = [];
-  for (const s of planned) {
-    sections.push(
-      s === "alma" ? await withStreamingHeap(() => applyAlma(ctx, deps.alma)) : await applyInfiniti(ctx),
-    );
+  try {
+    // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
+    if (manifest.kind === "revert") await checkRevertPlan(loaded, planDir, manifest);
+    // Every system's preflight passes before the first call of any.
+    const ready = await preflight(ctx, manifest, planned, {
+      requireCommit: opts.mainline,
+      mainline: opts.mainline,
+    });
+    for (const s of planned) {
+      sections.push(
+        s === "alma"
+          ? await withStreamingHeap(() => applyAlma(ctx, ready.alma, deps.alma))
+          : await applyInfiniti(ctx, ready.infiniti!),
+      );
+    }
+  } catch (e) {
+    // An input error means nothing was sent; once a write has started, say so instead.
+    if (e instanceof InputError && writes.attempted > 0)
+      throw new Error(
+        `${e.message}\nThis apply stopped after it had started ${writes.attempted} write call${writes.attempted === 1 ? "" : "s"} (${sections.map((s) => `${s.system}: ${s.updated} updated`).join(", ") || "see the journals"}): run apply again to carry on.`,
+      );
+    throw e;
+  } finally {
+    release();
   }
   const sum = (k: "updated" | "failed" | "pending") => sections.reduce((n, s) => n + s[k], 0);
   // results.md says what this apply did, in a dated section; earlier applies' sections are kept.

@@ -49,6 +49,8 @@ export interface RunContext {
   scheduled?: boolean;
   /** Characters this system's section of plan.md may use (plan.md is the pull request's description). */
   markdownBudget?: number;
+  /** Apply only: counts every write call started (a PUT, a POST), so no message says "nothing was sent" after one. */
+  writes?: { attempted: number };
 }
 
 /** Options shared by plan, apply and validate (CLI flags / action inputs). */
@@ -86,6 +88,10 @@ export interface PlanOutcome {
 export interface ApplyOptions extends RunOptions {
   /** The plan directory to apply. */
   planDir: string;
+  /** Another apply of this plan is running: wait for it (default: exit at once, code 75). */
+  wait?: boolean;
+  /** Refuse a plan not made from a commit, or made from one off HEAD's first-parent line (the action). */
+  mainline?: boolean;
 }
 
 export interface ApplyOutcome {

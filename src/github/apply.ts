@@ -202,6 +202,8 @@ async function applyOne(
       log,
       signal: run.signal,
       planDir: planAbs,
+      // The plan's data must be a commit on the default branch itself (not only on the merged plan branch).
+      mainline: true,
     });
   } catch (e) {
     if (e instanceof InterruptedError) {

@@ -15,6 +15,7 @@
 import * as core from "@actions/core";
 import { loadConfig } from "../config.ts";
 import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "../core/errors.ts";
+import { BusyError } from "../core/lock.ts";
 import { runPlan, runValidate } from "../core/run.ts";
 import { NotStartedError } from "../core/quota.ts";
 import { apply } from "./apply.ts";
@@ -257,6 +258,7 @@ export async function runAction(): Promise<number> {
     }
   } catch (e) {
     if (e instanceof InputError) {
+      // Core raises InputError only before the first write (runApply turns a later one into an Error).
       core.setFailed(`${e.message}\nNothing was sent.`);
       await writeSummary(renderProblemsSummary(command, e.problems));
       writeOutputs({});
@@ -265,6 +267,10 @@ export async function runAction(): Promise<number> {
     if (e instanceof InterruptedError) {
       core.setFailed(e.message);
       return EXIT_INTERRUPTED;
+    }
+    if (e instanceof BusyError) {
+      core.setFailed(`${e.message}\nNothing was sent by this run.`);
+      return EXIT.busy;
     }
     core.setFailed(`error: ${(e as Error).message}`);
     return EXIT.failed;

@@ -1,8 +1,10 @@
 /**
- * The Infiniti apply: post the plan's import.csv (checked against the SHA-256 in plan.json, so nothing
- * is sent that the plan did not show), read Infiniti's answer, write results.csv/results.json, and
- * merge only the rows Infiniti accepted into the applied state (a failed row is sent again by the
- * next plan; a refused login or an unusable answer changes no state).
+ * The Infiniti apply: post the rows re-derived from the plan's data (src/infiniti/rederive.ts: the
+ * roster and applied state the plan was made from, checked against plan.json and import.csv, so
+ * nothing is sent that the plan did not show), read Infiniti's answer, write results.csv/results.json,
+ * and merge only the rows Infiniti accepted into the applied state (a failed row is sent again by the
+ * next plan; a refused login or an unusable answer changes no state). A revert plan's rows are its
+ * import.csv, which core/revert.ts re-derived from the reverted plan's results.
  *
  * Applying the same plan again: if its results.json shows that Infiniti imported any row, nothing is
  * posted again. The earlier results are reported (imported rows as `unchanged`, failed rows as
@@ -13,21 +15,21 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { csvForPeople } from "../core/csv.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
 import { readHistory, type HistoryEntry } from "../core/results.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
 import { maskProxy } from "../core/proxy.ts";
-import { infinitiEndpoint, InfinitiUnreachableError, postImport } from "./client.ts";
+import type { PlanData } from "../core/integrity.ts";
+import { infinitiEndpoint, InfinitiUnreachableError, postImport, type InfinitiEndpoint } from "./client.ts";
 import { echoMask } from "./mask.ts";
-import { IMPORT_FILE, INFINITI_DIR, planDirOf, readPlanFile, type InfinitiPlanFile } from "./planfile.ts";
+import { INFINITI_DIR, planDirOf, readPlanFile, type InfinitiPlanFile } from "./planfile.ts";
+import { deriveInfinitiImport, readRevertImport, type DerivedImport, type SentRecord } from "./rederive.ts";
 import { renderInfinitiResults } from "./render.ts";
 import { AppliedLog, APPLIED_FILE, readApplied, revertRows } from "./revert.ts";
-import { interpretAnswer, type InfinitiResult, type InterpretedAnswer, type SentRow } from "./result.ts";
+import { interpretAnswer, type InfinitiResult, type InterpretedAnswer } from "./result.ts";
 import { readState, stateValues, statePaths, writeState } from "./state.ts";
-import { sha256 } from "./values.ts";
 
 export const RESULTS_CSV = "results.csv";
 export const RESULTS_JSON = "results.json";
@@ -53,55 +55,6 @@ export interface InfinitiResultsFile {
   history?: HistoryEntry[];
 }
 
-interface SentRecord extends SentRow {
-  values: Record<string, string>;
-}
-
-/** Reads import.csv and checks it against the plan: the bytes (SHA-256) and the row → username map. */
-function readImport(planDir: string, plan: InfinitiPlanFile): { csv: string; rows: SentRecord[] } {
-  const path = join(planDirOf(planDir), IMPORT_FILE);
-  const shown = `${INFINITI_DIR}/${IMPORT_FILE}`;
-  if (!existsSync(path)) throw new InputError({ file: path, message: `the plan's ${shown} is missing` });
-  let csv = readFileSync(path, "utf8");
-  if (sha256(csv) !== plan.import.sha256) {
-    // A checkout with CRLF line endings (core.autocrlf) changes only the line endings: undo that.
-    const lf = csv.replace(/\r\n/g, "\n");
-    if (sha256(lf) !== plan.import.sha256) {
-      throw new InputError({
-        file: path,
-        message: `${shown} is not the file the plan showed (its SHA-256 differs from plan.json): nothing was sent. Run a new plan`,
-      });
-    }
-    csv = lf;
-  }
-  const [header = [], ...data] = parse(csv, { skip_empty_lines: false });
-  const byRow = new Map(plan.users.filter((u) => u.import_row !== undefined).map((u) => [u.import_row!, u]));
-  const iUser = header.indexOf("username");
-  const iPassword = header.indexOf("password");
-  const rows: SentRecord[] = [];
-  const mismatch = () =>
-    new InputError({
-      file: path,
-      message: `${shown} does not match plan.json: nothing was sent. Run a new plan`,
-    });
-  if (data.length !== plan.sent || byRow.size !== plan.sent || iUser < 0) throw mismatch();
-  data.forEach((fields, i) => {
-    const planned = byRow.get(i + 1);
-    const username = fields[iUser] ?? "";
-    if (!planned || planned.username !== username) throw mismatch();
-    const values: Record<string, string> = {};
-    header.forEach((c, j) => (values[c] = fields[j] ?? ""));
-    rows.push({
-      row: i + 1,
-      username,
-      action: planned.action,
-      ...(iPassword >= 0 && fields[iPassword] ? { password: fields[iPassword] } : {}),
-      values,
-    });
-  });
-  return { csv, rows };
-}
-
 function readPrevious(dir: string, plan: InfinitiPlanFile): InfinitiResultsFile | undefined {
   const path = join(dir, RESULTS_JSON);
   if (!existsSync(path)) return undefined;
@@ -119,14 +72,65 @@ function countStatuses(results: InfinitiResult[]): Record<string, number> {
   return counts;
 }
 
-export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
+/** What apply will do for Infiniti, decided (and checked) before any call of the apply. */
+export type InfinitiPrepared =
+  | { kind: "repeat"; plan: InfinitiPlanFile; previous: InfinitiResultsFile }
+  | { kind: "empty"; plan: InfinitiPlanFile }
+  | {
+      kind: "post";
+      plan: InfinitiPlanFile;
+      previous?: InfinitiResultsFile;
+      endpoint: InfinitiEndpoint;
+      derived: DerivedImport;
+    };
+
+const imported = (r: InfinitiResult) => r.status === "created" || r.status === "updated";
+
+/**
+ * Infiniti's preflight: whether this apply posts at all; if it does, the credentials, the URL (the
+ * one the plan showed) and the rows, re-derived from the plan's data. Throws InputError (exit 2).
+ */
+export async function prepareInfinitiApply(
+  ctx: RunContext,
+  data: () => Promise<PlanData>,
+  plannedUrl: string | undefined,
+): Promise<InfinitiPrepared> {
   const cfg = ctx.loaded.config.infiniti;
   if (!cfg)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
-  const dir = planDirOf(ctx.planDir);
   const plan = readPlanFile(ctx.planDir);
-  const planned = readImport(ctx.planDir, plan);
-  let { csv, rows } = planned;
+  const previous = readPrevious(planDirOf(ctx.planDir), plan);
+  if (previous?.posted && previous.results.some(imported)) return { kind: "repeat", plan, previous };
+  if (!plan.sent) return { kind: "empty", plan };
+  const configFile = relative(process.cwd(), ctx.loaded.path) || ctx.loaded.path;
+  const endpoint = infinitiEndpoint(cfg, ctx.env, configFile);
+  if (plannedUrl === undefined || endpoint.url !== plannedUrl) {
+    throw new InputError({
+      file: plannedUrl === undefined ? join(ctx.planDir, "plan.json") : configFile,
+      message:
+        plannedUrl === undefined
+          ? "does not record the Infiniti URL the plan showed. Plan again."
+          : `the Infiniti import URL is now ${endpoint.url}, but the plan showed ${plannedUrl}: apply posts only where the plan said. Plan again.`,
+    });
+  }
+  const derived =
+    plan.kind === "revert"
+      ? readRevertImport(ctx.planDir, plan)
+      : await deriveInfinitiImport(await data(), ctx.planDir, plan);
+  return { kind: "post", plan, ...(previous ? { previous } : {}), endpoint, derived };
+}
+
+export async function applyInfiniti(ctx: RunContext, prepared: InfinitiPrepared): Promise<SectionApply> {
+  const dir = planDirOf(ctx.planDir);
+  const { plan } = prepared;
+  const files = [
+    `${INFINITI_DIR}/${RESULTS_CSV}`,
+    `${INFINITI_DIR}/${RESULTS_JSON}`,
+    `${INFINITI_DIR}/${APPLIED_FILE}`,
+  ];
+
+  if (prepared.kind === "repeat") return repeated(ctx, prepared.previous, files);
+  let { csv, rows } = prepared.kind === "post" ? prepared.derived : { csv: "", rows: [] as SentRecord[] };
   let skipped: InfinitiResult[] = [];
   if (plan.kind === "revert" && plan.reverts) {
     // A revert: send only the rows whose user is still as the reverted apply left it.
@@ -143,16 +147,6 @@ export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
       });
     }
   }
-  const files = [
-    `${INFINITI_DIR}/${RESULTS_CSV}`,
-    `${INFINITI_DIR}/${RESULTS_JSON}`,
-    `${INFINITI_DIR}/${APPLIED_FILE}`,
-  ];
-
-  const previous = readPrevious(dir, plan);
-  const imported = (r: InfinitiResult) => r.status === "created" || r.status === "updated";
-  if (previous?.posted && previous.results.some(imported)) return repeated(ctx, previous, files);
-
   if (!rows.length) {
     ctx.log.info("infiniti: nothing to send: the plan has no users to import; nothing was posted");
     const summary = "Nothing to send: the plan has no users to import; nothing was posted.";
@@ -161,9 +155,8 @@ export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
     return section(ctx, { counts, results: skipped, summary: "", files, stateFiles: [], note: summary });
   }
 
-  // Input checks before any call: credentials, URL.
-  const configFile = relative(process.cwd(), ctx.loaded.path) || ctx.loaded.path;
-  const endpoint = infinitiEndpoint(cfg, ctx.env, configFile);
+  if (prepared.kind !== "post") throw new Error("unreachable: a plan with rows to send is prepared to post");
+  const { endpoint, previous } = prepared;
   if (ctx.signal?.aborted) throw new InterruptedError("The Infiniti import");
   if (previous)
     ctx.log.info("infiniti: the earlier apply of this plan imported nothing; posting the import again");
@@ -173,6 +166,7 @@ export async function applyInfiniti(ctx: RunContext): Promise<SectionApply> {
   let answer: InterpretedAnswer;
   let status: number | null = null;
   try {
+    if (ctx.writes) ctx.writes.attempted++;
     const http = await postImport(endpoint, csv, { signal: ctx.signal });
     status = http.status;
     answer = interpretAnswer(http, rows, endpoint.secrets ?? []);

@@ -818,6 +818,78 @@ describe(`the action (${ENTRY}) end to end`, () => {
   );
 
   it(
+    "a plan tampered with on the plan branch after review is refused on merge: exit 2, nothing sent",
+    async () => {
+      const TAMPER = "o/tamper";
+      const tamperRemote = makeRemote("tamper", { without: FAILING });
+      const ws = checkout(tamperRemote);
+      const head = git(ws, "rev-parse", "HEAD");
+      const p = await runAction({
+        workspace: ws,
+        repo: TAMPER,
+        eventName: "push",
+        event: pushEvent(TAMPER, true, ZERO, head, [PATRON_LIST]),
+        inputs: { command: "plan" },
+      });
+      expect(p.code, detail(p)).toBe(0);
+      const dir = p.outputs["plan-dir"]!;
+      const plan = JSON.parse(readFileSync(join(ws, dir, "plan.json"), "utf8"));
+      expect(plan.source).toMatchObject({ kind: "git", commit: head });
+
+      // Someone with push access edits the plan files on the plan branch after the description was written.
+      const attacker = checkout(tamperRemote);
+      git(attacker, "checkout", "-q", "-b", "evil", "origin/patron-sync/plan");
+      const almaPlan = join(attacker, dir, "alma", "plan.json");
+      const text = readFileSync(almaPlan, "utf8");
+      // The first patron with a barcode to write (or already written by an earlier test): EVIL-0001 instead.
+      const lines = text.split("\n");
+      const at = lines.findIndex((l) => l.includes('"new_barcode"'));
+      const entry = JSON.parse(lines[at]!.trim().replace(/,$/, ""));
+      lines[at] = lines[at]!.replace(
+        JSON.stringify(entry),
+        JSON.stringify({ ...entry, action: "add", new_barcode: "EVIL-0001" }),
+      );
+      const tampered = lines.join("\n");
+      expect(tampered).toContain("EVIL-0001");
+      writeFileSync(almaPlan, tampered);
+      const importCsv = join(attacker, dir, "infiniti", "import.csv");
+      const header = readFileSync(join(attacker, "data/infiniti/users.csv"), "utf8").split("\n")[0]!;
+      const row = header
+        .split(",")
+        .map((c) => (c === "username" ? "backdoor" : c === "staffmember" ? "y" : ""));
+      writeFileSync(
+        importCsv,
+        (existsSync(importCsv) ? readFileSync(importCsv, "utf8") : `${header}\n`) + `${row.join(",")}\n`,
+      );
+      git(attacker, "add", "-A");
+      git(attacker, "commit", "-q", "-m", "Small fix to the plan");
+      git(attacker, "push", "-q", "origin", "HEAD:refs/heads/patron-sync/plan");
+
+      const maintainer = checkout(tamperRemote);
+      git(maintainer, "merge", "-q", "--no-ff", "origin/patron-sync/plan", "-m", "Merge the plan");
+      git(maintainer, "push", "-q", "origin", "HEAD:refs/heads/main");
+      const merge = git(maintainer, "rev-parse", "HEAD");
+      const putsBefore = puts();
+      const postsBefore = infiniti.stats().posts;
+      const a = await runAction({
+        workspace: checkout(tamperRemote),
+        repo: TAMPER,
+        eventName: "push",
+        event: pushEvent(TAMPER, true, head, merge, [`${dir}/plan.json`]),
+        inputs: { command: "apply" },
+      });
+      expect(a.code, detail(a)).toBe(2);
+      expect(a.stdout).toMatch(/::error::.*the plan writes barcode EVIL-0001/);
+      expect(a.stdout).toContain("import.csv is not the file the plan showed");
+      expect(a.stdout).toContain("Nothing was sent.");
+      expect(puts()).toBe(putsBefore);
+      expect(infiniti.stats().posts).toBe(postsBefore);
+      expect(remoteHead(tamperRemote, "refs/heads/main")).toBe(merge); // no results commit
+    },
+    TIMEOUT,
+  );
+
+  it(
     "bad input is exit 2 with the problems in the job summary, nothing sent",
     async () => {
       const ws = checkout(remote);

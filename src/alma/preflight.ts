@@ -1,0 +1,46 @@
+/**
+ * Alma's preflight for an apply, before the first call of any system: the plan file can be read, and
+ * when it has changes to send, the API key is set, the address is allowed, and every change follows
+ * from the plan's data (src/alma/rederive.ts). Throws InputError (exit 2).
+ */
+import { join } from "node:path";
+import { almaBaseUrl } from "../config.ts";
+import { InputError } from "../core/errors.ts";
+import type { PlanData } from "../core/integrity.ts";
+import type { RunContext } from "../core/types.ts";
+import { almaApiKey } from "./env.ts";
+import { readPlanHeader } from "./planfile.ts";
+import { checkAlmaPlan, type AlmaDerivation } from "./rederive.ts";
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+
+/** The Alma address must be https (plain http only to a loopback simulator): the key travels with every call. */
+export function checkAlmaUrl(baseUrl: string): void {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    throw new InputError({ file: "ALMA_BASE_URL", message: `'${baseUrl}' is not a valid URL` });
+  }
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && LOOPBACK.test(u.hostname)))
+    throw new InputError({
+      file: "ALMA_BASE_URL",
+      message: `the Alma address must start with https:// (plain http:// only to 127.0.0.1, ::1 or localhost): the API key would travel unencrypted`,
+    });
+}
+
+/** Returns how to re-derive each change; undefined for a revert plan (core/revert.ts checks those). */
+export async function prepareAlmaApply(
+  ctx: RunContext,
+  data: () => Promise<PlanData>,
+  revert = false,
+): Promise<AlmaDerivation | undefined> {
+  const alma = ctx.loaded.config.alma;
+  if (!alma)
+    throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
+  const planPath = join(ctx.planDir, "alma", "plan.json");
+  const header = await readPlanHeader(planPath);
+  almaApiKey(ctx.env);
+  checkAlmaUrl(almaBaseUrl(alma, ctx.env));
+  return revert ? undefined : checkAlmaPlan(await data(), ctx.planDir, header);
+}

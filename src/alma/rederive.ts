@@ -1,0 +1,154 @@
+/**
+ * The Alma half of "apply writes only what the reviewed data say" (src/core/integrity.ts).
+ *
+ * Before any call, every change in alma/plan.json is checked against the plan's data: the patron is
+ * in the patron list, the new barcode is the one the barcode list gives the planned employee ID,
+ * and the action is one the decision rules (the config when planned) allow. Then, per record, apply
+ * re-runs the pure decision on the fresh record with the same barcode list and rules, and writes the
+ * change it derives only when it is the planned one (see applyAlma).
+ */
+import { join } from "node:path";
+import type { AlmaConfig } from "../config.ts";
+import { InputError, type InputProblem } from "../core/errors.ts";
+import type { PlanData } from "../core/integrity.ts";
+import { CHANGING_ACTIONS, type BarcodeLookup, type Decision } from "./decide.ts";
+import {
+  decodeInputBytes,
+  lookupBarcode,
+  parseBarcodeList,
+  parsePatronList,
+  type PatronList,
+} from "./inputs.ts";
+import { readPlanEntries, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
+import { same } from "./identifiers.ts";
+import {
+  analyticsSource,
+  patronsFromTable,
+  patronsLabel,
+  PATRONS_CSV,
+  readPatronsCsv,
+} from "./report-patrons.ts";
+
+/** What apply needs to re-derive each write: the barcode list and the rules of the plan's data. */
+export interface AlmaDerivation {
+  config: AlmaConfig;
+  lookup: (employeeId: string) => BarcodeLookup;
+  /** "the data at commit …", for messages. */
+  label: string;
+}
+
+/** At most this many refused changes are listed one by one. */
+const MAX_LISTED = 20;
+
+const RULE_KEYS = ["barcode_type", "match_on", "existing_barcode", "user_id_type"] as const;
+
+async function readList(data: PlanData, path: string): Promise<string> {
+  const bytes = await data.read(path);
+  if (!bytes) throw new InputError({ file: path, message: `is missing from ${data.label}. Plan again.` });
+  return decodeInputBytes(bytes);
+}
+
+/**
+ * The patron list of the plan's data. An Analytics report is not data the plan can be re-derived
+ * from (its answer changes as patrons are fixed): its rows as planned are the plan's alma/patrons.csv,
+ * so for such a plan only the barcode and rule checks hold against committed data.
+ */
+async function patronListOf(data: PlanData, cfg: AlmaConfig, planDir: string): Promise<PatronList> {
+  const source = analyticsSource(cfg);
+  if (!source) {
+    const file = cfg.patrons as string;
+    return parsePatronList(await readList(data, file), file);
+  }
+  const table = readPatronsCsv(planDir);
+  if (!table)
+    throw new InputError({
+      file: join(planDir, PATRONS_CSV),
+      message: "is missing: the plan's patron list. Plan again.",
+    });
+  return patronsFromTable(table, source).list;
+}
+
+/**
+ * Checks every planned change against the plan's data, before any call. Throws InputError (exit 2)
+ * listing the changes that do not follow from the data.
+ */
+export async function checkAlmaPlan(
+  data: PlanData,
+  planDir: string,
+  header: AlmaPlanHeader,
+): Promise<AlmaDerivation> {
+  const planPath = join(planDir, "alma", "plan.json");
+  const cfg = data.loaded.config.alma;
+  const shown = "alma/plan.json";
+  if (!cfg)
+    throw new InputError({
+      file: planPath,
+      message: `has an Alma part, but the config in ${data.label} has no 'alma' section. Plan again.`,
+    });
+  const problems: InputProblem[] = [];
+  const refuse = (message: string) => problems.push({ file: planPath, message });
+  for (const k of RULE_KEYS) {
+    if (header.config?.[k] !== cfg[k])
+      refuse(
+        `says ${k} '${String(header.config?.[k])}', but the config in ${data.label} says '${cfg[k]}': the plan's writes do not follow from the data`,
+      );
+  }
+  const patrons = await patronListOf(data, cfg, planDir);
+  const barcodes = parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes);
+  const listed = new Set(patrons.entries.map((p) => p.id.toLowerCase()));
+  const lookup = (id: string) => lookupBarcode(barcodes, id);
+
+  const seen = new Set<string>();
+  let changing = 0;
+  let refused = 0;
+  const add = (e: AlmaPlanEntry, why: string) => {
+    refused++;
+    if (refused <= MAX_LISTED)
+      refuse(`patron ${e.primary_id}: ${why}: the plan's writes do not follow from ${data.label}`);
+  };
+  for await (const e of readPlanEntries(planPath)) {
+    const id = String(e.primary_id ?? "");
+    if (seen.has(id.toLowerCase())) add(e, `is in ${shown} more than once`);
+    seen.add(id.toLowerCase());
+    if (!CHANGING_ACTIONS.has(e.action)) continue;
+    changing++;
+    if (!listed.has(id.toLowerCase())) {
+      add(e, `is not in the patron list ${patronsLabel(cfg)}`);
+      continue;
+    }
+    if (e.action !== "add" && e.action !== cfg.existing_barcode) {
+      add(e, `the plan says '${e.action}', which existing_barcode: ${cfg.existing_barcode} never plans`);
+      continue;
+    }
+    const found = e.employee_id === undefined ? undefined : lookup(e.employee_id);
+    if (found?.kind !== "found") {
+      add(e, `employee ID ${e.employee_id ?? "(none)"} has no usable barcode in ${cfg.barcodes}`);
+      continue;
+    }
+    if (found.entry.barcode !== e.new_barcode)
+      add(
+        e,
+        `the plan writes barcode ${e.new_barcode ?? "(none)"}, but ${cfg.barcodes} gives employee ID ${e.employee_id} the barcode ${found.entry.barcode}`,
+      );
+  }
+  if (changing !== header.changes)
+    refuse(`its header says ${header.changes} changes, but it lists ${changing}: the plan was edited`);
+  if (refused > MAX_LISTED) refuse(`… and ${refused - MAX_LISTED} more changes refused for the same reason`);
+  if (problems.length) throw new InputError(problems);
+  return { config: cfg, lookup, label: data.label };
+}
+
+/**
+ * Why the decision re-run on the fresh record is not the planned change, or undefined when it is.
+ * The fresh record's barcodes are as planned (the fingerprint matched), so any difference means the
+ * plan's change does not follow from the data (or the employee ID changed since the plan).
+ */
+export function mismatch(e: AlmaPlanEntry, d: Decision): string | undefined {
+  if (!d.change) return `the data give '${d.action}' (${d.message})`;
+  if (d.action !== e.action) return `the data give '${d.action}', not '${e.action}'`;
+  if (d.change.barcode !== e.new_barcode)
+    return `the data give barcode ${d.change.barcode}, not ${e.new_barcode ?? "(none)"}`;
+  if (e.employee_id !== undefined && d.employeeId !== undefined && !same(d.employeeId, e.employee_id))
+    return `the user's employee ID is ${d.employeeId}, not ${e.employee_id}`;
+  return undefined;
+}

@@ -1,0 +1,78 @@
+/**
+ * The few git questions the plan's integrity needs (simple-git): which commit the data are at,
+ * the bytes of a file at a commit, and whether one commit descends from another.
+ * A thin adapter: every answer is a plain value, and "not a git work tree" is `undefined`.
+ */
+import { relative, sep } from "node:path";
+import { simpleGit, type SimpleGit } from "simple-git";
+
+export interface GitData {
+  /** The work tree's top folder. */
+  top: string;
+  /** HEAD's commit, or undefined in a repository without commits. */
+  head(): Promise<string | undefined>;
+  /** A path (absolute) as git names it inside the work tree, or undefined when it is outside. */
+  repoPath(abs: string): string | undefined;
+  /** The bytes of `path` (from repoPath) at `commit`, or undefined when the commit has no such file. */
+  show(commit: string, path: string): Promise<Buffer | undefined>;
+  /** Whether `commit` names a commit this repository has. */
+  hasCommit(commit: string): Promise<boolean>;
+  /** Whether `ancestor` is `descendant` or one of its ancestors. */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /** Whether `commit` is on the first-parent line of `head` (the branch's own history, not a merged side). */
+  onFirstParentLine(commit: string, head: string): Promise<boolean>;
+}
+
+/** The git work tree holding `dir`, or undefined when `dir` is not in one (or git is missing). */
+export async function openGit(dir: string): Promise<GitData | undefined> {
+  let git: SimpleGit;
+  let top: string;
+  try {
+    git = simpleGit({ baseDir: dir });
+    top = (await git.revparse(["--show-toplevel"])).trim();
+  } catch {
+    return undefined;
+  }
+  if (!top) return undefined;
+  // simple-git resolves a command that exits non-zero without writing to stderr (`merge-base
+  // --is-ancestor` answers "no" that way): its errors plugin makes every non-zero exit an error.
+  const at = simpleGit({
+    baseDir: top,
+    errors: (error, result) =>
+      error ?? (result.exitCode === 0 ? undefined : new Error(`git exited with ${result.exitCode}`)),
+  });
+  const ok = async (args: string[]) => {
+    try {
+      await at.raw(args);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    top,
+    async head() {
+      try {
+        return (await at.revparse(["--verify", "-q", "HEAD"])).trim() || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    repoPath(abs) {
+      const r = relative(top, abs);
+      if (!r || r.startsWith("..") || r.split(sep)[0] === "..") return undefined;
+      return r.split(sep).join("/");
+    },
+    async show(commit, path) {
+      const listed = await at.raw(["ls-tree", "--name-only", commit, "--", path]).catch(() => "");
+      if (!listed.trim()) return undefined;
+      return at.showBuffer([`${commit}:${path}`]);
+    },
+    hasCommit: (commit) => ok(["cat-file", "-e", `${commit}^{commit}`]),
+    isAncestor: (a, d) => ok(["merge-base", "--is-ancestor", a, d]),
+    async onFirstParentLine(commit, head) {
+      const line = await at.raw(["rev-list", "--first-parent", head]).catch(() => "");
+      return line.split("\n").some((c) => c.trim() === commit);
+    },
+  };
+}

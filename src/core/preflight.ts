@@ -1,0 +1,49 @@
+/**
+ * Before the first call of an apply, every selected system's preflight passes: its credentials are
+ * set, its addresses are allowed (and are the ones the plan showed), and its plan files follow from
+ * the plan's data (src/core/integrity.ts; a revert plan's, from the reverted plan's results:
+ * src/core/revert.ts). Every problem of every system is reported at once, as one
+ * InputError (exit 2): then nothing at all has been sent.
+ */
+import { resolve } from "node:path";
+import { prepareAlmaApply } from "../alma/preflight.ts";
+import type { AlmaDerivation } from "../alma/rederive.ts";
+import { prepareInfinitiApply, type InfinitiPrepared } from "../infiniti/apply.ts";
+import { InputError } from "./errors.ts";
+import { openPlanData, type OpenPlanDataOptions, type PlanData } from "./integrity.ts";
+import { readManifest, type Manifest } from "./plandir.ts";
+import type { RunContext, System } from "./types.ts";
+
+export interface Prepared {
+  alma?: AlmaDerivation;
+  infiniti?: InfinitiPrepared;
+}
+
+export async function preflight(
+  ctx: RunContext,
+  manifest: Manifest,
+  systems: System[],
+  opts: OpenPlanDataOptions = {},
+): Promise<Prepared> {
+  let opened: Promise<PlanData> | undefined;
+  const data = () => (opened ??= openPlanData(ctx.loaded, ctx.planDir, manifest, opts));
+  const revert = manifest.kind === "revert";
+  // A revert posts to the Infiniti the reverted plan posted to.
+  const plannedUrl = revert
+    ? readManifest(resolve(ctx.loaded.root, manifest.reverts ?? "")).endpoints?.infiniti
+    : manifest.endpoints?.infiniti;
+  const prepared: Prepared = {};
+  const problems: InputError[] = [];
+  for (const s of systems) {
+    try {
+      if (s === "alma") prepared.alma = await prepareAlmaApply(ctx, data, revert);
+      else prepared.infiniti = await prepareInfinitiApply(ctx, data, plannedUrl);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      // The same refusal of the plan's data is reported once, not once per system.
+      if (!problems.some((p) => p.message === e.message)) problems.push(e);
+    }
+  }
+  if (problems.length) throw new InputError(problems.flatMap((p) => p.problems));
+  return prepared;
+}
