@@ -21,13 +21,7 @@ import {
 } from "./inputs.ts";
 import { readPlanEntries, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
 import { same } from "./identifiers.ts";
-import {
-  analyticsSource,
-  patronsFromTable,
-  patronsLabel,
-  PATRONS_CSV,
-  readPatronsCsv,
-} from "./report-patrons.ts";
+import { analyticsSource, patronsFromTable, patronsLabel, readPatronsCsv } from "./report-patrons.ts";
 
 /** What apply needs to re-derive each write: the barcode list and the rules of the plan's data. */
 export interface AlmaDerivation {
@@ -51,21 +45,21 @@ async function readList(data: PlanData, path: string): Promise<string> {
 /**
  * The patron list of the plan's data. An Analytics report is not data the plan can be re-derived
  * from (its answer changes as patrons are fixed): its rows as planned are the plan's alma/patrons.csv,
- * so for such a plan only the barcode and rule checks hold against committed data.
+ * a record file that is not committed unless commit_records is on. Without it, only the barcode and
+ * rule checks hold for such a plan (undefined: no membership check).
  */
-async function patronListOf(data: PlanData, cfg: AlmaConfig, planDir: string): Promise<PatronList> {
+async function patronListOf(
+  data: PlanData,
+  cfg: AlmaConfig,
+  planDir: string,
+): Promise<PatronList | undefined> {
   const source = analyticsSource(cfg);
   if (!source) {
     const file = cfg.patrons as string;
     return parsePatronList(await readList(data, file), file);
   }
   const table = readPatronsCsv(planDir);
-  if (!table)
-    throw new InputError({
-      file: join(planDir, PATRONS_CSV),
-      message: "is missing: the plan's patron list. Plan again.",
-    });
-  return patronsFromTable(table, source).list;
+  return table ? patronsFromTable(table, source).list : undefined;
 }
 
 /**
@@ -95,7 +89,7 @@ export async function checkAlmaPlan(
   }
   const patrons = await patronListOf(data, cfg, planDir);
   const barcodes = parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes);
-  const listed = new Set(patrons.entries.map((p) => p.id.toLowerCase()));
+  const listed = patrons && new Set(patrons.entries.map((p) => p.id.toLowerCase()));
   const lookup = (id: string) => lookupBarcode(barcodes, id);
 
   const seen = new Set<string>();
@@ -112,7 +106,7 @@ export async function checkAlmaPlan(
     seen.add(id.toLowerCase());
     if (!CHANGING_ACTIONS.has(e.action)) continue;
     changing++;
-    if (!listed.has(id.toLowerCase())) {
+    if (listed && !listed.has(id.toLowerCase())) {
       add(e, `is not in the patron list ${patronsLabel(cfg)}`);
       continue;
     }

@@ -116,6 +116,34 @@ describe("Alma patron list from an Analytics report", () => {
     expect(sim.getUser("S0030")!.identifiers.map((i) => i.value)).toEqual(["2100000030"]);
   });
 
+  it("apply checks the planned patrons against alma/patrons.csv; without it (not committed) the barcode checks hold", async () => {
+    const ws = workspace();
+    const plan = await runPlan(
+      { cwd: ws, env, log: memoryLogger(), out: "plans/p1" },
+      { alma: { analyticsWaitMs: () => 0 } },
+    );
+    const csvPath = join(plan.planDir, "alma", "patrons.csv");
+    const csv = readFileSync(csvPath, "utf8");
+    writeFileSync(
+      csvPath,
+      csv
+        .split("\n")
+        .filter((l) => !l.includes("S0030"))
+        .join("\n"),
+    );
+    const e = await runApply({ cwd: ws, env, log: memoryLogger(), planDir: plan.planDir }).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as Error).message).toContain(
+      `patron S0030: is not in the patron list Analytics report ${REPORT}`,
+    );
+    expect(sim.stats().byMethod.PUT ?? 0).toBe(0);
+    rmSync(csvPath);
+    const applied = await runApply({ cwd: ws, env, log: memoryLogger(), planDir: plan.planDir });
+    expect(applied.updated).toBe(N);
+  });
+
   it("a report path Alma does not know: exit 2, no user read", async () => {
     const ws = workspace("  max_attempts: 1\n");
     writeFileSync(
