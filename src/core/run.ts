@@ -187,7 +187,7 @@ function renderPlanMarkdown(
   const rel = relative(loaded.root, planDir) || ".";
   const where = [
     `Made from ${describeSource(source)}; apply re-derives every write from these data and refuses a plan whose files do not follow from them.`,
-    ...(endpoints.infiniti ? [`The Infiniti import goes to \`${endpoints.infiniti}\`.`] : []),
+    ...(endpoints.infiniti ? [`The Infiniti import goes to ${md(endpoints.infiniti)}.`] : []),
   ];
   const head = [
     `# ${md(title)}`,

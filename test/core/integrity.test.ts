@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
+import { md } from "../../src/core/markdown.ts";
 import { readManifest, runApply, runPlan } from "../../src/core/run.ts";
 import { sha256 } from "../../src/infiniti/values.ts";
 import { bench, type Bench } from "../helpers/apply-workspace.ts";
@@ -45,7 +46,7 @@ describe("apply re-derives every write from the plan's data (outside git: file d
     ]);
     expect(m.source?.files.find((f) => f.role === "infiniti.state")?.sha256).toBeNull();
     expect(m.endpoints?.infiniti).toBe(`${b.infiniti.url}/api/import/users`);
-    expect(p.markdown).toContain(`The Infiniti import goes to \`${b.infiniti.url}/api/import/users\``);
+    expect(p.markdown).toContain(`The Infiniti import goes to ${md(`${b.infiniti.url}/api/import/users`)}.`);
   });
 
   it("a barcode changed in alma/plan.json (EVIL-0001) is refused: exit 2, no call at all", async () => {
