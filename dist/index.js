@@ -984,6 +984,262 @@ __webpack_unused_export__ = deferred;
 
 /***/ }),
 
+/***/ 5183:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.req = exports.json = exports.toBuffer = void 0;
+const http = __importStar(__nccwpck_require__(8611));
+const https = __importStar(__nccwpck_require__(5692));
+async function toBuffer(stream) {
+    let length = 0;
+    const chunks = [];
+    for await (const chunk of stream) {
+        length += chunk.length;
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, length);
+}
+exports.toBuffer = toBuffer;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function json(stream) {
+    const buf = await toBuffer(stream);
+    const str = buf.toString('utf8');
+    try {
+        return JSON.parse(str);
+    }
+    catch (_err) {
+        const err = _err;
+        err.message += ` (input: ${str})`;
+        throw err;
+    }
+}
+exports.json = json;
+function req(url, opts = {}) {
+    const href = typeof url === 'string' ? url : url.href;
+    const req = (href.startsWith('https:') ? https : http).request(url, opts);
+    const promise = new Promise((resolve, reject) => {
+        req
+            .once('response', resolve)
+            .once('error', reject)
+            .end();
+    });
+    req.then = promise.then.bind(promise);
+    return req;
+}
+exports.req = req;
+//# sourceMappingURL=helpers.js.map
+
+/***/ }),
+
+/***/ 8894:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Agent = void 0;
+const net = __importStar(__nccwpck_require__(9278));
+const http = __importStar(__nccwpck_require__(8611));
+const https_1 = __nccwpck_require__(5692);
+__exportStar(__nccwpck_require__(5183), exports);
+const INTERNAL = Symbol('AgentBaseInternalState');
+class Agent extends http.Agent {
+    constructor(opts) {
+        super(opts);
+        this[INTERNAL] = {};
+    }
+    /**
+     * Determine whether this is an `http` or `https` request.
+     */
+    isSecureEndpoint(options) {
+        if (options) {
+            // First check the `secureEndpoint` property explicitly, since this
+            // means that a parent `Agent` is "passing through" to this instance.
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any
+            if (typeof options.secureEndpoint === 'boolean') {
+                return options.secureEndpoint;
+            }
+            // If no explicit `secure` endpoint, check if `protocol` property is
+            // set. This will usually be the case since using a full string URL
+            // or `URL` instance should be the most common usage.
+            if (typeof options.protocol === 'string') {
+                return options.protocol === 'https:';
+            }
+        }
+        // Finally, if no `protocol` property was set, then fall back to
+        // checking the stack trace of the current call stack, and try to
+        // detect the "https" module.
+        const { stack } = new Error();
+        if (typeof stack !== 'string')
+            return false;
+        return stack
+            .split('\n')
+            .some((l) => l.indexOf('(https.js:') !== -1 ||
+            l.indexOf('node:https:') !== -1);
+    }
+    // In order to support async signatures in `connect()` and Node's native
+    // connection pooling in `http.Agent`, the array of sockets for each origin
+    // has to be updated synchronously. This is so the length of the array is
+    // accurate when `addRequest()` is next called. We achieve this by creating a
+    // fake socket and adding it to `sockets[origin]` and incrementing
+    // `totalSocketCount`.
+    incrementSockets(name) {
+        // If `maxSockets` and `maxTotalSockets` are both Infinity then there is no
+        // need to create a fake socket because Node.js native connection pooling
+        // will never be invoked.
+        if (this.maxSockets === Infinity && this.maxTotalSockets === Infinity) {
+            return null;
+        }
+        // All instances of `sockets` are expected TypeScript errors. The
+        // alternative is to add it as a private property of this class but that
+        // will break TypeScript subclassing.
+        if (!this.sockets[name]) {
+            // @ts-expect-error `sockets` is readonly in `@types/node`
+            this.sockets[name] = [];
+        }
+        const fakeSocket = new net.Socket({ writable: false });
+        this.sockets[name].push(fakeSocket);
+        // @ts-expect-error `totalSocketCount` isn't defined in `@types/node`
+        this.totalSocketCount++;
+        return fakeSocket;
+    }
+    decrementSockets(name, socket) {
+        if (!this.sockets[name] || socket === null) {
+            return;
+        }
+        const sockets = this.sockets[name];
+        const index = sockets.indexOf(socket);
+        if (index !== -1) {
+            sockets.splice(index, 1);
+            // @ts-expect-error  `totalSocketCount` isn't defined in `@types/node`
+            this.totalSocketCount--;
+            if (sockets.length === 0) {
+                // @ts-expect-error `sockets` is readonly in `@types/node`
+                delete this.sockets[name];
+            }
+        }
+    }
+    // In order to properly update the socket pool, we need to call `getName()` on
+    // the core `https.Agent` if it is a secureEndpoint.
+    getName(options) {
+        const secureEndpoint = this.isSecureEndpoint(options);
+        if (secureEndpoint) {
+            // @ts-expect-error `getName()` isn't defined in `@types/node`
+            return https_1.Agent.prototype.getName.call(this, options);
+        }
+        // @ts-expect-error `getName()` isn't defined in `@types/node`
+        return super.getName(options);
+    }
+    createSocket(req, options, cb) {
+        const connectOpts = {
+            ...options,
+            secureEndpoint: this.isSecureEndpoint(options),
+        };
+        const name = this.getName(connectOpts);
+        const fakeSocket = this.incrementSockets(name);
+        Promise.resolve()
+            .then(() => this.connect(req, connectOpts))
+            .then((socket) => {
+            this.decrementSockets(name, fakeSocket);
+            if (socket instanceof http.Agent) {
+                try {
+                    // @ts-expect-error `addRequest()` isn't defined in `@types/node`
+                    return socket.addRequest(req, connectOpts);
+                }
+                catch (err) {
+                    return cb(err);
+                }
+            }
+            this[INTERNAL].currentSocket = socket;
+            // @ts-expect-error `createSocket()` isn't defined in `@types/node`
+            super.createSocket(req, options, cb);
+        }, (err) => {
+            this.decrementSockets(name, fakeSocket);
+            cb(err);
+        });
+    }
+    createConnection() {
+        const socket = this[INTERNAL].currentSocket;
+        this[INTERNAL].currentSocket = undefined;
+        if (!socket) {
+            throw new Error('No socket was returned in the `connect()` function');
+        }
+        return socket;
+    }
+    get defaultPort() {
+        return (this[INTERNAL].defaultPort ??
+            (this.protocol === 'https:' ? 443 : 80));
+    }
+    set defaultPort(v) {
+        if (this[INTERNAL]) {
+            this[INTERNAL].defaultPort = v;
+        }
+    }
+    get protocol() {
+        return (this[INTERNAL].protocol ??
+            (this.isSecureEndpoint() ? 'https:' : 'http:'));
+    }
+    set protocol(v) {
+        if (this[INTERNAL]) {
+            this[INTERNAL].protocol = v;
+        }
+    }
+}
+exports.Agent = Agent;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
 /***/ 6110:
 /***/ ((module, exports, __nccwpck_require__) => {
 
@@ -2204,6 +2460,453 @@ module.exports = (flag, argv = process.argv) => {
 	return position !== -1 && (terminatorPosition === -1 || position < terminatorPosition);
 };
 
+
+/***/ }),
+
+/***/ 1970:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HttpProxyAgent = void 0;
+const net = __importStar(__nccwpck_require__(9278));
+const tls = __importStar(__nccwpck_require__(4756));
+const debug_1 = __importDefault(__nccwpck_require__(2830));
+const events_1 = __nccwpck_require__(4434);
+const agent_base_1 = __nccwpck_require__(8894);
+const url_1 = __nccwpck_require__(7016);
+const debug = (0, debug_1.default)('http-proxy-agent');
+/**
+ * The `HttpProxyAgent` implements an HTTP Agent subclass that connects
+ * to the specified "HTTP proxy server" in order to proxy HTTP requests.
+ */
+class HttpProxyAgent extends agent_base_1.Agent {
+    constructor(proxy, opts) {
+        super(opts);
+        this.proxy = typeof proxy === 'string' ? new url_1.URL(proxy) : proxy;
+        this.proxyHeaders = opts?.headers ?? {};
+        debug('Creating new HttpProxyAgent instance: %o', this.proxy.href);
+        // Trim off the brackets from IPv6 addresses
+        const host = (this.proxy.hostname || this.proxy.host).replace(/^\[|\]$/g, '');
+        const port = this.proxy.port
+            ? parseInt(this.proxy.port, 10)
+            : this.proxy.protocol === 'https:'
+                ? 443
+                : 80;
+        this.connectOpts = {
+            ...(opts ? omit(opts, 'headers') : null),
+            host,
+            port,
+        };
+    }
+    addRequest(req, opts) {
+        req._header = null;
+        this.setRequestProps(req, opts);
+        // @ts-expect-error `addRequest()` isn't defined in `@types/node`
+        super.addRequest(req, opts);
+    }
+    setRequestProps(req, opts) {
+        const { proxy } = this;
+        const protocol = opts.secureEndpoint ? 'https:' : 'http:';
+        const hostname = req.getHeader('host') || 'localhost';
+        const base = `${protocol}//${hostname}`;
+        const url = new url_1.URL(req.path, base);
+        if (opts.port !== 80) {
+            url.port = String(opts.port);
+        }
+        // Change the `http.ClientRequest` instance's "path" field
+        // to the absolute path of the URL that will be requested.
+        req.path = String(url);
+        // Inject the `Proxy-Authorization` header if necessary.
+        const headers = typeof this.proxyHeaders === 'function'
+            ? this.proxyHeaders()
+            : { ...this.proxyHeaders };
+        if (proxy.username || proxy.password) {
+            const auth = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+            headers['Proxy-Authorization'] = `Basic ${Buffer.from(auth).toString('base64')}`;
+        }
+        if (!headers['Proxy-Connection']) {
+            headers['Proxy-Connection'] = this.keepAlive
+                ? 'Keep-Alive'
+                : 'close';
+        }
+        for (const name of Object.keys(headers)) {
+            const value = headers[name];
+            if (value) {
+                req.setHeader(name, value);
+            }
+        }
+    }
+    async connect(req, opts) {
+        req._header = null;
+        if (!req.path.includes('://')) {
+            this.setRequestProps(req, opts);
+        }
+        // At this point, the http ClientRequest's internal `_header` field
+        // might have already been set. If this is the case then we'll need
+        // to re-generate the string since we just changed the `req.path`.
+        let first;
+        let endOfHeaders;
+        debug('Regenerating stored HTTP header string for request');
+        req._implicitHeader();
+        if (req.outputData && req.outputData.length > 0) {
+            debug('Patching connection write() output buffer with updated header');
+            first = req.outputData[0].data;
+            endOfHeaders = first.indexOf('\r\n\r\n') + 4;
+            req.outputData[0].data =
+                req._header + first.substring(endOfHeaders);
+            debug('Output buffer: %o', req.outputData[0].data);
+        }
+        // Create a socket connection to the proxy server.
+        let socket;
+        if (this.proxy.protocol === 'https:') {
+            debug('Creating `tls.Socket`: %o', this.connectOpts);
+            socket = tls.connect(this.connectOpts);
+        }
+        else {
+            debug('Creating `net.Socket`: %o', this.connectOpts);
+            socket = net.connect(this.connectOpts);
+        }
+        // Wait for the socket's `connect` event, so that this `callback()`
+        // function throws instead of the `http` request machinery. This is
+        // important for i.e. `PacProxyAgent` which determines a failed proxy
+        // connection via the `callback()` function throwing.
+        await (0, events_1.once)(socket, 'connect');
+        return socket;
+    }
+}
+HttpProxyAgent.protocols = ['http', 'https'];
+exports.HttpProxyAgent = HttpProxyAgent;
+function omit(obj, ...keys) {
+    const ret = {};
+    let key;
+    for (key in obj) {
+        if (!keys.includes(key)) {
+            ret[key] = obj[key];
+        }
+    }
+    return ret;
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 3669:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HttpsProxyAgent = void 0;
+const net = __importStar(__nccwpck_require__(9278));
+const tls = __importStar(__nccwpck_require__(4756));
+const assert_1 = __importDefault(__nccwpck_require__(2613));
+const debug_1 = __importDefault(__nccwpck_require__(2830));
+const agent_base_1 = __nccwpck_require__(8894);
+const url_1 = __nccwpck_require__(7016);
+const parse_proxy_response_1 = __nccwpck_require__(7943);
+const debug = (0, debug_1.default)('https-proxy-agent');
+const setServernameFromNonIpHost = (options) => {
+    if (options.servername === undefined &&
+        options.host &&
+        !net.isIP(options.host)) {
+        return {
+            ...options,
+            servername: options.host,
+        };
+    }
+    return options;
+};
+/**
+ * The `HttpsProxyAgent` implements an HTTP Agent subclass that connects to
+ * the specified "HTTP(s) proxy server" in order to proxy HTTPS requests.
+ *
+ * Outgoing HTTP requests are first tunneled through the proxy server using the
+ * `CONNECT` HTTP request method to establish a connection to the proxy server,
+ * and then the proxy server connects to the destination target and issues the
+ * HTTP request from the proxy server.
+ *
+ * `https:` requests have their socket connection upgraded to TLS once
+ * the connection to the proxy server has been established.
+ */
+class HttpsProxyAgent extends agent_base_1.Agent {
+    constructor(proxy, opts) {
+        super(opts);
+        this.options = { path: undefined };
+        this.proxy = typeof proxy === 'string' ? new url_1.URL(proxy) : proxy;
+        this.proxyHeaders = opts?.headers ?? {};
+        debug('Creating new HttpsProxyAgent instance: %o', this.proxy.href);
+        // Trim off the brackets from IPv6 addresses
+        const host = (this.proxy.hostname || this.proxy.host).replace(/^\[|\]$/g, '');
+        const port = this.proxy.port
+            ? parseInt(this.proxy.port, 10)
+            : this.proxy.protocol === 'https:'
+                ? 443
+                : 80;
+        this.connectOpts = {
+            // Attempt to negotiate http/1.1 for proxy servers that support http/2
+            ALPNProtocols: ['http/1.1'],
+            ...(opts ? omit(opts, 'headers') : null),
+            host,
+            port,
+        };
+    }
+    /**
+     * Called when the node-core HTTP client library is creating a
+     * new HTTP request.
+     */
+    async connect(req, opts) {
+        const { proxy } = this;
+        if (!opts.host) {
+            throw new TypeError('No "host" provided');
+        }
+        // Create a socket connection to the proxy server.
+        let socket;
+        if (proxy.protocol === 'https:') {
+            debug('Creating `tls.Socket`: %o', this.connectOpts);
+            socket = tls.connect(setServernameFromNonIpHost(this.connectOpts));
+        }
+        else {
+            debug('Creating `net.Socket`: %o', this.connectOpts);
+            socket = net.connect(this.connectOpts);
+        }
+        const headers = typeof this.proxyHeaders === 'function'
+            ? this.proxyHeaders()
+            : { ...this.proxyHeaders };
+        const host = net.isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
+        let payload = `CONNECT ${host}:${opts.port} HTTP/1.1\r\n`;
+        // Inject the `Proxy-Authorization` header if necessary.
+        if (proxy.username || proxy.password) {
+            const auth = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+            headers['Proxy-Authorization'] = `Basic ${Buffer.from(auth).toString('base64')}`;
+        }
+        headers.Host = `${host}:${opts.port}`;
+        if (!headers['Proxy-Connection']) {
+            headers['Proxy-Connection'] = this.keepAlive
+                ? 'Keep-Alive'
+                : 'close';
+        }
+        for (const name of Object.keys(headers)) {
+            payload += `${name}: ${headers[name]}\r\n`;
+        }
+        const proxyResponsePromise = (0, parse_proxy_response_1.parseProxyResponse)(socket);
+        socket.write(`${payload}\r\n`);
+        const { connect, buffered } = await proxyResponsePromise;
+        req.emit('proxyConnect', connect);
+        this.emit('proxyConnect', connect, req);
+        if (connect.statusCode === 200) {
+            req.once('socket', resume);
+            if (opts.secureEndpoint) {
+                // The proxy is connecting to a TLS server, so upgrade
+                // this socket connection to a TLS connection.
+                debug('Upgrading socket connection to TLS');
+                return tls.connect({
+                    ...omit(setServernameFromNonIpHost(opts), 'host', 'path', 'port'),
+                    socket,
+                });
+            }
+            return socket;
+        }
+        // Some other status code that's not 200... need to re-play the HTTP
+        // header "data" events onto the socket once the HTTP machinery is
+        // attached so that the node core `http` can parse and handle the
+        // error status code.
+        // Close the original socket, and a new "fake" socket is returned
+        // instead, so that the proxy doesn't get the HTTP request
+        // written to it (which may contain `Authorization` headers or other
+        // sensitive data).
+        //
+        // See: https://hackerone.com/reports/541502
+        socket.destroy();
+        const fakeSocket = new net.Socket({ writable: false });
+        fakeSocket.readable = true;
+        // Need to wait for the "socket" event to re-play the "data" events.
+        req.once('socket', (s) => {
+            debug('Replaying proxy buffer for failed request');
+            (0, assert_1.default)(s.listenerCount('data') > 0);
+            // Replay the "buffered" Buffer onto the fake `socket`, since at
+            // this point the HTTP module machinery has been hooked up for
+            // the user.
+            s.push(buffered);
+            s.push(null);
+        });
+        return fakeSocket;
+    }
+}
+HttpsProxyAgent.protocols = ['http', 'https'];
+exports.HttpsProxyAgent = HttpsProxyAgent;
+function resume(socket) {
+    socket.resume();
+}
+function omit(obj, ...keys) {
+    const ret = {};
+    let key;
+    for (key in obj) {
+        if (!keys.includes(key)) {
+            ret[key] = obj[key];
+        }
+    }
+    return ret;
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 7943:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseProxyResponse = void 0;
+const debug_1 = __importDefault(__nccwpck_require__(2830));
+const debug = (0, debug_1.default)('https-proxy-agent:parse-proxy-response');
+function parseProxyResponse(socket) {
+    return new Promise((resolve, reject) => {
+        // we need to buffer any HTTP traffic that happens with the proxy before we get
+        // the CONNECT response, so that if the response is anything other than an "200"
+        // response code, then we can re-play the "data" events on the socket once the
+        // HTTP parser is hooked up...
+        let buffersLength = 0;
+        const buffers = [];
+        function read() {
+            const b = socket.read();
+            if (b)
+                ondata(b);
+            else
+                socket.once('readable', read);
+        }
+        function cleanup() {
+            socket.removeListener('end', onend);
+            socket.removeListener('error', onerror);
+            socket.removeListener('readable', read);
+        }
+        function onend() {
+            cleanup();
+            debug('onend');
+            reject(new Error('Proxy connection ended before receiving CONNECT response'));
+        }
+        function onerror(err) {
+            cleanup();
+            debug('onerror %o', err);
+            reject(err);
+        }
+        function ondata(b) {
+            buffers.push(b);
+            buffersLength += b.length;
+            const buffered = Buffer.concat(buffers, buffersLength);
+            const endOfHeaders = buffered.indexOf('\r\n\r\n');
+            if (endOfHeaders === -1) {
+                // keep buffering
+                debug('have not received end of HTTP headers yet...');
+                read();
+                return;
+            }
+            const headerParts = buffered
+                .slice(0, endOfHeaders)
+                .toString('ascii')
+                .split('\r\n');
+            const firstLine = headerParts.shift();
+            if (!firstLine) {
+                socket.destroy();
+                return reject(new Error('No header received from proxy CONNECT response'));
+            }
+            const firstLineParts = firstLine.split(' ');
+            const statusCode = +firstLineParts[1];
+            const statusText = firstLineParts.slice(2).join(' ');
+            const headers = {};
+            for (const header of headerParts) {
+                if (!header)
+                    continue;
+                const firstColon = header.indexOf(':');
+                if (firstColon === -1) {
+                    socket.destroy();
+                    return reject(new Error(`Invalid header from proxy CONNECT response: "${header}"`));
+                }
+                const key = header.slice(0, firstColon).toLowerCase();
+                const value = header.slice(firstColon + 1).trimStart();
+                const current = headers[key];
+                if (typeof current === 'string') {
+                    headers[key] = [current, value];
+                }
+                else if (Array.isArray(current)) {
+                    current.push(value);
+                }
+                else {
+                    headers[key] = value;
+                }
+            }
+            debug('got proxy server response: %o %o', firstLine, headers);
+            cleanup();
+            resolve({
+                connect: {
+                    statusCode,
+                    statusText,
+                    headers,
+                },
+                buffered,
+            });
+        }
+        socket.on('error', onerror);
+        socket.on('end', onend);
+        read();
+    });
+}
+exports.parseProxyResponse = parseProxyResponse;
+//# sourceMappingURL=parse-proxy-response.js.map
 
 /***/ }),
 
@@ -33278,7 +33981,7 @@ exports.isNCNameChar = isNCNameChar;
 
 /***/ }),
 
-/***/ 2837:
+/***/ 162:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33311,7 +34014,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -36122,7 +36825,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -36130,15 +36833,15 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
  * @param message notice issue message. Errors will be converted to string via toString()
  * @param properties optional properties to add to the annotation.
  */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+function core_notice(message, properties = {}) {
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -36232,5010 +36935,10 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
-
-
-class Context {
-    /**
-     * Hydrate the context from the environment
-     */
-    constructor() {
-        var _a, _b, _c;
-        this.payload = {};
-        if (process.env.GITHUB_EVENT_PATH) {
-            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
-            }
-            else {
-                const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
-            }
-        }
-        this.eventName = process.env.GITHUB_EVENT_NAME;
-        this.sha = process.env.GITHUB_SHA;
-        this.ref = process.env.GITHUB_REF;
-        this.workflow = process.env.GITHUB_WORKFLOW;
-        this.action = process.env.GITHUB_ACTION;
-        this.actor = process.env.GITHUB_ACTOR;
-        this.job = process.env.GITHUB_JOB;
-        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
-        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
-        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
-        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
-        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
-        this.graphqlUrl =
-            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
-    }
-    get issue() {
-        const payload = this.payload;
-        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
-    }
-    get repo() {
-        if (process.env.GITHUB_REPOSITORY) {
-            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
-            return { owner, repo };
-        }
-        if (this.payload.repository) {
-            return {
-                owner: this.payload.repository.owner.login,
-                repo: this.payload.repository.name
-            };
-        }
-        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
-    }
-}
-//# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(9659);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
-var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-function getAuthString(token, options) {
-    if (!token && !options.auth) {
-        throw new Error('Parameter token or opts.auth is required');
-    }
-    else if (token && options.auth) {
-        throw new Error('Parameters token and opts.auth may not both be specified');
-    }
-    return typeof options.auth === 'string' ? options.auth : `token ${token}`;
-}
-function getProxyAgent(destinationUrl) {
-    const hc = new lib.HttpClient();
-    return hc.getAgent(destinationUrl);
-}
-function getProxyAgentDispatcher(destinationUrl) {
-    const hc = new lib.HttpClient();
-    return hc.getAgentDispatcher(destinationUrl);
-}
-function getProxyFetch(destinationUrl) {
-    const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
-        return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
-    });
-    return proxyFetch;
-}
-function getApiBaseUrl() {
-    return process.env['GITHUB_API_URL'] || 'https://api.github.com';
-}
-function getUserAgentWithOrchestrationId(baseUserAgent) {
-    var _a;
-    const orchId = (_a = process.env['ACTIONS_ORCHESTRATION_ID']) === null || _a === void 0 ? void 0 : _a.trim();
-    if (orchId) {
-        const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-        const tag = `actions_orchestration_id/${sanitizedId}`;
-        if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
-            return baseUserAgent;
-        const ua = baseUserAgent ? `${baseUserAgent} ` : '';
-        return `${ua}${tag}`;
-    }
-    return baseUserAgent;
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-
-  if (typeof process === "object" && process.version !== undefined) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
-      process.arch
-    })`;
-  }
-
-  return "<environment undetectable>";
-}
-
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
-// @ts-check
-
-function register(state, name, method, options) {
-  if (typeof method !== "function") {
-    throw new Error("method for before hook must be a function");
-  }
-
-  if (!options) {
-    options = {};
-  }
-
-  if (Array.isArray(name)) {
-    return name.reverse().reduce((callback, name) => {
-      return register.bind(null, state, name, callback, options);
-    }, method)();
-  }
-
-  return Promise.resolve().then(() => {
-    if (!state.registry[name]) {
-      return method(options);
-    }
-
-    return state.registry[name].reduce((method, registered) => {
-      return registered.hook.bind(null, method, options);
-    }, method)();
-  });
-}
-
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
-// @ts-check
-
-function addHook(state, kind, name, hook) {
-  const orig = hook;
-  if (!state.registry[name]) {
-    state.registry[name] = [];
-  }
-
-  if (kind === "before") {
-    hook = (method, options) => {
-      return Promise.resolve()
-        .then(orig.bind(null, options))
-        .then(method.bind(null, options));
-    };
-  }
-
-  if (kind === "after") {
-    hook = (method, options) => {
-      let result;
-      return Promise.resolve()
-        .then(method.bind(null, options))
-        .then((result_) => {
-          result = result_;
-          return orig(result, options);
-        })
-        .then(() => {
-          return result;
-        });
-    };
-  }
-
-  if (kind === "error") {
-    hook = (method, options) => {
-      return Promise.resolve()
-        .then(method.bind(null, options))
-        .catch((error) => {
-          return orig(error, options);
-        });
-    };
-  }
-
-  state.registry[name].push({
-    hook: hook,
-    orig: orig,
-  });
-}
-
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
-// @ts-check
-
-function removeHook(state, name, method) {
-  if (!state.registry[name]) {
-    return;
-  }
-
-  const index = state.registry[name]
-    .map((registered) => {
-      return registered.orig;
-    })
-    .indexOf(method);
-
-  if (index === -1) {
-    return;
-  }
-
-  state.registry[name].splice(index, 1);
-}
-
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
-// @ts-check
-
-
-
-
-
-// bind with array of arguments: https://stackoverflow.com/a/21792913
-const bind = Function.bind;
-const bindable = bind.bind(bind);
-
-function bindApi(hook, state, name) {
-  const removeHookRef = bindable(removeHook, null).apply(
-    null,
-    name ? [state, name] : [state]
-  );
-  hook.api = { remove: removeHookRef };
-  hook.remove = removeHookRef;
-  ["before", "error", "after", "wrap"].forEach((kind) => {
-    const args = name ? [state, kind, name] : [state, kind];
-    hook[kind] = hook.api[kind] = bindable(addHook, null).apply(null, args);
-  });
-}
-
-function Singular() {
-  const singularHookName = Symbol("Singular");
-  const singularHookState = {
-    registry: {},
-  };
-  const singularHook = register.bind(null, singularHookState, singularHookName);
-  bindApi(singularHook, singularHookState, singularHookName);
-  return singularHook;
-}
-
-function Collection() {
-  const state = {
-    registry: {},
-  };
-
-  const hook = register.bind(null, state);
-  bindApi(hook, state);
-
-  return hook;
-}
-
-/* harmony default export */ const before_after_hook = ({ Singular, Collection });
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
-// pkg/dist-src/defaults.js
-
-
-// pkg/dist-src/version.js
-var VERSION = "0.0.0-development";
-
-// pkg/dist-src/defaults.js
-var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
-  method: "GET",
-  baseUrl: "https://api.github.com",
-  headers: {
-    accept: "application/vnd.github.v3+json",
-    "user-agent": userAgent
-  },
-  mediaType: {
-    format: ""
-  }
-};
-
-// pkg/dist-src/util/lowercase-keys.js
-function dist_bundle_lowercaseKeys(object) {
-  if (!object) {
-    return {};
-  }
-  return Object.keys(object).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object[key];
-    return newObj;
-  }, {});
-}
-
-// pkg/dist-src/util/is-plain-object.js
-function isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-
-// pkg/dist-src/util/merge-deep.js
-function mergeDeep(defaults, options) {
-  const result = Object.assign({}, defaults);
-  Object.keys(options).forEach((key) => {
-    if (isPlainObject(options[key])) {
-      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
-      else result[key] = mergeDeep(defaults[key], options[key]);
-    } else {
-      Object.assign(result, { [key]: options[key] });
-    }
-  });
-  return result;
-}
-
-// pkg/dist-src/util/remove-undefined-properties.js
-function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
-    }
-  }
-  return obj;
-}
-
-// pkg/dist-src/merge.js
-function merge(defaults, route, options) {
-  if (typeof route === "string") {
-    let [method, url] = route.split(" ");
-    options = Object.assign(url ? { method, url } : { url: method }, options);
-  } else {
-    options = Object.assign({}, route);
-  }
-  options.headers = dist_bundle_lowercaseKeys(options.headers);
-  removeUndefinedProperties(options);
-  removeUndefinedProperties(options.headers);
-  const mergedOptions = mergeDeep(defaults || {}, options);
-  if (options.url === "/graphql") {
-    if (defaults && defaults.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-
-// pkg/dist-src/util/add-query-parameters.js
-function addQueryParameters(url, parameters) {
-  const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url;
-  }
-  return url + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-
-// pkg/dist-src/util/extract-url-variable-names.js
-var urlVariableRegex = /\{[^{}}]+\}/g;
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url) {
-  const matches = url.match(urlVariableRegex);
-  if (!matches) {
-    return [];
-  }
-  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
-}
-
-// pkg/dist-src/util/omit.js
-function omit(object, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object[key];
-    }
-  }
-  return result;
-}
-
-// pkg/dist-src/util/url-template.js
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
-    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              result.push(encodeValue(operator, value[k], k));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              tmp.push(encodeUnreserved(k));
-              tmp.push(encodeValue(operator, value[k].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl(template) {
-  return {
-    expand: expand.bind(null, template)
-  };
-}
-function expand(template, context) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-
-// pkg/dist-src/parse.js
-function dist_bundle_parse(options) {
-  let method = options.method.toUpperCase();
-  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options.headers);
-  let body;
-  let parameters = omit(options, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url);
-  url = parseUrl(url).expand(parameters);
-  if (!/^http/.test(url)) {
-    url = options.baseUrl + url;
-  }
-  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url.endsWith("/graphql")) {
-      if (options.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url = addQueryParameters(url, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options.request ? { request: options.request } : null
-  );
-}
-
-// pkg/dist-src/endpoint-with-defaults.js
-function endpointWithDefaults(defaults, route, options) {
-  return dist_bundle_parse(merge(defaults, route, options));
-}
-
-// pkg/dist-src/with-defaults.js
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge(oldDefaults, newDefaults);
-  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint2, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge.bind(null, DEFAULTS2),
-    parse: dist_bundle_parse
-  });
-}
-
-// pkg/dist-src/index.js
-var endpoint = withDefaults(null, DEFAULTS);
-
-
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
-/*!
- * content-type
- * Copyright(c) 2015 Douglas Christopher Wilson
- * MIT Licensed
- */
-const SP = 32; // " "
-const HTAB = 9; // "\t"
-const SEMI = 59; // ";"
-const EQ = 61; // "="
-const DQUOTE = 34; // '"'
-const BSLASH = 92; // "\\"
-const COMMA = 44; // ","
-const LOWER_CASE = 1;
-const OWS = 2;
-const SEMI_FLAG = 4;
-const COMMA_FLAG = 8;
-const TOKEN_FLAG = 16;
-const NON_ASCII = 0xff00;
-const CASE_FLAGS = LOWER_CASE | NON_ASCII;
-/**
- * Character flags used to normalize HTTP field values while scanning.
- * Out-of-range reads intentionally coerce to zero in bitwise expressions.
- */
-const CHAR_MAP = new Uint8Array(0x100);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
-    CHAR_MAP[code] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
-    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-/**
- * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
- */
-const NullObject = /* @__PURE__ */ (() => {
-    const C = function () { };
-    C.prototype = Object.create(null);
-    return C;
-})();
-/**
- * Validate a type string against RFC 9110.
- */
-function isTypeValid(type, start = 0, end = type.length) {
-    let hasSlash = false;
-    for (let index = start; index < end; index++) {
-        const code = type.charCodeAt(index);
-        if (code === 47 /* / */) {
-            if (hasSlash || index === start || index >= end - 1)
-                return false;
-            hasSlash = true;
-        }
-        else if (!isTokenCode(code)) {
-            return false;
-        }
-    }
-    return hasSlash;
-}
-/**
- * Validate a token against RFC 9110.
- */
-function isTokenValid(token, start = 0, end = token.length) {
-    if (start >= end)
-        return false;
-    for (let index = start; index < end; index++) {
-        if (!isTokenCode(token.charCodeAt(index)))
-            return false;
-    }
-    return true;
-}
-/**
- * Check whether a character code belongs to the token production in RFC 9110.
- */
-function isTokenCode(code) {
-    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
-}
-/**
- * Serialize a parameter value.
- */
-function parameterValue(str) {
-    const len = str.length;
-    if (len === 0)
-        return '""';
-    let index = 0;
-    while (index < len && isTokenCode(str.charCodeAt(index)))
-        index++;
-    if (index === len)
-        return str;
-    let result = '"';
-    let start = 0;
-    while (index < len) {
-        const code = str.charCodeAt(index);
-        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
-            throw new TypeError(`Invalid parameter value: ${str}`);
-        }
-        if (code === 34 /* " */ || code === 92 /* \\ */) {
-            result += `${str.slice(start, index)}\\`;
-            start = index;
-        }
-        index++;
-    }
-    return `${result}${str.slice(start)}"`;
-}
-/**
- * Format an object into a `Content-Type` header.
- */
-function format(obj) {
-    const { type, parameters } = obj;
-    if (!type || !isTypeValid(type)) {
-        throw new TypeError(`Invalid type: ${type}`);
-    }
-    let result = type;
-    if (parameters) {
-        for (const param of Object.keys(parameters)) {
-            if (!isTokenValid(param)) {
-                throw new TypeError(`Invalid parameter name: ${param}`);
-            }
-            result += `; ${param}=${parameterValue(parameters[param])}`;
-        }
-    }
-    return result;
-}
-/**
- * Parse a `Content-Type` header.
- */
-function dist_parse(header, options) {
-    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-    const len = header.length;
-    let valueStart = options?.start ?? 0;
-    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-        valueStart++;
-    }
-    let index = valueStart;
-    let typeFlags = 0;
-    let whitespace = -1;
-    let stop = options?.parameters === false ? COMMA_FLAG : 0;
-    while (index < len) {
-        const code = header.charCodeAt(index);
-        const flags = CHAR_MAP[code];
-        if ((flags & stopFlags) !== 0) {
-            stop |= flags & COMMA_FLAG;
-            break;
-        }
-        if ((flags & OWS) !== 0) {
-            if (whitespace === -1)
-                whitespace = index;
-        }
-        else {
-            whitespace = -1;
-        }
-        typeFlags |= (code & NON_ASCII) | flags;
-        index++;
-    }
-    const valueEnd = whitespace === -1 ? index : whitespace;
-    const value = header.slice(valueStart, valueEnd);
-    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-    if (index === len || stop !== 0) {
-        return { type, index, parameters: new NullObject() };
-    }
-    return parseParameters(header, type, index, len, stopFlags);
-}
-/**
- * Parses the parameters of a `Content-Type` header starting at the given index.
- */
-function parseParameters(header, type, index, len, stopFlags) {
-    const parameters = new NullObject();
-    parameter: while (index < len) {
-        index++; // Skip over ;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-            index++;
-        }
-        const keyStart = index;
-        let keyFlags = 0;
-        let keyWhitespace = -1;
-        while (index < len) {
-            const code = header.charCodeAt(index);
-            const flags = CHAR_MAP[code];
-            if ((flags & stopFlags) !== 0) {
-                if ((flags & COMMA_FLAG) !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if (code === EQ) {
-                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-                const value = header.slice(keyStart, keyEnd);
-                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-                index++;
-                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-                    index++;
-                }
-                if (index < len && header.charCodeAt(index) === DQUOTE) {
-                    const quotedStart = ++index;
-                    let escaped = false;
-                    while (index < len) {
-                        const code = header.charCodeAt(index);
-                        if (code === DQUOTE) {
-                            if (parameters[key] === undefined) {
-                                parameters[key] = escaped
-                                    ? unescapeQuotedPairs(header, quotedStart, index)
-                                    : header.slice(quotedStart, index);
-                            }
-                            index++;
-                            let stop = 0;
-                            // Discard characters between quote and delimiter.
-                            while (index < len) {
-                                const code = header.charCodeAt(index);
-                                const flags = CHAR_MAP[code];
-                                if ((flags & stopFlags) !== 0) {
-                                    stop = flags & COMMA_FLAG;
-                                    break;
-                                }
-                                index++;
-                            }
-                            if (stop !== 0)
-                                break parameter;
-                            continue parameter;
-                        }
-                        if (code === BSLASH && index + 1 < len) {
-                            escaped = true;
-                            index += 2;
-                            continue;
-                        }
-                        index++;
-                    }
-                    continue parameter;
-                }
-                const valueStart = index;
-                let stop = 0;
-                let valueWhitespace = -1;
-                while (index < len) {
-                    const code = header.charCodeAt(index);
-                    const flags = CHAR_MAP[code];
-                    if ((flags & stopFlags) !== 0) {
-                        stop = flags & COMMA_FLAG;
-                        break;
-                    }
-                    if ((flags & OWS) !== 0) {
-                        if (valueWhitespace === -1)
-                            valueWhitespace = index;
-                    }
-                    else {
-                        valueWhitespace = -1;
-                    }
-                    index++;
-                }
-                if (parameters[key] === undefined) {
-                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-                    parameters[key] = header.slice(valueStart, valueEnd);
-                }
-                if (stop !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if ((flags & OWS) !== 0) {
-                if (keyWhitespace === -1)
-                    keyWhitespace = index;
-            }
-            else {
-                keyWhitespace = -1;
-            }
-            keyFlags |= (code & NON_ASCII) | flags;
-            index++;
-        }
-    }
-    return { type, index, parameters };
-}
-/**
- * Remove backslashes from quoted pairs in a known-terminated quoted string body.
- */
-function unescapeQuotedPairs(str, start, end) {
-    let result = "";
-    for (let index = start; index < end; index++) {
-        if (str.charCodeAt(index) === BSLASH) {
-            result += str.slice(start, index);
-            start = ++index;
-        }
-    }
-    return result + str.slice(start, end);
-}
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
-const intRegex = /^-?\d+$/;
-const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
-const originalStringify = JSON.stringify;
-const originalParse = JSON.parse;
-const customFormat = /^-?\d+n$/;
-
-const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-
-/**
- * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
- * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
- */
-
-/**
- * Checks if a value is unstringifiable according to native JSON.stringify rules.
- *
- * @param {any} val The value to check.
- * @returns {boolean} True if the value is undefined, a function, or a symbol.
- */
-const isUnstringifiable = (val) =>
-  val === undefined || typeof val === "function" || typeof val === "symbol";
-
-/**
- * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
- *
- * @param {any} val The value to check.
- * @returns {boolean} True if the value is a RawJSON instance.
- */
-const isRawJSON = (val) =>
-  val !== null &&
-  typeof val === "object" &&
-  val.constructor &&
-  val.constructor.name === "RawJSON";
-
-/**
- * Iteratively converts a JS value to a JSON string.
- * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
- * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
- *
- * @param {any} rootValue The value to stringify.
- * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
- * @param {string | number} [spaceParam] Indentation for pretty-printing.
- * @returns {string | undefined} The generated JSON string.
- */
-const stringifyIteratively = (rootValue, replacer, spaceParam) => {
-  let space = "";
-
-  if (typeof spaceParam === "number") {
-    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-  } else if (typeof spaceParam === "string") {
-    space = spaceParam.slice(0, 10);
-  }
-
-  const isFunctionReplacer = typeof replacer === "function";
-  const propertyList = Array.isArray(replacer)
-    ? new Set(replacer.map(String))
-    : null;
-
-  /**
-   * Prepares a value for stringification by resolving toJSON, handling BigInts,
-   * applying custom replacers, and unwrapping primitive objects.
-   *
-   * @param {object|Array} parent The parent object or array holding the value.
-   * @param {string} key The key associated with the value.
-   * @param {any} val The raw value to process.
-   * @returns {any} The processed value ready for stringification.
-   */
-  const prepareVal = (parent, key, val) => {
-    const isObject = val !== null && typeof val === "object";
-    const hasToJSON = isObject && typeof val.toJSON === "function";
-
-    if (hasToJSON) {
-      val = val.toJSON(key);
-    }
-
-    const isNoise = typeof val === "string" && noiseValue.test(val);
-
-    if (isNoise) return val + "n";
-
-    const isBigInt = typeof val === "bigint";
-
-    if (isBigInt) {
-      const supportsRawJSON = "rawJSON" in JSON;
-
-      if (supportsRawJSON) return JSON.rawJSON(val.toString());
-
-      return val.toString() + "n";
-    }
-
-    if (isFunctionReplacer) {
-      val = replacer.call(parent, key, val);
-    }
-
-    const isPostReplacerObject = val !== null && typeof val === "object";
-
-    if (isPostReplacerObject) {
-      const isPrimitiveWrapper =
-        val instanceof Number ||
-        val instanceof String ||
-        val instanceof Boolean;
-
-      if (isPrimitiveWrapper) {
-        val = val.valueOf();
-      }
-    }
-
-    return val;
-  };
-
-  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-
-  if (isUnstringifiable(rootProcessed)) {
-    return undefined;
-  }
-
-  const isRootPrimitive =
-    rootProcessed === null || typeof rootProcessed !== "object";
-  const isRootNativeRawJSON = isRawJSON(rootProcessed);
-
-  if (isRootPrimitive || isRootNativeRawJSON) {
-    return originalStringify(rootProcessed);
-  }
-
-  const chunks = [];
-  let level = 0;
-
-  const stack = [
-    {
-      parent: { "": rootProcessed },
-      key: "",
-      val: rootProcessed,
-      isArray: Array.isArray(rootProcessed),
-      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-      index: 0,
-      first: true,
-    },
-  ];
-
-  const visited = new WeakSet([rootProcessed]);
-
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-
-    if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
-      level++;
-    }
-
-    let isDone = false;
-
-    if (node.isArray) {
-      if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-
-        if (space) chunks.push("\n" + space.repeat(level));
-
-        const childRaw = node.val[node.index];
-        const childVal = prepareVal(node.val, String(node.index), childRaw);
-
-        if (isUnstringifiable(childVal)) {
-          chunks.push("null");
-          node.first = false;
-          node.index++;
-        } else {
-          const isComplexObject =
-            childVal !== null && typeof childVal === "object";
-          const isNativeRaw = isRawJSON(childVal);
-
-          if (isComplexObject && !isNativeRaw) {
-            if (visited.has(childVal)) {
-              throw new TypeError("Converting circular structure to JSON");
-            }
-
-            visited.add(childVal);
-
-            stack.push({
-              parent: node.val,
-              key: String(node.index),
-              val: childVal,
-              isArray: Array.isArray(childVal),
-              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-              index: 0,
-              first: true,
-            });
-
-            node.first = false;
-            node.index++;
-          } else {
-            chunks.push(originalStringify(childVal));
-            node.first = false;
-            node.index++;
-          }
-        }
-      } else {
-        isDone = true;
-      }
-    } else {
-      while (node.index < node.keys.length) {
-        const k = node.keys[node.index++];
-
-        const isFilteredOutByArray = propertyList && !propertyList.has(k);
-
-        if (isFilteredOutByArray) continue;
-
-        const childRaw = node.val[k];
-        const childVal = prepareVal(node.val, k, childRaw);
-
-        if (isUnstringifiable(childVal)) continue;
-
-        if (!node.first) chunks.push(",");
-
-        if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
-        } else {
-          chunks.push(originalStringify(k) + ":");
-        }
-
-        const isComplexObject =
-          childVal !== null && typeof childVal === "object";
-        const isNativeRaw = isRawJSON(childVal);
-
-        if (isComplexObject && !isNativeRaw) {
-          if (visited.has(childVal)) {
-            throw new TypeError("Converting circular structure to JSON");
-          }
-
-          visited.add(childVal);
-
-          stack.push({
-            parent: node.val,
-            key: k,
-            val: childVal,
-            isArray: Array.isArray(childVal),
-            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-            index: 0,
-            first: true,
-          });
-
-          node.first = false;
-
-          break; // Stop current loop level to process the newly pushed stack node
-        } else {
-          chunks.push(originalStringify(childVal));
-          node.first = false;
-        }
-      }
-
-      const isNodeFullyProcessed =
-        node.index >= node.keys.length && stack[stack.length - 1] === node;
-
-      if (isNodeFullyProcessed) {
-        isDone = true;
-      }
-    }
-
-    if (isDone) {
-      level--;
-
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-
-      chunks.push(node.isArray ? "]" : "}");
-      visited.delete(node.val);
-      stack.pop();
-    }
-  }
-
-  return chunks.join("");
-};
-
-/**
- * Converts a JavaScript value to a JSON string.
- *
- * Supports serialization of BigInt values using two strategies:
- * 1. Custom format "123n" → "123" (universal fallback)
- * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
- *
- * All other values are serialized exactly like native JSON.stringify().
- *
- * @param {*} value The value to convert to a JSON string.
- * @param {Replacer | Array<string | number> | null} [replacer]
- * A function that alters the behavior of the stringification process,
- * or an array of strings/numbers to indicate properties to exclude.
- * @param {string | number} [space]
- * A string or number to specify indentation or pretty-printing.
- * @returns {string} The JSON string representation.
- */
-const JSONStringify = (value, replacer, space) => {
-  try {
-    const supportsRawJSON = "rawJSON" in JSON;
-
-    if (supportsRawJSON) {
-      return originalStringify(
-        value,
-        (key, val) => {
-          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-
-          const hasFunctionReplacer = typeof replacer === "function";
-
-          if (hasFunctionReplacer) return replacer(key, val);
-
-          const isKeyInArrayReplacer =
-            Array.isArray(replacer) && replacer.includes(key);
-
-          if (isKeyInArrayReplacer) return val;
-
-          return val;
-        },
-        space,
-      );
-    }
-
-    if (!value) return originalStringify(value, replacer, space);
-
-    const convertedToCustomJSON = originalStringify(
-      value,
-      (key, val) => {
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-
-        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
-
-        if (typeof val === "bigint") return val.toString() + "n";
-
-        const hasFunctionReplacer = typeof replacer === "function";
-
-        if (hasFunctionReplacer) return replacer(key, val);
-
-        const isKeyInArrayReplacer =
-          Array.isArray(replacer) && replacer.includes(key);
-
-        if (isKeyInArrayReplacer) return val;
-
-        return val;
-      },
-      space,
-    );
-
-    const processedJSON = convertedToCustomJSON.replace(
-      bigIntsStringify,
-      "$1$2$3",
-    ); // Delete one "n" off the end of every BigInt value
-
-    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
-
-    return denoisedJSON;
-  } catch (error) {
-    if (error instanceof RangeError) {
-      const convertedJSON = stringifyIteratively(value, replacer, space);
-
-      if (convertedJSON === undefined) return undefined;
-
-      const supportsRawJSON = "rawJSON" in JSON;
-
-      if (supportsRawJSON) return convertedJSON;
-
-      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-
-      return processedJSON.replace(noiseStringify, "$1$2$3");
-    }
-
-    throw error;
-  }
-};
-
-const featureCache = new Map();
-
-/**
- * Detects if the current JSON.parse implementation supports the context.source feature.
- *
- * Uses toString() fingerprinting to cache results and automatically detect runtime
- * replacements of JSON.parse (polyfills, mocks, etc.).
- *
- * @returns {boolean} true if context.source is supported, false otherwise.
- */
-const isContextSourceSupported = () => {
-  const parseFingerprint = JSON.parse.toString();
-
-  if (featureCache.has(parseFingerprint)) {
-    return featureCache.get(parseFingerprint);
-  }
-
-  try {
-    const result = JSON.parse(
-      "1",
-      (_, __, context) => !!context?.source && context.source === "1",
-    );
-    featureCache.set(parseFingerprint, result);
-
-    return result;
-  } catch {
-    featureCache.set(parseFingerprint, false);
-
-    return false;
-  }
-};
-
-/**
- * Reviver function that converts custom-format BigInt strings back to BigInt values.
- * Also handles "noise" strings that accidentally match the BigInt format.
- *
- * @param {string | number | undefined} key The object key.
- * @param {*} value The value being parsed.
- * @param {object} [context] Parse context (if supported by JSON.parse).
- * @param {Reviver} [userReviver] User's custom reviver function.
- * @returns {any} The transformed value.
- */
-const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-  const isCustomFormatBigInt =
-    typeof value === "string" && customFormat.test(value);
-
-  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-
-  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-  if (isNoiseValue) return value.slice(0, -1);
-
-  const hasUserReviver = typeof userReviver === "function";
-
-  if (!hasUserReviver) return value;
-
-  return userReviver(key, value, context);
-};
-
-/**
- * Fast JSON.parse implementation (~2x faster than classic fallback).
- * Uses JSON.parse's context.source feature to detect integers and convert
- * large numbers directly to BigInt without string manipulation.
- *
- * Does not support legacy custom format from v1 of this library.
- *
- * @param {string} text JSON string to parse.
- * @param {Reviver} [reviver] Transform function to apply to each value.
- * @returns {any} Parsed JavaScript value.
- */
-const JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context) => {
-    const isNumber = typeof value === "number";
-    const isOutOfBounds =
-      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-    const isBigNumber = isNumber && isOutOfBounds;
-    const isInt = context && intRegex.test(context.source);
-    const isBigInt = isBigNumber && isInt;
-
-    if (isBigInt) return BigInt(context.source);
-
-    const hasCustomReviver = typeof reviver === "function";
-
-    if (!hasCustomReviver) return value;
-
-    return reviver(key, value, context);
-  });
-};
-
-const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-const MAX_DIGITS = MAX_INT.length;
-const stringsOrLargeNumbers =
-  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
-
-/**
- * Iteratively traverses the parsed object bottom-up (post-order),
- * emulating the native JSON.parse reviver behavior.
- * This avoids Call Stack overflows (RangeError) on deeply nested structures.
- *
- * @param {any} parsed The natively parsed JSON object.
- * @param {Reviver} [userReviver] User's custom reviver function.
- * @returns {any} The fully processed object.
- */
-const applyReviverIteratively = (parsed, userReviver) => {
-  const rootHolder = { "": parsed };
-  const stack = [{ parent: rootHolder, key: "", visited: false }];
-
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-
-    if (!node.visited) {
-      node.visited = true;
-
-      const value = node.parent[node.key];
-      const isComplexObject = value !== null && typeof value === "object";
-
-      if (isComplexObject) {
-        const keys = Object.keys(value);
-
-        for (let i = keys.length - 1; i >= 0; i--) {
-          stack.push({ parent: value, key: keys[i], visited: false });
-        }
-      }
-    } else {
-      const { parent, key } = node;
-      let value = parent[key];
-
-      if (typeof value === "string") {
-        const isCustomFormatBigInt = customFormat.test(value);
-
-        if (isCustomFormatBigInt) {
-          value = BigInt(value.slice(0, -1));
-        } else {
-          const isNoise = noiseValue.test(value);
-
-          if (isNoise) value = value.slice(0, -1);
-        }
-      }
-
-      const hasUserReviver = typeof userReviver === "function";
-
-      if (hasUserReviver) {
-        value = userReviver.call(parent, key, value);
-      }
-
-      const isDeleted = value === undefined;
-
-      if (isDeleted) {
-        delete parent[key];
-      } else {
-        parent[key] = value;
-      }
-
-      stack.pop();
-    }
-  }
-
-  return rootHolder[""];
-};
-
-/**
- * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
- *
- * @param {string} text The raw JSON string.
- * @returns {string} The serialized string with marked BigInts.
- */
-const serializeBigInts = (text) => {
-  return text.replace(
-    stringsOrLargeNumbers,
-    (match, digits, fractional, exponential) => {
-      const isString = match[0] === '"';
-      const isNoise = isString && noiseValueWithQuotes.test(match);
-
-      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
-
-      const hasFractionalOrExponential = fractional || exponential;
-
-      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
-      const isLessThanMaxSafeInt =
-        digits &&
-        (digits.length < MAX_DIGITS ||
-          (digits.length === MAX_DIGITS && digits <= MAX_INT));
-
-      const isStandardValue =
-        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
-
-      if (isStandardValue) return match;
-
-      return '"' + match + 'n"';
-    },
-  );
-};
-
-/**
- * Converts a JSON string into a JavaScript value.
- *
- * Supports parsing of large integers using two strategies:
- * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
- * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
- *
- * All other JSON values are parsed exactly like native JSON.parse().
- *
- * @param {string} text A valid JSON string.
- * @param {Reviver} [reviver]
- * A function that transforms the results. This function is called for each member
- * of the object. If a member contains nested objects, the nested objects are
- * transformed before the parent object is.
- * @returns {any} The parsed JavaScript value.
- * @throws {SyntaxError} If text is not valid JSON.
- */
-const JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
-
-  try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
-
-    // Find and mark big numbers with "n"
-    const serializedData = serializeBigInts(text);
-
-    return originalParse(serializedData, (key, value, context) =>
-      convertMarkedBigIntsReviver(key, value, context, reviver),
-    );
-  } catch (error) {
-    if (error instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
-      const parsed = originalParse(serializedData);
-
-      return applyReviverIteratively(parsed, reviver);
-    }
-
-    throw error;
-  }
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
-class RequestError extends Error {
-  name;
-  /**
-   * http status code
-   */
-  status;
-  /**
-   * Request options that lead to the error.
-   */
-  request;
-  /**
-   * Response object if a response was received
-   */
-  response;
-  constructor(message, statusCode, options) {
-    super(message, { cause: options.cause });
-    this.name = "HttpError";
-    this.status = Number.parseInt(statusCode);
-    if (Number.isNaN(this.status)) {
-      this.status = 0;
-    }
-    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
-    if ("response" in options) {
-      this.response = options.response;
-    }
-    const requestCopy = Object.assign({}, options.request);
-    if (options.request.headers.authorization) {
-      requestCopy.headers = Object.assign({}, options.request.headers, {
-        authorization: options.request.headers.authorization.replace(
-          /(?<! ) .*$/,
-          " [REDACTED]"
-        )
-      });
-    }
-    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-    this.request = requestCopy;
-  }
-}
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
-// pkg/dist-src/index.js
-
-
-// pkg/dist-src/defaults.js
-
-
-// pkg/dist-src/version.js
-var dist_bundle_VERSION = "10.0.16";
-
-// pkg/dist-src/defaults.js
-var defaults_default = {
-  headers: {
-    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
-  }
-};
-
-// pkg/dist-src/fetch-wrapper.js
-
-
-
-// pkg/dist-src/is-plain-object.js
-function dist_bundle_isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-
-// pkg/dist-src/fetch-wrapper.js
-
-var noop = () => "";
-async function fetchWrapper(requestOptions) {
-  const fetch = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error) {
-    let message = "Unknown Error";
-    if (error instanceof Error) {
-      if (error.name === "AbortError") {
-        error.status = 500;
-        throw error;
-      }
-      message = error.message;
-      if (error.name === "TypeError" && "cause" in error) {
-        if (error.cause instanceof Error) {
-          message = error.cause.message;
-        } else if (typeof error.cause === "string") {
-          message = error.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop);
-  }
-  const mimetype = dist_parse(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-
-// pkg/dist-src/with-defaults.js
-function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
-  const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint2.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint2,
-      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint2,
-    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
-  });
-}
-
-// pkg/dist-src/index.js
-var request = dist_bundle_withDefaults(endpoint, defaults_default);
-
-/* v8 ignore next -- @preserve */
-/* v8 ignore else -- @preserve */
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
-// pkg/dist-src/index.js
-
-
-
-// pkg/dist-src/version.js
-var graphql_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/with-defaults.js
-
-
-// pkg/dist-src/graphql.js
-
-
-// pkg/dist-src/error.js
-function _buildMessageForResponseErrors(data) {
-  return `Request failed due to following response errors:
-` + data.errors.map((e) => ` - ${e.message}`).join("\n");
-}
-var GraphqlResponseError = class extends Error {
-  constructor(request2, headers, response) {
-    super(_buildMessageForResponseErrors(response));
-    this.request = request2;
-    this.headers = headers;
-    this.response = response;
-    this.errors = response.errors;
-    this.data = response.data;
-    if (Error.captureStackTrace) {
-      Error.captureStackTrace(this, this.constructor);
-    }
-  }
-  request;
-  headers;
-  response;
-  name = "GraphqlResponseError";
-  errors;
-  data;
-};
-
-// pkg/dist-src/graphql.js
-var NON_VARIABLE_OPTIONS = [
-  "method",
-  "baseUrl",
-  "url",
-  "headers",
-  "request",
-  "query",
-  "mediaType",
-  "operationName"
-];
-var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
-var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query, options) {
-  if (options) {
-    if (typeof query === "string" && "query" in options) {
-      return Promise.reject(
-        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
-      );
-    }
-    for (const key in options) {
-      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
-      return Promise.reject(
-        new Error(
-          `[@octokit/graphql] "${key}" cannot be used as variable name`
-        )
-      );
-    }
-  }
-  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
-  const requestOptions = Object.keys(
-    parsedOptions
-  ).reduce((result, key) => {
-    if (NON_VARIABLE_OPTIONS.includes(key)) {
-      result[key] = parsedOptions[key];
-      return result;
-    }
-    if (!result.variables) {
-      result.variables = {};
-    }
-    result.variables[key] = parsedOptions[key];
-    return result;
-  }, {});
-  const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
-  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
-    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
-  }
-  return request2(requestOptions).then((response) => {
-    if (response.data.errors) {
-      const headers = {};
-      for (const key of Object.keys(response.headers)) {
-        headers[key] = response.headers[key];
-      }
-      throw new GraphqlResponseError(
-        requestOptions,
-        headers,
-        response.data
-      );
-    }
-    return response.data.data;
-  });
-}
-
-// pkg/dist-src/with-defaults.js
-function graphql_dist_bundle_withDefaults(request2, newDefaults) {
-  const newRequest = request2.defaults(newDefaults);
-  const newApi = (query, options) => {
-    return graphql(newRequest, query, options);
-  };
-  return Object.assign(newApi, {
-    defaults: graphql_dist_bundle_withDefaults.bind(null, newRequest),
-    endpoint: newRequest.endpoint
-  });
-}
-
-// pkg/dist-src/index.js
-var graphql2 = graphql_dist_bundle_withDefaults(request, {
-  headers: {
-    "user-agent": `octokit-graphql.js/${graphql_dist_bundle_VERSION} ${getUserAgent()}`
-  },
-  method: "POST",
-  url: "/graphql"
-});
-function withCustomRequest(customRequest) {
-  return graphql_dist_bundle_withDefaults(customRequest, {
-    method: "POST",
-    url: "/graphql"
-  });
-}
-
-/* v8 ignore if -- @preserve */
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
-// pkg/dist-src/is-jwt.js
-var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
-var isJWT = jwtRE.test.bind(jwtRE);
-
-// pkg/dist-src/auth.js
-async function auth(token) {
-  const isApp = isJWT(token);
-  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
-  const isUserToServer = token.startsWith("ghu_");
-  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
-  return {
-    type: "token",
-    token,
-    tokenType
-  };
-}
-
-// pkg/dist-src/with-authorization-prefix.js
-function withAuthorizationPrefix(token) {
-  if (token.split(/\./).length === 3) {
-    return `bearer ${token}`;
-  }
-  return `token ${token}`;
-}
-
-// pkg/dist-src/hook.js
-async function hook(token, request, route, parameters) {
-  const endpoint = request.endpoint.merge(
-    route,
-    parameters
-  );
-  endpoint.headers.authorization = withAuthorizationPrefix(token);
-  return request(endpoint);
-}
-
-// pkg/dist-src/index.js
-var createTokenAuth = function createTokenAuth2(token) {
-  if (!token) {
-    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
-  }
-  if (typeof token !== "string") {
-    throw new Error(
-      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
-    );
-  }
-  token = token.replace(/^(token|bearer) +/i, "");
-  return Object.assign(auth.bind(null, token), {
-    hook: hook.bind(null, token)
-  });
-};
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
-const version_VERSION = "7.0.8";
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
-
-
-
-
-
-
-const dist_src_noop = () => {
-};
-const consoleWarn = console.warn.bind(console);
-const consoleError = console.error.bind(console);
-function createLogger(logger = {}) {
-  if (typeof logger.debug !== "function") {
-    logger.debug = dist_src_noop;
-  }
-  if (typeof logger.info !== "function") {
-    logger.info = dist_src_noop;
-  }
-  if (typeof logger.warn !== "function") {
-    logger.warn = consoleWarn;
-  }
-  if (typeof logger.error !== "function") {
-    logger.error = consoleError;
-  }
-  return logger;
-}
-const userAgentTrail = `octokit-core.js/${version_VERSION} ${getUserAgent()}`;
-class Octokit {
-  static VERSION = version_VERSION;
-  static defaults(defaults) {
-    const OctokitWithDefaults = class extends this {
-      constructor(...args) {
-        const options = args[0] || {};
-        if (typeof defaults === "function") {
-          super(defaults(options));
-          return;
-        }
-        super(
-          Object.assign(
-            {},
-            defaults,
-            options,
-            options.userAgent && defaults.userAgent ? {
-              userAgent: `${options.userAgent} ${defaults.userAgent}`
-            } : null
-          )
-        );
-      }
-    };
-    return OctokitWithDefaults;
-  }
-  static plugins = [];
-  /**
-   * Attach a plugin (or many) to your Octokit instance.
-   *
-   * @example
-   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
-   */
-  static plugin(...newPlugins) {
-    const currentPlugins = this.plugins;
-    const NewOctokit = class extends this {
-      static plugins = currentPlugins.concat(
-        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
-      );
-    };
-    return NewOctokit;
-  }
-  constructor(options = {}) {
-    const hook = new before_after_hook.Collection();
-    const requestDefaults = {
-      baseUrl: request.endpoint.DEFAULTS.baseUrl,
-      headers: {},
-      request: Object.assign({}, options.request, {
-        // @ts-ignore internal usage only, no need to type
-        hook: hook.bind(null, "request")
-      }),
-      mediaType: {
-        previews: [],
-        format: ""
-      }
-    };
-    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
-    if (options.baseUrl) {
-      requestDefaults.baseUrl = options.baseUrl;
-    }
-    if (options.previews) {
-      requestDefaults.mediaType.previews = options.previews;
-    }
-    if (options.timeZone) {
-      requestDefaults.headers["time-zone"] = options.timeZone;
-    }
-    this.request = request.defaults(requestDefaults);
-    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
-    this.log = createLogger(options.log);
-    this.hook = hook;
-    if (!options.authStrategy) {
-      if (!options.auth) {
-        this.auth = async () => ({
-          type: "unauthenticated"
-        });
-      } else {
-        const auth = createTokenAuth(options.auth);
-        hook.wrap("request", auth.hook);
-        this.auth = auth;
-      }
-    } else {
-      const { authStrategy, ...otherOptions } = options;
-      const auth = authStrategy(
-        Object.assign(
-          {
-            request: this.request,
-            log: this.log,
-            // we pass the current octokit instance as well as its constructor options
-            // to allow for authentication strategies that return a new octokit instance
-            // that shares the same internal state as the current one. The original
-            // requirement for this was the "event-octokit" authentication strategy
-            // of https://github.com/probot/octokit-auth-probot.
-            octokit: this,
-            octokitOptions: otherOptions
-          },
-          options.auth
-        )
-      );
-      hook.wrap("request", auth.hook);
-      this.auth = auth;
-    }
-    const classConstructor = this.constructor;
-    for (let i = 0; i < classConstructor.plugins.length; ++i) {
-      Object.assign(this, classConstructor.plugins[i](this, options));
-    }
-  }
-  // assigned during constructor
-  request;
-  graphql;
-  log;
-  hook;
-  // TODO: type `octokit.auth` based on passed options.authStrategy
-  auth;
-}
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
-const dist_src_version_VERSION = "17.0.0";
-
-//# sourceMappingURL=version.js.map
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
-const Endpoints = {
-  actions: {
-    addCustomLabelsToSelfHostedRunnerForOrg: [
-      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
-    ],
-    addCustomLabelsToSelfHostedRunnerForRepo: [
-      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
-    ],
-    addRepoAccessToSelfHostedRunnerGroupInOrg: [
-      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
-    ],
-    addSelectedRepoToOrgSecret: [
-      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    addSelectedRepoToOrgVariable: [
-      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
-    ],
-    approveWorkflowRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
-    ],
-    cancelWorkflowRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
-    ],
-    createEnvironmentVariable: [
-      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
-    ],
-    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
-    createOrUpdateEnvironmentSecret: [
-      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
-    ],
-    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
-    createOrUpdateRepoSecret: [
-      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
-    ],
-    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
-    createRegistrationTokenForOrg: [
-      "POST /orgs/{org}/actions/runners/registration-token"
-    ],
-    createRegistrationTokenForRepo: [
-      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
-    ],
-    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
-    createRemoveTokenForRepo: [
-      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
-    ],
-    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
-    createWorkflowDispatch: [
-      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
-    ],
-    deleteActionsCacheById: [
-      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
-    ],
-    deleteActionsCacheByKey: [
-      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
-    ],
-    deleteArtifact: [
-      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
-    ],
-    deleteCustomImageFromOrg: [
-      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
-    ],
-    deleteCustomImageVersionFromOrg: [
-      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
-    ],
-    deleteEnvironmentSecret: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
-    ],
-    deleteEnvironmentVariable: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
-    ],
-    deleteHostedRunnerForOrg: [
-      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
-    ],
-    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
-    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
-    deleteRepoSecret: [
-      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
-    ],
-    deleteRepoVariable: [
-      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
-    ],
-    deleteSelfHostedRunnerFromOrg: [
-      "DELETE /orgs/{org}/actions/runners/{runner_id}"
-    ],
-    deleteSelfHostedRunnerFromRepo: [
-      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
-    ],
-    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
-    deleteWorkflowRunLogs: [
-      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
-    ],
-    disableSelectedRepositoryGithubActionsOrganization: [
-      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
-    ],
-    disableWorkflow: [
-      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
-    ],
-    downloadArtifact: [
-      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
-    ],
-    downloadJobLogsForWorkflowRun: [
-      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
-    ],
-    downloadWorkflowRunAttemptLogs: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
-    ],
-    downloadWorkflowRunLogs: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
-    ],
-    enableSelectedRepositoryGithubActionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
-    ],
-    enableWorkflow: [
-      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
-    ],
-    forceCancelWorkflowRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
-    ],
-    generateRunnerJitconfigForOrg: [
-      "POST /orgs/{org}/actions/runners/generate-jitconfig"
-    ],
-    generateRunnerJitconfigForRepo: [
-      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
-    ],
-    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
-    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
-    getActionsCacheUsageByRepoForOrg: [
-      "GET /orgs/{org}/actions/cache/usage-by-repository"
-    ],
-    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
-    getAllowedActionsOrganization: [
-      "GET /orgs/{org}/actions/permissions/selected-actions"
-    ],
-    getAllowedActionsRepository: [
-      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
-    ],
-    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
-    getCustomImageForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
-    ],
-    getCustomImageVersionForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
-    ],
-    getCustomOidcSubClaimForRepo: [
-      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
-    ],
-    getEnvironmentPublicKey: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
-    ],
-    getEnvironmentSecret: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
-    ],
-    getEnvironmentVariable: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
-    ],
-    getGithubActionsDefaultWorkflowPermissionsOrganization: [
-      "GET /orgs/{org}/actions/permissions/workflow"
-    ],
-    getGithubActionsDefaultWorkflowPermissionsRepository: [
-      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
-    ],
-    getGithubActionsPermissionsOrganization: [
-      "GET /orgs/{org}/actions/permissions"
-    ],
-    getGithubActionsPermissionsRepository: [
-      "GET /repos/{owner}/{repo}/actions/permissions"
-    ],
-    getHostedRunnerForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
-    ],
-    getHostedRunnersGithubOwnedImagesForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
-    ],
-    getHostedRunnersLimitsForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/limits"
-    ],
-    getHostedRunnersMachineSpecsForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
-    ],
-    getHostedRunnersPartnerImagesForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/partner"
-    ],
-    getHostedRunnersPlatformsForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/platforms"
-    ],
-    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
-    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
-    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
-    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
-    getPendingDeploymentsForRun: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
-    ],
-    getRepoPermissions: [
-      "GET /repos/{owner}/{repo}/actions/permissions",
-      {},
-      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
-    ],
-    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
-    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
-    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
-    getReviewsForRun: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
-    ],
-    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
-    getSelfHostedRunnerForRepo: [
-      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
-    ],
-    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
-    getWorkflowAccessToRepository: [
-      "GET /repos/{owner}/{repo}/actions/permissions/access"
-    ],
-    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
-    getWorkflowRunAttempt: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
-    ],
-    getWorkflowRunUsage: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
-    ],
-    getWorkflowUsage: [
-      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
-    ],
-    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
-    listCustomImageVersionsForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
-    ],
-    listCustomImagesForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/custom"
-    ],
-    listEnvironmentSecrets: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
-    ],
-    listEnvironmentVariables: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
-    ],
-    listGithubHostedRunnersInGroupForOrg: [
-      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
-    ],
-    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
-    listJobsForWorkflowRun: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
-    ],
-    listJobsForWorkflowRunAttempt: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
-    ],
-    listLabelsForSelfHostedRunnerForOrg: [
-      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
-    ],
-    listLabelsForSelfHostedRunnerForRepo: [
-      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
-    ],
-    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
-    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
-    listRepoOrganizationSecrets: [
-      "GET /repos/{owner}/{repo}/actions/organization-secrets"
-    ],
-    listRepoOrganizationVariables: [
-      "GET /repos/{owner}/{repo}/actions/organization-variables"
-    ],
-    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
-    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
-    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
-    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
-    listRunnerApplicationsForRepo: [
-      "GET /repos/{owner}/{repo}/actions/runners/downloads"
-    ],
-    listSelectedReposForOrgSecret: [
-      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
-    ],
-    listSelectedReposForOrgVariable: [
-      "GET /orgs/{org}/actions/variables/{name}/repositories"
-    ],
-    listSelectedRepositoriesEnabledGithubActionsOrganization: [
-      "GET /orgs/{org}/actions/permissions/repositories"
-    ],
-    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
-    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
-    listWorkflowRunArtifacts: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
-    ],
-    listWorkflowRuns: [
-      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
-    ],
-    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
-    reRunJobForWorkflowRun: [
-      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
-    ],
-    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
-    reRunWorkflowFailedJobs: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
-    ],
-    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
-      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
-    ],
-    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
-      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
-    ],
-    removeCustomLabelFromSelfHostedRunnerForOrg: [
-      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
-    ],
-    removeCustomLabelFromSelfHostedRunnerForRepo: [
-      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
-    ],
-    removeSelectedRepoFromOrgSecret: [
-      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    removeSelectedRepoFromOrgVariable: [
-      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
-    ],
-    reviewCustomGatesForRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
-    ],
-    reviewPendingDeploymentsForRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
-    ],
-    setAllowedActionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions/selected-actions"
-    ],
-    setAllowedActionsRepository: [
-      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
-    ],
-    setCustomLabelsForSelfHostedRunnerForOrg: [
-      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
-    ],
-    setCustomLabelsForSelfHostedRunnerForRepo: [
-      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
-    ],
-    setCustomOidcSubClaimForRepo: [
-      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
-    ],
-    setGithubActionsDefaultWorkflowPermissionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions/workflow"
-    ],
-    setGithubActionsDefaultWorkflowPermissionsRepository: [
-      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
-    ],
-    setGithubActionsPermissionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions"
-    ],
-    setGithubActionsPermissionsRepository: [
-      "PUT /repos/{owner}/{repo}/actions/permissions"
-    ],
-    setSelectedReposForOrgSecret: [
-      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
-    ],
-    setSelectedReposForOrgVariable: [
-      "PUT /orgs/{org}/actions/variables/{name}/repositories"
-    ],
-    setSelectedRepositoriesEnabledGithubActionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions/repositories"
-    ],
-    setWorkflowAccessToRepository: [
-      "PUT /repos/{owner}/{repo}/actions/permissions/access"
-    ],
-    updateEnvironmentVariable: [
-      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
-    ],
-    updateHostedRunnerForOrg: [
-      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
-    ],
-    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
-    updateRepoVariable: [
-      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
-    ]
-  },
-  activity: {
-    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
-    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
-    deleteThreadSubscription: [
-      "DELETE /notifications/threads/{thread_id}/subscription"
-    ],
-    getFeeds: ["GET /feeds"],
-    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
-    getThread: ["GET /notifications/threads/{thread_id}"],
-    getThreadSubscriptionForAuthenticatedUser: [
-      "GET /notifications/threads/{thread_id}/subscription"
-    ],
-    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
-    listNotificationsForAuthenticatedUser: ["GET /notifications"],
-    listOrgEventsForAuthenticatedUser: [
-      "GET /users/{username}/events/orgs/{org}"
-    ],
-    listPublicEvents: ["GET /events"],
-    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
-    listPublicEventsForUser: ["GET /users/{username}/events/public"],
-    listPublicOrgEvents: ["GET /orgs/{org}/events"],
-    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
-    listReceivedPublicEventsForUser: [
-      "GET /users/{username}/received_events/public"
-    ],
-    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
-    listRepoNotificationsForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/notifications"
-    ],
-    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
-    listReposStarredByUser: ["GET /users/{username}/starred"],
-    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
-    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
-    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
-    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
-    markNotificationsAsRead: ["PUT /notifications"],
-    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
-    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
-    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
-    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
-    setThreadSubscription: [
-      "PUT /notifications/threads/{thread_id}/subscription"
-    ],
-    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
-    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
-  },
-  apps: {
-    addRepoToInstallation: [
-      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
-      {},
-      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
-    ],
-    addRepoToInstallationForAuthenticatedUser: [
-      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
-    ],
-    checkToken: ["POST /applications/{client_id}/token"],
-    createFromManifest: ["POST /app-manifests/{code}/conversions"],
-    createInstallationAccessToken: [
-      "POST /app/installations/{installation_id}/access_tokens"
-    ],
-    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
-    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
-    deleteToken: ["DELETE /applications/{client_id}/token"],
-    getAuthenticated: ["GET /app"],
-    getBySlug: ["GET /apps/{app_slug}"],
-    getInstallation: ["GET /app/installations/{installation_id}"],
-    getOrgInstallation: ["GET /orgs/{org}/installation"],
-    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
-    getSubscriptionPlanForAccount: [
-      "GET /marketplace_listing/accounts/{account_id}"
-    ],
-    getSubscriptionPlanForAccountStubbed: [
-      "GET /marketplace_listing/stubbed/accounts/{account_id}"
-    ],
-    getUserInstallation: ["GET /users/{username}/installation"],
-    getWebhookConfigForApp: ["GET /app/hook/config"],
-    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
-    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
-    listAccountsForPlanStubbed: [
-      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
-    ],
-    listInstallationReposForAuthenticatedUser: [
-      "GET /user/installations/{installation_id}/repositories"
-    ],
-    listInstallationRequestsForAuthenticatedApp: [
-      "GET /app/installation-requests"
-    ],
-    listInstallations: ["GET /app/installations"],
-    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
-    listPlans: ["GET /marketplace_listing/plans"],
-    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
-    listReposAccessibleToInstallation: ["GET /installation/repositories"],
-    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
-    listSubscriptionsForAuthenticatedUserStubbed: [
-      "GET /user/marketplace_purchases/stubbed"
-    ],
-    listWebhookDeliveries: ["GET /app/hook/deliveries"],
-    redeliverWebhookDelivery: [
-      "POST /app/hook/deliveries/{delivery_id}/attempts"
-    ],
-    removeRepoFromInstallation: [
-      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
-      {},
-      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
-    ],
-    removeRepoFromInstallationForAuthenticatedUser: [
-      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
-    ],
-    resetToken: ["PATCH /applications/{client_id}/token"],
-    revokeInstallationAccessToken: ["DELETE /installation/token"],
-    scopeToken: ["POST /applications/{client_id}/token/scoped"],
-    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
-    unsuspendInstallation: [
-      "DELETE /app/installations/{installation_id}/suspended"
-    ],
-    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
-  },
-  billing: {
-    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
-    getGithubActionsBillingUser: [
-      "GET /users/{username}/settings/billing/actions"
-    ],
-    getGithubBillingPremiumRequestUsageReportOrg: [
-      "GET /organizations/{org}/settings/billing/premium_request/usage"
-    ],
-    getGithubBillingPremiumRequestUsageReportUser: [
-      "GET /users/{username}/settings/billing/premium_request/usage"
-    ],
-    getGithubBillingUsageReportOrg: [
-      "GET /organizations/{org}/settings/billing/usage"
-    ],
-    getGithubBillingUsageReportUser: [
-      "GET /users/{username}/settings/billing/usage"
-    ],
-    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
-    getGithubPackagesBillingUser: [
-      "GET /users/{username}/settings/billing/packages"
-    ],
-    getSharedStorageBillingOrg: [
-      "GET /orgs/{org}/settings/billing/shared-storage"
-    ],
-    getSharedStorageBillingUser: [
-      "GET /users/{username}/settings/billing/shared-storage"
-    ]
-  },
-  campaigns: {
-    createCampaign: ["POST /orgs/{org}/campaigns"],
-    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
-    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
-    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
-    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
-  },
-  checks: {
-    create: ["POST /repos/{owner}/{repo}/check-runs"],
-    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
-    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
-    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
-    listAnnotations: [
-      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
-    ],
-    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
-    listForSuite: [
-      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
-    ],
-    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
-    rerequestRun: [
-      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
-    ],
-    rerequestSuite: [
-      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
-    ],
-    setSuitesPreferences: [
-      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
-    ],
-    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
-  },
-  codeScanning: {
-    commitAutofix: [
-      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
-    ],
-    createAutofix: [
-      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
-    ],
-    createVariantAnalysis: [
-      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
-    ],
-    deleteAnalysis: [
-      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
-    ],
-    deleteCodeqlDatabase: [
-      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
-    ],
-    getAlert: [
-      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
-      {},
-      { renamedParameters: { alert_id: "alert_number" } }
-    ],
-    getAnalysis: [
-      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
-    ],
-    getAutofix: [
-      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
-    ],
-    getCodeqlDatabase: [
-      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
-    ],
-    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
-    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
-    getVariantAnalysis: [
-      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
-    ],
-    getVariantAnalysisRepoTask: [
-      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
-    ],
-    listAlertInstances: [
-      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
-    ],
-    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
-    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
-    listAlertsInstances: [
-      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
-      {},
-      { renamed: ["codeScanning", "listAlertInstances"] }
-    ],
-    listCodeqlDatabases: [
-      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
-    ],
-    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
-    updateAlert: [
-      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
-    ],
-    updateDefaultSetup: [
-      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
-    ],
-    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
-  },
-  codeSecurity: {
-    attachConfiguration: [
-      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
-    ],
-    attachEnterpriseConfiguration: [
-      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
-    ],
-    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
-    createConfigurationForEnterprise: [
-      "POST /enterprises/{enterprise}/code-security/configurations"
-    ],
-    deleteConfiguration: [
-      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
-    ],
-    deleteConfigurationForEnterprise: [
-      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
-    ],
-    detachConfiguration: [
-      "DELETE /orgs/{org}/code-security/configurations/detach"
-    ],
-    getConfiguration: [
-      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
-    ],
-    getConfigurationForRepository: [
-      "GET /repos/{owner}/{repo}/code-security-configuration"
-    ],
-    getConfigurationsForEnterprise: [
-      "GET /enterprises/{enterprise}/code-security/configurations"
-    ],
-    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
-    getDefaultConfigurations: [
-      "GET /orgs/{org}/code-security/configurations/defaults"
-    ],
-    getDefaultConfigurationsForEnterprise: [
-      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
-    ],
-    getRepositoriesForConfiguration: [
-      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
-    ],
-    getRepositoriesForEnterpriseConfiguration: [
-      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
-    ],
-    getSingleConfigurationForEnterprise: [
-      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
-    ],
-    setConfigurationAsDefault: [
-      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
-    ],
-    setConfigurationAsDefaultForEnterprise: [
-      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
-    ],
-    updateConfiguration: [
-      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
-    ],
-    updateEnterpriseConfiguration: [
-      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
-    ]
-  },
-  codesOfConduct: {
-    getAllCodesOfConduct: ["GET /codes_of_conduct"],
-    getConductCode: ["GET /codes_of_conduct/{key}"]
-  },
-  codespaces: {
-    addRepositoryForSecretForAuthenticatedUser: [
-      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    addSelectedRepoToOrgSecret: [
-      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    checkPermissionsForDevcontainer: [
-      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
-    ],
-    codespaceMachinesForAuthenticatedUser: [
-      "GET /user/codespaces/{codespace_name}/machines"
-    ],
-    createForAuthenticatedUser: ["POST /user/codespaces"],
-    createOrUpdateOrgSecret: [
-      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
-    ],
-    createOrUpdateRepoSecret: [
-      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
-    ],
-    createOrUpdateSecretForAuthenticatedUser: [
-      "PUT /user/codespaces/secrets/{secret_name}"
-    ],
-    createWithPrForAuthenticatedUser: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
-    ],
-    createWithRepoForAuthenticatedUser: [
-      "POST /repos/{owner}/{repo}/codespaces"
-    ],
-    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
-    deleteFromOrganization: [
-      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
-    ],
-    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
-    deleteRepoSecret: [
-      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
-    ],
-    deleteSecretForAuthenticatedUser: [
-      "DELETE /user/codespaces/secrets/{secret_name}"
-    ],
-    exportForAuthenticatedUser: [
-      "POST /user/codespaces/{codespace_name}/exports"
-    ],
-    getCodespacesForUserInOrg: [
-      "GET /orgs/{org}/members/{username}/codespaces"
-    ],
-    getExportDetailsForAuthenticatedUser: [
-      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
-    ],
-    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
-    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
-    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
-    getPublicKeyForAuthenticatedUser: [
-      "GET /user/codespaces/secrets/public-key"
-    ],
-    getRepoPublicKey: [
-      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
-    ],
-    getRepoSecret: [
-      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
-    ],
-    getSecretForAuthenticatedUser: [
-      "GET /user/codespaces/secrets/{secret_name}"
-    ],
-    listDevcontainersInRepositoryForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
-    ],
-    listForAuthenticatedUser: ["GET /user/codespaces"],
-    listInOrganization: [
-      "GET /orgs/{org}/codespaces",
-      {},
-      { renamedParameters: { org_id: "org" } }
-    ],
-    listInRepositoryForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/codespaces"
-    ],
-    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
-    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
-    listRepositoriesForSecretForAuthenticatedUser: [
-      "GET /user/codespaces/secrets/{secret_name}/repositories"
-    ],
-    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
-    listSelectedReposForOrgSecret: [
-      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
-    ],
-    preFlightWithRepoForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/codespaces/new"
-    ],
-    publishForAuthenticatedUser: [
-      "POST /user/codespaces/{codespace_name}/publish"
-    ],
-    removeRepositoryForSecretForAuthenticatedUser: [
-      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    removeSelectedRepoFromOrgSecret: [
-      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    repoMachinesForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/codespaces/machines"
-    ],
-    setRepositoriesForSecretForAuthenticatedUser: [
-      "PUT /user/codespaces/secrets/{secret_name}/repositories"
-    ],
-    setSelectedReposForOrgSecret: [
-      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
-    ],
-    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
-    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
-    stopInOrganization: [
-      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
-    ],
-    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
-  },
-  copilot: {
-    addCopilotSeatsForTeams: [
-      "POST /orgs/{org}/copilot/billing/selected_teams"
-    ],
-    addCopilotSeatsForUsers: [
-      "POST /orgs/{org}/copilot/billing/selected_users"
-    ],
-    cancelCopilotSeatAssignmentForTeams: [
-      "DELETE /orgs/{org}/copilot/billing/selected_teams"
-    ],
-    cancelCopilotSeatAssignmentForUsers: [
-      "DELETE /orgs/{org}/copilot/billing/selected_users"
-    ],
-    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
-    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
-    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
-    getCopilotSeatDetailsForUser: [
-      "GET /orgs/{org}/members/{username}/copilot"
-    ],
-    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
-  },
-  credentials: { revoke: ["POST /credentials/revoke"] },
-  dependabot: {
-    addSelectedRepoToOrgSecret: [
-      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    createOrUpdateOrgSecret: [
-      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
-    ],
-    createOrUpdateRepoSecret: [
-      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
-    ],
-    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
-    deleteRepoSecret: [
-      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
-    ],
-    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
-    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
-    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
-    getRepoPublicKey: [
-      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
-    ],
-    getRepoSecret: [
-      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
-    ],
-    listAlertsForEnterprise: [
-      "GET /enterprises/{enterprise}/dependabot/alerts"
-    ],
-    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
-    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
-    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
-    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
-    listSelectedReposForOrgSecret: [
-      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
-    ],
-    removeSelectedRepoFromOrgSecret: [
-      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    repositoryAccessForOrg: [
-      "GET /organizations/{org}/dependabot/repository-access"
-    ],
-    setRepositoryAccessDefaultLevel: [
-      "PUT /organizations/{org}/dependabot/repository-access/default-level"
-    ],
-    setSelectedReposForOrgSecret: [
-      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
-    ],
-    updateAlert: [
-      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
-    ],
-    updateRepositoryAccessForOrg: [
-      "PATCH /organizations/{org}/dependabot/repository-access"
-    ]
-  },
-  dependencyGraph: {
-    createRepositorySnapshot: [
-      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
-    ],
-    diffRange: [
-      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
-    ],
-    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
-  },
-  emojis: { get: ["GET /emojis"] },
-  enterpriseTeamMemberships: {
-    add: [
-      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
-    ],
-    bulkAdd: [
-      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
-    ],
-    bulkRemove: [
-      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
-    ],
-    get: [
-      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
-    ],
-    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
-    remove: [
-      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
-    ]
-  },
-  enterpriseTeamOrganizations: {
-    add: [
-      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
-    ],
-    bulkAdd: [
-      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
-    ],
-    bulkRemove: [
-      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
-    ],
-    delete: [
-      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
-    ],
-    getAssignment: [
-      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
-    ],
-    getAssignments: [
-      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
-    ]
-  },
-  enterpriseTeams: {
-    create: ["POST /enterprises/{enterprise}/teams"],
-    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
-    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
-    list: ["GET /enterprises/{enterprise}/teams"],
-    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
-  },
-  gists: {
-    checkIsStarred: ["GET /gists/{gist_id}/star"],
-    create: ["POST /gists"],
-    createComment: ["POST /gists/{gist_id}/comments"],
-    delete: ["DELETE /gists/{gist_id}"],
-    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
-    fork: ["POST /gists/{gist_id}/forks"],
-    get: ["GET /gists/{gist_id}"],
-    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
-    getRevision: ["GET /gists/{gist_id}/{sha}"],
-    list: ["GET /gists"],
-    listComments: ["GET /gists/{gist_id}/comments"],
-    listCommits: ["GET /gists/{gist_id}/commits"],
-    listForUser: ["GET /users/{username}/gists"],
-    listForks: ["GET /gists/{gist_id}/forks"],
-    listPublic: ["GET /gists/public"],
-    listStarred: ["GET /gists/starred"],
-    star: ["PUT /gists/{gist_id}/star"],
-    unstar: ["DELETE /gists/{gist_id}/star"],
-    update: ["PATCH /gists/{gist_id}"],
-    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
-  },
-  git: {
-    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
-    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
-    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
-    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
-    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
-    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
-    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
-    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
-    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
-    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
-    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
-    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
-    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
-  },
-  gitignore: {
-    getAllTemplates: ["GET /gitignore/templates"],
-    getTemplate: ["GET /gitignore/templates/{name}"]
-  },
-  hostedCompute: {
-    createNetworkConfigurationForOrg: [
-      "POST /orgs/{org}/settings/network-configurations"
-    ],
-    deleteNetworkConfigurationFromOrg: [
-      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
-    ],
-    getNetworkConfigurationForOrg: [
-      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
-    ],
-    getNetworkSettingsForOrg: [
-      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
-    ],
-    listNetworkConfigurationsForOrg: [
-      "GET /orgs/{org}/settings/network-configurations"
-    ],
-    updateNetworkConfigurationForOrg: [
-      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
-    ]
-  },
-  interactions: {
-    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
-    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
-    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
-    getRestrictionsForYourPublicRepos: [
-      "GET /user/interaction-limits",
-      {},
-      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
-    ],
-    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
-    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
-    removeRestrictionsForRepo: [
-      "DELETE /repos/{owner}/{repo}/interaction-limits"
-    ],
-    removeRestrictionsForYourPublicRepos: [
-      "DELETE /user/interaction-limits",
-      {},
-      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
-    ],
-    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
-    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
-    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
-    setRestrictionsForYourPublicRepos: [
-      "PUT /user/interaction-limits",
-      {},
-      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
-    ]
-  },
-  issues: {
-    addAssignees: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
-    ],
-    addBlockedByDependency: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
-    ],
-    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
-    addSubIssue: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
-    ],
-    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
-    checkUserCanBeAssignedToIssue: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
-    ],
-    create: ["POST /repos/{owner}/{repo}/issues"],
-    createComment: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
-    ],
-    createLabel: ["POST /repos/{owner}/{repo}/labels"],
-    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
-    deleteComment: [
-      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
-    ],
-    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
-    deleteMilestone: [
-      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
-    ],
-    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
-    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
-    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
-    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
-    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
-    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
-    list: ["GET /issues"],
-    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
-    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
-    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
-    listDependenciesBlockedBy: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
-    ],
-    listDependenciesBlocking: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
-    ],
-    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
-    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
-    listEventsForTimeline: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
-    ],
-    listForAuthenticatedUser: ["GET /user/issues"],
-    listForOrg: ["GET /orgs/{org}/issues"],
-    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
-    listLabelsForMilestone: [
-      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
-    ],
-    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
-    listLabelsOnIssue: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
-    ],
-    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
-    listSubIssues: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
-    ],
-    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
-    removeAllLabels: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
-    ],
-    removeAssignees: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
-    ],
-    removeDependencyBlockedBy: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
-    ],
-    removeLabel: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
-    ],
-    removeSubIssue: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
-    ],
-    reprioritizeSubIssue: [
-      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
-    ],
-    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
-    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
-    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
-    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
-    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
-    updateMilestone: [
-      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
-    ]
-  },
-  licenses: {
-    get: ["GET /licenses/{license}"],
-    getAllCommonlyUsed: ["GET /licenses"],
-    getForRepo: ["GET /repos/{owner}/{repo}/license"]
-  },
-  markdown: {
-    render: ["POST /markdown"],
-    renderRaw: [
-      "POST /markdown/raw",
-      { headers: { "content-type": "text/plain; charset=utf-8" } }
-    ]
-  },
-  meta: {
-    get: ["GET /meta"],
-    getAllVersions: ["GET /versions"],
-    getOctocat: ["GET /octocat"],
-    getZen: ["GET /zen"],
-    root: ["GET /"]
-  },
-  migrations: {
-    deleteArchiveForAuthenticatedUser: [
-      "DELETE /user/migrations/{migration_id}/archive"
-    ],
-    deleteArchiveForOrg: [
-      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
-    ],
-    downloadArchiveForOrg: [
-      "GET /orgs/{org}/migrations/{migration_id}/archive"
-    ],
-    getArchiveForAuthenticatedUser: [
-      "GET /user/migrations/{migration_id}/archive"
-    ],
-    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
-    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
-    listForAuthenticatedUser: ["GET /user/migrations"],
-    listForOrg: ["GET /orgs/{org}/migrations"],
-    listReposForAuthenticatedUser: [
-      "GET /user/migrations/{migration_id}/repositories"
-    ],
-    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
-    listReposForUser: [
-      "GET /user/migrations/{migration_id}/repositories",
-      {},
-      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
-    ],
-    startForAuthenticatedUser: ["POST /user/migrations"],
-    startForOrg: ["POST /orgs/{org}/migrations"],
-    unlockRepoForAuthenticatedUser: [
-      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
-    ],
-    unlockRepoForOrg: [
-      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
-    ]
-  },
-  oidc: {
-    getOidcCustomSubTemplateForOrg: [
-      "GET /orgs/{org}/actions/oidc/customization/sub"
-    ],
-    updateOidcCustomSubTemplateForOrg: [
-      "PUT /orgs/{org}/actions/oidc/customization/sub"
-    ]
-  },
-  orgs: {
-    addSecurityManagerTeam: [
-      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
-      {},
-      {
-        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
-      }
-    ],
-    assignTeamToOrgRole: [
-      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
-    ],
-    assignUserToOrgRole: [
-      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
-    ],
-    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
-    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
-    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
-    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
-    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
-    convertMemberToOutsideCollaborator: [
-      "PUT /orgs/{org}/outside_collaborators/{username}"
-    ],
-    createArtifactStorageRecord: [
-      "POST /orgs/{org}/artifacts/metadata/storage-record"
-    ],
-    createInvitation: ["POST /orgs/{org}/invitations"],
-    createIssueType: ["POST /orgs/{org}/issue-types"],
-    createWebhook: ["POST /orgs/{org}/hooks"],
-    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
-      "PATCH /organizations/{org}/org-properties/values"
-    ],
-    customPropertiesForOrgsGetOrganizationValues: [
-      "GET /organizations/{org}/org-properties/values"
-    ],
-    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
-      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
-    ],
-    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
-      "PATCH /orgs/{org}/properties/schema"
-    ],
-    customPropertiesForReposCreateOrUpdateOrganizationValues: [
-      "PATCH /orgs/{org}/properties/values"
-    ],
-    customPropertiesForReposDeleteOrganizationDefinition: [
-      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
-    ],
-    customPropertiesForReposGetOrganizationDefinition: [
-      "GET /orgs/{org}/properties/schema/{custom_property_name}"
-    ],
-    customPropertiesForReposGetOrganizationDefinitions: [
-      "GET /orgs/{org}/properties/schema"
-    ],
-    customPropertiesForReposGetOrganizationValues: [
-      "GET /orgs/{org}/properties/values"
-    ],
-    delete: ["DELETE /orgs/{org}"],
-    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
-    deleteAttestationsById: [
-      "DELETE /orgs/{org}/attestations/{attestation_id}"
-    ],
-    deleteAttestationsBySubjectDigest: [
-      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
-    ],
-    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
-    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
-    disableSelectedRepositoryImmutableReleasesOrganization: [
-      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
-    ],
-    enableSelectedRepositoryImmutableReleasesOrganization: [
-      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
-    ],
-    get: ["GET /orgs/{org}"],
-    getImmutableReleasesSettings: [
-      "GET /orgs/{org}/settings/immutable-releases"
-    ],
-    getImmutableReleasesSettingsRepositories: [
-      "GET /orgs/{org}/settings/immutable-releases/repositories"
-    ],
-    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
-    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
-    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
-    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
-    getOrgRulesetVersion: [
-      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
-    ],
-    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
-    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
-    getWebhookDelivery: [
-      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
-    ],
-    list: ["GET /organizations"],
-    listAppInstallations: ["GET /orgs/{org}/installations"],
-    listArtifactStorageRecords: [
-      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
-    ],
-    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
-    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
-    listAttestationsBulk: [
-      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
-    ],
-    listBlockedUsers: ["GET /orgs/{org}/blocks"],
-    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
-    listForAuthenticatedUser: ["GET /user/orgs"],
-    listForUser: ["GET /users/{username}/orgs"],
-    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
-    listIssueTypes: ["GET /orgs/{org}/issue-types"],
-    listMembers: ["GET /orgs/{org}/members"],
-    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
-    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
-    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
-    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
-    listOrganizationFineGrainedPermissions: [
-      "GET /orgs/{org}/organization-fine-grained-permissions"
-    ],
-    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
-    listPatGrantRepositories: [
-      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
-    ],
-    listPatGrantRequestRepositories: [
-      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
-    ],
-    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
-    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
-    listPendingInvitations: ["GET /orgs/{org}/invitations"],
-    listPublicMembers: ["GET /orgs/{org}/public_members"],
-    listSecurityManagerTeams: [
-      "GET /orgs/{org}/security-managers",
-      {},
-      {
-        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
-      }
-    ],
-    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
-    listWebhooks: ["GET /orgs/{org}/hooks"],
-    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
-    redeliverWebhookDelivery: [
-      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
-    ],
-    removeMember: ["DELETE /orgs/{org}/members/{username}"],
-    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
-    removeOutsideCollaborator: [
-      "DELETE /orgs/{org}/outside_collaborators/{username}"
-    ],
-    removePublicMembershipForAuthenticatedUser: [
-      "DELETE /orgs/{org}/public_members/{username}"
-    ],
-    removeSecurityManagerTeam: [
-      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
-      {},
-      {
-        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
-      }
-    ],
-    reviewPatGrantRequest: [
-      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
-    ],
-    reviewPatGrantRequestsInBulk: [
-      "POST /orgs/{org}/personal-access-token-requests"
-    ],
-    revokeAllOrgRolesTeam: [
-      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
-    ],
-    revokeAllOrgRolesUser: [
-      "DELETE /orgs/{org}/organization-roles/users/{username}"
-    ],
-    revokeOrgRoleTeam: [
-      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
-    ],
-    revokeOrgRoleUser: [
-      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
-    ],
-    setImmutableReleasesSettings: [
-      "PUT /orgs/{org}/settings/immutable-releases"
-    ],
-    setImmutableReleasesSettingsRepositories: [
-      "PUT /orgs/{org}/settings/immutable-releases/repositories"
-    ],
-    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
-    setPublicMembershipForAuthenticatedUser: [
-      "PUT /orgs/{org}/public_members/{username}"
-    ],
-    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
-    update: ["PATCH /orgs/{org}"],
-    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
-    updateMembershipForAuthenticatedUser: [
-      "PATCH /user/memberships/orgs/{org}"
-    ],
-    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
-    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
-    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
-    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
-  },
-  packages: {
-    deletePackageForAuthenticatedUser: [
-      "DELETE /user/packages/{package_type}/{package_name}"
-    ],
-    deletePackageForOrg: [
-      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
-    ],
-    deletePackageForUser: [
-      "DELETE /users/{username}/packages/{package_type}/{package_name}"
-    ],
-    deletePackageVersionForAuthenticatedUser: [
-      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    deletePackageVersionForOrg: [
-      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    deletePackageVersionForUser: [
-      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    getAllPackageVersionsForAPackageOwnedByAnOrg: [
-      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
-      {},
-      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
-    ],
-    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
-      "GET /user/packages/{package_type}/{package_name}/versions",
-      {},
-      {
-        renamed: [
-          "packages",
-          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
-        ]
-      }
-    ],
-    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
-      "GET /user/packages/{package_type}/{package_name}/versions"
-    ],
-    getAllPackageVersionsForPackageOwnedByOrg: [
-      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
-    ],
-    getAllPackageVersionsForPackageOwnedByUser: [
-      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
-    ],
-    getPackageForAuthenticatedUser: [
-      "GET /user/packages/{package_type}/{package_name}"
-    ],
-    getPackageForOrganization: [
-      "GET /orgs/{org}/packages/{package_type}/{package_name}"
-    ],
-    getPackageForUser: [
-      "GET /users/{username}/packages/{package_type}/{package_name}"
-    ],
-    getPackageVersionForAuthenticatedUser: [
-      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    getPackageVersionForOrganization: [
-      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    getPackageVersionForUser: [
-      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
-      "GET /user/docker/conflicts"
-    ],
-    listDockerMigrationConflictingPackagesForOrganization: [
-      "GET /orgs/{org}/docker/conflicts"
-    ],
-    listDockerMigrationConflictingPackagesForUser: [
-      "GET /users/{username}/docker/conflicts"
-    ],
-    listPackagesForAuthenticatedUser: ["GET /user/packages"],
-    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
-    listPackagesForUser: ["GET /users/{username}/packages"],
-    restorePackageForAuthenticatedUser: [
-      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
-    ],
-    restorePackageForOrg: [
-      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
-    ],
-    restorePackageForUser: [
-      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
-    ],
-    restorePackageVersionForAuthenticatedUser: [
-      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
-    ],
-    restorePackageVersionForOrg: [
-      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
-    ],
-    restorePackageVersionForUser: [
-      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
-    ]
-  },
-  privateRegistries: {
-    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
-    deleteOrgPrivateRegistry: [
-      "DELETE /orgs/{org}/private-registries/{secret_name}"
-    ],
-    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
-    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
-    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
-    updateOrgPrivateRegistry: [
-      "PATCH /orgs/{org}/private-registries/{secret_name}"
-    ]
-  },
-  projects: {
-    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
-    addItemForUser: [
-      "POST /users/{username}/projectsV2/{project_number}/items"
-    ],
-    deleteItemForOrg: [
-      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
-    ],
-    deleteItemForUser: [
-      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
-    ],
-    getFieldForOrg: [
-      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
-    ],
-    getFieldForUser: [
-      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
-    ],
-    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
-    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
-    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
-    getUserItem: [
-      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
-    ],
-    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
-    listFieldsForUser: [
-      "GET /users/{username}/projectsV2/{project_number}/fields"
-    ],
-    listForOrg: ["GET /orgs/{org}/projectsV2"],
-    listForUser: ["GET /users/{username}/projectsV2"],
-    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
-    listItemsForUser: [
-      "GET /users/{username}/projectsV2/{project_number}/items"
-    ],
-    updateItemForOrg: [
-      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
-    ],
-    updateItemForUser: [
-      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
-    ]
-  },
-  pulls: {
-    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
-    create: ["POST /repos/{owner}/{repo}/pulls"],
-    createReplyForReviewComment: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
-    ],
-    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
-    createReviewComment: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
-    ],
-    deletePendingReview: [
-      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
-    ],
-    deleteReviewComment: [
-      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
-    ],
-    dismissReview: [
-      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
-    ],
-    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
-    getReview: [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
-    ],
-    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
-    list: ["GET /repos/{owner}/{repo}/pulls"],
-    listCommentsForReview: [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
-    ],
-    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
-    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
-    listRequestedReviewers: [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
-    ],
-    listReviewComments: [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
-    ],
-    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
-    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
-    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
-    removeRequestedReviewers: [
-      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
-    ],
-    requestReviewers: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
-    ],
-    submitReview: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
-    ],
-    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
-    updateBranch: [
-      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
-    ],
-    updateReview: [
-      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
-    ],
-    updateReviewComment: [
-      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
-    ]
-  },
-  rateLimit: { get: ["GET /rate_limit"] },
-  reactions: {
-    createForCommitComment: [
-      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
-    ],
-    createForIssue: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
-    ],
-    createForIssueComment: [
-      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
-    ],
-    createForPullRequestReviewComment: [
-      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
-    ],
-    createForRelease: [
-      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
-    ],
-    createForTeamDiscussionCommentInOrg: [
-      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
-    ],
-    createForTeamDiscussionInOrg: [
-      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
-    ],
-    deleteForCommitComment: [
-      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
-    ],
-    deleteForIssue: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
-    ],
-    deleteForIssueComment: [
-      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
-    ],
-    deleteForPullRequestComment: [
-      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
-    ],
-    deleteForRelease: [
-      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
-    ],
-    deleteForTeamDiscussion: [
-      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
-    ],
-    deleteForTeamDiscussionComment: [
-      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
-    ],
-    listForCommitComment: [
-      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
-    ],
-    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
-    listForIssueComment: [
-      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
-    ],
-    listForPullRequestReviewComment: [
-      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
-    ],
-    listForRelease: [
-      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
-    ],
-    listForTeamDiscussionCommentInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
-    ],
-    listForTeamDiscussionInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
-    ]
-  },
-  repos: {
-    acceptInvitation: [
-      "PATCH /user/repository_invitations/{invitation_id}",
-      {},
-      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
-    ],
-    acceptInvitationForAuthenticatedUser: [
-      "PATCH /user/repository_invitations/{invitation_id}"
-    ],
-    addAppAccessRestrictions: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
-      {},
-      { mapToData: "apps" }
-    ],
-    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
-    addStatusCheckContexts: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
-      {},
-      { mapToData: "contexts" }
-    ],
-    addTeamAccessRestrictions: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
-      {},
-      { mapToData: "teams" }
-    ],
-    addUserAccessRestrictions: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
-      {},
-      { mapToData: "users" }
-    ],
-    cancelPagesDeployment: [
-      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
-    ],
-    checkAutomatedSecurityFixes: [
-      "GET /repos/{owner}/{repo}/automated-security-fixes"
-    ],
-    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
-    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
-    checkPrivateVulnerabilityReporting: [
-      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
-    ],
-    checkVulnerabilityAlerts: [
-      "GET /repos/{owner}/{repo}/vulnerability-alerts"
-    ],
-    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
-    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
-    compareCommitsWithBasehead: [
-      "GET /repos/{owner}/{repo}/compare/{basehead}"
-    ],
-    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
-    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
-    createCommitComment: [
-      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
-    ],
-    createCommitSignatureProtection: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
-    ],
-    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
-    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
-    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
-    createDeploymentBranchPolicy: [
-      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
-    ],
-    createDeploymentProtectionRule: [
-      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
-    ],
-    createDeploymentStatus: [
-      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
-    ],
-    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
-    createForAuthenticatedUser: ["POST /user/repos"],
-    createFork: ["POST /repos/{owner}/{repo}/forks"],
-    createInOrg: ["POST /orgs/{org}/repos"],
-    createOrUpdateEnvironment: [
-      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
-    ],
-    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
-    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
-    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
-    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
-    createRelease: ["POST /repos/{owner}/{repo}/releases"],
-    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
-    createUsingTemplate: [
-      "POST /repos/{template_owner}/{template_repo}/generate"
-    ],
-    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
-    customPropertiesForReposCreateOrUpdateRepositoryValues: [
-      "PATCH /repos/{owner}/{repo}/properties/values"
-    ],
-    customPropertiesForReposGetRepositoryValues: [
-      "GET /repos/{owner}/{repo}/properties/values"
-    ],
-    declineInvitation: [
-      "DELETE /user/repository_invitations/{invitation_id}",
-      {},
-      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
-    ],
-    declineInvitationForAuthenticatedUser: [
-      "DELETE /user/repository_invitations/{invitation_id}"
-    ],
-    delete: ["DELETE /repos/{owner}/{repo}"],
-    deleteAccessRestrictions: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
-    ],
-    deleteAdminBranchProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
-    ],
-    deleteAnEnvironment: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
-    ],
-    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
-    deleteBranchProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
-    ],
-    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
-    deleteCommitSignatureProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
-    ],
-    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
-    deleteDeployment: [
-      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
-    ],
-    deleteDeploymentBranchPolicy: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
-    ],
-    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
-    deleteInvitation: [
-      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
-    ],
-    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
-    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
-    deletePullRequestReviewProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
-    ],
-    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
-    deleteReleaseAsset: [
-      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
-    ],
-    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
-    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
-    disableAutomatedSecurityFixes: [
-      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
-    ],
-    disableDeploymentProtectionRule: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
-    ],
-    disableImmutableReleases: [
-      "DELETE /repos/{owner}/{repo}/immutable-releases"
-    ],
-    disablePrivateVulnerabilityReporting: [
-      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
-    ],
-    disableVulnerabilityAlerts: [
-      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
-    ],
-    downloadArchive: [
-      "GET /repos/{owner}/{repo}/zipball/{ref}",
-      {},
-      { renamed: ["repos", "downloadZipballArchive"] }
-    ],
-    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
-    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
-    enableAutomatedSecurityFixes: [
-      "PUT /repos/{owner}/{repo}/automated-security-fixes"
-    ],
-    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
-    enablePrivateVulnerabilityReporting: [
-      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
-    ],
-    enableVulnerabilityAlerts: [
-      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
-    ],
-    generateReleaseNotes: [
-      "POST /repos/{owner}/{repo}/releases/generate-notes"
-    ],
-    get: ["GET /repos/{owner}/{repo}"],
-    getAccessRestrictions: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
-    ],
-    getAdminBranchProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
-    ],
-    getAllDeploymentProtectionRules: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
-    ],
-    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
-    getAllStatusCheckContexts: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
-    ],
-    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
-    getAppsWithAccessToProtectedBranch: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
-    ],
-    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
-    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
-    getBranchProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
-    ],
-    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
-    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
-    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
-    getCollaboratorPermissionLevel: [
-      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
-    ],
-    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
-    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
-    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
-    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
-    getCommitSignatureProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
-    ],
-    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
-    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
-    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
-    getCustomDeploymentProtectionRule: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
-    ],
-    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
-    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
-    getDeploymentBranchPolicy: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
-    ],
-    getDeploymentStatus: [
-      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
-    ],
-    getEnvironment: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}"
-    ],
-    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
-    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
-    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
-    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
-    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
-    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
-    getPages: ["GET /repos/{owner}/{repo}/pages"],
-    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
-    getPagesDeployment: [
-      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
-    ],
-    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
-    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
-    getPullRequestReviewProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
-    ],
-    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
-    getReadme: ["GET /repos/{owner}/{repo}/readme"],
-    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
-    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
-    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
-    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
-    getRepoRuleSuite: [
-      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
-    ],
-    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
-    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
-    getRepoRulesetHistory: [
-      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
-    ],
-    getRepoRulesetVersion: [
-      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
-    ],
-    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
-    getStatusChecksProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
-    ],
-    getTeamsWithAccessToProtectedBranch: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
-    ],
-    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
-    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
-    getUsersWithAccessToProtectedBranch: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
-    ],
-    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
-    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
-    getWebhookConfigForRepo: [
-      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
-    ],
-    getWebhookDelivery: [
-      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
-    ],
-    listActivities: ["GET /repos/{owner}/{repo}/activity"],
-    listAttestations: [
-      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
-    ],
-    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
-    listBranches: ["GET /repos/{owner}/{repo}/branches"],
-    listBranchesForHeadCommit: [
-      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
-    ],
-    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
-    listCommentsForCommit: [
-      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
-    ],
-    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
-    listCommitStatusesForRef: [
-      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
-    ],
-    listCommits: ["GET /repos/{owner}/{repo}/commits"],
-    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
-    listCustomDeploymentRuleIntegrations: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
-    ],
-    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
-    listDeploymentBranchPolicies: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
-    ],
-    listDeploymentStatuses: [
-      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
-    ],
-    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
-    listForAuthenticatedUser: ["GET /user/repos"],
-    listForOrg: ["GET /orgs/{org}/repos"],
-    listForUser: ["GET /users/{username}/repos"],
-    listForks: ["GET /repos/{owner}/{repo}/forks"],
-    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
-    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
-    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
-    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
-    listPublic: ["GET /repositories"],
-    listPullRequestsAssociatedWithCommit: [
-      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
-    ],
-    listReleaseAssets: [
-      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
-    ],
-    listReleases: ["GET /repos/{owner}/{repo}/releases"],
-    listTags: ["GET /repos/{owner}/{repo}/tags"],
-    listTeams: ["GET /repos/{owner}/{repo}/teams"],
-    listWebhookDeliveries: [
-      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
-    ],
-    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
-    merge: ["POST /repos/{owner}/{repo}/merges"],
-    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
-    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
-    redeliverWebhookDelivery: [
-      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
-    ],
-    removeAppAccessRestrictions: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
-      {},
-      { mapToData: "apps" }
-    ],
-    removeCollaborator: [
-      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
-    ],
-    removeStatusCheckContexts: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
-      {},
-      { mapToData: "contexts" }
-    ],
-    removeStatusCheckProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
-    ],
-    removeTeamAccessRestrictions: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
-      {},
-      { mapToData: "teams" }
-    ],
-    removeUserAccessRestrictions: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
-      {},
-      { mapToData: "users" }
-    ],
-    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
-    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
-    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
-    setAdminBranchProtection: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
-    ],
-    setAppAccessRestrictions: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
-      {},
-      { mapToData: "apps" }
-    ],
-    setStatusCheckContexts: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
-      {},
-      { mapToData: "contexts" }
-    ],
-    setTeamAccessRestrictions: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
-      {},
-      { mapToData: "teams" }
-    ],
-    setUserAccessRestrictions: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
-      {},
-      { mapToData: "users" }
-    ],
-    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
-    transfer: ["POST /repos/{owner}/{repo}/transfer"],
-    update: ["PATCH /repos/{owner}/{repo}"],
-    updateBranchProtection: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
-    ],
-    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
-    updateDeploymentBranchPolicy: [
-      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
-    ],
-    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
-    updateInvitation: [
-      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
-    ],
-    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
-    updatePullRequestReviewProtection: [
-      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
-    ],
-    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
-    updateReleaseAsset: [
-      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
-    ],
-    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
-    updateStatusCheckPotection: [
-      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
-      {},
-      { renamed: ["repos", "updateStatusCheckProtection"] }
-    ],
-    updateStatusCheckProtection: [
-      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
-    ],
-    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
-    updateWebhookConfigForRepo: [
-      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
-    ],
-    uploadReleaseAsset: [
-      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
-      { baseUrl: "https://uploads.github.com" }
-    ]
-  },
-  search: {
-    code: ["GET /search/code"],
-    commits: ["GET /search/commits"],
-    issuesAndPullRequests: ["GET /search/issues"],
-    labels: ["GET /search/labels"],
-    repos: ["GET /search/repositories"],
-    topics: ["GET /search/topics"],
-    users: ["GET /search/users"]
-  },
-  secretScanning: {
-    createPushProtectionBypass: [
-      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
-    ],
-    getAlert: [
-      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
-    ],
-    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
-    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
-    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
-    listLocationsForAlert: [
-      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
-    ],
-    listOrgPatternConfigs: [
-      "GET /orgs/{org}/secret-scanning/pattern-configurations"
-    ],
-    updateAlert: [
-      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
-    ],
-    updateOrgPatternConfigs: [
-      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
-    ]
-  },
-  securityAdvisories: {
-    createFork: [
-      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
-    ],
-    createPrivateVulnerabilityReport: [
-      "POST /repos/{owner}/{repo}/security-advisories/reports"
-    ],
-    createRepositoryAdvisory: [
-      "POST /repos/{owner}/{repo}/security-advisories"
-    ],
-    createRepositoryAdvisoryCveRequest: [
-      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
-    ],
-    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
-    getRepositoryAdvisory: [
-      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
-    ],
-    listGlobalAdvisories: ["GET /advisories"],
-    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
-    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
-    updateRepositoryAdvisory: [
-      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
-    ]
-  },
-  teams: {
-    addOrUpdateMembershipForUserInOrg: [
-      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
-    ],
-    addOrUpdateRepoPermissionsInOrg: [
-      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
-    ],
-    checkPermissionsForRepoInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
-    ],
-    create: ["POST /orgs/{org}/teams"],
-    createDiscussionCommentInOrg: [
-      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
-    ],
-    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
-    deleteDiscussionCommentInOrg: [
-      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
-    ],
-    deleteDiscussionInOrg: [
-      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
-    ],
-    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
-    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
-    getDiscussionCommentInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
-    ],
-    getDiscussionInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
-    ],
-    getMembershipForUserInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
-    ],
-    list: ["GET /orgs/{org}/teams"],
-    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
-    listDiscussionCommentsInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
-    ],
-    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
-    listForAuthenticatedUser: ["GET /user/teams"],
-    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
-    listPendingInvitationsInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/invitations"
-    ],
-    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
-    removeMembershipForUserInOrg: [
-      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
-    ],
-    removeRepoInOrg: [
-      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
-    ],
-    updateDiscussionCommentInOrg: [
-      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
-    ],
-    updateDiscussionInOrg: [
-      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
-    ],
-    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
-  },
-  users: {
-    addEmailForAuthenticated: [
-      "POST /user/emails",
-      {},
-      { renamed: ["users", "addEmailForAuthenticatedUser"] }
-    ],
-    addEmailForAuthenticatedUser: ["POST /user/emails"],
-    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
-    block: ["PUT /user/blocks/{username}"],
-    checkBlocked: ["GET /user/blocks/{username}"],
-    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
-    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
-    createGpgKeyForAuthenticated: [
-      "POST /user/gpg_keys",
-      {},
-      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
-    ],
-    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
-    createPublicSshKeyForAuthenticated: [
-      "POST /user/keys",
-      {},
-      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
-    ],
-    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
-    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
-    deleteAttestationsBulk: [
-      "POST /users/{username}/attestations/delete-request"
-    ],
-    deleteAttestationsById: [
-      "DELETE /users/{username}/attestations/{attestation_id}"
-    ],
-    deleteAttestationsBySubjectDigest: [
-      "DELETE /users/{username}/attestations/digest/{subject_digest}"
-    ],
-    deleteEmailForAuthenticated: [
-      "DELETE /user/emails",
-      {},
-      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
-    ],
-    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
-    deleteGpgKeyForAuthenticated: [
-      "DELETE /user/gpg_keys/{gpg_key_id}",
-      {},
-      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
-    ],
-    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
-    deletePublicSshKeyForAuthenticated: [
-      "DELETE /user/keys/{key_id}",
-      {},
-      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
-    ],
-    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
-    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
-    deleteSshSigningKeyForAuthenticatedUser: [
-      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
-    ],
-    follow: ["PUT /user/following/{username}"],
-    getAuthenticated: ["GET /user"],
-    getById: ["GET /user/{account_id}"],
-    getByUsername: ["GET /users/{username}"],
-    getContextForUser: ["GET /users/{username}/hovercard"],
-    getGpgKeyForAuthenticated: [
-      "GET /user/gpg_keys/{gpg_key_id}",
-      {},
-      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
-    ],
-    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
-    getPublicSshKeyForAuthenticated: [
-      "GET /user/keys/{key_id}",
-      {},
-      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
-    ],
-    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
-    getSshSigningKeyForAuthenticatedUser: [
-      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
-    ],
-    list: ["GET /users"],
-    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
-    listAttestationsBulk: [
-      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
-    ],
-    listBlockedByAuthenticated: [
-      "GET /user/blocks",
-      {},
-      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
-    ],
-    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
-    listEmailsForAuthenticated: [
-      "GET /user/emails",
-      {},
-      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
-    ],
-    listEmailsForAuthenticatedUser: ["GET /user/emails"],
-    listFollowedByAuthenticated: [
-      "GET /user/following",
-      {},
-      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
-    ],
-    listFollowedByAuthenticatedUser: ["GET /user/following"],
-    listFollowersForAuthenticatedUser: ["GET /user/followers"],
-    listFollowersForUser: ["GET /users/{username}/followers"],
-    listFollowingForUser: ["GET /users/{username}/following"],
-    listGpgKeysForAuthenticated: [
-      "GET /user/gpg_keys",
-      {},
-      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
-    ],
-    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
-    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
-    listPublicEmailsForAuthenticated: [
-      "GET /user/public_emails",
-      {},
-      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
-    ],
-    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
-    listPublicKeysForUser: ["GET /users/{username}/keys"],
-    listPublicSshKeysForAuthenticated: [
-      "GET /user/keys",
-      {},
-      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
-    ],
-    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
-    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
-    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
-    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
-    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
-    setPrimaryEmailVisibilityForAuthenticated: [
-      "PATCH /user/email/visibility",
-      {},
-      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
-    ],
-    setPrimaryEmailVisibilityForAuthenticatedUser: [
-      "PATCH /user/email/visibility"
-    ],
-    unblock: ["DELETE /user/blocks/{username}"],
-    unfollow: ["DELETE /user/following/{username}"],
-    updateAuthenticated: ["PATCH /user"]
-  }
-};
-var endpoints_default = Endpoints;
-
-//# sourceMappingURL=endpoints.js.map
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
-
-const endpointMethodsMap = /* @__PURE__ */ new Map();
-for (const [scope, endpoints] of Object.entries(endpoints_default)) {
-  for (const [methodName, endpoint] of Object.entries(endpoints)) {
-    const [route, defaults, decorations] = endpoint;
-    const [method, url] = route.split(/ /);
-    const endpointDefaults = Object.assign(
-      {
-        method,
-        url
-      },
-      defaults
-    );
-    if (!endpointMethodsMap.has(scope)) {
-      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
-    }
-    endpointMethodsMap.get(scope).set(methodName, {
-      scope,
-      methodName,
-      endpointDefaults,
-      decorations
-    });
-  }
-}
-const handler = {
-  has({ scope }, methodName) {
-    return endpointMethodsMap.get(scope).has(methodName);
-  },
-  getOwnPropertyDescriptor(target, methodName) {
-    return {
-      value: this.get(target, methodName),
-      // ensures method is in the cache
-      configurable: true,
-      writable: true,
-      enumerable: true
-    };
-  },
-  defineProperty(target, methodName, descriptor) {
-    Object.defineProperty(target.cache, methodName, descriptor);
-    return true;
-  },
-  deleteProperty(target, methodName) {
-    delete target.cache[methodName];
-    return true;
-  },
-  ownKeys({ scope }) {
-    return [...endpointMethodsMap.get(scope).keys()];
-  },
-  set(target, methodName, value) {
-    return target.cache[methodName] = value;
-  },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
-    }
-    const method = endpointMethodsMap.get(scope).get(methodName);
-    if (!method) {
-      return void 0;
-    }
-    const { endpointDefaults, decorations } = method;
-    if (decorations) {
-      cache[methodName] = decorate(
-        octokit,
-        scope,
-        methodName,
-        endpointDefaults,
-        decorations
-      );
-    } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
-    }
-    return cache[methodName];
-  }
-};
-function endpointsToMethods(octokit) {
-  const newMethods = {};
-  for (const scope of endpointMethodsMap.keys()) {
-    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
-  }
-  return newMethods;
-}
-function decorate(octokit, scope, methodName, defaults, decorations) {
-  const requestWithDefaults = octokit.request.defaults(defaults);
-  function withDecorations(...args) {
-    let options = requestWithDefaults.endpoint.merge(...args);
-    if (decorations.mapToData) {
-      options = Object.assign({}, options, {
-        data: options[decorations.mapToData],
-        [decorations.mapToData]: void 0
-      });
-      return requestWithDefaults(options);
-    }
-    if (decorations.renamed) {
-      const [newScope, newMethodName] = decorations.renamed;
-      octokit.log.warn(
-        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
-      );
-    }
-    if (decorations.deprecated) {
-      octokit.log.warn(decorations.deprecated);
-    }
-    if (decorations.renamedParameters) {
-      const options2 = requestWithDefaults.endpoint.merge(...args);
-      for (const [name, alias] of Object.entries(
-        decorations.renamedParameters
-      )) {
-        if (name in options2) {
-          octokit.log.warn(
-            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
-          );
-          if (!(alias in options2)) {
-            options2[alias] = options2[name];
-          }
-          delete options2[name];
-        }
-      }
-      return requestWithDefaults(options2);
-    }
-    return requestWithDefaults(...args);
-  }
-  return Object.assign(withDecorations, requestWithDefaults);
-}
-
-//# sourceMappingURL=endpoints-to-methods.js.map
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
-
-
-function restEndpointMethods(octokit) {
-  const api = endpointsToMethods(octokit);
-  return {
-    rest: api
-  };
-}
-restEndpointMethods.VERSION = dist_src_version_VERSION;
-function legacyRestEndpointMethods(octokit) {
-  const api = endpointsToMethods(octokit);
-  return {
-    ...api,
-    rest: api
-  };
-}
-legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
-
-//# sourceMappingURL=index.js.map
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-// pkg/dist-src/version.js
-var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/normalize-paginated-list-response.js
-function normalizePaginatedListResponse(response) {
-  if (!response.data) {
-    return {
-      ...response,
-      data: []
-    };
-  }
-  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
-  if (!responseNeedsNormalization) return response;
-  const incompleteResults = response.data.incomplete_results;
-  const repositorySelection = response.data.repository_selection;
-  const totalCount = response.data.total_count;
-  const totalCommits = response.data.total_commits;
-  delete response.data.incomplete_results;
-  delete response.data.repository_selection;
-  delete response.data.total_count;
-  delete response.data.total_commits;
-  const namespaceKey = Object.keys(response.data)[0];
-  const data = response.data[namespaceKey];
-  response.data = data;
-  if (typeof incompleteResults !== "undefined") {
-    response.data.incomplete_results = incompleteResults;
-  }
-  if (typeof repositorySelection !== "undefined") {
-    response.data.repository_selection = repositorySelection;
-  }
-  response.data.total_count = totalCount;
-  response.data.total_commits = totalCommits;
-  return response;
-}
-
-// pkg/dist-src/iterator.js
-function iterator(octokit, route, parameters) {
-  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
-  const requestMethod = typeof route === "function" ? route : octokit.request;
-  const method = options.method;
-  const headers = options.headers;
-  let url = options.url;
-  return {
-    [Symbol.asyncIterator]: () => ({
-      async next() {
-        if (!url) return { done: true };
-        try {
-          const response = await requestMethod({ method, url, headers });
-          const normalizedResponse = normalizePaginatedListResponse(response);
-          url = ((normalizedResponse.headers.link || "").match(
-            /<([^<>]+)>;\s*rel="next"/
-          ) || [])[1];
-          if (!url && "total_commits" in normalizedResponse.data) {
-            const parsedUrl = new URL(normalizedResponse.url);
-            const params = parsedUrl.searchParams;
-            const page = parseInt(params.get("page") || "1", 10);
-            const per_page = parseInt(params.get("per_page") || "250", 10);
-            if (page * per_page < normalizedResponse.data.total_commits) {
-              params.set("page", String(page + 1));
-              url = parsedUrl.toString();
-            }
-          }
-          return { value: normalizedResponse };
-        } catch (error) {
-          if (error.status !== 409) throw error;
-          url = "";
-          return {
-            value: {
-              status: 200,
-              headers: {},
-              data: []
-            }
-          };
-        }
-      }
-    })
-  };
-}
-
-// pkg/dist-src/paginate.js
-function paginate(octokit, route, parameters, mapFn) {
-  if (typeof parameters === "function") {
-    mapFn = parameters;
-    parameters = void 0;
-  }
-  return gather(
-    octokit,
-    [],
-    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
-    mapFn
-  );
-}
-function gather(octokit, results, iterator2, mapFn) {
-  return iterator2.next().then((result) => {
-    if (result.done) {
-      return results;
-    }
-    let earlyExit = false;
-    function done() {
-      earlyExit = true;
-    }
-    results = results.concat(
-      mapFn ? mapFn(result.value, done) : result.value.data
-    );
-    if (earlyExit) {
-      return results;
-    }
-    return gather(octokit, results, iterator2, mapFn);
-  });
-}
-
-// pkg/dist-src/compose-paginate.js
-var composePaginateRest = Object.assign(paginate, {
-  iterator
-});
-
-// pkg/dist-src/generated/paginating-endpoints.js
-var paginatingEndpoints = (/* unused pure expression or super */ null && ([
-  "GET /advisories",
-  "GET /app/hook/deliveries",
-  "GET /app/installation-requests",
-  "GET /app/installations",
-  "GET /assignments/{assignment_id}/accepted_assignments",
-  "GET /classrooms",
-  "GET /classrooms/{classroom_id}/assignments",
-  "GET /enterprises/{enterprise}/code-security/configurations",
-  "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories",
-  "GET /enterprises/{enterprise}/dependabot/alerts",
-  "GET /enterprises/{enterprise}/teams",
-  "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships",
-  "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations",
-  "GET /events",
-  "GET /gists",
-  "GET /gists/public",
-  "GET /gists/starred",
-  "GET /gists/{gist_id}/comments",
-  "GET /gists/{gist_id}/commits",
-  "GET /gists/{gist_id}/forks",
-  "GET /installation/repositories",
-  "GET /issues",
-  "GET /licenses",
-  "GET /marketplace_listing/plans",
-  "GET /marketplace_listing/plans/{plan_id}/accounts",
-  "GET /marketplace_listing/stubbed/plans",
-  "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts",
-  "GET /networks/{owner}/{repo}/events",
-  "GET /notifications",
-  "GET /organizations",
-  "GET /organizations/{org}/dependabot/repository-access",
-  "GET /orgs/{org}/actions/cache/usage-by-repository",
-  "GET /orgs/{org}/actions/hosted-runners",
-  "GET /orgs/{org}/actions/permissions/repositories",
-  "GET /orgs/{org}/actions/permissions/self-hosted-runners/repositories",
-  "GET /orgs/{org}/actions/runner-groups",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
-  "GET /orgs/{org}/actions/runners",
-  "GET /orgs/{org}/actions/secrets",
-  "GET /orgs/{org}/actions/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/actions/variables",
-  "GET /orgs/{org}/actions/variables/{name}/repositories",
-  "GET /orgs/{org}/attestations/repositories",
-  "GET /orgs/{org}/attestations/{subject_digest}",
-  "GET /orgs/{org}/blocks",
-  "GET /orgs/{org}/campaigns",
-  "GET /orgs/{org}/code-scanning/alerts",
-  "GET /orgs/{org}/code-security/configurations",
-  "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories",
-  "GET /orgs/{org}/codespaces",
-  "GET /orgs/{org}/codespaces/secrets",
-  "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/copilot/billing/seats",
-  "GET /orgs/{org}/copilot/metrics",
-  "GET /orgs/{org}/dependabot/alerts",
-  "GET /orgs/{org}/dependabot/secrets",
-  "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/events",
-  "GET /orgs/{org}/failed_invitations",
-  "GET /orgs/{org}/hooks",
-  "GET /orgs/{org}/hooks/{hook_id}/deliveries",
-  "GET /orgs/{org}/insights/api/route-stats/{actor_type}/{actor_id}",
-  "GET /orgs/{org}/insights/api/subject-stats",
-  "GET /orgs/{org}/insights/api/user-stats/{user_id}",
-  "GET /orgs/{org}/installations",
-  "GET /orgs/{org}/invitations",
-  "GET /orgs/{org}/invitations/{invitation_id}/teams",
-  "GET /orgs/{org}/issues",
-  "GET /orgs/{org}/members",
-  "GET /orgs/{org}/members/{username}/codespaces",
-  "GET /orgs/{org}/migrations",
-  "GET /orgs/{org}/migrations/{migration_id}/repositories",
-  "GET /orgs/{org}/organization-roles/{role_id}/teams",
-  "GET /orgs/{org}/organization-roles/{role_id}/users",
-  "GET /orgs/{org}/outside_collaborators",
-  "GET /orgs/{org}/packages",
-  "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
-  "GET /orgs/{org}/personal-access-token-requests",
-  "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories",
-  "GET /orgs/{org}/personal-access-tokens",
-  "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories",
-  "GET /orgs/{org}/private-registries",
-  "GET /orgs/{org}/projects",
-  "GET /orgs/{org}/projectsV2",
-  "GET /orgs/{org}/projectsV2/{project_number}/fields",
-  "GET /orgs/{org}/projectsV2/{project_number}/items",
-  "GET /orgs/{org}/properties/values",
-  "GET /orgs/{org}/public_members",
-  "GET /orgs/{org}/repos",
-  "GET /orgs/{org}/rulesets",
-  "GET /orgs/{org}/rulesets/rule-suites",
-  "GET /orgs/{org}/rulesets/{ruleset_id}/history",
-  "GET /orgs/{org}/secret-scanning/alerts",
-  "GET /orgs/{org}/security-advisories",
-  "GET /orgs/{org}/settings/immutable-releases/repositories",
-  "GET /orgs/{org}/settings/network-configurations",
-  "GET /orgs/{org}/team/{team_slug}/copilot/metrics",
-  "GET /orgs/{org}/teams",
-  "GET /orgs/{org}/teams/{team_slug}/discussions",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions",
-  "GET /orgs/{org}/teams/{team_slug}/invitations",
-  "GET /orgs/{org}/teams/{team_slug}/members",
-  "GET /orgs/{org}/teams/{team_slug}/projects",
-  "GET /orgs/{org}/teams/{team_slug}/repos",
-  "GET /orgs/{org}/teams/{team_slug}/teams",
-  "GET /projects/{project_id}/collaborators",
-  "GET /repos/{owner}/{repo}/actions/artifacts",
-  "GET /repos/{owner}/{repo}/actions/caches",
-  "GET /repos/{owner}/{repo}/actions/organization-secrets",
-  "GET /repos/{owner}/{repo}/actions/organization-variables",
-  "GET /repos/{owner}/{repo}/actions/runners",
-  "GET /repos/{owner}/{repo}/actions/runs",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
-  "GET /repos/{owner}/{repo}/actions/secrets",
-  "GET /repos/{owner}/{repo}/actions/variables",
-  "GET /repos/{owner}/{repo}/actions/workflows",
-  "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
-  "GET /repos/{owner}/{repo}/activity",
-  "GET /repos/{owner}/{repo}/assignees",
-  "GET /repos/{owner}/{repo}/attestations/{subject_digest}",
-  "GET /repos/{owner}/{repo}/branches",
-  "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
-  "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
-  "GET /repos/{owner}/{repo}/code-scanning/alerts",
-  "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
-  "GET /repos/{owner}/{repo}/code-scanning/analyses",
-  "GET /repos/{owner}/{repo}/codespaces",
-  "GET /repos/{owner}/{repo}/codespaces/devcontainers",
-  "GET /repos/{owner}/{repo}/codespaces/secrets",
-  "GET /repos/{owner}/{repo}/collaborators",
-  "GET /repos/{owner}/{repo}/comments",
-  "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/commits",
-  "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
-  "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
-  "GET /repos/{owner}/{repo}/commits/{ref}/check-suites",
-  "GET /repos/{owner}/{repo}/commits/{ref}/status",
-  "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
-  "GET /repos/{owner}/{repo}/compare/{basehead}",
-  "GET /repos/{owner}/{repo}/compare/{base}...{head}",
-  "GET /repos/{owner}/{repo}/contributors",
-  "GET /repos/{owner}/{repo}/dependabot/alerts",
-  "GET /repos/{owner}/{repo}/dependabot/secrets",
-  "GET /repos/{owner}/{repo}/deployments",
-  "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
-  "GET /repos/{owner}/{repo}/environments",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/variables",
-  "GET /repos/{owner}/{repo}/events",
-  "GET /repos/{owner}/{repo}/forks",
-  "GET /repos/{owner}/{repo}/hooks",
-  "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries",
-  "GET /repos/{owner}/{repo}/invitations",
-  "GET /repos/{owner}/{repo}/issues",
-  "GET /repos/{owner}/{repo}/issues/comments",
-  "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/issues/events",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/labels",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline",
-  "GET /repos/{owner}/{repo}/keys",
-  "GET /repos/{owner}/{repo}/labels",
-  "GET /repos/{owner}/{repo}/milestones",
-  "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels",
-  "GET /repos/{owner}/{repo}/notifications",
-  "GET /repos/{owner}/{repo}/pages/builds",
-  "GET /repos/{owner}/{repo}/projects",
-  "GET /repos/{owner}/{repo}/pulls",
-  "GET /repos/{owner}/{repo}/pulls/comments",
-  "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
-  "GET /repos/{owner}/{repo}/releases",
-  "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
-  "GET /repos/{owner}/{repo}/releases/{release_id}/reactions",
-  "GET /repos/{owner}/{repo}/rules/branches/{branch}",
-  "GET /repos/{owner}/{repo}/rulesets",
-  "GET /repos/{owner}/{repo}/rulesets/rule-suites",
-  "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history",
-  "GET /repos/{owner}/{repo}/secret-scanning/alerts",
-  "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations",
-  "GET /repos/{owner}/{repo}/security-advisories",
-  "GET /repos/{owner}/{repo}/stargazers",
-  "GET /repos/{owner}/{repo}/subscribers",
-  "GET /repos/{owner}/{repo}/tags",
-  "GET /repos/{owner}/{repo}/teams",
-  "GET /repos/{owner}/{repo}/topics",
-  "GET /repositories",
-  "GET /search/code",
-  "GET /search/commits",
-  "GET /search/issues",
-  "GET /search/labels",
-  "GET /search/repositories",
-  "GET /search/topics",
-  "GET /search/users",
-  "GET /teams/{team_id}/discussions",
-  "GET /teams/{team_id}/discussions/{discussion_number}/comments",
-  "GET /teams/{team_id}/discussions/{discussion_number}/comments/{comment_number}/reactions",
-  "GET /teams/{team_id}/discussions/{discussion_number}/reactions",
-  "GET /teams/{team_id}/invitations",
-  "GET /teams/{team_id}/members",
-  "GET /teams/{team_id}/projects",
-  "GET /teams/{team_id}/repos",
-  "GET /teams/{team_id}/teams",
-  "GET /user/blocks",
-  "GET /user/codespaces",
-  "GET /user/codespaces/secrets",
-  "GET /user/emails",
-  "GET /user/followers",
-  "GET /user/following",
-  "GET /user/gpg_keys",
-  "GET /user/installations",
-  "GET /user/installations/{installation_id}/repositories",
-  "GET /user/issues",
-  "GET /user/keys",
-  "GET /user/marketplace_purchases",
-  "GET /user/marketplace_purchases/stubbed",
-  "GET /user/memberships/orgs",
-  "GET /user/migrations",
-  "GET /user/migrations/{migration_id}/repositories",
-  "GET /user/orgs",
-  "GET /user/packages",
-  "GET /user/packages/{package_type}/{package_name}/versions",
-  "GET /user/public_emails",
-  "GET /user/repos",
-  "GET /user/repository_invitations",
-  "GET /user/social_accounts",
-  "GET /user/ssh_signing_keys",
-  "GET /user/starred",
-  "GET /user/subscriptions",
-  "GET /user/teams",
-  "GET /users",
-  "GET /users/{username}/attestations/{subject_digest}",
-  "GET /users/{username}/events",
-  "GET /users/{username}/events/orgs/{org}",
-  "GET /users/{username}/events/public",
-  "GET /users/{username}/followers",
-  "GET /users/{username}/following",
-  "GET /users/{username}/gists",
-  "GET /users/{username}/gpg_keys",
-  "GET /users/{username}/keys",
-  "GET /users/{username}/orgs",
-  "GET /users/{username}/packages",
-  "GET /users/{username}/projects",
-  "GET /users/{username}/projectsV2",
-  "GET /users/{username}/projectsV2/{project_number}/fields",
-  "GET /users/{username}/projectsV2/{project_number}/items",
-  "GET /users/{username}/received_events",
-  "GET /users/{username}/received_events/public",
-  "GET /users/{username}/repos",
-  "GET /users/{username}/social_accounts",
-  "GET /users/{username}/ssh_signing_keys",
-  "GET /users/{username}/starred",
-  "GET /users/{username}/subscriptions"
-]));
-
-// pkg/dist-src/paginating-endpoints.js
-function isPaginatingEndpoint(arg) {
-  if (typeof arg === "string") {
-    return paginatingEndpoints.includes(arg);
-  } else {
-    return false;
-  }
-}
-
-// pkg/dist-src/index.js
-function paginateRest(octokit) {
-  return {
-    paginate: Object.assign(paginate.bind(null, octokit), {
-      iterator: iterator.bind(null, octokit)
-    })
-  };
-}
-paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
-
-
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
-
-
-// octokit + plugins
-
-
-
-const context = new Context();
-const baseUrl = getApiBaseUrl();
-const defaults = {
-    baseUrl,
-    request: {
-        agent: getProxyAgent(baseUrl),
-        fetch: getProxyFetch(baseUrl)
-    }
-};
-const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
-
-/**
- * Convience function to correctly format Octokit Options to pass into the constructor.
- *
- * @param     token    the repo PAT or GITHUB_TOKEN
- * @param     options  other options to set
- */
-function getOctokitOptions(token, options) {
-    const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
-    // Auth
-    const auth = getAuthString(token, opts);
-    if (auth) {
-        opts.auth = auth;
-    }
-    // Orchestration ID
-    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
-    if (userAgent) {
-        opts.userAgent = userAgent;
-    }
-    return opts;
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
-
-
-const github_context = new Context();
-/**
- * Returns a hydrated octokit ready to use for GitHub Actions
- *
- * @param     token    the repo PAT or GITHUB_TOKEN
- * @param     options  other options to set
- */
-function getOctokit(token, options, ...additionalPlugins) {
-    const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
-    return new GitHubWithPlugins(getOctokitOptions(token, options));
-}
-//# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -41472,7 +37175,7 @@ const util_allowsEval = /* @__PURE__*/ cached(() => {
         return false;
     }
 });
-function util_isPlainObject(o) {
+function isPlainObject(o) {
     if (util_isObject(o) === false)
         return false;
     // modified constructor
@@ -41492,7 +37195,7 @@ function util_isPlainObject(o) {
     return true;
 }
 function shallowClone(o) {
-    if (util_isPlainObject(o))
+    if (isPlainObject(o))
         return { ...o };
     if (Array.isArray(o))
         return [...o];
@@ -41673,7 +37376,7 @@ function maskedKeys(schema, mask) {
     }
     return keys;
 }
-function util_omit(schema, mask) {
+function omit(schema, mask) {
     const currDef = schema._zod.def;
     const checks = currDef.checks;
     const hasChecks = checks && checks.length > 0;
@@ -41686,7 +37389,7 @@ function util_omit(schema, mask) {
     return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
-    if (!util_isPlainObject(shape)) {
+    if (!isPlainObject(shape)) {
         throw new Error("Invalid input to extend: expected a plain object");
     }
     const checks = schema._zod.def.checks;
@@ -41710,12 +37413,12 @@ function extended(schema, shape) {
     return newShape;
 }
 function safeExtend(schema, shape) {
-    if (!util_isPlainObject(shape)) {
+    if (!isPlainObject(shape)) {
         throw new Error("Invalid input to safeExtend: expected a plain object");
     }
     return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
 }
-function util_merge(a, b) {
+function merge(a, b) {
     if (!b?._zod?.def) {
         throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
     }
@@ -44775,7 +40478,7 @@ function mergeValues(a, b) {
     if (a instanceof Date && b instanceof Date && +a === +b) {
         return { valid: true, data: a };
     }
-    if (util_isPlainObject(a) && util_isPlainObject(b)) {
+    if (isPlainObject(a) && isPlainObject(b)) {
         const bKeys = Object.keys(b);
         const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
         const newObj = { ...a, ...b };
@@ -50116,13 +45819,13 @@ const ZodObject = /*@__PURE__*/ $constructor("ZodObject", (inst, def) => {
         return safeExtend(this, incoming);
     },
     merge(other) {
-        return util_merge(this, other);
+        return merge(this, other);
     },
     pick(mask) {
         return pick(this, mask);
     },
     omit(mask) {
-        return util_omit(this, mask);
+        return omit(this, mask);
     },
     partial(...args) {
         return partial(ZodOptional, this, args[0]);
@@ -50780,6 +46483,8 @@ const EXIT = {
     failed: 1,
     /** Bad input or config: nothing was sent. */
     input: 2,
+    /** Another apply of the same plan is running (sysexits' EX_TEMPFAIL): nothing was sent; try again later. */
+    busy: 75,
 };
 function formatProblem(p) {
     const where = [p.file, p.line, p.line !== undefined ? p.column : undefined]
@@ -50801,9 +46506,6 @@ class InputError extends Error {
         this.problems = list;
     }
 }
-function isInputError(e) {
-    return e instanceof InputError;
-}
 /** The run was stopped (SIGINT/SIGTERM) after finishing the calls in flight; run it again to carry on. */
 class InterruptedError extends Error {
     constructor(what) {
@@ -50814,7 +46516,271 @@ class InterruptedError extends Error {
 /** Exit code for an interrupted run (128 + SIGINT), as shells expect. */
 const EXIT_INTERRUPTED = 130;
 
+;// CONCATENATED MODULE: ./src/config-paths.ts
+/**
+ * The paths in patron-sync.yml name files of the data repository, and nothing else: a path that
+ * resolves outside the repository (`../x`, `/etc/passwd`), into git's own folder (`.git/config`,
+ * anything under a `.git` folder) or through a symbolic link to a place outside is refused (exit 2,
+ * nothing read, nothing sent). The repository is the folder that holds the config file.
+ */
+
+
+
+/** The config keys that hold paths. A new path key belongs here. */
+const PATH_KEYS = [
+    ["alma", "patrons"],
+    ["alma", "barcodes"],
+    ["infiniti", "users"],
+    ["infiniti", "state"],
+    ["plans_dir"],
+];
+/** The real path (links followed) of `path`, or of its nearest existing folder with the rest appended. */
+async function realOrNearest(path) {
+    const rest = [];
+    for (let p = path;; p = (0,external_node_path_namespaceObject.dirname)(p)) {
+        try {
+            return (0,external_node_path_namespaceObject.join)(await (0,promises_namespaceObject.realpath)(p), ...rest);
+        }
+        catch {
+            if ((0,external_node_path_namespaceObject.dirname)(p) === p)
+                return path;
+            rest.unshift((0,external_node_path_namespaceObject.basename)(p));
+        }
+    }
+}
+/** Why `path` may not be used, if it may not: outside `root`, or inside a `.git` folder. */
+function refusal(root, path) {
+    const rel = (0,external_node_path_namespaceObject.relative)(root, path);
+    if (rel === ".." || rel.startsWith("../") || rel.startsWith("..\\") || (0,external_node_path_namespaceObject.isAbsolute)(rel))
+        return "outside";
+    if (rel.split(/[\\/]/).some((seg) => seg.toLowerCase() === ".git"))
+        return "git";
+    return undefined;
+}
+/** True when the config file itself lies inside a `.git` folder. */
+async function insideGit(path) {
+    const real = await realOrNearest(path);
+    return [path, real].some((p) => p.split(/[\\/]/).some((seg) => seg.toLowerCase() === ".git"));
+}
+/**
+ * Refuses every configured path that leaves the repository or enters `.git`, as written or once
+ * its links are followed. `locate` gives the line and column of a key in the config file.
+ */
+async function checkConfigPaths(config, root, file, locate) {
+    const realRoot = await realOrNearest(root);
+    const problems = [];
+    for (const keyPath of PATH_KEYS) {
+        let value = config;
+        for (const k of keyPath)
+            value = value?.[k];
+        if (typeof value !== "string")
+            continue;
+        const path = (0,external_node_path_namespaceObject.resolve)(root, value);
+        const key = `'${keyPath.join(".")}' (${value})`;
+        const written = refusal(root, path);
+        const followed = written ?? refusal(realRoot, await realOrNearest(path));
+        if (!followed)
+            continue;
+        const why = followed === "git"
+            ? `is inside .git, git's own folder: name a data file of the repository`
+            : written
+                ? `points outside the repository: paths in ${file} must name files inside the folder that holds it`
+                : `is, or passes through, a link to a place outside the repository: name the file itself`;
+        problems.push({ file, ...locate(keyPath), message: `${key} ${why}` });
+    }
+    if (problems.length)
+        throw new InputError(problems);
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/config-yaml.ts
+/**
+ * Reading patron-sync.yml as YAML, safely: every YAML error becomes an input error (exit 2) with the
+ * file, line and column, and no message quotes the file's text (a config pointed at the wrong file,
+ * such as .git/config, must not print what is in it).
+ *
+ * Aliases: the yaml package expands `*alias` references when it builds the value. An alias bomb
+ * ("billion laughs": anchors that refer to anchors, each several times) would grow to billions of
+ * nodes; `maxAliasCount` (MAX_ALIAS_COUNT below) caps the expansions and the file is refused.
+ * patron-sync.yml needs no aliases at all; a few small ones are allowed.
+ */
+
+
+/** The yaml package's maxAliasCount: alias expansions allowed in the whole file (its default, stated). */
+const MAX_ALIAS_COUNT = 100;
+/** Line and column (1-based) of a character offset. */
+function positionOf(text, offset) {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+        line++;
+        lineStart = i + 1;
+    }
+    return { line, column: Math.max(offset, lineStart) - lineStart + 1 };
+}
+/** The yaml package's message without the part that quotes the file ("…: \"text\"") or repeats the place. */
+function plain(message) {
+    const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?\s*$/, "");
+    const cut = first.indexOf(": ");
+    return (cut === -1 ? first : first.slice(0, cut)).replace(/[:.\s]+$/, "");
+}
+function firstAlias(doc, text) {
+    let at;
+    (0,dist/* visit */.YR)(doc, {
+        Alias(_, node) {
+            if ((0,dist/* isAlias */.Vj)(node) && node.range)
+                at = node.range[0];
+            return dist/* visit */.YR.BREAK;
+        },
+    });
+    return at === undefined ? {} : positionOf(text, at);
+}
+/** Parses YAML text to a plain value; any YAML error is an InputError located in `file`. */
+function readYaml(text, file) {
+    const doc = (0,dist/* parseDocument */.Tp)(text, { keepSourceTokens: false });
+    if (doc.errors.length) {
+        throw new InputError(doc.errors.map((e) => ({
+            file,
+            ...positionOf(text, e.pos[0]),
+            message: `not valid YAML: ${plain(e.message)}`,
+        })));
+    }
+    try {
+        return { doc, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    }
+    catch (e) {
+        const bomb = /excessive alias count/i.test(e.message);
+        throw new InputError({
+            file,
+            ...firstAlias(doc, text),
+            message: bomb
+                ? `not valid YAML: its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} references, as an alias bomb does; write the values out instead of using anchors and aliases`
+                : `not valid YAML: ${plain(e.message)}`,
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/caps.ts
+/**
+ * Hostile or mistaken rosters: a size and line cap (checked before the roster is decoded and parsed,
+ * so a huge file is a clear input error, not a V8 out-of-memory crash), and control characters in
+ * values (refused, as the Alma lists refuse them).
+ */
+
+
+/** The defaults of `infiniti.max_lines` and `infiniti.max_bytes` (config.ts uses these). */
+const DEFAULT_MAX_LINES = 2_000_000;
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+const DEFAULT_CAPS = { maxLines: DEFAULT_MAX_LINES, maxBytes: DEFAULT_MAX_BYTES };
+const mb = (n) => `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+const num = (n) => n.toLocaleString("en-US");
+function tooBig(file, size, caps) {
+    return new InputError({
+        file,
+        message: `the roster is ${mb(size)} (${num(size)} bytes), over the cap of ${mb(caps.maxBytes)} (infiniti.max_bytes): refused before reading it. Check that it is the right file; if it is, raise infiniti.max_bytes in the config`,
+    });
+}
+/** Refuses a file over `maxBytes` from its size on disk, before it is read. */
+async function checkRosterFileSize(path, file, caps) {
+    let size;
+    try {
+        size = (await (0,promises_namespaceObject.stat)(path)).size;
+    }
+    catch {
+        return; // reading it will say that it does not exist
+    }
+    if (size > caps.maxBytes)
+        throw tooBig(file, size, caps);
+}
+/** Refuses bytes over `maxBytes`, or more than `maxLines` lines, before they are decoded and parsed. */
+function checkRosterCaps(input, file, caps) {
+    const bytes = typeof input === "string" ? Buffer.byteLength(input) : input.length;
+    if (bytes > caps.maxBytes)
+        throw tooBig(file, bytes, caps);
+    const buf = typeof input === "string" ? Buffer.from(input) : input;
+    let lines = 0;
+    let at = -1;
+    while ((at = buf.indexOf(10, at + 1)) !== -1) {
+        if (++lines > caps.maxLines)
+            break;
+    }
+    if (lines <= caps.maxLines && buf.length && buf[buf.length - 1] !== 10)
+        lines++;
+    if (lines > caps.maxLines) {
+        throw new InputError({
+            file,
+            line: caps.maxLines + 1,
+            message: `the roster has more than ${num(caps.maxLines)} lines, the cap (infiniti.max_lines): refused before reading it. Check that it is the right file; if it is, raise infiniti.max_lines in the config`,
+        });
+    }
+}
+const CONTROL_NAMES = {
+    0: "NUL",
+    7: "BEL",
+    8: "backspace",
+    11: "vertical tab",
+    12: "form feed",
+    27: "ESC",
+    127: "DEL",
+    155: "CSI",
+};
+/**
+ * Control characters: C0 except tab, line feed and carriage return (a line break inside a quoted value
+ * is allowed), DEL, and the C1 range (U+0080-U+009F; U+009B starts a terminal escape on some terminals).
+ */
+const CONTROL = /(?![\t\n\r])\p{Cc}/u;
+const MAX_LISTED = 50;
+/**
+ * One problem per value holding a control character: file, line, column (the field's number), the
+ * column's name and the character. A file full of NULs (UTF-16 or binary) is said once.
+ */
+function controlCharacterProblems(records, names, file, problems) {
+    const flagged = new Set();
+    let listed = 0;
+    let more = 0;
+    let nul = 0;
+    for (const r of records) {
+        let breaks = 0;
+        r.fields.forEach((value, i) => {
+            const m = CONTROL.exec(value);
+            if (m) {
+                const c = m[0].charCodeAt(0);
+                flagged.add(r);
+                if (c === 0)
+                    nul++;
+                if (listed >= MAX_LISTED)
+                    more++;
+                else {
+                    listed++;
+                    const before = value.slice(0, m.index);
+                    const line = r.line + breaks + (before.match(/\r\n|\r|\n/g)?.length ?? 0);
+                    const code = `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+                    const what = CONTROL_NAMES[c] ? `${code}, ${CONTROL_NAMES[c]}` : code;
+                    const title = names[i];
+                    const name = title && !CONTROL.test(title) ? `${title} (column ${i + 1})` : `column ${i + 1}`;
+                    problems.push({
+                        file,
+                        line,
+                        column: i + 1,
+                        message: `${name}: the value holds a control character (${what}) at character ${m.index + 1}; remove it (it is invisible in most editors)${c === 0 ? ". Is the file UTF-16 or binary? Save it as 'CSV UTF-8'" : ""}`,
+                    });
+                }
+            }
+            breaks += value.match(/\r\n|\r|\n/g)?.length ?? 0;
+        });
+    }
+    if (more)
+        problems.push({
+            file,
+            message: `… and ${num(more)} more values with control characters${nul > MAX_LISTED ? " (mostly NUL: is the file UTF-16 or binary?)" : ""}`,
+        });
+    return flagged;
+}
+
 ;// CONCATENATED MODULE: ./src/config.ts
+
+
 
 
 
@@ -50828,7 +46794,16 @@ const ALMA_REGIONS = {
     cn: "https://api-cn.hosted.exlibrisgroup.com.cn",
 };
 const almaSchema = object({
-    patrons: schemas_string().min(1).default("data/alma/patronlist_no_barcode.txt"),
+    /** A file of Primary Identifiers, or an Alma Analytics report and the heading of its ID column. */
+    patrons: union([
+        schemas_string().min(1),
+        object({
+            analytics: schemas_string().min(1).startsWith("/", "an Analytics path starts with '/', e.g. /shared/…"),
+            column: schemas_string().min(1).default("Primary Identifier"),
+        })
+            .strict(),
+    ])
+        .default("data/alma/patronlist_no_barcode.txt"),
     barcodes: schemas_string().min(1).default("data/alma/library_barcode_full_list.txt"),
     region: schemas_enum(["na", "eu", "ap", "ca", "cn"]).default("na"),
     user_id_type: schemas_string().min(1).default("all_unique"),
@@ -50845,6 +46820,12 @@ const almaSchema = object({
     max_attempts: schemas_number().int().min(1).max(10).default(5),
     /** Per-call timeout. */
     timeout_ms: schemas_number().int().min(100).default(30_000),
+    /** Before planning a new barcode, ask Alma whether another user holds it (one call per planned change). */
+    check_holders: schemas_boolean().default(true),
+    /** Cap of each Alma list (patrons, barcodes) in lines, checked before it is parsed (exit 2 above it). */
+    max_lines: schemas_number().int().positive().default(DEFAULT_MAX_LINES),
+    /** Cap of each Alma list in bytes, checked before it is read (exit 2 above it). */
+    max_bytes: schemas_number().int().positive().default(DEFAULT_MAX_BYTES),
 })
     .strict();
 const infinitiSchema = object({
@@ -50854,67 +46835,97 @@ const infinitiSchema = object({
     disable_missing: schemas_boolean().default(false),
     /** Where apply records the last successfully applied roster. */
     state: schemas_string().min(1).default("state/infiniti/applied.csv"),
+    /** The roster's cap in lines, checked before it is parsed (exit 2 above it). */
+    max_lines: schemas_number().int().positive().default(DEFAULT_MAX_LINES),
+    /** The roster's cap in bytes, checked before it is read (exit 2 above it). */
+    max_bytes: schemas_number().int().positive().default(DEFAULT_MAX_BYTES),
+})
+    .strict();
+/**
+ * What a plan may apply without review (see src/core/auto-apply.ts). Each system lists the actions allowed
+ * and the most records one plan may send; deactivate, replace and disable only when listed.
+ */
+const autoApplySchema = object({
+    alma: object({
+        max_changes: schemas_number().int().min(1),
+        actions: array(schemas_enum(["add", "deactivate", "replace"]))
+            .min(1)
+            .default(["add"]),
+    })
+        .strict()
+        .optional(),
+    infiniti: object({
+        max_changes: schemas_number().int().min(1),
+        actions: array(schemas_enum(["create", "update", "disable"]))
+            .min(1)
+            .default(["create", "update"]),
+    })
+        .strict()
+        .optional(),
 })
     .strict();
 const configSchema = object({
     alma: almaSchema.optional(),
     infiniti: infinitiSchema.optional(),
+    /** Plans that fit this policy are applied without a pull request (the action only). No policy: never. */
+    auto_apply: autoApplySchema.optional(),
     /** Where plan directories go when --out is not given. */
     plans_dir: schemas_string().min(1).default("plans"),
+    /**
+     * The action: also commit the full patron records of a plan (alma/all_patrons.xml,
+     * alma/processed_results.xml, infiniti/import.csv) to git. Off by default: they go to the run's
+     * artifacts only. The CLI always writes them locally.
+     */
+    commit_records: schemas_boolean().default(false),
+    /** The action: days GitHub keeps a run's artifacts (plan records, results); GitHub caps it. */
+    artifact_retention_days: schemas_number().int().min(1).max(400).default(30),
 })
     .strict();
 function almaDefaults(overrides = {}) {
     return almaSchema.parse(overrides);
 }
-function infinitiDefaults(overrides = {}) {
-    return infinitiSchema.parse(overrides);
-}
 /** Parses and validates config text. Errors name the key path, the line and the column. */
 function parseConfig(text, file) {
-    const doc = (0,dist/* parseDocument */.Tp)(text, { keepSourceTokens: false });
-    const lineOf = (offset) => {
-        let line = 1;
-        let col = 1;
-        for (let i = 0; i < offset && i < text.length; i++) {
-            if (text[i] === "\n") {
-                line++;
-                col = 1;
-            }
-            else
-                col++;
-        }
-        return { line, column: col };
-    };
-    if (doc.errors.length) {
-        throw new InputError(doc.errors.map((e) => ({
-            file,
-            ...lineOf(e.pos[0]),
-            message: `not valid YAML: ${e.message.split("\n")[0]}`,
-        })));
-    }
-    const raw = doc.toJS() ?? {};
+    return parseConfigDocument(text, file).config;
+}
+function parseConfigDocument(text, file) {
+    const { doc, value } = readYaml(text, file);
+    const lineOf = (offset) => positionOf(text, offset);
+    const raw = value ?? {};
     const result = configSchema.safeParse(raw);
     if (result.success)
-        return result.data;
+        return { config: result.data, doc };
     const problems = result.error.issues.map((issue) => {
         const keyPath = issue.path.map(String);
         const node = doc.getIn(issue.path, true);
         const parentNode = doc.getIn(issue.path.slice(0, -1), true);
         const range = node?.range ?? parentNode?.range;
-        const pos = range ? lineOf(range[0]) : {};
+        const pos = range ? lineOf(range[0]) : { line: 1 };
         let message = issue.message;
         if (issue.code === "unrecognized_keys") {
             const keys = issue.keys ?? [];
-            message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `'${[...keyPath, k].join(".")}'`).join(", ")}`;
+            message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => keyName([...keyPath, k])).join(", ")}`;
             return { file, ...pos, message };
         }
         return { file, ...pos, message: `'${keyPath.join(".") || "(top level)"}': ${message}` };
     });
     throw new InputError(problems);
 }
+/** A key path to quote in a message; a key that does not look like one is not quoted (it may be file text). */
+function keyName(path) {
+    return path.every((k) => /^[A-Za-z0-9_-]{1,64}$/.test(k))
+        ? `'${path.join(".")}'`
+        : "(a key that is not shown: it does not look like a patron-sync key)";
+}
 /** Loads `patron-sync.yml` (or the given file). A missing file is an input error. */
 async function loadConfig(configPath = "patron-sync.yml", cwd = process.cwd()) {
     const path = (0,external_node_path_namespaceObject.resolve)(cwd, configPath);
+    if (await insideGit(path)) {
+        throw new InputError({
+            file: configPath,
+            message: "the config file is inside .git, git's own folder: give patron-sync.yml at the repository's root",
+        });
+    }
     let text;
     try {
         text = await (0,promises_namespaceObject.readFile)(path, "utf8");
@@ -50922,7 +46933,13 @@ async function loadConfig(configPath = "patron-sync.yml", cwd = process.cwd()) {
     catch {
         throw new InputError({ file: configPath, message: "the config file does not exist or cannot be read" });
     }
-    return { config: parseConfig(text, configPath), path, root: (0,external_node_path_namespaceObject.dirname)(path) };
+    const { config, doc } = parseConfigDocument(text, configPath);
+    const root = (0,external_node_path_namespaceObject.dirname)(path);
+    await checkConfigPaths(config, root, configPath, (keyPath) => {
+        const range = doc.getIn(keyPath, true)?.range;
+        return range ? positionOf(text, range[0]) : {};
+    });
+    return { config, path, root };
 }
 /** The Alma base URL: ALMA_BASE_URL overrides the region's host. */
 function almaBaseUrl(alma, env = process.env) {
@@ -50932,6 +46949,129 @@ function almaBaseUrl(alma, env = process.env) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/core/lock.ts
+/**
+ * One apply of a plan at a time: an exclusive lock file in the plan directory.
+ *
+ * The lock file (`.apply.lock`) is created atomically (open with O_CREAT|O_EXCL, Node's `wx`) and
+ * names its holder: pid, host and start time. A second apply finds it and stops with exit code 75
+ * (EXIT.busy, sysexits' EX_TEMPFAIL: try again later) and a message naming the holder, or with `--wait` waits for it.
+ *
+ * A stale lock, left by an apply that was killed, is taken over with a warning when its holder is on
+ * this host and its pid is no longer alive, or when it is older than STALE_LOCK_HOURS (for a holder
+ * on another host, whose pid cannot be checked; an apply of 100,000 Alma records takes about 2 hours).
+ * The lock is on one file system: two runners of GitHub Actions do not share it (the workflow's
+ * concurrency group keeps their applies apart).
+ */
+
+
+
+
+const LOCK_FILE = ".apply.lock";
+const STALE_LOCK_HOURS = 24;
+const STALE_MS = STALE_LOCK_HOURS * 3600_000;
+/** Another apply holds the plan directory. Nothing was sent by this run. */
+class BusyError extends Error {
+    lockPath;
+    holder;
+    constructor(lockPath, holder) {
+        super(`Another apply of this plan is running (pid ${holder.pid ?? "?"} on ${holder.host ?? "an unknown host"}, since ${holder.started ?? "an unknown time"}): only one apply of a plan runs at a time. Wait for it to finish, or run apply with --wait. If no apply is running, delete ${lockPath}.`);
+        this.lockPath = lockPath;
+        this.holder = holder;
+        this.name = "BusyError";
+    }
+}
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (e) {
+        return e.code === "EPERM";
+    }
+}
+function readHolder(path) {
+    try {
+        const h = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+        return typeof h === "object" && h ? h : {};
+    }
+    catch (e) {
+        // Gone meanwhile, or being written this instant: an empty holder (judged by the file's age).
+        return e.code === "ENOENT" ? undefined : {};
+    }
+}
+/** Why a lock is stale, or undefined when its holder may still be running. */
+function staleReason(h, ageMs, host = (0,external_node_os_namespaceObject.hostname)()) {
+    if (h.host === host && typeof h.pid === "number" && !alive(h.pid))
+        return `its holder (pid ${h.pid} on this host) is no longer running`;
+    if (ageMs > STALE_MS)
+        return `it is older than ${STALE_LOCK_HOURS} hours`;
+    return undefined;
+}
+/** Takes the plan directory's lock; returns its release. Throws BusyError when it is held. */
+async function lockPlanDir(planDir, o) {
+    const path = (0,external_node_path_namespaceObject.join)(planDir, LOCK_FILE);
+    const me = {
+        pid: process.pid,
+        host: (0,external_node_os_namespaceObject.hostname)(),
+        started: new Date().toISOString(),
+        token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    };
+    let waiting = false;
+    for (;;) {
+        try {
+            const fd = (0,external_node_fs_namespaceObject.openSync)(path, "wx");
+            try {
+                (0,external_node_fs_namespaceObject.writeSync)(fd, JSON.stringify(me) + "\n");
+            }
+            finally {
+                (0,external_node_fs_namespaceObject.closeSync)(fd);
+            }
+            return () => {
+                if (readHolder(path)?.token === me.token)
+                    (0,external_node_fs_namespaceObject.unlinkSync)(path);
+            };
+        }
+        catch (e) {
+            if (e.code !== "EEXIST")
+                throw e;
+        }
+        const holder = readHolder(path);
+        if (!holder)
+            continue;
+        let age = 0;
+        try {
+            age = Date.now() - (0,external_node_fs_namespaceObject.statSync)(path).mtimeMs;
+        }
+        catch {
+            continue;
+        }
+        const stale = staleReason(holder, age);
+        if (stale) {
+            o.log.warn(`taking over the stale apply lock ${path}: ${stale}`);
+            try {
+                (0,external_node_fs_namespaceObject.unlinkSync)(path);
+            }
+            catch {
+                // Another apply took it over first: try again.
+            }
+            continue;
+        }
+        if (!o.wait)
+            throw new BusyError(path, holder);
+        if (!waiting)
+            o.log.info(`another apply of this plan is running (pid ${holder.pid ?? "?"} on ${holder.host ?? "?"}); waiting for it to finish`);
+        waiting = true;
+        if (o.signal?.aborted)
+            throw new BusyError(path, holder);
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(o.pollMs ?? 1000, undefined, { signal: o.signal }).catch(() => undefined);
+    }
+}
+
 ;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/utils/get.js
 // Lodash implementation of `get`
 
@@ -51808,6 +47948,17 @@ const stringify = function (records, opts = {}) {
 
 
 
+;// CONCATENATED MODULE: ./src/core/csv.ts
+/**
+ * CSV files the tool writes for people (results.csv, changes.csv): opened in a spreadsheet, a cell
+ * starting with =, +, -, @, tab or CR could run as a formula, so csv-stringify's `escape_formulas`
+ * prefixes such cells with a quote. (import.csv is not written through here: it keeps the roster's bytes.)
+ */
+
+function csvForPeople(columns, rows) {
+    return stringify(rows.map((r) => r.map((v) => (v === undefined ? "" : String(v)))), { header: true, columns, record_delimiter: "\n", escape_formulas: true });
+}
+
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/core/journal.ts
@@ -52120,9 +48271,6 @@ function attrsOf(node) {
     for (const [k, v] of Object.entries(node[":@"] ?? {}))
         out[k.startsWith(ATTR) ? k.slice(ATTR.length) : k] = v;
     return out;
-}
-function setAttr(node, name, value) {
-    node[":@"] = { ...(node[":@"] ?? {}), [ATTR + name]: value };
 }
 /** The text content of an element (text and CDATA children joined). */
 function textOf(node) {
@@ -52551,7 +48699,17 @@ function withStatus(identifier, status) {
 ;// CONCATENATED MODULE: ./src/alma/decide.ts
 
 /** The actions that send a PUT. */
-const CHANGING_ACTIONS = new Set(["add", "deactivate", "replace"]);
+const CHANGING_ACTIONS = new Set(["add", "deactivate", "replace", "restore"]);
+/**
+ * The warning for a change that deactivates or replaces External barcodes. External identifiers come
+ * from the SIS load; that a later SIS load puts them back (replacing the External identifiers with what
+ * the SIS holds) is an assumption, not documented by Ex Libris for this case: the plan says "may".
+ */
+function externalWarning(external, action) {
+    const them = external.length === 1 ? "it" : "them";
+    const done = action === "deactivate" ? "set INACTIVE" : "removed";
+    return `${external.join(", ")} ${external.length === 1 ? "is" : "are"} External (segment_type External: loaded from the student information system) and ${done} here; a later SIS load may restore ${them}. Correct the barcode in the SIS as well`;
+}
 function decide(user, lookup, cfg) {
     const type = cfg.barcode_type;
     const fingerprint = barcodeFingerprint(user, type);
@@ -52600,6 +48758,8 @@ function decide(user, lookup, cfg) {
         };
     }
     const olds = oldBarcodes.join(", ");
+    const external = active.filter((i) => same(i.segmentType ?? "", "External")).map((i) => i.value);
+    const sis = (action) => external.length ? { external, warning: externalWarning(external, action) } : {};
     switch (cfg.existing_barcode) {
         case "keep":
             return {
@@ -52613,6 +48773,7 @@ function decide(user, lookup, cfg) {
                 action: "deactivate",
                 change: { kind: "deactivate", barcode, affected: oldBarcodes, reactivate },
                 message: `set ${olds} INACTIVE and ${how}`,
+                ...sis("deactivate"),
             };
         case "replace":
             return {
@@ -52620,8 +48781,126 @@ function decide(user, lookup, cfg) {
                 action: "replace",
                 change: { kind: "replace", barcode, affected: oldBarcodes, reactivate },
                 message: `remove ${olds} and ${how}`,
+                ...sis("replace"),
             };
     }
+}
+
+;// CONCATENATED MODULE: ./src/core/proxy.ts
+/**
+ * Which proxy, if any, a call to Alma or Infiniti goes through: the standard environment variables that
+ * self-hosted runners behind an institutional proxy set.
+ *
+ * - HTTPS_PROXY for https:// URLs, HTTP_PROXY for http:// URLs. The lower-case forms are read too, and
+ *   win when both are set (as curl, proxy-from-env and undici's EnvHttpProxyAgent read them). ALL_PROXY
+ *   and SOCKS proxies are not supported. A value without a scheme (`proxy.example.edu:3128`) means http://.
+ * - NO_PROXY (or no_proxy): hosts reached directly, separated by commas or spaces. `*` alone: no proxy
+ *   at all. `example.edu`, `.example.edu` and `*.example.edu` each match example.edu and every host
+ *   under it (curl's and Go's reading); `host:port` matches that port only; IP addresses match exactly.
+ *   Loopback addresses are NOT exempt by themselves: list `127.0.0.1,localhost,::1` to reach a local
+ *   simulator directly while a proxy is set.
+ *
+ * The proxy's own user name and password, if its URL holds them, are sent to the proxy only
+ * (Proxy-Authorization) and masked in every message. API keys and passwords stay in the Authorization
+ * header of the call itself: an https:// call is tunnelled (CONNECT host:port), so the proxy sees
+ * neither the path nor the headers.
+ */
+
+function read(env, name) {
+    for (const n of [name.toLowerCase(), name.toUpperCase()]) {
+        const value = env[n]?.trim();
+        if (value)
+            return { name: n, value };
+    }
+    return undefined;
+}
+/** The proxy URL with any user name and password replaced by `***`, for messages. */
+function maskProxy(url) {
+    const text = String(url);
+    return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
+}
+function proxyUrl(env, name) {
+    const found = read(env, name);
+    if (!found)
+        return undefined;
+    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(found.value) ? found.value : `http://${found.value}`;
+    const fail = (why) => new InputError({ file: "environment", message: `${found.name} (${maskProxy(text)}) ${why}` });
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw fail("is not a valid proxy URL (e.g. http://proxy.example.edu:3128)");
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw fail("is not supported: only http:// and https:// proxies are");
+    }
+    return url;
+}
+function noProxyList(env) {
+    const raw = read(env, "no_proxy")?.value ?? "";
+    return raw
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((entry) => {
+        if (entry === "*")
+            return { host: "*" };
+        // [v6]:port, v6 (two colons or more: no port), host:port, host
+        const m = /^\[(.*)\](?::(\d+))?$/.exec(entry) ??
+            (/:.*:/.test(entry) ? [entry, entry] : /^(.*?)(?::(\d+))?$/.exec(entry));
+        const host = m[1].toLowerCase().replace(/^\*?\./, "");
+        return m[2] ? { host, port: Number(m[2]) } : { host };
+    });
+}
+/** Reads the proxy variables; a malformed or unsupported proxy URL is an input error (exit 2, nothing sent). */
+function proxySettings(env) {
+    const http = proxyUrl(env, "http_proxy");
+    const https = proxyUrl(env, "https_proxy");
+    return { ...(http ? { http } : {}), ...(https ? { https } : {}), noProxy: noProxyList(env) };
+}
+function isIp(host) {
+    return host.includes(":") || /^[\d.]+$/.test(host);
+}
+function defaultPort(url) {
+    return Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+}
+/** The proxy a call to `target` goes through, or undefined to go directly. */
+function proxyFor(target, settings) {
+    const proxy = target.protocol === "https:" ? settings.https : settings.http;
+    if (!proxy)
+        return undefined;
+    const host = target.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+    const port = defaultPort(target);
+    const bypass = settings.noProxy.some((e) => e.host === "*" ||
+        ((e.port === undefined || e.port === port) &&
+            (host === e.host || (!isIp(e.host) && host.endsWith(`.${e.host}`)))));
+    return bypass ? undefined : proxy;
+}
+/**
+ * The proxy passwords in HTTPS_PROXY / HTTP_PROXY (either case), as written and decoded, and the
+ * Proxy-Authorization values made from them: for the action to register as secrets (shown as ***).
+ */
+function proxySecrets(env) {
+    const out = new Set();
+    for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]) {
+        const value = env[name]?.trim();
+        if (!value)
+            continue;
+        let url;
+        try {
+            url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+        }
+        catch {
+            continue;
+        }
+        if (!url.password)
+            continue;
+        const [user, password] = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
+        const basic = Buffer.from(`${user}:${password}`, "utf8").toString("base64");
+        for (const s of [url.password, password, basic, `Basic ${basic}`])
+            out.add(s);
+    }
+    return [...out];
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -57739,74 +54018,74 @@ const REDOS_PATTERNS = [
 // Shared suffix: optional closing quote/whitespace before the colon
 // Handles: $op: (bare), "$op": (JSON), '$op': (single-quoted)
 const SEP = /["'\s]*:/;
-const nosql_sep = '["\'\\s]*:';
+const sep = '["\'\\s]*:';
 
 const NOSQL_PATTERNS = [
   // ─── MongoDB $ operator injection ────────────────────────────────────────
   {
     id: 'nosql-where-operator',
     description: '$where — executes arbitrary JavaScript server-side in MongoDB',
-    pattern: new RegExp(`\\$where${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$where${sep}`, 'i'),
   },
   {
     id: 'nosql-ne-operator',
     description: '$ne — "not equal" operator used to bypass equality checks',
-    pattern: new RegExp(`\\$ne${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$ne${sep}`, 'i'),
   },
   {
     id: 'nosql-gt-operator',
     description: '$gt — "greater than" used to bypass password/value checks',
-    pattern: new RegExp(`\\$gte?${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$gte?${sep}`, 'i'),
   },
   {
     id: 'nosql-lt-operator',
     description: '$lt / $lte — "less than" bypass variants',
-    pattern: new RegExp(`\\$lte?${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$lte?${sep}`, 'i'),
   },
   {
     id: 'nosql-regex-operator',
     description: '$regex — can be used to extract data character by character (blind injection)',
-    pattern: new RegExp(`\\$regex${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$regex${sep}`, 'i'),
   },
   {
     id: 'nosql-or-operator',
     description: '$or — logical OR; used to create always-true conditions',
-    pattern: new RegExp(`\\$or${nosql_sep}\\s*\\[`, 'i'),
+    pattern: new RegExp(`\\$or${sep}\\s*\\[`, 'i'),
   },
   {
     id: 'nosql-and-operator',
     description: '$and — logical AND operator injection',
-    pattern: new RegExp(`\\$and${nosql_sep}\\s*\\[`, 'i'),
+    pattern: new RegExp(`\\$and${sep}\\s*\\[`, 'i'),
   },
   {
     id: 'nosql-nor-operator',
     description: '$nor — logical NOR operator injection',
-    pattern: new RegExp(`\\$nor${nosql_sep}\\s*\\[`, 'i'),
+    pattern: new RegExp(`\\$nor${sep}\\s*\\[`, 'i'),
   },
   {
     id: 'nosql-exists-operator',
     description: '$exists — can enumerate fields to determine schema',
-    pattern: new RegExp(`\\$exists${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$exists${sep}`, 'i'),
   },
   {
     id: 'nosql-in-operator',
     description: '$in — matches any value in a list; can enumerate values',
-    pattern: new RegExp(`\\$in${nosql_sep}\\s*\\[`, 'i'),
+    pattern: new RegExp(`\\$in${sep}\\s*\\[`, 'i'),
   },
   {
     id: 'nosql-expr-operator',
     description: '$expr — allows aggregation expressions in queries (MongoDB 3.6+)',
-    pattern: new RegExp(`\\$expr${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$expr${sep}`, 'i'),
   },
   {
     id: 'nosql-function-operator',
     description: '$function — executes arbitrary JavaScript in MongoDB 4.4+',
-    pattern: new RegExp(`\\$function${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$function${sep}`, 'i'),
   },
   {
     id: 'nosql-accumulator-operator',
     description: '$accumulator — custom aggregation with arbitrary JS execution',
-    pattern: new RegExp(`\\$accumulator${nosql_sep}`, 'i'),
+    pattern: new RegExp(`\\$accumulator${sep}`, 'i'),
   },
   // ─── Prototype pollution ─────────────────────────────────────────────────
   {
@@ -60178,20 +56457,170 @@ function explainAlmaError(e) {
     return hints.length ? `${text} — Hint: ${hints.join(" ")}` : text;
 }
 
+;// CONCATENATED MODULE: ./src/alma/key-refusal.ts
+/**
+ * A refused Alma API key stops the whole run: one error, thrown out of the plan or the apply, never a
+ * failure per patron.
+ *
+ * How Alma's API gateway refuses a key (see the simulator's refusals, src/simulators/alma-refusals.ts, for
+ * the sources): 401 UNAUTHORIZED; 400 UNAUTHORIZED (XML or JSON) when the key lacks the API area or belongs
+ * to another environment; 403 INVALID_REQUEST or FORBIDDEN for an invalid key or a caller outside the key's
+ * IP range ("HTTP requests from IP address … are not allowed"); a plain-text 400 "Invalid API Key"; and an
+ * HTML 401 page when the base URL is the institution's Alma domain rather than the API gateway.
+ */
+
+const IP_REFUSED = /HTTP requests from IP address\s+\S+\s+are not allowed/i;
+const INVALID_KEY = /^\s*invalid api key\s*$/i;
+/**
+ * The gateway's refusal of the key, or undefined when the answer is something else (a business error such as
+ * 401861, a threshold, a server error). 401 and 403 are always refusals: the Users API has no business error
+ * with those statuses.
+ */
+function keyRefusalOf(status, body, contentType) {
+    if (status >= 200 && status < 300)
+        return undefined;
+    const details = parseAlmaErrorBody(status, body, contentType);
+    const detail = details[0];
+    if (status === 401 || status === 403)
+        return detail;
+    if (IP_REFUSED.test(body))
+        return detail;
+    if (status === 400) {
+        if (details.some((d) => d.code.toUpperCase() === "UNAUTHORIZED"))
+            return detail;
+        if (INVALID_KEY.test(body))
+            return detail;
+    }
+    return undefined;
+}
+/** The key was refused: the run stops. The message names the key's variable, never its value. */
+class AlmaKeyRefusedError extends Error {
+    status;
+    detail;
+    context;
+    /** The title of the HTML page Alma answered with ("" without one), or undefined: not an HTML page. */
+    html;
+    constructor(status, detail, context, html, outcome) {
+        super(refusalMessage(status, detail, context, html, outcome));
+        this.name = "AlmaKeyRefusedError";
+        this.status = status;
+        this.detail = detail;
+        this.context = context;
+        this.html = html;
+    }
+    /** The same refusal, its message ending with what the run did before it stopped. */
+    stopped(outcome) {
+        return new AlmaKeyRefusedError(this.status, this.detail, this.context, this.html, outcome);
+    }
+}
+function keyRefusedError(status, body, contentType, context) {
+    const detail = keyRefusalOf(status, body, contentType);
+    if (!detail)
+        return undefined;
+    const isHtml = /^\s*(<!doctype html|<html)/i.test(body) || /text\/html/i.test(contentType ?? "");
+    const html = isHtml ? (/<title>([^<]{1,120})<\/title>/i.exec(body)?.[1]?.trim() ?? "") : undefined;
+    return new AlmaKeyRefusedError(status, detail, context, html);
+}
+function refusalMessage(status, d, c, html, outcome) {
+    const said = html !== undefined
+        ? `HTTP ${status} with an HTML page${html ? ` ("${html.replace(/[\p{Cc}"]/gu, " ")}")` : ""}`
+        : d.code.startsWith("HTTP_")
+            ? d.message
+            : `HTTP ${status} ${d.code}: ${d.message || "(no message)"}`;
+    const where = c.region ? `region '${c.region}' (${c.baseUrl})` : `ALMA_BASE_URL (${c.baseUrl})`;
+    const permission = c.purpose === "plan"
+        ? "the Users API with at least read permission (apply needs read/write)"
+        : "the Users API with read/write permission";
+    const parts = [
+        `Alma refused the API key in ${c.keyName} at ${where}: ${said.replace(/[.\s]+$/, "")}.`,
+        outcome ?? "The run stopped at the first refusal.",
+        `Check that ${c.keyName} holds an Alma API key (its value is not shown) for ${permission}, made for this environment (production or sandbox) and this region.`,
+        "If the key is restricted to IP ranges, this machine's address may be outside them (GitHub-hosted runners change address: use a self-hosted runner or static IPs).",
+    ];
+    if (html !== undefined)
+        parts.push("The answer was an HTML page, not the API: the base URL must be the API gateway (https://api-<region>.hosted.exlibrisgroup.com), not the institution's Alma address.");
+    return parts.join(" ");
+}
+
+;// CONCATENATED MODULE: ./src/alma/url.ts
+/**
+ * The Alma user URL, built defensively: the ID is one path segment, whatever it holds.
+ *
+ * The input checks (src/alma/ids.ts) already refuse an ID that could change the path; this is the second
+ * line of defence. encodeURIComponent escapes '/', '\', '?', '#', '%' and control characters, but not '.':
+ * a segment of '.' or '..' (or '%2e%2e', which URL parsers treat the same) would still move up the path,
+ * so such an ID is refused here, and the built URL is parsed back to check its path is exactly the one meant.
+ */
+class UnsafeUserIdError extends Error {
+    constructor(id) {
+        super(`the ID ${JSON.stringify(id)} cannot be sent to Alma: it would change the URL's path (it is empty, a dot segment, or has a character that moves the path); nothing was sent for it`);
+        this.name = "UnsafeUserIdError";
+    }
+}
+/** `${baseUrl}/almaws/v1/users/${id}?${params}`, with `id` as exactly one path segment. */
+function userUrl(baseUrl, id, params) {
+    const segment = encodeURIComponent(id);
+    if (!id || /^\.+$/.test(id))
+        throw new UnsafeUserIdError(id);
+    const base = baseUrl.replace(/\/+$/, "");
+    const path = `/almaws/v1/users/${segment}`;
+    const url = `${base}${path}?${new URLSearchParams(params).toString()}`;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        throw new UnsafeUserIdError(id);
+    }
+    const basePath = new URL(base).pathname.replace(/\/+$/, "");
+    if (parsed.pathname !== basePath + path)
+        throw new UnsafeUserIdError(id);
+    return url;
+}
+
 ;// CONCATENATED MODULE: ./src/alma/client.ts
 /**
  * The Alma Users API adapter: GET and PUT one user, in XML, through the paced transport.
  * The API key travels only in the Authorization header: never in a URL, a log or an error.
+ *
+ * A refused key (see key-refusal.ts) throws AlmaKeyRefusedError, and from then on every call of this
+ * client throws it again without sending anything: the run stops after the calls already in flight.
  */
+
+
 
 class AlmaClient {
     opts;
+    refused;
     constructor(opts) {
         this.opts = { ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, "") };
     }
+    /** The key refusal that stopped this client, if any. */
+    get keyRefused() {
+        return this.refused;
+    }
     url(id, params) {
-        const q = new URLSearchParams({ user_id_type: this.opts.userIdType, ...params });
-        return `${this.opts.baseUrl}/almaws/v1/users/${encodeURIComponent(id)}?${q.toString()}`;
+        return userUrl(this.opts.baseUrl, id, { user_id_type: this.opts.userIdType, ...params });
+    }
+    async send(req) {
+        if (this.refused)
+            throw this.refused;
+        const res = await this.opts.transport.send(req);
+        // Refused while this call was in flight: its answer is not used either.
+        const meanwhile = this.refused;
+        if (meanwhile)
+            throw meanwhile;
+        const refusal = keyRefusedError(res.status, res.body, res.headers.get("content-type"), {
+            keyName: "ALMA_API_KEY",
+            purpose: "apply",
+            ...this.opts.keyContext,
+            baseUrl: this.opts.baseUrl,
+        });
+        if (refusal) {
+            this.refused = refusal;
+            throw refusal;
+        }
+        return res;
     }
     headers() {
         return {
@@ -60202,7 +56631,7 @@ class AlmaClient {
     }
     /** GET /almaws/v1/users/{id}?view=full. Throws AlmaApiError for Alma's business errors. */
     async getUser(id, signal) {
-        const res = await this.opts.transport.send({
+        const res = await this.send({
             method: "GET",
             url: this.url(id, { view: "full" }),
             headers: this.headers(),
@@ -60212,9 +56641,21 @@ class AlmaClient {
             return res.body;
         throw almaApiError(res.status, res.body, res.headers.get("content-type"));
     }
+    /** GET /almaws/v1/users/{value}?user_id_type={idType}&view=brief: the user holding that identifier. */
+    async findByIdentifier(value, idType, signal) {
+        const res = await this.send({
+            method: "GET",
+            url: this.url(value, { user_id_type: idType, view: "brief" }),
+            headers: this.headers(),
+            signal,
+        });
+        if (res.status >= 200 && res.status < 300)
+            return res.body;
+        throw almaApiError(res.status, res.body, res.headers.get("content-type"));
+    }
     /** PUT the full user back, without PIN letters, role recalculation or registration rules. */
     async putUser(id, xml, signal) {
-        const res = await this.opts.transport.send({
+        const res = await this.send({
             method: "PUT",
             url: this.url(id, {
                 send_pin_number_letter: "false",
@@ -60234,6 +56675,48 @@ class AlmaClient {
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+// EXTERNAL MODULE: ./node_modules/http-proxy-agent/dist/index.js
+var http_proxy_agent_dist = __nccwpck_require__(1970);
+// EXTERNAL MODULE: ./node_modules/https-proxy-agent/dist/index.js
+var https_proxy_agent_dist = __nccwpck_require__(3669);
+;// CONCATENATED MODULE: ./src/alma/agents.ts
+/**
+ * The keep-alive agents under the Alma HTTP client: direct ones, and, when HTTPS_PROXY or HTTP_PROXY
+ * applies to a URL (see core/proxy.ts), proxy agents from https-proxy-agent (CONNECT tunnel for
+ * https://) and http-proxy-agent (absolute-URI requests for plain http://, the loopback simulator).
+ * Each agent keeps at most `maxSockets` connections, so the pacing and concurrency are the same
+ * through a proxy as without one.
+ */
+
+
+
+
+
+function createAgents(maxSockets, proxies = { noProxy: [] }) {
+    const options = { keepAlive: true, maxSockets };
+    const direct = { "http:": new (external_node_http_default()).Agent(options), "https:": new (external_node_https_default()).Agent(options) };
+    const proxied = new Map();
+    return {
+        for(target) {
+            const secure = target.protocol === "https:";
+            const proxy = proxyFor(target, proxies);
+            if (!proxy)
+                return direct[secure ? "https:" : "http:"];
+            const key = `${target.protocol} ${proxy.href}`;
+            let agent = proxied.get(key);
+            if (!agent) {
+                agent = secure ? new https_proxy_agent_dist.HttpsProxyAgent(proxy, options) : new http_proxy_agent_dist.HttpProxyAgent(proxy, options);
+                proxied.set(key, agent);
+            }
+            return agent;
+        },
+        destroy() {
+            for (const a of [direct["http:"], direct["https:"], ...proxied.values()])
+                a.destroy();
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/alma/http.ts
 /**
  * The HTTP client under the Alma transport: node:http/https with a keep-alive agent.
@@ -60250,12 +56733,22 @@ var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_no
  */
 
 
-/** A client with its own keep-alive agents: at most `maxSockets` connections per host. */
-function createHttpClient(maxSockets) {
-    const agents = {
-        "http:": new (external_node_http_default()).Agent({ keepAlive: true, maxSockets }),
-        "https:": new (external_node_https_default()).Agent({ keepAlive: true, maxSockets }),
-    };
+
+/** An answer longer than the cap: reading stopped there and the connection was dropped (memory stays bounded). */
+class BodyTooLargeError extends Error {
+    maxBytes;
+    constructor(maxBytes) {
+        super(`Alma's answer was larger than ${maxBytes.toLocaleString("en-US")} bytes, the cap for one answer; it was not read further`);
+        this.name = "BodyTooLargeError";
+        this.maxBytes = maxBytes;
+    }
+}
+/**
+ * A client with its own keep-alive agents: at most `maxSockets` connections per host, through the
+ * proxy that `proxies` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) give for each URL.
+ */
+function createHttpClient(maxSockets, proxies) {
+    const agents = createAgents(maxSockets, proxies);
     const request = (url, init) => new Promise((resolve, reject) => {
         const target = new URL(url);
         const secure = target.protocol === "https:";
@@ -60275,7 +56768,7 @@ function createHttpClient(maxSockets) {
         const req = (secure ? (external_node_https_default()) : (external_node_http_default())).request(target, {
             method: init.method,
             headers,
-            agent: agents[target.protocol],
+            agent: agents.for(target),
         });
         let settled = false;
         const fail = (err) => {
@@ -60294,7 +56787,26 @@ function createHttpClient(maxSockets) {
         req.on("error", fail);
         req.on("response", (res) => {
             const chunks = [];
-            res.on("data", (c) => chunks.push(c));
+            const max = init.maxBytes ?? Number.POSITIVE_INFINITY;
+            let size = 0;
+            const tooLarge = () => {
+                fail(new BodyTooLargeError(max));
+                res.destroy();
+                req.destroy();
+            };
+            if (Number(res.headers["content-length"] ?? 0) > max) {
+                tooLarge();
+                return;
+            }
+            res.on("data", (c) => {
+                size += c.length;
+                if (size > max) {
+                    chunks.length = 0;
+                    tooLarge();
+                }
+                else
+                    chunks.push(c);
+            });
             res.on("error", fail);
             res.on("close", () => {
                 if (settled)
@@ -60319,8 +56831,7 @@ function createHttpClient(maxSockets) {
     });
     return Object.assign(request, {
         close() {
-            agents["http:"].destroy();
-            agents["https:"].destroy();
+            agents.destroy();
         },
     });
 }
@@ -61676,6 +58187,8 @@ function redactUrl(url) {
 
 
 
+/** The cap of one Alma answer: a user record is a few KB; 4 MB leaves room for any real one. */
+const MAX_ALMA_BODY = 4 * 1024 * 1024;
 /** The day's API quota is (nearly) used: a clean stop. The caller marks what is left `pending`. */
 class QuotaExhaustedError extends Error {
     /** Calls left today as Alma last reported them (0 if Alma said DAILY_THRESHOLD without a count). */
@@ -61798,7 +58311,7 @@ function createTransport(opts) {
         throw new RangeError("maxAttempts must be a whole number from 1");
     if (!(opts.timeoutMs > 0))
         throw new RangeError("timeoutMs must be positive");
-    const doFetch = opts.fetch ?? createHttpClient(opts.concurrency);
+    const doFetch = opts.fetch ?? createHttpClient(opts.concurrency, opts.proxies);
     const random = opts.random ?? Math.random;
     const sleep = opts.sleep ?? defaultSleep;
     const now = opts.now ?? (() => performance.now());
@@ -61891,6 +58404,7 @@ function createTransport(opts) {
                 body: req.body,
                 signal: ac.signal,
                 redirect: "manual",
+                maxBytes: opts.maxBodyBytes ?? MAX_ALMA_BODY,
             });
             const body = await res.text();
             return { kind: "response", status: res.status, headers: res.headers, body, sentAt };
@@ -61900,6 +58414,8 @@ function createTransport(opts) {
                 throw abortError();
             if (ac.signal.aborted && ac.signal.reason === TIMED_OUT)
                 return { kind: "timeout", sentAt };
+            if (err instanceof BodyTooLargeError)
+                return { kind: "too-large", sentAt, maxBytes: err.maxBytes };
             const code = networkErrorCode(err);
             if (code)
                 return { kind: "network", code, error: err, sentAt };
@@ -61993,6 +58509,8 @@ function createTransport(opts) {
                     }
                     wait = backoffDelay(failures, random, opts.backoff);
                     break;
+                case "too-large":
+                    throw fail(`Alma's answer was larger than ${outcome.maxBytes.toLocaleString("en-US")} bytes, the cap for one answer (a user record is a few KB); reading stopped there and it was not retried.`, { kind: "too-large" });
                 case "unsendable":
                     throw fail("The request to Alma could not be sent: it failed before reaching the network (an invalid URL or header value, for instance); it was not retried.", {
                         kind: "unsendable",
@@ -62058,6 +58576,7 @@ function createTransport(opts) {
 
 
 
+
 /** The API key, from the environment only. Missing ⇒ exit 2 before any call. */
 function almaApiKey(env) {
     const key = env.ALMA_API_KEY?.trim();
@@ -62069,9 +58588,13 @@ function almaApiKey(env) {
     }
     return key;
 }
-function almaClient(alma, env, log, transport) {
+function almaClient(alma, env, log, transport, purpose = "apply") {
     const apiKey = almaApiKey(env);
     const baseUrl = almaBaseUrl(alma, env);
+    const proxies = proxySettings(env);
+    const proxy = proxyFor(new URL(baseUrl), proxies);
+    if (proxy && !transport)
+        log.info(`Alma calls go through the proxy ${maskProxy(proxy)}`);
     const t = transport ??
         createTransport({
             rateLimit: simulatorRateLimit(baseUrl, env) ?? alma.rate_limit,
@@ -62079,6 +58602,7 @@ function almaClient(alma, env, log, transport) {
             maxAttempts: alma.max_attempts,
             timeoutMs: alma.timeout_ms,
             minRemaining: alma.min_remaining,
+            proxies,
             log,
         });
     return {
@@ -62087,6 +58611,13 @@ function almaClient(alma, env, log, transport) {
             apiKey,
             userIdType: alma.user_id_type,
             transport: t,
+            keyContext: {
+                keyName: purpose === "plan" && env.ALMA_READ_API_KEY?.trim() === apiKey
+                    ? "ALMA_READ_API_KEY"
+                    : "ALMA_API_KEY",
+                purpose,
+                ...(env.ALMA_BASE_URL?.trim() ? {} : { region: alma.region }),
+            },
         }),
         transport: t,
     };
@@ -62103,6 +58634,48 @@ function simulatorRateLimit(baseUrl, env) {
     const loopback = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
     const n = Number(raw);
     return loopback && n > 0 ? n : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/alma/plan-checks.ts
+
+
+const fold = (s) => s.trim().toLowerCase();
+/** Why the record read is not the listed patron, or undefined when it is. */
+function identityMismatch(listedId, user) {
+    const read = childText(user, "primary_id")?.trim() ?? "";
+    if (fold(read) === fold(listedId))
+        return undefined;
+    return `Alma answered ${listedId} with the record of ${read ? `another user (primary ID ${read})` : "a user without a primary ID"}, who holds ${listedId} as some other identifier; this patron is not written. Check the ID in the patron list`;
+}
+class IdentityMismatchError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = "IdentityMismatchError";
+    }
+}
+/** Apply's re-read: the record as read, or IdentityMismatchError when it is another user's. */
+function identityChecked(listedId, xml) {
+    const why = identityMismatch(listedId, parseUser(xml));
+    if (why)
+        throw new IdentityMismatchError(`identity-mismatch: ${why}`);
+    return xml;
+}
+/** The primary ID of the user other than `self` holding `barcode` as `idType`, or undefined if none does. */
+async function otherHolder(client, barcode, idType, self, signal) {
+    let xml;
+    try {
+        xml = await client.findByIdentifier(barcode, idType, signal);
+    }
+    catch (e) {
+        if (e instanceof AlmaApiError && NOT_FOUND_CODES.has(e.code))
+            return undefined;
+        throw e;
+    }
+    const holder = childText(parseUser(xml), "primary_id")?.trim() ?? "";
+    return fold(holder) === fold(self) ? undefined : holder || "(a user without a primary ID)";
+}
+function heldByOtherMessage(barcode, idType, holder) {
+    return `${idType} ${barcode} is already held by another Alma user (primary ID ${holder}); not planned, as Alma would refuse it (401851). Find out which user should have it`;
 }
 
 ;// CONCATENATED MODULE: ./src/alma/planfile.ts
@@ -62185,392 +58758,69 @@ async function* lines(path) {
     yield* (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: "utf8" }), crlfDelay: Infinity });
 }
 
-;// CONCATENATED MODULE: ./src/alma/render.ts
-const ACTION_ORDER = [
-    "add",
-    "deactivate",
-    "replace",
-    "unchanged",
-    "keep",
-    "conflict",
-    "no-barcode",
-    "no-employee-id",
-    "not-found",
-    "failed",
-    "pending",
-];
-const ACTION_MEANING = {
-    add: "barcode added (no ACTIVE barcode today)",
-    deactivate: "old barcode set INACTIVE, new one added",
-    replace: "old barcode removed, new one added",
-    unchanged: "already has this barcode: nothing to do",
-    keep: "has a different barcode, kept (existing_barcode: keep)",
-    conflict: "barcode list conflict: not applied",
-    "no-barcode": "employee ID not in the barcode list",
-    "no-employee-id": "no employee ID on the record to look up",
-    "not-found": "not found in Alma",
-    failed: "could not be read from Alma",
-    pending: "not read yet (daily API quota): the next run carries on",
-};
-const ROW_LIMIT = 300;
-function md(text) {
-    return (text ?? "")
-        .replace(/\\/g, "\\\\")
-        .replace(/\|/g, "\\|")
-        .replace(/</g, "&lt;")
-        .replace(/\r?\n/g, " ");
-}
-function countsTable(counts, order, meaning, head = "Action") {
-    const keys = [
-        ...order.filter((k) => counts[k]),
-        ...Object.keys(counts).filter((k) => !order.includes(k) && counts[k]),
-    ];
-    if (!keys.length)
-        return "_Nothing to report._\n";
-    const rows = keys.map((k) => `| \`${k}\` | ${counts[k]} | ${meaning[k] ?? ""} |`);
-    return [`| ${head} | Patrons | Meaning |`, "|---|--:|---|", ...rows].join("\n") + "\n";
-}
-function almaHeadline(counts) {
-    const c = (k) => counts[k] ?? 0;
-    const toAdd = c("add") + c("deactivate") + c("replace");
-    const parts = [];
-    if (toAdd)
-        parts.push(`${toAdd} barcode${toAdd === 1 ? "" : "s"} to add`);
-    if (c("conflict"))
-        parts.push(`${c("conflict")} conflict${c("conflict") === 1 ? "" : "s"}`);
-    if (c("not-found"))
-        parts.push(`${c("not-found")} not found`);
-    if (c("failed"))
-        parts.push(`${c("failed")} unreadable`);
-    if (c("pending"))
-        parts.push(`${c("pending")} pending`);
-    return parts.length ? parts.join(", ") : "no Alma changes";
-}
-/** Collects rows while streaming the plan, keeping at most ROW_LIMIT per table. */
-class AlmaPlanTables {
-    changes = [];
-    problems = [];
-    moreChanges = 0;
-    moreProblems = 0;
-    add(e) {
-        if (e.action === "add" || e.action === "deactivate" || e.action === "replace") {
-            if (this.changes.length < ROW_LIMIT)
-                this.changes.push(e);
-            else
-                this.moreChanges++;
-        }
-        else if (e.action !== "unchanged") {
-            if (this.problems.length < ROW_LIMIT)
-                this.problems.push(e);
-            else
-                this.moreProblems++;
-        }
-    }
-}
-function renderAlmaPlan(x) {
-    const out = [];
-    out.push("## Alma barcode repair\n");
-    out.push(`Patrons from \`${md(x.patronsFile)}\`, barcodes from \`${md(x.barcodesFile)}\`. ` +
-        `Barcode type \`${md(x.config.barcode_type)}\`, employee ID from \`${md(x.config.match_on)}\`, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`);
-    out.push(countsTable(x.counts, ACTION_ORDER, ACTION_MEANING));
-    out.push("Each change re-reads the user before writing. A user whose barcodes changed since this plan is skipped (`changed-since-plan`), never overwritten. Roles, PIN and every other field are sent back exactly as Alma has them.\n");
-    if (x.tables.changes.length) {
-        out.push("### Changes\n");
-        out.push("| Primary ID | Action | Old barcode(s) | New barcode |", "|---|---|---|---|");
-        for (const e of x.tables.changes) {
-            out.push(`| ${md(e.primary_id)} | \`${e.action}\` | ${md(e.old_barcodes.join(", ")) || "—"} | ${md(e.new_barcode)} |`);
-        }
-        if (x.tables.moreChanges)
-            out.push(`\n… and ${x.tables.moreChanges} more changes: see \`alma/plan.json\`.`);
-        out.push("");
-    }
-    if (x.tables.problems.length) {
-        out.push("### Not changed, and why\n");
-        out.push("| Primary ID | Status | Line | Reason |", "|---|---|--:|---|");
-        for (const e of x.tables.problems)
-            out.push(`| ${md(e.primary_id)} | \`${e.action}\` | ${e.line} | ${md(e.message)} |`);
-        if (x.tables.moreProblems)
-            out.push(`\n… and ${x.tables.moreProblems} more: see \`alma/plan.json\`.`);
-        out.push("");
-    }
-    if (x.conflicts.length) {
-        out.push(`### Conflicts in \`${md(x.barcodesFile)}\`\n`);
-        out.push("Neither entry of a conflict is applied. Fix the file and commit it again.\n");
-        out.push("| Employee ID | Barcodes | Lines | Problem |", "|---|---|---|---|");
-        for (const c of x.conflicts.slice(0, ROW_LIMIT)) {
-            out.push(`| ${md(c.employeeId)} | ${md(c.barcodes.join(", "))} | ${c.lines.join(", ")} | ${md(c.reason)} |`);
-        }
-        if (x.conflicts.length > ROW_LIMIT)
-            out.push(`\n… and ${x.conflicts.length - ROW_LIMIT} more.`);
-        out.push("");
-    }
-    if (x.duplicates.length) {
-        const list = x.duplicates.slice(0, 50).map((d) => `${md(d.id)} (lines ${d.lines.join(", ")})`);
-        out.push(`Listed more than once in \`${md(x.patronsFile)}\` (planned once): ${list.join("; ")}${x.duplicates.length > 50 ? "; …" : ""}.\n`);
-    }
-    return out.join("\n");
+;// CONCATENATED MODULE: ./src/alma/ids.ts
+/**
+ * IDs that go into an Alma URL path (primary IDs, and barcodes for the holder lookups) must not be able to
+ * change that path. `..` once sent a GET of the user *list*. Refused at input time with file, line and
+ * column (exit 2, no call); src/alma/url.ts refuses them again when the URL is built.
+ */
+function pathHazard(id) {
+    if (/^\.+$/.test(id))
+        return { index: 0, why: `'${id}', a dot segment that would change the URL's path` };
+    const m = /[/\\?#]|%[0-9a-f]{2}/i.exec(id);
+    if (!m)
+        return undefined;
+    const c = m[0];
+    const why = c.length === 3
+        ? `a %-encoded character ('${c}'), which could change the URL's path once decoded`
+        : `'${c}', which would change the URL's path${c === "?" || c === "#" ? " or query" : ""}`;
+    return { index: m.index, why };
 }
 
-;// CONCATENATED MODULE: ./src/alma/apply.ts
+;// CONCATENATED MODULE: ./src/alma/list-caps.ts
 /**
- * The Alma apply: for every planned change, re-read the user, check that its barcodes are still as
- * planned, apply the planned change to the FRESH record (so edits made since the plan survive),
- * guard the body, PUT it, and check what Alma returns.
- *
- * Resumable: every finished record is journalled (alma/journal.ndjson). A killed apply run again
- * carries on; a finished apply run again reports its records `unchanged` and sends nothing.
+ * Size caps of the Alma lists (patron list, barcode list): checked on the file's size before it is read and
+ * on its line count before it is decoded and parsed, so a huge or wrong file is a clear input error
+ * (exit 2, no call), not a V8 out-of-memory crash. Configurable as alma.max_bytes and alma.max_lines; the
+ * defaults are the Infiniti roster's (src/infiniti/caps.ts).
  */
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-const DONE = new Set(["updated", "unchanged", "skipped"]);
-async function applyAlma(ctx, deps = {}) {
-    const alma = ctx.loaded.config.alma;
-    if (!alma)
-        throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
-    const dir = (0,external_node_path_namespaceObject.join)(ctx.planDir, "alma");
-    const planPath = (0,external_node_path_namespaceObject.join)(dir, "plan.json");
-    const header = await readPlanHeader(planPath);
-    const type = header.config.barcode_type;
-    const { client } = almaClient({ ...alma, user_id_type: header.config.user_id_type }, ctx.env, ctx.log, deps.transport);
-    const journal = new Journal((0,external_node_path_namespaceObject.join)(dir, "journal.ndjson"));
-    const prior = new Map();
-    for await (const { entry } of journal.entries())
-        prior.set(entry.primary_id.toLowerCase(), entry);
-    const resultsJson = (0,external_node_path_namespaceObject.join)(dir, "results.json");
-    const repeat = (0,external_node_fs_namespaceObject.existsSync)(resultsJson) &&
-        JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(resultsJson, "utf8")).complete === true;
-    if (repeat)
-        ctx.log.info("alma: this plan was applied before; records already done are reported 'unchanged' and not sent again");
-    else if (prior.size)
-        ctx.log.info(`alma: carrying on an unfinished apply: ${prior.size} records already done`);
-    const results = [];
-    let quota;
-    const toSend = header.changes;
-    const progress = createProgress({ label: "alma apply", total: toSend });
-    const applyOne = async (e) => {
-        const id = e.primary_id;
-        if (!CHANGING_ACTIONS.has(e.action))
-            return fromPlan(e);
-        const before = prior.get(id.toLowerCase());
-        if (before && before.status !== "sending" && DONE.has(before.status)) {
-            if (!repeat)
-                return { primary_id: id, status: before.status, message: before.message };
-            if (before.status === "skipped")
-                return { primary_id: id, status: "skipped", message: before.message };
-            return {
-                primary_id: id,
-                status: "unchanged",
-                message: `${before.status} by an earlier apply (${before.at}): ${before.message}; nothing sent`,
-            };
-        }
-        if (quota)
-            return {
-                primary_id: id,
-                status: "pending",
-                message: "not sent: the daily API quota ran low; run apply again to carry on",
-            };
-        const r = await sendOne(e, before?.status === "sending");
-        if (r.status !== "pending" && !ctx.signal?.aborted)
-            journal.append({ ...r, at: new Date().toISOString() });
-        progress.tick();
-        return r;
-    };
-    /** `wasSending`: an interrupted run sent this PUT and did not hear back. */
-    const sendOne = async (e, wasSending) => {
-        const id = e.primary_id;
-        const change = {
-            kind: e.action,
-            barcode: e.new_barcode ?? "",
-            affected: e.affected ?? [],
-            reactivate: e.reactivate ?? false,
-        };
-        const failed = (message) => ({ primary_id: id, status: "failed", message });
-        try {
-            const fresh = parseUser(await client.getUser(id, ctx.signal));
-            if (hasEndState(fresh, change, type)) {
-                if (wasSending)
-                    return {
-                        primary_id: id,
-                        status: "updated",
-                        message: `${type} ${change.barcode} stored by the interrupted run (confirmed on re-read)`,
-                    };
-                return {
-                    primary_id: id,
-                    status: "unchanged",
-                    message: `already has ${type} ${change.barcode} ACTIVE; nothing sent`,
-                };
-            }
-            const now = barcodeFingerprint(fresh, type);
-            if (now !== e.fingerprint) {
-                const active = identifiersOfType(fresh, type)
-                    .filter(isActive)
-                    .map((i) => i.value);
-                return {
-                    primary_id: id,
-                    status: "skipped",
-                    message: `changed-since-plan: the user's ${type} identifiers changed after the plan (ACTIVE now: ${active.join(", ") || "none"}); not overwritten. Plan again to include this user.`,
-                };
-            }
-            const body = putBody(fresh, change, type);
-            const problems = guardBody(fresh, body, change, type);
-            if (problems.length)
-                return failed(`not sent: the PUT-body guard refused it: ${problems.join("; ")}`);
-            journal.append({ primary_id: id, status: "sending", message: "", at: new Date().toISOString() });
-            const returned = parseUser(await client.putUser(id, userXml(body), ctx.signal));
-            if (!hasEndState(returned, change, type)) {
-                return failed(`Alma accepted the update but the returned record does not carry ${type} ${change.barcode} as ACTIVE; check the user in Alma`);
-            }
-            const what = change.kind === "add"
-                ? "added"
-                : change.kind === "deactivate"
-                    ? `added; ${change.affected.join(", ")} set INACTIVE`
-                    : `added; ${change.affected.join(", ")} removed`;
-            return { primary_id: id, status: "updated", message: `${type} ${change.barcode} ${what}` };
-        }
-        catch (err) {
-            if (err instanceof QuotaExhaustedError) {
-                quota ??= err;
-                return {
-                    primary_id: id,
-                    status: "pending",
-                    message: "not sent: the daily API quota ran low; run apply again to carry on",
-                };
-            }
-            if (ctx.signal?.aborted)
-                return { primary_id: id, status: "pending", message: "interrupted" };
-            if (err instanceof AlmaApiError) {
-                if (NOT_FOUND_CODES.has(err.code))
-                    return failed(`the user is no longer found in Alma. ${explainAlmaError(err)}`);
-                return failed(explainAlmaError(err));
-            }
-            return failed(err.message);
-        }
-    };
-    // A small pool over the streamed plan: at most `concurrency` records in flight.
-    const iterator = readPlanEntries(planPath)[Symbol.asyncIterator]();
-    let index = 0;
-    const worker = async () => {
-        for (;;) {
-            if (ctx.signal?.aborted)
-                return;
-            const next = await iterator.next();
-            if (next.done)
-                return;
-            const at = index++;
-            results[at] = await applyOne(next.value);
-        }
-    };
-    await Promise.all(Array.from({ length: alma.concurrency }, worker));
-    progress.done();
-    if (ctx.signal?.aborted)
-        throw new InterruptedError("The Alma apply");
-    return writeResults(ctx, dir, results, quota);
-}
-function fromPlan(e) {
-    switch (e.action) {
-        case "unchanged":
-            return { primary_id: e.primary_id, status: "unchanged", message: e.message };
-        case "pending":
-            return {
-                primary_id: e.primary_id,
-                status: "pending",
-                message: "not planned yet (daily API quota); plan again to include it",
-            };
-        case "failed":
-            return { primary_id: e.primary_id, status: "skipped", message: `not planned: ${e.message}` };
-        default:
-            return { primary_id: e.primary_id, status: "skipped", message: `${e.action}: ${e.message}` };
+const ALMA_LIST_CAPS = { maxLines: DEFAULT_MAX_LINES, maxBytes: DEFAULT_MAX_BYTES };
+const list_caps_mb = (n) => `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+const list_caps_num = (n) => n.toLocaleString("en-US");
+const advice = (key) => `refused before reading it. Check that it is the right file; if it is, raise alma.${key} in the config`;
+/** Refuses a file over `maxBytes` from its size on disk, before it is read. */
+async function checkListFileSize(path, file, caps) {
+    let size;
+    try {
+        size = (await (0,promises_namespaceObject.stat)(path)).size;
     }
-}
-const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
-const STATUS_MEANING = {
-    updated: "barcode written to Alma",
-    unchanged: "already as planned: nothing sent",
-    skipped: "not sent (see the reason)",
-    failed: "Alma refused or could not be reached",
-    pending: "not sent yet: run apply again",
-};
-function writeResults(ctx, dir, results, quota) {
-    const counts = {};
-    for (const r of results)
-        counts[r.status] = (counts[r.status] ?? 0) + 1;
-    const pending = counts.pending ?? 0;
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(dir, "results.csv"), stringify(results, { header: true, columns: ["primary_id", "status", "message"] }));
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(dir, "results.json"), JSON.stringify({ system: "alma", applied_at: new Date().toISOString(), complete: pending === 0, counts, results }, null, 1) + "\n");
-    const failures = results.filter((r) => r.status === "failed");
-    const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-plan"));
-    const out = [
-        "## Alma barcode repair: results\n",
-        countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status"),
-    ];
-    if (quota)
-        out.push(`The daily API quota ran low (${quota.message}); ${pending} records are pending. Run apply again (tomorrow) to carry on.\n`);
-    for (const [title, rows] of [
-        ["Failed", failures],
-        ["Changed since the plan (not overwritten)", skipped],
-    ]) {
-        if (!rows.length)
-            continue;
-        out.push(`### ${title}\n`, "| Primary ID | Message |", "|---|---|");
-        for (const r of rows.slice(0, ROW_LIMIT))
-            out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
-        if (rows.length > ROW_LIMIT)
-            out.push(`\n… and ${rows.length - ROW_LIMIT} more: see \`alma/results.csv\`.`);
-        out.push("");
+    catch {
+        return; // reading it says what is wrong
     }
-    ctx.log.info(`alma: ${STATUS_ORDER.filter((s) => counts[s])
-        .map((s) => `${counts[s]} ${s}`)
-        .join(", ") || "nothing to do"}`);
-    return {
-        system: "alma",
-        counts,
-        updated: counts.updated ?? 0,
-        failed: counts.failed ?? 0,
-        pending,
-        failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
-        markdown: out.join("\n"),
-        files: ["alma/results.csv", "alma/results.json", "alma/journal.ndjson"],
-        stateFiles: [],
-    };
+    if (size > caps.maxBytes)
+        throw new InputError({
+            file,
+            message: `the file is ${list_caps_mb(size)} (${list_caps_num(size)} bytes), over the cap of ${list_caps_mb(caps.maxBytes)} (alma.max_bytes): ${advice("max_bytes")}`,
+        });
 }
-
-;// CONCATENATED MODULE: ./src/core/pool.ts
-/**
- * Runs `work(i)` for i in [0, total) with at most `concurrency` at once. Stops taking new items
- * when `shouldStop()` turns true or the signal aborts; items in flight finish.
- * (Pacing is the transport's job; this only bounds how much is in flight and in memory.)
- */
-async function runPool(total, concurrency, work, opts = {}) {
-    let next = 0;
-    let started = 0;
-    const worker = async () => {
-        for (;;) {
-            if (opts.signal?.aborted || opts.shouldStop?.())
-                return;
-            const i = next++;
-            if (i >= total)
-                return;
-            if (opts.skip?.(i))
-                continue;
-            started++;
-            await work(i);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, total)) }, worker));
-    return { started };
+/** Refuses more than `maxLines` lines (a last line without a line break counts), before decoding. */
+function checkListLines(bytes, file, caps) {
+    let lines = 0;
+    let at = -1;
+    while ((at = bytes.indexOf(10, at + 1)) !== -1)
+        if (++lines > caps.maxLines)
+            break;
+    if (lines <= caps.maxLines && bytes.length && bytes[bytes.length - 1] !== 10)
+        lines++;
+    if (lines > caps.maxLines)
+        throw new InputError({
+            file,
+            line: caps.maxLines + 1,
+            message: `the file has more than ${list_caps_num(caps.maxLines)} lines, the cap (alma.max_lines): ${advice("max_lines")}`,
+        });
 }
 
 ;// CONCATENATED MODULE: ./src/alma/inputs.ts
@@ -62583,6 +58833,8 @@ async function runPool(total, concurrency, work, opts = {}) {
  * Parsing is pure (text in, result or InputError out). Every problem in a file is reported at once, with the
  * file, line and column (columns count characters, 1-based, in the line as written).
  */
+
+
 
 
 /** At most this many problems are listed one by one; the rest are summed up in one last problem. */
@@ -62771,6 +59023,11 @@ function parsePatronList(text, file) {
             problems.add(`a primary ID cannot contain ${bad.why}: the patron list has one primary ID per line and no other columns`, line, f.start + bad.index);
             continue;
         }
+        const hazard = pathHazard(f.text);
+        if (hazard) {
+            problems.add(`a primary ID cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
+            continue;
+        }
         const k = key(f.text);
         const s = seen.get(k);
         if (s)
@@ -62885,8 +59142,13 @@ function parseBarcodeList(text, file) {
                 continue;
             }
             const bad = badCharacter(f.text);
+            const hazard = what === "barcode" && !bad ? pathHazard(f.text) : undefined;
             if (bad) {
                 problems.add(`the ${what} "${f.text}" contains ${bad.why}`, line, f.start + bad.index);
+                ok = false;
+            }
+            else if (hazard) {
+                problems.add(`a barcode cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
                 ok = false;
             }
         }
@@ -62989,7 +59251,8 @@ function lookupBarcode(list, employeeId) {
  * Reads an input file as text. UTF-8 (with or without a BOM) is the norm; a file with a UTF-16 BOM (Excel's
  * "Unicode Text") is decoded too. Invalid UTF-8 becomes U+FFFD, which the parsers then point at.
  */
-async function readInputText(path, displayName) {
+async function readInputText(path, displayName, caps = ALMA_LIST_CAPS) {
+    await checkListFileSize(path, displayName, caps);
     let bytes;
     try {
         bytes = await (0,promises_namespaceObject.readFile)(path);
@@ -63005,299 +59268,22 @@ async function readInputText(path, displayName) {
                     : `cannot read the file (${code ?? e.message})`;
         throw new InputError({ file: displayName, message: why });
     }
+    checkListLines(bytes, displayName, caps);
+    return decodeInputBytes(bytes);
+}
+/** An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM. */
+function decodeInputBytes(bytes) {
     if (bytes[0] === 0xff && bytes[1] === 0xfe)
         return new TextDecoder("utf-16le").decode(bytes.subarray(2));
     if (bytes[0] === 0xfe && bytes[1] === 0xff)
         return new TextDecoder("utf-16be").decode(bytes.subarray(2));
     return bytes.toString("utf8");
 }
-async function readPatronList(path, displayName) {
-    return parsePatronList(await readInputText(path, displayName), displayName);
+async function readPatronList(path, displayName, caps) {
+    return parsePatronList(await readInputText(path, displayName, caps), displayName);
 }
-async function readBarcodeList(path, displayName) {
-    return parseBarcodeList(await readInputText(path, displayName), displayName);
-}
-
-;// CONCATENATED MODULE: ./src/alma/plan.ts
-/**
- * The Alma plan (read-only): GET every listed patron, decide, build the exact PUT body, guard it.
- *
- * Streaming and resumable: each fetched record and body is appended to a part file as soon as it
- * arrives, and a journal line records where. A killed plan run again with the same --out carries
- * on; the final files are assembled in patron-list order from the part files.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Reads and checks both input files. Any problem ⇒ InputError (exit 2), before any API call. */
-async function readAlmaInputs(loaded) {
-    const alma = loaded.config.alma;
-    if (!alma)
-        throw new InputError({ file: loaded.path, message: "there is no 'alma' section in the config" });
-    const problems = [];
-    const attempt = async (f) => {
-        try {
-            return await f();
-        }
-        catch (e) {
-            if (e instanceof InputError)
-                problems.push(e);
-            else
-                throw e;
-            return undefined;
-        }
-    };
-    const patrons = await attempt(() => readPatronList((0,external_node_path_namespaceObject.resolve)(loaded.root, alma.patrons), alma.patrons));
-    const barcodes = await attempt(() => readBarcodeList((0,external_node_path_namespaceObject.resolve)(loaded.root, alma.barcodes), alma.barcodes));
-    if (problems.length || !patrons || !barcodes)
-        throw new InputError(problems.flatMap((p) => p.problems));
-    return { patrons, barcodes };
-}
-class PartFile {
-    path;
-    size;
-    constructor(path) {
-        this.path = path;
-        this.size = (0,external_node_fs_namespaceObject.existsSync)(path) ? (0,external_node_fs_namespaceObject.statSync)(path).size : 0;
-    }
-    append(text) {
-        const buf = Buffer.from(text, "utf8");
-        (0,external_node_fs_namespaceObject.appendFileSync)(this.path, buf);
-        const at = [this.size, buf.length];
-        this.size += buf.length;
-        return at;
-    }
-}
-async function planAlma(ctx, deps = {}) {
-    const alma = ctx.loaded.config.alma;
-    if (!alma)
-        throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
-    const inputs = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
-    const { client } = almaClient(alma, ctx.env, ctx.log, deps.transport);
-    const { patrons, barcodes } = inputs;
-    const list = patrons.entries;
-    const dir = (0,external_node_path_namespaceObject.join)(ctx.planDir, "alma");
-    (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
-    const journal = new Journal((0,external_node_path_namespaceObject.join)(dir, "plan-journal.ndjson"));
-    const fetchedPart = new PartFile((0,external_node_path_namespaceObject.join)(dir, ".all_patrons.part"));
-    const bodyPart = new PartFile((0,external_node_path_namespaceObject.join)(dir, ".processed_results.part"));
-    await checkSameInputs(ctx, (0,external_node_path_namespaceObject.join)(dir, ".plan-inputs.json"), journal.exists());
-    const done = new Set();
-    for await (const { entry } of journal.entries())
-        done.add(entry.i);
-    if (done.size)
-        ctx.log.info(`alma: carrying on an unfinished plan: ${done.size} of ${list.length} patrons were already read`);
-    let quota;
-    const progress = createProgress({ label: "alma plan", total: list.length - done.size });
-    const type = alma.barcode_type;
-    const planOne = async (i) => {
-        const p = list[i];
-        const base = { primary_id: p.id, line: p.line, old_barcodes: [] };
-        let xml;
-        try {
-            xml = await client.getUser(p.id, ctx.signal);
-        }
-        catch (e) {
-            if (e instanceof QuotaExhaustedError) {
-                quota ??= e;
-                return;
-            }
-            if (ctx.signal?.aborted)
-                return;
-            if (e instanceof AlmaApiError && NOT_FOUND_CODES.has(e.code)) {
-                journal.append({ i, entry: { ...base, action: "not-found", message: explainAlmaError(e) } });
-            }
-            else {
-                const message = e instanceof AlmaApiError ? explainAlmaError(e) : e.message;
-                journal.append({ i, entry: { ...base, action: "failed", message } });
-            }
-            return;
-        }
-        let user;
-        try {
-            user = parseUser(xml);
-        }
-        catch (e) {
-            journal.append({
-                i,
-                entry: {
-                    ...base,
-                    action: "failed",
-                    message: `Alma returned a record that could not be read: ${e.message}`,
-                },
-            });
-            return;
-        }
-        const d = decide(user, (id) => lookupBarcode(barcodes, id), alma);
-        const entry = {
-            ...base,
-            action: d.action,
-            ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
-            old_barcodes: d.oldBarcodes,
-            ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
-            ...(d.change && { affected: d.change.affected, reactivate: d.change.reactivate }),
-            fingerprint: d.fingerprint,
-            message: d.message,
-        };
-        const line = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
-        if (d.change) {
-            const body = putBody(user, d.change, type);
-            const problems = guardBody(user, body, d.change, type);
-            if (problems.length) {
-                entry.action = "failed";
-                entry.message = `the PUT-body guard refused this record: ${problems.join("; ")}`;
-            }
-            else {
-                line.body = bodyPart.append(userXml(body, false));
-            }
-        }
-        journal.append(line);
-    };
-    await runPool(list.length, alma.concurrency, async (i) => {
-        await planOne(i);
-        progress.tick();
-    }, { signal: ctx.signal, shouldStop: () => quota !== undefined, skip: (i) => done.has(i) });
-    progress.done();
-    if (ctx.signal?.aborted)
-        throw new InterruptedError("The Alma plan");
-    if (quota)
-        ctx.log.warn(`alma: ${quota.message} The patrons not read yet are 'pending': run the same plan again (same --out) to carry on.`);
-    return plan_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart);
-}
-/**
- * A resumed plan must read the same input files as the run it carries on, or the journal's
- * patron numbers would point at other patrons.
- */
-async function checkSameInputs(ctx, path, resuming) {
-    const alma = ctx.loaded.config.alma;
-    const hash = async (f) => (0,external_node_crypto_.createHash)("sha256")
-        .update(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, f)))
-        .digest("hex");
-    const now = { patrons: await hash(alma.patrons), barcodes: await hash(alma.barcodes) };
-    if (resuming && (0,external_node_fs_namespaceObject.existsSync)(path)) {
-        const then = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-        const changed = ["patrons", "barcodes"].filter((k) => then[k] !== now[k]).map((k) => alma[k]);
-        if (changed.length) {
-            throw new InputError({
-                file: changed[0],
-                message: `changed since the unfinished plan in ${ctx.planDir} started; start a new plan (use another --out, or delete that folder)`,
-            });
-        }
-    }
-    (0,external_node_fs_namespaceObject.writeFileSync)(path, JSON.stringify(now) + "\n");
-}
-function stripDeclaration(xml) {
-    return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
-}
-async function plan_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
-    const alma = ctx.loaded.config.alma;
-    const n = inputs.patrons.entries.length;
-    const lines = new Array(n);
-    for await (const { entry } of journal.entries())
-        lines[entry.i] = entry;
-    const counts = {};
-    const entries = [];
-    for (let i = 0; i < n; i++) {
-        const p = inputs.patrons.entries[i];
-        const e = lines[i]?.entry ?? {
-            primary_id: p.id,
-            line: p.line,
-            action: "pending",
-            old_barcodes: [],
-            message: "not read yet: the daily API quota ran low; run the plan again to carry on",
-        };
-        entries.push(e);
-        counts[e.action] = (counts[e.action] ?? 0) + 1;
-    }
-    const changes = entries.filter((e) => CHANGING_ACTIONS.has(e.action)).length;
-    // The XML files, in patron-list order, copied from the part files.
-    await copyParts((0,external_node_path_namespaceObject.join)(dir, "all_patrons.xml"), fetchedPart.path, lines.map((l) => l?.fetched));
-    await copyParts((0,external_node_path_namespaceObject.join)(dir, "processed_results.xml"), bodyPart.path, lines.map((l) => l?.body));
-    const header = {
-        version: 1,
-        system: "alma",
-        created: new Date().toISOString(),
-        config: {
-            barcode_type: alma.barcode_type,
-            match_on: alma.match_on,
-            existing_barcode: alma.existing_barcode,
-            user_id_type: alma.user_id_type,
-        },
-        inputs: { patrons: alma.patrons, barcodes: alma.barcodes },
-        counts,
-        changes,
-    };
-    const writer = new PlanFileWriter((0,external_node_path_namespaceObject.join)(dir, "plan.json"), header);
-    const tables = new AlmaPlanTables();
-    for (const e of entries) {
-        await writer.write(e);
-        tables.add(e);
-    }
-    await writer.close();
-    if (!counts.pending) {
-        for (const f of [journal.path, fetchedPart.path, bodyPart.path, (0,external_node_path_namespaceObject.join)(dir, ".plan-inputs.json")])
-            (0,external_node_fs_namespaceObject.rmSync)(f, { force: true });
-    }
-    const markdown = renderAlmaPlan({
-        counts,
-        tables,
-        patronsFile: alma.patrons,
-        barcodesFile: alma.barcodes,
-        duplicates: inputs.patrons.duplicates,
-        conflicts: [...inputs.barcodes.conflicts.values()],
-        config: alma,
-    });
-    ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
-    return {
-        system: "alma",
-        counts,
-        changes,
-        headline: almaHeadline(counts),
-        markdown,
-        files: ["alma/all_patrons.xml", "alma/processed_results.xml", "alma/plan.json"],
-    };
-}
-async function copyParts(outPath, partPath, spans) {
-    const count = spans.filter(Boolean).length;
-    const out = (0,external_node_fs_namespaceObject.createWriteStream)(outPath, { encoding: "utf8" });
-    const write = async (s) => {
-        if (!out.write(s))
-            await (0,external_node_events_.once)(out, "drain");
-    };
-    await write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
-    if (count) {
-        const fh = await (0,promises_namespaceObject.open)(partPath, "r");
-        try {
-            for (const span of spans) {
-                if (!span)
-                    continue;
-                const buf = Buffer.alloc(span[1]);
-                await fh.read(buf, 0, span[1], span[0]);
-                await write(buf);
-                await write("\n");
-            }
-        }
-        finally {
-            await fh.close();
-        }
-    }
-    out.end("</users>\n");
-    await (0,external_node_events_.once)(out, "finish");
+async function readBarcodeList(path, displayName, caps) {
+    return parseBarcodeList(await readInputText(path, displayName, caps), displayName);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
@@ -65156,279 +61142,1866 @@ const sync_parse = function (data, opts = {}) {
 
 
 
-;// CONCATENATED MODULE: ./src/infiniti/client.ts
-
-const IMPORT_PATH = "/api/import/users";
-/** How long the whole import may take before we stop waiting. */
-const INFINITI_TIMEOUT_MS = 120_000;
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
-function isLoopback(hostname) {
-    return LOOPBACK.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-/** Where the URL came from, for messages. */
-function source(env, configFile) {
-    return env.INFINITI_URL?.trim() ? "INFINITI_URL" : configFile;
-}
-/** The import URL: INFINITI_URL, else `infiniti.url`; trailing slashes (and a pasted /api/import/users) dropped. */
-function importUrl(cfg, env, configFile) {
-    const raw = env.INFINITI_URL?.trim() || cfg.url;
-    const file = source(env, configFile);
-    let u;
-    try {
-        u = new URL(raw);
-    }
-    catch {
-        throw new InputError({
-            file,
-            message: "the Infiniti URL is not a valid URL (e.g. https://yourschool.concordinfiniti.com)",
-        });
-    }
-    if (u.username || u.password) {
-        throw new InputError({
-            file,
-            message: "the Infiniti URL must not hold a user name or password: give them in INFINITI_USERNAME and INFINITI_PASSWORD",
-        });
-    }
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopback(u.hostname))) {
-        throw new InputError({
-            file,
-            message: `the Infiniti URL must start with https:// (plain ${u.protocol}// is allowed only to 127.0.0.1, ::1 or localhost): the password would travel unencrypted`,
-        });
-    }
-    let path = u.pathname.replace(/\/+$/, "");
-    if (path.toLowerCase().endsWith(IMPORT_PATH))
-        path = path.slice(0, -IMPORT_PATH.length);
-    return `${u.origin}${path}${IMPORT_PATH}`;
-}
-/** Credentials from the environment; missing ones are an input error (exit 2, nothing sent). */
-function basicAuthorization(env) {
-    const username = env.INFINITI_USERNAME?.trim() ?? "";
-    const password = env.INFINITI_PASSWORD ?? "";
-    const missing = [!username && "INFINITI_USERNAME", !password && "INFINITI_PASSWORD"].filter(Boolean);
-    if (missing.length) {
-        throw new InputError({
-            file: "environment",
-            message: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the Infiniti import needs the user name and password of an Infiniti user with system administration rights`,
-        });
-    }
-    if (username.includes(":")) {
-        throw new InputError({ file: "environment", message: "INFINITI_USERNAME must not contain ':'" });
-    }
-    return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
-}
-function infinitiEndpoint(cfg, env, configFile) {
-    return { url: importUrl(cfg, env, configFile), authorization: basicAuthorization(env) };
-}
-/** Why the call got no answer (the import may or may not have happened). */
-class InfinitiUnreachableError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = "InfinitiUnreachableError";
-    }
-}
+;// CONCATENATED MODULE: ./src/alma/report-patrons.ts
 /**
- * Posts the CSV. Resolves with Infiniti's status and body whatever the status; rejects with
- * InfinitiUnreachableError when no answer came (timeout, refused connection), and with the abort
- * reason when `signal` was aborted.
+ * The Alma patron list from an Analytics report (config `alma.patrons: { analytics, column }`): the column is
+ * found by its heading in the report's schema, each row's cell by its ColumnN name; the report's rows are
+ * written to the plan directory as alma/patrons.csv (every column, headings first), so the review shows
+ * exactly which list was planned. A resumed plan reads that file again instead of asking Alma.
  */
-async function postImport(endpoint, csv, opts = {}) {
-    const form = new FormData();
-    form.append("file", new Blob([csv], { type: "text/csv" }), "import.csv");
-    const timeoutMs = opts.timeoutMs ?? INFINITI_TIMEOUT_MS;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-    const host = new URL(endpoint.url).host;
-    try {
-        const res = await fetch(endpoint.url, {
-            method: "POST",
-            headers: { Authorization: endpoint.authorization, Accept: "application/json" },
-            body: form,
-            signal,
-            // A redirect is reported, not followed: a POST would turn into a GET and the credentials could travel on.
-            redirect: "manual",
+
+
+
+
+
+
+const PATRONS_CSV = "alma/patrons.csv";
+/** The report source, when the config names one (rather than a file). */
+function analyticsSource(alma) {
+    return typeof alma.patrons === "string" ? undefined : alma.patrons;
+}
+/** How the plan names where its patrons came from. */
+function patronsLabel(alma) {
+    const a = analyticsSource(alma);
+    return a ? `Analytics report ${a.analytics} (column "${a.column}")` : alma.patrons;
+}
+const norm = (s) => s.trim().replace(/\s+/g, " ").toLowerCase();
+/** A report as a table: the headings (ColumnN where Alma sent none) and the cells, "" where omitted. */
+function reportTable(report) {
+    const headings = report.columns.map((c) => c.heading || c.name);
+    const rows = report.rows.map((r) => report.columns.map((c) => r[c.name] ?? ""));
+    return { headings, rows };
+}
+/**
+ * The patron IDs in the column headed `column` (exact heading first, then ignoring case and spacing).
+ * Lines are those of alma/patrons.csv: the headings are line 1, row i is line i + 2.
+ */
+function patronsFromTable(table, source) {
+    let at = table.headings.indexOf(source.column);
+    if (at < 0)
+        at = table.headings.findIndex((h) => norm(h) === norm(source.column));
+    if (at < 0) {
+        throw new InputError({
+            file: "alma.patrons.column",
+            message: `the Analytics report ${source.analytics} has no column headed "${source.column}"; its columns are ${table.headings.map((h) => `"${h}"`).join(", ")}`,
         });
-        const body = await res.text();
-        const location = res.headers.get("location") ?? undefined;
-        return { status: res.status, body, ...(location ? { location } : {}) };
     }
-    catch (e) {
-        if (opts.signal?.aborted)
-            throw e;
-        if (timeout.aborted) {
-            throw new InfinitiUnreachableError(`no answer from ${host} within ${Math.round(timeoutMs / 1000)} s: the import may or may not have happened`);
-        }
-        const cause = e.cause;
-        throw new InfinitiUnreachableError(`could not reach ${host}: ${cause?.code ?? cause?.message ?? e.message}`);
+    const emptyRows = [];
+    const lines = ["Primary Identifier"];
+    table.rows.forEach((r, i) => {
+        const id = r[at] ?? "";
+        if (!id.trim())
+            emptyRows.push(i + 2);
+        lines.push(id);
+    });
+    if (emptyRows.length === table.rows.length) {
+        throw new InputError({
+            file: PATRONS_CSV,
+            message: `the Analytics report ${source.analytics} has no patron IDs in the column "${source.column}" (${table.rows.length} rows)`,
+        });
     }
+    return { list: parsePatronList(lines.join("\n"), PATRONS_CSV), emptyRows };
+}
+function writePatronsCsv(planDir, table) {
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, PATRONS_CSV), stringify([table.headings, ...table.rows]));
+}
+/** alma/patrons.csv of an unfinished plan, if there is one. */
+function readPatronsCsv(planDir) {
+    const path = (0,external_node_path_namespaceObject.join)(planDir, PATRONS_CSV);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        return undefined;
+    const all = sync_parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"), { relax_column_count: true });
+    const [headings = [], ...rows] = all;
+    return { headings, rows };
 }
 
-;// CONCATENATED MODULE: ./src/infiniti/planfile.ts
+;// CONCATENATED MODULE: ./src/alma/rederive.ts
 /**
- * The Infiniti part of a plan directory: `infiniti/import.csv` (the exact bytes apply posts) and
- * `infiniti/plan.json` (per user: action, changed fields old → new, passwords masked; the row each
- * sent user has in import.csv; the import's SHA-256, so apply sends nothing the plan did not show).
+ * The Alma half of "apply writes only what the reviewed data say" (src/core/integrity.ts).
  *
- * import.csv: UTF-8 without BOM, LF line endings (git-friendly: a plan committed to a pull request
- * comes back byte for byte), header first with canonical lower-case names in the roster's order, one
- * row per sent user: roster users in roster order, then users to disable by username.
- * Row numbering (as Infiniti's `details` use it): row 1 is the first data row after the header.
+ * Before any call, every change in alma/plan.json is checked against the plan's data: the patron is
+ * in the patron list, the new barcode is the one the barcode list gives the planned employee ID,
+ * and the action is one the decision rules (the config when planned) allow. Then, per record, apply
+ * re-runs the pure decision on the fresh record with the same barcode list and rules, and writes the
+ * change it derives only when it is the planned one (see applyAlma).
  */
 
 
 
 
-const INFINITI_DIR = "infiniti";
-const IMPORT_FILE = "import.csv";
-const PLAN_FILE = "plan.json";
-const ROW_NUMBERING = "row 1 is the first data row after the header";
-/** The bytes to post: header, then one row per sent user. Returns the row number of each sent user. */
-function buildImportCsv(columns, users) {
-    const records = [columns];
-    const rows = new Map();
-    for (const u of users) {
-        if (!u.sent || !u.values)
-            continue;
-        const values = u.values;
-        records.push(columns.map((c) => values[c] ?? ""));
-        rows.set(u, records.length - 1);
+
+
+
+/** At most this many refused changes are listed one by one. */
+const rederive_MAX_LISTED = 20;
+const RULE_KEYS = ["barcode_type", "match_on", "existing_barcode", "user_id_type"];
+async function readList(data, path) {
+    const bytes = await data.read(path);
+    if (!bytes)
+        throw new InputError({ file: path, message: `is missing from ${data.label}. Plan again.` });
+    return decodeInputBytes(bytes);
+}
+/**
+ * The patron list of the plan's data. An Analytics report is not data the plan can be re-derived
+ * from (its answer changes as patrons are fixed): its rows as planned are the plan's alma/patrons.csv,
+ * a record file that is not committed unless commit_records is on. Without it, only the barcode and
+ * rule checks hold for such a plan (undefined: no membership check).
+ */
+async function patronListOf(data, cfg, planDir) {
+    const source = analyticsSource(cfg);
+    if (!source) {
+        const file = cfg.patrons;
+        return parsePatronList(await readList(data, file), file);
     }
-    return { csv: stringify(records, { record_delimiter: "\n" }), rows };
+    const table = readPatronsCsv(planDir);
+    return table ? patronsFromTable(table, source).list : undefined;
 }
-function planDirOf(planDir) {
-    return (0,external_node_path_namespaceObject.join)(planDir, INFINITI_DIR);
-}
-function readPlanFile(planDir) {
-    const path = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), PLAN_FILE);
-    const file = `${INFINITI_DIR}/${PLAN_FILE}`;
-    if (!(0,external_node_fs_namespaceObject.existsSync)(path)) {
+/**
+ * Checks every planned change against the plan's data, before any call. Throws InputError (exit 2)
+ * listing the changes that do not follow from the data.
+ */
+async function checkAlmaPlan(data, planDir, header) {
+    const planPath = (0,external_node_path_namespaceObject.join)(planDir, "alma", "plan.json");
+    const cfg = data.loaded.config.alma;
+    const shown = "alma/plan.json";
+    if (!cfg)
         throw new InputError({
-            file: path,
-            message: "the plan has no Infiniti plan (infiniti/plan.json is missing)",
+            file: planPath,
+            message: `has an Alma part, but the config in ${data.label} has no 'alma' section. Plan again.`,
         });
+    const problems = [];
+    const refuse = (message) => problems.push({ file: planPath, message });
+    for (const k of RULE_KEYS) {
+        if (header.config?.[k] !== cfg[k])
+            refuse(`says ${k} '${String(header.config?.[k])}', but the config in ${data.label} says '${cfg[k]}': the plan's writes do not follow from the data`);
     }
-    let plan;
-    try {
-        plan = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+    const patrons = await patronListOf(data, cfg, planDir);
+    const barcodes = parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes);
+    const listed = patrons && new Set(patrons.entries.map((p) => p.id.toLowerCase()));
+    const lookup = (id) => lookupBarcode(barcodes, id);
+    const seen = new Set();
+    let changing = 0;
+    let refused = 0;
+    const add = (e, why) => {
+        refused++;
+        if (refused <= rederive_MAX_LISTED)
+            refuse(`patron ${e.primary_id}: ${why}: the plan's writes do not follow from ${data.label}`);
+    };
+    for await (const e of readPlanEntries(planPath)) {
+        const id = String(e.primary_id ?? "");
+        if (seen.has(id.toLowerCase()))
+            add(e, `is in ${shown} more than once`);
+        seen.add(id.toLowerCase());
+        if (!CHANGING_ACTIONS.has(e.action))
+            continue;
+        changing++;
+        if (listed && !listed.has(id.toLowerCase())) {
+            add(e, `is not in the patron list ${patronsLabel(cfg)}`);
+            continue;
+        }
+        if (e.action !== "add" && e.action !== cfg.existing_barcode) {
+            add(e, `the plan says '${e.action}', which existing_barcode: ${cfg.existing_barcode} never plans`);
+            continue;
+        }
+        const found = e.employee_id === undefined ? undefined : lookup(e.employee_id);
+        if (found?.kind !== "found") {
+            add(e, `employee ID ${e.employee_id ?? "(none)"} has no usable barcode in ${cfg.barcodes}`);
+            continue;
+        }
+        if (found.entry.barcode !== e.new_barcode)
+            add(e, `the plan writes barcode ${e.new_barcode ?? "(none)"}, but ${cfg.barcodes} gives employee ID ${e.employee_id} the barcode ${found.entry.barcode}`);
     }
-    catch {
-        throw new InputError({ file: path, message: `${file} is not valid JSON` });
-    }
-    if (plan.system !== "infiniti" || !Array.isArray(plan.users) || typeof plan.import?.sha256 !== "string") {
-        throw new InputError({ file: path, message: `${file} is not an Infiniti plan written by patron-sync` });
-    }
-    return plan;
+    if (changing !== header.changes)
+        refuse(`its header says ${header.changes} changes, but it lists ${changing}: the plan was edited`);
+    if (refused > rederive_MAX_LISTED)
+        refuse(`… and ${refused - rederive_MAX_LISTED} more changes refused for the same reason`);
+    if (problems.length)
+        throw new InputError(problems);
+    return { config: cfg, lookup, label: data.label };
+}
+/**
+ * Why the decision re-run on the fresh record is not the planned change, or undefined when it is.
+ * The fresh record's barcodes are as planned (the fingerprint matched), so any difference means the
+ * plan's change does not follow from the data (or the employee ID changed since the plan).
+ */
+function mismatch(e, d) {
+    if (!d.change)
+        return `the data give '${d.action}' (${d.message})`;
+    if (d.action !== e.action)
+        return `the data give '${d.action}', not '${e.action}'`;
+    if (d.change.barcode !== e.new_barcode)
+        return `the data give barcode ${d.change.barcode}, not ${e.new_barcode ?? "(none)"}`;
+    if (e.employee_id !== undefined && d.employeeId !== undefined && !same(d.employeeId, e.employee_id))
+        return `the user's employee ID is ${d.employeeId}, not ${e.employee_id}`;
+    return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/infiniti/render.ts
-const render_ROW_LIMIT = 300;
-const HEADING = "## Concord Infiniti patron import";
-function render_md(text) {
-    return (text ?? "")
-        .replace(/\\/g, "\\\\")
-        .replace(/\|/g, "\\|")
-        .replace(/`/g, "\\`")
-        .replace(/</g, "&lt;")
-        .replace(/\r?\n/g, " ");
+;// CONCATENATED MODULE: ./src/alma/restore.ts
+/**
+ * Undoing an applied barcode change (issue #13): pure functions over the XML tree.
+ *
+ * Apply keeps, for every user it writes, a snapshot of that user's identifiers of the barcode type
+ * as they were just before the PUT (the `<user_identifier>` elements themselves and their places in
+ * `<user_identifiers>`), and the barcode fingerprint of the record Alma returned. A revert puts the
+ * snapshot back: the identifiers of the barcode type become exactly the snapshot, nothing else in
+ * the record changes. Small: one user's barcode identifiers, never a whole record.
+ */
+
+
+
+/** The user's identifiers of the barcode type, with their places (element index in `<user_identifiers>`). */
+function snapshotIdentifiers(user, barcodeType) {
+    const list = child(user, "user_identifiers");
+    if (!list)
+        return [];
+    return xml_elements(list)
+        .map((node, at) => ({ at, node }))
+        .filter(({ node }) => isBarcodeIdentifier(node, barcodeType))
+        .map(({ at, node }) => ({ at, node: deepClone(node) }));
 }
-const render_plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-function render_countsTable(counts, order, meaning, head) {
+function isBarcodeIdentifier(node, barcodeType) {
+    if (tagOf(node) !== "user_identifier")
+        return false;
+    const [id] = identifiersOf({ user: [{ user_identifiers: [node] }] });
+    return !!id && same(id.idType, barcodeType);
+}
+/** The barcode fingerprint the snapshot stands for (as {@link barcodeFingerprint} computes it for a user). */
+function snapshotFingerprint(saved, barcodeType) {
+    return barcodeFingerprint(el("user", [
+        el("user_identifiers", saved.map((s) => s.node)),
+    ]), barcodeType);
+}
+/**
+ * The PUT body that puts the snapshot back: the fetched record (with what a PUT leaves out left
+ * out), its identifiers of the barcode type replaced by the snapshot, each at its old place.
+ * The fetched tree is not modified.
+ */
+function restoreBody(fetched, saved, barcodeType) {
+    const tag = tagOf(fetched);
+    const body = {
+        [tag]: childrenOf(fetched)
+            .filter((n) => !isRemovable(n))
+            .map(deepClone),
+    };
+    if (fetched[":@"])
+        body[":@"] = deepClone(fetched[":@"]);
+    let list = child(body, "user_identifiers");
+    if (!list) {
+        if (!saved.length)
+            return body;
+        list = el("user_identifiers", []);
+        childrenOf(body).push(list);
+    }
+    const kept = childrenOf(list).filter((n) => !isBarcodeIdentifier(n, barcodeType));
+    for (const s of [...saved].sort((a, b) => a.at - b.at)) {
+        // Before the element now at that place, else at the end.
+        let seen = 0;
+        let i = 0;
+        for (; i < kept.length; i++) {
+            if (tagOf(kept[i]) === undefined)
+                continue;
+            if (seen === s.at)
+                break;
+            seen++;
+        }
+        kept.splice(i, 0, deepClone(s.node));
+    }
+    list[tagOf(list)] = kept;
+    return body;
+}
+/**
+ * Compares a restore body with the record it was made from, independently of {@link restoreBody}:
+ * every element other than `<user_identifiers>` as fetched (minus what a PUT leaves out), the
+ * identifiers of other types untouched and in order, and the barcode identifiers exactly the snapshot.
+ */
+function guardRestore(fetched, body, saved, barcodeType) {
+    if (tagOf(fetched) !== tagOf(body))
+        return [`the body is <${tagOf(body)}>, not <${tagOf(fetched)}>`];
+    const problems = [];
+    if (!sameTree({ x: [], ":@": fetched[":@"] }, { x: [], ":@": body[":@"] }))
+        problems.push(`the attributes of <${tagOf(body)}> differ`);
+    const kept = xml_elements(fetched).filter((n) => !isRemovable(n) && tagOf(n) !== "user_identifiers");
+    const sent = xml_elements(body).filter((n) => tagOf(n) !== "user_identifiers");
+    if (sent.some(isRemovable))
+        problems.push("the body holds an element a PUT must leave out");
+    problems.push(...alignAndCompare(kept, sent));
+    const mine = (n) => isBarcodeIdentifier(n, barcodeType);
+    const fIds = xml_elements(child(fetched, "user_identifiers") ?? el("x", []));
+    const bIds = xml_elements(child(body, "user_identifiers") ?? el("x", []));
+    if (!sameTree(fIds.filter((n) => !mine(n)), bIds.filter((n) => !mine(n))))
+        problems.push(`identifiers of types other than ${barcodeType} were changed, added or removed`);
+    const expected = [...saved].sort((a, b) => a.at - b.at).map((s) => s.node);
+    if (!sameTree(expected, bIds.filter(mine)))
+        problems.push(`the ${barcodeType} identifiers are not exactly those before the apply`);
+    return problems;
+}
+/** ACTIVE values of the barcode type in a snapshot (for readable messages). */
+function activeValues(saved, barcodeType) {
+    return identifiersOf(el("user", [
+        el("user_identifiers", saved.map((s) => s.node)),
+    ]))
+        .filter((i) => same(i.idType, barcodeType) && same(i.status || "ACTIVE", "ACTIVE"))
+        .map((i) => i.value);
+}
+
+;// CONCATENATED MODULE: ./src/alma/restore-send.ts
+/**
+ * Applying one `restore` entry of a revert plan (issue #13): re-read the user, check that its barcode
+ * identifiers are still as the reverted apply left them (the fingerprint Alma returned then), put the
+ * snapshot back, guard the body, PUT it, and check what Alma returns. A user whose barcodes changed
+ * since is skipped as `changed-since-apply` and never overwritten.
+ */
+
+
+
+function actives(user, type) {
+    const v = identifiersOfType(user, type)
+        .filter(isActive)
+        .map((i) => i.value);
+    return v.join(", ") || "none";
+}
+/** `wasSending`: an interrupted run sent this PUT and did not hear back. */
+async function sendRestore(e, d, wasSending) {
+    const id = e.primary_id;
+    const type = d.barcodeType;
+    const saved = e.restore?.identifiers ?? [];
+    const target = snapshotFingerprint(saved, type);
+    const fresh = parseUser(await d.getUser(id));
+    const now = barcodeFingerprint(fresh, type);
+    if (now === target) {
+        return wasSending
+            ? {
+                primary_id: id,
+                status: "updated",
+                message: `${type} identifiers restored by the interrupted run (confirmed on re-read)`,
+            }
+            : {
+                primary_id: id,
+                status: "unchanged",
+                message: `the ${type} identifiers are already as before the apply; nothing sent`,
+            };
+    }
+    if (now !== e.fingerprint) {
+        return {
+            primary_id: id,
+            status: "skipped",
+            message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (ACTIVE now: ${actives(fresh, type)}); not overwritten. Fix this user by hand in Alma.`,
+        };
+    }
+    const body = restoreBody(fresh, saved, type);
+    const problems = guardRestore(fresh, body, saved, type);
+    if (problems.length)
+        return {
+            primary_id: id,
+            status: "failed",
+            message: `not sent: the PUT-body guard refused it: ${problems.join("; ")}`,
+        };
+    d.sending();
+    const returned = parseUser(await d.putUser(id, userXml(body)));
+    if (barcodeFingerprint(returned, type) !== target) {
+        return {
+            primary_id: id,
+            status: "failed",
+            message: `Alma accepted the update but the returned record's ${type} identifiers are not those before the apply (ACTIVE now: ${actives(returned, type)}); check the user in Alma`,
+        };
+    }
+    return {
+        primary_id: id,
+        status: "updated",
+        message: `${type} identifiers restored (ACTIVE now: ${actives(returned, type)})`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/markdown.ts
+/**
+ * Markdown for people: the ONE escaper for patron data in plan.md, results.md, pull request
+ * comments and job summaries, plus the pieces every system renders with (numbers, plural, the
+ * counts table, Mermaid charts, a character budget for tables).
+ *
+ * Patron data (names, usernames, e-mail addresses, messages echoed from a vendor) must not ping,
+ * link or embed anything where GitHub renders it:
+ * - Markdown syntax is backslash-escaped, so `[text](url)`, `![img](url)`, emphasis, `<html>`, `&entity;`
+ *   and table pipes stay literal text.
+ * - GitHub's own autolinks work on the rendered text, after Markdown (an escaped `\@octocat` still
+ *   notifies @octocat), so they are broken with an invisible U+2060 WORD JOINER: after `@` (mentions and
+ *   e-mail autolinks), after `#` before a digit (issue references), inside `://` and after `www`
+ *   (URL autolinks). The text reads the same; it just cannot link.
+ */
+/** GitHub's limit on a pull request or comment body (characters). */
+const GITHUB_BODY_LIMIT = 65_536;
+/** What plan.md (the pull request description) may use: GitHub's limit less a safe margin. */
+const PLAN_MD_BUDGET = 58_000;
+/** Rows listed in tables that have no budget of their own (e.g. results.md per status). */
+const ROW_LIMIT = 300;
+const WJ = "\u2060";
+const ALNUM = /^[\p{L}\p{N}]$/u;
+/** Escapes text for inline Markdown (also safe in a table cell): one line, no links, no mentions. */
+function md(text) {
+    return (String(text ?? "")
+        // One line, no control characters.
+        .replace(/[\r\n\t\v\f]+/g, " ")
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u001f\u007f]/g, "")
+        // Markdown and HTML syntax, and table pipes.
+        .replace(/[\\`*[\]<>!|~&]/g, (c) => `\\${c}`)
+        // An underscore inside a word (employee_id) cannot start emphasis: only the others are escaped.
+        .replace(/_/g, (c, at, all) => ALNUM.test(all[at - 1] ?? "") && ALNUM.test(all[at + 1] ?? "") ? c : `\\${c}`)
+        // GitHub's autolinks on the rendered text.
+        .replace(/@/g, `@${WJ}`)
+        .replace(/#(?=\d)/g, `#${WJ}`)
+        .replace(/:\/\//g, `:${WJ}//`)
+        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${WJ}.`));
+}
+/** Escapes text for a code span: backticks cannot close it early, pipes cannot split a table cell. */
+function code(text) {
+    const t = String(text ?? "")
+        .replace(/[\r\n]+/g, " ")
+        .replace(/\|/g, "\\|");
+    const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((s) => s.length));
+    const fence = "`".repeat(longest + 1);
+    const pad = t.startsWith("`") || t.endsWith("`") ? " " : "";
+    return `${fence}${pad}${t}${pad}${fence}`;
+}
+/** 4071 → "4,071". */
+function markdown_num(n) {
+    return n.toLocaleString("en-US");
+}
+/** plural(1, "user") → "1 user"; plural(1200, "user") → "1,200 users". */
+function markdown_plural(n, one, many = `${one}s`) {
+    return `${markdown_num(n)} ${n === 1 ? one : many}`;
+}
+/**
+ * A table of counts: the keys in `order` first, then any others, zero counts left out.
+ * `unit` names the counted things (Patrons, Users, Records).
+ */
+function countsTable(counts, order, meaning, head = "Action", unit = "Records") {
     const keys = [
         ...order.filter((k) => counts[k]),
         ...Object.keys(counts).filter((k) => !order.includes(k) && counts[k]),
     ];
     if (!keys.length)
         return "_Nothing to report._\n";
-    return ([
-        `| ${head} | Users | Meaning |`,
-        "|---|--:|---|",
-        ...keys.map((k) => `| \`${k}\` | ${counts[k]} | ${meaning[k] ?? ""} |`),
-    ].join("\n") + "\n");
+    const rows = keys.map((k) => `| \`${k}\` | ${markdown_num(counts[k])} | ${meaning[k] ?? ""} |`);
+    return [`| ${head} | ${unit} | Meaning |`, "|---|--:|---|", ...rows].join("\n") + "\n";
 }
-function infinitiHeadline(counts, sent, mode) {
-    if (!sent)
-        return "no Infiniti changes";
-    const c = (k) => counts[k] ?? 0;
-    const parts = [];
-    if (c("create"))
-        parts.push(`${c("create")} new`);
-    if (c("update"))
-        parts.push(`${c("update")} changed`);
-    if (c("disable"))
-        parts.push(`${c("disable")} to disable`);
-    if (mode === "full" && c("unchanged"))
-        parts.push(`${c("unchanged")} unchanged, full mode`);
-    return `${render_plural(sent, "Infiniti user")} to import${parts.length ? ` (${parts.join(", ")})` : ""}`;
+/** A Mermaid pie chart (GitHub renders ```mermaid blocks), or "" when every slice is empty. */
+function mermaidPie(title, slices) {
+    const kept = slices.filter(([, n]) => n > 0);
+    if (!kept.length)
+        return "";
+    const label = (s) => s.replace(/["\r\n`]/g, "'");
+    return [
+        "```mermaid",
+        `pie showData title ${label(title)}`,
+        ...kept.map(([k, n]) => `    "${label(k)}" : ${n}`),
+        "```",
+        "",
+    ].join("\n");
 }
-function describeChanges(u) {
-    const value = (v) => (v === "" ? "(blank)" : render_md(v));
-    const one = (c) => u.action === "create" ? `${c.field}: ${value(c.new)}` : `${c.field}: ${value(c.old)} → ${value(c.new)}`;
-    return u.changes.map(one).join("; ") || "—";
-}
-function renderInfinitiPlan(x) {
-    const out = [`${HEADING}\n`];
-    const state = x.stateExists
-        ? `\`${render_md(x.stateFile)}\` (${render_plural(x.stateUsers, "user")} applied before)`
-        : `\`${render_md(x.stateFile)}\`, which does not exist yet: nothing has been applied, so every user is new`;
-    out.push(`Roster \`${render_md(x.rosterFile)}\`: ${render_plural(x.rosterUsers, "user")}, all valid. Mode \`${x.mode}\`, compared with ${state}. ` +
-        (x.disableMissing
-            ? "Users gone from the roster are sent with enabled=n (`disable_missing: true`)."
-            : "Users gone from the roster are left as they are (`disable_missing: false`).") +
-        "\n");
-    const meaning = {
-        create: "new: not in the applied state; sent",
-        update: "changed since the last apply; sent",
-        disable: "gone from the roster: sent with enabled=n and their last-applied values",
-        unchanged: x.mode === "full" ? "as last applied: sent again (`mode: full`)" : "as last applied: not sent",
-    };
-    out.push(render_countsTable(x.counts, ["create", "update", "disable", "unchanged"], meaning, "Action"));
-    if (x.missing)
-        out.push(`${render_plural(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`);
-    if (x.sent) {
-        out.push(`Apply posts \`infiniti/import.csv\` exactly: ${render_plural(x.sent, "row")}, SHA-256 \`${x.importSha256.slice(0, 16)}…\`. Passwords are shown as •••.\n`);
+/** A character budget: text is added while it fits. */
+class Budget {
+    limit;
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
     }
-    else {
-        out.push("Nothing to send: apply will post nothing.\n");
+    get left() {
+        return Math.max(0, this.limit - this.used);
     }
-    const shown = x.users.filter((u) => u.sent && u.action !== "unchanged");
-    if (shown.length) {
-        out.push("### Users to send\n", "| Username | Action | Row | Line | Changes |", "|---|---|--:|--:|---|");
-        for (const u of shown.slice(0, render_ROW_LIMIT)) {
-            out.push(`| ${render_md(u.username)} | \`${u.action}\` | ${x.importRows.get(u) ?? ""} | ${u.line ?? "—"} | ${describeChanges(u)} |`);
+    /** Counts `text` (plus its line break) if it fits; false if not. */
+    take(text) {
+        if (this.used + text.length + 1 > this.limit)
+            return false;
+        this.used += text.length + 1;
+        return true;
+    }
+    /** Counts `text` whether it fits or not (for what must always be shown). */
+    force(text) {
+        this.used += text.length + 1;
+    }
+}
+/**
+ * A table filled while `budget` allows, keeping room for the closing line. Returns its lines and how
+ * many rows were left out. `reserve` characters stay free for what follows.
+ */
+function budgetTable(header, rows, budget, reserve = 200) {
+    const head = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+    const lines = [];
+    let shown = 0;
+    let omitted = 0;
+    const fits = (t) => budget.used + t.length + 1 + reserve <= budget.limit;
+    for (const row of rows) {
+        if (omitted === 0 && (shown > 0 || fits(head.join("\n"))) && fits(row)) {
+            if (shown === 0)
+                head.forEach((h) => budget.force(h));
+            budget.force(row);
+            lines.push(row);
+            shown++;
         }
-        if (shown.length > render_ROW_LIMIT)
-            out.push(`\n… and ${shown.length - render_ROW_LIMIT} more: see \`infiniti/plan.json\`.`);
-        out.push("");
-        out.push("_Row_ is the row in import.csv (1 = the first row after the header); _Line_ the line in the roster.\n");
+        else
+            omitted++;
     }
-    const resent = x.users.filter((u) => u.sent && u.action === "unchanged").length;
-    if (resent)
-        out.push(`${render_plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
+    return { lines: shown ? [...head, ...lines] : [], shown, omitted };
+}
+
+;// CONCATENATED MODULE: ./src/core/results.ts
+/**
+ * Results kept across applies: results.md gets one dated section per apply (newest first, earlier
+ * ones kept), results.json keeps a history entry per apply, results.csv holds each record's last status.
+ */
+
+
+/** The history in an earlier results.json (an older file without one counts as one entry). */
+function readHistory(path) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        return [];
+    try {
+        const prev = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+        if (Array.isArray(prev.history))
+            return prev.history;
+        if (prev.applied_at && prev.counts)
+            return [{ applied_at: prev.applied_at, counts: prev.counts, complete: prev.complete }];
+    }
+    catch {
+        // An unreadable earlier file: start the history again rather than fail the apply.
+    }
+    return [];
+}
+/** The statuses every results headline and comment lists, in this order. */
+const RESULT_STATUSES = ["updated", "unchanged", "skipped", "failed", "pending"];
+/** Infiniti's `created` counts as updated here (a record written). */
+function resultCounts(counts) {
+    const c = (k) => counts[k] ?? 0;
+    return {
+        updated: c("updated") + c("created"),
+        unchanged: c("unchanged"),
+        skipped: c("skipped"),
+        failed: c("failed"),
+        pending: c("pending"),
+    };
+}
+/** What apply did, in the results table's own words, e.g. "4,071 updated · 2 failed · 12 unchanged". */
+function resultsHeadline(counts) {
+    const order = ["created", ...RESULT_STATUSES];
+    const keys = [...order, ...Object.keys(counts).filter((k) => !order.includes(k))];
+    const parts = keys.filter((k) => counts[k]).map((k) => `${markdown_num(counts[k])} ${k}`);
+    return parts.length ? parts.join(" · ") : "nothing to do";
+}
+const DATED = /^## Apply of /m;
+/**
+ * The new results.md: a title saying what this apply did, this apply's dated section, then the
+ * earlier applies' sections from `previous` (the old results.md), kept as they were.
+ */
+function resultsMarkdown(title, appliedAt, section, previous) {
+    const when = appliedAt
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, " UTC");
+    let earlier = "";
+    if (previous) {
+        const at = previous.search(DATED);
+        // A results.md from before dated sections: keep it whole under its own heading.
+        earlier =
+            at >= 0 ? previous.slice(at) : `## Apply of an earlier run\n\n${previous.replace(/^# .*\n/, "")}`;
+    }
+    return [`# ${md(title)}`, "", `## Apply of ${when}`, "", section.trimEnd(), "", earlier.trimEnd(), ""]
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n");
+}
+
+;// CONCATENATED MODULE: ./src/alma/apply.ts
+/**
+ * The Alma apply: for every planned change, re-read the user, check that its barcodes are still as
+ * planned, re-run the decision on the FRESH record with the plan's data (src/alma/rederive.ts: it
+ * must give the planned change), apply that change to the fresh record (so edits made since the plan
+ * survive), guard the body, PUT it, and check what Alma returns.
+ *
+ * Resumable: every finished record is journalled (alma/journal.ndjson). A killed apply run again
+ * carries on; a finished apply run again reports its records `unchanged` and sends nothing.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const DONE = new Set(["updated", "unchanged", "skipped"]);
+async function applyAlma(ctx, 
+/** How to re-derive each change from the plan's data; undefined for a revert plan (only restores, checked by core/revert.ts). */
+derivation, deps = {}) {
+    const alma = ctx.loaded.config.alma;
+    if (!alma)
+        throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
+    const dir = (0,external_node_path_namespaceObject.join)(ctx.planDir, "alma");
+    const planPath = (0,external_node_path_namespaceObject.join)(dir, "plan.json");
+    const header = await readPlanHeader(planPath);
+    const type = header.config.barcode_type;
+    const { client } = almaClient({ ...alma, user_id_type: header.config.user_id_type }, ctx.env, ctx.log, deps.transport, "apply");
+    const journal = new Journal((0,external_node_path_namespaceObject.join)(dir, "journal.ndjson"));
+    const prior = new Map();
+    for await (const { entry } of journal.entries())
+        prior.set(entry.primary_id.toLowerCase(), entry);
+    const resultsJson = (0,external_node_path_namespaceObject.join)(dir, "results.json");
+    const repeat = (0,external_node_fs_namespaceObject.existsSync)(resultsJson) &&
+        JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(resultsJson, "utf8")).complete === true;
+    if (repeat)
+        ctx.log.info("alma: this plan was applied before; records already done are reported 'unchanged' and not sent again");
+    else if (prior.size)
+        ctx.log.info(`alma: carrying on an unfinished apply: ${prior.size} records already done`);
+    const results = [];
+    let quota;
+    let refused;
+    const toSend = header.changes;
+    const progress = createProgress({ label: "alma apply", total: toSend });
+    const applyOne = async (e) => {
+        const id = e.primary_id;
+        if (!CHANGING_ACTIONS.has(e.action))
+            return fromPlan(e);
+        const before = prior.get(id.toLowerCase());
+        if (before && before.status !== "sending" && DONE.has(before.status)) {
+            if (!repeat)
+                return {
+                    primary_id: id,
+                    status: before.status,
+                    message: before.message,
+                    ...(before.applied ? { applied: before.applied } : {}),
+                };
+            if (before.status === "skipped")
+                return { primary_id: id, status: "skipped", message: before.message };
+            return {
+                primary_id: id,
+                status: "unchanged",
+                message: `${before.status} by an earlier apply (${before.at}): ${before.message}; nothing sent`,
+            };
+        }
+        if (quota)
+            return {
+                primary_id: id,
+                status: "pending",
+                message: "not sent: the daily API quota ran low; run apply again to carry on",
+            };
+        const r = await sendOne(e, before?.status === "sending" ? before : undefined);
+        if (r.status !== "pending" && !ctx.signal?.aborted)
+            journal.append({ ...r, at: new Date().toISOString() });
+        progress.tick();
+        return r;
+    };
+    /** `sent`: the journal line of a PUT an interrupted run sent and did not hear back. */
+    const sendOne = async (e, sent) => {
+        const id = e.primary_id;
+        const wasSending = !!sent;
+        const sending = (before) => {
+            journal.append({
+                primary_id: id,
+                status: "sending",
+                message: "",
+                at: new Date().toISOString(),
+                ...(before ? { before } : {}),
+            });
+            if (ctx.writes)
+                ctx.writes.attempted++;
+        };
+        const planned = {
+            kind: e.action,
+            barcode: e.new_barcode ?? "",
+            affected: e.affected ?? [],
+            reactivate: e.reactivate ?? false,
+        };
+        const failed = (message) => ({ primary_id: id, status: "failed", message });
+        try {
+            if (e.action === "restore") {
+                return await sendRestore(e, {
+                    getUser: async (uid) => identityChecked(uid, await client.getUser(uid, ctx.signal)),
+                    putUser: (uid, xml) => client.putUser(uid, xml, ctx.signal),
+                    sending: () => sending(),
+                    barcodeType: type,
+                }, wasSending);
+            }
+            const fresh = parseUser(await client.getUser(id, ctx.signal));
+            const other = identityMismatch(id, fresh);
+            if (other)
+                return { primary_id: id, status: "skipped", message: `identity-mismatch: ${other}` };
+            if (hasEndState(fresh, planned, type)) {
+                if (wasSending)
+                    return {
+                        primary_id: id,
+                        status: "updated",
+                        message: `${type} ${planned.barcode} stored by the interrupted run (confirmed on re-read)`,
+                        ...(sent?.before
+                            ? { applied: { before: sent.before, after: barcodeFingerprint(fresh, type) } }
+                            : {}),
+                    };
+                return {
+                    primary_id: id,
+                    status: "unchanged",
+                    message: `already has ${type} ${planned.barcode} ACTIVE; nothing sent`,
+                };
+            }
+            const now = barcodeFingerprint(fresh, type);
+            if (now !== e.fingerprint) {
+                const active = identifiersOfType(fresh, type)
+                    .filter(isActive)
+                    .map((i) => i.value);
+                return {
+                    primary_id: id,
+                    status: "skipped",
+                    message: `changed-since-plan: the user's ${type} identifiers changed after the plan (ACTIVE now: ${active.join(", ") || "none"}); not overwritten. Plan again to include this user.`,
+                };
+            }
+            // The change written is the one the plan's data give for the fresh record, never the plan file's.
+            if (!derivation)
+                return failed("not sent: a revert plan holds only restores");
+            const d = decide(fresh, derivation.lookup, derivation.config);
+            const why = mismatch(e, d);
+            if (why || !d.change)
+                return failed(`not sent: the planned change does not follow from ${derivation.label}: ${why ?? "no change"}. Plan again.`);
+            const change = d.change;
+            const body = putBody(fresh, change, type);
+            const problems = guardBody(fresh, body, change, type);
+            if (problems.length)
+                return failed(`not sent: the PUT-body guard refused it: ${problems.join("; ")}`);
+            const saved = snapshotIdentifiers(fresh, type);
+            sending(saved);
+            const returned = parseUser(await client.putUser(id, userXml(body), ctx.signal));
+            if (!hasEndState(returned, change, type)) {
+                return failed(`Alma accepted the update but the returned record does not carry ${type} ${change.barcode} as ACTIVE; check the user in Alma`);
+            }
+            const what = change.kind === "add"
+                ? "added"
+                : change.kind === "deactivate"
+                    ? `added; ${change.affected.join(", ")} set INACTIVE`
+                    : `added; ${change.affected.join(", ")} removed`;
+            return {
+                primary_id: id,
+                status: "updated",
+                message: `${type} ${change.barcode} ${what}`,
+                applied: { before: saved, after: barcodeFingerprint(returned, type) },
+            };
+        }
+        catch (err) {
+            if (err instanceof IdentityMismatchError)
+                return { primary_id: id, status: "skipped", message: err.message };
+            if (err instanceof AlmaKeyRefusedError) {
+                refused ??= err;
+                return { primary_id: id, status: "pending", message: "not sent: Alma refused the API key" };
+            }
+            if (err instanceof QuotaExhaustedError) {
+                quota ??= err;
+                return {
+                    primary_id: id,
+                    status: "pending",
+                    message: "not sent: the daily API quota ran low; run apply again to carry on",
+                };
+            }
+            if (ctx.signal?.aborted)
+                return { primary_id: id, status: "pending", message: "interrupted" };
+            if (err instanceof AlmaApiError) {
+                if (NOT_FOUND_CODES.has(err.code))
+                    return failed(`the user is no longer found in Alma. ${explainAlmaError(err)}`);
+                return failed(explainAlmaError(err));
+            }
+            return failed(err.message);
+        }
+    };
+    // A small pool over the streamed plan: at most `concurrency` records in flight.
+    const iterator = readPlanEntries(planPath)[Symbol.asyncIterator]();
+    let index = 0;
+    const worker = async () => {
+        for (;;) {
+            if (ctx.signal?.aborted || refused)
+                return;
+            const next = await iterator.next();
+            if (next.done)
+                return;
+            const at = index++;
+            results[at] = await applyOne(next.value);
+        }
+    };
+    await Promise.all(Array.from({ length: alma.concurrency }, worker));
+    progress.done();
+    if (refused) {
+        const written = results.filter((r) => r?.status === "updated").length;
+        throw refused.stopped(written
+            ? `The apply stopped at once, after ${written} record${written === 1 ? " was" : "s were"} written before the refusal (recorded in alma/journal.ndjson; running apply again carries on from there).`
+            : "The apply stopped at once: no record was written to Alma.");
+    }
+    if (ctx.signal?.aborted)
+        throw new InterruptedError("The Alma apply");
+    return writeResults(ctx, dir, results, quota);
+}
+function fromPlan(e) {
+    switch (e.action) {
+        case "unchanged":
+            return { primary_id: e.primary_id, status: "unchanged", message: e.message };
+        case "pending":
+            return {
+                primary_id: e.primary_id,
+                status: "pending",
+                message: "not planned yet (daily API quota); plan again to include it",
+            };
+        case "failed":
+            return { primary_id: e.primary_id, status: "skipped", message: `not planned: ${e.message}` };
+        default:
+            return { primary_id: e.primary_id, status: "skipped", message: `${e.action}: ${e.message}` };
+    }
+}
+const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
+const STATUS_MEANING = {
+    updated: "barcode written to Alma",
+    unchanged: "already as planned: nothing sent",
+    skipped: "not sent (see the reason)",
+    failed: "Alma refused or could not be reached",
+    pending: "not sent yet: run apply again",
+};
+function writeResults(ctx, dir, results, quota) {
+    const counts = {};
+    for (const r of results)
+        counts[r.status] = (counts[r.status] ?? 0) + 1;
+    const pending = counts.pending ?? 0;
+    const failures = results.filter((r) => r.status === "failed");
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(dir, "results.csv"), csvForPeople(["primary_id", "status", "message"], results.map((r) => [r.primary_id, r.status, r.message])));
+    const appliedAt = new Date().toISOString();
+    const resultsJson = (0,external_node_path_namespaceObject.join)(dir, "results.json");
+    const history = [
+        ...readHistory(resultsJson),
+        {
+            applied_at: appliedAt,
+            complete: pending === 0,
+            counts,
+            failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
+        },
+    ];
+    (0,external_node_fs_namespaceObject.writeFileSync)(resultsJson, JSON.stringify({
+        system: "alma",
+        applied_at: appliedAt,
+        complete: pending === 0,
+        counts,
+        // What a revert needs (`applied`) is in the journal, one line per user.
+        results: results.map(({ applied: _a, ...r }) => r),
+        history,
+    }, null, 1) + "\n");
+    // changed-since-plan, or changed-since-apply in a revert plan.
+    const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
+    const out = [
+        "### Alma barcode repair\n",
+        `**${resultsHeadline(counts)}**\n`,
+        countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status", "Patrons"),
+    ];
+    if (quota)
+        out.push(`The daily API quota ran low (${md(quota.message)}); ${markdown_num(pending)} records are pending. Run apply again (tomorrow) to carry on.\n`);
+    for (const [title, rows] of [
+        ["Failed", failures],
+        ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
+    ]) {
+        if (!rows.length)
+            continue;
+        out.push(`#### ${title} (${markdown_num(rows.length)})\n`, "| Primary ID | Message |", "|---|---|");
+        for (const r of rows.slice(0, ROW_LIMIT))
+            out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
+        if (rows.length > ROW_LIMIT)
+            out.push(`\n… and ${markdown_num(rows.length - ROW_LIMIT)} more: see \`alma/results.csv\`.`);
+        out.push("");
+    }
+    ctx.log.info(`alma: ${STATUS_ORDER.filter((s) => counts[s])
+        .map((s) => `${counts[s]} ${s}`)
+        .join(", ") || "nothing to do"}`);
+    return {
+        system: "alma",
+        counts,
+        updated: counts.updated ?? 0,
+        failed: counts.failed ?? 0,
+        pending,
+        failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
+        markdown: out.join("\n"),
+        files: ["alma/results.csv", "alma/results.json", "alma/journal.ndjson"],
+        stateFiles: [],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/alma/render-external.ts
+
+class ExternalWarnings {
+    rows = [];
+    count = 0;
+    add(e) {
+        if (!e.warning || !e.external_affected?.length)
+            return;
+        this.count++;
+        if (this.rows.length < ROW_LIMIT)
+            this.rows.push(e);
+    }
+    headline() {
+        const n = this.count;
+        return `${markdown_plural(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
+    }
+    /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
+    render(budget = new Budget(Infinity), reserve = 0) {
+        if (!this.count)
+            return [];
+        const head = [
+            `### ⚠ External barcodes: a SIS load may restore them (${markdown_num(this.count)})\n`,
+            `${this.headline()}. External identifiers are loaded from the student information system; this plan changes them only in Alma.\n`,
+        ];
+        head.forEach((h) => budget.force(h));
+        const t = budgetTable(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows.map((e) => `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected.join(", "))} | ${md(e.new_barcode)} |`), budget, 
+        // At most a third of what is left: the other risky rows must still have room.
+        reserve + Math.floor((budget.left - reserve) * (2 / 3)));
+        const out = [...head, ...t.lines];
+        const more = this.count - t.shown;
+        if (more) {
+            const line = `\n${t.shown ? `… and ${markdown_num(more)} more` : `${markdown_plural(more, "change")}, not shown here`}: see the \`warning\` column of \`alma/changes.csv\`.`;
+            budget.force(line);
+            out.push(line);
+        }
+        out.push("");
+        return out;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/pool.ts
+/**
+ * Runs `work(i)` for i in [0, total) with at most `concurrency` at once. Stops taking new items
+ * when `shouldStop()` turns true or the signal aborts; items in flight finish.
+ * (Pacing is the transport's job; this only bounds how much is in flight and in memory.)
+ */
+async function runPool(total, concurrency, work, opts = {}) {
+    let next = 0;
+    let started = 0;
+    const worker = async () => {
+        for (;;) {
+            if (opts.signal?.aborted || opts.shouldStop?.())
+                return;
+            const i = next++;
+            if (i >= total)
+                return;
+            if (opts.skip?.(i))
+                continue;
+            started++;
+            await work(i);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, total)) }, worker));
+    return { started };
+}
+
+;// CONCATENATED MODULE: ./src/alma/who.ts
+/** Who a change affects, read from the fetched record: name, user group, staff, roles. */
+
+
+/** Alma's role_type code of the Patron role, which every patron has. */
+const PATRON_ROLE = "200";
+function whoIs(user) {
+    const full = childText(user, "full_name")?.trim();
+    const name = full ||
+        [childText(user, "first_name"), childText(user, "last_name")]
+            .map((s) => s?.trim())
+            .filter(Boolean)
+            .join(" ");
+    const groupNode = child(user, "user_group");
+    const group = groupNode ? attrsOf(groupNode).desc?.trim() || childText(user, "user_group")?.trim() : "";
+    const rolesNode = child(user, "user_roles");
+    // Every patron has the Patron role (role_type 200): only the others make a user worth a second look.
+    const roles = rolesNode
+        ? childrenOf(rolesNode).filter((n) => tagOf(n) === "user_role" && (childText(n, "role_type") ?? "").trim() !== PATRON_ROLE).length
+        : 0;
+    const staff = same(childText(user, "record_type") ?? "", "STAFF");
+    return {
+        ...(name && { name }),
+        ...(group && { user_group: group }),
+        ...(staff && { staff }),
+        ...(roles && { roles }),
+    };
+}
+/** The segment_type the barcode has after the change: an INACTIVE copy set ACTIVE keeps its own. */
+function segmentAfter(user, barcodeType, barcode, reactivate) {
+    if (!reactivate)
+        return "Internal";
+    const copy = identifiersOfType(user, barcodeType).find((i) => !isActive(i) && same(i.value, barcode));
+    return copy?.segmentType ?? "Internal";
+}
+/** Staff, or a user with roles: a change to them is shown among the risky rows. */
+function isPrivileged(e) {
+    return !!e.staff || (e.roles ?? 0) > 0;
+}
+/** The barcodes of the configured type before and after the change, e.g. "A → B; A (INACTIVE)". */
+function identifiersBeforeAfter(e) {
+    const before = e.old_barcodes.join("; ") || "none";
+    const n = e.new_barcode ?? "";
+    const fresh = e.reactivate ? `${n} (INACTIVE → ACTIVE)` : n;
+    const affected = e.affected ?? [];
+    const keptActive = e.old_barcodes.filter((b) => !affected.some((a) => same(a, b)));
+    let after;
+    if (e.action === "deactivate")
+        after = [...keptActive, fresh, ...affected.map((a) => `${a} (INACTIVE)`)];
+    else if (e.action === "replace")
+        after = [...keptActive, fresh];
+    else
+        after = [...e.old_barcodes, fresh];
+    return { before, after: after.filter(Boolean).join("; ") };
+}
+
+;// CONCATENATED MODULE: ./src/alma/changes.ts
+/** alma/changes.csv: one row per planned change, the review view for big plans (GitHub shows it as a table). */
+
+
+
+const CHANGES_COLUMNS = [
+    "primary_id",
+    "name",
+    "user_group",
+    "staff_or_roles",
+    "action",
+    "old_barcodes",
+    "new_barcode",
+    "barcodes_before",
+    "barcodes_after",
+    "segment",
+    "holder",
+    "warning",
+];
+function almaChangesCsv(entries) {
+    const rows = [];
+    for (const e of entries) {
+        if (!CHANGING_ACTIONS.has(e.action))
+            continue;
+        const { before, after } = identifiersBeforeAfter(e);
+        const marks = [e.staff ? "staff" : "", e.roles ? `${e.roles} role${e.roles === 1 ? "" : "s"}` : ""];
+        rows.push([
+            e.primary_id,
+            e.name ?? "",
+            e.user_group ?? "",
+            marks.filter(Boolean).join(", "),
+            e.action,
+            e.old_barcodes.join("; "),
+            e.new_barcode ?? "",
+            before,
+            after,
+            e.segment ?? "",
+            e.holder ?? "",
+            e.warning ?? "",
+        ]);
+    }
+    return { csv: csvForPeople(CHANGES_COLUMNS, rows), rows: rows.length };
+}
+
+;// CONCATENATED MODULE: ./src/alma/render.ts
+/** The Alma section of plan.md: headline, counts, then the rows a reviewer should read first, within a budget. */
+
+
+const CHANGES_CSV = "alma/changes.csv";
+const ACTION_ORDER = [
+    "add",
+    "deactivate",
+    "replace",
+    "unchanged",
+    "keep",
+    "conflict",
+    "no-barcode",
+    "no-employee-id",
+    "held-by-other",
+    "identity-mismatch",
+    "not-found",
+    "failed",
+    "pending",
+];
+const ACTION_MEANING = {
+    add: "barcode added (no ACTIVE barcode today)",
+    deactivate: "old barcode set INACTIVE, new one added",
+    replace: "old barcode removed, new one added",
+    unchanged: "already has this barcode: nothing to do",
+    keep: "has a different barcode, kept (existing_barcode: keep)",
+    conflict: "barcode list conflict: not applied",
+    "no-barcode": "employee ID not in the barcode list",
+    "no-employee-id": "no employee ID on the record to look up",
+    "held-by-other": "the new barcode is held by another Alma user (named): not written",
+    "identity-mismatch": "Alma answered with another user's record: not written",
+    "not-found": "not found in Alma",
+    failed: "could not be read from Alma",
+    pending: "not read yet (daily API quota): the next run carries on",
+};
+/** Actions that change nothing, in the order the headline lists them. */
+const NOT_CHANGED = ACTION_ORDER.slice(3);
+/**
+ * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order
+ * (`remove` is `replace`, which removes the old barcode), then what is not changed, by status.
+ * E.g. "4,071 add · 1,025 deactivate · 0 remove, 12 unchanged, 3 conflict".
+ */
+function almaHeadline(counts) {
+    const c = (k) => counts[k] ?? 0;
+    const head = `${markdown_num(c("add"))} add · ${markdown_num(c("deactivate"))} deactivate · ${markdown_num(c("replace"))} remove`;
+    const others = [...NOT_CHANGED, ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k))]
+        .filter((k) => c(k))
+        .map((k) => `${markdown_num(c(k))} ${k}`);
+    return [head, ...others].join(", ");
+}
+/** How many rows of each kind are kept in memory while the plan streams (more never fit a description). */
+const KEEP = 2000;
+/** A change to look at first: an old barcode deactivated or removed, or a staff user / a user with roles. */
+function isRisky(e) {
+    return e.action === "deactivate" || e.action === "replace" || isPrivileged(e);
+}
+/** Collects rows while the plan streams: risky changes, other changes, and records not changed. */
+class AlmaPlanTables {
+    risky = [];
+    changes = [];
+    problems = [];
+    /** Patron IDs per employee ID in conflict (the conflicts table lists them once). */
+    conflictPatrons = new Map();
+    counts = { risky: 0, changes: 0, problems: 0 };
+    add(e) {
+        if (e.action === "add" || e.action === "deactivate" || e.action === "replace") {
+            const risky = isRisky(e);
+            const list = risky ? this.risky : this.changes;
+            this.counts[risky ? "risky" : "changes"]++;
+            if (list.length < KEEP)
+                list.push(e);
+        }
+        else if (e.action === "conflict" && e.employee_id !== undefined) {
+            const key = e.employee_id.toLowerCase();
+            const ids = this.conflictPatrons.get(key) ?? [];
+            ids.push(e.primary_id);
+            this.conflictPatrons.set(key, ids);
+        }
+        else if (e.action !== "unchanged") {
+            this.counts.problems++;
+            if (this.problems.length < KEEP)
+                this.problems.push(e);
+        }
+    }
+}
+function marks(e) {
+    const m = [];
+    if (e.staff)
+        m.push("**staff**");
+    if (e.roles)
+        m.push(`**${markdown_plural(e.roles, "role")}**`);
+    return m.join(", ");
+}
+function changeRow(e) {
+    const { before, after } = identifiersBeforeAfter(e);
+    return `| ${md(e.primary_id)} | ${md(e.name) || "—"} | ${md(e.user_group) || "—"} | \`${e.action}\` | ${md(before)} → ${md(after)} | ${marks(e)} |`;
+}
+const CHANGE_HEADER = ["Primary ID", "Name", "User group", "Action", "Barcodes before → after", "Marks"];
+/**
+ * The section, within `budget` characters: the counts always; then risky changes, other changes,
+ * records not changed and the barcode-list conflicts, as far as the budget allows; closing with where
+ * the full list is.
+ */
+function renderAlmaPlan(x, budget = Infinity) {
+    const b = new Budget(budget);
+    const out = [];
+    const put = (...lines) => lines.forEach((l) => (b.force(l), out.push(l)));
+    put("## Alma barcode repair\n");
+    put(`**${almaHeadline(x.counts)}**\n`);
+    put(`Patrons from ${code(x.patronsFile)}, barcodes from ${code(x.barcodesFile)}. ` +
+        `Barcode type ${code(x.config.barcode_type)}, employee ID from ${code(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`);
+    put(countsTable(x.counts, ACTION_ORDER, ACTION_MEANING, "Action", "Patrons"));
+    put("Each change re-reads the user before writing. A user whose barcodes changed since this plan is skipped (`changed-since-plan`), never overwritten. Roles, PIN and every other field are sent back exactly as Alma has them.\n");
+    const closing = x.changes
+        ? `All ${markdown_plural(x.changes, "planned change")} ${x.changes === 1 ? "is" : "are"} in \`${CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
+        : "";
+    const reserve = closing.length + 200;
+    const section = (title, header, rows, total, where, intro) => {
+        if (!total)
+            return;
+        const t = budgetTable(header, rows, b, reserve + title.length + (intro?.length ?? 0));
+        const more = total - t.shown;
+        put(`### ${title} (${markdown_num(total)})\n`);
+        if (intro)
+            put(intro);
+        if (t.lines.length)
+            out.push(...t.lines);
+        if (more)
+            put(`\n${t.shown ? `… and ${markdown_num(more)} more` : `${markdown_plural(more, "row")}, not shown here`}: see \`${where}\`.`);
+        put("");
+    };
+    if (x.external)
+        out.push(...x.external.render(b, reserve));
+    section("Look at these first: barcodes deactivated or removed, staff, users with roles", CHANGE_HEADER, x.tables.risky.map(changeRow), x.tables.counts.risky, CHANGES_CSV);
+    section("Other changes", CHANGE_HEADER, x.tables.changes.map(changeRow), x.tables.counts.changes, CHANGES_CSV);
+    section("Not changed, and why", ["Primary ID", "Name", "Status", "Line", "Reason"], x.tables.problems.map((e) => `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${e.line} | ${md(e.message)} |`), x.tables.counts.problems, "alma/plan.json");
+    section(`Conflicts in ${code(x.barcodesFile)}`, ["Employee ID", "Barcodes", "Lines", "Patrons", "Problem"], x.conflicts.map((c) => `| ${md(c.employeeId)} | ${md(c.barcodes.join(", "))} | ${c.lines.join(", ")} | ${md((x.tables.conflictPatrons.get(c.employeeId.toLowerCase()) ?? []).join(", ")) || "—"} | ${md(c.reason)} |`), x.conflicts.length, x.barcodesFile, "Neither entry of a conflict is applied: the patrons listed are `conflict` in the counts. Fix the file and commit it again.\n");
+    if (x.duplicates.length) {
+        const list = [];
+        for (const d of x.duplicates) {
+            const item = `${md(d.id)} (lines ${d.lines.join(", ")})`;
+            if (!b.take(item + "; ") || list.length >= 50)
+                break;
+            list.push(item);
+        }
+        put(`Listed more than once in ${code(x.patronsFile)} (planned once): ${list.join("; ")}${x.duplicates.length > list.length ? `; … (${markdown_num(x.duplicates.length)} in all)` : ""}.\n`);
+    }
+    if (closing)
+        put(closing, "");
     return out.join("\n");
 }
-const render_STATUS_ORDER = ["created", "updated", "failed", "unchanged"];
-const render_STATUS_MEANING = {
-    created: "created in Infiniti",
-    updated: "updated in Infiniti (users disabled count here)",
-    failed: "not imported: the next plan sends them again",
-    unchanged: "already applied by an earlier run of this plan: nothing sent",
-};
-function renderInfinitiResults(x) {
-    const out = [`${HEADING}: results\n`];
-    if (x.note)
-        out.push(`${x.note}\n`);
-    if (x.summary)
-        out.push(`Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${render_md(x.summary)}”\n`);
-    out.push(render_countsTable(x.counts, render_STATUS_ORDER, render_STATUS_MEANING, "Status"));
-    const failures = x.results.filter((r) => r.status === "failed");
-    if (failures.length) {
-        out.push("### Failed\n", "| Username | Row | Message |", "|---|--:|---|");
-        for (const r of failures.slice(0, render_ROW_LIMIT))
-            out.push(`| ${render_md(r.username)} | ${r.row ?? ""} | ${render_md(r.message)} |`);
-        if (failures.length > render_ROW_LIMIT)
-            out.push(`\n… and ${failures.length - render_ROW_LIMIT} more: see \`infiniti/results.csv\`.`);
-        out.push("");
+
+;// CONCATENATED MODULE: ./src/core/quota.ts
+/**
+ * Quota awareness for scheduled runs: a scheduled plan reads X-Exl-Api-Remaining from its first call and does
+ * not start a plan it could not finish above alma.min_remaining. Ending that way is not a failure: nothing was
+ * sent, and the next scheduled run tries again.
+ */
+/** A scheduled run that chose not to start. The message is one plain sentence for the job's notice. */
+class NotStartedError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = "NotStartedError";
     }
-    return out.join("\n");
+}
+/** Calls a plan still needs: one GET per patron not read yet, and one more each with the holder check. */
+function callsNeeded(patronsLeft, checkHolders) {
+    return patronsLeft * (checkHolders ? 2 : 1);
+}
+/** Undefined when the plan can finish above the floor; else why not, in one sentence. */
+function quotaShortfall(remaining, needed, minRemaining) {
+    if (remaining - needed >= minRemaining)
+        return undefined;
+    return `The scheduled Alma plan was not started: Alma reports ${remaining} API calls left today, the plan needs about ${needed}, and alma.min_remaining keeps ${minRemaining} in reserve. Nothing was sent; the next scheduled run tries again (or run the plan by hand).`;
+}
+
+;// CONCATENATED MODULE: ./src/alma/analytics.ts
+/**
+ * The Alma Analytics report API: GET /almaws/v1/analytics/reports?path=…&limit=1000&col_names=true, then
+ * ?token=… until IsFinished is true. Pure parsing of one answer (parseReportPage) and the paging loop over
+ * the paced transport (readAnalyticsReport), with the key only in the Authorization header.
+ *
+ * The answer's shape, as real Alma sends it (public fixtures, listed in /work/shared's analytics SOURCE.txt):
+ * - `<report><QueryResult>` with `ResumptionToken` (first page only), `IsFinished`, and `ResultXml/rowset`
+ *   in the namespace urn:schemas-microsoft-com:xml-analysis:rowset (scriptotek/php-alma-client
+ *   spec/data/analytics_response_part1..3.xml; BIBSYSDEV/ALMA-API-Example-usage
+ *   analytics_response_valid_first_page.xml).
+ * - The first page alone carries `xsd:schema`: one `xsd:element name="ColumnN"` per column, with
+ *   `saw-sql:columnHeading` when col_names=true (scriptotek spec/data/analytics_response.xml, 2018). Later
+ *   pages have neither schema nor token (scriptotek part2/part3).
+ * - A `<Row>` leaves out a cell that is empty: Column4 can be missing (BIBSYSDEV first page, row 7), so cells
+ *   are read by their ColumnN name, never by position.
+ * - Real Alma sometimes answers HTTP 200 with an empty `<ResultXml/>` and IsFinished false, with a token
+ *   (BIBSYSDEV analytics_response_invalid.xml and the comment in its AlmaAnalyticsService.java) or, on a
+ *   later page, without one (scriptotek analytics_still_loading_response.xml): ask again, a bounded number
+ *   of times.
+ * - Errors: "Path not found (…)" with errorCode INTERNAL_SERVER_ERROR and HTTP 500 (scriptotek
+ *   report_not_found_response.xml, served as 500 in ClientSpec.php); 420033 "No more rows to fetch" when a
+ *   token is used past the last page (scriptotek analytics_response_part4.xml; HTTP 500 per kb-dk/alma-client).
+ *   A key without Analytics read permission gets UNAUTHORIZED "API-key not defined or not configured to
+ *   allow this API." (the gateway's answer for any API the key does not allow).
+ */
+
+
+
+
+
+const analytics_parser = new XMLParser({
+    removeNSPrefix: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: "@",
+    parseTagValue: false,
+    parseAttributeValue: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    trimValues: true,
+    processEntities: true,
+    htmlEntities: true,
+    isArray: (name) => name === "Row" || name === "element",
+});
+const obj = (v) => v && typeof v === "object" && !Array.isArray(v) ? v : undefined;
+const analytics_text = (v) => typeof v === "string"
+    ? v
+    : typeof v === "number"
+        ? String(v)
+        : obj(v)
+            ? (analytics_text(obj(v)["#text"]) ?? "")
+            : undefined;
+/** Parses one answer of the report API. Throws an Error with a plain sentence if it is not one. */
+function parseReportPage(xml) {
+    let doc;
+    try {
+        doc = analytics_parser.parse(xml);
+    }
+    catch (e) {
+        throw new Error(`Alma's Analytics answer is not well-formed XML: ${e.message}`);
+    }
+    // Real answers wrap QueryResult in <report>; some client fixtures (kb-dk) start at QueryResult.
+    const qr = obj(obj(doc.report)?.QueryResult) ?? obj(doc.QueryResult);
+    if (!qr)
+        throw new Error("Alma's Analytics answer has no QueryResult");
+    const finishedText = analytics_text(qr.IsFinished)?.trim().toLowerCase();
+    if (finishedText !== "true" && finishedText !== "false")
+        throw new Error("Alma's Analytics answer has no IsFinished true or false");
+    // A token copied out of a comment can be broken over lines (BIBSYSDEV's fixture): hex has no spaces.
+    const token = analytics_text(qr.ResumptionToken)?.replace(/\s+/g, "") || undefined;
+    const rowset = obj(obj(qr.ResultXml)?.rowset);
+    const page = { finished: finishedText === "true", rows: [], empty: !rowset };
+    if (token)
+        page.token = token;
+    if (!rowset)
+        return page;
+    const elements = obj(obj(obj(rowset.schema)?.complexType)?.sequence)?.element;
+    if (Array.isArray(elements)) {
+        page.columns = elements.flatMap((el) => {
+            const e = obj(el);
+            const name = e && typeof e["@name"] === "string" ? e["@name"] : undefined;
+            if (!e || !name)
+                return [];
+            const heading = e["@columnHeading"];
+            return [typeof heading === "string" ? { name, heading: heading.trim() } : { name }];
+        });
+    }
+    for (const r of Array.isArray(rowset.Row) ? rowset.Row : []) {
+        const row = {};
+        for (const [k, v] of Object.entries(obj(r) ?? {})) {
+            if (!/^Column\d+$/.test(k))
+                continue;
+            const t = analytics_text(v);
+            if (t !== undefined)
+                row[k] = t;
+        }
+        page.rows.push(row);
+    }
+    return page;
+}
+const analytics_defaultSleep = (ms, signal) => new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+        clearTimeout(t);
+        resolve();
+    });
+});
+/** Reads every page of a report. Alma's refusals (path not found, no permission) ⇒ InputError (exit 2). */
+async function readAnalyticsReport(req) {
+    const limit = req.limit ?? 1000;
+    const maxEmpty = req.maxEmptyTries ?? 5;
+    const sleep = req.sleep ?? analytics_defaultSleep;
+    const wait = req.emptyWaitMs ?? ((n) => 2000 * n);
+    const base = `${req.baseUrl.replace(/\/+$/, "")}/almaws/v1/analytics/reports`;
+    const where = req.configKey ?? "alma.patrons.analytics";
+    let token;
+    let columns;
+    const rows = [];
+    let calls = 0;
+    let emptyAnswers = 0;
+    let emptyInARow = 0;
+    for (;;) {
+        const q = token
+            ? new URLSearchParams({ token, limit: String(limit) })
+            : new URLSearchParams({ path: req.path, limit: String(limit), col_names: "true" });
+        const body = await analytics_get(req, `${base}?${q.toString()}`, where);
+        calls++;
+        const page = parseReportPage(body);
+        token = page.token ?? token;
+        if (page.columns && !columns)
+            columns = page.columns;
+        if (page.empty && !page.finished) {
+            emptyAnswers++;
+            emptyInARow++;
+            if (!token)
+                throw new Error(`Alma's Analytics report ${req.path} answered with no rows and no resumption token: it cannot be read further.`);
+            if (emptyInARow >= maxEmpty)
+                throw new Error(`Alma's Analytics report ${req.path} was still not ready after ${emptyInARow} empty answers in a row; run the plan again later.`);
+            await sleep(wait(emptyInARow), req.signal);
+            continue;
+        }
+        emptyInARow = 0;
+        rows.push(...page.rows);
+        if (req.maxRows !== undefined && rows.length > req.maxRows)
+            throw new InputError({
+                file: where,
+                message: `the Analytics report ${req.path} has more than ${req.maxRows.toLocaleString("en-US")} rows, the cap (alma.max_lines): refused before planning. Check that it is the right report; if it is, raise alma.max_lines in the config`,
+            });
+        if (page.finished)
+            break;
+        if (!token)
+            throw new Error(`Alma's Analytics report ${req.path} is not finished but sent no resumption token to carry on with.`);
+    }
+    if (!columns) {
+        throw new InputError({
+            file: where,
+            message: `Alma's answer for the report ${req.path} has no column list (xsd:schema): the report cannot be read by column heading`,
+        });
+    }
+    return { columns, rows, calls, emptyAnswers };
+}
+async function analytics_get(req, url, where) {
+    let status;
+    let body;
+    let contentType = null;
+    try {
+        const res = await req.transport.send({
+            method: "GET",
+            url,
+            headers: { Authorization: `apikey ${req.apiKey}`, Accept: "application/xml" },
+            signal: req.signal,
+        });
+        status = res.status;
+        body = res.body;
+        contentType = res.headers.get("content-type");
+    }
+    catch (e) {
+        // Alma answers "Path not found" with HTTP 500: the transport retried it, then gave up with the body.
+        if (e instanceof TransportError && e.kind === "http" && e.status !== undefined && e.body) {
+            const details = parseAlmaErrorBody(e.status, e.body);
+            const refusal = details.find((d) => /path not found/i.test(d.message));
+            if (refusal)
+                throw reportRefused(req.path, where, new AlmaApiError(e.status, details), false);
+        }
+        throw e;
+    }
+    if (status >= 200 && status < 300)
+        return body;
+    // A refused key (UNAUTHORIZED, 401/403, an IP refusal: key-refusal.ts) reads the same whether the key
+    // is wrong or only lacks the Analytics permission: one message names both.
+    const refusal = keyRefusalOf(status, body, contentType);
+    if (refusal)
+        throw reportRefused(req.path, where, new AlmaApiError(status, [refusal]), true);
+    const err = almaApiError(status, body, contentType);
+    if (err.errors.some((d) => /path not found/i.test(d.message)))
+        throw reportRefused(req.path, where, err, false);
+    throw err;
+}
+function reportRefused(path, where, err, keyRefused) {
+    const why = keyRefused
+        ? `Alma refused the API key for the Analytics API: the key lacks the Analytics (read) permission, or is not a valid key for this institution and region. Add the permission to the key in the Developer Network, or use a patron list file`
+        : `Alma has no Analytics report at this path: copy the path from the report's properties in Alma Analytics (e.g. /shared/<institution>/Reports/…)`;
+    return new InputError({ file: where, message: `'${path}': ${why} (${explainAlmaError(err)})` });
+}
+
+;// CONCATENATED MODULE: ./src/alma/plan.ts
+/**
+ * The Alma plan (read-only): GET every listed patron, decide, build the exact PUT body, guard it.
+ *
+ * Streaming and resumable: each fetched record and body is appended to a part file as soon as it
+ * arrives, and a journal line records where. A killed plan run again with the same --out carries
+ * on; the final files are assembled in patron-list order from the part files.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The patron list from the Analytics report named in the config, through the same paced transport, written
+ * to the plan directory as alma/patrons.csv. A resumed plan reads that file instead of asking Alma again.
+ */
+async function reportPatrons(ctx, transport, resuming, emptyWaitMs) {
+    const alma = ctx.loaded.config.alma;
+    const source = analyticsSource(alma);
+    let table = resuming ? readPatronsCsv(ctx.planDir) : undefined;
+    if (table)
+        ctx.log.info(`alma: carrying on with the patron list read before (${PATRONS_CSV})`);
+    else {
+        ctx.log.info(`alma: reading the Analytics report ${source.analytics}`);
+        const report = await readAnalyticsReport({
+            transport,
+            baseUrl: almaBaseUrl(alma, ctx.env),
+            apiKey: almaApiKey(ctx.env),
+            path: source.analytics,
+            maxRows: alma.max_lines,
+            signal: ctx.signal,
+            ...(emptyWaitMs && { emptyWaitMs }),
+        });
+        table = reportTable(report);
+        writePatronsCsv(ctx.planDir, table);
+        ctx.log.info(`alma: the report has ${table.rows.length} rows (${report.calls} calls${report.emptyAnswers ? `, ${report.emptyAnswers} empty answers asked again` : ""}); written to ${PATRONS_CSV}`);
+    }
+    const { list, emptyRows } = patronsFromTable(table, source);
+    if (emptyRows.length)
+        ctx.log.warn(`alma: ${emptyRows.length} rows of the report have no "${source.column}" and are not planned (${PATRONS_CSV} lines ${emptyRows.slice(0, 10).join(", ")}${emptyRows.length > 10 ? ", …" : ""})`);
+    return list;
+}
+/** Reads and checks the input files. Any problem ⇒ InputError (exit 2), before any API call. */
+async function readAlmaInputs(loaded) {
+    const alma = loaded.config.alma;
+    if (!alma)
+        throw new InputError({ file: loaded.path, message: "there is no 'alma' section in the config" });
+    const problems = [];
+    const attempt = async (f) => {
+        try {
+            return await f();
+        }
+        catch (e) {
+            if (e instanceof InputError)
+                problems.push(e);
+            else
+                throw e;
+            return undefined;
+        }
+    };
+    const file = typeof alma.patrons === "string" ? alma.patrons : undefined;
+    const caps = { maxLines: alma.max_lines, maxBytes: alma.max_bytes };
+    const patrons = file
+        ? await attempt(() => readPatronList((0,external_node_path_namespaceObject.resolve)(loaded.root, file), file, caps))
+        : undefined;
+    const barcodes = await attempt(() => readBarcodeList((0,external_node_path_namespaceObject.resolve)(loaded.root, alma.barcodes), alma.barcodes, caps));
+    if (problems.length || (file && !patrons) || !barcodes)
+        throw new InputError(problems.flatMap((p) => p.problems));
+    return { patrons, barcodes };
+}
+class PartFile {
+    path;
+    size;
+    constructor(path) {
+        this.path = path;
+        this.size = (0,external_node_fs_namespaceObject.existsSync)(path) ? (0,external_node_fs_namespaceObject.statSync)(path).size : 0;
+    }
+    append(text) {
+        const buf = Buffer.from(text, "utf8");
+        (0,external_node_fs_namespaceObject.appendFileSync)(this.path, buf);
+        const at = [this.size, buf.length];
+        this.size += buf.length;
+        return at;
+    }
+}
+async function planAlma(ctx, deps = {}) {
+    const alma = ctx.loaded.config.alma;
+    if (!alma)
+        throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
+    const offline = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
+    const { client, transport } = almaClient(alma, ctx.env, ctx.log, deps.transport, "plan");
+    const dir = (0,external_node_path_namespaceObject.join)(ctx.planDir, "alma");
+    (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
+    const journal = new Journal((0,external_node_path_namespaceObject.join)(dir, "plan-journal.ndjson"));
+    const inputs = offline.patrons
+        ? { ...offline, patrons: offline.patrons }
+        : { ...offline, patrons: await reportPatrons(ctx, transport, journal.exists(), deps.analyticsWaitMs) };
+    const { patrons, barcodes } = inputs;
+    const list = patrons.entries;
+    const fetchedPart = new PartFile((0,external_node_path_namespaceObject.join)(dir, ".all_patrons.part"));
+    const bodyPart = new PartFile((0,external_node_path_namespaceObject.join)(dir, ".processed_results.part"));
+    await checkSameInputs(ctx, (0,external_node_path_namespaceObject.join)(dir, ".plan-inputs.json"), journal.exists());
+    const done = new Set();
+    for await (const { entry } of journal.entries())
+        done.add(entry.i);
+    if (done.size)
+        ctx.log.info(`alma: carrying on an unfinished plan: ${done.size} of ${list.length} patrons were already read`);
+    let quota;
+    let refused;
+    const progress = createProgress({ label: "alma plan", total: list.length - done.size });
+    const type = alma.barcode_type;
+    /** The quota, a refused key or an interrupt: the patron is left unplanned (pending) and the run stops. */
+    const stopsTheRun = (e) => {
+        if (e instanceof QuotaExhaustedError)
+            quota ??= e;
+        else if (e instanceof AlmaKeyRefusedError)
+            refused ??= e;
+        return quota !== undefined || refused !== undefined || ctx.signal?.aborted === true;
+    };
+    let holderLookups = 0;
+    const planOne = async (i) => {
+        const p = list[i];
+        const base = { primary_id: p.id, line: p.line, old_barcodes: [] };
+        let xml;
+        try {
+            xml = await client.getUser(p.id, ctx.signal);
+        }
+        catch (e) {
+            if (stopsTheRun(e))
+                return;
+            if (e instanceof AlmaApiError && NOT_FOUND_CODES.has(e.code)) {
+                journal.append({ i, entry: { ...base, action: "not-found", message: explainAlmaError(e) } });
+            }
+            else {
+                const message = e instanceof AlmaApiError ? explainAlmaError(e) : e.message;
+                journal.append({ i, entry: { ...base, action: "failed", message } });
+            }
+            return;
+        }
+        let user;
+        try {
+            user = parseUser(xml);
+        }
+        catch (e) {
+            journal.append({
+                i,
+                entry: {
+                    ...base,
+                    action: "failed",
+                    message: `Alma returned a record that could not be read: ${e.message}`,
+                },
+            });
+            return;
+        }
+        const mismatch = identityMismatch(p.id, user);
+        if (mismatch) {
+            journal.append({ i, entry: { ...base, action: "identity-mismatch", message: mismatch } });
+            return;
+        }
+        const d = decide(user, (id) => lookupBarcode(barcodes, id), alma);
+        let holder;
+        if (d.change && alma.check_holders) {
+            try {
+                holderLookups++;
+                holder = await otherHolder(client, d.change.barcode, type, p.id, ctx.signal);
+            }
+            catch (e) {
+                if (stopsTheRun(e))
+                    return;
+                const why = e instanceof AlmaApiError ? explainAlmaError(e) : e.message;
+                const message = `could not check who holds ${type} ${d.change.barcode}: ${why}`;
+                journal.append({ i, entry: { ...base, action: "failed", message } });
+                return;
+            }
+        }
+        const entry = {
+            ...base,
+            action: d.action,
+            ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+            ...whoIs(user),
+            old_barcodes: d.oldBarcodes,
+            ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
+            ...(d.change && {
+                affected: d.change.affected,
+                reactivate: d.change.reactivate,
+                segment: segmentAfter(user, type, d.change.barcode, d.change.reactivate),
+            }),
+            fingerprint: d.fingerprint,
+            message: d.message,
+            ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
+        };
+        if (holder !== undefined && d.change) {
+            Object.assign(entry, {
+                action: "held-by-other",
+                holder,
+                message: heldByOtherMessage(d.change.barcode, type, holder),
+            });
+            delete entry.affected;
+            delete entry.reactivate;
+        }
+        const line = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
+        if (d.change && holder === undefined) {
+            const body = putBody(user, d.change, type);
+            const problems = guardBody(user, body, d.change, type);
+            if (problems.length) {
+                entry.action = "failed";
+                entry.message = `the PUT-body guard refused this record: ${problems.join("; ")}`;
+            }
+            else {
+                line.body = bodyPart.append(userXml(body, false));
+            }
+        }
+        journal.append(line);
+    };
+    if (ctx.scheduled) {
+        // Read X-Exl-Api-Remaining from the first call (the report's, or the first patron's) before starting.
+        const first = list.findIndex((_, i) => !done.has(i));
+        if (transport.stats().lastRemaining === undefined && first >= 0) {
+            await planOne(first);
+            done.add(first);
+            progress.tick();
+        }
+        const left = transport.stats().lastRemaining;
+        const checkHolders = alma.check_holders;
+        const why = quota !== undefined
+            ? quotaShortfall(quota.remaining, callsNeeded(list.length - done.size, checkHolders), alma.min_remaining)
+            : left !== undefined
+                ? quotaShortfall(left, callsNeeded(list.length - done.size, checkHolders), alma.min_remaining)
+                : undefined;
+        if (why)
+            throw new NotStartedError(why);
+    }
+    await runPool(list.length, alma.concurrency, async (i) => {
+        await planOne(i);
+        progress.tick();
+    }, {
+        signal: ctx.signal,
+        shouldStop: () => quota !== undefined || refused !== undefined,
+        skip: (i) => done.has(i),
+    });
+    progress.done();
+    if (holderLookups)
+        ctx.log.info(`alma: asked Alma who holds ${holderLookups} planned new barcode${holderLookups === 1 ? "" : "s"} (one call each; alma.check_holders)`);
+    if (refused) {
+        // A fresh plan that read nothing leaves no folder behind (an unfinished one keeps its journal).
+        if (!journal.exists()) {
+            (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
+            try {
+                (0,external_node_fs_namespaceObject.rmdirSync)(ctx.planDir);
+            }
+            catch {
+                // not empty (other systems' files) or already gone: leave it
+            }
+        }
+        throw refused.stopped("The plan stopped at once: no plan was written (no plan.json, no plan.md); a plan only reads Alma, so nothing in Alma changed.");
+    }
+    if (ctx.signal?.aborted)
+        throw new InterruptedError("The Alma plan");
+    if (quota)
+        ctx.log.warn(`alma: ${quota.message} The patrons not read yet are 'pending': run the same plan again (same --out) to carry on.`);
+    return plan_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart);
+}
+/**
+ * A resumed plan must read the same input files as the run it carries on, or the journal's
+ * patron numbers would point at other patrons.
+ */
+async function checkSameInputs(ctx, path, resuming) {
+    const alma = ctx.loaded.config.alma;
+    const hash = async (f) => (0,external_node_crypto_.createHash)("sha256")
+        .update(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, f)))
+        .digest("hex");
+    const patronsFile = typeof alma.patrons === "string" ? alma.patrons : (0,external_node_path_namespaceObject.join)(ctx.planDir, PATRONS_CSV);
+    const now = { patrons: await hash(patronsFile), barcodes: await hash(alma.barcodes) };
+    if (resuming && (0,external_node_fs_namespaceObject.existsSync)(path)) {
+        const then = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+        const changed = ["patrons", "barcodes"]
+            .filter((k) => then[k] !== now[k])
+            .map((k) => (k === "patrons" ? patronsFile : alma[k]));
+        if (changed.length) {
+            throw new InputError({
+                file: changed[0],
+                message: `changed since the unfinished plan in ${ctx.planDir} started; start a new plan (use another --out, or delete that folder)`,
+            });
+        }
+    }
+    (0,external_node_fs_namespaceObject.writeFileSync)(path, JSON.stringify(now) + "\n");
+}
+function stripDeclaration(xml) {
+    return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
+}
+async function plan_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
+    const alma = ctx.loaded.config.alma;
+    const n = inputs.patrons.entries.length;
+    const lines = new Array(n);
+    for await (const { entry } of journal.entries())
+        lines[entry.i] = entry;
+    const counts = {};
+    const entries = [];
+    for (let i = 0; i < n; i++) {
+        const p = inputs.patrons.entries[i];
+        const e = lines[i]?.entry ?? {
+            primary_id: p.id,
+            line: p.line,
+            action: "pending",
+            old_barcodes: [],
+            message: "not read yet: the daily API quota ran low; run the plan again to carry on",
+        };
+        entries.push(e);
+        counts[e.action] = (counts[e.action] ?? 0) + 1;
+    }
+    const changes = entries.filter((e) => CHANGING_ACTIONS.has(e.action)).length;
+    // The XML files, in patron-list order, copied from the part files.
+    await copyParts((0,external_node_path_namespaceObject.join)(dir, "all_patrons.xml"), fetchedPart.path, lines.map((l) => l?.fetched));
+    await copyParts((0,external_node_path_namespaceObject.join)(dir, "processed_results.xml"), bodyPart.path, lines.map((l) => l?.body));
+    const header = {
+        version: 1,
+        system: "alma",
+        created: new Date().toISOString(),
+        config: {
+            barcode_type: alma.barcode_type,
+            match_on: alma.match_on,
+            existing_barcode: alma.existing_barcode,
+            user_id_type: alma.user_id_type,
+        },
+        inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
+        counts,
+        changes,
+    };
+    const writer = new PlanFileWriter((0,external_node_path_namespaceObject.join)(dir, "plan.json"), header);
+    const tables = new AlmaPlanTables();
+    const external = new ExternalWarnings();
+    for (const e of entries) {
+        await writer.write(e);
+        tables.add(e);
+        external.add(e);
+    }
+    await writer.close();
+    if (!counts.pending) {
+        for (const f of [journal.path, fetchedPart.path, bodyPart.path, (0,external_node_path_namespaceObject.join)(dir, ".plan-inputs.json")])
+            (0,external_node_fs_namespaceObject.rmSync)(f, { force: true });
+    }
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(ctx.planDir, CHANGES_CSV), almaChangesCsv(entries).csv);
+    const render = (budget) => renderAlmaPlan({
+        counts,
+        tables,
+        patronsFile: patronsLabel(alma),
+        barcodesFile: alma.barcodes,
+        duplicates: inputs.patrons.duplicates,
+        conflicts: [...inputs.barcodes.conflicts.values()],
+        config: alma,
+        changes,
+        external,
+    }, budget);
+    if (external.count)
+        ctx.log.warn(`alma: ${external.headline()}`);
+    ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
+    return {
+        system: "alma",
+        counts,
+        changes,
+        headline: almaHeadline(counts),
+        markdown: render(ctx.markdownBudget ?? Infinity),
+        render,
+        files: [
+            ...(analyticsSource(alma) ? [PATRONS_CSV] : []),
+            "alma/all_patrons.xml",
+            "alma/processed_results.xml",
+            "alma/plan.json",
+            CHANGES_CSV,
+        ],
+    };
+}
+async function copyParts(outPath, partPath, spans) {
+    const count = spans.filter(Boolean).length;
+    const out = (0,external_node_fs_namespaceObject.createWriteStream)(outPath, { encoding: "utf8" });
+    const write = async (s) => {
+        if (!out.write(s))
+            await (0,external_node_events_.once)(out, "drain");
+    };
+    await write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
+    if (count) {
+        const fh = await (0,promises_namespaceObject.open)(partPath, "r");
+        try {
+            for (const span of spans) {
+                if (!span)
+                    continue;
+                const buf = Buffer.alloc(span[1]);
+                await fh.read(buf, 0, span[1], span[0]);
+                await write(buf);
+                await write("\n");
+            }
+        }
+        finally {
+            await fh.close();
+        }
+    }
+    out.end("</users>\n");
+    await (0,external_node_events_.once)(out, "finish");
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/values.ts
@@ -65491,184 +63064,310 @@ function sha256(data) {
     return (0,external_node_crypto_.createHash)("sha256").update(data).digest("hex");
 }
 
-;// CONCATENATED MODULE: ./src/infiniti/result.ts
+;// CONCATENATED MODULE: ./src/infiniti/mask.ts
+/**
+ * The one masking step for everything Infiniti echoes back (its summary, the row outcomes in
+ * `details`, an error page, a key we could not place). Every such text passes through an EchoMask
+ * before it is used in a message, so before it is written (results.csv/json/md), logged or thrown,
+ * and before any truncation: a password cut in half by a shortened message can never show.
+ *
+ * It hides the admin password (INFINITI_PASSWORD), the Basic Authorization header value and its
+ * base64 part, and the password of every posted row; each also in its JSON-escaped, URL-encoded and
+ * HTML-escaped forms. Longest secrets are masked first, so a secret holding another never shows in part.
+ */
 
-const MESSAGE_KEYS = ["message", "error", "reason", "detail", "description", "msg", "errors", "messages"];
-const ROW_KEYS = ["row", "rownumber", "row_number", "line", "index", "record"];
-const USER_KEYS = ["username", "user", "userName"];
-/** Every message string inside a details value. */
-function messagesOf(v) {
-    if (v === null || v === undefined)
-        return [];
-    if (typeof v === "string")
-        return v.trim() ? [v.trim()] : [];
-    if (typeof v === "number" || typeof v === "boolean")
-        return [String(v)];
-    if (Array.isArray(v))
-        return v.flatMap(messagesOf);
-    if (typeof v === "object") {
-        const o = v;
-        const found = MESSAGE_KEYS.filter((k) => k in o).flatMap((k) => messagesOf(o[k]));
-        if (found.length)
-            return found;
-        const status = o.status ?? o.result;
-        if (typeof status === "string")
-            return [status];
-        return [JSON.stringify(v)];
-    }
-    return [];
+const htmlEscaped = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+/** The forms a secret may take in an answer body. */
+function formsOf(secret) {
+    return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), htmlEscaped(secret)];
 }
-const SUCCESS_WORD = /^(created|updated|imported|ok|success)$/i;
-function detailOf(messages) {
-    const errors = messages.filter((m) => !SUCCESS_WORD.test(m));
-    const word = messages.find((m) => /^(created|updated)$/i.test(m))?.toLowerCase();
-    return { messages: errors, ...(word === "created" || word === "updated" ? { status: word } : {}) };
-}
-/** Row numbers in details: 3, "3", "row 3", "Row #3". */
-function rowNumber(key) {
-    if (typeof key === "number" && Number.isInteger(key))
-        return key;
-    if (typeof key !== "string")
-        return undefined;
-    const m = /^\s*(?:row\s*#?\s*)?(\d+)\s*$/i.exec(key);
-    return m ? Number(m[1]) : undefined;
-}
-/** Maps details onto rows. `unmatched` lists what could not be placed. */
-function mapDetails(details, sent) {
-    const byRow = new Map();
-    const unmatched = [];
-    const rows = new Set(sent.map((s) => s.row));
-    const byUser = new Map(sent.map((s) => [s.username.toLowerCase(), s.row]));
-    const place = (key, value) => {
-        let row = rowNumber(key);
-        if (row === undefined && typeof key === "string")
-            row = byUser.get(key.trim().toLowerCase());
-        const detail = detailOf(messagesOf(value));
-        if (row === undefined || !rows.has(row)) {
-            unmatched.push(`${String(key)}: ${detail.messages.join("; ") || detail.status || "(no message)"}`);
-            return;
-        }
-        const prev = byRow.get(row);
-        byRow.set(row, {
-            messages: [...(prev?.messages ?? []), ...detail.messages],
-            ...((detail.status ?? prev?.status) ? { status: detail.status ?? prev?.status } : {}),
-        });
-    };
-    if (details === null || details === undefined)
-        return { byRow, unmatched };
-    if (Array.isArray(details)) {
-        for (const item of details) {
-            if (item && typeof item === "object" && !Array.isArray(item)) {
-                const o = item;
-                const rk = ROW_KEYS.find((k) => rowNumber(o[k]) !== undefined);
-                const uk = USER_KEYS.find((k) => typeof o[k] === "string");
-                place(rk ? o[rk] : uk ? o[uk] : undefined, item);
-            }
-            else if (typeof item === "string") {
-                const m = /^\s*row\s*#?\s*(\d+)\s*[:\-–]\s*(.*)$/i.exec(item);
-                if (m)
-                    place(m[1], m[2]);
-                else
-                    unmatched.push(item);
-            }
-            else if (item !== null && item !== undefined)
-                unmatched.push(JSON.stringify(item));
-        }
-    }
-    else if (typeof details === "object") {
-        for (const [k, v] of Object.entries(details))
-            place(k, v);
-    }
-    else if (typeof details === "string" && details.trim()) {
-        unmatched.push(details.trim());
-    }
-    return { byRow, unmatched };
-}
-function snippet(body) {
-    const s = body.replace(/\s+/g, " ").trim();
-    return s.length > 200 ? `${s.slice(0, 200)}…` : s || "(empty)";
-}
-function maskPasswords(text, passwords) {
-    let out = text;
-    for (const p of passwords)
-        if (p.length >= 4 && out.includes(p))
-            out = out.split(p).join(MASK);
-    return out;
-}
-function allFailed(sent, message, extra = {}) {
-    return {
-        summary: message,
-        ...extra,
-        results: sent.map((s) => ({ username: s.username, status: "failed", message, row: s.row })),
-        wholeFailure: true,
-        warnings: extra.warnings ?? [],
+/** An EchoMask hiding every non-empty secret given (in any of its forms). */
+function echoMask(secrets) {
+    const all = new Set();
+    for (const s of secrets)
+        if (s)
+            for (const f of formsOf(s))
+                if (f)
+                    all.add(f);
+    const ordered = [...all].sort((a, b) => b.length - a.length);
+    if (!ordered.length)
+        return (text) => text;
+    return (text) => {
+        let out = text;
+        for (const s of ordered)
+            if (out.includes(s))
+                out = out.split(s).join(MASK);
+        return out;
     };
 }
-const successStatus = (s) => (s.action === "create" ? "created" : "updated");
-const successMessage = (s, status) => s.action === "disable" ? "disabled (sent with enabled=n)" : status;
-/** Interprets Infiniti's answer to the import of `sent` (the rows of import.csv). */
-function interpretAnswer(answer, sent) {
-    const passwords = sent.flatMap((s) => (s.password ? [s.password] : []));
-    const { status } = answer;
-    if (status >= 300 && status < 400) {
-        return allFailed(sent, `Infiniti answered HTTP ${status}, a redirect${answer.location ? ` to ${answer.location}` : ""}: nothing was imported; set infiniti.url (or INFINITI_URL) to the school's Infiniti address`);
-    }
-    let json;
+/** The secrets of a Basic Authorization header value: the value itself and its base64 part. */
+function authorizationSecrets(authorization) {
+    const base64 = /^\s*basic\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    return base64 ? [authorization, base64] : [authorization];
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/client.ts
+/**
+ * The one call patron-sync makes to Concord Infiniti: POST {url}/api/import/users, multipart/form-data
+ * with the CSV as the only file part (field `file`, filename `import.csv`, text/csv), HTTP Basic auth.
+ * Credentials come only from INFINITI_USERNAME and INFINITI_PASSWORD, never from the URL, and are
+ * never logged. Plain http:// is refused except to a loopback address (the simulator).
+ * The call goes through undici's fetch, through the proxy HTTPS_PROXY / HTTP_PROXY / NO_PROXY give for
+ * the URL (core/proxy.ts) with undici's ProxyAgent: a CONNECT tunnel, so the proxy sees only host:port.
+ */
+
+
+
+
+const IMPORT_PATH = "/api/import/users";
+/** How long the whole import may take before we stop waiting. */
+const INFINITI_TIMEOUT_MS = 120_000;
+const LOOPBACK = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
+function isLoopback(hostname) {
+    return LOOPBACK.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+/** Where the URL came from, for messages. */
+function source(env, configFile) {
+    return env.INFINITI_URL?.trim() ? "INFINITI_URL" : configFile;
+}
+/** The import URL: INFINITI_URL, else `infiniti.url`; trailing slashes (and a pasted /api/import/users) dropped. */
+function importUrl(cfg, env, configFile) {
+    const raw = env.INFINITI_URL?.trim() || cfg.url;
+    const file = source(env, configFile);
+    let u;
     try {
-        json = JSON.parse(answer.body);
+        u = new URL(raw);
     }
     catch {
-        json = undefined;
-    }
-    if (!json || typeof json !== "object" || Array.isArray(json)) {
-        if (status === 401 || status === 403)
-            return allFailed(sent, `Infiniti refused the credentials (HTTP ${status}); check INFINITI_USERNAME and INFINITI_PASSWORD`);
-        return allFailed(sent, `Infiniti answered HTTP ${status} with something that is not the import's JSON answer: ${maskPasswords(snippet(answer.body), passwords)}`);
-    }
-    const o = json;
-    const success = typeof o.success === "boolean" ? o.success : undefined;
-    const summary = maskPasswords(typeof o.summary === "string" ? o.summary.trim() : "", passwords);
-    if (status >= 500)
-        return allFailed(sent, `Infiniti answered HTTP ${status}: ${summary || snippet(answer.body)}`, {
-            success,
+        throw new InputError({
+            file,
+            message: "the Infiniti URL is not a valid URL (e.g. https://yourschool.concordinfiniti.com)",
         });
-    if (status === 401 || status === 403)
-        return allFailed(sent, summary || `Infiniti refused the credentials (HTTP ${status})`, { success });
-    if (success === undefined)
-        return allFailed(sent, `Infiniti answered HTTP ${status} without a 'success' field: ${snippet(answer.body)}`);
-    if (status < 200 || status >= 300)
-        return allFailed(sent, `Infiniti answered HTTP ${status}: ${summary || snippet(answer.body)}`, {
-            success,
-        });
-    const { byRow, unmatched } = mapDetails(o.details, sent);
-    const rowErrors = [...byRow.values()].filter((d) => d.messages.length).length;
-    if (unmatched.length) {
-        return allFailed(sent, `Infiniti reported problems that cannot be matched to a row (${unmatched.slice(0, 3).join(" | ")}${unmatched.length > 3 ? " | …" : ""}); summary: ${summary || "(none)"}. Nothing is recorded as applied; the next plan sends these users again`, { success, warnings: [`unmatched details: ${unmatched.join(" | ")}`] });
     }
-    if (!success && rowErrors === 0)
-        return allFailed(sent, summary || "Infiniti refused the import (success: false, no reason given)", {
-            success,
+    if (u.username || u.password) {
+        throw new InputError({
+            file,
+            message: "the Infiniti URL must not hold a user name or password: give them in INFINITI_USERNAME and INFINITI_PASSWORD",
         });
-    const warnings = [];
-    if (success && rowErrors)
-        warnings.push(`Infiniti said success but listed problems for ${rowErrors} rows`);
-    const results = sent.map((s) => {
-        const d = byRow.get(s.row);
-        if (d?.messages.length)
-            return {
-                username: s.username,
-                status: "failed",
-                message: maskPasswords(d.messages.join("; "), s.password ? [s.password] : []),
-                row: s.row,
-            };
-        const st = d?.status ?? successStatus(s);
-        return { username: s.username, status: st, message: successMessage(s, st), row: s.row };
-    });
-    const imported = results.filter((r) => r.status !== "failed").length;
-    const m = /(\d+)\s+of\s+(\d+)/i.exec(summary);
-    if (m && (Number(m[1]) !== imported || Number(m[2]) !== sent.length))
-        warnings.push(`the summary says ${m[1]} of ${m[2]} imported, but the details account for ${imported} of ${sent.length}`);
-    return { success, summary, results, wholeFailure: imported === 0, warnings };
+    }
+    if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopback(u.hostname))) {
+        throw new InputError({
+            file,
+            message: `the Infiniti URL must start with https:// (plain ${u.protocol}// is allowed only to 127.0.0.1, ::1 or localhost): the password would travel unencrypted`,
+        });
+    }
+    let path = u.pathname.replace(/\/+$/, "");
+    if (path.toLowerCase().endsWith(IMPORT_PATH))
+        path = path.slice(0, -IMPORT_PATH.length);
+    return `${u.origin}${path}${IMPORT_PATH}`;
+}
+/** Credentials from the environment; missing ones are an input error (exit 2, nothing sent). */
+function basicAuthorization(env) {
+    const username = env.INFINITI_USERNAME?.trim() ?? "";
+    const password = env.INFINITI_PASSWORD ?? "";
+    const missing = [!username && "INFINITI_USERNAME", !password && "INFINITI_PASSWORD"].filter(Boolean);
+    if (missing.length) {
+        throw new InputError({
+            file: "environment",
+            message: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the Infiniti import needs the user name and password of an Infiniti user with system administration rights`,
+        });
+    }
+    if (username.includes(":")) {
+        throw new InputError({ file: "environment", message: "INFINITI_USERNAME must not contain ':'" });
+    }
+    return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
+}
+function infinitiEndpoint(cfg, env, configFile) {
+    const url = importUrl(cfg, env, configFile);
+    const proxy = proxyFor(new URL(url), proxySettings(env));
+    const authorization = basicAuthorization(env);
+    return {
+        url,
+        authorization,
+        secrets: [
+            env.INFINITI_PASSWORD ?? "",
+            ...authorizationSecrets(authorization),
+            proxy?.password ? decodeURIComponent(proxy.password) : "",
+        ],
+        ...(proxy ? { proxy } : {}),
+    };
+}
+/** Why the call got no answer (the import may or may not have happened). */
+class InfinitiUnreachableError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = "InfinitiUnreachableError";
+    }
+}
+/**
+ * Posts the CSV. Resolves with Infiniti's status and body whatever the status; rejects with
+ * InfinitiUnreachableError when no answer came (timeout, refused connection), and with the abort
+ * reason when `signal` was aborted.
+ */
+async function postImport(endpoint, csv, opts = {}) {
+    const form = new undici.FormData();
+    form.append("file", new Blob([csv], { type: "text/csv" }), "import.csv");
+    const timeoutMs = opts.timeoutMs ?? INFINITI_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const host = new URL(endpoint.url).host;
+    const dispatcher = endpoint.proxy ? new undici.ProxyAgent({ uri: endpoint.proxy.href }) : undefined;
+    try {
+        const res = await (0,undici.fetch)(endpoint.url, {
+            ...(dispatcher ? { dispatcher } : {}),
+            method: "POST",
+            headers: { Authorization: endpoint.authorization, Accept: "application/json" },
+            body: form,
+            signal,
+            // A redirect is reported, not followed: a POST would turn into a GET and the credentials could travel on.
+            redirect: "manual",
+        });
+        const body = await res.text();
+        const location = res.headers.get("location") ?? undefined;
+        return { status: res.status, body, ...(location ? { location } : {}) };
+    }
+    catch (e) {
+        if (opts.signal?.aborted)
+            throw e;
+        if (timeout.aborted) {
+            throw new InfinitiUnreachableError(`no answer from ${host} within ${Math.round(timeoutMs / 1000)} s: the import may or may not have happened`);
+        }
+        const cause = e.cause;
+        const via = endpoint.proxy ? ` through the proxy ${maskProxy(endpoint.proxy)}` : "";
+        throw new InfinitiUnreachableError(`could not reach ${host}${via}: ${cause?.code ?? cause?.message ?? e.message}`);
+    }
+    finally {
+        await dispatcher?.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/planfile.ts
+/**
+ * The Infiniti part of a plan directory: `infiniti/import.csv` (the exact bytes apply posts) and
+ * `infiniti/plan.json` (per user: action, changed fields old → new, passwords masked; the row each
+ * sent user has in import.csv; the import's SHA-256, so apply sends nothing the plan did not show).
+ *
+ * import.csv: UTF-8 without BOM, LF line endings (git-friendly: a plan committed to a pull request
+ * comes back byte for byte), header first with canonical lower-case names in the roster's order, one
+ * row per sent user: roster users in roster order, then users to disable by username.
+ * Row numbering (as Infiniti's `details` use it): row 1 is the first data row after the header.
+ */
+
+
+
+
+const INFINITI_DIR = "infiniti";
+const IMPORT_FILE = "import.csv";
+const PLAN_FILE = "plan.json";
+const ROW_NUMBERING = "row 1 is the first data row after the header";
+/** The bytes to post: header, then one row per sent user. Returns the row number of each sent user. */
+function buildImportCsv(columns, users) {
+    const records = [columns];
+    const rows = new Map();
+    for (const u of users) {
+        if (!u.sent || !u.values)
+            continue;
+        const values = u.values;
+        records.push(columns.map((c) => values[c] ?? ""));
+        rows.set(u, records.length - 1);
+    }
+    return { csv: stringify(records, { record_delimiter: "\n" }), rows };
+}
+function planDirOf(planDir) {
+    return (0,external_node_path_namespaceObject.join)(planDir, INFINITI_DIR);
+}
+function readPlanFile(planDir) {
+    const path = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), PLAN_FILE);
+    const file = `${INFINITI_DIR}/${PLAN_FILE}`;
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path)) {
+        throw new InputError({
+            file: path,
+            message: "the plan has no Infiniti plan (infiniti/plan.json is missing)",
+        });
+    }
+    let plan;
+    try {
+        plan = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+    }
+    catch {
+        throw new InputError({ file: path, message: `${file} is not valid JSON` });
+    }
+    if (plan.system !== "infiniti" || !Array.isArray(plan.users) || typeof plan.import?.sha256 !== "string") {
+        throw new InputError({ file: path, message: `${file} is not an Infiniti plan written by patron-sync` });
+    }
+    return plan;
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/diff.ts
+
+function changesOf(header, values, old) {
+    const out = [];
+    for (const field of header) {
+        const now = values[field] ?? "";
+        const before = old?.[field] ?? "";
+        if (field === "password") {
+            const fp = passwordFingerprint(values.username ?? "", now);
+            if (fp !== before)
+                out.push({ field, old: before ? MASK : "", new: now ? MASK : "" });
+        }
+        else if (now !== before) {
+            if (!old && (now === "" || field === "username"))
+                continue;
+            out.push({ field, old: before, new: now });
+        }
+    }
+    return out;
+}
+function diffRoster(roster, state, opts) {
+    const users = [];
+    const inRoster = new Set();
+    for (const row of roster.rows) {
+        const key = row.username.toLowerCase();
+        inRoster.add(key);
+        const old = state.users.get(key);
+        const changes = changesOf(roster.header, row.values, old);
+        const action = !old ? "create" : changes.length ? "update" : "unchanged";
+        const sent = opts.mode === "full" || action !== "unchanged";
+        users.push({
+            username: row.username,
+            action,
+            sent,
+            line: row.line,
+            changes,
+            ...(sent ? { values: row.values } : {}),
+        });
+    }
+    let missing = 0;
+    const gone = [...state.users.entries()]
+        .filter(([key]) => !inRoster.has(key))
+        .sort(([a], [b]) => a.localeCompare(b));
+    for (const [, old] of gone) {
+        if (!opts.disableMissing || old.enabled === "n") {
+            missing++;
+            continue;
+        }
+        const values = {};
+        for (const field of roster.header)
+            values[field] = old[field] ?? "";
+        values.enabled = "n";
+        // The state keeps only a fingerprint: a disabled user is sent without a password.
+        if ("password" in values)
+            values.password = "";
+        users.push({
+            username: old.username ?? "",
+            action: "disable",
+            sent: true,
+            changes: [{ field: "enabled", old: old.enabled ?? "", new: "n" }],
+            values,
+        });
+    }
+    return { users, missing };
+}
+function countActions(users) {
+    const counts = {};
+    for (const u of users)
+        counts[u.action] = (counts[u.action] ?? 0) + 1;
+    return counts;
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/columns.ts
@@ -65856,309 +63555,6 @@ async function writeState(path, state) {
     const tmp = `${path}.${process.pid}.tmp`;
     await (0,promises_namespaceObject.writeFile)(tmp, stateCsv(state));
     await (0,promises_namespaceObject.rename)(tmp, path);
-}
-
-;// CONCATENATED MODULE: ./src/infiniti/apply.ts
-/**
- * The Infiniti apply: post the plan's import.csv (checked against the SHA-256 in plan.json, so nothing
- * is sent that the plan did not show), read Infiniti's answer, write results.csv/results.json, and
- * merge only the rows Infiniti accepted into the applied state (a failed row is sent again by the
- * next plan; a refused login or an unusable answer changes no state).
- *
- * Applying the same plan again: if its results.json shows that Infiniti imported any row, nothing is
- * posted again. The earlier results are reported (imported rows as `unchanged`, failed rows as
- * `failed`), and the way forward is a new plan, which (incremental) holds just the rows that failed.
- * If the earlier attempt imported nothing (refused credentials, no answer, a 5xx), posting the same
- * import again is safe and is done: Infiniti's import creates or updates by username.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-const RESULTS_CSV = "results.csv";
-const RESULTS_JSON = "results.json";
-/** Reads import.csv and checks it against the plan: the bytes (SHA-256) and the row → username map. */
-function readImport(planDir, plan) {
-    const path = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), IMPORT_FILE);
-    const shown = `${INFINITI_DIR}/${IMPORT_FILE}`;
-    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-        throw new InputError({ file: path, message: `the plan's ${shown} is missing` });
-    let csv = (0,external_node_fs_namespaceObject.readFileSync)(path, "utf8");
-    if (sha256(csv) !== plan.import.sha256) {
-        // A checkout with CRLF line endings (core.autocrlf) changes only the line endings: undo that.
-        const lf = csv.replace(/\r\n/g, "\n");
-        if (sha256(lf) !== plan.import.sha256) {
-            throw new InputError({
-                file: path,
-                message: `${shown} is not the file the plan showed (its SHA-256 differs from plan.json): nothing was sent. Run a new plan`,
-            });
-        }
-        csv = lf;
-    }
-    const [header = [], ...data] = sync_parse(csv, { skip_empty_lines: false });
-    const byRow = new Map(plan.users.filter((u) => u.import_row !== undefined).map((u) => [u.import_row, u]));
-    const iUser = header.indexOf("username");
-    const iPassword = header.indexOf("password");
-    const rows = [];
-    const mismatch = () => new InputError({
-        file: path,
-        message: `${shown} does not match plan.json: nothing was sent. Run a new plan`,
-    });
-    if (data.length !== plan.sent || byRow.size !== plan.sent || iUser < 0)
-        throw mismatch();
-    data.forEach((fields, i) => {
-        const planned = byRow.get(i + 1);
-        const username = fields[iUser] ?? "";
-        if (!planned || planned.username !== username)
-            throw mismatch();
-        const values = {};
-        header.forEach((c, j) => (values[c] = fields[j] ?? ""));
-        rows.push({
-            row: i + 1,
-            username,
-            action: planned.action,
-            ...(iPassword >= 0 && fields[iPassword] ? { password: fields[iPassword] } : {}),
-            values,
-        });
-    });
-    return { csv, rows };
-}
-function readPrevious(dir, plan) {
-    const path = (0,external_node_path_namespaceObject.join)(dir, RESULTS_JSON);
-    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-        return undefined;
-    try {
-        const prev = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-        return prev.import_sha256 === plan.import.sha256 ? prev : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function countStatuses(results) {
-    const counts = {};
-    for (const r of results)
-        counts[r.status] = (counts[r.status] ?? 0) + 1;
-    return counts;
-}
-async function applyInfiniti(ctx) {
-    const cfg = ctx.loaded.config.infiniti;
-    if (!cfg)
-        throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
-    const dir = planDirOf(ctx.planDir);
-    const plan = readPlanFile(ctx.planDir);
-    const { csv, rows } = readImport(ctx.planDir, plan);
-    const files = [`${INFINITI_DIR}/${RESULTS_CSV}`, `${INFINITI_DIR}/${RESULTS_JSON}`];
-    const previous = readPrevious(dir, plan);
-    const imported = (r) => r.status === "created" || r.status === "updated";
-    if (previous?.posted && previous.results.some(imported))
-        return repeated(ctx, previous, files);
-    if (!rows.length) {
-        ctx.log.info("infiniti: nothing to send: the plan has no users to import; nothing was posted");
-        const summary = "Nothing to send: the plan has no users to import; nothing was posted.";
-        await apply_writeResults(dir, plan, { posted: false, status: null, answer: undefined, results: [] });
-        return section(ctx, { counts: {}, results: [], summary: "", files, stateFiles: [], note: summary });
-    }
-    // Input checks before any call: credentials, URL.
-    const configFile = (0,external_node_path_namespaceObject.relative)(process.cwd(), ctx.loaded.path) || ctx.loaded.path;
-    const endpoint = infinitiEndpoint(cfg, ctx.env, configFile);
-    if (ctx.signal?.aborted)
-        throw new InterruptedError("The Infiniti import");
-    if (previous)
-        ctx.log.info("infiniti: the earlier apply of this plan imported nothing; posting the import again");
-    ctx.log.info(`infiniti: posting ${rows.length} users to ${endpoint.url}`);
-    let answer;
-    let status = null;
-    try {
-        const http = await postImport(endpoint, csv, { signal: ctx.signal });
-        status = http.status;
-        answer = interpretAnswer(http, rows);
-    }
-    catch (e) {
-        if (ctx.signal?.aborted)
-            throw new InterruptedError("The Infiniti import");
-        if (!(e instanceof InfinitiUnreachableError))
-            throw e;
-        const message = `${e.message}. Nothing is recorded as applied: apply this plan again (or plan again)`;
-        answer = {
-            summary: message,
-            results: rows.map((r) => ({ username: r.username, status: "failed", message, row: r.row })),
-            wholeFailure: true,
-            warnings: [],
-        };
-    }
-    for (const w of answer.warnings)
-        ctx.log.warn(`infiniti: ${w}`);
-    await apply_writeResults(dir, plan, { posted: true, status, answer, results: answer.results });
-    const stateFiles = [];
-    const ok = new Set(answer.results.filter(imported).map((r) => r.row));
-    if (ok.size) {
-        await mergeState(ctx, rows.filter((r) => ok.has(r.row)), plan);
-        stateFiles.push(statePaths(ctx.loaded).fromRoot);
-    }
-    const counts = countStatuses(answer.results);
-    ctx.log.info(`infiniti: Infiniti answered${status ? ` (HTTP ${status})` : ""}: ${answer.summary}`);
-    return section(ctx, {
-        counts,
-        results: answer.results,
-        summary: answer.summary,
-        status,
-        files,
-        stateFiles,
-    });
-}
-async function mergeState(ctx, rows, plan) {
-    const state = await readState(ctx.loaded);
-    if (state.exists && plan.state.sha256 && state.sha256 !== plan.state.sha256)
-        ctx.log.warn("infiniti: the applied state changed since this plan was made; merging this import into it");
-    const columns = new Set([...state.columns, ...plan.import.columns]);
-    for (const r of rows) {
-        const key = r.username.toLowerCase();
-        const old = state.users.get(key);
-        if (r.action === "disable" && old)
-            state.users.set(key, { ...old, enabled: "n" });
-        else
-            state.users.set(key, { ...old, ...stateValues(r.values) });
-    }
-    await writeState(state.path, { columns: [...columns], users: state.users });
-}
-async function apply_writeResults(dir, plan, x) {
-    const counts = countStatuses(x.results);
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RESULTS_CSV), stringify(x.results.map((r) => [r.username, r.status, r.message]), { header: true, columns: ["username", "status", "message"], record_delimiter: "\n" }));
-    const file = {
-        system: "infiniti",
-        applied_at: new Date().toISOString(),
-        import_sha256: plan.import.sha256,
-        posted: x.posted,
-        http_status: x.status,
-        success: x.answer?.success ?? null,
-        summary: x.answer?.summary ?? "nothing to send",
-        complete: true,
-        counts,
-        warnings: x.answer?.warnings ?? [],
-        results: x.results,
-    };
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RESULTS_JSON), JSON.stringify(file, null, 1) + "\n");
-}
-/** The plan was applied before and Infiniti imported rows: report that, post nothing. */
-function repeated(ctx, previous, files) {
-    const when = previous.applied_at;
-    const results = previous.results.map((r) => r.status === "failed"
-        ? {
-            ...r,
-            message: `failed when this plan was applied (${when}): ${r.message}. Run a new plan to send it again`,
-        }
-        : { ...r, status: "unchanged", message: `already applied (${when}, ${r.status}); nothing sent` });
-    const counts = countStatuses(results);
-    const note = `This plan was already applied (${when}); nothing was posted again. ${counts.failed ? "Run a new plan to send the users that failed." : ""}`.trim();
-    ctx.log.info(`infiniti: already applied (${when}); nothing posted`);
-    return section(ctx, { counts, results, summary: previous.summary, files, stateFiles: [], note });
-}
-function section(ctx, x) {
-    const failures = x.results.filter((r) => r.status === "failed");
-    const c = (k) => x.counts[k] ?? 0;
-    const line = Object.entries(x.counts)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(", ");
-    if (line)
-        ctx.log.info(`infiniti: ${line}`);
-    return {
-        system: "infiniti",
-        counts: x.counts,
-        updated: c("created") + c("updated"),
-        failed: failures.length,
-        pending: 0,
-        failures: failures.map((f) => ({ id: f.username, message: f.message })),
-        markdown: renderInfinitiResults({
-            summary: x.summary,
-            ...(x.status ? { httpStatus: x.status } : {}),
-            counts: x.counts,
-            results: x.results,
-            ...(x.note ? { note: x.note } : {}),
-        }),
-        files: x.files,
-        stateFiles: x.stateFiles,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/infiniti/diff.ts
-
-function changesOf(header, values, old) {
-    const out = [];
-    for (const field of header) {
-        const now = values[field] ?? "";
-        const before = old?.[field] ?? "";
-        if (field === "password") {
-            const fp = passwordFingerprint(values.username ?? "", now);
-            if (fp !== before)
-                out.push({ field, old: before ? MASK : "", new: now ? MASK : "" });
-        }
-        else if (now !== before) {
-            if (!old && (now === "" || field === "username"))
-                continue;
-            out.push({ field, old: before, new: now });
-        }
-    }
-    return out;
-}
-function diffRoster(roster, state, opts) {
-    const users = [];
-    const inRoster = new Set();
-    for (const row of roster.rows) {
-        const key = row.username.toLowerCase();
-        inRoster.add(key);
-        const old = state.users.get(key);
-        const changes = changesOf(roster.header, row.values, old);
-        const action = !old ? "create" : changes.length ? "update" : "unchanged";
-        const sent = opts.mode === "full" || action !== "unchanged";
-        users.push({
-            username: row.username,
-            action,
-            sent,
-            line: row.line,
-            changes,
-            ...(sent ? { values: row.values } : {}),
-        });
-    }
-    let missing = 0;
-    const gone = [...state.users.entries()]
-        .filter(([key]) => !inRoster.has(key))
-        .sort(([a], [b]) => a.localeCompare(b));
-    for (const [, old] of gone) {
-        if (!opts.disableMissing || old.enabled === "n") {
-            missing++;
-            continue;
-        }
-        const values = {};
-        for (const field of roster.header)
-            values[field] = old[field] ?? "";
-        values.enabled = "n";
-        // The state keeps only a fingerprint: a disabled user is sent without a password.
-        if ("password" in values)
-            values.password = "";
-        users.push({
-            username: old.username ?? "",
-            action: "disable",
-            sent: true,
-            changes: [{ field: "enabled", old: old.enabled ?? "", new: "n" }],
-            values,
-        });
-    }
-    return { users, missing };
-}
-function countActions(users) {
-    const counts = {};
-    for (const u of users)
-        counts[u.action] = (counts[u.action] ?? 0) + 1;
-    return counts;
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/header.ts
@@ -66358,12 +63754,15 @@ function describeCsvError(err, start) {
 
 
 
+
 /** Reads and validates the roster named by `infiniti.users`. Throws InputError listing every problem. */
 async function validateInfiniti(loaded) {
     const cfg = loaded.config.infiniti;
     if (!cfg)
         throw new InputError({ file: loaded.path, message: "there is no 'infiniti' section in the config" });
     const path = (0,external_node_path_namespaceObject.resolve)(loaded.root, cfg.users);
+    const caps = { maxLines: cfg.max_lines, maxBytes: cfg.max_bytes };
+    await checkRosterFileSize(path, cfg.users, caps);
     let bytes;
     try {
         bytes = await (0,promises_namespaceObject.readFile)(path);
@@ -66375,17 +63774,26 @@ async function validateInfiniti(loaded) {
     const digest = sha256(bytes);
     if (lastValid && lastValid.path === path && lastValid.sha256 === digest && lastValid.file === cfg.users)
         return lastValid;
-    const roster = { ...validateRoster(bytes, cfg.users), path };
+    const roster = { ...validateRoster(bytes, cfg.users, caps), path };
     lastValid = roster;
     return roster;
 }
 let lastValid;
-/** Validates roster bytes (or text). `file` is the name used in messages. */
-function validateRoster(input, file) {
+/**
+ * Validates roster bytes (or text). `file` is the name used in messages. The size and line caps are
+ * checked first, before the roster is decoded or parsed.
+ */
+function validateRoster(input, file, caps = DEFAULT_CAPS) {
+    checkRosterCaps(input, file, caps);
     const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeUtf8(input, file);
     const problems = [];
     const records = parseRecords(text, file, problems);
-    const roster = checkRecords(records, file, problems);
+    const names = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
+    const withControls = controlCharacterProblems(records, names, file, problems);
+    const header = records[0];
+    if (header && withControls.has(header))
+        throw new InputError(problems);
+    const roster = checkRecords(records.filter((r) => !withControls.has(r)), file, problems);
     if (problems.length) {
         // Stable sort: file-level problems first, then by line and column.
         problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -66515,11 +63923,844 @@ function checkRecords(records, file, problems) {
     return { file, header: names, rows };
 }
 
+;// CONCATENATED MODULE: ./src/infiniti/rederive.ts
+/**
+ * The Infiniti half of "apply writes only what the reviewed data say" (src/core/integrity.ts):
+ * the rows to post are rebuilt from the roster and the applied state of the plan's data, with the
+ * plan's rules (mode, disable_missing), exactly as the plan built them. They must be the rows the
+ * plan recorded (infiniti/plan.json: its users and import.csv's SHA-256) and, when the plan holds
+ * it, import.csv itself; apply then posts the rebuilt rows, never the plan's file.
+ */
+
+
+
+
+
+
+
+
+
+async function stateAt(data, file) {
+    const bytes = await data.read(file);
+    if (!bytes)
+        return { file, path: file, exists: false, columns: [], users: new Map() };
+    return { ...parseState(bytes.toString("utf8"), file), sha256: sha256(bytes) };
+}
+/** Rebuilds the import from the plan's data and checks it against the plan. Throws InputError (exit 2). */
+async function deriveInfinitiImport(data, planDir, plan) {
+    const planPath = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), "plan.json");
+    const cfg = data.loaded.config.infiniti;
+    if (!cfg)
+        throw new InputError({
+            file: planPath,
+            message: `has an Infiniti part, but the config in ${data.label} has no 'infiniti' section. Plan again.`,
+        });
+    const rosterBytes = await data.read(cfg.users);
+    if (!rosterBytes)
+        throw new InputError({ file: cfg.users, message: `is missing from ${data.label}. Plan again.` });
+    const roster = validateRoster(rosterBytes, cfg.users);
+    const state = await stateAt(data, cfg.state);
+    const { users } = diffRoster(roster, state, { mode: cfg.mode, disableMissing: cfg.disable_missing });
+    const { csv, rows } = buildImportCsv(roster.header, users);
+    const problems = [];
+    const refuse = (file, why) => problems.push({
+        file,
+        message: `${why}: the plan's writes do not follow from ${data.label}. Plan again.`,
+    });
+    if (plan.mode !== cfg.mode || plan.disable_missing !== cfg.disable_missing)
+        refuse(planPath, `says mode ${plan.mode}, disable_missing ${plan.disable_missing}; the config says mode ${cfg.mode}, disable_missing ${cfg.disable_missing}`);
+    const derived = users.map((u) => `${u.username}|${u.action}|${u.sent}|${rows.get(u) ?? ""}`).join("\n");
+    const recorded = plan.users
+        .map((u) => `${u.username}|${u.action}|${u.sent}|${u.import_row ?? ""}`)
+        .join("\n");
+    if (derived !== recorded)
+        refuse(planPath, "its users and actions are not the ones the roster and state give");
+    if (sha256(csv) !== plan.import.sha256)
+        refuse(planPath, "the SHA-256 it records for import.csv is not that of the rows the data give");
+    const importPath = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), IMPORT_FILE);
+    if ((0,external_node_fs_namespaceObject.existsSync)(importPath)) {
+        // A checkout with CRLF line endings (core.autocrlf) changes only the line endings.
+        const shown = (0,external_node_fs_namespaceObject.readFileSync)(importPath, "utf8").replace(/\r\n/g, "\n");
+        if (shown !== csv)
+            refuse(importPath, `${INFINITI_DIR}/${IMPORT_FILE} is not the file the plan showed: its rows are not the ones the data give`);
+    }
+    if (problems.length)
+        throw new InputError(problems);
+    const iPassword = roster.header.indexOf("password");
+    const sent = [];
+    for (const u of users) {
+        const row = rows.get(u);
+        if (row === undefined || !u.values)
+            continue;
+        const password = iPassword >= 0 ? u.values.password : undefined;
+        sent.push({
+            row,
+            username: u.username,
+            action: u.action,
+            ...(password ? { password } : {}),
+            values: Object.fromEntries(roster.header.map((c) => [c, u.values?.[c] ?? ""])),
+        });
+    }
+    return { csv, rows: sent };
+}
+/**
+ * A revert plan's rows: its import.csv (re-derived from the reverted plan's results by
+ * core/revert.ts before apply), checked against the plan: the bytes (SHA-256) and the row → username map.
+ */
+function readRevertImport(planDir, plan) {
+    const path = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), IMPORT_FILE);
+    const shown = `${INFINITI_DIR}/${IMPORT_FILE}`;
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        throw new InputError({ file: path, message: `the plan's ${shown} is missing` });
+    let csv = (0,external_node_fs_namespaceObject.readFileSync)(path, "utf8");
+    if (sha256(csv) !== plan.import.sha256) {
+        // A checkout with CRLF line endings (core.autocrlf) changes only the line endings: undo that.
+        const lf = csv.replace(/\r\n/g, "\n");
+        if (sha256(lf) !== plan.import.sha256) {
+            throw new InputError({
+                file: path,
+                message: `${shown} is not the file the plan showed (its SHA-256 differs from plan.json): nothing was sent. Run a new plan`,
+            });
+        }
+        csv = lf;
+    }
+    const [header = [], ...data] = sync_parse(csv, { skip_empty_lines: false });
+    const byRow = new Map(plan.users.filter((u) => u.import_row !== undefined).map((u) => [u.import_row, u]));
+    const iUser = header.indexOf("username");
+    const iPassword = header.indexOf("password");
+    const rows = [];
+    const mismatch = () => new InputError({
+        file: path,
+        message: `${shown} does not match plan.json: nothing was sent. Run a new plan`,
+    });
+    if (data.length !== plan.sent || byRow.size !== plan.sent || iUser < 0)
+        throw mismatch();
+    data.forEach((fields, i) => {
+        const planned = byRow.get(i + 1);
+        const username = fields[iUser] ?? "";
+        if (!planned || planned.username !== username)
+            throw mismatch();
+        const values = {};
+        header.forEach((c, j) => (values[c] = fields[j] ?? ""));
+        rows.push({
+            row: i + 1,
+            username,
+            action: planned.action,
+            ...(iPassword >= 0 && fields[iPassword] ? { password: fields[iPassword] } : {}),
+            values,
+        });
+    });
+    return { csv, rows };
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/render.ts
+/** The Infiniti sections of plan.md and of the results: headline, counts, then tables a reviewer can read. */
+
+
+
+const HEADING = "## Concord Infiniti patron import";
+const render_CHANGES_CSV = "infiniti/changes.csv";
+/**
+ * Like Terraform's "to add, to change, to destroy": create, update, disable always, in this order, then
+ * what is not sent (or, in full mode, sent again unchanged). E.g. "12 create · 3 update · 2 disable, 1,180 unchanged".
+ */
+function infinitiHeadline(counts, _sent, mode) {
+    const c = (k) => counts[k] ?? 0;
+    const head = `${markdown_num(c("create"))} create · ${markdown_num(c("update"))} update · ${markdown_num(c("disable"))} disable`;
+    if (!c("unchanged"))
+        return head;
+    return `${head}, ${markdown_num(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`;
+}
+/** givenname surname (or preferredname), from the values sent. */
+function nameOf(u) {
+    const v = u.values ?? {};
+    const given = v.preferredname || v.givenname || "";
+    return [given, v.surname ?? ""].filter(Boolean).join(" ");
+}
+function isStaff(u) {
+    return (u.values?.staffmember ?? "") === "y";
+}
+function value(field, v) {
+    if (field === "password")
+        return v ? MASK : "";
+    return v === "" ? "(blank)" : md(v);
+}
+function changeList(changes) {
+    return (changes.map((c) => `${md(c.field)}: ${value(c.field, c.old)} → ${value(c.field, c.new)}`).join("<br>") ||
+        "—");
+}
+const staffFirst = (a, b) => Number(isStaff(b)) - Number(isStaff(a));
+const mark = (u) => (isStaff(u) ? "**staff**" : "");
+/**
+ * The section, within `budget` characters: the counts always; then users to disable, changed users and
+ * new users (staff first in each), as far as the budget allows; closing with where the full list is.
+ */
+function renderInfinitiPlan(x, budget = Infinity) {
+    const b = new Budget(budget);
+    const out = [];
+    const put = (...lines) => lines.forEach((l) => (b.force(l), out.push(l)));
+    put(`${HEADING}\n`, `**${infinitiHeadline(x.counts, x.sent, x.mode)}**\n`);
+    const state = x.stateExists
+        ? `${code(x.stateFile)} (${markdown_plural(x.stateUsers, "user")} applied before)`
+        : `${code(x.stateFile)}, which does not exist yet: nothing has been applied, so every user is new`;
+    put(`Roster ${code(x.rosterFile)}: ${markdown_plural(x.rosterUsers, "user")}, all valid. Mode \`${x.mode}\`, compared with ${state}. ` +
+        (x.disableMissing
+            ? "Users gone from the roster are sent with enabled=n (`disable_missing: true`)."
+            : "Users gone from the roster are left as they are (`disable_missing: false`).") +
+        "\n");
+    const meaning = {
+        create: "new: not in the applied state; sent",
+        update: "changed since the last apply; sent",
+        disable: "gone from the roster: sent with enabled=n and their last-applied values",
+        unchanged: x.mode === "full" ? "as last applied: sent again (`mode: full`)" : "as last applied: not sent",
+    };
+    put(countsTable(x.counts, ["disable", "update", "create", "unchanged"], meaning, "Action", "Users"));
+    if (x.missing)
+        put(`${markdown_plural(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`);
+    put(x.sent
+        ? `Apply posts \`infiniti/import.csv\` exactly: ${markdown_plural(x.sent, "row")}, SHA-256 \`${x.importSha256.slice(0, 16)}…\`. Passwords are shown as ${MASK}. _Row_ is the row in import.csv (1 = the first row after the header); _Line_ the line in the roster.\n`
+        : "Nothing to send: apply will post nothing.\n");
+    const changed = x.users.filter((u) => u.sent && u.action !== "unchanged");
+    const closing = changed.length
+        ? `All ${markdown_plural(changed.length, "change")} ${changed.length === 1 ? "is" : "are"} in \`${render_CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
+        : "";
+    const reserve = closing.length + 200;
+    const row = (u) => x.importRows.get(u) ?? "";
+    const section = (title, header, users, cells) => {
+        if (!users.length)
+            return;
+        const t = budgetTable(header, users.map((u) => `| ${cells(u).join(" | ")} |`), b, reserve + title.length);
+        put(`### ${title} (${markdown_num(users.length)})\n`);
+        out.push(...t.lines);
+        if (t.omitted)
+            put(`\n${t.shown ? `… and ${markdown_num(t.omitted)} more` : `${markdown_plural(t.omitted, "user")}, not shown here`}: see \`${render_CHANGES_CSV}\`.`);
+        put("");
+    };
+    const of = (a) => changed.filter((u) => u.action === a).sort(staffFirst);
+    section("To disable", ["Username", "Name", "Row", "Marks"], of("disable"), (u) => [
+        md(u.username),
+        md(nameOf(u)) || "—",
+        String(row(u)),
+        mark(u),
+    ]);
+    section("Changed", ["Username", "Name", "Row", "Line", "Changes (before → after)", "Marks"], of("update"), (u) => [
+        md(u.username),
+        md(nameOf(u)) || "—",
+        String(row(u)),
+        String(u.line ?? "—"),
+        changeList(u.changes),
+        mark(u),
+    ]);
+    // New users as a table of their columns (columns no new user fills are left out).
+    const created = of("create");
+    const filled = x.columns.filter((c) => c !== "username" && created.some((u) => u.changes.some((ch) => ch.field === c && ch.new !== "")));
+    section("New", ["Username", "Row", "Line", ...filled], created, (u) => {
+        const now = new Map(u.changes.map((c) => [c.field, c.new]));
+        return [
+            md(u.username),
+            String(row(u)),
+            String(u.line ?? "—"),
+            ...filled.map((c) => value(c, now.get(c) ?? "")),
+        ];
+    });
+    const resent = x.users.filter((u) => u.sent && u.action === "unchanged").length;
+    if (resent)
+        put(`${markdown_plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
+    if (closing)
+        put(closing, "");
+    return out.join("\n");
+}
+const render_STATUS_ORDER = ["created", "updated", "failed", "unchanged", "skipped"];
+const render_STATUS_MEANING = {
+    created: "created in Infiniti",
+    updated: "updated in Infiniti (users disabled count here)",
+    failed: "not imported: the next plan sends them again",
+    unchanged: "already applied by an earlier run of this plan: nothing sent",
+    skipped: "revert: changed since the apply it undoes, not sent (changed-since-apply)",
+};
+function renderInfinitiResults(x) {
+    const out = ["### Concord Infiniti patron import\n", `**${resultsHeadline(x.counts)}**\n`];
+    if (x.note)
+        out.push(`${md(x.note)}\n`);
+    if (x.summary)
+        out.push(`Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${md(x.summary)}”\n`);
+    out.push(countsTable(x.counts, render_STATUS_ORDER, render_STATUS_MEANING, "Status", "Users"));
+    const skipped = x.results.filter((r) => r.status === "skipped");
+    if (skipped.length) {
+        out.push(`#### Changed since the apply, not overwritten (${markdown_num(skipped.length)})\n`, "| Username | Message |", "|---|---|");
+        for (const r of skipped.slice(0, ROW_LIMIT))
+            out.push(`| ${md(r.username)} | ${md(r.message)} |`);
+        if (skipped.length > ROW_LIMIT)
+            out.push(`\n… and ${markdown_num(skipped.length - ROW_LIMIT)} more: see \`infiniti/results.csv\`.`);
+        out.push("");
+    }
+    const failures = x.results.filter((r) => r.status === "failed");
+    if (failures.length) {
+        out.push(`#### Failed (${markdown_num(failures.length)})\n`, "| Username | Row | Message |", "|---|--:|---|");
+        for (const r of failures.slice(0, ROW_LIMIT))
+            out.push(`| ${md(r.username)} | ${r.row ?? ""} | ${md(r.message)} |`);
+        if (failures.length > ROW_LIMIT)
+            out.push(`\n… and ${markdown_num(failures.length - ROW_LIMIT)} more: see \`infiniti/results.csv\`.`);
+        out.push("");
+    }
+    return out.join("\n");
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/revert.ts
+/**
+ * Undoing an Infiniti apply (issue #13).
+ *
+ * Apply saves `infiniti/applied.json` in the plan directory: for every user Infiniti accepted, the
+ * state row before the apply (null for a user it created) and after it. This snapshot, not the git
+ * history of the state file, is what a revert reads: it is exact for the one apply (other applies
+ * may have merged into the state in between, and a squash merge or a shallow clone loses history),
+ * it works the same for the CLI (where the state may not be in git at all) and for GitHub, and it
+ * holds no password (the column is left out: passwords are never restored).
+ *
+ * The revert rows: a user the apply created is sent with enabled=n (Infiniti's import cannot
+ * delete); a user it updated gets the values from before. At apply, a row whose user's current
+ * state differs from what the reverted apply left is skipped as `changed-since-apply`.
+ */
+
+
+
+
+
+const APPLIED_FILE = "applied.json";
+const withoutPassword = (v) => {
+    const { password: _p, ...rest } = v;
+    return rest;
+};
+/** Collects what an apply merges into the state, and writes it as infiniti/applied.json. */
+class AppliedLog {
+    stateFile;
+    users = [];
+    constructor(stateFile) {
+        this.stateFile = stateFile;
+    }
+    add(username, action, before, after) {
+        this.users.push({
+            username,
+            action,
+            before: before ? withoutPassword(before) : null,
+            after: withoutPassword(after),
+        });
+    }
+    async write(infinitiDir) {
+        const file = { system: "infiniti", state: this.stateFile, users: this.users };
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(infinitiDir, APPLIED_FILE), JSON.stringify(file) + "\n");
+    }
+}
+/** Reads DIR/infiniti/applied.json; undefined when that apply wrote nothing to Infiniti. */
+function readApplied(planDir) {
+    const path = (0,external_node_path_namespaceObject.join)(planDir, "infiniti", APPLIED_FILE);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        return undefined;
+    try {
+        const f = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+        if (f.system !== "infiniti" || !Array.isArray(f.users))
+            throw new Error("not ours");
+        return f;
+    }
+    catch {
+        throw new InputError({ file: path, message: "is not an infiniti/applied.json written by patron-sync" });
+    }
+}
+/** The rows that undo an apply, in its order. Users whose only change was the password are left out. */
+function revertUsers(applied) {
+    const users = [];
+    let passwordOnly = 0;
+    for (const a of applied.users) {
+        let values;
+        let action;
+        if (!a.before) {
+            values = { ...a.after, enabled: "n" };
+            action = "disable";
+        }
+        else {
+            const keys = new Set([...Object.keys(a.before), ...Object.keys(a.after)]);
+            values = Object.fromEntries([...keys].map((k) => [k, a.before[k] ?? ""]));
+            action = "update";
+        }
+        const changes = Object.keys(values)
+            .filter((k) => (a.after[k] ?? "") !== values[k])
+            .map((k) => ({ field: k, old: a.after[k] ?? "", new: values[k] }));
+        if (!changes.length) {
+            passwordOnly++;
+            continue;
+        }
+        users.push({ username: a.username, action, sent: true, changes, values, after: a.after });
+    }
+    const columns = columnOrder(["username", ...users.flatMap((u) => Object.keys(u.values))]).filter((c) => c !== "password");
+    return { users, columns, passwordOnly };
+}
+/**
+ * At apply of a revert: the rows to send, and the rows skipped because the user's state is no
+ * longer what the reverted apply left (someone changed it since: never overwritten).
+ */
+function revertRows(rows, applied, state, reverts) {
+    const after = new Map(applied.users.map((u) => [u.username.toLowerCase(), u.after]));
+    const send = [];
+    const skipped = [];
+    for (const r of rows) {
+        const want = after.get(r.username.toLowerCase());
+        const now = state.users.get(r.username.toLowerCase());
+        const same = want &&
+            now &&
+            [...new Set([...Object.keys(want), ...Object.keys(now)])]
+                .filter((k) => k !== "password")
+                .every((k) => (want[k] ?? "") === (now[k] ?? ""));
+        if (same)
+            send.push(r);
+        else
+            skipped.push({
+                username: r.username,
+                status: "skipped",
+                row: r.row,
+                message: `changed-since-apply: the applied state of this user is no longer what ${reverts} left; not overwritten. Fix this user by hand in Infiniti.`,
+            });
+    }
+    return { send, skipped };
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/result.ts
+
+/** The vendor's row outcomes for a row that imported, word for word. */
+const USER_CREATED = "User Created";
+const USER_UPDATED = "User Updated";
+/** The four counts of "3 users processed. 1 user created. 1 user updated. 1 user failed.", if all are there. */
+function summaryCounts(summary) {
+    const found = {};
+    for (const m of summary.matchAll(/(\d+)\s+users?\s+(processed|created|updated|failed)\b/gi))
+        found[m[2].toLowerCase()] = Number(m[1]);
+    const { processed, created, updated, failed } = found;
+    if (processed === undefined || created === undefined || updated === undefined || failed === undefined)
+        return undefined;
+    return { processed, created, updated, failed };
+}
+/** Row numbers in details: "3" (documented); 3 is tolerated. */
+function rowNumber(key) {
+    return /^\s*\d+\s*$/.test(key) ? Number(key) : undefined;
+}
+/** A row outcome as text: the vendor sends a string; anything else is shown as JSON. */
+function outcomeText(v) {
+    return typeof v === "string" ? v : JSON.stringify(v);
+}
+const SHORT = 200;
+function shortened(text) {
+    const s = text.replace(/\s+/g, " ").trim();
+    return s.length > SHORT ? `${s.slice(0, SHORT)}…` : s || "(empty)";
+}
+function allFailed(sent, message, extra = {}) {
+    return {
+        summary: message,
+        ...extra,
+        results: sent.map((s) => ({ username: s.username, status: "failed", message, row: s.row })),
+        wholeFailure: true,
+        warnings: extra.warnings ?? [],
+    };
+}
+const plannedStatus = (s) => (s.action === "create" ? "created" : "updated");
+const successMessage = (s, status) => s.action === "disable" ? "disabled (sent with enabled=n)" : status;
+/**
+ * Interprets Infiniti's answer to the import of `sent` (the rows of import.csv). `secrets` are the
+ * admin password and the Authorization header's secrets (see mask.ts); the rows' passwords are added.
+ */
+function interpretAnswer(answer, sent, secrets = []) {
+    const mask = echoMask([...secrets, ...sent.map((s) => s.password)]);
+    const { status } = answer;
+    if (status >= 300 && status < 400) {
+        const to = answer.location ? ` to ${shortened(mask(answer.location))}` : "";
+        return allFailed(sent, `Infiniti answered HTTP ${status}, a redirect${to}: nothing was imported; set infiniti.url (or INFINITI_URL) to the school's Infiniti address`);
+    }
+    let json;
+    try {
+        json = JSON.parse(answer.body);
+    }
+    catch {
+        json = undefined;
+    }
+    const body = () => shortened(mask(answer.body));
+    if (!json || typeof json !== "object" || Array.isArray(json)) {
+        if (status === 401 || status === 403)
+            return allFailed(sent, `Infiniti refused the credentials (HTTP ${status}); check INFINITI_USERNAME and INFINITI_PASSWORD`);
+        return allFailed(sent, `Infiniti answered HTTP ${status} with something that is not the import's JSON answer: ${body()}`);
+    }
+    const o = json;
+    const success = typeof o.success === "boolean" ? o.success : undefined;
+    const rawSummary = typeof o.summary === "string" ? o.summary.trim() : "";
+    const summary = mask(rawSummary);
+    if (status >= 500)
+        return allFailed(sent, `Infiniti answered HTTP ${status}: ${summary || body()}`, { success });
+    if (status === 401 || status === 403)
+        return allFailed(sent, summary || `Infiniti refused the credentials (HTTP ${status})`, { success });
+    if (success === undefined)
+        return allFailed(sent, `Infiniti answered HTTP ${status} without a 'success' field: ${body()}`);
+    if (status < 200 || status >= 300)
+        return allFailed(sent, `Infiniti answered HTTP ${status}: ${summary || body()}`, { success });
+    const details = o.details;
+    if (details !== undefined && details !== null && (typeof details !== "object" || Array.isArray(details)))
+        return allFailed(sent, `Infiniti's 'details' is not the documented "row number" -> "row outcome" map: ${body()}. Nothing is recorded as applied; the next plan sends these users again`, { success, warnings: ["details is not a map of row numbers"] });
+    const byRow = new Map();
+    const unmatched = [];
+    const rows = new Set(sent.map((s) => s.row));
+    for (const [key, value] of Object.entries((details ?? {}))) {
+        const row = rowNumber(key);
+        if (row === undefined || !rows.has(row))
+            unmatched.push(`${key}: ${outcomeText(value)}`);
+        else
+            byRow.set(row, outcomeText(value));
+    }
+    if (unmatched.length) {
+        const listed = shortened(mask(unmatched.join(" | ")));
+        return allFailed(sent, `Infiniti reported outcomes that cannot be matched to a posted row (${listed}); summary: ${summary || "(none)"}. Nothing is recorded as applied; the next plan sends these users again`, { success, warnings: [`unmatched details: ${mask(unmatched.join(" | "))}`] });
+    }
+    if (!success && byRow.size === 0)
+        return allFailed(sent, summary || "Infiniti refused the import (success: false, no reason given)", {
+            success,
+        });
+    const warnings = [];
+    const notListed = [];
+    const results = sent.map((s) => {
+        const outcome = byRow.get(s.row);
+        if (outcome === undefined) {
+            if (success) {
+                const st = plannedStatus(s);
+                return { username: s.username, status: st, message: successMessage(s, st), row: s.row };
+            }
+            notListed.push(s.username);
+            const message = "Infiniti's answer did not list this row, so whether it was imported is unknown; the next plan sends it again";
+            return { username: s.username, status: "failed", message, row: s.row };
+        }
+        const word = outcome.trim();
+        if (word === USER_CREATED || word === USER_UPDATED) {
+            const st = word === USER_CREATED ? "created" : "updated";
+            return { username: s.username, status: st, message: successMessage(s, st), row: s.row };
+        }
+        const message = mask(outcome).replace(/\s+/g, " ").trim() || "(Infiniti gave no reason)";
+        return { username: s.username, status: "failed", message, row: s.row };
+    });
+    if (notListed.length)
+        warnings.push(`Infiniti's details did not list ${notListed.length} of ${sent.length} rows (counted as failed, sent again by the next plan)`);
+    const count = (st) => results.filter((r) => r.status === st).length;
+    const mine = {
+        processed: sent.length,
+        created: count("created"),
+        updated: count("updated"),
+        failed: count("failed"),
+    };
+    if (success && count("failed"))
+        warnings.push(`Infiniti said success but listed problems for ${count("failed")} rows`);
+    if (!success && !count("failed"))
+        warnings.push("Infiniti said success false, yet its details list every row as imported");
+    const theirs = summaryCounts(rawSummary);
+    if (theirs) {
+        const differ = Object.keys(mine).filter((k) => theirs[k] !== mine[k]);
+        if (differ.length)
+            warnings.push(`the summary's counts disagree with the rows: ${differ.map((k) => `${k} ${theirs[k]} in the summary, ${mine[k]} in the rows`).join("; ")}${success && !details ? " (with no details, each row's created/updated comes from the plan)" : ""}`);
+    }
+    else if (rawSummary)
+        warnings.push("the summary does not give the four documented counts");
+    return { success, summary, results, wholeFailure: mine.failed === sent.length, warnings };
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/apply.ts
+/**
+ * The Infiniti apply: post the rows re-derived from the plan's data (src/infiniti/rederive.ts: the
+ * roster and applied state the plan was made from, checked against plan.json and import.csv, so
+ * nothing is sent that the plan did not show), read Infiniti's answer, write results.csv/results.json,
+ * and merge only the rows Infiniti accepted into the applied state (a failed row is sent again by the
+ * next plan; a refused login or an unusable answer changes no state). A revert plan's rows are its
+ * import.csv, which core/revert.ts re-derived from the reverted plan's results.
+ *
+ * Applying the same plan again: if its results.json shows that Infiniti imported any row, nothing is
+ * posted again. The earlier results are reported (imported rows as `unchanged`, failed rows as
+ * `failed`), and the way forward is a new plan, which (incremental) holds just the rows that failed.
+ * If the earlier attempt imported nothing (refused credentials, no answer, a 5xx), posting the same
+ * import again is safe and is done: Infiniti's import creates or updates by username.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const RESULTS_CSV = "results.csv";
+const RESULTS_JSON = "results.json";
+function readPrevious(dir, plan) {
+    const path = (0,external_node_path_namespaceObject.join)(dir, RESULTS_JSON);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        return undefined;
+    try {
+        const prev = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+        return prev.import_sha256 === plan.import.sha256 ? prev : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function countStatuses(results) {
+    const counts = {};
+    for (const r of results)
+        counts[r.status] = (counts[r.status] ?? 0) + 1;
+    return counts;
+}
+const imported = (r) => r.status === "created" || r.status === "updated";
+/**
+ * Infiniti's preflight: whether this apply posts at all; if it does, the credentials, the URL (the
+ * one the plan showed) and the rows, re-derived from the plan's data. Throws InputError (exit 2).
+ */
+async function prepareInfinitiApply(ctx, data, plannedUrl) {
+    const cfg = ctx.loaded.config.infiniti;
+    if (!cfg)
+        throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
+    const plan = readPlanFile(ctx.planDir);
+    const previous = readPrevious(planDirOf(ctx.planDir), plan);
+    if (previous?.posted && previous.results.some(imported))
+        return { kind: "repeat", plan, previous };
+    if (!plan.sent)
+        return { kind: "empty", plan };
+    const configFile = (0,external_node_path_namespaceObject.relative)(process.cwd(), ctx.loaded.path) || ctx.loaded.path;
+    const endpoint = infinitiEndpoint(cfg, ctx.env, configFile);
+    if (plannedUrl === undefined || endpoint.url !== plannedUrl) {
+        throw new InputError({
+            file: plannedUrl === undefined ? (0,external_node_path_namespaceObject.join)(ctx.planDir, "plan.json") : configFile,
+            message: plannedUrl === undefined
+                ? "does not record the Infiniti URL the plan showed. Plan again."
+                : `the Infiniti import URL is now ${endpoint.url}, but the plan showed ${plannedUrl}: apply posts only where the plan said. Plan again.`,
+        });
+    }
+    const derived = plan.kind === "revert"
+        ? readRevertImport(ctx.planDir, plan)
+        : await deriveInfinitiImport(await data(), ctx.planDir, plan);
+    return { kind: "post", plan, ...(previous ? { previous } : {}), endpoint, derived };
+}
+async function applyInfiniti(ctx, prepared) {
+    const dir = planDirOf(ctx.planDir);
+    const { plan } = prepared;
+    const files = [
+        `${INFINITI_DIR}/${RESULTS_CSV}`,
+        `${INFINITI_DIR}/${RESULTS_JSON}`,
+        `${INFINITI_DIR}/${APPLIED_FILE}`,
+    ];
+    if (prepared.kind === "repeat")
+        return repeated(ctx, prepared.previous, files);
+    let { csv, rows } = prepared.kind === "post" ? prepared.derived : { csv: "", rows: [] };
+    let skipped = [];
+    if (plan.kind === "revert" && plan.reverts) {
+        // A revert: send only the rows whose user is still as the reverted apply left it.
+        const applied = readApplied((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, plan.reverts));
+        const state = await readState(ctx.loaded);
+        const r = revertRows(rows, applied ?? { system: "infiniti", state: "", users: [] }, state, plan.reverts);
+        skipped = r.skipped;
+        for (const s of skipped)
+            ctx.log.warn(`infiniti: ${s.username}: ${s.message}`);
+        if (skipped.length) {
+            rows = r.send.map((row, i) => ({ ...row, row: i + 1 }));
+            const cols = plan.import.columns;
+            csv = stringify([cols, ...rows.map((row) => cols.map((c) => row.values[c] ?? ""))], {
+                record_delimiter: "\n",
+            });
+        }
+    }
+    if (!rows.length) {
+        ctx.log.info("infiniti: nothing to send: the plan has no users to import; nothing was posted");
+        const summary = "Nothing to send: the plan has no users to import; nothing was posted.";
+        await apply_writeResults(dir, plan, { posted: false, status: null, answer: undefined, results: skipped });
+        const counts = countStatuses(skipped);
+        return section(ctx, { counts, results: skipped, summary: "", files, stateFiles: [], note: summary });
+    }
+    if (prepared.kind !== "post")
+        throw new Error("unreachable: a plan with rows to send is prepared to post");
+    const { endpoint, previous } = prepared;
+    if (ctx.signal?.aborted)
+        throw new InterruptedError("The Infiniti import");
+    if (previous)
+        ctx.log.info("infiniti: the earlier apply of this plan imported nothing; posting the import again");
+    const via = endpoint.proxy ? ` through the proxy ${maskProxy(endpoint.proxy)}` : "";
+    ctx.log.info(`infiniti: posting ${rows.length} users to ${endpoint.url}${via}`);
+    let answer;
+    let status = null;
+    try {
+        if (ctx.writes)
+            ctx.writes.attempted++;
+        const http = await postImport(endpoint, csv, { signal: ctx.signal });
+        status = http.status;
+        answer = interpretAnswer(http, rows, endpoint.secrets ?? []);
+    }
+    catch (e) {
+        if (ctx.signal?.aborted)
+            throw new InterruptedError("The Infiniti import");
+        if (!(e instanceof InfinitiUnreachableError))
+            throw e;
+        const mask = echoMask([...(endpoint.secrets ?? []), ...rows.map((r) => r.password)]);
+        const message = `${mask(e.message)}. Nothing is recorded as applied: apply this plan again (or plan again)`;
+        answer = {
+            summary: message,
+            results: rows.map((r) => ({ username: r.username, status: "failed", message, row: r.row })),
+            wholeFailure: true,
+            warnings: [],
+        };
+    }
+    for (const w of answer.warnings)
+        ctx.log.warn(`infiniti: ${w}`);
+    answer.results.push(...skipped);
+    await apply_writeResults(dir, plan, { posted: true, status, answer, results: answer.results });
+    const stateFiles = [];
+    const ok = new Set(answer.results.filter(imported).map((r) => r.row));
+    if (ok.size) {
+        await mergeState(ctx, rows.filter((r) => ok.has(r.row)), plan);
+        stateFiles.push(statePaths(ctx.loaded).fromRoot);
+    }
+    const counts = countStatuses(answer.results);
+    ctx.log.info(`infiniti: Infiniti answered${status ? ` (HTTP ${status})` : ""}: ${answer.summary}`);
+    return section(ctx, {
+        counts,
+        results: answer.results,
+        summary: answer.summary,
+        status,
+        files,
+        stateFiles,
+    });
+}
+async function mergeState(ctx, rows, plan) {
+    const state = await readState(ctx.loaded);
+    if (state.exists && plan.state.sha256 && state.sha256 !== plan.state.sha256)
+        ctx.log.warn("infiniti: the applied state changed since this plan was made; merging this import into it");
+    const columns = new Set([...state.columns, ...plan.import.columns]);
+    const applied = new AppliedLog(state.file);
+    for (const r of rows) {
+        const key = r.username.toLowerCase();
+        const old = state.users.get(key);
+        if (r.action === "disable" && old)
+            state.users.set(key, { ...old, enabled: "n" });
+        else
+            state.users.set(key, { ...old, ...stateValues(r.values) });
+        applied.add(r.username, r.action, old, state.users.get(key));
+    }
+    // Before the state: a revert needs to know what this apply changed (issue #13).
+    await applied.write(planDirOf(ctx.planDir));
+    await writeState(state.path, { columns: [...columns], users: state.users });
+}
+async function apply_writeResults(dir, plan, x) {
+    const counts = countStatuses(x.results);
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RESULTS_CSV), csvForPeople(["username", "status", "message"], x.results.map((r) => [r.username, r.status, r.message])));
+    const appliedAt = new Date().toISOString();
+    const history = [
+        ...readHistory((0,external_node_path_namespaceObject.join)(dir, RESULTS_JSON)),
+        {
+            applied_at: appliedAt,
+            complete: true,
+            counts,
+            failures: x.results
+                .filter((r) => r.status === "failed")
+                .map((r) => ({ id: r.username, message: r.message })),
+        },
+    ];
+    const file = {
+        system: "infiniti",
+        applied_at: appliedAt,
+        import_sha256: plan.import.sha256,
+        posted: x.posted,
+        http_status: x.status,
+        success: x.answer?.success ?? null,
+        summary: x.answer?.summary ?? "nothing to send",
+        complete: true,
+        counts,
+        warnings: x.answer?.warnings ?? [],
+        results: x.results,
+        history,
+    };
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RESULTS_JSON), JSON.stringify(file, null, 1) + "\n");
+}
+/** The plan was applied before and Infiniti imported rows: report that, post nothing. */
+function repeated(ctx, previous, files) {
+    const when = previous.applied_at;
+    const results = previous.results.map((r) => r.status === "failed"
+        ? {
+            ...r,
+            message: `failed when this plan was applied (${when}): ${r.message}. Run a new plan to send it again`,
+        }
+        : { ...r, status: "unchanged", message: `already applied (${when}, ${r.status}); nothing sent` });
+    const counts = countStatuses(results);
+    const note = `This plan was already applied (${when}); nothing was posted again. ${counts.failed ? "Run a new plan to send the users that failed." : ""}`.trim();
+    ctx.log.info(`infiniti: already applied (${when}); nothing posted`);
+    return section(ctx, { counts, results, summary: previous.summary, files, stateFiles: [], note });
+}
+function section(ctx, x) {
+    const failures = x.results.filter((r) => r.status === "failed");
+    const c = (k) => x.counts[k] ?? 0;
+    const line = Object.entries(x.counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ");
+    if (line)
+        ctx.log.info(`infiniti: ${line}`);
+    return {
+        system: "infiniti",
+        counts: x.counts,
+        updated: c("created") + c("updated"),
+        failed: failures.length,
+        pending: 0,
+        failures: failures.map((f) => ({ id: f.username, message: f.message })),
+        markdown: renderInfinitiResults({
+            summary: x.summary,
+            ...(x.status ? { httpStatus: x.status } : {}),
+            counts: x.counts,
+            results: x.results,
+            ...(x.note ? { note: x.note } : {}),
+        }),
+        files: x.files,
+        stateFiles: x.stateFiles,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/changes.ts
+/**
+ * infiniti/changes.csv: one row per user the import changes (create, update, disable), each changed
+ * field as "old → new" in its own column; passwords as •••. The review view for big rosters.
+ */
+
+
+
+function infinitiChangesCsv(columns, users) {
+    const fields = columns.filter((c) => c !== "username");
+    const rows = [];
+    for (const u of users) {
+        if (!u.sent || u.action === "unchanged")
+            continue;
+        const by = new Map(u.changes.map((c) => [c.field, c]));
+        rows.push([
+            u.username,
+            nameOf(u),
+            u.action,
+            ...fields.map((f) => {
+                const c = by.get(f);
+                if (!c)
+                    return "";
+                const show = (v) => (f === "password" && v ? MASK : v);
+                return u.action === "create" ? show(c.new) : `${show(c.old)} → ${show(c.new)}`;
+            }),
+        ]);
+    }
+    return { csv: csvForPeople(["username", "name", "action", ...fields], rows), rows: rows.length };
+}
+
 ;// CONCATENATED MODULE: ./src/infiniti/plan.ts
 /**
  * The Infiniti plan (offline: no call to Infiniti): validate the roster, compare it with the
  * applied state, and write `infiniti/import.csv` (the bytes to post) and `infiniti/plan.json`.
  */
+
 
 
 
@@ -66581,31 +64822,36 @@ async function planInfiniti(ctx) {
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
     await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, IMPORT_FILE), csv);
     await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, PLAN_FILE), JSON.stringify(plan, null, 1) + "\n");
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(ctx.planDir, render_CHANGES_CSV), infinitiChangesCsv(roster.header, users).csv);
     const headline = infinitiHeadline(counts, sent, cfg.mode);
     ctx.log.info(`infiniti: ${headline}; ${Object.entries(counts)
         .map(([k, v]) => `${v} ${k}`)
         .join(", ")}`);
+    const view = {
+        rosterFile: roster.file,
+        rosterUsers: roster.rows.length,
+        stateFile: state.file,
+        stateExists: state.exists,
+        stateUsers: state.users.size,
+        missing,
+        mode: cfg.mode,
+        disableMissing: cfg.disable_missing,
+        counts,
+        sent,
+        importSha256: importSha,
+        users,
+        importRows: rows,
+        columns: roster.header,
+    };
+    const render = (budget) => renderInfinitiPlan(view, budget);
     return {
         system: "infiniti",
         counts,
         changes: sent,
         headline,
-        markdown: renderInfinitiPlan({
-            rosterFile: roster.file,
-            rosterUsers: roster.rows.length,
-            stateFile: state.file,
-            stateExists: state.exists,
-            stateUsers: state.users.size,
-            missing,
-            mode: cfg.mode,
-            disableMissing: cfg.disable_missing,
-            counts,
-            sent,
-            importSha256: importSha,
-            users,
-            importRows: rows,
-        }),
-        files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`],
+        markdown: render(ctx.markdownBudget ?? Infinity),
+        render,
+        files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`, render_CHANGES_CSV],
     };
 }
 
@@ -66625,429 +64871,6 @@ async function planInfiniti(ctx) {
 
 
 
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: ./src/core/heap.ts
-/**
- * How much V8 lets the heap grow while Alma records stream through plan and apply.
- *
- * Planning or applying allocates many short-lived objects per patron (the XML tree, the body, the
- * HTTP exchange) while keeping only a few tens of MB of real data (the patron and barcode lists).
- * V8's default heuristics let such a heap grow to several times what is in use: 100,000 patrons
- * planned at 423 MB peak RSS. `--heap-growing-percent=20` lets the old generation grow only 1.2×
- * past what a full collection leaves alive (206–210 MB for the same plan). It is a growth rate, not a
- * limit: a bigger list still fits.
- *
- * It is set only around the Alma streaming work. Where live data does grow, as when the Infiniti
- * roster is validated (100,000 rows held for the diff), a 1.2× step means a full collection every
- * few MB: validate took 2.0–2.3 s under it instead of 1.2–1.8 s.
- */
-
-async function withStreamingHeap(work) {
-    (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=20");
-    try {
-        return await work();
-    }
-    finally {
-        (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=0"); // 0: V8's own heuristics again
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/log.ts
-const silentLogger = { info() { }, warn() { }, error() { } };
-function consoleLogger() {
-    return {
-        info: (m) => console.log(m),
-        warn: (m) => console.warn(`warning: ${m}`),
-        error: (m) => console.error(`error: ${m}`),
-    };
-}
-/** Collects messages: used by tests to assert what was said. */
-function memoryLogger() {
-    const lines = [];
-    return {
-        lines,
-        info: (m) => lines.push(m),
-        warn: (m) => lines.push(`warning: ${m}`),
-        error: (m) => lines.push(`error: ${m}`),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/run.ts
-/**
- * The one core that the CLI and the action share: validate, plan, apply.
- *
- * Order of work: every input of every system is validated before the first API call, so bad
- * input means exit 2 and nothing sent. A plan directory holds plan.json (the manifest: what was
- * planned, per system) and plan.md (its readable face), plus each system's files.
- */
-
-
-
-
-
-
-
-
-
-const MANIFEST = "plan.json";
-function systems(loaded, only) {
-    const all = [];
-    if (loaded.config.alma)
-        all.push("alma");
-    if (loaded.config.infiniti)
-        all.push("infiniti");
-    const chosen = only ? all.filter((s) => s === only) : all;
-    if (!chosen.length) {
-        throw new InputError({
-            file: (0,external_node_path_namespaceObject.relative)(process.cwd(), loaded.path) || loaded.path,
-            message: only
-                ? `there is no '${only}' section in the config`
-                : "the config has neither an 'alma' nor an 'infiniti' section",
-        });
-    }
-    return chosen;
-}
-/** Offline checks of every input file. Throws InputError listing every problem. */
-async function runValidate(opts = {}) {
-    const log = opts.log ?? consoleLogger();
-    const loaded = await loadConfig(opts.configPath, opts.cwd);
-    const chosen = systems(loaded, opts.only);
-    const problems = [];
-    for (const s of chosen) {
-        try {
-            if (s === "alma") {
-                const { patrons, barcodes } = await readAlmaInputs(loaded);
-                log.info(`alma: ${loaded.config.alma.patrons}: ${patrons.entries.length} patrons` +
-                    (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "") +
-                    `; ${loaded.config.alma.barcodes}: ${barcodes.count} barcodes` +
-                    (barcodes.conflicts.size
-                        ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
-                        : ""));
-            }
-            else {
-                const v = await validateInfiniti(loaded);
-                log.info(`infiniti: ${loaded.config.infiniti.users}: ${v.rows.length} users, valid`);
-            }
-        }
-        catch (e) {
-            if (e instanceof InputError)
-                problems.push(e);
-            else
-                throw e;
-        }
-    }
-    if (problems.length)
-        throw new InputError(problems.flatMap((p) => p.problems));
-    return { loaded, systems: chosen };
-}
-function utcStamp(d = new Date()) {
-    return d
-        .toISOString()
-        .replace(/[-:]/g, "")
-        .replace(/\.\d+Z$/, "Z");
-}
-/** An unfinished plan (a journal but no manifest) under plans_dir, to carry on after a kill. */
-function unfinishedPlan(plansDir) {
-    if (!(0,external_node_fs_namespaceObject.existsSync)(plansDir))
-        return undefined;
-    const dirs = (0,external_node_fs_namespaceObject.readdirSync)(plansDir, { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .map((d) => (0,external_node_path_namespaceObject.join)(plansDir, d.name))
-        .filter((d) => !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(d, MANIFEST)) && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(d, "alma", "plan-journal.ndjson")))
-        .sort();
-    return dirs.at(-1);
-}
-async function runPlan(opts = {}, deps = {}) {
-    const log = opts.log ?? consoleLogger();
-    const env = opts.env ?? process.env;
-    const { loaded, systems: chosen } = await runValidate({ ...opts, log });
-    const plansDir = (0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir);
-    let planDir;
-    if (opts.out)
-        planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.out);
-    else {
-        const resume = unfinishedPlan(plansDir);
-        if (resume)
-            log.info(`carrying on the unfinished plan in ${(0,external_node_path_namespaceObject.relative)(loaded.root, resume)}`);
-        planDir = resume ?? (0,external_node_path_namespaceObject.join)(plansDir, utcStamp());
-    }
-    (0,external_node_fs_namespaceObject.mkdirSync)(planDir, { recursive: true });
-    const ctx = { loaded, planDir, env, log, signal: opts.signal };
-    const sections = [];
-    for (const s of chosen) {
-        sections.push(s === "alma" ? await withStreamingHeap(() => planAlma(ctx, deps.alma)) : await planInfiniti(ctx));
-    }
-    const changes = sections.reduce((n, s) => n + s.changes, 0);
-    const title = `Patron sync plan: ${sections.map((s) => s.headline).join(" · ")}`;
-    const markdown = renderPlanMarkdown(title, planDir, loaded, sections);
-    const manifest = {
-        version: 1,
-        tool: "patron-sync",
-        created: new Date().toISOString(),
-        config: (0,external_node_path_namespaceObject.relative)(loaded.root, loaded.path),
-        title,
-        changes,
-        sections: sections.map(({ markdown: _m, ...rest }) => rest),
-    };
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.md"), markdown);
-    return { planDir, sections, changes, title, markdown };
-}
-function renderPlanMarkdown(title, planDir, loaded, sections) {
-    const rel = (0,external_node_path_namespaceObject.relative)(loaded.root, planDir) || ".";
-    const lines = [
-        `# ${title}`,
-        "",
-        "| System | Records to send | Summary |",
-        "|---|--:|---|",
-        ...sections.map((s) => `| ${s.system === "alma" ? "Alma" : "Concord Infiniti"} | ${s.changes} | ${s.headline} |`),
-        "",
-        `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows; each Alma user is re-read first and skipped if it changed since.`,
-        "",
-        ...sections.map((s) => s.markdown),
-        "",
-        "---",
-        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
-        "",
-    ];
-    return lines.join("\n");
-}
-function readManifest(planDir) {
-    const path = (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
-    if (!(0,external_node_fs_namespaceObject.existsSync)(path)) {
-        throw new InputError({
-            file: path,
-            message: "no plan here: the plan directory must contain plan.json (run 'patron-sync plan' first)",
-        });
-    }
-    try {
-        const m = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-        if (m.tool !== "patron-sync" || !Array.isArray(m.sections))
-            throw new Error("not ours");
-        return m;
-    }
-    catch {
-        throw new InputError({ file: path, message: "is not a plan.json written by patron-sync" });
-    }
-}
-async function runApply(opts, deps = {}) {
-    const log = opts.log ?? consoleLogger();
-    const env = opts.env ?? process.env;
-    const loaded = await loadConfig(opts.configPath, opts.cwd);
-    const planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.planDir);
-    const manifest = readManifest(planDir);
-    const planned = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
-    if (!planned.length) {
-        throw new InputError({
-            file: (0,external_node_path_namespaceObject.join)(planDir, MANIFEST),
-            message: `this plan has no ${opts.only ?? "system"} section to apply`,
-        });
-    }
-    for (const s of planned) {
-        if (!loaded.config[s])
-            throw new InputError({
-                file: loaded.path,
-                message: `the plan has a '${s}' section but the config has none`,
-            });
-    }
-    const ctx = { loaded, planDir, env, log, signal: opts.signal };
-    const sections = [];
-    for (const s of planned) {
-        sections.push(s === "alma" ? await withStreamingHeap(() => applyAlma(ctx, deps.alma)) : await applyInfiniti(ctx));
-    }
-    const sum = (k) => sections.reduce((n, s) => n + s[k], 0);
-    const markdown = [
-        `# Patron sync results: ${manifest.title.replace(/^Patron sync plan: /, "")}`,
-        "",
-        ...sections.map((s) => s.markdown),
-    ].join("\n");
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "results.md"), markdown + "\n");
-    return {
-        planDir,
-        sections,
-        updated: sum("updated"),
-        failed: sum("failed"),
-        pending: sum("pending"),
-        markdown,
-        stateFiles: sections.flatMap((s) => s.stateFiles),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/github/context.ts
-/** Where the action runs: workspace, repository, event payload, default branch, server URL. */
-
-
-function readPayload(path) {
-    if (!path)
-        return {};
-    try {
-        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-    }
-    catch {
-        return {};
-    }
-}
-function actionContext(env = process.env) {
-    const payload = readPayload(env.GITHUB_EVENT_PATH);
-    const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? payload.repository?.full_name ?? "/").split("/");
-    return {
-        workspace: (0,external_node_path_namespaceObject.resolve)(env.GITHUB_WORKSPACE || process.cwd()),
-        owner: owner || payload.repository?.owner?.login || "",
-        repo: repo || payload.repository?.name || "",
-        eventName: env.GITHUB_EVENT_NAME ?? "",
-        payload,
-        serverUrl: (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, ""),
-        ref: env.GITHUB_REF ?? payload.ref ?? "",
-        sha: env.GITHUB_SHA ?? payload.after ?? "",
-    };
-}
-/** `refs/heads/main` → `main`; anything else → undefined. */
-function branchOfRef(ref) {
-    return ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined;
-}
-/** A link to a file on a branch, for the pull request body. */
-function blobUrl(ctx, branch, path) {
-    const enc = (s) => s.split("/").map(encodeURIComponent).join("/");
-    return `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/blob/${enc(branch)}/${enc(path)}`;
-}
-
-;// CONCATENATED MODULE: ./src/github/event.ts
-/**
- * Which plan directory an apply run carries out:
- *   1. the `plan-dir` input, when given;
- *   2. else the plan directory that the push changed (files under plans_dir between event.before
- *      and event.after, from git, or from the event's commit lists);
- *   3. else the newest plan directory under plans_dir that has no complete results yet.
- */
-
-
-function isZeroSha(sha) {
-    return !sha || /^0+$/.test(sha);
-}
-/** Files named by a push event's commits (added, modified or removed). */
-function changedFilesFromPayload(payload) {
-    const files = new Set();
-    const commits = [...(payload.commits ?? []), ...(payload.head_commit ? [payload.head_commit] : [])];
-    for (const c of commits) {
-        for (const f of [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])])
-            files.add(f);
-    }
-    return [...files];
-}
-function trimSlashes(p) {
-    return p
-        .replace(/\\/g, "/")
-        .replace(/^\.\//, "")
-        .replace(/^\/+|\/+$/g, "");
-}
-/**
- * The plan directories (`plans/<name>`) that changed files lie in, sorted oldest first
- * (plan directories are named by UTC time stamp, so name order is time order).
- */
-function planDirsFromChangedFiles(files, plansDir) {
-    const prefix = trimSlashes(plansDir) + "/";
-    const dirs = new Set();
-    for (const raw of files) {
-        const f = trimSlashes(raw);
-        if (!f.startsWith(prefix))
-            continue;
-        const rest = f.slice(prefix.length);
-        const slash = rest.indexOf("/");
-        if (slash <= 0)
-            continue;
-        dirs.add(prefix + rest.slice(0, slash));
-    }
-    return [...dirs].sort();
-}
-/**
- * What an earlier apply left in the plan directory, for every system it planned (or the one in
- * `only`). A push never applies a plan that has results again; staff retry failed records or carry
- * on pending ones by running apply by hand.
- */
-function appliedResults(planDir, only) {
-    const none = { applied: false, failed: 0, pending: 0 };
-    if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDir, "results.md")))
-        return none;
-    let systems;
-    try {
-        const manifest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.json"), "utf8"));
-        systems = (manifest.sections ?? []).map((s) => s.system ?? "").filter((s) => !only || s === only);
-    }
-    catch {
-        return none;
-    }
-    if (!systems.length)
-        return none;
-    const out = { applied: true, failed: 0, pending: 0 };
-    for (const s of systems) {
-        const path = (0,external_node_path_namespaceObject.join)(planDir, s, "results.json");
-        if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-            return none;
-        try {
-            const r = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-            out.failed += r.counts?.failed ?? r.failed ?? 0;
-            const pending = r.counts?.pending ?? r.pending ?? 0;
-            out.pending += r.complete === false && !pending ? 1 : pending;
-        }
-        catch {
-            return none;
-        }
-    }
-    return out;
-}
-/** Applied, with nothing failed and nothing pending. */
-function hasCompleteResults(planDir, only) {
-    const r = appliedResults(planDir, only);
-    return r.applied && r.failed === 0 && r.pending === 0;
-}
-/** The newest plan directory under plansDir (absolute) with a plan.json and no complete results. */
-function newestUnappliedPlanDir(plansDirAbs, only) {
-    if (!(0,external_node_fs_namespaceObject.existsSync)(plansDirAbs))
-        return undefined;
-    const dirs = (0,external_node_fs_namespaceObject.readdirSync)(plansDirAbs, { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .map((d) => d.name)
-        .sort()
-        .reverse();
-    for (const name of dirs) {
-        const dir = (0,external_node_path_namespaceObject.join)(plansDirAbs, name);
-        if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, "plan.json")) && !hasCompleteResults(dir, only))
-            return name;
-    }
-    return undefined;
-}
-async function findPlanDir(o) {
-    if (o.input)
-        return { dir: trimSlashes(o.input), how: "the plan-dir input", others: [] };
-    const withManifest = (dirs) => dirs.filter((d) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(o.workspace, d, "plan.json")));
-    if (o.eventName === "push") {
-        let files;
-        let how = "";
-        const { before, after } = o.payload;
-        if (!isZeroSha(before) && !isZeroSha(after) && o.gitChangedFiles) {
-            files = await o.gitChangedFiles(before, after);
-            how = `the files this push changed (${before.slice(0, 7)}..${after.slice(0, 7)})`;
-        }
-        if (!files) {
-            files = changedFilesFromPayload(o.payload);
-            how = "the files named in the push event's commits";
-        }
-        const dirs = withManifest(planDirsFromChangedFiles(files, o.plansDir));
-        const dir = dirs.at(-1);
-        if (dir)
-            return { dir, how, others: dirs.slice(0, -1) };
-    }
-    const newest = newestUnappliedPlanDir((0,external_node_path_namespaceObject.join)(o.workspace, o.plansDir), o.only);
-    if (newest) {
-        return {
-            dir: `${trimSlashes(o.plansDir)}/${newest}`,
-            how: `the newest plan directory under ${trimSlashes(o.plansDir)}/ without complete results`,
-            others: [],
-        };
-    }
-    return undefined;
-}
 
 // EXTERNAL MODULE: ./node_modules/@kwsites/file-exists/dist/index.js
 var file_exists_dist = __nccwpck_require__(7117);
@@ -68640,7 +66463,7 @@ function childLoggerName(name, childDebugger, { namespace: parentNamespace }) {
   }
   return childNamespace || parentNamespace;
 }
-function esm_createLogger(label, verbose, initialStep, infoDebugger = createLog()) {
+function createLogger(label, verbose, initialStep, infoDebugger = createLog()) {
   const labelPrefix = label && `[${label}]` || "";
   const spawned = [];
   const debugDebugger = typeof verbose === "string" ? infoDebugger.extend(verbose) : verbose;
@@ -68649,7 +66472,7 @@ function esm_createLogger(label, verbose, initialStep, infoDebugger = createLog(
   function sibling(name, initial) {
     return append(
       spawned,
-      esm_createLogger(label, key.replace(/^[^:]+/, name), initial, infoDebugger)
+      createLogger(label, key.replace(/^[^:]+/, name), initial, infoDebugger)
     );
   }
   function step(phase) {
@@ -68695,7 +66518,7 @@ var init_tasks_pending_queue = __esm({
       }
       createProgress(task) {
         const name = _TasksPendingQueue.getName(task.commands[0]);
-        const logger = esm_createLogger(this.logLabel, name);
+        const logger = createLogger(this.logLabel, name);
         return {
           task,
           logger,
@@ -70645,7 +68468,7 @@ var init_scheduler = __esm({
     Scheduler = class {
       constructor(concurrency = 2) {
         this.concurrency = concurrency;
-        this.logger = esm_createLogger("", "scheduler");
+        this.logger = createLogger("", "scheduler");
         this.pending = [];
         this.running = [];
         this.logger(`Constructed, concurrency=%s`, concurrency);
@@ -72262,6 +70085,6228 @@ var esm_default = (/* unused pure expression or super */ null && (gitInstanceFac
 
 //# sourceMappingURL=index.js.map
 
+;// CONCATENATED MODULE: ./src/core/gitdata.ts
+/**
+ * The few git questions the plan's integrity needs (simple-git): which commit the data are at,
+ * the bytes of a file at a commit, and whether one commit descends from another.
+ * A thin adapter: every answer is a plain value, and "not a git work tree" is `undefined`.
+ */
+
+
+/** The git work tree holding `dir`, or undefined when `dir` is not in one (or git is missing). */
+async function openGit(dir) {
+    let git;
+    let top;
+    try {
+        git = simpleGit({ baseDir: dir });
+        top = (await git.revparse(["--show-toplevel"])).trim();
+    }
+    catch {
+        return undefined;
+    }
+    if (!top)
+        return undefined;
+    // simple-git resolves a command that exits non-zero without writing to stderr (`merge-base
+    // --is-ancestor` answers "no" that way): its errors plugin makes every non-zero exit an error.
+    const at = simpleGit({
+        baseDir: top,
+        errors: (error, result) => error ?? (result.exitCode === 0 ? undefined : new Error(`git exited with ${result.exitCode}`)),
+    });
+    const ok = async (args) => {
+        try {
+            await at.raw(args);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    return {
+        top,
+        async head() {
+            try {
+                return (await at.revparse(["--verify", "-q", "HEAD"])).trim() || undefined;
+            }
+            catch {
+                return undefined;
+            }
+        },
+        repoPath(abs) {
+            const r = (0,external_node_path_namespaceObject.relative)(top, abs);
+            if (!r || r.startsWith("..") || r.split(external_node_path_namespaceObject.sep)[0] === "..")
+                return undefined;
+            return r.split(external_node_path_namespaceObject.sep).join("/");
+        },
+        async show(commit, path) {
+            const listed = await at.raw(["ls-tree", "--name-only", commit, "--", path]).catch(() => "");
+            if (!listed.trim())
+                return undefined;
+            return at.showBuffer([`${commit}:${path}`]);
+        },
+        hasCommit: (commit) => ok(["cat-file", "-e", `${commit}^{commit}`]),
+        isAncestor: (a, d) => ok(["merge-base", "--is-ancestor", a, d]),
+        async onFirstParentLine(commit, head) {
+            const line = await at.raw(["rev-list", "--first-parent", head]).catch(() => "");
+            return line.split("\n").some((c) => c.trim() === commit);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/plandir.ts
+/**
+ * The plan directory's manifest (plan.json): its type, where it is, reading and writing it.
+ *
+ * plan.json is the contract between plan and apply. Besides what was planned per system, it records
+ * where the plan's data came from (`source`), so that apply can re-derive every write from the data
+ * rather than trust the plan files (see src/core/integrity.ts), and the endpoints the plan showed.
+ */
+
+
+
+const MANIFEST = "plan.json";
+function manifestPath(planDir) {
+    return (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
+}
+function writeManifest(planDir, manifest) {
+    (0,external_node_fs_namespaceObject.writeFileSync)(manifestPath(planDir), JSON.stringify(manifest, null, 2) + "\n");
+}
+function readManifest(planDir) {
+    const path = manifestPath(planDir);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path)) {
+        throw new InputError({
+            file: path,
+            message: "no plan here: the plan directory must contain plan.json (run 'patron-sync plan' first)",
+        });
+    }
+    try {
+        const m = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+        if (m.tool !== "patron-sync" || !Array.isArray(m.sections))
+            throw new Error("not ours");
+        return m;
+    }
+    catch {
+        throw new InputError({ file: path, message: "is not a plan.json written by patron-sync" });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/integrity.ts
+/**
+ * Apply writes only what the reviewed data say.
+ *
+ * The plan files (alma/plan.json, infiniti/import.csv …) are a record of the review, not the source
+ * of the writes: anyone who can commit to plans/ could edit them. So the plan records where its
+ * data came from (`source` in plan.json), and apply re-derives every write from those data and the
+ * configuration of that moment, refusing (exit 2, nothing sent) a plan whose writes do not follow.
+ *
+ * - In a git work tree whose input files are committed and clean, the plan records the commit.
+ *   Apply reads the files at that commit (`git show`), after checking that the commit is an ancestor
+ *   of the commit being applied (HEAD) and, when asked (the action, on the default branch), that it
+ *   is on HEAD's first-parent line, i.e. on the default branch itself and not only on a merged side
+ *   branch such as the plan branch.
+ * - Otherwise (outside git, or data not committed) the plan records each file's SHA-256; apply reads
+ *   the files as they are and refuses when a digest differs: the data changed since the plan. The
+ *   config is the exception: its tuning (rate, concurrency, quota reserve) may change after a plan,
+ *   and its rules are checked against those each system's plan file records (barcode_type, match_on,
+ *   existing_barcode, user_id_type; mode, disable_missing), so a changed rule is refused too.
+ */
+
+
+
+
+
+
+
+const integrity_sha256 = (b) => (0,external_node_crypto_.createHash)("sha256").update(b).digest("hex");
+/** The input files of the chosen systems, by role, as the config names them (relative to its folder). */
+function inputFiles(loaded, systems) {
+    const out = [{ role: "config", path: (0,external_node_path_namespaceObject.basename)(loaded.path) }];
+    const { alma, infiniti } = loaded.config;
+    if (alma && systems.includes("alma")) {
+        // An Analytics report (alma.patrons: { analytics }) is no file: its rows are kept in the plan directory.
+        if (typeof alma.patrons === "string")
+            out.push({ role: "alma.patrons", path: alma.patrons });
+        out.push({ role: "alma.barcodes", path: alma.barcodes });
+    }
+    if (infiniti && systems.includes("infiniti"))
+        out.push({ role: "infiniti.users", path: infiniti.users }, { role: "infiniti.state", path: infiniti.state });
+    return out;
+}
+async function readOrNull(path) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path);
+    }
+    catch (e) {
+        if (e.code === "ENOENT")
+            return undefined;
+        throw e;
+    }
+}
+/**
+ * What a plan records about its data: the commit when every input file is committed and clean in
+ * a git work tree, else each file's SHA-256.
+ */
+async function recordSource(loaded, systems) {
+    const files = [];
+    const disk = new Map();
+    for (const f of inputFiles(loaded, systems)) {
+        const bytes = await readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, f.path));
+        disk.set(f.role, bytes);
+        files.push({ ...f, sha256: bytes ? integrity_sha256(bytes) : null });
+    }
+    const git = await openGit(loaded.root);
+    const head = await git?.head();
+    if (!git || !head)
+        return { kind: "files", files };
+    for (const f of files) {
+        const at = git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, f.path));
+        if (!at)
+            return { kind: "files", files };
+        const committed = await git.show(head, at);
+        if ((committed ? integrity_sha256(committed) : null) !== f.sha256)
+            return { kind: "files", files };
+    }
+    return { kind: "git", commit: head, files };
+}
+/** A one-line description of a plan's source, for plan.md and messages. */
+function describeSource(source) {
+    return source.kind === "git"
+        ? `commit ${source.commit.slice(0, 12)}`
+        : "the input files as they were when planned (not committed to git: each file's SHA-256 is recorded)";
+}
+const PLAN_AGAIN = "Plan again.";
+/**
+ * Opens the data a plan was made from, after checking that they can be trusted: the commit is an
+ * ancestor of HEAD, or (files) the config's digest is unchanged. Each other file's digest is checked
+ * when it is read. Throws InputError (exit 2) otherwise.
+ */
+async function openPlanData(loaded, planDir, manifest, opts = {}) {
+    const file = manifestPath(planDir);
+    const refuse = (message) => new InputError({ file, message });
+    const source = manifest.source;
+    if (!source || !Array.isArray(source.files)) {
+        throw refuse(`does not record the data the plan was made from (a plan made by an older patron-sync, or edited): apply re-derives every write from those data, so it cannot apply this plan. ${PLAN_AGAIN}`);
+    }
+    const configName = (0,external_node_path_namespaceObject.basename)(loaded.path);
+    if (source.kind === "git") {
+        if (typeof source.commit !== "string" || !/^[0-9a-f]{40,64}$/.test(source.commit))
+            throw refuse(`records no valid commit for its data. ${PLAN_AGAIN}`);
+        const git = await openGit(loaded.root);
+        const head = await git?.head();
+        if (!git || !head)
+            throw refuse(`was made from commit ${source.commit.slice(0, 12)}: apply it inside that git repository, where the commit's data can be read`);
+        await checkCommit(git, source.commit, head, opts, refuse);
+        const read = async (path) => {
+            const at = git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, path));
+            if (!at)
+                throw new InputError({ file: path, message: "is outside the git repository" });
+            return git.show(source.commit, at);
+        };
+        const label = `the data at commit ${source.commit.slice(0, 12)}`;
+        return { source, label, loaded: await configAt(loaded, configName, read, label), read };
+    }
+    if (opts.requireCommit) {
+        throw refuse("was not made from a commit (its data were not committed when planned): the action applies only plans whose data are committed. Plan again from the repository.");
+    }
+    const read = async (path) => {
+        const recorded = source.files.find((f) => f.path === path);
+        if (!recorded)
+            throw new InputError({
+                file: path,
+                message: `is not among the files the plan was made from (${manifestPath(planDir)}). ${PLAN_AGAIN}`,
+            });
+        const bytes = await readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, path));
+        if ((bytes ? integrity_sha256(bytes) : null) !== recorded.sha256) {
+            throw new InputError({
+                file: path,
+                message: `${bytes ? (recorded.sha256 ? "changed" : "was created") : "was deleted"} since the plan (its SHA-256 is not the one plan.json records): the data changed since the plan: plan again`,
+            });
+        }
+        return bytes;
+    };
+    // The config is read as it is: its tuning (rate, concurrency, quota reserve) may change after a plan;
+    // its rules may not, and each system checks them against the ones its plan file records.
+    const label = "the data files";
+    return {
+        source,
+        label,
+        loaded: await configAt(loaded, configName, (p) => readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, p)), label),
+        read,
+    };
+}
+async function checkCommit(git, commit, head, opts, refuse) {
+    const short = commit.slice(0, 12);
+    if (!(await git.hasCommit(commit)))
+        throw refuse(`was made from commit ${short}, which this repository does not have (a shallow clone? check out with fetch-depth: 0). ${PLAN_AGAIN}`);
+    if (!(await git.isAncestor(commit, head)))
+        throw refuse(`was made from commit ${short}, which is not an ancestor of the commit being applied (${head.slice(0, 12)}): the plan does not come from this branch's data. ${PLAN_AGAIN}`);
+    if (opts.mainline && !(await git.onFirstParentLine(commit, head)))
+        throw refuse(`was made from commit ${short}, which is not on the default branch itself (it came in with a merged branch): the plan's data were not the default branch's. ${PLAN_AGAIN}`);
+}
+async function configAt(loaded, name, read, label) {
+    const bytes = await read(name);
+    if (!bytes)
+        throw new InputError({ file: name, message: `is missing from ${label}. ${PLAN_AGAIN}` });
+    return { ...loaded, config: parseConfig(bytes.toString("utf8"), `${name} (${label})`) };
+}
+
+;// CONCATENATED MODULE: ./src/alma/preflight.ts
+/**
+ * Alma's preflight for an apply, before the first call of any system: the plan file can be read, and
+ * when it has changes to send, the API key is set, the address is allowed, and every change follows
+ * from the plan's data (src/alma/rederive.ts). Throws InputError (exit 2).
+ */
+
+
+
+
+
+
+const preflight_LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+/** The Alma address must be https (plain http only to a loopback simulator): the key travels with every call. */
+function checkAlmaUrl(baseUrl) {
+    let u;
+    try {
+        u = new URL(baseUrl);
+    }
+    catch {
+        throw new InputError({ file: "ALMA_BASE_URL", message: `'${baseUrl}' is not a valid URL` });
+    }
+    if (u.protocol !== "https:" && !(u.protocol === "http:" && preflight_LOOPBACK.test(u.hostname)))
+        throw new InputError({
+            file: "ALMA_BASE_URL",
+            message: `the Alma address must start with https:// (plain http:// only to 127.0.0.1, ::1 or localhost): the API key would travel unencrypted`,
+        });
+}
+/** Returns how to re-derive each change; undefined for a revert plan (core/revert.ts checks those). */
+async function prepareAlmaApply(ctx, data, revert = false) {
+    const alma = ctx.loaded.config.alma;
+    if (!alma)
+        throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
+    const planPath = (0,external_node_path_namespaceObject.join)(ctx.planDir, "alma", "plan.json");
+    const header = await readPlanHeader(planPath);
+    almaApiKey(ctx.env);
+    checkAlmaUrl(almaBaseUrl(alma, ctx.env));
+    return revert ? undefined : checkAlmaPlan(await data(), ctx.planDir, header);
+}
+
+;// CONCATENATED MODULE: ./src/core/preflight.ts
+/**
+ * Before the first call of an apply, every selected system's preflight passes: its credentials are
+ * set, its addresses are allowed (and are the ones the plan showed), and its plan files follow from
+ * the plan's data (src/core/integrity.ts; a revert plan's, from the reverted plan's results:
+ * src/core/revert.ts). Every problem of every system is reported at once, as one
+ * InputError (exit 2): then nothing at all has been sent.
+ */
+
+
+
+
+
+
+async function preflight(ctx, manifest, systems, opts = {}) {
+    let opened;
+    const data = () => (opened ??= openPlanData(ctx.loaded, ctx.planDir, manifest, opts));
+    const revert = manifest.kind === "revert";
+    // A revert posts to the Infiniti the reverted plan posted to.
+    const plannedUrl = revert
+        ? readManifest((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, manifest.reverts ?? "")).endpoints?.infiniti
+        : manifest.endpoints?.infiniti;
+    const prepared = {};
+    const problems = [];
+    for (const s of systems) {
+        try {
+            if (s === "alma")
+                prepared.alma = await prepareAlmaApply(ctx, data, revert);
+            else
+                prepared.infiniti = await prepareInfinitiApply(ctx, data, plannedUrl);
+        }
+        catch (e) {
+            if (!(e instanceof InputError))
+                throw e;
+            // The same refusal of the plan's data is reported once, not once per system.
+            if (!problems.some((p) => p.message === e.message))
+                problems.push(e);
+        }
+    }
+    if (problems.length)
+        throw new InputError(problems.flatMap((p) => p.problems));
+    return prepared;
+}
+
+;// CONCATENATED MODULE: ./src/alma/revert.ts
+/**
+ * The Alma part of a revert plan (issue #13): for every user the reverted apply wrote (`updated` in
+ * its journal, alma/journal.ndjson, the line-per-user record its results are made from), a `restore`
+ * entry that puts the barcode identifiers back as they were just before that PUT: the old barcode
+ * ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Its fingerprint is the
+ * state right after that apply, so apply skips a user changed since (`changed-since-apply`).
+ *
+ * Offline and deterministic: the same reverted plan directory gives the same entries, which lets
+ * apply re-derive them and refuse a revert plan that does not follow from the recorded results.
+ */
+
+
+
+
+
+
+
+
+function undoMessage(e, before, type, reverts) {
+    const b = e.new_barcode ?? "";
+    const back = before.length ? `ACTIVE again: ${before.join(", ")}` : `no ACTIVE ${type}`;
+    const what = e.reactivate ? `set ${b} INACTIVE again` : `remove ${b}`;
+    return `undo ${reverts} (${e.action}): ${what}; ${back}`;
+}
+/** Derives the revert entries from the reverted plan directory `dir` (absolute); `reverts` names it. */
+async function deriveAlmaRevert(dir, reverts) {
+    const planPath = (0,external_node_path_namespaceObject.join)(dir, "alma", "plan.json");
+    const old = await readPlanHeader(planPath);
+    const type = old.config.barcode_type;
+    const last = new Map();
+    const journal = (0,external_node_path_namespaceObject.join)(dir, "alma", "journal.ndjson");
+    if ((0,external_node_fs_namespaceObject.existsSync)(journal))
+        for await (const { entry } of readJsonLines(journal))
+            last.set(entry.primary_id.toLowerCase(), entry);
+    const entries = [];
+    let notWritten = 0;
+    for await (const e of readPlanEntries(planPath)) {
+        if (!CHANGING_ACTIONS.has(e.action) || e.action === "restore") {
+            notWritten++;
+            continue;
+        }
+        const j = last.get(e.primary_id.toLowerCase());
+        const base = {
+            primary_id: e.primary_id,
+            line: e.line,
+            ...(e.employee_id ? { employee_id: e.employee_id } : {}),
+        };
+        if (j?.status === "updated" && j.applied) {
+            const before = activeValues(j.applied.before, type);
+            entries.push({
+                ...base,
+                action: "restore",
+                old_barcodes: [],
+                fingerprint: j.applied.after,
+                restore: { identifiers: j.applied.before },
+                message: undoMessage(e, before, type, reverts),
+            });
+        }
+        else if (j?.status === "updated" || j?.status === "sending") {
+            entries.push({
+                ...base,
+                action: "failed",
+                old_barcodes: [],
+                message: j.status === "sending"
+                    ? `the apply of ${reverts} was interrupted while writing this user: apply ${reverts} again to settle it, then revert again`
+                    : `the apply of ${reverts} did not record this user's identifiers before the change (an older patron-sync): restore it by hand in Alma`,
+            });
+        }
+        else
+            notWritten++;
+    }
+    const counts = {};
+    for (const e of entries)
+        counts[e.action] = (counts[e.action] ?? 0) + 1;
+    return {
+        header: {
+            version: 1,
+            system: "alma",
+            kind: "revert",
+            reverts,
+            config: old.config,
+            inputs: { patrons: `${reverts}/alma/plan.json`, barcodes: `${reverts}/alma/journal.ndjson` },
+            counts,
+            changes: counts.restore ?? 0,
+        },
+        entries,
+        notWritten,
+    };
+}
+/** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */
+async function planAlmaRevert(planDir, dir, reverts) {
+    const r = await deriveAlmaRevert(dir, reverts);
+    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.join)(planDir, "alma"), { recursive: true });
+    const w = new PlanFileWriter((0,external_node_path_namespaceObject.join)(planDir, "alma", "plan.json"), {
+        ...r.header,
+        created: new Date().toISOString(),
+    });
+    for (const e of r.entries)
+        await w.write(e);
+    await w.close();
+    const n = r.header.changes;
+    const headline = n ? `${n} Alma user${n === 1 ? "" : "s"} to restore` : "no Alma users to restore";
+    const type = r.header.config.barcode_type;
+    const out = [
+        `## Alma: revert of ${code(reverts)}\n`,
+        `Restores the ${type} identifiers of every user the apply of ${code(reverts)} wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
+        `- Users to restore: **${n}**`,
+        `- Users of ${code(reverts)} its apply did not write (nothing to undo): ${r.notWritten}`,
+    ];
+    if (r.header.counts.failed)
+        out.push(`- Users that cannot be restored by this plan (see below): ${r.header.counts.failed}`);
+    out.push("");
+    if (r.entries.length) {
+        out.push("| Primary ID | Line | Undo |", "|---|--:|---|");
+        for (const e of r.entries.slice(0, ROW_LIMIT))
+            out.push(`| ${md(e.primary_id)} | ${e.line} | ${md(e.message)} |`);
+        if (r.entries.length > ROW_LIMIT)
+            out.push(`\n… and ${r.entries.length - ROW_LIMIT} more: see \`alma/plan.json\`.`);
+        out.push("");
+    }
+    return {
+        system: "alma",
+        counts: r.header.counts,
+        changes: n,
+        headline,
+        markdown: out.join("\n"),
+        files: ["alma/plan.json"],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/revert-plan.ts
+/**
+ * The Infiniti part of a revert plan (issue #13), from the reverted plan's infiniti/applied.json:
+ * `infiniti/import.csv` (no password column: passwords are never restored) and `infiniti/plan.json`
+ * (`kind: revert`, naming the reverted plan), the same layout as any plan, so apply posts it the
+ * same way. Offline and deterministic, so apply can re-derive it.
+ */
+
+
+
+
+
+
+
+/** Derives the revert's plan file and import bytes from `dir` (absolute), the plan directory `reverts` names. */
+function deriveInfinitiRevert(dir, reverts) {
+    const applied = readApplied(dir) ?? { system: "infiniti", state: "", users: [] };
+    const { users, columns, passwordOnly } = revertUsers(applied);
+    const { csv, rows } = buildImportCsv(columns, users);
+    const counts = countActions(users);
+    const plan = {
+        system: "infiniti",
+        version: 1,
+        kind: "revert",
+        reverts,
+        created: new Date().toISOString(),
+        mode: "incremental",
+        disable_missing: false,
+        roster: {
+            file: `${reverts}/${INFINITI_DIR}/${APPLIED_FILE}`,
+            sha256: sha256(JSON.stringify(applied)),
+            users: applied.users.length,
+        },
+        state: { file: applied.state, existed: true, sha256: null, users: applied.users.length, missing: 0 },
+        import: {
+            file: `${INFINITI_DIR}/${IMPORT_FILE}`,
+            sha256: sha256(csv),
+            rows: rows.size,
+            columns,
+            line_endings: "LF",
+            row_numbering: ROW_NUMBERING,
+        },
+        counts,
+        sent: rows.size,
+        users: users.map((u) => ({
+            username: u.username,
+            action: u.action,
+            sent: true,
+            import_row: rows.get(u),
+            changes: u.changes,
+        })),
+    };
+    return { plan, csv, users, passwordOnly, applied };
+}
+async function planInfinitiRevert(planDir, dir, reverts) {
+    const d = deriveInfinitiRevert(dir, reverts);
+    const out = (0,external_node_path_namespaceObject.join)(planDir, INFINITI_DIR);
+    await (0,promises_namespaceObject.mkdir)(out, { recursive: true });
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(out, IMPORT_FILE), d.csv);
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(out, PLAN_FILE), JSON.stringify(d.plan, null, 1) + "\n");
+    const disable = d.plan.counts.disable ?? 0;
+    const update = d.plan.counts.update ?? 0;
+    const headline = disable || update
+        ? [
+            update && `${markdown_plural(update, "Infiniti user")} restored`,
+            disable && `${markdown_plural(disable, "created user")} disabled`,
+        ]
+            .filter(Boolean)
+            .join(", ")
+        : "no Infiniti users to restore";
+    const lines = [
+        `## Concord Infiniti: revert of ${code(reverts)}\n`,
+        `Users the apply of ${code(reverts)} created are sent with \`enabled=n\` (Infiniti's import cannot delete); users it updated get their values from before it back (from ${code(`${reverts}/infiniti/${APPLIED_FILE}`)}, saved by that apply). Passwords are never restored: the revert rows have no password column. A user whose applied state changed since is skipped (\`changed-since-apply\`), never overwritten.\n`,
+        `- Users restored to their earlier values: **${update}**`,
+        `- Users created by that apply, to disable: **${disable}**`,
+        `- Users that apply wrote to Infiniti: ${d.applied.users.length}` +
+            (d.passwordOnly ? ` (${d.passwordOnly} with nothing to restore but the password, left alone)` : ""),
+        "",
+    ];
+    if (d.users.length) {
+        lines.push("| Username | Undo | Fields (now → back to) |", "|---|---|---|");
+        for (const u of d.users.slice(0, 300))
+            lines.push(`| ${md(u.username)} | ${u.action === "disable" ? "disable (created by that apply)" : "restore"} | ${md(u.changes.map((c) => `${c.field}: ${c.old || "∅"} → ${c.new || "∅"}`).join("; "))} |`);
+        if (d.users.length > 300)
+            lines.push(`\n… and ${d.users.length - 300} more: see \`infiniti/plan.json\`.`);
+        lines.push("");
+    }
+    return {
+        system: "infiniti",
+        counts: d.plan.counts,
+        changes: d.plan.sent,
+        headline,
+        markdown: lines.join("\n"),
+        files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/log.ts
+const silentLogger = { info() { }, warn() { }, error() { } };
+function consoleLogger() {
+    return {
+        info: (m) => console.log(m),
+        warn: (m) => console.warn(`warning: ${m}`),
+        error: (m) => console.error(`error: ${m}`),
+    };
+}
+/** Collects messages: used by tests to assert what was said. */
+function memoryLogger() {
+    const lines = [];
+    return {
+        lines,
+        info: (m) => lines.push(m),
+        warn: (m) => lines.push(`warning: ${m}`),
+        error: (m) => lines.push(`error: ${m}`),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/revert.ts
+/**
+ * Undo (issue #13): `patron-sync revert --plan DIR [--out DIR2]` writes a new plan, the same layout
+ * as any plan with `kind: revert` and `reverts: DIR` in its manifest, that undoes what DIR's apply
+ * wrote (and only that: what DIR's results record as written). It is applied like any plan.
+ *
+ * The rule for applying a revert plan: its writes follow from DIR's recorded results (the Alma
+ * journal's identifiers before/after, Infiniti's applied.json), not from the data files. Apply
+ * re-derives the revert from DIR and refuses (exit 2, nothing sent) when the revert plan's files
+ * differ from it; an Infiniti import.csv left out of git is re-made from DIR.
+ */
+
+
+
+
+
+
+
+
+
+
+/** The reverted plan directory as the manifest names it: relative to the config's folder, forward slashes. */
+function revert_nameOf(loaded, abs) {
+    return (0,external_node_path_namespaceObject.relative)(loaded.root, abs).split(external_node_path_namespaceObject.sep).join("/") || ".";
+}
+async function runRevert(opts) {
+    const log = opts.log ?? consoleLogger();
+    const loaded = await loadConfig(opts.configPath, opts.cwd);
+    const cwd = opts.cwd ?? process.cwd();
+    const dir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.planDir);
+    const manifest = readManifest(dir);
+    if (manifest.kind === "revert")
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.join)(dir, MANIFEST),
+            message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, plan again from the data`,
+        });
+    const reverts = revert_nameOf(loaded, dir);
+    const planDir = opts.out
+        ? (0,external_node_path_namespaceObject.resolve)(cwd, opts.out)
+        : (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir), utcStamp());
+    if ((0,external_node_path_namespaceObject.resolve)(planDir) === dir)
+        throw new InputError({
+            file: opts.out ?? planDir,
+            message: "the revert plan must go to a new directory",
+        });
+    if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDir, MANIFEST)))
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.join)(planDir, MANIFEST),
+            message: "a plan is already there: choose a new --out",
+        });
+    (0,external_node_fs_namespaceObject.mkdirSync)(planDir, { recursive: true });
+    const systems = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
+    const sections = [];
+    for (const s of systems) {
+        sections.push(s === "alma"
+            ? await planAlmaRevert(planDir, dir, reverts)
+            : await planInfinitiRevert(planDir, dir, reverts));
+        log.info(`${s}: ${sections.at(-1).headline}`);
+    }
+    const changes = sections.reduce((n, s) => n + s.changes, 0);
+    const title = `Patron sync plan: revert of ${reverts}: ${sections.map((s) => s.headline).join(" · ") || "nothing to undo"}`;
+    const rel = revert_nameOf(loaded, planDir);
+    const markdown = [
+        `# ${title}`,
+        "",
+        `This plan is a **revert of \`${reverts}\`** (“${manifest.title.replace(/^Patron sync plan: /, "")}”). It undoes only what that plan's apply wrote, as its results record it; users it did not write are left alone. Nothing has been sent yet. Plan directory: \`${rel}\`.`,
+        "",
+        "| System | Records to send | Summary |",
+        "|---|--:|---|",
+        ...sections.map((s) => `| ${s.system === "alma" ? "Alma" : "Concord Infiniti"} | ${s.changes} | ${s.headline} |`),
+        "",
+        ...sections.map((s) => s.markdown),
+        "",
+        "---",
+        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+        "",
+    ].join("\n");
+    const out = {
+        version: 1,
+        tool: "patron-sync",
+        kind: "revert",
+        reverts,
+        created: new Date().toISOString(),
+        config: (0,external_node_path_namespaceObject.relative)(loaded.root, loaded.path),
+        title,
+        changes,
+        sections: sections.map(({ markdown: _m, ...rest }) => rest),
+    };
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, MANIFEST), JSON.stringify(out, null, 2) + "\n");
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.md"), markdown);
+    return { planDir, sections, changes, title, markdown };
+}
+const refused = (file, reverts, what) => new InputError({
+    file,
+    message: `${what} does not follow from the recorded results of ${reverts}: nothing was sent. Make the revert again (patron-sync revert --plan ${reverts})`,
+});
+/**
+ * Before applying a revert plan: re-derive it from the reverted plan's recorded results and refuse
+ * when the revert plan's writes differ. Re-makes infiniti/import.csv when it is not there (a plan
+ * committed without it).
+ */
+async function checkRevertPlan(loaded, planDir, manifest) {
+    const reverts = manifest.reverts;
+    const file = (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
+    if (!reverts)
+        throw new InputError({ file, message: "is a revert plan that does not name the plan it reverts" });
+    const dir = (0,external_node_path_namespaceObject.resolve)(loaded.root, reverts);
+    if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, MANIFEST)))
+        throw new InputError({
+            file,
+            message: `reverts ${reverts}, which is not there (no ${reverts}/plan.json)`,
+        });
+    for (const s of manifest.sections.map((x) => x.system)) {
+        if (s === "alma") {
+            const want = await deriveAlmaRevert(dir, reverts);
+            const have = [];
+            for await (const e of readPlanEntries((0,external_node_path_namespaceObject.join)(planDir, "alma", "plan.json")))
+                have.push(e);
+            if (JSON.stringify(have) !== JSON.stringify(want.entries))
+                throw refused((0,external_node_path_namespaceObject.join)(planDir, "alma", "plan.json"), reverts, "alma/plan.json");
+        }
+        else {
+            const want = deriveInfinitiRevert(dir, reverts);
+            const have = readPlanFile(planDir);
+            const same = have.kind === "revert" &&
+                have.reverts === reverts &&
+                have.import.sha256 === want.plan.import.sha256 &&
+                JSON.stringify(have.users) === JSON.stringify(want.plan.users);
+            if (!same)
+                throw refused((0,external_node_path_namespaceObject.join)(planDir, "infiniti", "plan.json"), reverts, "infiniti/plan.json");
+            const csv = (0,external_node_path_namespaceObject.join)(planDir, "infiniti", "import.csv");
+            if (!(0,external_node_fs_namespaceObject.existsSync)(csv))
+                (0,external_node_fs_namespaceObject.writeFileSync)(csv, want.csv);
+            else if ((0,external_node_fs_namespaceObject.readFileSync)(csv, "utf8").replace(/\r\n/g, "\n") !== want.csv)
+                throw refused(csv, reverts, "infiniti/import.csv");
+        }
+    }
+}
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/core/heap.ts
+/**
+ * How much V8 lets the heap grow while Alma records stream through plan and apply.
+ *
+ * Planning or applying allocates many short-lived objects per patron (the XML tree, the body, the
+ * HTTP exchange) while keeping only a few tens of MB of real data (the patron and barcode lists).
+ * V8's default heuristics let such a heap grow to several times what is in use: 100,000 patrons
+ * planned at 423 MB peak RSS. `--heap-growing-percent=20` lets the old generation grow only 1.2×
+ * past what a full collection leaves alive (206–210 MB for the same plan). It is a growth rate, not a
+ * limit: a bigger list still fits.
+ *
+ * It is set only around the Alma streaming work. Where live data does grow, as when the Infiniti
+ * roster is validated (100,000 rows held for the diff), a 1.2× step means a full collection every
+ * few MB: validate took 2.0–2.3 s under it instead of 1.2–1.8 s.
+ */
+
+async function withStreamingHeap(work) {
+    (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=20");
+    try {
+        return await work();
+    }
+    finally {
+        (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=0"); // 0: V8's own heuristics again
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/run.ts
+/**
+ * The one core that the CLI and the action share: validate, plan, apply.
+ *
+ * Order of work: every input of every system is validated before the first API call, so bad
+ * input means exit 2 and nothing sent. A plan directory holds plan.json (the manifest: what was
+ * planned, per system) and plan.md (its readable face), plus each system's files.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function systems(loaded, only) {
+    const all = [];
+    if (loaded.config.alma)
+        all.push("alma");
+    if (loaded.config.infiniti)
+        all.push("infiniti");
+    const chosen = only ? all.filter((s) => s === only) : all;
+    if (!chosen.length) {
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.relative)(process.cwd(), loaded.path) || loaded.path,
+            message: only
+                ? `there is no '${only}' section in the config`
+                : "the config has neither an 'alma' nor an 'infiniti' section",
+        });
+    }
+    return chosen;
+}
+/** Offline checks of every input file. Throws InputError listing every problem. */
+async function runValidate(opts = {}) {
+    const log = opts.log ?? consoleLogger();
+    const loaded = await loadConfig(opts.configPath, opts.cwd);
+    const chosen = systems(loaded, opts.only);
+    const problems = [];
+    for (const s of chosen) {
+        try {
+            if (s === "alma") {
+                const { patrons, barcodes } = await readAlmaInputs(loaded);
+                log.info(`alma: ${patronsLabel(loaded.config.alma)}: ` +
+                    (patrons
+                        ? `${patrons.entries.length} patrons` +
+                            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+                        : "read from Alma when planning") +
+                    `; ${loaded.config.alma.barcodes}: ${barcodes.count} barcodes` +
+                    (barcodes.conflicts.size
+                        ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
+                        : ""));
+            }
+            else {
+                const v = await validateInfiniti(loaded);
+                log.info(`infiniti: ${loaded.config.infiniti.users}: ${v.rows.length} users, valid`);
+            }
+        }
+        catch (e) {
+            if (e instanceof InputError)
+                problems.push(e);
+            else
+                throw e;
+        }
+    }
+    if (problems.length)
+        throw new InputError(problems.flatMap((p) => p.problems));
+    return { loaded, systems: chosen };
+}
+function utcStamp(d = new Date()) {
+    return d
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z");
+}
+/** An unfinished plan (a journal but no manifest) under plans_dir, to carry on after a kill. */
+function unfinishedPlan(plansDir) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(plansDir))
+        return undefined;
+    const dirs = (0,external_node_fs_namespaceObject.readdirSync)(plansDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => (0,external_node_path_namespaceObject.join)(plansDir, d.name))
+        .filter((d) => !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(d, MANIFEST)) && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(d, "alma", "plan-journal.ndjson")))
+        .sort();
+    return dirs.at(-1);
+}
+async function runPlan(opts = {}, deps = {}) {
+    const log = opts.log ?? consoleLogger();
+    const env = opts.env ?? process.env;
+    const { loaded, systems: chosen } = await runValidate({ ...opts, log });
+    const plansDir = (0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir);
+    let planDir;
+    if (opts.out)
+        planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.out);
+    else {
+        const resume = unfinishedPlan(plansDir);
+        if (resume)
+            log.info(`carrying on the unfinished plan in ${(0,external_node_path_namespaceObject.relative)(loaded.root, resume)}`);
+        planDir = resume ?? (0,external_node_path_namespaceObject.join)(plansDir, utcStamp());
+    }
+    (0,external_node_fs_namespaceObject.mkdirSync)(planDir, { recursive: true });
+    // plan.md is the pull request's description: each system gets a share of its budget.
+    const markdownBudget = Math.floor((PLAN_MD_BUDGET - HEAD_RESERVE) / chosen.length);
+    const ctx = {
+        loaded,
+        planDir,
+        env,
+        log,
+        signal: opts.signal,
+        scheduled: opts.scheduled,
+        markdownBudget,
+    };
+    // What the plan is made from, recorded before it reads the data (apply re-derives every write from it).
+    const source = await recordSource(loaded, chosen);
+    const configFile = (0,external_node_path_namespaceObject.relative)(process.cwd(), loaded.path) || loaded.path;
+    const endpoints = {};
+    if (chosen.includes("infiniti"))
+        endpoints.infiniti = importUrl(loaded.config.infiniti, env, configFile);
+    const sections = [];
+    for (const s of chosen) {
+        sections.push(s === "alma" ? await withStreamingHeap(() => planAlma(ctx, deps.alma)) : await planInfiniti(ctx));
+    }
+    const changes = sections.reduce((n, s) => n + s.changes, 0);
+    const title = `Patron sync plan: ${sections.map((s) => `${SHORT_NAME[s.system]} ${s.headline}`).join("; ")}`;
+    const markdown = renderPlanMarkdown(title, planDir, loaded, sections, source, endpoints);
+    const manifest = {
+        version: 1,
+        tool: "patron-sync",
+        created: new Date().toISOString(),
+        config: (0,external_node_path_namespaceObject.relative)(loaded.root, loaded.path),
+        title,
+        changes,
+        sections: sections.map(({ markdown: _m, render: _r, ...rest }) => rest),
+        source,
+        endpoints,
+    };
+    writeManifest(planDir, manifest);
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.md"), markdown);
+    return { planDir, sections, changes, title, markdown };
+}
+const SHORT_NAME = { alma: "Alma", infiniti: "Infiniti" };
+/** What an apply did, e.g. "Patron sync results: Alma 4,071 updated · 2 failed; Infiniti 12 updated". */
+function resultsTitle(sections) {
+    return `Patron sync results: ${sections.map((s) => `${SHORT_NAME[s.system]} ${resultsHeadline(s.counts)}`).join("; ")}`;
+}
+const LONG_NAME = { alma: "Alma", infiniti: "Concord Infiniti" };
+/** Characters of plan.md kept for its head and foot; the rest is shared among the systems. */
+const HEAD_RESERVE = 2_000;
+function renderPlanMarkdown(title, planDir, loaded, sections, source, endpoints) {
+    const rel = (0,external_node_path_namespaceObject.relative)(loaded.root, planDir) || ".";
+    const where = [
+        `Made from ${describeSource(source)}; apply re-derives every write from these data and refuses a plan whose files do not follow from them.`,
+        ...(endpoints.infiniti ? [`The Infiniti import goes to ${md(endpoints.infiniti)}.`] : []),
+    ];
+    const head = [
+        `# ${md(title)}`,
+        "",
+        "| System | Records to send | Summary |",
+        "|---|--:|---|",
+        ...sections.map((s) => `| ${LONG_NAME[s.system]} | ${markdown_num(s.changes)} | ${md(s.headline)} |`),
+        "",
+        `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows; each Alma user is re-read first and skipped if it changed since.`,
+        "",
+        where.join(" "),
+        "",
+    ].join("\n");
+    const foot = [
+        "",
+        "---",
+        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+        "",
+    ].join("\n");
+    return [head, ...shareBudget(PLAN_MD_BUDGET - head.length - foot.length, sections), foot].join("\n");
+}
+/**
+ * Every section is always present. Each first gets an equal share; what a short section leaves is
+ * then shared among the others (a section that fits renders the same with more room).
+ */
+function shareBudget(available, sections) {
+    const share = Math.floor(available / sections.length);
+    const first = sections.map((s) => (s.render ? s.render(share) : s.markdown));
+    const spare = available - first.reduce((n, m) => n + m.length + 1, 0);
+    // A section within 1,000 characters of its share was probably cut: it gets the spare room.
+    const hungry = sections.filter((s, i) => s.render && first[i].length > share - 1_000);
+    if (spare <= 0 || !hungry.length)
+        return first;
+    const more = Math.floor(spare / hungry.length);
+    return sections.map((s, i) => (hungry.includes(s) ? s.render(first[i].length + more) : first[i]));
+}
+async function runApply(opts, deps = {}) {
+    const log = opts.log ?? consoleLogger();
+    const env = opts.env ?? process.env;
+    const loaded = await loadConfig(opts.configPath, opts.cwd);
+    const planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.planDir);
+    const manifest = readManifest(planDir);
+    const planned = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
+    if (!planned.length) {
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.join)(planDir, MANIFEST),
+            message: `this plan has no ${opts.only ?? "system"} section to apply`,
+        });
+    }
+    for (const s of planned) {
+        if (!loaded.config[s])
+            throw new InputError({
+                file: loaded.path,
+                message: `the plan has a '${s}' section but the config has none`,
+            });
+    }
+    const writes = { attempted: 0 };
+    const ctx = { loaded, planDir, env, log, signal: opts.signal, writes };
+    const release = await lockPlanDir(planDir, { log, wait: opts.wait, signal: opts.signal });
+    const sections = [];
+    try {
+        // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
+        if (manifest.kind === "revert")
+            await checkRevertPlan(loaded, planDir, manifest);
+        // Every system's preflight passes before the first call of any.
+        const ready = await preflight(ctx, manifest, planned, {
+            requireCommit: opts.mainline,
+            mainline: opts.mainline,
+        });
+        for (const s of planned) {
+            sections.push(s === "alma"
+                ? await withStreamingHeap(() => applyAlma(ctx, ready.alma, deps.alma))
+                : await applyInfiniti(ctx, ready.infiniti));
+        }
+    }
+    catch (e) {
+        // An input error means nothing was sent; once a write has started, say so instead.
+        if (e instanceof InputError && writes.attempted > 0)
+            throw new Error(`${e.message}\nThis apply stopped after it had started ${writes.attempted} write call${writes.attempted === 1 ? "" : "s"} (${sections.map((s) => `${s.system}: ${s.updated} updated`).join(", ") || "see the journals"}): run apply again to carry on.`);
+        throw e;
+    }
+    finally {
+        release();
+    }
+    const sum = (k) => sections.reduce((n, s) => n + s[k], 0);
+    // results.md says what this apply did, in a dated section; earlier applies' sections are kept.
+    const resultsPath = (0,external_node_path_namespaceObject.join)(planDir, "results.md");
+    const title = resultsTitle(sections);
+    const markdown = resultsMarkdown(title, new Date(), sections.map((s) => s.markdown).join("\n"), (0,external_node_fs_namespaceObject.existsSync)(resultsPath) ? (0,external_node_fs_namespaceObject.readFileSync)(resultsPath, "utf8") : undefined);
+    (0,external_node_fs_namespaceObject.writeFileSync)(resultsPath, markdown);
+    return {
+        planDir,
+        sections,
+        updated: sum("updated"),
+        failed: sum("failed"),
+        pending: sum("pending"),
+        title,
+        markdown,
+        stateFiles: sections.flatMap((s) => s.stateFiles),
+    };
+}
+
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+
+
+class Context {
+    /**
+     * Hydrate the context from the environment
+     */
+    constructor() {
+        var _a, _b, _c;
+        this.payload = {};
+        if (process.env.GITHUB_EVENT_PATH) {
+            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            }
+            else {
+                const path = process.env.GITHUB_EVENT_PATH;
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
+            }
+        }
+        this.eventName = process.env.GITHUB_EVENT_NAME;
+        this.sha = process.env.GITHUB_SHA;
+        this.ref = process.env.GITHUB_REF;
+        this.workflow = process.env.GITHUB_WORKFLOW;
+        this.action = process.env.GITHUB_ACTION;
+        this.actor = process.env.GITHUB_ACTOR;
+        this.job = process.env.GITHUB_JOB;
+        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
+        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
+        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
+        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
+        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
+        this.graphqlUrl =
+            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
+    }
+    get issue() {
+        const payload = this.payload;
+        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
+    }
+    get repo() {
+        if (process.env.GITHUB_REPOSITORY) {
+            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
+            return { owner, repo };
+        }
+        if (this.payload.repository) {
+            return {
+                owner: this.payload.repository.owner.login,
+                repo: this.payload.repository.name
+            };
+        }
+        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
+    }
+}
+//# sourceMappingURL=context.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(9659);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+function getAuthString(token, options) {
+    if (!token && !options.auth) {
+        throw new Error('Parameter token or opts.auth is required');
+    }
+    else if (token && options.auth) {
+        throw new Error('Parameters token and opts.auth may not both be specified');
+    }
+    return typeof options.auth === 'string' ? options.auth : `token ${token}`;
+}
+function getProxyAgent(destinationUrl) {
+    const hc = new lib.HttpClient();
+    return hc.getAgent(destinationUrl);
+}
+function getProxyAgentDispatcher(destinationUrl) {
+    const hc = new lib.HttpClient();
+    return hc.getAgentDispatcher(destinationUrl);
+}
+function getProxyFetch(destinationUrl) {
+    const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
+    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
+        return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
+    });
+    return proxyFetch;
+}
+function getApiBaseUrl() {
+    return process.env['GITHUB_API_URL'] || 'https://api.github.com';
+}
+function getUserAgentWithOrchestrationId(baseUserAgent) {
+    var _a;
+    const orchId = (_a = process.env['ACTIONS_ORCHESTRATION_ID']) === null || _a === void 0 ? void 0 : _a.trim();
+    if (orchId) {
+        const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+        const tag = `actions_orchestration_id/${sanitizedId}`;
+        if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
+            return baseUserAgent;
+        const ua = baseUserAgent ? `${baseUserAgent} ` : '';
+        return `${ua}${tag}`;
+    }
+    return baseUserAgent;
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+
+  if (typeof process === "object" && process.version !== undefined) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
+      process.arch
+    })`;
+  }
+
+  return "<environment undetectable>";
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+// @ts-check
+
+function register(state, name, method, options) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+
+  if (!options) {
+    options = {};
+  }
+
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name) => {
+      return register.bind(null, state, name, callback, options);
+    }, method)();
+  }
+
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options);
+    }
+
+    return state.registry[name].reduce((method, registered) => {
+      return registered.hook.bind(null, method, options);
+    }, method)();
+  });
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+// @ts-check
+
+function addHook(state, kind, name, hook) {
+  const orig = hook;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+
+  if (kind === "before") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(orig.bind(null, options))
+        .then(method.bind(null, options));
+    };
+  }
+
+  if (kind === "after") {
+    hook = (method, options) => {
+      let result;
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .then((result_) => {
+          result = result_;
+          return orig(result, options);
+        })
+        .then(() => {
+          return result;
+        });
+    };
+  }
+
+  if (kind === "error") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .catch((error) => {
+          return orig(error, options);
+        });
+    };
+  }
+
+  state.registry[name].push({
+    hook: hook,
+    orig: orig,
+  });
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+// @ts-check
+
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+
+  const index = state.registry[name]
+    .map((registered) => {
+      return registered.orig;
+    })
+    .indexOf(method);
+
+  if (index === -1) {
+    return;
+  }
+
+  state.registry[name].splice(index, 1);
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+// @ts-check
+
+
+
+
+
+// bind with array of arguments: https://stackoverflow.com/a/21792913
+const bind = Function.bind;
+const bindable = bind.bind(bind);
+
+function bindApi(hook, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook.api = { remove: removeHookRef };
+  hook.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = name ? [state, kind, name] : [state, kind];
+    hook[kind] = hook.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+
+function Singular() {
+  const singularHookName = Symbol("Singular");
+  const singularHookState = {
+    registry: {},
+  };
+  const singularHook = register.bind(null, singularHookState, singularHookName);
+  bindApi(singularHook, singularHookState, singularHookName);
+  return singularHook;
+}
+
+function Collection() {
+  const state = {
+    registry: {},
+  };
+
+  const hook = register.bind(null, state);
+  bindApi(hook, state);
+
+  return hook;
+}
+
+/* harmony default export */ const before_after_hook = ({ Singular, Collection });
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var VERSION = "0.0.0-development";
+
+// pkg/dist-src/defaults.js
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+
+// pkg/dist-src/util/lowercase-keys.js
+function dist_bundle_lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+
+// pkg/dist-src/util/is-plain-object.js
+function dist_bundle_isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/util/merge-deep.js
+function mergeDeep(defaults, options) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options).forEach((key) => {
+    if (dist_bundle_isPlainObject(options[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+
+// pkg/dist-src/util/remove-undefined-properties.js
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+
+// pkg/dist-src/merge.js
+function dist_bundle_merge(defaults, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+
+// pkg/dist-src/util/add-query-parameters.js
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+
+// pkg/dist-src/util/extract-url-variable-names.js
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+
+// pkg/dist-src/util/omit.js
+function dist_bundle_omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+
+// pkg/dist-src/util/url-template.js
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+
+// pkg/dist-src/parse.js
+function dist_bundle_parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = dist_bundle_omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = dist_bundle_omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+
+// pkg/dist-src/endpoint-with-defaults.js
+function endpointWithDefaults(defaults, route, options) {
+  return dist_bundle_parse(dist_bundle_merge(defaults, route, options));
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = dist_bundle_merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: dist_bundle_merge.bind(null, DEFAULTS2),
+    parse: dist_bundle_parse
+  });
+}
+
+// pkg/dist-src/index.js
+var endpoint = withDefaults(null, DEFAULTS);
+
+
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+const LOWER_CASE = 1;
+const OWS = 2;
+const SEMI_FLAG = 4;
+const COMMA_FLAG = 8;
+const TOKEN_FLAG = 16;
+const NON_ASCII = 0xff00;
+const CASE_FLAGS = LOWER_CASE | NON_ASCII;
+/**
+ * Character flags used to normalize HTTP field values while scanning.
+ * Out-of-range reads intentionally coerce to zero in bitwise expressions.
+ */
+const CHAR_MAP = new Uint8Array(0x100);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
+    CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
+    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Validate a type string against RFC 9110.
+ */
+function isTypeValid(type, start = 0, end = type.length) {
+    let hasSlash = false;
+    for (let index = start; index < end; index++) {
+        const code = type.charCodeAt(index);
+        if (code === 47 /* / */) {
+            if (hasSlash || index === start || index >= end - 1)
+                return false;
+            hasSlash = true;
+        }
+        else if (!isTokenCode(code)) {
+            return false;
+        }
+    }
+    return hasSlash;
+}
+/**
+ * Validate a token against RFC 9110.
+ */
+function isTokenValid(token, start = 0, end = token.length) {
+    if (start >= end)
+        return false;
+    for (let index = start; index < end; index++) {
+        if (!isTokenCode(token.charCodeAt(index)))
+            return false;
+    }
+    return true;
+}
+/**
+ * Check whether a character code belongs to the token production in RFC 9110.
+ */
+function isTokenCode(code) {
+    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
+}
+/**
+ * Serialize a parameter value.
+ */
+function parameterValue(str) {
+    const len = str.length;
+    if (len === 0)
+        return '""';
+    let index = 0;
+    while (index < len && isTokenCode(str.charCodeAt(index)))
+        index++;
+    if (index === len)
+        return str;
+    let result = '"';
+    let start = 0;
+    while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
+            throw new TypeError(`Invalid parameter value: ${str}`);
+        }
+        if (code === 34 /* " */ || code === 92 /* \\ */) {
+            result += `${str.slice(start, index)}\\`;
+            start = index;
+        }
+        index++;
+    }
+    return `${result}${str.slice(start)}"`;
+}
+/**
+ * Format an object into a `Content-Type` header.
+ */
+function format(obj) {
+    const { type, parameters } = obj;
+    if (!type || !isTypeValid(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+    }
+    let result = type;
+    if (parameters) {
+        for (const param of Object.keys(parameters)) {
+            if (!isTokenValid(param)) {
+                throw new TypeError(`Invalid parameter name: ${param}`);
+            }
+            result += `; ${param}=${parameterValue(parameters[param])}`;
+        }
+    }
+    return result;
+}
+/**
+ * Parse a `Content-Type` header.
+ */
+function dist_parse(header, options) {
+    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+    const len = header.length;
+    let valueStart = options?.start ?? 0;
+    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+        valueStart++;
+    }
+    let index = valueStart;
+    let typeFlags = 0;
+    let whitespace = -1;
+    let stop = options?.parameters === false ? COMMA_FLAG : 0;
+    while (index < len) {
+        const code = header.charCodeAt(index);
+        const flags = CHAR_MAP[code];
+        if ((flags & stopFlags) !== 0) {
+            stop |= flags & COMMA_FLAG;
+            break;
+        }
+        if ((flags & OWS) !== 0) {
+            if (whitespace === -1)
+                whitespace = index;
+        }
+        else {
+            whitespace = -1;
+        }
+        typeFlags |= (code & NON_ASCII) | flags;
+        index++;
+    }
+    const valueEnd = whitespace === -1 ? index : whitespace;
+    const value = header.slice(valueStart, valueEnd);
+    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+    if (index === len || stop !== 0) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopFlags);
+}
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopFlags) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        index++; // Skip over ;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+            index++;
+        }
+        const keyStart = index;
+        let keyFlags = 0;
+        let keyWhitespace = -1;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            const flags = CHAR_MAP[code];
+            if ((flags & stopFlags) !== 0) {
+                if ((flags & COMMA_FLAG) !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if (code === EQ) {
+                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+                const value = header.slice(keyStart, keyEnd);
+                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+                index++;
+                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+                    index++;
+                }
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    const quotedStart = ++index;
+                    let escaped = false;
+                    while (index < len) {
+                        const code = header.charCodeAt(index);
+                        if (code === DQUOTE) {
+                            if (parameters[key] === undefined) {
+                                parameters[key] = escaped
+                                    ? unescapeQuotedPairs(header, quotedStart, index)
+                                    : header.slice(quotedStart, index);
+                            }
+                            index++;
+                            let stop = 0;
+                            // Discard characters between quote and delimiter.
+                            while (index < len) {
+                                const code = header.charCodeAt(index);
+                                const flags = CHAR_MAP[code];
+                                if ((flags & stopFlags) !== 0) {
+                                    stop = flags & COMMA_FLAG;
+                                    break;
+                                }
+                                index++;
+                            }
+                            if (stop !== 0)
+                                break parameter;
+                            continue parameter;
+                        }
+                        if (code === BSLASH && index + 1 < len) {
+                            escaped = true;
+                            index += 2;
+                            continue;
+                        }
+                        index++;
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                let stop = 0;
+                let valueWhitespace = -1;
+                while (index < len) {
+                    const code = header.charCodeAt(index);
+                    const flags = CHAR_MAP[code];
+                    if ((flags & stopFlags) !== 0) {
+                        stop = flags & COMMA_FLAG;
+                        break;
+                    }
+                    if ((flags & OWS) !== 0) {
+                        if (valueWhitespace === -1)
+                            valueWhitespace = index;
+                    }
+                    else {
+                        valueWhitespace = -1;
+                    }
+                    index++;
+                }
+                if (parameters[key] === undefined) {
+                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                if (stop !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if ((flags & OWS) !== 0) {
+                if (keyWhitespace === -1)
+                    keyWhitespace = index;
+            }
+            else {
+                keyWhitespace = -1;
+            }
+            keyFlags |= (code & NON_ASCII) | flags;
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Remove backslashes from quoted pairs in a known-terminated quoted string body.
+ */
+function unescapeQuotedPairs(str, start, end) {
+    let result = "";
+    for (let index = start; index < end; index++) {
+        if (str.charCodeAt(index) === BSLASH) {
+            result += str.slice(start, index);
+            start = ++index;
+        }
+    }
+    return result + str.slice(start, end);
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+const intRegex = /^-?\d+$/;
+const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
+const originalStringify = JSON.stringify;
+const originalParse = JSON.parse;
+const customFormat = /^-?\d+n$/;
+
+const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+
+/**
+ * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
+ * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
+ */
+
+/**
+ * Checks if a value is unstringifiable according to native JSON.stringify rules.
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is undefined, a function, or a symbol.
+ */
+const isUnstringifiable = (val) =>
+  val === undefined || typeof val === "function" || typeof val === "symbol";
+
+/**
+ * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is a RawJSON instance.
+ */
+const isRawJSON = (val) =>
+  val !== null &&
+  typeof val === "object" &&
+  val.constructor &&
+  val.constructor.name === "RawJSON";
+
+/**
+ * Iteratively converts a JS value to a JSON string.
+ * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
+ * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
+ *
+ * @param {any} rootValue The value to stringify.
+ * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
+ * @param {string | number} [spaceParam] Indentation for pretty-printing.
+ * @returns {string | undefined} The generated JSON string.
+ */
+const stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer)
+    ? new Set(replacer.map(String))
+    : null;
+
+  /**
+   * Prepares a value for stringification by resolving toJSON, handling BigInts,
+   * applying custom replacers, and unwrapping primitive objects.
+   *
+   * @param {object|Array} parent The parent object or array holding the value.
+   * @param {string} key The key associated with the value.
+   * @param {any} val The raw value to process.
+   * @returns {any} The processed value ready for stringification.
+   */
+  const prepareVal = (parent, key, val) => {
+    const isObject = val !== null && typeof val === "object";
+    const hasToJSON = isObject && typeof val.toJSON === "function";
+
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+
+    if (isNoise) return val + "n";
+
+    const isBigInt = typeof val === "bigint";
+
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+
+      return val.toString() + "n";
+    }
+
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+
+    const isPostReplacerObject = val !== null && typeof val === "object";
+
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper =
+        val instanceof Number ||
+        val instanceof String ||
+        val instanceof Boolean;
+
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+
+    return val;
+  };
+
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+
+  if (isUnstringifiable(rootProcessed)) {
+    return undefined;
+  }
+
+  const isRootPrimitive =
+    rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+
+  const chunks = [];
+  let level = 0;
+
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true,
+    },
+  ];
+
+  const visited = new WeakSet([rootProcessed]);
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+      level++;
+    }
+
+    let isDone = false;
+
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+
+        if (space) chunks.push("\n" + space.repeat(level));
+
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject =
+            childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+
+            visited.add(childVal);
+
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true,
+            });
+
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+
+        if (isFilteredOutByArray) continue;
+
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+
+        if (isUnstringifiable(childVal)) continue;
+
+        if (!node.first) chunks.push(",");
+
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+
+        const isComplexObject =
+          childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+
+          visited.add(childVal);
+
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true,
+          });
+
+          node.first = false;
+
+          break; // Stop current loop level to process the newly pushed stack node
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+
+      const isNodeFullyProcessed =
+        node.index >= node.keys.length && stack[stack.length - 1] === node;
+
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+
+    if (isDone) {
+      level--;
+
+      if (!node.first && space) chunks.push("\n" + space.repeat(level));
+
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+
+  return chunks.join("");
+};
+
+/**
+ * Converts a JavaScript value to a JSON string.
+ *
+ * Supports serialization of BigInt values using two strategies:
+ * 1. Custom format "123n" → "123" (universal fallback)
+ * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
+ *
+ * All other values are serialized exactly like native JSON.stringify().
+ *
+ * @param {*} value The value to convert to a JSON string.
+ * @param {Replacer | Array<string | number> | null} [replacer]
+ * A function that alters the behavior of the stringification process,
+ * or an array of strings/numbers to indicate properties to exclude.
+ * @param {string | number} [space]
+ * A string or number to specify indentation or pretty-printing.
+ * @returns {string} The JSON string representation.
+ */
+const JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+
+          const hasFunctionReplacer = typeof replacer === "function";
+
+          if (hasFunctionReplacer) return replacer(key, val);
+
+          const isKeyInArrayReplacer =
+            Array.isArray(replacer) && replacer.includes(key);
+
+          if (isKeyInArrayReplacer) return val;
+
+          return val;
+        },
+        space,
+      );
+    }
+
+    if (!value) return originalStringify(value, replacer, space);
+
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+
+        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+        if (typeof val === "bigint") return val.toString() + "n";
+
+        const hasFunctionReplacer = typeof replacer === "function";
+
+        if (hasFunctionReplacer) return replacer(key, val);
+
+        const isKeyInArrayReplacer =
+          Array.isArray(replacer) && replacer.includes(key);
+
+        if (isKeyInArrayReplacer) return val;
+
+        return val;
+      },
+      space,
+    );
+
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3",
+    ); // Delete one "n" off the end of every BigInt value
+
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
+
+    return denoisedJSON;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+
+      if (convertedJSON === undefined) return undefined;
+
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return convertedJSON;
+
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+
+    throw error;
+  }
+};
+
+const featureCache = new Map();
+
+/**
+ * Detects if the current JSON.parse implementation supports the context.source feature.
+ *
+ * Uses toString() fingerprinting to cache results and automatically detect runtime
+ * replacements of JSON.parse (polyfills, mocks, etc.).
+ *
+ * @returns {boolean} true if context.source is supported, false otherwise.
+ */
+const isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context) => !!context?.source && context.source === "1",
+    );
+    featureCache.set(parseFingerprint, result);
+
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+
+    return false;
+  }
+};
+
+/**
+ * Reviver function that converts custom-format BigInt strings back to BigInt values.
+ * Also handles "noise" strings that accidentally match the BigInt format.
+ *
+ * @param {string | number | undefined} key The object key.
+ * @param {*} value The value being parsed.
+ * @param {object} [context] Parse context (if supported by JSON.parse).
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The transformed value.
+ */
+const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+  const isCustomFormatBigInt =
+    typeof value === "string" && customFormat.test(value);
+
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+
+  const hasUserReviver = typeof userReviver === "function";
+
+  if (!hasUserReviver) return value;
+
+  return userReviver(key, value, context);
+};
+
+/**
+ * Fast JSON.parse implementation (~2x faster than classic fallback).
+ * Uses JSON.parse's context.source feature to detect integers and convert
+ * large numbers directly to BigInt without string manipulation.
+ *
+ * Does not support legacy custom format from v1 of this library.
+ *
+ * @param {string} text JSON string to parse.
+ * @param {Reviver} [reviver] Transform function to apply to each value.
+ * @returns {any} Parsed JavaScript value.
+ */
+const JSONParseV2 = (text, reviver) => {
+  return JSON.parse(text, (key, value, context) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds =
+      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context && intRegex.test(context.source);
+    const isBigInt = isBigNumber && isInt;
+
+    if (isBigInt) return BigInt(context.source);
+
+    const hasCustomReviver = typeof reviver === "function";
+
+    if (!hasCustomReviver) return value;
+
+    return reviver(key, value, context);
+  });
+};
+
+const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+const MAX_DIGITS = MAX_INT.length;
+const stringsOrLargeNumbers =
+  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
+
+/**
+ * Iteratively traverses the parsed object bottom-up (post-order),
+ * emulating the native JSON.parse reviver behavior.
+ * This avoids Call Stack overflows (RangeError) on deeply nested structures.
+ *
+ * @param {any} parsed The natively parsed JSON object.
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The fully processed object.
+ */
+const applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (!node.visited) {
+      node.visited = true;
+
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+
+      const hasUserReviver = typeof userReviver === "function";
+
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+
+      const isDeleted = value === undefined;
+
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+
+      stack.pop();
+    }
+  }
+
+  return rootHolder[""];
+};
+
+/**
+ * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
+ *
+ * @param {string} text The raw JSON string.
+ * @returns {string} The serialized string with marked BigInts.
+ */
+const serializeBigInts = (text) => {
+  return text.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+      const hasFractionalOrExponential = fractional || exponential;
+
+      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
+      const isLessThanMaxSafeInt =
+        digits &&
+        (digits.length < MAX_DIGITS ||
+          (digits.length === MAX_DIGITS && digits <= MAX_INT));
+
+      const isStandardValue =
+        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+
+      if (isStandardValue) return match;
+
+      return '"' + match + 'n"';
+    },
+  );
+};
+
+/**
+ * Converts a JSON string into a JavaScript value.
+ *
+ * Supports parsing of large integers using two strategies:
+ * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
+ * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
+ *
+ * All other JSON values are parsed exactly like native JSON.parse().
+ *
+ * @param {string} text A valid JSON string.
+ * @param {Reviver} [reviver]
+ * A function that transforms the results. This function is called for each member
+ * of the object. If a member contains nested objects, the nested objects are
+ * transformed before the parent object is.
+ * @returns {any} The parsed JavaScript value.
+ * @throws {SyntaxError} If text is not valid JSON.
+ */
+const JSONParse = (text, reviver) => {
+  if (!text) return originalParse(text, reviver);
+
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
+
+    // Find and mark big numbers with "n"
+    const serializedData = serializeBigInts(text);
+
+    return originalParse(serializedData, (key, value, context) =>
+      convertMarkedBigIntsReviver(key, value, context, reviver),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const serializedData = serializeBigInts(text);
+      const parsed = originalParse(serializedData);
+
+      return applyReviverIteratively(parsed, reviver);
+    }
+
+    throw error;
+  }
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+class RequestError extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var dist_bundle_VERSION = "10.0.16";
+
+// pkg/dist-src/defaults.js
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
+  }
+};
+
+// pkg/dist-src/fetch-wrapper.js
+
+
+
+// pkg/dist-src/is-plain-object.js
+function request_dist_bundle_isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/fetch-wrapper.js
+
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = request_dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error) {
+    let message = "Unknown Error";
+    if (error instanceof Error) {
+      if (error.name === "AbortError") {
+        error.status = 500;
+        throw error;
+      }
+      message = error.message;
+      if (error.name === "TypeError" && "cause" in error) {
+        if (error.cause instanceof Error) {
+          message = error.cause.message;
+        } else if (typeof error.cause === "string") {
+          message = error.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = dist_parse(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+
+// pkg/dist-src/with-defaults.js
+function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+  });
+}
+
+// pkg/dist-src/index.js
+var request = dist_bundle_withDefaults(endpoint, defaults_default);
+
+/* v8 ignore next -- @preserve */
+/* v8 ignore else -- @preserve */
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+
+// pkg/dist-src/version.js
+var graphql_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/with-defaults.js
+
+
+// pkg/dist-src/graphql.js
+
+
+// pkg/dist-src/error.js
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join("\n");
+}
+var GraphqlResponseError = class extends Error {
+  constructor(request2, headers, response) {
+    super(_buildMessageForResponseErrors(response));
+    this.request = request2;
+    this.headers = headers;
+    this.response = response;
+    this.errors = response.errors;
+    this.data = response.data;
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    }
+  }
+  request;
+  headers;
+  response;
+  name = "GraphqlResponseError";
+  errors;
+  data;
+};
+
+// pkg/dist-src/graphql.js
+var NON_VARIABLE_OPTIONS = [
+  "method",
+  "baseUrl",
+  "url",
+  "headers",
+  "request",
+  "query",
+  "mediaType",
+  "operationName"
+];
+var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+function graphql(request2, query, options) {
+  if (options) {
+    if (typeof query === "string" && "query" in options) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
+    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+
+// pkg/dist-src/with-defaults.js
+function graphql_dist_bundle_withDefaults(request2, newDefaults) {
+  const newRequest = request2.defaults(newDefaults);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
+  };
+  return Object.assign(newApi, {
+    defaults: graphql_dist_bundle_withDefaults.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+
+// pkg/dist-src/index.js
+var graphql2 = graphql_dist_bundle_withDefaults(request, {
+  headers: {
+    "user-agent": `octokit-graphql.js/${graphql_dist_bundle_VERSION} ${getUserAgent()}`
+  },
+  method: "POST",
+  url: "/graphql"
+});
+function withCustomRequest(customRequest) {
+  return graphql_dist_bundle_withDefaults(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+
+/* v8 ignore if -- @preserve */
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+// pkg/dist-src/is-jwt.js
+var b64url = "(?:[a-zA-Z0-9_-]+)";
+var dist_bundle_sep = "\\.";
+var jwtRE = new RegExp(`^${b64url}${dist_bundle_sep}${b64url}${dist_bundle_sep}${b64url}$`);
+var isJWT = jwtRE.test.bind(jwtRE);
+
+// pkg/dist-src/auth.js
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+
+// pkg/dist-src/with-authorization-prefix.js
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+
+// pkg/dist-src/hook.js
+async function hook(token, request, route, parameters) {
+  const endpoint = request.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint.headers.authorization = withAuthorizationPrefix(token);
+  return request(endpoint);
+}
+
+// pkg/dist-src/index.js
+var createTokenAuth = function createTokenAuth2(token) {
+  if (!token) {
+    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+  }
+  if (typeof token !== "string") {
+    throw new Error(
+      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+    );
+  }
+  token = token.replace(/^(token|bearer) +/i, "");
+  return Object.assign(auth.bind(null, token), {
+    hook: hook.bind(null, token)
+  });
+};
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+const version_VERSION = "7.0.8";
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+
+
+
+
+
+
+const dist_src_noop = () => {
+};
+const consoleWarn = console.warn.bind(console);
+const consoleError = console.error.bind(console);
+function dist_src_createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = dist_src_noop;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = dist_src_noop;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+const userAgentTrail = `octokit-core.js/${version_VERSION} ${getUserAgent()}`;
+class Octokit {
+  static VERSION = version_VERSION;
+  static defaults(defaults) {
+    const OctokitWithDefaults = class extends this {
+      constructor(...args) {
+        const options = args[0] || {};
+        if (typeof defaults === "function") {
+          super(defaults(options));
+          return;
+        }
+        super(
+          Object.assign(
+            {},
+            defaults,
+            options,
+            options.userAgent && defaults.userAgent ? {
+              userAgent: `${options.userAgent} ${defaults.userAgent}`
+            } : null
+          )
+        );
+      }
+    };
+    return OctokitWithDefaults;
+  }
+  static plugins = [];
+  /**
+   * Attach a plugin (or many) to your Octokit instance.
+   *
+   * @example
+   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+   */
+  static plugin(...newPlugins) {
+    const currentPlugins = this.plugins;
+    const NewOctokit = class extends this {
+      static plugins = currentPlugins.concat(
+        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+      );
+    };
+    return NewOctokit;
+  }
+  constructor(options = {}) {
+    const hook = new before_after_hook.Collection();
+    const requestDefaults = {
+      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      headers: {},
+      request: Object.assign({}, options.request, {
+        // @ts-ignore internal usage only, no need to type
+        hook: hook.bind(null, "request")
+      }),
+      mediaType: {
+        previews: [],
+        format: ""
+      }
+    };
+    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
+    if (options.baseUrl) {
+      requestDefaults.baseUrl = options.baseUrl;
+    }
+    if (options.previews) {
+      requestDefaults.mediaType.previews = options.previews;
+    }
+    if (options.timeZone) {
+      requestDefaults.headers["time-zone"] = options.timeZone;
+    }
+    this.request = request.defaults(requestDefaults);
+    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+    this.log = dist_src_createLogger(options.log);
+    this.hook = hook;
+    if (!options.authStrategy) {
+      if (!options.auth) {
+        this.auth = async () => ({
+          type: "unauthenticated"
+        });
+      } else {
+        const auth = createTokenAuth(options.auth);
+        hook.wrap("request", auth.hook);
+        this.auth = auth;
+      }
+    } else {
+      const { authStrategy, ...otherOptions } = options;
+      const auth = authStrategy(
+        Object.assign(
+          {
+            request: this.request,
+            log: this.log,
+            // we pass the current octokit instance as well as its constructor options
+            // to allow for authentication strategies that return a new octokit instance
+            // that shares the same internal state as the current one. The original
+            // requirement for this was the "event-octokit" authentication strategy
+            // of https://github.com/probot/octokit-auth-probot.
+            octokit: this,
+            octokitOptions: otherOptions
+          },
+          options.auth
+        )
+      );
+      hook.wrap("request", auth.hook);
+      this.auth = auth;
+    }
+    const classConstructor = this.constructor;
+    for (let i = 0; i < classConstructor.plugins.length; ++i) {
+      Object.assign(this, classConstructor.plugins[i](this, options));
+    }
+  }
+  // assigned during constructor
+  request;
+  graphql;
+  log;
+  hook;
+  // TODO: type `octokit.auth` based on passed options.authStrategy
+  auth;
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+const dist_src_version_VERSION = "17.0.0";
+
+//# sourceMappingURL=version.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+const Endpoints = {
+  actions: {
+    addCustomLabelsToSelfHostedRunnerForOrg: [
+      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    addCustomLabelsToSelfHostedRunnerForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    addRepoAccessToSelfHostedRunnerGroupInOrg: [
+      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    approveWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
+    ],
+    cancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
+    ],
+    createEnvironmentVariable: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
+    createOrUpdateEnvironmentSecret: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
+    createRegistrationTokenForOrg: [
+      "POST /orgs/{org}/actions/runners/registration-token"
+    ],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
+    ],
+    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
+    createRemoveTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
+    ],
+    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
+    createWorkflowDispatch: [
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
+    ],
+    deleteActionsCacheById: [
+      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
+    ],
+    deleteActionsCacheByKey: [
+      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
+    ],
+    deleteArtifact: [
+      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
+    ],
+    deleteCustomImageFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    deleteCustomImageVersionFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    deleteEnvironmentSecret: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    deleteEnvironmentVariable: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    deleteHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
+    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    deleteRepoVariable: [
+      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
+    ],
+    deleteSelfHostedRunnerFromOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}"
+    ],
+    deleteSelfHostedRunnerFromRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    deleteWorkflowRunLogs: [
+      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    disableSelectedRepositoryGithubActionsOrganization: [
+      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    disableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
+    ],
+    downloadArtifact: [
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
+    ],
+    downloadJobLogsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
+    ],
+    downloadWorkflowRunAttemptLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
+    ],
+    downloadWorkflowRunLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    enableSelectedRepositoryGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    enableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
+    ],
+    forceCancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
+    ],
+    generateRunnerJitconfigForOrg: [
+      "POST /orgs/{org}/actions/runners/generate-jitconfig"
+    ],
+    generateRunnerJitconfigForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
+    ],
+    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
+    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
+    getActionsCacheUsageByRepoForOrg: [
+      "GET /orgs/{org}/actions/cache/usage-by-repository"
+    ],
+    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
+    getAllowedActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    getAllowedActionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getCustomImageForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    getCustomImageVersionForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    getCustomOidcSubClaimForRepo: [
+      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    getEnvironmentPublicKey: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
+    ],
+    getEnvironmentSecret: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    getEnvironmentVariable: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/workflow"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    getGithubActionsPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions"
+    ],
+    getGithubActionsPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions"
+    ],
+    getHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    getHostedRunnersGithubOwnedImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
+    ],
+    getHostedRunnersLimitsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/limits"
+    ],
+    getHostedRunnersMachineSpecsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
+    ],
+    getHostedRunnersPartnerImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/partner"
+    ],
+    getHostedRunnersPlatformsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/platforms"
+    ],
+    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
+    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
+    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
+    getPendingDeploymentsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    getRepoPermissions: [
+      "GET /repos/{owner}/{repo}/actions/permissions",
+      {},
+      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
+    ],
+    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
+    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
+    getReviewsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
+    ],
+    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
+    getSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+    getWorkflowAccessToRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    getWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
+    ],
+    getWorkflowRunUsage: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
+    ],
+    getWorkflowUsage: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
+    ],
+    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
+    listCustomImageVersionsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
+    ],
+    listCustomImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom"
+    ],
+    listEnvironmentSecrets: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
+    ],
+    listEnvironmentVariables: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    listGithubHostedRunnersInGroupForOrg: [
+      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
+    ],
+    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
+    listJobsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
+    ],
+    listJobsForWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
+    ],
+    listLabelsForSelfHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    listLabelsForSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
+    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
+    listRepoOrganizationSecrets: [
+      "GET /repos/{owner}/{repo}/actions/organization-secrets"
+    ],
+    listRepoOrganizationVariables: [
+      "GET /repos/{owner}/{repo}/actions/organization-variables"
+    ],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
+    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
+    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
+    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
+    listRunnerApplicationsForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/downloads"
+    ],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    listSelectedReposForOrgVariable: [
+      "GET /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    listSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/repositories"
+    ],
+    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
+    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
+    listWorkflowRunArtifacts: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
+    ],
+    listWorkflowRuns: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    ],
+    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
+    reRunJobForWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
+    ],
+    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
+    reRunWorkflowFailedJobs: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgVariable: [
+      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    reviewCustomGatesForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+    ],
+    reviewPendingDeploymentsForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    setAllowedActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    setAllowedActionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    setCustomLabelsForSelfHostedRunnerForOrg: [
+      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomLabelsForSelfHostedRunnerForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomOidcSubClaimForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/workflow"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    setGithubActionsPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions"
+    ],
+    setGithubActionsPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    setSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories"
+    ],
+    setWorkflowAccessToRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    updateEnvironmentVariable: [
+      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    updateHostedRunnerForOrg: [
+      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
+    updateRepoVariable: [
+      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
+    ]
+  },
+  activity: {
+    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
+    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
+    deleteThreadSubscription: [
+      "DELETE /notifications/threads/{thread_id}/subscription"
+    ],
+    getFeeds: ["GET /feeds"],
+    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
+    getThread: ["GET /notifications/threads/{thread_id}"],
+    getThreadSubscriptionForAuthenticatedUser: [
+      "GET /notifications/threads/{thread_id}/subscription"
+    ],
+    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
+    listNotificationsForAuthenticatedUser: ["GET /notifications"],
+    listOrgEventsForAuthenticatedUser: [
+      "GET /users/{username}/events/orgs/{org}"
+    ],
+    listPublicEvents: ["GET /events"],
+    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
+    listPublicEventsForUser: ["GET /users/{username}/events/public"],
+    listPublicOrgEvents: ["GET /orgs/{org}/events"],
+    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
+    listReceivedPublicEventsForUser: [
+      "GET /users/{username}/received_events/public"
+    ],
+    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
+    listRepoNotificationsForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/notifications"
+    ],
+    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
+    listReposStarredByUser: ["GET /users/{username}/starred"],
+    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
+    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
+    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
+    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
+    markNotificationsAsRead: ["PUT /notifications"],
+    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
+    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
+    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
+    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
+    setThreadSubscription: [
+      "PUT /notifications/threads/{thread_id}/subscription"
+    ],
+    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
+    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
+  },
+  apps: {
+    addRepoToInstallation: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
+    ],
+    addRepoToInstallationForAuthenticatedUser: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    checkToken: ["POST /applications/{client_id}/token"],
+    createFromManifest: ["POST /app-manifests/{code}/conversions"],
+    createInstallationAccessToken: [
+      "POST /app/installations/{installation_id}/access_tokens"
+    ],
+    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
+    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
+    deleteToken: ["DELETE /applications/{client_id}/token"],
+    getAuthenticated: ["GET /app"],
+    getBySlug: ["GET /apps/{app_slug}"],
+    getInstallation: ["GET /app/installations/{installation_id}"],
+    getOrgInstallation: ["GET /orgs/{org}/installation"],
+    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
+    getSubscriptionPlanForAccount: [
+      "GET /marketplace_listing/accounts/{account_id}"
+    ],
+    getSubscriptionPlanForAccountStubbed: [
+      "GET /marketplace_listing/stubbed/accounts/{account_id}"
+    ],
+    getUserInstallation: ["GET /users/{username}/installation"],
+    getWebhookConfigForApp: ["GET /app/hook/config"],
+    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
+    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
+    listAccountsForPlanStubbed: [
+      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
+    ],
+    listInstallationReposForAuthenticatedUser: [
+      "GET /user/installations/{installation_id}/repositories"
+    ],
+    listInstallationRequestsForAuthenticatedApp: [
+      "GET /app/installation-requests"
+    ],
+    listInstallations: ["GET /app/installations"],
+    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
+    listPlans: ["GET /marketplace_listing/plans"],
+    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
+    listReposAccessibleToInstallation: ["GET /installation/repositories"],
+    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
+    listSubscriptionsForAuthenticatedUserStubbed: [
+      "GET /user/marketplace_purchases/stubbed"
+    ],
+    listWebhookDeliveries: ["GET /app/hook/deliveries"],
+    redeliverWebhookDelivery: [
+      "POST /app/hook/deliveries/{delivery_id}/attempts"
+    ],
+    removeRepoFromInstallation: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
+    ],
+    removeRepoFromInstallationForAuthenticatedUser: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    resetToken: ["PATCH /applications/{client_id}/token"],
+    revokeInstallationAccessToken: ["DELETE /installation/token"],
+    scopeToken: ["POST /applications/{client_id}/token/scoped"],
+    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
+    unsuspendInstallation: [
+      "DELETE /app/installations/{installation_id}/suspended"
+    ],
+    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
+  },
+  billing: {
+    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
+    getGithubActionsBillingUser: [
+      "GET /users/{username}/settings/billing/actions"
+    ],
+    getGithubBillingPremiumRequestUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingPremiumRequestUsageReportUser: [
+      "GET /users/{username}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/usage"
+    ],
+    getGithubBillingUsageReportUser: [
+      "GET /users/{username}/settings/billing/usage"
+    ],
+    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
+    getGithubPackagesBillingUser: [
+      "GET /users/{username}/settings/billing/packages"
+    ],
+    getSharedStorageBillingOrg: [
+      "GET /orgs/{org}/settings/billing/shared-storage"
+    ],
+    getSharedStorageBillingUser: [
+      "GET /users/{username}/settings/billing/shared-storage"
+    ]
+  },
+  campaigns: {
+    createCampaign: ["POST /orgs/{org}/campaigns"],
+    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
+    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
+    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
+    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
+  },
+  checks: {
+    create: ["POST /repos/{owner}/{repo}/check-runs"],
+    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
+    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
+    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
+    listAnnotations: [
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
+    ],
+    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
+    listForSuite: [
+      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
+    ],
+    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
+    rerequestRun: [
+      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
+    ],
+    rerequestSuite: [
+      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
+    ],
+    setSuitesPreferences: [
+      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
+  },
+  codeScanning: {
+    commitAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
+    ],
+    createAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    createVariantAnalysis: [
+      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
+    ],
+    deleteAnalysis: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
+    ],
+    deleteCodeqlDatabase: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
+      {},
+      { renamedParameters: { alert_id: "alert_number" } }
+    ],
+    getAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
+    ],
+    getAutofix: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    getCodeqlDatabase: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
+    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
+    getVariantAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
+    ],
+    getVariantAnalysisRepoTask: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
+    ],
+    listAlertInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
+    listAlertsInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+      {},
+      { renamed: ["codeScanning", "listAlertInstances"] }
+    ],
+    listCodeqlDatabases: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
+    ],
+    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
+    ],
+    updateDefaultSetup: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
+    ],
+    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
+  },
+  codeSecurity: {
+    attachConfiguration: [
+      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
+    ],
+    attachEnterpriseConfiguration: [
+      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
+    ],
+    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
+    createConfigurationForEnterprise: [
+      "POST /enterprises/{enterprise}/code-security/configurations"
+    ],
+    deleteConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    deleteConfigurationForEnterprise: [
+      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    detachConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/detach"
+    ],
+    getConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    getConfigurationForRepository: [
+      "GET /repos/{owner}/{repo}/code-security-configuration"
+    ],
+    getConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations"
+    ],
+    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
+    getDefaultConfigurations: [
+      "GET /orgs/{org}/code-security/configurations/defaults"
+    ],
+    getDefaultConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
+    ],
+    getRepositoriesForConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getRepositoriesForEnterpriseConfiguration: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getSingleConfigurationForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    setConfigurationAsDefault: [
+      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    setConfigurationAsDefaultForEnterprise: [
+      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    updateConfiguration: [
+      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    updateEnterpriseConfiguration: [
+      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ]
+  },
+  codesOfConduct: {
+    getAllCodesOfConduct: ["GET /codes_of_conduct"],
+    getConductCode: ["GET /codes_of_conduct/{key}"]
+  },
+  codespaces: {
+    addRepositoryForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    checkPermissionsForDevcontainer: [
+      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
+    ],
+    codespaceMachinesForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/machines"
+    ],
+    createForAuthenticatedUser: ["POST /user/codespaces"],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}"
+    ],
+    createWithPrForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
+    ],
+    createWithRepoForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/codespaces"
+    ],
+    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
+    deleteFromOrganization: [
+      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    deleteSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}"
+    ],
+    exportForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/exports"
+    ],
+    getCodespacesForUserInOrg: [
+      "GET /orgs/{org}/members/{username}/codespaces"
+    ],
+    getExportDetailsForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
+    ],
+    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
+    getPublicKeyForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/public-key"
+    ],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    getSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}"
+    ],
+    listDevcontainersInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
+    ],
+    listForAuthenticatedUser: ["GET /user/codespaces"],
+    listInOrganization: [
+      "GET /orgs/{org}/codespaces",
+      {},
+      { renamedParameters: { org_id: "org" } }
+    ],
+    listInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
+    listRepositoriesForSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    preFlightWithRepoForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/new"
+    ],
+    publishForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/publish"
+    ],
+    removeRepositoryForSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repoMachinesForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/machines"
+    ],
+    setRepositoriesForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
+    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
+    stopInOrganization: [
+      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
+    ],
+    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
+  },
+  copilot: {
+    addCopilotSeatsForTeams: [
+      "POST /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    addCopilotSeatsForUsers: [
+      "POST /orgs/{org}/copilot/billing/selected_users"
+    ],
+    cancelCopilotSeatAssignmentForTeams: [
+      "DELETE /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    cancelCopilotSeatAssignmentForUsers: [
+      "DELETE /orgs/{org}/copilot/billing/selected_users"
+    ],
+    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
+    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
+    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
+    getCopilotSeatDetailsForUser: [
+      "GET /orgs/{org}/members/{username}/copilot"
+    ],
+    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
+  },
+  credentials: { revoke: ["POST /credentials/revoke"] },
+  dependabot: {
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
+    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    listAlertsForEnterprise: [
+      "GET /enterprises/{enterprise}/dependabot/alerts"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
+    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repositoryAccessForOrg: [
+      "GET /organizations/{org}/dependabot/repository-access"
+    ],
+    setRepositoryAccessDefaultLevel: [
+      "PUT /organizations/{org}/dependabot/repository-access/default-level"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
+    ],
+    updateRepositoryAccessForOrg: [
+      "PATCH /organizations/{org}/dependabot/repository-access"
+    ]
+  },
+  dependencyGraph: {
+    createRepositorySnapshot: [
+      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
+    ],
+    diffRange: [
+      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
+    ],
+    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
+  },
+  emojis: { get: ["GET /emojis"] },
+  enterpriseTeamMemberships: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
+    ],
+    get: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
+    remove: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ]
+  },
+  enterpriseTeamOrganizations: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
+    ],
+    delete: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignment: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignments: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
+    ]
+  },
+  enterpriseTeams: {
+    create: ["POST /enterprises/{enterprise}/teams"],
+    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
+    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
+    list: ["GET /enterprises/{enterprise}/teams"],
+    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
+  },
+  gists: {
+    checkIsStarred: ["GET /gists/{gist_id}/star"],
+    create: ["POST /gists"],
+    createComment: ["POST /gists/{gist_id}/comments"],
+    delete: ["DELETE /gists/{gist_id}"],
+    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
+    fork: ["POST /gists/{gist_id}/forks"],
+    get: ["GET /gists/{gist_id}"],
+    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
+    getRevision: ["GET /gists/{gist_id}/{sha}"],
+    list: ["GET /gists"],
+    listComments: ["GET /gists/{gist_id}/comments"],
+    listCommits: ["GET /gists/{gist_id}/commits"],
+    listForUser: ["GET /users/{username}/gists"],
+    listForks: ["GET /gists/{gist_id}/forks"],
+    listPublic: ["GET /gists/public"],
+    listStarred: ["GET /gists/starred"],
+    star: ["PUT /gists/{gist_id}/star"],
+    unstar: ["DELETE /gists/{gist_id}/star"],
+    update: ["PATCH /gists/{gist_id}"],
+    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
+  },
+  git: {
+    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
+    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
+    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
+    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
+    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
+    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
+    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
+    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
+    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
+    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
+    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
+    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
+    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
+  },
+  gitignore: {
+    getAllTemplates: ["GET /gitignore/templates"],
+    getTemplate: ["GET /gitignore/templates/{name}"]
+  },
+  hostedCompute: {
+    createNetworkConfigurationForOrg: [
+      "POST /orgs/{org}/settings/network-configurations"
+    ],
+    deleteNetworkConfigurationFromOrg: [
+      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkConfigurationForOrg: [
+      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkSettingsForOrg: [
+      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
+    ],
+    listNetworkConfigurationsForOrg: [
+      "GET /orgs/{org}/settings/network-configurations"
+    ],
+    updateNetworkConfigurationForOrg: [
+      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ]
+  },
+  interactions: {
+    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
+    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
+    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
+    getRestrictionsForYourPublicRepos: [
+      "GET /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
+    ],
+    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
+    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
+    removeRestrictionsForRepo: [
+      "DELETE /repos/{owner}/{repo}/interaction-limits"
+    ],
+    removeRestrictionsForYourPublicRepos: [
+      "DELETE /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
+    ],
+    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
+    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
+    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
+    setRestrictionsForYourPublicRepos: [
+      "PUT /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
+    ]
+  },
+  issues: {
+    addAssignees: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    addBlockedByDependency: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    addSubIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
+    checkUserCanBeAssignedToIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
+    ],
+    create: ["POST /repos/{owner}/{repo}/issues"],
+    createComment: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+    ],
+    createLabel: ["POST /repos/{owner}/{repo}/labels"],
+    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
+    deleteComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+    ],
+    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
+    deleteMilestone: [
+      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ],
+    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
+    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
+    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
+    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
+    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
+    list: ["GET /issues"],
+    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
+    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
+    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
+    listDependenciesBlockedBy: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    listDependenciesBlocking: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
+    ],
+    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
+    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
+    listEventsForTimeline: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
+    ],
+    listForAuthenticatedUser: ["GET /user/issues"],
+    listForOrg: ["GET /orgs/{org}/issues"],
+    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
+    listLabelsForMilestone: [
+      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
+    ],
+    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
+    listLabelsOnIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
+    listSubIssues: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    removeAllLabels: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    removeAssignees: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    removeDependencyBlockedBy: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
+    ],
+    removeLabel: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+    ],
+    removeSubIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
+    ],
+    reprioritizeSubIssue: [
+      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
+    ],
+    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
+    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
+    updateMilestone: [
+      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ]
+  },
+  licenses: {
+    get: ["GET /licenses/{license}"],
+    getAllCommonlyUsed: ["GET /licenses"],
+    getForRepo: ["GET /repos/{owner}/{repo}/license"]
+  },
+  markdown: {
+    render: ["POST /markdown"],
+    renderRaw: [
+      "POST /markdown/raw",
+      { headers: { "content-type": "text/plain; charset=utf-8" } }
+    ]
+  },
+  meta: {
+    get: ["GET /meta"],
+    getAllVersions: ["GET /versions"],
+    getOctocat: ["GET /octocat"],
+    getZen: ["GET /zen"],
+    root: ["GET /"]
+  },
+  migrations: {
+    deleteArchiveForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/archive"
+    ],
+    deleteArchiveForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    downloadArchiveForOrg: [
+      "GET /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    getArchiveForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/archive"
+    ],
+    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
+    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
+    listForAuthenticatedUser: ["GET /user/migrations"],
+    listForOrg: ["GET /orgs/{org}/migrations"],
+    listReposForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/repositories"
+    ],
+    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
+    listReposForUser: [
+      "GET /user/migrations/{migration_id}/repositories",
+      {},
+      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
+    ],
+    startForAuthenticatedUser: ["POST /user/migrations"],
+    startForOrg: ["POST /orgs/{org}/migrations"],
+    unlockRepoForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
+    ],
+    unlockRepoForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
+    ]
+  },
+  oidc: {
+    getOidcCustomSubTemplateForOrg: [
+      "GET /orgs/{org}/actions/oidc/customization/sub"
+    ],
+    updateOidcCustomSubTemplateForOrg: [
+      "PUT /orgs/{org}/actions/oidc/customization/sub"
+    ]
+  },
+  orgs: {
+    addSecurityManagerTeam: [
+      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
+      }
+    ],
+    assignTeamToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    assignUserToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
+    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
+    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
+    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
+    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
+    convertMemberToOutsideCollaborator: [
+      "PUT /orgs/{org}/outside_collaborators/{username}"
+    ],
+    createArtifactStorageRecord: [
+      "POST /orgs/{org}/artifacts/metadata/storage-record"
+    ],
+    createInvitation: ["POST /orgs/{org}/invitations"],
+    createIssueType: ["POST /orgs/{org}/issue-types"],
+    createWebhook: ["POST /orgs/{org}/hooks"],
+    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
+      "PATCH /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForOrgsGetOrganizationValues: [
+      "GET /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
+      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
+      "PATCH /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationValues: [
+      "PATCH /orgs/{org}/properties/values"
+    ],
+    customPropertiesForReposDeleteOrganizationDefinition: [
+      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinition: [
+      "GET /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinitions: [
+      "GET /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposGetOrganizationValues: [
+      "GET /orgs/{org}/properties/values"
+    ],
+    delete: ["DELETE /orgs/{org}"],
+    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
+    deleteAttestationsById: [
+      "DELETE /orgs/{org}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
+    ],
+    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
+    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
+    disableSelectedRepositoryImmutableReleasesOrganization: [
+      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    enableSelectedRepositoryImmutableReleasesOrganization: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    get: ["GET /orgs/{org}"],
+    getImmutableReleasesSettings: [
+      "GET /orgs/{org}/settings/immutable-releases"
+    ],
+    getImmutableReleasesSettingsRepositories: [
+      "GET /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
+    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
+    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
+    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
+    getOrgRulesetVersion: [
+      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
+    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
+    getWebhookDelivery: [
+      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    list: ["GET /organizations"],
+    listAppInstallations: ["GET /orgs/{org}/installations"],
+    listArtifactStorageRecords: [
+      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
+    ],
+    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
+    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedUsers: ["GET /orgs/{org}/blocks"],
+    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
+    listForAuthenticatedUser: ["GET /user/orgs"],
+    listForUser: ["GET /users/{username}/orgs"],
+    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
+    listIssueTypes: ["GET /orgs/{org}/issue-types"],
+    listMembers: ["GET /orgs/{org}/members"],
+    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
+    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
+    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
+    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
+    listOrganizationFineGrainedPermissions: [
+      "GET /orgs/{org}/organization-fine-grained-permissions"
+    ],
+    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
+    listPatGrantRepositories: [
+      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    ],
+    listPatGrantRequestRepositories: [
+      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    ],
+    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
+    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
+    listPendingInvitations: ["GET /orgs/{org}/invitations"],
+    listPublicMembers: ["GET /orgs/{org}/public_members"],
+    listSecurityManagerTeams: [
+      "GET /orgs/{org}/security-managers",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
+      }
+    ],
+    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
+    listWebhooks: ["GET /orgs/{org}/hooks"],
+    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeMember: ["DELETE /orgs/{org}/members/{username}"],
+    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
+    removeOutsideCollaborator: [
+      "DELETE /orgs/{org}/outside_collaborators/{username}"
+    ],
+    removePublicMembershipForAuthenticatedUser: [
+      "DELETE /orgs/{org}/public_members/{username}"
+    ],
+    removeSecurityManagerTeam: [
+      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
+      }
+    ],
+    reviewPatGrantRequest: [
+      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
+    ],
+    reviewPatGrantRequestsInBulk: [
+      "POST /orgs/{org}/personal-access-token-requests"
+    ],
+    revokeAllOrgRolesTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
+    ],
+    revokeAllOrgRolesUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}"
+    ],
+    revokeOrgRoleTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    revokeOrgRoleUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    setImmutableReleasesSettings: [
+      "PUT /orgs/{org}/settings/immutable-releases"
+    ],
+    setImmutableReleasesSettingsRepositories: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
+    setPublicMembershipForAuthenticatedUser: [
+      "PUT /orgs/{org}/public_members/{username}"
+    ],
+    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
+    update: ["PATCH /orgs/{org}"],
+    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
+    updateMembershipForAuthenticatedUser: [
+      "PATCH /user/memberships/orgs/{org}"
+    ],
+    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
+    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
+    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
+    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
+  },
+  packages: {
+    deletePackageForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageVersionForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getAllPackageVersionsForAPackageOwnedByAnOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+      {},
+      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
+    ],
+    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions",
+      {},
+      {
+        renamed: [
+          "packages",
+          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
+        ]
+      }
+    ],
+    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
+    ],
+    getPackageForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}"
+    ],
+    getPackageForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    getPackageForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    getPackageVersionForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
+      "GET /user/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForOrganization: [
+      "GET /orgs/{org}/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForUser: [
+      "GET /users/{username}/docker/conflicts"
+    ],
+    listPackagesForAuthenticatedUser: ["GET /user/packages"],
+    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
+    listPackagesForUser: ["GET /users/{username}/packages"],
+    restorePackageForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageVersionForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ]
+  },
+  privateRegistries: {
+    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
+    deleteOrgPrivateRegistry: [
+      "DELETE /orgs/{org}/private-registries/{secret_name}"
+    ],
+    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
+    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
+    updateOrgPrivateRegistry: [
+      "PATCH /orgs/{org}/private-registries/{secret_name}"
+    ]
+  },
+  projects: {
+    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
+    addItemForUser: [
+      "POST /users/{username}/projectsV2/{project_number}/items"
+    ],
+    deleteItemForOrg: [
+      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    deleteItemForUser: [
+      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    getFieldForOrg: [
+      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getFieldForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
+    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
+    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
+    getUserItem: [
+      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
+    listFieldsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields"
+    ],
+    listForOrg: ["GET /orgs/{org}/projectsV2"],
+    listForUser: ["GET /users/{username}/projectsV2"],
+    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
+    listItemsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/items"
+    ],
+    updateItemForOrg: [
+      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    updateItemForUser: [
+      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ]
+  },
+  pulls: {
+    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    create: ["POST /repos/{owner}/{repo}/pulls"],
+    createReplyForReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
+    ],
+    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    createReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    deletePendingReview: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    deleteReviewComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ],
+    dismissReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
+    ],
+    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
+    getReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
+    list: ["GET /repos/{owner}/{repo}/pulls"],
+    listCommentsForReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
+    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
+    listRequestedReviewers: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    listReviewComments: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
+    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    removeRequestedReviewers: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    requestReviewers: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    submitReview: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
+    updateBranch: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
+    ],
+    updateReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    updateReviewComment: [
+      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ]
+  },
+  rateLimit: { get: ["GET /rate_limit"] },
+  reactions: {
+    createForCommitComment: [
+      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    createForIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
+    ],
+    createForIssueComment: [
+      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    createForPullRequestReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    createForRelease: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    createForTeamDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    createForTeamDiscussionInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ],
+    deleteForCommitComment: [
+      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
+    ],
+    deleteForIssueComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForPullRequestComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForRelease: [
+      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussion: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussionComment: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
+    ],
+    listForCommitComment: [
+      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
+    listForIssueComment: [
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    listForPullRequestReviewComment: [
+      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    listForRelease: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    listForTeamDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    listForTeamDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ]
+  },
+  repos: {
+    acceptInvitation: [
+      "PATCH /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
+    ],
+    acceptInvitationForAuthenticatedUser: [
+      "PATCH /user/repository_invitations/{invitation_id}"
+    ],
+    addAppAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
+    addStatusCheckContexts: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    addTeamAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    addUserAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    cancelPagesDeployment: [
+      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
+    ],
+    checkAutomatedSecurityFixes: [
+      "GET /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
+    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
+    checkPrivateVulnerabilityReporting: [
+      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    checkVulnerabilityAlerts: [
+      "GET /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
+    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
+    compareCommitsWithBasehead: [
+      "GET /repos/{owner}/{repo}/compare/{basehead}"
+    ],
+    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
+    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
+    createCommitComment: [
+      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    createCommitSignatureProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
+    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
+    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
+    createDeploymentBranchPolicy: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    createDeploymentProtectionRule: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    createDeploymentStatus: [
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createFork: ["POST /repos/{owner}/{repo}/forks"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    createOrUpdateEnvironment: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
+    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
+    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
+    createRelease: ["POST /repos/{owner}/{repo}/releases"],
+    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
+    createUsingTemplate: [
+      "POST /repos/{template_owner}/{template_repo}/generate"
+    ],
+    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
+    customPropertiesForReposCreateOrUpdateRepositoryValues: [
+      "PATCH /repos/{owner}/{repo}/properties/values"
+    ],
+    customPropertiesForReposGetRepositoryValues: [
+      "GET /repos/{owner}/{repo}/properties/values"
+    ],
+    declineInvitation: [
+      "DELETE /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
+    ],
+    declineInvitationForAuthenticatedUser: [
+      "DELETE /user/repository_invitations/{invitation_id}"
+    ],
+    delete: ["DELETE /repos/{owner}/{repo}"],
+    deleteAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    deleteAdminBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    deleteAnEnvironment: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    deleteBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
+    deleteCommitSignatureProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
+    deleteDeployment: [
+      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
+    ],
+    deleteDeploymentBranchPolicy: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
+    deleteInvitation: [
+      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
+    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
+    deletePullRequestReviewProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
+    deleteReleaseAsset: [
+      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
+    disableAutomatedSecurityFixes: [
+      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    disableDeploymentProtectionRule: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    disableImmutableReleases: [
+      "DELETE /repos/{owner}/{repo}/immutable-releases"
+    ],
+    disablePrivateVulnerabilityReporting: [
+      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    disableVulnerabilityAlerts: [
+      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    downloadArchive: [
+      "GET /repos/{owner}/{repo}/zipball/{ref}",
+      {},
+      { renamed: ["repos", "downloadZipballArchive"] }
+    ],
+    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
+    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
+    enableAutomatedSecurityFixes: [
+      "PUT /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
+    enablePrivateVulnerabilityReporting: [
+      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    enableVulnerabilityAlerts: [
+      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    generateReleaseNotes: [
+      "POST /repos/{owner}/{repo}/releases/generate-notes"
+    ],
+    get: ["GET /repos/{owner}/{repo}"],
+    getAccessRestrictions: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    getAdminBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    getAllDeploymentProtectionRules: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
+    getAllStatusCheckContexts: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
+    ],
+    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
+    getAppsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
+    ],
+    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
+    getBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
+    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
+    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
+    getCollaboratorPermissionLevel: [
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+    ],
+    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
+    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
+    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
+    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
+    getCommitSignatureProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
+    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
+    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
+    getCustomDeploymentProtectionRule: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
+    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
+    getDeploymentBranchPolicy: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    getDeploymentStatus: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
+    ],
+    getEnvironment: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
+    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
+    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
+    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
+    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
+    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
+    getPages: ["GET /repos/{owner}/{repo}/pages"],
+    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
+    getPagesDeployment: [
+      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
+    ],
+    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
+    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
+    getPullRequestReviewProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
+    getReadme: ["GET /repos/{owner}/{repo}/readme"],
+    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
+    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
+    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
+    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
+    getRepoRuleSuite: [
+      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
+    ],
+    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
+    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    getRepoRulesetHistory: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
+    ],
+    getRepoRulesetVersion: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
+    getStatusChecksProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    getTeamsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
+    ],
+    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
+    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
+    getUsersWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
+    ],
+    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
+    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
+    getWebhookConfigForRepo: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    getWebhookDelivery: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    listActivities: ["GET /repos/{owner}/{repo}/activity"],
+    listAttestations: [
+      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
+    ],
+    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
+    listBranches: ["GET /repos/{owner}/{repo}/branches"],
+    listBranchesForHeadCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
+    ],
+    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
+    listCommentsForCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
+    listCommitStatusesForRef: [
+      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/commits"],
+    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
+    listCustomDeploymentRuleIntegrations: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
+    ],
+    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
+    listDeploymentBranchPolicies: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    listDeploymentStatuses: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
+    listForAuthenticatedUser: ["GET /user/repos"],
+    listForOrg: ["GET /orgs/{org}/repos"],
+    listForUser: ["GET /users/{username}/repos"],
+    listForks: ["GET /repos/{owner}/{repo}/forks"],
+    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
+    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
+    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
+    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
+    listPublic: ["GET /repositories"],
+    listPullRequestsAssociatedWithCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+    ],
+    listReleaseAssets: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
+    ],
+    listReleases: ["GET /repos/{owner}/{repo}/releases"],
+    listTags: ["GET /repos/{owner}/{repo}/tags"],
+    listTeams: ["GET /repos/{owner}/{repo}/teams"],
+    listWebhookDeliveries: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+    ],
+    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
+    merge: ["POST /repos/{owner}/{repo}/merges"],
+    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
+    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeAppAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    removeCollaborator: [
+      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
+    ],
+    removeStatusCheckContexts: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    removeStatusCheckProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    removeTeamAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    removeUserAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
+    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
+    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
+    setAdminBranchProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    setAppAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    setStatusCheckContexts: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    setTeamAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    setUserAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
+    transfer: ["POST /repos/{owner}/{repo}/transfer"],
+    update: ["PATCH /repos/{owner}/{repo}"],
+    updateBranchProtection: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
+    updateDeploymentBranchPolicy: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
+    updateInvitation: [
+      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
+    updatePullRequestReviewProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
+    updateReleaseAsset: [
+      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    updateStatusCheckPotection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+      {},
+      { renamed: ["repos", "updateStatusCheckProtection"] }
+    ],
+    updateStatusCheckProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
+    updateWebhookConfigForRepo: [
+      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    uploadReleaseAsset: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
+      { baseUrl: "https://uploads.github.com" }
+    ]
+  },
+  search: {
+    code: ["GET /search/code"],
+    commits: ["GET /search/commits"],
+    issuesAndPullRequests: ["GET /search/issues"],
+    labels: ["GET /search/labels"],
+    repos: ["GET /search/repositories"],
+    topics: ["GET /search/topics"],
+    users: ["GET /search/users"]
+  },
+  secretScanning: {
+    createPushProtectionBypass: [
+      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
+    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
+    listLocationsForAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
+    ],
+    listOrgPatternConfigs: [
+      "GET /orgs/{org}/secret-scanning/pattern-configurations"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    updateOrgPatternConfigs: [
+      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
+    ]
+  },
+  securityAdvisories: {
+    createFork: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
+    ],
+    createPrivateVulnerabilityReport: [
+      "POST /repos/{owner}/{repo}/security-advisories/reports"
+    ],
+    createRepositoryAdvisory: [
+      "POST /repos/{owner}/{repo}/security-advisories"
+    ],
+    createRepositoryAdvisoryCveRequest: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
+    ],
+    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
+    getRepositoryAdvisory: [
+      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ],
+    listGlobalAdvisories: ["GET /advisories"],
+    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
+    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
+    updateRepositoryAdvisory: [
+      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ]
+  },
+  teams: {
+    addOrUpdateMembershipForUserInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    addOrUpdateRepoPermissionsInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    checkPermissionsForRepoInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    create: ["POST /orgs/{org}/teams"],
+    createDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
+    deleteDiscussionCommentInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    deleteDiscussionInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
+    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
+    getDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    getDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    getMembershipForUserInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    list: ["GET /orgs/{org}/teams"],
+    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
+    listDiscussionCommentsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
+    listForAuthenticatedUser: ["GET /user/teams"],
+    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
+    listPendingInvitationsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/invitations"
+    ],
+    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
+    removeMembershipForUserInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    removeRepoInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    updateDiscussionCommentInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    updateDiscussionInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
+  },
+  users: {
+    addEmailForAuthenticated: [
+      "POST /user/emails",
+      {},
+      { renamed: ["users", "addEmailForAuthenticatedUser"] }
+    ],
+    addEmailForAuthenticatedUser: ["POST /user/emails"],
+    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
+    block: ["PUT /user/blocks/{username}"],
+    checkBlocked: ["GET /user/blocks/{username}"],
+    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
+    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
+    createGpgKeyForAuthenticated: [
+      "POST /user/gpg_keys",
+      {},
+      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
+    ],
+    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
+    createPublicSshKeyForAuthenticated: [
+      "POST /user/keys",
+      {},
+      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
+    ],
+    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
+    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
+    deleteAttestationsBulk: [
+      "POST /users/{username}/attestations/delete-request"
+    ],
+    deleteAttestationsById: [
+      "DELETE /users/{username}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /users/{username}/attestations/digest/{subject_digest}"
+    ],
+    deleteEmailForAuthenticated: [
+      "DELETE /user/emails",
+      {},
+      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
+    ],
+    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
+    deleteGpgKeyForAuthenticated: [
+      "DELETE /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
+    ],
+    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
+    deletePublicSshKeyForAuthenticated: [
+      "DELETE /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
+    ],
+    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
+    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
+    deleteSshSigningKeyForAuthenticatedUser: [
+      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    follow: ["PUT /user/following/{username}"],
+    getAuthenticated: ["GET /user"],
+    getById: ["GET /user/{account_id}"],
+    getByUsername: ["GET /users/{username}"],
+    getContextForUser: ["GET /users/{username}/hovercard"],
+    getGpgKeyForAuthenticated: [
+      "GET /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
+    ],
+    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
+    getPublicSshKeyForAuthenticated: [
+      "GET /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
+    ],
+    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
+    getSshSigningKeyForAuthenticatedUser: [
+      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    list: ["GET /users"],
+    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedByAuthenticated: [
+      "GET /user/blocks",
+      {},
+      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
+    ],
+    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
+    listEmailsForAuthenticated: [
+      "GET /user/emails",
+      {},
+      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
+    ],
+    listEmailsForAuthenticatedUser: ["GET /user/emails"],
+    listFollowedByAuthenticated: [
+      "GET /user/following",
+      {},
+      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
+    ],
+    listFollowedByAuthenticatedUser: ["GET /user/following"],
+    listFollowersForAuthenticatedUser: ["GET /user/followers"],
+    listFollowersForUser: ["GET /users/{username}/followers"],
+    listFollowingForUser: ["GET /users/{username}/following"],
+    listGpgKeysForAuthenticated: [
+      "GET /user/gpg_keys",
+      {},
+      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
+    ],
+    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
+    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
+    listPublicEmailsForAuthenticated: [
+      "GET /user/public_emails",
+      {},
+      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
+    ],
+    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
+    listPublicKeysForUser: ["GET /users/{username}/keys"],
+    listPublicSshKeysForAuthenticated: [
+      "GET /user/keys",
+      {},
+      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
+    ],
+    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
+    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
+    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
+    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
+    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
+    setPrimaryEmailVisibilityForAuthenticated: [
+      "PATCH /user/email/visibility",
+      {},
+      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
+    ],
+    setPrimaryEmailVisibilityForAuthenticatedUser: [
+      "PATCH /user/email/visibility"
+    ],
+    unblock: ["DELETE /user/blocks/{username}"],
+    unfollow: ["DELETE /user/following/{username}"],
+    updateAuthenticated: ["PATCH /user"]
+  }
+};
+var endpoints_default = Endpoints;
+
+//# sourceMappingURL=endpoints.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+
+const endpointMethodsMap = /* @__PURE__ */ new Map();
+for (const [scope, endpoints] of Object.entries(endpoints_default)) {
+  for (const [methodName, endpoint] of Object.entries(endpoints)) {
+    const [route, defaults, decorations] = endpoint;
+    const [method, url] = route.split(/ /);
+    const endpointDefaults = Object.assign(
+      {
+        method,
+        url
+      },
+      defaults
+    );
+    if (!endpointMethodsMap.has(scope)) {
+      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
+    }
+    endpointMethodsMap.get(scope).set(methodName, {
+      scope,
+      methodName,
+      endpointDefaults,
+      decorations
+    });
+  }
+}
+const handler = {
+  has({ scope }, methodName) {
+    return endpointMethodsMap.get(scope).has(methodName);
+  },
+  getOwnPropertyDescriptor(target, methodName) {
+    return {
+      value: this.get(target, methodName),
+      // ensures method is in the cache
+      configurable: true,
+      writable: true,
+      enumerable: true
+    };
+  },
+  defineProperty(target, methodName, descriptor) {
+    Object.defineProperty(target.cache, methodName, descriptor);
+    return true;
+  },
+  deleteProperty(target, methodName) {
+    delete target.cache[methodName];
+    return true;
+  },
+  ownKeys({ scope }) {
+    return [...endpointMethodsMap.get(scope).keys()];
+  },
+  set(target, methodName, value) {
+    return target.cache[methodName] = value;
+  },
+  get({ octokit, scope, cache }, methodName) {
+    if (cache[methodName]) {
+      return cache[methodName];
+    }
+    const method = endpointMethodsMap.get(scope).get(methodName);
+    if (!method) {
+      return void 0;
+    }
+    const { endpointDefaults, decorations } = method;
+    if (decorations) {
+      cache[methodName] = decorate(
+        octokit,
+        scope,
+        methodName,
+        endpointDefaults,
+        decorations
+      );
+    } else {
+      cache[methodName] = octokit.request.defaults(endpointDefaults);
+    }
+    return cache[methodName];
+  }
+};
+function endpointsToMethods(octokit) {
+  const newMethods = {};
+  for (const scope of endpointMethodsMap.keys()) {
+    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
+  }
+  return newMethods;
+}
+function decorate(octokit, scope, methodName, defaults, decorations) {
+  const requestWithDefaults = octokit.request.defaults(defaults);
+  function withDecorations(...args) {
+    let options = requestWithDefaults.endpoint.merge(...args);
+    if (decorations.mapToData) {
+      options = Object.assign({}, options, {
+        data: options[decorations.mapToData],
+        [decorations.mapToData]: void 0
+      });
+      return requestWithDefaults(options);
+    }
+    if (decorations.renamed) {
+      const [newScope, newMethodName] = decorations.renamed;
+      octokit.log.warn(
+        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
+      );
+    }
+    if (decorations.deprecated) {
+      octokit.log.warn(decorations.deprecated);
+    }
+    if (decorations.renamedParameters) {
+      const options2 = requestWithDefaults.endpoint.merge(...args);
+      for (const [name, alias] of Object.entries(
+        decorations.renamedParameters
+      )) {
+        if (name in options2) {
+          octokit.log.warn(
+            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
+          );
+          if (!(alias in options2)) {
+            options2[alias] = options2[name];
+          }
+          delete options2[name];
+        }
+      }
+      return requestWithDefaults(options2);
+    }
+    return requestWithDefaults(...args);
+  }
+  return Object.assign(withDecorations, requestWithDefaults);
+}
+
+//# sourceMappingURL=endpoints-to-methods.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+
+
+function restEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    rest: api
+  };
+}
+restEndpointMethods.VERSION = dist_src_version_VERSION;
+function legacyRestEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    ...api,
+    rest: api
+  };
+}
+legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
+
+//# sourceMappingURL=index.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/normalize-paginated-list-response.js
+function normalizePaginatedListResponse(response) {
+  if (!response.data) {
+    return {
+      ...response,
+      data: []
+    };
+  }
+  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
+  if (!responseNeedsNormalization) return response;
+  const incompleteResults = response.data.incomplete_results;
+  const repositorySelection = response.data.repository_selection;
+  const totalCount = response.data.total_count;
+  const totalCommits = response.data.total_commits;
+  delete response.data.incomplete_results;
+  delete response.data.repository_selection;
+  delete response.data.total_count;
+  delete response.data.total_commits;
+  const namespaceKey = Object.keys(response.data)[0];
+  const data = response.data[namespaceKey];
+  response.data = data;
+  if (typeof incompleteResults !== "undefined") {
+    response.data.incomplete_results = incompleteResults;
+  }
+  if (typeof repositorySelection !== "undefined") {
+    response.data.repository_selection = repositorySelection;
+  }
+  response.data.total_count = totalCount;
+  response.data.total_commits = totalCommits;
+  return response;
+}
+
+// pkg/dist-src/iterator.js
+function iterator(octokit, route, parameters) {
+  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
+  const requestMethod = typeof route === "function" ? route : octokit.request;
+  const method = options.method;
+  const headers = options.headers;
+  let url = options.url;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (!url) return { done: true };
+        try {
+          const response = await requestMethod({ method, url, headers });
+          const normalizedResponse = normalizePaginatedListResponse(response);
+          url = ((normalizedResponse.headers.link || "").match(
+            /<([^<>]+)>;\s*rel="next"/
+          ) || [])[1];
+          if (!url && "total_commits" in normalizedResponse.data) {
+            const parsedUrl = new URL(normalizedResponse.url);
+            const params = parsedUrl.searchParams;
+            const page = parseInt(params.get("page") || "1", 10);
+            const per_page = parseInt(params.get("per_page") || "250", 10);
+            if (page * per_page < normalizedResponse.data.total_commits) {
+              params.set("page", String(page + 1));
+              url = parsedUrl.toString();
+            }
+          }
+          return { value: normalizedResponse };
+        } catch (error) {
+          if (error.status !== 409) throw error;
+          url = "";
+          return {
+            value: {
+              status: 200,
+              headers: {},
+              data: []
+            }
+          };
+        }
+      }
+    })
+  };
+}
+
+// pkg/dist-src/paginate.js
+function paginate(octokit, route, parameters, mapFn) {
+  if (typeof parameters === "function") {
+    mapFn = parameters;
+    parameters = void 0;
+  }
+  return gather(
+    octokit,
+    [],
+    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    mapFn
+  );
+}
+function gather(octokit, results, iterator2, mapFn) {
+  return iterator2.next().then((result) => {
+    if (result.done) {
+      return results;
+    }
+    let earlyExit = false;
+    function done() {
+      earlyExit = true;
+    }
+    results = results.concat(
+      mapFn ? mapFn(result.value, done) : result.value.data
+    );
+    if (earlyExit) {
+      return results;
+    }
+    return gather(octokit, results, iterator2, mapFn);
+  });
+}
+
+// pkg/dist-src/compose-paginate.js
+var composePaginateRest = Object.assign(paginate, {
+  iterator
+});
+
+// pkg/dist-src/generated/paginating-endpoints.js
+var paginatingEndpoints = (/* unused pure expression or super */ null && ([
+  "GET /advisories",
+  "GET /app/hook/deliveries",
+  "GET /app/installation-requests",
+  "GET /app/installations",
+  "GET /assignments/{assignment_id}/accepted_assignments",
+  "GET /classrooms",
+  "GET /classrooms/{classroom_id}/assignments",
+  "GET /enterprises/{enterprise}/code-security/configurations",
+  "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories",
+  "GET /enterprises/{enterprise}/dependabot/alerts",
+  "GET /enterprises/{enterprise}/teams",
+  "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships",
+  "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations",
+  "GET /events",
+  "GET /gists",
+  "GET /gists/public",
+  "GET /gists/starred",
+  "GET /gists/{gist_id}/comments",
+  "GET /gists/{gist_id}/commits",
+  "GET /gists/{gist_id}/forks",
+  "GET /installation/repositories",
+  "GET /issues",
+  "GET /licenses",
+  "GET /marketplace_listing/plans",
+  "GET /marketplace_listing/plans/{plan_id}/accounts",
+  "GET /marketplace_listing/stubbed/plans",
+  "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts",
+  "GET /networks/{owner}/{repo}/events",
+  "GET /notifications",
+  "GET /organizations",
+  "GET /organizations/{org}/dependabot/repository-access",
+  "GET /orgs/{org}/actions/cache/usage-by-repository",
+  "GET /orgs/{org}/actions/hosted-runners",
+  "GET /orgs/{org}/actions/permissions/repositories",
+  "GET /orgs/{org}/actions/permissions/self-hosted-runners/repositories",
+  "GET /orgs/{org}/actions/runner-groups",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
+  "GET /orgs/{org}/actions/runners",
+  "GET /orgs/{org}/actions/secrets",
+  "GET /orgs/{org}/actions/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/actions/variables",
+  "GET /orgs/{org}/actions/variables/{name}/repositories",
+  "GET /orgs/{org}/attestations/repositories",
+  "GET /orgs/{org}/attestations/{subject_digest}",
+  "GET /orgs/{org}/blocks",
+  "GET /orgs/{org}/campaigns",
+  "GET /orgs/{org}/code-scanning/alerts",
+  "GET /orgs/{org}/code-security/configurations",
+  "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories",
+  "GET /orgs/{org}/codespaces",
+  "GET /orgs/{org}/codespaces/secrets",
+  "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/copilot/billing/seats",
+  "GET /orgs/{org}/copilot/metrics",
+  "GET /orgs/{org}/dependabot/alerts",
+  "GET /orgs/{org}/dependabot/secrets",
+  "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/events",
+  "GET /orgs/{org}/failed_invitations",
+  "GET /orgs/{org}/hooks",
+  "GET /orgs/{org}/hooks/{hook_id}/deliveries",
+  "GET /orgs/{org}/insights/api/route-stats/{actor_type}/{actor_id}",
+  "GET /orgs/{org}/insights/api/subject-stats",
+  "GET /orgs/{org}/insights/api/user-stats/{user_id}",
+  "GET /orgs/{org}/installations",
+  "GET /orgs/{org}/invitations",
+  "GET /orgs/{org}/invitations/{invitation_id}/teams",
+  "GET /orgs/{org}/issues",
+  "GET /orgs/{org}/members",
+  "GET /orgs/{org}/members/{username}/codespaces",
+  "GET /orgs/{org}/migrations",
+  "GET /orgs/{org}/migrations/{migration_id}/repositories",
+  "GET /orgs/{org}/organization-roles/{role_id}/teams",
+  "GET /orgs/{org}/organization-roles/{role_id}/users",
+  "GET /orgs/{org}/outside_collaborators",
+  "GET /orgs/{org}/packages",
+  "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+  "GET /orgs/{org}/personal-access-token-requests",
+  "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories",
+  "GET /orgs/{org}/personal-access-tokens",
+  "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories",
+  "GET /orgs/{org}/private-registries",
+  "GET /orgs/{org}/projects",
+  "GET /orgs/{org}/projectsV2",
+  "GET /orgs/{org}/projectsV2/{project_number}/fields",
+  "GET /orgs/{org}/projectsV2/{project_number}/items",
+  "GET /orgs/{org}/properties/values",
+  "GET /orgs/{org}/public_members",
+  "GET /orgs/{org}/repos",
+  "GET /orgs/{org}/rulesets",
+  "GET /orgs/{org}/rulesets/rule-suites",
+  "GET /orgs/{org}/rulesets/{ruleset_id}/history",
+  "GET /orgs/{org}/secret-scanning/alerts",
+  "GET /orgs/{org}/security-advisories",
+  "GET /orgs/{org}/settings/immutable-releases/repositories",
+  "GET /orgs/{org}/settings/network-configurations",
+  "GET /orgs/{org}/team/{team_slug}/copilot/metrics",
+  "GET /orgs/{org}/teams",
+  "GET /orgs/{org}/teams/{team_slug}/discussions",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions",
+  "GET /orgs/{org}/teams/{team_slug}/invitations",
+  "GET /orgs/{org}/teams/{team_slug}/members",
+  "GET /orgs/{org}/teams/{team_slug}/projects",
+  "GET /orgs/{org}/teams/{team_slug}/repos",
+  "GET /orgs/{org}/teams/{team_slug}/teams",
+  "GET /projects/{project_id}/collaborators",
+  "GET /repos/{owner}/{repo}/actions/artifacts",
+  "GET /repos/{owner}/{repo}/actions/caches",
+  "GET /repos/{owner}/{repo}/actions/organization-secrets",
+  "GET /repos/{owner}/{repo}/actions/organization-variables",
+  "GET /repos/{owner}/{repo}/actions/runners",
+  "GET /repos/{owner}/{repo}/actions/runs",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+  "GET /repos/{owner}/{repo}/actions/secrets",
+  "GET /repos/{owner}/{repo}/actions/variables",
+  "GET /repos/{owner}/{repo}/actions/workflows",
+  "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+  "GET /repos/{owner}/{repo}/activity",
+  "GET /repos/{owner}/{repo}/assignees",
+  "GET /repos/{owner}/{repo}/attestations/{subject_digest}",
+  "GET /repos/{owner}/{repo}/branches",
+  "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+  "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
+  "GET /repos/{owner}/{repo}/code-scanning/alerts",
+  "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+  "GET /repos/{owner}/{repo}/code-scanning/analyses",
+  "GET /repos/{owner}/{repo}/codespaces",
+  "GET /repos/{owner}/{repo}/codespaces/devcontainers",
+  "GET /repos/{owner}/{repo}/codespaces/secrets",
+  "GET /repos/{owner}/{repo}/collaborators",
+  "GET /repos/{owner}/{repo}/comments",
+  "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/commits",
+  "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-suites",
+  "GET /repos/{owner}/{repo}/commits/{ref}/status",
+  "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
+  "GET /repos/{owner}/{repo}/compare/{basehead}",
+  "GET /repos/{owner}/{repo}/compare/{base}...{head}",
+  "GET /repos/{owner}/{repo}/contributors",
+  "GET /repos/{owner}/{repo}/dependabot/alerts",
+  "GET /repos/{owner}/{repo}/dependabot/secrets",
+  "GET /repos/{owner}/{repo}/deployments",
+  "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+  "GET /repos/{owner}/{repo}/environments",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/variables",
+  "GET /repos/{owner}/{repo}/events",
+  "GET /repos/{owner}/{repo}/forks",
+  "GET /repos/{owner}/{repo}/hooks",
+  "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries",
+  "GET /repos/{owner}/{repo}/invitations",
+  "GET /repos/{owner}/{repo}/issues",
+  "GET /repos/{owner}/{repo}/issues/comments",
+  "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/issues/events",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/labels",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline",
+  "GET /repos/{owner}/{repo}/keys",
+  "GET /repos/{owner}/{repo}/labels",
+  "GET /repos/{owner}/{repo}/milestones",
+  "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels",
+  "GET /repos/{owner}/{repo}/notifications",
+  "GET /repos/{owner}/{repo}/pages/builds",
+  "GET /repos/{owner}/{repo}/projects",
+  "GET /repos/{owner}/{repo}/pulls",
+  "GET /repos/{owner}/{repo}/pulls/comments",
+  "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
+  "GET /repos/{owner}/{repo}/releases",
+  "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
+  "GET /repos/{owner}/{repo}/releases/{release_id}/reactions",
+  "GET /repos/{owner}/{repo}/rules/branches/{branch}",
+  "GET /repos/{owner}/{repo}/rulesets",
+  "GET /repos/{owner}/{repo}/rulesets/rule-suites",
+  "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history",
+  "GET /repos/{owner}/{repo}/secret-scanning/alerts",
+  "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations",
+  "GET /repos/{owner}/{repo}/security-advisories",
+  "GET /repos/{owner}/{repo}/stargazers",
+  "GET /repos/{owner}/{repo}/subscribers",
+  "GET /repos/{owner}/{repo}/tags",
+  "GET /repos/{owner}/{repo}/teams",
+  "GET /repos/{owner}/{repo}/topics",
+  "GET /repositories",
+  "GET /search/code",
+  "GET /search/commits",
+  "GET /search/issues",
+  "GET /search/labels",
+  "GET /search/repositories",
+  "GET /search/topics",
+  "GET /search/users",
+  "GET /teams/{team_id}/discussions",
+  "GET /teams/{team_id}/discussions/{discussion_number}/comments",
+  "GET /teams/{team_id}/discussions/{discussion_number}/comments/{comment_number}/reactions",
+  "GET /teams/{team_id}/discussions/{discussion_number}/reactions",
+  "GET /teams/{team_id}/invitations",
+  "GET /teams/{team_id}/members",
+  "GET /teams/{team_id}/projects",
+  "GET /teams/{team_id}/repos",
+  "GET /teams/{team_id}/teams",
+  "GET /user/blocks",
+  "GET /user/codespaces",
+  "GET /user/codespaces/secrets",
+  "GET /user/emails",
+  "GET /user/followers",
+  "GET /user/following",
+  "GET /user/gpg_keys",
+  "GET /user/installations",
+  "GET /user/installations/{installation_id}/repositories",
+  "GET /user/issues",
+  "GET /user/keys",
+  "GET /user/marketplace_purchases",
+  "GET /user/marketplace_purchases/stubbed",
+  "GET /user/memberships/orgs",
+  "GET /user/migrations",
+  "GET /user/migrations/{migration_id}/repositories",
+  "GET /user/orgs",
+  "GET /user/packages",
+  "GET /user/packages/{package_type}/{package_name}/versions",
+  "GET /user/public_emails",
+  "GET /user/repos",
+  "GET /user/repository_invitations",
+  "GET /user/social_accounts",
+  "GET /user/ssh_signing_keys",
+  "GET /user/starred",
+  "GET /user/subscriptions",
+  "GET /user/teams",
+  "GET /users",
+  "GET /users/{username}/attestations/{subject_digest}",
+  "GET /users/{username}/events",
+  "GET /users/{username}/events/orgs/{org}",
+  "GET /users/{username}/events/public",
+  "GET /users/{username}/followers",
+  "GET /users/{username}/following",
+  "GET /users/{username}/gists",
+  "GET /users/{username}/gpg_keys",
+  "GET /users/{username}/keys",
+  "GET /users/{username}/orgs",
+  "GET /users/{username}/packages",
+  "GET /users/{username}/projects",
+  "GET /users/{username}/projectsV2",
+  "GET /users/{username}/projectsV2/{project_number}/fields",
+  "GET /users/{username}/projectsV2/{project_number}/items",
+  "GET /users/{username}/received_events",
+  "GET /users/{username}/received_events/public",
+  "GET /users/{username}/repos",
+  "GET /users/{username}/social_accounts",
+  "GET /users/{username}/ssh_signing_keys",
+  "GET /users/{username}/starred",
+  "GET /users/{username}/subscriptions"
+]));
+
+// pkg/dist-src/paginating-endpoints.js
+function isPaginatingEndpoint(arg) {
+  if (typeof arg === "string") {
+    return paginatingEndpoints.includes(arg);
+  } else {
+    return false;
+  }
+}
+
+// pkg/dist-src/index.js
+function paginateRest(octokit) {
+  return {
+    paginate: Object.assign(paginate.bind(null, octokit), {
+      iterator: iterator.bind(null, octokit)
+    })
+  };
+}
+paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+
+
+// octokit + plugins
+
+
+
+const context = new Context();
+const baseUrl = getApiBaseUrl();
+const defaults = {
+    baseUrl,
+    request: {
+        agent: getProxyAgent(baseUrl),
+        fetch: getProxyFetch(baseUrl)
+    }
+};
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+
+/**
+ * Convience function to correctly format Octokit Options to pass into the constructor.
+ *
+ * @param     token    the repo PAT or GITHUB_TOKEN
+ * @param     options  other options to set
+ */
+function getOctokitOptions(token, options) {
+    const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
+    // Auth
+    const auth = getAuthString(token, opts);
+    if (auth) {
+        opts.auth = auth;
+    }
+    // Orchestration ID
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
+    if (userAgent) {
+        opts.userAgent = userAgent;
+    }
+    return opts;
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+
+
+const github_context = new Context();
+/**
+ * Returns a hydrated octokit ready to use for GitHub Actions
+ *
+ * @param     token    the repo PAT or GITHUB_TOKEN
+ * @param     options  other options to set
+ */
+function getOctokit(token, options, ...additionalPlugins) {
+    const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
+    return new GitHubWithPlugins(getOctokitOptions(token, options));
+}
+//# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/github/context.ts
+/** Where the action runs: workspace, repository, event payload, default branch, server URL. */
+
+
+function readPayload(path) {
+    if (!path)
+        return {};
+    try {
+        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+    }
+    catch {
+        return {};
+    }
+}
+function actionContext(env = process.env) {
+    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? payload.repository?.full_name ?? "/").split("/");
+    return {
+        workspace: (0,external_node_path_namespaceObject.resolve)(env.GITHUB_WORKSPACE || process.cwd()),
+        owner: owner || payload.repository?.owner?.login || "",
+        repo: repo || payload.repository?.name || "",
+        eventName: env.GITHUB_EVENT_NAME ?? "",
+        payload,
+        serverUrl: (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, ""),
+        ref: env.GITHUB_REF ?? payload.ref ?? "",
+        sha: env.GITHUB_SHA ?? payload.after ?? "",
+        runId: env.GITHUB_RUN_ID ?? "",
+    };
+}
+/** `refs/heads/main` → `main`; anything else → undefined. */
+function branchOfRef(ref) {
+    return ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined;
+}
+/** A link to a file on a branch, for the pull request body. */
+function blobUrl(ctx, branch, path) {
+    const enc = (s) => s.split("/").map(encodeURIComponent).join("/");
+    return `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/blob/${enc(branch)}/${enc(path)}`;
+}
+/** This workflow run's page (its log, summary and artifacts), or the repository's Actions tab. */
+function runUrl(ctx) {
+    const base = `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions`;
+    return ctx.runId ? `${base}/runs/${encodeURIComponent(ctx.runId)}` : base;
+}
+
+;// CONCATENATED MODULE: ./src/github/event.ts
+/**
+ * Which plan directory an apply run carries out:
+ *   1. the `plan-dir` input, when given;
+ *   2. else the plan directory that the push changed (files under plans_dir between event.before
+ *      and event.after, from git, or from the event's commit lists);
+ *   3. else the newest plan directory under plans_dir that has no complete results yet.
+ */
+
+
+function isZeroSha(sha) {
+    return !sha || /^0+$/.test(sha);
+}
+/** Files named by a push event's commits (added, modified or removed). */
+function changedFilesFromPayload(payload) {
+    const files = new Set();
+    const commits = [...(payload.commits ?? []), ...(payload.head_commit ? [payload.head_commit] : [])];
+    for (const c of commits) {
+        for (const f of [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])])
+            files.add(f);
+    }
+    return [...files];
+}
+function trimSlashes(p) {
+    return p
+        .replace(/\\/g, "/")
+        .replace(/^\.\//, "")
+        .replace(/^\/+|\/+$/g, "");
+}
+/**
+ * The plan directories (`plans/<name>`) that changed files lie in, sorted oldest first
+ * (plan directories are named by UTC time stamp, so name order is time order).
+ */
+function planDirsFromChangedFiles(files, plansDir) {
+    const prefix = trimSlashes(plansDir) + "/";
+    const dirs = new Set();
+    for (const raw of files) {
+        const f = trimSlashes(raw);
+        if (!f.startsWith(prefix))
+            continue;
+        const rest = f.slice(prefix.length);
+        const slash = rest.indexOf("/");
+        if (slash <= 0)
+            continue;
+        dirs.add(prefix + rest.slice(0, slash));
+    }
+    return [...dirs].sort();
+}
+/**
+ * What an earlier apply left in the plan directory, for every system it planned (or the one in
+ * `only`). A push never applies a plan that has results again; staff retry failed records or carry
+ * on pending ones by running apply by hand.
+ */
+function appliedResults(planDir, only) {
+    const none = { applied: false, failed: 0, pending: 0 };
+    if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDir, "results.md")))
+        return none;
+    let systems;
+    try {
+        const manifest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.json"), "utf8"));
+        systems = (manifest.sections ?? []).map((s) => s.system ?? "").filter((s) => !only || s === only);
+    }
+    catch {
+        return none;
+    }
+    if (!systems.length)
+        return none;
+    const out = { applied: true, failed: 0, pending: 0 };
+    for (const s of systems) {
+        const path = (0,external_node_path_namespaceObject.join)(planDir, s, "results.json");
+        if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+            return none;
+        try {
+            const r = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+            out.failed += r.counts?.failed ?? r.failed ?? 0;
+            const pending = r.counts?.pending ?? r.pending ?? 0;
+            out.pending += r.complete === false && !pending ? 1 : pending;
+        }
+        catch {
+            return none;
+        }
+    }
+    return out;
+}
+/** Applied, with nothing failed and nothing pending. */
+function hasCompleteResults(planDir, only) {
+    const r = appliedResults(planDir, only);
+    return r.applied && r.failed === 0 && r.pending === 0;
+}
+/** The newest plan directory under plansDir (absolute) with a plan.json and no complete results. */
+function newestUnappliedPlanDir(plansDirAbs, only) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(plansDirAbs))
+        return undefined;
+    const dirs = (0,external_node_fs_namespaceObject.readdirSync)(plansDirAbs, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+        .reverse();
+    for (const name of dirs) {
+        const dir = (0,external_node_path_namespaceObject.join)(plansDirAbs, name);
+        if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, "plan.json")) && !hasCompleteResults(dir, only))
+            return name;
+    }
+    return undefined;
+}
+/**
+ * Merged plans that no apply has touched yet (no results.md, no results.json, no journal), oldest
+ * first, relative to the workspace. Plans with results, even partial ones, are left to a run by hand.
+ */
+function waitingPlanDirs(workspace, plansDir) {
+    const root = (0,external_node_path_namespaceObject.join)(workspace, plansDir);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(root))
+        return [];
+    const untouched = (dir) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, "plan.json")) &&
+        !["results.md", "alma/results.json", "infiniti/results.json", "alma/journal.ndjson"].some((f) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, f)));
+    return (0,external_node_fs_namespaceObject.readdirSync)(root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && untouched((0,external_node_path_namespaceObject.join)(root, d.name)))
+        .map((d) => `${trimSlashes(plansDir)}/${d.name}`)
+        .sort();
+}
+async function findPlanDir(o) {
+    if (o.input)
+        return { dir: trimSlashes(o.input), how: "the plan-dir input", others: [] };
+    const withManifest = (dirs) => dirs.filter((d) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(o.workspace, d, "plan.json")));
+    if (o.eventName === "push") {
+        let files;
+        let how = "";
+        const { before, after } = o.payload;
+        if (!isZeroSha(before) && !isZeroSha(after) && o.gitChangedFiles) {
+            files = await o.gitChangedFiles(before, after);
+            how = `the files this push changed (${before.slice(0, 7)}..${after.slice(0, 7)})`;
+        }
+        if (!files) {
+            files = changedFilesFromPayload(o.payload);
+            how = "the files named in the push event's commits";
+        }
+        const dirs = withManifest(planDirsFromChangedFiles(files, o.plansDir));
+        const dir = dirs.at(-1);
+        if (dir)
+            return { dir, how, others: dirs.slice(0, -1) };
+    }
+    const newest = newestUnappliedPlanDir((0,external_node_path_namespaceObject.join)(o.workspace, o.plansDir), o.only);
+    if (newest) {
+        return {
+            dir: `${trimSlashes(o.plansDir)}/${newest}`,
+            how: `the newest plan directory under ${trimSlashes(o.plansDir)}/ without complete results`,
+            others: [],
+        };
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/github/inputs.ts
 /**
  * The action's inputs (action.yml), read once and checked, and the environment handed to the core.
@@ -72269,7 +76314,8 @@ var esm_default = (/* unused pure expression or super */ null && (gitInstanceFac
  */
 
 
-const COMMANDS = ["plan", "apply", "validate"];
+
+const COMMANDS = ["plan", "apply", "revert", "validate"];
 /** Parses the inputs with a getter (core.getInput in the action, a map in tests). */
 function parseInputs(get) {
     const problems = [];
@@ -72278,8 +76324,8 @@ function parseInputs(get) {
         problems.push({
             file: "action input 'command'",
             message: command
-                ? `must be plan, apply or validate, not '${command}'`
-                : "is required: plan, apply or validate",
+                ? `must be plan, apply, revert or validate, not '${command}'`
+                : "is required: plan, apply, revert or validate",
         });
     }
     const onlyRaw = get("only").trim().toLowerCase();
@@ -72299,12 +76345,14 @@ function parseInputs(get) {
         config: get("config").trim() || "patron-sync.yml",
         only,
         almaApiKey: get("alma-api-key").trim(),
+        almaReadApiKey: get("alma-read-api-key").trim(),
         infinitiUsername: get("infiniti-username").trim(),
         infinitiPassword: get("infiniti-password"),
         githubToken: get("github-token").trim(),
         planDir: get("plan-dir").trim(),
         almaBaseUrl: get("alma-base-url").trim(),
         infinitiUrl: get("infiniti-url").trim(),
+        autoApply: get("auto-apply").trim().toLowerCase() === "true",
     };
 }
 function readInputs() {
@@ -72324,6 +76372,7 @@ function secretValues(inputs) {
             out.add(v);
     };
     add(inputs.almaApiKey);
+    add(inputs.almaReadApiKey);
     add(inputs.infinitiPassword);
     add(inputs.githubToken);
     if (inputs.infinitiUsername || inputs.infinitiPassword) {
@@ -72339,11 +76388,15 @@ function secretValues(inputs) {
     return [...out];
 }
 /** Registers every secret with the runner so that it is shown as *** in the log. */
-function maskSecrets(inputs) {
-    for (const s of secretValues(inputs))
+function maskSecrets(inputs, env = process.env) {
+    for (const s of [...secretValues(inputs), ...proxySecrets(env)])
         core_setSecret(s);
 }
-/** The environment the core reads its credentials and endpoints from. Inputs override the job's env. */
+/**
+ * The environment the core reads its credentials and endpoints from. Inputs override the job's env.
+ * plan and validate read Alma only, so they use the read-only key when one is given (input
+ * alma-read-api-key, else env ALMA_READ_API_KEY), falling back to the read/write key.
+ */
 function coreEnv(inputs, base = process.env) {
     const env = { ...base };
     const set = (key, value) => {
@@ -72351,6 +76404,12 @@ function coreEnv(inputs, base = process.env) {
             env[key] = value;
     };
     set("ALMA_API_KEY", inputs.almaApiKey);
+    if (inputs.command !== "apply") {
+        const readKey = inputs.almaReadApiKey || base.ALMA_READ_API_KEY?.trim() || "";
+        set("ALMA_API_KEY", readKey);
+        // So that a refusal names the key that was used (src/alma/env.ts), never showing it.
+        set("ALMA_READ_API_KEY", readKey);
+    }
     set("ALMA_BASE_URL", inputs.almaBaseUrl);
     set("INFINITI_USERNAME", inputs.infinitiUsername);
     set("INFINITI_PASSWORD", inputs.infinitiPassword);
@@ -72370,6 +76429,8 @@ function coreEnv(inputs, base = process.env) {
 
 
 const PLAN_BRANCH = "patron-sync/plan";
+/** The branch of the revert pull request (issue #13). */
+const REVERT_BRANCH = "patron-sync/revert";
 const BOT_NAME = "github-actions[bot]";
 const BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com";
 class Repo {
@@ -72410,6 +76471,30 @@ class Repo {
             return undefined;
         }
     }
+    /**
+     * The commit a plan was made from: the first parent of the commit that added its plan.json (on
+     * the plan branch, made on top of the default branch). Undefined when git cannot tell.
+     */
+    async planBase(planJson) {
+        try {
+            const added = (await this.git.raw(["log", "--format=%H", "--diff-filter=A", "-1", "--", planJson])).trim();
+            if (!added)
+                return undefined;
+            return (await this.git.raw(["rev-parse", "--verify", "-q", `${added}^1`])).trim() || undefined;
+        }
+        catch {
+            return undefined;
+        }
+    }
+    /** A file's text at a commit, or undefined when it is not there. */
+    async showFile(commit, path) {
+        try {
+            return await this.git.raw(["show", `${commit}:${path}`]);
+        }
+        catch {
+            return undefined;
+        }
+    }
     async stage(paths) {
         await this.git.raw(["add", "--all", "--force", "--", ...paths]);
         const staged = await this.git.raw(["diff", "--cached", "--name-only"]);
@@ -72420,20 +76505,20 @@ class Repo {
      * it. The working tree and the checked-out branch are left as they were (the files stay on disk).
      * Returns the new commit.
      */
-    async pushPlanBranch(paths, message) {
+    async pushPlanBranch(paths, message, planBranch = PLAN_BRANCH) {
         const original = await this.head();
         const branch = await this.currentBranch();
-        await this.git.raw(["checkout", "-q", "-B", PLAN_BRANCH]);
+        await this.git.raw(["checkout", "-q", "-B", planBranch]);
         try {
             await this.stage(paths);
             await this.git.raw(["commit", "-q", "--no-verify", "-m", message]);
             const sha = await this.head();
-            await this.pusher.raw(["push", "--force", this.remote, `HEAD:refs/heads/${PLAN_BRANCH}`]);
+            await this.pusher.raw(["push", "--force", this.remote, `HEAD:refs/heads/${planBranch}`]);
             return sha;
         }
         finally {
             await this.git.raw(["reset", "-q", "--mixed", original]);
-            if (branch && branch !== PLAN_BRANCH)
+            if (branch && branch !== planBranch)
                 await this.git.raw(["checkout", "-q", branch]);
             else
                 await this.git.raw(["checkout", "-q", "--detach", original]);
@@ -72461,34 +76546,1143 @@ class Repo {
     }
 }
 
+;// CONCATENATED MODULE: ./src/github/comment.ts
+
+
+const SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
+function renderResultsComment(dir, outcome, runLink) {
+    const b = new Budget(PLAN_MD_BUDGET);
+    const out = [];
+    const put = (...lines) => lines.forEach((l) => (b.force(l), out.push(l)));
+    put(`### patron-sync applied ${code(dir)}`, "", `**${md(outcome.title.replace(/^Patron sync results: /, ""))}**`, "", `| System | ${RESULT_STATUSES.join(" | ")} |`, `|---|${RESULT_STATUSES.map(() => "--:").join("|")}|`, ...outcome.sections.map((s) => {
+        const c = resultCounts(s.counts);
+        return `| ${SYSTEM_NAMES[s.system] ?? md(s.system)} | ${RESULT_STATUSES.map((k) => markdown_num(c[k])).join(" | ")} |`;
+    }), "");
+    const failures = outcome.sections.flatMap((s) => s.failures.map((f) => ({ system: s.system, ...f })));
+    const link = `[The run](${runLink}) · the full results: ${code(`${dir}/results.md`)} and each system's \`results.csv\`.`;
+    if (failures.length) {
+        put(`#### Failed (${markdown_num(failures.length)})`, "");
+        const t = budgetTable(["System", "Record", "Message"], failures.map((f) => `| ${SYSTEM_NAMES[f.system] ?? md(f.system)} | ${md(f.id)} | ${md(f.message)} |`), b, link.length + 200);
+        out.push(...t.lines);
+        if (t.omitted)
+            put("", `… and ${markdown_plural(t.omitted, "more failure")}: see the results.csv files.`);
+        put("");
+    }
+    if (outcome.pending)
+        put(`${markdown_plural(outcome.pending, "record")} pending: run apply again to carry on.`, "");
+    put(link, "");
+    return out.join("\n");
+}
+/**
+ * The merged pull request that carried the plan directory `dir`: its body names the plan directory
+ * (plan.md says "Plan directory: `dir`"), or it is the merge commit being applied.
+ */
+async function findMergedPlanPull(octokit, t) {
+    const { data } = await octokit.rest.pulls.list({
+        owner: t.owner,
+        repo: t.repo,
+        state: "closed",
+        sort: "updated",
+        direction: "desc",
+        per_page: 50,
+    });
+    const merged = data.filter((p) => p.merged_at);
+    const hit = merged.find((p) => (p.body ?? "").includes(`\`${t.dir}\``)) ??
+        (t.sha ? merged.find((p) => p.merge_commit_sha === t.sha) : undefined);
+    return hit?.number;
+}
+/** Comments the results on the merged plan pull request; returns its number, or undefined when there is none. */
+async function commentResults(octokit, t) {
+    const number = await findMergedPlanPull(octokit, t);
+    if (number === undefined)
+        return undefined;
+    await octokit.rest.issues.createComment({
+        owner: t.owner,
+        repo: t.repo,
+        issue_number: number,
+        body: renderResultsComment(t.dir, t.outcome, t.runLink),
+    });
+    return number;
+}
+
 ;// CONCATENATED MODULE: ./src/github/outputs.ts
 /** The action's outputs (a public contract: workflows read them by name). */
 
 const OUTPUT_NAMES = [
     "plan-dir",
+    "plan-dirs",
+    "artifact-paths",
+    "artifact-retention-days",
     "pull-request-number",
     "pull-request-url",
     "pull-request-operation",
     "changes",
     "updated",
     "failed",
+    "auto-apply",
+    "auto-apply-rule",
 ];
 /** Every output, always set: empty when not applicable, counts default to 0, the operation to none. */
 function outputValues(r) {
     return {
         "plan-dir": r.planDir ?? "",
+        "plan-dirs": (r.planDirs ?? (r.planDir ? [r.planDir] : [])).join("\n"),
+        "artifact-paths": (r.artifactPaths ?? []).join("\n"),
+        "artifact-retention-days": r.artifactRetentionDays !== undefined ? String(r.artifactRetentionDays) : "",
         "pull-request-number": r.pull?.number !== undefined ? String(r.pull.number) : "",
         "pull-request-url": r.pull?.url ?? "",
         "pull-request-operation": r.pull?.operation ?? "none",
         changes: String(r.changes ?? 0),
         updated: String(r.updated ?? 0),
         failed: String(r.failed ?? 0),
+        "auto-apply": r.autoApply?.apply ? "true" : "false",
+        "auto-apply-rule": r.autoApply?.apply ? (r.autoApply.rule ?? "") : "",
     };
 }
 function writeOutputs(r) {
     const values = outputValues(r);
     for (const name of OUTPUT_NAMES)
         setOutput(name, values[name]);
+}
+
+;// CONCATENATED MODULE: ./src/github/rebuild.ts
+/**
+ * Infiniti apply posts `infiniti/import.csv`, which is not committed by default (it holds initial
+ * passwords: see records.ts). On GitHub the apply job therefore rebuilds it exactly as the plan
+ * made it: from the roster and the applied state as they were at the commit the plan was made
+ * from (the first parent of the commit that added the plan's plan.json), else as they are in the
+ * checkout, with the plan's own mode and disable_missing. The rebuilt bytes must have the SHA-256
+ * that the plan recorded (infiniti/plan.json), or nothing is sent: apply then refuses as it does
+ * for a changed import.csv, and asks for a new plan. (A revert plan is left alone: its import is
+ * re-made by src/core/revert.ts from the reverted plan's recorded results.)
+ */
+
+
+
+
+
+
+
+
+function csvFor(roster, rosterFile, state, stateFile, plan) {
+    const parsedRoster = validateRoster(roster, rosterFile);
+    const parsedState = state === undefined
+        ? {
+            file: stateFile,
+            path: "",
+            exists: false,
+            columns: [],
+            users: new Map(),
+        }
+        : { ...parseState(state, stateFile), path: "" };
+    const { users } = diffRoster(parsedRoster, parsedState, {
+        mode: plan.mode,
+        disableMissing: plan.disable_missing,
+    });
+    return buildImportCsv(parsedRoster.header, users).csv;
+}
+/**
+ * Writes `<planDir>/infiniti/import.csv` when the plan has an Infiniti part and the file is absent.
+ * Returns where it was rebuilt from, or undefined when nothing had to be done.
+ */
+async function rebuildInfinitiImport(o) {
+    const target = (0,external_node_path_namespaceObject.join)(planDirOf(o.planDir), IMPORT_FILE);
+    if ((0,external_node_fs_namespaceObject.existsSync)(target) || !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDirOf(o.planDir), PLAN_FILE)))
+        return undefined;
+    const plan = readPlanFile(o.planDir);
+    // A revert's import follows from the reverted plan's recorded results: the core re-makes it
+    // (checkRevertPlan in src/core/revert.ts), not from the roster.
+    if (plan.kind === "revert")
+        return undefined;
+    const fromRoot = (file) => (0,external_node_path_namespaceObject.relative)(o.workspace, (0,external_node_path_namespaceObject.resolve)(o.loaded.root, file)).split(external_node_path_namespaceObject.sep).join("/");
+    const rosterPath = fromRoot(plan.roster.file);
+    const statePath = fromRoot(plan.state.file);
+    const planJson = (0,external_node_path_namespaceObject.relative)(o.workspace, (0,external_node_path_namespaceObject.join)(o.planDir, "plan.json")).split(external_node_path_namespaceObject.sep).join("/");
+    const sources = [];
+    const base = await o.repo.planBase(planJson);
+    if (base)
+        sources.push({ label: `the plan's commit ${base.slice(0, 7)}`, read: (p) => o.repo.showFile(base, p) });
+    sources.push({
+        label: "the checkout",
+        read: (p) => {
+            const abs = (0,external_node_path_namespaceObject.join)(o.workspace, p);
+            return Promise.resolve((0,external_node_fs_namespaceObject.existsSync)(abs) ? (0,external_node_fs_namespaceObject.readFileSync)(abs, "utf8") : undefined);
+        },
+    });
+    for (const s of sources) {
+        const roster = await s.read(rosterPath);
+        if (roster === undefined)
+            continue;
+        let csv;
+        try {
+            csv = csvFor(roster, plan.roster.file, plan.state.existed ? await s.read(statePath) : undefined, plan.state.file, plan);
+        }
+        catch {
+            continue; // that version of the roster does not validate: it is not the one planned
+        }
+        if (sha256(csv) !== plan.import.sha256)
+            continue;
+        (0,external_node_fs_namespaceObject.writeFileSync)(target, csv);
+        o.log.info(`infiniti: rebuilt ${(0,external_node_path_namespaceObject.relative)(o.workspace, target)} (not committed) from ${s.label}; its SHA-256 is the plan's`);
+        return s.label;
+    }
+    throw new InputError({
+        file: (0,external_node_path_namespaceObject.relative)(o.workspace, target).split(external_node_path_namespaceObject.sep).join("/"),
+        message: "is not committed (commit_records is off), and rebuilding it from the roster and the applied state at the plan's commit does not give the file the plan showed (its SHA-256 differs from infiniti/plan.json): nothing was sent. Run a new plan, or set commit_records: true to keep the import in git",
+    });
+}
+
+;// CONCATENATED MODULE: ./src/core/auto-apply.ts
+const NAME = { alma: "Alma", infiniti: "Infiniti" };
+/** Actions that change data, per system (the counts' other keys are outcomes: unchanged, conflict, …). */
+const CHANGING = {
+    alma: ["add", "deactivate", "replace"],
+    infiniti: ["create", "update", "disable"],
+};
+/** Counts that mean the plan is not complete. */
+const INCOMPLETE = ["pending", "failed"];
+function decideAutoApply(policy, sections, opts = {}) {
+    if (!policy || (!policy.alma && !policy.infiniti))
+        return { apply: false, reason: "there is no auto_apply policy in the config" };
+    if (opts.publicRepo)
+        return { apply: false, reason: "the repository is public, where apply is refused" };
+    const changing = sections.filter((s) => s.changes > 0);
+    if (!changing.length)
+        return { apply: false, reason: "the plan has nothing to change" };
+    const rules = [];
+    for (const s of sections) {
+        const name = NAME[s.system] ?? s.system;
+        const incomplete = INCOMPLETE.filter((k) => (s.counts[k] ?? 0) > 0);
+        if (incomplete.length)
+            return {
+                apply: false,
+                reason: `the ${name} plan is not complete (${incomplete.map((k) => `${s.counts[k]} ${k}`).join(", ")})`,
+            };
+        if (s.changes === 0)
+            continue;
+        const p = policy[s.system];
+        if (!p)
+            return { apply: false, reason: `${name} changes are planned and auto_apply has no '${s.system}' rule` };
+        const known = CHANGING[s.system] ?? [];
+        const planned = known.filter((a) => (s.counts[a] ?? 0) > 0);
+        const notAllowed = planned.filter((a) => !p.actions.includes(a));
+        if (notAllowed.length)
+            return {
+                apply: false,
+                reason: `the ${name} plan has ${notAllowed.map((a) => `${s.counts[a]} ${a}`).join(", ")}, which auto_apply.${s.system}.actions does not list`,
+            };
+        const listed = planned.reduce((n, a) => n + (s.counts[a] ?? 0), 0);
+        if (s.changes !== listed)
+            return {
+                apply: false,
+                reason: `the ${name} plan sends ${s.changes} records but only ${listed} are ${p.actions.join("/")} (the others are not covered by the policy)`,
+            };
+        if (s.changes > p.max_changes)
+            return {
+                apply: false,
+                reason: `the ${name} plan sends ${s.changes} records, more than auto_apply.${s.system}.max_changes (${p.max_changes})`,
+            };
+        rules.push(`${s.system}: ${planned.map((a) => `${s.counts[a]} ${a}`).join(", ")} (allowed: ${p.actions.join(", ")}; at most ${p.max_changes})`);
+    }
+    return { apply: true, rule: rules.join("; ") };
+}
+
+;// CONCATENATED MODULE: ./src/github/pulls.ts
+
+/** GitHub refuses bodies over 65,536 characters; stay well below. */
+const BODY_LIMIT = 60_000;
+/** GitHub's limit on a pull request title. */
+const TITLE_LIMIT = 256;
+/**
+ * Cuts a Markdown body at a line boundary so that it, plus the pointer, stays under `limit`
+ * characters. A code block left open by the cut is closed. Bodies that fit are returned as they are.
+ */
+function truncateBody(body, pointer, limit = BODY_LIMIT) {
+    if (body.length <= limit)
+        return body;
+    const note = `\n\n---\n${pointer}\n`;
+    const budget = Math.max(0, limit - note.length - 8);
+    let cut = body.lastIndexOf("\n", budget);
+    if (cut <= 0)
+        cut = budget;
+    let head = body.slice(0, cut).trimEnd();
+    const fences = head.match(/^```/gm)?.length ?? 0;
+    if (fences % 2 === 1)
+        head += "\n```";
+    return head + note;
+}
+/** The pull request title: the plan's title with its counts, cut to GitHub's limit. */
+function pullTitle(title) {
+    const t = title.replace(/\s+/g, " ").trim();
+    return t.length <= TITLE_LIMIT ? t : t.slice(0, TITLE_LIMIT - 1).trimEnd() + "…";
+}
+async function openPlanPulls(octokit, t) {
+    const head = t.head ?? PLAN_BRANCH;
+    const { data } = await octokit.rest.pulls.list({
+        owner: t.owner,
+        repo: t.repo,
+        state: "open",
+        head: `${t.owner}:${head}`,
+        per_page: 10,
+    });
+    return data.filter((p) => p.head.ref === head);
+}
+function explain(e, what) {
+    const status = e.status;
+    const message = e.message ?? String(e);
+    if (status === 403 && /not permitted to create or approve pull requests/i.test(message)) {
+        return new Error(`${what}: GitHub Actions may not create pull requests in this repository. Turn on Settings → Actions → General → "Allow GitHub Actions to create and approve pull requests", or give the action a token that may (github-token input).`);
+    }
+    return new Error(`${what}: ${message}`);
+}
+/** Updates the open plan pull request, or opens one (`head`: its branch, default patron-sync/plan). */
+async function upsertPlanPull(octokit, t) {
+    try {
+        const [open] = await openPlanPulls(octokit, t);
+        if (open) {
+            const { data } = await octokit.rest.pulls.update({
+                owner: t.owner,
+                repo: t.repo,
+                pull_number: open.number,
+                title: t.title,
+                body: t.body,
+            });
+            return { operation: "updated", number: data.number, url: data.html_url };
+        }
+        const { data } = await octokit.rest.pulls.create({
+            owner: t.owner,
+            repo: t.repo,
+            head: t.head ?? PLAN_BRANCH,
+            base: t.base,
+            title: t.title,
+            body: t.body,
+            maintainer_can_modify: false,
+        });
+        return { operation: "created", number: data.number, url: data.html_url };
+    }
+    catch (e) {
+        throw explain(e, "could not open or update the plan pull request");
+    }
+}
+/** Closes the open plan pull request, with a comment saying why. */
+async function closePlanPull(octokit, t) {
+    try {
+        const [open] = await openPlanPulls(octokit, t);
+        if (!open)
+            return { operation: "none" };
+        await octokit.rest.issues.createComment({
+            owner: t.owner,
+            repo: t.repo,
+            issue_number: open.number,
+            body: t.comment,
+        });
+        const { data } = await octokit.rest.pulls.update({
+            owner: t.owner,
+            repo: t.repo,
+            pull_number: open.number,
+            state: "closed",
+        });
+        return { operation: "closed", number: data.number, url: data.html_url };
+    }
+    catch (e) {
+        throw explain(e, "could not close the stale plan pull request");
+    }
+}
+/**
+ * A plan run failed while a plan pull request is open: that pull request no longer shows what the
+ * newest data would do. Comment on it that it is stale (with the failed run's link) and close it,
+ * so that an outdated plan cannot be merged as current. Its branch is left as it was.
+ */
+async function closeStalePlanPull(octokit, t) {
+    return closePlanPull(octokit, {
+        ...t,
+        comment: [
+            `**This plan is stale.** The newest plan run failed ([the run](${t.runUrl})): ${t.why}.`,
+            "",
+            "So this pull request no longer shows what the newest data would do, and it is closed so that an outdated plan cannot be merged as current. Nothing was sent to Alma or Infiniti by that run.",
+            "",
+            "Fix what the run reports and push again (or run the plan workflow by hand): the next plan opens a new pull request.",
+        ].join("\n"),
+    });
+}
+/** What GitHub says about the repository: visibility and default branch (undefined if it cannot be read). */
+async function repoInfo(octokit, t) {
+    try {
+        const { data } = await octokit.rest.repos.get({ owner: t.owner, repo: t.repo });
+        return { private: data.private, defaultBranch: data.default_branch };
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/auto-apply.ts
+
+
+
+function planDecision(loaded, sections, publicRepo) {
+    return decideAutoApply(loaded.config.auto_apply, sections, { publicRepo });
+}
+/** Closes a stale plan pull request: the auto-applied plan replaces what it showed. */
+async function closeForAutoApply(octokit, t) {
+    return closePlanPull(octokit, {
+        owner: t.owner,
+        repo: t.repo,
+        comment: `Superseded: the latest plan (\`${t.dir}\`) fits the auto_apply policy (${t.rule}) and is applied without review. Its plan and results are committed to the default branch. A plan that does not fit opens a new pull request.`,
+    });
+}
+/** The line the plan's job summary starts with when a policy exists. */
+function planNote(d, hasPolicy, closed) {
+    if (d.apply) {
+        const stale = closed?.operation === "closed" ? ` The stale plan pull request #${closed.number} was closed.` : "";
+        return `**Auto-apply:** this plan fits the auto_apply policy (${d.rule}), so it opens no pull request and is applied by the next job.${stale}`;
+    }
+    if (!hasPolicy || d.reason === "the plan has nothing to change")
+        return undefined;
+    return `**Not auto-applied:** ${d.reason}. The plan waits for review in its pull request; nothing was sent.`;
+}
+/** Inserts a note under the summary's title. */
+function withNote(markdown, note) {
+    if (!note)
+        return markdown;
+    const nl = markdown.indexOf("\n");
+    return nl < 0 ? `${markdown}\n\n${note}\n` : `${markdown.slice(0, nl)}\n\n${note}\n${markdown.slice(nl)}`;
+}
+/** apply with auto-apply: the plan must still fit the policy, or nothing is sent. Returns the rule. */
+function requireAutoApply(loaded, manifest, planDir, publicRepo) {
+    const d = decideAutoApply(loaded.config.auto_apply, manifest.sections, { publicRepo });
+    if (!d.apply || !d.rule) {
+        throw new InputError({
+            file: `${planDir}/plan.json`,
+            message: `auto-apply refused: ${d.reason}. Nothing was sent; review the plan in a pull request instead`,
+        });
+    }
+    return d.rule;
+}
+
+;// CONCATENATED MODULE: ./src/github/records.ts
+/**
+ * Patron records stay out of git by default (#10 §3). A plan directory holds, besides the review
+ * files (plan.md, plan.json, each system's plan.json: IDs, actions, fingerprints, identifiers
+ * before/after), the full records: Alma's users as fetched and as they would be written, and the
+ * Infiniti import with its initial passwords. The action commits those only with
+ * `commit_records: true`; otherwise they go to the run's artifact (actions/upload-artifact, kept
+ * `artifact_retention_days`) and stay on the runner for the rest of the run. The CLI always writes
+ * everything locally: this is about what reaches git.
+ */
+
+
+/** The files of a plan directory that hold whole patron records (and Infiniti passwords). */
+const RECORD_FILES = [
+    "alma/all_patrons.xml",
+    "alma/processed_results.xml",
+    "infiniti/import.csv",
+    // The Analytics report's rows (names, user groups) when alma.patrons is a report.
+    "alma/patrons.csv",
+];
+/** Pathspecs that stage a plan directory, without its record files unless `commitRecords`. */
+function committedPaths(dir, commitRecords) {
+    if (commitRecords)
+        return [dir];
+    return [
+        dir,
+        ...RECORD_FILES.map((f) => `:(exclude)${dir}/${f}`),
+        // Unfinished temporary files of a killed plan run.
+        `:(exclude,glob)${dir}/**/*.part`,
+    ];
+}
+/** The record files a plan directory holds on the runner (relative to it). */
+function recordFilesIn(planDirAbs) {
+    return RECORD_FILES.filter((f) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDirAbs, f)));
+}
+/** The note for the pull request and job summary when the records are not committed. */
+function recordsNote(files, runUrl, days) {
+    if (!files.length)
+        return "";
+    const list = files.map((f) => `\`${f}\``).join(", ");
+    return `> **Patron records are not committed.** The full records of this plan (${list}) are in [this run's](${runUrl}) artifact, kept ${days} day${days === 1 ? "" : "s"}: open the run, then **Artifacts**. Set \`commit_records: true\` in the config to commit them with the plan (see docs/setup.md).\n\n`;
+}
+
+;// CONCATENATED MODULE: ./src/github/redact.ts
+/**
+ * Patron records are personal data. In a public repository the action commits no XML or CSV
+ * records and no names: only plan.json (the manifest: counts and headlines) and a plan.md rebuilt
+ * from the manifest and each system's plan.json, showing a primary ID / username and an action per
+ * record, nothing else. The other files are removed from the runner's copy too, so that the run's
+ * artifact and job summary (public as well) carry the same redacted plan.
+ */
+
+
+
+const PUBLIC_NOTE = "This repository is public, so patron-sync commits no patron records (no XML, no CSV) and no names: " +
+    "only `plan.md` and `plan.json`, redacted to IDs and actions. Keep patron data in a private repository; " +
+    "apply is refused here.";
+/** The plan files that may be committed to a public repository. */
+const PUBLIC_FILES = ["plan.md", "plan.json"];
+/** At most this many records are listed per system in the redacted plan. */
+const REDACTED_ROW_LIMIT = 1000;
+/**
+ * Public or private: GitHub's answer (GET /repos/{owner}/{repo}) wins, the event payload's
+ * `repository.private` is a hint, and when neither is known the repository is treated as public.
+ */
+function decideVisibility(api, payloadPrivate) {
+    if (api)
+        return {
+            isPublic: !api.private,
+            why: `GitHub says the repository is ${api.private ? "private" : "public"}`,
+        };
+    if (typeof payloadPrivate === "boolean")
+        return {
+            isPublic: !payloadPrivate,
+            why: `the event says the repository is ${payloadPrivate ? "private" : "public"} (GitHub's API could not be asked)`,
+        };
+    return { isPublic: true, why: "the repository's visibility is unknown, so it is treated as public" };
+}
+const ID_KEYS = ["primary_id", "username", "user", "id", "adminsystemid"];
+const ACTION_KEYS = ["action", "status", "operation"];
+function redact_pick(o, keys) {
+    for (const k of keys) {
+        const v = o[k];
+        if (typeof v === "string" || typeof v === "number")
+            return String(v);
+    }
+    return undefined;
+}
+/**
+ * The (ID, action) pairs of a system's plan.json, and nothing else. Finds the array of records
+ * (e.g. alma/plan.json's `patrons`) whatever it is called.
+ */
+function redactedRows(planJson) {
+    const seen = [planJson];
+    for (let depth = 0; depth < 4 && seen.length; depth++) {
+        const next = [];
+        for (const node of seen) {
+            if (Array.isArray(node)) {
+                const objects = node.filter((x) => !!x && typeof x === "object");
+                const rows = objects
+                    .map((o) => ({ id: redact_pick(o, ID_KEYS), action: redact_pick(o, ACTION_KEYS) }))
+                    .filter((r) => r.id !== undefined && r.action !== undefined);
+                if (rows.length)
+                    return rows;
+                next.push(...objects);
+            }
+            else if (node && typeof node === "object") {
+                next.push(...Object.values(node));
+            }
+        }
+        seen.splice(0, seen.length, ...next);
+    }
+    return [];
+}
+/** A table cell: the project's one escaper, cut short. */
+function cell(s) {
+    return md(s.length > 80 ? s.slice(0, 79) + "…" : s);
+}
+const redact_SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
+const ID_LABEL = { alma: "Primary ID", infiniti: "Username" };
+/** Actions that list no record: nothing to do. */
+const QUIET = new Set(["unchanged"]);
+/** Builds the redacted plan.md from plan.json and each system's plan.json. */
+function redactedPlanMarkdown(planDir, planDirLabel = ".") {
+    const manifest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.json"), "utf8"));
+    const sections = manifest.sections ?? [];
+    const out = [
+        `# ${cell(manifest.title ?? "Patron sync plan")}`,
+        "",
+        `> **Redacted.** ${PUBLIC_NOTE}`,
+        "",
+        "| System | Records to send | Summary |",
+        "|---|--:|---|",
+        ...sections.map((s) => `| ${redact_SYSTEM_NAMES[s.system ?? ""] ?? cell(s.system ?? "?")} | ${s.changes ?? 0} | ${cell(s.headline ?? "")} |`),
+        "",
+        `Plan directory: \`${planDirLabel}\`.`,
+        "",
+    ];
+    for (const s of sections) {
+        const system = s.system ?? "";
+        out.push(`## ${redact_SYSTEM_NAMES[system] ?? cell(system)}`, "");
+        const counts = Object.entries(s.counts ?? {}).filter(([, n]) => n > 0);
+        if (counts.length) {
+            out.push("| Action | Records |", "|---|--:|", ...counts.map(([k, n]) => `| ${code(k)} | ${markdown_num(n)} |`), "");
+        }
+        let rows = [];
+        const path = (0,external_node_path_namespaceObject.join)(planDir, system, "plan.json");
+        if ((0,external_node_fs_namespaceObject.existsSync)(path)) {
+            try {
+                rows = redactedRows(JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8")));
+            }
+            catch {
+                rows = [];
+            }
+        }
+        rows = rows.filter((r) => !QUIET.has(r.action));
+        if (rows.length) {
+            out.push(`| ${ID_LABEL[system] ?? "ID"} | Action |`, "|---|---|");
+            for (const r of rows.slice(0, REDACTED_ROW_LIMIT))
+                out.push(`| ${cell(r.id)} | ${code(r.action)} |`);
+            if (rows.length > REDACTED_ROW_LIMIT)
+                out.push("", `… and ${rows.length - REDACTED_ROW_LIMIT} more.`);
+            out.push("");
+        }
+    }
+    return out.join("\n");
+}
+function walk(dir, root = dir) {
+    const files = [];
+    for (const name of (0,external_node_fs_namespaceObject.readdirSync)(dir)) {
+        const p = (0,external_node_path_namespaceObject.join)(dir, name);
+        if ((0,external_node_fs_namespaceObject.statSync)(p).isDirectory())
+            files.push(...walk(p, root));
+        else
+            files.push((0,external_node_path_namespaceObject.relative)(root, p).replace(/\\/g, "/"));
+    }
+    return files;
+}
+/**
+ * Rewrites plan.md redacted and deletes every other file of the plan directory but plan.json.
+ * Returns the redacted Markdown and the files removed (relative to the plan directory).
+ */
+function redactPlanDir(planDir, planDirLabel = ".") {
+    const markdown = redactedPlanMarkdown(planDir, planDirLabel);
+    const removed = walk(planDir).filter((f) => !PUBLIC_FILES.includes(f));
+    for (const name of (0,external_node_fs_namespaceObject.readdirSync)(planDir)) {
+        if (!PUBLIC_FILES.includes(name))
+            (0,external_node_fs_namespaceObject.rmSync)((0,external_node_path_namespaceObject.join)(planDir, name), { recursive: true, force: true });
+    }
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.md"), markdown + "\n");
+    return { markdown, removed };
+}
+
+;// CONCATENATED MODULE: ./src/github/runtime.ts
+/** What every command of the action shares: the run, paths, the GitHub client, the repository's visibility. */
+
+
+
+
+
+
+/** A path relative to the workspace, with forward slashes. */
+function rel(workspace, abs) {
+    return (0,external_node_path_namespaceObject.relative)(workspace, abs).split(external_node_path_namespaceObject.sep).join("/") || ".";
+}
+function octokitFor(inputs, what) {
+    if (!inputs.githubToken) {
+        throw new InputError({
+            file: "action input 'github-token'",
+            message: `is empty: ${what} needs a token (the default, \${{ github.token }}, is enough)`,
+        });
+    }
+    return getOctokit(inputs.githubToken);
+}
+async function visibility(run, octokit) {
+    const info = octokit ? await repoInfo(octokit, run.ctx) : undefined;
+    const vis = decideVisibility(info, run.ctx.payload.repository?.private);
+    run.log.info(`repository ${run.ctx.owner}/${run.ctx.repo}: ${vis.why}`);
+    const defaultBranch = info?.defaultBranch ?? run.ctx.payload.repository?.default_branch ?? branchOfRef(run.ctx.ref) ?? "main";
+    return { vis, defaultBranch };
+}
+
+;// CONCATENATED MODULE: ./src/github/summary.ts
+/** The job summary: counts first, a chart where it reads better than prose, then the details. */
+
+
+
+
+/** GitHub accepts up to 1 MiB per step summary; keep the embedded plan or results far below. */
+const SUMMARY_DETAIL_LIMIT = 200_000;
+/** Failures listed one by one in the summary; the rest are in results.csv. */
+const FAILURE_ROW_LIMIT = 1000;
+const summary_SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
+const systemName = (s) => summary_SYSTEM_NAMES[s] ?? s;
+/** A table cell or inline text from data: the project's one escaper. */
+const summary_cell = md;
+
+function pullLine(pull, applies = true) {
+    if (!pull || pull.operation === "none")
+        return "No plan pull request is open.";
+    const link = pull.url ? `[#${pull.number}](${pull.url})` : `#${pull.number}`;
+    const next = applies ? ": review it, then merge it to apply." : " for review (apply is refused here).";
+    switch (pull.operation) {
+        case "created":
+            return `Opened the plan pull request ${link}${next}`;
+        case "updated":
+            return `Updated the plan pull request ${link}${next}`;
+        case "closed":
+            return `Closed the stale plan pull request ${link}: nothing is left to change.`;
+    }
+}
+function renderPlanSummary(p) {
+    const out = [`# ${summary_cell(p.title)}`, ""];
+    if (p.publicNote)
+        out.push(`> [!WARNING]\n> ${p.publicNote}`, "");
+    out.push(p.changes
+        ? `**${markdown_num(p.changes)}** record${p.changes === 1 ? "" : "s"} to send. ${pullLine(p.pull, !p.publicNote)}`
+        : `Nothing to change. ${pullLine(p.pull, !p.publicNote)}`, "", "| System | Records to send | Summary |", "|---|--:|---|", ...p.sections.map((s) => `| ${systemName(s.system)} | ${markdown_num(s.changes)} | ${summary_cell(s.headline)} |`), "");
+    const slices = p.sections.flatMap((s) => Object.entries(s.counts).map(([k, n]) => [`${systemName(s.system)}: ${k}`, n]));
+    const pie = mermaidPie("Planned actions", slices);
+    if (pie)
+        out.push(pie);
+    out.push(`Plan directory: \`${p.planDir}\` (also attached to this run as an artifact).`, "");
+    out.push(...details("The plan", p.markdown, `The plan is longer than a summary can show: see \`${p.planDir}/plan.md\`.`));
+    return out.join("\n");
+}
+/** A folded section holding a whole markdown document (its title dropped), cut to fit with `tooLong` at the end. */
+function details(summary, markdown, tooLong) {
+    return [
+        `<details><summary>${summary}</summary>`,
+        "",
+        truncateBody(markdown.replace(/^# .*\n/, ""), tooLong, SUMMARY_DETAIL_LIMIT),
+        "",
+        "</details>",
+        "",
+    ];
+}
+function renderApplySummary(a) {
+    const verdict = a.failed
+        ? `**${markdown_num(a.failed)} record${a.failed === 1 ? "" : "s"} failed**: see the table below; fix the cause and run apply again (records already done are not sent twice).`
+        : a.pending
+            ? `**${markdown_num(a.pending)} pending**: run apply again to carry on.`
+            : "Every planned record is done.";
+    const out = [
+        `# ${summary_cell(a.title)}`,
+        "",
+        `Updated **${markdown_num(a.updated)}**, failed **${markdown_num(a.failed)}**, pending **${markdown_num(a.pending)}**. ${verdict}`,
+        "",
+    ];
+    const statuses = [...new Set(a.sections.flatMap((s) => Object.keys(s.counts)))];
+    out.push(`| System | ${statuses.map(summary_cell).join(" | ")} |`, `|---|${statuses.map(() => "--:").join("|")}|`, ...a.sections.map((s) => `| ${systemName(s.system)} | ${statuses.map((k) => markdown_num(s.counts[k] ?? 0)).join(" | ")} |`), "");
+    const pie = mermaidPie("Results", a.sections.flatMap((s) => Object.entries(s.counts).map(([k, n]) => [`${systemName(s.system)}: ${k}`, n])));
+    if (pie)
+        out.push(pie);
+    const failures = a.sections.flatMap((s) => s.failures.map((f) => ({ system: s.system, ...f })));
+    if (failures.length) {
+        out.push(`## Failures (${markdown_num(failures.length)})`, "", "| System | Record | Message |", "|---|---|---|");
+        for (const f of failures.slice(0, FAILURE_ROW_LIMIT))
+            out.push(`| ${systemName(f.system)} | ${summary_cell(f.id)} | ${summary_cell(f.message)} |`);
+        if (failures.length > FAILURE_ROW_LIMIT)
+            out.push("", `… and ${failures.length - FAILURE_ROW_LIMIT} more: see the results.csv files.`);
+        out.push("");
+    }
+    if (a.committed)
+        out.push(a.committed, "");
+    out.push(...details("The results", a.markdown, `The results are longer than a summary can show: see \`${a.planDir}/results.md\`.`));
+    return out.join("\n");
+}
+function renderProblemsSummary(command, problems) {
+    return [
+        `# patron-sync ${command}: the input needs fixing`,
+        "",
+        "Nothing was sent. Fix these and commit again:",
+        "",
+        "| Where | Problem |",
+        "|---|---|",
+        ...problems.map((p) => {
+            const where = formatProblem({ ...p, message: "" }).replace(/: $/, "");
+            return `| ${code(where)} | ${summary_cell(p.message)} |`;
+        }),
+        "",
+    ].join("\n");
+}
+/** Appends Markdown to the job summary; outside Actions (no GITHUB_STEP_SUMMARY) does nothing. */
+async function writeSummary(markdown) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    try {
+        await summary.addRaw(markdown, true).write();
+    }
+    catch (e) {
+        warning(`could not write the job summary: ${e.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/revert.ts
+/**
+ * Undo on GitHub (issue #13).
+ *
+ *   revert    `command: revert` with `plan-dir: <applied plan directory>` (the apply workflow's
+ *             manual run, input `revert`): writes the revert plan (src/core/revert.ts), commits it on
+ *             its own rolling branch patron-sync/revert and opens (or updates) the revert pull
+ *             request. Merging it is a push under plans/, so the apply workflow applies it like any plan.
+ *
+ * GitHub's Revert button is not the way: it opens a pull request that deletes the plan's files, and
+ * that push would start apply. {@link refuseDeletingPush} makes apply refuse any push that deletes
+ * files under plans_dir (exit 2, nothing sent), saying how to undo a plan.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+const UNDO_HINT = "To undo a merged plan, run the 'patron-sync plan' workflow by hand with the input 'revert' set to that plan directory: it opens a revert pull request to review and merge (docs/setup.md, 'Undoing a merged plan').";
+async function revert(run) {
+    const { inputs, ctx, log } = run;
+    const octokit = octokitFor(inputs, "revert (it opens a pull request)");
+    const { vis, defaultBranch } = await visibility(run, octokit);
+    if (vis.isPublic)
+        throw new InputError({
+            file: "repository",
+            message: "is public: revert is refused. A public repository holds only redacted plans, without the recorded results a revert is made from.",
+        });
+    if (!inputs.planDir)
+        throw new InputError({
+            file: "action input 'plan-dir'",
+            message: "is empty: command revert needs the applied plan directory to undo (e.g. plans/20250101T120000Z)",
+        });
+    const loaded = await loadConfig(inputs.config, ctx.workspace);
+    run.heartbeat.phase("writing the revert plan");
+    const outcome = await runRevert({
+        configPath: inputs.config,
+        cwd: ctx.workspace,
+        only: inputs.only,
+        log,
+        planDir: inputs.planDir,
+    });
+    const dir = (0,external_node_path_namespaceObject.relative)(ctx.workspace, outcome.planDir).split(external_node_path_namespaceObject.sep).join("/");
+    log.info(`${outcome.title}\nrevert plan directory: ${dir}`);
+    let pull = { operation: "none" };
+    if (outcome.changes === 0) {
+        log.info(`nothing to undo: the apply of ${inputs.planDir} wrote nothing this revert could restore; no pull request`);
+    }
+    else {
+        run.heartbeat.phase("pushing the revert branch");
+        const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
+        // Like a plan: the revert's infiniti/import.csv stays out of git unless commit_records (apply re-makes it).
+        const sha = await repo.pushPlanBranch(committedPaths(dir, loaded.config.commit_records), `${outcome.title}\n\nRevert plan directory: ${dir}`, REVERT_BRANCH);
+        log.info(`pushed ${dir} to ${REVERT_BRANCH} (${sha.slice(0, 7)})`);
+        const body = truncateBody(outcome.markdown, `This revert plan is too long for a pull request description. The whole plan is [\`${dir}/plan.md\`](${blobUrl(ctx, REVERT_BRANCH, `${dir}/plan.md`)}) on the \`${REVERT_BRANCH}\` branch.`);
+        run.heartbeat.phase("opening the revert pull request");
+        pull = await upsertPlanPull(octokit, {
+            owner: ctx.owner,
+            repo: ctx.repo,
+            base: defaultBranch,
+            title: pullTitle(outcome.title),
+            body,
+            head: REVERT_BRANCH,
+        });
+        log.info(`${pull.operation} the revert pull request #${pull.number}: ${pull.url}`);
+    }
+    writeOutputs({
+        planDir: dir,
+        pull,
+        changes: outcome.changes,
+        artifactRetentionDays: loaded.config.artifact_retention_days,
+    });
+    await writeSummary(renderPlanSummary({
+        title: outcome.title,
+        planDir: dir,
+        changes: outcome.changes,
+        sections: outcome.sections,
+        pull,
+        markdown: outcome.markdown,
+    }));
+    return EXIT.ok;
+}
+/** Files under plans_dir that a push deleted (from git, else from the event's commits). */
+async function deletedPlanFiles(run, repo, plansDir) {
+    const { before, after, commits = [], head_commit } = run.ctx.payload;
+    let files;
+    if (!isZeroSha(before) && !isZeroSha(after)) {
+        try {
+            const out = await repo.git.raw([
+                "diff",
+                "--name-only",
+                "--no-renames",
+                "--diff-filter=D",
+                before,
+                after,
+                "--",
+            ]);
+            files = out.split("\n").filter(Boolean);
+        }
+        catch {
+            files = undefined;
+        }
+    }
+    files ??= [...commits, ...(head_commit ? [head_commit] : [])].flatMap((c) => c.removed ?? []);
+    const prefix = plansDir.replace(/^\.\/|\/+$/g, "") + "/";
+    return [...new Set(files)].filter((f) => f.startsWith(prefix)).sort();
+}
+/**
+ * A push that deletes plan files (GitHub's Revert button on a merged plan, or a clean-up) is never
+ * applied: apply refuses it with exit 2 and says how to undo a plan.
+ */
+async function refuseDeletingPush(run, repo, plansDir) {
+    if (run.ctx.eventName !== "push" || run.inputs.planDir)
+        return;
+    const deleted = await deletedPlanFiles(run, repo, plansDir);
+    if (!deleted.length)
+        return;
+    const shown = deleted.slice(0, 5).join(", ") + (deleted.length > 5 ? ` and ${deleted.length - 5} more` : "");
+    warning(`this push deletes plan files (${shown}): apply does not run`);
+    throw new InputError({
+        file: `push ${run.ctx.payload.after?.slice(0, 7) ?? ""}`.trim(),
+        message: `deletes plan files under ${plansDir}/ (${shown}), so apply does not run: deleting a plan (GitHub's Revert button on a merged plan pull request) undoes nothing in Alma or Infiniti. ${UNDO_HINT} To apply a plan from such a push anyway, run the apply workflow by hand with its plan-dir.`,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/github/apply.ts
+/**
+ * The action's apply.
+ *
+ * Which plans: the `plan-dir` input; else, on a push, EVERY merged plan that has no results yet,
+ * oldest first, as well as the plan the push changed. GitHub keeps at most one running and one
+ * pending run per concurrency group and cancels an older pending run when a newer one queues
+ * ("Control the concurrency of workflows and jobs", docs.github.com), so a run may be the only one
+ * left for two merges. Else (workflow_dispatch) the newest plan without complete results.
+ *
+ * Each plan: runApply → commit its results to the branch as the audit trail ([skip ci]). The
+ * `plan-dir`, `plan-dirs` and `artifact-paths` outputs are set before anything is pushed, so the
+ * workflow's `if: always()` upload keeps the results as an artifact even when the push is refused
+ * (a protected default branch refuses the built-in token). A refused push fails the job with the
+ * way to recover, and no further plan is applied.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The default branch refused the results commit (or the push failed): the results are in the artifact. */
+class ResultsNotCommittedError extends Error {
+}
+async function apply(run) {
+    const { inputs, ctx, log } = run;
+    const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
+    const { vis, defaultBranch } = await visibility(run, octokit);
+    if (vis.isPublic) {
+        throw new InputError({
+            file: "repository",
+            message: "is public: apply is refused. Patron records are personal data, so a public repository holds only redacted plans (IDs and actions) and apply has nothing to apply from. Keep patron-sync's data in a private repository.",
+        });
+    }
+    const loaded = await loadConfig(inputs.config, ctx.workspace);
+    const days = loaded.config.artifact_retention_days;
+    const plansDir = rel(ctx.workspace, (0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir));
+    const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
+    await refuseDeletingPush(run, repo, plansDir);
+    const choice = await findPlanDir({
+        input: inputs.planDir,
+        workspace: ctx.workspace,
+        plansDir,
+        eventName: ctx.eventName,
+        payload: ctx.payload,
+        gitChangedFiles: (a, b) => repo.changedFiles(a, b),
+        only: inputs.only,
+    });
+    if (!choice) {
+        log.info(`no plan to apply: no plan directory under ${plansDir}/ is waiting to be applied`);
+        writeOutputs({ artifactRetentionDays: days });
+        await writeSummary(`# patron-sync apply\n\nNothing to apply: every plan under \`${plansDir}/\` has complete results.\n`);
+        return EXIT.ok;
+    }
+    log.info(`plan directory: ${choice.dir} (from ${choice.how})`);
+    // Auto-apply (the plan workflow's auto-apply job): the named plan must still fit the policy.
+    if (inputs.autoApply && !inputs.planDir)
+        throw new InputError({
+            file: "action input 'plan-dir'",
+            message: "is required with auto-apply: name the plan directory the plan job decided on",
+        });
+    const autoRule = inputs.autoApply
+        ? requireAutoApply(loaded, readManifest((0,external_node_path_namespaceObject.resolve)(ctx.workspace, choice.dir)), choice.dir, vis.isPublic)
+        : undefined;
+    if (autoRule)
+        log.info(`auto-apply: ${choice.dir} fits the auto_apply policy (${autoRule})`);
+    const before = appliedResults((0,external_node_path_namespaceObject.resolve)(ctx.workspace, choice.dir), inputs.only);
+    const onPush = ctx.eventName === "push" && !inputs.planDir;
+    let dirs = [choice.dir];
+    if (onPush) {
+        const waiting = waitingPlanDirs(ctx.workspace, plansDir);
+        dirs = [...new Set([...waiting, ...(before.applied ? [] : [choice.dir])])].sort();
+        const extra = dirs.filter((d) => d !== choice.dir);
+        if (extra.length)
+            log.info(`merged plans with no results yet, applied oldest first: ${dirs.join(", ")} (GitHub keeps only one pending run, so this run applies them all)`);
+    }
+    if (onPush && !dirs.length) {
+        // A push never applies a plan twice (the results commit itself touches plans/).
+        const left = [before.failed && `${before.failed} failed`, before.pending && `${before.pending} pending`]
+            .filter(Boolean)
+            .join(", ");
+        const more = left
+            ? ` It has ${left}: to retry or carry on, run the apply workflow by hand with plan-dir ${choice.dir}.`
+            : "";
+        log.info(`${choice.dir} was applied before: nothing to do on a push.${more}`);
+        writeOutputs({
+            planDir: choice.dir,
+            changes: readManifest((0,external_node_path_namespaceObject.resolve)(ctx.workspace, choice.dir)).changes,
+            artifactRetentionDays: days,
+        });
+        await writeSummary(`# patron-sync apply\n\n\`${choice.dir}\` was applied before (see its \`results.md\`): nothing was sent.${more}\n`);
+        return EXIT.ok;
+    }
+    const branch = (await repo.currentBranch()) ?? branchOfRef(ctx.ref) ?? defaultBranch;
+    const done = [];
+    for (const dir of dirs) {
+        try {
+            done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule, octokit }));
+        }
+        catch (e) {
+            if (!done.length || e instanceof ResultsNotCommittedError || e instanceof InterruptedError)
+                throw e;
+            // An earlier plan of this run was applied: say so, never "nothing was sent".
+            throw new Error(`${dir} was not applied: ${e.message}. The plans before it in this run were applied: ${done.map((d) => d.dir).join(", ")} (see the job summary).`);
+        }
+    }
+    const failed = done.reduce((n, d) => n + d.failed, 0);
+    const pending = done.reduce((n, d) => n + d.pending, 0);
+    if (pending)
+        warning(`${pending} records are pending: run apply again to carry on.`);
+    if (failed) {
+        setFailed(`${failed} record${failed === 1 ? "" : "s"} failed: see the job summary and ${done
+            .filter((d) => d.failed)
+            .map((d) => `${d.dir}/results.md`)
+            .join(", ")}`);
+        return EXIT.failed;
+    }
+    return EXIT.ok;
+}
+async function applyOne(run, o) {
+    const { inputs, ctx, log } = run;
+    const { loaded, repo, branch, dir } = o;
+    const planAbs = (0,external_node_path_namespaceObject.resolve)(ctx.workspace, dir);
+    const manifest = readManifest(planAbs);
+    const before = appliedResults(planAbs, inputs.only);
+    const stateFiles = (files) => files.map((f) => rel(ctx.workspace, (0,external_node_path_namespaceObject.resolve)(loaded.root, f)));
+    const outputs = (outcome) => {
+        const dirs = [...o.done.map((d) => d.dir), dir];
+        writeOutputs({
+            planDir: dir,
+            planDirs: dirs,
+            artifactPaths: [...dirs, ...stateFiles(outcome?.stateFiles ?? [])],
+            artifactRetentionDays: o.days,
+            changes: manifest.changes,
+            updated: o.done.reduce((n, d) => n + d.updated, outcome?.updated ?? 0),
+            failed: o.done.reduce((n, d) => n + d.failed, outcome?.failed ?? 0),
+        });
+    };
+    // Before anything is sent or pushed: the artifact step finds this plan whatever happens next.
+    outputs();
+    log.info(`applying ${dir}`);
+    if (inputs.only !== "alma")
+        await rebuildInfinitiImport({ repo, loaded, workspace: ctx.workspace, planDir: planAbs, log });
+    run.heartbeat.phase(`applying ${dir}`);
+    const commitPaths = (files) => [
+        ...committedPaths(dir, loaded.config.commit_records),
+        ...stateFiles(files),
+    ];
+    let outcome;
+    try {
+        outcome = await runApply({
+            configPath: inputs.config,
+            cwd: ctx.workspace,
+            only: inputs.only,
+            env: run.env,
+            log,
+            signal: run.signal,
+            planDir: planAbs,
+            // The plan's data must be a commit on the default branch itself (not only on the merged plan branch).
+            mainline: true,
+        });
+    }
+    catch (e) {
+        if (e instanceof InterruptedError) {
+            // Keep what was done (the journals) so that the next run carries on from there.
+            await repo
+                .commitAndPush(commitPaths([]), `patron-sync: partial apply of ${dir} (interrupted) [skip ci]`, branch)
+                .catch(() => undefined);
+        }
+        throw e;
+    }
+    outputs(outcome);
+    let committed;
+    if (before.applied && outcome.updated === 0) {
+        committed = "This plan was applied before and nothing new was written, so nothing was committed.";
+        log.info(committed);
+    }
+    else {
+        run.heartbeat.phase("committing the results");
+        let sha;
+        try {
+            sha = await repo.commitAndPush(commitPaths(outcome.stateFiles), o.autoRule
+                ? `patron-sync: auto-applied plan and results of ${dir}: ${outcome.updated} updated, ${outcome.failed} failed [skip ci]\n\nAuto-applied without a pull request by the auto_apply rule: ${o.autoRule}`
+                : `patron-sync: results of ${dir}: ${outcome.updated} updated, ${outcome.failed} failed [skip ci]`, branch);
+        }
+        catch (e) {
+            await summarise(run, dir, manifest.title, outcome, "**The results could not be committed**: see below.");
+            throw new ResultsNotCommittedError(refusedMessage(run, { dir, branch, outcome, error: e }));
+        }
+        committed = sha
+            ? `Results committed to \`${branch}\` (${sha.slice(0, 7)}) as the audit trail.`
+            : "The results were already committed: nothing new to commit.";
+        log.info(committed);
+    }
+    await summarise(run, dir, manifest.title, outcome, committed, o.autoRule && `**Auto-applied** without a pull request, by the auto_apply rule: ${o.autoRule}.`);
+    if (o.octokit && !o.autoRule) {
+        // The results back on the merged plan pull request; a failure here must not fail the apply.
+        try {
+            const pr = await commentResults(o.octokit, {
+                owner: ctx.owner,
+                repo: ctx.repo,
+                dir,
+                sha: ctx.sha,
+                outcome,
+                runLink: runUrl(ctx),
+            });
+            log.info(pr === undefined
+                ? `no merged pull request carries ${dir}: the results are in the job summary only`
+                : `commented the results on the merged plan pull request #${pr}`);
+        }
+        catch (e) {
+            warning(`could not comment the results on the plan pull request: ${e.message}`);
+        }
+    }
+    log.info(`${dir}: updated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}`);
+    return { dir, updated: outcome.updated, failed: outcome.failed, pending: outcome.pending };
+}
+async function summarise(run, dir, _planTitle, outcome, committed, note) {
+    await writeSummary(withNote(renderApplySummary({
+        title: outcome.title,
+        planDir: dir,
+        sections: outcome.sections,
+        updated: outcome.updated,
+        failed: outcome.failed,
+        pending: outcome.pending,
+        markdown: outcome.markdown,
+        committed,
+    }), note));
+}
+/** What happened and how to recover, when the default branch refuses the results commit. */
+function refusedMessage(run, o) {
+    const git = o.error.message
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /refused|declined|protected|denied|GH0\d\d|rejected|error/i.test(l))
+        .slice(0, 3)
+        .join(" / ");
+    return [
+        `The plan ${o.dir} WAS applied (${o.outcome.updated} updated, ${o.outcome.failed} failed), but its results could not be committed to '${o.branch}'${git ? ` (git: ${git})` : ""}.`,
+        `The results are kept in this run's artifact patron-sync-results-${run.ctx.runId || "<run id>"} (${runUrl(run.ctx)}).`,
+        `To recover, before anything else is merged: download the artifact and commit its files (${o.dir}/ and the state files) to '${o.branch}' through a pull request; until then a later apply treats ${o.dir} as not applied.`,
+        `A protected default branch refuses the built-in GITHUB_TOKEN: give the action a GitHub App token that may push to it (github-token input), as docs/setup.md explains.`,
+    ].join("\n");
 }
 
 ;// CONCATENATED MODULE: ./src/github/progress.ts
@@ -72565,399 +77759,45 @@ function startHeartbeat(opts = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/github/pulls.ts
-
-/** GitHub refuses bodies over 65,536 characters; stay well below. */
-const BODY_LIMIT = 60_000;
-/** GitHub's limit on a pull request title. */
-const TITLE_LIMIT = 256;
+;// CONCATENATED MODULE: ./src/github/setup.ts
 /**
- * Cuts a Markdown body at a line boundary so that it, plus the pointer, stays under `limit`
- * characters. A code block left open by the cut is closed. Bodies that fit are returned as they are.
+ * Before the first configuration. A repository created from the template runs the plan workflow on
+ * its first push, before anyone has added a secret. That run is not a failure: it ends green with
+ * one notice pointing at docs/setup.md, and opens nothing.
+ *
+ * "Not configured yet" needs both: no plan was ever made in this repository (plans_dir holds no
+ * plan directory), and something the plan needs is still missing (the Alma key for a plan that
+ * reads Alma, or Infiniti's address is still the template's placeholder). Once a plan exists, a
+ * missing key is an error again (exit 2), never a quiet green run.
  */
-function truncateBody(body, pointer, limit = BODY_LIMIT) {
-    if (body.length <= limit)
-        return body;
-    const note = `\n\n---\n${pointer}\n`;
-    const budget = Math.max(0, limit - note.length - 8);
-    let cut = body.lastIndexOf("\n", budget);
-    if (cut <= 0)
-        cut = budget;
-    let head = body.slice(0, cut).trimEnd();
-    const fences = head.match(/^```/gm)?.length ?? 0;
-    if (fences % 2 === 1)
-        head += "\n```";
-    return head + note;
+
+
+const SETUP_DOC = "docs/setup.md";
+/** The template's placeholder for infiniti.url (the config's default). */
+const PLACEHOLDER_INFINITI_URL = "https://yourschool.concordinfiniti.com";
+function hasAnyPlan(plansDirAbs) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(plansDirAbs))
+        return false;
+    return (0,external_node_fs_namespaceObject.readdirSync)(plansDirAbs, { withFileTypes: true }).some((d) => d.isDirectory() && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(plansDirAbs, d.name, "plan.json")));
 }
-/** The pull request title: the plan's title with its counts, cut to GitHub's limit. */
-function pullTitle(title) {
-    const t = title.replace(/\s+/g, " ").trim();
-    return t.length <= TITLE_LIMIT ? t : t.slice(0, TITLE_LIMIT - 1).trimEnd() + "…";
-}
-async function openPlanPulls(octokit, t) {
-    const { data } = await octokit.rest.pulls.list({
-        owner: t.owner,
-        repo: t.repo,
-        state: "open",
-        head: `${t.owner}:${PLAN_BRANCH}`,
-        per_page: 10,
-    });
-    return data.filter((p) => p.head.ref === PLAN_BRANCH);
-}
-function explain(e, what) {
-    const status = e.status;
-    const message = e.message ?? String(e);
-    if (status === 403 && /not permitted to create or approve pull requests/i.test(message)) {
-        return new Error(`${what}: GitHub Actions may not create pull requests in this repository. Turn on Settings → Actions → General → "Allow GitHub Actions to create and approve pull requests", or give the action a token that may (github-token input).`);
-    }
-    return new Error(`${what}: ${message}`);
-}
-/** Updates the open plan pull request, or opens one. */
-async function upsertPlanPull(octokit, t) {
-    try {
-        const [open] = await openPlanPulls(octokit, t);
-        if (open) {
-            const { data } = await octokit.rest.pulls.update({
-                owner: t.owner,
-                repo: t.repo,
-                pull_number: open.number,
-                title: t.title,
-                body: t.body,
-            });
-            return { operation: "updated", number: data.number, url: data.html_url };
-        }
-        const { data } = await octokit.rest.pulls.create({
-            owner: t.owner,
-            repo: t.repo,
-            head: PLAN_BRANCH,
-            base: t.base,
-            title: t.title,
-            body: t.body,
-            maintainer_can_modify: false,
-        });
-        return { operation: "created", number: data.number, url: data.html_url };
-    }
-    catch (e) {
-        throw explain(e, "could not open or update the plan pull request");
-    }
-}
-/** Closes the open plan pull request, with a comment saying why. */
-async function closePlanPull(octokit, t) {
-    try {
-        const [open] = await openPlanPulls(octokit, t);
-        if (!open)
-            return { operation: "none" };
-        await octokit.rest.issues.createComment({
-            owner: t.owner,
-            repo: t.repo,
-            issue_number: open.number,
-            body: t.comment,
-        });
-        const { data } = await octokit.rest.pulls.update({
-            owner: t.owner,
-            repo: t.repo,
-            pull_number: open.number,
-            state: "closed",
-        });
-        return { operation: "closed", number: data.number, url: data.html_url };
-    }
-    catch (e) {
-        throw explain(e, "could not close the stale plan pull request");
-    }
-}
-/** What GitHub says about the repository: visibility and default branch (undefined if it cannot be read). */
-async function repoInfo(octokit, t) {
-    try {
-        const { data } = await octokit.rest.repos.get({ owner: t.owner, repo: t.repo });
-        return { private: data.private, defaultBranch: data.default_branch };
-    }
-    catch {
+/** What is still missing, or undefined when the repository is configured (or has planned before). */
+function notConfigured(loaded, env, only) {
+    if (hasAnyPlan((0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir)))
         return undefined;
-    }
+    const missing = [];
+    const wants = (s) => !only || only === s;
+    if (loaded.config.alma && wants("alma") && !env.ALMA_API_KEY?.trim())
+        missing.push("no Alma API key (secret ALMA_READ_API_KEY or ALMA_API_KEY)");
+    const url = loaded.config.infiniti?.url.replace(/\/+$/, "");
+    if (loaded.config.infiniti &&
+        wants("infiniti") &&
+        url === PLACEHOLDER_INFINITI_URL &&
+        !env.INFINITI_URL?.trim())
+        missing.push(`infiniti.url is still the template's ${PLACEHOLDER_INFINITI_URL}`);
+    return missing.length ? missing : undefined;
 }
-
-;// CONCATENATED MODULE: ./src/github/redact.ts
-/**
- * Patron records are personal data. In a public repository the action commits no XML or CSV
- * records and no names: only plan.json (the manifest: counts and headlines) and a plan.md rebuilt
- * from the manifest and each system's plan.json, showing a primary ID / username and an action per
- * record, nothing else. The other files are removed from the runner's copy too, so that the run's
- * artifact and job summary (public as well) carry the same redacted plan.
- */
-
-
-const PUBLIC_NOTE = "This repository is public, so patron-sync commits no patron records (no XML, no CSV) and no names: " +
-    "only `plan.md` and `plan.json`, redacted to IDs and actions. Keep patron data in a private repository; " +
-    "apply is refused here.";
-/** The plan files that may be committed to a public repository. */
-const PUBLIC_FILES = ["plan.md", "plan.json"];
-/** At most this many records are listed per system in the redacted plan. */
-const REDACTED_ROW_LIMIT = 1000;
-/**
- * Public or private: GitHub's answer (GET /repos/{owner}/{repo}) wins, the event payload's
- * `repository.private` is a hint, and when neither is known the repository is treated as public.
- */
-function decideVisibility(api, payloadPrivate) {
-    if (api)
-        return {
-            isPublic: !api.private,
-            why: `GitHub says the repository is ${api.private ? "private" : "public"}`,
-        };
-    if (typeof payloadPrivate === "boolean")
-        return {
-            isPublic: !payloadPrivate,
-            why: `the event says the repository is ${payloadPrivate ? "private" : "public"} (GitHub's API could not be asked)`,
-        };
-    return { isPublic: true, why: "the repository's visibility is unknown, so it is treated as public" };
-}
-const ID_KEYS = ["primary_id", "username", "user", "id", "adminsystemid"];
-const ACTION_KEYS = ["action", "status", "operation"];
-function redact_pick(o, keys) {
-    for (const k of keys) {
-        const v = o[k];
-        if (typeof v === "string" || typeof v === "number")
-            return String(v);
-    }
-    return undefined;
-}
-/**
- * The (ID, action) pairs of a system's plan.json, and nothing else. Finds the array of records
- * (e.g. alma/plan.json's `patrons`) whatever it is called.
- */
-function redactedRows(planJson) {
-    const seen = [planJson];
-    for (let depth = 0; depth < 4 && seen.length; depth++) {
-        const next = [];
-        for (const node of seen) {
-            if (Array.isArray(node)) {
-                const objects = node.filter((x) => !!x && typeof x === "object");
-                const rows = objects
-                    .map((o) => ({ id: redact_pick(o, ID_KEYS), action: redact_pick(o, ACTION_KEYS) }))
-                    .filter((r) => r.id !== undefined && r.action !== undefined);
-                if (rows.length)
-                    return rows;
-                next.push(...objects);
-            }
-            else if (node && typeof node === "object") {
-                next.push(...Object.values(node));
-            }
-        }
-        seen.splice(0, seen.length, ...next);
-    }
-    return [];
-}
-/** A table cell: no pipes, no HTML, no line breaks, short. */
-function cell(s) {
-    const t = s
-        .replace(/[\r\n]+/g, " ")
-        .replace(/\\/g, "\\\\")
-        .replace(/\|/g, "\\|")
-        .replace(/</g, "&lt;");
-    return t.length > 80 ? t.slice(0, 79) + "…" : t;
-}
-const SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
-const ID_LABEL = { alma: "Primary ID", infiniti: "Username" };
-/** Actions that list no record: nothing to do. */
-const QUIET = new Set(["unchanged"]);
-/** Builds the redacted plan.md from plan.json and each system's plan.json. */
-function redactedPlanMarkdown(planDir, planDirLabel = ".") {
-    const manifest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.json"), "utf8"));
-    const sections = manifest.sections ?? [];
-    const out = [
-        `# ${cell(manifest.title ?? "Patron sync plan")}`,
-        "",
-        `> **Redacted.** ${PUBLIC_NOTE}`,
-        "",
-        "| System | Records to send | Summary |",
-        "|---|--:|---|",
-        ...sections.map((s) => `| ${SYSTEM_NAMES[s.system ?? ""] ?? cell(s.system ?? "?")} | ${s.changes ?? 0} | ${cell(s.headline ?? "")} |`),
-        "",
-        `Plan directory: \`${planDirLabel}\`.`,
-        "",
-    ];
-    for (const s of sections) {
-        const system = s.system ?? "";
-        out.push(`## ${SYSTEM_NAMES[system] ?? cell(system)}`, "");
-        const counts = Object.entries(s.counts ?? {}).filter(([, n]) => n > 0);
-        if (counts.length) {
-            out.push("| Action | Records |", "|---|--:|", ...counts.map(([k, n]) => `| \`${cell(k)}\` | ${n} |`), "");
-        }
-        let rows = [];
-        const path = (0,external_node_path_namespaceObject.join)(planDir, system, "plan.json");
-        if ((0,external_node_fs_namespaceObject.existsSync)(path)) {
-            try {
-                rows = redactedRows(JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8")));
-            }
-            catch {
-                rows = [];
-            }
-        }
-        rows = rows.filter((r) => !QUIET.has(r.action));
-        if (rows.length) {
-            out.push(`| ${ID_LABEL[system] ?? "ID"} | Action |`, "|---|---|");
-            for (const r of rows.slice(0, REDACTED_ROW_LIMIT))
-                out.push(`| ${cell(r.id)} | \`${cell(r.action)}\` |`);
-            if (rows.length > REDACTED_ROW_LIMIT)
-                out.push("", `… and ${rows.length - REDACTED_ROW_LIMIT} more.`);
-            out.push("");
-        }
-    }
-    return out.join("\n");
-}
-function walk(dir, root = dir) {
-    const files = [];
-    for (const name of (0,external_node_fs_namespaceObject.readdirSync)(dir)) {
-        const p = (0,external_node_path_namespaceObject.join)(dir, name);
-        if ((0,external_node_fs_namespaceObject.statSync)(p).isDirectory())
-            files.push(...walk(p, root));
-        else
-            files.push((0,external_node_path_namespaceObject.relative)(root, p).replace(/\\/g, "/"));
-    }
-    return files;
-}
-/**
- * Rewrites plan.md redacted and deletes every other file of the plan directory but plan.json.
- * Returns the redacted Markdown and the files removed (relative to the plan directory).
- */
-function redactPlanDir(planDir, planDirLabel = ".") {
-    const markdown = redactedPlanMarkdown(planDir, planDirLabel);
-    const removed = walk(planDir).filter((f) => !PUBLIC_FILES.includes(f));
-    for (const name of (0,external_node_fs_namespaceObject.readdirSync)(planDir)) {
-        if (!PUBLIC_FILES.includes(name))
-            (0,external_node_fs_namespaceObject.rmSync)((0,external_node_path_namespaceObject.join)(planDir, name), { recursive: true, force: true });
-    }
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.md"), markdown + "\n");
-    return { markdown, removed };
-}
-
-;// CONCATENATED MODULE: ./src/github/summary.ts
-/** The job summary: counts first, a chart where it reads better than prose, then the details. */
-
-
-
-/** GitHub accepts up to 1 MiB per step summary; keep the embedded plan or results far below. */
-const SUMMARY_DETAIL_LIMIT = 200_000;
-/** Failures listed one by one in the summary; the rest are in results.csv. */
-const FAILURE_ROW_LIMIT = 1000;
-const summary_SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
-const systemName = (s) => summary_SYSTEM_NAMES[s] ?? s;
-function summary_cell(s) {
-    return s
-        .replace(/[\r\n]+/g, " ")
-        .replace(/\\/g, "\\\\")
-        .replace(/\|/g, "\\|")
-        .replace(/</g, "&lt;");
-}
-/** A Mermaid pie chart, or "" when every slice is empty. */
-function mermaidPie(title, slices) {
-    const kept = slices.filter(([, n]) => n > 0);
-    if (!kept.length)
-        return "";
-    const label = (s) => s.replace(/["\r\n]/g, "'");
-    return [
-        "```mermaid",
-        `pie showData title ${label(title)}`,
-        ...kept.map(([k, n]) => `    "${label(k)}" : ${n}`),
-        "```",
-        "",
-    ].join("\n");
-}
-function pullLine(pull, applies = true) {
-    if (!pull || pull.operation === "none")
-        return "No plan pull request is open.";
-    const link = pull.url ? `[#${pull.number}](${pull.url})` : `#${pull.number}`;
-    const next = applies ? ": review it, then merge it to apply." : " for review (apply is refused here).";
-    switch (pull.operation) {
-        case "created":
-            return `Opened the plan pull request ${link}${next}`;
-        case "updated":
-            return `Updated the plan pull request ${link}${next}`;
-        case "closed":
-            return `Closed the stale plan pull request ${link}: nothing is left to change.`;
-    }
-}
-function renderPlanSummary(p) {
-    const out = [`# ${summary_cell(p.title)}`, ""];
-    if (p.publicNote)
-        out.push(`> [!WARNING]\n> ${p.publicNote}`, "");
-    out.push(p.changes
-        ? `**${p.changes}** record${p.changes === 1 ? "" : "s"} to send. ${pullLine(p.pull, !p.publicNote)}`
-        : `Nothing to change. ${pullLine(p.pull, !p.publicNote)}`, "", "| System | Records to send | Summary |", "|---|--:|---|", ...p.sections.map((s) => `| ${systemName(s.system)} | ${s.changes} | ${summary_cell(s.headline)} |`), "");
-    const slices = p.sections.flatMap((s) => Object.entries(s.counts).map(([k, n]) => [`${systemName(s.system)}: ${k}`, n]));
-    const pie = mermaidPie("Planned actions", slices);
-    if (pie)
-        out.push(pie);
-    out.push(`Plan directory: \`${p.planDir}\` (also attached to this run as an artifact).`, "");
-    out.push(...details("The plan", p.markdown, `The plan is longer than a summary can show: see \`${p.planDir}/plan.md\`.`));
-    return out.join("\n");
-}
-/** A folded section holding a whole markdown document (its title dropped), cut to fit with `tooLong` at the end. */
-function details(summary, markdown, tooLong) {
-    return [
-        `<details><summary>${summary}</summary>`,
-        "",
-        truncateBody(markdown.replace(/^# .*\n/, ""), tooLong, SUMMARY_DETAIL_LIMIT),
-        "",
-        "</details>",
-        "",
-    ];
-}
-function renderApplySummary(a) {
-    const verdict = a.failed
-        ? `**${a.failed} record${a.failed === 1 ? "" : "s"} failed**: see the table below; fix the cause and run apply again (records already done are not sent twice).`
-        : a.pending
-            ? `**${a.pending} pending**: run apply again to carry on.`
-            : "Every planned record is done.";
-    const out = [
-        `# ${summary_cell(a.title)}`,
-        "",
-        `Updated **${a.updated}**, failed **${a.failed}**, pending **${a.pending}**. ${verdict}`,
-        "",
-    ];
-    const statuses = [...new Set(a.sections.flatMap((s) => Object.keys(s.counts)))];
-    out.push(`| System | ${statuses.map(summary_cell).join(" | ")} |`, `|---|${statuses.map(() => "--:").join("|")}|`, ...a.sections.map((s) => `| ${systemName(s.system)} | ${statuses.map((k) => String(s.counts[k] ?? 0)).join(" | ")} |`), "");
-    const pie = mermaidPie("Results", a.sections.flatMap((s) => Object.entries(s.counts).map(([k, n]) => [`${systemName(s.system)}: ${k}`, n])));
-    if (pie)
-        out.push(pie);
-    const failures = a.sections.flatMap((s) => s.failures.map((f) => ({ system: s.system, ...f })));
-    if (failures.length) {
-        out.push(`## Failures (${failures.length})`, "", "| System | Record | Message |", "|---|---|---|");
-        for (const f of failures.slice(0, FAILURE_ROW_LIMIT))
-            out.push(`| ${systemName(f.system)} | ${summary_cell(f.id)} | ${summary_cell(f.message)} |`);
-        if (failures.length > FAILURE_ROW_LIMIT)
-            out.push("", `… and ${failures.length - FAILURE_ROW_LIMIT} more: see the results.csv files.`);
-        out.push("");
-    }
-    if (a.committed)
-        out.push(a.committed, "");
-    out.push(...details("The results", a.markdown, `The results are longer than a summary can show: see \`${a.planDir}/results.md\`.`));
-    return out.join("\n");
-}
-function renderProblemsSummary(command, problems) {
-    return [
-        `# patron-sync ${command}: the input needs fixing`,
-        "",
-        "Nothing was sent. Fix these and commit again:",
-        "",
-        "| Where | Problem |",
-        "|---|---|",
-        ...problems.map((p) => {
-            const where = formatProblem({ ...p, message: "" }).replace(/: $/, "");
-            return `| \`${summary_cell(where)}\` | ${summary_cell(p.message)} |`;
-        }),
-        "",
-    ].join("\n");
-}
-/** Appends Markdown to the job summary; outside Actions (no GITHUB_STEP_SUMMARY) does nothing. */
-async function writeSummary(markdown) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    try {
-        await summary.addRaw(markdown, true).write();
-    }
-    catch (e) {
-        warning(`could not write the job summary: ${e.message}`);
-    }
+function notConfiguredNotice(missing) {
+    return `patron-sync is not configured yet: see ${SETUP_DOC} (missing: ${missing.join("; ")}). Nothing was read or sent, and no pull request was opened.`;
 }
 
 ;// CONCATENATED MODULE: ./src/github/run.ts
@@ -72968,8 +77808,11 @@ async function writeSummary(markdown) {
  *
  *   plan      runPlan → commit the plan directory on the rolling branch patron-sync/plan → open or
  *             update the one plan pull request (or close it when nothing is left to change).
- *   apply     find the merged plan directory → runApply → commit the results to the branch as the
- *             audit trail ([skip ci]) → fail the job when any record failed.
+ *   apply     src/github/apply.ts: every merged plan without results, oldest first → runApply →
+ *             commit the results to the branch as the audit trail ([skip ci]) → fail the job when
+ *             any record failed.
+ *   revert    src/github/revert.ts: a revert plan of the applied plan in plan-dir, on its own
+ *             branch patron-sync/revert, in its own pull request; merging it applies it.
  *   validate  runValidate: every input file checked, nothing sent.
  */
 
@@ -72987,26 +77830,11 @@ async function writeSummary(markdown) {
 
 
 
-/** A path relative to the workspace, with forward slashes. */
-function rel(workspace, abs) {
-    return (0,external_node_path_namespaceObject.relative)(workspace, abs).split(external_node_path_namespaceObject.sep).join("/") || ".";
-}
-function octokitFor(inputs, what) {
-    if (!inputs.githubToken) {
-        throw new InputError({
-            file: "action input 'github-token'",
-            message: `is empty: ${what} needs a token (the default, \${{ github.token }}, is enough)`,
-        });
-    }
-    return getOctokit(inputs.githubToken);
-}
-async function visibility(run, octokit) {
-    const info = octokit ? await repoInfo(octokit, run.ctx) : undefined;
-    const vis = decideVisibility(info, run.ctx.payload.repository?.private);
-    run.log.info(`repository ${run.ctx.owner}/${run.ctx.repo}: ${vis.why}`);
-    const defaultBranch = info?.defaultBranch ?? run.ctx.payload.repository?.default_branch ?? branchOfRef(run.ctx.ref) ?? "main";
-    return { vis, defaultBranch };
-}
+
+
+
+
+
 async function run_validate(run) {
     await runValidate({
         configPath: run.inputs.config,
@@ -73020,33 +77848,113 @@ async function run_validate(run) {
     await writeSummary("# patron-sync validate\n\nAll input files are valid. Nothing was sent.\n");
     return EXIT.ok;
 }
+/**
+ * plan. When it fails (bad input, a fatal Alma error such as a wrong key, anything thrown), the open
+ * plan pull request is never rewritten or closed as "nothing left to change": it is marked stale
+ * (a comment linking the failed run) and closed, so that an outdated plan is never merged.
+ */
 async function plan(run) {
-    const { inputs, ctx, log } = run;
-    const octokit = octokitFor(inputs, "plan (it opens a pull request)");
+    const octokit = octokitFor(run.inputs, "plan (it opens a pull request)");
     const { vis, defaultBranch } = await visibility(run, octokit);
+    try {
+        return await planWith(run, octokit, vis, defaultBranch);
+    }
+    catch (e) {
+        if (!(e instanceof InterruptedError))
+            await markPullStale(run, octokit, e);
+        throw e;
+    }
+}
+async function markPullStale(run, octokit, e) {
+    const why = e instanceof InputError
+        ? `the input or the configuration has ${e.problems.length === 1 ? "a problem" : `${e.problems.length} problems`} (listed in the run's summary)`
+        : "the plan could not be finished (the run's log says why)";
+    try {
+        const pull = await closeStalePlanPull(octokit, {
+            owner: run.ctx.owner,
+            repo: run.ctx.repo,
+            runUrl: runUrl(run.ctx),
+            why,
+        });
+        if (pull.operation === "closed")
+            run.log.warn(`the plan failed: the open plan pull request #${pull.number} is marked stale and closed`);
+    }
+    catch (err) {
+        run.log.warn(`the plan failed, and the open plan pull request could not be marked stale: ${err.message}`);
+    }
+}
+async function planWith(run, octokit, vis, defaultBranch) {
+    const { inputs, ctx, log } = run;
     if (vis.isPublic)
         warning(PUBLIC_NOTE);
+    const loaded = await loadConfig(inputs.config, ctx.workspace);
+    const missing = notConfigured(loaded, run.env, inputs.only);
+    if (missing) {
+        const notice = notConfiguredNotice(missing);
+        core_notice(notice);
+        writeOutputs({});
+        await writeSummary(`# patron-sync plan\n\n${notice}\n`);
+        return EXIT.ok;
+    }
     run.heartbeat.phase("planning");
-    const outcome = await runPlan({
-        configPath: inputs.config,
-        cwd: ctx.workspace,
-        only: inputs.only,
-        env: run.env,
-        log,
-        signal: run.signal,
-    });
+    let outcome;
+    try {
+        outcome = await runPlan({
+            configPath: inputs.config,
+            cwd: ctx.workspace,
+            only: inputs.only,
+            env: run.env,
+            log,
+            signal: run.signal,
+            scheduled: ctx.eventName === "schedule",
+        });
+    }
+    catch (e) {
+        if (!(e instanceof NotStartedError))
+            throw e;
+        // Not a failure: nothing was sent, the pull request is left as it is, the next run tries again.
+        core_notice(e.message);
+        writeOutputs({});
+        await writeSummary(`# patron-sync plan\n\n**Not started.** ${e.message}\n`);
+        return EXIT.ok;
+    }
     const dir = rel(ctx.workspace, outcome.planDir);
     log.info(`${outcome.title}\nplan directory: ${dir}`);
+    // Before anything is pushed: the artifact step finds the plan whatever happens next.
+    writeOutputs({
+        planDir: dir,
+        changes: outcome.changes,
+        artifactRetentionDays: loaded.config.artifact_retention_days,
+    });
     let markdown = outcome.markdown;
-    let files = [dir];
+    let files = committedPaths(dir, loaded.config.commit_records);
+    if (!vis.isPublic && !loaded.config.commit_records) {
+        const kept = recordFilesIn(outcome.planDir);
+        markdown = recordsNote(kept, runUrl(ctx), loaded.config.artifact_retention_days) + markdown;
+        if (kept.length)
+            log.info(`not committed (commit_records is off): ${kept.map((f) => `${dir}/${f}`).join(", ")}; they are in the run's artifact`);
+    }
     if (vis.isPublic) {
         const r = redactPlanDir(outcome.planDir, dir);
         markdown = r.markdown;
         files = PUBLIC_FILES.map((f) => `${dir}/${f}`);
         log.info(`public repository: ${r.removed.length} files with patron records were removed from ${dir}; only plan.md and plan.json (redacted to IDs and actions) are committed`);
     }
+    const auto = planDecision(loaded, outcome.sections, vis.isPublic);
     let pull;
-    if (outcome.changes === 0) {
+    let closedForAuto;
+    if (auto.apply) {
+        run.heartbeat.phase("closing the stale plan pull request");
+        log.info(`auto-apply: the plan fits the policy (${auto.rule}): no pull request; the next job applies it`);
+        closedForAuto = await closeForAutoApply(octokit, {
+            owner: ctx.owner,
+            repo: ctx.repo,
+            dir,
+            rule: auto.rule,
+        });
+        pull = { operation: "none" };
+    }
+    else if (outcome.changes === 0) {
         run.heartbeat.phase("closing the stale plan pull request");
         log.info("nothing to change: no plan branch is pushed");
         pull = await closePlanPull(octokit, {
@@ -73058,6 +77966,8 @@ async function plan(run) {
             log.info(`closed the stale plan pull request #${pull.number}`);
     }
     else {
+        if (loaded.config.auto_apply)
+            log.info(`not auto-applied: ${auto.reason}`);
         run.heartbeat.phase("pushing the plan branch");
         const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
         const sha = await repo.pushPlanBranch(files, `${outcome.title}\n\nPlan directory: ${dir}`);
@@ -73073,8 +77983,14 @@ async function plan(run) {
         });
         log.info(`${pull.operation} the plan pull request #${pull.number}: ${pull.url}`);
     }
-    writeOutputs({ planDir: dir, pull, changes: outcome.changes });
-    await writeSummary(renderPlanSummary({
+    writeOutputs({
+        planDir: dir,
+        pull,
+        changes: outcome.changes,
+        artifactRetentionDays: loaded.config.artifact_retention_days,
+        autoApply: auto,
+    });
+    await writeSummary(withNote(renderPlanSummary({
         title: outcome.title,
         planDir: dir,
         changes: outcome.changes,
@@ -73082,119 +77998,7 @@ async function plan(run) {
         pull,
         markdown,
         publicNote: vis.isPublic ? PUBLIC_NOTE : undefined,
-    }));
-    return EXIT.ok;
-}
-async function apply(run) {
-    const { inputs, ctx, log } = run;
-    const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
-    const { vis, defaultBranch } = await visibility(run, octokit);
-    if (vis.isPublic) {
-        throw new InputError({
-            file: "repository",
-            message: "is public: apply is refused. Patron records are personal data, so a public repository holds only redacted plans (IDs and actions) and apply has nothing to apply from. Keep patron-sync's data in a private repository.",
-        });
-    }
-    const loaded = await loadConfig(inputs.config, ctx.workspace);
-    const plansDir = rel(ctx.workspace, (0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir));
-    const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
-    const choice = await findPlanDir({
-        input: inputs.planDir,
-        workspace: ctx.workspace,
-        plansDir,
-        eventName: ctx.eventName,
-        payload: ctx.payload,
-        gitChangedFiles: (a, b) => repo.changedFiles(a, b),
-        only: inputs.only,
-    });
-    if (!choice) {
-        log.info(`no plan to apply: no plan directory under ${plansDir}/ is waiting to be applied`);
-        writeOutputs({});
-        await writeSummary(`# patron-sync apply\n\nNothing to apply: every plan under \`${plansDir}/\` has complete results.\n`);
-        return EXIT.ok;
-    }
-    log.info(`plan directory: ${choice.dir} (from ${choice.how})`);
-    if (choice.others.length)
-        warning(`this push changed more than one plan directory; applying the newest, ${choice.dir}. Apply ${choice.others.join(", ")} by hand (run the apply workflow with plan-dir).`);
-    const planAbs = (0,external_node_path_namespaceObject.resolve)(ctx.workspace, choice.dir);
-    const manifest = readManifest(planAbs);
-    const before = appliedResults(planAbs, inputs.only);
-    if (before.applied && ctx.eventName === "push" && !inputs.planDir) {
-        // A push never applies a plan twice (the results commit itself touches plans/).
-        const left = [before.failed && `${before.failed} failed`, before.pending && `${before.pending} pending`]
-            .filter(Boolean)
-            .join(", ");
-        const more = left
-            ? ` It has ${left}: to retry or carry on, run the apply workflow by hand with plan-dir ${choice.dir}.`
-            : "";
-        log.info(`${choice.dir} was applied before: nothing to do on a push.${more}`);
-        writeOutputs({ planDir: choice.dir, changes: manifest.changes });
-        await writeSummary(`# patron-sync apply\n\n\`${choice.dir}\` was applied before (see its \`results.md\`): nothing was sent.${more}\n`);
-        return EXIT.ok;
-    }
-    run.heartbeat.phase("applying");
-    const branch = (await repo.currentBranch()) ?? branchOfRef(ctx.ref) ?? defaultBranch;
-    const commitPaths = (stateFiles) => [
-        choice.dir,
-        ...stateFiles.map((f) => rel(ctx.workspace, (0,external_node_path_namespaceObject.resolve)(loaded.root, f))),
-    ];
-    let outcome;
-    try {
-        outcome = await runApply({
-            configPath: inputs.config,
-            cwd: ctx.workspace,
-            only: inputs.only,
-            env: run.env,
-            log,
-            signal: run.signal,
-            planDir: planAbs,
-        });
-    }
-    catch (e) {
-        if (e instanceof InterruptedError) {
-            // Keep what was done (the journals) so that the next run carries on from there.
-            await repo
-                .commitAndPush(commitPaths([]), `patron-sync: partial apply of ${choice.dir} (interrupted) [skip ci]`, branch)
-                .catch(() => undefined);
-        }
-        throw e;
-    }
-    let committed;
-    if (before.applied && outcome.updated === 0) {
-        committed = "This plan was applied before and nothing new was written, so nothing was committed.";
-        log.info(committed);
-    }
-    else {
-        run.heartbeat.phase("committing the results");
-        const sha = await repo.commitAndPush(commitPaths(outcome.stateFiles), `patron-sync: results of ${choice.dir}: ${outcome.updated} updated, ${outcome.failed} failed [skip ci]`, branch);
-        committed = sha
-            ? `Results committed to \`${branch}\` (${sha.slice(0, 7)}) as the audit trail.`
-            : "The results were already committed: nothing new to commit.";
-        log.info(committed);
-    }
-    writeOutputs({
-        planDir: choice.dir,
-        changes: manifest.changes,
-        updated: outcome.updated,
-        failed: outcome.failed,
-    });
-    await writeSummary(renderApplySummary({
-        title: `Patron sync results: ${manifest.title.replace(/^Patron sync plan: /, "")}`,
-        planDir: choice.dir,
-        sections: outcome.sections,
-        updated: outcome.updated,
-        failed: outcome.failed,
-        pending: outcome.pending,
-        markdown: outcome.markdown,
-        committed,
-    }));
-    log.info(`updated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}`);
-    if (outcome.pending)
-        warning(`${outcome.pending} records are pending: run apply again to carry on.`);
-    if (outcome.failed) {
-        setFailed(`${outcome.failed} record${outcome.failed === 1 ? "" : "s"} failed: see the job summary and ${choice.dir}/results.md`);
-        return EXIT.failed;
-    }
+    }), planNote(auto, loaded.config.auto_apply !== undefined, closedForAuto)));
     return EXIT.ok;
 }
 /** Runs the action; returns the exit code. */
@@ -73232,10 +78036,13 @@ async function runAction() {
                 return await plan(run);
             case "apply":
                 return await apply(run);
+            case "revert":
+                return await revert(run);
         }
     }
     catch (e) {
         if (e instanceof InputError) {
+            // Core raises InputError only before the first write (runApply turns a later one into an Error).
             setFailed(`${e.message}\nNothing was sent.`);
             await writeSummary(renderProblemsSummary(command, e.problems));
             writeOutputs({});
@@ -73244,6 +78051,10 @@ async function runAction() {
         if (e instanceof InterruptedError) {
             setFailed(e.message);
             return EXIT_INTERRUPTED;
+        }
+        if (e instanceof BusyError) {
+            setFailed(`${e.message}\nNothing was sent by this run.`);
+            return EXIT.busy;
         }
         setFailed(`error: ${e.message}`);
         return EXIT.failed;
@@ -73262,7 +78073,7 @@ async function runAction() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2837);
+/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(162);
 /**
  * The GitHub Action's entry (action.yml runs the bundle of this file, dist/index.js, on node24).
  * Everything happens in src/github/run.ts; the exit code follows the CLI's: 0 ok, 1 some records
@@ -73497,6 +78308,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
@@ -76140,7 +80958,7 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 __webpack_unused_export__ = identity.isMap;
@@ -76160,7 +80978,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
