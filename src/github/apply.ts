@@ -26,7 +26,6 @@ import { Repo } from "./git.ts";
 import { commentResults } from "./comment.ts";
 import { writeOutputs } from "./outputs.ts";
 import type { Octokit } from "./pulls.ts";
-import { rebuildInfinitiImport } from "./rebuild.ts";
 import { requireAutoApply, withNote } from "./auto-apply.ts";
 import { refuseDeletingPush } from "./revert.ts";
 import { committedPaths } from "./records.ts";
@@ -184,8 +183,6 @@ async function applyOne(
   // Before anything is sent or pushed: the artifact step finds this plan whatever happens next.
   outputs();
   log.info(`applying ${dir}`);
-  if (inputs.only !== "alma")
-    await rebuildInfinitiImport({ repo, loaded, workspace: ctx.workspace, planDir: planAbs, log });
 
   run.heartbeat.phase(`applying ${dir}`);
   const commitPaths = (files: string[]) => [

@@ -65,31 +65,6 @@ export class Repo {
     }
   }
 
-  /**
-   * The commit a plan was made from: the first parent of the commit that added its plan.json (on
-   * the plan branch, made on top of the default branch). Undefined when git cannot tell.
-   */
-  async planBase(planJson: string): Promise<string | undefined> {
-    try {
-      const added = (
-        await this.git.raw(["log", "--format=%H", "--diff-filter=A", "-1", "--", planJson])
-      ).trim();
-      if (!added) return undefined;
-      return (await this.git.raw(["rev-parse", "--verify", "-q", `${added}^1`])).trim() || undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** A file's text at a commit, or undefined when it is not there. */
-  async showFile(commit: string, path: string): Promise<string | undefined> {
-    try {
-      return await this.git.raw(["show", `${commit}:${path}`]);
-    } catch {
-      return undefined;
-    }
-  }
-
   private async stage(paths: string[]): Promise<boolean> {
     await this.git.raw(["add", "--all", "--force", "--", ...paths]);
     const staged = await this.git.raw(["diff", "--cached", "--name-only"]);
