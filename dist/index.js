@@ -33981,7 +33981,7 @@ exports.isNCNameChar = isNCNameChar;
 
 /***/ }),
 
-/***/ 162:
+/***/ 8344:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76471,30 +76471,6 @@ class Repo {
             return undefined;
         }
     }
-    /**
-     * The commit a plan was made from: the first parent of the commit that added its plan.json (on
-     * the plan branch, made on top of the default branch). Undefined when git cannot tell.
-     */
-    async planBase(planJson) {
-        try {
-            const added = (await this.git.raw(["log", "--format=%H", "--diff-filter=A", "-1", "--", planJson])).trim();
-            if (!added)
-                return undefined;
-            return (await this.git.raw(["rev-parse", "--verify", "-q", `${added}^1`])).trim() || undefined;
-        }
-        catch {
-            return undefined;
-        }
-    }
-    /** A file's text at a commit, or undefined when it is not there. */
-    async showFile(commit, path) {
-        try {
-            return await this.git.raw(["show", `${commit}:${path}`]);
-        }
-        catch {
-            return undefined;
-        }
-    }
     async stage(paths) {
         await this.git.raw(["add", "--all", "--force", "--", ...paths]);
         const staged = await this.git.raw(["diff", "--cached", "--name-only"]);
@@ -76643,93 +76619,6 @@ function writeOutputs(r) {
     const values = outputValues(r);
     for (const name of OUTPUT_NAMES)
         setOutput(name, values[name]);
-}
-
-;// CONCATENATED MODULE: ./src/github/rebuild.ts
-/**
- * Infiniti apply posts `infiniti/import.csv`, which is not committed by default (it holds initial
- * passwords: see records.ts). On GitHub the apply job therefore rebuilds it exactly as the plan
- * made it: from the roster and the applied state as they were at the commit the plan was made
- * from (the first parent of the commit that added the plan's plan.json), else as they are in the
- * checkout, with the plan's own mode and disable_missing. The rebuilt bytes must have the SHA-256
- * that the plan recorded (infiniti/plan.json), or nothing is sent: apply then refuses as it does
- * for a changed import.csv, and asks for a new plan. (A revert plan is left alone: its import is
- * re-made by src/core/revert.ts from the reverted plan's recorded results.)
- */
-
-
-
-
-
-
-
-
-function csvFor(roster, rosterFile, state, stateFile, plan) {
-    const parsedRoster = validateRoster(roster, rosterFile);
-    const parsedState = state === undefined
-        ? {
-            file: stateFile,
-            path: "",
-            exists: false,
-            columns: [],
-            users: new Map(),
-        }
-        : { ...parseState(state, stateFile), path: "" };
-    const { users } = diffRoster(parsedRoster, parsedState, {
-        mode: plan.mode,
-        disableMissing: plan.disable_missing,
-    });
-    return buildImportCsv(parsedRoster.header, users).csv;
-}
-/**
- * Writes `<planDir>/infiniti/import.csv` when the plan has an Infiniti part and the file is absent.
- * Returns where it was rebuilt from, or undefined when nothing had to be done.
- */
-async function rebuildInfinitiImport(o) {
-    const target = (0,external_node_path_namespaceObject.join)(planDirOf(o.planDir), IMPORT_FILE);
-    if ((0,external_node_fs_namespaceObject.existsSync)(target) || !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDirOf(o.planDir), PLAN_FILE)))
-        return undefined;
-    const plan = readPlanFile(o.planDir);
-    // A revert's import follows from the reverted plan's recorded results: the core re-makes it
-    // (checkRevertPlan in src/core/revert.ts), not from the roster.
-    if (plan.kind === "revert")
-        return undefined;
-    const fromRoot = (file) => (0,external_node_path_namespaceObject.relative)(o.workspace, (0,external_node_path_namespaceObject.resolve)(o.loaded.root, file)).split(external_node_path_namespaceObject.sep).join("/");
-    const rosterPath = fromRoot(plan.roster.file);
-    const statePath = fromRoot(plan.state.file);
-    const planJson = (0,external_node_path_namespaceObject.relative)(o.workspace, (0,external_node_path_namespaceObject.join)(o.planDir, "plan.json")).split(external_node_path_namespaceObject.sep).join("/");
-    const sources = [];
-    const base = await o.repo.planBase(planJson);
-    if (base)
-        sources.push({ label: `the plan's commit ${base.slice(0, 7)}`, read: (p) => o.repo.showFile(base, p) });
-    sources.push({
-        label: "the checkout",
-        read: (p) => {
-            const abs = (0,external_node_path_namespaceObject.join)(o.workspace, p);
-            return Promise.resolve((0,external_node_fs_namespaceObject.existsSync)(abs) ? (0,external_node_fs_namespaceObject.readFileSync)(abs, "utf8") : undefined);
-        },
-    });
-    for (const s of sources) {
-        const roster = await s.read(rosterPath);
-        if (roster === undefined)
-            continue;
-        let csv;
-        try {
-            csv = csvFor(roster, plan.roster.file, plan.state.existed ? await s.read(statePath) : undefined, plan.state.file, plan);
-        }
-        catch {
-            continue; // that version of the roster does not validate: it is not the one planned
-        }
-        if (sha256(csv) !== plan.import.sha256)
-            continue;
-        (0,external_node_fs_namespaceObject.writeFileSync)(target, csv);
-        o.log.info(`infiniti: rebuilt ${(0,external_node_path_namespaceObject.relative)(o.workspace, target)} (not committed) from ${s.label}; its SHA-256 is the plan's`);
-        return s.label;
-    }
-    throw new InputError({
-        file: (0,external_node_path_namespaceObject.relative)(o.workspace, target).split(external_node_path_namespaceObject.sep).join("/"),
-        message: "is not committed (commit_records is off), and rebuilding it from the roster and the applied state at the plan's commit does not give the file the plan showed (its SHA-256 differs from infiniti/plan.json): nothing was sent. Run a new plan, or set commit_records: true to keep the import in git",
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/core/auto-apply.ts
@@ -77460,7 +77349,6 @@ async function refuseDeletingPush(run, repo, plansDir) {
 
 
 
-
 /** The default branch refused the results commit (or the push failed): the results are in the artifact. */
 class ResultsNotCommittedError extends Error {
 }
@@ -77581,8 +77469,6 @@ async function applyOne(run, o) {
     // Before anything is sent or pushed: the artifact step finds this plan whatever happens next.
     outputs();
     log.info(`applying ${dir}`);
-    if (inputs.only !== "alma")
-        await rebuildInfinitiImport({ repo, loaded, workspace: ctx.workspace, planDir: planAbs, log });
     run.heartbeat.phase(`applying ${dir}`);
     const commitPaths = (files) => [
         ...committedPaths(dir, loaded.config.commit_records),
@@ -78073,7 +77959,7 @@ async function runAction() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(162);
+/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8344);
 /**
  * The GitHub Action's entry (action.yml runs the bundle of this file, dist/index.js, on node24).
  * Everything happens in src/github/run.ts; the exit code follows the CLI's: 0 ok, 1 some records
