@@ -48,34 +48,31 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
-  BodyError,
   DEFAULT_ROLE_PARAMETER_RULES,
   cloneUser,
   fullName,
-  identifyingValues,
   normalizeUser,
-  parseUserJson,
-  parseUserXml,
   renderUserJson,
   renderUserXml,
-  roleMissingParameter,
-  swapAll,
-  userFromJson,
-  userFromXml,
   type AlmaUser,
   type RenderOptions,
-  type UserBody,
 } from "./alma-model.ts";
 import { deriveRng, type Rng } from "./alma-random.ts";
-import { DEMO_EDIT_BARCODE, DEMO_EDIT_USER, demoUsers, type SeedUser } from "./alma-seed.ts";
-import { refusalAnswer, type KeyRefusal } from "./alma-refusals.ts";
+import { DEMO_EDIT_BARCODE, DEMO_EDIT_USER, demoUsers } from "./alma-seed.ts";
+import { refusalAnswer } from "./alma-refusals.ts";
 import { readRequestBody, startLoopbackServer } from "./server.ts";
-import {
-  ANALYTICS_PATH,
-  createAnalytics,
-  type AlmaAnalytics,
-  type AlmaAnalyticsOptions,
-} from "./alma-analytics.ts";
+import { ANALYTICS_PATH, createAnalytics } from "./alma-analytics.ts";
+import { ALMA_ERRORS, errorJson, errorXml, type AlmaErrorOut, type Outcome } from "./alma-errors.ts";
+import { UserStore, seedToUser } from "./alma-store.ts";
+import { RateLimits } from "./alma-limits.ts";
+import { Faults, faultOutcome } from "./alma-faults.ts";
+import { handleGet, handlePut, type RouteContext } from "./alma-routes.ts";
+import type {
+  AlmaSimulator,
+  AlmaSimulatorOptions,
+  AlmaSimulatorStats,
+  RequestRecord,
+} from "./alma-sim-types.ts";
 
 export type {
   AlmaAddress,
@@ -98,233 +95,15 @@ export type {
 export { DEFAULT_ROLE_PARAMETER_RULES } from "./alma-model.ts";
 export type { SeedUser } from "./alma-seed.ts";
 export { demoUsers, generateUsers } from "./alma-seed.ts";
-
-// ---------------------------------------------------------------------------------------------------------
-// Public types
-
-export interface AlmaSimulatorOptions {
-  /** The API key to accept (default: any non-empty key). */
-  apiKey?: string;
-  /** Port on 127.0.0.1 (default 0: an ephemeral port). */
-  port?: number;
-  /** The users Alma holds (default: demoUsers()). */
-  users?: SeedUser[];
-  /** Uniform latency per call, [min, max] ms (default [0, 0]). */
-  latencyMs?: [number, number];
-  /** Calls per rolling second for the institution (default 25, Alma's threshold). */
-  perSecondLimit?: number;
-  /** Calls per day (default 1,000,000); X-Exl-Api-Remaining counts down from it. */
-  dailyLimit?: number;
-  /** Fraction of accepted calls answered with a 5xx (500 with HTML, 500 truncated, 503). */
-  errorRate?: number;
-  /** Fraction of accepted calls whose connection is reset before anything is done. */
-  resetRate?: number;
-  /** Fraction of accepted PUTs whose connection is reset after the update was stored. */
-  resetAfterWriteRate?: number;
-  /** PRNG seed for latency, faults and tracking ids (default 1). */
-  seed?: number;
-  /** Milliseconds clock for the limits (default Date.now); tests pass a fake one. */
-  clock?: () => number;
-  /** HTTP status of the UNAUTHORIZED answer (default 401). */
-  unauthorizedStatus?: number;
-  /** How a wrong key is refused: each way real Alma does (see alma-refusals.ts; default "401"). */
-  keyRefusal?: KeyRefusal;
-  /** Role type → required parameter type (default DEFAULT_ROLE_PARAMETER_RULES). */
-  roleParameterRules?: Record<string, string>;
-  /** The Analytics report API (alma-analytics.ts): paths, page size, quirks, permission. */
-  analytics?: AlmaAnalyticsOptions;
-}
-
-export type FaultKind = "reset" | "reset-after-write" | "error-500-html" | "error-500-xml" | "error-503";
-
-export interface QueuedFault {
-  kind: FaultKind;
-  /** Only calls of this method take the fault (default: the next accepted call of any method). */
-  method?: "GET" | "PUT";
-}
-
-export interface AlmaSimulatorStats {
-  /** Every request received, rejected and faulted ones included. */
-  calls: number;
-  byMethod: Record<string, number>;
-  byStatus: Record<string, number>;
-  /** Calls that passed the key and the limits (each one counted against the daily quota). */
-  accepted: number;
-  status401: number;
-  /** Every 429 (per-second and daily). */
-  status429: number;
-  perSecondRejected: number;
-  dailyRejected: number;
-  /** 5xx answers and resets injected. */
-  faultsInjected: number;
-  errors5xx: number;
-  resets: number;
-  resetsAfterWrite: number;
-  /** PUTs that were stored (acknowledged or not). */
-  updates: number;
-  /** PIN letters that send_pin_number_letter=true would have sent. */
-  pinLettersSent: number;
-  /** X-Exl-Api-Remaining now. */
-  remaining: number;
-  inFlight: number;
-  peakInFlight: number;
-}
-
-export interface RequestRecord {
-  at: number;
-  method: string;
-  /** Path and query, with any apikey parameter masked. */
-  url: string;
-  /** HTTP status sent, or 0 for a reset. */
-  status: number;
-  errorCode?: string;
-  fault?: FaultKind;
-  /** The body of a PUT. */
-  body?: string;
-}
-
-export interface AlmaSimulator {
-  /** e.g. http://127.0.0.1:41234 (clients append /almaws/v1/users/…). */
-  readonly url: string;
-  readonly port: number;
-  /** Stops listening and destroys every open connection. */
-  close(): Promise<void>;
-  /** A copy of the stored user (lookup as GET does: primary ID or any identifier, case-insensitive). */
-  getUser(id: string, userIdType?: string): AlmaUser | undefined;
-  /** The user as GET returns it in XML. */
-  getUserXml(id: string, opts?: RenderOptions): string | undefined;
-  /** The user as GET returns it in JSON. */
-  getUserJson(id: string, opts?: RenderOptions): Record<string, unknown> | undefined;
-  /** Changes a stored user directly (a librarian's edit). Throws for an unknown user or a duplicate identifier. */
-  editUser(id: string, edit: (user: AlmaUser) => void): AlmaUser;
-  /** Adds a user. Throws if one of its identifiers is taken. */
-  addUser(seed: SeedUser): AlmaUser;
-  /** Deletes a user (e.g. purged between plan and apply). */
-  removeUser(id: string): boolean;
-  userCount(): number;
-  stats(): AlmaSimulatorStats;
-  resetStats(): void;
-  /** The most recent requests (at most 500), oldest first. */
-  requests(): RequestRecord[];
-  setLatency(latencyMs: [number, number]): void;
-  setFaults(faults: { errorRate?: number; resetRate?: number; resetAfterWriteRate?: number }): void;
-  /** Forces faults on the next accepted calls, in order, before any random one. */
-  queueFaults(...faults: (FaultKind | QueuedFault)[]): void;
-  /** Changes the limits; `remaining` sets the calls left today. */
-  setLimits(limits: { perSecondLimit?: number; dailyLimit?: number; remaining?: number }): void;
-  /** For the demo: a librarian gives the demo user P00777 a barcode by hand. Returns what happened. */
-  demoEdit(): string | undefined;
-  /** The Analytics report API: `configure` changes its options. */
-  readonly analytics: Pick<AlmaAnalytics, "configure">;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Error bodies
-
-/** The error envelope's namespace, as in real bodies. */
-export const WSR_NAMESPACE = "http://com/exlibris/urm/general/xmlbeans";
-
-export const ALMA_ERRORS = {
-  UNAUTHORIZED: "API-key not defined or not configured to allow this API.",
-  PER_SECOND_THRESHOLD: "HTTP requests are more than allowed per second. See https://goo.gl/2x1c1M ",
-  DAILY_THRESHOLD: "Daily API Request Threshold has been reached.",
-  NO_VALID_XML: "No valid XML was given.",
-} as const;
-
-export interface AlmaErrorOut {
-  code: string;
-  message: string;
-  trackingId?: string;
-}
-
-const escText = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
-export function errorXml(e: AlmaErrorOut): string {
-  const tracking = e.trackingId ? `<trackingId>${escText(e.trackingId)}</trackingId>` : "";
-  return (
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
-    `<web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error>` +
-    `<errorCode>${escText(e.code)}</errorCode><errorMessage>${escText(e.message)}</errorMessage>${tracking}` +
-    `</error></errorList></web_service_result>`
-  );
-}
-
-export function errorJson(e: AlmaErrorOut): string {
-  const error: Record<string, string> = { errorCode: e.code, errorMessage: e.message };
-  if (e.trackingId) error.trackingId = e.trackingId;
-  return JSON.stringify({ errorsExist: true, errorList: { error: [error] }, result: null });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The store
-
-class UserStore {
-  /** Lower-cased primary ID → user. */
-  private readonly users = new Map<string, AlmaUser>();
-  /** Lower-cased identifying value (primary ID or identifier value) → lower-cased primary ID. */
-  private readonly index = new Map<string, string>();
-
-  get size(): number {
-    return this.users.size;
-  }
-
-  all(): IterableIterator<AlmaUser> {
-    return this.users.values();
-  }
-
-  keyOf(u: AlmaUser): string {
-    return u.primaryId.trim().toLowerCase();
-  }
-
-  find(id: string, userIdType = "all_unique"): AlmaUser | undefined {
-    const value = id.trim().toLowerCase();
-    const owner = this.index.get(value);
-    const user = owner === undefined ? undefined : this.users.get(owner);
-    if (!user) return undefined;
-    const type = userIdType.trim().toLowerCase();
-    if (type === "" || type === "all_unique") return user;
-    return user.identifiers.some(
-      (i) => i.idType.trim().toLowerCase() === type && i.value.trim().toLowerCase() === value,
-    )
-      ? user
-      : undefined;
-  }
-
-  /** The first identifying value of `u` held by a user other than `selfKey`. */
-  conflict(u: AlmaUser, selfKey?: string): { value: string; type: string } | undefined {
-    const candidates: { value: string; type: string }[] = [{ value: u.primaryId, type: "primary_id" }];
-    for (const i of u.identifiers) candidates.push({ value: i.value, type: i.idType });
-    for (const c of candidates) {
-      const v = c.value.trim().toLowerCase();
-      if (!v) continue;
-      const owner = this.index.get(v);
-      if (owner !== undefined && owner !== selfKey) return c;
-    }
-    return undefined;
-  }
-
-  /** Stores `u`, replacing the user stored under `oldKey` (if any). Call conflict() first. */
-  put(u: AlmaUser, oldKey?: string): void {
-    if (oldKey !== undefined) this.delete(oldKey);
-    const key = this.keyOf(u);
-    this.users.set(key, u);
-    for (const v of identifyingValues(u)) if (!this.index.has(v)) this.index.set(v, key);
-  }
-
-  delete(key: string): boolean {
-    const u = this.users.get(key);
-    if (!u) return false;
-    for (const v of identifyingValues(u)) if (this.index.get(v) === key) this.index.delete(v);
-    this.users.delete(key);
-    return true;
-  }
-}
-
-function seedToUser(seed: SeedUser): AlmaUser {
-  if ("xml" in seed && typeof seed.xml === "string") return userFromXml(seed.xml);
-  if ("json" in seed && seed.json !== undefined) return userFromJson(seed.json);
-  return normalizeUser(seed as Parameters<typeof normalizeUser>[0]);
-}
+export type {
+  AlmaSimulator,
+  AlmaSimulatorOptions,
+  AlmaSimulatorStats,
+  FaultKind,
+  QueuedFault,
+  RequestRecord,
+} from "./alma-sim-types.ts";
+export { ALMA_ERRORS, WSR_NAMESPACE, errorJson, errorXml, type AlmaErrorOut } from "./alma-errors.ts";
 
 // ---------------------------------------------------------------------------------------------------------
 // The server
@@ -332,13 +111,6 @@ function seedToUser(seed: SeedUser): AlmaUser {
 const USER_PATH = /^\/almaws\/v1\/users\/([^/]+)\/?$/;
 const MAX_BODY = 10 * 1024 * 1024;
 const LOG_SIZE = 500;
-
-interface Outcome {
-  status: number;
-  body: string;
-  contentType: string;
-  errorCode?: string;
-}
 
 export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Promise<AlmaSimulator> {
   const seed = options.seed ?? 1;
@@ -354,17 +126,8 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
   // (No closure below refers to `options`: the seed users must not stay reachable once copied.)
 
   let latency: [number, number] = options.latencyMs ?? [0, 0];
-  let errorRate = options.errorRate ?? 0;
-  let resetRate = options.resetRate ?? 0;
-  let resetAfterWriteRate = options.resetAfterWriteRate ?? 0;
-  let perSecondLimit = options.perSecondLimit ?? 25;
-  let dailyLimit = options.dailyLimit ?? 1_000_000;
-  let remaining = dailyLimit;
-  let day = Math.floor(clock() / 86_400_000);
-  /** Times of the last `perSecondLimit` accepted calls (a ring). */
-  let window: number[] = [];
-  let windowNext = 0;
-  const queued: QueuedFault[] = [];
+  const faults = new Faults(faultRng, options);
+  const limits = new RateLimits(options.perSecondLimit ?? 25, options.dailyLimit ?? 1_000_000, clock());
   const log: RequestRecord[] = [];
 
   const store = new UserStore();
@@ -397,7 +160,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
     resetsAfterWrite: 0,
     updates: 0,
     pinLettersSent: 0,
-    remaining,
+    remaining: limits.remaining,
     inFlight: 0,
     peakInFlight: 0,
   });
@@ -459,151 +222,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
       : { status: 200, body: renderUserXml(u, opts), contentType: "application/xml;charset=UTF-8" };
   };
 
-  /** Per-second threshold: at most `perSecondLimit` accepted calls in any rolling second. */
-  const underPerSecondLimit = (now: number): boolean => {
-    if (perSecondLimit <= 0) return false;
-    if (window.length < perSecondLimit) {
-      window.push(now);
-      return true;
-    }
-    const oldest = window[windowNext]!;
-    if (now - oldest < 1000) return false;
-    window[windowNext] = now;
-    windowNext = (windowNext + 1) % perSecondLimit;
-    return true;
-  };
-
-  const rollDay = (now: number) => {
-    const d = Math.floor(now / 86_400_000);
-    if (d !== day) {
-      day = d;
-      remaining = dailyLimit;
-    }
-  };
-
-  const decideFault = (method: string): FaultKind | undefined => {
-    const qi = queued.findIndex((q) => q.method === undefined || q.method === method);
-    if (qi >= 0) {
-      const [q] = queued.splice(qi, 1);
-      if (q) return q.kind === "reset-after-write" && method !== "PUT" ? "reset" : q.kind;
-    }
-    if (errorRate <= 0 && resetRate <= 0 && resetAfterWriteRate <= 0) return undefined;
-    const r = faultRng();
-    if (r < errorRate) {
-      const k = faultRng();
-      return k < 1 / 3 ? "error-500-html" : k < 2 / 3 ? "error-500-xml" : "error-503";
-    }
-    if (r < errorRate + resetRate) return "reset";
-    if (method === "PUT" && r < errorRate + resetRate + resetAfterWriteRate) return "reset-after-write";
-    return undefined;
-  };
-
-  const faultOutcome = (kind: FaultKind): Outcome => {
-    switch (kind) {
-      case "error-500-html":
-        return {
-          status: 500,
-          contentType: "text/html;charset=UTF-8",
-          body: "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>The server encountered an internal error &amp; could not complete your request.</p></body></html>",
-        };
-      case "error-500-xml":
-        // A body cut short mid-element, as a failing backend sometimes sends.
-        return {
-          status: 500,
-          contentType: "application/xml;charset=UTF-8",
-          body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error><errorCode>GENERAL_ERR`,
-        };
-      default:
-        return {
-          status: 503,
-          contentType: "text/html;charset=UTF-8",
-          body: "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>",
-        };
-    }
-  };
-
-  const handleGet = (id: string, url: URL, json: boolean): Outcome => {
-    const type = url.searchParams.get("user_id_type") || "all_unique";
-    const u = store.find(id, type);
-    if (!u) return errorOutcome(400, json, "401861", `User with identifier ${id} was not found.`);
-    const view = (url.searchParams.get("view") ?? "full").toLowerCase() === "brief" ? "brief" : "full";
-    return userOutcome(u, json, view);
-  };
-
-  const handlePut = (id: string, url: URL, req: IncomingMessage, text: string, json: boolean): Outcome => {
-    const type = url.searchParams.get("user_id_type") || "all_unique";
-    const ctype = (req.headers["content-type"] ?? "").toLowerCase();
-    const jsonBody = ctype.includes("json") || (!ctype.includes("xml") && text.trimStart().startsWith("{"));
-    let body: UserBody;
-    try {
-      body = jsonBody ? parseUserJson(text) : parseUserXml(text);
-    } catch (e) {
-      if (e instanceof BodyError) return errorOutcome(400, json, "401676", ALMA_ERRORS.NO_VALID_XML);
-      throw e;
-    }
-    const stored = store.find(id, type);
-    if (!stored) {
-      return errorOutcome(400, json, "401890", `User with identifier ${id} of type ${type} was not found.`);
-    }
-    for (const [k, x] of [
-      ["recordType", "record_type"],
-      ["primaryId", "primary_id"],
-      ["accountType", "account_type"],
-    ] as const) {
-      const v = body.fields[k];
-      if (typeof v !== "string" || !v.trim()) {
-        return errorOutcome(400, json, "401664", `Mandatory field is missing: ${x}`);
-      }
-    }
-    const sentExternal = typeof body.fields.externalId === "string" ? body.fields.externalId.trim() : "";
-    if (stored.externalId.trim() !== "" && sentExternal !== stored.externalId.trim()) {
-      return errorOutcome(
-        400,
-        json,
-        "401858",
-        "The external id in DB does not fit the given value in xml - external id cannot be updated.",
-      );
-    }
-    if ("roles" in body.fields) {
-      const roles = (body.fields.roles ?? []) as AlmaUser["roles"];
-      const missing = roleMissingParameter(roles, roleRules);
-      if (missing) {
-        const r = missing.role;
-        const name = r.roleTypeDesc ? ` (${r.roleTypeDesc})` : "";
-        return errorOutcome(
-          400,
-          json,
-          "401652",
-          `General Error: The user has a role with code ${r.roleType}${name} which requires parameter ${missing.parameter}, missing from the user_role.`,
-        );
-      }
-    }
-    const override = (url.searchParams.get("override") ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const next = swapAll(stored, body, { override, today: today() });
-    const oldKey = store.keyOf(stored);
-    const clash = store.conflict(next, oldKey);
-    if (clash) {
-      return errorOutcome(
-        400,
-        json,
-        "401851",
-        `User with identifier ${clash.value} of type ${clash.type} already exists.`,
-      );
-    }
-    store.put(next, oldKey);
-    stats.updates++;
-    if (
-      (url.searchParams.get("send_pin_number_letter") ?? "").toLowerCase() === "true" &&
-      body.pinNumber !== undefined &&
-      body.pinNumber.trim() !== ""
-    ) {
-      stats.pinLettersSent++;
-    }
-    return userOutcome(next, json, "full");
-  };
+  const routes: RouteContext = { store, roleRules, stats: () => stats, today, errorOutcome, userOutcome };
 
   const record = (r: RequestRecord) => {
     log.push(r);
@@ -615,7 +234,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
     if (res.destroyed) return;
     res.writeHead(o.status, {
       "Content-Type": o.contentType,
-      "X-Exl-Api-Remaining": String(remaining),
+      "X-Exl-Api-Remaining": String(limits.remaining),
       "Content-Length": Buffer.byteLength(o.body),
     });
     res.end(o.body);
@@ -667,27 +286,27 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
         return;
       }
       const now = clock();
-      rollDay(now);
-      if (!underPerSecondLimit(now)) {
+      limits.rollDay(now);
+      if (!limits.underPerSecondLimit(now)) {
         stats.status429++;
         stats.perSecondRejected++;
         reply(errorOutcome(429, json, "PER_SECOND_THRESHOLD", ALMA_ERRORS.PER_SECOND_THRESHOLD, false));
         return;
       }
-      if (remaining <= 0) {
+      if (limits.remaining <= 0) {
         stats.status429++;
         stats.dailyRejected++;
         reply(errorOutcome(429, json, "DAILY_THRESHOLD", ALMA_ERRORS.DAILY_THRESHOLD, false));
         return;
       }
-      remaining--;
+      limits.remaining--;
       stats.accepted++;
 
       const [lo, hi] = latency;
       await sleep(lo + latencyRng() * Math.max(0, hi - lo));
       if (closed) return;
 
-      const fault = decideFault(method);
+      const fault = faults.decide(method);
       if (fault) {
         stats.faultsInjected++;
         entry.fault = fault;
@@ -712,7 +331,8 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
       } catch {
         id = m[1];
       }
-      const outcome = method === "GET" ? handleGet(id, url, json) : handlePut(id, url, req, text, json);
+      const outcome =
+        method === "GET" ? handleGet(routes, id, url, json) : handlePut(routes, id, url, req, text, json);
       if (fault === "reset-after-write") {
         stats.resetsAfterWrite++;
         entry.status = 0;
@@ -790,7 +410,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
       ...stats,
       byMethod: { ...stats.byMethod },
       byStatus: { ...stats.byStatus },
-      remaining,
+      remaining: limits.remaining,
     }),
     resetStats: () => {
       const inFlight = stats.inFlight;
@@ -801,26 +421,9 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
     setLatency: (ms) => {
       latency = [Math.max(0, ms[0]), Math.max(0, ms[1])];
     },
-    setFaults: (f) => {
-      if (f.errorRate !== undefined) errorRate = f.errorRate;
-      if (f.resetRate !== undefined) resetRate = f.resetRate;
-      if (f.resetAfterWriteRate !== undefined) resetAfterWriteRate = f.resetAfterWriteRate;
-    },
-    queueFaults: (...faults) => {
-      for (const f of faults) queued.push(typeof f === "string" ? { kind: f } : f);
-    },
-    setLimits: (l) => {
-      if (l.perSecondLimit !== undefined) {
-        perSecondLimit = l.perSecondLimit;
-        window = [];
-        windowNext = 0;
-      }
-      if (l.dailyLimit !== undefined) {
-        dailyLimit = l.dailyLimit;
-        remaining = Math.min(remaining, dailyLimit);
-      }
-      if (l.remaining !== undefined) remaining = l.remaining;
-    },
+    setFaults: (f) => faults.set(f),
+    queueFaults: (...queued) => faults.queue(...queued),
+    setLimits: (l) => limits.set(l),
     demoEdit: () => {
       const u = store.find(DEMO_EDIT_USER);
       if (!u) return undefined;
