@@ -27,7 +27,8 @@ import { XMLParser } from "fast-xml-parser";
 import { InputError } from "../core/errors.ts";
 import { AlmaApiError, almaApiError, explainAlmaError, parseAlmaErrorBody } from "./errors.ts";
 import { keyRefusalOf } from "./key-refusal.ts";
-import { TransportError, type Transport } from "./transport.ts";
+import { TransportError } from "./transport-errors.ts";
+import type { Transport } from "./transport.ts";
 
 export interface ReportColumn {
   /** "Column0", "Column1"… */

@@ -33,7 +33,8 @@ import { snapshotIdentifiers, type AppliedChange, type SavedIdentifier } from ".
 import { sendRestore } from "./restore-send.ts";
 import { countsTable, md, num, ROW_LIMIT } from "../core/markdown.ts";
 import { readHistory, resultsHeadline } from "../core/results.ts";
-import { QuotaExhaustedError, type Transport } from "./transport.ts";
+import { QuotaExhaustedError } from "./transport-errors.ts";
+import type { Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
 
 /** Result statuses: a public contract (results.csv). */

@@ -44,7 +44,8 @@ import {
 import { PlanFileWriter, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
 import { almaChangesCsv } from "./changes.ts";
 import { AlmaPlanTables, almaHeadline, CHANGES_CSV, renderAlmaPlan } from "./render.ts";
-import { QuotaExhaustedError, type Transport } from "./transport.ts";
+import { QuotaExhaustedError } from "./transport-errors.ts";
+import type { Transport } from "./transport.ts";
 import { segmentAfter, whoIs } from "./who.ts";
 import { parseUser, userXml } from "./xml.ts";
 import { callsNeeded, NotStartedError, quotaShortfall } from "../core/quota.ts";

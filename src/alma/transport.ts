@@ -15,19 +15,21 @@
  */
 import type { Logger } from "../core/log.ts";
 import type { ProxySettings } from "../core/proxy.ts";
+import { SignalLinks } from "../core/signals.ts";
 import { BodyTooLargeError, createHttpClient, type HttpFetch } from "./http.ts";
 import { Pacer, RateController } from "./pacer.ts";
 import {
   backoffDelay,
   describeNetworkError,
   networkErrorCode,
-  redactUrl,
   remainingOf,
   retryAfterMs,
   throttleDelay,
   throttleKind,
   type BackoffOptions,
 } from "./retry.ts";
+import { QuotaExhaustedError, TransportError } from "./transport-errors.ts";
+import { plural, seconds, statusText } from "./transport-text.ts";
 
 /** The cap of one Alma answer: a user record is a few KB; 4 MB leaves room for any real one. */
 export const MAX_ALMA_BODY = 4 * 1024 * 1024;
@@ -126,78 +128,6 @@ export interface Transport {
   onIdle(): Promise<void>;
 }
 
-/** The day's API quota is (nearly) used: a clean stop. The caller marks what is left `pending`. */
-export class QuotaExhaustedError extends Error {
-  /** Calls left today as Alma last reported them (0 if Alma said DAILY_THRESHOLD without a count). */
-  readonly remaining: number;
-  readonly minRemaining: number;
-  readonly reason: "below-minimum" | "daily-threshold";
-  constructor(reason: "below-minimum" | "daily-threshold", remaining: number, minRemaining: number) {
-    super(
-      reason === "daily-threshold"
-        ? "Alma refused the call because the institution's daily API quota is used up (DAILY_THRESHOLD); nothing more was sent."
-        : `The institution's daily Alma API quota is running low: ${remaining} calls left today, below alma.min_remaining (${minRemaining}); nothing more was sent.`,
-    );
-    this.name = "QuotaExhaustedError";
-    this.reason = reason;
-    this.remaining = remaining;
-    this.minRemaining = minRemaining;
-  }
-}
-
-export type TransportFailure =
-  /** 5xx on every attempt. */
-  | "http"
-  /** No answer within timeoutMs on the last attempt. */
-  | "timeout"
-  /** Connection reset, refused, closed... on the last attempt. */
-  | "network"
-  /** PER_SECOND_THRESHOLD more often than the throttle allows. */
-  | "throttled"
-  /** The request could not even be built (a bad URL or header value): not retried. */
-  | "unsendable"
-  /** The answer was larger than maxBodyBytes: reading stopped at the cap; not retried. */
-  | "too-large";
-
-/** A call that failed for good. The message is one plain sentence; no header is ever in it. */
-export class TransportError extends Error {
-  readonly kind: TransportFailure;
-  /** The last HTTP status, if there was an answer. */
-  readonly status: number | undefined;
-  /** The last answer's body, if there was one. */
-  readonly body: string | undefined;
-  /** The network failure's code (ECONNRESET...), for kind "network". */
-  readonly code: string | undefined;
-  /** HTTP requests made for this call. */
-  readonly attempts: number;
-  readonly method: string;
-  /** The URL, without any apikey parameter. */
-  readonly url: string;
-  constructor(
-    message: string,
-    details: {
-      kind: TransportFailure;
-      attempts: number;
-      method: string;
-      url: string;
-      status?: number;
-      body?: string;
-      code?: string;
-      cause?: unknown;
-    },
-  ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = "TransportError";
-    this.kind = details.kind;
-    this.attempts = details.attempts;
-    this.method = details.method;
-    this.url = redactUrl(details.url);
-    this.status = details.status;
-    this.body = details.body;
-    this.code = details.code;
-  }
-}
-
 function abortError(): DOMException {
   return new DOMException("The call to Alma was aborted.", "AbortError");
 }
@@ -217,46 +147,6 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * Links each call's own signal to the caller's, with ONE listener on the caller's signal however many calls
- * share it (a run passes the same signal to every call; Node warns past 10 listeners on one signal).
- */
-class SignalLinks {
-  private readonly links = new Map<AbortSignal, { calls: Set<AbortController>; onAbort: () => void }>();
-
-  link(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; unlink: () => void } {
-    if (!outer) return { signal: undefined, unlink: () => undefined };
-    const ac = new AbortController();
-    if (outer.aborted) {
-      ac.abort(outer.reason);
-      return { signal: ac.signal, unlink: () => undefined };
-    }
-    let entry = this.links.get(outer);
-    if (!entry) {
-      const calls = new Set<AbortController>();
-      const onAbort = () => {
-        this.links.delete(outer);
-        for (const c of calls) c.abort(outer.reason);
-      };
-      entry = { calls, onAbort };
-      this.links.set(outer, entry);
-      outer.addEventListener("abort", onAbort, { once: true });
-    }
-    const { calls, onAbort } = entry;
-    calls.add(ac);
-    return {
-      signal: ac.signal,
-      unlink: () => {
-        calls.delete(ac);
-        if (calls.size === 0 && this.links.get(outer)?.calls === calls) {
-          this.links.delete(outer);
-          outer.removeEventListener("abort", onAbort);
-        }
-      },
-    };
-  }
-}
-
 /** What one HTTP attempt came to. */
 type Outcome =
   | { kind: "response"; status: number; headers: Headers; body: string; sentAt: number }
@@ -266,25 +156,6 @@ type Outcome =
   | { kind: "too-large"; sentAt: number; maxBytes: number };
 
 const TIMED_OUT = Symbol("timed out");
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} seconds`;
-}
-
-function statusText(status: number): string {
-  const texts: Record<number, string> = {
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-  };
-  const t = texts[status];
-  return t ? `${status} (${t})` : String(status);
-}
 
 export function createTransport(opts: TransportOptions): Transport {
   if (!(Number.isInteger(opts.maxAttempts) && opts.maxAttempts >= 1))

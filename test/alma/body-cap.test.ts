@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BodyTooLargeError, createHttpClient } from "../../src/alma/http.ts";
-import { createTransport, MAX_ALMA_BODY, TransportError } from "../../src/alma/transport.ts";
+import { createTransport, MAX_ALMA_BODY } from "../../src/alma/transport.ts";
+import { TransportError } from "../../src/alma/transport-errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
 import { runPlan } from "../../src/core/run.ts";
 

@@ -2,13 +2,8 @@ import { getEventListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  createTransport,
-  QuotaExhaustedError,
-  TransportError,
-  type Transport,
-  type TransportOptions,
-} from "../../src/alma/transport.ts";
+import { createTransport, type Transport, type TransportOptions } from "../../src/alma/transport.ts";
+import { QuotaExhaustedError, TransportError } from "../../src/alma/transport-errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
 import { fixture } from "../helpers/fixtures.ts";
 
