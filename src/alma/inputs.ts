@@ -7,8 +7,16 @@
  * Parsing is pure (text in, result or InputError out). Every problem in a file is reported at once, with the
  * file, line and column (columns count characters, 1-based, in the line as written).
  */
-import { readFile } from "node:fs/promises";
-import { InputError, type InputProblem } from "../core/errors.ts";
+import { InputError } from "../core/errors.ts";
+import {
+  decodeInputBytes,
+  looksBinary,
+  Problems,
+  readInputBytes,
+  splitLines,
+  type Line,
+} from "../core/textfile.ts";
+import { badCharacter, cleanField, splitFields, titleWords, type Field } from "./list-fields.ts";
 import { pathHazard } from "./ids.ts";
 import { ALMA_LIST_CAPS, checkListFileSize, checkListLines, type ListCaps } from "./list-caps.ts";
 
@@ -51,139 +59,7 @@ export interface BarcodeList {
   count: number;
 }
 
-/** At most this many problems are listed one by one; the rest are summed up in one last problem. */
-const MAX_PROBLEMS = 100;
-
 const key = (s: string): string => s.toLowerCase();
-
-// ---------------------------------------------------------------------------------------------------------
-// Lines, fields, characters
-
-interface Line {
-  /** 1-based line number. */
-  n: number;
-  /** The line without its line break (and without the BOM on line 1). */
-  raw: string;
-}
-
-function splitLines(text: string): Line[] {
-  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  return body.split(/\r\n|\n|\r/).map((raw, i) => ({ n: i + 1, raw }));
-}
-
-/** 1-based column (in characters, not UTF-16 units) of `index` in `raw`. */
-function columnOf(raw: string, index: number): number {
-  return Array.from(raw.slice(0, index)).length + 1;
-}
-
-/** A piece of a line: its text and where it starts in the line. */
-interface Field {
-  text: string;
-  start: number;
-}
-
-/** Trims a field, and unwraps it if it is entirely in double quotes (as spreadsheets write CSV). */
-function cleanField(raw: string, start: number): Field {
-  const lead = raw.length - raw.trimStart().length;
-  let text = raw.trim();
-  let at = start + lead;
-  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
-    const inner = text.slice(1, -1);
-    const innerLead = inner.length - inner.trimStart().length;
-    text = inner.trim().replaceAll('""', '"');
-    at += 1 + innerLead;
-  }
-  return { text, start: at };
-}
-
-function splitFields(raw: string, delimiter: string): Field[] {
-  const out: Field[] = [];
-  let start = 0;
-  for (;;) {
-    const at = raw.indexOf(delimiter, start);
-    const end = at === -1 ? raw.length : at;
-    out.push(cleanField(raw.slice(start, end), start));
-    if (at === -1) return out;
-    start = at + delimiter.length;
-  }
-}
-
-const DELIMITER_NAME: Record<string, string> = { "|": "'|'", ",": "','", "\t": "a tab" };
-
-function hex(c: string): string {
-  return "U+" + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
-}
-
-/**
- * The first character that cannot be part of an identifier, and why: whitespace, a column delimiter,
- * a control or invisible formatting character, or U+FFFD (what invalid UTF-8 decodes to).
- */
-function badCharacter(text: string): { index: number; why: string } | undefined {
-  let index = 0;
-  for (const c of text) {
-    const why = describeBad(c);
-    if (why) return { index, why };
-    index += c.length;
-  }
-  return undefined;
-}
-
-function describeBad(c: string): string | undefined {
-  if (c === "\t") return "a tab";
-  if (c === "|" || c === ",") return `'${c}'`;
-  if (c === "\u0000") return "a NUL character (is the file UTF-16 or binary? save it as UTF-8 text)";
-  if (c === "\uFFFD") return "a character that is not valid UTF-8 (U+FFFD); save the file as UTF-8";
-  if (c === "\u00A0") return "a non-breaking space";
-  if (/\s/.test(c)) return c === " " ? "a space" : `a whitespace character (${hex(c)})`;
-  if (/[\p{Cc}\p{Cf}]/u.test(c)) return `an invisible control character (${hex(c)})`;
-  return undefined;
-}
-
-/** A text full of NULs is UTF-16 without a BOM, or not text at all: say so once, not on every line. */
-function looksBinary(text: string): boolean {
-  if (!text.includes("\u0000")) return false;
-  let nul = 0;
-  for (const c of text) if (c === "\u0000") nul++;
-  return nul * 10 > text.length;
-}
-
-class Problems {
-  readonly list: InputProblem[] = [];
-  private extra = 0;
-  constructor(readonly file: string) {}
-  add(message: string, line?: Line, index?: number): void {
-    if (this.list.length >= MAX_PROBLEMS) {
-      this.extra++;
-      return;
-    }
-    const p: InputProblem = { file: this.file, message };
-    if (line) {
-      p.line = line.n;
-      if (index !== undefined) p.column = columnOf(line.raw, index);
-    }
-    this.list.push(p);
-  }
-  throwIfAny(): void {
-    if (!this.list.length) return;
-    const all = [...this.list];
-    if (this.extra) all.push({ file: this.file, message: `… and ${this.extra} more problems not listed` });
-    throw new InputError(all);
-  }
-}
-
-/**
- * Words of a column title: split on spaces, `_`, `-`, `.`, `#`, quotes and camelCase, lower-cased.
- * Returns undefined if the text has anything but letters and those separators (digits, for one).
- */
-function titleWords(text: string): string[] | undefined {
-  if (!/^[\p{L} _\-.#"'()/]+$/u.test(text)) return undefined;
-  const words = text
-    .replace(/(\p{Ll})(\p{Lu})/gu, "$1 $2")
-    .toLowerCase()
-    .split(/[^\p{L}]+/u)
-    .filter(Boolean);
-  return words.length ? words : undefined;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Patron list
@@ -280,6 +156,8 @@ export function parsePatronList(text: string, file: string): PatronList {
 
 const DELIMITERS = ["|", "\t", ","] as const;
 type Delimiter = (typeof DELIMITERS)[number];
+
+const DELIMITER_NAME: Record<string, string> = { "|": "'|'", ",": "','", "\t": "a tab" };
 
 /** Words that make up the column titles of a barcode list. */
 const BARCODE_HEADER_WORDS = new Set([
@@ -506,30 +384,9 @@ export async function readInputText(
   caps: ListCaps = ALMA_LIST_CAPS,
 ): Promise<string> {
   await checkListFileSize(path, displayName, caps);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? `file not found (looked for ${path})`
-        : code === "EISDIR"
-          ? "this is a folder, not a file"
-          : code === "EACCES" || code === "EPERM"
-            ? "cannot read the file: permission denied"
-            : `cannot read the file (${code ?? (e as Error).message})`;
-    throw new InputError({ file: displayName, message: why });
-  }
+  const bytes = await readInputBytes(path, displayName);
   checkListLines(bytes, displayName, caps);
   return decodeInputBytes(bytes);
-}
-
-/** An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM. */
-export function decodeInputBytes(bytes: Buffer): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes.subarray(2));
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes.subarray(2));
-  return bytes.toString("utf8");
 }
 
 export async function readPatronList(

@@ -11,14 +11,9 @@ import { join } from "node:path";
 import type { AlmaConfig } from "../config.ts";
 import { InputError, type InputProblem } from "../core/errors.ts";
 import type { PlanData } from "../core/integrity.ts";
+import { decodeInputBytes } from "../core/textfile.ts";
 import { CHANGING_ACTIONS, type BarcodeLookup, type Decision } from "./decide.ts";
-import {
-  decodeInputBytes,
-  lookupBarcode,
-  parseBarcodeList,
-  parsePatronList,
-  type PatronList,
-} from "./inputs.ts";
+import { lookupBarcode, parseBarcodeList, parsePatronList, type PatronList } from "./inputs.ts";
 import { readPlanEntries, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
 import { same } from "./identifiers.ts";
 import { analyticsSource, patronsFromTable, patronsLabel, readPatronsCsv } from "./report-patrons.ts";
