@@ -33981,7 +33981,7 @@ exports.isNCNameChar = isNCNameChar;
 
 /***/ }),
 
-/***/ 8344:
+/***/ 9507:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56672,6 +56672,48 @@ class AlmaClient {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/signals.ts
+/**
+ * Links each call's own signal to the caller's, with ONE listener on the caller's signal however many calls
+ * share it (a run passes the same signal to every call; Node warns past 10 listeners on one signal).
+ */
+class SignalLinks {
+    links = new Map();
+    link(outer) {
+        if (!outer)
+            return { signal: undefined, unlink: () => undefined };
+        const ac = new AbortController();
+        if (outer.aborted) {
+            ac.abort(outer.reason);
+            return { signal: ac.signal, unlink: () => undefined };
+        }
+        let entry = this.links.get(outer);
+        if (!entry) {
+            const calls = new Set();
+            const onAbort = () => {
+                this.links.delete(outer);
+                for (const c of calls)
+                    c.abort(outer.reason);
+            };
+            entry = { calls, onAbort };
+            this.links.set(outer, entry);
+            outer.addEventListener("abort", onAbort, { once: true });
+        }
+        const { calls, onAbort } = entry;
+        calls.add(ac);
+        return {
+            signal: ac.signal,
+            unlink: () => {
+                calls.delete(ac);
+                if (calls.size === 0 && this.links.get(outer)?.calls === calls) {
+                    this.links.delete(outer);
+                    outer.removeEventListener("abort", onAbort);
+                }
+            },
+        };
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
@@ -58183,12 +58225,11 @@ function redactUrl(url) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/alma/transport.ts
+;// CONCATENATED MODULE: ./src/alma/transport-errors.ts
+/**
+ * The errors of the Alma transport (transport.ts): the daily quota stop and a call that failed for good.
+ */
 
-
-
-/** The cap of one Alma answer: a user record is a few KB; 4 MB leaves room for any real one. */
-const MAX_ALMA_BODY = 4 * 1024 * 1024;
 /** The day's API quota is (nearly) used: a clean stop. The caller marks what is left `pending`. */
 class QuotaExhaustedError extends Error {
     /** Calls left today as Alma last reported them (0 if Alma said DAILY_THRESHOLD without a count). */
@@ -58231,6 +58272,35 @@ class TransportError extends Error {
         this.code = details.code;
     }
 }
+
+;// CONCATENATED MODULE: ./src/alma/transport-text.ts
+/** Words for the transport's messages (transport.ts): counts, durations, HTTP statuses. */
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function seconds(ms) {
+    return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} seconds`;
+}
+function statusText(status) {
+    const texts = {
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    };
+    const t = texts[status];
+    return t ? `${status} (${t})` : String(status);
+}
+
+;// CONCATENATED MODULE: ./src/alma/transport.ts
+
+
+
+
+
+
+/** The cap of one Alma answer: a user record is a few KB; 4 MB leaves room for any real one. */
+const MAX_ALMA_BODY = 4 * 1024 * 1024;
 function abortError() {
     return new DOMException("The call to Alma was aborted.", "AbortError");
 }
@@ -58249,63 +58319,7 @@ function defaultSleep(ms, signal) {
         signal?.addEventListener("abort", onAbort, { once: true });
     });
 }
-/**
- * Links each call's own signal to the caller's, with ONE listener on the caller's signal however many calls
- * share it (a run passes the same signal to every call; Node warns past 10 listeners on one signal).
- */
-class SignalLinks {
-    links = new Map();
-    link(outer) {
-        if (!outer)
-            return { signal: undefined, unlink: () => undefined };
-        const ac = new AbortController();
-        if (outer.aborted) {
-            ac.abort(outer.reason);
-            return { signal: ac.signal, unlink: () => undefined };
-        }
-        let entry = this.links.get(outer);
-        if (!entry) {
-            const calls = new Set();
-            const onAbort = () => {
-                this.links.delete(outer);
-                for (const c of calls)
-                    c.abort(outer.reason);
-            };
-            entry = { calls, onAbort };
-            this.links.set(outer, entry);
-            outer.addEventListener("abort", onAbort, { once: true });
-        }
-        const { calls, onAbort } = entry;
-        calls.add(ac);
-        return {
-            signal: ac.signal,
-            unlink: () => {
-                calls.delete(ac);
-                if (calls.size === 0 && this.links.get(outer)?.calls === calls) {
-                    this.links.delete(outer);
-                    outer.removeEventListener("abort", onAbort);
-                }
-            },
-        };
-    }
-}
 const TIMED_OUT = Symbol("timed out");
-function plural(n, word) {
-    return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-function seconds(ms) {
-    return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} seconds`;
-}
-function statusText(status) {
-    const texts = {
-        500: "Internal Server Error",
-        502: "Bad Gateway",
-        503: "Service Unavailable",
-        504: "Gateway Timeout",
-    };
-    const t = texts[status];
-    return t ? `${status} (${t})` : String(status);
-}
 function createTransport(opts) {
     if (!(Number.isInteger(opts.maxAttempts) && opts.maxAttempts >= 1))
         throw new RangeError("maxAttempts must be a whole number from 1");
@@ -58758,6 +58772,168 @@ async function* lines(path) {
     yield* (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: "utf8" }), crlfDelay: Infinity });
 }
 
+;// CONCATENATED MODULE: ./src/core/textfile.ts
+/**
+ * The text-file layer of the line-based input files: bytes to text (UTF-8, or UTF-16 with a BOM), lines
+ * (any line end, the BOM dropped), 1-based character columns, a binary-file check, and the list of problems
+ * (capped) that ends in one InputError. Nothing here knows what the lines hold.
+ */
+
+
+/** At most this many problems are listed one by one; the rest are summed up in one last problem. */
+const MAX_PROBLEMS = 100;
+function splitLines(text) {
+    const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+    return body.split(/\r\n|\n|\r/).map((raw, i) => ({ n: i + 1, raw }));
+}
+/** 1-based column (in characters, not UTF-16 units) of `index` in `raw`. */
+function columnOf(raw, index) {
+    return Array.from(raw.slice(0, index)).length + 1;
+}
+/** A text full of NULs is UTF-16 without a BOM, or not text at all: say so once, not on every line. */
+function looksBinary(text) {
+    if (!text.includes("\u0000"))
+        return false;
+    let nul = 0;
+    for (const c of text)
+        if (c === "\u0000")
+            nul++;
+    return nul * 10 > text.length;
+}
+class Problems {
+    file;
+    list = [];
+    extra = 0;
+    constructor(file) {
+        this.file = file;
+    }
+    add(message, line, index) {
+        if (this.list.length >= MAX_PROBLEMS) {
+            this.extra++;
+            return;
+        }
+        const p = { file: this.file, message };
+        if (line) {
+            p.line = line.n;
+            if (index !== undefined)
+                p.column = columnOf(line.raw, index);
+        }
+        this.list.push(p);
+    }
+    throwIfAny() {
+        if (!this.list.length)
+            return;
+        const all = [...this.list];
+        if (this.extra)
+            all.push({ file: this.file, message: `… and ${this.extra} more problems not listed` });
+        throw new InputError(all);
+    }
+}
+/** An input file's bytes. A missing or unreadable file, or a folder, is an InputError naming the file. */
+async function readInputBytes(path, displayName) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path);
+    }
+    catch (e) {
+        const code = e.code;
+        const why = code === "ENOENT"
+            ? `file not found (looked for ${path})`
+            : code === "EISDIR"
+                ? "this is a folder, not a file"
+                : code === "EACCES" || code === "EPERM"
+                    ? "cannot read the file: permission denied"
+                    : `cannot read the file (${code ?? e.message})`;
+        throw new InputError({ file: displayName, message: why });
+    }
+}
+/** An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM. */
+function decodeInputBytes(bytes) {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe)
+        return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+    if (bytes[0] === 0xfe && bytes[1] === 0xff)
+        return new TextDecoder("utf-16be").decode(bytes.subarray(2));
+    return bytes.toString("utf8");
+}
+
+;// CONCATENATED MODULE: ./src/alma/list-fields.ts
+/**
+ * The pieces of a line of an Alma list (inputs.ts): fields (trimmed, unquoted), the characters that cannot be
+ * in an identifier, and the words of a column title.
+ */
+/** Trims a field, and unwraps it if it is entirely in double quotes (as spreadsheets write CSV). */
+function cleanField(raw, start) {
+    const lead = raw.length - raw.trimStart().length;
+    let text = raw.trim();
+    let at = start + lead;
+    if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+        const inner = text.slice(1, -1);
+        const innerLead = inner.length - inner.trimStart().length;
+        text = inner.trim().replaceAll('""', '"');
+        at += 1 + innerLead;
+    }
+    return { text, start: at };
+}
+function splitFields(raw, delimiter) {
+    const out = [];
+    let start = 0;
+    for (;;) {
+        const at = raw.indexOf(delimiter, start);
+        const end = at === -1 ? raw.length : at;
+        out.push(cleanField(raw.slice(start, end), start));
+        if (at === -1)
+            return out;
+        start = at + delimiter.length;
+    }
+}
+function list_fields_hex(c) {
+    return "U+" + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+}
+/**
+ * The first character that cannot be part of an identifier, and why: whitespace, a column delimiter,
+ * a control or invisible formatting character, or U+FFFD (what invalid UTF-8 decodes to).
+ */
+function badCharacter(text) {
+    let index = 0;
+    for (const c of text) {
+        const why = describeBad(c);
+        if (why)
+            return { index, why };
+        index += c.length;
+    }
+    return undefined;
+}
+function describeBad(c) {
+    if (c === "\t")
+        return "a tab";
+    if (c === "|" || c === ",")
+        return `'${c}'`;
+    if (c === "\u0000")
+        return "a NUL character (is the file UTF-16 or binary? save it as UTF-8 text)";
+    if (c === "\uFFFD")
+        return "a character that is not valid UTF-8 (U+FFFD); save the file as UTF-8";
+    if (c === "\u00A0")
+        return "a non-breaking space";
+    if (/\s/.test(c))
+        return c === " " ? "a space" : `a whitespace character (${list_fields_hex(c)})`;
+    if (/[\p{Cc}\p{Cf}]/u.test(c))
+        return `an invisible control character (${list_fields_hex(c)})`;
+    return undefined;
+}
+/**
+ * Words of a column title: split on spaces, `_`, `-`, `.`, `#`, quotes and camelCase, lower-cased.
+ * Returns undefined if the text has anything but letters and those separators (digits, for one).
+ */
+function titleWords(text) {
+    if (!/^[\p{L} _\-.#"'()/]+$/u.test(text))
+        return undefined;
+    const words = text
+        .replace(/(\p{Ll})(\p{Lu})/gu, "$1 $2")
+        .toLowerCase()
+        .split(/[^\p{L}]+/u)
+        .filter(Boolean);
+    return words.length ? words : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/alma/ids.ts
 /**
  * IDs that go into an Alma URL path (primary IDs, and barcodes for the holder lookups) must not be able to
@@ -58837,130 +59013,8 @@ function checkListLines(bytes, file, caps) {
 
 
 
-/** At most this many problems are listed one by one; the rest are summed up in one last problem. */
-const MAX_PROBLEMS = 100;
+
 const key = (s) => s.toLowerCase();
-function splitLines(text) {
-    const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-    return body.split(/\r\n|\n|\r/).map((raw, i) => ({ n: i + 1, raw }));
-}
-/** 1-based column (in characters, not UTF-16 units) of `index` in `raw`. */
-function columnOf(raw, index) {
-    return Array.from(raw.slice(0, index)).length + 1;
-}
-/** Trims a field, and unwraps it if it is entirely in double quotes (as spreadsheets write CSV). */
-function cleanField(raw, start) {
-    const lead = raw.length - raw.trimStart().length;
-    let text = raw.trim();
-    let at = start + lead;
-    if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
-        const inner = text.slice(1, -1);
-        const innerLead = inner.length - inner.trimStart().length;
-        text = inner.trim().replaceAll('""', '"');
-        at += 1 + innerLead;
-    }
-    return { text, start: at };
-}
-function splitFields(raw, delimiter) {
-    const out = [];
-    let start = 0;
-    for (;;) {
-        const at = raw.indexOf(delimiter, start);
-        const end = at === -1 ? raw.length : at;
-        out.push(cleanField(raw.slice(start, end), start));
-        if (at === -1)
-            return out;
-        start = at + delimiter.length;
-    }
-}
-const DELIMITER_NAME = { "|": "'|'", ",": "','", "\t": "a tab" };
-function inputs_hex(c) {
-    return "U+" + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
-}
-/**
- * The first character that cannot be part of an identifier, and why: whitespace, a column delimiter,
- * a control or invisible formatting character, or U+FFFD (what invalid UTF-8 decodes to).
- */
-function badCharacter(text) {
-    let index = 0;
-    for (const c of text) {
-        const why = describeBad(c);
-        if (why)
-            return { index, why };
-        index += c.length;
-    }
-    return undefined;
-}
-function describeBad(c) {
-    if (c === "\t")
-        return "a tab";
-    if (c === "|" || c === ",")
-        return `'${c}'`;
-    if (c === "\u0000")
-        return "a NUL character (is the file UTF-16 or binary? save it as UTF-8 text)";
-    if (c === "\uFFFD")
-        return "a character that is not valid UTF-8 (U+FFFD); save the file as UTF-8";
-    if (c === "\u00A0")
-        return "a non-breaking space";
-    if (/\s/.test(c))
-        return c === " " ? "a space" : `a whitespace character (${inputs_hex(c)})`;
-    if (/[\p{Cc}\p{Cf}]/u.test(c))
-        return `an invisible control character (${inputs_hex(c)})`;
-    return undefined;
-}
-/** A text full of NULs is UTF-16 without a BOM, or not text at all: say so once, not on every line. */
-function looksBinary(text) {
-    if (!text.includes("\u0000"))
-        return false;
-    let nul = 0;
-    for (const c of text)
-        if (c === "\u0000")
-            nul++;
-    return nul * 10 > text.length;
-}
-class Problems {
-    file;
-    list = [];
-    extra = 0;
-    constructor(file) {
-        this.file = file;
-    }
-    add(message, line, index) {
-        if (this.list.length >= MAX_PROBLEMS) {
-            this.extra++;
-            return;
-        }
-        const p = { file: this.file, message };
-        if (line) {
-            p.line = line.n;
-            if (index !== undefined)
-                p.column = columnOf(line.raw, index);
-        }
-        this.list.push(p);
-    }
-    throwIfAny() {
-        if (!this.list.length)
-            return;
-        const all = [...this.list];
-        if (this.extra)
-            all.push({ file: this.file, message: `… and ${this.extra} more problems not listed` });
-        throw new InputError(all);
-    }
-}
-/**
- * Words of a column title: split on spaces, `_`, `-`, `.`, `#`, quotes and camelCase, lower-cased.
- * Returns undefined if the text has anything but letters and those separators (digits, for one).
- */
-function titleWords(text) {
-    if (!/^[\p{L} _\-.#"'()/]+$/u.test(text))
-        return undefined;
-    const words = text
-        .replace(/(\p{Ll})(\p{Lu})/gu, "$1 $2")
-        .toLowerCase()
-        .split(/[^\p{L}]+/u)
-        .filter(Boolean);
-    return words.length ? words : undefined;
-}
 // ---------------------------------------------------------------------------------------------------------
 // Patron list
 const PATRON_HEADERS = new Set([
@@ -59050,6 +59104,7 @@ function parsePatronList(text, file) {
 // ---------------------------------------------------------------------------------------------------------
 // Barcode list
 const DELIMITERS = ["|", "\t", ","];
+const DELIMITER_NAME = { "|": "'|'", ",": "','", "\t": "a tab" };
 /** Words that make up the column titles of a barcode list. */
 const BARCODE_HEADER_WORDS = new Set([
     "employee",
@@ -59253,31 +59308,9 @@ function lookupBarcode(list, employeeId) {
  */
 async function readInputText(path, displayName, caps = ALMA_LIST_CAPS) {
     await checkListFileSize(path, displayName, caps);
-    let bytes;
-    try {
-        bytes = await (0,promises_namespaceObject.readFile)(path);
-    }
-    catch (e) {
-        const code = e.code;
-        const why = code === "ENOENT"
-            ? `file not found (looked for ${path})`
-            : code === "EISDIR"
-                ? "this is a folder, not a file"
-                : code === "EACCES" || code === "EPERM"
-                    ? "cannot read the file: permission denied"
-                    : `cannot read the file (${code ?? e.message})`;
-        throw new InputError({ file: displayName, message: why });
-    }
+    const bytes = await readInputBytes(path, displayName);
     checkListLines(bytes, displayName, caps);
     return decodeInputBytes(bytes);
-}
-/** An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM. */
-function decodeInputBytes(bytes) {
-    if (bytes[0] === 0xff && bytes[1] === 0xfe)
-        return new TextDecoder("utf-16le").decode(bytes.subarray(2));
-    if (bytes[0] === 0xfe && bytes[1] === 0xff)
-        return new TextDecoder("utf-16be").decode(bytes.subarray(2));
-    return bytes.toString("utf8");
 }
 async function readPatronList(path, displayName, caps) {
     return parsePatronList(await readInputText(path, displayName, caps), displayName);
@@ -61232,6 +61265,7 @@ function readPatronsCsv(planDir) {
 
 
 
+
 /** At most this many refused changes are listed one by one. */
 const rederive_MAX_LISTED = 20;
 const RULE_KEYS = ["barcode_type", "match_on", "existing_barcode", "user_id_type"];
@@ -62033,46 +62067,6 @@ function writeResults(ctx, dir, results, quota) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/alma/render-external.ts
-
-class ExternalWarnings {
-    rows = [];
-    count = 0;
-    add(e) {
-        if (!e.warning || !e.external_affected?.length)
-            return;
-        this.count++;
-        if (this.rows.length < ROW_LIMIT)
-            this.rows.push(e);
-    }
-    headline() {
-        const n = this.count;
-        return `${markdown_plural(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
-    }
-    /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
-    render(budget = new Budget(Infinity), reserve = 0) {
-        if (!this.count)
-            return [];
-        const head = [
-            `### ⚠ External barcodes: a SIS load may restore them (${markdown_num(this.count)})\n`,
-            `${this.headline()}. External identifiers are loaded from the student information system; this plan changes them only in Alma.\n`,
-        ];
-        head.forEach((h) => budget.force(h));
-        const t = budgetTable(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows.map((e) => `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected.join(", "))} | ${md(e.new_barcode)} |`), budget, 
-        // At most a third of what is left: the other risky rows must still have room.
-        reserve + Math.floor((budget.left - reserve) * (2 / 3)));
-        const out = [...head, ...t.lines];
-        const more = this.count - t.shown;
-        if (more) {
-            const line = `\n${t.shown ? `… and ${markdown_num(more)} more` : `${markdown_plural(more, "change")}, not shown here`}: see the \`warning\` column of \`alma/changes.csv\`.`;
-            budget.force(line);
-            out.push(line);
-        }
-        out.push("");
-        return out;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/pool.ts
 /**
  * Runs `work(i)` for i in [0, total) with at most `concurrency` at once. Stops taking new items
@@ -62197,6 +62191,46 @@ function almaChangesCsv(entries) {
         ]);
     }
     return { csv: csvForPeople(CHANGES_COLUMNS, rows), rows: rows.length };
+}
+
+;// CONCATENATED MODULE: ./src/alma/render-external.ts
+
+class ExternalWarnings {
+    rows = [];
+    count = 0;
+    add(e) {
+        if (!e.warning || !e.external_affected?.length)
+            return;
+        this.count++;
+        if (this.rows.length < ROW_LIMIT)
+            this.rows.push(e);
+    }
+    headline() {
+        const n = this.count;
+        return `${markdown_plural(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
+    }
+    /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
+    render(budget = new Budget(Infinity), reserve = 0) {
+        if (!this.count)
+            return [];
+        const head = [
+            `### ⚠ External barcodes: a SIS load may restore them (${markdown_num(this.count)})\n`,
+            `${this.headline()}. External identifiers are loaded from the student information system; this plan changes them only in Alma.\n`,
+        ];
+        head.forEach((h) => budget.force(h));
+        const t = budgetTable(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows.map((e) => `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected.join(", "))} | ${md(e.new_barcode)} |`), budget, 
+        // At most a third of what is left: the other risky rows must still have room.
+        reserve + Math.floor((budget.left - reserve) * (2 / 3)));
+        const out = [...head, ...t.lines];
+        const more = this.count - t.shown;
+        if (more) {
+            const line = `\n${t.shown ? `… and ${markdown_num(more)} more` : `${markdown_plural(more, "change")}, not shown here`}: see the \`warning\` column of \`alma/changes.csv\`.`;
+            budget.force(line);
+            out.push(line);
+        }
+        out.push("");
+        return out;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/alma/render.ts
@@ -62349,6 +62383,150 @@ function renderAlmaPlan(x, budget = Infinity) {
     if (closing)
         put(closing, "");
     return out.join("\n");
+}
+
+;// CONCATENATED MODULE: ./src/alma/plan-output.ts
+/**
+ * The files of an Alma plan (plan.ts): the part files and journal lines a plan run streams to, and the
+ * final alma/all_patrons.xml, alma/processed_results.xml, alma/plan.json and changes CSV assembled from them
+ * in patron-list order.
+ */
+
+
+
+
+
+
+
+
+
+
+class PartFile {
+    path;
+    size;
+    constructor(path) {
+        this.path = path;
+        this.size = (0,external_node_fs_namespaceObject.existsSync)(path) ? (0,external_node_fs_namespaceObject.statSync)(path).size : 0;
+    }
+    append(text) {
+        const buf = Buffer.from(text, "utf8");
+        (0,external_node_fs_namespaceObject.appendFileSync)(this.path, buf);
+        const at = [this.size, buf.length];
+        this.size += buf.length;
+        return at;
+    }
+}
+function stripDeclaration(xml) {
+    return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
+}
+async function plan_output_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
+    const alma = ctx.loaded.config.alma;
+    const n = inputs.patrons.entries.length;
+    const lines = new Array(n);
+    for await (const { entry } of journal.entries())
+        lines[entry.i] = entry;
+    const counts = {};
+    const entries = [];
+    for (let i = 0; i < n; i++) {
+        const p = inputs.patrons.entries[i];
+        const e = lines[i]?.entry ?? {
+            primary_id: p.id,
+            line: p.line,
+            action: "pending",
+            old_barcodes: [],
+            message: "not read yet: the daily API quota ran low; run the plan again to carry on",
+        };
+        entries.push(e);
+        counts[e.action] = (counts[e.action] ?? 0) + 1;
+    }
+    const changes = entries.filter((e) => CHANGING_ACTIONS.has(e.action)).length;
+    // The XML files, in patron-list order, copied from the part files.
+    await copyParts((0,external_node_path_namespaceObject.join)(dir, "all_patrons.xml"), fetchedPart.path, lines.map((l) => l?.fetched));
+    await copyParts((0,external_node_path_namespaceObject.join)(dir, "processed_results.xml"), bodyPart.path, lines.map((l) => l?.body));
+    const header = {
+        version: 1,
+        system: "alma",
+        created: new Date().toISOString(),
+        config: {
+            barcode_type: alma.barcode_type,
+            match_on: alma.match_on,
+            existing_barcode: alma.existing_barcode,
+            user_id_type: alma.user_id_type,
+        },
+        inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
+        counts,
+        changes,
+    };
+    const writer = new PlanFileWriter((0,external_node_path_namespaceObject.join)(dir, "plan.json"), header);
+    const tables = new AlmaPlanTables();
+    const external = new ExternalWarnings();
+    for (const e of entries) {
+        await writer.write(e);
+        tables.add(e);
+        external.add(e);
+    }
+    await writer.close();
+    if (!counts.pending) {
+        for (const f of [journal.path, fetchedPart.path, bodyPart.path, (0,external_node_path_namespaceObject.join)(dir, ".plan-inputs.json")])
+            (0,external_node_fs_namespaceObject.rmSync)(f, { force: true });
+    }
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(ctx.planDir, CHANGES_CSV), almaChangesCsv(entries).csv);
+    const render = (budget) => renderAlmaPlan({
+        counts,
+        tables,
+        patronsFile: patronsLabel(alma),
+        barcodesFile: alma.barcodes,
+        duplicates: inputs.patrons.duplicates,
+        conflicts: [...inputs.barcodes.conflicts.values()],
+        config: alma,
+        changes,
+        external,
+    }, budget);
+    if (external.count)
+        ctx.log.warn(`alma: ${external.headline()}`);
+    ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
+    return {
+        system: "alma",
+        counts,
+        changes,
+        headline: almaHeadline(counts),
+        markdown: render(ctx.markdownBudget ?? Infinity),
+        render,
+        files: [
+            ...(analyticsSource(alma) ? [PATRONS_CSV] : []),
+            "alma/all_patrons.xml",
+            "alma/processed_results.xml",
+            "alma/plan.json",
+            CHANGES_CSV,
+        ],
+    };
+}
+async function copyParts(outPath, partPath, spans) {
+    const count = spans.filter(Boolean).length;
+    const out = (0,external_node_fs_namespaceObject.createWriteStream)(outPath, { encoding: "utf8" });
+    const write = async (s) => {
+        if (!out.write(s))
+            await (0,external_node_events_.once)(out, "drain");
+    };
+    await write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
+    if (count) {
+        const fh = await (0,promises_namespaceObject.open)(partPath, "r");
+        try {
+            for (const span of spans) {
+                if (!span)
+                    continue;
+                const buf = Buffer.alloc(span[1]);
+                await fh.read(buf, 0, span[1], span[0]);
+                await write(buf);
+                await write("\n");
+            }
+        }
+        finally {
+            await fh.close();
+        }
+    }
+    out.end("</users>\n");
+    await (0,external_node_events_.once)(out, "finish");
 }
 
 ;// CONCATENATED MODULE: ./src/core/quota.ts
@@ -62612,10 +62790,6 @@ function reportRefused(path, where, err, keyRefused) {
 
 
 
-
-
-
-
 /**
  * The patron list from the Analytics report named in the config, through the same paced transport, written
  * to the plan directory as alma/patrons.csv. A resumed plan reads that file instead of asking Alma again.
@@ -62673,21 +62847,6 @@ async function readAlmaInputs(loaded) {
     if (problems.length || (file && !patrons) || !barcodes)
         throw new InputError(problems.flatMap((p) => p.problems));
     return { patrons, barcodes };
-}
-class PartFile {
-    path;
-    size;
-    constructor(path) {
-        this.path = path;
-        this.size = (0,external_node_fs_namespaceObject.existsSync)(path) ? (0,external_node_fs_namespaceObject.statSync)(path).size : 0;
-    }
-    append(text) {
-        const buf = Buffer.from(text, "utf8");
-        (0,external_node_fs_namespaceObject.appendFileSync)(this.path, buf);
-        const at = [this.size, buf.length];
-        this.size += buf.length;
-        return at;
-    }
 }
 async function planAlma(ctx, deps = {}) {
     const alma = ctx.loaded.config.alma;
@@ -62864,7 +63023,7 @@ async function planAlma(ctx, deps = {}) {
         throw new InterruptedError("The Alma plan");
     if (quota)
         ctx.log.warn(`alma: ${quota.message} The patrons not read yet are 'pending': run the same plan again (same --out) to carry on.`);
-    return plan_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart);
+    return plan_output_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart);
 }
 /**
  * A resumed plan must read the same input files as the run it carries on, or the journal's
@@ -62890,118 +63049,6 @@ async function checkSameInputs(ctx, path, resuming) {
         }
     }
     (0,external_node_fs_namespaceObject.writeFileSync)(path, JSON.stringify(now) + "\n");
-}
-function stripDeclaration(xml) {
-    return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
-}
-async function plan_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
-    const alma = ctx.loaded.config.alma;
-    const n = inputs.patrons.entries.length;
-    const lines = new Array(n);
-    for await (const { entry } of journal.entries())
-        lines[entry.i] = entry;
-    const counts = {};
-    const entries = [];
-    for (let i = 0; i < n; i++) {
-        const p = inputs.patrons.entries[i];
-        const e = lines[i]?.entry ?? {
-            primary_id: p.id,
-            line: p.line,
-            action: "pending",
-            old_barcodes: [],
-            message: "not read yet: the daily API quota ran low; run the plan again to carry on",
-        };
-        entries.push(e);
-        counts[e.action] = (counts[e.action] ?? 0) + 1;
-    }
-    const changes = entries.filter((e) => CHANGING_ACTIONS.has(e.action)).length;
-    // The XML files, in patron-list order, copied from the part files.
-    await copyParts((0,external_node_path_namespaceObject.join)(dir, "all_patrons.xml"), fetchedPart.path, lines.map((l) => l?.fetched));
-    await copyParts((0,external_node_path_namespaceObject.join)(dir, "processed_results.xml"), bodyPart.path, lines.map((l) => l?.body));
-    const header = {
-        version: 1,
-        system: "alma",
-        created: new Date().toISOString(),
-        config: {
-            barcode_type: alma.barcode_type,
-            match_on: alma.match_on,
-            existing_barcode: alma.existing_barcode,
-            user_id_type: alma.user_id_type,
-        },
-        inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
-        counts,
-        changes,
-    };
-    const writer = new PlanFileWriter((0,external_node_path_namespaceObject.join)(dir, "plan.json"), header);
-    const tables = new AlmaPlanTables();
-    const external = new ExternalWarnings();
-    for (const e of entries) {
-        await writer.write(e);
-        tables.add(e);
-        external.add(e);
-    }
-    await writer.close();
-    if (!counts.pending) {
-        for (const f of [journal.path, fetchedPart.path, bodyPart.path, (0,external_node_path_namespaceObject.join)(dir, ".plan-inputs.json")])
-            (0,external_node_fs_namespaceObject.rmSync)(f, { force: true });
-    }
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(ctx.planDir, CHANGES_CSV), almaChangesCsv(entries).csv);
-    const render = (budget) => renderAlmaPlan({
-        counts,
-        tables,
-        patronsFile: patronsLabel(alma),
-        barcodesFile: alma.barcodes,
-        duplicates: inputs.patrons.duplicates,
-        conflicts: [...inputs.barcodes.conflicts.values()],
-        config: alma,
-        changes,
-        external,
-    }, budget);
-    if (external.count)
-        ctx.log.warn(`alma: ${external.headline()}`);
-    ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
-    return {
-        system: "alma",
-        counts,
-        changes,
-        headline: almaHeadline(counts),
-        markdown: render(ctx.markdownBudget ?? Infinity),
-        render,
-        files: [
-            ...(analyticsSource(alma) ? [PATRONS_CSV] : []),
-            "alma/all_patrons.xml",
-            "alma/processed_results.xml",
-            "alma/plan.json",
-            CHANGES_CSV,
-        ],
-    };
-}
-async function copyParts(outPath, partPath, spans) {
-    const count = spans.filter(Boolean).length;
-    const out = (0,external_node_fs_namespaceObject.createWriteStream)(outPath, { encoding: "utf8" });
-    const write = async (s) => {
-        if (!out.write(s))
-            await (0,external_node_events_.once)(out, "drain");
-    };
-    await write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
-    if (count) {
-        const fh = await (0,promises_namespaceObject.open)(partPath, "r");
-        try {
-            for (const span of spans) {
-                if (!span)
-                    continue;
-                const buf = Buffer.alloc(span[1]);
-                await fh.read(buf, 0, span[1], span[0]);
-                await write(buf);
-                await write("\n");
-            }
-        }
-        finally {
-            await fh.close();
-        }
-    }
-    out.end("</users>\n");
-    await (0,external_node_events_.once)(out, "finish");
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/values.ts
@@ -77959,7 +78006,7 @@ async function runAction() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8344);
+/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9507);
 /**
  * The GitHub Action's entry (action.yml runs the bundle of this file, dist/index.js, on node24).
  * Everything happens in src/github/run.ts; the exit code follows the CLI's: 0 ok, 1 some records

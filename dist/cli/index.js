@@ -33835,8 +33835,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _core_lock_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(575);
 /* harmony import */ var _core_log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4325);
 /* harmony import */ var _core_revert_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4769);
-/* harmony import */ var _core_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5525);
-/* harmony import */ var _demo_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8783);
+/* harmony import */ var _core_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4067);
+/* harmony import */ var _demo_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9159);
 /**
  * The command line: `patron-sync plan|apply|revert|validate|demo`. A thin shell over src/core/run.ts.
  * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
@@ -44556,8 +44556,8 @@ async function planInfinitiRevert(planDir, dir, reverts) {
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/core/log.ts
 var core_log = __nccwpck_require__(4325);
-// EXTERNAL MODULE: ./src/core/run.ts + 60 modules
-var run = __nccwpck_require__(5525);
+// EXTERNAL MODULE: ./src/core/run.ts + 66 modules
+var run = __nccwpck_require__(4067);
 ;// CONCATENATED MODULE: ./src/core/revert.ts
 /**
  * Undo (issue #13): `patron-sync revert --plan DIR [--out DIR2]` writes a new plan, the same layout
@@ -44700,7 +44700,7 @@ async function checkRevertPlan(loaded, planDir, manifest) {
 
 /***/ }),
 
-/***/ 5525:
+/***/ 4067:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45445,6 +45445,48 @@ class AlmaClient {
         if (res.status >= 200 && res.status < 300)
             return res.body;
         throw almaApiError(res.status, res.body, res.headers.get("content-type"));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/signals.ts
+/**
+ * Links each call's own signal to the caller's, with ONE listener on the caller's signal however many calls
+ * share it (a run passes the same signal to every call; Node warns past 10 listeners on one signal).
+ */
+class SignalLinks {
+    links = new Map();
+    link(outer) {
+        if (!outer)
+            return { signal: undefined, unlink: () => undefined };
+        const ac = new AbortController();
+        if (outer.aborted) {
+            ac.abort(outer.reason);
+            return { signal: ac.signal, unlink: () => undefined };
+        }
+        let entry = this.links.get(outer);
+        if (!entry) {
+            const calls = new Set();
+            const onAbort = () => {
+                this.links.delete(outer);
+                for (const c of calls)
+                    c.abort(outer.reason);
+            };
+            entry = { calls, onAbort };
+            this.links.set(outer, entry);
+            outer.addEventListener("abort", onAbort, { once: true });
+        }
+        const { calls, onAbort } = entry;
+        calls.add(ac);
+        return {
+            signal: ac.signal,
+            unlink: () => {
+                calls.delete(ac);
+                if (calls.size === 0 && this.links.get(outer)?.calls === calls) {
+                    this.links.delete(outer);
+                    outer.removeEventListener("abort", onAbort);
+                }
+            },
+        };
     }
 }
 
@@ -46959,12 +47001,11 @@ function redactUrl(url) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/alma/transport.ts
+;// CONCATENATED MODULE: ./src/alma/transport-errors.ts
+/**
+ * The errors of the Alma transport (transport.ts): the daily quota stop and a call that failed for good.
+ */
 
-
-
-/** The cap of one Alma answer: a user record is a few KB; 4 MB leaves room for any real one. */
-const MAX_ALMA_BODY = 4 * 1024 * 1024;
 /** The day's API quota is (nearly) used: a clean stop. The caller marks what is left `pending`. */
 class QuotaExhaustedError extends Error {
     /** Calls left today as Alma last reported them (0 if Alma said DAILY_THRESHOLD without a count). */
@@ -47007,6 +47048,35 @@ class TransportError extends Error {
         this.code = details.code;
     }
 }
+
+;// CONCATENATED MODULE: ./src/alma/transport-text.ts
+/** Words for the transport's messages (transport.ts): counts, durations, HTTP statuses. */
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function seconds(ms) {
+    return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} seconds`;
+}
+function statusText(status) {
+    const texts = {
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    };
+    const t = texts[status];
+    return t ? `${status} (${t})` : String(status);
+}
+
+;// CONCATENATED MODULE: ./src/alma/transport.ts
+
+
+
+
+
+
+/** The cap of one Alma answer: a user record is a few KB; 4 MB leaves room for any real one. */
+const MAX_ALMA_BODY = 4 * 1024 * 1024;
 function abortError() {
     return new DOMException("The call to Alma was aborted.", "AbortError");
 }
@@ -47025,63 +47095,7 @@ function defaultSleep(ms, signal) {
         signal?.addEventListener("abort", onAbort, { once: true });
     });
 }
-/**
- * Links each call's own signal to the caller's, with ONE listener on the caller's signal however many calls
- * share it (a run passes the same signal to every call; Node warns past 10 listeners on one signal).
- */
-class SignalLinks {
-    links = new Map();
-    link(outer) {
-        if (!outer)
-            return { signal: undefined, unlink: () => undefined };
-        const ac = new AbortController();
-        if (outer.aborted) {
-            ac.abort(outer.reason);
-            return { signal: ac.signal, unlink: () => undefined };
-        }
-        let entry = this.links.get(outer);
-        if (!entry) {
-            const calls = new Set();
-            const onAbort = () => {
-                this.links.delete(outer);
-                for (const c of calls)
-                    c.abort(outer.reason);
-            };
-            entry = { calls, onAbort };
-            this.links.set(outer, entry);
-            outer.addEventListener("abort", onAbort, { once: true });
-        }
-        const { calls, onAbort } = entry;
-        calls.add(ac);
-        return {
-            signal: ac.signal,
-            unlink: () => {
-                calls.delete(ac);
-                if (calls.size === 0 && this.links.get(outer)?.calls === calls) {
-                    this.links.delete(outer);
-                    outer.removeEventListener("abort", onAbort);
-                }
-            },
-        };
-    }
-}
 const TIMED_OUT = Symbol("timed out");
-function plural(n, word) {
-    return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-function seconds(ms) {
-    return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} seconds`;
-}
-function statusText(status) {
-    const texts = {
-        500: "Internal Server Error",
-        502: "Bad Gateway",
-        503: "Service Unavailable",
-        504: "Gateway Timeout",
-    };
-    const t = texts[status];
-    return t ? `${status} (${t})` : String(status);
-}
 function createTransport(opts) {
     if (!(Number.isInteger(opts.maxAttempts) && opts.maxAttempts >= 1))
         throw new RangeError("maxAttempts must be a whole number from 1");
@@ -47462,6 +47476,168 @@ var identifiers = __nccwpck_require__(451);
 var planfile = __nccwpck_require__(3946);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/core/textfile.ts
+/**
+ * The text-file layer of the line-based input files: bytes to text (UTF-8, or UTF-16 with a BOM), lines
+ * (any line end, the BOM dropped), 1-based character columns, a binary-file check, and the list of problems
+ * (capped) that ends in one InputError. Nothing here knows what the lines hold.
+ */
+
+
+/** At most this many problems are listed one by one; the rest are summed up in one last problem. */
+const MAX_PROBLEMS = 100;
+function splitLines(text) {
+    const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+    return body.split(/\r\n|\n|\r/).map((raw, i) => ({ n: i + 1, raw }));
+}
+/** 1-based column (in characters, not UTF-16 units) of `index` in `raw`. */
+function columnOf(raw, index) {
+    return Array.from(raw.slice(0, index)).length + 1;
+}
+/** A text full of NULs is UTF-16 without a BOM, or not text at all: say so once, not on every line. */
+function looksBinary(text) {
+    if (!text.includes("\u0000"))
+        return false;
+    let nul = 0;
+    for (const c of text)
+        if (c === "\u0000")
+            nul++;
+    return nul * 10 > text.length;
+}
+class Problems {
+    file;
+    list = [];
+    extra = 0;
+    constructor(file) {
+        this.file = file;
+    }
+    add(message, line, index) {
+        if (this.list.length >= MAX_PROBLEMS) {
+            this.extra++;
+            return;
+        }
+        const p = { file: this.file, message };
+        if (line) {
+            p.line = line.n;
+            if (index !== undefined)
+                p.column = columnOf(line.raw, index);
+        }
+        this.list.push(p);
+    }
+    throwIfAny() {
+        if (!this.list.length)
+            return;
+        const all = [...this.list];
+        if (this.extra)
+            all.push({ file: this.file, message: `… and ${this.extra} more problems not listed` });
+        throw new errors/* InputError */.dz(all);
+    }
+}
+/** An input file's bytes. A missing or unreadable file, or a folder, is an InputError naming the file. */
+async function readInputBytes(path, displayName) {
+    try {
+        return await (0,promises_.readFile)(path);
+    }
+    catch (e) {
+        const code = e.code;
+        const why = code === "ENOENT"
+            ? `file not found (looked for ${path})`
+            : code === "EISDIR"
+                ? "this is a folder, not a file"
+                : code === "EACCES" || code === "EPERM"
+                    ? "cannot read the file: permission denied"
+                    : `cannot read the file (${code ?? e.message})`;
+        throw new errors/* InputError */.dz({ file: displayName, message: why });
+    }
+}
+/** An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM. */
+function decodeInputBytes(bytes) {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe)
+        return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+    if (bytes[0] === 0xfe && bytes[1] === 0xff)
+        return new TextDecoder("utf-16be").decode(bytes.subarray(2));
+    return bytes.toString("utf8");
+}
+
+;// CONCATENATED MODULE: ./src/alma/list-fields.ts
+/**
+ * The pieces of a line of an Alma list (inputs.ts): fields (trimmed, unquoted), the characters that cannot be
+ * in an identifier, and the words of a column title.
+ */
+/** Trims a field, and unwraps it if it is entirely in double quotes (as spreadsheets write CSV). */
+function cleanField(raw, start) {
+    const lead = raw.length - raw.trimStart().length;
+    let text = raw.trim();
+    let at = start + lead;
+    if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+        const inner = text.slice(1, -1);
+        const innerLead = inner.length - inner.trimStart().length;
+        text = inner.trim().replaceAll('""', '"');
+        at += 1 + innerLead;
+    }
+    return { text, start: at };
+}
+function splitFields(raw, delimiter) {
+    const out = [];
+    let start = 0;
+    for (;;) {
+        const at = raw.indexOf(delimiter, start);
+        const end = at === -1 ? raw.length : at;
+        out.push(cleanField(raw.slice(start, end), start));
+        if (at === -1)
+            return out;
+        start = at + delimiter.length;
+    }
+}
+function hex(c) {
+    return "U+" + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+}
+/**
+ * The first character that cannot be part of an identifier, and why: whitespace, a column delimiter,
+ * a control or invisible formatting character, or U+FFFD (what invalid UTF-8 decodes to).
+ */
+function badCharacter(text) {
+    let index = 0;
+    for (const c of text) {
+        const why = describeBad(c);
+        if (why)
+            return { index, why };
+        index += c.length;
+    }
+    return undefined;
+}
+function describeBad(c) {
+    if (c === "\t")
+        return "a tab";
+    if (c === "|" || c === ",")
+        return `'${c}'`;
+    if (c === "\u0000")
+        return "a NUL character (is the file UTF-16 or binary? save it as UTF-8 text)";
+    if (c === "\uFFFD")
+        return "a character that is not valid UTF-8 (U+FFFD); save the file as UTF-8";
+    if (c === "\u00A0")
+        return "a non-breaking space";
+    if (/\s/.test(c))
+        return c === " " ? "a space" : `a whitespace character (${hex(c)})`;
+    if (/[\p{Cc}\p{Cf}]/u.test(c))
+        return `an invisible control character (${hex(c)})`;
+    return undefined;
+}
+/**
+ * Words of a column title: split on spaces, `_`, `-`, `.`, `#`, quotes and camelCase, lower-cased.
+ * Returns undefined if the text has anything but letters and those separators (digits, for one).
+ */
+function titleWords(text) {
+    if (!/^[\p{L} _\-.#"'()/]+$/u.test(text))
+        return undefined;
+    const words = text
+        .replace(/(\p{Ll})(\p{Lu})/gu, "$1 $2")
+        .toLowerCase()
+        .split(/[^\p{L}]+/u)
+        .filter(Boolean);
+    return words.length ? words : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/alma/ids.ts
 /**
  * IDs that go into an Alma URL path (primary IDs, and barcodes for the holder lookups) must not be able to
@@ -47543,130 +47719,8 @@ function checkListLines(bytes, file, caps) {
 
 
 
-/** At most this many problems are listed one by one; the rest are summed up in one last problem. */
-const MAX_PROBLEMS = 100;
+
 const key = (s) => s.toLowerCase();
-function splitLines(text) {
-    const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-    return body.split(/\r\n|\n|\r/).map((raw, i) => ({ n: i + 1, raw }));
-}
-/** 1-based column (in characters, not UTF-16 units) of `index` in `raw`. */
-function columnOf(raw, index) {
-    return Array.from(raw.slice(0, index)).length + 1;
-}
-/** Trims a field, and unwraps it if it is entirely in double quotes (as spreadsheets write CSV). */
-function cleanField(raw, start) {
-    const lead = raw.length - raw.trimStart().length;
-    let text = raw.trim();
-    let at = start + lead;
-    if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
-        const inner = text.slice(1, -1);
-        const innerLead = inner.length - inner.trimStart().length;
-        text = inner.trim().replaceAll('""', '"');
-        at += 1 + innerLead;
-    }
-    return { text, start: at };
-}
-function splitFields(raw, delimiter) {
-    const out = [];
-    let start = 0;
-    for (;;) {
-        const at = raw.indexOf(delimiter, start);
-        const end = at === -1 ? raw.length : at;
-        out.push(cleanField(raw.slice(start, end), start));
-        if (at === -1)
-            return out;
-        start = at + delimiter.length;
-    }
-}
-const DELIMITER_NAME = { "|": "'|'", ",": "','", "\t": "a tab" };
-function hex(c) {
-    return "U+" + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
-}
-/**
- * The first character that cannot be part of an identifier, and why: whitespace, a column delimiter,
- * a control or invisible formatting character, or U+FFFD (what invalid UTF-8 decodes to).
- */
-function badCharacter(text) {
-    let index = 0;
-    for (const c of text) {
-        const why = describeBad(c);
-        if (why)
-            return { index, why };
-        index += c.length;
-    }
-    return undefined;
-}
-function describeBad(c) {
-    if (c === "\t")
-        return "a tab";
-    if (c === "|" || c === ",")
-        return `'${c}'`;
-    if (c === "\u0000")
-        return "a NUL character (is the file UTF-16 or binary? save it as UTF-8 text)";
-    if (c === "\uFFFD")
-        return "a character that is not valid UTF-8 (U+FFFD); save the file as UTF-8";
-    if (c === "\u00A0")
-        return "a non-breaking space";
-    if (/\s/.test(c))
-        return c === " " ? "a space" : `a whitespace character (${hex(c)})`;
-    if (/[\p{Cc}\p{Cf}]/u.test(c))
-        return `an invisible control character (${hex(c)})`;
-    return undefined;
-}
-/** A text full of NULs is UTF-16 without a BOM, or not text at all: say so once, not on every line. */
-function looksBinary(text) {
-    if (!text.includes("\u0000"))
-        return false;
-    let nul = 0;
-    for (const c of text)
-        if (c === "\u0000")
-            nul++;
-    return nul * 10 > text.length;
-}
-class Problems {
-    file;
-    list = [];
-    extra = 0;
-    constructor(file) {
-        this.file = file;
-    }
-    add(message, line, index) {
-        if (this.list.length >= MAX_PROBLEMS) {
-            this.extra++;
-            return;
-        }
-        const p = { file: this.file, message };
-        if (line) {
-            p.line = line.n;
-            if (index !== undefined)
-                p.column = columnOf(line.raw, index);
-        }
-        this.list.push(p);
-    }
-    throwIfAny() {
-        if (!this.list.length)
-            return;
-        const all = [...this.list];
-        if (this.extra)
-            all.push({ file: this.file, message: `… and ${this.extra} more problems not listed` });
-        throw new errors/* InputError */.dz(all);
-    }
-}
-/**
- * Words of a column title: split on spaces, `_`, `-`, `.`, `#`, quotes and camelCase, lower-cased.
- * Returns undefined if the text has anything but letters and those separators (digits, for one).
- */
-function titleWords(text) {
-    if (!/^[\p{L} _\-.#"'()/]+$/u.test(text))
-        return undefined;
-    const words = text
-        .replace(/(\p{Ll})(\p{Lu})/gu, "$1 $2")
-        .toLowerCase()
-        .split(/[^\p{L}]+/u)
-        .filter(Boolean);
-    return words.length ? words : undefined;
-}
 // ---------------------------------------------------------------------------------------------------------
 // Patron list
 const PATRON_HEADERS = new Set([
@@ -47756,6 +47810,7 @@ function parsePatronList(text, file) {
 // ---------------------------------------------------------------------------------------------------------
 // Barcode list
 const DELIMITERS = ["|", "\t", ","];
+const DELIMITER_NAME = { "|": "'|'", ",": "','", "\t": "a tab" };
 /** Words that make up the column titles of a barcode list. */
 const BARCODE_HEADER_WORDS = new Set([
     "employee",
@@ -47959,31 +48014,9 @@ function lookupBarcode(list, employeeId) {
  */
 async function readInputText(path, displayName, caps = ALMA_LIST_CAPS) {
     await checkListFileSize(path, displayName, caps);
-    let bytes;
-    try {
-        bytes = await (0,promises_.readFile)(path);
-    }
-    catch (e) {
-        const code = e.code;
-        const why = code === "ENOENT"
-            ? `file not found (looked for ${path})`
-            : code === "EISDIR"
-                ? "this is a folder, not a file"
-                : code === "EACCES" || code === "EPERM"
-                    ? "cannot read the file: permission denied"
-                    : `cannot read the file (${code ?? e.message})`;
-        throw new errors/* InputError */.dz({ file: displayName, message: why });
-    }
+    const bytes = await readInputBytes(path, displayName);
     checkListLines(bytes, displayName, caps);
     return decodeInputBytes(bytes);
-}
-/** An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM. */
-function decodeInputBytes(bytes) {
-    if (bytes[0] === 0xff && bytes[1] === 0xfe)
-        return new TextDecoder("utf-16le").decode(bytes.subarray(2));
-    if (bytes[0] === 0xfe && bytes[1] === 0xff)
-        return new TextDecoder("utf-16be").decode(bytes.subarray(2));
-    return bytes.toString("utf8");
 }
 async function readPatronList(path, displayName, caps) {
     return parsePatronList(await readInputText(path, displayName, caps), displayName);
@@ -48077,6 +48110,7 @@ function readPatronsCsv(planDir) {
  * re-runs the pure decision on the fresh record with the same barcode list and rules, and writes the
  * change it derives only when it is the planned one (see applyAlma).
  */
+
 
 
 
@@ -48649,46 +48683,6 @@ function writeResults(ctx, dir, results, quota) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/alma/render-external.ts
-
-class ExternalWarnings {
-    rows = [];
-    count = 0;
-    add(e) {
-        if (!e.warning || !e.external_affected?.length)
-            return;
-        this.count++;
-        if (this.rows.length < core_markdown/* ROW_LIMIT */.Lm)
-            this.rows.push(e);
-    }
-    headline() {
-        const n = this.count;
-        return `${(0,core_markdown/* plural */.LS)(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
-    }
-    /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
-    render(budget = new core_markdown/* Budget */.__(Infinity), reserve = 0) {
-        if (!this.count)
-            return [];
-        const head = [
-            `### ⚠ External barcodes: a SIS load may restore them (${(0,core_markdown/* num */.bu)(this.count)})\n`,
-            `${this.headline()}. External identifiers are loaded from the student information system; this plan changes them only in Alma.\n`,
-        ];
-        head.forEach((h) => budget.force(h));
-        const t = (0,core_markdown/* budgetTable */.Yd)(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows.map((e) => `| ${(0,core_markdown.md)(e.primary_id)} | ${(0,core_markdown.md)(e.name) || "—"} | \`${e.action}\` | ${(0,core_markdown.md)(e.external_affected.join(", "))} | ${(0,core_markdown.md)(e.new_barcode)} |`), budget, 
-        // At most a third of what is left: the other risky rows must still have room.
-        reserve + Math.floor((budget.left - reserve) * (2 / 3)));
-        const out = [...head, ...t.lines];
-        const more = this.count - t.shown;
-        if (more) {
-            const line = `\n${t.shown ? `… and ${(0,core_markdown/* num */.bu)(more)} more` : `${(0,core_markdown/* plural */.LS)(more, "change")}, not shown here`}: see the \`warning\` column of \`alma/changes.csv\`.`;
-            budget.force(line);
-            out.push(line);
-        }
-        out.push("");
-        return out;
-    }
-}
-
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/core/pool.ts
@@ -48815,6 +48809,46 @@ function almaChangesCsv(entries) {
         ]);
     }
     return { csv: csvForPeople(CHANGES_COLUMNS, rows), rows: rows.length };
+}
+
+;// CONCATENATED MODULE: ./src/alma/render-external.ts
+
+class ExternalWarnings {
+    rows = [];
+    count = 0;
+    add(e) {
+        if (!e.warning || !e.external_affected?.length)
+            return;
+        this.count++;
+        if (this.rows.length < core_markdown/* ROW_LIMIT */.Lm)
+            this.rows.push(e);
+    }
+    headline() {
+        const n = this.count;
+        return `${(0,core_markdown/* plural */.LS)(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
+    }
+    /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
+    render(budget = new core_markdown/* Budget */.__(Infinity), reserve = 0) {
+        if (!this.count)
+            return [];
+        const head = [
+            `### ⚠ External barcodes: a SIS load may restore them (${(0,core_markdown/* num */.bu)(this.count)})\n`,
+            `${this.headline()}. External identifiers are loaded from the student information system; this plan changes them only in Alma.\n`,
+        ];
+        head.forEach((h) => budget.force(h));
+        const t = (0,core_markdown/* budgetTable */.Yd)(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows.map((e) => `| ${(0,core_markdown.md)(e.primary_id)} | ${(0,core_markdown.md)(e.name) || "—"} | \`${e.action}\` | ${(0,core_markdown.md)(e.external_affected.join(", "))} | ${(0,core_markdown.md)(e.new_barcode)} |`), budget, 
+        // At most a third of what is left: the other risky rows must still have room.
+        reserve + Math.floor((budget.left - reserve) * (2 / 3)));
+        const out = [...head, ...t.lines];
+        const more = this.count - t.shown;
+        if (more) {
+            const line = `\n${t.shown ? `… and ${(0,core_markdown/* num */.bu)(more)} more` : `${(0,core_markdown/* plural */.LS)(more, "change")}, not shown here`}: see the \`warning\` column of \`alma/changes.csv\`.`;
+            budget.force(line);
+            out.push(line);
+        }
+        out.push("");
+        return out;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/alma/render.ts
@@ -48967,6 +49001,150 @@ function renderAlmaPlan(x, budget = Infinity) {
     if (closing)
         put(closing, "");
     return out.join("\n");
+}
+
+;// CONCATENATED MODULE: ./src/alma/plan-output.ts
+/**
+ * The files of an Alma plan (plan.ts): the part files and journal lines a plan run streams to, and the
+ * final alma/all_patrons.xml, alma/processed_results.xml, alma/plan.json and changes CSV assembled from them
+ * in patron-list order.
+ */
+
+
+
+
+
+
+
+
+
+
+class PartFile {
+    path;
+    size;
+    constructor(path) {
+        this.path = path;
+        this.size = (0,external_node_fs_.existsSync)(path) ? (0,external_node_fs_.statSync)(path).size : 0;
+    }
+    append(text) {
+        const buf = Buffer.from(text, "utf8");
+        (0,external_node_fs_.appendFileSync)(this.path, buf);
+        const at = [this.size, buf.length];
+        this.size += buf.length;
+        return at;
+    }
+}
+function stripDeclaration(xml) {
+    return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
+}
+async function finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
+    const alma = ctx.loaded.config.alma;
+    const n = inputs.patrons.entries.length;
+    const lines = new Array(n);
+    for await (const { entry } of journal.entries())
+        lines[entry.i] = entry;
+    const counts = {};
+    const entries = [];
+    for (let i = 0; i < n; i++) {
+        const p = inputs.patrons.entries[i];
+        const e = lines[i]?.entry ?? {
+            primary_id: p.id,
+            line: p.line,
+            action: "pending",
+            old_barcodes: [],
+            message: "not read yet: the daily API quota ran low; run the plan again to carry on",
+        };
+        entries.push(e);
+        counts[e.action] = (counts[e.action] ?? 0) + 1;
+    }
+    const changes = entries.filter((e) => decide/* CHANGING_ACTIONS */.aN.has(e.action)).length;
+    // The XML files, in patron-list order, copied from the part files.
+    await copyParts((0,external_node_path_.join)(dir, "all_patrons.xml"), fetchedPart.path, lines.map((l) => l?.fetched));
+    await copyParts((0,external_node_path_.join)(dir, "processed_results.xml"), bodyPart.path, lines.map((l) => l?.body));
+    const header = {
+        version: 1,
+        system: "alma",
+        created: new Date().toISOString(),
+        config: {
+            barcode_type: alma.barcode_type,
+            match_on: alma.match_on,
+            existing_barcode: alma.existing_barcode,
+            user_id_type: alma.user_id_type,
+        },
+        inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
+        counts,
+        changes,
+    };
+    const writer = new planfile/* PlanFileWriter */.$_((0,external_node_path_.join)(dir, "plan.json"), header);
+    const tables = new AlmaPlanTables();
+    const external = new ExternalWarnings();
+    for (const e of entries) {
+        await writer.write(e);
+        tables.add(e);
+        external.add(e);
+    }
+    await writer.close();
+    if (!counts.pending) {
+        for (const f of [journal.path, fetchedPart.path, bodyPart.path, (0,external_node_path_.join)(dir, ".plan-inputs.json")])
+            (0,external_node_fs_.rmSync)(f, { force: true });
+    }
+    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(ctx.planDir, CHANGES_CSV), almaChangesCsv(entries).csv);
+    const render = (budget) => renderAlmaPlan({
+        counts,
+        tables,
+        patronsFile: patronsLabel(alma),
+        barcodesFile: alma.barcodes,
+        duplicates: inputs.patrons.duplicates,
+        conflicts: [...inputs.barcodes.conflicts.values()],
+        config: alma,
+        changes,
+        external,
+    }, budget);
+    if (external.count)
+        ctx.log.warn(`alma: ${external.headline()}`);
+    ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
+    return {
+        system: "alma",
+        counts,
+        changes,
+        headline: almaHeadline(counts),
+        markdown: render(ctx.markdownBudget ?? Infinity),
+        render,
+        files: [
+            ...(analyticsSource(alma) ? [PATRONS_CSV] : []),
+            "alma/all_patrons.xml",
+            "alma/processed_results.xml",
+            "alma/plan.json",
+            CHANGES_CSV,
+        ],
+    };
+}
+async function copyParts(outPath, partPath, spans) {
+    const count = spans.filter(Boolean).length;
+    const out = (0,external_node_fs_.createWriteStream)(outPath, { encoding: "utf8" });
+    const write = async (s) => {
+        if (!out.write(s))
+            await (0,external_node_events_.once)(out, "drain");
+    };
+    await write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
+    if (count) {
+        const fh = await (0,promises_.open)(partPath, "r");
+        try {
+            for (const span of spans) {
+                if (!span)
+                    continue;
+                const buf = Buffer.alloc(span[1]);
+                await fh.read(buf, 0, span[1], span[0]);
+                await write(buf);
+                await write("\n");
+            }
+        }
+        finally {
+            await fh.close();
+        }
+    }
+    out.end("</users>\n");
+    await (0,external_node_events_.once)(out, "finish");
 }
 
 ;// CONCATENATED MODULE: ./src/core/quota.ts
@@ -49230,10 +49408,6 @@ function reportRefused(path, where, err, keyRefused) {
 
 
 
-
-
-
-
 /**
  * The patron list from the Analytics report named in the config, through the same paced transport, written
  * to the plan directory as alma/patrons.csv. A resumed plan reads that file instead of asking Alma again.
@@ -49291,21 +49465,6 @@ async function readAlmaInputs(loaded) {
     if (problems.length || (file && !patrons) || !barcodes)
         throw new errors/* InputError */.dz(problems.flatMap((p) => p.problems));
     return { patrons, barcodes };
-}
-class PartFile {
-    path;
-    size;
-    constructor(path) {
-        this.path = path;
-        this.size = (0,external_node_fs_.existsSync)(path) ? (0,external_node_fs_.statSync)(path).size : 0;
-    }
-    append(text) {
-        const buf = Buffer.from(text, "utf8");
-        (0,external_node_fs_.appendFileSync)(this.path, buf);
-        const at = [this.size, buf.length];
-        this.size += buf.length;
-        return at;
-    }
 }
 async function planAlma(ctx, deps = {}) {
     const alma = ctx.loaded.config.alma;
@@ -49508,118 +49667,6 @@ async function checkSameInputs(ctx, path, resuming) {
         }
     }
     (0,external_node_fs_.writeFileSync)(path, JSON.stringify(now) + "\n");
-}
-function stripDeclaration(xml) {
-    return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
-}
-async function finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
-    const alma = ctx.loaded.config.alma;
-    const n = inputs.patrons.entries.length;
-    const lines = new Array(n);
-    for await (const { entry } of journal.entries())
-        lines[entry.i] = entry;
-    const counts = {};
-    const entries = [];
-    for (let i = 0; i < n; i++) {
-        const p = inputs.patrons.entries[i];
-        const e = lines[i]?.entry ?? {
-            primary_id: p.id,
-            line: p.line,
-            action: "pending",
-            old_barcodes: [],
-            message: "not read yet: the daily API quota ran low; run the plan again to carry on",
-        };
-        entries.push(e);
-        counts[e.action] = (counts[e.action] ?? 0) + 1;
-    }
-    const changes = entries.filter((e) => decide/* CHANGING_ACTIONS */.aN.has(e.action)).length;
-    // The XML files, in patron-list order, copied from the part files.
-    await copyParts((0,external_node_path_.join)(dir, "all_patrons.xml"), fetchedPart.path, lines.map((l) => l?.fetched));
-    await copyParts((0,external_node_path_.join)(dir, "processed_results.xml"), bodyPart.path, lines.map((l) => l?.body));
-    const header = {
-        version: 1,
-        system: "alma",
-        created: new Date().toISOString(),
-        config: {
-            barcode_type: alma.barcode_type,
-            match_on: alma.match_on,
-            existing_barcode: alma.existing_barcode,
-            user_id_type: alma.user_id_type,
-        },
-        inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
-        counts,
-        changes,
-    };
-    const writer = new planfile/* PlanFileWriter */.$_((0,external_node_path_.join)(dir, "plan.json"), header);
-    const tables = new AlmaPlanTables();
-    const external = new ExternalWarnings();
-    for (const e of entries) {
-        await writer.write(e);
-        tables.add(e);
-        external.add(e);
-    }
-    await writer.close();
-    if (!counts.pending) {
-        for (const f of [journal.path, fetchedPart.path, bodyPart.path, (0,external_node_path_.join)(dir, ".plan-inputs.json")])
-            (0,external_node_fs_.rmSync)(f, { force: true });
-    }
-    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(ctx.planDir, CHANGES_CSV), almaChangesCsv(entries).csv);
-    const render = (budget) => renderAlmaPlan({
-        counts,
-        tables,
-        patronsFile: patronsLabel(alma),
-        barcodesFile: alma.barcodes,
-        duplicates: inputs.patrons.duplicates,
-        conflicts: [...inputs.barcodes.conflicts.values()],
-        config: alma,
-        changes,
-        external,
-    }, budget);
-    if (external.count)
-        ctx.log.warn(`alma: ${external.headline()}`);
-    ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
-    return {
-        system: "alma",
-        counts,
-        changes,
-        headline: almaHeadline(counts),
-        markdown: render(ctx.markdownBudget ?? Infinity),
-        render,
-        files: [
-            ...(analyticsSource(alma) ? [PATRONS_CSV] : []),
-            "alma/all_patrons.xml",
-            "alma/processed_results.xml",
-            "alma/plan.json",
-            CHANGES_CSV,
-        ],
-    };
-}
-async function copyParts(outPath, partPath, spans) {
-    const count = spans.filter(Boolean).length;
-    const out = (0,external_node_fs_.createWriteStream)(outPath, { encoding: "utf8" });
-    const write = async (s) => {
-        if (!out.write(s))
-            await (0,external_node_events_.once)(out, "drain");
-    };
-    await write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
-    if (count) {
-        const fh = await (0,promises_.open)(partPath, "r");
-        try {
-            for (const span of spans) {
-                if (!span)
-                    continue;
-                const buf = Buffer.alloc(span[1]);
-                await fh.read(buf, 0, span[1], span[0]);
-                await write(buf);
-                await write("\n");
-            }
-        }
-        finally {
-            await fh.close();
-        }
-    }
-    out.end("</users>\n");
-    await (0,external_node_events_.once)(out, "finish");
 }
 
 // EXTERNAL MODULE: ./node_modules/undici/index.js
@@ -56951,7 +56998,7 @@ async function runApply(opts, deps = {}) {
 
 /***/ }),
 
-/***/ 8783:
+/***/ 9159:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56968,46 +57015,9 @@ var external_node_os_ = __nccwpck_require__(8161);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
-// EXTERNAL MODULE: ./src/core/run.ts + 60 modules
-var run = __nccwpck_require__(5525);
-// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 26 modules
-var XMLParser = __nccwpck_require__(9658);
-// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/validator.js
-var validator = __nccwpck_require__(1176);
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/fxp.js
-
-
-
-
-
-
-const XMLValidator = {
-  validate: validator/* validate */.t
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-model.ts
-/**
- * The Alma user record as the simulator stores it, and its two wire forms (XML and JSON).
- *
- * One table (USER_SPEC, in the element order of Alma's rest_user.xsd) drives parsing and rendering
- * of both forms, so they cannot drift apart:
- *   - XML: `<user>` with list wrappers (`<user_identifiers><user_identifier>…`), code fields as
- *     `<user_group desc="Staff">STAFF</user_group>`, segment_type/preferred as attributes.
- *   - JSON (Alma's shape): list wrappers become arrays named after the item (`user_identifier: [...]`),
- *     code fields become `{ value, desc }`, attributes become plain keys, booleans are JSON booleans.
- *
- * The model is camelCase; a code field is flattened into two keys (`userGroup`, `userGroupDesc`).
- * Secrets are not stored: only whether a PIN and a password are set (`pinSet`, `passwordSet`).
- *
- * DOCUMENTED: the elements and their order (shared/fixtures/alma/xsd/rest_user.xsd); the JSON shape
- * (real records in shared/fixtures/alma/users, see its SOURCE.txt); swap-all, roles kept when absent,
- * EXTERNAL users' protected fields and `override` (seed alma-put-user-api.txt).
- * ASSUMPTIONS: the PIN round trip (GET shows it empty; an empty `<pin_number/>` in a PUT wipes an
- * INTERNAL user's PIN), an empty password keeping the stored one, and identifiers compared
- * case-insensitively (true in Alma only for institutions whose first test load was after June 2018).
- * The element order of the *.DERIVED.xml records is a guess. See alma.ts for the full list.
- */
-
+// EXTERNAL MODULE: ./src/core/run.ts + 66 modules
+var run = __nccwpck_require__(4067);
+;// CONCATENATED MODULE: ./src/simulators/alma-model-schema.ts
 const camel = (s) => s.replace(/_([a-z0-9])/g, (_m, c) => c.toUpperCase());
 function fld(x, kind, opts = {}) {
     return { x, k: opts.k ?? camel(x), kind, always: opts.always };
@@ -57181,6 +57191,9 @@ function cloneUser(u) {
 function fullName(u) {
     return [u.firstName, u.middleName, u.lastName].filter((s) => s && s.trim()).join(" ");
 }
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model-render.ts
+
 const BRIEF_SKIP = new Set([
     "pin_number",
     "password",
@@ -57410,6 +57423,26 @@ function objJson(spec, rec, name = "") {
     }
     return out;
 }
+
+// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 26 modules
+var XMLParser = __nccwpck_require__(9658);
+// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/validator.js
+var validator = __nccwpck_require__(1176);
+;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/fxp.js
+
+
+
+
+
+
+const XMLValidator = {
+  validate: validator/* validate */.t
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model-parse.ts
+/** Parsing a user (PUT bodies and seeds) from Alma's two wire forms, XML and JSON. Sources: see alma-model.ts. */
+
+
 class BodyError extends Error {
     name = "BodyError";
 }
@@ -57662,6 +57695,9 @@ function userFromBody(body) {
     Object.assign(init, body.counts);
     return normalizeUser(init);
 }
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model-rules.ts
+
 // ---------------------------------------------------------------------------------------------------------
 // PUT semantics ("swap all")
 /** Role types that Alma refuses without a parameter of the given type. Codes from real records and reports. */
@@ -57779,6 +57815,36 @@ function identifyingValues(u) {
     }
     return out.filter(Boolean);
 }
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model.ts
+/**
+ * The Alma user record as the simulator stores it, and its two wire forms (XML and JSON).
+ *
+ * One table (USER_SPEC, in the element order of Alma's rest_user.xsd) drives parsing and rendering
+ * of both forms, so they cannot drift apart:
+ *   - XML: `<user>` with list wrappers (`<user_identifiers><user_identifier>…`), code fields as
+ *     `<user_group desc="Staff">STAFF</user_group>`, segment_type/preferred as attributes.
+ *   - JSON (Alma's shape): list wrappers become arrays named after the item (`user_identifier: [...]`),
+ *     code fields become `{ value, desc }`, attributes become plain keys, booleans are JSON booleans.
+ *
+ * The model is camelCase; a code field is flattened into two keys (`userGroup`, `userGroupDesc`).
+ * Secrets are not stored: only whether a PIN and a password are set (`pinSet`, `passwordSet`).
+ *
+ * DOCUMENTED: the elements and their order (shared/fixtures/alma/xsd/rest_user.xsd); the JSON shape
+ * (real records in shared/fixtures/alma/users, see its SOURCE.txt); swap-all, roles kept when absent,
+ * EXTERNAL users' protected fields and `override` (seed alma-put-user-api.txt).
+ * ASSUMPTIONS: the PIN round trip (GET shows it empty; an empty `<pin_number/>` in a PUT wipes an
+ * INTERNAL user's PIN), an empty password keeping the stored one, and identifiers compared
+ * case-insensitively (true in Alma only for institutions whose first test load was after June 2018).
+ * The element order of the *.DERIVED.xml records is a guess. See alma.ts for the full list.
+ *
+ * The parts: alma-model-types.ts (the model), alma-model-schema.ts (the table, defaults and copies),
+ * alma-model-render.ts and alma-model-parse.ts (the two wire forms), alma-model-rules.ts (swap-all).
+ */
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/simulators/alma-random.ts
 /**
@@ -58768,17 +58834,13 @@ function createAnalytics(users, rng, errorXml, options = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/simulators/alma.ts
-
-
-
-
-
-
-
-
-// ---------------------------------------------------------------------------------------------------------
-// Error bodies
+;// CONCATENATED MODULE: ./src/simulators/alma-errors.ts
+/**
+ * The Alma simulator's error bodies: namespaced XML `web_service_result` and JSON `errorsExist/errorList`
+ * [fixtures errors/error_401664.*, error_402203.*]; the PER_SECOND_THRESHOLD, DAILY_THRESHOLD and
+ * UNAUTHORIZED messages [fixtures errors/per_second_threshold.*, daily_threshold.xml,
+ * auth_400_unauthorized*.xml]. Sources and assumptions in full: alma.ts.
+ */
 /** The error envelope's namespace, as in real bodies. */
 const WSR_NAMESPACE = "http://com/exlibris/urm/general/xmlbeans";
 const ALMA_ERRORS = {
@@ -58787,12 +58849,12 @@ const ALMA_ERRORS = {
     DAILY_THRESHOLD: "Daily API Request Threshold has been reached.",
     NO_VALID_XML: "No valid XML was given.",
 };
-const alma_escText = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const alma_errors_escText = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 function errorXml(e) {
-    const tracking = e.trackingId ? `<trackingId>${alma_escText(e.trackingId)}</trackingId>` : "";
+    const tracking = e.trackingId ? `<trackingId>${alma_errors_escText(e.trackingId)}</trackingId>` : "";
     return (`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
         `<web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error>` +
-        `<errorCode>${alma_escText(e.code)}</errorCode><errorMessage>${alma_escText(e.message)}</errorMessage>${tracking}` +
+        `<errorCode>${alma_errors_escText(e.code)}</errorCode><errorMessage>${alma_errors_escText(e.message)}</errorMessage>${tracking}` +
         `</error></errorList></web_service_result>`);
 }
 function errorJson(e) {
@@ -58801,8 +58863,13 @@ function errorJson(e) {
         error.trackingId = e.trackingId;
     return JSON.stringify({ errorsExist: true, errorList: { error: [error] }, result: null });
 }
-// ---------------------------------------------------------------------------------------------------------
-// The store
+
+;// CONCATENATED MODULE: ./src/simulators/alma-store.ts
+/**
+ * The Alma simulator's user store: lookup by primary ID or any identifier. ASSUMPTION: identifiers match
+ * case-insensitively (true in Alma only for institutions whose first test load was after June 2018); see alma.ts.
+ */
+
 class UserStore {
     /** Lower-cased primary ID → user. */
     users = new Map();
@@ -58873,6 +58940,233 @@ function seedToUser(seed) {
         return userFromJson(seed.json);
     return normalizeUser(seed);
 }
+
+;// CONCATENATED MODULE: ./src/simulators/alma-limits.ts
+/**
+ * The Alma simulator's rate and quota: the per-second threshold and the daily threshold that
+ * X-Exl-Api-Remaining counts down.
+ *
+ * DOCUMENTED: 25 calls a second per institution and X-Exl-Api-Remaining (calls left today) [Developer
+ * Network "API threshold" page, as the project brief records it]; 429 PER_SECOND_THRESHOLD [fixtures
+ * errors/per_second_threshold.*].
+ * ASSUMPTIONS: the rolling one-second window for the per-second limit; how X-Exl-Api-Remaining counts
+ * down; the DAILY_THRESHOLD status (429). See alma.ts for the full list.
+ */
+class RateLimits {
+    perSecondLimit;
+    dailyLimit;
+    remaining;
+    day;
+    /** Times of the last `perSecondLimit` accepted calls (a ring). */
+    window = [];
+    windowNext = 0;
+    constructor(perSecondLimit, dailyLimit, now) {
+        this.perSecondLimit = perSecondLimit;
+        this.dailyLimit = dailyLimit;
+        this.remaining = dailyLimit;
+        this.day = Math.floor(now / 86_400_000);
+    }
+    /** Per-second threshold: at most `perSecondLimit` accepted calls in any rolling second. */
+    underPerSecondLimit(now) {
+        if (this.perSecondLimit <= 0)
+            return false;
+        if (this.window.length < this.perSecondLimit) {
+            this.window.push(now);
+            return true;
+        }
+        const oldest = this.window[this.windowNext];
+        if (now - oldest < 1000)
+            return false;
+        this.window[this.windowNext] = now;
+        this.windowNext = (this.windowNext + 1) % this.perSecondLimit;
+        return true;
+    }
+    rollDay(now) {
+        const d = Math.floor(now / 86_400_000);
+        if (d !== this.day) {
+            this.day = d;
+            this.remaining = this.dailyLimit;
+        }
+    }
+    /** Changes the limits; `remaining` sets the calls left today. */
+    set(l) {
+        if (l.perSecondLimit !== undefined) {
+            this.perSecondLimit = l.perSecondLimit;
+            this.window = [];
+            this.windowNext = 0;
+        }
+        if (l.dailyLimit !== undefined) {
+            this.dailyLimit = l.dailyLimit;
+            this.remaining = Math.min(this.remaining, this.dailyLimit);
+        }
+        if (l.remaining !== undefined)
+            this.remaining = l.remaining;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-faults.ts
+
+class Faults {
+    faultRng;
+    errorRate;
+    resetRate;
+    resetAfterWriteRate;
+    queued = [];
+    constructor(faultRng, rates) {
+        this.faultRng = faultRng;
+        this.errorRate = rates.errorRate ?? 0;
+        this.resetRate = rates.resetRate ?? 0;
+        this.resetAfterWriteRate = rates.resetAfterWriteRate ?? 0;
+    }
+    decide(method) {
+        const queued = this.queued;
+        const { errorRate, resetRate, resetAfterWriteRate, faultRng } = this;
+        const qi = queued.findIndex((q) => q.method === undefined || q.method === method);
+        if (qi >= 0) {
+            const [q] = queued.splice(qi, 1);
+            if (q)
+                return q.kind === "reset-after-write" && method !== "PUT" ? "reset" : q.kind;
+        }
+        if (errorRate <= 0 && resetRate <= 0 && resetAfterWriteRate <= 0)
+            return undefined;
+        const r = faultRng();
+        if (r < errorRate) {
+            const k = faultRng();
+            return k < 1 / 3 ? "error-500-html" : k < 2 / 3 ? "error-500-xml" : "error-503";
+        }
+        if (r < errorRate + resetRate)
+            return "reset";
+        if (method === "PUT" && r < errorRate + resetRate + resetAfterWriteRate)
+            return "reset-after-write";
+        return undefined;
+    }
+    set(f) {
+        if (f.errorRate !== undefined)
+            this.errorRate = f.errorRate;
+        if (f.resetRate !== undefined)
+            this.resetRate = f.resetRate;
+        if (f.resetAfterWriteRate !== undefined)
+            this.resetAfterWriteRate = f.resetAfterWriteRate;
+    }
+    /** Forces faults on the next accepted calls, in order, before any random one. */
+    queue(...faults) {
+        for (const f of faults)
+            this.queued.push(typeof f === "string" ? { kind: f } : f);
+    }
+}
+function faultOutcome(kind) {
+    switch (kind) {
+        case "error-500-html":
+            return {
+                status: 500,
+                contentType: "text/html;charset=UTF-8",
+                body: "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>The server encountered an internal error &amp; could not complete your request.</p></body></html>",
+            };
+        case "error-500-xml":
+            // A body cut short mid-element, as a failing backend sometimes sends.
+            return {
+                status: 500,
+                contentType: "application/xml;charset=UTF-8",
+                body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error><errorCode>GENERAL_ERR`,
+            };
+        default:
+            return {
+                status: 503,
+                contentType: "text/html;charset=UTF-8",
+                body: "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>",
+            };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-routes.ts
+
+
+function handleGet(ctx, id, url, json) {
+    const { store, errorOutcome, userOutcome } = ctx;
+    const type = url.searchParams.get("user_id_type") || "all_unique";
+    const u = store.find(id, type);
+    if (!u)
+        return errorOutcome(400, json, "401861", `User with identifier ${id} was not found.`);
+    const view = (url.searchParams.get("view") ?? "full").toLowerCase() === "brief" ? "brief" : "full";
+    return userOutcome(u, json, view);
+}
+function handlePut(ctx, id, url, req, text, json) {
+    const { store, errorOutcome, userOutcome, roleRules, today } = ctx;
+    const stats = ctx.stats();
+    const type = url.searchParams.get("user_id_type") || "all_unique";
+    const ctype = (req.headers["content-type"] ?? "").toLowerCase();
+    const jsonBody = ctype.includes("json") || (!ctype.includes("xml") && text.trimStart().startsWith("{"));
+    let body;
+    try {
+        body = jsonBody ? parseUserJson(text) : parseUserXml(text);
+    }
+    catch (e) {
+        if (e instanceof BodyError)
+            return errorOutcome(400, json, "401676", ALMA_ERRORS.NO_VALID_XML);
+        throw e;
+    }
+    const stored = store.find(id, type);
+    if (!stored) {
+        return errorOutcome(400, json, "401890", `User with identifier ${id} of type ${type} was not found.`);
+    }
+    for (const [k, x] of [
+        ["recordType", "record_type"],
+        ["primaryId", "primary_id"],
+        ["accountType", "account_type"],
+    ]) {
+        const v = body.fields[k];
+        if (typeof v !== "string" || !v.trim()) {
+            return errorOutcome(400, json, "401664", `Mandatory field is missing: ${x}`);
+        }
+    }
+    const sentExternal = typeof body.fields.externalId === "string" ? body.fields.externalId.trim() : "";
+    if (stored.externalId.trim() !== "" && sentExternal !== stored.externalId.trim()) {
+        return errorOutcome(400, json, "401858", "The external id in DB does not fit the given value in xml - external id cannot be updated.");
+    }
+    if ("roles" in body.fields) {
+        const roles = (body.fields.roles ?? []);
+        const missing = roleMissingParameter(roles, roleRules);
+        if (missing) {
+            const r = missing.role;
+            const name = r.roleTypeDesc ? ` (${r.roleTypeDesc})` : "";
+            return errorOutcome(400, json, "401652", `General Error: The user has a role with code ${r.roleType}${name} which requires parameter ${missing.parameter}, missing from the user_role.`);
+        }
+    }
+    const override = (url.searchParams.get("override") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+    const next = swapAll(stored, body, { override, today: today() });
+    const oldKey = store.keyOf(stored);
+    const clash = store.conflict(next, oldKey);
+    if (clash) {
+        return errorOutcome(400, json, "401851", `User with identifier ${clash.value} of type ${clash.type} already exists.`);
+    }
+    store.put(next, oldKey);
+    stats.updates++;
+    if ((url.searchParams.get("send_pin_number_letter") ?? "").toLowerCase() === "true" &&
+        body.pinNumber !== undefined &&
+        body.pinNumber.trim() !== "") {
+        stats.pinLettersSent++;
+    }
+    return userOutcome(next, json, "full");
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 // ---------------------------------------------------------------------------------------------------------
 // The server
 const USER_PATH = /^\/almaws\/v1\/users\/([^/]+)\/?$/;
@@ -58891,17 +59185,8 @@ async function startAlmaSimulator(options = {}) {
     const listenPort = options.port ?? 0;
     // (No closure below refers to `options`: the seed users must not stay reachable once copied.)
     let latency = options.latencyMs ?? [0, 0];
-    let errorRate = options.errorRate ?? 0;
-    let resetRate = options.resetRate ?? 0;
-    let resetAfterWriteRate = options.resetAfterWriteRate ?? 0;
-    let perSecondLimit = options.perSecondLimit ?? 25;
-    let dailyLimit = options.dailyLimit ?? 1_000_000;
-    let remaining = dailyLimit;
-    let day = Math.floor(clock() / 86_400_000);
-    /** Times of the last `perSecondLimit` accepted calls (a ring). */
-    let window = [];
-    let windowNext = 0;
-    const queued = [];
+    const faults = new Faults(faultRng, options);
+    const limits = new RateLimits(options.perSecondLimit ?? 25, options.dailyLimit ?? 1_000_000, clock());
     const log = [];
     const store = new UserStore();
     const analytics = createAnalytics(() => store.all(), deriveRng(seed, 4), (code, message) => errorXml({ code, message, trackingId: trackingId() }), options.analytics);
@@ -58927,7 +59212,7 @@ async function startAlmaSimulator(options = {}) {
         resetsAfterWrite: 0,
         updates: 0,
         pinLettersSent: 0,
-        remaining,
+        remaining: limits.remaining,
         inFlight: 0,
         peakInFlight: 0,
     });
@@ -58977,138 +59262,7 @@ async function startAlmaSimulator(options = {}) {
             }
             : { status: 200, body: renderUserXml(u, opts), contentType: "application/xml;charset=UTF-8" };
     };
-    /** Per-second threshold: at most `perSecondLimit` accepted calls in any rolling second. */
-    const underPerSecondLimit = (now) => {
-        if (perSecondLimit <= 0)
-            return false;
-        if (window.length < perSecondLimit) {
-            window.push(now);
-            return true;
-        }
-        const oldest = window[windowNext];
-        if (now - oldest < 1000)
-            return false;
-        window[windowNext] = now;
-        windowNext = (windowNext + 1) % perSecondLimit;
-        return true;
-    };
-    const rollDay = (now) => {
-        const d = Math.floor(now / 86_400_000);
-        if (d !== day) {
-            day = d;
-            remaining = dailyLimit;
-        }
-    };
-    const decideFault = (method) => {
-        const qi = queued.findIndex((q) => q.method === undefined || q.method === method);
-        if (qi >= 0) {
-            const [q] = queued.splice(qi, 1);
-            if (q)
-                return q.kind === "reset-after-write" && method !== "PUT" ? "reset" : q.kind;
-        }
-        if (errorRate <= 0 && resetRate <= 0 && resetAfterWriteRate <= 0)
-            return undefined;
-        const r = faultRng();
-        if (r < errorRate) {
-            const k = faultRng();
-            return k < 1 / 3 ? "error-500-html" : k < 2 / 3 ? "error-500-xml" : "error-503";
-        }
-        if (r < errorRate + resetRate)
-            return "reset";
-        if (method === "PUT" && r < errorRate + resetRate + resetAfterWriteRate)
-            return "reset-after-write";
-        return undefined;
-    };
-    const faultOutcome = (kind) => {
-        switch (kind) {
-            case "error-500-html":
-                return {
-                    status: 500,
-                    contentType: "text/html;charset=UTF-8",
-                    body: "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>The server encountered an internal error &amp; could not complete your request.</p></body></html>",
-                };
-            case "error-500-xml":
-                // A body cut short mid-element, as a failing backend sometimes sends.
-                return {
-                    status: 500,
-                    contentType: "application/xml;charset=UTF-8",
-                    body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error><errorCode>GENERAL_ERR`,
-                };
-            default:
-                return {
-                    status: 503,
-                    contentType: "text/html;charset=UTF-8",
-                    body: "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>",
-                };
-        }
-    };
-    const handleGet = (id, url, json) => {
-        const type = url.searchParams.get("user_id_type") || "all_unique";
-        const u = store.find(id, type);
-        if (!u)
-            return errorOutcome(400, json, "401861", `User with identifier ${id} was not found.`);
-        const view = (url.searchParams.get("view") ?? "full").toLowerCase() === "brief" ? "brief" : "full";
-        return userOutcome(u, json, view);
-    };
-    const handlePut = (id, url, req, text, json) => {
-        const type = url.searchParams.get("user_id_type") || "all_unique";
-        const ctype = (req.headers["content-type"] ?? "").toLowerCase();
-        const jsonBody = ctype.includes("json") || (!ctype.includes("xml") && text.trimStart().startsWith("{"));
-        let body;
-        try {
-            body = jsonBody ? parseUserJson(text) : parseUserXml(text);
-        }
-        catch (e) {
-            if (e instanceof BodyError)
-                return errorOutcome(400, json, "401676", ALMA_ERRORS.NO_VALID_XML);
-            throw e;
-        }
-        const stored = store.find(id, type);
-        if (!stored) {
-            return errorOutcome(400, json, "401890", `User with identifier ${id} of type ${type} was not found.`);
-        }
-        for (const [k, x] of [
-            ["recordType", "record_type"],
-            ["primaryId", "primary_id"],
-            ["accountType", "account_type"],
-        ]) {
-            const v = body.fields[k];
-            if (typeof v !== "string" || !v.trim()) {
-                return errorOutcome(400, json, "401664", `Mandatory field is missing: ${x}`);
-            }
-        }
-        const sentExternal = typeof body.fields.externalId === "string" ? body.fields.externalId.trim() : "";
-        if (stored.externalId.trim() !== "" && sentExternal !== stored.externalId.trim()) {
-            return errorOutcome(400, json, "401858", "The external id in DB does not fit the given value in xml - external id cannot be updated.");
-        }
-        if ("roles" in body.fields) {
-            const roles = (body.fields.roles ?? []);
-            const missing = roleMissingParameter(roles, roleRules);
-            if (missing) {
-                const r = missing.role;
-                const name = r.roleTypeDesc ? ` (${r.roleTypeDesc})` : "";
-                return errorOutcome(400, json, "401652", `General Error: The user has a role with code ${r.roleType}${name} which requires parameter ${missing.parameter}, missing from the user_role.`);
-            }
-        }
-        const override = (url.searchParams.get("override") ?? "")
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean);
-        const next = swapAll(stored, body, { override, today: today() });
-        const oldKey = store.keyOf(stored);
-        const clash = store.conflict(next, oldKey);
-        if (clash) {
-            return errorOutcome(400, json, "401851", `User with identifier ${clash.value} of type ${clash.type} already exists.`);
-        }
-        store.put(next, oldKey);
-        stats.updates++;
-        if ((url.searchParams.get("send_pin_number_letter") ?? "").toLowerCase() === "true" &&
-            body.pinNumber !== undefined &&
-            body.pinNumber.trim() !== "") {
-            stats.pinLettersSent++;
-        }
-        return userOutcome(next, json, "full");
-    };
+    const routes = { store, roleRules, stats: () => stats, today, errorOutcome, userOutcome };
     const record = (r) => {
         log.push(r);
         if (log.length > LOG_SIZE)
@@ -59120,7 +59274,7 @@ async function startAlmaSimulator(options = {}) {
             return;
         res.writeHead(o.status, {
             "Content-Type": o.contentType,
-            "X-Exl-Api-Remaining": String(remaining),
+            "X-Exl-Api-Remaining": String(limits.remaining),
             "Content-Length": Buffer.byteLength(o.body),
         });
         res.end(o.body);
@@ -59169,26 +59323,26 @@ async function startAlmaSimulator(options = {}) {
                 return;
             }
             const now = clock();
-            rollDay(now);
-            if (!underPerSecondLimit(now)) {
+            limits.rollDay(now);
+            if (!limits.underPerSecondLimit(now)) {
                 stats.status429++;
                 stats.perSecondRejected++;
                 reply(errorOutcome(429, json, "PER_SECOND_THRESHOLD", ALMA_ERRORS.PER_SECOND_THRESHOLD, false));
                 return;
             }
-            if (remaining <= 0) {
+            if (limits.remaining <= 0) {
                 stats.status429++;
                 stats.dailyRejected++;
                 reply(errorOutcome(429, json, "DAILY_THRESHOLD", ALMA_ERRORS.DAILY_THRESHOLD, false));
                 return;
             }
-            remaining--;
+            limits.remaining--;
             stats.accepted++;
             const [lo, hi] = latency;
             await sleep(lo + latencyRng() * Math.max(0, hi - lo));
             if (closed)
                 return;
-            const fault = decideFault(method);
+            const fault = faults.decide(method);
             if (fault) {
                 stats.faultsInjected++;
                 entry.fault = fault;
@@ -59214,7 +59368,7 @@ async function startAlmaSimulator(options = {}) {
             catch {
                 id = m[1];
             }
-            const outcome = method === "GET" ? handleGet(id, url, json) : handlePut(id, url, req, text, json);
+            const outcome = method === "GET" ? handleGet(routes, id, url, json) : handlePut(routes, id, url, req, text, json);
             if (fault === "reset-after-write") {
                 stats.resetsAfterWrite++;
                 entry.status = 0;
@@ -59293,7 +59447,7 @@ async function startAlmaSimulator(options = {}) {
             ...stats,
             byMethod: { ...stats.byMethod },
             byStatus: { ...stats.byStatus },
-            remaining,
+            remaining: limits.remaining,
         }),
         resetStats: () => {
             const inFlight = stats.inFlight;
@@ -59304,31 +59458,9 @@ async function startAlmaSimulator(options = {}) {
         setLatency: (ms) => {
             latency = [Math.max(0, ms[0]), Math.max(0, ms[1])];
         },
-        setFaults: (f) => {
-            if (f.errorRate !== undefined)
-                errorRate = f.errorRate;
-            if (f.resetRate !== undefined)
-                resetRate = f.resetRate;
-            if (f.resetAfterWriteRate !== undefined)
-                resetAfterWriteRate = f.resetAfterWriteRate;
-        },
-        queueFaults: (...faults) => {
-            for (const f of faults)
-                queued.push(typeof f === "string" ? { kind: f } : f);
-        },
-        setLimits: (l) => {
-            if (l.perSecondLimit !== undefined) {
-                perSecondLimit = l.perSecondLimit;
-                window = [];
-                windowNext = 0;
-            }
-            if (l.dailyLimit !== undefined) {
-                dailyLimit = l.dailyLimit;
-                remaining = Math.min(remaining, dailyLimit);
-            }
-            if (l.remaining !== undefined)
-                remaining = l.remaining;
-        },
+        setFaults: (f) => faults.set(f),
+        queueFaults: (...queued) => faults.queue(...queued),
+        setLimits: (l) => limits.set(l),
         demoEdit: () => {
             const u = store.find(DEMO_EDIT_USER);
             if (!u)
