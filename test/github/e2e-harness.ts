@@ -4,32 +4,22 @@
  * remotes, against a fake GitHub REST API and the Alma and Infiniti simulators. The same approach as
  * test/github/e2e.test.ts, packaged for test files of their own.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
+import { spawnAction, type ActionRun } from "./action-runner.ts";
 import { FakeGitHub } from "./fake-github.ts";
-import { parseGithubOutput } from "./helpers.ts";
 
+export { ROOT, type ActionRun } from "./action-runner.ts";
 export { FakeGitHub, type FakePull } from "./fake-github.ts";
 
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const ENTRY = process.env.PATRON_SYNC_ACTION_ENTRY ?? "src/main.ts";
 export const API_KEY = "l8xx-e2e-harness-alma-key";
 const INF_USER = "autoimport";
 const INF_PASS = "e2e-harness-inf-pass";
 export const GH_TOKEN = "ghs_e2eHarnessToken0987654321";
-
-export interface ActionRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
 
 export class Harness {
   tmp = "";
@@ -114,12 +104,6 @@ export class Harness {
     event: object;
     inputs: Record<string, string>;
   }): Promise<ActionRun> {
-    const dir = join(this.tmp, `run${++this.runs}`);
-    mkdirSync(dir);
-    const eventPath = join(dir, "event.json");
-    writeFileSync(eventPath, JSON.stringify(o.event));
-    writeFileSync(join(dir, "output"), "");
-    writeFileSync(join(dir, "summary"), "");
     const inputs: Record<string, string> = {
       config: "patron-sync.yml",
       only: "",
@@ -133,41 +117,16 @@ export class Harness {
       "auto-apply": "false",
       ...o.inputs,
     };
-    const env: NodeJS.ProcessEnv = {
-      ...this.gitEnv,
-      GITHUB_ACTIONS: "true",
-      CI: "true",
-      GITHUB_WORKSPACE: o.workspace,
-      GITHUB_REPOSITORY: o.repo,
-      GITHUB_REPOSITORY_OWNER: o.repo.split("/")[0],
-      GITHUB_EVENT_NAME: o.eventName,
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_API_URL: this.gh.url,
-      GITHUB_SERVER_URL: "https://github.example",
-      GITHUB_OUTPUT: join(dir, "output"),
-      GITHUB_STEP_SUMMARY: join(dir, "summary"),
-      GITHUB_SHA: this.git(o.workspace, "rev-parse", "HEAD"),
-      GITHUB_REF: "refs/heads/main",
-      GITHUB_RUN_ID: String(this.runs),
-      RUNNER_TEMP: dir,
-    };
-    for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = v;
-    const args = ENTRY.endsWith(".ts")
-      ? ["--import", pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href, join(ROOT, ENTRY)]
-      : [join(ROOT, ENTRY)];
-    const child = spawn(process.execPath, args, { cwd: o.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    const code = await new Promise<number | null>((r) => child.on("close", r));
-    return {
-      code,
-      stdout,
-      stderr,
-      outputs: parseGithubOutput(readFileSync(join(dir, "output"), "utf8")),
-      summary: readFileSync(join(dir, "summary"), "utf8"),
-    };
+    this.runs++;
+    return spawnAction({
+      ...o,
+      dir: join(this.tmp, `run${this.runs}`),
+      inputs,
+      baseEnv: this.gitEnv,
+      githubApiUrl: this.gh.url,
+      sha: this.git(o.workspace, "rev-parse", "HEAD"),
+      runId: this.runs,
+    });
   }
 }
 

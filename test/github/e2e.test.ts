@@ -7,7 +7,7 @@
  * PATRON_SYNC_ACTION_ENTRY=dist/index.js runs the committed bundle instead (test/cli.test.ts smoke-tests
  * the bundle on every run, and CI checks that dist/ matches the sources).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -20,17 +20,13 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
+import { ENTRY, ENTRY_ABS, ROOT, spawnAction, type ActionRun } from "./action-runner.ts";
 import { FakeGitHub } from "./fake-github.ts";
-import { parseGithubOutput } from "./helpers.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const ENTRY = process.env.PATRON_SYNC_ACTION_ENTRY ?? "src/main.ts";
-const ENTRY_ABS = join(ROOT, ENTRY);
 const TIMEOUT = 120_000;
 
 const API_KEY = "l8xx-e2e-alma-key-6d3f";
@@ -121,14 +117,6 @@ function pushEvent(repo: string, isPrivate: boolean, before: string, after: stri
   };
 }
 
-interface ActionRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
 let runs = 0;
 async function runAction(o: {
   workspace: string;
@@ -137,12 +125,6 @@ async function runAction(o: {
   event: object;
   inputs: Record<string, string>;
 }): Promise<ActionRun> {
-  const dir = join(tmp, `run${++runs}`);
-  mkdirSync(dir);
-  const eventPath = join(dir, "event.json");
-  writeFileSync(eventPath, JSON.stringify(o.event));
-  writeFileSync(join(dir, "output"), "");
-  writeFileSync(join(dir, "summary"), "");
   const inputs: Record<string, string> = {
     config: "patron-sync.yml",
     only: "",
@@ -155,41 +137,16 @@ async function runAction(o: {
     "plan-dir": "",
     ...o.inputs,
   };
-  const env: NodeJS.ProcessEnv = {
-    ...gitEnv,
-    GITHUB_ACTIONS: "true",
-    CI: "true",
-    GITHUB_WORKSPACE: o.workspace,
-    GITHUB_REPOSITORY: o.repo,
-    GITHUB_REPOSITORY_OWNER: o.repo.split("/")[0],
-    GITHUB_EVENT_NAME: o.eventName,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_API_URL: gh.url,
-    GITHUB_SERVER_URL: "https://github.example",
-    GITHUB_OUTPUT: join(dir, "output"),
-    GITHUB_STEP_SUMMARY: join(dir, "summary"),
-    GITHUB_SHA: git(o.workspace, "rev-parse", "HEAD"),
-    GITHUB_REF: "refs/heads/main",
-    GITHUB_RUN_ID: String(runs),
-    RUNNER_TEMP: dir,
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = v;
-  const args = ENTRY.endsWith(".ts")
-    ? ["--import", pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href, ENTRY_ABS]
-    : [ENTRY_ABS];
-  const child = spawn(process.execPath, args, { cwd: o.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-  const code = await new Promise<number | null>((r) => child.on("close", r));
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseGithubOutput(readFileSync(join(dir, "output"), "utf8")),
-    summary: readFileSync(join(dir, "summary"), "utf8"),
-  };
+  runs++;
+  return spawnAction({
+    ...o,
+    dir: join(tmp, `run${runs}`),
+    inputs,
+    baseEnv: gitEnv,
+    githubApiUrl: gh.url,
+    sha: git(o.workspace, "rev-parse", "HEAD"),
+    runId: runs,
+  });
 }
 
 /** What a reader of the log sees: the runner hides ::add-mask:: commands and masks the values. */
