@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startAlmaSimulator, type AlmaSimulator } from "../src/simulators/alma.ts";
-import { generateUsers } from "../src/simulators/alma-seed.ts";
+import { generateUsers } from "../src/simulators/alma-generate.ts";
 import { withStreamingHeap } from "../src/core/heap.ts";
 import { transformThroughput, validateThroughput, type Row } from "./offline.ts";
 

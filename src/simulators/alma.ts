@@ -94,7 +94,8 @@ export type {
 } from "./alma-model.ts";
 export { DEFAULT_ROLE_PARAMETER_RULES } from "./alma-model.ts";
 export type { SeedUser } from "./alma-seed.ts";
-export { demoUsers, generateUsers } from "./alma-seed.ts";
+export { demoUsers } from "./alma-seed.ts";
+export { generateUsers } from "./alma-generate.ts";
 export type {
   AlmaSimulator,
   AlmaSimulatorOptions,

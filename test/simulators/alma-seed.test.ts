@@ -1,6 +1,6 @@
 /**
  * Seed data: the demo users and the sample files in data/alma/ agree and cover every case; the
- * benchmark generator is deterministic and produces what it says.
+ * benchmark generator (alma-generate.ts) is deterministic and produces what it says.
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,9 +11,8 @@ import {
   DEMO_EXPECTED_ACTIONS,
   DEMO_PATRON_LIST,
   demoUsers,
-  generateUsers,
-  type GeneratedCase,
 } from "../../src/simulators/alma-seed.ts";
+import { generateUsers, type GeneratedCase } from "../../src/simulators/alma-generate.ts";
 
 const KEY = "seed-key";
 const sims: AlmaSimulator[] = [];
