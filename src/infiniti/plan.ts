@@ -34,7 +34,7 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
   });
   const { csv, rows } = buildImportCsv(roster.header, users);
   const counts = countActions(users);
-  const sent = rows.size;
+  const changes = rows.size;
   const importSha = sha256(csv);
 
   const plan: InfinitiPlanFile = {
@@ -54,13 +54,13 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
     import: {
       file: `${INFINITI_DIR}/${IMPORT_FILE}`,
       sha256: importSha,
-      rows: sent,
+      rows: changes,
       columns: roster.header,
       line_endings: "LF",
       row_numbering: ROW_NUMBERING,
     },
     counts,
-    sent,
+    sent: changes,
     // No values here: plan.json never holds a password (changes carry ••• for it).
     users: users.map((u) => ({
       username: u.username,
@@ -77,7 +77,7 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
   await writeFile(join(dir, PLAN_FILE), JSON.stringify(plan, null, 1) + "\n");
   await writeFile(join(ctx.planDir, CHANGES_CSV), infinitiChangesCsv(roster.header, users).csv);
 
-  const headline = infinitiHeadline(counts, sent, cfg.mode);
+  const headline = infinitiHeadline(counts, changes, cfg.mode);
   ctx.log.info(
     `infiniti: ${headline}; ${Object.entries(counts)
       .map(([k, v]) => `${v} ${k}`)
@@ -93,7 +93,7 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
     mode: cfg.mode,
     disableMissing: cfg.disable_missing,
     counts,
-    sent,
+    changes,
     importSha256: importSha,
     users,
     importRows: rows,
@@ -103,7 +103,7 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
   return {
     system: "infiniti",
     counts,
-    changes: sent,
+    changes,
     headline,
     markdown: render(ctx.markdownBudget ?? Infinity),
     render,

@@ -49,7 +49,10 @@ export interface InfinitiPlanFile {
     row_numbering: string;
   };
   counts: Record<string, number>;
-  /** Users apply posts (rows in import.csv). */
+  /**
+   * Users apply posts (rows in import.csv): what the code calls the plan's `changes` (as Alma's plan.json
+   * does). The key stays `sent`: plan.json is the contract with apply and with older plans.
+   */
   sent: number;
   users: PlanUserEntry[];
 }

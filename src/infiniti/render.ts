@@ -12,7 +12,7 @@ export const CHANGES_CSV = "infiniti/changes.csv";
  * Like Terraform's "to add, to change, to destroy": create, update, disable always, in this order, then
  * what is not sent (or, in full mode, sent again unchanged). E.g. "12 create · 3 update · 2 disable, 1,180 unchanged".
  */
-export function infinitiHeadline(counts: Record<string, number>, _sent: number, mode: string): string {
+export function infinitiHeadline(counts: Record<string, number>, _changes: number, mode: string): string {
   const c = (k: string) => counts[k] ?? 0;
   const head = `${num(c("create"))} create · ${num(c("update"))} update · ${num(c("disable"))} disable`;
   if (!c("unchanged")) return head;
@@ -52,7 +52,8 @@ export interface PlanRenderInput {
   mode: "incremental" | "full";
   disableMissing: boolean;
   counts: Record<string, number>;
-  sent: number;
+  /** Users apply posts (rows in import.csv): the plan's changes (plan.json calls them `sent`). */
+  changes: number;
   importSha256: string;
   users: PlannedUser[];
   importRows: Map<PlannedUser, number>;
@@ -71,7 +72,7 @@ export function renderInfinitiPlan(x: PlanRenderInput, budget = Infinity): strin
   const b = new Budget(budget);
   const out: string[] = [];
   const put = (...lines: string[]) => lines.forEach((l) => (b.force(l), out.push(l)));
-  put(`${HEADING}\n`, `**${infinitiHeadline(x.counts, x.sent, x.mode)}**\n`);
+  put(`${HEADING}\n`, `**${infinitiHeadline(x.counts, x.changes, x.mode)}**\n`);
   const state = x.stateExists
     ? `${code(x.stateFile)} (${plural(x.stateUsers, "user")} applied before)`
     : `${code(x.stateFile)}, which does not exist yet: nothing has been applied, so every user is new`;
@@ -94,8 +95,8 @@ export function renderInfinitiPlan(x: PlanRenderInput, budget = Infinity): strin
       `${plural(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`,
     );
   put(
-    x.sent
-      ? `Apply posts \`infiniti/import.csv\` exactly: ${plural(x.sent, "row")}, SHA-256 \`${x.importSha256.slice(0, 16)}…\`. Passwords are shown as ${MASK}. _Row_ is the row in import.csv (1 = the first row after the header); _Line_ the line in the roster.\n`
+    x.changes
+      ? `Apply posts \`infiniti/import.csv\` exactly: ${plural(x.changes, "row")}, SHA-256 \`${x.importSha256.slice(0, 16)}…\`. Passwords are shown as ${MASK}. _Row_ is the row in import.csv (1 = the first row after the header); _Line_ the line in the roster.\n`
       : "Nothing to send: apply will post nothing.\n",
   );
 
