@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import type { LoadedConfig } from "../config.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
 import { Journal } from "../core/journal.ts";
+import { PLAN_JOURNAL, systemDir } from "../core/plandir.ts";
 import { runPool } from "../core/pool.ts";
 import { createProgress } from "../core/progress.ts";
 import type { RunContext, SectionPlan } from "../core/types.ts";
@@ -29,7 +30,7 @@ import {
   type PatronList,
 } from "./inputs.ts";
 import { finalize, PartFile, stripDeclaration, type PlanJournalLine } from "./plan-output.ts";
-import type { AlmaPlanEntry } from "./planfile.ts";
+import { ALMA_DIR, type AlmaPlanEntry } from "./planfile.ts";
 import { QuotaExhaustedError } from "./transport-errors.ts";
 import type { Transport } from "./transport.ts";
 import { segmentAfter, whoIs } from "./who.ts";
@@ -134,9 +135,9 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
   const offline = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
   const { client, transport } = almaClient(alma, ctx.env, ctx.log, deps.transport, "plan");
-  const dir = join(ctx.planDir, "alma");
+  const dir = systemDir(ctx.planDir, ALMA_DIR);
   mkdirSync(dir, { recursive: true });
-  const journal = new Journal<PlanJournalLine>(join(dir, "plan-journal.ndjson"));
+  const journal = new Journal<PlanJournalLine>(join(dir, PLAN_JOURNAL));
   const inputs: AlmaInputs = offline.patrons
     ? { ...offline, patrons: offline.patrons }
     : { ...offline, patrons: await reportPatrons(ctx, transport, journal.exists(), deps.analyticsWaitMs) };

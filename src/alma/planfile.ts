@@ -11,6 +11,9 @@ import { InputError } from "../core/errors.ts";
 import type { AlmaAction } from "./decide.ts";
 import type { SavedIdentifier } from "./restore.ts";
 
+/** Alma's sub-directory of a plan directory (core/plandir.ts: `<system>/…`). */
+export const ALMA_DIR = "alma";
+
 export interface AlmaPlanEntry {
   primary_id: string;
   /** Line in the patron list. */

@@ -5,7 +5,7 @@
  * input means exit 2 and nothing sent. A plan directory holds plan.json (the manifest: what was
  * planned, per system) and plan.md (its readable face), plus each system's files.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { loadConfig, type LoadedConfig } from "../config.ts";
 import { applyAlma, type AlmaApplyDeps } from "../alma/apply.ts";
@@ -15,7 +15,16 @@ import { applyInfiniti, importUrl, planInfiniti, validateInfiniti } from "../inf
 import { InputError } from "./errors.ts";
 import { describeSource, recordSource } from "./integrity.ts";
 import { lockPlanDir } from "./lock.ts";
-import { MANIFEST, readManifest, writeManifest, type Manifest, type PlanSource } from "./plandir.ts";
+import {
+  MANIFEST,
+  planMdPath,
+  readManifest,
+  resultsMdPath,
+  unfinishedPlan,
+  writeManifest,
+  type Manifest,
+  type PlanSource,
+} from "./plandir.ts";
 import { preflight } from "./preflight.ts";
 import { checkRevertPlan } from "./revert.ts";
 import { withStreamingHeap } from "./heap.ts";
@@ -100,17 +109,6 @@ export function utcStamp(d = new Date()): string {
     .replace(/\.\d+Z$/, "Z");
 }
 
-/** An unfinished plan (a journal but no manifest) under plans_dir, to carry on after a kill. */
-function unfinishedPlan(plansDir: string): string | undefined {
-  if (!existsSync(plansDir)) return undefined;
-  const dirs = readdirSync(plansDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => join(plansDir, d.name))
-    .filter((d) => !existsSync(join(d, MANIFEST)) && existsSync(join(d, "alma", "plan-journal.ndjson")))
-    .sort();
-  return dirs.at(-1);
-}
-
 export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Promise<PlanOutcome> {
   const log = opts.log ?? consoleLogger();
   const env = opts.env ?? process.env;
@@ -162,7 +160,7 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
     endpoints,
   };
   writeManifest(planDir, manifest);
-  writeFileSync(join(planDir, "plan.md"), markdown);
+  writeFileSync(planMdPath(planDir), markdown);
   return { planDir, sections, changes, title, markdown };
 }
 
@@ -276,7 +274,7 @@ export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise
   }
   const sum = (k: "updated" | "failed" | "pending") => sections.reduce((n, s) => n + s[k], 0);
   // results.md says what this apply did, in a dated section; earlier applies' sections are kept.
-  const resultsPath = join(planDir, "results.md");
+  const resultsPath = resultsMdPath(planDir);
   const title = resultsTitle(sections);
   const markdown = resultsMarkdown(
     title,

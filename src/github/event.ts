@@ -5,8 +5,9 @@
  *      and event.after, from git, or from the event's commit lists);
  *   3. else the newest plan directory under plans_dir that has no complete results yet.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { hasCompleteResults, hasManifest, isUntouched } from "../core/plandir.ts";
 import type { EventPayload } from "./context.ts";
 
 export function isZeroSha(sha: string | undefined): boolean {
@@ -48,59 +49,7 @@ export function planDirsFromChangedFiles(files: string[], plansDir: string): str
   return [...dirs].sort();
 }
 
-interface ResultsFile {
-  complete?: boolean;
-  counts?: Record<string, number>;
-  failed?: number;
-  pending?: number;
-}
-
-export interface AppliedResults {
-  /** An apply finished writing results for every planned system (results.md and each results.json). */
-  applied: boolean;
-  failed: number;
-  pending: number;
-}
-
-/**
- * What an earlier apply left in the plan directory, for every system it planned (or the one in
- * `only`). A push never applies a plan that has results again; staff retry failed records or carry
- * on pending ones by running apply by hand.
- */
-export function appliedResults(planDir: string, only?: string): AppliedResults {
-  const none: AppliedResults = { applied: false, failed: 0, pending: 0 };
-  if (!existsSync(join(planDir, "results.md"))) return none;
-  let systems: string[];
-  try {
-    const manifest = JSON.parse(readFileSync(join(planDir, "plan.json"), "utf8")) as {
-      sections?: { system?: string }[];
-    };
-    systems = (manifest.sections ?? []).map((s) => s.system ?? "").filter((s) => !only || s === only);
-  } catch {
-    return none;
-  }
-  if (!systems.length) return none;
-  const out: AppliedResults = { applied: true, failed: 0, pending: 0 };
-  for (const s of systems) {
-    const path = join(planDir, s, "results.json");
-    if (!existsSync(path)) return none;
-    try {
-      const r = JSON.parse(readFileSync(path, "utf8")) as ResultsFile;
-      out.failed += r.counts?.failed ?? r.failed ?? 0;
-      const pending = r.counts?.pending ?? r.pending ?? 0;
-      out.pending += r.complete === false && !pending ? 1 : pending;
-    } catch {
-      return none;
-    }
-  }
-  return out;
-}
-
-/** Applied, with nothing failed and nothing pending. */
-export function hasCompleteResults(planDir: string, only?: string): boolean {
-  const r = appliedResults(planDir, only);
-  return r.applied && r.failed === 0 && r.pending === 0;
-}
+export { appliedResults, hasCompleteResults, type AppliedResults } from "../core/plandir.ts";
 
 /** The newest plan directory under plansDir (absolute) with a plan.json and no complete results. */
 export function newestUnappliedPlanDir(plansDirAbs: string, only?: string): string | undefined {
@@ -112,7 +61,7 @@ export function newestUnappliedPlanDir(plansDirAbs: string, only?: string): stri
     .reverse();
   for (const name of dirs) {
     const dir = join(plansDirAbs, name);
-    if (existsSync(join(dir, "plan.json")) && !hasCompleteResults(dir, only)) return name;
+    if (hasManifest(dir) && !hasCompleteResults(dir, only)) return name;
   }
   return undefined;
 }
@@ -124,11 +73,7 @@ export function newestUnappliedPlanDir(plansDirAbs: string, only?: string): stri
 export function waitingPlanDirs(workspace: string, plansDir: string): string[] {
   const root = join(workspace, plansDir);
   if (!existsSync(root)) return [];
-  const untouched = (dir: string) =>
-    existsSync(join(dir, "plan.json")) &&
-    !["results.md", "alma/results.json", "infiniti/results.json", "alma/journal.ndjson"].some((f) =>
-      existsSync(join(dir, f)),
-    );
+  const untouched = (dir: string) => hasManifest(dir) && isUntouched(dir);
   return readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory() && untouched(join(root, d.name)))
     .map((d) => `${trimSlashes(plansDir)}/${d.name}`)
@@ -158,7 +103,7 @@ export interface FindPlanDirOptions {
 
 export async function findPlanDir(o: FindPlanDirOptions): Promise<PlanDirChoice | undefined> {
   if (o.input) return { dir: trimSlashes(o.input), how: "the plan-dir input", others: [] };
-  const withManifest = (dirs: string[]) => dirs.filter((d) => existsSync(join(o.workspace, d, "plan.json")));
+  const withManifest = (dirs: string[]) => dirs.filter((d) => hasManifest(join(o.workspace, d)));
   if (o.eventName === "push") {
     let files: string[] | undefined;
     let how = "";
