@@ -10,15 +10,15 @@
 import { InputError } from "../core/errors.ts";
 import {
   decodeInputBytes,
-  looksBinary,
   Problems,
-  readInputBytes,
+  readCappedBytes,
+  refuseBinary,
   splitLines,
   type Line,
 } from "../core/textfile.ts";
 import { badCharacter, cleanField, splitFields, titleWords, type Field } from "./list-fields.ts";
 import { pathHazard } from "./ids.ts";
-import { ALMA_LIST_CAPS, checkListFileSize, checkListLines, type ListCaps } from "./list-caps.ts";
+import { ALMA_CAP_WORDS, ALMA_LIST_CAPS, type ListCaps } from "./list-caps.ts";
 
 export interface PatronEntry {
   id: string;
@@ -95,11 +95,8 @@ export function isPatronHeader(text: string): boolean {
 }
 
 export function parsePatronList(text: string, file: string): PatronList {
+  refuseBinary(text, file, "UTF-8 (plain text)");
   const problems = new Problems(file);
-  if (looksBinary(text)) {
-    problems.add("this looks like UTF-16 or a binary file, not UTF-8 text: save it as UTF-8 (plain text)");
-    problems.throwIfAny();
-  }
   const entries: PatronEntry[] = [];
   const seen = new Map<string, { id: string; lines: number[] }>();
   let header: PatronList["header"];
@@ -213,11 +210,8 @@ function detectDelimiter(lines: Line[]): Delimiter {
 }
 
 export function parseBarcodeList(text: string, file: string): BarcodeList {
+  refuseBinary(text, file, "UTF-8 (plain text)");
   const problems = new Problems(file);
-  if (looksBinary(text)) {
-    problems.add("this looks like UTF-16 or a binary file, not UTF-8 text: save it as UTF-8 (plain text)");
-    problems.throwIfAny();
-  }
   const lines = splitLines(text).filter((l) => l.raw.trim() !== "");
   const delimiter = detectDelimiter(lines);
   const dname = DELIMITER_NAME[delimiter] ?? delimiter;
@@ -383,10 +377,7 @@ export async function readInputText(
   displayName: string,
   caps: ListCaps = ALMA_LIST_CAPS,
 ): Promise<string> {
-  await checkListFileSize(path, displayName, caps);
-  const bytes = await readInputBytes(path, displayName);
-  checkListLines(bytes, displayName, caps);
-  return decodeInputBytes(bytes);
+  return decodeInputBytes(await readCappedBytes(path, displayName, caps, ALMA_CAP_WORDS));
 }
 
 export async function readPatronList(

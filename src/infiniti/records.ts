@@ -1,50 +1,30 @@
-/** Reading the roster's bytes into CSV records, each with the line it starts on. */
+/**
+ * The roster's text (decoded, line ends as LF: core/textfile.ts) into CSV records, each with the line it
+ * starts on.
+ */
 import { parse, type CsvError } from "csv-parse/sync";
-import { InputError, type InputProblem } from "../core/errors.ts";
+import type { InputProblem } from "../core/errors.ts";
 
 export interface RawRecord {
   fields: string[];
   line: number;
 }
 
-export function decodeUtf8(bytes: Buffer, file: string): string {
-  try {
-    // TextDecoder drops a UTF-8 byte-order mark.
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    const loose = new TextDecoder("utf-8").decode(bytes);
-    const at = loose.indexOf("\uFFFD");
-    const line = loose.slice(0, at).split("\n").length;
-    throw new InputError({
-      file,
-      line,
-      message:
-        "is not UTF-8 text (a spreadsheet saved it in another encoding): save it as 'CSV UTF-8' and commit it again",
-    });
-  }
-}
-
-/** Line breaks inside the fields of a record, and how many of them are CRLF. */
-function breaksIn(fields: string[]): { breaks: number; crlf: number } {
+/** Line breaks inside the fields of a record. */
+function breaksIn(fields: string[]): number {
   let breaks = 0;
-  let crlf = 0;
-  for (const f of fields) {
-    if (!f.includes("\n") && !f.includes("\r")) continue;
-    breaks += f.match(/\r\n|\r|\n/g)?.length ?? 0;
-    crlf += f.match(/\r\n/g)?.length ?? 0;
-  }
-  return { breaks, crlf };
+  for (const f of fields) if (f.includes("\n")) breaks += f.match(/\n/g)?.length ?? 0;
+  return breaks;
 }
 
 /**
  * Parses every record with the line it starts on; CSV syntax errors become problems (all of them).
- * csv-parse counts a CRLF inside a quoted field as two lines: `extra` undoes that.
+ * `text` has LF line ends only (normalizeLineEnds), so csv-parse's line count is the file's.
  */
 export function parseRecords(text: string, file: string, problems: InputProblem[]): RawRecord[] {
   const records: RawRecord[] = [];
   let prevEnd = 0;
   let prevEmpty = 0;
-  let extra = 0;
   const seen = new Set<string>();
   parse(text, {
     bom: true,
@@ -52,9 +32,8 @@ export function parseRecords(text: string, file: string, problems: InputProblem[
     skip_empty_lines: true,
     skip_records_with_error: true,
     on_record: (fields, ctx) => {
-      const { breaks, crlf } = breaksIn(fields);
-      extra += crlf;
-      const end = ctx.lines - extra;
+      const breaks = breaksIn(fields);
+      const end = ctx.lines;
       records.push({ fields, line: end - breaks });
       prevEnd = end;
       prevEmpty = ctx.empty_lines;
@@ -62,7 +41,7 @@ export function parseRecords(text: string, file: string, problems: InputProblem[
     },
     on_skip: (err: CsvError | undefined) => {
       if (!err) return undefined;
-      const lines = typeof err.lines === "number" ? err.lines - extra : prevEnd + 1;
+      const lines = typeof err.lines === "number" ? err.lines : prevEnd + 1;
       const empties = typeof err.empty_lines === "number" ? err.empty_lines : prevEmpty;
       const start = prevEnd + 1 + Math.max(0, empties - prevEmpty);
       const message = describeCsvError(err, start);

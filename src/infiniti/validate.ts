@@ -4,20 +4,23 @@
  * the file (as written in the config), the line, the column number and name, and the value
  * (passwords shown as •••).
  */
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { LoadedConfig } from "../config.ts";
 import { InputError, type InputProblem } from "../core/errors.ts";
 import {
-  checkRosterCaps,
-  checkRosterFileSize,
-  controlCharacterProblems,
-  DEFAULT_CAPS,
-  type RosterCaps,
-} from "./caps.ts";
+  capProblems,
+  checkCaps,
+  checkFileSize,
+  decodeInputBytes,
+  normalizeLineEnds,
+  readInputBytes,
+  refuseBinary,
+  stripBom,
+} from "../core/textfile.ts";
+import { badCharacterProblems, DEFAULT_CAPS, ROSTER_CAP_WORDS, type RosterCaps } from "./caps.ts";
 import { isKnownColumn } from "./columns.ts";
 import { checkHeader } from "./header.ts";
-import { decodeUtf8, parseRecords, type RawRecord } from "./records.ts";
+import { parseRecords, type RawRecord } from "./records.ts";
 import { isEmail, normalizeValue, parseBoolean, sha256, shown } from "./values.ts";
 
 export interface InfinitiRow {
@@ -47,13 +50,8 @@ export async function validateInfiniti(loaded: LoadedConfig): Promise<InfinitiRo
     throw new InputError({ file: loaded.path, message: "there is no 'infiniti' section in the config" });
   const path = resolve(loaded.root, cfg.users);
   const caps: RosterCaps = { maxLines: cfg.max_lines, maxBytes: cfg.max_bytes };
-  await checkRosterFileSize(path, cfg.users, caps);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch {
-    throw new InputError({ file: cfg.users, message: "the roster file does not exist or cannot be read" });
-  }
+  await checkFileSize(path, cfg.users, caps, ROSTER_CAP_WORDS);
+  const bytes = await readInputBytes(path, cfg.users);
   // `validate` and then `plan` read the same roster in one run: keep the last valid one (by content).
   const digest = sha256(bytes);
   if (lastValid && lastValid.path === path && lastValid.sha256 === digest && lastValid.file === cfg.users)
@@ -66,31 +64,34 @@ export async function validateInfiniti(loaded: LoadedConfig): Promise<InfinitiRo
 let lastValid: InfinitiRoster | undefined;
 
 /**
- * Validates roster bytes (or text). `file` is the name used in messages. The size and line caps are
- * checked first, before the roster is decoded or parsed.
+ * Validates roster bytes (or text). `file` is the name used in messages. Read through the text-file layer
+ * (core/textfile.ts), as the Alma lists are: the size and line caps first, before the roster is decoded or
+ * parsed; UTF-8 or UTF-16 with a BOM; any line ends; a binary file refused once; at most MAX_PROBLEMS
+ * problems listed.
  */
 export function validateRoster(
   input: Buffer | string,
   file: string,
   caps: RosterCaps = DEFAULT_CAPS,
 ): InfinitiRoster {
-  checkRosterCaps(input, file, caps);
-  const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeUtf8(input, file);
+  checkCaps(typeof input === "string" ? Buffer.from(input) : input, file, caps, ROSTER_CAP_WORDS);
+  const text = normalizeLineEnds(stripBom(typeof input === "string" ? input : decodeInputBytes(input)));
+  refuseBinary(text, file, "'CSV UTF-8'");
   const problems: InputProblem[] = [];
   const records = parseRecords(text, file, problems);
   const names = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
-  const withControls = controlCharacterProblems(records, names, file, problems);
+  const withBad = badCharacterProblems(records, names, file, problems);
   const header = records[0];
-  if (header && withControls.has(header)) throw new InputError(problems);
+  if (header && withBad.has(header)) throw new InputError(capProblems(problems, file));
   const roster = checkRecords(
-    records.filter((r) => !withControls.has(r)),
+    records.filter((r) => !withBad.has(r)),
     file,
     problems,
   );
   if (problems.length) {
     // Stable sort: file-level problems first, then by line and column.
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-    throw new InputError(problems);
+    throw new InputError(capProblems(problems, file));
   }
   return { ...roster, path: file, sha256: sha256(input) };
 }

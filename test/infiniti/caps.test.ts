@@ -114,6 +114,29 @@ describe("control characters in roster values", () => {
   });
 });
 
+describe("a roster that is not UTF-8 (read through core/textfile.ts)", () => {
+  it("the CLI exits 2 on a Windows-1252 roster, naming file, line and column, and calls nobody", async () => {
+    const sim = await startInfinitiSimulator({ username: "u", password: "p" });
+    try {
+      const cp1252 = Buffer.concat([
+        Buffer.from(`${HEAD}\nann,Ann,Lee,,y,y\nzoe,Zo`),
+        Buffer.from([0xeb]),
+        Buffer.from(",Hart,,y,y\n"),
+      ]);
+      const dir = workspace(cp1252);
+      const env = { INFINITI_URL: sim.url, INFINITI_USERNAME: "u", INFINITI_PASSWORD: "p" };
+      const r = await cli(["plan"], dir, env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `${FILE}:3:2: givenname (column 2): the value holds a character that is not valid UTF-8 (U+FFFD) at character 3`,
+      );
+      expect(sim.stats().requests).toBe(0);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe("roster caps: infiniti.max_lines and infiniti.max_bytes", () => {
   it("defaults: 2,000,000 lines and 256 MB, and both can be set in the config", async () => {
     expect([DEFAULT_MAX_LINES, DEFAULT_MAX_BYTES]).toEqual([2_000_000, 256 * 1024 * 1024]);

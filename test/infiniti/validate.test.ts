@@ -93,7 +93,7 @@ describe("validateRoster: accepted input", () => {
     expect(v.file).toBe("rosters/r.csv");
     writeFileSync(join(dir, "patron-sync.yml"), "infiniti:\n  users: rosters/missing.csv\n");
     await expect(validateInfiniti(await loadConfig("patron-sync.yml", dir))).rejects.toThrow(
-      /rosters\/missing\.csv: the roster file does not exist/,
+      /rosters\/missing\.csv: file not found \(looked for /,
     );
   });
 });
