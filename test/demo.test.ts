@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { memoryLogger } from "../src/core/log.ts";
+import { readResults } from "../src/core/plandir.ts";
 import { runDemo } from "../src/demo.ts";
 
 describe("demo", () => {
@@ -25,6 +26,24 @@ describe("demo", () => {
     expect(results.split("\n")[0]).toBe("primary_id,status,message");
     // After the second apply each done record is "unchanged", and says what the first apply did.
     expect(results).toMatch(/,unchanged,"?updated by an earlier apply /);
+    // Both systems write the one results envelope, with the history of every apply that wrote it
+    // (Alma twice; Infiniti's second apply posted nothing and wrote no results).
+    for (const [system, applies] of [
+      ["alma", 2],
+      ["infiniti", 1],
+    ] as const) {
+      const r = readResults(dir!, system)!;
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(["applied_at", "complete", "counts", "results"]));
+      expect(r.system).toBe(system);
+      expect(Object.keys(r).at(-1)).toBe("history");
+      expect(r.history).toHaveLength(applies);
+      expect(r.history!.at(-1)).toEqual({
+        applied_at: r.applied_at,
+        complete: r.complete,
+        counts: r.counts,
+        failures: [],
+      });
+    }
     // The demo works on a copy: the sample files here are untouched.
     expect(readFileSync("data/alma/patronlist_no_barcode.txt", "utf8")).toBe(before);
   }, 60_000);

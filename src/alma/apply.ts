@@ -7,11 +7,19 @@
  * Resumable: every finished record is journalled (alma/journal.ndjson). A killed apply run again
  * carries on; a finished apply run again reports its records `unchanged` and sends nothing.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { csvForPeople } from "../core/csv.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
 import { Journal } from "../core/journal.ts";
+import {
+  APPLY_JOURNAL,
+  readResults,
+  RESULTS_CSV,
+  systemPath,
+  systemPlanPath,
+  writeResults as writeResultsFile,
+  type ResultsFile,
+} from "../core/plandir.ts";
 import { createProgress } from "../core/progress.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
 import { guardBody, putBody } from "./body.ts";
@@ -27,12 +35,12 @@ import {
   isActive,
   type BarcodeChange,
 } from "./identifiers.ts";
-import { readPlanEntries, readPlanHeader, type AlmaPlanEntry } from "./planfile.ts";
+import { ALMA_DIR, readPlanEntries, readPlanHeader, type AlmaPlanEntry } from "./planfile.ts";
 import { mismatch, type AlmaDerivation } from "./rederive.ts";
 import { snapshotIdentifiers, type AppliedChange, type SavedIdentifier } from "./restore.ts";
 import { sendRestore } from "./restore-send.ts";
 import { countsTable, md, num, ROW_LIMIT } from "../core/markdown.ts";
-import { readHistory, resultsHeadline } from "../core/results.ts";
+import { resultsHeadline } from "../core/results.ts";
 import { QuotaExhaustedError } from "./transport-errors.ts";
 import type { Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
@@ -60,6 +68,11 @@ export interface ApplyJournalLine {
   applied?: AppliedChange;
 }
 
+/** alma/results.json: the envelope every system's results file has (core/plandir.ts). */
+export interface AlmaResultsFile extends ResultsFile<Omit<AlmaResult, "applied">> {
+  system: "alma";
+}
+
 export interface AlmaApplyDeps {
   transport?: Transport;
 }
@@ -73,8 +86,7 @@ export async function applyAlma(
   const alma = ctx.loaded.config.alma;
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
-  const dir = join(ctx.planDir, "alma");
-  const planPath = join(dir, "plan.json");
+  const planPath = systemPlanPath(ctx.planDir, ALMA_DIR);
   const header = await readPlanHeader(planPath);
   const type = header.config.barcode_type;
   const { client } = almaClient(
@@ -85,13 +97,10 @@ export async function applyAlma(
     "apply",
   );
 
-  const journal = new Journal<ApplyJournalLine>(join(dir, "journal.ndjson"));
+  const journal = new Journal<ApplyJournalLine>(systemPath(ctx.planDir, ALMA_DIR, APPLY_JOURNAL));
   const prior = new Map<string, ApplyJournalLine>();
   for await (const { entry } of journal.entries()) prior.set(entry.primary_id.toLowerCase(), entry);
-  const resultsJson = join(dir, "results.json");
-  const repeat =
-    existsSync(resultsJson) &&
-    (JSON.parse(readFileSync(resultsJson, "utf8")) as { complete?: boolean }).complete === true;
+  const repeat = readResults(ctx.planDir, ALMA_DIR)?.complete === true;
   if (repeat)
     ctx.log.info(
       "alma: this plan was applied before; records already done are reported 'unchanged' and not sent again",
@@ -282,7 +291,7 @@ export async function applyAlma(
   }
   if (ctx.signal?.aborted) throw new InterruptedError("The Alma apply");
 
-  return writeResults(ctx, dir, results, quota);
+  return writeResults(ctx, results, quota);
 }
 
 function fromPlan(e: AlmaPlanEntry): AlmaResult {
@@ -313,7 +322,6 @@ const STATUS_MEANING: Record<string, string> = {
 
 function writeResults(
   ctx: RunContext,
-  dir: string,
   results: AlmaResult[],
   quota: QuotaExhaustedError | undefined,
 ): SectionApply {
@@ -322,38 +330,23 @@ function writeResults(
   const pending = counts.pending ?? 0;
   const failures = results.filter((r) => r.status === "failed");
   writeFileSync(
-    join(dir, "results.csv"),
+    systemPath(ctx.planDir, ALMA_DIR, RESULTS_CSV),
     csvForPeople(
       ["primary_id", "status", "message"],
       results.map((r) => [r.primary_id, r.status, r.message]),
     ),
   );
-  const appliedAt = new Date().toISOString();
-  const resultsJson = join(dir, "results.json");
-  const history = [
-    ...readHistory(resultsJson),
+  writeResultsFile<AlmaResultsFile>(
+    ctx.planDir,
     {
-      applied_at: appliedAt,
+      system: "alma",
+      applied_at: new Date().toISOString(),
       complete: pending === 0,
       counts,
-      failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
+      // What a revert needs (`applied`) is in the journal, one line per user.
+      results: results.map(({ applied: _a, ...r }) => r),
     },
-  ];
-  writeFileSync(
-    resultsJson,
-    JSON.stringify(
-      {
-        system: "alma",
-        applied_at: appliedAt,
-        complete: pending === 0,
-        counts,
-        // What a revert needs (`applied`) is in the journal, one line per user.
-        results: results.map(({ applied: _a, ...r }) => r),
-        history,
-      },
-      null,
-      1,
-    ) + "\n",
+    failures.map((f) => ({ id: f.primary_id, message: f.message })),
   );
   // changed-since-plan, or changed-since-apply in a revert plan.
   const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));

@@ -1,34 +1,9 @@
 /**
  * Results kept across applies: results.md gets one dated section per apply (newest first, earlier
- * ones kept), results.json keeps a history entry per apply, results.csv holds each record's last status.
+ * ones kept), results.json keeps a history entry per apply (written by core/plandir.ts),
+ * results.csv holds each record's last status.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { md, num } from "./markdown.ts";
-
-/** One apply, as results.json's history keeps it. */
-export interface HistoryEntry {
-  applied_at: string;
-  counts: Record<string, number>;
-  complete?: boolean;
-  /** Records that failed in that apply (id and message). */
-  failures?: { id: string; message: string }[];
-}
-
-/** The history in an earlier results.json (an older file without one counts as one entry). */
-export function readHistory(path: string): HistoryEntry[] {
-  if (!existsSync(path)) return [];
-  try {
-    const prev = JSON.parse(readFileSync(path, "utf8")) as Partial<HistoryEntry> & {
-      history?: HistoryEntry[];
-    };
-    if (Array.isArray(prev.history)) return prev.history;
-    if (prev.applied_at && prev.counts)
-      return [{ applied_at: prev.applied_at, counts: prev.counts, complete: prev.complete }];
-  } catch {
-    // An unreadable earlier file: start the history again rather than fail the apply.
-  }
-  return [];
-}
 
 /** The statuses every results headline and comment lists, in this order. */
 export const RESULT_STATUSES = ["updated", "unchanged", "skipped", "failed", "pending"] as const;

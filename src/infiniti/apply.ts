@@ -12,13 +12,19 @@
  * If the earlier attempt imported nothing (refused credentials, no answer, a 5xx), posting the same
  * import again is safe and is done: Infiniti's import creates or updates by username.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { csvForPeople } from "../core/csv.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
-import { readHistory, type HistoryEntry } from "../core/results.ts";
+import {
+  readResults,
+  RESULTS_CSV,
+  RESULTS_JSON,
+  systemPath,
+  writeResults as writeResultsFile,
+  type ResultsFile,
+} from "../core/plandir.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
 import { maskProxy } from "../core/proxy.ts";
 import type { PlanData } from "../core/integrity.ts";
@@ -31,12 +37,11 @@ import { AppliedLog, APPLIED_FILE, readApplied, revertRows } from "./revert.ts";
 import { interpretAnswer, type InfinitiResult, type InterpretedAnswer } from "./result.ts";
 import { readState, stateValues, statePaths, writeState } from "./state.ts";
 
-export const RESULTS_CSV = "results.csv";
-export const RESULTS_JSON = "results.json";
+export { RESULTS_CSV, RESULTS_JSON };
 
-export interface InfinitiResultsFile {
+/** infiniti/results.json: the envelope every system's results file has (core/plandir.ts), with Infiniti's answer. */
+export interface InfinitiResultsFile extends ResultsFile<InfinitiResult> {
   system: "infiniti";
-  applied_at: string;
   /** The import this records (import.csv's SHA-256 from the plan). */
   import_sha256: string;
   posted: boolean;
@@ -48,22 +53,12 @@ export interface InfinitiResultsFile {
    * written: a failed row is final for this plan (the next plan sends it again); see counts.failed.
    */
   complete: boolean;
-  counts: Record<string, number>;
   warnings: string[];
-  results: InfinitiResult[];
-  /** Every apply of this plan, oldest first (this one last). */
-  history?: HistoryEntry[];
 }
 
-function readPrevious(dir: string, plan: InfinitiPlanFile): InfinitiResultsFile | undefined {
-  const path = join(dir, RESULTS_JSON);
-  if (!existsSync(path)) return undefined;
-  try {
-    const prev = JSON.parse(readFileSync(path, "utf8")) as InfinitiResultsFile;
-    return prev.import_sha256 === plan.import.sha256 ? prev : undefined;
-  } catch {
-    return undefined;
-  }
+function readPrevious(planDir: string, plan: InfinitiPlanFile): InfinitiResultsFile | undefined {
+  const prev = readResults<InfinitiResultsFile>(planDir, INFINITI_DIR);
+  return prev?.import_sha256 === plan.import.sha256 ? prev : undefined;
 }
 
 function countStatuses(results: InfinitiResult[]): Record<string, number> {
@@ -99,7 +94,7 @@ export async function prepareInfinitiApply(
   if (!cfg)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
   const plan = readPlanFile(ctx.planDir);
-  const previous = readPrevious(planDirOf(ctx.planDir), plan);
+  const previous = readPrevious(ctx.planDir, plan);
   if (previous?.posted && previous.results.some(imported)) return { kind: "repeat", plan, previous };
   if (!plan.sent) return { kind: "empty", plan };
   const configFile = relative(process.cwd(), ctx.loaded.path) || ctx.loaded.path;
@@ -121,7 +116,6 @@ export async function prepareInfinitiApply(
 }
 
 export async function applyInfiniti(ctx: RunContext, prepared: InfinitiPrepared): Promise<SectionApply> {
-  const dir = planDirOf(ctx.planDir);
   const { plan } = prepared;
   const files = [
     `${INFINITI_DIR}/${RESULTS_CSV}`,
@@ -150,7 +144,12 @@ export async function applyInfiniti(ctx: RunContext, prepared: InfinitiPrepared)
   if (!rows.length) {
     ctx.log.info("infiniti: nothing to send: the plan has no users to import; nothing was posted");
     const summary = "Nothing to send: the plan has no users to import; nothing was posted.";
-    await writeResults(dir, plan, { posted: false, status: null, answer: undefined, results: skipped });
+    await writeResults(ctx.planDir, plan, {
+      posted: false,
+      status: null,
+      answer: undefined,
+      results: skipped,
+    });
     const counts = countStatuses(skipped);
     return section(ctx, { counts, results: skipped, summary: "", files, stateFiles: [], note: summary });
   }
@@ -184,7 +183,7 @@ export async function applyInfiniti(ctx: RunContext, prepared: InfinitiPrepared)
   }
   for (const w of answer.warnings) ctx.log.warn(`infiniti: ${w}`);
   answer.results.push(...skipped);
-  await writeResults(dir, plan, { posted: true, status, answer, results: answer.results });
+  await writeResults(ctx.planDir, plan, { posted: true, status, answer, results: answer.results });
 
   const stateFiles: string[] = [];
   const ok = new Set(answer.results.filter(imported).map((r) => r.row));
@@ -227,7 +226,7 @@ async function mergeState(ctx: RunContext, rows: SentRecord[], plan: InfinitiPla
 }
 
 async function writeResults(
-  dir: string,
+  planDir: string,
   plan: InfinitiPlanFile,
   x: {
     posted: boolean;
@@ -238,39 +237,29 @@ async function writeResults(
 ): Promise<void> {
   const counts = countStatuses(x.results);
   await writeFile(
-    join(dir, RESULTS_CSV),
+    systemPath(planDir, INFINITI_DIR, RESULTS_CSV),
     csvForPeople(
       ["username", "status", "message"],
       x.results.map((r) => [r.username, r.status, r.message]),
     ),
   );
-  const appliedAt = new Date().toISOString();
-  const history: HistoryEntry[] = [
-    ...readHistory(join(dir, RESULTS_JSON)),
+  writeResultsFile<InfinitiResultsFile>(
+    planDir,
     {
-      applied_at: appliedAt,
+      system: "infiniti",
+      applied_at: new Date().toISOString(),
+      import_sha256: plan.import.sha256,
+      posted: x.posted,
+      http_status: x.status,
+      success: x.answer?.success ?? null,
+      summary: x.answer?.summary ?? "nothing to send",
       complete: true,
       counts,
-      failures: x.results
-        .filter((r) => r.status === "failed")
-        .map((r) => ({ id: r.username, message: r.message })),
+      warnings: x.answer?.warnings ?? [],
+      results: x.results,
     },
-  ];
-  const file: InfinitiResultsFile = {
-    system: "infiniti",
-    applied_at: appliedAt,
-    import_sha256: plan.import.sha256,
-    posted: x.posted,
-    http_status: x.status,
-    success: x.answer?.success ?? null,
-    summary: x.answer?.summary ?? "nothing to send",
-    complete: true,
-    counts,
-    warnings: x.answer?.warnings ?? [],
-    results: x.results,
-    history,
-  };
-  await writeFile(join(dir, RESULTS_JSON), JSON.stringify(file, null, 1) + "\n");
+    x.results.filter((r) => r.status === "failed").map((r) => ({ id: r.username, message: r.message })),
+  );
 }
 
 /** The plan was applied before and Infiniti imported rows: report that, post nothing. */
