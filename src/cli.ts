@@ -11,8 +11,8 @@ import { BusyError } from "./core/lock.ts";
 import { consoleLogger } from "./core/log.ts";
 import { runRevert } from "./core/revert.ts";
 import { runApply, runPlan, runValidate } from "./core/run.ts";
-import type { System } from "./core/types.ts";
 import { runDemo } from "./demo.ts";
+import { builtInSystems, SYSTEM_NAMES } from "./systems.ts";
 
 const USAGE = `patron-sync: reviewed, safe bulk patron fixes for Alma and Concord Infiniti
 
@@ -55,11 +55,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? EXIT.ok : EXIT.input;
   }
-  if (values.only && values.only !== "alma" && values.only !== "infiniti") {
-    console.error(`--only must be 'alma' or 'infiniti', not '${values.only}'`);
+  if (values.only && !SYSTEM_NAMES.includes(values.only)) {
+    console.error(`--only must be ${SYSTEM_NAMES.map((n) => `'${n}'`).join(" or ")}, not '${values.only}'`);
     return EXIT.input;
   }
-  const only = values.only as System | undefined;
+  const only = values.only;
   const log = consoleLogger();
   const controller = new AbortController();
   let signals = 0;
@@ -71,7 +71,13 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const common = { configPath: values.config, only, log, signal: controller.signal };
+  const common = {
+    systems: builtInSystems(),
+    configPath: values.config,
+    only,
+    log,
+    signal: controller.signal,
+  };
 
   try {
     switch (verb) {

@@ -8,15 +8,6 @@ import { realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { InputError, type InputProblem } from "./core/errors.ts";
 
-/** The config keys that hold paths. A new path key belongs here. */
-export const PATH_KEYS: readonly (readonly string[])[] = [
-  ["alma", "patrons"],
-  ["alma", "barcodes"],
-  ["infiniti", "users"],
-  ["infiniti", "state"],
-  ["plans_dir"],
-];
-
 /** The real path (links followed) of `path`, or of its nearest existing folder with the rest appended. */
 async function realOrNearest(path: string): Promise<string> {
   const rest: string[] = [];
@@ -46,17 +37,19 @@ export async function insideGit(path: string): Promise<boolean> {
 
 /**
  * Refuses every configured path that leaves the repository or enters `.git`, as written or once
- * its links are followed. `locate` gives the line and column of a key in the config file.
+ * its links are followed. `pathKeys` are the key paths that hold paths (`plans_dir`, and each system's,
+ * e.g. `alma.barcodes`: src/core/config.ts gathers them); `locate` gives a key's line and column.
  */
 export async function checkConfigPaths(
   config: Record<string, unknown>,
   root: string,
   file: string,
+  pathKeys: readonly (readonly string[])[],
   locate: (keyPath: readonly string[]) => { line?: number; column?: number },
 ): Promise<void> {
   const realRoot = await realOrNearest(root);
   const problems: InputProblem[] = [];
-  for (const keyPath of PATH_KEYS) {
+  for (const keyPath of pathKeys) {
     let value: unknown = config;
     for (const k of keyPath) value = (value as Record<string, unknown> | undefined)?.[k];
     if (typeof value !== "string") continue;

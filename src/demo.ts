@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { EXIT } from "./core/errors.ts";
 import type { Logger } from "./core/log.ts";
-import { runApply, runPlan } from "./core/run.ts";
+import { runApply, runPlan } from "./run.ts";
 import { startAlmaSimulator } from "./simulators/alma.ts";
 import { startInfinitiSimulator } from "./simulators/infiniti.ts";
 

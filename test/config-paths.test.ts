@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { InputError } from "../src/core/errors.ts";
 import { memoryLogger } from "../src/core/log.ts";
-import { runValidate } from "../src/core/run.ts";
+import { runValidate } from "../src/run.ts";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -44,6 +44,7 @@ import { resultsHeadline } from "../core/results.ts";
 import { QuotaExhaustedError } from "./transport-errors.ts";
 import type { Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
+import { almaConfigOf } from "./config.ts";
 
 /** Result statuses: a public contract (results.csv). */
 export type AlmaStatus = "updated" | "unchanged" | "skipped" | "failed" | "pending";
@@ -83,7 +84,7 @@ export async function applyAlma(
   derivation: AlmaDerivation | undefined,
   deps: AlmaApplyDeps = {},
 ): Promise<SectionApply> {
-  const alma = ctx.loaded.config.alma;
+  const alma = almaConfigOf(ctx.loaded);
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
   const planPath = systemPlanPath(ctx.planDir, ALMA_DIR);

@@ -1,7 +1,7 @@
 /**
  * What to do with one patron: the pure decision at the heart of the Alma plan.
  */
-import type { AlmaConfig } from "../config.ts";
+import type { AlmaConfig } from "./config.ts";
 import {
   barcodeFingerprint,
   employeeIdOf,

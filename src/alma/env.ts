@@ -1,4 +1,4 @@
-import { almaBaseUrl, type AlmaConfig } from "../config.ts";
+import { almaBaseUrl, type AlmaConfig } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";

@@ -24,6 +24,7 @@ import { PlanFileWriter, type AlmaPlanEntry, type AlmaPlanHeader } from "./planf
 import { ExternalWarnings } from "./render-external.ts";
 import { AlmaPlanTables, almaHeadline, CHANGES_CSV, renderAlmaPlan } from "./render.ts";
 import { analyticsSource, patronsLabel, PATRONS_CSV } from "./report-patrons.ts";
+import { almaConfigOf } from "./config.ts";
 
 export interface PlanJournalLine {
   i: number;
@@ -61,7 +62,7 @@ export async function finalize(
   fetchedPart: PartFile,
   bodyPart: PartFile,
 ): Promise<SectionPlan> {
-  const alma = ctx.loaded.config.alma!;
+  const alma = almaConfigOf(ctx.loaded)!;
   const n = inputs.patrons.entries.length;
   const lines: (PlanJournalLine | undefined)[] = new Array<PlanJournalLine | undefined>(n);
   for await (const { entry } of journal.entries()) lines[entry.i] = entry;

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync }
 import { readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import type { LoadedConfig } from "../config.ts";
+import type { LoadedConfig } from "../core/config.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
 import { Journal } from "../core/journal.ts";
 import { PLAN_JOURNAL, systemDir } from "../core/plandir.ts";
@@ -38,7 +38,7 @@ import { parseUser, userXml } from "./xml.ts";
 import { callsNeeded, NotStartedError, quotaShortfall } from "../core/quota.ts";
 import { readAnalyticsReport } from "./analytics.ts";
 import { almaApiKey } from "./env.ts";
-import { almaBaseUrl } from "../config.ts";
+import { almaBaseUrl, almaConfigOf } from "./config.ts";
 import {
   analyticsSource,
   patronsFromTable,
@@ -58,7 +58,7 @@ async function reportPatrons(
   resuming: boolean,
   emptyWaitMs?: (tries: number) => number,
 ): Promise<PatronList> {
-  const alma = ctx.loaded.config.alma!;
+  const alma = almaConfigOf(ctx.loaded)!;
   const source = analyticsSource(alma)!;
   let table = resuming ? readPatronsCsv(ctx.planDir) : undefined;
   if (table) ctx.log.info(`alma: carrying on with the patron list read before (${PATRONS_CSV})`);
@@ -97,7 +97,7 @@ export type AlmaFileInputs = Omit<AlmaInputs, "patrons"> & { patrons?: PatronLis
 
 /** Reads and checks the input files. Any problem ⇒ InputError (exit 2), before any API call. */
 export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaFileInputs> {
-  const alma = loaded.config.alma;
+  const alma = almaConfigOf(loaded);
   if (!alma) throw new InputError({ file: loaded.path, message: "there is no 'alma' section in the config" });
   const problems: InputError[] = [];
   const attempt = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
@@ -130,7 +130,7 @@ export interface AlmaPlanDeps {
 }
 
 export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promise<SectionPlan> {
-  const alma = ctx.loaded.config.alma;
+  const alma = almaConfigOf(ctx.loaded);
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
   const offline = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
@@ -325,7 +325,7 @@ export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promis
  * patron numbers would point at other patrons.
  */
 async function checkSameInputs(ctx: RunContext, path: string, resuming: boolean): Promise<void> {
-  const alma = ctx.loaded.config.alma!;
+  const alma = almaConfigOf(ctx.loaded)!;
   const hash = async (f: string) =>
     createHash("sha256")
       .update(await readFile(resolve(ctx.loaded.root, f)))

@@ -4,7 +4,7 @@
  * from the plan's data (src/alma/rederive.ts). Throws InputError (exit 2).
  */
 import { join } from "node:path";
-import { almaBaseUrl } from "../config.ts";
+import { almaBaseUrl, almaConfigOf } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import type { PlanData } from "../core/integrity.ts";
 import type { RunContext } from "../core/types.ts";
@@ -35,7 +35,7 @@ export async function prepareAlmaApply(
   data: () => Promise<PlanData>,
   revert = false,
 ): Promise<AlmaDerivation | undefined> {
-  const alma = ctx.loaded.config.alma;
+  const alma = almaConfigOf(ctx.loaded);
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
   const planPath = join(ctx.planDir, "alma", "plan.json");

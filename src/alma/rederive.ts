@@ -8,7 +8,7 @@
  * change it derives only when it is the planned one (see applyAlma).
  */
 import { join } from "node:path";
-import type { AlmaConfig } from "../config.ts";
+import type { AlmaConfig } from "./config.ts";
 import { InputError, type InputProblem } from "../core/errors.ts";
 import type { PlanData } from "../core/integrity.ts";
 import { decodeInputBytes } from "../core/textfile.ts";
@@ -17,6 +17,7 @@ import { lookupBarcode, parseBarcodeList, parsePatronList, type PatronList } fro
 import { readPlanEntries, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
 import { same } from "./identifiers.ts";
 import { analyticsSource, patronsFromTable, patronsLabel, readPatronsCsv } from "./report-patrons.ts";
+import { almaConfigOf } from "./config.ts";
 
 /** What apply needs to re-derive each write: the barcode list and the rules of the plan's data. */
 export interface AlmaDerivation {
@@ -67,7 +68,7 @@ export async function checkAlmaPlan(
   header: AlmaPlanHeader,
 ): Promise<AlmaDerivation> {
   const planPath = join(planDir, "alma", "plan.json");
-  const cfg = data.loaded.config.alma;
+  const cfg = almaConfigOf(data.loaded);
   const shown = "alma/plan.json";
   if (!cfg)
     throw new InputError({

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
-import type { AlmaConfig } from "../config.ts";
+import type { AlmaConfig } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import type { Report } from "./analytics.ts";
 import { parsePatronList, type PatronList } from "./inputs.ts";

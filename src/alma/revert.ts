@@ -11,6 +11,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { readJsonLines } from "../core/journal.ts";
+import { revertRefused } from "../core/revert.ts";
 import type { SectionPlan } from "../core/types.ts";
 import type { ApplyJournalLine } from "./apply.ts";
 import { CHANGING_ACTIONS } from "./decide.ts";
@@ -141,4 +142,13 @@ export async function planAlmaRevert(planDir: string, dir: string, reverts: stri
     markdown: out.join("\n"),
     files: ["alma/plan.json"],
   };
+}
+
+/** Before applying a revert plan: its alma/plan.json must be the revert re-derived from `dir`'s results. */
+export async function checkAlmaRevert(planDir: string, dir: string, reverts: string): Promise<void> {
+  const want = await deriveAlmaRevert(dir, reverts);
+  const have = [];
+  for await (const e of readPlanEntries(join(planDir, "alma", "plan.json"))) have.push(e);
+  if (JSON.stringify(have) !== JSON.stringify(want.entries))
+    throw revertRefused(join(planDir, "alma", "plan.json"), reverts, "alma/plan.json");
 }

@@ -7,8 +7,9 @@
  * public one). Anything else: the pull request, as without a policy. deactivate, replace and disable are
  * covered only when listed; full-mode Infiniti imports that re-send unchanged users are never covered.
  */
-import type { AutoApplyPolicy } from "../config.ts";
-import type { SectionPlan, System } from "./types.ts";
+import type { CoreConfig } from "./config.ts";
+import { systemNamed, type System } from "./system.ts";
+import type { SectionPlan } from "./types.ts";
 
 export interface AutoApplyDecision {
   apply: boolean;
@@ -18,28 +19,24 @@ export interface AutoApplyDecision {
   reason?: string;
 }
 
-const NAME: Record<System, string> = { alma: "Alma", infiniti: "Infiniti" };
-/** Actions that change data, per system (the counts' other keys are outcomes: unchanged, conflict, …). */
-const CHANGING: Record<System, readonly string[]> = {
-  alma: ["add", "deactivate", "replace"],
-  infiniti: ["create", "update", "disable"],
-};
 /** Counts that mean the plan is not complete. */
 const INCOMPLETE = ["pending", "failed"];
 
 export function decideAutoApply(
-  policy: AutoApplyPolicy | undefined,
+  policy: CoreConfig["auto_apply"],
   sections: Pick<SectionPlan, "system" | "counts" | "changes">[],
+  systems: readonly Pick<System, "name" | "label" | "changing">[],
   opts: { publicRepo?: boolean } = {},
 ): AutoApplyDecision {
-  if (!policy || (!policy.alma && !policy.infiniti))
+  if (!policy || !Object.values(policy).some(Boolean))
     return { apply: false, reason: "there is no auto_apply policy in the config" };
   if (opts.publicRepo) return { apply: false, reason: "the repository is public, where apply is refused" };
   const changing = sections.filter((s) => s.changes > 0);
   if (!changing.length) return { apply: false, reason: "the plan has nothing to change" };
   const rules: string[] = [];
   for (const s of sections) {
-    const name = NAME[s.system] ?? s.system;
+    const system = systemNamed(systems, s.system);
+    const name = system?.label ?? s.system;
     const incomplete = INCOMPLETE.filter((k) => (s.counts[k] ?? 0) > 0);
     if (incomplete.length)
       return {
@@ -50,9 +47,9 @@ export function decideAutoApply(
     const p = policy[s.system];
     if (!p)
       return { apply: false, reason: `${name} changes are planned and auto_apply has no '${s.system}' rule` };
-    const known = CHANGING[s.system] ?? [];
+    const known = system?.changing ?? [];
     const planned = known.filter((a) => (s.counts[a] ?? 0) > 0);
-    const notAllowed = planned.filter((a) => !(p.actions as string[]).includes(a));
+    const notAllowed = planned.filter((a) => !p.actions.includes(a));
     if (notAllowed.length)
       return {
         apply: false,

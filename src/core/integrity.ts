@@ -20,29 +20,17 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { parseConfig, type LoadedConfig } from "../config.ts";
+import { parseConfigWith, type ConfigSection, type LoadedConfig } from "./config.ts";
 import { InputError } from "./errors.ts";
 import { openGit, type GitData } from "./gitdata.ts";
 import { manifestPath, type Manifest, type PlanSource, type SourceFile } from "./plandir.ts";
-import type { System } from "./types.ts";
+import type { InputFile, System } from "./system.ts";
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 /** The input files of the chosen systems, by role, as the config names them (relative to its folder). */
-export function inputFiles(loaded: LoadedConfig, systems: System[]): { role: string; path: string }[] {
-  const out = [{ role: "config", path: basename(loaded.path) }];
-  const { alma, infiniti } = loaded.config;
-  if (alma && systems.includes("alma")) {
-    // An Analytics report (alma.patrons: { analytics }) is no file: its rows are kept in the plan directory.
-    if (typeof alma.patrons === "string") out.push({ role: "alma.patrons", path: alma.patrons });
-    out.push({ role: "alma.barcodes", path: alma.barcodes });
-  }
-  if (infiniti && systems.includes("infiniti"))
-    out.push(
-      { role: "infiniti.users", path: infiniti.users },
-      { role: "infiniti.state", path: infiniti.state },
-    );
-  return out;
+export function inputFiles(loaded: LoadedConfig, systems: readonly System[]): InputFile[] {
+  return [{ role: "config", path: basename(loaded.path) }, ...systems.flatMap((s) => s.inputFiles(loaded))];
 }
 
 async function readOrNull(path: string): Promise<Buffer | undefined> {
@@ -58,7 +46,7 @@ async function readOrNull(path: string): Promise<Buffer | undefined> {
  * What a plan records about its data: the commit when every input file is committed and clean in
  * a git work tree, else each file's SHA-256.
  */
-export async function recordSource(loaded: LoadedConfig, systems: System[]): Promise<PlanSource> {
+export async function recordSource(loaded: LoadedConfig, systems: readonly System[]): Promise<PlanSource> {
   const files: SourceFile[] = [];
   const disk = new Map<string, Buffer | undefined>();
   for (const f of inputFiles(loaded, systems)) {
@@ -97,6 +85,8 @@ export interface PlanData {
 }
 
 export interface OpenPlanDataOptions {
+  /** Every known system's config section: the config as planned is parsed with them. */
+  sections: readonly ConfigSection[];
   /** Refuse a plan not made from a commit (the action: its plans must come from the repository). */
   requireCommit?: boolean;
   /** Also require the commit on HEAD's first-parent line (the action, applying on the default branch). */
@@ -114,7 +104,7 @@ export async function openPlanData(
   loaded: LoadedConfig,
   planDir: string,
   manifest: Manifest,
-  opts: OpenPlanDataOptions = {},
+  opts: OpenPlanDataOptions,
 ): Promise<PlanData> {
   const file = manifestPath(planDir);
   const refuse = (message: string) => new InputError({ file, message });
@@ -141,7 +131,7 @@ export async function openPlanData(
       return git.show(source.commit, at);
     };
     const label = `the data at commit ${source.commit.slice(0, 12)}`;
-    return { source, label, loaded: await configAt(loaded, configName, read, label), read };
+    return { source, label, loaded: await configAt(loaded, configName, read, label, opts.sections), read };
   }
   if (opts.requireCommit) {
     throw refuse(
@@ -170,7 +160,13 @@ export async function openPlanData(
   return {
     source,
     label,
-    loaded: await configAt(loaded, configName, (p) => readOrNull(resolve(loaded.root, p)), label),
+    loaded: await configAt(
+      loaded,
+      configName,
+      (p) => readOrNull(resolve(loaded.root, p)),
+      label,
+      opts.sections,
+    ),
     read,
   };
 }
@@ -202,8 +198,9 @@ async function configAt(
   name: string,
   read: (path: string) => Promise<Buffer | undefined>,
   label: string,
+  sections: readonly ConfigSection[],
 ): Promise<LoadedConfig> {
   const bytes = await read(name);
   if (!bytes) throw new InputError({ file: name, message: `is missing from ${label}. ${PLAN_AGAIN}` });
-  return { ...loaded, config: parseConfig(bytes.toString("utf8"), `${name} (${label})`) };
+  return { ...loaded, config: parseConfigWith(bytes.toString("utf8"), `${name} (${label})`, sections) };
 }

@@ -6,38 +6,33 @@
  * InputError (exit 2): then nothing at all has been sent.
  */
 import { resolve } from "node:path";
-import { prepareAlmaApply } from "../alma/preflight.ts";
-import type { AlmaDerivation } from "../alma/rederive.ts";
-import { prepareInfinitiApply, type InfinitiPrepared } from "../infiniti/apply.ts";
 import { InputError } from "./errors.ts";
 import { openPlanData, type OpenPlanDataOptions, type PlanData } from "./integrity.ts";
 import { readManifest, type Manifest } from "./plandir.ts";
-import type { RunContext, System } from "./types.ts";
+import type { System } from "./system.ts";
+import type { RunContext } from "./types.ts";
 
-export interface Prepared {
-  alma?: AlmaDerivation;
-  infiniti?: InfinitiPrepared;
-}
+/** What each system's preflight returned, by system name: what its apply is given. */
+export type Prepared = Map<string, unknown>;
 
 export async function preflight(
   ctx: RunContext,
   manifest: Manifest,
-  systems: System[],
-  opts: OpenPlanDataOptions = {},
+  systems: readonly System[],
+  opts: OpenPlanDataOptions,
 ): Promise<Prepared> {
   let opened: Promise<PlanData> | undefined;
   const data = () => (opened ??= openPlanData(ctx.loaded, ctx.planDir, manifest, opts));
   const revert = manifest.kind === "revert";
-  // A revert posts to the Infiniti the reverted plan posted to.
-  const plannedUrl = revert
-    ? readManifest(resolve(ctx.loaded.root, manifest.reverts ?? "")).endpoints?.infiniti
-    : manifest.endpoints?.infiniti;
-  const prepared: Prepared = {};
+  // A revert writes to the addresses the reverted plan wrote to.
+  const endpoints = revert
+    ? readManifest(resolve(ctx.loaded.root, manifest.reverts ?? "")).endpoints
+    : manifest.endpoints;
+  const prepared: Prepared = new Map();
   const problems: InputError[] = [];
   for (const s of systems) {
     try {
-      if (s === "alma") prepared.alma = await prepareAlmaApply(ctx, data, revert);
-      else prepared.infiniti = await prepareInfinitiApply(ctx, data, plannedUrl);
+      prepared.set(s.name, await s.preflight(ctx, { data, revert, plannedEndpoint: endpoints?.[s.name] }));
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       // The same refusal of the plan's data is reported once, not once per system.

@@ -8,16 +8,13 @@
  * re-derives the revert from DIR and refuses (exit 2, nothing sent) when the revert plan's files
  * differ from it; an Infiniti import.csv left out of git is re-made from DIR.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { loadConfig, type LoadedConfig } from "../config.ts";
-import { deriveAlmaRevert, planAlmaRevert } from "../alma/revert.ts";
-import { readPlanEntries } from "../alma/planfile.ts";
-import { deriveInfinitiRevert, planInfinitiRevert } from "../infiniti/revert-plan.ts";
-import { readPlanFile } from "../infiniti/planfile.ts";
+import { loadConfigWith, type LoadedConfig } from "./config.ts";
 import { InputError } from "./errors.ts";
 import { consoleLogger } from "./log.ts";
 import { MANIFEST, readManifest, utcStamp, type Manifest } from "./run.ts";
+import { systemNamed, type System } from "./system.ts";
 import type { PlanOutcome, RunOptions, SectionPlan } from "./types.ts";
 
 export interface RevertOptions extends RunOptions {
@@ -34,7 +31,11 @@ function nameOf(loaded: LoadedConfig, abs: string): string {
 
 export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
   const log = opts.log ?? consoleLogger();
-  const loaded = await loadConfig(opts.configPath, opts.cwd);
+  const loaded = await loadConfigWith(
+    opts.systems.map((s) => s.config),
+    opts.configPath,
+    opts.cwd,
+  );
   const cwd = opts.cwd ?? process.cwd();
   const dir = resolve(cwd, opts.planDir);
   const manifest = readManifest(dir);
@@ -59,15 +60,20 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
     });
   mkdirSync(planDir, { recursive: true });
 
-  const systems = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
+  const systems: System[] = [];
+  for (const name of manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only)) {
+    const s = systemNamed(opts.systems, name);
+    if (!s)
+      throw new InputError({
+        file: join(dir, MANIFEST),
+        message: `the plan has a '${name}' section, a system this patron-sync does not know`,
+      });
+    systems.push(s);
+  }
   const sections: SectionPlan[] = [];
   for (const s of systems) {
-    sections.push(
-      s === "alma"
-        ? await planAlmaRevert(planDir, dir, reverts)
-        : await planInfinitiRevert(planDir, dir, reverts),
-    );
-    log.info(`${s}: ${sections.at(-1)!.headline}`);
+    sections.push(await s.revert.plan(planDir, dir, reverts));
+    log.info(`${s.name}: ${sections.at(-1)!.headline}`);
   }
   const changes = sections.reduce((n, s) => n + s.changes, 0);
   const title = `Patron sync plan: revert of ${reverts}: ${sections.map((s) => s.headline).join(" · ") || "nothing to undo"}`;
@@ -79,9 +85,7 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
     "",
     "| System | Records to send | Summary |",
     "|---|--:|---|",
-    ...sections.map(
-      (s) => `| ${s.system === "alma" ? "Alma" : "Concord Infiniti"} | ${s.changes} | ${s.headline} |`,
-    ),
+    ...sections.map((s) => `| ${systemNamed(systems, s.system)!.longLabel} | ${s.changes} | ${s.headline} |`),
     "",
     ...sections.map((s) => s.markdown),
     "",
@@ -105,21 +109,22 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
   return { planDir, sections, changes, title, markdown };
 }
 
-const refused = (file: string, reverts: string, what: string) =>
+/** A revert plan's file that does not follow from the reverted plan's results (each system's check). */
+export const revertRefused = (file: string, reverts: string, what: string) =>
   new InputError({
     file,
     message: `${what} does not follow from the recorded results of ${reverts}: nothing was sent. Make the revert again (patron-sync revert --plan ${reverts})`,
   });
 
 /**
- * Before applying a revert plan: re-derive it from the reverted plan's recorded results and refuse
- * when the revert plan's writes differ. Re-makes infiniti/import.csv when it is not there (a plan
- * committed without it).
+ * Before applying a revert plan: each system re-derives its part from the reverted plan's recorded
+ * results and refuses when the revert plan's writes differ (and may re-make a file left out of git).
  */
 export async function checkRevertPlan(
   loaded: LoadedConfig,
   planDir: string,
   manifest: Manifest,
+  systems: readonly System[],
 ): Promise<void> {
   const reverts = manifest.reverts;
   const file = join(planDir, MANIFEST);
@@ -131,26 +136,5 @@ export async function checkRevertPlan(
       file,
       message: `reverts ${reverts}, which is not there (no ${reverts}/plan.json)`,
     });
-  for (const s of manifest.sections.map((x) => x.system)) {
-    if (s === "alma") {
-      const want = await deriveAlmaRevert(dir, reverts);
-      const have = [];
-      for await (const e of readPlanEntries(join(planDir, "alma", "plan.json"))) have.push(e);
-      if (JSON.stringify(have) !== JSON.stringify(want.entries))
-        throw refused(join(planDir, "alma", "plan.json"), reverts, "alma/plan.json");
-    } else {
-      const want = deriveInfinitiRevert(dir, reverts);
-      const have = readPlanFile(planDir);
-      const same =
-        have.kind === "revert" &&
-        have.reverts === reverts &&
-        have.import.sha256 === want.plan.import.sha256 &&
-        JSON.stringify(have.users) === JSON.stringify(want.plan.users);
-      if (!same) throw refused(join(planDir, "infiniti", "plan.json"), reverts, "infiniti/plan.json");
-      const csv = join(planDir, "infiniti", "import.csv");
-      if (!existsSync(csv)) writeFileSync(csv, want.csv);
-      else if (readFileSync(csv, "utf8").replace(/\r\n/g, "\n") !== want.csv)
-        throw refused(csv, reverts, "infiniti/import.csv");
-    }
-  }
+  for (const s of systems) await s.revert.check(planDir, dir, reverts);
 }

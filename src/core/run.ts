@@ -7,11 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { loadConfig, type LoadedConfig } from "../config.ts";
-import { applyAlma, type AlmaApplyDeps } from "../alma/apply.ts";
-import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "../alma/plan.ts";
-import { patronsLabel } from "../alma/report-patrons.ts";
-import { applyInfiniti, importUrl, planInfiniti, validateInfiniti } from "../infiniti/index.ts";
+import { loadConfigWith, type LoadedConfig } from "./config.ts";
 import { InputError } from "./errors.ts";
 import { describeSource, recordSource } from "./integrity.ts";
 import { lockPlanDir } from "./lock.ts";
@@ -27,7 +23,7 @@ import {
 } from "./plandir.ts";
 import { preflight } from "./preflight.ts";
 import { checkRevertPlan } from "./revert.ts";
-import { withStreamingHeap } from "./heap.ts";
+import { systemNamed, type System } from "./system.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { md, num, PLAN_MD_BUDGET } from "./markdown.ts";
 import { resultsHeadline, resultsMarkdown } from "./results.ts";
@@ -40,59 +36,44 @@ import type {
   RunOptions,
   SectionApply,
   SectionPlan,
-  System,
 } from "./types.ts";
 
 export { MANIFEST, readManifest, type Manifest };
 
-/** Test and benchmark seams: inject transports. */
-export interface CoreDeps {
-  alma?: AlmaPlanDeps & AlmaApplyDeps;
+/** "'alma', 'infiniti' or 'koha'": the sections a config may have. */
+function sectionNames(systems: readonly System[]): string {
+  const names = systems.map((s) => `'${s.name}'`);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "none");
 }
 
-function systems(loaded: LoadedConfig, only?: System): System[] {
-  const all: System[] = [];
-  if (loaded.config.alma) all.push("alma");
-  if (loaded.config.infiniti) all.push("infiniti");
-  const chosen = only ? all.filter((s) => s === only) : all;
+/** The systems the config has a section for (only `only`, when given), in the order they were given. */
+function configured(loaded: LoadedConfig, systems: readonly System[], only?: string): System[] {
+  const all = systems.filter((s) => loaded.config[s.name] !== undefined);
+  const chosen = only ? all.filter((s) => s.name === only) : all;
   if (!chosen.length) {
     throw new InputError({
       file: relative(process.cwd(), loaded.path) || loaded.path,
       message: only
         ? `there is no '${only}' section in the config`
-        : "the config has neither an 'alma' nor an 'infiniti' section",
+        : `the config has no ${sectionNames(systems)} section`,
     });
   }
   return chosen;
 }
 
 /** Offline checks of every input file. Throws InputError listing every problem. */
-export async function runValidate(
-  opts: RunOptions = {},
-): Promise<{ loaded: LoadedConfig; systems: System[] }> {
+export async function runValidate(opts: RunOptions): Promise<{ loaded: LoadedConfig; systems: System[] }> {
   const log = opts.log ?? consoleLogger();
-  const loaded = await loadConfig(opts.configPath, opts.cwd);
-  const chosen = systems(loaded, opts.only);
+  const loaded = await loadConfigWith(
+    opts.systems.map((s) => s.config),
+    opts.configPath,
+    opts.cwd,
+  );
+  const chosen = configured(loaded, opts.systems, opts.only);
   const problems: InputError[] = [];
   for (const s of chosen) {
     try {
-      if (s === "alma") {
-        const { patrons, barcodes } = await readAlmaInputs(loaded);
-        log.info(
-          `alma: ${patronsLabel(loaded.config.alma!)}: ` +
-            (patrons
-              ? `${patrons.entries.length} patrons` +
-                (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
-              : "read from Alma when planning") +
-            `; ${loaded.config.alma!.barcodes}: ${barcodes.count} barcodes` +
-            (barcodes.conflicts.size
-              ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
-              : ""),
-        );
-      } else {
-        const v = await validateInfiniti(loaded);
-        log.info(`infiniti: ${loaded.config.infiniti!.users}: ${v.rows.length} users, valid`);
-      }
+      log.info(`${s.name}: ${await s.validate(loaded)}`);
     } catch (e) {
       if (e instanceof InputError) problems.push(e);
       else throw e;
@@ -109,7 +90,7 @@ export function utcStamp(d = new Date()): string {
     .replace(/\.\d+Z$/, "Z");
 }
 
-export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Promise<PlanOutcome> {
+export async function runPlan(opts: PlanOptions): Promise<PlanOutcome> {
   const log = opts.log ?? consoleLogger();
   const env = opts.env ?? process.env;
   const { loaded, systems: chosen } = await runValidate({ ...opts, log });
@@ -137,17 +118,21 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
   const source = await recordSource(loaded, chosen);
   const configFile = relative(process.cwd(), loaded.path) || loaded.path;
   const endpoints: Record<string, string> = {};
-  if (chosen.includes("infiniti")) endpoints.infiniti = importUrl(loaded.config.infiniti!, env, configFile);
+  const sentences: string[] = [];
+  for (const s of chosen) {
+    const e = s.endpoint?.(ctx, configFile);
+    if (e) {
+      endpoints[s.name] = e.url;
+      sentences.push(e.sentence);
+    }
+  }
 
   const sections: SectionPlan[] = [];
-  for (const s of chosen) {
-    sections.push(
-      s === "alma" ? await withStreamingHeap(() => planAlma(ctx, deps.alma)) : await planInfiniti(ctx),
-    );
-  }
+  for (const s of chosen) sections.push(await s.plan(ctx));
   const changes = sections.reduce((n, s) => n + s.changes, 0);
-  const title = `Patron sync plan: ${sections.map((s) => `${SHORT_NAME[s.system]} ${s.headline}`).join("; ")}`;
-  const markdown = renderPlanMarkdown(title, planDir, loaded, sections, source, endpoints);
+  const label = (s: SectionPlan) => systemNamed(chosen, s.system)!;
+  const title = `Patron sync plan: ${sections.map((s) => `${label(s).label} ${s.headline}`).join("; ")}`;
+  const markdown = renderPlanMarkdown(title, planDir, loaded, chosen, sections, source, sentences);
   const manifest: Manifest = {
     version: 1,
     tool: "patron-sync",
@@ -164,13 +149,14 @@ export async function runPlan(opts: PlanOptions = {}, deps: CoreDeps = {}): Prom
   return { planDir, sections, changes, title, markdown };
 }
 
-const SHORT_NAME: Record<System, string> = { alma: "Alma", infiniti: "Infiniti" };
-
 /** What an apply did, e.g. "Patron sync results: Alma 4,071 updated · 2 failed; Infiniti 12 updated". */
-export function resultsTitle(sections: { system: System; counts: Record<string, number> }[]): string {
-  return `Patron sync results: ${sections.map((s) => `${SHORT_NAME[s.system]} ${resultsHeadline(s.counts)}`).join("; ")}`;
+export function resultsTitle(
+  sections: { system: string; counts: Record<string, number> }[],
+  systems: readonly Pick<System, "name" | "label">[],
+): string {
+  const label = (name: string) => systemNamed(systems, name)?.label ?? name;
+  return `Patron sync results: ${sections.map((s) => `${label(s.system)} ${resultsHeadline(s.counts)}`).join("; ")}`;
 }
-const LONG_NAME: Record<System, string> = { alma: "Alma", infiniti: "Concord Infiniti" };
 /** Characters of plan.md kept for its head and foot; the rest is shared among the systems. */
 const HEAD_RESERVE = 2_000;
 
@@ -178,23 +164,27 @@ function renderPlanMarkdown(
   title: string,
   planDir: string,
   loaded: LoadedConfig,
+  systems: readonly System[],
   sections: SectionPlan[],
   source: PlanSource,
-  endpoints: Record<string, string>,
+  endpointSentences: string[],
 ): string {
   const rel = relative(loaded.root, planDir) || ".";
   const where = [
     `Made from ${describeSource(source)}; apply re-derives every write from these data and refuses a plan whose files do not follow from them.`,
-    ...(endpoints.infiniti ? [`The Infiniti import goes to ${md(endpoints.infiniti)}.`] : []),
+    ...endpointSentences,
   ];
+  const promises = systems.flatMap((s) => (s.promise ? [s.promise] : []));
   const head = [
     `# ${md(title)}`,
     "",
     "| System | Records to send | Summary |",
     "|---|--:|---|",
-    ...sections.map((s) => `| ${LONG_NAME[s.system]} | ${num(s.changes)} | ${md(s.headline)} |`),
+    ...sections.map(
+      (s) => `| ${systemNamed(systems, s.system)!.longLabel} | ${num(s.changes)} | ${md(s.headline)} |`,
+    ),
     "",
-    `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows; each Alma user is re-read first and skipped if it changed since.`,
+    `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows${promises.map((p) => `; ${p}`).join("")}.`,
     "",
     where.join(" "),
     "",
@@ -223,25 +213,34 @@ function shareBudget(available: number, sections: SectionPlan[]): string[] {
   return sections.map((s, i) => (hungry.includes(s) ? s.render!(first[i]!.length + more) : first[i]!));
 }
 
-export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise<ApplyOutcome> {
+export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   const log = opts.log ?? consoleLogger();
   const env = opts.env ?? process.env;
-  const loaded = await loadConfig(opts.configPath, opts.cwd);
+  const sectionsKnown = opts.systems.map((s) => s.config);
+  const loaded = await loadConfigWith(sectionsKnown, opts.configPath, opts.cwd);
   const planDir = resolve(opts.cwd ?? process.cwd(), opts.planDir);
   const manifest = readManifest(planDir);
-  const planned = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
-  if (!planned.length) {
+  const names = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
+  if (!names.length) {
     throw new InputError({
       file: join(planDir, MANIFEST),
       message: `this plan has no ${opts.only ?? "system"} section to apply`,
     });
   }
-  for (const s of planned) {
-    if (!loaded.config[s])
+  const planned: System[] = [];
+  for (const name of names) {
+    const s = systemNamed(opts.systems, name);
+    if (!s)
+      throw new InputError({
+        file: join(planDir, MANIFEST),
+        message: `the plan has a '${name}' section, a system this patron-sync does not know`,
+      });
+    if (loaded.config[name] === undefined)
       throw new InputError({
         file: loaded.path,
-        message: `the plan has a '${s}' section but the config has none`,
+        message: `the plan has a '${name}' section but the config has none`,
       });
+    planned.push(s);
   }
   const writes = { attempted: 0 };
   const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal, writes };
@@ -249,19 +248,14 @@ export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise
   const sections: SectionApply[] = [];
   try {
     // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
-    if (manifest.kind === "revert") await checkRevertPlan(loaded, planDir, manifest);
+    if (manifest.kind === "revert") await checkRevertPlan(loaded, planDir, manifest, planned);
     // Every system's preflight passes before the first call of any.
     const ready = await preflight(ctx, manifest, planned, {
+      sections: sectionsKnown,
       requireCommit: opts.mainline,
       mainline: opts.mainline,
     });
-    for (const s of planned) {
-      sections.push(
-        s === "alma"
-          ? await withStreamingHeap(() => applyAlma(ctx, ready.alma, deps.alma))
-          : await applyInfiniti(ctx, ready.infiniti!),
-      );
-    }
+    for (const s of planned) sections.push(await s.apply(ctx, ready.get(s.name)));
   } catch (e) {
     // An input error means nothing was sent; once a write has started, say so instead.
     if (e instanceof InputError && writes.attempted > 0)
@@ -275,7 +269,7 @@ export async function runApply(opts: ApplyOptions, deps: CoreDeps = {}): Promise
   const sum = (k: "updated" | "failed" | "pending") => sections.reduce((n, s) => n + s[k], 0);
   // results.md says what this apply did, in a dated section; earlier applies' sections are kept.
   const resultsPath = resultsMdPath(planDir);
-  const title = resultsTitle(sections);
+  const title = resultsTitle(sections, planned);
   const markdown = resultsMarkdown(
     title,
     new Date(),

@@ -1,11 +1,13 @@
-import type { LoadedConfig } from "../config.ts";
+import type { LoadedConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
+import type { System } from "./system.ts";
 
-export type System = "alma" | "infiniti";
+/** A system's name (`alma`, `infiniti`, …): its config section and its sub-directory of the plan directory. */
+export type SystemName = string;
 
 /** What each system's planner returns to the orchestrator (src/core/run.ts). */
 export interface SectionPlan {
-  system: System;
+  system: SystemName;
   /** Records per planned action, e.g. { add: 120, unchanged: 4, conflict: 3 }. */
   counts: Record<string, number>;
   /** How many records apply would send (0 means nothing to do). */
@@ -22,7 +24,7 @@ export interface SectionPlan {
 
 /** What each system's apply returns. */
 export interface SectionApply {
-  system: System;
+  system: SystemName;
   /** Records per result status, e.g. { updated: 118, unchanged: 2, failed: 1 }. */
   counts: Record<string, number>;
   updated: number;
@@ -55,12 +57,14 @@ export interface RunContext {
 
 /** Options shared by plan, apply and validate (CLI flags / action inputs). */
 export interface RunOptions {
+  /** The systems this patron-sync knows (src/systems.ts builds them); core runs those the config has. */
+  systems: readonly System[];
   /** Config file path, relative to cwd (default `patron-sync.yml`). */
   configPath?: string;
   /** Working directory: the data repository's root. */
   cwd?: string;
-  /** Only one system; both when absent. */
-  only?: System;
+  /** Only one system; every configured one when absent. */
+  only?: SystemName;
   env?: NodeJS.ProcessEnv;
   log?: import("./log.ts").Logger;
   signal?: AbortSignal;

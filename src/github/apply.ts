@@ -18,6 +18,7 @@ import { getOctokit } from "@actions/github";
 import { resolve } from "node:path";
 import { loadConfig, type LoadedConfig } from "../config.ts";
 import { EXIT, InputError, InterruptedError } from "../core/errors.ts";
+import { longLabels } from "../core/system.ts";
 import { readManifest, runApply } from "../core/run.ts";
 import type { ApplyOutcome } from "../core/types.ts";
 import { branchOfRef, runUrl } from "./context.ts";
@@ -83,7 +84,13 @@ export async function apply(run: Run): Promise<number> {
       message: "is required with auto-apply: name the plan directory the plan job decided on",
     });
   const autoRule = inputs.autoApply
-    ? requireAutoApply(loaded, readManifest(resolve(ctx.workspace, choice.dir)), choice.dir, vis.isPublic)
+    ? requireAutoApply(
+        loaded,
+        readManifest(resolve(ctx.workspace, choice.dir)),
+        choice.dir,
+        run.systems,
+        vis.isPublic,
+      )
     : undefined;
   if (autoRule) log.info(`auto-apply: ${choice.dir} fits the auto_apply policy (${autoRule})`);
   const before = appliedResults(resolve(ctx.workspace, choice.dir), inputs.only);
@@ -192,6 +199,7 @@ async function applyOne(
   let outcome: ApplyOutcome;
   try {
     outcome = await runApply({
+      systems: run.systems,
       configPath: inputs.config,
       cwd: ctx.workspace,
       only: inputs.only,
@@ -290,6 +298,7 @@ async function summarise(
   await writeSummary(
     withNote(
       renderApplySummary({
+        labels: longLabels(run.systems),
         title: outcome.title,
         planDir: dir,
         sections: outcome.sections,

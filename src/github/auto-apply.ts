@@ -10,6 +10,7 @@ import type { LoadedConfig } from "../config.ts";
 import { decideAutoApply, type AutoApplyDecision } from "../core/auto-apply.ts";
 import { InputError } from "../core/errors.ts";
 import type { Manifest } from "../core/run.ts";
+import type { System } from "../core/system.ts";
 import type { SectionPlan } from "../core/types.ts";
 import type { PullResult } from "./outputs.ts";
 import { closePlanPull, type Octokit } from "./pulls.ts";
@@ -17,9 +18,10 @@ import { closePlanPull, type Octokit } from "./pulls.ts";
 export function planDecision(
   loaded: LoadedConfig,
   sections: Pick<SectionPlan, "system" | "counts" | "changes">[],
+  systems: readonly System[],
   publicRepo: boolean,
 ): AutoApplyDecision {
-  return decideAutoApply(loaded.config.auto_apply, sections, { publicRepo });
+  return decideAutoApply(loaded.config.auto_apply, sections, systems, { publicRepo });
 }
 
 /** Closes a stale plan pull request: the auto-applied plan replaces what it showed. */
@@ -57,9 +59,10 @@ export function requireAutoApply(
   loaded: LoadedConfig,
   manifest: Manifest,
   planDir: string,
+  systems: readonly System[],
   publicRepo: boolean,
 ): string {
-  const d = decideAutoApply(loaded.config.auto_apply, manifest.sections, { publicRepo });
+  const d = decideAutoApply(loaded.config.auto_apply, manifest.sections, systems, { publicRepo });
   if (!d.apply || !d.rule) {
     throw new InputError({
       file: `${planDir}/plan.json`,

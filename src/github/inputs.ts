@@ -5,7 +5,7 @@
 import * as core from "@actions/core";
 import { InputError } from "../core/errors.ts";
 import { proxySecrets } from "../core/proxy.ts";
-import type { System } from "../core/types.ts";
+import { SYSTEM_NAMES } from "../systems.ts";
 
 export type Command = "plan" | "apply" | "revert" | "validate";
 const COMMANDS: readonly Command[] = ["plan", "apply", "revert", "validate"];
@@ -14,7 +14,7 @@ export interface ActionInputs {
   command: Command;
   config: string;
   /** One system, or both when undefined. */
-  only?: System;
+  only?: string;
   almaApiKey: string;
   /** plan and validate: a read-only Alma key, used instead of almaApiKey when given. */
   almaReadApiKey: string;
@@ -42,12 +42,12 @@ export function parseInputs(get: (name: string) => string): ActionInputs {
     });
   }
   const onlyRaw = get("only").trim().toLowerCase();
-  let only: System | undefined;
-  if (onlyRaw === "alma" || onlyRaw === "infiniti") only = onlyRaw;
+  let only: string | undefined;
+  if (SYSTEM_NAMES.includes(onlyRaw)) only = onlyRaw;
   else if (onlyRaw !== "" && onlyRaw !== "both") {
     problems.push({
       file: "action input 'only'",
-      message: `must be alma, infiniti or empty (both), not '${onlyRaw}'`,
+      message: `must be ${SYSTEM_NAMES.join(", ")} or empty (${SYSTEM_NAMES.length === 2 ? "both" : "all"}), not '${onlyRaw}'`,
     });
   }
   if (problems.length) throw new InputError(problems);

@@ -14,6 +14,7 @@ import * as core from "@actions/core";
 import { relative, sep } from "node:path";
 import { loadConfig } from "../config.ts";
 import { EXIT, InputError } from "../core/errors.ts";
+import { longLabels } from "../core/system.ts";
 import { runRevert } from "../core/revert.ts";
 import { blobUrl } from "./context.ts";
 import { isZeroSha } from "./event.ts";
@@ -46,6 +47,7 @@ export async function revert(run: Run): Promise<number> {
   const loaded = await loadConfig(inputs.config, ctx.workspace);
   run.heartbeat.phase("writing the revert plan");
   const outcome = await runRevert({
+    systems: run.systems,
     configPath: inputs.config,
     cwd: ctx.workspace,
     only: inputs.only,
@@ -93,6 +95,7 @@ export async function revert(run: Run): Promise<number> {
   });
   await writeSummary(
     renderPlanSummary({
+      labels: longLabels(run.systems),
       title: outcome.title,
       planDir: dir,
       changes: outcome.changes,

@@ -15,8 +15,10 @@
 import * as core from "@actions/core";
 import { loadConfig } from "../config.ts";
 import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "../core/errors.ts";
+import { longLabels } from "../core/system.ts";
 import { BusyError } from "../core/lock.ts";
 import { runPlan, runValidate } from "../core/run.ts";
+import { builtInSystems } from "../systems.ts";
 import { NotStartedError } from "../core/quota.ts";
 import { apply } from "./apply.ts";
 import { closeForAutoApply, planDecision, planNote, withNote } from "./auto-apply.ts";
@@ -42,6 +44,7 @@ import { renderPlanSummary, renderProblemsSummary, writeSummary } from "./summar
 
 async function validate(run: Run): Promise<number> {
   await runValidate({
+    systems: run.systems,
     configPath: run.inputs.config,
     cwd: run.ctx.workspace,
     only: run.inputs.only,
@@ -108,6 +111,7 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
   let outcome;
   try {
     outcome = await runPlan({
+      systems: run.systems,
       configPath: inputs.config,
       cwd: ctx.workspace,
       only: inputs.only,
@@ -152,7 +156,7 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
     );
   }
 
-  const auto = planDecision(loaded, outcome.sections, vis.isPublic);
+  const auto = planDecision(loaded, outcome.sections, run.systems, vis.isPublic);
   let pull: PullResult;
   let closedForAuto: PullResult | undefined;
   if (auto.apply) {
@@ -205,6 +209,7 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
   await writeSummary(
     withNote(
       renderPlanSummary({
+        labels: longLabels(run.systems),
         title: outcome.title,
         planDir: dir,
         changes: outcome.changes,
@@ -239,6 +244,7 @@ export async function runAction(): Promise<number> {
     command = inputs.command;
     maskSecrets(inputs);
     const run: Run = {
+      systems: builtInSystems(),
       inputs,
       ctx: actionContext(),
       env: coreEnv(inputs),

@@ -3,6 +3,7 @@ import { getOctokit } from "@actions/github";
 import { relative, sep } from "node:path";
 import { InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
+import type { System } from "../core/system.ts";
 import { branchOfRef, type ActionContext } from "./context.ts";
 import type { ActionInputs } from "./inputs.ts";
 import type { Heartbeat } from "./progress.ts";
@@ -11,6 +12,8 @@ import { decideVisibility } from "./redact.ts";
 
 export interface Run {
   inputs: ActionInputs;
+  /** The systems the action knows (src/systems.ts), passed to core. */
+  systems: readonly System[];
   ctx: ActionContext;
   env: NodeJS.ProcessEnv;
   log: Logger;

@@ -11,7 +11,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { LoadedConfig } from "../config.ts";
-import type { System } from "../core/types.ts";
 
 export const SETUP_DOC = "docs/setup.md";
 /** The template's placeholder for infiniti.url (the config's default). */
@@ -28,11 +27,11 @@ function hasAnyPlan(plansDirAbs: string): boolean {
 export function notConfigured(
   loaded: LoadedConfig,
   env: NodeJS.ProcessEnv,
-  only?: System,
+  only?: string,
 ): string[] | undefined {
   if (hasAnyPlan(resolve(loaded.root, loaded.config.plans_dir))) return undefined;
   const missing: string[] = [];
-  const wants = (s: System) => !only || only === s;
+  const wants = (s: string) => !only || only === s;
   if (loaded.config.alma && wants("alma") && !env.ALMA_API_KEY?.trim())
     missing.push("no Alma API key (secret ALMA_READ_API_KEY or ALMA_API_KEY)");
   const url = loaded.config.infiniti?.url.replace(/\/+$/, "");

@@ -11,9 +11,6 @@ export const SUMMARY_DETAIL_LIMIT = 200_000;
 /** Failures listed one by one in the summary; the rest are in results.csv. */
 export const FAILURE_ROW_LIMIT = 1000;
 
-const SYSTEM_NAMES: Record<string, string> = { alma: "Alma", infiniti: "Concord Infiniti" };
-const systemName = (s: string) => SYSTEM_NAMES[s] ?? s;
-
 /** A table cell or inline text from data: the project's one escaper. */
 export const cell = md;
 
@@ -34,6 +31,8 @@ function pullLine(pull: PullResult | undefined, applies = true): string {
 }
 
 export interface PlanSummaryInput {
+  /** Each system's name in tables, by name (core/system.ts longLabels). */
+  labels: Readonly<Record<string, string>>;
   title: string;
   planDir: string;
   changes: number;
@@ -46,6 +45,7 @@ export interface PlanSummaryInput {
 }
 
 export function renderPlanSummary(p: PlanSummaryInput): string {
+  const systemName = (s: string) => p.labels[s] ?? s;
   const out: string[] = [`# ${cell(p.title)}`, ""];
   if (p.publicNote) out.push(`> [!WARNING]\n> ${p.publicNote}`, "");
   out.push(
@@ -87,6 +87,8 @@ function details(summary: string, markdown: string, tooLong: string): string[] {
 }
 
 export interface ApplySummaryInput {
+  /** Each system's name in tables, by name (core/system.ts longLabels). */
+  labels: Readonly<Record<string, string>>;
   title: string;
   planDir: string;
   sections: {
@@ -104,6 +106,7 @@ export interface ApplySummaryInput {
 }
 
 export function renderApplySummary(a: ApplySummaryInput): string {
+  const systemName = (s: string) => a.labels[s] ?? s;
   const verdict = a.failed
     ? `**${num(a.failed)} record${a.failed === 1 ? "" : "s"} failed**: see the table below; fix the cause and run apply again (records already done are not sent twice).`
     : a.pending

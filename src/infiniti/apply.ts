@@ -36,6 +36,7 @@ import { renderInfinitiResults } from "./render.ts";
 import { AppliedLog, APPLIED_FILE, readApplied, revertRows } from "./revert.ts";
 import { interpretAnswer, type InfinitiResult, type InterpretedAnswer } from "./result.ts";
 import { readState, stateValues, statePaths, writeState } from "./state.ts";
+import { infinitiConfigOf } from "./config.ts";
 
 export { RESULTS_CSV, RESULTS_JSON };
 
@@ -90,7 +91,7 @@ export async function prepareInfinitiApply(
   data: () => Promise<PlanData>,
   plannedUrl: string | undefined,
 ): Promise<InfinitiPrepared> {
-  const cfg = ctx.loaded.config.infiniti;
+  const cfg = infinitiConfigOf(ctx.loaded);
   if (!cfg)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
   const plan = readPlanFile(ctx.planDir);

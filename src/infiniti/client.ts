@@ -7,7 +7,7 @@
  * the URL (core/proxy.ts) with undici's ProxyAgent: a CONNECT tunnel, so the proxy sees only host:port.
  */
 import { fetch, FormData, ProxyAgent } from "undici";
-import type { InfinitiConfig } from "../config.ts";
+import type { InfinitiConfig } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";
 import { authorizationSecrets } from "./mask.ts";

@@ -1,7 +1,17 @@
 /**
- * Concord Infiniti patron import: validate the roster offline, plan what to send (compared with the
- * last applied state), post exactly the planned CSV, report every row, and record what was applied.
+ * Concord Infiniti patron import as a patron-sync system (src/core/system.ts): validate the roster
+ * offline, plan what to send (compared with the last applied state), post exactly the planned CSV,
+ * report every row, and record what was applied. Below the system, what its parts export.
  */
+import { md } from "../core/markdown.ts";
+import type { System } from "../core/system.ts";
+import { applyInfiniti, prepareInfinitiApply, type InfinitiPrepared } from "./apply.ts";
+import { importUrl } from "./client.ts";
+import { INFINITI_CHANGING, infinitiConfigOf, infinitiSection } from "./config.ts";
+import { planInfiniti } from "./plan.ts";
+import { checkInfinitiRevert, planInfinitiRevert } from "./revert-plan.ts";
+import { validateInfiniti } from "./validate.ts";
+
 export { applyInfiniti, RESULTS_CSV, RESULTS_JSON, type InfinitiResultsFile } from "./apply.ts";
 export {
   basicAuthorization,
@@ -59,3 +69,33 @@ export { authorizationSecrets, echoMask, type EchoMask } from "./mask.ts";
 export { parseState, readState, stateCsv, writeState, type AppliedState } from "./state.ts";
 export { validateInfiniti, validateRoster, type InfinitiRoster, type InfinitiRow } from "./validate.ts";
 export { isEmail, MASK, parseBoolean, passwordFingerprint } from "./values.ts";
+
+export function infinitiSystem(): System<InfinitiPrepared> {
+  return {
+    name: "infiniti",
+    label: "Infiniti",
+    longLabel: "Concord Infiniti",
+    config: infinitiSection,
+    changing: INFINITI_CHANGING,
+    inputFiles(loaded) {
+      const infiniti = infinitiConfigOf(loaded);
+      if (!infiniti) return [];
+      return [
+        { role: "infiniti.users", path: infiniti.users },
+        { role: "infiniti.state", path: infiniti.state },
+      ];
+    },
+    async validate(loaded) {
+      const v = await validateInfiniti(loaded);
+      return `${infinitiConfigOf(loaded)!.users}: ${v.rows.length} users, valid`;
+    },
+    endpoint(ctx, configFile) {
+      const url = importUrl(infinitiConfigOf(ctx.loaded)!, ctx.env, configFile);
+      return { url, sentence: `The Infiniti import goes to ${md(url)}.` };
+    },
+    plan: (ctx) => planInfiniti(ctx),
+    preflight: (ctx, { data, plannedEndpoint }) => prepareInfinitiApply(ctx, data, plannedEndpoint),
+    apply: (ctx, prepared) => applyInfiniti(ctx, prepared),
+    revert: { plan: planInfinitiRevert, check: checkInfinitiRevert },
+  };
+}

@@ -21,9 +21,10 @@ import { CHANGES_CSV, infinitiHeadline, renderInfinitiPlan, type PlanRenderInput
 import { readState } from "./state.ts";
 import { validateInfiniti } from "./validate.ts";
 import { sha256 } from "./values.ts";
+import { infinitiConfigOf } from "./config.ts";
 
 export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
-  const cfg = ctx.loaded.config.infiniti;
+  const cfg = infinitiConfigOf(ctx.loaded);
   if (!cfg)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
   const roster = await validateInfiniti(ctx.loaded);

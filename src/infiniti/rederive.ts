@@ -16,6 +16,7 @@ import type { SentRow } from "./result.ts";
 import { parseState, type AppliedState } from "./state.ts";
 import { validateRoster } from "./validate.ts";
 import { sha256 } from "./values.ts";
+import { infinitiConfigOf } from "./config.ts";
 
 export interface SentRecord extends SentRow {
   values: Record<string, string>;
@@ -40,7 +41,7 @@ export async function deriveInfinitiImport(
   plan: InfinitiPlanFile,
 ): Promise<DerivedImport> {
   const planPath = join(planDirOf(planDir), "plan.json");
-  const cfg = data.loaded.config.infiniti;
+  const cfg = infinitiConfigOf(data.loaded);
   if (!cfg)
     throw new InputError({
       file: planPath,

@@ -4,6 +4,7 @@
  * (`kind: revert`, naming the reverted plan), the same layout as any plan, so apply posts it the
  * same way. Offline and deterministic, so apply can re-derive it.
  */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SectionPlan } from "../core/types.ts";
@@ -13,9 +14,11 @@ import {
   IMPORT_FILE,
   INFINITI_DIR,
   PLAN_FILE,
+  readPlanFile,
   ROW_NUMBERING,
   type InfinitiPlanFile,
 } from "./planfile.ts";
+import { revertRefused } from "../core/revert.ts";
 import { code, md, plural } from "../core/markdown.ts";
 import { APPLIED_FILE, readApplied, revertUsers } from "./revert.ts";
 import { sha256 } from "./values.ts";
@@ -110,4 +113,23 @@ export async function planInfinitiRevert(
     markdown: lines.join("\n"),
     files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`],
   };
+}
+
+/**
+ * Before applying a revert plan: its infiniti/plan.json and import.csv must be the revert re-derived from
+ * `dir`'s applied state; an import.csv left out of git is re-made.
+ */
+export function checkInfinitiRevert(planDir: string, dir: string, reverts: string): void {
+  const want = deriveInfinitiRevert(dir, reverts);
+  const have = readPlanFile(planDir);
+  const same =
+    have.kind === "revert" &&
+    have.reverts === reverts &&
+    have.import.sha256 === want.plan.import.sha256 &&
+    JSON.stringify(have.users) === JSON.stringify(want.plan.users);
+  if (!same) throw revertRefused(join(planDir, INFINITI_DIR, PLAN_FILE), reverts, "infiniti/plan.json");
+  const csv = join(planDir, INFINITI_DIR, IMPORT_FILE);
+  if (!existsSync(csv)) writeFileSync(csv, want.csv);
+  else if (readFileSync(csv, "utf8").replace(/\r\n/g, "\n") !== want.csv)
+    throw revertRefused(csv, reverts, "infiniti/import.csv");
 }

@@ -11,10 +11,11 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
-import type { LoadedConfig } from "../config.ts";
+import type { LoadedConfig } from "../core/config.ts";
 import { InputError } from "../core/errors.ts";
 import { canonicalName, columnOrder } from "./columns.ts";
 import { passwordFingerprint, sha256 } from "./values.ts";
+import { infinitiConfigOf } from "./config.ts";
 
 export interface AppliedState {
   /** The state path as written in the config. */
@@ -30,7 +31,7 @@ export interface AppliedState {
 }
 
 export function statePaths(loaded: LoadedConfig): { file: string; path: string; fromRoot: string } {
-  const file = loaded.config.infiniti?.state ?? "state/infiniti/applied.csv";
+  const file = infinitiConfigOf(loaded)?.state ?? "state/infiniti/applied.csv";
   const path = resolve(loaded.root, file);
   return { file, path, fromRoot: relative(loaded.root, path) || file };
 }

@@ -5,7 +5,7 @@
  * (passwords shown as •••).
  */
 import { resolve } from "node:path";
-import type { LoadedConfig } from "../config.ts";
+import type { LoadedConfig } from "../core/config.ts";
 import { InputError, type InputProblem } from "../core/errors.ts";
 import {
   capProblems,
@@ -22,6 +22,7 @@ import { isKnownColumn } from "./columns.ts";
 import { checkHeader } from "./header.ts";
 import { parseRecords, type RawRecord } from "./records.ts";
 import { isEmail, normalizeValue, parseBoolean, sha256, shown } from "./values.ts";
+import { infinitiConfigOf } from "./config.ts";
 
 export interface InfinitiRow {
   /** Line of the roster where the record starts (1-based; a quoted line break makes a record longer). */
@@ -45,7 +46,7 @@ export interface InfinitiRoster {
 
 /** Reads and validates the roster named by `infiniti.users`. Throws InputError listing every problem. */
 export async function validateInfiniti(loaded: LoadedConfig): Promise<InfinitiRoster> {
-  const cfg = loaded.config.infiniti;
+  const cfg = infinitiConfigOf(loaded);
   if (!cfg)
     throw new InputError({ file: loaded.path, message: "there is no 'infiniti' section in the config" });
   const path = resolve(loaded.root, cfg.users);

@@ -10,7 +10,7 @@ import { parse } from "csv-parse/sync";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator, type SeedUser } from "../../src/simulators/alma.ts";
 
 const KEY = "analytics-test-key";

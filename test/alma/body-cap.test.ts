@@ -12,7 +12,7 @@ import { BodyTooLargeError, createHttpClient } from "../../src/alma/http.ts";
 import { createTransport, MAX_ALMA_BODY } from "../../src/alma/transport.ts";
 import { TransportError } from "../../src/alma/transport-errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runPlan } from "../../src/core/run.ts";
+import { runPlan } from "../../src/run.ts";
 
 const MB = 1024 * 1024;
 const USER =

@@ -10,7 +10,7 @@ import { decide, type BarcodeLookup } from "../../src/alma/decide.ts";
 import { parseUser } from "../../src/alma/xml.ts";
 import { almaDefaults } from "../../src/config.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runPlan } from "../../src/core/run.ts";
+import { runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { fixture } from "../helpers/fixtures.ts";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InterruptedError } from "../../src/core/errors.ts";
 import { silentLogger } from "../../src/core/log.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { generateUsers, startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
 

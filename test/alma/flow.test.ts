@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import type { SeedUser } from "../../src/simulators/alma.ts";
 import { fixture } from "../helpers/fixtures.ts";

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseBarcodeList, parsePatronList } from "../../src/alma/inputs.ts";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runPlan, runValidate } from "../../src/core/run.ts";
+import { runPlan, runValidate } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 
 const dirs: string[] = [];

@@ -13,7 +13,7 @@ import { AlmaClient } from "../../src/alma/client.ts";
 import { createTransport } from "../../src/alma/transport.ts";
 import { AlmaKeyRefusedError, keyRefusalOf } from "../../src/alma/key-refusal.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { KEY_REFUSALS } from "../../src/simulators/alma-refusals.ts";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator, type SeedUser } from "../../src/simulators/alma.ts";
 
 const KEY = "k";

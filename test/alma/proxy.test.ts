@@ -10,7 +10,7 @@ import { createHttpClient } from "../../src/alma/http.ts";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
 import { proxySettings } from "../../src/core/proxy.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { fixture } from "../helpers/fixtures.ts";
 import { startTestProxy, type TestProxy } from "../helpers/proxy.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../src/core/log.ts";
 import { NotStartedError } from "../../src/core/quota.ts";
-import { runPlan } from "../../src/core/run.ts";
+import { runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 
 const KEY = "scheduled-key";

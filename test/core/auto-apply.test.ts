@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.ts";
-import { decideAutoApply } from "../../src/core/auto-apply.ts";
+import { decideAutoApply as decideWith } from "../../src/core/auto-apply.ts";
+import { builtInSystems } from "../../src/systems.ts";
+
+const decideAutoApply = (
+  policy: Parameters<typeof decideWith>[0],
+  sections: Parameters<typeof decideWith>[1],
+  opts?: Parameters<typeof decideWith>[3],
+) => decideWith(policy, sections, builtInSystems(), opts);
 
 const policyOf = (yaml: string) => parseConfig(yaml, "patron-sync.yml").auto_apply;
 const POLICY = policyOf(

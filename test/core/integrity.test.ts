@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
 import { md } from "../../src/core/markdown.ts";
-import { readManifest, runApply, runPlan } from "../../src/core/run.ts";
+import { readManifest, runApply, runPlan } from "../../src/run.ts";
 import { sha256 } from "../../src/infiniti/values.ts";
 import { bench, type Bench } from "../helpers/apply-workspace.ts";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BusyError, LOCK_FILE, lockPlanDir } from "../../src/core/lock.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { bench, type Bench } from "../helpers/apply-workspace.ts";
 
 /** The pid of a process that has exited (a child node that ran nothing). */

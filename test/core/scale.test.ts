@@ -9,7 +9,7 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../src/core/log.ts";
 import { GITHUB_BODY_LIMIT } from "../../src/core/markdown.ts";
-import { runPlan } from "../../src/core/run.ts";
+import { runPlan } from "../../src/run.ts";
 import { generateUsers, startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
 

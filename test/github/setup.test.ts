@@ -13,7 +13,7 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const loaded = (raw: object): LoadedConfig => ({
-  config: configSchema.parse(raw),
+  config: configSchema.parse(raw) as LoadedConfig["config"],
   path: join(root, "patron-sync.yml"),
   root,
 });

@@ -1,3 +1,5 @@
+import { longLabels } from "../../src/core/system.ts";
+import { builtInSystems } from "../../src/systems.ts";
 import { describe, expect, it } from "vitest";
 import {
   type PlanSummaryInput,
@@ -7,6 +9,8 @@ import {
   renderPlanSummary,
   renderProblemsSummary,
 } from "../../src/github/summary.ts";
+
+const LABELS = longLabels(builtInSystems());
 
 describe("mermaidPie", () => {
   it("draws the non-empty slices, or nothing", () => {
@@ -25,6 +29,7 @@ describe("mermaidPie", () => {
 
 describe("renderPlanSummary", () => {
   const input: PlanSummaryInput = {
+    labels: LABELS,
     title: "Patron sync plan: 2 barcodes to add · 1 Infiniti user to import",
     planDir: "plans/20250101T000000Z",
     changes: 3,
@@ -62,6 +67,7 @@ describe("renderPlanSummary", () => {
 describe("renderApplySummary", () => {
   it("shows counts per system and every failure with its message", () => {
     const md = renderApplySummary({
+      labels: LABELS,
       title: "Patron sync results: 2 barcodes to add",
       planDir: "plans/x",
       sections: [
@@ -89,6 +95,7 @@ describe("renderApplySummary", () => {
   it("caps the failure table", () => {
     const failures = Array.from({ length: FAILURE_ROW_LIMIT + 3 }, (_, i) => ({ id: `P${i}`, message: "x" }));
     const md = renderApplySummary({
+      labels: LABELS,
       title: "t",
       planDir: "plans/x",
       sections: [{ system: "alma", counts: { failed: failures.length }, failures }],

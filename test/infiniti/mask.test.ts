@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { authorizationSecrets, echoMask } from "../../src/infiniti/mask.ts";
 import { interpretAnswer, type SentRow } from "../../src/infiniti/result.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
 
 const ADMIN = "autoimport";

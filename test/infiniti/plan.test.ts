@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runPlan } from "../../src/core/run.ts";
+import { runPlan } from "../../src/run.ts";
 import { diffRoster } from "../../src/infiniti/diff.ts";
 import type { InfinitiPlanFile } from "../../src/infiniti/planfile.ts";
 import { parseState, stateCsv } from "../../src/infiniti/state.ts";

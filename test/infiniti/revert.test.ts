@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runRevert } from "../../src/core/revert.ts";
-import { runApply, runPlan } from "../../src/core/run.ts";
+import { runRevert } from "../../src/run.ts";
+import { runApply, runPlan } from "../../src/run.ts";
 import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
 
 const USER = "autoimport";

@@ -1,0 +1,86 @@
+/** Alma's section of patron-sync.yml (`alma:`), its auto_apply rule, and the Alma address it gives. */
+import { z } from "zod";
+import type { ConfigSection, LoadedConfig } from "../core/config.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../infiniti/caps.ts";
+
+export const ALMA_REGIONS = {
+  na: "https://api-na.hosted.exlibrisgroup.com",
+  eu: "https://api-eu.hosted.exlibrisgroup.com",
+  ap: "https://api-ap.hosted.exlibrisgroup.com",
+  ca: "https://api-ca.hosted.exlibrisgroup.com",
+  cn: "https://api-cn.hosted.exlibrisgroup.com.cn",
+} as const;
+
+export const almaSchema = z
+  .object({
+    /** A file of Primary Identifiers, or an Alma Analytics report and the heading of its ID column. */
+    patrons: z
+      .union([
+        z.string().min(1),
+        z
+          .object({
+            analytics: z.string().min(1).startsWith("/", "an Analytics path starts with '/', e.g. /shared/…"),
+            column: z.string().min(1).default("Primary Identifier"),
+          })
+          .strict(),
+      ])
+      .default("data/alma/patronlist_no_barcode.txt"),
+    barcodes: z.string().min(1).default("data/alma/library_barcode_full_list.txt"),
+    region: z.enum(["na", "eu", "ap", "ca", "cn"]).default("na"),
+    user_id_type: z.string().min(1).default("all_unique"),
+    match_on: z.string().min(1).default("primary_id"),
+    barcode_type: z.string().min(1).default("BARCODE"),
+    existing_barcode: z.enum(["keep", "deactivate", "replace"]).default("deactivate"),
+    /** Calls per second for the whole institution (Alma allows 25). */
+    rate_limit: z.number().positive().max(25).default(20),
+    /** Requests in flight at once. */
+    concurrency: z.number().int().min(1).max(64).default(10),
+    /** Stop cleanly when X-Exl-Api-Remaining falls below this. */
+    min_remaining: z.number().int().min(0).default(5000),
+    /** Attempts per call for 5xx, timeouts and resets (429 is retried separately). */
+    max_attempts: z.number().int().min(1).max(10).default(5),
+    /** Per-call timeout. */
+    timeout_ms: z.number().int().min(100).default(30_000),
+    /** Before planning a new barcode, ask Alma whether another user holds it (one call per planned change). */
+    check_holders: z.boolean().default(true),
+    /** Cap of each Alma list (patrons, barcodes) in lines, checked before it is parsed (exit 2 above it). */
+    max_lines: z.number().int().positive().default(DEFAULT_MAX_LINES),
+    /** Cap of each Alma list in bytes, checked before it is read (exit 2 above it). */
+    max_bytes: z.number().int().positive().default(DEFAULT_MAX_BYTES),
+  })
+  .strict();
+
+/** Actions that change Alma data (the plan's other counts are outcomes: unchanged, conflict, …). */
+export const ALMA_CHANGING = ["add", "deactivate", "replace"] as const;
+
+/** `auto_apply.alma`: the actions a plan may apply without review, and the most records it may send. */
+export const almaAutoApplySchema = z
+  .object({
+    max_changes: z.number().int().min(1),
+    actions: z.array(z.enum(ALMA_CHANGING)).min(1).default(["add"]),
+  })
+  .strict();
+
+export type AlmaConfig = z.infer<typeof almaSchema>;
+
+export const almaSection: ConfigSection = {
+  name: "alma",
+  schema: almaSchema,
+  autoApply: almaAutoApplySchema,
+  pathKeys: ["patrons", "barcodes"],
+};
+
+/** The `alma:` section of a loaded config (parsed with almaSchema), if there is one. */
+export function almaConfigOf(loaded: LoadedConfig): AlmaConfig | undefined {
+  return loaded.config.alma as AlmaConfig | undefined;
+}
+
+export function almaDefaults(overrides: Partial<AlmaConfig> = {}): AlmaConfig {
+  return almaSchema.parse(overrides);
+}
+
+/** The Alma base URL: ALMA_BASE_URL overrides the region's host. */
+export function almaBaseUrl(alma: AlmaConfig, env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.ALMA_BASE_URL?.trim();
+  return (override || ALMA_REGIONS[alma.region]).replace(/\/+$/, "");
+}

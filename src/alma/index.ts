@@ -1,0 +1,54 @@
+/**
+ * Alma barcode repair as a patron-sync system (src/core/system.ts): read the listed patrons from the
+ * Alma Users API, plan each barcode change (alma/plan.json, changes.csv, the XML as fetched and as it
+ * will be sent), and PUT each changed user back after re-reading it.
+ */
+import { withStreamingHeap } from "../core/heap.ts";
+import type { System } from "../core/system.ts";
+import { applyAlma, type AlmaApplyDeps } from "./apply.ts";
+import { ALMA_CHANGING, almaConfigOf, almaSection } from "./config.ts";
+import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "./plan.ts";
+import { prepareAlmaApply } from "./preflight.ts";
+import type { AlmaDerivation } from "./rederive.ts";
+import { patronsLabel } from "./report-patrons.ts";
+import { checkAlmaRevert, planAlmaRevert } from "./revert.ts";
+
+/** Test and benchmark seams: inject the transport, the inputs, the Analytics wait. */
+export type AlmaDeps = AlmaPlanDeps & AlmaApplyDeps;
+
+export function almaSystem(deps: AlmaDeps = {}): System<AlmaDerivation | undefined> {
+  return {
+    name: "alma",
+    label: "Alma",
+    longLabel: "Alma",
+    config: almaSection,
+    changing: ALMA_CHANGING,
+    promise: "each Alma user is re-read first and skipped if it changed since",
+    inputFiles(loaded) {
+      const alma = almaConfigOf(loaded);
+      if (!alma) return [];
+      return [
+        // An Analytics report (alma.patrons: { analytics }) is no file: its rows are kept in the plan directory.
+        ...(typeof alma.patrons === "string" ? [{ role: "alma.patrons", path: alma.patrons }] : []),
+        { role: "alma.barcodes", path: alma.barcodes },
+      ];
+    },
+    async validate(loaded) {
+      const alma = almaConfigOf(loaded)!;
+      const { patrons, barcodes } = await readAlmaInputs(loaded);
+      return (
+        `${patronsLabel(alma)}: ` +
+        (patrons
+          ? `${patrons.entries.length} patrons` +
+            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+          : "read from Alma when planning") +
+        `; ${alma.barcodes}: ${barcodes.count} barcodes` +
+        (barcodes.conflicts.size ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)` : "")
+      );
+    },
+    plan: (ctx) => withStreamingHeap(() => planAlma(ctx, deps)),
+    preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert),
+    apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, deps)),
+    revert: { plan: planAlmaRevert, check: checkAlmaRevert },
+  };
+}

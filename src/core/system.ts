@@ -1,0 +1,75 @@
+/**
+ * What core asks of a system (Alma, Concord Infiniti, …). Core knows no system by name: the CLI and the
+ * action build the list of systems (src/systems.ts) and pass it down; core validates, plans, checks and
+ * applies each in turn through this interface, and names them with their labels.
+ *
+ * A system owns its config section (`<name>:` in patron-sync.yml), its sub-directory of the plan
+ * directory (`<name>/`), its files there and its readable sections of plan.md and results.md (rendered
+ * through core/markdown.ts).
+ */
+import type { ConfigSection, LoadedConfig } from "./config.ts";
+import type { PlanData } from "./integrity.ts";
+import type { RunContext, SectionApply, SectionPlan } from "./types.ts";
+
+/** One input file of a system: its role (`<name>.<key>`) and its path as the config names it. */
+export interface InputFile {
+  role: string;
+  path: string;
+}
+
+/** What a system's preflight is given. */
+export interface PreflightInput {
+  /** The plan's data as recorded (opened once, on first use, for every system). */
+  data: () => Promise<PlanData>;
+  /** The plan is a revert: its writes follow from the reverted plan's results (see `revert.check`). */
+  revert: boolean;
+  /** The address the plan showed for this system (`endpoint`), for a revert the reverted plan's. */
+  plannedEndpoint?: string;
+}
+
+export interface System<Prepared = unknown> {
+  /** The config section, the plan sub-directory and the value of --only, e.g. `alma`. */
+  readonly name: string;
+  /** The name in titles, e.g. `Alma`, `Infiniti`. */
+  readonly label: string;
+  /** The name in tables, e.g. `Concord Infiniti`. */
+  readonly longLabel: string;
+  /** Its config section's schema, auto_apply rule and path keys. */
+  readonly config: ConfigSection;
+  /** The plan's counts that are changes (e.g. add, deactivate); the other counts are outcomes. */
+  readonly changing: readonly string[];
+  /** What a reviewer is promised about this system's writes, for plan.md's head (a clause, no full stop). */
+  readonly promise?: string;
+
+  /** Its input files, by role, as the config names them (recorded in the plan and re-read by apply). */
+  inputFiles(loaded: LoadedConfig): InputFile[];
+  /** Offline checks of its input files: a one-line summary, or an InputError listing every problem. */
+  validate(loaded: LoadedConfig): Promise<string>;
+  /** The address its writes go to, when the plan shows one (recorded in plan.json's `endpoints`). */
+  endpoint?(ctx: RunContext, configFile: string): { url: string; sentence: string };
+  /** Reads what it needs and writes its plan files under `<planDir>/<name>/`. */
+  plan(ctx: RunContext): Promise<SectionPlan>;
+  /**
+   * Before the first write of an apply (of any system): credentials set, addresses allowed and the
+   * planned ones, every planned write re-derived from the plan's data. InputError when not (exit 2).
+   */
+  preflight(ctx: RunContext, input: PreflightInput): Promise<Prepared>;
+  /** Sends what the plan shows, and only that; records its results in the plan directory. */
+  apply(ctx: RunContext, prepared: Prepared): Promise<SectionApply>;
+  revert: {
+    /** Writes the revert of `reverted`'s apply (its recorded results) under `<planDir>/<name>/`. */
+    plan(planDir: string, reverted: string, reverts: string): Promise<SectionPlan>;
+    /** Re-derives the revert from `reverted`'s results; InputError when the revert plan's files differ. */
+    check(planDir: string, reverted: string, reverts: string): Promise<void> | void;
+  };
+}
+
+/** Each system's name in tables (`longLabel`), by name: for renderers outside core (the job summary). */
+export function longLabels(systems: readonly Pick<System, "name" | "longLabel">[]): Record<string, string> {
+  return Object.fromEntries(systems.map((s) => [s.name, s.longLabel]));
+}
+
+/** The system named `name`, or undefined. */
+export function systemNamed<S extends { name: string }>(systems: readonly S[], name: string): S | undefined {
+  return systems.find((s) => s.name === name);
+}
