@@ -1,7 +1,7 @@
 /** Alma's section of patron-sync.yml (`alma:`), its auto_apply rule, and the Alma address it gives. */
 import { z } from "zod";
 import type { ConfigSection, LoadedConfig } from "../core/config.ts";
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../infiniti/caps.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../core/textfile.ts";
 
 export const ALMA_REGIONS = {
   na: "https://api-na.hosted.exlibrisgroup.com",

@@ -1,7 +1,7 @@
 /** Concord Infiniti's section of patron-sync.yml (`infiniti:`) and its auto_apply rule. */
 import { z } from "zod";
 import type { ConfigSection, LoadedConfig } from "../core/config.ts";
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "./caps.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../core/textfile.ts";
 
 export const infinitiSchema = z
   .object({
