@@ -9,7 +9,6 @@ import { DEFAULT_CAPS as CAPS, UNDECODABLE, type CapWords, type TextCaps } from 
 import type { RawRecord } from "./records.ts";
 
 /** The defaults of `infiniti.max_lines` and `infiniti.max_bytes` (config.ts uses these). */
-export { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../core/textfile.ts";
 
 export type RosterCaps = TextCaps;
 export const DEFAULT_CAPS: RosterCaps = CAPS;

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { formatProblem, InputError } from "../../src/core/errors.ts";
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../../src/infiniti/caps.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../../src/core/textfile.ts";
 import { validateInfiniti, validateRoster } from "../../src/infiniti/validate.ts";
 import { startInfinitiSimulator } from "../../src/simulators/infiniti.ts";
 
