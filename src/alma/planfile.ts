@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream, existsSync, type WriteStream } fro
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { InputError } from "../core/errors.ts";
+import { systemPlanPath, type PlanRecordId } from "../core/plandir.ts";
 import type { AlmaAction } from "./decide.ts";
 import type { SavedIdentifier } from "./restore.ts";
 
@@ -123,6 +124,12 @@ export async function* readPlanEntries(path: string): AsyncGenerator<AlmaPlanEnt
       });
     }
   }
+}
+
+/** The primary ID and action of every patron of a plan directory's alma/plan.json, streamed. */
+export async function* planRecordIds(planDir: string): AsyncGenerator<PlanRecordId> {
+  for await (const e of readPlanEntries(systemPlanPath(planDir, ALMA_DIR)))
+    yield { id: e.primary_id, action: e.action };
 }
 
 async function* lines(path: string): AsyncGenerator<string> {

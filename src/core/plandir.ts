@@ -277,3 +277,12 @@ export function isUntouched(planDir: string): boolean {
     (s) => existsSync(resultsPath(planDir, s)) || existsSync(systemPath(planDir, s, APPLY_JOURNAL)),
   );
 }
+
+/** A record of a system's plan as a redacted plan shows it: its ID and its action, nothing else. */
+export interface PlanRecordId {
+  id: string;
+  action: string;
+}
+
+/** How a system lists the records of its plan in a plan directory (ID and action), one at a time. */
+export type PlanRecordIds = (planDir: string) => AsyncIterable<PlanRecordId>;

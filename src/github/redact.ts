@@ -5,9 +5,20 @@
  * record, nothing else. The other files are removed from the runner's copy too, so that the run's
  * artifact and job summary (public as well) carry the same redacted plan.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { planRecordIds as almaRecordIds } from "../alma/planfile.ts";
 import { code, md, num } from "../core/markdown.ts";
+import {
+  MANIFEST,
+  PLAN_MD,
+  planMdPath,
+  readManifest,
+  systemPlanPath,
+  type PlanRecordId,
+  type PlanRecordIds,
+} from "../core/plandir.ts";
+import { planRecordIds as infinitiRecordIds } from "../infiniti/planfile.ts";
 
 export const PUBLIC_NOTE =
   "This repository is public, so patron-sync commits no patron records (no XML, no CSV) and no names: " +
@@ -15,7 +26,7 @@ export const PUBLIC_NOTE =
   "apply is refused here.";
 
 /** The plan files that may be committed to a public repository. */
-export const PUBLIC_FILES = ["plan.md", "plan.json"];
+export const PUBLIC_FILES = [PLAN_MD, MANIFEST];
 
 /** At most this many records are listed per system in the redacted plan. */
 export const REDACTED_ROW_LIMIT = 1000;
@@ -47,56 +58,43 @@ export function decideVisibility(
   return { isPublic: true, why: "the repository's visibility is unknown, so it is treated as public" };
 }
 
-export interface RedactedRow {
-  id: string;
-  action: string;
-}
+export type RedactedRow = PlanRecordId;
 
-const ID_KEYS = ["primary_id", "username", "user", "id", "adminsystemid"];
-const ACTION_KEYS = ["action", "status", "operation"];
-
-function pick(o: Record<string, unknown>, keys: string[]): string | undefined {
-  for (const k of keys) {
-    const v = o[k];
-    if (typeof v === "string" || typeof v === "number") return String(v);
-  }
-  return undefined;
-}
+/** How each system lists its plan's records (ID and action), read from its own plan file's shape. */
+const RECORD_IDS: Record<string, PlanRecordIds> = {
+  alma: almaRecordIds,
+  infiniti: infinitiRecordIds,
+};
 
 /**
- * The (ID, action) pairs of a system's plan.json, and nothing else. Finds the array of records
- * (e.g. alma/plan.json's `patrons`) whatever it is called.
+ * The records of a system's plan that the redacted plan lists (not `unchanged`): at most `limit`
+ * of them, and how many there are. A plan file that is missing or cannot be read lists none.
  */
-export function redactedRows(planJson: unknown): RedactedRow[] {
-  const seen: unknown[] = [planJson];
-  for (let depth = 0; depth < 4 && seen.length; depth++) {
-    const next: unknown[] = [];
-    for (const node of seen) {
-      if (Array.isArray(node)) {
-        const objects = node.filter((x): x is Record<string, unknown> => !!x && typeof x === "object");
-        const rows = objects
-          .map((o) => ({ id: pick(o, ID_KEYS), action: pick(o, ACTION_KEYS) }))
-          .filter((r): r is RedactedRow => r.id !== undefined && r.action !== undefined);
-        if (rows.length) return rows;
-        next.push(...objects);
-      } else if (node && typeof node === "object") {
-        next.push(...Object.values(node as Record<string, unknown>));
-      }
+export async function redactedRows(
+  planDir: string,
+  system: string,
+  limit = REDACTED_ROW_LIMIT,
+): Promise<{ rows: RedactedRow[]; total: number }> {
+  const read = RECORD_IDS[system];
+  const none = { rows: [], total: 0 };
+  if (!read || !existsSync(systemPlanPath(planDir, system))) return none;
+  const rows: RedactedRow[] = [];
+  let total = 0;
+  try {
+    // Streamed: a plan of 100,000 patrons is not held in memory.
+    for await (const r of read(planDir)) {
+      if (QUIET.has(r.action)) continue;
+      if (total++ < limit) rows.push({ id: r.id, action: r.action });
     }
-    seen.splice(0, seen.length, ...next);
+  } catch {
+    return none;
   }
-  return [];
+  return { rows, total };
 }
 
 /** A table cell: the project's one escaper, cut short. */
 function cell(s: string): string {
   return md(s.length > 80 ? s.slice(0, 79) + "…" : s);
-}
-
-interface ManifestLike {
-  title?: string;
-  changes?: number;
-  sections?: { system?: string; counts?: Record<string, number>; changes?: number; headline?: string }[];
 }
 
 const SYSTEM_NAMES: Record<string, string> = { alma: "Alma", infiniti: "Concord Infiniti" };
@@ -105,28 +103,27 @@ const ID_LABEL: Record<string, string> = { alma: "Primary ID", infiniti: "Userna
 const QUIET = new Set(["unchanged"]);
 
 /** Builds the redacted plan.md from plan.json and each system's plan.json. */
-export function redactedPlanMarkdown(planDir: string, planDirLabel = "."): string {
-  const manifest = JSON.parse(readFileSync(join(planDir, "plan.json"), "utf8")) as ManifestLike;
-  const sections = manifest.sections ?? [];
+export async function redactedPlanMarkdown(planDir: string, planDirLabel = "."): Promise<string> {
+  const manifest = readManifest(planDir);
+  const sections = manifest.sections;
   const out: string[] = [
-    `# ${cell(manifest.title ?? "Patron sync plan")}`,
+    `# ${cell(manifest.title)}`,
     "",
     `> **Redacted.** ${PUBLIC_NOTE}`,
     "",
     "| System | Records to send | Summary |",
     "|---|--:|---|",
     ...sections.map(
-      (s) =>
-        `| ${SYSTEM_NAMES[s.system ?? ""] ?? cell(s.system ?? "?")} | ${s.changes ?? 0} | ${cell(s.headline ?? "")} |`,
+      (s) => `| ${SYSTEM_NAMES[s.system] ?? cell(s.system)} | ${s.changes} | ${cell(s.headline)} |`,
     ),
     "",
     `Plan directory: \`${planDirLabel}\`.`,
     "",
   ];
   for (const s of sections) {
-    const system = s.system ?? "";
+    const system = s.system;
     out.push(`## ${SYSTEM_NAMES[system] ?? cell(system)}`, "");
-    const counts = Object.entries(s.counts ?? {}).filter(([, n]) => n > 0);
+    const counts = Object.entries(s.counts).filter(([, n]) => n > 0);
     if (counts.length) {
       out.push(
         "| Action | Records |",
@@ -135,20 +132,11 @@ export function redactedPlanMarkdown(planDir: string, planDirLabel = "."): strin
         "",
       );
     }
-    let rows: RedactedRow[] = [];
-    const path = join(planDir, system, "plan.json");
-    if (existsSync(path)) {
-      try {
-        rows = redactedRows(JSON.parse(readFileSync(path, "utf8")));
-      } catch {
-        rows = [];
-      }
-    }
-    rows = rows.filter((r) => !QUIET.has(r.action));
+    const { rows, total } = await redactedRows(planDir, system);
     if (rows.length) {
       out.push(`| ${ID_LABEL[system] ?? "ID"} | Action |`, "|---|---|");
-      for (const r of rows.slice(0, REDACTED_ROW_LIMIT)) out.push(`| ${cell(r.id)} | ${code(r.action)} |`);
-      if (rows.length > REDACTED_ROW_LIMIT) out.push("", `… and ${rows.length - REDACTED_ROW_LIMIT} more.`);
+      for (const r of rows) out.push(`| ${cell(r.id)} | ${code(r.action)} |`);
+      if (total > rows.length) out.push("", `… and ${total - rows.length} more.`);
       out.push("");
     }
   }
@@ -169,12 +157,15 @@ function walk(dir: string, root = dir): string[] {
  * Rewrites plan.md redacted and deletes every other file of the plan directory but plan.json.
  * Returns the redacted Markdown and the files removed (relative to the plan directory).
  */
-export function redactPlanDir(planDir: string, planDirLabel = "."): { markdown: string; removed: string[] } {
-  const markdown = redactedPlanMarkdown(planDir, planDirLabel);
+export async function redactPlanDir(
+  planDir: string,
+  planDirLabel = ".",
+): Promise<{ markdown: string; removed: string[] }> {
+  const markdown = await redactedPlanMarkdown(planDir, planDirLabel);
   const removed = walk(planDir).filter((f) => !PUBLIC_FILES.includes(f));
   for (const name of readdirSync(planDir)) {
     if (!PUBLIC_FILES.includes(name)) rmSync(join(planDir, name), { recursive: true, force: true });
   }
-  writeFileSync(join(planDir, "plan.md"), markdown + "\n");
+  writeFileSync(planMdPath(planDir), markdown + "\n");
   return { markdown, removed };
 }

@@ -9,9 +9,11 @@
  * Row numbering (as Infiniti's `details` use it): row 1 is the first data row after the header.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { InputError } from "../core/errors.ts";
+import { systemPlanPath, type PlanRecordId } from "../core/plandir.ts";
 import type { FieldChange, InfinitiAction, PlannedUser } from "./diff.ts";
 
 export const INFINITI_DIR = "infiniti";
@@ -98,4 +100,14 @@ export function readPlanFile(planDir: string): InfinitiPlanFile {
     throw new InputError({ file: path, message: `${file} is not an Infiniti plan written by patron-sync` });
   }
   return plan;
+}
+
+/**
+ * The username and action of every user of a plan directory's infiniti/plan.json (its `users`),
+ * without the checks apply needs (readPlanFile): a redacted plan lists what the file holds.
+ */
+export async function* planRecordIds(planDir: string): AsyncGenerator<PlanRecordId> {
+  const text = await readFile(systemPlanPath(planDir, INFINITI_DIR), "utf8");
+  const plan = JSON.parse(text) as Partial<InfinitiPlanFile>;
+  for (const u of plan.users ?? []) yield { id: u.username, action: u.action };
 }

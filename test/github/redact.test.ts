@@ -132,23 +132,39 @@ describe("decideVisibility", () => {
 });
 
 describe("redactedRows", () => {
-  it("keeps only the ID and the action of each record", () => {
-    const rows = redactedRows({
-      counts: { x: 1 },
-      users: [{ username: "jdoe1", action: "create", changes: [{ field: "givenname", new: "Jane" }] }],
+  it("reads the ID and the action of each record from each system's plan file, and nothing else", async () => {
+    writePlan(dir);
+    expect(await redactedRows(dir, "alma")).toEqual({
+      rows: [
+        { id: "E00512", action: "add" },
+        { id: "E00417", action: "add" },
+      ],
+      total: 2,
     });
-    expect(rows).toEqual([{ id: "jdoe1", action: "create" }]);
-    expect(redactedRows({ patrons: [{ primary_id: "E1", action: "add", message: "Kwame" }] })).toEqual([
-      { id: "E1", action: "add" },
-    ]);
-    expect(redactedRows({ nothing: "here" })).toEqual([]);
+    expect(await redactedRows(dir, "infiniti")).toEqual({
+      rows: [{ id: "jdoe1", action: "create" }],
+      total: 1,
+    });
+    expect(await redactedRows(dir, "alma", 1)).toEqual({ rows: [{ id: "E00512", action: "add" }], total: 2 });
+  });
+
+  it("lists nothing for a system without a plan file, an unknown system, or a file that is not a plan", async () => {
+    writePlan(dir);
+    expect(await redactedRows(dir, "other")).toEqual({ rows: [], total: 0 });
+    rmSync(join(dir, "infiniti", "plan.json"));
+    expect(await redactedRows(dir, "infiniti")).toEqual({ rows: [], total: 0 });
+    writeFileSync(
+      join(dir, "alma", "plan.json"),
+      '{\n  "patrons": [\n    {"primary_id": "E1", "action": "add"},\n    {broken\n  ]\n}\n',
+    );
+    expect(await redactedRows(dir, "alma")).toEqual({ rows: [], total: 0 });
   });
 });
 
 describe("redacted plan", () => {
-  it("shows IDs, actions and counts, and no names, e-mail, barcodes, passwords or XML", () => {
+  it("shows IDs, actions and counts, and no names, e-mail, barcodes, passwords or XML", async () => {
     writePlan(dir);
-    const md = redactedPlanMarkdown(dir, "plans/x");
+    const md = await redactedPlanMarkdown(dir, "plans/x");
     expect(md).toContain("Patron sync plan: 2 barcodes to add · 1 Infiniti user to import");
     expect(md).toContain("| E00512 | `add` |");
     expect(md).toContain("| jdoe1 | `create` |");
@@ -158,9 +174,9 @@ describe("redacted plan", () => {
     expect(md).not.toMatch(/<\w+>/);
   });
 
-  it("redactPlanDir leaves only plan.md and plan.json on disk", () => {
+  it("redactPlanDir leaves only plan.md and plan.json on disk", async () => {
     writePlan(dir);
-    const { markdown, removed } = redactPlanDir(dir, "plans/x");
+    const { markdown, removed } = await redactPlanDir(dir, "plans/x");
     expect(readdirSync(dir).sort()).toEqual(["plan.json", "plan.md"]);
     expect(removed.sort()).toEqual([
       "alma/all_patrons.xml",
@@ -178,9 +194,9 @@ describe("redacted plan", () => {
     expect(existsSync(join(dir, "alma"))).toBe(false);
   });
 
-  it("lists at most REDACTED_ROW_LIMIT records per system", () => {
+  it("lists at most REDACTED_ROW_LIMIT records per system", async () => {
     writePlan(dir, REDACTED_ROW_LIMIT + 5);
-    const md = redactedPlanMarkdown(dir);
+    const md = await redactedPlanMarkdown(dir);
     expect(md).toContain("… and 7 more.");
   });
 });
