@@ -8,6 +8,7 @@ import type { System } from "../core/system.ts";
 import { applyAlma, type AlmaApplyDeps } from "./apply.ts";
 import { ALMA_CHANGING, almaConfigOf, almaSection } from "./config.ts";
 import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "./plan.ts";
+import { planRecordIds } from "./planfile.ts";
 import { prepareAlmaApply } from "./preflight.ts";
 import type { AlmaDerivation } from "./rederive.ts";
 import { patronsLabel } from "./report-patrons.ts";
@@ -24,6 +25,7 @@ export function almaSystem(deps: AlmaDeps = {}): System<AlmaDerivation | undefin
     config: almaSection,
     changing: ALMA_CHANGING,
     promise: "each Alma user is re-read first and skipped if it changed since",
+    idLabel: "Primary ID",
     inputFiles(loaded) {
       const alma = almaConfigOf(loaded);
       if (!alma) return [];
@@ -49,6 +51,7 @@ export function almaSystem(deps: AlmaDeps = {}): System<AlmaDerivation | undefin
     plan: (ctx) => withStreamingHeap(() => planAlma(ctx, deps)),
     preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert),
     apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, deps)),
+    planRecordIds,
     revert: { plan: planAlmaRevert, check: checkAlmaRevert },
   };
 }

@@ -283,6 +283,3 @@ export interface PlanRecordId {
   id: string;
   action: string;
 }
-
-/** How a system lists the records of its plan in a plan directory (ID and action), one at a time. */
-export type PlanRecordIds = (planDir: string) => AsyncIterable<PlanRecordId>;

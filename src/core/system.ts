@@ -9,6 +9,7 @@
  */
 import type { ConfigSection, LoadedConfig } from "./config.ts";
 import type { PlanData } from "./integrity.ts";
+import type { PlanRecordId } from "./plandir.ts";
 import type { RunContext, SectionApply, SectionPlan } from "./types.ts";
 
 /** One input file of a system: its role (`<name>.<key>`) and its path as the config names it. */
@@ -40,6 +41,8 @@ export interface System<Prepared = unknown> {
   readonly changing: readonly string[];
   /** What a reviewer is promised about this system's writes, for plan.md's head (a clause, no full stop). */
   readonly promise?: string;
+  /** What a record's ID is called in tables, e.g. `Primary ID`, `Username`. */
+  readonly idLabel?: string;
 
   /** Its input files, by role, as the config names them (recorded in the plan and re-read by apply). */
   inputFiles(loaded: LoadedConfig): InputFile[];
@@ -56,6 +59,11 @@ export interface System<Prepared = unknown> {
   preflight(ctx: RunContext, input: PreflightInput): Promise<Prepared>;
   /** Sends what the plan shows, and only that; records its results in the plan directory. */
   apply(ctx: RunContext, prepared: Prepared): Promise<SectionApply>;
+  /**
+   * The ID and action of each record of its plan in `planDir`, read from its plan file one at a
+   * time: all that a public repository's redacted plan shows of it (src/github/redact.ts).
+   */
+  planRecordIds?(planDir: string): AsyncIterable<PlanRecordId>;
   revert: {
     /** Writes the revert of `reverted`'s apply (its recorded results) under `<planDir>/<name>/`. */
     plan(planDir: string, reverted: string, reverts: string): Promise<SectionPlan>;

@@ -7,7 +7,6 @@
  */
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { planRecordIds as almaRecordIds } from "../alma/planfile.ts";
 import { code, md, num } from "../core/markdown.ts";
 import {
   MANIFEST,
@@ -16,9 +15,8 @@ import {
   readManifest,
   systemPlanPath,
   type PlanRecordId,
-  type PlanRecordIds,
 } from "../core/plandir.ts";
-import { planRecordIds as infinitiRecordIds } from "../infiniti/planfile.ts";
+import { systemNamed, type System } from "../core/system.ts";
 
 export const PUBLIC_NOTE =
   "This repository is public, so patron-sync commits no patron records (no XML, no CSV) and no names: " +
@@ -60,29 +58,26 @@ export function decideVisibility(
 
 export type RedactedRow = PlanRecordId;
 
-/** How each system lists its plan's records (ID and action), read from its own plan file's shape. */
-const RECORD_IDS: Record<string, PlanRecordIds> = {
-  alma: almaRecordIds,
-  infiniti: infinitiRecordIds,
-};
+/** What redaction asks of a system: its names, and the IDs and actions of its plan's records. */
+export type RedactingSystem = Pick<System, "name" | "longLabel" | "idLabel" | "planRecordIds">;
 
 /**
  * The records of a system's plan that the redacted plan lists (not `unchanged`): at most `limit`
- * of them, and how many there are. A plan file that is missing or cannot be read lists none.
+ * of them, and how many there are. A system that cannot list them, or a plan file that is missing
+ * or cannot be read, lists none.
  */
 export async function redactedRows(
   planDir: string,
-  system: string,
+  system: RedactingSystem | undefined,
   limit = REDACTED_ROW_LIMIT,
 ): Promise<{ rows: RedactedRow[]; total: number }> {
-  const read = RECORD_IDS[system];
   const none = { rows: [], total: 0 };
-  if (!read || !existsSync(systemPlanPath(planDir, system))) return none;
+  if (!system?.planRecordIds || !existsSync(systemPlanPath(planDir, system.name))) return none;
   const rows: RedactedRow[] = [];
   let total = 0;
   try {
     // Streamed: a plan of 100,000 patrons is not held in memory.
-    for await (const r of read(planDir)) {
+    for await (const r of system.planRecordIds(planDir)) {
       if (QUIET.has(r.action)) continue;
       if (total++ < limit) rows.push({ id: r.id, action: r.action });
     }
@@ -97,15 +92,18 @@ function cell(s: string): string {
   return md(s.length > 80 ? s.slice(0, 79) + "…" : s);
 }
 
-const SYSTEM_NAMES: Record<string, string> = { alma: "Alma", infiniti: "Concord Infiniti" };
-const ID_LABEL: Record<string, string> = { alma: "Primary ID", infiniti: "Username" };
 /** Actions that list no record: nothing to do. */
 const QUIET = new Set(["unchanged"]);
 
-/** Builds the redacted plan.md from plan.json and each system's plan.json. */
-export async function redactedPlanMarkdown(planDir: string, planDirLabel = "."): Promise<string> {
+/** Builds the redacted plan.md from plan.json and, through `systems`, each system's plan file. */
+export async function redactedPlanMarkdown(
+  planDir: string,
+  systems: readonly RedactingSystem[],
+  planDirLabel = ".",
+): Promise<string> {
   const manifest = readManifest(planDir);
   const sections = manifest.sections;
+  const longLabel = (name: string) => systemNamed(systems, name)?.longLabel ?? cell(name);
   const out: string[] = [
     `# ${cell(manifest.title)}`,
     "",
@@ -113,16 +111,14 @@ export async function redactedPlanMarkdown(planDir: string, planDirLabel = "."):
     "",
     "| System | Records to send | Summary |",
     "|---|--:|---|",
-    ...sections.map(
-      (s) => `| ${SYSTEM_NAMES[s.system] ?? cell(s.system)} | ${s.changes} | ${cell(s.headline)} |`,
-    ),
+    ...sections.map((s) => `| ${longLabel(s.system)} | ${s.changes} | ${cell(s.headline)} |`),
     "",
     `Plan directory: \`${planDirLabel}\`.`,
     "",
   ];
   for (const s of sections) {
-    const system = s.system;
-    out.push(`## ${SYSTEM_NAMES[system] ?? cell(system)}`, "");
+    const system = systemNamed(systems, s.system);
+    out.push(`## ${longLabel(s.system)}`, "");
     const counts = Object.entries(s.counts).filter(([, n]) => n > 0);
     if (counts.length) {
       out.push(
@@ -134,7 +130,7 @@ export async function redactedPlanMarkdown(planDir: string, planDirLabel = "."):
     }
     const { rows, total } = await redactedRows(planDir, system);
     if (rows.length) {
-      out.push(`| ${ID_LABEL[system] ?? "ID"} | Action |`, "|---|---|");
+      out.push(`| ${system?.idLabel ?? "ID"} | Action |`, "|---|---|");
       for (const r of rows) out.push(`| ${cell(r.id)} | ${code(r.action)} |`);
       if (total > rows.length) out.push("", `… and ${total - rows.length} more.`);
       out.push("");
@@ -159,9 +155,10 @@ function walk(dir: string, root = dir): string[] {
  */
 export async function redactPlanDir(
   planDir: string,
+  systems: readonly RedactingSystem[],
   planDirLabel = ".",
 ): Promise<{ markdown: string; removed: string[] }> {
-  const markdown = await redactedPlanMarkdown(planDir, planDirLabel);
+  const markdown = await redactedPlanMarkdown(planDir, systems, planDirLabel);
   const removed = walk(planDir).filter((f) => !PUBLIC_FILES.includes(f));
   for (const name of readdirSync(planDir)) {
     if (!PUBLIC_FILES.includes(name)) rmSync(join(planDir, name), { recursive: true, force: true });

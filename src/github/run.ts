@@ -148,7 +148,7 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
       );
   }
   if (vis.isPublic) {
-    const r = await redactPlanDir(outcome.planDir, dir);
+    const r = await redactPlanDir(outcome.planDir, run.systems, dir);
     markdown = r.markdown;
     files = PUBLIC_FILES.map((f) => `${dir}/${f}`);
     log.info(

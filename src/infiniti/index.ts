@@ -9,6 +9,7 @@ import { applyInfiniti, prepareInfinitiApply, type InfinitiPrepared } from "./ap
 import { importUrl } from "./client.ts";
 import { INFINITI_CHANGING, infinitiConfigOf, infinitiSection } from "./config.ts";
 import { planInfiniti } from "./plan.ts";
+import { planRecordIds } from "./planfile.ts";
 import { checkInfinitiRevert, planInfinitiRevert } from "./revert-plan.ts";
 import { validateInfiniti } from "./validate.ts";
 
@@ -77,6 +78,7 @@ export function infinitiSystem(): System<InfinitiPrepared> {
     longLabel: "Concord Infiniti",
     config: infinitiSection,
     changing: INFINITI_CHANGING,
+    idLabel: "Username",
     inputFiles(loaded) {
       const infiniti = infinitiConfigOf(loaded);
       if (!infiniti) return [];
@@ -96,6 +98,7 @@ export function infinitiSystem(): System<InfinitiPrepared> {
     plan: (ctx) => planInfiniti(ctx),
     preflight: (ctx, { data, plannedEndpoint }) => prepareInfinitiApply(ctx, data, plannedEndpoint),
     apply: (ctx, prepared) => applyInfiniti(ctx, prepared),
+    planRecordIds,
     revert: { plan: planInfinitiRevert, check: checkInfinitiRevert },
   };
 }

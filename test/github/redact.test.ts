@@ -17,6 +17,11 @@ import {
   redactPlanDir,
   REDACTED_ROW_LIMIT,
 } from "../../src/github/redact.ts";
+import { systemNamed } from "../../src/core/system.ts";
+import { builtInSystems } from "../../src/systems.ts";
+
+const SYSTEMS = builtInSystems();
+const system = (name: string) => systemNamed(SYSTEMS, name);
 
 const NAMES = ["Kwame", "Mensah-Bonsu", "Jane", "Doe", "jdoe1@yourschool.com", "21234000123456", "swordfish"];
 
@@ -134,37 +139,42 @@ describe("decideVisibility", () => {
 describe("redactedRows", () => {
   it("reads the ID and the action of each record from each system's plan file, and nothing else", async () => {
     writePlan(dir);
-    expect(await redactedRows(dir, "alma")).toEqual({
+    expect(await redactedRows(dir, system("alma"))).toEqual({
       rows: [
         { id: "E00512", action: "add" },
         { id: "E00417", action: "add" },
       ],
       total: 2,
     });
-    expect(await redactedRows(dir, "infiniti")).toEqual({
+    expect(await redactedRows(dir, system("infiniti"))).toEqual({
       rows: [{ id: "jdoe1", action: "create" }],
       total: 1,
     });
-    expect(await redactedRows(dir, "alma", 1)).toEqual({ rows: [{ id: "E00512", action: "add" }], total: 2 });
+    expect(await redactedRows(dir, system("alma"), 1)).toEqual({
+      rows: [{ id: "E00512", action: "add" }],
+      total: 2,
+    });
   });
 
   it("lists nothing for a system without a plan file, an unknown system, or a file that is not a plan", async () => {
     writePlan(dir);
-    expect(await redactedRows(dir, "other")).toEqual({ rows: [], total: 0 });
+    expect(await redactedRows(dir, system("other"))).toEqual({ rows: [], total: 0 });
+    const silent = { name: "alma", longLabel: "Alma" }; // a system that cannot list its records
+    expect(await redactedRows(dir, silent)).toEqual({ rows: [], total: 0 });
     rmSync(join(dir, "infiniti", "plan.json"));
-    expect(await redactedRows(dir, "infiniti")).toEqual({ rows: [], total: 0 });
+    expect(await redactedRows(dir, system("infiniti"))).toEqual({ rows: [], total: 0 });
     writeFileSync(
       join(dir, "alma", "plan.json"),
       '{\n  "patrons": [\n    {"primary_id": "E1", "action": "add"},\n    {broken\n  ]\n}\n',
     );
-    expect(await redactedRows(dir, "alma")).toEqual({ rows: [], total: 0 });
+    expect(await redactedRows(dir, system("alma"))).toEqual({ rows: [], total: 0 });
   });
 });
 
 describe("redacted plan", () => {
   it("shows IDs, actions and counts, and no names, e-mail, barcodes, passwords or XML", async () => {
     writePlan(dir);
-    const md = await redactedPlanMarkdown(dir, "plans/x");
+    const md = await redactedPlanMarkdown(dir, SYSTEMS, "plans/x");
     expect(md).toContain("Patron sync plan: 2 barcodes to add · 1 Infiniti user to import");
     expect(md).toContain("| E00512 | `add` |");
     expect(md).toContain("| jdoe1 | `create` |");
@@ -176,7 +186,7 @@ describe("redacted plan", () => {
 
   it("redactPlanDir leaves only plan.md and plan.json on disk", async () => {
     writePlan(dir);
-    const { markdown, removed } = await redactPlanDir(dir, "plans/x");
+    const { markdown, removed } = await redactPlanDir(dir, SYSTEMS, "plans/x");
     expect(readdirSync(dir).sort()).toEqual(["plan.json", "plan.md"]);
     expect(removed.sort()).toEqual([
       "alma/all_patrons.xml",
@@ -196,7 +206,7 @@ describe("redacted plan", () => {
 
   it("lists at most REDACTED_ROW_LIMIT records per system", async () => {
     writePlan(dir, REDACTED_ROW_LIMIT + 5);
-    const md = await redactedPlanMarkdown(dir);
+    const md = await redactedPlanMarkdown(dir, SYSTEMS);
     expect(md).toContain("… and 7 more.");
   });
 });
