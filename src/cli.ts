@@ -6,8 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
-import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "./core/errors.ts";
-import { BusyError } from "./core/lock.ts";
+import { endingFor, handleInterrupts } from "./core/entry.ts";
+import { EXIT } from "./core/errors.ts";
 import { consoleLogger } from "./core/log.ts";
 import { runRevert } from "./core/revert.ts";
 import { runApply, runPlan, runValidate } from "./core/run.ts";
@@ -61,22 +61,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const only = values.only;
   const log = consoleLogger();
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: string) => {
-    signals++;
-    if (signals > 1) process.exit(EXIT_INTERRUPTED);
-    log.warn(`${sig}: finishing the calls in flight, then stopping (press again to stop at once)`);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupts = handleInterrupts(log, { hint: " (press again to stop at once)" });
   const common = {
     systems: builtInSystems(),
     configPath: values.config,
     only,
     log,
-    signal: controller.signal,
+    signal: interrupts.signal,
   };
 
   try {
@@ -122,26 +113,11 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.input;
     }
   } catch (e) {
-    if (e instanceof InputError) {
-      // Core raises InputError only before the first write (runApply turns a later one into an Error).
-      console.error(e.message);
-      console.error("Nothing was sent.");
-      return EXIT.input;
-    }
-    if (e instanceof BusyError) {
-      console.error(e.message);
-      console.error("Nothing was sent by this run.");
-      return EXIT.busy;
-    }
-    if (e instanceof InterruptedError) {
-      console.error(e.message);
-      return EXIT_INTERRUPTED;
-    }
-    console.error(`error: ${(e as Error).message}`);
-    return EXIT.failed;
+    const ending = endingFor(e);
+    console.error(ending.message);
+    return ending.code;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupts.dispose();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The GitHub Action's entry (action.yml runs the bundle of this file, dist/index.js, on node24).
  * Everything happens in src/github/run.ts; the exit code follows the CLI's: 0 ok, 1 some records
- * failed, 2 bad input or config (nothing sent), 130 interrupted.
+ * failed, 2 bad input or config (nothing sent), 75 another apply of the plan is running, 130 interrupted
+ * (src/core/entry.ts).
  */
 import { runAction } from "./github/run.ts";
 

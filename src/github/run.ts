@@ -1,7 +1,7 @@
 /**
  * The GitHub Action: `command: plan | apply | validate` over the same core as the CLI
- * (src/core/run.ts), with the same exit codes: 0 ok, 1 some records failed, 2 bad input or config
- * (nothing sent), 130 interrupted.
+ * (src/core/run.ts), with the same exit codes and interrupt handling (src/core/entry.ts): 0 ok, 1 some
+ * records failed, 2 bad input or config (nothing sent), 75 another apply of the plan is running, 130 interrupted.
  *
  *   plan      runPlan → commit the plan directory on the rolling branch patron-sync/plan → open or
  *             update the one plan pull request (or close it when nothing is left to change).
@@ -14,9 +14,9 @@
  */
 import * as core from "@actions/core";
 import { loadConfig } from "../config.ts";
-import { EXIT, EXIT_INTERRUPTED, InputError, InterruptedError } from "../core/errors.ts";
+import { endingFor, handleInterrupts } from "../core/entry.ts";
+import { EXIT, InputError, InterruptedError } from "../core/errors.ts";
 import { longLabels } from "../core/system.ts";
-import { BusyError } from "../core/lock.ts";
 import { runPlan, runValidate } from "../core/run.ts";
 import { builtInSystems } from "../systems.ts";
 import { NotStartedError } from "../core/quota.ts";
@@ -228,16 +228,7 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
 export async function runAction(): Promise<number> {
   const heartbeat = startHeartbeat();
   const log = actionLogger();
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: string) => {
-    signals++;
-    if (signals > 1) process.exit(EXIT_INTERRUPTED);
-    log.warn(`${sig}: finishing the calls in flight, then stopping`);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupts = handleInterrupts(log);
   let command = "run";
   try {
     const inputs = readInputs();
@@ -250,7 +241,7 @@ export async function runAction(): Promise<number> {
       env: coreEnv(inputs),
       log,
       heartbeat,
-      signal: controller.signal,
+      signal: interrupts.signal,
     };
     switch (inputs.command) {
       case "validate":
@@ -263,26 +254,15 @@ export async function runAction(): Promise<number> {
         return await revert(run);
     }
   } catch (e) {
+    const ending = endingFor(e);
+    core.setFailed(ending.message);
     if (e instanceof InputError) {
-      // Core raises InputError only before the first write (runApply turns a later one into an Error).
-      core.setFailed(`${e.message}\nNothing was sent.`);
       await writeSummary(renderProblemsSummary(command, e.problems));
       writeOutputs({});
-      return EXIT.input;
     }
-    if (e instanceof InterruptedError) {
-      core.setFailed(e.message);
-      return EXIT_INTERRUPTED;
-    }
-    if (e instanceof BusyError) {
-      core.setFailed(`${e.message}\nNothing was sent by this run.`);
-      return EXIT.busy;
-    }
-    core.setFailed(`error: ${(e as Error).message}`);
-    return EXIT.failed;
+    return ending.code;
   } finally {
     heartbeat.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupts.dispose();
   }
 }
