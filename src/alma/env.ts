@@ -2,6 +2,7 @@ import { almaBaseUrl, type AlmaConfig } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";
+import { isLoopback } from "../core/url.ts";
 import { AlmaClient } from "./client.ts";
 import { createTransport, type Transport } from "./transport.ts";
 
@@ -67,8 +68,6 @@ export function almaClient(
 export function simulatorRateLimit(baseUrl: string, env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.PATRON_SYNC_SIM_RATE_LIMIT;
   if (!raw) return undefined;
-  const host = new URL(baseUrl).hostname;
-  const loopback = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
   const n = Number(raw);
-  return loopback && n > 0 ? n : undefined;
+  return isLoopback(new URL(baseUrl).hostname) && n > 0 ? n : undefined;
 }

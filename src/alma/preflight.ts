@@ -8,13 +8,12 @@ import { almaBaseUrl, almaConfigOf } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import type { PlanData } from "../core/integrity.ts";
 import type { RunContext } from "../core/types.ts";
+import { LOOPBACK_HOSTS, requireHttps } from "../core/url.ts";
 import { almaApiKey } from "./env.ts";
 import { readPlanHeader } from "./planfile.ts";
 import { checkAlmaPlan, type AlmaDerivation } from "./rederive.ts";
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
-
-/** The Alma address must be https (plain http only to a loopback simulator): the key travels with every call. */
+/** The Alma address must be https (plain http only to a loopback simulator; core/url.ts): the key travels with every call. */
 export function checkAlmaUrl(baseUrl: string): void {
   let u: URL;
   try {
@@ -22,11 +21,14 @@ export function checkAlmaUrl(baseUrl: string): void {
   } catch {
     throw new InputError({ file: "ALMA_BASE_URL", message: `'${baseUrl}' is not a valid URL` });
   }
-  if (u.protocol !== "https:" && !(u.protocol === "http:" && LOOPBACK.test(u.hostname)))
-    throw new InputError({
-      file: "ALMA_BASE_URL",
-      message: `the Alma address must start with https:// (plain http:// only to 127.0.0.1, ::1 or localhost): the API key would travel unencrypted`,
-    });
+  requireHttps(
+    u,
+    () =>
+      new InputError({
+        file: "ALMA_BASE_URL",
+        message: `the Alma address must start with https:// (plain http:// only to ${LOOPBACK_HOSTS}): the API key would travel unencrypted`,
+      }),
+  );
 }
 
 /** Returns how to re-derive each change; undefined for a revert plan (core/revert.ts checks those). */

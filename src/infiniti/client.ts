@@ -2,7 +2,7 @@
  * The one call patron-sync makes to Concord Infiniti: POST {url}/api/import/users, multipart/form-data
  * with the CSV as the only file part (field `file`, filename `import.csv`, text/csv), HTTP Basic auth.
  * Credentials come only from INFINITI_USERNAME and INFINITI_PASSWORD, never from the URL, and are
- * never logged. Plain http:// is refused except to a loopback address (the simulator).
+ * never logged. Plain http:// is refused except to a loopback address (the simulator; core/url.ts).
  * The call goes through undici's fetch, through the proxy HTTPS_PROXY / HTTP_PROXY / NO_PROXY give for
  * the URL (core/proxy.ts) with undici's ProxyAgent: a CONNECT tunnel, so the proxy sees only host:port.
  */
@@ -10,6 +10,7 @@ import { fetch, FormData, ProxyAgent } from "undici";
 import type { InfinitiConfig } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";
+import { LOOPBACK_HOSTS, requireHttps } from "../core/url.ts";
 import { authorizationSecrets } from "./mask.ts";
 import type { HttpAnswer } from "./result.ts";
 
@@ -26,12 +27,6 @@ export interface InfinitiEndpoint {
   proxy?: URL;
   /** What Infiniti's answers must never show (mask.ts): the password, the header value, its base64. */
   secrets?: string[];
-}
-
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
-
-export function isLoopback(hostname: string): boolean {
-  return LOOPBACK.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** Where the URL came from, for messages. */
@@ -59,12 +54,14 @@ export function importUrl(cfg: InfinitiConfig, env: NodeJS.ProcessEnv, configFil
         "the Infiniti URL must not hold a user name or password: give them in INFINITI_USERNAME and INFINITI_PASSWORD",
     });
   }
-  if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopback(u.hostname))) {
-    throw new InputError({
-      file,
-      message: `the Infiniti URL must start with https:// (plain ${u.protocol}// is allowed only to 127.0.0.1, ::1 or localhost): the password would travel unencrypted`,
-    });
-  }
+  requireHttps(
+    u,
+    (protocol) =>
+      new InputError({
+        file,
+        message: `the Infiniti URL must start with https:// (plain ${protocol}// is allowed only to ${LOOPBACK_HOSTS}): the password would travel unencrypted`,
+      }),
+  );
   let path = u.pathname.replace(/\/+$/, "");
   if (path.toLowerCase().endsWith(IMPORT_PATH)) path = path.slice(0, -IMPORT_PATH.length);
   return `${u.origin}${path}${IMPORT_PATH}`;
