@@ -16,6 +16,7 @@ import { open } from "node:fs/promises";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { Journal } from "../core/journal.ts";
+import { SYSTEM_PLAN } from "../core/plandir.ts";
 import type { RunContext, SectionPlan } from "../core/types.ts";
 import { almaChangesCsv } from "./changes.ts";
 import { CHANGING_ACTIONS } from "./decide.ts";
@@ -109,7 +110,7 @@ export async function finalize(
     counts,
     changes,
   };
-  const writer = new PlanFileWriter(join(dir, "plan.json"), header);
+  const writer = new PlanFileWriter(join(dir, SYSTEM_PLAN), header);
   const tables = new AlmaPlanTables();
   const external = new ExternalWarnings();
   for (const e of entries) {

@@ -3,14 +3,14 @@
  * when it has changes to send, the API key is set, the address is allowed, and every change follows
  * from the plan's data (src/alma/rederive.ts). Throws InputError (exit 2).
  */
-import { join } from "node:path";
 import { almaBaseUrl, almaConfigOf } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import type { PlanData } from "../core/integrity.ts";
 import type { RunContext } from "../core/types.ts";
 import { LOOPBACK_HOSTS, requireHttps } from "../core/url.ts";
 import { almaApiKey } from "./env.ts";
-import { readPlanHeader } from "./planfile.ts";
+import { systemPlanPath } from "../core/plandir.ts";
+import { ALMA_DIR, readPlanHeader } from "./planfile.ts";
 import { checkAlmaPlan, type AlmaDerivation } from "./rederive.ts";
 
 /** The Alma address must be https (plain http only to a loopback simulator; core/url.ts): the key travels with every call. */
@@ -40,7 +40,7 @@ export async function prepareAlmaApply(
   const alma = almaConfigOf(ctx.loaded);
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
-  const planPath = join(ctx.planDir, "alma", "plan.json");
+  const planPath = systemPlanPath(ctx.planDir, ALMA_DIR);
   const header = await readPlanHeader(planPath);
   almaApiKey(ctx.env);
   checkAlmaUrl(almaBaseUrl(alma, ctx.env));

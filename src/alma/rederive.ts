@@ -7,14 +7,14 @@
  * re-runs the pure decision on the fresh record with the same barcode list and rules, and writes the
  * change it derives only when it is the planned one (see applyAlma).
  */
-import { join } from "node:path";
 import type { AlmaConfig } from "./config.ts";
 import { InputError, type InputProblem } from "../core/errors.ts";
 import type { PlanData } from "../core/integrity.ts";
 import { decodeInputBytes } from "../core/textfile.ts";
 import { CHANGING_ACTIONS, type BarcodeLookup, type Decision } from "./decide.ts";
 import { lookupBarcode, parseBarcodeList, parsePatronList, type PatronList } from "./inputs.ts";
-import { readPlanEntries, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
+import { shownPath, SYSTEM_PLAN, systemPlanPath } from "../core/plandir.ts";
+import { ALMA_DIR, readPlanEntries, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
 import { same } from "./identifiers.ts";
 import { analyticsSource, patronsFromTable, patronsLabel, readPatronsCsv } from "./report-patrons.ts";
 import { almaConfigOf } from "./config.ts";
@@ -67,9 +67,9 @@ export async function checkAlmaPlan(
   planDir: string,
   header: AlmaPlanHeader,
 ): Promise<AlmaDerivation> {
-  const planPath = join(planDir, "alma", "plan.json");
+  const planPath = systemPlanPath(planDir, ALMA_DIR);
   const cfg = almaConfigOf(data.loaded);
-  const shown = "alma/plan.json";
+  const shown = shownPath(ALMA_DIR, SYSTEM_PLAN);
   if (!cfg)
     throw new InputError({
       file: planPath,

@@ -9,13 +9,21 @@
  * apply re-derive them and refuse a revert plan that does not follow from the recorded results.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { readJsonLines } from "../core/journal.ts";
+import {
+  APPLY_JOURNAL,
+  shownPath,
+  SYSTEM_PLAN,
+  systemDir,
+  systemPath,
+  systemPlanPath,
+} from "../core/plandir.ts";
 import { revertRefused } from "../core/revert.ts";
 import type { SectionPlan } from "../core/types.ts";
 import type { ApplyJournalLine } from "./apply.ts";
 import { CHANGING_ACTIONS } from "./decide.ts";
 import {
+  ALMA_DIR,
   PlanFileWriter,
   readPlanEntries,
   readPlanHeader,
@@ -42,11 +50,11 @@ function undoMessage(e: AlmaPlanEntry, before: string[], type: string, reverts: 
 
 /** Derives the revert entries from the reverted plan directory `dir` (absolute); `reverts` names it. */
 export async function deriveAlmaRevert(dir: string, reverts: string): Promise<AlmaRevert> {
-  const planPath = join(dir, "alma", "plan.json");
+  const planPath = systemPlanPath(dir, ALMA_DIR);
   const old = await readPlanHeader(planPath);
   const type = old.config.barcode_type;
   const last = new Map<string, ApplyJournalLine>();
-  const journal = join(dir, "alma", "journal.ndjson");
+  const journal = systemPath(dir, ALMA_DIR, APPLY_JOURNAL);
   if (existsSync(journal))
     for await (const { entry } of readJsonLines<ApplyJournalLine>(journal))
       last.set(entry.primary_id.toLowerCase(), entry);
@@ -107,8 +115,8 @@ export async function deriveAlmaRevert(dir: string, reverts: string): Promise<Al
 /** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */
 export async function planAlmaRevert(planDir: string, dir: string, reverts: string): Promise<SectionPlan> {
   const r = await deriveAlmaRevert(dir, reverts);
-  mkdirSync(join(planDir, "alma"), { recursive: true });
-  const w = new PlanFileWriter(join(planDir, "alma", "plan.json"), {
+  mkdirSync(systemDir(planDir, ALMA_DIR), { recursive: true });
+  const w = new PlanFileWriter(systemPlanPath(planDir, ALMA_DIR), {
     ...r.header,
     created: new Date().toISOString(),
   });
@@ -148,7 +156,8 @@ export async function planAlmaRevert(planDir: string, dir: string, reverts: stri
 export async function checkAlmaRevert(planDir: string, dir: string, reverts: string): Promise<void> {
   const want = await deriveAlmaRevert(dir, reverts);
   const have = [];
-  for await (const e of readPlanEntries(join(planDir, "alma", "plan.json"))) have.push(e);
+  const path = systemPlanPath(planDir, ALMA_DIR);
+  for await (const e of readPlanEntries(path)) have.push(e);
   if (JSON.stringify(have) !== JSON.stringify(want.entries))
-    throw revertRefused(join(planDir, "alma", "plan.json"), reverts, "alma/plan.json");
+    throw revertRefused(path, reverts, shownPath(ALMA_DIR, SYSTEM_PLAN));
 }

@@ -13,6 +13,7 @@ import { join, relative, resolve, sep } from "node:path";
 import { loadConfigWith, type LoadedConfig } from "./config.ts";
 import { InputError } from "./errors.ts";
 import { consoleLogger } from "./log.ts";
+import { planMdPath, writeManifest } from "./plandir.ts";
 import { MANIFEST, readManifest, utcStamp, type Manifest } from "./run.ts";
 import { systemNamed, type System } from "./system.ts";
 import type { PlanOutcome, RunOptions, SectionPlan } from "./types.ts";
@@ -104,8 +105,8 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
     changes,
     sections: sections.map(({ markdown: _m, ...rest }) => rest),
   };
-  writeFileSync(join(planDir, MANIFEST), JSON.stringify(out, null, 2) + "\n");
-  writeFileSync(join(planDir, "plan.md"), markdown);
+  writeManifest(planDir, out);
+  writeFileSync(planMdPath(planDir), markdown);
   return { planDir, sections, changes, title, markdown };
 }
 

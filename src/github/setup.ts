@@ -11,6 +11,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { LoadedConfig } from "../config.ts";
+import { hasManifest } from "../core/plandir.ts";
 
 export const SETUP_DOC = "docs/setup.md";
 /** The template's placeholder for infiniti.url (the config's default). */
@@ -19,7 +20,7 @@ export const PLACEHOLDER_INFINITI_URL = "https://yourschool.concordinfiniti.com"
 function hasAnyPlan(plansDirAbs: string): boolean {
   if (!existsSync(plansDirAbs)) return false;
   return readdirSync(plansDirAbs, { withFileTypes: true }).some(
-    (d) => d.isDirectory() && existsSync(join(plansDirAbs, d.name, "plan.json")),
+    (d) => d.isDirectory() && hasManifest(join(plansDirAbs, d.name)),
   );
 }
 

@@ -13,11 +13,12 @@
  * import again is safe and is done: Infiniti's import creates or updates by username.
  */
 import { writeFile } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { csvForPeople } from "../core/csv.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
 import {
+  manifestPath,
   readResults,
   RESULTS_CSV,
   RESULTS_JSON,
@@ -102,7 +103,7 @@ export async function prepareInfinitiApply(
   const endpoint = infinitiEndpoint(cfg, ctx.env, configFile);
   if (plannedUrl === undefined || endpoint.url !== plannedUrl) {
     throw new InputError({
-      file: plannedUrl === undefined ? join(ctx.planDir, "plan.json") : configFile,
+      file: plannedUrl === undefined ? manifestPath(ctx.planDir) : configFile,
       message:
         plannedUrl === undefined
           ? "does not record the Infiniti URL the plan showed. Plan again."

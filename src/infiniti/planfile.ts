@@ -10,15 +10,14 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { InputError } from "../core/errors.ts";
-import { systemPlanPath, type PlanRecordId } from "../core/plandir.ts";
+import { SYSTEM_PLAN, systemDir, systemPlanPath, type PlanRecordId } from "../core/plandir.ts";
 import type { FieldChange, InfinitiAction, PlannedUser } from "./diff.ts";
 
 export const INFINITI_DIR = "infiniti";
 export const IMPORT_FILE = "import.csv";
-export const PLAN_FILE = "plan.json";
+export const PLAN_FILE = SYSTEM_PLAN;
 
 export interface PlanUserEntry {
   username: string;
@@ -77,12 +76,13 @@ export function buildImportCsv(
   return { csv: stringify(records, { record_delimiter: "\n" }), rows };
 }
 
+/** Infiniti's sub-directory of a plan directory. */
 export function planDirOf(planDir: string): string {
-  return join(planDir, INFINITI_DIR);
+  return systemDir(planDir, INFINITI_DIR);
 }
 
 export function readPlanFile(planDir: string): InfinitiPlanFile {
-  const path = join(planDirOf(planDir), PLAN_FILE);
+  const path = systemPlanPath(planDir, INFINITI_DIR);
   const file = `${INFINITI_DIR}/${PLAN_FILE}`;
   if (!existsSync(path)) {
     throw new InputError({

@@ -11,6 +11,7 @@ import { parse } from "csv-parse/sync";
 import { InputError, type InputProblem } from "../core/errors.ts";
 import type { PlanData } from "../core/integrity.ts";
 import { diffRoster } from "./diff.ts";
+import { systemPlanPath } from "../core/plandir.ts";
 import { buildImportCsv, IMPORT_FILE, INFINITI_DIR, planDirOf, type InfinitiPlanFile } from "./planfile.ts";
 import type { SentRow } from "./result.ts";
 import { parseState, type AppliedState } from "./state.ts";
@@ -40,7 +41,7 @@ export async function deriveInfinitiImport(
   planDir: string,
   plan: InfinitiPlanFile,
 ): Promise<DerivedImport> {
-  const planPath = join(planDirOf(planDir), "plan.json");
+  const planPath = systemPlanPath(planDir, INFINITI_DIR);
   const cfg = infinitiConfigOf(data.loaded);
   if (!cfg)
     throw new InputError({

@@ -16,9 +16,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../core/errors.ts";
+import { systemPath } from "../core/plandir.ts";
 import { columnOrder } from "./columns.ts";
 import type { FieldChange, InfinitiAction, PlannedUser } from "./diff.ts";
 import type { InfinitiResult, SentRow } from "./result.ts";
+import { INFINITI_DIR } from "./planfile.ts";
 import type { AppliedState } from "./state.ts";
 
 export const APPLIED_FILE = "applied.json";
@@ -70,7 +72,7 @@ export class AppliedLog {
 
 /** Reads DIR/infiniti/applied.json; undefined when that apply wrote nothing to Infiniti. */
 export function readApplied(planDir: string): AppliedFile | undefined {
-  const path = join(planDir, "infiniti", APPLIED_FILE);
+  const path = systemPath(planDir, INFINITI_DIR, APPLIED_FILE);
   if (!existsSync(path)) return undefined;
   try {
     const f = JSON.parse(readFileSync(path, "utf8")) as AppliedFile;
