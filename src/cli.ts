@@ -12,7 +12,7 @@ import { consoleLogger } from "./core/log.ts";
 import { runRevert } from "./core/revert.ts";
 import { runApply, runPlan, runValidate } from "./core/run.ts";
 import { runDemo } from "./demo.ts";
-import { builtInSystems, SYSTEM_NAMES } from "./systems.ts";
+import { builtInSystems, settingsFromEnv, SYSTEM_NAMES } from "./systems.ts";
 
 const USAGE = `patron-sync: reviewed, safe bulk patron fixes for Alma and Concord Infiniti
 
@@ -62,15 +62,15 @@ export async function main(argv: string[]): Promise<number> {
   const only = values.only;
   const log = consoleLogger();
   const interrupts = handleInterrupts(log, { hint: " (press again to stop at once)" });
-  const common = {
-    systems: builtInSystems(),
-    configPath: values.config,
-    only,
-    log,
-    signal: interrupts.signal,
-  };
-
   try {
+    // The settings are read once, here: an unusable one (a SOCKS proxy) is an input error (exit 2).
+    const common = {
+      systems: builtInSystems(settingsFromEnv(process.env)),
+      configPath: values.config,
+      only,
+      log,
+      signal: interrupts.signal,
+    };
     switch (verb) {
       case "validate": {
         await runValidate(common);

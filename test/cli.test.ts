@@ -66,6 +66,18 @@ describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
     expect(sim.stats().calls).toBe(0);
   });
 
+  it("the settings are read once at the start: a SOCKS proxy is exit 2, its password masked, not one call", async () => {
+    sim = await startAlmaSimulator({ apiKey: KEY });
+    const ws = workspace("P00100\n", "P00100|2123400\n");
+    const env = { ALMA_API_KEY: KEY, ALMA_BASE_URL: sim.url, HTTPS_PROXY: "socks5://u:sekret@127.0.0.1:1" };
+    const r = await run(["plan"], ws, env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("HTTPS_PROXY (socks5://***@127.0.0.1:1) is not supported");
+    expect(r.stderr).toContain("Nothing was sent.");
+    expect(r.stderr + r.stdout).not.toContain("sekret");
+    expect(sim.stats().calls).toBe(0);
+  });
+
   it("plan prints the plan directory last; apply carries it out; the key is never printed", async () => {
     sim = await startAlmaSimulator({ apiKey: KEY });
     const ws = workspace("P00100\n", "P00100|21234000555555\n");

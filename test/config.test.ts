@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { almaSettingsFromEnv } from "../src/alma/settings.ts";
 import { almaBaseUrl, almaDefaults, loadConfig, parseConfig } from "../src/config.ts";
 import { InputError } from "../src/core/errors.ts";
 import { removeTempDirs, tempDir } from "./helpers/tmp.ts";
@@ -64,8 +65,9 @@ describe("config", () => {
 
   it("ALMA_BASE_URL overrides the region's host", () => {
     const alma = almaDefaults({ region: "eu" });
-    expect(almaBaseUrl(alma, {})).toBe("https://api-eu.hosted.exlibrisgroup.com");
-    expect(almaBaseUrl(alma, { ALMA_BASE_URL: "http://127.0.0.1:9999/" })).toBe("http://127.0.0.1:9999");
+    expect(almaBaseUrl(alma, almaSettingsFromEnv({}))).toBe("https://api-eu.hosted.exlibrisgroup.com");
+    const env = almaSettingsFromEnv({ ALMA_BASE_URL: "http://127.0.0.1:9999/" });
+    expect(almaBaseUrl(alma, env)).toBe("http://127.0.0.1:9999");
   });
   it("takes the patron list from a file or an Analytics report, and names a bad report key", () => {
     expect(parseConfig("alma:\n  patrons: a.txt\n", "c.yml").alma?.patrons).toBe("a.txt");

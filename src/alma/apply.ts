@@ -45,6 +45,7 @@ import { QuotaExhaustedError } from "./transport-errors.ts";
 import type { Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
 import { almaConfigOf } from "./config.ts";
+import type { AlmaSettings } from "./settings.ts";
 
 /** Result statuses: a public contract (results.csv). */
 export type AlmaStatus = "updated" | "unchanged" | "skipped" | "failed" | "pending";
@@ -82,6 +83,7 @@ export async function applyAlma(
   ctx: RunContext,
   /** How to re-derive each change from the plan's data; undefined for a revert plan (only restores, checked by core/revert.ts). */
   derivation: AlmaDerivation | undefined,
+  settings: AlmaSettings,
   deps: AlmaApplyDeps = {},
 ): Promise<SectionApply> {
   const alma = almaConfigOf(ctx.loaded);
@@ -92,7 +94,7 @@ export async function applyAlma(
   const type = header.config.barcode_type;
   const { client } = almaClient(
     { ...alma, user_id_type: header.config.user_id_type },
-    ctx.env,
+    settings,
     ctx.log,
     deps.transport,
     "apply",

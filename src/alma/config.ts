@@ -1,6 +1,7 @@
 /** Alma's section of patron-sync.yml (`alma:`), its auto_apply rule, and the Alma address it gives. */
 import { z } from "zod";
 import type { ConfigSection, LoadedConfig } from "../core/config.ts";
+import type { AlmaSettings } from "./settings.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../core/textfile.ts";
 
 export const ALMA_REGIONS = {
@@ -79,8 +80,7 @@ export function almaDefaults(overrides: Partial<AlmaConfig> = {}): AlmaConfig {
   return almaSchema.parse(overrides);
 }
 
-/** The Alma base URL: ALMA_BASE_URL overrides the region's host. */
-export function almaBaseUrl(alma: AlmaConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const override = env.ALMA_BASE_URL?.trim();
-  return (override || ALMA_REGIONS[alma.region]).replace(/\/+$/, "");
+/** The Alma base URL: the settings' baseUrl (ALMA_BASE_URL, alma-base-url) overrides the region's host. */
+export function almaBaseUrl(alma: AlmaConfig, settings: Pick<AlmaSettings, "baseUrl">): string {
+  return (settings.baseUrl || ALMA_REGIONS[alma.region]).replace(/\/+$/, "");
 }

@@ -1,14 +1,16 @@
+/** The Alma client and transport, built from the config and the settings (src/alma/settings.ts). */
 import { almaBaseUrl, type AlmaConfig } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
-import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";
+import { maskProxy, proxyFor } from "../core/proxy.ts";
 import { isLoopback } from "../core/url.ts";
 import { AlmaClient } from "./client.ts";
+import type { AlmaSettings } from "./settings.ts";
 import { createTransport, type Transport } from "./transport.ts";
 
-/** The API key, from the environment only. Missing ⇒ exit 2 before any call. */
-export function almaApiKey(env: NodeJS.ProcessEnv): string {
-  const key = env.ALMA_API_KEY?.trim();
+/** The API key, from the settings only (the environment or the action's input). Missing ⇒ exit 2 before any call. */
+export function almaApiKey(settings: AlmaSettings): string {
+  const key = settings.apiKey;
   if (!key) {
     throw new InputError({
       file: "environment",
@@ -21,20 +23,20 @@ export function almaApiKey(env: NodeJS.ProcessEnv): string {
 
 export function almaClient(
   alma: AlmaConfig,
-  env: NodeJS.ProcessEnv,
+  settings: AlmaSettings,
   log: Logger,
   transport?: Transport,
   purpose: "plan" | "apply" = "apply",
 ): { client: AlmaClient; transport: Transport } {
-  const apiKey = almaApiKey(env);
-  const baseUrl = almaBaseUrl(alma, env);
-  const proxies = proxySettings(env);
+  const apiKey = almaApiKey(settings);
+  const baseUrl = almaBaseUrl(alma, settings);
+  const proxies = settings.proxies;
   const proxy = proxyFor(new URL(baseUrl), proxies);
   if (proxy && !transport) log.info(`Alma calls go through the proxy ${maskProxy(proxy)}`);
   const t =
     transport ??
     createTransport({
-      rateLimit: simulatorRateLimit(baseUrl, env) ?? alma.rate_limit,
+      rateLimit: simulatorRateLimit(baseUrl, settings) ?? alma.rate_limit,
       concurrency: alma.concurrency,
       maxAttempts: alma.max_attempts,
       timeoutMs: alma.timeout_ms,
@@ -44,17 +46,14 @@ export function almaClient(
     });
   return {
     client: new AlmaClient({
-      baseUrl: almaBaseUrl(alma, env),
+      baseUrl,
       apiKey,
       userIdType: alma.user_id_type,
       transport: t,
       keyContext: {
-        keyName:
-          purpose === "plan" && env.ALMA_READ_API_KEY?.trim() === apiKey
-            ? "ALMA_READ_API_KEY"
-            : "ALMA_API_KEY",
+        keyName: purpose === "plan" ? settings.keyName : "ALMA_API_KEY",
         purpose,
-        ...(env.ALMA_BASE_URL?.trim() ? {} : { region: alma.region }),
+        ...(settings.baseUrl ? {} : { region: alma.region }),
       },
     }),
     transport: t,
@@ -65,8 +64,11 @@ export function almaClient(
  * For the benchmark's memory run only: PATRON_SYNC_SIM_RATE_LIMIT lifts alma.rate_limit's ceiling
  * of 25/s, and is honoured only when Alma is a loopback address (a simulator), never a real Alma.
  */
-export function simulatorRateLimit(baseUrl: string, env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.PATRON_SYNC_SIM_RATE_LIMIT;
+export function simulatorRateLimit(
+  baseUrl: string,
+  settings: Pick<AlmaSettings, "simulatorRateLimit">,
+): number | undefined {
+  const raw = settings.simulatorRateLimit;
   if (!raw) return undefined;
   const n = Number(raw);
   return isLoopback(new URL(baseUrl).hostname) && n > 0 ? n : undefined;

@@ -13,11 +13,16 @@ import { prepareAlmaApply } from "./preflight.ts";
 import type { AlmaDerivation } from "./rederive.ts";
 import { patronsLabel } from "./report-patrons.ts";
 import { checkAlmaRevert, planAlmaRevert } from "./revert.ts";
+import { NO_ALMA_SETTINGS, type AlmaSettings } from "./settings.ts";
 
 /** Test and benchmark seams: inject the transport, the inputs, the Analytics wait. */
 export type AlmaDeps = AlmaPlanDeps & AlmaApplyDeps;
 
-export function almaSystem(deps: AlmaDeps = {}): System<AlmaDerivation | undefined> {
+/** The Alma system, with its settings (credentials, address, proxies) resolved at the edge. */
+export function almaSystem(
+  settings: AlmaSettings = NO_ALMA_SETTINGS,
+  deps: AlmaDeps = {},
+): System<AlmaDerivation | undefined> {
   return {
     name: "alma",
     label: "Alma",
@@ -48,9 +53,9 @@ export function almaSystem(deps: AlmaDeps = {}): System<AlmaDerivation | undefin
         (barcodes.conflicts.size ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)` : "")
       );
     },
-    plan: (ctx) => withStreamingHeap(() => planAlma(ctx, deps)),
-    preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert),
-    apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, deps)),
+    plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
+    preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
+    apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
     planRecordIds,
     revert: { plan: planAlmaRevert, check: checkAlmaRevert },
   };

@@ -39,6 +39,7 @@ import { callsNeeded, NotStartedError, quotaShortfall } from "../core/quota.ts";
 import { readAnalyticsReport } from "./analytics.ts";
 import { almaApiKey } from "./env.ts";
 import { almaBaseUrl, almaConfigOf } from "./config.ts";
+import type { AlmaSettings } from "./settings.ts";
 import {
   analyticsSource,
   patronsFromTable,
@@ -56,6 +57,7 @@ async function reportPatrons(
   ctx: RunContext,
   transport: Transport,
   resuming: boolean,
+  settings: AlmaSettings,
   emptyWaitMs?: (tries: number) => number,
 ): Promise<PatronList> {
   const alma = almaConfigOf(ctx.loaded)!;
@@ -66,8 +68,8 @@ async function reportPatrons(
     ctx.log.info(`alma: reading the Analytics report ${source.analytics}`);
     const report = await readAnalyticsReport({
       transport,
-      baseUrl: almaBaseUrl(alma, ctx.env),
-      apiKey: almaApiKey(ctx.env),
+      baseUrl: almaBaseUrl(alma, settings),
+      apiKey: almaApiKey(settings),
       path: source.analytics,
       maxRows: alma.max_lines,
       signal: ctx.signal,
@@ -129,18 +131,25 @@ export interface AlmaPlanDeps {
   analyticsWaitMs?: (tries: number) => number;
 }
 
-export async function planAlma(ctx: RunContext, deps: AlmaPlanDeps = {}): Promise<SectionPlan> {
+export async function planAlma(
+  ctx: RunContext,
+  settings: AlmaSettings,
+  deps: AlmaPlanDeps = {},
+): Promise<SectionPlan> {
   const alma = almaConfigOf(ctx.loaded);
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
   const offline = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
-  const { client, transport } = almaClient(alma, ctx.env, ctx.log, deps.transport, "plan");
+  const { client, transport } = almaClient(alma, settings, ctx.log, deps.transport, "plan");
   const dir = systemDir(ctx.planDir, ALMA_DIR);
   mkdirSync(dir, { recursive: true });
   const journal = new Journal<PlanJournalLine>(join(dir, PLAN_JOURNAL));
   const inputs: AlmaInputs = offline.patrons
     ? { ...offline, patrons: offline.patrons }
-    : { ...offline, patrons: await reportPatrons(ctx, transport, journal.exists(), deps.analyticsWaitMs) };
+    : {
+        ...offline,
+        patrons: await reportPatrons(ctx, transport, journal.exists(), settings, deps.analyticsWaitMs),
+      };
   const { patrons, barcodes } = inputs;
   const list = patrons.entries;
 

@@ -11,6 +11,7 @@ import { LOOPBACK_HOSTS, requireHttps } from "../core/url.ts";
 import { almaApiKey } from "./env.ts";
 import { systemPlanPath } from "../core/plandir.ts";
 import { ALMA_DIR, readPlanHeader } from "./planfile.ts";
+import type { AlmaSettings } from "./settings.ts";
 import { checkAlmaPlan, type AlmaDerivation } from "./rederive.ts";
 
 /** The Alma address must be https (plain http only to a loopback simulator; core/url.ts): the key travels with every call. */
@@ -35,14 +36,15 @@ export function checkAlmaUrl(baseUrl: string): void {
 export async function prepareAlmaApply(
   ctx: RunContext,
   data: () => Promise<PlanData>,
-  revert = false,
+  revert: boolean,
+  settings: AlmaSettings,
 ): Promise<AlmaDerivation | undefined> {
   const alma = almaConfigOf(ctx.loaded);
   if (!alma)
     throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
   const planPath = systemPlanPath(ctx.planDir, ALMA_DIR);
   const header = await readPlanHeader(planPath);
-  almaApiKey(ctx.env);
-  checkAlmaUrl(almaBaseUrl(alma, ctx.env));
+  almaApiKey(settings);
+  checkAlmaUrl(almaBaseUrl(alma, settings));
   return revert ? undefined : checkAlmaPlan(await data(), ctx.planDir, header);
 }

@@ -92,7 +92,6 @@ export function utcStamp(d = new Date()): string {
 
 export async function runPlan(opts: PlanOptions): Promise<PlanOutcome> {
   const log = opts.log ?? consoleLogger();
-  const env = opts.env ?? process.env;
   const { loaded, systems: chosen } = await runValidate({ ...opts, log });
   const plansDir = resolve(loaded.root, loaded.config.plans_dir);
   let planDir: string;
@@ -108,7 +107,6 @@ export async function runPlan(opts: PlanOptions): Promise<PlanOutcome> {
   const ctx: RunContext = {
     loaded,
     planDir,
-    env,
     log,
     signal: opts.signal,
     scheduled: opts.scheduled,
@@ -215,7 +213,6 @@ function shareBudget(available: number, sections: SectionPlan[]): string[] {
 
 export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   const log = opts.log ?? consoleLogger();
-  const env = opts.env ?? process.env;
   const sectionsKnown = opts.systems.map((s) => s.config);
   const loaded = await loadConfigWith(sectionsKnown, opts.configPath, opts.cwd);
   const planDir = resolve(opts.cwd ?? process.cwd(), opts.planDir);
@@ -243,7 +240,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
     planned.push(s);
   }
   const writes = { attempted: 0 };
-  const ctx: RunContext = { loaded, planDir, env, log, signal: opts.signal, writes };
+  const ctx: RunContext = { loaded, planDir, log, signal: opts.signal, writes };
   const release = await lockPlanDir(planDir, { log, wait: opts.wait, signal: opts.signal });
   const sections: SectionApply[] = [];
   try {

@@ -43,7 +43,6 @@ export interface RunContext {
   loaded: LoadedConfig;
   /** Absolute path of the plan directory. */
   planDir: string;
-  env: NodeJS.ProcessEnv;
   log: Logger;
   /** Aborted on SIGINT/SIGTERM: stop starting new calls, flush the journal, exit. */
   signal?: AbortSignal;
@@ -65,7 +64,6 @@ export interface RunOptions {
   cwd?: string;
   /** Only one system; every configured one when absent. */
   only?: SystemName;
-  env?: NodeJS.ProcessEnv;
   log?: import("./log.ts").Logger;
   signal?: AbortSignal;
 }

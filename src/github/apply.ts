@@ -203,7 +203,6 @@ async function applyOne(
       configPath: inputs.config,
       cwd: ctx.workspace,
       only: inputs.only,
-      env: run.env,
       log,
       signal: run.signal,
       planDir: planAbs,

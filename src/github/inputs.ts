@@ -5,7 +5,7 @@
 import * as core from "@actions/core";
 import { InputError } from "../core/errors.ts";
 import { proxySecrets } from "../core/proxy.ts";
-import { SYSTEM_NAMES } from "../systems.ts";
+import { settingsFromEnv, SYSTEM_NAMES, type Settings } from "../systems.ts";
 
 export type Command = "plan" | "apply" | "revert" | "validate";
 const COMMANDS: readonly Command[] = ["plan", "apply", "revert", "validate"];
@@ -107,25 +107,27 @@ export function maskSecrets(inputs: ActionInputs, env: NodeJS.ProcessEnv = proce
 }
 
 /**
- * The environment the core reads its credentials and endpoints from. Inputs override the job's env.
- * plan and validate read Alma only, so they use the read-only key when one is given (input
- * alma-read-api-key, else env ALMA_READ_API_KEY), falling back to the read/write key.
+ * The systems' settings (credentials, addresses, proxies), resolved once: each input overrides the job's
+ * environment variable of the same meaning. plan and validate read Alma only, so they use the read-only key
+ * when one is given (input alma-read-api-key, else env ALMA_READ_API_KEY), falling back to the read/write
+ * key; a refusal then names ALMA_READ_API_KEY (never showing it).
  */
-export function coreEnv(inputs: ActionInputs, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  const set = (key: string, value: string) => {
-    if (value) env[key] = value;
+export function actionSettings(inputs: ActionInputs, base: NodeJS.ProcessEnv = process.env): Settings {
+  const env = settingsFromEnv(base);
+  const readKey =
+    inputs.command !== "apply" ? inputs.almaReadApiKey || base.ALMA_READ_API_KEY?.trim() || "" : "";
+  return {
+    alma: {
+      ...env.alma,
+      apiKey: readKey || inputs.almaApiKey || env.alma.apiKey,
+      keyName: readKey ? "ALMA_READ_API_KEY" : "ALMA_API_KEY",
+      baseUrl: inputs.almaBaseUrl || env.alma.baseUrl,
+    },
+    infiniti: {
+      ...env.infiniti,
+      username: inputs.infinitiUsername || env.infiniti.username,
+      password: inputs.infinitiPassword || env.infiniti.password,
+      url: inputs.infinitiUrl || env.infiniti.url,
+    },
   };
-  set("ALMA_API_KEY", inputs.almaApiKey);
-  if (inputs.command !== "apply") {
-    const readKey = inputs.almaReadApiKey || base.ALMA_READ_API_KEY?.trim() || "";
-    set("ALMA_API_KEY", readKey);
-    // So that a refusal names the key that was used (src/alma/env.ts), never showing it.
-    set("ALMA_READ_API_KEY", readKey);
-  }
-  set("ALMA_BASE_URL", inputs.almaBaseUrl);
-  set("INFINITI_USERNAME", inputs.infinitiUsername);
-  set("INFINITI_PASSWORD", inputs.infinitiPassword);
-  set("INFINITI_URL", inputs.infinitiUrl);
-  return env;
 }

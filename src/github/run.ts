@@ -25,7 +25,7 @@ import { closeForAutoApply, planDecision, planNote, withNote } from "./auto-appl
 import { revert } from "./revert.ts";
 import { actionContext, blobUrl, runUrl } from "./context.ts";
 import { PLAN_BRANCH, Repo } from "./git.ts";
-import { coreEnv, maskSecrets, readInputs } from "./inputs.ts";
+import { actionSettings, maskSecrets, readInputs } from "./inputs.ts";
 import { writeOutputs, type PullResult } from "./outputs.ts";
 import { actionLogger, startHeartbeat } from "./progress.ts";
 import {
@@ -48,7 +48,6 @@ async function validate(run: Run): Promise<number> {
     configPath: run.inputs.config,
     cwd: run.ctx.workspace,
     only: run.inputs.only,
-    env: run.env,
     log: run.log,
   });
   run.log.info("All input files are valid.");
@@ -99,7 +98,7 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
   if (vis.isPublic) core.warning(PUBLIC_NOTE);
 
   const loaded = await loadConfig(inputs.config, ctx.workspace);
-  const missing = notConfigured(loaded, run.env, inputs.only);
+  const missing = notConfigured(loaded, run.settings, inputs.only);
   if (missing) {
     const notice = notConfiguredNotice(missing);
     core.notice(notice);
@@ -115,7 +114,6 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
       configPath: inputs.config,
       cwd: ctx.workspace,
       only: inputs.only,
-      env: run.env,
       log,
       signal: run.signal,
       scheduled: ctx.eventName === "schedule",
@@ -234,11 +232,12 @@ export async function runAction(): Promise<number> {
     const inputs = readInputs();
     command = inputs.command;
     maskSecrets(inputs);
+    const settings = actionSettings(inputs);
     const run: Run = {
-      systems: builtInSystems(),
+      systems: builtInSystems(settings),
       inputs,
       ctx: actionContext(),
-      env: coreEnv(inputs),
+      settings,
       log,
       heartbeat,
       signal: interrupts.signal,

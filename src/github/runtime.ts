@@ -5,6 +5,7 @@ import { InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import type { System } from "../core/system.ts";
 import { branchOfRef, type ActionContext } from "./context.ts";
+import type { Settings } from "../systems.ts";
 import type { ActionInputs } from "./inputs.ts";
 import type { Heartbeat } from "./progress.ts";
 import { repoInfo, type Octokit } from "./pulls.ts";
@@ -15,7 +16,8 @@ export interface Run {
   /** The systems the action knows (src/systems.ts), passed to core. */
   systems: readonly System[];
   ctx: ActionContext;
-  env: NodeJS.ProcessEnv;
+  /** The systems' settings, resolved once from the inputs over the environment (inputs.ts). */
+  settings: Settings;
   log: Logger;
   heartbeat: Heartbeat;
   signal: AbortSignal;

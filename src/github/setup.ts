@@ -12,6 +12,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { LoadedConfig } from "../config.ts";
 import { hasManifest } from "../core/plandir.ts";
+import type { Settings } from "../systems.ts";
 
 export const SETUP_DOC = "docs/setup.md";
 /** The template's placeholder for infiniti.url (the config's default). */
@@ -25,22 +26,18 @@ function hasAnyPlan(plansDirAbs: string): boolean {
 }
 
 /** What is still missing, or undefined when the repository is configured (or has planned before). */
-export function notConfigured(
-  loaded: LoadedConfig,
-  env: NodeJS.ProcessEnv,
-  only?: string,
-): string[] | undefined {
+export function notConfigured(loaded: LoadedConfig, settings: Settings, only?: string): string[] | undefined {
   if (hasAnyPlan(resolve(loaded.root, loaded.config.plans_dir))) return undefined;
   const missing: string[] = [];
   const wants = (s: string) => !only || only === s;
-  if (loaded.config.alma && wants("alma") && !env.ALMA_API_KEY?.trim())
+  if (loaded.config.alma && wants("alma") && !settings.alma.apiKey)
     missing.push("no Alma API key (secret ALMA_READ_API_KEY or ALMA_API_KEY)");
   const url = loaded.config.infiniti?.url.replace(/\/+$/, "");
   if (
     loaded.config.infiniti &&
     wants("infiniti") &&
     url === PLACEHOLDER_INFINITI_URL &&
-    !env.INFINITI_URL?.trim()
+    !settings.infiniti.url
   )
     missing.push(`infiniti.url is still the template's ${PLACEHOLDER_INFINITI_URL}`);
   return missing.length ? missing : undefined;

@@ -38,6 +38,7 @@ import { AppliedLog, APPLIED_FILE, readApplied, revertRows } from "./revert.ts";
 import { interpretAnswer, type InfinitiResult, type InterpretedAnswer } from "./result.ts";
 import { readState, stateValues, statePaths, writeState } from "./state.ts";
 import { infinitiConfigOf } from "./config.ts";
+import type { InfinitiSettings } from "./settings.ts";
 
 export { RESULTS_CSV, RESULTS_JSON };
 
@@ -91,6 +92,7 @@ export async function prepareInfinitiApply(
   ctx: RunContext,
   data: () => Promise<PlanData>,
   plannedUrl: string | undefined,
+  settings: InfinitiSettings,
 ): Promise<InfinitiPrepared> {
   const cfg = infinitiConfigOf(ctx.loaded);
   if (!cfg)
@@ -100,7 +102,7 @@ export async function prepareInfinitiApply(
   if (previous?.posted && previous.results.some(imported)) return { kind: "repeat", plan, previous };
   if (!plan.sent) return { kind: "empty", plan };
   const configFile = relative(process.cwd(), ctx.loaded.path) || ctx.loaded.path;
-  const endpoint = infinitiEndpoint(cfg, ctx.env, configFile);
+  const endpoint = infinitiEndpoint(cfg, settings, configFile);
   if (plannedUrl === undefined || endpoint.url !== plannedUrl) {
     throw new InputError({
       file: plannedUrl === undefined ? manifestPath(ctx.planDir) : configFile,

@@ -1,15 +1,17 @@
 /**
  * The one call patron-sync makes to Concord Infiniti: POST {url}/api/import/users, multipart/form-data
  * with the CSV as the only file part (field `file`, filename `import.csv`, text/csv), HTTP Basic auth.
- * Credentials come only from INFINITI_USERNAME and INFINITI_PASSWORD, never from the URL, and are
- * never logged. Plain http:// is refused except to a loopback address (the simulator; core/url.ts).
+ * Credentials come only from the settings (INFINITI_USERNAME and INFINITI_PASSWORD, or the action's
+ * inputs), never from the URL, and are never logged. Plain http:// is refused except to a loopback address
+ * (the simulator; core/url.ts).
  * The call goes through undici's fetch, through the proxy HTTPS_PROXY / HTTP_PROXY / NO_PROXY give for
  * the URL (core/proxy.ts) with undici's ProxyAgent: a CONNECT tunnel, so the proxy sees only host:port.
  */
 import { fetch, FormData, ProxyAgent } from "undici";
 import type { InfinitiConfig } from "./config.ts";
+import type { InfinitiSettings } from "./settings.ts";
 import { InputError } from "../core/errors.ts";
-import { maskProxy, proxyFor, proxySettings } from "../core/proxy.ts";
+import { maskProxy, proxyFor } from "../core/proxy.ts";
 import { LOOPBACK_HOSTS, requireHttps } from "../core/url.ts";
 import { authorizationSecrets } from "./mask.ts";
 import type { HttpAnswer } from "./result.ts";
@@ -30,14 +32,18 @@ export interface InfinitiEndpoint {
 }
 
 /** Where the URL came from, for messages. */
-function source(env: NodeJS.ProcessEnv, configFile: string): string {
-  return env.INFINITI_URL?.trim() ? "INFINITI_URL" : configFile;
+function source(settings: Pick<InfinitiSettings, "url">, configFile: string): string {
+  return settings.url ? "INFINITI_URL" : configFile;
 }
 
 /** The import URL: INFINITI_URL, else `infiniti.url`; trailing slashes (and a pasted /api/import/users) dropped. */
-export function importUrl(cfg: InfinitiConfig, env: NodeJS.ProcessEnv, configFile: string): string {
-  const raw = env.INFINITI_URL?.trim() || cfg.url;
-  const file = source(env, configFile);
+export function importUrl(
+  cfg: InfinitiConfig,
+  settings: Pick<InfinitiSettings, "url">,
+  configFile: string,
+): string {
+  const raw = settings.url || cfg.url;
+  const file = source(settings, configFile);
   let u: URL;
   try {
     u = new URL(raw);
@@ -67,10 +73,9 @@ export function importUrl(cfg: InfinitiConfig, env: NodeJS.ProcessEnv, configFil
   return `${u.origin}${path}${IMPORT_PATH}`;
 }
 
-/** Credentials from the environment; missing ones are an input error (exit 2, nothing sent). */
-export function basicAuthorization(env: NodeJS.ProcessEnv): string {
-  const username = env.INFINITI_USERNAME?.trim() ?? "";
-  const password = env.INFINITI_PASSWORD ?? "";
+/** Credentials from the settings (the environment or the action's inputs); missing ones are an input error (exit 2, nothing sent). */
+export function basicAuthorization(settings: Pick<InfinitiSettings, "username" | "password">): string {
+  const { username, password } = settings;
   const missing = [!username && "INFINITI_USERNAME", !password && "INFINITI_PASSWORD"].filter(Boolean);
   if (missing.length) {
     throw new InputError({
@@ -86,17 +91,17 @@ export function basicAuthorization(env: NodeJS.ProcessEnv): string {
 
 export function infinitiEndpoint(
   cfg: InfinitiConfig,
-  env: NodeJS.ProcessEnv,
+  settings: InfinitiSettings,
   configFile: string,
 ): InfinitiEndpoint {
-  const url = importUrl(cfg, env, configFile);
-  const proxy = proxyFor(new URL(url), proxySettings(env));
-  const authorization = basicAuthorization(env);
+  const url = importUrl(cfg, settings, configFile);
+  const proxy = proxyFor(new URL(url), settings.proxies);
+  const authorization = basicAuthorization(settings);
   return {
     url,
     authorization,
     secrets: [
-      env.INFINITI_PASSWORD ?? "",
+      settings.password,
       ...authorizationSecrets(authorization),
       proxy?.password ? decodeURIComponent(proxy.password) : "",
     ],

@@ -12,6 +12,7 @@ import { planInfiniti } from "./plan.ts";
 import { planRecordIds } from "./planfile.ts";
 import { checkInfinitiRevert, planInfinitiRevert } from "./revert-plan.ts";
 import { validateInfiniti } from "./validate.ts";
+import { NO_INFINITI_SETTINGS, type InfinitiSettings } from "./settings.ts";
 
 export { applyInfiniti, RESULTS_CSV, RESULTS_JSON, type InfinitiResultsFile } from "./apply.ts";
 export {
@@ -70,8 +71,10 @@ export { authorizationSecrets, echoMask, type EchoMask } from "./mask.ts";
 export { parseState, readState, stateCsv, writeState, type AppliedState } from "./state.ts";
 export { validateInfiniti, validateRoster, type InfinitiRoster, type InfinitiRow } from "./validate.ts";
 export { isEmail, MASK, parseBoolean, passwordFingerprint } from "./values.ts";
+export { infinitiSettingsFromEnv, NO_INFINITI_SETTINGS, type InfinitiSettings } from "./settings.ts";
 
-export function infinitiSystem(): System<InfinitiPrepared> {
+/** The Infiniti system, with its settings (credentials, address, proxies) resolved at the edge. */
+export function infinitiSystem(settings: InfinitiSettings = NO_INFINITI_SETTINGS): System<InfinitiPrepared> {
   return {
     name: "infiniti",
     label: "Infiniti",
@@ -92,11 +95,11 @@ export function infinitiSystem(): System<InfinitiPrepared> {
       return `${infinitiConfigOf(loaded)!.users}: ${v.rows.length} users, valid`;
     },
     endpoint(ctx, configFile) {
-      const url = importUrl(infinitiConfigOf(ctx.loaded)!, ctx.env, configFile);
+      const url = importUrl(infinitiConfigOf(ctx.loaded)!, settings, configFile);
       return { url, sentence: `The Infiniti import goes to ${md(url)}.` };
     },
     plan: (ctx) => planInfiniti(ctx),
-    preflight: (ctx, { data, plannedEndpoint }) => prepareInfinitiApply(ctx, data, plannedEndpoint),
+    preflight: (ctx, { data, plannedEndpoint }) => prepareInfinitiApply(ctx, data, plannedEndpoint, settings),
     apply: (ctx, prepared) => applyInfiniti(ctx, prepared),
     planRecordIds,
     revert: { plan: planInfinitiRevert, check: checkInfinitiRevert },

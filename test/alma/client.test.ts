@@ -1,3 +1,4 @@
+import { almaSettingsFromEnv } from "../../src/alma/settings.ts";
 import { describe, expect, it } from "vitest";
 import { AlmaClient } from "../../src/alma/client.ts";
 import { AlmaApiError } from "../../src/alma/errors.ts";
@@ -74,10 +75,10 @@ describe("AlmaClient", () => {
 
 describe("simulatorRateLimit", () => {
   it("lifts the pace only for a loopback Alma", () => {
-    const env = { PATRON_SYNC_SIM_RATE_LIMIT: "2000" };
+    const env = almaSettingsFromEnv({ PATRON_SYNC_SIM_RATE_LIMIT: "2000" });
     expect(simulatorRateLimit("http://127.0.0.1:8080", env)).toBe(2000);
     expect(simulatorRateLimit("http://localhost:8080", env)).toBe(2000);
     expect(simulatorRateLimit("https://api-na.hosted.exlibrisgroup.com", env)).toBeUndefined();
-    expect(simulatorRateLimit("http://127.0.0.1:8080", {})).toBeUndefined();
+    expect(simulatorRateLimit("http://127.0.0.1:8080", almaSettingsFromEnv({}))).toBeUndefined();
   });
 });

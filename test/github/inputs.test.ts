@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
-import { base64, coreEnv, maskSecrets, parseInputs, secretValues } from "../../src/github/inputs.ts";
+import { actionSettings, base64, maskSecrets, parseInputs, secretValues } from "../../src/github/inputs.ts";
 
 const getter = (values: Record<string, string>) => (name: string) => values[name] ?? "";
 
@@ -69,30 +69,46 @@ describe("secrets", () => {
     expect(written.join("")).toContain("::add-mask::pr0xy-s3cret");
   });
 
-  it("hands secrets to the core only through the env object", () => {
-    const env = coreEnv(
-      { ...inputs, almaBaseUrl: "http://127.0.0.1:1" },
-      { PATH: "/bin", ALMA_API_KEY: "old" },
-    );
-    expect(env).toMatchObject({
+  it("resolves the settings once: each input over the job's variable, and no environment written", () => {
+    const env: NodeJS.ProcessEnv = {
       PATH: "/bin",
-      ALMA_API_KEY: "l8xx-secret",
-      ALMA_BASE_URL: "http://127.0.0.1:1",
-      INFINITI_USERNAME: "autoimport",
-      INFINITI_PASSWORD: "pa55:word",
+      ALMA_API_KEY: "old",
+      INFINITI_URL: "https://env.concordinfiniti.com",
+      HTTPS_PROXY: "http://proxy:3128",
+    };
+    const before = { ...env };
+    const s = actionSettings({ ...inputs, almaBaseUrl: "http://127.0.0.1:1" }, env);
+    expect(s.alma).toMatchObject({
+      apiKey: "l8xx-secret",
+      keyName: "ALMA_API_KEY",
+      baseUrl: "http://127.0.0.1:1",
     });
-    expect(env.INFINITI_URL).toBeUndefined();
+    expect(s.alma.proxies.https?.href).toBe("http://proxy:3128/");
+    expect(s.infiniti).toMatchObject({
+      username: "autoimport",
+      password: "pa55:word",
+      url: "https://env.concordinfiniti.com", // no input: the job's variable
+    });
+    expect(env).toEqual(before);
   });
   it("plan and validate use the read-only Alma key when one is given; apply never does", () => {
     const withRead = { ...inputs, almaReadApiKey: "l8xx-read-only" };
-    expect(coreEnv({ ...withRead, command: "plan" }, {}).ALMA_API_KEY).toBe("l8xx-read-only");
-    expect(coreEnv({ ...withRead, command: "validate" }, {}).ALMA_API_KEY).toBe("l8xx-read-only");
-    expect(coreEnv({ ...withRead, command: "apply" }, {}).ALMA_API_KEY).toBe("l8xx-secret");
+    const key = (i: typeof inputs, env: NodeJS.ProcessEnv = {}) => actionSettings(i, env).alma;
+    expect(key({ ...withRead, command: "plan" })).toMatchObject({
+      apiKey: "l8xx-read-only",
+      keyName: "ALMA_READ_API_KEY",
+    });
+    expect(key({ ...withRead, command: "validate" }).apiKey).toBe("l8xx-read-only");
+    expect(key({ ...withRead, command: "apply" })).toMatchObject({
+      apiKey: "l8xx-secret",
+      keyName: "ALMA_API_KEY",
+    });
     // Without the input: the job's ALMA_READ_API_KEY, else the read/write key.
-    expect(coreEnv({ ...inputs, command: "plan" }, { ALMA_READ_API_KEY: "env-read" }).ALMA_API_KEY).toBe(
-      "env-read",
-    );
-    expect(coreEnv({ ...inputs, command: "plan" }, {}).ALMA_API_KEY).toBe("l8xx-secret");
+    expect(key({ ...inputs, command: "plan" }, { ALMA_READ_API_KEY: "env-read" }).apiKey).toBe("env-read");
+    expect(key({ ...inputs, command: "plan" })).toMatchObject({
+      apiKey: "l8xx-secret",
+      keyName: "ALMA_API_KEY",
+    });
     expect(secretValues(withRead)).toContain("l8xx-read-only");
   });
 });

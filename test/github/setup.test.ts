@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { settingsFromEnv } from "../../src/systems.ts";
 import { configSchema, type LoadedConfig } from "../../src/config.ts";
 import { committedPaths } from "../../src/github/records.ts";
 import { notConfigured, notConfiguredNotice, PLACEHOLDER_INFINITI_URL } from "../../src/github/setup.ts";
@@ -20,7 +21,7 @@ const loaded = (raw: object): LoadedConfig => ({
 
 describe("notConfigured", () => {
   it("names what is missing when the repository never planned and has no Alma key", () => {
-    const missing = notConfigured(loaded({ alma: {}, infiniti: {} }), {});
+    const missing = notConfigured(loaded({ alma: {}, infiniti: {} }), settingsFromEnv({}));
     expect(missing).toEqual([
       "no Alma API key (secret ALMA_READ_API_KEY or ALMA_API_KEY)",
       `infiniti.url is still the template's ${PLACEHOLDER_INFINITI_URL}`,
@@ -31,16 +32,19 @@ describe("notConfigured", () => {
   });
   it("is configured with a key and a real Infiniti address, or for the one system chosen", () => {
     const l = loaded({ alma: {}, infiniti: { url: "https://school.concordinfiniti.com" } });
-    expect(notConfigured(l, { ALMA_API_KEY: "k" })).toBeUndefined();
-    expect(notConfigured(l, {}, "infiniti")).toBeUndefined();
+    expect(notConfigured(l, settingsFromEnv({ ALMA_API_KEY: "k" }))).toBeUndefined();
+    expect(notConfigured(l, settingsFromEnv({}), "infiniti")).toBeUndefined();
     expect(
-      notConfigured(loaded({ alma: {}, infiniti: {} }), { ALMA_API_KEY: "k", INFINITI_URL: "http://x" }),
+      notConfigured(
+        loaded({ alma: {}, infiniti: {} }),
+        settingsFromEnv({ ALMA_API_KEY: "k", INFINITI_URL: "http://x" }),
+      ),
     ).toBeUndefined();
   });
   it("once a plan exists, a missing key is an error again, not a quiet notice", () => {
     mkdirSync(join(root, "plans", "20250101T000000Z"), { recursive: true });
     writeFileSync(join(root, "plans", "20250101T000000Z", "plan.json"), "{}");
-    expect(notConfigured(loaded({ alma: {} }), {})).toBeUndefined();
+    expect(notConfigured(loaded({ alma: {} }), settingsFromEnv({}))).toBeUndefined();
   });
 });
 

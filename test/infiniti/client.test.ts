@@ -10,7 +10,7 @@ const cfg = { url: "https://yourschool.concordinfiniti.com" } as InfinitiConfig;
 
 function refusal(url: string): InputError {
   try {
-    importUrl(cfg, { INFINITI_URL: url }, "patron-sync.yml");
+    importUrl(cfg, { url: url }, "patron-sync.yml");
   } catch (e) {
     if (e instanceof InputError) return e;
     throw e;
@@ -20,15 +20,13 @@ function refusal(url: string): InputError {
 
 describe("importUrl", () => {
   it("https anywhere, plain http only to loopback; the import path added once", () => {
-    expect(importUrl(cfg, {}, "patron-sync.yml")).toBe(
+    expect(importUrl(cfg, { url: "" }, "patron-sync.yml")).toBe(
       "https://yourschool.concordinfiniti.com/api/import/users",
     );
-    expect(importUrl(cfg, { INFINITI_URL: "http://127.0.0.1:9000/api/import/users/" }, "x")).toBe(
+    expect(importUrl(cfg, { url: "http://127.0.0.1:9000/api/import/users/" }, "x")).toBe(
       "http://127.0.0.1:9000/api/import/users",
     );
-    expect(importUrl(cfg, { INFINITI_URL: "http://[::1]:9000" }, "x")).toBe(
-      "http://[::1]:9000/api/import/users",
-    );
+    expect(importUrl(cfg, { url: "http://[::1]:9000" }, "x")).toBe("http://[::1]:9000/api/import/users");
   });
 
   it("plain http to another host names the scheme and why the password must not travel so", () => {
