@@ -9,6 +9,7 @@
  *   <system>/results.json, results.csv   what the last apply did, with the history of every apply
  *   <system>/plan-journal.ndjson         a resumable plan's journal: there while the plan is unfinished
  *   <system>/journal.ndjson              a resumable apply's journal
+ *   .apply.lock          while an apply runs (src/core/lock.ts)
  *
  * plan.json is the contract between plan and apply. Besides what was planned per system, it records
  * where the plan's data came from (`source`), so that apply can re-derive every write from the data
@@ -60,6 +61,7 @@ export function resultsMdPath(planDir: string): string {
   return join(planDir, RESULTS_MD);
 }
 
+/** One input file of a plan: its path as the config names it (relative to the config's folder). */
 export interface SourceFile {
   /** What the file is: `config`, `alma.patrons`, `alma.barcodes`, `infiniti.users`, `infiniti.state`. */
   role: string;
