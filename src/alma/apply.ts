@@ -24,7 +24,7 @@ import { createProgress } from "../core/progress.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
 import { guardBody, putBody } from "./body.ts";
 import { CHANGING_ACTIONS, decide } from "./decide.ts";
-import { almaClient } from "./env.ts";
+import { almaClient } from "./connection.ts";
 import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
 import { AlmaKeyRefusedError } from "./key-refusal.ts";
 import { identityChecked, identityMismatch, IdentityMismatchError } from "./plan-checks.ts";

@@ -8,7 +8,7 @@ import { InputError } from "../core/errors.ts";
 import type { PlanData } from "../core/integrity.ts";
 import type { RunContext } from "../core/types.ts";
 import { LOOPBACK_HOSTS, requireHttps } from "../core/url.ts";
-import { almaApiKey } from "./env.ts";
+import { almaApiKey } from "./connection.ts";
 import { systemPlanPath } from "../core/plandir.ts";
 import { ALMA_DIR, readPlanHeader } from "./planfile.ts";
 import type { AlmaSettings } from "./settings.ts";

@@ -52,3 +52,14 @@ export class InterruptedError extends Error {
 
 /** Exit code for an interrupted run (128 + SIGINT), as shells expect. */
 export const EXIT_INTERRUPTED = 130;
+
+/**
+ * A scheduled run that chose not to start (e.g. Alma's quota would not last: src/alma/quota.ts). Not a
+ * failure: nothing was sent, and the next scheduled run tries again. The message is one plain sentence.
+ */
+export class NotStartedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotStartedError";
+  }
+}

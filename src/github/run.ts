@@ -15,11 +15,10 @@
 import * as core from "@actions/core";
 import { loadConfig } from "../config.ts";
 import { endingFor, handleInterrupts } from "../core/entry.ts";
-import { EXIT, InputError, InterruptedError } from "../core/errors.ts";
+import { EXIT, InputError, InterruptedError, NotStartedError } from "../core/errors.ts";
 import { longLabels } from "../core/system.ts";
 import { runPlan, runValidate } from "../core/run.ts";
 import { builtInSystems } from "../systems.ts";
-import { NotStartedError } from "../core/quota.ts";
 import { apply } from "./apply.ts";
 import { closeForAutoApply, planDecision, planNote, withNote } from "./auto-apply.ts";
 import { revert } from "./revert.ts";

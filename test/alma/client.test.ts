@@ -2,7 +2,7 @@ import { almaSettingsFromEnv } from "../../src/alma/settings.ts";
 import { describe, expect, it } from "vitest";
 import { AlmaClient } from "../../src/alma/client.ts";
 import { AlmaApiError } from "../../src/alma/errors.ts";
-import { simulatorRateLimit } from "../../src/alma/env.ts";
+import { simulatorRateLimit } from "../../src/alma/connection.ts";
 import type { Transport, TransportRequest } from "../../src/alma/transport.ts";
 
 function fakeTransport(status: number, body: string, contentType = "application/xml") {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callsNeeded, quotaShortfall } from "../../src/core/quota.ts";
+import { callsNeeded, quotaShortfall } from "../../src/alma/quota.ts";
 
 describe("quota awareness for scheduled plans", () => {
   it("counts one call per patron left, two with the holder check", () => {

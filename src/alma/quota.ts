@@ -4,13 +4,7 @@
  * sent, and the next scheduled run tries again.
  */
 
-/** A scheduled run that chose not to start. The message is one plain sentence for the job's notice. */
-export class NotStartedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NotStartedError";
-  }
-}
+export { NotStartedError } from "../core/errors.ts";
 
 /** Calls a plan still needs: one GET per patron not read yet, and one more each with the holder check. */
 export function callsNeeded(patronsLeft: number, checkHolders: boolean): number {
