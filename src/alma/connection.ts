@@ -3,7 +3,7 @@ import { almaBaseUrl, type AlmaConfig } from "./config.ts";
 import { InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { maskProxy, proxyFor } from "../core/proxy.ts";
-import { isLoopback } from "../core/url.ts";
+import { isLoopback, LOOPBACK_HOSTS, requireHttps } from "../core/url.ts";
 import { AlmaClient } from "./client.ts";
 import type { AlmaSettings } from "./settings.ts";
 import { createTransport, type Transport } from "./transport.ts";
@@ -21,6 +21,27 @@ export function almaApiKey(settings: AlmaSettings): string {
   return key;
 }
 
+/**
+ * The Alma address must be https (plain http only to a loopback simulator; core/url.ts): the key travels
+ * with every call, the plan's GETs as well as the apply's PUTs.
+ */
+export function checkAlmaUrl(baseUrl: string): void {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    throw new InputError({ file: "ALMA_BASE_URL", message: `'${baseUrl}' is not a valid URL` });
+  }
+  requireHttps(
+    u,
+    () =>
+      new InputError({
+        file: "ALMA_BASE_URL",
+        message: `the Alma address must start with https:// (plain http:// only to ${LOOPBACK_HOSTS}): the API key would travel unencrypted`,
+      }),
+  );
+}
+
 export function almaClient(
   alma: AlmaConfig,
   settings: AlmaSettings,
@@ -30,6 +51,7 @@ export function almaClient(
 ): { client: AlmaClient; transport: Transport } {
   const apiKey = almaApiKey(settings);
   const baseUrl = almaBaseUrl(alma, settings);
+  checkAlmaUrl(baseUrl);
   const proxies = settings.proxies;
   const proxy = proxyFor(new URL(baseUrl), proxies);
   if (proxy && !transport) log.info(`Alma calls go through the proxy ${maskProxy(proxy)}`);

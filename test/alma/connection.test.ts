@@ -1,8 +1,8 @@
 /**
- * Alma's address check before an apply (the rule is core/url.ts): the words staff see.
+ * Alma's address check, before the plan's first call and in apply's preflight (the rule is core/url.ts): the words staff see.
  */
 import { describe, expect, it } from "vitest";
-import { checkAlmaUrl } from "../../src/alma/preflight.ts";
+import { checkAlmaUrl } from "../../src/alma/connection.ts";
 import { InputError } from "../../src/core/errors.ts";
 
 function refusal(url: string): InputError {
