@@ -29,6 +29,8 @@ export function almaSystem(
     longLabel: "Alma",
     config: almaSection,
     changing: ALMA_CHANGING,
+    // The users as fetched and as they would be written, and an Analytics report's rows (names, user groups).
+    recordFiles: ["all_patrons.xml", "processed_results.xml", "patrons.csv"],
     promise: "each Alma user is re-read first and skipped if it changed since",
     idLabel: "Primary ID",
     inputFiles(loaded) {

@@ -41,6 +41,11 @@ export interface System<Prepared = unknown> {
   readonly changing: readonly string[];
   /** What a reviewer is promised about this system's writes, for plan.md's head (a clause, no full stop). */
   readonly promise?: string;
+  /**
+   * Its plan files that hold whole patron records (names, addresses, passwords), relative to its
+   * sub-directory: kept out of git unless commit_records (src/github/records.ts).
+   */
+  readonly recordFiles: readonly string[];
   /** What a record's ID is called in tables, e.g. `Primary ID`, `Username`. */
   readonly idLabel?: string;
 

@@ -193,7 +193,7 @@ async function applyOne(
 
   run.heartbeat.phase(`applying ${dir}`);
   const commitPaths = (files: string[]) => [
-    ...committedPaths(dir, loaded.config.commit_records),
+    ...committedPaths(dir, loaded.config.commit_records, run.systems),
     ...stateFiles(files),
   ];
   let outcome: ApplyOutcome;

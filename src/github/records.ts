@@ -9,30 +9,34 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { System } from "../core/system.ts";
 
-/** The files of a plan directory that hold whole patron records (and Infiniti passwords). */
-export const RECORD_FILES = [
-  "alma/all_patrons.xml",
-  "alma/processed_results.xml",
-  "infiniti/import.csv",
-  // The Analytics report's rows (names, user groups) when alma.patrons is a report.
-  "alma/patrons.csv",
-];
+/** The files of a plan directory that hold whole patron records (and Infiniti passwords): each system's. */
+export function recordFiles(systems: readonly Pick<System, "name" | "recordFiles">[]): string[] {
+  return systems.flatMap((s) => s.recordFiles.map((f) => `${s.name}/${f}`));
+}
 
 /** Pathspecs that stage a plan directory, without its record files unless `commitRecords`. */
-export function committedPaths(dir: string, commitRecords: boolean): string[] {
+export function committedPaths(
+  dir: string,
+  commitRecords: boolean,
+  systems: readonly Pick<System, "name" | "recordFiles">[],
+): string[] {
   if (commitRecords) return [dir];
   return [
     dir,
-    ...RECORD_FILES.map((f) => `:(exclude)${dir}/${f}`),
+    ...recordFiles(systems).map((f) => `:(exclude)${dir}/${f}`),
     // Unfinished temporary files of a killed plan run.
     `:(exclude,glob)${dir}/**/*.part`,
   ];
 }
 
 /** The record files a plan directory holds on the runner (relative to it). */
-export function recordFilesIn(planDirAbs: string): string[] {
-  return RECORD_FILES.filter((f) => existsSync(join(planDirAbs, f)));
+export function recordFilesIn(
+  planDirAbs: string,
+  systems: readonly Pick<System, "name" | "recordFiles">[],
+): string[] {
+  return recordFiles(systems).filter((f) => existsSync(join(planDirAbs, f)));
 }
 
 /** The note for the pull request and job summary when the records are not committed. */

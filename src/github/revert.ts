@@ -67,7 +67,7 @@ export async function revert(run: Run): Promise<number> {
     const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
     // Like a plan: the revert's infiniti/import.csv stays out of git unless commit_records (apply re-makes it).
     const sha = await repo.pushPlanBranch(
-      committedPaths(dir, loaded.config.commit_records),
+      committedPaths(dir, loaded.config.commit_records, run.systems),
       `${outcome.title}\n\nRevert plan directory: ${dir}`,
       REVERT_BRANCH,
     );

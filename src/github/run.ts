@@ -135,9 +135,9 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
   });
 
   let markdown = outcome.markdown;
-  let files = committedPaths(dir, loaded.config.commit_records);
+  let files = committedPaths(dir, loaded.config.commit_records, run.systems);
   if (!vis.isPublic && !loaded.config.commit_records) {
-    const kept = recordFilesIn(outcome.planDir);
+    const kept = recordFilesIn(outcome.planDir, run.systems);
     markdown = recordsNote(kept, runUrl(ctx), loaded.config.artifact_retention_days) + markdown;
     if (kept.length)
       log.info(

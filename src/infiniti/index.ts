@@ -81,6 +81,8 @@ export function infinitiSystem(settings: InfinitiSettings = NO_INFINITI_SETTINGS
     longLabel: "Concord Infiniti",
     config: infinitiSection,
     changing: INFINITI_CHANGING,
+    // The import with its initial passwords.
+    recordFiles: ["import.csv"],
     idLabel: "Username",
     inputFiles(loaded) {
       const infiniti = infinitiConfigOf(loaded);

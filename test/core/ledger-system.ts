@@ -78,6 +78,7 @@ export function ledgerSystem(remote = new Map<string, string>()): Ledger {
     longLabel: "The Ledger",
     config: section_,
     changing: ["set"],
+    recordFiles: [],
     promise: "each ledger record is re-read first",
     inputFiles: (loaded) => [{ role: "ledger.file", path: section(loaded).file }],
     validate(loaded) {

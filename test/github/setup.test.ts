@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { settingsFromEnv } from "../../src/systems.ts";
+import { builtInSystems, settingsFromEnv } from "../../src/systems.ts";
 import { configSchema, type LoadedConfig } from "../../src/config.ts";
 import { committedPaths } from "../../src/github/records.ts";
 import { notConfigured, notConfiguredNotice, PLACEHOLDER_INFINITI_URL } from "../../src/github/setup.ts";
@@ -50,13 +50,14 @@ describe("notConfigured", () => {
 
 describe("committedPaths", () => {
   it("leaves the record files out unless commit_records", () => {
-    expect(committedPaths("plans/x", true)).toEqual(["plans/x"]);
-    expect(committedPaths("plans/x", false)).toEqual([
+    const systems = builtInSystems();
+    expect(committedPaths("plans/x", true, systems)).toEqual(["plans/x"]);
+    expect(committedPaths("plans/x", false, systems)).toEqual([
       "plans/x",
       ":(exclude)plans/x/alma/all_patrons.xml",
       ":(exclude)plans/x/alma/processed_results.xml",
-      ":(exclude)plans/x/infiniti/import.csv",
       ":(exclude)plans/x/alma/patrons.csv",
+      ":(exclude)plans/x/infiniti/import.csv",
       ":(exclude,glob)plans/x/**/*.part",
     ]);
   });
