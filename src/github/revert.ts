@@ -16,11 +16,10 @@ import { loadConfig } from "../config.ts";
 import { EXIT, InputError } from "../core/errors.ts";
 import { longLabels } from "../core/system.ts";
 import { runRevert } from "../core/revert.ts";
-import { blobUrl } from "./context.ts";
 import { isZeroSha } from "./event.ts";
-import { REVERT_BRANCH, Repo } from "./git.ts";
+import { REVERT_BRANCH, type Repo } from "./git.ts";
 import { writeOutputs, type PullResult } from "./outputs.ts";
-import { pullTitle, truncateBody, upsertPlanPull } from "./pulls.ts";
+import { publishPlan } from "./publish.ts";
 import { committedPaths } from "./records.ts";
 import { octokitFor, visibility, type Run } from "./runtime.ts";
 import { renderPlanSummary, writeSummary } from "./summary.ts";
@@ -63,29 +62,16 @@ export async function revert(run: Run): Promise<number> {
       `nothing to undo: the apply of ${inputs.planDir} wrote nothing this revert could restore; no pull request`,
     );
   } else {
-    run.heartbeat.phase("pushing the revert branch");
-    const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
-    // Like a plan: the revert's infiniti/import.csv stays out of git unless commit_records (apply re-makes it).
-    const sha = await repo.pushPlanBranch(
-      committedPaths(dir, loaded.config.commit_records, run.systems),
-      `${outcome.title}\n\nRevert plan directory: ${dir}`,
-      REVERT_BRANCH,
-    );
-    log.info(`pushed ${dir} to ${REVERT_BRANCH} (${sha.slice(0, 7)})`);
-    const body = truncateBody(
-      outcome.markdown,
-      `This revert plan is too long for a pull request description. The whole plan is [\`${dir}/plan.md\`](${blobUrl(ctx, REVERT_BRANCH, `${dir}/plan.md`)}) on the \`${REVERT_BRANCH}\` branch.`,
-    );
-    run.heartbeat.phase("opening the revert pull request");
-    pull = await upsertPlanPull(octokit, {
-      owner: ctx.owner,
-      repo: ctx.repo,
+    pull = await publishPlan(run, octokit, {
+      noun: "revert plan",
+      branch: REVERT_BRANCH,
+      dir,
+      // Like a plan: the revert's infiniti/import.csv stays out of git unless commit_records (apply re-makes it).
+      paths: committedPaths(dir, loaded.config.commit_records, run.systems),
+      title: outcome.title,
+      markdown: outcome.markdown,
       base: defaultBranch,
-      title: pullTitle(outcome.title),
-      body,
-      head: REVERT_BRANCH,
     });
-    log.info(`${pull.operation} the revert pull request #${pull.number}: ${pull.url}`);
   }
   writeOutputs({
     planDir: dir,

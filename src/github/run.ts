@@ -22,19 +22,13 @@ import { builtInSystems } from "../systems.ts";
 import { apply } from "./apply.ts";
 import { closeForAutoApply, planDecision, planNote, withNote } from "./auto-apply.ts";
 import { revert } from "./revert.ts";
-import { actionContext, blobUrl, runUrl } from "./context.ts";
-import { PLAN_BRANCH, Repo } from "./git.ts";
+import { actionContext, runUrl } from "./context.ts";
+import { PLAN_BRANCH } from "./git.ts";
 import { actionSettings, maskSecrets, readInputs } from "./inputs.ts";
 import { writeOutputs, type PullResult } from "./outputs.ts";
 import { actionLogger, startHeartbeat } from "./progress.ts";
-import {
-  closePlanPull,
-  closeStalePlanPull,
-  pullTitle,
-  truncateBody,
-  upsertPlanPull,
-  type Octokit,
-} from "./pulls.ts";
+import { publishPlan } from "./publish.ts";
+import { closePlanPull, closeStalePlanPull, type Octokit } from "./pulls.ts";
 import { committedPaths, recordFilesIn, recordsNote } from "./records.ts";
 import { PUBLIC_FILES, PUBLIC_NOTE, redactPlanDir, type Visibility } from "./redact.ts";
 import { octokitFor, rel, visibility, type Run } from "./runtime.ts";
@@ -177,23 +171,15 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
     if (pull.operation === "closed") log.info(`closed the stale plan pull request #${pull.number}`);
   } else {
     if (loaded.config.auto_apply) log.info(`not auto-applied: ${auto.reason}`);
-    run.heartbeat.phase("pushing the plan branch");
-    const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
-    const sha = await repo.pushPlanBranch(files, `${outcome.title}\n\nPlan directory: ${dir}`);
-    log.info(`pushed ${dir} to ${PLAN_BRANCH} (${sha.slice(0, 7)})`);
-    const body = truncateBody(
+    pull = await publishPlan(run, octokit, {
+      noun: "plan",
+      branch: PLAN_BRANCH,
+      dir,
+      paths: files,
+      title: outcome.title,
       markdown,
-      `This plan is too long for a pull request description. The whole plan is [\`${dir}/plan.md\`](${blobUrl(ctx, PLAN_BRANCH, `${dir}/plan.md`)}) on the \`${PLAN_BRANCH}\` branch.`,
-    );
-    run.heartbeat.phase("opening the plan pull request");
-    pull = await upsertPlanPull(octokit, {
-      owner: ctx.owner,
-      repo: ctx.repo,
       base: defaultBranch,
-      title: pullTitle(outcome.title),
-      body,
     });
-    log.info(`${pull.operation} the plan pull request #${pull.number}: ${pull.url}`);
   }
 
   writeOutputs({
