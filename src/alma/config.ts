@@ -1,6 +1,6 @@
 /** Alma's section of patron-sync.yml (`alma:`), its auto_apply rule, and the Alma address it gives. */
 import { z } from "zod";
-import type { ConfigSection, LoadedConfig } from "../core/config.ts";
+import { autoApplyRuleSchema, type ConfigSection, type LoadedConfig } from "../core/config.ts";
 import type { AlmaSettings } from "./settings.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../core/textfile.ts";
 
@@ -55,12 +55,7 @@ export const almaSchema = z
 export const ALMA_CHANGING = ["add", "deactivate", "replace"] as const;
 
 /** `auto_apply.alma`: the actions a plan may apply without review, and the most records it may send. */
-export const almaAutoApplySchema = z
-  .object({
-    max_changes: z.number().int().min(1),
-    actions: z.array(z.enum(ALMA_CHANGING)).min(1).default(["add"]),
-  })
-  .strict();
+export const almaAutoApplySchema = autoApplyRuleSchema(ALMA_CHANGING, ["add"]);
 
 export type AlmaConfig = z.infer<typeof almaSchema>;
 

@@ -24,6 +24,22 @@ export interface ConfigSection {
   pathKeys: readonly string[];
 }
 
+/**
+ * A system's rule under `auto_apply:`: which of its changing actions a plan may apply without review
+ * (`defaults` when the rule names none), and the most records one plan may send.
+ */
+export function autoApplyRuleSchema<const A extends readonly [string, ...string[]]>(
+  actions: A,
+  defaults: A[number][],
+) {
+  return z
+    .object({
+      max_changes: z.number().int().min(1),
+      actions: z.array(z.enum(actions)).min(1).default(defaults),
+    })
+    .strict();
+}
+
 /** One system's auto_apply rule, as every system's schema gives it. */
 export interface AutoApplyRule {
   max_changes: number;

@@ -1,6 +1,6 @@
 /** Concord Infiniti's section of patron-sync.yml (`infiniti:`) and its auto_apply rule. */
 import { z } from "zod";
-import type { ConfigSection, LoadedConfig } from "../core/config.ts";
+import { autoApplyRuleSchema, type ConfigSection, type LoadedConfig } from "../core/config.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../core/textfile.ts";
 
 export const infinitiSchema = z
@@ -22,12 +22,7 @@ export const infinitiSchema = z
 export const INFINITI_CHANGING = ["create", "update", "disable"] as const;
 
 /** `auto_apply.infiniti`: the actions a plan may apply without review, and the most records it may send. */
-export const infinitiAutoApplySchema = z
-  .object({
-    max_changes: z.number().int().min(1),
-    actions: z.array(z.enum(INFINITI_CHANGING)).min(1).default(["create", "update"]),
-  })
-  .strict();
+export const infinitiAutoApplySchema = autoApplyRuleSchema(INFINITI_CHANGING, ["create", "update"]);
 
 export type InfinitiConfig = z.infer<typeof infinitiSchema>;
 

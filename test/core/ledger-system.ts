@@ -13,7 +13,7 @@ import { z } from "zod";
 import { InputError } from "../../src/core/errors.ts";
 import { code, countsTable, md } from "../../src/core/markdown.ts";
 import type { System } from "../../src/core/system.ts";
-import type { LoadedConfig } from "../../src/core/config.ts";
+import { autoApplyRuleSchema, type LoadedConfig } from "../../src/core/config.ts";
 
 interface LedgerChange {
   name: string;
@@ -60,9 +60,7 @@ export function ledgerSystem(remote = new Map<string, string>()): Ledger {
   const section_ = {
     name: "ledger",
     schema: z.object({ file: z.string().min(1) }).strict(),
-    autoApply: z
-      .object({ max_changes: z.number().int().min(1), actions: z.array(z.enum(["set"])).min(1) })
-      .strict(),
+    autoApply: autoApplyRuleSchema(["set"], ["set"]),
     pathKeys: ["file"],
   };
   const render = (changes: LedgerChange[], counts: Record<string, number>) =>
