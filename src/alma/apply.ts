@@ -143,8 +143,9 @@ export async function applyAlma(
         message: "not sent: the daily API quota ran low; run apply again to carry on",
       };
     const r = await sendOne(e, before?.status === "sending" ? before : undefined);
-    if (r.status !== "pending" && !ctx.signal?.aborted)
-      journal.append({ ...r, at: new Date().toISOString() });
+    // A record whose calls were answered is journalled even after an interrupt (the calls in flight are
+    // finished, not cut short); one the interrupt stopped is "pending" and is not.
+    if (r.status !== "pending") journal.append({ ...r, at: new Date().toISOString() });
     progress.tick();
     return r;
   };

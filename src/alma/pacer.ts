@@ -185,24 +185,35 @@ export class Pacer {
 
   /**
    * Waits for a slot and for the next permission to send, then runs `fn` holding the slot.
-   * Rejects with the signal's reason if it aborts first.
+   * Rejects with the signal's reason if it aborts first. Once `fn` has started, the signal no longer
+   * cuts it short (a call that has been sent is given its answer): `fn` runs to its end.
    */
   run<T>(fn: () => Promise<T>, opts: RunOptions = {}): Promise<T> {
     const priority = opts.priority ?? 0;
-    return this.slots.add(
-      async () => {
-        await this.token(priority);
-        opts.signal?.throwIfAborted();
-        this.inFlightNow++;
-        this.inFlightMax = Math.max(this.inFlightMax, this.inFlightNow);
-        try {
-          return await fn();
-        } finally {
-          this.inFlightNow--;
-        }
-      },
-      { signal: opts.signal, priority },
-    );
+    const { signal } = opts;
+    // p-queue's signal also rejects a task already running; this one follows `signal` only while waiting.
+    const waiting = new AbortController();
+    const onAbort = () => waiting.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    const unlink = () => signal?.removeEventListener("abort", onAbort);
+    return this.slots
+      .add(
+        async () => {
+          await this.token(priority);
+          signal?.throwIfAborted();
+          unlink();
+          this.inFlightNow++;
+          this.inFlightMax = Math.max(this.inFlightMax, this.inFlightNow);
+          try {
+            return await fn();
+          } finally {
+            this.inFlightNow--;
+          }
+        },
+        { signal: waiting.signal, priority },
+      )
+      .finally(unlink);
   }
 
   /** Settles when nothing is waiting or running. */

@@ -248,12 +248,11 @@ export function createTransport(opts: TransportOptions): Transport {
     tally.attempts++;
     counts.calls++;
     const sentAt = now();
-    // One controller per attempt for the caller's signal and the timeout (not AbortSignal.any, which keeps
-    // a link from a long-lived run signal to every attempt's signal on some Node versions).
+    // The caller's signal (an interrupt, a refused key) stops new calls and retries, not this one: once
+    // sent, a call is given its answer (up to the timeout), so that a PUT that reached Alma is recorded as
+    // done rather than left unknown. Only the timeout cuts it short.
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(TIMED_OUT), opts.timeoutMs);
-    const onAbort = () => ac.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const res = await doFetch(req.url, {
         method: req.method,
@@ -266,7 +265,6 @@ export function createTransport(opts: TransportOptions): Transport {
       const body = await res.text();
       return { kind: "response", status: res.status, headers: res.headers, body, sentAt };
     } catch (err) {
-      if (signal?.aborted) throw abortError();
       if (ac.signal.aborted && ac.signal.reason === TIMED_OUT) return { kind: "timeout", sentAt };
       if (err instanceof BodyTooLargeError) return { kind: "too-large", sentAt, maxBytes: err.maxBytes };
       const code = networkErrorCode(err);
@@ -275,7 +273,6 @@ export function createTransport(opts: TransportOptions): Transport {
       return { kind: "unsendable", sentAt };
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
     }
   };
 

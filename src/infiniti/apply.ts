@@ -174,7 +174,7 @@ export async function applyInfiniti(ctx: RunContext, prepared: InfinitiPrepared)
     status = http.status;
     answer = interpretAnswer(http, rows, endpoint.secrets ?? []);
   } catch (e) {
-    if (ctx.signal?.aborted) throw new InterruptedError("The Infiniti import");
+    // An interrupt does not cut the POST short once sent (client.ts): what it did is recorded below.
     if (!(e instanceof InfinitiUnreachableError)) throw e;
     const mask = echoMask([...(endpoint.secrets ?? []), ...rows.map((r) => r.password)]);
     const message = `${mask(e.message)}. Nothing is recorded as applied: apply this plan again (or plan again)`;

@@ -120,7 +120,8 @@ export class InfinitiUnreachableError extends Error {
 /**
  * Posts the CSV. Resolves with Infiniti's status and body whatever the status; rejects with
  * InfinitiUnreachableError when no answer came (timeout, refused connection), and with the abort
- * reason when `signal` was aborted.
+ * reason when `signal` was aborted before the POST was sent. Once sent, the POST is not cut short by
+ * `signal` (an interrupt): its answer is waited for (up to the timeout), so that what Infiniti did is known.
  */
 export async function postImport(
   endpoint: InfinitiEndpoint,
@@ -130,8 +131,9 @@ export async function postImport(
   const form = new FormData();
   form.append("file", new Blob([csv], { type: "text/csv" }), "import.csv");
   const timeoutMs = opts.timeoutMs ?? INFINITI_TIMEOUT_MS;
+  opts.signal?.throwIfAborted();
   const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const signal = timeout;
   const host = new URL(endpoint.url).host;
   const dispatcher = endpoint.proxy ? new ProxyAgent({ uri: endpoint.proxy.href }) : undefined;
   try {
@@ -148,7 +150,6 @@ export async function postImport(
     const location = res.headers.get("location") ?? undefined;
     return { status: res.status, body, ...(location ? { location } : {}) };
   } catch (e) {
-    if (opts.signal?.aborted) throw e;
     if (timeout.aborted) {
       throw new InfinitiUnreachableError(
         `no answer from ${host} within ${Math.round(timeoutMs / 1000)} s: the import may or may not have happened`,

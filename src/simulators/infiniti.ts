@@ -117,6 +117,11 @@ export interface InfinitiSimulatorOptions {
   port?: number;
   /** Rows with these usernames fail with "Rejected by the simulator." (case-insensitive; an assumption). */
   rejectUsernames?: string[];
+  /**
+   * Milliseconds an import takes before it is answered (default 0). A test seam, not a vendor behaviour:
+   * the import is carried out first, then the answer waits, as a slow import would look from outside.
+   */
+  importLatencyMs?: number;
 }
 
 export interface InfinitiSimulatorStats {
@@ -401,6 +406,7 @@ export async function startInfinitiSimulator(options: InfinitiSimulatorOptions):
     }
     const outcome = importCsv(stats.lastCsv);
     stats.lastResponse = outcome.json;
+    if (options.importLatencyMs) await new Promise((r) => setTimeout(r, options.importLatencyMs));
     return send(res, outcome.status, outcome.json);
   };
 

@@ -173,6 +173,45 @@ describe("Alma under faults ends where a clean run ends", { timeout: 30_000 }, (
     expect(putsAtKill).toBeLessThan(cleanPuts);
   });
 
+  it("an interrupt lets the calls in flight finish: every user Alma stored is reported updated, none sent again", async () => {
+    const sim = await simulator({ ...FAST, latencyMs: [150, 250] });
+    const ws = workspace();
+    const plan = await runPlan({ cwd: ws, env: env(sim), log: silentLogger, out: "plans/p" });
+    const initial = barcodeState(sim);
+    const stop = new AbortController();
+    // Interrupt while PUTs are in flight: Alma has received them and not answered yet.
+    const answeredPuts = () => sim.requests().filter((r) => r.method === "PUT").length;
+    const timer = setInterval(() => {
+      if ((sim.stats().byMethod.PUT ?? 0) > answeredPuts()) stop.abort();
+    }, 1);
+    await expect(
+      runApply({ cwd: ws, env: env(sim), log: silentLogger, planDir: plan.planDir, signal: stop.signal }),
+    ).rejects.toBeInstanceOf(InterruptedError);
+    clearInterval(timer);
+    const now = barcodeState(sim);
+    const stored = Object.keys(now).filter((id) => JSON.stringify(now[id]) !== JSON.stringify(initial[id]));
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.length).toBeLessThan(Object.values(clean.results).filter((s) => s === "updated").length);
+    // Each PUT sent before the interrupt got its answer, so the interrupted run knows what it wrote.
+    expect(sim.stats().inFlight).toBe(0);
+    expect(answeredPuts()).toBe(sim.stats().byMethod.PUT);
+    // The journal (what an interrupted apply leaves) holds each of them as updated, not still "sending".
+    const journal = new Map<string, string>();
+    for (const line of readFileSync(join(plan.planDir, "alma", "journal.ndjson"), "utf8").split("\n")) {
+      if (!line) continue;
+      const e = JSON.parse(line) as { primary_id: string; status: string };
+      journal.set(e.primary_id, e.status);
+    }
+    for (const id of stored) expect([id, journal.get(id)]).toEqual([id, "updated"]);
+
+    const puts = sim.stats().byMethod.PUT ?? 0;
+    await runApply({ cwd: ws, env: env(sim), log: silentLogger, planDir: plan.planDir });
+    expect(barcodeState(sim)).toEqual(clean.state);
+    const cleanPuts = Object.values(clean.results).filter((s) => s === "updated" || s === "failed").length;
+    expect(sim.stats().byMethod.PUT ?? 0).toBe(cleanPuts); // none of the interrupted run's PUTs repeated
+    expect(puts).toBeLessThan(cleanPuts);
+  });
+
   it("killed mid-plan and run again: carries on without repeating the GETs already done", async () => {
     const sim = await simulator({ ...FAST, latencyMs: [5, 15] });
     const ws = workspace();

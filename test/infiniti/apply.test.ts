@@ -302,3 +302,35 @@ describe("Infiniti apply against the simulator", () => {
     expect(sim.stats().lastCsv).toBe(planned);
   });
 });
+
+describe("an interrupt during the Infiniti import", () => {
+  it("lets the POST finish: what Infiniti did is recorded, and the next apply sends nothing again", async () => {
+    const sim = await startInfinitiSimulator({ username: USER, password: PASS, importLatencyMs: 300 });
+    try {
+      const env = { INFINITI_URL: sim.url, INFINITI_USERNAME: USER, INFINITI_PASSWORD: PASS };
+      const dir = workspace();
+      const p = await runPlan({ cwd: dir, env, log: memoryLogger(), out: "plans/p1" });
+      const stop = new AbortController();
+      // Interrupt once Infiniti has received the import and before it answers.
+      const timer = setInterval(() => {
+        if (sim.stats().imports > 0) stop.abort();
+      }, 1);
+      const applied = await runApply({
+        cwd: dir,
+        env,
+        log: memoryLogger(),
+        planDir: p.planDir,
+        signal: stop.signal,
+      });
+      clearInterval(timer);
+      expect(stop.signal.aborted).toBe(true);
+      expect(applied.sections[0]!.counts).toEqual({ created: 3 });
+      expect(readCsv(statePath(dir))).toHaveLength(4); // the header and the three users imported
+      const again = await runApply({ cwd: dir, env, log: memoryLogger(), planDir: p.planDir });
+      expect(again.updated).toBe(0);
+      expect(sim.stats().posts).toBe(1);
+    } finally {
+      await sim.close();
+    }
+  });
+});
