@@ -39,9 +39,8 @@ import { ALMA_DIR, readPlanEntries, readPlanHeader, type AlmaPlanEntry } from ".
 import { mismatch, type AlmaDerivation } from "./rederive.ts";
 import { snapshotIdentifiers, type AppliedChange, type SavedIdentifier } from "./restore.ts";
 import { sendRestore } from "./restore-send.ts";
-import { countsTable, md, num, ROW_LIMIT } from "../core/markdown.ts";
-import { resultsHeadline } from "../core/results.ts";
 import { QuotaExhaustedError } from "./transport-errors.ts";
+import { renderAlmaResults, STATUS_ORDER } from "./render-results.ts";
 import type { Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
 import { almaConfigOf } from "./config.ts";
@@ -315,15 +314,6 @@ function fromPlan(e: AlmaPlanEntry): AlmaResult {
   }
 }
 
-const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
-const STATUS_MEANING: Record<string, string> = {
-  updated: "barcode written to Alma",
-  unchanged: "already as planned: nothing sent",
-  skipped: "not sent (see the reason)",
-  failed: "Alma refused or could not be reached",
-  pending: "not sent yet: run apply again",
-};
-
 function writeResults(
   ctx: RunContext,
   results: AlmaResult[],
@@ -352,28 +342,6 @@ function writeResults(
     },
     failures.map((f) => ({ id: f.primary_id, message: f.message })),
   );
-  // changed-since-plan, or changed-since-apply in a revert plan.
-  const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
-  const out: string[] = [
-    "### Alma barcode repair\n",
-    `**${resultsHeadline(counts)}**\n`,
-    countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status", "Patrons"),
-  ];
-  if (quota)
-    out.push(
-      `The daily API quota ran low (${md(quota.message)}); ${num(pending)} records are pending. Run apply again (tomorrow) to carry on.\n`,
-    );
-  for (const [title, rows] of [
-    ["Failed", failures],
-    ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
-  ] as const) {
-    if (!rows.length) continue;
-    out.push(`#### ${title} (${num(rows.length)})\n`, "| Primary ID | Message |", "|---|---|");
-    for (const r of rows.slice(0, ROW_LIMIT)) out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
-    if (rows.length > ROW_LIMIT)
-      out.push(`\n… and ${num(rows.length - ROW_LIMIT)} more: see \`alma/results.csv\`.`);
-    out.push("");
-  }
   ctx.log.info(
     `alma: ${
       STATUS_ORDER.filter((s) => counts[s])
@@ -388,7 +356,7 @@ function writeResults(
     failed: counts.failed ?? 0,
     pending,
     failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
-    markdown: out.join("\n"),
+    markdown: renderAlmaResults(results, counts, quota),
     files: ["alma/results.csv", "alma/results.json", "alma/journal.ndjson"],
     stateFiles: [],
   };
