@@ -33981,7 +33981,7 @@ exports.isNCNameChar = isNCNameChar;
 
 /***/ }),
 
-/***/ 9507:
+/***/ 3949:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36935,10 +36935,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -46474,6 +46470,10 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** Exit codes are a public contract: staff scripts depend on them. */
 const EXIT = {
@@ -46515,6 +46515,16 @@ class InterruptedError extends Error {
 }
 /** Exit code for an interrupted run (128 + SIGINT), as shells expect. */
 const EXIT_INTERRUPTED = 130;
+/**
+ * A scheduled run that chose not to start (e.g. Alma's quota would not last: src/alma/quota.ts). Not a
+ * failure: nothing was sent, and the next scheduled run tries again. The message is one plain sentence.
+ */
+class NotStartedError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = "NotStartedError";
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/config-paths.ts
 /**
@@ -46526,14 +46536,6 @@ const EXIT_INTERRUPTED = 130;
 
 
 
-/** The config keys that hold paths. A new path key belongs here. */
-const PATH_KEYS = [
-    ["alma", "patrons"],
-    ["alma", "barcodes"],
-    ["infiniti", "users"],
-    ["infiniti", "state"],
-    ["plans_dir"],
-];
 /** The real path (links followed) of `path`, or of its nearest existing folder with the rest appended. */
 async function realOrNearest(path) {
     const rest = [];
@@ -46564,12 +46566,13 @@ async function insideGit(path) {
 }
 /**
  * Refuses every configured path that leaves the repository or enters `.git`, as written or once
- * its links are followed. `locate` gives the line and column of a key in the config file.
+ * its links are followed. `pathKeys` are the key paths that hold paths (`plans_dir`, and each system's,
+ * e.g. `alma.barcodes`: src/core/config.ts gathers them); `locate` gives a key's line and column.
  */
-async function checkConfigPaths(config, root, file, locate) {
+async function checkConfigPaths(config, root, file, pathKeys, locate) {
     const realRoot = await realOrNearest(root);
     const problems = [];
-    for (const keyPath of PATH_KEYS) {
+    for (const keyPath of pathKeys) {
         let value = config;
         for (const k of keyPath)
             value = value?.[k];
@@ -46661,128 +46664,282 @@ function readYaml(text, file) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/infiniti/caps.ts
+;// CONCATENATED MODULE: ./src/core/config.ts
 /**
- * Hostile or mistaken rosters: a size and line cap (checked before the roster is decoded and parsed,
- * so a huge file is a clear input error, not a V8 out-of-memory crash), and control characters in
- * values (refused, as the Alma lists refuse them).
+ * patron-sync.yml: the shared keys, and one section per system, each with the schema its system gives
+ * (src/alma/config.ts, src/infiniti/config.ts). Errors name the key path, the line and the column; paths
+ * that leave the repository are refused (src/config-paths.ts). Core loads the config with the sections of
+ * the systems it was given; src/config.ts does so with the built-in systems.
  */
 
 
-/** The defaults of `infiniti.max_lines` and `infiniti.max_bytes` (config.ts uses these). */
+
+
+
+
+/**
+ * A system's rule under `auto_apply:`: which of its changing actions a plan may apply without review
+ * (`defaults` when the rule names none), and the most records one plan may send.
+ */
+function autoApplyRuleSchema(actions, defaults) {
+    return object({
+        max_changes: schemas_number().int().min(1),
+        actions: array(schemas_enum(actions)).min(1).default(defaults),
+    })
+        .strict();
+}
+/** The whole config's schema: the shared keys and each system's section. */
+function configSchemaOf(sections) {
+    const autoApply = {};
+    for (const s of sections)
+        if (s.autoApply)
+            autoApply[s.name] = s.autoApply.optional();
+    const bySystem = {};
+    for (const s of sections)
+        bySystem[s.name] = s.schema.optional();
+    return object({
+        ...bySystem,
+        auto_apply: object(autoApply).strict().optional(),
+        plans_dir: schemas_string().min(1).default("plans"),
+        commit_records: schemas_boolean().default(false),
+        artifact_retention_days: schemas_number().int().min(1).max(400).default(30),
+    })
+        .strict();
+}
+/** Parses and validates config text. Errors name the key path, the line and the column. */
+function config_parseConfigWith(text, file, sections) {
+    return parseConfigDocument(text, file, sections).config;
+}
+function parseConfigDocument(text, file, sections) {
+    const { doc, value } = readYaml(text, file);
+    const lineOf = (offset) => positionOf(text, offset);
+    const raw = value ?? {};
+    const result = configSchemaOf(sections).safeParse(raw);
+    if (result.success)
+        return { config: result.data, doc };
+    const problems = result.error.issues.map((issue) => {
+        const keyPath = issue.path.map(String);
+        const node = doc.getIn(issue.path, true);
+        const parentNode = doc.getIn(issue.path.slice(0, -1), true);
+        const range = node?.range ?? parentNode?.range;
+        const pos = range ? lineOf(range[0]) : { line: 1 };
+        let message = issue.message;
+        if (issue.code === "unrecognized_keys") {
+            const keys = issue.keys ?? [];
+            message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => keyName([...keyPath, k])).join(", ")}`;
+            return { file, ...pos, message };
+        }
+        return { file, ...pos, message: `'${keyPath.join(".") || "(top level)"}': ${message}` };
+    });
+    throw new InputError(problems);
+}
+/** A key path to quote in a message; a key that does not look like one is not quoted (it may be file text). */
+function keyName(path) {
+    return path.every((k) => /^[A-Za-z0-9_-]{1,64}$/.test(k))
+        ? `'${path.join(".")}'`
+        : "(a key that is not shown: it does not look like a patron-sync key)";
+}
+/** Loads `patron-sync.yml` (or the given file). A missing file is an input error. */
+async function loadConfigWith(sections, configPath = "patron-sync.yml", cwd = process.cwd()) {
+    const path = (0,external_node_path_namespaceObject.resolve)(cwd, configPath);
+    if (await insideGit(path)) {
+        throw new InputError({
+            file: configPath,
+            message: "the config file is inside .git, git's own folder: give patron-sync.yml at the repository's root",
+        });
+    }
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(path, "utf8");
+    }
+    catch {
+        throw new InputError({ file: configPath, message: "the config file does not exist or cannot be read" });
+    }
+    const { config, doc } = parseConfigDocument(text, configPath, sections);
+    const root = (0,external_node_path_namespaceObject.dirname)(path);
+    const pathKeys = [...sections.flatMap((s) => s.pathKeys.map((k) => [s.name, k])), ["plans_dir"]];
+    await checkConfigPaths(config, root, configPath, pathKeys, (keyPath) => {
+        const range = doc.getIn(keyPath, true)?.range;
+        return range ? positionOf(text, range[0]) : {};
+    });
+    return { config, path, root };
+}
+
+;// CONCATENATED MODULE: ./src/core/textfile.ts
+/**
+ * The text-file layer of every input file (the Alma lists, the Infiniti roster): the size and line caps
+ * (checked before the file is read and before it is decoded), read errors, bytes to text (UTF-8, or UTF-16
+ * with a BOM; invalid UTF-8 becomes U+FFFD, which each system then points at where it stands), the BOM,
+ * line ends (CRLF, LF and CR, mixed, each one line end), 1-based character columns, a binary-file check,
+ * and the list of problems (capped) that ends in one InputError. Nothing here knows what the lines hold.
+ */
+
+
+// ---------------------------------------------------------------------------------------------------------
+// Caps
+/** The defaults of `alma.max_lines` / `infiniti.max_lines` and `alma.max_bytes` / `infiniti.max_bytes`. */
 const DEFAULT_MAX_LINES = 2_000_000;
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 const DEFAULT_CAPS = { maxLines: DEFAULT_MAX_LINES, maxBytes: DEFAULT_MAX_BYTES };
 const mb = (n) => `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 const num = (n) => n.toLocaleString("en-US");
-function tooBig(file, size, caps) {
+const advice = (w, key) => `refused before reading it. Check that it is the right file; if it is, raise ${w.section}.${key} in the config`;
+function tooBig(file, size, caps, w) {
     return new InputError({
         file,
-        message: `the roster is ${mb(size)} (${num(size)} bytes), over the cap of ${mb(caps.maxBytes)} (infiniti.max_bytes): refused before reading it. Check that it is the right file; if it is, raise infiniti.max_bytes in the config`,
+        message: `${w.noun} is ${mb(size)} (${num(size)} bytes), over the cap of ${mb(caps.maxBytes)} (${w.section}.max_bytes): ${advice(w, "max_bytes")}`,
     });
 }
 /** Refuses a file over `maxBytes` from its size on disk, before it is read. */
-async function checkRosterFileSize(path, file, caps) {
+async function checkFileSize(path, file, caps, w) {
     let size;
     try {
         size = (await (0,promises_namespaceObject.stat)(path)).size;
     }
     catch {
-        return; // reading it will say that it does not exist
+        return; // reading it says what is wrong
     }
     if (size > caps.maxBytes)
-        throw tooBig(file, size, caps);
+        throw tooBig(file, size, caps, w);
 }
-/** Refuses bytes over `maxBytes`, or more than `maxLines` lines, before they are decoded and parsed. */
-function checkRosterCaps(input, file, caps) {
-    const bytes = typeof input === "string" ? Buffer.byteLength(input) : input.length;
-    if (bytes > caps.maxBytes)
-        throw tooBig(file, bytes, caps);
-    const buf = typeof input === "string" ? Buffer.from(input) : input;
+/**
+ * Refuses bytes over `maxBytes`, or more than `maxLines` lines (line feeds; a last line without one
+ * counts), before they are decoded and parsed.
+ */
+function checkCaps(bytes, file, caps, w) {
+    if (bytes.length > caps.maxBytes)
+        throw tooBig(file, bytes.length, caps, w);
     let lines = 0;
     let at = -1;
-    while ((at = buf.indexOf(10, at + 1)) !== -1) {
+    while ((at = bytes.indexOf(10, at + 1)) !== -1)
         if (++lines > caps.maxLines)
             break;
-    }
-    if (lines <= caps.maxLines && buf.length && buf[buf.length - 1] !== 10)
+    if (lines <= caps.maxLines && bytes.length && bytes[bytes.length - 1] !== 10)
         lines++;
-    if (lines > caps.maxLines) {
+    if (lines > caps.maxLines)
         throw new InputError({
             file,
             line: caps.maxLines + 1,
-            message: `the roster has more than ${num(caps.maxLines)} lines, the cap (infiniti.max_lines): refused before reading it. Check that it is the right file; if it is, raise infiniti.max_lines in the config`,
+            message: `${w.noun} has more than ${num(caps.maxLines)} lines, the cap (${w.section}.max_lines): ${advice(w, "max_lines")}`,
         });
+}
+// ---------------------------------------------------------------------------------------------------------
+// Reading and decoding
+/** An input file's bytes. A missing or unreadable file, or a folder, is an InputError naming the file. */
+async function readInputBytes(path, displayName) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path);
+    }
+    catch (e) {
+        const code = e.code;
+        const why = code === "ENOENT"
+            ? `file not found (looked for ${path})`
+            : code === "EISDIR"
+                ? "this is a folder, not a file"
+                : code === "EACCES" || code === "EPERM"
+                    ? "cannot read the file: permission denied"
+                    : `cannot read the file (${code ?? e.message})`;
+        throw new InputError({ file: displayName, message: why });
     }
 }
-const CONTROL_NAMES = {
-    0: "NUL",
-    7: "BEL",
-    8: "backspace",
-    11: "vertical tab",
-    12: "form feed",
-    27: "ESC",
-    127: "DEL",
-    155: "CSI",
-};
+/** An input file's bytes: refused from its size before it is read, then over the caps before decoding. */
+async function readCappedBytes(path, file, caps, w) {
+    await checkFileSize(path, file, caps, w);
+    const bytes = await readInputBytes(path, file);
+    checkCaps(bytes, file, caps, w);
+    return bytes;
+}
 /**
- * Control characters: C0 except tab, line feed and carriage return (a line break inside a quoted value
- * is allowed), DEL, and the C1 range (U+0080-U+009F; U+009B starts a terminal escape on some terminals).
+ * An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM (Excel's "Unicode
+ * Text"). A UTF-8 BOM stays (splitLines and stripBom drop it). Invalid UTF-8 becomes U+FFFD.
  */
-const CONTROL = /(?![\t\n\r])\p{Cc}/u;
-const MAX_LISTED = 50;
-/**
- * One problem per value holding a control character: file, line, column (the field's number), the
- * column's name and the character. A file full of NULs (UTF-16 or binary) is said once.
- */
-function controlCharacterProblems(records, names, file, problems) {
-    const flagged = new Set();
-    let listed = 0;
-    let more = 0;
+function decodeInputBytes(bytes) {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe)
+        return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+    if (bytes[0] === 0xfe && bytes[1] === 0xff)
+        return new TextDecoder("utf-16be").decode(bytes.subarray(2));
+    return bytes.toString("utf8");
+}
+/** What invalid UTF-8 (or a lone UTF-16 surrogate) decodes to. */
+const UNDECODABLE = "\uFFFD";
+function stripBom(text) {
+    return text.startsWith("\uFEFF") ? text.slice(1) : text;
+}
+/** Every line end (CRLF, LF or a lone CR, mixed as they may be) as LF. */
+function normalizeLineEnds(text) {
+    return text.replace(/\r\n?/g, "\n");
+}
+/** A text full of NULs is UTF-16 without a BOM, or not text at all: say so once, not on every line. */
+function looksBinary(text) {
+    if (!text.includes("\u0000"))
+        return false;
     let nul = 0;
-    for (const r of records) {
-        let breaks = 0;
-        r.fields.forEach((value, i) => {
-            const m = CONTROL.exec(value);
-            if (m) {
-                const c = m[0].charCodeAt(0);
-                flagged.add(r);
-                if (c === 0)
-                    nul++;
-                if (listed >= MAX_LISTED)
-                    more++;
-                else {
-                    listed++;
-                    const before = value.slice(0, m.index);
-                    const line = r.line + breaks + (before.match(/\r\n|\r|\n/g)?.length ?? 0);
-                    const code = `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
-                    const what = CONTROL_NAMES[c] ? `${code}, ${CONTROL_NAMES[c]}` : code;
-                    const title = names[i];
-                    const name = title && !CONTROL.test(title) ? `${title} (column ${i + 1})` : `column ${i + 1}`;
-                    problems.push({
-                        file,
-                        line,
-                        column: i + 1,
-                        message: `${name}: the value holds a control character (${what}) at character ${m.index + 1}; remove it (it is invisible in most editors)${c === 0 ? ". Is the file UTF-16 or binary? Save it as 'CSV UTF-8'" : ""}`,
-                    });
-                }
-            }
-            breaks += value.match(/\r\n|\r|\n/g)?.length ?? 0;
-        });
-    }
-    if (more)
-        problems.push({
+    for (const c of text)
+        if (c === "\u0000")
+            nul++;
+    return nul * 10 > text.length;
+}
+/** Refuses, in one problem, a text that looksBinary; `saveAs` is what to save it as instead. */
+function refuseBinary(text, file, saveAs) {
+    if (looksBinary(text))
+        throw new InputError({
             file,
-            message: `… and ${num(more)} more values with control characters${nul > MAX_LISTED ? " (mostly NUL: is the file UTF-16 or binary?)" : ""}`,
+            message: `this looks like UTF-16 or a binary file, not UTF-8 text: save it as ${saveAs}`,
         });
-    return flagged;
+}
+function splitLines(text) {
+    return stripBom(text)
+        .split(/\r\n|\n|\r/)
+        .map((raw, i) => ({ n: i + 1, raw }));
+}
+/** 1-based column (in characters, not UTF-16 units) of `index` in `raw`. */
+function columnOf(raw, index) {
+    return Array.from(raw.slice(0, index)).length + 1;
+}
+/** At most this many problems are listed one by one; the rest are summed up in one last problem. */
+const MAX_PROBLEMS = 100;
+const notListed = (file, extra) => ({
+    file,
+    message: `… and ${extra} more problems not listed`,
+});
+/** The first MAX_PROBLEMS of `list`, and one problem that counts the rest. */
+function capProblems(list, file) {
+    if (list.length <= MAX_PROBLEMS)
+        return list;
+    return [...list.slice(0, MAX_PROBLEMS), notListed(file, list.length - MAX_PROBLEMS)];
+}
+class Problems {
+    file;
+    list = [];
+    extra = 0;
+    constructor(file) {
+        this.file = file;
+    }
+    add(message, line, index) {
+        if (this.list.length >= MAX_PROBLEMS) {
+            this.extra++;
+            return;
+        }
+        const p = { file: this.file, message };
+        if (line) {
+            p.line = line.n;
+            if (index !== undefined)
+                p.column = columnOf(line.raw, index);
+        }
+        this.list.push(p);
+    }
+    throwIfAny() {
+        if (!this.list.length)
+            return;
+        const all = [...this.list];
+        if (this.extra)
+            all.push(notListed(this.file, this.extra));
+        throw new InputError(all);
+    }
 }
 
-;// CONCATENATED MODULE: ./src/config.ts
-
-
-
-
+;// CONCATENATED MODULE: ./src/alma/config.ts
+/** Alma's section of patron-sync.yml (`alma:`), its auto_apply rule, and the Alma address it gives. */
 
 
 
@@ -46828,6 +46985,33 @@ const almaSchema = object({
     max_bytes: schemas_number().int().positive().default(DEFAULT_MAX_BYTES),
 })
     .strict();
+/** Actions that change Alma data (the plan's other counts are outcomes: unchanged, conflict, …). */
+const ALMA_CHANGING = ["add", "deactivate", "replace"];
+/** `auto_apply.alma`: the actions a plan may apply without review, and the most records it may send. */
+const almaAutoApplySchema = autoApplyRuleSchema(ALMA_CHANGING, ["add"]);
+const almaSection = {
+    name: "alma",
+    schema: almaSchema,
+    autoApply: almaAutoApplySchema,
+    pathKeys: ["patrons", "barcodes"],
+};
+/** The `alma:` section of a loaded config (parsed with almaSchema), if there is one. */
+function almaConfigOf(loaded) {
+    return loaded.config.alma;
+}
+function almaDefaults(overrides = {}) {
+    return almaSchema.parse(overrides);
+}
+/** The Alma base URL: the settings' baseUrl (ALMA_BASE_URL, alma-base-url) overrides the region's host. */
+function almaBaseUrl(alma, settings) {
+    return (settings.baseUrl || ALMA_REGIONS[alma.region]).replace(/\/+$/, "");
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/config.ts
+/** Concord Infiniti's section of patron-sync.yml (`infiniti:`) and its auto_apply rule. */
+
+
+
 const infinitiSchema = object({
     users: schemas_string().min(1).default("data/infiniti/users.csv"),
     url: schemas_string().url().default("https://yourschool.concordinfiniti.com"),
@@ -46841,110 +47025,42 @@ const infinitiSchema = object({
     max_bytes: schemas_number().int().positive().default(DEFAULT_MAX_BYTES),
 })
     .strict();
-/**
- * What a plan may apply without review (see src/core/auto-apply.ts). Each system lists the actions allowed
- * and the most records one plan may send; deactivate, replace and disable only when listed.
- */
-const autoApplySchema = object({
-    alma: object({
-        max_changes: schemas_number().int().min(1),
-        actions: array(schemas_enum(["add", "deactivate", "replace"]))
-            .min(1)
-            .default(["add"]),
-    })
-        .strict()
-        .optional(),
-    infiniti: object({
-        max_changes: schemas_number().int().min(1),
-        actions: array(schemas_enum(["create", "update", "disable"]))
-            .min(1)
-            .default(["create", "update"]),
-    })
-        .strict()
-        .optional(),
-})
-    .strict();
-const configSchema = object({
-    alma: almaSchema.optional(),
-    infiniti: infinitiSchema.optional(),
-    /** Plans that fit this policy are applied without a pull request (the action only). No policy: never. */
-    auto_apply: autoApplySchema.optional(),
-    /** Where plan directories go when --out is not given. */
-    plans_dir: schemas_string().min(1).default("plans"),
-    /**
-     * The action: also commit the full patron records of a plan (alma/all_patrons.xml,
-     * alma/processed_results.xml, infiniti/import.csv) to git. Off by default: they go to the run's
-     * artifacts only. The CLI always writes them locally.
-     */
-    commit_records: schemas_boolean().default(false),
-    /** The action: days GitHub keeps a run's artifacts (plan records, results); GitHub caps it. */
-    artifact_retention_days: schemas_number().int().min(1).max(400).default(30),
-})
-    .strict();
-function almaDefaults(overrides = {}) {
-    return almaSchema.parse(overrides);
+/** Actions that change Infiniti data (the plan's other counts are outcomes). */
+const INFINITI_CHANGING = ["create", "update", "disable"];
+/** `auto_apply.infiniti`: the actions a plan may apply without review, and the most records it may send. */
+const infinitiAutoApplySchema = autoApplyRuleSchema(INFINITI_CHANGING, ["create", "update"]);
+const infinitiSection = {
+    name: "infiniti",
+    schema: infinitiSchema,
+    autoApply: infinitiAutoApplySchema,
+    pathKeys: ["users", "state"],
+};
+/** The `infiniti:` section of a loaded config (parsed with infinitiSchema), if there is one. */
+function infinitiConfigOf(loaded) {
+    return loaded.config.infiniti;
 }
+
+;// CONCATENATED MODULE: ./src/config.ts
+/**
+ * patron-sync.yml with the built-in systems' sections (Alma, Concord Infiniti): the typed config the
+ * CLI, the action, the benchmark and the tests read. The loader itself is generic (src/core/config.ts);
+ * each system's keys live in its own folder (src/alma/config.ts, src/infiniti/config.ts).
+ */
+
+
+
+
+/** The built-in systems' config sections, in the order their problems are reported. */
+const BUILT_IN_SECTIONS = [almaSection, infinitiSection];
+/** The whole config's schema with the built-in systems' sections. */
+const configSchema = configSchemaOf(BUILT_IN_SECTIONS);
 /** Parses and validates config text. Errors name the key path, the line and the column. */
 function parseConfig(text, file) {
-    return parseConfigDocument(text, file).config;
-}
-function parseConfigDocument(text, file) {
-    const { doc, value } = readYaml(text, file);
-    const lineOf = (offset) => positionOf(text, offset);
-    const raw = value ?? {};
-    const result = configSchema.safeParse(raw);
-    if (result.success)
-        return { config: result.data, doc };
-    const problems = result.error.issues.map((issue) => {
-        const keyPath = issue.path.map(String);
-        const node = doc.getIn(issue.path, true);
-        const parentNode = doc.getIn(issue.path.slice(0, -1), true);
-        const range = node?.range ?? parentNode?.range;
-        const pos = range ? lineOf(range[0]) : { line: 1 };
-        let message = issue.message;
-        if (issue.code === "unrecognized_keys") {
-            const keys = issue.keys ?? [];
-            message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => keyName([...keyPath, k])).join(", ")}`;
-            return { file, ...pos, message };
-        }
-        return { file, ...pos, message: `'${keyPath.join(".") || "(top level)"}': ${message}` };
-    });
-    throw new InputError(problems);
-}
-/** A key path to quote in a message; a key that does not look like one is not quoted (it may be file text). */
-function keyName(path) {
-    return path.every((k) => /^[A-Za-z0-9_-]{1,64}$/.test(k))
-        ? `'${path.join(".")}'`
-        : "(a key that is not shown: it does not look like a patron-sync key)";
+    return parseConfigWith(text, file, BUILT_IN_SECTIONS);
 }
 /** Loads `patron-sync.yml` (or the given file). A missing file is an input error. */
 async function loadConfig(configPath = "patron-sync.yml", cwd = process.cwd()) {
-    const path = (0,external_node_path_namespaceObject.resolve)(cwd, configPath);
-    if (await insideGit(path)) {
-        throw new InputError({
-            file: configPath,
-            message: "the config file is inside .git, git's own folder: give patron-sync.yml at the repository's root",
-        });
-    }
-    let text;
-    try {
-        text = await (0,promises_namespaceObject.readFile)(path, "utf8");
-    }
-    catch {
-        throw new InputError({ file: configPath, message: "the config file does not exist or cannot be read" });
-    }
-    const { config, doc } = parseConfigDocument(text, configPath);
-    const root = (0,external_node_path_namespaceObject.dirname)(path);
-    await checkConfigPaths(config, root, configPath, (keyPath) => {
-        const range = doc.getIn(keyPath, true)?.range;
-        return range ? positionOf(text, range[0]) : {};
-    });
-    return { config, path, root };
-}
-/** The Alma base URL: ALMA_BASE_URL overrides the region's host. */
-function almaBaseUrl(alma, env = process.env) {
-    const override = env.ALMA_BASE_URL?.trim();
-    return (override || ALMA_REGIONS[alma.region]).replace(/\/+$/, "");
+    return await loadConfigWith(BUILT_IN_SECTIONS, configPath, cwd);
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -47069,6 +47185,6326 @@ async function lockPlanDir(planDir, o) {
         if (o.signal?.aborted)
             throw new BusyError(path, holder);
         await (0,external_node_timers_promises_namespaceObject.setTimeout)(o.pollMs ?? 1000, undefined, { signal: o.signal }).catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/entry.ts
+/**
+ * What the two entries (src/cli.ts and the action's src/github/run.ts) share around a run: the
+ * interrupt handling and the exit code and words for an error. Each entry shows the words its own way
+ * (the CLI on stderr, the action with core.setFailed).
+ *
+ * Exit codes (a public contract, core/errors.ts EXIT): 0 ok, 1 some records failed or any other error,
+ * 2 bad input or config (nothing sent), 75 another apply of the same plan is running (nothing sent by
+ * this run), 130 interrupted (run the same command again to carry on).
+ */
+
+
+/** The exit code and the words for an error thrown by a run. */
+function endingFor(e) {
+    if (e instanceof InputError)
+        // Core raises InputError only before the first write (runApply turns a later one into an Error).
+        return { code: EXIT.input, message: `${e.message}\nNothing was sent.` };
+    if (e instanceof BusyError)
+        return { code: EXIT.busy, message: `${e.message}\nNothing was sent by this run.` };
+    if (e instanceof InterruptedError)
+        return { code: EXIT_INTERRUPTED, message: e.message };
+    return { code: EXIT.failed, message: `error: ${e.message}` };
+}
+/**
+ * Handles SIGINT and SIGTERM for one run. The first signal warns and aborts `signal`; a second
+ * one exits at once with 130 (EXIT_INTERRUPTED).
+ */
+function handleInterrupts(log, o = {}) {
+    const source = o.source ?? process;
+    const exit = o.exit ?? ((code) => process.exit(code));
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (sig) => {
+        signals++;
+        if (signals > 1) {
+            exit(EXIT_INTERRUPTED);
+            return;
+        }
+        log.warn(`${sig}: finishing the calls in flight, then stopping${o.hint ?? ""}`);
+        controller.abort();
+    };
+    source.on("SIGINT", onSignal);
+    source.on("SIGTERM", onSignal);
+    return {
+        signal: controller.signal,
+        dispose: () => {
+            source.off("SIGINT", onSignal);
+            source.off("SIGTERM", onSignal);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/system.ts
+/** Each system's name in tables (`longLabel`), by name: for renderers outside core (the job summary). */
+function longLabels(systems) {
+    return Object.fromEntries(systems.map((s) => [s.name, s.longLabel]));
+}
+/** The system named `name`, or undefined. */
+function systemNamed(systems, name) {
+    return systems.find((s) => s.name === name);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/@kwsites/file-exists/dist/index.js
+var file_exists_dist = __nccwpck_require__(7117);
+;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
+const t = /* @__PURE__ */ new WeakMap();
+function c(...n) {
+  const e = new String(n);
+  return t.set(e, n), e;
+}
+function dist_r(n) {
+  return n instanceof String && t.has(n);
+}
+function dist_o(n) {
+  return t.get(n) ?? [];
+}
+
+//# sourceMappingURL=index.mjs.map
+
+// EXTERNAL MODULE: ./node_modules/debug/src/index.js
+var src = __nccwpck_require__(2830);
+// EXTERNAL MODULE: ./node_modules/@kwsites/promise-deferred/dist/index.js
+var promise_deferred_dist = __nccwpck_require__(9997);
+;// CONCATENATED MODULE: ./node_modules/@simple-git/argv-parser/dist/index.mjs
+
+function* U(e, t) {
+  const n = t === "global";
+  for (const o of e)
+    o.isGlobal === n && (yield o);
+}
+const k = /* @__PURE__ */ new Set([
+  "--add",
+  "--edit",
+  "--remove-section",
+  "--rename-section",
+  "--replace-all",
+  "--unset",
+  "--unset-all",
+  "-e"
+]), S = /* @__PURE__ */ new Set([
+  "--get",
+  "--get-all",
+  "--get-color",
+  "--get-colorbool",
+  "--get-regexp",
+  "--get-urlmatch",
+  "--list",
+  "-l"
+]), P = /* @__PURE__ */ new Set([
+  "edit",
+  "remove-section",
+  "rename-section",
+  "set",
+  "unset"
+]), E = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
+function F(e, t) {
+  for (const { name: o } of U(e, "task")) {
+    if (k.has(o))
+      return p(!0, t);
+    if (S.has(o))
+      return p(!1, t);
+  }
+  const n = t.at(0)?.toLowerCase();
+  return n === void 0 ? null : P.has(n) ? p(!0, t.slice(1)) : E.has(n) ? p(!1, t.slice(1)) : t.length === 1 ? p(!1, t) : p(!0, t);
+}
+function p(e = !1, t = []) {
+  const n = t.at(0)?.toLowerCase();
+  return n === void 0 ? null : {
+    isWrite: e,
+    isRead: !e,
+    key: n,
+    value: t.at(1)
+  };
+}
+function A(e, t) {
+  return t.isWrite && t.value !== void 0 ? { key: t.key, value: t.value, scope: e } : { key: t.key, scope: e };
+}
+function M(e) {
+  const t = e?.indexOf("=") || -1;
+  return !e || t < 0 ? null : {
+    key: e.slice(0, t).trim().toLowerCase(),
+    value: e.slice(t + 1)
+  };
+}
+function N(e) {
+  for (const { name: t } of U(e, "task"))
+    switch (t) {
+      case "--global":
+        return "global";
+      case "--system":
+        return "system";
+      case "--worktree":
+        return "worktree";
+      case "--local":
+        return "local";
+      case "--file":
+      case "-f":
+        return "file";
+    }
+  return "local";
+}
+function G({ name: e }) {
+  if (e === "-c" || e === "--config")
+    return "inline";
+  if (e === "--config-env")
+    return "env";
+}
+function* O(e) {
+  for (const t of e) {
+    const n = G(t), o = n && M(t.value);
+    o && (yield {
+      ...o,
+      scope: n
+    });
+  }
+}
+function L(e, t, n) {
+  const o = {
+    read: [],
+    write: [...O(t)]
+  };
+  return e === "config" && $(
+    o,
+    N(t),
+    F(t, n)
+  ), o;
+}
+function $(e, t, n) {
+  if (n === null)
+    return;
+  const o = A(t, n);
+  n.isWrite ? e.write.push(o) : e.read.push(o);
+}
+const x = {
+  short: /* @__PURE__ */ new Map([
+    ["c", !0]
+    //  -c <k=v>    set config key for this invocation
+  ])
+}, D = {
+  short: new Map([
+    ["C", !0],
+    //  -C <path>   change working directory
+    ["P", !1],
+    // -P          no pager (alias for --no-pager)
+    ["h", !1],
+    // -h          help
+    ["p", !1],
+    // -p          paginate
+    ["v", !1],
+    // -v          version
+    ...x.short.entries()
+  ]),
+  long: /* @__PURE__ */ new Set([
+    "attr-source",
+    "config-env",
+    "exec-path",
+    "git-dir",
+    "list-cmds",
+    "namespace",
+    "super-prefix",
+    "work-tree"
+  ])
+}, R = {
+  clone: {
+    short: /* @__PURE__ */ new Map([
+      ["b", !0],
+      // -b <branch>
+      ["j", !0],
+      // -j <n>          parallel jobs
+      ["l", !1],
+      // -l local
+      ["n", !1],
+      // -n no-checkout
+      ["o", !0],
+      // -o <name>       remote name
+      ["q", !1],
+      // -q quiet
+      ["s", !1],
+      // -s shared
+      ["u", !0]
+      // -u <upload-pack>
+    ]),
+    long: /* @__PURE__ */ new Set(["branch", "config", "jobs", "origin", "upload-pack", "u", "template"])
+  },
+  commit: {
+    short: /* @__PURE__ */ new Map([
+      ["C", !0],
+      // -C <commit>  reuse message
+      ["F", !0],
+      // -F <file>    read message from file
+      ["c", !0],
+      // -c <commit>  reedit message
+      ["m", !0],
+      // -m <msg>
+      ["t", !0]
+      // -t <template>
+    ]),
+    long: /* @__PURE__ */ new Set(["file", "message", "reedit-message", "reuse-message", "template"])
+  },
+  config: {
+    short: /* @__PURE__ */ new Map([
+      ["e", !1],
+      // -e  open editor
+      ["f", !0],
+      //  -f <file>
+      ["l", !1]
+      // -l  list
+    ]),
+    long: /* @__PURE__ */ new Set(["blob", "comment", "default", "file", "type", "value"])
+  },
+  fetch: {
+    short: /* @__PURE__ */ new Map(),
+    long: /* @__PURE__ */ new Set(["upload-pack"])
+  },
+  init: {
+    short: /* @__PURE__ */ new Map(),
+    long: /* @__PURE__ */ new Set(["template"])
+  },
+  pull: {
+    short: /* @__PURE__ */ new Map(),
+    long: /* @__PURE__ */ new Set(["upload-pack"])
+  },
+  push: {
+    short: /* @__PURE__ */ new Map(),
+    long: /* @__PURE__ */ new Set(["exec", "receive-pack"])
+  }
+}, T = { short: /* @__PURE__ */ new Map(), long: /* @__PURE__ */ new Set() };
+function I(e) {
+  const t = R[e ?? ""] ?? T;
+  return {
+    short: new Map([...x.short.entries(), ...t.short.entries()]),
+    long: t.long
+  };
+}
+function b(e, t = D) {
+  if (e.startsWith("--")) {
+    const n = e.indexOf("=");
+    if (n > 2)
+      return [{ name: e.slice(0, n), value: e.slice(n + 1), needsNext: !1 }];
+    const o = e.slice(2);
+    return [{ name: e, needsNext: t.long.has(o) }];
+  }
+  if (e.length === 2) {
+    const n = e.charAt(1), o = t.short.get(n);
+    return [{ name: e, needsNext: o === !0 }];
+  }
+  return W(e, t.short);
+}
+function W(e, t) {
+  const n = e.slice(1).split(""), o = [];
+  for (let s = 0; s < n.length; s++) {
+    const r = n[s], l = t.get(r);
+    if (l === void 0)
+      return [{ name: e, needsNext: !1 }];
+    if (l) {
+      const a = n.slice(s + 1).join("");
+      if (a && ![...a].every((w) => t.has(w)))
+        return o.push({ name: `-${r}`, value: a, needsNext: !1 }), o;
+    }
+    o.push({ name: `-${r}`, needsNext: l });
+  }
+  return o;
+}
+function j(e, t = []) {
+  let n = 0;
+  for (; n < e.length; ) {
+    const o = String(e[n]);
+    if (!o.startsWith("-") || o.length < 2) break;
+    const s = b(o);
+    let r = n + 1;
+    for (const l of s) {
+      const a = {
+        name: l.name,
+        value: l.value,
+        absorbedNext: !1,
+        isGlobal: !0
+      };
+      l.needsNext && a.value === void 0 && r < e.length && (a.value = String(e[r]), a.absorbedNext = !0, r++), t.push(a);
+    }
+    n = r;
+  }
+  return { flags: t, taskIndex: n };
+}
+function B(e, t, n = []) {
+  const o = I(t), s = [], r = [];
+  let l = 0;
+  for (; l < e.length; ) {
+    const a = e[l];
+    if (dist_r(a)) {
+      r.push(...dist_o(a)), l++;
+      continue;
+    }
+    const f = String(a);
+    if (f === "--") {
+      for (let g = l + 1; g < e.length; g++) {
+        const u = e[g];
+        dist_r(u) ? r.push(...dist_o(u)) : r.push(String(u));
+      }
+      break;
+    }
+    if (!f.startsWith("-") || f.length < 2) {
+      s.push(f), l++;
+      continue;
+    }
+    const w = b(f, o);
+    let d = l + 1;
+    for (const g of w) {
+      const u = {
+        name: g.name,
+        value: g.value,
+        absorbedNext: !1,
+        isGlobal: !1
+      };
+      g.needsNext && u.value === void 0 && d < e.length && !dist_r(e[d]) && (u.value = String(e[d]), u.absorbedNext = !0, d++), n.push(u);
+    }
+    l = d;
+  }
+  return { flags: n, positionals: s, pathspecs: r };
+}
+function* V({
+  write: e
+}) {
+  for (const t of e)
+    for (const n of q) {
+      const o = n(t.key);
+      o && (yield o);
+    }
+}
+function dist_c(e, t, n = String(e)) {
+  const o = typeof e == "string" ? new RegExp(`\\s*${e.toLowerCase()}`) : e;
+  return function(r) {
+    if (o.test(r))
+      return {
+        category: t,
+        message: `Configuring ${n} is not permitted without enabling ${t}`
+      };
+  };
+}
+function i(e, t) {
+  const n = new RegExp(`\\s*${e.toLowerCase().replace(/\./g, "(..+)?.")}`);
+  return dist_c(n, t, e);
+}
+const q = [
+  dist_c("alias", "allowUnsafeAlias"),
+  dist_c("core.askPass", "allowUnsafeAskPass"),
+  dist_c("core.editor", "allowUnsafeEditor"),
+  dist_c("core.fsmonitor", "allowUnsafeFsMonitor"),
+  dist_c("core.gitProxy", "allowUnsafeGitProxy"),
+  dist_c("core.hooksPath", "allowUnsafeHooksPath"),
+  dist_c("core.pager", "allowUnsafePager"),
+  dist_c("core.sshCommand", "allowUnsafeSshCommand"),
+  i("credential.helper", "allowUnsafeCredentialHelper"),
+  i("diff.command", "allowUnsafeDiffExternal"),
+  dist_c("diff.external", "allowUnsafeDiffExternal"),
+  i("diff.textconv", "allowUnsafeDiffTextConv"),
+  i("filter.clean", "allowUnsafeFilter"),
+  i("filter.smudge", "allowUnsafeFilter"),
+  i("gpg.program", "allowUnsafeGpgProgram"),
+  dist_c("init.templateDir", "allowUnsafeTemplateDir"),
+  i("merge.driver", "allowUnsafeMergeDriver"),
+  i("mergetool.path", "allowUnsafeMergeDriver"),
+  i("mergetool.cmd", "allowUnsafeMergeDriver"),
+  i("protocol.allow", "allowUnsafeProtocolOverride"),
+  i("remote.receivepack", "allowUnsafePack"),
+  i("remote.uploadpack", "allowUnsafePack"),
+  dist_c("sequence.editor", "allowUnsafeEditor")
+];
+function* K(e, t) {
+  for (const n of t)
+    for (const o of H) {
+      const s = o(e, n.name);
+      s && (yield s);
+    }
+}
+function h(e, t, n, o = String(t)) {
+  const s = typeof t == "string" ? new RegExp(`\\s*${t.toLowerCase()}`) : t, r = `Use of ${e ? `${e} with option ` : ""}${o} is not permitted without enabling ${n}`;
+  return function(a, f) {
+    if ((!e || a === e) && s.test(f))
+      return {
+        category: n,
+        message: r
+      };
+  };
+}
+const H = [
+  h(
+    null,
+    /--(upload|receive)-pack/,
+    "allowUnsafePack",
+    "--upload-pack or --receive-pack"
+  ),
+  h("clone", /^-\w*u/, "allowUnsafePack"),
+  h("clone", "--u", "allowUnsafePack"),
+  h("push", "--exec", "allowUnsafePack"),
+  h(null, "--template", "allowUnsafeTemplateDir")
+];
+function C(e, t, n) {
+  return [...K(e, t), ...V(n)];
+}
+function Y(...e) {
+  const { flags: t, taskIndex: n } = j(e), o = n < e.length ? String(e[n]).toLowerCase() : null, s = o !== null ? e.slice(n + 1) : [], { positionals: r, pathspecs: l } = B(s, o, t), a = L(o, t, r);
+  return {
+    task: o,
+    flags: t.map(J),
+    paths: l,
+    config: a,
+    vulnerabilities: z(C(o, t, a))
+  };
+}
+function z(e) {
+  return Object.defineProperty(e, "vulnerabilities", {
+    value: e
+  });
+}
+function J({ value: e, name: t }) {
+  return e !== void 0 ? { name: t, value: e } : { name: t };
+}
+const y = {
+  editor: "allowUnsafeEditor",
+  git_askpass: "allowUnsafeAskPass",
+  git_config_global: "allowUnsafeConfigPaths",
+  git_config_system: "allowUnsafeConfigPaths",
+  git_config_count: "allowUnsafeConfigEnvCount",
+  git_config: "allowUnsafeConfigPaths",
+  git_editor: "allowUnsafeEditor",
+  git_exec_path: "allowUnsafeConfigPaths",
+  git_external_diff: "allowUnsafeDiffExternal",
+  git_pager: "allowUnsafePager",
+  git_proxy_command: "allowUnsafeGitProxy",
+  git_template_dir: "allowUnsafeTemplateDir",
+  git_sequence_editor: "allowUnsafeEditor",
+  git_ssh: "allowUnsafeSshCommand",
+  git_ssh_command: "allowUnsafeSshCommand",
+  pager: "allowUnsafePager",
+  prefix: "allowUnsafeConfigPaths",
+  ssh_askpass: "allowUnsafeAskPass"
+};
+function* Q(e) {
+  const t = parseInt(e.git_config_count ?? "0", 10);
+  for (let n = 0; n < t; n++) {
+    const o = e[`git_config_key_${n}`], s = e[`git_config_value_${n}`];
+    o !== void 0 && (yield { key: o.toLowerCase().trim(), value: s, scope: "env" });
+  }
+}
+function* X(e) {
+  for (const t of Object.keys(e))
+    if (_(t)) {
+      const n = y[t];
+      yield {
+        category: n,
+        message: `Use of "${t.toUpperCase()}" is not permitted without enabling ${n}`
+      };
+    }
+}
+function _(e) {
+  return Object.hasOwn(y, e);
+}
+function Z(e) {
+  const t = {};
+  for (const [n, o] of Object.entries(e)) {
+    const s = n.toLowerCase().trim();
+    (_(s) || s.startsWith("git")) && (t[s] = String(o));
+  }
+  return t;
+}
+function ee(e) {
+  const t = Z(e), n = {
+    read: [],
+    write: [...Q(t)]
+  }, o = [
+    ...X(t),
+    ...C(null, [], n)
+  ];
+  return {
+    config: n,
+    vulnerabilities: o
+  };
+}
+function ne(e, t) {
+  return [...Y(...e).vulnerabilities, ...ee(t).vulnerabilities];
+}
+
+//# sourceMappingURL=index.mjs.map
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./node_modules/simple-git/dist/esm/index.js
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res) => function __init() {
+  return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+};
+var __commonJS = (cb, mod) => function __require() {
+  return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
+};
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+
+// src/lib/errors/git-error.ts
+var GitError;
+var init_git_error = __esm({
+  "src/lib/errors/git-error.ts"() {
+    "use strict";
+    GitError = class extends Error {
+      constructor(task, message) {
+        super(message);
+        this.task = task;
+        Object.setPrototypeOf(this, new.target.prototype);
+      }
+    };
+  }
+});
+
+// src/lib/errors/git-response-error.ts
+var GitResponseError;
+var init_git_response_error = __esm({
+  "src/lib/errors/git-response-error.ts"() {
+    "use strict";
+    init_git_error();
+    GitResponseError = class extends GitError {
+      constructor(git, message) {
+        super(void 0, message || String(git));
+        this.git = git;
+      }
+    };
+  }
+});
+
+// src/lib/errors/task-configuration-error.ts
+var TaskConfigurationError;
+var init_task_configuration_error = __esm({
+  "src/lib/errors/task-configuration-error.ts"() {
+    "use strict";
+    init_git_error();
+    TaskConfigurationError = class extends GitError {
+      constructor(message) {
+        super(void 0, message);
+      }
+    };
+  }
+});
+
+// src/lib/utils/util.ts
+
+function asFunction(source) {
+  if (typeof source !== "function") {
+    return NOOP;
+  }
+  return source;
+}
+function isUserFunction(source) {
+  return typeof source === "function" && source !== NOOP;
+}
+function splitOn(input, char) {
+  const index = input.indexOf(char);
+  if (index <= 0) {
+    return [input, ""];
+  }
+  return [input.substr(0, index), input.substr(index + 1)];
+}
+function first(input, offset = 0) {
+  return isArrayLike(input) && input.length > offset ? input[offset] : void 0;
+}
+function last(input, offset = 0) {
+  if (isArrayLike(input) && input.length > offset) {
+    return input[input.length - 1 - offset];
+  }
+}
+function isArrayLike(input) {
+  return filterHasLength(input);
+}
+function toLinesWithContent(input = "", trimmed2 = true, separator = "\n") {
+  return input.split(separator).reduce((output, line) => {
+    const lineContent = trimmed2 ? line.trim() : line;
+    if (lineContent) {
+      output.push(lineContent);
+    }
+    return output;
+  }, []);
+}
+function forEachLineWithContent(input, callback) {
+  return toLinesWithContent(input, true).map((line) => callback(line));
+}
+function folderExists(path) {
+  return (0,file_exists_dist.exists)(path, file_exists_dist.FOLDER);
+}
+function append(target, item) {
+  if (Array.isArray(target)) {
+    if (!target.includes(item)) {
+      target.push(item);
+    }
+  } else {
+    target.add(item);
+  }
+  return item;
+}
+function including(target, item) {
+  if (Array.isArray(target) && !target.includes(item)) {
+    target.push(item);
+  }
+  return target;
+}
+function remove(target, item) {
+  if (Array.isArray(target)) {
+    const index = target.indexOf(item);
+    if (index >= 0) {
+      target.splice(index, 1);
+    }
+  } else {
+    target.delete(item);
+  }
+  return item;
+}
+function asArray(source) {
+  return Array.isArray(source) ? source : [source];
+}
+function asCamelCase(str) {
+  return str.replace(/[\s-]+(.)/g, (_all, chr) => {
+    return chr.toUpperCase();
+  });
+}
+function asStringArray(source) {
+  return asArray(source).map((item) => {
+    return item instanceof String ? item : String(item);
+  });
+}
+function asNumber(source, onNaN = 0) {
+  if (source == null) {
+    return onNaN;
+  }
+  const num = parseInt(source, 10);
+  return Number.isNaN(num) ? onNaN : num;
+}
+function prefixedArray(input, prefix) {
+  const output = [];
+  for (let i = 0, max = input.length; i < max; i++) {
+    output.push(prefix, input[i]);
+  }
+  return output;
+}
+function bufferToString(input) {
+  return (Array.isArray(input) ? Buffer.concat(input) : input).toString("utf-8");
+}
+function esm_pick(source, properties) {
+  const out = {};
+  properties.forEach((key) => {
+    if (source[key] !== void 0) {
+      out[key] = source[key];
+    }
+  });
+  return out;
+}
+function delay(duration = 0) {
+  return new Promise((done) => setTimeout(done, duration));
+}
+function orVoid(input) {
+  if (input === false) {
+    return void 0;
+  }
+  return input;
+}
+var NULL, NOOP, objectToString;
+var init_util = __esm({
+  "src/lib/utils/util.ts"() {
+    "use strict";
+    init_argument_filters();
+    NULL = "\0";
+    NOOP = () => {
+    };
+    objectToString = Object.prototype.toString.call.bind(Object.prototype.toString);
+  }
+});
+
+// src/lib/utils/argument-filters.ts
+
+function filterType(input, filter, def) {
+  if (filter(input)) {
+    return input;
+  }
+  return arguments.length > 2 ? def : void 0;
+}
+function filterPrimitives(input, omit) {
+  const type = dist_r(input) ? "string" : typeof input;
+  return /number|string|boolean/.test(type) && (!omit || !omit.includes(type));
+}
+function filterPlainObject(input) {
+  return !!input && objectToString(input) === "[object Object]";
+}
+function filterFunction(input) {
+  return typeof input === "function";
+}
+var filterArray, filterNumber, filterString, filterStringOrStringArray, filterHasLength;
+var init_argument_filters = __esm({
+  "src/lib/utils/argument-filters.ts"() {
+    "use strict";
+    init_util();
+    filterArray = (input) => {
+      return Array.isArray(input);
+    };
+    filterNumber = (input) => {
+      return typeof input === "number";
+    };
+    filterString = (input) => {
+      return typeof input === "string" || dist_r(input);
+    };
+    filterStringOrStringArray = (input) => {
+      return filterString(input) || Array.isArray(input) && input.every(filterString);
+    };
+    filterHasLength = (input) => {
+      if (input == null || "number|boolean|function".includes(typeof input)) {
+        return false;
+      }
+      return typeof input.length === "number";
+    };
+  }
+});
+
+// src/lib/utils/exit-codes.ts
+var ExitCodes;
+var init_exit_codes = __esm({
+  "src/lib/utils/exit-codes.ts"() {
+    "use strict";
+    ExitCodes = /* @__PURE__ */ ((ExitCodes2) => {
+      ExitCodes2[ExitCodes2["SUCCESS"] = 0] = "SUCCESS";
+      ExitCodes2[ExitCodes2["ERROR"] = 1] = "ERROR";
+      ExitCodes2[ExitCodes2["NOT_FOUND"] = -2] = "NOT_FOUND";
+      ExitCodes2[ExitCodes2["UNCLEAN"] = 128] = "UNCLEAN";
+      return ExitCodes2;
+    })(ExitCodes || {});
+  }
+});
+
+// src/lib/utils/git-output-streams.ts
+var GitOutputStreams;
+var init_git_output_streams = __esm({
+  "src/lib/utils/git-output-streams.ts"() {
+    "use strict";
+    GitOutputStreams = class _GitOutputStreams {
+      constructor(stdOut, stdErr) {
+        this.stdOut = stdOut;
+        this.stdErr = stdErr;
+      }
+      asStrings() {
+        return new _GitOutputStreams(this.stdOut.toString("utf8"), this.stdErr.toString("utf8"));
+      }
+    };
+  }
+});
+
+// src/lib/utils/line-parser.ts
+function useMatchesDefault() {
+  throw new Error(`LineParser:useMatches not implemented`);
+}
+var LineParser, RemoteLineParser;
+var init_line_parser = __esm({
+  "src/lib/utils/line-parser.ts"() {
+    "use strict";
+    LineParser = class {
+      constructor(regExp, useMatches) {
+        this.matches = [];
+        this.useMatches = useMatchesDefault;
+        this.parse = (line, target) => {
+          this.resetMatches();
+          if (!this._regExp.every((reg, index) => this.addMatch(reg, index, line(index)))) {
+            return false;
+          }
+          return this.useMatches(target, this.prepareMatches()) !== false;
+        };
+        this._regExp = Array.isArray(regExp) ? regExp : [regExp];
+        if (useMatches) {
+          this.useMatches = useMatches;
+        }
+      }
+      resetMatches() {
+        this.matches.length = 0;
+      }
+      prepareMatches() {
+        return this.matches;
+      }
+      addMatch(reg, index, line) {
+        const matched = line && reg.exec(line);
+        if (matched) {
+          this.pushMatch(index, matched);
+        }
+        return !!matched;
+      }
+      pushMatch(_index, matched) {
+        this.matches.push(...matched.slice(1));
+      }
+    };
+    RemoteLineParser = class extends LineParser {
+      addMatch(reg, index, line) {
+        return /^remote:\s/.test(String(line)) && super.addMatch(reg, index, line);
+      }
+      pushMatch(index, matched) {
+        if (index > 0 || matched.length > 1) {
+          super.pushMatch(index, matched);
+        }
+      }
+    };
+  }
+});
+
+// src/lib/utils/simple-git-options.ts
+function createInstanceConfig(...options) {
+  const baseDir = process.cwd();
+  const config = Object.assign(
+    { baseDir, ...defaultOptions },
+    ...options.filter((o) => typeof o === "object" && o)
+  );
+  config.baseDir = config.baseDir || baseDir;
+  config.trimmed = config.trimmed === true;
+  return config;
+}
+var defaultOptions;
+var init_simple_git_options = __esm({
+  "src/lib/utils/simple-git-options.ts"() {
+    "use strict";
+    defaultOptions = {
+      binary: "git",
+      maxConcurrentProcesses: 5,
+      config: [],
+      trimmed: false
+    };
+  }
+});
+
+// src/lib/utils/task-options.ts
+
+function appendTaskOptions(options, commands = []) {
+  if (!filterPlainObject(options)) {
+    return commands;
+  }
+  return Object.keys(options).reduce((commands2, key) => {
+    const value = options[key];
+    if (dist_r(value)) {
+      commands2.push(value);
+    } else if (filterPrimitives(value, ["boolean"])) {
+      commands2.push(key + "=" + value);
+    } else if (Array.isArray(value)) {
+      for (const v of value) {
+        if (!filterPrimitives(v, ["string", "number"])) {
+          commands2.push(key + "=" + v);
+        }
+      }
+    } else {
+      commands2.push(key);
+    }
+    return commands2;
+  }, commands);
+}
+function getTrailingOptions(args, initialPrimitive = 0, objectOnly = false) {
+  const command = [];
+  for (let i = 0, max = initialPrimitive < 0 ? args.length : initialPrimitive; i < max; i++) {
+    if ("string|number".includes(typeof args[i])) {
+      command.push(String(args[i]));
+    }
+  }
+  appendTaskOptions(trailingOptionsArgument(args), command);
+  if (!objectOnly) {
+    command.push(...trailingArrayArgument(args));
+  }
+  return command;
+}
+function trailingArrayArgument(args) {
+  const hasTrailingCallback = typeof last(args) === "function";
+  return asStringArray(filterType(last(args, hasTrailingCallback ? 1 : 0), filterArray, []));
+}
+function trailingOptionsArgument(args) {
+  const hasTrailingCallback = filterFunction(last(args));
+  return filterType(last(args, hasTrailingCallback ? 1 : 0), filterPlainObject);
+}
+function trailingFunctionArgument(args, includeNoop = true) {
+  const callback = asFunction(last(args));
+  return includeNoop || isUserFunction(callback) ? callback : void 0;
+}
+var init_task_options = __esm({
+  "src/lib/utils/task-options.ts"() {
+    "use strict";
+    init_argument_filters();
+    init_util();
+  }
+});
+
+// src/lib/utils/task-parser.ts
+function callTaskParser(parser4, streams) {
+  return parser4(streams.stdOut, streams.stdErr);
+}
+function parseStringResponse(result, parsers12, texts, trim = true) {
+  asArray(texts).forEach((text) => {
+    for (let lines = toLinesWithContent(text, trim), i = 0, max = lines.length; i < max; i++) {
+      const line = (offset = 0) => {
+        if (i + offset >= max) {
+          return;
+        }
+        return lines[i + offset];
+      };
+      parsers12.some(({ parse }) => parse(line, result));
+    }
+  });
+  return result;
+}
+var init_task_parser = __esm({
+  "src/lib/utils/task-parser.ts"() {
+    "use strict";
+    init_util();
+  }
+});
+
+// src/lib/utils/index.ts
+var utils_exports = {};
+__export(utils_exports, {
+  ExitCodes: () => ExitCodes,
+  GitOutputStreams: () => GitOutputStreams,
+  LineParser: () => LineParser,
+  NOOP: () => NOOP,
+  NULL: () => NULL,
+  RemoteLineParser: () => RemoteLineParser,
+  append: () => append,
+  appendTaskOptions: () => appendTaskOptions,
+  asArray: () => asArray,
+  asCamelCase: () => asCamelCase,
+  asFunction: () => asFunction,
+  asNumber: () => asNumber,
+  asStringArray: () => asStringArray,
+  bufferToString: () => bufferToString,
+  callTaskParser: () => callTaskParser,
+  createInstanceConfig: () => createInstanceConfig,
+  delay: () => delay,
+  filterArray: () => filterArray,
+  filterFunction: () => filterFunction,
+  filterHasLength: () => filterHasLength,
+  filterNumber: () => filterNumber,
+  filterPlainObject: () => filterPlainObject,
+  filterPrimitives: () => filterPrimitives,
+  filterString: () => filterString,
+  filterStringOrStringArray: () => filterStringOrStringArray,
+  filterType: () => filterType,
+  first: () => first,
+  folderExists: () => folderExists,
+  forEachLineWithContent: () => forEachLineWithContent,
+  getTrailingOptions: () => getTrailingOptions,
+  including: () => including,
+  isUserFunction: () => isUserFunction,
+  last: () => last,
+  objectToString: () => objectToString,
+  orVoid: () => orVoid,
+  parseStringResponse: () => parseStringResponse,
+  pick: () => esm_pick,
+  prefixedArray: () => prefixedArray,
+  remove: () => remove,
+  splitOn: () => splitOn,
+  toLinesWithContent: () => toLinesWithContent,
+  trailingFunctionArgument: () => trailingFunctionArgument,
+  trailingOptionsArgument: () => trailingOptionsArgument
+});
+var init_utils = __esm({
+  "src/lib/utils/index.ts"() {
+    "use strict";
+    init_argument_filters();
+    init_exit_codes();
+    init_git_output_streams();
+    init_line_parser();
+    init_simple_git_options();
+    init_task_options();
+    init_task_parser();
+    init_util();
+  }
+});
+
+// src/lib/tasks/check-is-repo.ts
+var check_is_repo_exports = {};
+__export(check_is_repo_exports, {
+  CheckRepoActions: () => CheckRepoActions,
+  checkIsBareRepoTask: () => checkIsBareRepoTask,
+  checkIsRepoRootTask: () => checkIsRepoRootTask,
+  checkIsRepoTask: () => checkIsRepoTask
+});
+function checkIsRepoTask(action) {
+  switch (action) {
+    case "bare" /* BARE */:
+      return checkIsBareRepoTask();
+    case "root" /* IS_REPO_ROOT */:
+      return checkIsRepoRootTask();
+  }
+  const commands = ["rev-parse", "--is-inside-work-tree"];
+  return {
+    commands,
+    format: "utf-8",
+    onError,
+    parser
+  };
+}
+function checkIsRepoRootTask() {
+  const commands = ["rev-parse", "--git-dir"];
+  return {
+    commands,
+    format: "utf-8",
+    onError,
+    parser(path) {
+      return /^\.(git)?$/.test(path.trim());
+    }
+  };
+}
+function checkIsBareRepoTask() {
+  const commands = ["rev-parse", "--is-bare-repository"];
+  return {
+    commands,
+    format: "utf-8",
+    onError,
+    parser
+  };
+}
+function isNotRepoMessage(error) {
+  return /(Not a git repository|Kein Git-Repository)/i.test(String(error));
+}
+var CheckRepoActions, onError, parser;
+var init_check_is_repo = __esm({
+  "src/lib/tasks/check-is-repo.ts"() {
+    "use strict";
+    init_utils();
+    CheckRepoActions = /* @__PURE__ */ ((CheckRepoActions2) => {
+      CheckRepoActions2["BARE"] = "bare";
+      CheckRepoActions2["IN_TREE"] = "tree";
+      CheckRepoActions2["IS_REPO_ROOT"] = "root";
+      return CheckRepoActions2;
+    })(CheckRepoActions || {});
+    onError = ({ exitCode }, error, done, fail) => {
+      if (exitCode === 128 /* UNCLEAN */ && isNotRepoMessage(error)) {
+        return done(Buffer.from("false"));
+      }
+      fail(error);
+    };
+    parser = (text) => {
+      return text.trim() === "true";
+    };
+  }
+});
+
+// src/lib/responses/CleanSummary.ts
+function cleanSummaryParser(dryRun, text) {
+  const summary = new CleanResponse(dryRun);
+  const regexp = dryRun ? dryRunRemovalRegexp : removalRegexp;
+  toLinesWithContent(text).forEach((line) => {
+    const removed = line.replace(regexp, "");
+    summary.paths.push(removed);
+    (isFolderRegexp.test(removed) ? summary.folders : summary.files).push(removed);
+  });
+  return summary;
+}
+var CleanResponse, removalRegexp, dryRunRemovalRegexp, isFolderRegexp;
+var init_CleanSummary = __esm({
+  "src/lib/responses/CleanSummary.ts"() {
+    "use strict";
+    init_utils();
+    CleanResponse = class {
+      constructor(dryRun) {
+        this.dryRun = dryRun;
+        this.paths = [];
+        this.files = [];
+        this.folders = [];
+      }
+    };
+    removalRegexp = /^[a-z]+\s*/i;
+    dryRunRemovalRegexp = /^[a-z]+\s+[a-z]+\s*/i;
+    isFolderRegexp = /\/$/;
+  }
+});
+
+// src/lib/tasks/task.ts
+var task_exports = {};
+__export(task_exports, {
+  EMPTY_COMMANDS: () => EMPTY_COMMANDS,
+  adhocExecTask: () => adhocExecTask,
+  configurationErrorTask: () => configurationErrorTask,
+  isBufferTask: () => isBufferTask,
+  isEmptyTask: () => isEmptyTask,
+  straightThroughBufferTask: () => straightThroughBufferTask,
+  straightThroughStringTask: () => straightThroughStringTask
+});
+function adhocExecTask(parser4) {
+  return {
+    commands: EMPTY_COMMANDS,
+    format: "empty",
+    parser: parser4
+  };
+}
+function configurationErrorTask(error) {
+  return {
+    commands: EMPTY_COMMANDS,
+    format: "empty",
+    parser() {
+      throw typeof error === "string" ? new TaskConfigurationError(error) : error;
+    }
+  };
+}
+function straightThroughStringTask(commands, trimmed2 = false) {
+  return {
+    commands,
+    format: "utf-8",
+    parser(text) {
+      return trimmed2 ? String(text).trim() : text;
+    }
+  };
+}
+function straightThroughBufferTask(commands) {
+  return {
+    commands,
+    format: "buffer",
+    parser(buffer) {
+      return buffer;
+    }
+  };
+}
+function isBufferTask(task) {
+  return task.format === "buffer";
+}
+function isEmptyTask(task) {
+  return task.format === "empty" || !task.commands.length;
+}
+var EMPTY_COMMANDS;
+var init_task = __esm({
+  "src/lib/tasks/task.ts"() {
+    "use strict";
+    init_task_configuration_error();
+    EMPTY_COMMANDS = [];
+  }
+});
+
+// src/lib/tasks/clean.ts
+var clean_exports = {};
+__export(clean_exports, {
+  CONFIG_ERROR_INTERACTIVE_MODE: () => CONFIG_ERROR_INTERACTIVE_MODE,
+  CONFIG_ERROR_MODE_REQUIRED: () => CONFIG_ERROR_MODE_REQUIRED,
+  CONFIG_ERROR_UNKNOWN_OPTION: () => CONFIG_ERROR_UNKNOWN_OPTION,
+  CleanOptions: () => CleanOptions,
+  cleanTask: () => cleanTask,
+  cleanWithOptionsTask: () => cleanWithOptionsTask,
+  isCleanOptionsArray: () => isCleanOptionsArray
+});
+function cleanWithOptionsTask(mode, customArgs) {
+  const { cleanMode, options, valid } = getCleanOptions(mode);
+  if (!cleanMode) {
+    return configurationErrorTask(CONFIG_ERROR_MODE_REQUIRED);
+  }
+  if (!valid.options) {
+    return configurationErrorTask(CONFIG_ERROR_UNKNOWN_OPTION + JSON.stringify(mode));
+  }
+  options.push(...customArgs);
+  if (options.some(isInteractiveMode)) {
+    return configurationErrorTask(CONFIG_ERROR_INTERACTIVE_MODE);
+  }
+  return cleanTask(cleanMode, options);
+}
+function cleanTask(mode, customArgs) {
+  const commands = ["clean", `-${mode}`, ...customArgs];
+  return {
+    commands,
+    format: "utf-8",
+    parser(text) {
+      return cleanSummaryParser(mode === "n" /* DRY_RUN */, text);
+    }
+  };
+}
+function isCleanOptionsArray(input) {
+  return Array.isArray(input) && input.every((test) => CleanOptionValues.has(test));
+}
+function getCleanOptions(input) {
+  let cleanMode;
+  let options = [];
+  let valid = { cleanMode: false, options: true };
+  input.replace(/[^a-z]i/g, "").split("").forEach((char) => {
+    if (isCleanMode(char)) {
+      cleanMode = char;
+      valid.cleanMode = true;
+    } else {
+      valid.options = valid.options && isKnownOption(options[options.length] = `-${char}`);
+    }
+  });
+  return {
+    cleanMode,
+    options,
+    valid
+  };
+}
+function isCleanMode(cleanMode) {
+  return cleanMode === "f" /* FORCE */ || cleanMode === "n" /* DRY_RUN */;
+}
+function isKnownOption(option) {
+  return /^-[a-z]$/i.test(option) && CleanOptionValues.has(option.charAt(1));
+}
+function isInteractiveMode(option) {
+  if (/^-[^\-]/.test(option)) {
+    return option.indexOf("i") > 0;
+  }
+  return option === "--interactive";
+}
+var CONFIG_ERROR_INTERACTIVE_MODE, CONFIG_ERROR_MODE_REQUIRED, CONFIG_ERROR_UNKNOWN_OPTION, CleanOptions, CleanOptionValues;
+var init_clean = __esm({
+  "src/lib/tasks/clean.ts"() {
+    "use strict";
+    init_CleanSummary();
+    init_utils();
+    init_task();
+    CONFIG_ERROR_INTERACTIVE_MODE = "Git clean interactive mode is not supported";
+    CONFIG_ERROR_MODE_REQUIRED = 'Git clean mode parameter ("n" or "f") is required';
+    CONFIG_ERROR_UNKNOWN_OPTION = "Git clean unknown option found in: ";
+    CleanOptions = /* @__PURE__ */ ((CleanOptions2) => {
+      CleanOptions2["DRY_RUN"] = "n";
+      CleanOptions2["FORCE"] = "f";
+      CleanOptions2["IGNORED_INCLUDED"] = "x";
+      CleanOptions2["IGNORED_ONLY"] = "X";
+      CleanOptions2["EXCLUDING"] = "e";
+      CleanOptions2["QUIET"] = "q";
+      CleanOptions2["RECURSIVE"] = "d";
+      return CleanOptions2;
+    })(CleanOptions || {});
+    CleanOptionValues = /* @__PURE__ */ new Set([
+      "i",
+      ...asStringArray(Object.values(CleanOptions))
+    ]);
+  }
+});
+
+// src/lib/responses/ConfigList.ts
+function configListParser(text) {
+  const config = new ConfigList();
+  for (const item of configParser(text)) {
+    config.addValue(item.file, String(item.key), item.value);
+  }
+  return config;
+}
+function configGetParser(text, key) {
+  let value = null;
+  const values = [];
+  const scopes = /* @__PURE__ */ new Map();
+  for (const item of configParser(text, key)) {
+    if (item.key !== key) {
+      continue;
+    }
+    values.push(value = item.value);
+    if (!scopes.has(item.file)) {
+      scopes.set(item.file, []);
+    }
+    scopes.get(item.file).push(value);
+  }
+  return {
+    key,
+    paths: Array.from(scopes.keys()),
+    scopes,
+    value,
+    values
+  };
+}
+function configFilePath(filePath) {
+  return filePath.replace(/^(file):/, "");
+}
+function* configParser(text, requestedKey = null) {
+  const lines = text.split("\0");
+  for (let i = 0, max = lines.length - 1; i < max; ) {
+    const file = configFilePath(lines[i++]);
+    let value = lines[i++];
+    let key = requestedKey;
+    if (value.includes("\n")) {
+      const line = splitOn(value, "\n");
+      key = line[0];
+      value = line[1];
+    }
+    yield { file, key, value };
+  }
+}
+var ConfigList;
+var init_ConfigList = __esm({
+  "src/lib/responses/ConfigList.ts"() {
+    "use strict";
+    init_utils();
+    ConfigList = class {
+      constructor() {
+        this.files = [];
+        this.values = /* @__PURE__ */ Object.create(null);
+      }
+      get all() {
+        if (!this._all) {
+          this._all = this.files.reduce((all, file) => {
+            return Object.assign(all, this.values[file]);
+          }, {});
+        }
+        return this._all;
+      }
+      addFile(file) {
+        if (!(file in this.values)) {
+          const latest = last(this.files);
+          this.values[file] = latest ? Object.create(this.values[latest]) : {};
+          this.files.push(file);
+        }
+        return this.values[file];
+      }
+      addValue(file, key, value) {
+        const values = this.addFile(file);
+        if (!Object.hasOwn(values, key)) {
+          values[key] = value;
+        } else if (Array.isArray(values[key])) {
+          values[key].push(value);
+        } else {
+          values[key] = [values[key], value];
+        }
+        this._all = void 0;
+      }
+    };
+  }
+});
+
+// src/lib/tasks/config.ts
+function asConfigScope(scope, fallback) {
+  if (typeof scope === "string" && Object.hasOwn(GitConfigScope, scope)) {
+    return scope;
+  }
+  return fallback;
+}
+function addConfigTask(key, value, append2, scope) {
+  const commands = ["config", `--${scope}`];
+  if (append2) {
+    commands.push("--add");
+  }
+  commands.push(key, value);
+  return {
+    commands,
+    format: "utf-8",
+    parser(text) {
+      return text;
+    }
+  };
+}
+function getConfigTask(key, scope) {
+  const commands = ["config", "--null", "--show-origin", "--get-all", key];
+  if (scope) {
+    commands.splice(1, 0, `--${scope}`);
+  }
+  return {
+    commands,
+    format: "utf-8",
+    parser(text) {
+      return configGetParser(text, key);
+    }
+  };
+}
+function listConfigTask(scope) {
+  const commands = ["config", "--list", "--show-origin", "--null"];
+  if (scope) {
+    commands.push(`--${scope}`);
+  }
+  return {
+    commands,
+    format: "utf-8",
+    parser(text) {
+      return configListParser(text);
+    }
+  };
+}
+function config_default() {
+  return {
+    addConfig(key, value, ...rest) {
+      return this._runTask(
+        addConfigTask(
+          key,
+          value,
+          rest[0] === true,
+          asConfigScope(rest[1], "local" /* local */)
+        ),
+        trailingFunctionArgument(arguments)
+      );
+    },
+    getConfig(key, scope) {
+      return this._runTask(
+        getConfigTask(key, asConfigScope(scope, void 0)),
+        trailingFunctionArgument(arguments)
+      );
+    },
+    listConfig(...rest) {
+      return this._runTask(
+        listConfigTask(asConfigScope(rest[0], void 0)),
+        trailingFunctionArgument(arguments)
+      );
+    }
+  };
+}
+var GitConfigScope;
+var init_config = __esm({
+  "src/lib/tasks/config.ts"() {
+    "use strict";
+    init_ConfigList();
+    init_utils();
+    GitConfigScope = /* @__PURE__ */ ((GitConfigScope2) => {
+      GitConfigScope2["system"] = "system";
+      GitConfigScope2["global"] = "global";
+      GitConfigScope2["local"] = "local";
+      GitConfigScope2["worktree"] = "worktree";
+      return GitConfigScope2;
+    })(GitConfigScope || {});
+  }
+});
+
+// src/lib/tasks/diff-name-status.ts
+function isDiffNameStatus(input) {
+  return diffNameStatus.has(input);
+}
+var DiffNameStatus, diffNameStatus;
+var init_diff_name_status = __esm({
+  "src/lib/tasks/diff-name-status.ts"() {
+    "use strict";
+    DiffNameStatus = /* @__PURE__ */ ((DiffNameStatus2) => {
+      DiffNameStatus2["ADDED"] = "A";
+      DiffNameStatus2["COPIED"] = "C";
+      DiffNameStatus2["DELETED"] = "D";
+      DiffNameStatus2["MODIFIED"] = "M";
+      DiffNameStatus2["RENAMED"] = "R";
+      DiffNameStatus2["CHANGED"] = "T";
+      DiffNameStatus2["UNMERGED"] = "U";
+      DiffNameStatus2["UNKNOWN"] = "X";
+      DiffNameStatus2["BROKEN"] = "B";
+      return DiffNameStatus2;
+    })(DiffNameStatus || {});
+    diffNameStatus = new Set(Object.values(DiffNameStatus));
+  }
+});
+
+// src/lib/tasks/grep.ts
+function grepQueryBuilder(...params) {
+  return new GrepQuery().param(...params);
+}
+function parseGrep(grep) {
+  const paths = /* @__PURE__ */ new Set();
+  const results = {};
+  forEachLineWithContent(grep, (input) => {
+    const [path, line, preview] = input.split(NULL);
+    paths.add(path);
+    (results[path] = results[path] || []).push({
+      line: asNumber(line),
+      path,
+      preview
+    });
+  });
+  return {
+    paths,
+    results
+  };
+}
+function grep_default() {
+  return {
+    grep(searchTerm) {
+      const then = trailingFunctionArgument(arguments);
+      const options = getTrailingOptions(arguments);
+      for (const option of disallowedOptions) {
+        if (options.includes(option)) {
+          return this._runTask(
+            configurationErrorTask(`git.grep: use of "${option}" is not supported.`),
+            then
+          );
+        }
+      }
+      if (typeof searchTerm === "string") {
+        searchTerm = grepQueryBuilder().param(searchTerm);
+      }
+      const commands = ["grep", "--null", "-n", "--full-name", ...options, ...searchTerm];
+      return this._runTask(
+        {
+          commands,
+          format: "utf-8",
+          parser(stdOut) {
+            return parseGrep(stdOut);
+          }
+        },
+        then
+      );
+    }
+  };
+}
+var disallowedOptions, Query, esm_a, GrepQuery;
+var init_grep = __esm({
+  "src/lib/tasks/grep.ts"() {
+    "use strict";
+    init_utils();
+    init_task();
+    disallowedOptions = ["-h"];
+    Query = Symbol("grepQuery");
+    GrepQuery = class {
+      constructor() {
+        this[esm_a] = [];
+      }
+      *[(esm_a = Query, Symbol.iterator)]() {
+        for (const query of this[Query]) {
+          yield query;
+        }
+      }
+      and(...and) {
+        and.length && this[Query].push("--and", "(", ...prefixedArray(and, "-e"), ")");
+        return this;
+      }
+      param(...param) {
+        this[Query].push(...prefixedArray(param, "-e"));
+        return this;
+      }
+    };
+  }
+});
+
+// src/lib/tasks/reset.ts
+var reset_exports = {};
+__export(reset_exports, {
+  ResetMode: () => ResetMode,
+  getResetMode: () => getResetMode,
+  resetTask: () => resetTask
+});
+function resetTask(mode, customArgs) {
+  const commands = ["reset"];
+  if (isValidResetMode(mode)) {
+    commands.push(`--${mode}`);
+  }
+  commands.push(...customArgs);
+  return straightThroughStringTask(commands);
+}
+function getResetMode(mode) {
+  if (isValidResetMode(mode)) {
+    return mode;
+  }
+  switch (typeof mode) {
+    case "string":
+    case "undefined":
+      return "soft" /* SOFT */;
+  }
+  return;
+}
+function isValidResetMode(mode) {
+  return typeof mode === "string" && validResetModes.includes(mode);
+}
+var ResetMode, validResetModes;
+var init_reset = __esm({
+  "src/lib/tasks/reset.ts"() {
+    "use strict";
+    init_utils();
+    init_task();
+    ResetMode = /* @__PURE__ */ ((ResetMode2) => {
+      ResetMode2["MIXED"] = "mixed";
+      ResetMode2["SOFT"] = "soft";
+      ResetMode2["HARD"] = "hard";
+      ResetMode2["MERGE"] = "merge";
+      ResetMode2["KEEP"] = "keep";
+      return ResetMode2;
+    })(ResetMode || {});
+    validResetModes = asStringArray(Object.values(ResetMode));
+  }
+});
+
+// src/lib/git-logger.ts
+
+function createLog() {
+  return src("simple-git");
+}
+function prefixedLogger(to, prefix, forward) {
+  if (!prefix || !String(prefix).replace(/\s*/, "")) {
+    return !forward ? to : (message, ...args) => {
+      to(message, ...args);
+      forward(message, ...args);
+    };
+  }
+  return (message, ...args) => {
+    to(`%s ${message}`, prefix, ...args);
+    if (forward) {
+      forward(message, ...args);
+    }
+  };
+}
+function childLoggerName(name, childDebugger, { namespace: parentNamespace }) {
+  if (typeof name === "string") {
+    return name;
+  }
+  const childNamespace = childDebugger && childDebugger.namespace || "";
+  if (childNamespace.startsWith(parentNamespace)) {
+    return childNamespace.substr(parentNamespace.length + 1);
+  }
+  return childNamespace || parentNamespace;
+}
+function createLogger(label, verbose, initialStep, infoDebugger = createLog()) {
+  const labelPrefix = label && `[${label}]` || "";
+  const spawned = [];
+  const debugDebugger = typeof verbose === "string" ? infoDebugger.extend(verbose) : verbose;
+  const key = childLoggerName(filterType(verbose, filterString), debugDebugger, infoDebugger);
+  return step(initialStep);
+  function sibling(name, initial) {
+    return append(
+      spawned,
+      createLogger(label, key.replace(/^[^:]+/, name), initial, infoDebugger)
+    );
+  }
+  function step(phase) {
+    const stepPrefix = phase && `[${phase}]` || "";
+    const debug2 = debugDebugger && prefixedLogger(debugDebugger, stepPrefix) || NOOP;
+    const info = prefixedLogger(infoDebugger, `${labelPrefix} ${stepPrefix}`, debug2);
+    return Object.assign(debugDebugger ? debug2 : info, {
+      label,
+      sibling,
+      info,
+      step
+    });
+  }
+}
+var init_git_logger = __esm({
+  "src/lib/git-logger.ts"() {
+    "use strict";
+    init_utils();
+    src.formatters.L = (value) => String(filterHasLength(value) ? value.length : "-");
+    src.formatters.B = (value) => {
+      if (Buffer.isBuffer(value)) {
+        return value.toString("utf8");
+      }
+      return objectToString(value);
+    };
+  }
+});
+
+// src/lib/runners/tasks-pending-queue.ts
+var TasksPendingQueue;
+var init_tasks_pending_queue = __esm({
+  "src/lib/runners/tasks-pending-queue.ts"() {
+    "use strict";
+    init_git_error();
+    init_git_logger();
+    TasksPendingQueue = class _TasksPendingQueue {
+      constructor(logLabel = "GitExecutor") {
+        this.logLabel = logLabel;
+        this._queue = /* @__PURE__ */ new Map();
+      }
+      withProgress(task) {
+        return this._queue.get(task);
+      }
+      createProgress(task) {
+        const name = _TasksPendingQueue.getName(task.commands[0]);
+        const logger = createLogger(this.logLabel, name);
+        return {
+          task,
+          logger,
+          name
+        };
+      }
+      push(task) {
+        const progress = this.createProgress(task);
+        progress.logger("Adding task to the queue, commands = %o", task.commands);
+        this._queue.set(task, progress);
+        return progress;
+      }
+      fatal(err) {
+        for (const [task, { logger }] of Array.from(this._queue.entries())) {
+          if (task === err.task) {
+            logger.info(`Failed %o`, err);
+            logger(
+              `Fatal exception, any as-yet un-started tasks run through this executor will not be attempted`
+            );
+          } else {
+            logger.info(
+              `A fatal exception occurred in a previous task, the queue has been purged: %o`,
+              err.message
+            );
+          }
+          this.complete(task);
+        }
+        if (this._queue.size !== 0) {
+          throw new Error(`Queue size should be zero after fatal: ${this._queue.size}`);
+        }
+      }
+      complete(task) {
+        const progress = this.withProgress(task);
+        if (progress) {
+          this._queue.delete(task);
+        }
+      }
+      attempt(task) {
+        const progress = this.withProgress(task);
+        if (!progress) {
+          throw new GitError(void 0, "TasksPendingQueue: attempt called for an unknown task");
+        }
+        progress.logger("Starting task");
+        return progress;
+      }
+      static getName(name = "empty") {
+        return `task:${name}:${++_TasksPendingQueue.counter}`;
+      }
+      static {
+        this.counter = 0;
+      }
+    };
+  }
+});
+
+// src/lib/runners/git-executor-chain.ts
+
+function pluginContext(task, commands) {
+  return {
+    method: first(task.commands) || "",
+    commands
+  };
+}
+function onErrorReceived(target, logger) {
+  return (err) => {
+    logger(`[ERROR] child process exception %o`, err);
+    target.push(Buffer.from(String(err.stack), "ascii"));
+  };
+}
+function onDataReceived(target, name, logger, output) {
+  return (buffer) => {
+    logger(`%s received %L bytes`, name, buffer);
+    output(`%B`, buffer);
+    target.push(buffer);
+  };
+}
+var GitExecutorChain;
+var init_git_executor_chain = __esm({
+  "src/lib/runners/git-executor-chain.ts"() {
+    "use strict";
+    init_git_error();
+    init_task();
+    init_utils();
+    init_tasks_pending_queue();
+    GitExecutorChain = class {
+      constructor(_executor, _scheduler, _plugins) {
+        this._executor = _executor;
+        this._scheduler = _scheduler;
+        this._plugins = _plugins;
+        this._chain = Promise.resolve();
+        this._queue = new TasksPendingQueue();
+      }
+      get cwd() {
+        return this._cwd || this._executor.cwd;
+      }
+      set cwd(cwd) {
+        this._cwd = cwd;
+      }
+      get env() {
+        return this._executor.env;
+      }
+      get outputHandler() {
+        return this._executor.outputHandler;
+      }
+      chain() {
+        return this;
+      }
+      push(task) {
+        this._queue.push(task);
+        return this._chain = this._chain.then(() => this.attemptTask(task));
+      }
+      async attemptTask(task) {
+        const onScheduleComplete = await this._scheduler.next();
+        const onQueueComplete = () => this._queue.complete(task);
+        try {
+          const { logger } = this._queue.attempt(task);
+          return await (isEmptyTask(task) ? this.attemptEmptyTask(task, logger) : this.attemptRemoteTask(task, logger));
+        } catch (e) {
+          throw this.onFatalException(task, e);
+        } finally {
+          onQueueComplete();
+          onScheduleComplete();
+        }
+      }
+      onFatalException(task, e) {
+        const gitError = e instanceof GitError ? Object.assign(e, { task }) : new GitError(task, e && String(e));
+        this._chain = Promise.resolve();
+        this._queue.fatal(gitError);
+        return gitError;
+      }
+      async attemptRemoteTask(task, logger) {
+        const binary = this._plugins.exec("spawn.binary", "", pluginContext(task, task.commands));
+        const args = this._plugins.exec("spawn.args", [...task.commands], {
+          ...pluginContext(task, task.commands),
+          env: { ...this.env }
+        });
+        const raw = await this.gitResponse(
+          task,
+          binary,
+          args,
+          this.outputHandler,
+          logger.step("SPAWN")
+        );
+        const outputStreams = await this.handleTaskData(task, args, raw, logger.step("HANDLE"));
+        logger(`passing response to task's parser as a %s`, task.format);
+        if (isBufferTask(task)) {
+          return callTaskParser(task.parser, outputStreams);
+        }
+        return callTaskParser(task.parser, outputStreams.asStrings());
+      }
+      async attemptEmptyTask(task, logger) {
+        logger(`empty task bypassing child process to call to task's parser`);
+        return task.parser(this);
+      }
+      handleTaskData(task, args, result, logger) {
+        const { exitCode, rejection, stdOut, stdErr } = result;
+        return new Promise((done, fail) => {
+          logger(`Preparing to handle process response exitCode=%d stdOut=`, exitCode);
+          const { error } = this._plugins.exec(
+            "task.error",
+            { error: rejection },
+            {
+              ...pluginContext(task, args),
+              ...result
+            }
+          );
+          if (error && task.onError) {
+            logger.info(`exitCode=%s handling with custom error handler`);
+            return task.onError(
+              result,
+              error,
+              (newStdOut) => {
+                logger.info(`custom error handler treated as success`);
+                logger(`custom error returned a %s`, objectToString(newStdOut));
+                done(
+                  new GitOutputStreams(
+                    Array.isArray(newStdOut) ? Buffer.concat(newStdOut) : newStdOut,
+                    Buffer.concat(stdErr)
+                  )
+                );
+              },
+              fail
+            );
+          }
+          if (error) {
+            logger.info(
+              `handling as error: exitCode=%s stdErr=%s rejection=%o`,
+              exitCode,
+              stdErr.length,
+              rejection
+            );
+            return fail(error);
+          }
+          logger.info(`retrieving task output complete`);
+          done(new GitOutputStreams(Buffer.concat(stdOut), Buffer.concat(stdErr)));
+        });
+      }
+      async gitResponse(task, command, args, outputHandler, logger) {
+        const outputLogger = logger.sibling("output");
+        const spawnOptions = this._plugins.exec(
+          "spawn.options",
+          {
+            cwd: this.cwd,
+            env: this.env,
+            windowsHide: true
+          },
+          pluginContext(task, task.commands)
+        );
+        return new Promise((done) => {
+          const stdOut = [];
+          const stdErr = [];
+          logger.info(`%s %o`, command, args);
+          logger("%O", spawnOptions);
+          let rejection = this._beforeSpawn(task, args);
+          if (rejection) {
+            return done({
+              stdOut,
+              stdErr,
+              exitCode: 9901,
+              rejection
+            });
+          }
+          this._plugins.exec("spawn.before", void 0, {
+            ...pluginContext(task, args),
+            kill(reason) {
+              rejection = reason || rejection;
+            }
+          });
+          const spawned = (0,external_child_process_namespaceObject.spawn)(command, args, spawnOptions);
+          spawned.stdout.on(
+            "data",
+            onDataReceived(stdOut, "stdOut", logger, outputLogger.step("stdOut"))
+          );
+          spawned.stderr.on(
+            "data",
+            onDataReceived(stdErr, "stdErr", logger, outputLogger.step("stdErr"))
+          );
+          spawned.on("error", onErrorReceived(stdErr, logger));
+          if (outputHandler) {
+            logger(`Passing child process stdOut/stdErr to custom outputHandler`);
+            outputHandler(command, spawned.stdout, spawned.stderr, [...args]);
+          }
+          this._plugins.exec("spawn.after", void 0, {
+            ...pluginContext(task, args),
+            spawned,
+            close(exitCode, reason) {
+              done({
+                stdOut,
+                stdErr,
+                exitCode,
+                rejection: rejection || reason
+              });
+            },
+            kill(reason) {
+              if (spawned.killed) {
+                return;
+              }
+              rejection = reason;
+              spawned.kill("SIGINT");
+            }
+          });
+        });
+      }
+      _beforeSpawn(task, args) {
+        let rejection;
+        this._plugins.exec("spawn.before", void 0, {
+          ...pluginContext(task, args),
+          kill(reason) {
+            rejection = reason || rejection;
+          }
+        });
+        return rejection;
+      }
+    };
+  }
+});
+
+// src/lib/runners/git-executor.ts
+var git_executor_exports = {};
+__export(git_executor_exports, {
+  GitExecutor: () => GitExecutor
+});
+var GitExecutor;
+var init_git_executor = __esm({
+  "src/lib/runners/git-executor.ts"() {
+    "use strict";
+    init_git_executor_chain();
+    GitExecutor = class {
+      constructor(cwd, _scheduler, _plugins) {
+        this.cwd = cwd;
+        this._scheduler = _scheduler;
+        this._plugins = _plugins;
+        this._chain = new GitExecutorChain(this, this._scheduler, this._plugins);
+      }
+      chain() {
+        return new GitExecutorChain(this, this._scheduler, this._plugins);
+      }
+      push(task) {
+        return this._chain.push(task);
+      }
+    };
+  }
+});
+
+// src/lib/task-callback.ts
+function taskCallback(task, response, callback = NOOP) {
+  const onSuccess = (data) => {
+    callback(null, data);
+  };
+  const onError2 = (err) => {
+    if (err?.task === task) {
+      callback(
+        err instanceof GitResponseError ? addDeprecationNoticeToError(err) : err,
+        void 0
+      );
+    }
+  };
+  response.then(onSuccess, onError2);
+}
+function addDeprecationNoticeToError(err) {
+  let log = (name) => {
+    console.warn(
+      `simple-git deprecation notice: accessing GitResponseError.${name} should be GitResponseError.git.${name}, this will no longer be available in version 3`
+    );
+    log = NOOP;
+  };
+  return Object.create(err, Object.getOwnPropertyNames(err.git).reduce(descriptorReducer, {}));
+  function descriptorReducer(all, name) {
+    if (name in err) {
+      return all;
+    }
+    all[name] = {
+      enumerable: false,
+      configurable: false,
+      get() {
+        log(name);
+        return err.git[name];
+      }
+    };
+    return all;
+  }
+}
+var init_task_callback = __esm({
+  "src/lib/task-callback.ts"() {
+    "use strict";
+    init_git_response_error();
+    init_utils();
+  }
+});
+
+// src/lib/tasks/change-working-directory.ts
+function changeWorkingDirectoryTask(directory, root) {
+  return adhocExecTask((instance) => {
+    if (!folderExists(directory)) {
+      throw new Error(`Git.cwd: cannot change to non-directory "${directory}"`);
+    }
+    return (root || instance).cwd = directory;
+  });
+}
+var init_change_working_directory = __esm({
+  "src/lib/tasks/change-working-directory.ts"() {
+    "use strict";
+    init_utils();
+    init_task();
+  }
+});
+
+// src/lib/tasks/checkout.ts
+function checkoutTask(args) {
+  const commands = ["checkout", ...args];
+  if (commands[1] === "-b" && commands.includes("-B")) {
+    commands[1] = remove(commands, "-B");
+  }
+  return straightThroughStringTask(commands);
+}
+function checkout_default() {
+  return {
+    checkout() {
+      return this._runTask(
+        checkoutTask(getTrailingOptions(arguments, 1)),
+        trailingFunctionArgument(arguments)
+      );
+    },
+    checkoutBranch(branchName, startPoint) {
+      return this._runTask(
+        checkoutTask(["-b", branchName, startPoint, ...getTrailingOptions(arguments)]),
+        trailingFunctionArgument(arguments)
+      );
+    },
+    checkoutLocalBranch(branchName) {
+      return this._runTask(
+        checkoutTask(["-b", branchName, ...getTrailingOptions(arguments)]),
+        trailingFunctionArgument(arguments)
+      );
+    }
+  };
+}
+var init_checkout = __esm({
+  "src/lib/tasks/checkout.ts"() {
+    "use strict";
+    init_utils();
+    init_task();
+  }
+});
+
+// src/lib/tasks/count-objects.ts
+function countObjectsResponse() {
+  return {
+    count: 0,
+    garbage: 0,
+    inPack: 0,
+    packs: 0,
+    prunePackable: 0,
+    size: 0,
+    sizeGarbage: 0,
+    sizePack: 0
+  };
+}
+function count_objects_default() {
+  return {
+    countObjects() {
+      return this._runTask({
+        commands: ["count-objects", "--verbose"],
+        format: "utf-8",
+        parser(stdOut) {
+          return parseStringResponse(countObjectsResponse(), [parser2], stdOut);
+        }
+      });
+    }
+  };
+}
+var parser2;
+var init_count_objects = __esm({
+  "src/lib/tasks/count-objects.ts"() {
+    "use strict";
+    init_utils();
+    parser2 = new LineParser(
+      /([a-z-]+): (\d+)$/,
+      (result, [key, value]) => {
+        const property = asCamelCase(key);
+        if (Object.hasOwn(result, property)) {
+          result[property] = asNumber(value);
+        }
+      }
+    );
+  }
+});
+
+// src/lib/parsers/parse-commit.ts
+function parseCommitResult(stdOut) {
+  const result = {
+    author: null,
+    branch: "",
+    commit: "",
+    root: false,
+    summary: {
+      changes: 0,
+      insertions: 0,
+      deletions: 0
+    }
+  };
+  return parseStringResponse(result, parsers, stdOut);
+}
+var parsers;
+var init_parse_commit = __esm({
+  "src/lib/parsers/parse-commit.ts"() {
+    "use strict";
+    init_utils();
+    parsers = [
+      new LineParser(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (result, [branch, root, commit]) => {
+        result.branch = branch;
+        result.commit = commit;
+        result.root = !!root;
+      }),
+      new LineParser(/\s*Author:\s(.+)/i, (result, [author]) => {
+        const parts = author.split("<");
+        const email = parts.pop();
+        if (!email || !email.includes("@")) {
+          return;
+        }
+        result.author = {
+          email: email.substr(0, email.length - 1),
+          name: parts.join("<").trim()
+        };
+      }),
+      new LineParser(
+        /(\d+)[^,]*(?:,\s*(\d+)[^,]*)(?:,\s*(\d+))/g,
+        (result, [changes, insertions, deletions]) => {
+          result.summary.changes = parseInt(changes, 10) || 0;
+          result.summary.insertions = parseInt(insertions, 10) || 0;
+          result.summary.deletions = parseInt(deletions, 10) || 0;
+        }
+      ),
+      new LineParser(
+        /^(\d+)[^,]*(?:,\s*(\d+)[^(]+\(([+-]))?/,
+        (result, [changes, lines, direction]) => {
+          result.summary.changes = parseInt(changes, 10) || 0;
+          const count = parseInt(lines, 10) || 0;
+          if (direction === "-") {
+            result.summary.deletions = count;
+          } else if (direction === "+") {
+            result.summary.insertions = count;
+          }
+        }
+      )
+    ];
+  }
+});
+
+// src/lib/tasks/commit.ts
+function commitTask(message, files, customArgs) {
+  const commands = [
+    "-c",
+    "core.abbrev=40",
+    "commit",
+    ...prefixedArray(message, "-m"),
+    ...files,
+    ...customArgs
+  ];
+  return {
+    commands,
+    format: "utf-8",
+    parser: parseCommitResult
+  };
+}
+function commit_default() {
+  return {
+    commit(message, ...rest) {
+      const next = trailingFunctionArgument(arguments);
+      const task = rejectDeprecatedSignatures(message) || commitTask(
+        asArray(message),
+        asArray(filterType(rest[0], filterStringOrStringArray, [])),
+        [
+          ...asStringArray(filterType(rest[1], filterArray, [])),
+          ...getTrailingOptions(arguments, 0, true)
+        ]
+      );
+      return this._runTask(task, next);
+    }
+  };
+  function rejectDeprecatedSignatures(message) {
+    return !filterStringOrStringArray(message) && configurationErrorTask(
+      `git.commit: requires the commit message to be supplied as a string/string[]`
+    );
+  }
+}
+var init_commit = __esm({
+  "src/lib/tasks/commit.ts"() {
+    "use strict";
+    init_parse_commit();
+    init_utils();
+    init_task();
+  }
+});
+
+// src/lib/tasks/first-commit.ts
+function first_commit_default() {
+  return {
+    firstCommit() {
+      return this._runTask(
+        straightThroughStringTask(["rev-list", "--max-parents=0", "HEAD"], true),
+        trailingFunctionArgument(arguments)
+      );
+    }
+  };
+}
+var init_first_commit = __esm({
+  "src/lib/tasks/first-commit.ts"() {
+    "use strict";
+    init_utils();
+    init_task();
+  }
+});
+
+// src/lib/tasks/hash-object.ts
+function hashObjectTask(filePath, write) {
+  const commands = ["hash-object", filePath];
+  if (write) {
+    commands.push("-w");
+  }
+  return straightThroughStringTask(commands, true);
+}
+var init_hash_object = __esm({
+  "src/lib/tasks/hash-object.ts"() {
+    "use strict";
+    init_task();
+  }
+});
+
+// src/lib/responses/InitSummary.ts
+function parseInit(bare, path, text) {
+  const response = String(text).trim();
+  let result;
+  if (result = initResponseRegex.exec(response)) {
+    return new InitSummary(bare, path, false, result[1]);
+  }
+  if (result = reInitResponseRegex.exec(response)) {
+    return new InitSummary(bare, path, true, result[1]);
+  }
+  let gitDir = "";
+  const tokens = response.split(" ");
+  while (tokens.length) {
+    const token = tokens.shift();
+    if (token === "in") {
+      gitDir = tokens.join(" ");
+      break;
+    }
+  }
+  return new InitSummary(bare, path, /^re/i.test(response), gitDir);
+}
+var InitSummary, initResponseRegex, reInitResponseRegex;
+var init_InitSummary = __esm({
+  "src/lib/responses/InitSummary.ts"() {
+    "use strict";
+    InitSummary = class {
+      constructor(bare, path, existing, gitDir) {
+        this.bare = bare;
+        this.path = path;
+        this.existing = existing;
+        this.gitDir = gitDir;
+      }
+    };
+    initResponseRegex = /^Init.+ repository in (.+)$/;
+    reInitResponseRegex = /^Rein.+ in (.+)$/;
+  }
+});
+
+// src/lib/tasks/init.ts
+function hasBareCommand(command) {
+  return command.includes(bareCommand);
+}
+function initTask(bare = false, path, customArgs) {
+  const commands = ["init", ...customArgs];
+  if (bare && !hasBareCommand(commands)) {
+    commands.splice(1, 0, bareCommand);
+  }
+  return {
+    commands,
+    format: "utf-8",
+    parser(text) {
+      return parseInit(commands.includes("--bare"), path, text);
+    }
+  };
+}
+var bareCommand;
+var init_init = __esm({
+  "src/lib/tasks/init.ts"() {
+    "use strict";
+    init_InitSummary();
+    bareCommand = "--bare";
+  }
+});
+
+// src/lib/args/log-format.ts
+function logFormatFromCommand(customArgs) {
+  for (let i = 0; i < customArgs.length; i++) {
+    const format = logFormatRegex.exec(customArgs[i]);
+    if (format) {
+      return `--${format[1]}`;
+    }
+  }
+  return "" /* NONE */;
+}
+function isLogFormat(customArg) {
+  return logFormatRegex.test(customArg);
+}
+var logFormatRegex;
+var init_log_format = __esm({
+  "src/lib/args/log-format.ts"() {
+    "use strict";
+    logFormatRegex = /^--(stat|numstat|name-only|name-status)(=|$)/;
+  }
+});
+
+// src/lib/responses/DiffSummary.ts
+var DiffSummary;
+var init_DiffSummary = __esm({
+  "src/lib/responses/DiffSummary.ts"() {
+    "use strict";
+    DiffSummary = class {
+      constructor() {
+        this.changed = 0;
+        this.deletions = 0;
+        this.insertions = 0;
+        this.files = [];
+      }
+    };
+  }
+});
+
+// src/lib/parsers/parse-diff-summary.ts
+function getDiffParser(format = "" /* NONE */) {
+  const parser4 = diffSummaryParsers[format];
+  return (stdOut) => parseStringResponse(new DiffSummary(), parser4, stdOut, false);
+}
+var statParser, numStatParser, nameOnlyParser, nameStatusParser, diffSummaryParsers;
+var init_parse_diff_summary = __esm({
+  "src/lib/parsers/parse-diff-summary.ts"() {
+    "use strict";
+    init_log_format();
+    init_DiffSummary();
+    init_diff_name_status();
+    init_utils();
+    statParser = [
+      new LineParser(
+        /^(.+)\s+\|\s+(\d+)(\s+[+\-]+)?$/,
+        (result, [file, changes, alterations = ""]) => {
+          result.files.push({
+            file: file.trim(),
+            changes: asNumber(changes),
+            insertions: alterations.replace(/[^+]/g, "").length,
+            deletions: alterations.replace(/[^-]/g, "").length,
+            binary: false
+          });
+        }
+      ),
+      new LineParser(
+        /^(.+) \|\s+Bin ([0-9.]+) -> ([0-9.]+) ([a-z]+)/,
+        (result, [file, before, after]) => {
+          result.files.push({
+            file: file.trim(),
+            before: asNumber(before),
+            after: asNumber(after),
+            binary: true
+          });
+        }
+      ),
+      new LineParser(
+        /(\d+) files? changed\s*((?:, \d+ [^,]+){0,2})/,
+        (result, [changed, summary]) => {
+          const inserted = /(\d+) i/.exec(summary);
+          const deleted = /(\d+) d/.exec(summary);
+          result.changed = asNumber(changed);
+          result.insertions = asNumber(inserted?.[1]);
+          result.deletions = asNumber(deleted?.[1]);
+        }
+      )
+    ];
+    numStatParser = [
+      new LineParser(
+        /(\d+)\t(\d+)\t(.+)$/,
+        (result, [changesInsert, changesDelete, file]) => {
+          const insertions = asNumber(changesInsert);
+          const deletions = asNumber(changesDelete);
+          result.changed++;
+          result.insertions += insertions;
+          result.deletions += deletions;
+          result.files.push({
+            file,
+            changes: insertions + deletions,
+            insertions,
+            deletions,
+            binary: false
+          });
+        }
+      ),
+      new LineParser(/-\t-\t(.+)$/, (result, [file]) => {
+        result.changed++;
+        result.files.push({
+          file,
+          after: 0,
+          before: 0,
+          binary: true
+        });
+      })
+    ];
+    nameOnlyParser = [
+      new LineParser(/(.+)$/, (result, [file]) => {
+        result.changed++;
+        result.files.push({
+          file,
+          changes: 0,
+          insertions: 0,
+          deletions: 0,
+          binary: false
+        });
+      })
+    ];
+    nameStatusParser = [
+      new LineParser(
+        /([ACDMRTUXB])([0-9]{0,3})\t(.[^\t]*)(\t(.[^\t]*))?$/,
+        (result, [status, similarity, from, _to, to]) => {
+          result.changed++;
+          result.files.push({
+            file: to ?? from,
+            changes: 0,
+            insertions: 0,
+            deletions: 0,
+            binary: false,
+            status: orVoid(isDiffNameStatus(status) && status),
+            from: orVoid(!!to && from !== to && from),
+            similarity: asNumber(similarity)
+          });
+        }
+      )
+    ];
+    diffSummaryParsers = {
+      ["" /* NONE */]: statParser,
+      ["--stat" /* STAT */]: statParser,
+      ["--numstat" /* NUM_STAT */]: numStatParser,
+      ["--name-status" /* NAME_STATUS */]: nameStatusParser,
+      ["--name-only" /* NAME_ONLY */]: nameOnlyParser
+    };
+  }
+});
+
+// src/lib/parsers/parse-list-log-summary.ts
+function lineBuilder(tokens, fields) {
+  return fields.reduce(
+    (line, field, index) => {
+      line[field] = tokens[index] || "";
+      return line;
+    },
+    /* @__PURE__ */ Object.create({ diff: null })
+  );
+}
+function createListLogSummaryParser(splitter = SPLITTER, fields = defaultFieldNames, logFormat = "" /* NONE */) {
+  const parseDiffResult = getDiffParser(logFormat);
+  return function(stdOut) {
+    const all = toLinesWithContent(
+      stdOut.trim(),
+      false,
+      START_BOUNDARY
+    ).map(function(item) {
+      const lineDetail = item.split(COMMIT_BOUNDARY);
+      const listLogLine = lineBuilder(lineDetail[0].split(splitter), fields);
+      if (lineDetail.length > 1 && !!lineDetail[1].trim()) {
+        listLogLine.diff = parseDiffResult(lineDetail[1]);
+      }
+      return listLogLine;
+    });
+    return {
+      all,
+      latest: all.length && all[0] || null,
+      total: all.length
+    };
+  };
+}
+var START_BOUNDARY, COMMIT_BOUNDARY, SPLITTER, defaultFieldNames;
+var init_parse_list_log_summary = __esm({
+  "src/lib/parsers/parse-list-log-summary.ts"() {
+    "use strict";
+    init_utils();
+    init_parse_diff_summary();
+    init_log_format();
+    START_BOUNDARY = "\xF2\xF2\xF2\xF2\xF2\xF2 ";
+    COMMIT_BOUNDARY = " \xF2\xF2";
+    SPLITTER = " \xF2 ";
+    defaultFieldNames = ["hash", "date", "message", "refs", "author_name", "author_email"];
+  }
+});
+
+// src/lib/tasks/diff.ts
+var diff_exports = {};
+__export(diff_exports, {
+  diffSummaryTask: () => diffSummaryTask,
+  validateLogFormatConfig: () => validateLogFormatConfig
+});
+function diffSummaryTask(customArgs) {
+  let logFormat = logFormatFromCommand(customArgs);
+  const commands = ["diff"];
+  if (logFormat === "" /* NONE */) {
+    logFormat = "--stat" /* STAT */;
+    commands.push("--stat=4096");
+  }
+  commands.push(...customArgs);
+  return validateLogFormatConfig(commands) || {
+    commands,
+    format: "utf-8",
+    parser: getDiffParser(logFormat)
+  };
+}
+function validateLogFormatConfig(customArgs) {
+  const flags = customArgs.filter(isLogFormat);
+  if (flags.length > 1) {
+    return configurationErrorTask(
+      `Summary flags are mutually exclusive - pick one of ${flags.join(",")}`
+    );
+  }
+  if (flags.length && customArgs.includes("-z")) {
+    return configurationErrorTask(
+      `Summary flag ${flags} parsing is not compatible with null termination option '-z'`
+    );
+  }
+}
+var init_diff = __esm({
+  "src/lib/tasks/diff.ts"() {
+    "use strict";
+    init_log_format();
+    init_parse_diff_summary();
+    init_task();
+  }
+});
+
+// src/lib/tasks/log.ts
+
+function prettyFormat(format, splitter) {
+  const fields = [];
+  const formatStr = [];
+  Object.keys(format).forEach((field) => {
+    fields.push(field);
+    formatStr.push(String(format[field]));
+  });
+  return [fields, formatStr.join(splitter)];
+}
+function userOptions(input) {
+  return Object.keys(input).reduce((out, key) => {
+    if (!(key in excludeOptions)) {
+      out[key] = input[key];
+    }
+    return out;
+  }, {});
+}
+function parseLogOptions(opt = {}, customArgs = []) {
+  const splitter = filterType(opt.splitter, filterString, SPLITTER);
+  const format = filterPlainObject(opt.format) ? opt.format : {
+    hash: "%H",
+    date: opt.strictDate === false ? "%ai" : "%aI",
+    message: "%s",
+    refs: "%D",
+    body: opt.multiLine ? "%B" : "%b",
+    author_name: opt.mailMap !== false ? "%aN" : "%an",
+    author_email: opt.mailMap !== false ? "%aE" : "%ae"
+  };
+  const [fields, formatStr] = prettyFormat(format, splitter);
+  const suffix = [];
+  const command = [
+    `--pretty=format:${START_BOUNDARY}${formatStr}${COMMIT_BOUNDARY}`,
+    ...customArgs
+  ];
+  const maxCount = opt.n || opt["max-count"] || opt.maxCount;
+  if (maxCount) {
+    command.push(`--max-count=${maxCount}`);
+  }
+  if (opt.from || opt.to) {
+    const rangeOperator = opt.symmetric !== false ? "..." : "..";
+    suffix.push(`${opt.from || ""}${rangeOperator}${opt.to || ""}`);
+  }
+  if (filterString(opt.file)) {
+    command.push("--follow", c(opt.file));
+  }
+  appendTaskOptions(userOptions(opt), command);
+  return {
+    fields,
+    splitter,
+    commands: [...command, ...suffix]
+  };
+}
+function logTask(splitter, fields, customArgs) {
+  const parser4 = createListLogSummaryParser(splitter, fields, logFormatFromCommand(customArgs));
+  return {
+    commands: ["log", ...customArgs],
+    format: "utf-8",
+    parser: parser4
+  };
+}
+function log_default() {
+  return {
+    log(...rest) {
+      const next = trailingFunctionArgument(arguments);
+      const options = parseLogOptions(
+        trailingOptionsArgument(arguments),
+        asStringArray(filterType(arguments[0], filterArray, []))
+      );
+      const task = rejectDeprecatedSignatures(...rest) || validateLogFormatConfig(options.commands) || createLogTask(options);
+      return this._runTask(task, next);
+    }
+  };
+  function createLogTask(options) {
+    return logTask(options.splitter, options.fields, options.commands);
+  }
+  function rejectDeprecatedSignatures(from, to) {
+    return filterString(from) && filterString(to) && configurationErrorTask(
+      `git.log(string, string) should be replaced with git.log({ from: string, to: string })`
+    );
+  }
+}
+var excludeOptions;
+var init_log = __esm({
+  "src/lib/tasks/log.ts"() {
+    "use strict";
+    init_log_format();
+    init_parse_list_log_summary();
+    init_utils();
+    init_task();
+    init_diff();
+    excludeOptions = /* @__PURE__ */ ((excludeOptions2) => {
+      excludeOptions2[excludeOptions2["--pretty"] = 0] = "--pretty";
+      excludeOptions2[excludeOptions2["max-count"] = 1] = "max-count";
+      excludeOptions2[excludeOptions2["maxCount"] = 2] = "maxCount";
+      excludeOptions2[excludeOptions2["n"] = 3] = "n";
+      excludeOptions2[excludeOptions2["file"] = 4] = "file";
+      excludeOptions2[excludeOptions2["format"] = 5] = "format";
+      excludeOptions2[excludeOptions2["from"] = 6] = "from";
+      excludeOptions2[excludeOptions2["to"] = 7] = "to";
+      excludeOptions2[excludeOptions2["splitter"] = 8] = "splitter";
+      excludeOptions2[excludeOptions2["symmetric"] = 9] = "symmetric";
+      excludeOptions2[excludeOptions2["mailMap"] = 10] = "mailMap";
+      excludeOptions2[excludeOptions2["multiLine"] = 11] = "multiLine";
+      excludeOptions2[excludeOptions2["strictDate"] = 12] = "strictDate";
+      return excludeOptions2;
+    })(excludeOptions || {});
+  }
+});
+
+// src/lib/responses/MergeSummary.ts
+var MergeSummaryConflict, MergeSummaryDetail;
+var init_MergeSummary = __esm({
+  "src/lib/responses/MergeSummary.ts"() {
+    "use strict";
+    MergeSummaryConflict = class {
+      constructor(reason, file = null, meta) {
+        this.reason = reason;
+        this.file = file;
+        this.meta = meta;
+      }
+      toString() {
+        return `${this.file}:${this.reason}`;
+      }
+    };
+    MergeSummaryDetail = class {
+      constructor() {
+        this.conflicts = [];
+        this.merges = [];
+        this.result = "success";
+      }
+      get failed() {
+        return this.conflicts.length > 0;
+      }
+      get reason() {
+        return this.result;
+      }
+      toString() {
+        if (this.conflicts.length) {
+          return `CONFLICTS: ${this.conflicts.join(", ")}`;
+        }
+        return "OK";
+      }
+    };
+  }
+});
+
+// src/lib/responses/PullSummary.ts
+var PullSummary, PullFailedSummary;
+var init_PullSummary = __esm({
+  "src/lib/responses/PullSummary.ts"() {
+    "use strict";
+    PullSummary = class {
+      constructor() {
+        this.remoteMessages = {
+          all: []
+        };
+        this.created = [];
+        this.deleted = [];
+        this.files = [];
+        this.deletions = {};
+        this.insertions = {};
+        this.summary = {
+          changes: 0,
+          deletions: 0,
+          insertions: 0
+        };
+      }
+    };
+    PullFailedSummary = class {
+      constructor() {
+        this.remote = "";
+        this.hash = {
+          local: "",
+          remote: ""
+        };
+        this.branch = {
+          local: "",
+          remote: ""
+        };
+        this.message = "";
+      }
+      toString() {
+        return this.message;
+      }
+    };
+  }
+});
+
+// src/lib/parsers/parse-remote-objects.ts
+function objectEnumerationResult(remoteMessages) {
+  return remoteMessages.objects = remoteMessages.objects || {
+    compressing: 0,
+    counting: 0,
+    enumerating: 0,
+    packReused: 0,
+    reused: { count: 0, delta: 0 },
+    total: { count: 0, delta: 0 }
+  };
+}
+function asObjectCount(source) {
+  const count = /^\s*(\d+)/.exec(source);
+  const delta = /delta (\d+)/i.exec(source);
+  return {
+    count: asNumber(count && count[1] || "0"),
+    delta: asNumber(delta && delta[1] || "0")
+  };
+}
+var remoteMessagesObjectParsers;
+var init_parse_remote_objects = __esm({
+  "src/lib/parsers/parse-remote-objects.ts"() {
+    "use strict";
+    init_utils();
+    remoteMessagesObjectParsers = [
+      new RemoteLineParser(
+        /^remote:\s*(enumerating|counting|compressing) objects: (\d+),/i,
+        (result, [action, count]) => {
+          const key = action.toLowerCase();
+          const enumeration = objectEnumerationResult(result.remoteMessages);
+          Object.assign(enumeration, { [key]: asNumber(count) });
+        }
+      ),
+      new RemoteLineParser(
+        /^remote:\s*(enumerating|counting|compressing) objects: \d+% \(\d+\/(\d+)\),/i,
+        (result, [action, count]) => {
+          const key = action.toLowerCase();
+          const enumeration = objectEnumerationResult(result.remoteMessages);
+          Object.assign(enumeration, { [key]: asNumber(count) });
+        }
+      ),
+      new RemoteLineParser(
+        /total ([^,]+), reused ([^,]+), pack-reused (\d+)/i,
+        (result, [total, reused, packReused]) => {
+          const objects = objectEnumerationResult(result.remoteMessages);
+          objects.total = asObjectCount(total);
+          objects.reused = asObjectCount(reused);
+          objects.packReused = asNumber(packReused);
+        }
+      )
+    ];
+  }
+});
+
+// src/lib/parsers/parse-remote-messages.ts
+function parseRemoteMessages(_stdOut, stdErr) {
+  return parseStringResponse({ remoteMessages: new RemoteMessageSummary() }, parsers2, stdErr);
+}
+var parsers2, RemoteMessageSummary;
+var init_parse_remote_messages = __esm({
+  "src/lib/parsers/parse-remote-messages.ts"() {
+    "use strict";
+    init_utils();
+    init_parse_remote_objects();
+    parsers2 = [
+      new RemoteLineParser(/^remote:\s*(.+)$/, (result, [text]) => {
+        result.remoteMessages.all.push(text.trim());
+        return false;
+      }),
+      ...remoteMessagesObjectParsers,
+      new RemoteLineParser(
+        [/create a (?:pull|merge) request/i, /\s(https?:\/\/\S+)$/],
+        (result, [pullRequestUrl]) => {
+          result.remoteMessages.pullRequestUrl = pullRequestUrl;
+        }
+      ),
+      new RemoteLineParser(
+        [/found (\d+) vulnerabilities.+\(([^)]+)\)/i, /\s(https?:\/\/\S+)$/],
+        (result, [count, summary, url]) => {
+          result.remoteMessages.vulnerabilities = {
+            count: asNumber(count),
+            summary,
+            url
+          };
+        }
+      )
+    ];
+    RemoteMessageSummary = class {
+      constructor() {
+        this.all = [];
+      }
+    };
+  }
+});
+
+// src/lib/parsers/parse-pull.ts
+function parsePullErrorResult(stdOut, stdErr) {
+  const pullError = parseStringResponse(new PullFailedSummary(), errorParsers, [stdOut, stdErr]);
+  return pullError.message && pullError;
+}
+var FILE_UPDATE_REGEX, SUMMARY_REGEX, ACTION_REGEX, parsers3, errorParsers, parsePullDetail, parsePullResult;
+var init_parse_pull = __esm({
+  "src/lib/parsers/parse-pull.ts"() {
+    "use strict";
+    init_PullSummary();
+    init_utils();
+    init_parse_remote_messages();
+    FILE_UPDATE_REGEX = /^\s*(.+?)\s+\|\s+\d+\s*(\+*)(-*)/;
+    SUMMARY_REGEX = /(\d+)\D+((\d+)\D+\(\+\))?(\D+(\d+)\D+\(-\))?/;
+    ACTION_REGEX = /^(create|delete) mode \d+ (.+)/;
+    parsers3 = [
+      new LineParser(FILE_UPDATE_REGEX, (result, [file, insertions, deletions]) => {
+        result.files.push(file);
+        if (insertions) {
+          result.insertions[file] = insertions.length;
+        }
+        if (deletions) {
+          result.deletions[file] = deletions.length;
+        }
+      }),
+      new LineParser(SUMMARY_REGEX, (result, [changes, , insertions, , deletions]) => {
+        if (insertions !== void 0 || deletions !== void 0) {
+          result.summary.changes = +changes || 0;
+          result.summary.insertions = +insertions || 0;
+          result.summary.deletions = +deletions || 0;
+          return true;
+        }
+        return false;
+      }),
+      new LineParser(ACTION_REGEX, (result, [action, file]) => {
+        append(result.files, file);
+        append(action === "create" ? result.created : result.deleted, file);
+      })
+    ];
+    errorParsers = [
+      new LineParser(/^from\s(.+)$/i, (result, [remote]) => void (result.remote = remote)),
+      new LineParser(/^fatal:\s(.+)$/, (result, [message]) => void (result.message = message)),
+      new LineParser(
+        /([a-z0-9]+)\.\.([a-z0-9]+)\s+(\S+)\s+->\s+(\S+)$/,
+        (result, [hashLocal, hashRemote, branchLocal, branchRemote]) => {
+          result.branch.local = branchLocal;
+          result.hash.local = hashLocal;
+          result.branch.remote = branchRemote;
+          result.hash.remote = hashRemote;
+        }
+      )
+    ];
+    parsePullDetail = (stdOut, stdErr) => {
+      return parseStringResponse(new PullSummary(), parsers3, [stdOut, stdErr]);
+    };
+    parsePullResult = (stdOut, stdErr) => {
+      return Object.assign(
+        new PullSummary(),
+        parsePullDetail(stdOut, stdErr),
+        parseRemoteMessages(stdOut, stdErr)
+      );
+    };
+  }
+});
+
+// src/lib/parsers/parse-merge.ts
+var parsers4, parseMergeResult, parseMergeDetail;
+var init_parse_merge = __esm({
+  "src/lib/parsers/parse-merge.ts"() {
+    "use strict";
+    init_MergeSummary();
+    init_utils();
+    init_parse_pull();
+    parsers4 = [
+      new LineParser(/^Auto-merging\s+(.+)$/, (summary, [autoMerge]) => {
+        summary.merges.push(autoMerge);
+      }),
+      new LineParser(/^CONFLICT\s+\((.+)\): Merge conflict in (.+)$/, (summary, [reason, file]) => {
+        summary.conflicts.push(new MergeSummaryConflict(reason, file));
+      }),
+      new LineParser(
+        /^CONFLICT\s+\((.+\/delete)\): (.+) deleted in (.+) and/,
+        (summary, [reason, file, deleteRef]) => {
+          summary.conflicts.push(new MergeSummaryConflict(reason, file, { deleteRef }));
+        }
+      ),
+      new LineParser(/^CONFLICT\s+\((.+)\):/, (summary, [reason]) => {
+        summary.conflicts.push(new MergeSummaryConflict(reason, null));
+      }),
+      new LineParser(/^Automatic merge failed;\s+(.+)$/, (summary, [result]) => {
+        summary.result = result;
+      })
+    ];
+    parseMergeResult = (stdOut, stdErr) => {
+      return Object.assign(parseMergeDetail(stdOut, stdErr), parsePullResult(stdOut, stdErr));
+    };
+    parseMergeDetail = (stdOut) => {
+      return parseStringResponse(new MergeSummaryDetail(), parsers4, stdOut);
+    };
+  }
+});
+
+// src/lib/tasks/merge.ts
+function mergeTask(customArgs) {
+  if (!customArgs.length) {
+    return configurationErrorTask("Git.merge requires at least one option");
+  }
+  return {
+    commands: ["merge", ...customArgs],
+    format: "utf-8",
+    parser(stdOut, stdErr) {
+      const merge = parseMergeResult(stdOut, stdErr);
+      if (merge.failed) {
+        throw new GitResponseError(merge);
+      }
+      return merge;
+    }
+  };
+}
+var init_merge = __esm({
+  "src/lib/tasks/merge.ts"() {
+    "use strict";
+    init_git_response_error();
+    init_parse_merge();
+    init_task();
+  }
+});
+
+// src/lib/parsers/parse-push.ts
+function pushResultPushedItem(local, remote, status) {
+  const deleted = status.includes("deleted");
+  const tag = status.includes("tag") || /^refs\/tags/.test(local);
+  const alreadyUpdated = !status.includes("new");
+  return {
+    deleted,
+    tag,
+    branch: !tag,
+    new: !alreadyUpdated,
+    alreadyUpdated,
+    local,
+    remote
+  };
+}
+var parsers5, parsePushResult, parsePushDetail;
+var init_parse_push = __esm({
+  "src/lib/parsers/parse-push.ts"() {
+    "use strict";
+    init_utils();
+    init_parse_remote_messages();
+    parsers5 = [
+      new LineParser(/^Pushing to (.+)$/, (result, [repo]) => {
+        result.repo = repo;
+      }),
+      new LineParser(/^updating local tracking ref '(.+)'/, (result, [local]) => {
+        result.ref = {
+          ...result.ref || {},
+          local
+        };
+      }),
+      new LineParser(/^[=*-]\s+([^:]+):(\S+)\s+\[(.+)]$/, (result, [local, remote, type]) => {
+        result.pushed.push(pushResultPushedItem(local, remote, type));
+      }),
+      new LineParser(
+        /^Branch '([^']+)' set up to track remote branch '([^']+)' from '([^']+)'/,
+        (result, [local, remote, remoteName]) => {
+          result.branch = {
+            ...result.branch || {},
+            local,
+            remote,
+            remoteName
+          };
+        }
+      ),
+      new LineParser(
+        /^([^:]+):(\S+)\s+([a-z0-9]+)\.\.([a-z0-9]+)$/,
+        (result, [local, remote, from, to]) => {
+          result.update = {
+            head: {
+              local,
+              remote
+            },
+            hash: {
+              from,
+              to
+            }
+          };
+        }
+      )
+    ];
+    parsePushResult = (stdOut, stdErr) => {
+      const pushDetail = parsePushDetail(stdOut, stdErr);
+      const responseDetail = parseRemoteMessages(stdOut, stdErr);
+      return {
+        ...pushDetail,
+        ...responseDetail
+      };
+    };
+    parsePushDetail = (stdOut, stdErr) => {
+      return parseStringResponse({ pushed: [] }, parsers5, [stdOut, stdErr]);
+    };
+  }
+});
+
+// src/lib/tasks/push.ts
+var push_exports = {};
+__export(push_exports, {
+  pushTagsTask: () => pushTagsTask,
+  pushTask: () => pushTask
+});
+function pushTagsTask(ref = {}, customArgs) {
+  append(customArgs, "--tags");
+  return pushTask(ref, customArgs);
+}
+function pushTask(ref = {}, customArgs) {
+  const commands = ["push", ...customArgs];
+  if (ref.branch) {
+    commands.splice(1, 0, ref.branch);
+  }
+  if (ref.remote) {
+    commands.splice(1, 0, ref.remote);
+  }
+  remove(commands, "-v");
+  append(commands, "--verbose");
+  append(commands, "--porcelain");
+  return {
+    commands,
+    format: "utf-8",
+    parser: parsePushResult
+  };
+}
+var init_push = __esm({
+  "src/lib/tasks/push.ts"() {
+    "use strict";
+    init_parse_push();
+    init_utils();
+  }
+});
+
+// src/lib/tasks/show.ts
+function show_default() {
+  return {
+    showBuffer() {
+      const commands = ["show", ...getTrailingOptions(arguments, 1)];
+      if (!commands.includes("--binary")) {
+        commands.splice(1, 0, "--binary");
+      }
+      return this._runTask(
+        straightThroughBufferTask(commands),
+        trailingFunctionArgument(arguments)
+      );
+    },
+    show() {
+      const commands = ["show", ...getTrailingOptions(arguments, 1)];
+      return this._runTask(
+        straightThroughStringTask(commands),
+        trailingFunctionArgument(arguments)
+      );
+    }
+  };
+}
+var init_show = __esm({
+  "src/lib/tasks/show.ts"() {
+    "use strict";
+    init_utils();
+    init_task();
+  }
+});
+
+// src/lib/responses/FileStatusSummary.ts
+var fromPathRegex, FileStatusSummary;
+var init_FileStatusSummary = __esm({
+  "src/lib/responses/FileStatusSummary.ts"() {
+    "use strict";
+    fromPathRegex = /^(.+)\0(.+)$/;
+    FileStatusSummary = class {
+      constructor(path, index, working_dir) {
+        this.path = path;
+        this.index = index;
+        this.working_dir = working_dir;
+        if (index === "R" || working_dir === "R") {
+          const detail = fromPathRegex.exec(path) || [null, path, path];
+          this.from = detail[2] || "";
+          this.path = detail[1] || "";
+        }
+      }
+    };
+  }
+});
+
+// src/lib/responses/StatusSummary.ts
+function renamedFile(line) {
+  const [to, from] = line.split(NULL);
+  return {
+    from: from || to,
+    to
+  };
+}
+function parser3(indexX, indexY, handler) {
+  return [`${indexX}${indexY}`, handler];
+}
+function conflicts(indexX, ...indexY) {
+  return indexY.map((y) => parser3(indexX, y, (result, file) => result.conflicted.push(file)));
+}
+function splitLine(result, lineStr) {
+  const trimmed2 = lineStr.trim();
+  switch (" ") {
+    case trimmed2.charAt(2):
+      return data(trimmed2.charAt(0), trimmed2.charAt(1), trimmed2.slice(3));
+    case trimmed2.charAt(1):
+      return data(" " /* NONE */, trimmed2.charAt(0), trimmed2.slice(2));
+    default:
+      return;
+  }
+  function data(index, workingDir, path) {
+    const raw = `${index}${workingDir}`;
+    const handler = parsers6.get(raw);
+    if (handler) {
+      handler(result, path);
+    }
+    if (raw !== "##" && raw !== "!!") {
+      result.files.push(new FileStatusSummary(path, index, workingDir));
+    }
+  }
+}
+var StatusSummary, parsers6, parseStatusSummary;
+var init_StatusSummary = __esm({
+  "src/lib/responses/StatusSummary.ts"() {
+    "use strict";
+    init_utils();
+    init_FileStatusSummary();
+    StatusSummary = class {
+      constructor() {
+        this.not_added = [];
+        this.conflicted = [];
+        this.created = [];
+        this.deleted = [];
+        this.ignored = void 0;
+        this.modified = [];
+        this.renamed = [];
+        this.files = [];
+        this.staged = [];
+        this.ahead = 0;
+        this.behind = 0;
+        this.current = null;
+        this.tracking = null;
+        this.detached = false;
+        this.isClean = () => {
+          return !this.files.length;
+        };
+      }
+    };
+    parsers6 = new Map([
+      parser3(
+        " " /* NONE */,
+        "A" /* ADDED */,
+        (result, file) => result.created.push(file)
+      ),
+      parser3(
+        " " /* NONE */,
+        "D" /* DELETED */,
+        (result, file) => result.deleted.push(file)
+      ),
+      parser3(
+        " " /* NONE */,
+        "M" /* MODIFIED */,
+        (result, file) => result.modified.push(file)
+      ),
+      parser3("A" /* ADDED */, " " /* NONE */, (result, file) => {
+        result.created.push(file);
+        result.staged.push(file);
+      }),
+      parser3("A" /* ADDED */, "M" /* MODIFIED */, (result, file) => {
+        result.created.push(file);
+        result.staged.push(file);
+        result.modified.push(file);
+      }),
+      parser3("D" /* DELETED */, " " /* NONE */, (result, file) => {
+        result.deleted.push(file);
+        result.staged.push(file);
+      }),
+      parser3("M" /* MODIFIED */, " " /* NONE */, (result, file) => {
+        result.modified.push(file);
+        result.staged.push(file);
+      }),
+      parser3("M" /* MODIFIED */, "M" /* MODIFIED */, (result, file) => {
+        result.modified.push(file);
+        result.staged.push(file);
+      }),
+      parser3("R" /* RENAMED */, " " /* NONE */, (result, file) => {
+        result.renamed.push(renamedFile(file));
+      }),
+      parser3("R" /* RENAMED */, "M" /* MODIFIED */, (result, file) => {
+        const renamed = renamedFile(file);
+        result.renamed.push(renamed);
+        result.modified.push(renamed.to);
+      }),
+      parser3("!" /* IGNORED */, "!" /* IGNORED */, (_result, _file) => {
+        (_result.ignored = _result.ignored || []).push(_file);
+      }),
+      parser3(
+        "?" /* UNTRACKED */,
+        "?" /* UNTRACKED */,
+        (result, file) => result.not_added.push(file)
+      ),
+      ...conflicts("A" /* ADDED */, "A" /* ADDED */, "U" /* UNMERGED */),
+      ...conflicts(
+        "D" /* DELETED */,
+        "D" /* DELETED */,
+        "U" /* UNMERGED */
+      ),
+      ...conflicts(
+        "U" /* UNMERGED */,
+        "A" /* ADDED */,
+        "D" /* DELETED */,
+        "U" /* UNMERGED */
+      ),
+      [
+        "##",
+        (result, line) => {
+          const aheadReg = /ahead (\d+)/;
+          const behindReg = /behind (\d+)/;
+          const currentReg = /^(.+?(?=(?:\.{3}|\s|$)))/;
+          const trackingReg = /\.{3}(\S*)/;
+          const onEmptyBranchReg = /\son\s(\S+?)(?=\.{3}|$)/;
+          let regexResult = aheadReg.exec(line);
+          result.ahead = regexResult && +regexResult[1] || 0;
+          regexResult = behindReg.exec(line);
+          result.behind = regexResult && +regexResult[1] || 0;
+          regexResult = currentReg.exec(line);
+          result.current = filterType(regexResult?.[1], filterString, null);
+          regexResult = trackingReg.exec(line);
+          result.tracking = filterType(regexResult?.[1], filterString, null);
+          regexResult = onEmptyBranchReg.exec(line);
+          if (regexResult) {
+            result.current = filterType(regexResult?.[1], filterString, result.current);
+          }
+          result.detached = /\(no branch\)/.test(line);
+        }
+      ]
+    ]);
+    parseStatusSummary = function(text) {
+      const lines = text.split(NULL);
+      const status = new StatusSummary();
+      for (let i = 0, l = lines.length; i < l; ) {
+        let line = lines[i++].trim();
+        if (!line) {
+          continue;
+        }
+        if (line.charAt(0) === "R" /* RENAMED */) {
+          line += NULL + (lines[i++] || "");
+        }
+        splitLine(status, line);
+      }
+      return status;
+    };
+  }
+});
+
+// src/lib/tasks/status.ts
+function statusTask(customArgs) {
+  const commands = [
+    "status",
+    "--porcelain",
+    "-b",
+    "-u",
+    "--null",
+    ...customArgs.filter((arg) => !ignoredOptions.includes(arg))
+  ];
+  return {
+    format: "utf-8",
+    commands,
+    parser(text) {
+      return parseStatusSummary(text);
+    }
+  };
+}
+var ignoredOptions;
+var init_status = __esm({
+  "src/lib/tasks/status.ts"() {
+    "use strict";
+    init_StatusSummary();
+    ignoredOptions = ["--null", "-z"];
+  }
+});
+
+// src/lib/tasks/version.ts
+function versionResponse(major = 0, minor = 0, patch = 0, agent = "", installed = true) {
+  return Object.defineProperty(
+    {
+      major,
+      minor,
+      patch,
+      agent,
+      installed
+    },
+    "toString",
+    {
+      value() {
+        return `${this.major}.${this.minor}.${this.patch}`;
+      },
+      configurable: false,
+      enumerable: false
+    }
+  );
+}
+function notInstalledResponse() {
+  return versionResponse(0, 0, 0, "", false);
+}
+function version_default() {
+  return {
+    version() {
+      return this._runTask({
+        commands: ["--version"],
+        format: "utf-8",
+        parser: versionParser,
+        onError(result, error, done, fail) {
+          if (result.exitCode === -2 /* NOT_FOUND */) {
+            return done(Buffer.from(NOT_INSTALLED));
+          }
+          fail(error);
+        }
+      });
+    }
+  };
+}
+function versionParser(stdOut) {
+  if (stdOut === NOT_INSTALLED) {
+    return notInstalledResponse();
+  }
+  return parseStringResponse(versionResponse(0, 0, 0, stdOut), parsers7, stdOut);
+}
+var NOT_INSTALLED, parsers7;
+var init_version = __esm({
+  "src/lib/tasks/version.ts"() {
+    "use strict";
+    init_utils();
+    NOT_INSTALLED = "installed=false";
+    parsers7 = [
+      new LineParser(
+        /version (\d+)\.(\d+)\.(\d+)(?:\s*\((.+)\))?/,
+        (result, [major, minor, patch, agent = ""]) => {
+          Object.assign(
+            result,
+            versionResponse(asNumber(major), asNumber(minor), asNumber(patch), agent)
+          );
+        }
+      ),
+      new LineParser(
+        /version (\d+)\.(\d+)\.(\D+)(.+)?$/,
+        (result, [major, minor, patch, agent = ""]) => {
+          Object.assign(result, versionResponse(asNumber(major), asNumber(minor), patch, agent));
+        }
+      )
+    ];
+  }
+});
+
+// src/lib/tasks/clone.ts
+
+function createCloneTask(api, task, repoPath, ...args) {
+  if (!filterString(repoPath)) {
+    return configurationErrorTask(`git.${api}() requires a string 'repoPath'`);
+  }
+  return task(repoPath, filterType(args[0], filterString), getTrailingOptions(arguments));
+}
+function clone_default() {
+  return {
+    clone(repo, ...rest) {
+      return this._runTask(
+        createCloneTask("clone", cloneTask, filterType(repo, filterString), ...rest),
+        trailingFunctionArgument(arguments)
+      );
+    },
+    mirror(repo, ...rest) {
+      return this._runTask(
+        createCloneTask("mirror", cloneMirrorTask, filterType(repo, filterString), ...rest),
+        trailingFunctionArgument(arguments)
+      );
+    }
+  };
+}
+var cloneTask, cloneMirrorTask;
+var init_clone = __esm({
+  "src/lib/tasks/clone.ts"() {
+    "use strict";
+    init_task();
+    init_utils();
+    cloneTask = (repo, directory, customArgs) => {
+      const commands = ["clone", ...customArgs];
+      filterString(repo) && commands.push(c(repo));
+      filterString(directory) && commands.push(c(directory));
+      return straightThroughStringTask(commands);
+    };
+    cloneMirrorTask = (repo, directory, customArgs) => {
+      append(customArgs, "--mirror");
+      return cloneTask(repo, directory, customArgs);
+    };
+  }
+});
+
+// src/lib/simple-git-api.ts
+var simple_git_api_exports = {};
+__export(simple_git_api_exports, {
+  SimpleGitApi: () => SimpleGitApi
+});
+var SimpleGitApi;
+var init_simple_git_api = __esm({
+  "src/lib/simple-git-api.ts"() {
+    "use strict";
+    init_task_callback();
+    init_change_working_directory();
+    init_checkout();
+    init_count_objects();
+    init_commit();
+    init_config();
+    init_first_commit();
+    init_grep();
+    init_hash_object();
+    init_init();
+    init_log();
+    init_merge();
+    init_push();
+    init_show();
+    init_status();
+    init_task();
+    init_version();
+    init_utils();
+    init_clone();
+    SimpleGitApi = class {
+      constructor(_executor) {
+        this._executor = _executor;
+      }
+      _runTask(task, then) {
+        const chain = this._executor.chain();
+        const promise = chain.push(task);
+        if (then) {
+          taskCallback(task, promise, then);
+        }
+        return Object.create(this, {
+          then: { value: promise.then.bind(promise) },
+          catch: { value: promise.catch.bind(promise) },
+          _executor: { value: chain }
+        });
+      }
+      add(files) {
+        return this._runTask(
+          straightThroughStringTask(["add", ...asArray(files)]),
+          trailingFunctionArgument(arguments)
+        );
+      }
+      cwd(directory) {
+        const next = trailingFunctionArgument(arguments);
+        if (typeof directory === "string") {
+          return this._runTask(changeWorkingDirectoryTask(directory, this._executor), next);
+        }
+        if (typeof directory?.path === "string") {
+          return this._runTask(
+            changeWorkingDirectoryTask(
+              directory.path,
+              directory.root && this._executor || void 0
+            ),
+            next
+          );
+        }
+        return this._runTask(
+          configurationErrorTask("Git.cwd: workingDirectory must be supplied as a string"),
+          next
+        );
+      }
+      hashObject(path, write) {
+        return this._runTask(
+          hashObjectTask(path, write === true),
+          trailingFunctionArgument(arguments)
+        );
+      }
+      init(bare) {
+        return this._runTask(
+          initTask(bare === true, this._executor.cwd, getTrailingOptions(arguments)),
+          trailingFunctionArgument(arguments)
+        );
+      }
+      merge() {
+        return this._runTask(
+          mergeTask(getTrailingOptions(arguments)),
+          trailingFunctionArgument(arguments)
+        );
+      }
+      mergeFromTo(remote, branch) {
+        if (!(filterString(remote) && filterString(branch))) {
+          return this._runTask(
+            configurationErrorTask(
+              `Git.mergeFromTo requires that the 'remote' and 'branch' arguments are supplied as strings`
+            )
+          );
+        }
+        return this._runTask(
+          mergeTask([remote, branch, ...getTrailingOptions(arguments)]),
+          trailingFunctionArgument(arguments, false)
+        );
+      }
+      outputHandler(handler) {
+        this._executor.outputHandler = handler;
+        return this;
+      }
+      push() {
+        const task = pushTask(
+          {
+            remote: filterType(arguments[0], filterString),
+            branch: filterType(arguments[1], filterString)
+          },
+          getTrailingOptions(arguments)
+        );
+        return this._runTask(task, trailingFunctionArgument(arguments));
+      }
+      stash() {
+        return this._runTask(
+          straightThroughStringTask(["stash", ...getTrailingOptions(arguments)]),
+          trailingFunctionArgument(arguments)
+        );
+      }
+      status() {
+        return this._runTask(
+          statusTask(getTrailingOptions(arguments)),
+          trailingFunctionArgument(arguments)
+        );
+      }
+    };
+    Object.assign(
+      SimpleGitApi.prototype,
+      checkout_default(),
+      clone_default(),
+      commit_default(),
+      config_default(),
+      count_objects_default(),
+      first_commit_default(),
+      grep_default(),
+      log_default(),
+      show_default(),
+      version_default()
+    );
+  }
+});
+
+// src/lib/runners/scheduler.ts
+var scheduler_exports = {};
+__export(scheduler_exports, {
+  Scheduler: () => Scheduler
+});
+
+var createScheduledTask, Scheduler;
+var init_scheduler = __esm({
+  "src/lib/runners/scheduler.ts"() {
+    "use strict";
+    init_utils();
+    init_git_logger();
+    createScheduledTask = /* @__PURE__ */ (() => {
+      let id = 0;
+      return () => {
+        id++;
+        const { promise, done } = (0,promise_deferred_dist/* createDeferred */.ud)();
+        return {
+          promise,
+          done,
+          id
+        };
+      };
+    })();
+    Scheduler = class {
+      constructor(concurrency = 2) {
+        this.concurrency = concurrency;
+        this.logger = createLogger("", "scheduler");
+        this.pending = [];
+        this.running = [];
+        this.logger(`Constructed, concurrency=%s`, concurrency);
+      }
+      schedule() {
+        if (!this.pending.length || this.running.length >= this.concurrency) {
+          this.logger(
+            `Schedule attempt ignored, pending=%s running=%s concurrency=%s`,
+            this.pending.length,
+            this.running.length,
+            this.concurrency
+          );
+          return;
+        }
+        const task = append(this.running, this.pending.shift());
+        this.logger(`Attempting id=%s`, task.id);
+        task.done(() => {
+          this.logger(`Completing id=`, task.id);
+          remove(this.running, task);
+          this.schedule();
+        });
+      }
+      next() {
+        const { promise, id } = append(this.pending, createScheduledTask());
+        this.logger(`Scheduling id=%s`, id);
+        this.schedule();
+        return promise;
+      }
+    };
+  }
+});
+
+// src/lib/tasks/apply-patch.ts
+var apply_patch_exports = {};
+__export(apply_patch_exports, {
+  applyPatchTask: () => applyPatchTask
+});
+function applyPatchTask(patches, customArgs) {
+  return straightThroughStringTask(["apply", ...customArgs, ...patches]);
+}
+var init_apply_patch = __esm({
+  "src/lib/tasks/apply-patch.ts"() {
+    "use strict";
+    init_task();
+  }
+});
+
+// src/lib/responses/BranchDeleteSummary.ts
+function branchDeletionSuccess(branch, hash) {
+  return {
+    branch,
+    hash,
+    success: true
+  };
+}
+function branchDeletionFailure(branch) {
+  return {
+    branch,
+    hash: null,
+    success: false
+  };
+}
+var BranchDeletionBatch;
+var init_BranchDeleteSummary = __esm({
+  "src/lib/responses/BranchDeleteSummary.ts"() {
+    "use strict";
+    BranchDeletionBatch = class {
+      constructor() {
+        this.all = [];
+        this.branches = {};
+        this.errors = [];
+      }
+      get success() {
+        return !this.errors.length;
+      }
+    };
+  }
+});
+
+// src/lib/parsers/parse-branch-delete.ts
+function hasBranchDeletionError(data, processExitCode) {
+  return processExitCode === 1 /* ERROR */ && deleteErrorRegex.test(data);
+}
+var deleteSuccessRegex, deleteErrorRegex, parsers8, parseBranchDeletions;
+var init_parse_branch_delete = __esm({
+  "src/lib/parsers/parse-branch-delete.ts"() {
+    "use strict";
+    init_BranchDeleteSummary();
+    init_utils();
+    deleteSuccessRegex = /(\S+)\s+\(\S+\s([^)]+)\)/;
+    deleteErrorRegex = /^error[^']+'([^']+)'/m;
+    parsers8 = [
+      new LineParser(deleteSuccessRegex, (result, [branch, hash]) => {
+        const deletion = branchDeletionSuccess(branch, hash);
+        result.all.push(deletion);
+        result.branches[branch] = deletion;
+      }),
+      new LineParser(deleteErrorRegex, (result, [branch]) => {
+        const deletion = branchDeletionFailure(branch);
+        result.errors.push(deletion);
+        result.all.push(deletion);
+        result.branches[branch] = deletion;
+      })
+    ];
+    parseBranchDeletions = (stdOut, stdErr) => {
+      return parseStringResponse(new BranchDeletionBatch(), parsers8, [stdOut, stdErr]);
+    };
+  }
+});
+
+// src/lib/responses/BranchSummary.ts
+var BranchSummaryResult;
+var init_BranchSummary = __esm({
+  "src/lib/responses/BranchSummary.ts"() {
+    "use strict";
+    BranchSummaryResult = class {
+      constructor() {
+        this.all = [];
+        this.branches = {};
+        this.current = "";
+        this.detached = false;
+      }
+      push(status, detached, name, commit, label) {
+        if (status === "*" /* CURRENT */) {
+          this.detached = detached;
+          this.current = name;
+        }
+        this.all.push(name);
+        this.branches[name] = {
+          current: status === "*" /* CURRENT */,
+          linkedWorkTree: status === "+" /* LINKED */,
+          name,
+          commit,
+          label
+        };
+      }
+    };
+  }
+});
+
+// src/lib/parsers/parse-branch.ts
+function branchStatus(input) {
+  return input ? input.charAt(0) : "";
+}
+function parseBranchSummary(stdOut, currentOnly = false) {
+  return parseStringResponse(
+    new BranchSummaryResult(),
+    currentOnly ? [currentBranchParser] : parsers9,
+    stdOut
+  );
+}
+var parsers9, currentBranchParser;
+var init_parse_branch = __esm({
+  "src/lib/parsers/parse-branch.ts"() {
+    "use strict";
+    init_BranchSummary();
+    init_utils();
+    parsers9 = [
+      new LineParser(
+        /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
+        (result, [current, name, commit, label]) => {
+          result.push(branchStatus(current), true, name, commit, label);
+        }
+      ),
+      new LineParser(
+        /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
+        (result, [current, name, commit, label]) => {
+          result.push(branchStatus(current), false, name, commit, label);
+        }
+      )
+    ];
+    currentBranchParser = new LineParser(/^(\S+)$/s, (result, [name]) => {
+      result.push("*" /* CURRENT */, false, name, "", "");
+    });
+  }
+});
+
+// src/lib/tasks/branch.ts
+var branch_exports = {};
+__export(branch_exports, {
+  branchLocalTask: () => branchLocalTask,
+  branchTask: () => branchTask,
+  containsDeleteBranchCommand: () => containsDeleteBranchCommand,
+  deleteBranchTask: () => deleteBranchTask,
+  deleteBranchesTask: () => deleteBranchesTask
+});
+function containsDeleteBranchCommand(commands) {
+  const deleteCommands = ["-d", "-D", "--delete"];
+  return commands.some((command) => deleteCommands.includes(command));
+}
+function branchTask(customArgs) {
+  const isDelete = containsDeleteBranchCommand(customArgs);
+  const isCurrentOnly = customArgs.includes("--show-current");
+  const commands = ["branch", ...customArgs];
+  if (commands.length === 1) {
+    commands.push("-a");
+  }
+  if (!commands.includes("-v")) {
+    commands.splice(1, 0, "-v");
+  }
+  return {
+    format: "utf-8",
+    commands,
+    parser(stdOut, stdErr) {
+      if (isDelete) {
+        return parseBranchDeletions(stdOut, stdErr).all[0];
+      }
+      return parseBranchSummary(stdOut, isCurrentOnly);
+    }
+  };
+}
+function branchLocalTask() {
+  return {
+    format: "utf-8",
+    commands: ["branch", "-v"],
+    parser(stdOut) {
+      return parseBranchSummary(stdOut);
+    }
+  };
+}
+function deleteBranchesTask(branches, forceDelete = false) {
+  return {
+    format: "utf-8",
+    commands: ["branch", "-v", forceDelete ? "-D" : "-d", ...branches],
+    parser(stdOut, stdErr) {
+      return parseBranchDeletions(stdOut, stdErr);
+    },
+    onError({ exitCode, stdOut }, error, done, fail) {
+      if (!hasBranchDeletionError(String(error), exitCode)) {
+        return fail(error);
+      }
+      done(stdOut);
+    }
+  };
+}
+function deleteBranchTask(branch, forceDelete = false) {
+  const task = {
+    format: "utf-8",
+    commands: ["branch", "-v", forceDelete ? "-D" : "-d", branch],
+    parser(stdOut, stdErr) {
+      return parseBranchDeletions(stdOut, stdErr).branches[branch];
+    },
+    onError({ exitCode, stdErr, stdOut }, error, _, fail) {
+      if (!hasBranchDeletionError(String(error), exitCode)) {
+        return fail(error);
+      }
+      throw new GitResponseError(
+        task.parser(bufferToString(stdOut), bufferToString(stdErr)),
+        String(error)
+      );
+    }
+  };
+  return task;
+}
+var init_branch = __esm({
+  "src/lib/tasks/branch.ts"() {
+    "use strict";
+    init_git_response_error();
+    init_parse_branch_delete();
+    init_parse_branch();
+    init_utils();
+  }
+});
+
+// src/lib/responses/CheckIgnore.ts
+
+function toPath(input) {
+  const path = input.trim().replace(/^["']|["']$/g, "");
+  return path && (0,external_node_path_namespaceObject.normalize)(path);
+}
+var parseCheckIgnore;
+var init_CheckIgnore = __esm({
+  "src/lib/responses/CheckIgnore.ts"() {
+    "use strict";
+    parseCheckIgnore = (text) => {
+      return text.split(/\n/g).map(toPath).filter(Boolean);
+    };
+  }
+});
+
+// src/lib/tasks/check-ignore.ts
+var check_ignore_exports = {};
+__export(check_ignore_exports, {
+  checkIgnoreTask: () => checkIgnoreTask
+});
+function checkIgnoreTask(paths) {
+  return {
+    commands: ["check-ignore", ...paths],
+    format: "utf-8",
+    parser: parseCheckIgnore
+  };
+}
+var init_check_ignore = __esm({
+  "src/lib/tasks/check-ignore.ts"() {
+    "use strict";
+    init_CheckIgnore();
+  }
+});
+
+// src/lib/parsers/parse-fetch.ts
+function parseFetchResult(stdOut, stdErr) {
+  const result = {
+    raw: stdOut,
+    remote: null,
+    branches: [],
+    tags: [],
+    updated: [],
+    deleted: []
+  };
+  return parseStringResponse(result, parsers10, [stdOut, stdErr]);
+}
+var parsers10;
+var init_parse_fetch = __esm({
+  "src/lib/parsers/parse-fetch.ts"() {
+    "use strict";
+    init_utils();
+    parsers10 = [
+      new LineParser(/From (.+)$/, (result, [remote]) => {
+        result.remote = remote;
+      }),
+      new LineParser(/\* \[new branch]\s+(\S+)\s*-> (.+)$/, (result, [name, tracking]) => {
+        result.branches.push({
+          name,
+          tracking
+        });
+      }),
+      new LineParser(/\* \[new tag]\s+(\S+)\s*-> (.+)$/, (result, [name, tracking]) => {
+        result.tags.push({
+          name,
+          tracking
+        });
+      }),
+      new LineParser(/- \[deleted]\s+\S+\s*-> (.+)$/, (result, [tracking]) => {
+        result.deleted.push({
+          tracking
+        });
+      }),
+      new LineParser(
+        /\s*([^.]+)\.\.(\S+)\s+(\S+)\s*-> (.+)$/,
+        (result, [from, to, name, tracking]) => {
+          result.updated.push({
+            name,
+            tracking,
+            to,
+            from
+          });
+        }
+      )
+    ];
+  }
+});
+
+// src/lib/tasks/fetch.ts
+var fetch_exports = {};
+__export(fetch_exports, {
+  fetchTask: () => fetchTask
+});
+function disallowedCommand(command) {
+  return /^--upload-pack(=|$)/.test(command);
+}
+function fetchTask(remote, branch, customArgs) {
+  const commands = ["fetch", ...customArgs];
+  if (remote && branch) {
+    commands.push(remote, branch);
+  }
+  const banned = commands.find(disallowedCommand);
+  if (banned) {
+    return configurationErrorTask(`git.fetch: potential exploit argument blocked.`);
+  }
+  return {
+    commands,
+    format: "utf-8",
+    parser: parseFetchResult
+  };
+}
+var init_fetch = __esm({
+  "src/lib/tasks/fetch.ts"() {
+    "use strict";
+    init_parse_fetch();
+    init_task();
+  }
+});
+
+// src/lib/parsers/parse-move.ts
+function parseMoveResult(stdOut) {
+  return parseStringResponse({ moves: [] }, parsers11, stdOut);
+}
+var parsers11;
+var init_parse_move = __esm({
+  "src/lib/parsers/parse-move.ts"() {
+    "use strict";
+    init_utils();
+    parsers11 = [
+      new LineParser(/^Renaming (.+) to (.+)$/, (result, [from, to]) => {
+        result.moves.push({ from, to });
+      })
+    ];
+  }
+});
+
+// src/lib/tasks/move.ts
+var move_exports = {};
+__export(move_exports, {
+  moveTask: () => moveTask
+});
+function moveTask(from, to) {
+  return {
+    commands: ["mv", "-v", ...asArray(from), to],
+    format: "utf-8",
+    parser: parseMoveResult
+  };
+}
+var init_move = __esm({
+  "src/lib/tasks/move.ts"() {
+    "use strict";
+    init_parse_move();
+    init_utils();
+  }
+});
+
+// src/lib/tasks/pull.ts
+var pull_exports = {};
+__export(pull_exports, {
+  pullTask: () => pullTask
+});
+function pullTask(remote, branch, customArgs) {
+  const commands = ["pull", ...customArgs];
+  if (remote && branch) {
+    commands.splice(1, 0, remote, branch);
+  }
+  return {
+    commands,
+    format: "utf-8",
+    parser(stdOut, stdErr) {
+      return parsePullResult(stdOut, stdErr);
+    },
+    onError(result, _error, _done, fail) {
+      const pullError = parsePullErrorResult(
+        bufferToString(result.stdOut),
+        bufferToString(result.stdErr)
+      );
+      if (pullError) {
+        return fail(new GitResponseError(pullError));
+      }
+      fail(_error);
+    }
+  };
+}
+var init_pull = __esm({
+  "src/lib/tasks/pull.ts"() {
+    "use strict";
+    init_git_response_error();
+    init_parse_pull();
+    init_utils();
+  }
+});
+
+// src/lib/responses/GetRemoteSummary.ts
+function parseGetRemotes(text) {
+  const remotes = {};
+  forEach(text, ([name]) => remotes[name] = { name });
+  return Object.values(remotes);
+}
+function parseGetRemotesVerbose(text) {
+  const remotes = {};
+  forEach(text, ([name, url, purpose]) => {
+    if (!Object.hasOwn(remotes, name)) {
+      remotes[name] = {
+        name,
+        refs: { fetch: "", push: "" }
+      };
+    }
+    if (purpose && url) {
+      remotes[name].refs[purpose.replace(/[^a-z]/g, "")] = url;
+    }
+  });
+  return Object.values(remotes);
+}
+function forEach(text, handler) {
+  forEachLineWithContent(text, (line) => handler(line.split(/\s+/)));
+}
+var init_GetRemoteSummary = __esm({
+  "src/lib/responses/GetRemoteSummary.ts"() {
+    "use strict";
+    init_utils();
+  }
+});
+
+// src/lib/tasks/remote.ts
+var remote_exports = {};
+__export(remote_exports, {
+  addRemoteTask: () => addRemoteTask,
+  getRemotesTask: () => getRemotesTask,
+  listRemotesTask: () => listRemotesTask,
+  remoteTask: () => remoteTask,
+  removeRemoteTask: () => removeRemoteTask
+});
+function addRemoteTask(remoteName, remoteRepo, customArgs) {
+  return straightThroughStringTask(["remote", "add", ...customArgs, remoteName, remoteRepo]);
+}
+function getRemotesTask(verbose) {
+  const commands = ["remote"];
+  if (verbose) {
+    commands.push("-v");
+  }
+  return {
+    commands,
+    format: "utf-8",
+    parser: verbose ? parseGetRemotesVerbose : parseGetRemotes
+  };
+}
+function listRemotesTask(customArgs) {
+  const commands = [...customArgs];
+  if (commands[0] !== "ls-remote") {
+    commands.unshift("ls-remote");
+  }
+  return straightThroughStringTask(commands);
+}
+function remoteTask(customArgs) {
+  const commands = [...customArgs];
+  if (commands[0] !== "remote") {
+    commands.unshift("remote");
+  }
+  return straightThroughStringTask(commands);
+}
+function removeRemoteTask(remoteName) {
+  return straightThroughStringTask(["remote", "remove", remoteName]);
+}
+var init_remote = __esm({
+  "src/lib/tasks/remote.ts"() {
+    "use strict";
+    init_GetRemoteSummary();
+    init_task();
+  }
+});
+
+// src/lib/tasks/stash-list.ts
+var stash_list_exports = {};
+__export(stash_list_exports, {
+  stashListTask: () => stashListTask
+});
+function stashListTask(opt = {}, customArgs) {
+  const options = parseLogOptions(opt);
+  const commands = ["stash", "list", ...options.commands, ...customArgs];
+  const parser4 = createListLogSummaryParser(
+    options.splitter,
+    options.fields,
+    logFormatFromCommand(commands)
+  );
+  return validateLogFormatConfig(commands) || {
+    commands,
+    format: "utf-8",
+    parser: parser4
+  };
+}
+var init_stash_list = __esm({
+  "src/lib/tasks/stash-list.ts"() {
+    "use strict";
+    init_log_format();
+    init_parse_list_log_summary();
+    init_diff();
+    init_log();
+  }
+});
+
+// src/lib/tasks/sub-module.ts
+var sub_module_exports = {};
+__export(sub_module_exports, {
+  addSubModuleTask: () => addSubModuleTask,
+  initSubModuleTask: () => initSubModuleTask,
+  subModuleTask: () => subModuleTask,
+  updateSubModuleTask: () => updateSubModuleTask
+});
+function addSubModuleTask(repo, path) {
+  return subModuleTask(["add", repo, path]);
+}
+function initSubModuleTask(customArgs) {
+  return subModuleTask(["init", ...customArgs]);
+}
+function subModuleTask(customArgs) {
+  const commands = [...customArgs];
+  if (commands[0] !== "submodule") {
+    commands.unshift("submodule");
+  }
+  return straightThroughStringTask(commands);
+}
+function updateSubModuleTask(customArgs) {
+  return subModuleTask(["update", ...customArgs]);
+}
+var init_sub_module = __esm({
+  "src/lib/tasks/sub-module.ts"() {
+    "use strict";
+    init_task();
+  }
+});
+
+// src/lib/responses/TagList.ts
+function singleSorted(a, b) {
+  const aIsNum = Number.isNaN(a);
+  const bIsNum = Number.isNaN(b);
+  if (aIsNum !== bIsNum) {
+    return aIsNum ? 1 : -1;
+  }
+  return aIsNum ? sorted(a, b) : 0;
+}
+function sorted(a, b) {
+  return a === b ? 0 : a > b ? 1 : -1;
+}
+function trimmed(input) {
+  return input.trim();
+}
+function toNumber(input) {
+  if (typeof input === "string") {
+    return parseInt(input.replace(/^\D+/g, ""), 10) || 0;
+  }
+  return 0;
+}
+var TagList, parseTagList;
+var init_TagList = __esm({
+  "src/lib/responses/TagList.ts"() {
+    "use strict";
+    TagList = class {
+      constructor(all, latest) {
+        this.all = all;
+        this.latest = latest;
+      }
+    };
+    parseTagList = function(data, customSort = false) {
+      const tags = data.split("\n").map(trimmed).filter(Boolean);
+      if (!customSort) {
+        tags.sort(function(tagA, tagB) {
+          const partsA = tagA.split(".");
+          const partsB = tagB.split(".");
+          if (partsA.length === 1 || partsB.length === 1) {
+            return singleSorted(toNumber(partsA[0]), toNumber(partsB[0]));
+          }
+          for (let i = 0, l = Math.max(partsA.length, partsB.length); i < l; i++) {
+            const diff = sorted(toNumber(partsA[i]), toNumber(partsB[i]));
+            if (diff) {
+              return diff;
+            }
+          }
+          return 0;
+        });
+      }
+      const latest = customSort ? tags[0] : [...tags].reverse().find((tag) => tag.indexOf(".") >= 0);
+      return new TagList(tags, latest);
+    };
+  }
+});
+
+// src/lib/tasks/tag.ts
+var tag_exports = {};
+__export(tag_exports, {
+  addAnnotatedTagTask: () => addAnnotatedTagTask,
+  addTagTask: () => addTagTask,
+  tagListTask: () => tagListTask
+});
+function tagListTask(customArgs = []) {
+  const hasCustomSort = customArgs.some((option) => /^--sort=/.test(option));
+  return {
+    format: "utf-8",
+    commands: ["tag", "-l", ...customArgs],
+    parser(text) {
+      return parseTagList(text, hasCustomSort);
+    }
+  };
+}
+function addTagTask(name) {
+  return {
+    format: "utf-8",
+    commands: ["tag", name],
+    parser() {
+      return { name };
+    }
+  };
+}
+function addAnnotatedTagTask(name, tagMessage) {
+  return {
+    format: "utf-8",
+    commands: ["tag", "-a", "-m", tagMessage, name],
+    parser() {
+      return { name };
+    }
+  };
+}
+var init_tag = __esm({
+  "src/lib/tasks/tag.ts"() {
+    "use strict";
+    init_TagList();
+  }
+});
+
+// src/git.js
+var require_git = __commonJS({
+  "src/git.js"(exports, module) {
+    "use strict";
+    var { GitExecutor: GitExecutor2 } = (init_git_executor(), __toCommonJS(git_executor_exports));
+    var { SimpleGitApi: SimpleGitApi2 } = (init_simple_git_api(), __toCommonJS(simple_git_api_exports));
+    var { Scheduler: Scheduler2 } = (init_scheduler(), __toCommonJS(scheduler_exports));
+    var { adhocExecTask: adhocExecTask2, configurationErrorTask: configurationErrorTask2 } = (init_task(), __toCommonJS(task_exports));
+    var {
+      asArray: asArray2,
+      filterArray: filterArray2,
+      filterPrimitives: filterPrimitives2,
+      filterString: filterString2,
+      filterStringOrStringArray: filterStringOrStringArray2,
+      filterType: filterType2,
+      getTrailingOptions: getTrailingOptions2,
+      trailingFunctionArgument: trailingFunctionArgument2,
+      trailingOptionsArgument: trailingOptionsArgument2
+    } = (init_utils(), __toCommonJS(utils_exports));
+    var { applyPatchTask: applyPatchTask2 } = (init_apply_patch(), __toCommonJS(apply_patch_exports));
+    var {
+      branchTask: branchTask2,
+      branchLocalTask: branchLocalTask2,
+      deleteBranchesTask: deleteBranchesTask2,
+      deleteBranchTask: deleteBranchTask2
+    } = (init_branch(), __toCommonJS(branch_exports));
+    var { checkIgnoreTask: checkIgnoreTask2 } = (init_check_ignore(), __toCommonJS(check_ignore_exports));
+    var { checkIsRepoTask: checkIsRepoTask2 } = (init_check_is_repo(), __toCommonJS(check_is_repo_exports));
+    var { cleanWithOptionsTask: cleanWithOptionsTask2, isCleanOptionsArray: isCleanOptionsArray2 } = (init_clean(), __toCommonJS(clean_exports));
+    var { diffSummaryTask: diffSummaryTask2 } = (init_diff(), __toCommonJS(diff_exports));
+    var { fetchTask: fetchTask2 } = (init_fetch(), __toCommonJS(fetch_exports));
+    var { moveTask: moveTask2 } = (init_move(), __toCommonJS(move_exports));
+    var { pullTask: pullTask2 } = (init_pull(), __toCommonJS(pull_exports));
+    var { pushTagsTask: pushTagsTask2 } = (init_push(), __toCommonJS(push_exports));
+    var {
+      addRemoteTask: addRemoteTask2,
+      getRemotesTask: getRemotesTask2,
+      listRemotesTask: listRemotesTask2,
+      remoteTask: remoteTask2,
+      removeRemoteTask: removeRemoteTask2
+    } = (init_remote(), __toCommonJS(remote_exports));
+    var { getResetMode: getResetMode2, resetTask: resetTask2 } = (init_reset(), __toCommonJS(reset_exports));
+    var { stashListTask: stashListTask2 } = (init_stash_list(), __toCommonJS(stash_list_exports));
+    var {
+      addSubModuleTask: addSubModuleTask2,
+      initSubModuleTask: initSubModuleTask2,
+      subModuleTask: subModuleTask2,
+      updateSubModuleTask: updateSubModuleTask2
+    } = (init_sub_module(), __toCommonJS(sub_module_exports));
+    var { addAnnotatedTagTask: addAnnotatedTagTask2, addTagTask: addTagTask2, tagListTask: tagListTask2 } = (init_tag(), __toCommonJS(tag_exports));
+    var { straightThroughBufferTask: straightThroughBufferTask2, straightThroughStringTask: straightThroughStringTask2 } = (init_task(), __toCommonJS(task_exports));
+    function Git2(options, plugins) {
+      this._plugins = plugins;
+      this._executor = new GitExecutor2(
+        options.baseDir,
+        new Scheduler2(options.maxConcurrentProcesses),
+        plugins
+      );
+      this._trimmed = options.trimmed;
+    }
+    (Git2.prototype = Object.create(SimpleGitApi2.prototype)).constructor = Git2;
+    Git2.prototype.customBinary = function(command) {
+      this._plugins.reconfigure("binary", command);
+      return this;
+    };
+    Git2.prototype.env = function(name, value) {
+      if (arguments.length === 1 && typeof name === "object") {
+        this._executor.env = name;
+      } else {
+        (this._executor.env = this._executor.env || {})[name] = value;
+      }
+      return this;
+    };
+    Git2.prototype.stashList = function(options) {
+      return this._runTask(
+        stashListTask2(
+          trailingOptionsArgument2(arguments) || {},
+          filterArray2(options) && options || []
+        ),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.mv = function(from, to) {
+      return this._runTask(moveTask2(from, to), trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.checkoutLatestTag = function(then) {
+      var git = this;
+      return this.pull(function() {
+        git.tags(function(err, tags) {
+          git.checkout(tags.latest, then);
+        });
+      });
+    };
+    Git2.prototype.pull = function(remote, branch, options, then) {
+      return this._runTask(
+        pullTask2(
+          filterType2(remote, filterString2),
+          filterType2(branch, filterString2),
+          getTrailingOptions2(arguments)
+        ),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.fetch = function(remote, branch) {
+      return this._runTask(
+        fetchTask2(
+          filterType2(remote, filterString2),
+          filterType2(branch, filterString2),
+          getTrailingOptions2(arguments)
+        ),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.silent = function(silence) {
+      return this._runTask(
+        adhocExecTask2(
+          () => console.warn(
+            "simple-git deprecation notice: git.silent: logging should be configured using the `debug` library / `DEBUG` environment variable, this method will be removed."
+          )
+        )
+      );
+    };
+    Git2.prototype.tags = function(options, then) {
+      return this._runTask(
+        tagListTask2(getTrailingOptions2(arguments)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.rebase = function() {
+      return this._runTask(
+        straightThroughStringTask2(["rebase", ...getTrailingOptions2(arguments)]),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.reset = function(mode) {
+      return this._runTask(
+        resetTask2(getResetMode2(mode), getTrailingOptions2(arguments)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.revert = function(commit) {
+      const next = trailingFunctionArgument2(arguments);
+      if (typeof commit !== "string") {
+        return this._runTask(configurationErrorTask2("Commit must be a string"), next);
+      }
+      return this._runTask(
+        straightThroughStringTask2(["revert", ...getTrailingOptions2(arguments, 0, true), commit]),
+        next
+      );
+    };
+    Git2.prototype.addTag = function(name) {
+      const task = typeof name === "string" ? addTagTask2(name) : configurationErrorTask2("Git.addTag requires a tag name");
+      return this._runTask(task, trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.addAnnotatedTag = function(tagName, tagMessage) {
+      return this._runTask(
+        addAnnotatedTagTask2(tagName, tagMessage),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.deleteLocalBranch = function(branchName, forceDelete, then) {
+      return this._runTask(
+        deleteBranchTask2(branchName, typeof forceDelete === "boolean" ? forceDelete : false),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.deleteLocalBranches = function(branchNames, forceDelete, then) {
+      return this._runTask(
+        deleteBranchesTask2(branchNames, typeof forceDelete === "boolean" ? forceDelete : false),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.branch = function(options, then) {
+      return this._runTask(
+        branchTask2(getTrailingOptions2(arguments)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.branchLocal = function(then) {
+      return this._runTask(branchLocalTask2(), trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.raw = function(commands) {
+      const createRestCommands = !Array.isArray(commands);
+      const command = [].slice.call(createRestCommands ? arguments : commands, 0);
+      for (let i = 0; i < command.length && createRestCommands; i++) {
+        if (!filterPrimitives2(command[i])) {
+          command.splice(i, command.length - i);
+          break;
+        }
+      }
+      command.push(...getTrailingOptions2(arguments, 0, true));
+      var next = trailingFunctionArgument2(arguments);
+      if (!command.length) {
+        return this._runTask(
+          configurationErrorTask2("Raw: must supply one or more command to execute"),
+          next
+        );
+      }
+      return this._runTask(straightThroughStringTask2(command, this._trimmed), next);
+    };
+    Git2.prototype.submoduleAdd = function(repo, path, then) {
+      return this._runTask(addSubModuleTask2(repo, path), trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.submoduleUpdate = function(args, then) {
+      return this._runTask(
+        updateSubModuleTask2(getTrailingOptions2(arguments, true)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.submoduleInit = function(args, then) {
+      return this._runTask(
+        initSubModuleTask2(getTrailingOptions2(arguments, true)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.subModule = function(options, then) {
+      return this._runTask(
+        subModuleTask2(getTrailingOptions2(arguments)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.listRemote = function() {
+      return this._runTask(
+        listRemotesTask2(getTrailingOptions2(arguments)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.addRemote = function(remoteName, remoteRepo, then) {
+      return this._runTask(
+        addRemoteTask2(remoteName, remoteRepo, getTrailingOptions2(arguments)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.removeRemote = function(remoteName, then) {
+      return this._runTask(removeRemoteTask2(remoteName), trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.getRemotes = function(verbose, then) {
+      return this._runTask(getRemotesTask2(verbose === true), trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.remote = function(options, then) {
+      return this._runTask(
+        remoteTask2(getTrailingOptions2(arguments)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.tag = function(options, then) {
+      const command = getTrailingOptions2(arguments);
+      if (command[0] !== "tag") {
+        command.unshift("tag");
+      }
+      return this._runTask(straightThroughStringTask2(command), trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.updateServerInfo = function(then) {
+      return this._runTask(
+        straightThroughStringTask2(["update-server-info"]),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.pushTags = function(remote, then) {
+      const task = pushTagsTask2(
+        { remote: filterType2(remote, filterString2) },
+        getTrailingOptions2(arguments)
+      );
+      return this._runTask(task, trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.rm = function(files) {
+      return this._runTask(
+        straightThroughStringTask2(["rm", "-f", ...asArray2(files)]),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.rmKeepLocal = function(files) {
+      return this._runTask(
+        straightThroughStringTask2(["rm", "--cached", ...asArray2(files)]),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.catFile = function(options, then) {
+      return this._catFile("utf-8", arguments);
+    };
+    Git2.prototype.binaryCatFile = function() {
+      return this._catFile("buffer", arguments);
+    };
+    Git2.prototype._catFile = function(format, args) {
+      var handler = trailingFunctionArgument2(args);
+      var command = ["cat-file"];
+      var options = args[0];
+      if (typeof options === "string") {
+        return this._runTask(
+          configurationErrorTask2("Git.catFile: options must be supplied as an array of strings"),
+          handler
+        );
+      }
+      if (Array.isArray(options)) {
+        command.push.apply(command, options);
+      }
+      const task = format === "buffer" ? straightThroughBufferTask2(command) : straightThroughStringTask2(command);
+      return this._runTask(task, handler);
+    };
+    Git2.prototype.diff = function(options, then) {
+      const task = filterString2(options) ? configurationErrorTask2(
+        "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
+      ) : straightThroughStringTask2(["diff", ...getTrailingOptions2(arguments)]);
+      return this._runTask(task, trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.diffSummary = function() {
+      return this._runTask(
+        diffSummaryTask2(getTrailingOptions2(arguments, 1)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.applyPatch = function(patches) {
+      const task = !filterStringOrStringArray2(patches) ? configurationErrorTask2(
+        `git.applyPatch requires one or more string patches as the first argument`
+      ) : applyPatchTask2(asArray2(patches), getTrailingOptions2([].slice.call(arguments, 1)));
+      return this._runTask(task, trailingFunctionArgument2(arguments));
+    };
+    Git2.prototype.revparse = function() {
+      const commands = ["rev-parse", ...getTrailingOptions2(arguments, true)];
+      return this._runTask(
+        straightThroughStringTask2(commands, true),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.clean = function(mode, options, then) {
+      const usingCleanOptionsArray = isCleanOptionsArray2(mode);
+      const cleanMode = usingCleanOptionsArray && mode.join("") || filterType2(mode, filterString2) || "";
+      const customArgs = getTrailingOptions2([].slice.call(arguments, usingCleanOptionsArray ? 1 : 0));
+      return this._runTask(
+        cleanWithOptionsTask2(cleanMode, customArgs),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.exec = function(then) {
+      const task = {
+        commands: [],
+        format: "utf-8",
+        parser() {
+          if (typeof then === "function") {
+            then();
+          }
+        }
+      };
+      return this._runTask(task);
+    };
+    Git2.prototype.clearQueue = function() {
+      return this._runTask(
+        adhocExecTask2(
+          () => console.warn(
+            "simple-git deprecation notice: clearQueue() is deprecated and will be removed, switch to using the abortPlugin instead."
+          )
+        )
+      );
+    };
+    Git2.prototype.checkIgnore = function(pathnames, then) {
+      return this._runTask(
+        checkIgnoreTask2(asArray2(filterType2(pathnames, filterStringOrStringArray2, []))),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    Git2.prototype.checkIsRepo = function(checkType, then) {
+      return this._runTask(
+        checkIsRepoTask2(filterType2(checkType, filterString2)),
+        trailingFunctionArgument2(arguments)
+      );
+    };
+    module.exports = Git2;
+  }
+});
+
+// src/lib/api.ts
+
+
+// src/lib/errors/git-construct-error.ts
+init_git_error();
+var GitConstructError = class extends GitError {
+  constructor(config, message) {
+    super(void 0, message);
+    this.config = config;
+  }
+};
+
+// src/lib/api.ts
+init_git_error();
+
+// src/lib/errors/git-plugin-error.ts
+init_git_error();
+var GitPluginError = class extends GitError {
+  constructor(task, plugin, message) {
+    super(task, message);
+    this.task = task;
+    this.plugin = plugin;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+};
+
+// src/lib/api.ts
+init_git_response_error();
+init_task_configuration_error();
+init_check_is_repo();
+init_clean();
+init_config();
+init_diff_name_status();
+init_grep();
+init_reset();
+
+// src/lib/plugins/abort-plugin.ts
+function abortPlugin(signal) {
+  if (!signal) {
+    return;
+  }
+  const onSpawnAfter = {
+    type: "spawn.after",
+    action(_data, context) {
+      function kill() {
+        context.kill(new GitPluginError(void 0, "abort", "Abort signal received"));
+      }
+      signal.addEventListener("abort", kill);
+      context.spawned.on("close", () => signal.removeEventListener("abort", kill));
+    }
+  };
+  const onSpawnBefore = {
+    type: "spawn.before",
+    action(_data, context) {
+      if (signal.aborted) {
+        context.kill(new GitPluginError(void 0, "abort", "Abort already signaled"));
+      }
+    }
+  };
+  return [onSpawnBefore, onSpawnAfter];
+}
+
+// src/lib/plugins/block-unsafe-operations-plugin.ts
+
+function blockUnsafeOperationsPlugin(options = {}) {
+  return {
+    type: "spawn.args",
+    action(args, { env }) {
+      for (const vulnerability of ne(args, env)) {
+        if (options[vulnerability.category] !== true) {
+          throw new GitPluginError(void 0, "unsafe", vulnerability.message);
+        }
+      }
+      return args;
+    }
+  };
+}
+
+// src/lib/plugins/command-config-prefixing-plugin.ts
+init_utils();
+function commandConfigPrefixingPlugin(configuration) {
+  const prefix = prefixedArray(configuration, "-c");
+  return {
+    type: "spawn.args",
+    action(data) {
+      return [...prefix, ...data];
+    }
+  };
+}
+
+// src/lib/plugins/completion-detection.plugin.ts
+init_utils();
+
+var esm_never = (0,promise_deferred_dist/* deferred */.yX)().promise;
+function completionDetectionPlugin({
+  onClose = true,
+  onExit = 50
+} = {}) {
+  function createEvents() {
+    let exitCode = -1;
+    const events = {
+      close: (0,promise_deferred_dist/* deferred */.yX)(),
+      closeTimeout: (0,promise_deferred_dist/* deferred */.yX)(),
+      exit: (0,promise_deferred_dist/* deferred */.yX)(),
+      exitTimeout: (0,promise_deferred_dist/* deferred */.yX)()
+    };
+    const result = Promise.race([
+      onClose === false ? esm_never : events.closeTimeout.promise,
+      onExit === false ? esm_never : events.exitTimeout.promise
+    ]);
+    configureTimeout(onClose, events.close, events.closeTimeout);
+    configureTimeout(onExit, events.exit, events.exitTimeout);
+    return {
+      close(code) {
+        exitCode = code;
+        events.close.done();
+      },
+      exit(code) {
+        exitCode = code;
+        events.exit.done();
+      },
+      get exitCode() {
+        return exitCode;
+      },
+      result
+    };
+  }
+  function configureTimeout(flag, event, timeout) {
+    if (flag === false) {
+      return;
+    }
+    (flag === true ? event.promise : event.promise.then(() => delay(flag))).then(timeout.done);
+  }
+  return {
+    type: "spawn.after",
+    async action(_data, { spawned, close }) {
+      const events = createEvents();
+      let deferClose = true;
+      let quickClose = () => void (deferClose = false);
+      spawned.stdout?.on("data", quickClose);
+      spawned.stderr?.on("data", quickClose);
+      spawned.on("error", quickClose);
+      spawned.on("close", (code) => events.close(code));
+      spawned.on("exit", (code) => events.exit(code));
+      try {
+        await events.result;
+        if (deferClose) {
+          await delay(50);
+        }
+        close(events.exitCode);
+      } catch (err) {
+        close(events.exitCode, err);
+      }
+    }
+  };
+}
+
+// src/lib/plugins/custom-binary.plugin.ts
+init_utils();
+var WRONG_NUMBER_ERR = `Invalid value supplied for custom binary, requires a single string or an array containing either one or two strings`;
+var WRONG_CHARS_ERR = `Invalid value supplied for custom binary, restricted characters must be removed or supply the unsafe.allowUnsafeCustomBinary option`;
+function isBadArgument(arg) {
+  return !arg || !/^([a-z]:)?([a-z0-9/.\\_~-]+)$/i.test(arg);
+}
+function toBinaryConfig(input, allowUnsafe) {
+  if (input.length < 1 || input.length > 2) {
+    throw new GitPluginError(void 0, "binary", WRONG_NUMBER_ERR);
+  }
+  const isBad = input.some(isBadArgument);
+  if (isBad) {
+    if (allowUnsafe) {
+      console.warn(WRONG_CHARS_ERR);
+    } else {
+      throw new GitPluginError(void 0, "binary", WRONG_CHARS_ERR);
+    }
+  }
+  const [binary, prefix] = input;
+  return {
+    binary,
+    prefix
+  };
+}
+function customBinaryPlugin(plugins, input = ["git"], allowUnsafe = false) {
+  let config = toBinaryConfig(asArray(input), allowUnsafe);
+  plugins.on("binary", (input2) => {
+    config = toBinaryConfig(asArray(input2), allowUnsafe);
+  });
+  plugins.append("spawn.binary", () => {
+    return config.binary;
+  });
+  plugins.append("spawn.args", (data) => {
+    return config.prefix ? [config.prefix, ...data] : data;
+  });
+}
+
+// src/lib/plugins/error-detection.plugin.ts
+init_git_error();
+function isTaskError(result) {
+  return !!(result.exitCode && result.stdErr.length);
+}
+function getErrorMessage(result) {
+  return Buffer.concat([...result.stdOut, ...result.stdErr]);
+}
+function errorDetectionHandler(overwrite = false, isError = isTaskError, errorMessage = getErrorMessage) {
+  return (error, result) => {
+    if (!overwrite && error || !isError(result)) {
+      return error;
+    }
+    return errorMessage(result);
+  };
+}
+function errorDetectionPlugin(config) {
+  return {
+    type: "task.error",
+    action(data, context) {
+      const error = config(data.error, {
+        stdErr: context.stdErr,
+        stdOut: context.stdOut,
+        exitCode: context.exitCode
+      });
+      if (Buffer.isBuffer(error)) {
+        return { error: new GitError(void 0, error.toString("utf-8")) };
+      }
+      return {
+        error
+      };
+    }
+  };
+}
+
+// src/lib/plugins/plugin-store.ts
+init_utils();
+
+var PluginStore = class {
+  constructor() {
+    this.plugins = /* @__PURE__ */ new Set();
+    this.events = new external_node_events_.EventEmitter();
+  }
+  on(type, listener) {
+    this.events.on(type, listener);
+  }
+  reconfigure(type, data) {
+    this.events.emit(type, data);
+  }
+  append(type, action) {
+    const plugin = append(this.plugins, { type, action });
+    return () => this.plugins.delete(plugin);
+  }
+  add(plugin) {
+    const plugins = [];
+    asArray(plugin).forEach((plugin2) => plugin2 && this.plugins.add(append(plugins, plugin2)));
+    return () => {
+      plugins.forEach((plugin2) => this.plugins.delete(plugin2));
+    };
+  }
+  exec(type, data, context) {
+    let output = data;
+    const contextual = Object.freeze(Object.create(context));
+    for (const plugin of this.plugins) {
+      if (plugin.type === type) {
+        output = plugin.action(output, contextual);
+      }
+    }
+    return output;
+  }
+};
+
+// src/lib/plugins/progress-monitor-plugin.ts
+init_utils();
+function progressMonitorPlugin(progress) {
+  const progressCommand = "--progress";
+  const progressMethods = ["checkout", "clone", "fetch", "pull", "push"];
+  const onProgress = {
+    type: "spawn.after",
+    action(_data, context) {
+      if (!context.commands.includes(progressCommand)) {
+        return;
+      }
+      context.spawned.stderr?.on("data", (chunk) => {
+        const message = /^([\s\S]+?):\s*(\d+)% \((\d+)\/(\d+)\)/.exec(chunk.toString("utf8"));
+        if (!message) {
+          return;
+        }
+        progress({
+          method: context.method,
+          stage: progressEventStage(message[1]),
+          progress: asNumber(message[2]),
+          processed: asNumber(message[3]),
+          total: asNumber(message[4])
+        });
+      });
+    }
+  };
+  const onArgs = {
+    type: "spawn.args",
+    action(args, context) {
+      if (!progressMethods.includes(context.method)) {
+        return args;
+      }
+      return including(args, progressCommand);
+    }
+  };
+  return [onArgs, onProgress];
+}
+function progressEventStage(input) {
+  return String(input.toLowerCase().split(" ", 1)) || "unknown";
+}
+
+// src/lib/plugins/spawn-options-plugin.ts
+init_utils();
+function spawnOptionsPlugin(spawnOptions) {
+  const options = esm_pick(spawnOptions, ["uid", "gid"]);
+  return {
+    type: "spawn.options",
+    action(data) {
+      return { ...options, ...data };
+    }
+  };
+}
+
+// src/lib/plugins/timout-plugin.ts
+function timeoutPlugin({
+  block,
+  stdErr = true,
+  stdOut = true
+}) {
+  if (block > 0) {
+    return {
+      type: "spawn.after",
+      action(_data, context) {
+        let timeout;
+        function wait() {
+          timeout && clearTimeout(timeout);
+          timeout = setTimeout(kill, block);
+        }
+        function stop() {
+          context.spawned.stdout?.off("data", wait);
+          context.spawned.stderr?.off("data", wait);
+          context.spawned.off("exit", stop);
+          context.spawned.off("close", stop);
+          timeout && clearTimeout(timeout);
+        }
+        function kill() {
+          stop();
+          context.kill(new GitPluginError(void 0, "timeout", `block timeout reached`));
+        }
+        stdOut && context.spawned.stdout?.on("data", wait);
+        stdErr && context.spawned.stderr?.on("data", wait);
+        context.spawned.on("exit", stop);
+        context.spawned.on("close", stop);
+        wait();
+      }
+    };
+  }
+}
+
+// src/lib/plugins/suffix-paths.plugin.ts
+
+function suffixPathsPlugin() {
+  return {
+    type: "spawn.args",
+    action(data) {
+      const prefix = [];
+      let suffix;
+      function append2(args) {
+        (suffix = suffix || []).push(...args);
+      }
+      for (let i = 0; i < data.length; i++) {
+        const param = data[i];
+        if (dist_r(param)) {
+          append2(dist_o(param));
+          continue;
+        }
+        if (param === "--") {
+          append2(
+            data.slice(i + 1).flatMap((item) => dist_r(item) && dist_o(item) || item)
+          );
+          break;
+        }
+        prefix.push(param);
+      }
+      return !suffix ? prefix : [...prefix, "--", ...suffix.map(String)];
+    }
+  };
+}
+
+// src/lib/git-factory.ts
+init_utils();
+var Git = require_git();
+function gitInstanceFactory(baseDir, options) {
+  const plugins = new PluginStore();
+  const config = createInstanceConfig(
+    baseDir && (typeof baseDir === "string" ? { baseDir } : baseDir) || {},
+    options
+  );
+  if (!folderExists(config.baseDir)) {
+    throw new GitConstructError(
+      config,
+      `Cannot use simple-git on a directory that does not exist`
+    );
+  }
+  if (Array.isArray(config.config)) {
+    plugins.add(commandConfigPrefixingPlugin(config.config));
+  }
+  plugins.add(blockUnsafeOperationsPlugin(config.unsafe));
+  plugins.add(completionDetectionPlugin(config.completion));
+  config.abort && plugins.add(abortPlugin(config.abort));
+  config.progress && plugins.add(progressMonitorPlugin(config.progress));
+  config.timeout && plugins.add(timeoutPlugin(config.timeout));
+  config.spawnOptions && plugins.add(spawnOptionsPlugin(config.spawnOptions));
+  plugins.add(suffixPathsPlugin());
+  plugins.add(errorDetectionPlugin(errorDetectionHandler(true)));
+  config.errors && plugins.add(errorDetectionPlugin(config.errors));
+  customBinaryPlugin(plugins, config.binary, config.unsafe?.allowUnsafeCustomBinary);
+  return new Git(config, plugins);
+}
+
+// src/lib/runners/promise-wrapped.ts
+init_git_response_error();
+var functionNamesBuilderApi = (/* unused pure expression or super */ null && (["customBinary", "env", "outputHandler", "silent"]));
+var functionNamesPromiseApi = (/* unused pure expression or super */ null && ([
+  "add",
+  "addAnnotatedTag",
+  "addConfig",
+  "addRemote",
+  "addTag",
+  "applyPatch",
+  "binaryCatFile",
+  "branch",
+  "branchLocal",
+  "catFile",
+  "checkIgnore",
+  "checkIsRepo",
+  "checkout",
+  "checkoutBranch",
+  "checkoutLatestTag",
+  "checkoutLocalBranch",
+  "clean",
+  "clone",
+  "commit",
+  "cwd",
+  "deleteLocalBranch",
+  "deleteLocalBranches",
+  "diff",
+  "diffSummary",
+  "exec",
+  "fetch",
+  "getRemotes",
+  "init",
+  "listConfig",
+  "listRemote",
+  "log",
+  "merge",
+  "mergeFromTo",
+  "mirror",
+  "mv",
+  "pull",
+  "push",
+  "pushTags",
+  "raw",
+  "rebase",
+  "remote",
+  "removeRemote",
+  "reset",
+  "revert",
+  "revparse",
+  "rm",
+  "rmKeepLocal",
+  "show",
+  "stash",
+  "stashList",
+  "status",
+  "subModule",
+  "submoduleAdd",
+  "submoduleInit",
+  "submoduleUpdate",
+  "tag",
+  "tags",
+  "updateServerInfo"
+]));
+function gitP(...args) {
+  let git;
+  let chain = Promise.resolve();
+  try {
+    git = gitInstanceFactory(...args);
+  } catch (e) {
+    chain = Promise.reject(e);
+  }
+  function builderReturn() {
+    return promiseApi;
+  }
+  function chainReturn() {
+    return chain;
+  }
+  const promiseApi = [...functionNamesBuilderApi, ...functionNamesPromiseApi].reduce(
+    (api, name) => {
+      const isAsync = functionNamesPromiseApi.includes(name);
+      const valid = isAsync ? asyncWrapper(name, git) : syncWrapper(name, git, api);
+      const alternative = isAsync ? chainReturn : builderReturn;
+      Object.defineProperty(api, name, {
+        enumerable: false,
+        configurable: false,
+        value: git ? valid : alternative
+      });
+      return api;
+    },
+    {}
+  );
+  return promiseApi;
+  function asyncWrapper(fn, git2) {
+    return function(...args2) {
+      if (typeof args2[args2.length] === "function") {
+        throw new TypeError(
+          "Promise interface requires that handlers are not supplied inline, trailing function not allowed in call to " + fn
+        );
+      }
+      return chain.then(function() {
+        return new Promise(function(resolve, reject) {
+          const callback = (err, result) => {
+            if (err) {
+              return reject(toError(err));
+            }
+            resolve(result);
+          };
+          args2.push(callback);
+          git2[fn].apply(git2, args2);
+        });
+      });
+    };
+  }
+  function syncWrapper(fn, git2, api) {
+    return (...args2) => {
+      git2[fn](...args2);
+      return api;
+    };
+  }
+}
+function toError(error) {
+  if (error instanceof Error) {
+    return error;
+  }
+  if (typeof error === "string") {
+    return new Error(error);
+  }
+  return new GitResponseError(error);
+}
+
+// src/esm.mjs
+var simpleGit = gitInstanceFactory;
+var esm_default = (/* unused pure expression or super */ null && (gitInstanceFactory));
+
+//# sourceMappingURL=index.js.map
+
+;// CONCATENATED MODULE: ./src/core/gitdata.ts
+/**
+ * The few git questions the plan's integrity needs (simple-git): which commit the data are at,
+ * the bytes of a file at a commit, and whether one commit descends from another.
+ * A thin adapter: every answer is a plain value, and "not a git work tree" is `undefined`.
+ */
+
+
+/** The git work tree holding `dir`, or undefined when `dir` is not in one (or git is missing). */
+async function openGit(dir) {
+    let git;
+    let top;
+    try {
+        git = simpleGit({ baseDir: dir });
+        top = (await git.revparse(["--show-toplevel"])).trim();
+    }
+    catch {
+        return undefined;
+    }
+    if (!top)
+        return undefined;
+    // simple-git resolves a command that exits non-zero without writing to stderr (`merge-base
+    // --is-ancestor` answers "no" that way): its errors plugin makes every non-zero exit an error.
+    const at = simpleGit({
+        baseDir: top,
+        errors: (error, result) => error ?? (result.exitCode === 0 ? undefined : new Error(`git exited with ${result.exitCode}`)),
+    });
+    const ok = async (args) => {
+        try {
+            await at.raw(args);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    return {
+        top,
+        async head() {
+            try {
+                return (await at.revparse(["--verify", "-q", "HEAD"])).trim() || undefined;
+            }
+            catch {
+                return undefined;
+            }
+        },
+        repoPath(abs) {
+            const r = (0,external_node_path_namespaceObject.relative)(top, abs);
+            if (!r || r.startsWith("..") || r.split(external_node_path_namespaceObject.sep)[0] === "..")
+                return undefined;
+            return r.split(external_node_path_namespaceObject.sep).join("/");
+        },
+        async show(commit, path) {
+            const listed = await at.raw(["ls-tree", "--name-only", commit, "--", path]).catch(() => "");
+            if (!listed.trim())
+                return undefined;
+            return at.showBuffer([`${commit}:${path}`]);
+        },
+        hasCommit: (commit) => ok(["cat-file", "-e", `${commit}^{commit}`]),
+        isAncestor: (a, d) => ok(["merge-base", "--is-ancestor", a, d]),
+        async onFirstParentLine(commit, head) {
+            const line = await at.raw(["rev-list", "--first-parent", head]).catch(() => "");
+            return line.split("\n").some((c) => c.trim() === commit);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/plandir.ts
+/**
+ * The plan directory: its shape, its manifest (plan.json), its results files, and what it says
+ * about itself (unfinished, applied). Everything else asks here rather than join names itself.
+ *
+ *   plan.json            the manifest: what was planned, per system (MANIFEST)
+ *   plan.md              its readable face, the pull request's description (PLAN_MD)
+ *   results.md           what each apply did, newest first (RESULTS_MD)
+ *   <system>/plan.json   each system's plan (SYSTEM_PLAN), with the system's own files beside it
+ *   <system>/results.json, results.csv   what the last apply did, with the history of every apply
+ *   <system>/plan-journal.ndjson         a resumable plan's journal: there while the plan is unfinished
+ *   <system>/journal.ndjson              a resumable apply's journal
+ *   .apply.lock          while an apply runs (src/core/lock.ts)
+ *
+ * plan.json is the contract between plan and apply. Besides what was planned per system, it records
+ * where the plan's data came from (`source`), so that apply can re-derive every write from the data
+ * rather than trust the plan files (see src/core/integrity.ts), and the endpoints the plan showed.
+ */
+
+
+
+const MANIFEST = "plan.json";
+const PLAN_MD = "plan.md";
+const RESULTS_MD = "results.md";
+/** In each system's sub-directory. */
+const SYSTEM_PLAN = "plan.json";
+const RESULTS_JSON = "results.json";
+const RESULTS_CSV = "results.csv";
+const PLAN_JOURNAL = "plan-journal.ndjson";
+const APPLY_JOURNAL = "journal.ndjson";
+/** A system's sub-directory, `<planDir>/<system>`. */
+function systemDir(planDir, system) {
+    return (0,external_node_path_namespaceObject.join)(planDir, system);
+}
+/** A file of a system's sub-directory, `<planDir>/<system>/<name>`. */
+function systemPath(planDir, system, name) {
+    return (0,external_node_path_namespaceObject.join)(planDir, system, name);
+}
+/** How people see a system's file: relative to the plan directory, forward slashes (`alma/plan.json`). */
+function shownPath(system, name) {
+    return `${system}/${name}`;
+}
+function systemPlanPath(planDir, system) {
+    return systemPath(planDir, system, SYSTEM_PLAN);
+}
+function resultsPath(planDir, system) {
+    return systemPath(planDir, system, RESULTS_JSON);
+}
+function planMdPath(planDir) {
+    return (0,external_node_path_namespaceObject.join)(planDir, PLAN_MD);
+}
+function resultsMdPath(planDir) {
+    return (0,external_node_path_namespaceObject.join)(planDir, RESULTS_MD);
+}
+function manifestPath(planDir) {
+    return (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
+}
+function writeManifest(planDir, manifest) {
+    (0,external_node_fs_namespaceObject.writeFileSync)(manifestPath(planDir), JSON.stringify(manifest, null, 2) + "\n");
+}
+function readManifest(planDir) {
+    const path = manifestPath(planDir);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path)) {
+        throw new InputError({
+            file: path,
+            message: "no plan here: the plan directory must contain plan.json (run 'patron-sync plan' first)",
+        });
+    }
+    try {
+        const m = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+        if (m.tool !== "patron-sync" || !Array.isArray(m.sections))
+            throw new Error("not ours");
+        return m;
+    }
+    catch {
+        throw new InputError({ file: path, message: "is not a plan.json written by patron-sync" });
+    }
+}
+function hasManifest(planDir) {
+    return (0,external_node_fs_namespaceObject.existsSync)(manifestPath(planDir));
+}
+/** The names of the directories in `dir`, sorted (plan directories are named by UTC time stamp: oldest first). */
+function subdirs(dir) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(dir))
+        return [];
+    return (0,external_node_fs_namespaceObject.readdirSync)(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort();
+}
+/**
+ * The plans under plansDir (absolute) that a killed plan run left unfinished, oldest first: a system
+ * journalled its plan (`<system>/plan-journal.ndjson`) but there is no manifest yet.
+ */
+function unfinishedPlans(plansDir) {
+    return subdirs(plansDir)
+        .map((name) => (0,external_node_path_namespaceObject.join)(plansDir, name))
+        .filter((d) => !hasManifest(d) && subdirs(d).some((s) => (0,external_node_fs_namespaceObject.existsSync)(systemPath(d, s, PLAN_JOURNAL))));
+}
+/** The newest unfinished plan under plansDir, to carry on after a kill. */
+function unfinishedPlan(plansDir) {
+    return unfinishedPlans(plansDir).at(-1);
+}
+/** A system's results.json, or undefined when there is none or it is not JSON. */
+function readResults(planDir, system) {
+    const path = resultsPath(planDir, system);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        return undefined;
+    try {
+        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The applies so far, from a system's results.json (an older file without history counts as one). */
+function readHistory(planDir, system) {
+    const prev = readResults(planDir, system);
+    if (prev == null)
+        return [];
+    if (Array.isArray(prev.history))
+        return prev.history;
+    if (prev.applied_at && prev.counts)
+        return [{ applied_at: prev.applied_at, counts: prev.counts, complete: prev.complete }];
+    return [];
+}
+/**
+ * Writes a system's results.json: `file` as the system gives it, then `history`: the earlier
+ * applies' entries and this apply's (`failures`: the records that failed in it). Returns what it wrote.
+ */
+function writeResults(planDir, file, failures) {
+    const history = [
+        ...readHistory(planDir, file.system),
+        { applied_at: file.applied_at, complete: file.complete, counts: file.counts, failures },
+    ];
+    const out = { ...file, history };
+    (0,external_node_fs_namespaceObject.writeFileSync)(resultsPath(planDir, file.system), JSON.stringify(out, null, 1) + "\n");
+    return out;
+}
+/** The systems a plan directory's manifest names (or just `only`); [] when the manifest cannot be read. */
+function plannedSystems(planDir, only) {
+    try {
+        const manifest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(manifestPath(planDir), "utf8"));
+        return (manifest.sections ?? []).map((s) => s.system ?? "").filter((s) => !only || s === only);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * What an earlier apply left in the plan directory, for every system it planned (or the one in
+ * `only`): applied when results.md and every planned system's results.json are there.
+ */
+function appliedResults(planDir, only) {
+    const none = { applied: false, failed: 0, pending: 0 };
+    if (!(0,external_node_fs_namespaceObject.existsSync)(resultsMdPath(planDir)))
+        return none;
+    const systems = plannedSystems(planDir, only);
+    if (!systems.length)
+        return none;
+    const out = { applied: true, failed: 0, pending: 0 };
+    for (const s of systems) {
+        // `failed` and `pending` at the top: results files of early versions.
+        const r = readResults(planDir, s);
+        if (r == null)
+            return none;
+        out.failed += r.counts?.failed ?? r.failed ?? 0;
+        const pending = r.counts?.pending ?? r.pending ?? 0;
+        out.pending += r.complete === false && !pending ? 1 : pending;
+    }
+    return out;
+}
+/** An apply finished writing results for every planned system (or `only`). */
+function isApplied(planDir, only) {
+    return appliedResults(planDir, only).applied;
+}
+/** Applied, with nothing failed and nothing pending. */
+function hasCompleteResults(planDir, only) {
+    const r = appliedResults(planDir, only);
+    return r.applied && r.failed === 0 && r.pending === 0;
+}
+/** No apply has touched the plan: no results.md, and no system has results or an apply journal. */
+function isUntouched(planDir) {
+    if ((0,external_node_fs_namespaceObject.existsSync)(resultsMdPath(planDir)))
+        return false;
+    return !subdirs(planDir).some((s) => (0,external_node_fs_namespaceObject.existsSync)(resultsPath(planDir, s)) || (0,external_node_fs_namespaceObject.existsSync)(systemPath(planDir, s, APPLY_JOURNAL)));
+}
+
+;// CONCATENATED MODULE: ./src/core/integrity.ts
+/**
+ * Apply writes only what the reviewed data say.
+ *
+ * The plan files (alma/plan.json, infiniti/import.csv …) are a record of the review, not the source
+ * of the writes: anyone who can commit to plans/ could edit them. So the plan records where its
+ * data came from (`source` in plan.json), and apply re-derives every write from those data and the
+ * configuration of that moment, refusing (exit 2, nothing sent) a plan whose writes do not follow.
+ *
+ * - In a git work tree whose input files are committed and clean, the plan records the commit.
+ *   Apply reads the files at that commit (`git show`), after checking that the commit is an ancestor
+ *   of the commit being applied (HEAD) and, when asked (the action, on the default branch), that it
+ *   is on HEAD's first-parent line, i.e. on the default branch itself and not only on a merged side
+ *   branch such as the plan branch.
+ * - Otherwise (outside git, or data not committed) the plan records each file's SHA-256; apply reads
+ *   the files as they are and refuses when a digest differs: the data changed since the plan. The
+ *   config is the exception: its tuning (rate, concurrency, quota reserve) may change after a plan,
+ *   and its rules are checked against those each system's plan file records (barcode_type, match_on,
+ *   existing_barcode, user_id_type; mode, disable_missing), so a changed rule is refused too.
+ */
+
+
+
+
+
+
+
+const sha256 = (b) => (0,external_node_crypto_.createHash)("sha256").update(b).digest("hex");
+/** The input files of the chosen systems, by role, as the config names them (relative to its folder). */
+function inputFiles(loaded, systems) {
+    return [{ role: "config", path: (0,external_node_path_namespaceObject.basename)(loaded.path) }, ...systems.flatMap((s) => s.inputFiles(loaded))];
+}
+async function readOrNull(path) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path);
+    }
+    catch (e) {
+        if (e.code === "ENOENT")
+            return undefined;
+        throw e;
+    }
+}
+/**
+ * What a plan records about its data: the commit when every input file is committed and clean in
+ * a git work tree, else each file's SHA-256.
+ */
+async function recordSource(loaded, systems) {
+    const files = [];
+    const disk = new Map();
+    for (const f of inputFiles(loaded, systems)) {
+        const bytes = await readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, f.path));
+        disk.set(f.role, bytes);
+        files.push({ ...f, sha256: bytes ? sha256(bytes) : null });
+    }
+    const git = await openGit(loaded.root);
+    const head = await git?.head();
+    if (!git || !head)
+        return { kind: "files", files };
+    for (const f of files) {
+        const at = git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, f.path));
+        if (!at)
+            return { kind: "files", files };
+        const committed = await git.show(head, at);
+        if ((committed ? sha256(committed) : null) !== f.sha256)
+            return { kind: "files", files };
+    }
+    return { kind: "git", commit: head, files };
+}
+/** A one-line description of a plan's source, for plan.md and messages. */
+function describeSource(source) {
+    return source.kind === "git"
+        ? `commit ${source.commit.slice(0, 12)}`
+        : "the input files as they were when planned (not committed to git: each file's SHA-256 is recorded)";
+}
+const PLAN_AGAIN = "Plan again.";
+/**
+ * Opens the data a plan was made from, after checking that they can be trusted: the commit is an
+ * ancestor of HEAD, or (files) the config's digest is unchanged. Each other file's digest is checked
+ * when it is read. Throws InputError (exit 2) otherwise.
+ */
+async function openPlanData(loaded, planDir, manifest, opts) {
+    const file = manifestPath(planDir);
+    const refuse = (message) => new InputError({ file, message });
+    const source = manifest.source;
+    if (!source || !Array.isArray(source.files)) {
+        throw refuse(`does not record the data the plan was made from (a plan made by an older patron-sync, or edited): apply re-derives every write from those data, so it cannot apply this plan. ${PLAN_AGAIN}`);
+    }
+    const configName = (0,external_node_path_namespaceObject.basename)(loaded.path);
+    if (source.kind === "git") {
+        if (typeof source.commit !== "string" || !/^[0-9a-f]{40,64}$/.test(source.commit))
+            throw refuse(`records no valid commit for its data. ${PLAN_AGAIN}`);
+        const git = await openGit(loaded.root);
+        const head = await git?.head();
+        if (!git || !head)
+            throw refuse(`was made from commit ${source.commit.slice(0, 12)}: apply it inside that git repository, where the commit's data can be read`);
+        await checkCommit(git, source.commit, head, opts, refuse);
+        const read = async (path) => {
+            const at = git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, path));
+            if (!at)
+                throw new InputError({ file: path, message: "is outside the git repository" });
+            return git.show(source.commit, at);
+        };
+        const label = `the data at commit ${source.commit.slice(0, 12)}`;
+        return { source, label, loaded: await configAt(loaded, configName, read, label, opts.sections), read };
+    }
+    if (opts.requireCommit) {
+        throw refuse("was not made from a commit (its data were not committed when planned): the action applies only plans whose data are committed. Plan again from the repository.");
+    }
+    const read = async (path) => {
+        const recorded = source.files.find((f) => f.path === path);
+        if (!recorded)
+            throw new InputError({
+                file: path,
+                message: `is not among the files the plan was made from (${manifestPath(planDir)}). ${PLAN_AGAIN}`,
+            });
+        const bytes = await readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, path));
+        if ((bytes ? sha256(bytes) : null) !== recorded.sha256) {
+            throw new InputError({
+                file: path,
+                message: `${bytes ? (recorded.sha256 ? "changed" : "was created") : "was deleted"} since the plan (its SHA-256 is not the one plan.json records): the data changed since the plan: plan again`,
+            });
+        }
+        return bytes;
+    };
+    // The config is read as it is: its tuning (rate, concurrency, quota reserve) may change after a plan;
+    // its rules may not, and each system checks them against the ones its plan file records.
+    const label = "the data files";
+    return {
+        source,
+        label,
+        loaded: await configAt(loaded, configName, (p) => readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, p)), label, opts.sections),
+        read,
+    };
+}
+async function checkCommit(git, commit, head, opts, refuse) {
+    const short = commit.slice(0, 12);
+    if (!(await git.hasCommit(commit)))
+        throw refuse(`was made from commit ${short}, which this repository does not have (a shallow clone? check out with fetch-depth: 0). ${PLAN_AGAIN}`);
+    if (!(await git.isAncestor(commit, head)))
+        throw refuse(`was made from commit ${short}, which is not an ancestor of the commit being applied (${head.slice(0, 12)}): the plan does not come from this branch's data. ${PLAN_AGAIN}`);
+    if (opts.mainline && !(await git.onFirstParentLine(commit, head)))
+        throw refuse(`was made from commit ${short}, which is not on the default branch itself (it came in with a merged branch): the plan's data were not the default branch's. ${PLAN_AGAIN}`);
+}
+async function configAt(loaded, name, read, label, sections) {
+    const bytes = await read(name);
+    if (!bytes)
+        throw new InputError({ file: name, message: `is missing from ${label}. ${PLAN_AGAIN}` });
+    return { ...loaded, config: config_parseConfigWith(bytes.toString("utf8"), `${name} (${label})`, sections) };
+}
+
+;// CONCATENATED MODULE: ./src/core/preflight.ts
+/**
+ * Before the first call of an apply, every selected system's preflight passes: its credentials are
+ * set, its addresses are allowed (and are the ones the plan showed), and its plan files follow from
+ * the plan's data (src/core/integrity.ts; a revert plan's, from the reverted plan's results:
+ * src/core/revert.ts). Every problem of every system is reported at once, as one
+ * InputError (exit 2): then nothing at all has been sent.
+ */
+
+
+
+
+async function preflight(ctx, manifest, systems, opts) {
+    let opened;
+    const data = () => (opened ??= openPlanData(ctx.loaded, ctx.planDir, manifest, opts));
+    const revert = manifest.kind === "revert";
+    // A revert writes to the addresses the reverted plan wrote to.
+    const endpoints = revert
+        ? readManifest((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, manifest.reverts ?? "")).endpoints
+        : manifest.endpoints;
+    const prepared = new Map();
+    const problems = [];
+    for (const s of systems) {
+        try {
+            prepared.set(s.name, await s.preflight(ctx, { data, revert, plannedEndpoint: endpoints?.[s.name] }));
+        }
+        catch (e) {
+            if (!(e instanceof InputError))
+                throw e;
+            // The same refusal of the plan's data is reported once, not once per system.
+            if (!problems.some((p) => p.message === e.message))
+                problems.push(e);
+        }
+    }
+    if (problems.length)
+        throw new InputError(problems.flatMap((p) => p.problems));
+    return prepared;
+}
+
+;// CONCATENATED MODULE: ./src/core/log.ts
+const silentLogger = { info() { }, warn() { }, error() { } };
+function consoleLogger() {
+    return {
+        info: (m) => console.log(m),
+        warn: (m) => console.warn(`warning: ${m}`),
+        error: (m) => console.error(`error: ${m}`),
+    };
+}
+/** Collects messages: used by tests to assert what was said. */
+function memoryLogger() {
+    const lines = [];
+    return {
+        lines,
+        info: (m) => lines.push(m),
+        warn: (m) => lines.push(`warning: ${m}`),
+        error: (m) => lines.push(`error: ${m}`),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/revert.ts
+/**
+ * Undo (issue #13): `patron-sync revert --plan DIR [--out DIR2]` writes a new plan, the same layout
+ * as any plan with `kind: revert` and `reverts: DIR` in its manifest, that undoes what DIR's apply
+ * wrote (and only that: what DIR's results record as written). It is applied like any plan.
+ *
+ * The rule for applying a revert plan: its writes follow from DIR's recorded results (the Alma
+ * journal's identifiers before/after, Infiniti's applied.json), not from the data files. Apply
+ * re-derives the revert from DIR and refuses (exit 2, nothing sent) when the revert plan's files
+ * differ from it; an Infiniti import.csv left out of git is re-made from DIR.
+ */
+
+
+
+
+
+
+
+
+/** The reverted plan directory as the manifest names it: relative to the config's folder, forward slashes. */
+function nameOf(loaded, abs) {
+    return (0,external_node_path_namespaceObject.relative)(loaded.root, abs).split(external_node_path_namespaceObject.sep).join("/") || ".";
+}
+async function runRevert(opts) {
+    const log = opts.log ?? consoleLogger();
+    const loaded = await loadConfigWith(opts.systems.map((s) => s.config), opts.configPath, opts.cwd);
+    const cwd = opts.cwd ?? process.cwd();
+    const dir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.planDir);
+    const manifest = readManifest(dir);
+    if (manifest.kind === "revert")
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.join)(dir, MANIFEST),
+            message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, plan again from the data`,
+        });
+    const reverts = nameOf(loaded, dir);
+    const planDir = opts.out
+        ? (0,external_node_path_namespaceObject.resolve)(cwd, opts.out)
+        : (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir), utcStamp());
+    if ((0,external_node_path_namespaceObject.resolve)(planDir) === dir)
+        throw new InputError({
+            file: opts.out ?? planDir,
+            message: "the revert plan must go to a new directory",
+        });
+    if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDir, MANIFEST)))
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.join)(planDir, MANIFEST),
+            message: "a plan is already there: choose a new --out",
+        });
+    (0,external_node_fs_namespaceObject.mkdirSync)(planDir, { recursive: true });
+    const systems = [];
+    for (const name of manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only)) {
+        const s = systemNamed(opts.systems, name);
+        if (!s)
+            throw new InputError({
+                file: (0,external_node_path_namespaceObject.join)(dir, MANIFEST),
+                message: `the plan has a '${name}' section, a system this patron-sync does not know`,
+            });
+        systems.push(s);
+    }
+    const sections = [];
+    for (const s of systems) {
+        sections.push(await s.revert.plan(planDir, dir, reverts));
+        log.info(`${s.name}: ${sections.at(-1).headline}`);
+    }
+    const changes = sections.reduce((n, s) => n + s.changes, 0);
+    const title = `Patron sync plan: revert of ${reverts}: ${sections.map((s) => s.headline).join(" · ") || "nothing to undo"}`;
+    const rel = nameOf(loaded, planDir);
+    const markdown = [
+        `# ${title}`,
+        "",
+        `This plan is a **revert of \`${reverts}\`** (“${manifest.title.replace(/^Patron sync plan: /, "")}”). It undoes only what that plan's apply wrote, as its results record it; users it did not write are left alone. Nothing has been sent yet. Plan directory: \`${rel}\`.`,
+        "",
+        "| System | Records to send | Summary |",
+        "|---|--:|---|",
+        ...sections.map((s) => `| ${systemNamed(systems, s.system).longLabel} | ${s.changes} | ${s.headline} |`),
+        "",
+        ...sections.map((s) => s.markdown),
+        "",
+        "---",
+        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+        "",
+    ].join("\n");
+    const out = {
+        version: 1,
+        tool: "patron-sync",
+        kind: "revert",
+        reverts,
+        created: new Date().toISOString(),
+        config: (0,external_node_path_namespaceObject.relative)(loaded.root, loaded.path),
+        title,
+        changes,
+        sections: sections.map(({ markdown: _m, ...rest }) => rest),
+    };
+    writeManifest(planDir, out);
+    (0,external_node_fs_namespaceObject.writeFileSync)(planMdPath(planDir), markdown);
+    return { planDir, sections, changes, title, markdown };
+}
+/** A revert plan's file that does not follow from the reverted plan's results (each system's check). */
+const revertRefused = (file, reverts, what) => new InputError({
+    file,
+    message: `${what} does not follow from the recorded results of ${reverts}: nothing was sent. Make the revert again (patron-sync revert --plan ${reverts})`,
+});
+/**
+ * Before applying a revert plan: each system re-derives its part from the reverted plan's recorded
+ * results and refuses when the revert plan's writes differ (and may re-make a file left out of git).
+ */
+async function checkRevertPlan(loaded, planDir, manifest, systems) {
+    const reverts = manifest.reverts;
+    const file = (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
+    if (!reverts)
+        throw new InputError({ file, message: "is a revert plan that does not name the plan it reverts" });
+    const dir = (0,external_node_path_namespaceObject.resolve)(loaded.root, reverts);
+    if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, MANIFEST)))
+        throw new InputError({
+            file,
+            message: `reverts ${reverts}, which is not there (no ${reverts}/plan.json)`,
+        });
+    for (const s of systems)
+        await s.revert.check(planDir, dir, reverts);
+}
+
+;// CONCATENATED MODULE: ./src/core/markdown.ts
+/**
+ * Markdown for people: the ONE escaper for patron data in plan.md, results.md, pull request
+ * comments and job summaries, plus the pieces every system renders with (numbers, plural, the
+ * counts table, Mermaid charts, a character budget for tables).
+ *
+ * Patron data (names, usernames, e-mail addresses, messages echoed from a vendor) must not ping,
+ * link or embed anything where GitHub renders it:
+ * - Markdown syntax is backslash-escaped, so `[text](url)`, `![img](url)`, emphasis, `<html>`, `&entity;`
+ *   and table pipes stay literal text.
+ * - GitHub's own autolinks work on the rendered text, after Markdown (an escaped `\@octocat` still
+ *   notifies @octocat), so they are broken with an invisible U+2060 WORD JOINER: after `@` (mentions and
+ *   e-mail autolinks), after `#` before a digit (issue references), inside `://` and after `www`
+ *   (URL autolinks). The text reads the same; it just cannot link.
+ */
+/** GitHub's limit on a pull request or comment body (characters). */
+const GITHUB_BODY_LIMIT = 65_536;
+/** What plan.md (the pull request description) may use: GitHub's limit less a safe margin. */
+const PLAN_MD_BUDGET = 58_000;
+/** Rows listed in tables that have no budget of their own (e.g. results.md per status). */
+const ROW_LIMIT = 300;
+const WJ = "\u2060";
+const ALNUM = /^[\p{L}\p{N}]$/u;
+/** Escapes text for inline Markdown (also safe in a table cell): one line, no links, no mentions. */
+function md(text) {
+    return (String(text ?? "")
+        // One line, no control characters.
+        .replace(/[\r\n\t\v\f]+/g, " ")
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u001f\u007f]/g, "")
+        // Markdown and HTML syntax, and table pipes.
+        .replace(/[\\`*[\]<>!|~&]/g, (c) => `\\${c}`)
+        // An underscore inside a word (employee_id) cannot start emphasis: only the others are escaped.
+        .replace(/_/g, (c, at, all) => ALNUM.test(all[at - 1] ?? "") && ALNUM.test(all[at + 1] ?? "") ? c : `\\${c}`)
+        // GitHub's autolinks on the rendered text.
+        .replace(/@/g, `@${WJ}`)
+        .replace(/#(?=\d)/g, `#${WJ}`)
+        .replace(/:\/\//g, `:${WJ}//`)
+        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${WJ}.`));
+}
+/** Escapes text for a code span: backticks cannot close it early, pipes cannot split a table cell. */
+function code(text) {
+    const t = String(text ?? "")
+        .replace(/[\r\n]+/g, " ")
+        .replace(/\|/g, "\\|");
+    const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((s) => s.length));
+    const fence = "`".repeat(longest + 1);
+    const pad = t.startsWith("`") || t.endsWith("`") ? " " : "";
+    return `${fence}${pad}${t}${pad}${fence}`;
+}
+/** 4071 → "4,071". */
+function markdown_num(n) {
+    return n.toLocaleString("en-US");
+}
+/** plural(1, "user") → "1 user"; plural(1200, "user") → "1,200 users". */
+function plural(n, one, many = `${one}s`) {
+    return `${markdown_num(n)} ${n === 1 ? one : many}`;
+}
+/**
+ * A table of counts: the keys in `order` first, then any others, zero counts left out.
+ * `unit` names the counted things (Patrons, Users, Records).
+ */
+function countsTable(counts, order, meaning, head = "Action", unit = "Records") {
+    const keys = [
+        ...order.filter((k) => counts[k]),
+        ...Object.keys(counts).filter((k) => !order.includes(k) && counts[k]),
+    ];
+    if (!keys.length)
+        return "_Nothing to report._\n";
+    const rows = keys.map((k) => `| \`${k}\` | ${markdown_num(counts[k])} | ${meaning[k] ?? ""} |`);
+    return [`| ${head} | ${unit} | Meaning |`, "|---|--:|---|", ...rows].join("\n") + "\n";
+}
+/** A Mermaid pie chart (GitHub renders ```mermaid blocks), or "" when every slice is empty. */
+function mermaidPie(title, slices) {
+    const kept = slices.filter(([, n]) => n > 0);
+    if (!kept.length)
+        return "";
+    const label = (s) => s.replace(/["\r\n`]/g, "'");
+    return [
+        "```mermaid",
+        `pie showData title ${label(title)}`,
+        ...kept.map(([k, n]) => `    "${label(k)}" : ${n}`),
+        "```",
+        "",
+    ].join("\n");
+}
+/** A character budget: text is added while it fits. */
+class Budget {
+    limit;
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    get left() {
+        return Math.max(0, this.limit - this.used);
+    }
+    /** Counts `text` (plus its line break) if it fits; false if not. */
+    take(text) {
+        if (this.used + text.length + 1 > this.limit)
+            return false;
+        this.used += text.length + 1;
+        return true;
+    }
+    /** Counts `text` whether it fits or not (for what must always be shown). */
+    force(text) {
+        this.used += text.length + 1;
+    }
+}
+/**
+ * A table filled while `budget` allows, keeping room for the closing line. Returns its lines and how
+ * many rows were left out. `reserve` characters stay free for what follows.
+ */
+function budgetTable(header, rows, budget, reserve = 200) {
+    const head = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+    const lines = [];
+    let shown = 0;
+    let omitted = 0;
+    const fits = (t) => budget.used + t.length + 1 + reserve <= budget.limit;
+    for (const row of rows) {
+        if (omitted === 0 && (shown > 0 || fits(head.join("\n"))) && fits(row)) {
+            if (shown === 0)
+                head.forEach((h) => budget.force(h));
+            budget.force(row);
+            lines.push(row);
+            shown++;
+        }
+        else
+            omitted++;
+    }
+    return { lines: shown ? [...head, ...lines] : [], shown, omitted };
+}
+
+;// CONCATENATED MODULE: ./src/core/results.ts
+/**
+ * Results kept across applies: results.md gets one dated section per apply (newest first, earlier
+ * ones kept), results.json keeps a history entry per apply (written by core/plandir.ts),
+ * results.csv holds each record's last status.
+ */
+
+/** The statuses every results headline and comment lists, in this order. */
+const RESULT_STATUSES = ["updated", "unchanged", "skipped", "failed", "pending"];
+/** Infiniti's `created` counts as updated here (a record written). */
+function resultCounts(counts) {
+    const c = (k) => counts[k] ?? 0;
+    return {
+        updated: c("updated") + c("created"),
+        unchanged: c("unchanged"),
+        skipped: c("skipped"),
+        failed: c("failed"),
+        pending: c("pending"),
+    };
+}
+/** What apply did, in the results table's own words, e.g. "4,071 updated · 2 failed · 12 unchanged". */
+function resultsHeadline(counts) {
+    const order = ["created", ...RESULT_STATUSES];
+    const keys = [...order, ...Object.keys(counts).filter((k) => !order.includes(k))];
+    const parts = keys.filter((k) => counts[k]).map((k) => `${markdown_num(counts[k])} ${k}`);
+    return parts.length ? parts.join(" · ") : "nothing to do";
+}
+const DATED = /^## Apply of /m;
+/**
+ * The new results.md: a title saying what this apply did, this apply's dated section, then the
+ * earlier applies' sections from `previous` (the old results.md), kept as they were.
+ */
+function resultsMarkdown(title, appliedAt, section, previous) {
+    const when = appliedAt
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, " UTC");
+    let earlier = "";
+    if (previous) {
+        const at = previous.search(DATED);
+        // A results.md from before dated sections: keep it whole under its own heading.
+        earlier =
+            at >= 0 ? previous.slice(at) : `## Apply of an earlier run\n\n${previous.replace(/^# .*\n/, "")}`;
+    }
+    return [`# ${md(title)}`, "", `## Apply of ${when}`, "", section.trimEnd(), "", earlier.trimEnd(), ""]
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n");
+}
+
+;// CONCATENATED MODULE: ./src/core/run.ts
+/**
+ * The one core that the CLI and the action share: validate, plan, apply.
+ *
+ * Order of work: every input of every system is validated before the first API call, so bad
+ * input means exit 2 and nothing sent. A plan directory holds plan.json (the manifest: what was
+ * planned, per system) and plan.md (its readable face), plus each system's files.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** "'alma', 'infiniti' or 'koha'": the sections a config may have. */
+function sectionNames(systems) {
+    const names = systems.map((s) => `'${s.name}'`);
+    return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "none");
+}
+/** The systems the config has a section for (only `only`, when given), in the order they were given. */
+function configured(loaded, systems, only) {
+    const all = systems.filter((s) => loaded.config[s.name] !== undefined);
+    const chosen = only ? all.filter((s) => s.name === only) : all;
+    if (!chosen.length) {
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.relative)(process.cwd(), loaded.path) || loaded.path,
+            message: only
+                ? `there is no '${only}' section in the config`
+                : `the config has no ${sectionNames(systems)} section`,
+        });
+    }
+    return chosen;
+}
+/** Offline checks of every input file. Throws InputError listing every problem. */
+async function runValidate(opts) {
+    const log = opts.log ?? consoleLogger();
+    const loaded = await loadConfigWith(opts.systems.map((s) => s.config), opts.configPath, opts.cwd);
+    const chosen = configured(loaded, opts.systems, opts.only);
+    const problems = [];
+    for (const s of chosen) {
+        try {
+            log.info(`${s.name}: ${await s.validate(loaded)}`);
+        }
+        catch (e) {
+            if (e instanceof InputError)
+                problems.push(e);
+            else
+                throw e;
+        }
+    }
+    if (problems.length)
+        throw new InputError(problems.flatMap((p) => p.problems));
+    return { loaded, systems: chosen };
+}
+function utcStamp(d = new Date()) {
+    return d
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z");
+}
+async function runPlan(opts) {
+    const log = opts.log ?? consoleLogger();
+    const { loaded, systems: chosen } = await runValidate({ ...opts, log });
+    const plansDir = (0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir);
+    let planDir;
+    if (opts.out)
+        planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.out);
+    else {
+        const resume = unfinishedPlan(plansDir);
+        if (resume)
+            log.info(`carrying on the unfinished plan in ${(0,external_node_path_namespaceObject.relative)(loaded.root, resume)}`);
+        planDir = resume ?? (0,external_node_path_namespaceObject.join)(plansDir, utcStamp());
+    }
+    (0,external_node_fs_namespaceObject.mkdirSync)(planDir, { recursive: true });
+    // plan.md is the pull request's description: each system gets a share of its budget.
+    const markdownBudget = Math.floor((PLAN_MD_BUDGET - HEAD_RESERVE) / chosen.length);
+    const ctx = {
+        loaded,
+        planDir,
+        log,
+        signal: opts.signal,
+        scheduled: opts.scheduled,
+        markdownBudget,
+    };
+    // What the plan is made from, recorded before it reads the data (apply re-derives every write from it).
+    const source = await recordSource(loaded, chosen);
+    const configFile = (0,external_node_path_namespaceObject.relative)(process.cwd(), loaded.path) || loaded.path;
+    const endpoints = {};
+    const sentences = [];
+    for (const s of chosen) {
+        const e = s.endpoint?.(ctx, configFile);
+        if (e) {
+            endpoints[s.name] = e.url;
+            sentences.push(e.sentence);
+        }
+    }
+    const sections = [];
+    for (const s of chosen)
+        sections.push(await s.plan(ctx));
+    const changes = sections.reduce((n, s) => n + s.changes, 0);
+    const label = (s) => systemNamed(chosen, s.system);
+    const title = `Patron sync plan: ${sections.map((s) => `${label(s).label} ${s.headline}`).join("; ")}`;
+    const markdown = renderPlanMarkdown(title, planDir, loaded, chosen, sections, source, sentences);
+    const manifest = {
+        version: 1,
+        tool: "patron-sync",
+        created: new Date().toISOString(),
+        config: (0,external_node_path_namespaceObject.relative)(loaded.root, loaded.path),
+        title,
+        changes,
+        sections: sections.map(({ markdown: _m, render: _r, ...rest }) => rest),
+        source,
+        endpoints,
+    };
+    writeManifest(planDir, manifest);
+    (0,external_node_fs_namespaceObject.writeFileSync)(planMdPath(planDir), markdown);
+    return { planDir, sections, changes, title, markdown };
+}
+/** What an apply did, e.g. "Patron sync results: Alma 4,071 updated · 2 failed; Infiniti 12 updated". */
+function resultsTitle(sections, systems) {
+    const label = (name) => systemNamed(systems, name)?.label ?? name;
+    return `Patron sync results: ${sections.map((s) => `${label(s.system)} ${resultsHeadline(s.counts)}`).join("; ")}`;
+}
+/** Characters of plan.md kept for its head and foot; the rest is shared among the systems. */
+const HEAD_RESERVE = 2_000;
+function renderPlanMarkdown(title, planDir, loaded, systems, sections, source, endpointSentences) {
+    const rel = (0,external_node_path_namespaceObject.relative)(loaded.root, planDir) || ".";
+    const where = [
+        `Made from ${describeSource(source)}; apply re-derives every write from these data and refuses a plan whose files do not follow from them.`,
+        ...endpointSentences,
+    ];
+    const promises = systems.flatMap((s) => (s.promise ? [s.promise] : []));
+    const head = [
+        `# ${md(title)}`,
+        "",
+        "| System | Records to send | Summary |",
+        "|---|--:|---|",
+        ...sections.map((s) => `| ${systemNamed(systems, s.system).longLabel} | ${markdown_num(s.changes)} | ${md(s.headline)} |`),
+        "",
+        `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows${promises.map((p) => `; ${p}`).join("")}.`,
+        "",
+        where.join(" "),
+        "",
+    ].join("\n");
+    const foot = [
+        "",
+        "---",
+        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+        "",
+    ].join("\n");
+    return [head, ...shareBudget(PLAN_MD_BUDGET - head.length - foot.length, sections), foot].join("\n");
+}
+/**
+ * Every section is always present. Each first gets an equal share; what a short section leaves is
+ * then shared among the others (a section that fits renders the same with more room).
+ */
+function shareBudget(available, sections) {
+    const share = Math.floor(available / sections.length);
+    const first = sections.map((s) => (s.render ? s.render(share) : s.markdown));
+    const spare = available - first.reduce((n, m) => n + m.length + 1, 0);
+    // A section within 1,000 characters of its share was probably cut: it gets the spare room.
+    const hungry = sections.filter((s, i) => s.render && first[i].length > share - 1_000);
+    if (spare <= 0 || !hungry.length)
+        return first;
+    const more = Math.floor(spare / hungry.length);
+    return sections.map((s, i) => (hungry.includes(s) ? s.render(first[i].length + more) : first[i]));
+}
+async function runApply(opts) {
+    const log = opts.log ?? consoleLogger();
+    const sectionsKnown = opts.systems.map((s) => s.config);
+    const loaded = await loadConfigWith(sectionsKnown, opts.configPath, opts.cwd);
+    const planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.planDir);
+    const manifest = readManifest(planDir);
+    const names = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
+    if (!names.length) {
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.join)(planDir, MANIFEST),
+            message: `this plan has no ${opts.only ?? "system"} section to apply`,
+        });
+    }
+    const planned = [];
+    for (const name of names) {
+        const s = systemNamed(opts.systems, name);
+        if (!s)
+            throw new InputError({
+                file: (0,external_node_path_namespaceObject.join)(planDir, MANIFEST),
+                message: `the plan has a '${name}' section, a system this patron-sync does not know`,
+            });
+        if (loaded.config[name] === undefined)
+            throw new InputError({
+                file: loaded.path,
+                message: `the plan has a '${name}' section but the config has none`,
+            });
+        planned.push(s);
+    }
+    const writes = { attempted: 0 };
+    const ctx = { loaded, planDir, log, signal: opts.signal, writes };
+    const release = await lockPlanDir(planDir, { log, wait: opts.wait, signal: opts.signal });
+    const sections = [];
+    try {
+        // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
+        if (manifest.kind === "revert")
+            await checkRevertPlan(loaded, planDir, manifest, planned);
+        // Every system's preflight passes before the first call of any.
+        const ready = await preflight(ctx, manifest, planned, {
+            sections: sectionsKnown,
+            requireCommit: opts.mainline,
+            mainline: opts.mainline,
+        });
+        for (const s of planned)
+            sections.push(await s.apply(ctx, ready.get(s.name)));
+    }
+    catch (e) {
+        // An input error means nothing was sent; once a write has started, say so instead.
+        if (e instanceof InputError && writes.attempted > 0)
+            throw new Error(`${e.message}\nThis apply stopped after it had started ${writes.attempted} write call${writes.attempted === 1 ? "" : "s"} (${sections.map((s) => `${s.system}: ${s.updated} updated`).join(", ") || "see the journals"}): run apply again to carry on.`);
+        throw e;
+    }
+    finally {
+        release();
+    }
+    const sum = (k) => sections.reduce((n, s) => n + s[k], 0);
+    // results.md says what this apply did, in a dated section; earlier applies' sections are kept.
+    const resultsPath = resultsMdPath(planDir);
+    const title = resultsTitle(sections, planned);
+    const markdown = resultsMarkdown(title, new Date(), sections.map((s) => s.markdown).join("\n"), (0,external_node_fs_namespaceObject.existsSync)(resultsPath) ? (0,external_node_fs_namespaceObject.readFileSync)(resultsPath, "utf8") : undefined);
+    (0,external_node_fs_namespaceObject.writeFileSync)(resultsPath, markdown);
+    return {
+        planDir,
+        sections,
+        updated: sum("updated"),
+        failed: sum("failed"),
+        pending: sum("pending"),
+        title,
+        markdown,
+        stateFiles: sections.flatMap((s) => s.stateFiles),
+    };
+}
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/core/heap.ts
+/**
+ * How much V8 lets the heap grow while Alma records stream through plan and apply.
+ *
+ * Planning or applying allocates many short-lived objects per patron (the XML tree, the body, the
+ * HTTP exchange) while keeping only a few tens of MB of real data (the patron and barcode lists).
+ * V8's default heuristics let such a heap grow to several times what is in use: 100,000 patrons
+ * planned at 423 MB peak RSS. `--heap-growing-percent=20` lets the old generation grow only 1.2×
+ * past what a full collection leaves alive (206–210 MB for the same plan). It is a growth rate, not a
+ * limit: a bigger list still fits.
+ *
+ * It is set only around the Alma streaming work. Where live data does grow, as when the Infiniti
+ * roster is validated (100,000 rows held for the diff), a 1.2× step means a full collection every
+ * few MB: validate took 2.0–2.3 s under it instead of 1.2–1.8 s.
+ */
+
+async function withStreamingHeap(work) {
+    (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=20");
+    try {
+        return await work();
+    }
+    finally {
+        (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=0"); // 0: V8's own heuristics again
     }
 }
 
@@ -48109,8 +54545,6 @@ function createProgress(opts) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/saxes/saxes.js
 var saxes = __nccwpck_require__(9800);
 ;// CONCATENATED MODULE: ./src/alma/xml.ts
@@ -48140,10 +54574,10 @@ function parseXml(text) {
     const tree = new TreeBuilder();
     building = tree;
     try {
-        parser.write(text).close();
+        xml_parser.write(text).close();
     }
     catch (e) {
-        parser = treeParser(); // a parser that failed midway is not reused
+        xml_parser = treeParser(); // a parser that failed midway is not reused
         throw new XmlError(`not well-formed XML: ${e.message}`);
     }
     finally {
@@ -48191,7 +54625,7 @@ class TreeBuilder {
 }
 // Parsing is synchronous, so one parser (and the tree it is building) serves every call.
 let building;
-let parser = treeParser();
+let xml_parser = treeParser();
 function treeParser() {
     const p = new saxes/* SaxesParser */.wT();
     p.on("text", (t) => building.text(t));
@@ -48903,6 +55337,34 @@ function proxySecrets(env) {
     return [...out];
 }
 
+;// CONCATENATED MODULE: ./src/core/url.ts
+/**
+ * The one rule for an address a secret travels to (Alma's API key, Infiniti's password): https, or
+ * plain http only to a loopback host (a simulator on this machine). Each system words its own refusal.
+ */
+/** The loopback hosts as the messages name them. */
+const LOOPBACK_HOSTS = "127.0.0.1, ::1 or localhost";
+/**
+ * Whether a host name is this machine: localhost, any 127.x.x.x, or ::1. Takes URL.hostname, which
+ * writes IPv6 in brackets ("[::1]") and normalises other spellings (127.1, [0:0:0:0:0:0:0:1], LOCALHOST);
+ * a bare "::1" is accepted too.
+ */
+function isLoopback(hostname) {
+    const host = hostname.toLowerCase();
+    return host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+/**
+ * Throws what `refuse` makes of the URL's protocol ("http:", "ftp:", …) unless the URL is https, or
+ * plain http to a loopback host.
+ */
+function requireHttps(url, refuse) {
+    if (url.protocol === "https:")
+        return;
+    if (url.protocol === "http:" && isLoopback(url.hostname))
+        return;
+    throw refuse(url.protocol);
+}
+
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
@@ -48980,7 +55442,7 @@ const defaultOnDangerousProperty = (name) => {
 };
 
 
-const defaultOptions = {
+const OptionsBuilder_defaultOptions = {
   preserveOrder: false,
   attributeNamePrefix: '@_',
   attributesGroupName: false,
@@ -49095,7 +55557,7 @@ function normalizeProcessEntities(value, htmlEntities) {
 }
 
 const buildOptions = function (options) {
-  const built = Object.assign({}, defaultOptions, options);
+  const built = Object.assign({}, OptionsBuilder_defaultOptions, options);
 
   // Validate property names to prevent prototype pollution
   const propertyNameOptions = [
@@ -50273,7 +56735,7 @@ const consider = {
     unicode: false,
 };
 
-function toNumber(str, options = {}) {
+function strnum_toNumber(str, options = {}) {
     options = Object.assign({}, consider, options);
     if (!str || typeof str !== "string") return str;
 
@@ -54501,7 +60963,7 @@ function allUnsafe(value, context) {
 }
 
 
-/* harmony default export */ const src = ((/* unused pure expression or super */ null && (isUnsafe)));
+/* harmony default export */ const is_unsafe_src = ((/* unused pure expression or super */ null && (isUnsafe)));
 
 ;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/xmlparser/OrderedObjParser.js
 
@@ -55375,7 +61837,7 @@ function parseValue(val, shouldParse, options) {
     const newval = val.trim();
     if (newval === 'true') return true;
     else if (newval === 'false') return false;
-    else return toNumber(val, options);
+    else return strnum_toNumber(val, options);
   } else {
     if (isExist(val)) {
       return val;
@@ -56895,8 +63357,6 @@ function abortReason(signal) {
     return reason instanceof Error ? reason : new DOMException("The request was aborted.", "AbortError");
 }
 
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: ./node_modules/eventemitter3/index.js
 var eventemitter3 = __nccwpck_require__(2415);
 ;// CONCATENATED MODULE: ./node_modules/eventemitter3/index.mjs
@@ -58074,13 +64534,25 @@ class Pacer {
     }
     /**
      * Waits for a slot and for the next permission to send, then runs `fn` holding the slot.
-     * Rejects with the signal's reason if it aborts first.
+     * Rejects with the signal's reason if it aborts first. Once `fn` has started, the signal no longer
+     * cuts it short (a call that has been sent is given its answer): `fn` runs to its end.
      */
     run(fn, opts = {}) {
         const priority = opts.priority ?? 0;
-        return this.slots.add(async () => {
+        const { signal } = opts;
+        // p-queue's signal also rejects a task already running; this one follows `signal` only while waiting.
+        const waiting = new AbortController();
+        const onAbort = () => waiting.abort(signal?.reason);
+        if (signal?.aborted)
+            onAbort();
+        else
+            signal?.addEventListener("abort", onAbort, { once: true });
+        const unlink = () => signal?.removeEventListener("abort", onAbort);
+        return this.slots
+            .add(async () => {
             await this.token(priority);
-            opts.signal?.throwIfAborted();
+            signal?.throwIfAborted();
+            unlink();
             this.inFlightNow++;
             this.inFlightMax = Math.max(this.inFlightMax, this.inFlightNow);
             try {
@@ -58089,7 +64561,8 @@ class Pacer {
             finally {
                 this.inFlightNow--;
             }
-        }, { signal: opts.signal, priority });
+        }, { signal: waiting.signal, priority })
+            .finally(unlink);
     }
     /** Settles when nothing is waiting or running. */
     onIdle() {
@@ -58275,7 +64748,7 @@ class TransportError extends Error {
 
 ;// CONCATENATED MODULE: ./src/alma/transport-text.ts
 /** Words for the transport's messages (transport.ts): counts, durations, HTTP statuses. */
-function plural(n, word) {
+function transport_text_plural(n, word) {
     return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 function seconds(ms) {
@@ -58383,7 +64856,7 @@ function createTransport(opts) {
             const t = now();
             if (t - lastThrottleLogAt >= 60_000) {
                 const more = unloggedThrottles > 1
-                    ? ` (slowed down ${plural(unloggedThrottles - 1, "more time")} since the last note)`
+                    ? ` (slowed down ${transport_text_plural(unloggedThrottles - 1, "more time")} since the last note)`
                     : "";
                 log?.warn(`alma: Alma says too many calls per second are being made across the institution (PER_SECOND_THRESHOLD); slowing down from ${before}/s to ${control.rate}/s and trying again${more}`);
                 lastThrottleLogAt = t;
@@ -58405,12 +64878,11 @@ function createTransport(opts) {
         tally.attempts++;
         counts.calls++;
         const sentAt = now();
-        // One controller per attempt for the caller's signal and the timeout (not AbortSignal.any, which keeps
-        // a link from a long-lived run signal to every attempt's signal on some Node versions).
+        // The caller's signal (an interrupt, a refused key) stops new calls and retries, not this one: once
+        // sent, a call is given its answer (up to the timeout), so that a PUT that reached Alma is recorded as
+        // done rather than left unknown. Only the timeout cuts it short.
         const ac = new AbortController();
         const timer = setTimeout(() => ac.abort(TIMED_OUT), opts.timeoutMs);
-        const onAbort = () => ac.abort(signal?.reason);
-        signal?.addEventListener("abort", onAbort, { once: true });
         try {
             const res = await doFetch(req.url, {
                 method: req.method,
@@ -58424,8 +64896,6 @@ function createTransport(opts) {
             return { kind: "response", status: res.status, headers: res.headers, body, sentAt };
         }
         catch (err) {
-            if (signal?.aborted)
-                throw abortError();
             if (ac.signal.aborted && ac.signal.reason === TIMED_OUT)
                 return { kind: "timeout", sentAt };
             if (err instanceof BodyTooLargeError)
@@ -58438,7 +64908,6 @@ function createTransport(opts) {
         }
         finally {
             clearTimeout(timer);
-            signal?.removeEventListener("abort", onAbort);
         }
     };
     const sendOnce = async (req) => {
@@ -58447,7 +64916,7 @@ function createTransport(opts) {
         let failures = 0;
         let throttles = 0;
         const fail = (message, details) => new TransportError(message, { ...details, attempts: tally.attempts, method: req.method, url: req.url });
-        const gaveUp = () => `gave up after ${plural(tally.attempts, "attempt")}.`;
+        const gaveUp = () => `gave up after ${transport_text_plural(tally.attempts, "attempt")}.`;
         for (;;) {
             if (signal?.aborted)
                 throw abortError();
@@ -58585,15 +65054,17 @@ function createTransport(opts) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/alma/env.ts
+;// CONCATENATED MODULE: ./src/alma/connection.ts
+/** The Alma client and transport, built from the config and the settings (src/alma/settings.ts). */
 
 
 
 
 
-/** The API key, from the environment only. Missing ⇒ exit 2 before any call. */
-function almaApiKey(env) {
-    const key = env.ALMA_API_KEY?.trim();
+
+/** The API key, from the settings only (the environment or the action's input). Missing ⇒ exit 2 before any call. */
+function almaApiKey(settings) {
+    const key = settings.apiKey;
     if (!key) {
         throw new InputError({
             file: "environment",
@@ -58602,16 +65073,34 @@ function almaApiKey(env) {
     }
     return key;
 }
-function almaClient(alma, env, log, transport, purpose = "apply") {
-    const apiKey = almaApiKey(env);
-    const baseUrl = almaBaseUrl(alma, env);
-    const proxies = proxySettings(env);
+/**
+ * The Alma address must be https (plain http only to a loopback simulator; core/url.ts): the key travels
+ * with every call, the plan's GETs as well as the apply's PUTs.
+ */
+function checkAlmaUrl(baseUrl) {
+    let u;
+    try {
+        u = new URL(baseUrl);
+    }
+    catch {
+        throw new InputError({ file: "ALMA_BASE_URL", message: `'${baseUrl}' is not a valid URL` });
+    }
+    requireHttps(u, () => new InputError({
+        file: "ALMA_BASE_URL",
+        message: `the Alma address must start with https:// (plain http:// only to ${LOOPBACK_HOSTS}): the API key would travel unencrypted`,
+    }));
+}
+function almaClient(alma, settings, log, transport, purpose = "apply") {
+    const apiKey = almaApiKey(settings);
+    const baseUrl = almaBaseUrl(alma, settings);
+    checkAlmaUrl(baseUrl);
+    const proxies = settings.proxies;
     const proxy = proxyFor(new URL(baseUrl), proxies);
     if (proxy && !transport)
         log.info(`Alma calls go through the proxy ${maskProxy(proxy)}`);
     const t = transport ??
         createTransport({
-            rateLimit: simulatorRateLimit(baseUrl, env) ?? alma.rate_limit,
+            rateLimit: simulatorRateLimit(baseUrl, settings) ?? alma.rate_limit,
             concurrency: alma.concurrency,
             maxAttempts: alma.max_attempts,
             timeoutMs: alma.timeout_ms,
@@ -58621,16 +65110,14 @@ function almaClient(alma, env, log, transport, purpose = "apply") {
         });
     return {
         client: new AlmaClient({
-            baseUrl: almaBaseUrl(alma, env),
+            baseUrl,
             apiKey,
             userIdType: alma.user_id_type,
             transport: t,
             keyContext: {
-                keyName: purpose === "plan" && env.ALMA_READ_API_KEY?.trim() === apiKey
-                    ? "ALMA_READ_API_KEY"
-                    : "ALMA_API_KEY",
+                keyName: purpose === "plan" ? settings.keyName : "ALMA_API_KEY",
                 purpose,
-                ...(env.ALMA_BASE_URL?.trim() ? {} : { region: alma.region }),
+                ...(settings.baseUrl ? {} : { region: alma.region }),
             },
         }),
         transport: t,
@@ -58640,14 +65127,12 @@ function almaClient(alma, env, log, transport, purpose = "apply") {
  * For the benchmark's memory run only: PATRON_SYNC_SIM_RATE_LIMIT lifts alma.rate_limit's ceiling
  * of 25/s, and is honoured only when Alma is a loopback address (a simulator), never a real Alma.
  */
-function simulatorRateLimit(baseUrl, env) {
-    const raw = env.PATRON_SYNC_SIM_RATE_LIMIT;
+function simulatorRateLimit(baseUrl, settings) {
+    const raw = settings.simulatorRateLimit;
     if (!raw)
         return undefined;
-    const host = new URL(baseUrl).hostname;
-    const loopback = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
     const n = Number(raw);
-    return loopback && n > 0 ? n : undefined;
+    return isLoopback(new URL(baseUrl).hostname) && n > 0 ? n : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/alma/plan-checks.ts
@@ -58703,6 +65188,9 @@ function heldByOtherMessage(barcode, idType, holder) {
 
 
 
+
+/** Alma's sub-directory of a plan directory (core/plandir.ts: `<system>/…`). */
+const ALMA_DIR = "alma";
 /** The line that opens the patrons array: entries follow, one per line. */
 const PATRONS_MARK = '"patrons": [';
 class PlanFileWriter {
@@ -58766,93 +65254,15 @@ async function* readPlanEntries(path) {
         }
     }
 }
+/** The primary ID and action of every patron of a plan directory's alma/plan.json, streamed. */
+async function* planRecordIds(planDir) {
+    for await (const e of readPlanEntries(systemPlanPath(planDir, ALMA_DIR)))
+        yield { id: e.primary_id, action: e.action };
+}
 async function* lines(path) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(path))
         throw new InputError({ file: path, message: "the plan file does not exist" });
     yield* (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: "utf8" }), crlfDelay: Infinity });
-}
-
-;// CONCATENATED MODULE: ./src/core/textfile.ts
-/**
- * The text-file layer of the line-based input files: bytes to text (UTF-8, or UTF-16 with a BOM), lines
- * (any line end, the BOM dropped), 1-based character columns, a binary-file check, and the list of problems
- * (capped) that ends in one InputError. Nothing here knows what the lines hold.
- */
-
-
-/** At most this many problems are listed one by one; the rest are summed up in one last problem. */
-const MAX_PROBLEMS = 100;
-function splitLines(text) {
-    const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-    return body.split(/\r\n|\n|\r/).map((raw, i) => ({ n: i + 1, raw }));
-}
-/** 1-based column (in characters, not UTF-16 units) of `index` in `raw`. */
-function columnOf(raw, index) {
-    return Array.from(raw.slice(0, index)).length + 1;
-}
-/** A text full of NULs is UTF-16 without a BOM, or not text at all: say so once, not on every line. */
-function looksBinary(text) {
-    if (!text.includes("\u0000"))
-        return false;
-    let nul = 0;
-    for (const c of text)
-        if (c === "\u0000")
-            nul++;
-    return nul * 10 > text.length;
-}
-class Problems {
-    file;
-    list = [];
-    extra = 0;
-    constructor(file) {
-        this.file = file;
-    }
-    add(message, line, index) {
-        if (this.list.length >= MAX_PROBLEMS) {
-            this.extra++;
-            return;
-        }
-        const p = { file: this.file, message };
-        if (line) {
-            p.line = line.n;
-            if (index !== undefined)
-                p.column = columnOf(line.raw, index);
-        }
-        this.list.push(p);
-    }
-    throwIfAny() {
-        if (!this.list.length)
-            return;
-        const all = [...this.list];
-        if (this.extra)
-            all.push({ file: this.file, message: `… and ${this.extra} more problems not listed` });
-        throw new InputError(all);
-    }
-}
-/** An input file's bytes. A missing or unreadable file, or a folder, is an InputError naming the file. */
-async function readInputBytes(path, displayName) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(path);
-    }
-    catch (e) {
-        const code = e.code;
-        const why = code === "ENOENT"
-            ? `file not found (looked for ${path})`
-            : code === "EISDIR"
-                ? "this is a folder, not a file"
-                : code === "EACCES" || code === "EPERM"
-                    ? "cannot read the file: permission denied"
-                    : `cannot read the file (${code ?? e.message})`;
-        throw new InputError({ file: displayName, message: why });
-    }
-}
-/** An input file's bytes as text: UTF-8, or UTF-16 when it starts with a UTF-16 BOM. */
-function decodeInputBytes(bytes) {
-    if (bytes[0] === 0xff && bytes[1] === 0xfe)
-        return new TextDecoder("utf-16le").decode(bytes.subarray(2));
-    if (bytes[0] === 0xfe && bytes[1] === 0xff)
-        return new TextDecoder("utf-16be").decode(bytes.subarray(2));
-    return bytes.toString("utf8");
 }
 
 ;// CONCATENATED MODULE: ./src/alma/list-fields.ts
@@ -58955,49 +65365,15 @@ function pathHazard(id) {
 
 ;// CONCATENATED MODULE: ./src/alma/list-caps.ts
 /**
- * Size caps of the Alma lists (patron list, barcode list): checked on the file's size before it is read and
- * on its line count before it is decoded and parsed, so a huge or wrong file is a clear input error
- * (exit 2, no call), not a V8 out-of-memory crash. Configurable as alma.max_bytes and alma.max_lines; the
- * defaults are the Infiniti roster's (src/infiniti/caps.ts).
+ * Size caps of the Alma lists (patron list, barcode list): configurable as alma.max_bytes and
+ * alma.max_lines, with the defaults every input file has. The text-file layer (core/textfile.ts) checks
+ * them on the file's size before it is read and on its line count before it is decoded and parsed, so a
+ * huge or wrong file is a clear input error (exit 2, no call), not a V8 out-of-memory crash.
  */
 
-
-
-const ALMA_LIST_CAPS = { maxLines: DEFAULT_MAX_LINES, maxBytes: DEFAULT_MAX_BYTES };
-const list_caps_mb = (n) => `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
-const list_caps_num = (n) => n.toLocaleString("en-US");
-const advice = (key) => `refused before reading it. Check that it is the right file; if it is, raise alma.${key} in the config`;
-/** Refuses a file over `maxBytes` from its size on disk, before it is read. */
-async function checkListFileSize(path, file, caps) {
-    let size;
-    try {
-        size = (await (0,promises_namespaceObject.stat)(path)).size;
-    }
-    catch {
-        return; // reading it says what is wrong
-    }
-    if (size > caps.maxBytes)
-        throw new InputError({
-            file,
-            message: `the file is ${list_caps_mb(size)} (${list_caps_num(size)} bytes), over the cap of ${list_caps_mb(caps.maxBytes)} (alma.max_bytes): ${advice("max_bytes")}`,
-        });
-}
-/** Refuses more than `maxLines` lines (a last line without a line break counts), before decoding. */
-function checkListLines(bytes, file, caps) {
-    let lines = 0;
-    let at = -1;
-    while ((at = bytes.indexOf(10, at + 1)) !== -1)
-        if (++lines > caps.maxLines)
-            break;
-    if (lines <= caps.maxLines && bytes.length && bytes[bytes.length - 1] !== 10)
-        lines++;
-    if (lines > caps.maxLines)
-        throw new InputError({
-            file,
-            line: caps.maxLines + 1,
-            message: `the file has more than ${list_caps_num(caps.maxLines)} lines, the cap (alma.max_lines): ${advice("max_lines")}`,
-        });
-}
+const ALMA_LIST_CAPS = DEFAULT_CAPS;
+/** How the cap messages name an Alma list and its config keys. */
+const ALMA_CAP_WORDS = { noun: "the file", section: "alma" };
 
 ;// CONCATENATED MODULE: ./src/alma/inputs.ts
 /**
@@ -59048,11 +65424,8 @@ function isPatronHeader(text) {
     return words.length >= 2 && words.every((w) => PATRON_HEADER_WORDS.has(w));
 }
 function parsePatronList(text, file) {
+    refuseBinary(text, file, "UTF-8 (plain text)");
     const problems = new Problems(file);
-    if (looksBinary(text)) {
-        problems.add("this looks like UTF-16 or a binary file, not UTF-8 text: save it as UTF-8 (plain text)");
-        problems.throwIfAny();
-    }
     const entries = [];
     const seen = new Map();
     let header;
@@ -59156,11 +65529,8 @@ function detectDelimiter(lines) {
     return best;
 }
 function parseBarcodeList(text, file) {
+    refuseBinary(text, file, "UTF-8 (plain text)");
     const problems = new Problems(file);
-    if (looksBinary(text)) {
-        problems.add("this looks like UTF-16 or a binary file, not UTF-8 text: save it as UTF-8 (plain text)");
-        problems.throwIfAny();
-    }
     const lines = splitLines(text).filter((l) => l.raw.trim() !== "");
     const delimiter = detectDelimiter(lines);
     const dname = DELIMITER_NAME[delimiter] ?? delimiter;
@@ -59307,10 +65677,7 @@ function lookupBarcode(list, employeeId) {
  * "Unicode Text") is decoded too. Invalid UTF-8 becomes U+FFFD, which the parsers then point at.
  */
 async function readInputText(path, displayName, caps = ALMA_LIST_CAPS) {
-    await checkListFileSize(path, displayName, caps);
-    const bytes = await readInputBytes(path, displayName);
-    checkListLines(bytes, displayName, caps);
-    return decodeInputBytes(bytes);
+    return decodeInputBytes(await readCappedBytes(path, displayName, caps, ALMA_CAP_WORDS));
 }
 async function readPatronList(path, displayName, caps) {
     return parsePatronList(await readInputText(path, displayName, caps), displayName);
@@ -61249,15 +67616,7 @@ function readPatronsCsv(planDir) {
 }
 
 ;// CONCATENATED MODULE: ./src/alma/rederive.ts
-/**
- * The Alma half of "apply writes only what the reviewed data say" (src/core/integrity.ts).
- *
- * Before any call, every change in alma/plan.json is checked against the plan's data: the patron is
- * in the patron list, the new barcode is the one the barcode list gives the planned employee ID,
- * and the action is one the decision rules (the config when planned) allow. Then, per record, apply
- * re-runs the pure decision on the fresh record with the same barcode list and rules, and writes the
- * change it derives only when it is the planned one (see applyAlma).
- */
+
 
 
 
@@ -61267,7 +67626,7 @@ function readPatronsCsv(planDir) {
 
 
 /** At most this many refused changes are listed one by one. */
-const rederive_MAX_LISTED = 20;
+const MAX_LISTED = 20;
 const RULE_KEYS = ["barcode_type", "match_on", "existing_barcode", "user_id_type"];
 async function readList(data, path) {
     const bytes = await data.read(path);
@@ -61295,9 +67654,9 @@ async function patronListOf(data, cfg, planDir) {
  * listing the changes that do not follow from the data.
  */
 async function checkAlmaPlan(data, planDir, header) {
-    const planPath = (0,external_node_path_namespaceObject.join)(planDir, "alma", "plan.json");
-    const cfg = data.loaded.config.alma;
-    const shown = "alma/plan.json";
+    const planPath = systemPlanPath(planDir, ALMA_DIR);
+    const cfg = almaConfigOf(data.loaded);
+    const shown = shownPath(ALMA_DIR, SYSTEM_PLAN);
     if (!cfg)
         throw new InputError({
             file: planPath,
@@ -61318,7 +67677,7 @@ async function checkAlmaPlan(data, planDir, header) {
     let refused = 0;
     const add = (e, why) => {
         refused++;
-        if (refused <= rederive_MAX_LISTED)
+        if (refused <= MAX_LISTED)
             refuse(`patron ${e.primary_id}: ${why}: the plan's writes do not follow from ${data.label}`);
     };
     for await (const e of readPlanEntries(planPath)) {
@@ -61347,8 +67706,8 @@ async function checkAlmaPlan(data, planDir, header) {
     }
     if (changing !== header.changes)
         refuse(`its header says ${header.changes} changes, but it lists ${changing}: the plan was edited`);
-    if (refused > rederive_MAX_LISTED)
-        refuse(`… and ${refused - rederive_MAX_LISTED} more changes refused for the same reason`);
+    if (refused > MAX_LISTED)
+        refuse(`… and ${refused - MAX_LISTED} more changes refused for the same reason`);
     if (problems.length)
         throw new InputError(problems);
     return { config: cfg, lookup, label: data.label };
@@ -61546,201 +67905,45 @@ async function sendRestore(e, d, wasSending) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/markdown.ts
-/**
- * Markdown for people: the ONE escaper for patron data in plan.md, results.md, pull request
- * comments and job summaries, plus the pieces every system renders with (numbers, plural, the
- * counts table, Mermaid charts, a character budget for tables).
- *
- * Patron data (names, usernames, e-mail addresses, messages echoed from a vendor) must not ping,
- * link or embed anything where GitHub renders it:
- * - Markdown syntax is backslash-escaped, so `[text](url)`, `![img](url)`, emphasis, `<html>`, `&entity;`
- *   and table pipes stay literal text.
- * - GitHub's own autolinks work on the rendered text, after Markdown (an escaped `\@octocat` still
- *   notifies @octocat), so they are broken with an invisible U+2060 WORD JOINER: after `@` (mentions and
- *   e-mail autolinks), after `#` before a digit (issue references), inside `://` and after `www`
- *   (URL autolinks). The text reads the same; it just cannot link.
- */
-/** GitHub's limit on a pull request or comment body (characters). */
-const GITHUB_BODY_LIMIT = 65_536;
-/** What plan.md (the pull request description) may use: GitHub's limit less a safe margin. */
-const PLAN_MD_BUDGET = 58_000;
-/** Rows listed in tables that have no budget of their own (e.g. results.md per status). */
-const ROW_LIMIT = 300;
-const WJ = "\u2060";
-const ALNUM = /^[\p{L}\p{N}]$/u;
-/** Escapes text for inline Markdown (also safe in a table cell): one line, no links, no mentions. */
-function md(text) {
-    return (String(text ?? "")
-        // One line, no control characters.
-        .replace(/[\r\n\t\v\f]+/g, " ")
-        // eslint-disable-next-line no-control-regex
-        .replace(/[\u0000-\u001f\u007f]/g, "")
-        // Markdown and HTML syntax, and table pipes.
-        .replace(/[\\`*[\]<>!|~&]/g, (c) => `\\${c}`)
-        // An underscore inside a word (employee_id) cannot start emphasis: only the others are escaped.
-        .replace(/_/g, (c, at, all) => ALNUM.test(all[at - 1] ?? "") && ALNUM.test(all[at + 1] ?? "") ? c : `\\${c}`)
-        // GitHub's autolinks on the rendered text.
-        .replace(/@/g, `@${WJ}`)
-        .replace(/#(?=\d)/g, `#${WJ}`)
-        .replace(/:\/\//g, `:${WJ}//`)
-        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${WJ}.`));
-}
-/** Escapes text for a code span: backticks cannot close it early, pipes cannot split a table cell. */
-function code(text) {
-    const t = String(text ?? "")
-        .replace(/[\r\n]+/g, " ")
-        .replace(/\|/g, "\\|");
-    const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((s) => s.length));
-    const fence = "`".repeat(longest + 1);
-    const pad = t.startsWith("`") || t.endsWith("`") ? " " : "";
-    return `${fence}${pad}${t}${pad}${fence}`;
-}
-/** 4071 → "4,071". */
-function markdown_num(n) {
-    return n.toLocaleString("en-US");
-}
-/** plural(1, "user") → "1 user"; plural(1200, "user") → "1,200 users". */
-function markdown_plural(n, one, many = `${one}s`) {
-    return `${markdown_num(n)} ${n === 1 ? one : many}`;
-}
-/**
- * A table of counts: the keys in `order` first, then any others, zero counts left out.
- * `unit` names the counted things (Patrons, Users, Records).
- */
-function countsTable(counts, order, meaning, head = "Action", unit = "Records") {
-    const keys = [
-        ...order.filter((k) => counts[k]),
-        ...Object.keys(counts).filter((k) => !order.includes(k) && counts[k]),
+;// CONCATENATED MODULE: ./src/alma/render-results.ts
+/** Alma's section of results.md: the counts, then the failed and the changed-since records (rendered through core/markdown.ts). */
+
+
+/** Alma's result statuses, in the order they are shown. */
+const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
+const STATUS_MEANING = {
+    updated: "barcode written to Alma",
+    unchanged: "already as planned: nothing sent",
+    skipped: "not sent (see the reason)",
+    failed: "Alma refused or could not be reached",
+    pending: "not sent yet: run apply again",
+};
+function renderAlmaResults(results, counts, quota) {
+    const pending = counts.pending ?? 0;
+    const failures = results.filter((r) => r.status === "failed");
+    // changed-since-plan, or changed-since-apply in a revert plan.
+    const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
+    const out = [
+        "### Alma barcode repair\n",
+        `**${resultsHeadline(counts)}**\n`,
+        countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status", "Patrons"),
     ];
-    if (!keys.length)
-        return "_Nothing to report._\n";
-    const rows = keys.map((k) => `| \`${k}\` | ${markdown_num(counts[k])} | ${meaning[k] ?? ""} |`);
-    return [`| ${head} | ${unit} | Meaning |`, "|---|--:|---|", ...rows].join("\n") + "\n";
-}
-/** A Mermaid pie chart (GitHub renders ```mermaid blocks), or "" when every slice is empty. */
-function mermaidPie(title, slices) {
-    const kept = slices.filter(([, n]) => n > 0);
-    if (!kept.length)
-        return "";
-    const label = (s) => s.replace(/["\r\n`]/g, "'");
-    return [
-        "```mermaid",
-        `pie showData title ${label(title)}`,
-        ...kept.map(([k, n]) => `    "${label(k)}" : ${n}`),
-        "```",
-        "",
-    ].join("\n");
-}
-/** A character budget: text is added while it fits. */
-class Budget {
-    limit;
-    used = 0;
-    constructor(limit) {
-        this.limit = limit;
+    if (quota)
+        out.push(`The daily API quota ran low (${md(quota.message)}); ${markdown_num(pending)} records are pending. Run apply again (tomorrow) to carry on.\n`);
+    for (const [title, rows] of [
+        ["Failed", failures],
+        ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
+    ]) {
+        if (!rows.length)
+            continue;
+        out.push(`#### ${title} (${markdown_num(rows.length)})\n`, "| Primary ID | Message |", "|---|---|");
+        for (const r of rows.slice(0, ROW_LIMIT))
+            out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
+        if (rows.length > ROW_LIMIT)
+            out.push(`\n… and ${markdown_num(rows.length - ROW_LIMIT)} more: see \`alma/results.csv\`.`);
+        out.push("");
     }
-    get left() {
-        return Math.max(0, this.limit - this.used);
-    }
-    /** Counts `text` (plus its line break) if it fits; false if not. */
-    take(text) {
-        if (this.used + text.length + 1 > this.limit)
-            return false;
-        this.used += text.length + 1;
-        return true;
-    }
-    /** Counts `text` whether it fits or not (for what must always be shown). */
-    force(text) {
-        this.used += text.length + 1;
-    }
-}
-/**
- * A table filled while `budget` allows, keeping room for the closing line. Returns its lines and how
- * many rows were left out. `reserve` characters stay free for what follows.
- */
-function budgetTable(header, rows, budget, reserve = 200) {
-    const head = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
-    const lines = [];
-    let shown = 0;
-    let omitted = 0;
-    const fits = (t) => budget.used + t.length + 1 + reserve <= budget.limit;
-    for (const row of rows) {
-        if (omitted === 0 && (shown > 0 || fits(head.join("\n"))) && fits(row)) {
-            if (shown === 0)
-                head.forEach((h) => budget.force(h));
-            budget.force(row);
-            lines.push(row);
-            shown++;
-        }
-        else
-            omitted++;
-    }
-    return { lines: shown ? [...head, ...lines] : [], shown, omitted };
-}
-
-;// CONCATENATED MODULE: ./src/core/results.ts
-/**
- * Results kept across applies: results.md gets one dated section per apply (newest first, earlier
- * ones kept), results.json keeps a history entry per apply, results.csv holds each record's last status.
- */
-
-
-/** The history in an earlier results.json (an older file without one counts as one entry). */
-function readHistory(path) {
-    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-        return [];
-    try {
-        const prev = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-        if (Array.isArray(prev.history))
-            return prev.history;
-        if (prev.applied_at && prev.counts)
-            return [{ applied_at: prev.applied_at, counts: prev.counts, complete: prev.complete }];
-    }
-    catch {
-        // An unreadable earlier file: start the history again rather than fail the apply.
-    }
-    return [];
-}
-/** The statuses every results headline and comment lists, in this order. */
-const RESULT_STATUSES = ["updated", "unchanged", "skipped", "failed", "pending"];
-/** Infiniti's `created` counts as updated here (a record written). */
-function resultCounts(counts) {
-    const c = (k) => counts[k] ?? 0;
-    return {
-        updated: c("updated") + c("created"),
-        unchanged: c("unchanged"),
-        skipped: c("skipped"),
-        failed: c("failed"),
-        pending: c("pending"),
-    };
-}
-/** What apply did, in the results table's own words, e.g. "4,071 updated · 2 failed · 12 unchanged". */
-function resultsHeadline(counts) {
-    const order = ["created", ...RESULT_STATUSES];
-    const keys = [...order, ...Object.keys(counts).filter((k) => !order.includes(k))];
-    const parts = keys.filter((k) => counts[k]).map((k) => `${markdown_num(counts[k])} ${k}`);
-    return parts.length ? parts.join(" · ") : "nothing to do";
-}
-const DATED = /^## Apply of /m;
-/**
- * The new results.md: a title saying what this apply did, this apply's dated section, then the
- * earlier applies' sections from `previous` (the old results.md), kept as they were.
- */
-function resultsMarkdown(title, appliedAt, section, previous) {
-    const when = appliedAt
-        .toISOString()
-        .replace("T", " ")
-        .replace(/\.\d+Z$/, " UTC");
-    let earlier = "";
-    if (previous) {
-        const at = previous.search(DATED);
-        // A results.md from before dated sections: keep it whole under its own heading.
-        earlier =
-            at >= 0 ? previous.slice(at) : `## Apply of an earlier run\n\n${previous.replace(/^# .*\n/, "")}`;
-    }
-    return [`# ${md(title)}`, "", `## Apply of ${when}`, "", section.trimEnd(), "", earlier.trimEnd(), ""]
-        .join("\n")
-        .replace(/\n{3,}/g, "\n\n");
+    return out.join("\n");
 }
 
 ;// CONCATENATED MODULE: ./src/alma/apply.ts
@@ -61777,22 +67980,19 @@ function resultsMarkdown(title, appliedAt, section, previous) {
 const DONE = new Set(["updated", "unchanged", "skipped"]);
 async function applyAlma(ctx, 
 /** How to re-derive each change from the plan's data; undefined for a revert plan (only restores, checked by core/revert.ts). */
-derivation, deps = {}) {
-    const alma = ctx.loaded.config.alma;
+derivation, settings, deps = {}) {
+    const alma = almaConfigOf(ctx.loaded);
     if (!alma)
         throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
-    const dir = (0,external_node_path_namespaceObject.join)(ctx.planDir, "alma");
-    const planPath = (0,external_node_path_namespaceObject.join)(dir, "plan.json");
+    const planPath = systemPlanPath(ctx.planDir, ALMA_DIR);
     const header = await readPlanHeader(planPath);
     const type = header.config.barcode_type;
-    const { client } = almaClient({ ...alma, user_id_type: header.config.user_id_type }, ctx.env, ctx.log, deps.transport, "apply");
-    const journal = new Journal((0,external_node_path_namespaceObject.join)(dir, "journal.ndjson"));
+    const { client } = almaClient({ ...alma, user_id_type: header.config.user_id_type }, settings, ctx.log, deps.transport, "apply");
+    const journal = new Journal(systemPath(ctx.planDir, ALMA_DIR, APPLY_JOURNAL));
     const prior = new Map();
     for await (const { entry } of journal.entries())
         prior.set(entry.primary_id.toLowerCase(), entry);
-    const resultsJson = (0,external_node_path_namespaceObject.join)(dir, "results.json");
-    const repeat = (0,external_node_fs_namespaceObject.existsSync)(resultsJson) &&
-        JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(resultsJson, "utf8")).complete === true;
+    const repeat = readResults(ctx.planDir, ALMA_DIR)?.complete === true;
     if (repeat)
         ctx.log.info("alma: this plan was applied before; records already done are reported 'unchanged' and not sent again");
     else if (prior.size)
@@ -61830,7 +68030,9 @@ derivation, deps = {}) {
                 message: "not sent: the daily API quota ran low; run apply again to carry on",
             };
         const r = await sendOne(e, before?.status === "sending" ? before : undefined);
-        if (r.status !== "pending" && !ctx.signal?.aborted)
+        // A record whose calls were answered is journalled even after an interrupt (the calls in flight are
+        // finished, not cut short); one the interrupt stopped is "pending" and is not.
+        if (r.status !== "pending")
             journal.append({ ...r, at: new Date().toISOString() });
         progress.tick();
         return r;
@@ -61976,7 +68178,7 @@ derivation, deps = {}) {
     }
     if (ctx.signal?.aborted)
         throw new InterruptedError("The Alma apply");
-    return writeResults(ctx, dir, results, quota);
+    return apply_writeResults(ctx, results, quota);
 }
 function fromPlan(e) {
     switch (e.action) {
@@ -61994,63 +68196,21 @@ function fromPlan(e) {
             return { primary_id: e.primary_id, status: "skipped", message: `${e.action}: ${e.message}` };
     }
 }
-const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
-const STATUS_MEANING = {
-    updated: "barcode written to Alma",
-    unchanged: "already as planned: nothing sent",
-    skipped: "not sent (see the reason)",
-    failed: "Alma refused or could not be reached",
-    pending: "not sent yet: run apply again",
-};
-function writeResults(ctx, dir, results, quota) {
+function apply_writeResults(ctx, results, quota) {
     const counts = {};
     for (const r of results)
         counts[r.status] = (counts[r.status] ?? 0) + 1;
     const pending = counts.pending ?? 0;
     const failures = results.filter((r) => r.status === "failed");
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(dir, "results.csv"), csvForPeople(["primary_id", "status", "message"], results.map((r) => [r.primary_id, r.status, r.message])));
-    const appliedAt = new Date().toISOString();
-    const resultsJson = (0,external_node_path_namespaceObject.join)(dir, "results.json");
-    const history = [
-        ...readHistory(resultsJson),
-        {
-            applied_at: appliedAt,
-            complete: pending === 0,
-            counts,
-            failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
-        },
-    ];
-    (0,external_node_fs_namespaceObject.writeFileSync)(resultsJson, JSON.stringify({
+    (0,external_node_fs_namespaceObject.writeFileSync)(systemPath(ctx.planDir, ALMA_DIR, RESULTS_CSV), csvForPeople(["primary_id", "status", "message"], results.map((r) => [r.primary_id, r.status, r.message])));
+    writeResults(ctx.planDir, {
         system: "alma",
-        applied_at: appliedAt,
+        applied_at: new Date().toISOString(),
         complete: pending === 0,
         counts,
         // What a revert needs (`applied`) is in the journal, one line per user.
         results: results.map(({ applied: _a, ...r }) => r),
-        history,
-    }, null, 1) + "\n");
-    // changed-since-plan, or changed-since-apply in a revert plan.
-    const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
-    const out = [
-        "### Alma barcode repair\n",
-        `**${resultsHeadline(counts)}**\n`,
-        countsTable(counts, STATUS_ORDER, STATUS_MEANING, "Status", "Patrons"),
-    ];
-    if (quota)
-        out.push(`The daily API quota ran low (${md(quota.message)}); ${markdown_num(pending)} records are pending. Run apply again (tomorrow) to carry on.\n`);
-    for (const [title, rows] of [
-        ["Failed", failures],
-        ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
-    ]) {
-        if (!rows.length)
-            continue;
-        out.push(`#### ${title} (${markdown_num(rows.length)})\n`, "| Primary ID | Message |", "|---|---|");
-        for (const r of rows.slice(0, ROW_LIMIT))
-            out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
-        if (rows.length > ROW_LIMIT)
-            out.push(`\n… and ${markdown_num(rows.length - ROW_LIMIT)} more: see \`alma/results.csv\`.`);
-        out.push("");
-    }
+    }, failures.map((f) => ({ id: f.primary_id, message: f.message })));
     ctx.log.info(`alma: ${STATUS_ORDER.filter((s) => counts[s])
         .map((s) => `${counts[s]} ${s}`)
         .join(", ") || "nothing to do"}`);
@@ -62061,7 +68221,7 @@ function writeResults(ctx, dir, results, quota) {
         failed: counts.failed ?? 0,
         pending,
         failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
-        markdown: out.join("\n"),
+        markdown: renderAlmaResults(results, counts, quota),
         files: ["alma/results.csv", "alma/results.json", "alma/journal.ndjson"],
         stateFiles: [],
     };
@@ -62207,7 +68367,7 @@ class ExternalWarnings {
     }
     headline() {
         const n = this.count;
-        return `${markdown_plural(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
+        return `${plural(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
     }
     /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
     render(budget = new Budget(Infinity), reserve = 0) {
@@ -62224,7 +68384,7 @@ class ExternalWarnings {
         const out = [...head, ...t.lines];
         const more = this.count - t.shown;
         if (more) {
-            const line = `\n${t.shown ? `… and ${markdown_num(more)} more` : `${markdown_plural(more, "change")}, not shown here`}: see the \`warning\` column of \`alma/changes.csv\`.`;
+            const line = `\n${t.shown ? `… and ${markdown_num(more)} more` : `${plural(more, "change")}, not shown here`}: see the \`warning\` column of \`alma/changes.csv\`.`;
             budget.force(line);
             out.push(line);
         }
@@ -62323,7 +68483,7 @@ function marks(e) {
     if (e.staff)
         m.push("**staff**");
     if (e.roles)
-        m.push(`**${markdown_plural(e.roles, "role")}**`);
+        m.push(`**${plural(e.roles, "role")}**`);
     return m.join(", ");
 }
 function changeRow(e) {
@@ -62347,7 +68507,7 @@ function renderAlmaPlan(x, budget = Infinity) {
     put(countsTable(x.counts, ACTION_ORDER, ACTION_MEANING, "Action", "Patrons"));
     put("Each change re-reads the user before writing. A user whose barcodes changed since this plan is skipped (`changed-since-plan`), never overwritten. Roles, PIN and every other field are sent back exactly as Alma has them.\n");
     const closing = x.changes
-        ? `All ${markdown_plural(x.changes, "planned change")} ${x.changes === 1 ? "is" : "are"} in \`${CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
+        ? `All ${plural(x.changes, "planned change")} ${x.changes === 1 ? "is" : "are"} in \`${CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
         : "";
     const reserve = closing.length + 200;
     const section = (title, header, rows, total, where, intro) => {
@@ -62361,7 +68521,7 @@ function renderAlmaPlan(x, budget = Infinity) {
         if (t.lines.length)
             out.push(...t.lines);
         if (more)
-            put(`\n${t.shown ? `… and ${markdown_num(more)} more` : `${markdown_plural(more, "row")}, not shown here`}: see \`${where}\`.`);
+            put(`\n${t.shown ? `… and ${markdown_num(more)} more` : `${plural(more, "row")}, not shown here`}: see \`${where}\`.`);
         put("");
     };
     if (x.external)
@@ -62401,6 +68561,8 @@ function renderAlmaPlan(x, budget = Infinity) {
 
 
 
+
+
 class PartFile {
     path;
     size;
@@ -62420,7 +68582,7 @@ function stripDeclaration(xml) {
     return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
 }
 async function plan_output_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
-    const alma = ctx.loaded.config.alma;
+    const alma = almaConfigOf(ctx.loaded);
     const n = inputs.patrons.entries.length;
     const lines = new Array(n);
     for await (const { entry } of journal.entries())
@@ -62457,7 +68619,7 @@ async function plan_output_finalize(ctx, dir, inputs, journal, fetchedPart, body
         counts,
         changes,
     };
-    const writer = new PlanFileWriter((0,external_node_path_namespaceObject.join)(dir, "plan.json"), header);
+    const writer = new PlanFileWriter((0,external_node_path_namespaceObject.join)(dir, SYSTEM_PLAN), header);
     const tables = new AlmaPlanTables();
     const external = new ExternalWarnings();
     for (const e of entries) {
@@ -62529,19 +68691,13 @@ async function copyParts(outPath, partPath, spans) {
     await (0,external_node_events_.once)(out, "finish");
 }
 
-;// CONCATENATED MODULE: ./src/core/quota.ts
+;// CONCATENATED MODULE: ./src/alma/quota.ts
 /**
  * Quota awareness for scheduled runs: a scheduled plan reads X-Exl-Api-Remaining from its first call and does
  * not start a plan it could not finish above alma.min_remaining. Ending that way is not a failure: nothing was
  * sent, and the next scheduled run tries again.
  */
-/** A scheduled run that chose not to start. The message is one plain sentence for the job's notice. */
-class NotStartedError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = "NotStartedError";
-    }
-}
+
 /** Calls a plan still needs: one GET per patron not read yet, and one more each with the holder check. */
 function callsNeeded(patronsLeft, checkHolders) {
     return patronsLeft * (checkHolders ? 2 : 1);
@@ -62790,12 +68946,14 @@ function reportRefused(path, where, err, keyRefused) {
 
 
 
+
+
 /**
  * The patron list from the Analytics report named in the config, through the same paced transport, written
  * to the plan directory as alma/patrons.csv. A resumed plan reads that file instead of asking Alma again.
  */
-async function reportPatrons(ctx, transport, resuming, emptyWaitMs) {
-    const alma = ctx.loaded.config.alma;
+async function reportPatrons(ctx, transport, resuming, settings, emptyWaitMs) {
+    const alma = almaConfigOf(ctx.loaded);
     const source = analyticsSource(alma);
     let table = resuming ? readPatronsCsv(ctx.planDir) : undefined;
     if (table)
@@ -62804,8 +68962,8 @@ async function reportPatrons(ctx, transport, resuming, emptyWaitMs) {
         ctx.log.info(`alma: reading the Analytics report ${source.analytics}`);
         const report = await readAnalyticsReport({
             transport,
-            baseUrl: almaBaseUrl(alma, ctx.env),
-            apiKey: almaApiKey(ctx.env),
+            baseUrl: almaBaseUrl(alma, settings),
+            apiKey: almaApiKey(settings),
             path: source.analytics,
             maxRows: alma.max_lines,
             signal: ctx.signal,
@@ -62822,7 +68980,7 @@ async function reportPatrons(ctx, transport, resuming, emptyWaitMs) {
 }
 /** Reads and checks the input files. Any problem ⇒ InputError (exit 2), before any API call. */
 async function readAlmaInputs(loaded) {
-    const alma = loaded.config.alma;
+    const alma = almaConfigOf(loaded);
     if (!alma)
         throw new InputError({ file: loaded.path, message: "there is no 'alma' section in the config" });
     const problems = [];
@@ -62848,18 +69006,21 @@ async function readAlmaInputs(loaded) {
         throw new InputError(problems.flatMap((p) => p.problems));
     return { patrons, barcodes };
 }
-async function planAlma(ctx, deps = {}) {
-    const alma = ctx.loaded.config.alma;
+async function planAlma(ctx, settings, deps = {}) {
+    const alma = almaConfigOf(ctx.loaded);
     if (!alma)
         throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
     const offline = deps.inputs ?? (await readAlmaInputs(ctx.loaded));
-    const { client, transport } = almaClient(alma, ctx.env, ctx.log, deps.transport, "plan");
-    const dir = (0,external_node_path_namespaceObject.join)(ctx.planDir, "alma");
+    const { client, transport } = almaClient(alma, settings, ctx.log, deps.transport, "plan");
+    const dir = systemDir(ctx.planDir, ALMA_DIR);
     (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
-    const journal = new Journal((0,external_node_path_namespaceObject.join)(dir, "plan-journal.ndjson"));
+    const journal = new Journal((0,external_node_path_namespaceObject.join)(dir, PLAN_JOURNAL));
     const inputs = offline.patrons
         ? { ...offline, patrons: offline.patrons }
-        : { ...offline, patrons: await reportPatrons(ctx, transport, journal.exists(), deps.analyticsWaitMs) };
+        : {
+            ...offline,
+            patrons: await reportPatrons(ctx, transport, journal.exists(), settings, deps.analyticsWaitMs),
+        };
     const { patrons, barcodes } = inputs;
     const list = patrons.entries;
     const fetchedPart = new PartFile((0,external_node_path_namespaceObject.join)(dir, ".all_patrons.part"));
@@ -63030,7 +69191,7 @@ async function planAlma(ctx, deps = {}) {
  * patron numbers would point at other patrons.
  */
 async function checkSameInputs(ctx, path, resuming) {
-    const alma = ctx.loaded.config.alma;
+    const alma = almaConfigOf(ctx.loaded);
     const hash = async (f) => (0,external_node_crypto_.createHash)("sha256")
         .update(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, f)))
         .digest("hex");
@@ -63049,6 +69210,256 @@ async function checkSameInputs(ctx, path, resuming) {
         }
     }
     (0,external_node_fs_namespaceObject.writeFileSync)(path, JSON.stringify(now) + "\n");
+}
+
+;// CONCATENATED MODULE: ./src/alma/preflight.ts
+/**
+ * Alma's preflight for an apply, before the first call of any system: the plan file can be read, and
+ * when it has changes to send, the API key is set, the address is allowed, and every change follows
+ * from the plan's data (src/alma/rederive.ts). Throws InputError (exit 2).
+ */
+
+
+
+
+
+
+/** Returns how to re-derive each change; undefined for a revert plan (core/revert.ts checks those). */
+async function prepareAlmaApply(ctx, data, revert, settings) {
+    const alma = almaConfigOf(ctx.loaded);
+    if (!alma)
+        throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
+    const planPath = systemPlanPath(ctx.planDir, ALMA_DIR);
+    const header = await readPlanHeader(planPath);
+    almaApiKey(settings);
+    checkAlmaUrl(almaBaseUrl(alma, settings));
+    return revert ? undefined : checkAlmaPlan(await data(), ctx.planDir, header);
+}
+
+;// CONCATENATED MODULE: ./src/alma/revert.ts
+/**
+ * The Alma part of a revert plan (issue #13): for every user the reverted apply wrote (`updated` in
+ * its journal, alma/journal.ndjson, the line-per-user record its results are made from), a `restore`
+ * entry that puts the barcode identifiers back as they were just before that PUT: the old barcode
+ * ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Its fingerprint is the
+ * state right after that apply, so apply skips a user changed since (`changed-since-apply`).
+ *
+ * Offline and deterministic: the same reverted plan directory gives the same entries, which lets
+ * apply re-derive them and refuse a revert plan that does not follow from the recorded results.
+ */
+
+
+
+
+
+
+
+
+
+function undoMessage(e, before, type, reverts) {
+    const b = e.new_barcode ?? "";
+    const back = before.length ? `ACTIVE again: ${before.join(", ")}` : `no ACTIVE ${type}`;
+    const what = e.reactivate ? `set ${b} INACTIVE again` : `remove ${b}`;
+    return `undo ${reverts} (${e.action}): ${what}; ${back}`;
+}
+/** Derives the revert entries from the reverted plan directory `dir` (absolute); `reverts` names it. */
+async function deriveAlmaRevert(dir, reverts) {
+    const planPath = systemPlanPath(dir, ALMA_DIR);
+    const old = await readPlanHeader(planPath);
+    const type = old.config.barcode_type;
+    const last = new Map();
+    const journal = systemPath(dir, ALMA_DIR, APPLY_JOURNAL);
+    if ((0,external_node_fs_namespaceObject.existsSync)(journal))
+        for await (const { entry } of readJsonLines(journal))
+            last.set(entry.primary_id.toLowerCase(), entry);
+    const entries = [];
+    let notWritten = 0;
+    for await (const e of readPlanEntries(planPath)) {
+        if (!CHANGING_ACTIONS.has(e.action) || e.action === "restore") {
+            notWritten++;
+            continue;
+        }
+        const j = last.get(e.primary_id.toLowerCase());
+        const base = {
+            primary_id: e.primary_id,
+            line: e.line,
+            ...(e.employee_id ? { employee_id: e.employee_id } : {}),
+        };
+        if (j?.status === "updated" && j.applied) {
+            const before = activeValues(j.applied.before, type);
+            entries.push({
+                ...base,
+                action: "restore",
+                old_barcodes: [],
+                fingerprint: j.applied.after,
+                restore: { identifiers: j.applied.before },
+                message: undoMessage(e, before, type, reverts),
+            });
+        }
+        else if (j?.status === "updated" || j?.status === "sending") {
+            entries.push({
+                ...base,
+                action: "failed",
+                old_barcodes: [],
+                message: j.status === "sending"
+                    ? `the apply of ${reverts} was interrupted while writing this user: apply ${reverts} again to settle it, then revert again`
+                    : `the apply of ${reverts} did not record this user's identifiers before the change (an older patron-sync): restore it by hand in Alma`,
+            });
+        }
+        else
+            notWritten++;
+    }
+    const counts = {};
+    for (const e of entries)
+        counts[e.action] = (counts[e.action] ?? 0) + 1;
+    return {
+        header: {
+            version: 1,
+            system: "alma",
+            kind: "revert",
+            reverts,
+            config: old.config,
+            inputs: { patrons: `${reverts}/alma/plan.json`, barcodes: `${reverts}/alma/journal.ndjson` },
+            counts,
+            changes: counts.restore ?? 0,
+        },
+        entries,
+        notWritten,
+    };
+}
+/** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */
+async function planAlmaRevert(planDir, dir, reverts) {
+    const r = await deriveAlmaRevert(dir, reverts);
+    (0,external_node_fs_namespaceObject.mkdirSync)(systemDir(planDir, ALMA_DIR), { recursive: true });
+    const w = new PlanFileWriter(systemPlanPath(planDir, ALMA_DIR), {
+        ...r.header,
+        created: new Date().toISOString(),
+    });
+    for (const e of r.entries)
+        await w.write(e);
+    await w.close();
+    const n = r.header.changes;
+    const headline = n ? `${n} Alma user${n === 1 ? "" : "s"} to restore` : "no Alma users to restore";
+    const type = r.header.config.barcode_type;
+    const out = [
+        `## Alma: revert of ${code(reverts)}\n`,
+        `Restores the ${type} identifiers of every user the apply of ${code(reverts)} wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
+        `- Users to restore: **${n}**`,
+        `- Users of ${code(reverts)} its apply did not write (nothing to undo): ${r.notWritten}`,
+    ];
+    if (r.header.counts.failed)
+        out.push(`- Users that cannot be restored by this plan (see below): ${r.header.counts.failed}`);
+    out.push("");
+    if (r.entries.length) {
+        out.push("| Primary ID | Line | Undo |", "|---|--:|---|");
+        for (const e of r.entries.slice(0, ROW_LIMIT))
+            out.push(`| ${md(e.primary_id)} | ${e.line} | ${md(e.message)} |`);
+        if (r.entries.length > ROW_LIMIT)
+            out.push(`\n… and ${r.entries.length - ROW_LIMIT} more: see \`alma/plan.json\`.`);
+        out.push("");
+    }
+    return {
+        system: "alma",
+        counts: r.header.counts,
+        changes: n,
+        headline,
+        markdown: out.join("\n"),
+        files: ["alma/plan.json"],
+    };
+}
+/** Before applying a revert plan: its alma/plan.json must be the revert re-derived from `dir`'s results. */
+async function checkAlmaRevert(planDir, dir, reverts) {
+    const want = await deriveAlmaRevert(dir, reverts);
+    const have = [];
+    const path = systemPlanPath(planDir, ALMA_DIR);
+    for await (const e of readPlanEntries(path))
+        have.push(e);
+    if (JSON.stringify(have) !== JSON.stringify(want.entries))
+        throw revertRefused(path, reverts, shownPath(ALMA_DIR, SYSTEM_PLAN));
+}
+
+;// CONCATENATED MODULE: ./src/alma/settings.ts
+/**
+ * What Alma needs from outside the config: the API key, the address override, the proxies. Resolved
+ * once, at the edge (the CLI from the environment, the action from its inputs over the environment:
+ * src/systems.ts, src/github/inputs.ts) and given to the Alma system. Nothing under src/alma reads the
+ * environment.
+ */
+
+/** No credentials, no override, no proxy: a system built with these refuses to call Alma (exit 2). */
+const NO_ALMA_SETTINGS = {
+    apiKey: "",
+    keyName: "ALMA_API_KEY",
+    baseUrl: "",
+    proxies: { noProxy: [] },
+};
+/** The settings the environment gives: ALMA_API_KEY, ALMA_BASE_URL, the proxies. */
+function almaSettingsFromEnv(env) {
+    const apiKey = env.ALMA_API_KEY?.trim() ?? "";
+    return {
+        apiKey,
+        // A read-only key given in both variables is named as the read-only one.
+        keyName: apiKey && env.ALMA_READ_API_KEY?.trim() === apiKey ? "ALMA_READ_API_KEY" : "ALMA_API_KEY",
+        baseUrl: env.ALMA_BASE_URL?.trim() ?? "",
+        proxies: proxySettings(env),
+        ...(env.PATRON_SYNC_SIM_RATE_LIMIT ? { simulatorRateLimit: env.PATRON_SYNC_SIM_RATE_LIMIT } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/alma/index.ts
+/**
+ * Alma barcode repair as a patron-sync system (src/core/system.ts): read the listed patrons from the
+ * Alma Users API, plan each barcode change (alma/plan.json, changes.csv, the XML as fetched and as it
+ * will be sent), and PUT each changed user back after re-reading it.
+ */
+
+
+
+
+
+
+
+
+
+/** The Alma system, with its settings (credentials, address, proxies) resolved at the edge. */
+function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
+    return {
+        name: "alma",
+        label: "Alma",
+        longLabel: "Alma",
+        config: almaSection,
+        changing: ALMA_CHANGING,
+        // The users as fetched and as they would be written, and an Analytics report's rows (names, user groups).
+        recordFiles: ["all_patrons.xml", "processed_results.xml", "patrons.csv"],
+        promise: "each Alma user is re-read first and skipped if it changed since",
+        idLabel: "Primary ID",
+        inputFiles(loaded) {
+            const alma = almaConfigOf(loaded);
+            if (!alma)
+                return [];
+            return [
+                // An Analytics report (alma.patrons: { analytics }) is no file: its rows are kept in the plan directory.
+                ...(typeof alma.patrons === "string" ? [{ role: "alma.patrons", path: alma.patrons }] : []),
+                { role: "alma.barcodes", path: alma.barcodes },
+            ];
+        },
+        async validate(loaded) {
+            const alma = almaConfigOf(loaded);
+            const { patrons, barcodes } = await readAlmaInputs(loaded);
+            return (`${patronsLabel(alma)}: ` +
+                (patrons
+                    ? `${patrons.entries.length} patrons` +
+                        (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+                    : "read from Alma when planning") +
+                `; ${alma.barcodes}: ${barcodes.count} barcodes` +
+                (barcodes.conflicts.size ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)` : ""));
+        },
+        plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
+        preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
+        apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
+        planRecordIds: planRecordIds,
+        revert: { plan: planAlmaRevert, check: checkAlmaRevert },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/values.ts
@@ -63107,7 +69518,7 @@ function passwordFingerprint(username, password) {
     const h = (0,external_node_crypto_.createHash)("sha256").update(`${username.toLowerCase()}\u0000${password}`).digest("hex");
     return `sha256:${h}`;
 }
-function sha256(data) {
+function values_sha256(data) {
     return (0,external_node_crypto_.createHash)("sha256").update(data).digest("hex");
 }
 
@@ -63157,8 +69568,9 @@ function authorizationSecrets(authorization) {
 /**
  * The one call patron-sync makes to Concord Infiniti: POST {url}/api/import/users, multipart/form-data
  * with the CSV as the only file part (field `file`, filename `import.csv`, text/csv), HTTP Basic auth.
- * Credentials come only from INFINITI_USERNAME and INFINITI_PASSWORD, never from the URL, and are
- * never logged. Plain http:// is refused except to a loopback address (the simulator).
+ * Credentials come only from the settings (INFINITI_USERNAME and INFINITI_PASSWORD, or the action's
+ * inputs), never from the URL, and are never logged. Plain http:// is refused except to a loopback address
+ * (the simulator; core/url.ts).
  * The call goes through undici's fetch, through the proxy HTTPS_PROXY / HTTP_PROXY / NO_PROXY give for
  * the URL (core/proxy.ts) with undici's ProxyAgent: a CONNECT tunnel, so the proxy sees only host:port.
  */
@@ -63166,21 +69578,18 @@ function authorizationSecrets(authorization) {
 
 
 
+
 const IMPORT_PATH = "/api/import/users";
 /** How long the whole import may take before we stop waiting. */
 const INFINITI_TIMEOUT_MS = 120_000;
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
-function isLoopback(hostname) {
-    return LOOPBACK.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
 /** Where the URL came from, for messages. */
-function source(env, configFile) {
-    return env.INFINITI_URL?.trim() ? "INFINITI_URL" : configFile;
+function source(settings, configFile) {
+    return settings.url ? "INFINITI_URL" : configFile;
 }
 /** The import URL: INFINITI_URL, else `infiniti.url`; trailing slashes (and a pasted /api/import/users) dropped. */
-function importUrl(cfg, env, configFile) {
-    const raw = env.INFINITI_URL?.trim() || cfg.url;
-    const file = source(env, configFile);
+function importUrl(cfg, settings, configFile) {
+    const raw = settings.url || cfg.url;
+    const file = source(settings, configFile);
     let u;
     try {
         u = new URL(raw);
@@ -63197,21 +69606,18 @@ function importUrl(cfg, env, configFile) {
             message: "the Infiniti URL must not hold a user name or password: give them in INFINITI_USERNAME and INFINITI_PASSWORD",
         });
     }
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopback(u.hostname))) {
-        throw new InputError({
-            file,
-            message: `the Infiniti URL must start with https:// (plain ${u.protocol}// is allowed only to 127.0.0.1, ::1 or localhost): the password would travel unencrypted`,
-        });
-    }
+    requireHttps(u, (protocol) => new InputError({
+        file,
+        message: `the Infiniti URL must start with https:// (plain ${protocol}// is allowed only to ${LOOPBACK_HOSTS}): the password would travel unencrypted`,
+    }));
     let path = u.pathname.replace(/\/+$/, "");
     if (path.toLowerCase().endsWith(IMPORT_PATH))
         path = path.slice(0, -IMPORT_PATH.length);
     return `${u.origin}${path}${IMPORT_PATH}`;
 }
-/** Credentials from the environment; missing ones are an input error (exit 2, nothing sent). */
-function basicAuthorization(env) {
-    const username = env.INFINITI_USERNAME?.trim() ?? "";
-    const password = env.INFINITI_PASSWORD ?? "";
+/** Credentials from the settings (the environment or the action's inputs); missing ones are an input error (exit 2, nothing sent). */
+function basicAuthorization(settings) {
+    const { username, password } = settings;
     const missing = [!username && "INFINITI_USERNAME", !password && "INFINITI_PASSWORD"].filter(Boolean);
     if (missing.length) {
         throw new InputError({
@@ -63224,15 +69630,15 @@ function basicAuthorization(env) {
     }
     return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
 }
-function infinitiEndpoint(cfg, env, configFile) {
-    const url = importUrl(cfg, env, configFile);
-    const proxy = proxyFor(new URL(url), proxySettings(env));
-    const authorization = basicAuthorization(env);
+function infinitiEndpoint(cfg, settings, configFile) {
+    const url = importUrl(cfg, settings, configFile);
+    const proxy = proxyFor(new URL(url), settings.proxies);
+    const authorization = basicAuthorization(settings);
     return {
         url,
         authorization,
         secrets: [
-            env.INFINITI_PASSWORD ?? "",
+            settings.password,
             ...authorizationSecrets(authorization),
             proxy?.password ? decodeURIComponent(proxy.password) : "",
         ],
@@ -63249,14 +69655,16 @@ class InfinitiUnreachableError extends Error {
 /**
  * Posts the CSV. Resolves with Infiniti's status and body whatever the status; rejects with
  * InfinitiUnreachableError when no answer came (timeout, refused connection), and with the abort
- * reason when `signal` was aborted.
+ * reason when `signal` was aborted before the POST was sent. Once sent, the POST is not cut short by
+ * `signal` (an interrupt): its answer is waited for (up to the timeout), so that what Infiniti did is known.
  */
 async function postImport(endpoint, csv, opts = {}) {
     const form = new undici.FormData();
     form.append("file", new Blob([csv], { type: "text/csv" }), "import.csv");
     const timeoutMs = opts.timeoutMs ?? INFINITI_TIMEOUT_MS;
+    opts.signal?.throwIfAborted();
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const signal = timeout;
     const host = new URL(endpoint.url).host;
     const dispatcher = endpoint.proxy ? new undici.ProxyAgent({ uri: endpoint.proxy.href }) : undefined;
     try {
@@ -63274,8 +69682,6 @@ async function postImport(endpoint, csv, opts = {}) {
         return { status: res.status, body, ...(location ? { location } : {}) };
     }
     catch (e) {
-        if (opts.signal?.aborted)
-            throw e;
         if (timeout.aborted) {
             throw new InfinitiUnreachableError(`no answer from ${host} within ${Math.round(timeoutMs / 1000)} s: the import may or may not have happened`);
         }
@@ -63303,9 +69709,10 @@ async function postImport(endpoint, csv, opts = {}) {
 
 
 
+
 const INFINITI_DIR = "infiniti";
 const IMPORT_FILE = "import.csv";
-const PLAN_FILE = "plan.json";
+const PLAN_FILE = SYSTEM_PLAN;
 const ROW_NUMBERING = "row 1 is the first data row after the header";
 /** The bytes to post: header, then one row per sent user. Returns the row number of each sent user. */
 function buildImportCsv(columns, users) {
@@ -63320,11 +69727,12 @@ function buildImportCsv(columns, users) {
     }
     return { csv: stringify(records, { record_delimiter: "\n" }), rows };
 }
+/** Infiniti's sub-directory of a plan directory. */
 function planDirOf(planDir) {
-    return (0,external_node_path_namespaceObject.join)(planDir, INFINITI_DIR);
+    return systemDir(planDir, INFINITI_DIR);
 }
 function readPlanFile(planDir) {
-    const path = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), PLAN_FILE);
+    const path = systemPlanPath(planDir, INFINITI_DIR);
     const file = `${INFINITI_DIR}/${PLAN_FILE}`;
     if (!(0,external_node_fs_namespaceObject.existsSync)(path)) {
         throw new InputError({
@@ -63343,6 +69751,16 @@ function readPlanFile(planDir) {
         throw new InputError({ file: path, message: `${file} is not an Infiniti plan written by patron-sync` });
     }
     return plan;
+}
+/**
+ * The username and action of every user of a plan directory's infiniti/plan.json (its `users`),
+ * without the checks apply needs (readPlanFile): a redacted plan lists what the file holds.
+ */
+async function* planfile_planRecordIds(planDir) {
+    const text = await (0,promises_namespaceObject.readFile)(systemPlanPath(planDir, INFINITI_DIR), "utf8");
+    const plan = JSON.parse(text);
+    for (const u of plan.users ?? [])
+        yield { id: u.username, action: u.action };
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/diff.ts
@@ -63544,8 +69962,9 @@ function runInColumn(cell) {
 
 
 
+
 function statePaths(loaded) {
-    const file = loaded.config.infiniti?.state ?? "state/infiniti/applied.csv";
+    const file = infinitiConfigOf(loaded)?.state ?? "state/infiniti/applied.csv";
     const path = (0,external_node_path_namespaceObject.resolve)(loaded.root, file);
     return { file, path, fromRoot: (0,external_node_path_namespaceObject.relative)(loaded.root, path) || file };
 }
@@ -63554,7 +69973,7 @@ async function readState(loaded) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(path))
         return { file, path, exists: false, columns: [], users: new Map() };
     const bytes = await (0,promises_namespaceObject.readFile)(path);
-    return { ...parseState(bytes.toString("utf8"), file), path, sha256: sha256(bytes) };
+    return { ...parseState(bytes.toString("utf8"), file), path, sha256: values_sha256(bytes) };
 }
 function parseState(text, file) {
     let records;
@@ -63602,6 +70021,70 @@ async function writeState(path, state) {
     const tmp = `${path}.${process.pid}.tmp`;
     await (0,promises_namespaceObject.writeFile)(tmp, stateCsv(state));
     await (0,promises_namespaceObject.rename)(tmp, path);
+}
+
+;// CONCATENATED MODULE: ./src/infiniti/caps.ts
+
+const caps_DEFAULT_CAPS = DEFAULT_CAPS;
+/** How the cap messages name the roster and its config keys. */
+const ROSTER_CAP_WORDS = { noun: "the roster", section: "infiniti" };
+const CONTROL_NAMES = {
+    0: "NUL",
+    7: "BEL",
+    8: "backspace",
+    11: "vertical tab",
+    12: "form feed",
+    27: "ESC",
+    127: "DEL",
+    155: "CSI",
+};
+/**
+ * Control characters: C0 except tab, line feed and carriage return (a line break inside a quoted value
+ * is allowed), DEL, and the C1 range (U+0080-U+009F; U+009B starts a terminal escape on some terminals);
+ * and U+FFFD, what a byte that is not valid UTF-8 decodes to.
+ */
+const BAD = /(?![\t\n\r])\p{Cc}|\uFFFD/u;
+const NOT_UTF8 = "the file is not UTF-8 text (a spreadsheet saved it in another encoding): save it as 'CSV UTF-8' and commit it again";
+/**
+ * One problem per value holding a control character or a character that is not valid UTF-8: file, line,
+ * column (the field's number), the column's name and the character. Returns the records that hold one.
+ */
+function badCharacterProblems(records, names, file, problems) {
+    const flagged = new Set();
+    for (const r of records) {
+        let breaks = 0;
+        r.fields.forEach((value, i) => {
+            const m = BAD.exec(value);
+            if (m) {
+                const c = m[0].charCodeAt(0);
+                flagged.add(r);
+                const before = value.slice(0, m.index);
+                const line = r.line + breaks + (before.match(/\n/g)?.length ?? 0);
+                const code = `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+                const title = names[i];
+                const name = title && !BAD.test(title) ? `${title} (column ${i + 1})` : `column ${i + 1}`;
+                const at = `at character ${m.index + 1}`;
+                if (m[0] === UNDECODABLE) {
+                    problems.push({
+                        file,
+                        line,
+                        column: i + 1,
+                        message: `${name}: the value holds a character that is not valid UTF-8 (${code}) ${at}: ${NOT_UTF8}`,
+                    });
+                    return;
+                }
+                const what = CONTROL_NAMES[c] ? `${code}, ${CONTROL_NAMES[c]}` : code;
+                problems.push({
+                    file,
+                    line,
+                    column: i + 1,
+                    message: `${name}: the value holds a control character (${what}) ${at}; remove it (it is invisible in most editors)${c === 0 ? ". Is the file UTF-16 or binary? Save it as 'CSV UTF-8'" : ""}`,
+                });
+            }
+            breaks += value.match(/\n/g)?.length ?? 0;
+        });
+    }
+    return flagged;
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/header.ts
@@ -63700,46 +70183,27 @@ function checkHeader(header, data, file, problems) {
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/records.ts
-/** Reading the roster's bytes into CSV records, each with the line it starts on. */
+/**
+ * The roster's text (decoded, line ends as LF: core/textfile.ts) into CSV records, each with the line it
+ * starts on.
+ */
 
-
-function decodeUtf8(bytes, file) {
-    try {
-        // TextDecoder drops a UTF-8 byte-order mark.
-        return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    }
-    catch {
-        const loose = new TextDecoder("utf-8").decode(bytes);
-        const at = loose.indexOf("\uFFFD");
-        const line = loose.slice(0, at).split("\n").length;
-        throw new InputError({
-            file,
-            line,
-            message: "is not UTF-8 text (a spreadsheet saved it in another encoding): save it as 'CSV UTF-8' and commit it again",
-        });
-    }
-}
-/** Line breaks inside the fields of a record, and how many of them are CRLF. */
+/** Line breaks inside the fields of a record. */
 function breaksIn(fields) {
     let breaks = 0;
-    let crlf = 0;
-    for (const f of fields) {
-        if (!f.includes("\n") && !f.includes("\r"))
-            continue;
-        breaks += f.match(/\r\n|\r|\n/g)?.length ?? 0;
-        crlf += f.match(/\r\n/g)?.length ?? 0;
-    }
-    return { breaks, crlf };
+    for (const f of fields)
+        if (f.includes("\n"))
+            breaks += f.match(/\n/g)?.length ?? 0;
+    return breaks;
 }
 /**
  * Parses every record with the line it starts on; CSV syntax errors become problems (all of them).
- * csv-parse counts a CRLF inside a quoted field as two lines: `extra` undoes that.
+ * `text` has LF line ends only (normalizeLineEnds), so csv-parse's line count is the file's.
  */
 function parseRecords(text, file, problems) {
     const records = [];
     let prevEnd = 0;
     let prevEmpty = 0;
-    let extra = 0;
     const seen = new Set();
     sync_parse(text, {
         bom: true,
@@ -63747,9 +70211,8 @@ function parseRecords(text, file, problems) {
         skip_empty_lines: true,
         skip_records_with_error: true,
         on_record: (fields, ctx) => {
-            const { breaks, crlf } = breaksIn(fields);
-            extra += crlf;
-            const end = ctx.lines - extra;
+            const breaks = breaksIn(fields);
+            const end = ctx.lines;
             records.push({ fields, line: end - breaks });
             prevEnd = end;
             prevEmpty = ctx.empty_lines;
@@ -63758,7 +70221,7 @@ function parseRecords(text, file, problems) {
         on_skip: (err) => {
             if (!err)
                 return undefined;
-            const lines = typeof err.lines === "number" ? err.lines - extra : prevEnd + 1;
+            const lines = typeof err.lines === "number" ? err.lines : prevEnd + 1;
             const empties = typeof err.empty_lines === "number" ? err.empty_lines : prevEmpty;
             const start = prevEnd + 1 + Math.max(0, empties - prevEmpty);
             const message = describeCsvError(err, start);
@@ -63802,23 +70265,18 @@ function describeCsvError(err, start) {
 
 
 
+
 /** Reads and validates the roster named by `infiniti.users`. Throws InputError listing every problem. */
 async function validateInfiniti(loaded) {
-    const cfg = loaded.config.infiniti;
+    const cfg = infinitiConfigOf(loaded);
     if (!cfg)
         throw new InputError({ file: loaded.path, message: "there is no 'infiniti' section in the config" });
     const path = (0,external_node_path_namespaceObject.resolve)(loaded.root, cfg.users);
     const caps = { maxLines: cfg.max_lines, maxBytes: cfg.max_bytes };
-    await checkRosterFileSize(path, cfg.users, caps);
-    let bytes;
-    try {
-        bytes = await (0,promises_namespaceObject.readFile)(path);
-    }
-    catch {
-        throw new InputError({ file: cfg.users, message: "the roster file does not exist or cannot be read" });
-    }
+    await checkFileSize(path, cfg.users, caps, ROSTER_CAP_WORDS);
+    const bytes = await readInputBytes(path, cfg.users);
     // `validate` and then `plan` read the same roster in one run: keep the last valid one (by content).
-    const digest = sha256(bytes);
+    const digest = values_sha256(bytes);
     if (lastValid && lastValid.path === path && lastValid.sha256 === digest && lastValid.file === cfg.users)
         return lastValid;
     const roster = { ...validateRoster(bytes, cfg.users, caps), path };
@@ -63827,26 +70285,29 @@ async function validateInfiniti(loaded) {
 }
 let lastValid;
 /**
- * Validates roster bytes (or text). `file` is the name used in messages. The size and line caps are
- * checked first, before the roster is decoded or parsed.
+ * Validates roster bytes (or text). `file` is the name used in messages. Read through the text-file layer
+ * (core/textfile.ts), as the Alma lists are: the size and line caps first, before the roster is decoded or
+ * parsed; UTF-8 or UTF-16 with a BOM; any line ends; a binary file refused once; at most MAX_PROBLEMS
+ * problems listed.
  */
-function validateRoster(input, file, caps = DEFAULT_CAPS) {
-    checkRosterCaps(input, file, caps);
-    const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeUtf8(input, file);
+function validateRoster(input, file, caps = caps_DEFAULT_CAPS) {
+    checkCaps(typeof input === "string" ? Buffer.from(input) : input, file, caps, ROSTER_CAP_WORDS);
+    const text = normalizeLineEnds(stripBom(typeof input === "string" ? input : decodeInputBytes(input)));
+    refuseBinary(text, file, "'CSV UTF-8'");
     const problems = [];
     const records = parseRecords(text, file, problems);
     const names = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
-    const withControls = controlCharacterProblems(records, names, file, problems);
+    const withBad = badCharacterProblems(records, names, file, problems);
     const header = records[0];
-    if (header && withControls.has(header))
-        throw new InputError(problems);
-    const roster = checkRecords(records.filter((r) => !withControls.has(r)), file, problems);
+    if (header && withBad.has(header))
+        throw new InputError(capProblems(problems, file));
+    const roster = checkRecords(records.filter((r) => !withBad.has(r)), file, problems);
     if (problems.length) {
         // Stable sort: file-level problems first, then by line and column.
         problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-        throw new InputError(problems);
+        throw new InputError(capProblems(problems, file));
     }
-    return { ...roster, path: file, sha256: sha256(input) };
+    return { ...roster, path: file, sha256: values_sha256(input) };
 }
 const isBlank = (fields) => fields.every((f) => f.trim() === "");
 const YEAR = /^\d{4}$/;
@@ -63987,16 +70448,18 @@ function checkRecords(records, file, problems) {
 
 
 
+
+
 async function stateAt(data, file) {
     const bytes = await data.read(file);
     if (!bytes)
         return { file, path: file, exists: false, columns: [], users: new Map() };
-    return { ...parseState(bytes.toString("utf8"), file), sha256: sha256(bytes) };
+    return { ...parseState(bytes.toString("utf8"), file), sha256: values_sha256(bytes) };
 }
 /** Rebuilds the import from the plan's data and checks it against the plan. Throws InputError (exit 2). */
 async function deriveInfinitiImport(data, planDir, plan) {
-    const planPath = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), "plan.json");
-    const cfg = data.loaded.config.infiniti;
+    const planPath = systemPlanPath(planDir, INFINITI_DIR);
+    const cfg = infinitiConfigOf(data.loaded);
     if (!cfg)
         throw new InputError({
             file: planPath,
@@ -64022,7 +70485,7 @@ async function deriveInfinitiImport(data, planDir, plan) {
         .join("\n");
     if (derived !== recorded)
         refuse(planPath, "its users and actions are not the ones the roster and state give");
-    if (sha256(csv) !== plan.import.sha256)
+    if (values_sha256(csv) !== plan.import.sha256)
         refuse(planPath, "the SHA-256 it records for import.csv is not that of the rows the data give");
     const importPath = (0,external_node_path_namespaceObject.join)(planDirOf(planDir), IMPORT_FILE);
     if ((0,external_node_fs_namespaceObject.existsSync)(importPath)) {
@@ -64060,10 +70523,10 @@ function readRevertImport(planDir, plan) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(path))
         throw new InputError({ file: path, message: `the plan's ${shown} is missing` });
     let csv = (0,external_node_fs_namespaceObject.readFileSync)(path, "utf8");
-    if (sha256(csv) !== plan.import.sha256) {
+    if (values_sha256(csv) !== plan.import.sha256) {
         // A checkout with CRLF line endings (core.autocrlf) changes only the line endings: undo that.
         const lf = csv.replace(/\r\n/g, "\n");
-        if (sha256(lf) !== plan.import.sha256) {
+        if (values_sha256(lf) !== plan.import.sha256) {
             throw new InputError({
                 file: path,
                 message: `${shown} is not the file the plan showed (its SHA-256 differs from plan.json): nothing was sent. Run a new plan`,
@@ -64111,7 +70574,7 @@ const render_CHANGES_CSV = "infiniti/changes.csv";
  * Like Terraform's "to add, to change, to destroy": create, update, disable always, in this order, then
  * what is not sent (or, in full mode, sent again unchanged). E.g. "12 create · 3 update · 2 disable, 1,180 unchanged".
  */
-function infinitiHeadline(counts, _sent, mode) {
+function infinitiHeadline(counts, _changes, mode) {
     const c = (k) => counts[k] ?? 0;
     const head = `${markdown_num(c("create"))} create · ${markdown_num(c("update"))} update · ${markdown_num(c("disable"))} disable`;
     if (!c("unchanged"))
@@ -64119,7 +70582,7 @@ function infinitiHeadline(counts, _sent, mode) {
     return `${head}, ${markdown_num(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`;
 }
 /** givenname surname (or preferredname), from the values sent. */
-function nameOf(u) {
+function render_nameOf(u) {
     const v = u.values ?? {};
     const given = v.preferredname || v.givenname || "";
     return [given, v.surname ?? ""].filter(Boolean).join(" ");
@@ -64146,11 +70609,11 @@ function renderInfinitiPlan(x, budget = Infinity) {
     const b = new Budget(budget);
     const out = [];
     const put = (...lines) => lines.forEach((l) => (b.force(l), out.push(l)));
-    put(`${HEADING}\n`, `**${infinitiHeadline(x.counts, x.sent, x.mode)}**\n`);
+    put(`${HEADING}\n`, `**${infinitiHeadline(x.counts, x.changes, x.mode)}**\n`);
     const state = x.stateExists
-        ? `${code(x.stateFile)} (${markdown_plural(x.stateUsers, "user")} applied before)`
+        ? `${code(x.stateFile)} (${plural(x.stateUsers, "user")} applied before)`
         : `${code(x.stateFile)}, which does not exist yet: nothing has been applied, so every user is new`;
-    put(`Roster ${code(x.rosterFile)}: ${markdown_plural(x.rosterUsers, "user")}, all valid. Mode \`${x.mode}\`, compared with ${state}. ` +
+    put(`Roster ${code(x.rosterFile)}: ${plural(x.rosterUsers, "user")}, all valid. Mode \`${x.mode}\`, compared with ${state}. ` +
         (x.disableMissing
             ? "Users gone from the roster are sent with enabled=n (`disable_missing: true`)."
             : "Users gone from the roster are left as they are (`disable_missing: false`).") +
@@ -64163,13 +70626,13 @@ function renderInfinitiPlan(x, budget = Infinity) {
     };
     put(countsTable(x.counts, ["disable", "update", "create", "unchanged"], meaning, "Action", "Users"));
     if (x.missing)
-        put(`${markdown_plural(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`);
-    put(x.sent
-        ? `Apply posts \`infiniti/import.csv\` exactly: ${markdown_plural(x.sent, "row")}, SHA-256 \`${x.importSha256.slice(0, 16)}…\`. Passwords are shown as ${MASK}. _Row_ is the row in import.csv (1 = the first row after the header); _Line_ the line in the roster.\n`
+        put(`${plural(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`);
+    put(x.changes
+        ? `Apply posts \`infiniti/import.csv\` exactly: ${plural(x.changes, "row")}, SHA-256 \`${x.importSha256.slice(0, 16)}…\`. Passwords are shown as ${MASK}. _Row_ is the row in import.csv (1 = the first row after the header); _Line_ the line in the roster.\n`
         : "Nothing to send: apply will post nothing.\n");
     const changed = x.users.filter((u) => u.sent && u.action !== "unchanged");
     const closing = changed.length
-        ? `All ${markdown_plural(changed.length, "change")} ${changed.length === 1 ? "is" : "are"} in \`${render_CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
+        ? `All ${plural(changed.length, "change")} ${changed.length === 1 ? "is" : "are"} in \`${render_CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
         : "";
     const reserve = closing.length + 200;
     const row = (u) => x.importRows.get(u) ?? "";
@@ -64180,19 +70643,19 @@ function renderInfinitiPlan(x, budget = Infinity) {
         put(`### ${title} (${markdown_num(users.length)})\n`);
         out.push(...t.lines);
         if (t.omitted)
-            put(`\n${t.shown ? `… and ${markdown_num(t.omitted)} more` : `${markdown_plural(t.omitted, "user")}, not shown here`}: see \`${render_CHANGES_CSV}\`.`);
+            put(`\n${t.shown ? `… and ${markdown_num(t.omitted)} more` : `${plural(t.omitted, "user")}, not shown here`}: see \`${render_CHANGES_CSV}\`.`);
         put("");
     };
     const of = (a) => changed.filter((u) => u.action === a).sort(staffFirst);
     section("To disable", ["Username", "Name", "Row", "Marks"], of("disable"), (u) => [
         md(u.username),
-        md(nameOf(u)) || "—",
+        md(render_nameOf(u)) || "—",
         String(row(u)),
         mark(u),
     ]);
     section("Changed", ["Username", "Name", "Row", "Line", "Changes (before → after)", "Marks"], of("update"), (u) => [
         md(u.username),
-        md(nameOf(u)) || "—",
+        md(render_nameOf(u)) || "—",
         String(row(u)),
         String(u.line ?? "—"),
         changeList(u.changes),
@@ -64212,7 +70675,7 @@ function renderInfinitiPlan(x, budget = Infinity) {
     });
     const resent = x.users.filter((u) => u.sent && u.action === "unchanged").length;
     if (resent)
-        put(`${markdown_plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
+        put(`${plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
     if (closing)
         put(closing, "");
     return out.join("\n");
@@ -64273,6 +70736,8 @@ function renderInfinitiResults(x) {
 
 
 
+
+
 const APPLIED_FILE = "applied.json";
 const withoutPassword = (v) => {
     const { password: _p, ...rest } = v;
@@ -64300,7 +70765,7 @@ class AppliedLog {
 }
 /** Reads DIR/infiniti/applied.json; undefined when that apply wrote nothing to Infiniti. */
 function readApplied(planDir) {
-    const path = (0,external_node_path_namespaceObject.join)(planDir, "infiniti", APPLIED_FILE);
+    const path = systemPath(planDir, INFINITI_DIR, APPLIED_FILE);
     if (!(0,external_node_fs_namespaceObject.existsSync)(path))
         return undefined;
     try {
@@ -64542,19 +71007,10 @@ function interpretAnswer(answer, sent, secrets = []) {
 
 
 
-const RESULTS_CSV = "results.csv";
-const RESULTS_JSON = "results.json";
-function readPrevious(dir, plan) {
-    const path = (0,external_node_path_namespaceObject.join)(dir, RESULTS_JSON);
-    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-        return undefined;
-    try {
-        const prev = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-        return prev.import_sha256 === plan.import.sha256 ? prev : undefined;
-    }
-    catch {
-        return undefined;
-    }
+
+function readPrevious(planDir, plan) {
+    const prev = readResults(planDir, INFINITI_DIR);
+    return prev?.import_sha256 === plan.import.sha256 ? prev : undefined;
 }
 function countStatuses(results) {
     const counts = {};
@@ -64567,21 +71023,21 @@ const imported = (r) => r.status === "created" || r.status === "updated";
  * Infiniti's preflight: whether this apply posts at all; if it does, the credentials, the URL (the
  * one the plan showed) and the rows, re-derived from the plan's data. Throws InputError (exit 2).
  */
-async function prepareInfinitiApply(ctx, data, plannedUrl) {
-    const cfg = ctx.loaded.config.infiniti;
+async function prepareInfinitiApply(ctx, data, plannedUrl, settings) {
+    const cfg = infinitiConfigOf(ctx.loaded);
     if (!cfg)
         throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
     const plan = readPlanFile(ctx.planDir);
-    const previous = readPrevious(planDirOf(ctx.planDir), plan);
+    const previous = readPrevious(ctx.planDir, plan);
     if (previous?.posted && previous.results.some(imported))
         return { kind: "repeat", plan, previous };
     if (!plan.sent)
         return { kind: "empty", plan };
     const configFile = (0,external_node_path_namespaceObject.relative)(process.cwd(), ctx.loaded.path) || ctx.loaded.path;
-    const endpoint = infinitiEndpoint(cfg, ctx.env, configFile);
+    const endpoint = infinitiEndpoint(cfg, settings, configFile);
     if (plannedUrl === undefined || endpoint.url !== plannedUrl) {
         throw new InputError({
-            file: plannedUrl === undefined ? (0,external_node_path_namespaceObject.join)(ctx.planDir, "plan.json") : configFile,
+            file: plannedUrl === undefined ? manifestPath(ctx.planDir) : configFile,
             message: plannedUrl === undefined
                 ? "does not record the Infiniti URL the plan showed. Plan again."
                 : `the Infiniti import URL is now ${endpoint.url}, but the plan showed ${plannedUrl}: apply posts only where the plan said. Plan again.`,
@@ -64593,7 +71049,6 @@ async function prepareInfinitiApply(ctx, data, plannedUrl) {
     return { kind: "post", plan, ...(previous ? { previous } : {}), endpoint, derived };
 }
 async function applyInfiniti(ctx, prepared) {
-    const dir = planDirOf(ctx.planDir);
     const { plan } = prepared;
     const files = [
         `${INFINITI_DIR}/${RESULTS_CSV}`,
@@ -64623,7 +71078,12 @@ async function applyInfiniti(ctx, prepared) {
     if (!rows.length) {
         ctx.log.info("infiniti: nothing to send: the plan has no users to import; nothing was posted");
         const summary = "Nothing to send: the plan has no users to import; nothing was posted.";
-        await apply_writeResults(dir, plan, { posted: false, status: null, answer: undefined, results: skipped });
+        await infiniti_apply_writeResults(ctx.planDir, plan, {
+            posted: false,
+            status: null,
+            answer: undefined,
+            results: skipped,
+        });
         const counts = countStatuses(skipped);
         return section(ctx, { counts, results: skipped, summary: "", files, stateFiles: [], note: summary });
     }
@@ -64646,8 +71106,7 @@ async function applyInfiniti(ctx, prepared) {
         answer = interpretAnswer(http, rows, endpoint.secrets ?? []);
     }
     catch (e) {
-        if (ctx.signal?.aborted)
-            throw new InterruptedError("The Infiniti import");
+        // An interrupt does not cut the POST short once sent (client.ts): what it did is recorded below.
         if (!(e instanceof InfinitiUnreachableError))
             throw e;
         const mask = echoMask([...(endpoint.secrets ?? []), ...rows.map((r) => r.password)]);
@@ -64662,7 +71121,7 @@ async function applyInfiniti(ctx, prepared) {
     for (const w of answer.warnings)
         ctx.log.warn(`infiniti: ${w}`);
     answer.results.push(...skipped);
-    await apply_writeResults(dir, plan, { posted: true, status, answer, results: answer.results });
+    await infiniti_apply_writeResults(ctx.planDir, plan, { posted: true, status, answer, results: answer.results });
     const stateFiles = [];
     const ok = new Set(answer.results.filter(imported).map((r) => r.row));
     if (ok.size) {
@@ -64699,24 +71158,12 @@ async function mergeState(ctx, rows, plan) {
     await applied.write(planDirOf(ctx.planDir));
     await writeState(state.path, { columns: [...columns], users: state.users });
 }
-async function apply_writeResults(dir, plan, x) {
+async function infiniti_apply_writeResults(planDir, plan, x) {
     const counts = countStatuses(x.results);
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RESULTS_CSV), csvForPeople(["username", "status", "message"], x.results.map((r) => [r.username, r.status, r.message])));
-    const appliedAt = new Date().toISOString();
-    const history = [
-        ...readHistory((0,external_node_path_namespaceObject.join)(dir, RESULTS_JSON)),
-        {
-            applied_at: appliedAt,
-            complete: true,
-            counts,
-            failures: x.results
-                .filter((r) => r.status === "failed")
-                .map((r) => ({ id: r.username, message: r.message })),
-        },
-    ];
-    const file = {
+    await (0,promises_namespaceObject.writeFile)(systemPath(planDir, INFINITI_DIR, RESULTS_CSV), csvForPeople(["username", "status", "message"], x.results.map((r) => [r.username, r.status, r.message])));
+    writeResults(planDir, {
         system: "infiniti",
-        applied_at: appliedAt,
+        applied_at: new Date().toISOString(),
         import_sha256: plan.import.sha256,
         posted: x.posted,
         http_status: x.status,
@@ -64726,9 +71173,7 @@ async function apply_writeResults(dir, plan, x) {
         counts,
         warnings: x.answer?.warnings ?? [],
         results: x.results,
-        history,
-    };
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RESULTS_JSON), JSON.stringify(file, null, 1) + "\n");
+    }, x.results.filter((r) => r.status === "failed").map((r) => ({ id: r.username, message: r.message })));
 }
 /** The plan was applied before and Infiniti imported rows: report that, post nothing. */
 function repeated(ctx, previous, files) {
@@ -64788,7 +71233,7 @@ function infinitiChangesCsv(columns, users) {
         const by = new Map(u.changes.map((c) => [c.field, c]));
         rows.push([
             u.username,
-            nameOf(u),
+            render_nameOf(u),
             u.action,
             ...fields.map((f) => {
                 const c = by.get(f);
@@ -64817,8 +71262,9 @@ function infinitiChangesCsv(columns, users) {
 
 
 
+
 async function planInfiniti(ctx) {
-    const cfg = ctx.loaded.config.infiniti;
+    const cfg = infinitiConfigOf(ctx.loaded);
     if (!cfg)
         throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
     const roster = await validateInfiniti(ctx.loaded);
@@ -64829,8 +71275,8 @@ async function planInfiniti(ctx) {
     });
     const { csv, rows } = buildImportCsv(roster.header, users);
     const counts = countActions(users);
-    const sent = rows.size;
-    const importSha = sha256(csv);
+    const changes = rows.size;
+    const importSha = values_sha256(csv);
     const plan = {
         system: "infiniti",
         version: 1,
@@ -64848,13 +71294,13 @@ async function planInfiniti(ctx) {
         import: {
             file: `${INFINITI_DIR}/${IMPORT_FILE}`,
             sha256: importSha,
-            rows: sent,
+            rows: changes,
             columns: roster.header,
             line_endings: "LF",
             row_numbering: ROW_NUMBERING,
         },
         counts,
-        sent,
+        sent: changes,
         // No values here: plan.json never holds a password (changes carry ••• for it).
         users: users.map((u) => ({
             username: u.username,
@@ -64870,7 +71316,7 @@ async function planInfiniti(ctx) {
     await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, IMPORT_FILE), csv);
     await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, PLAN_FILE), JSON.stringify(plan, null, 1) + "\n");
     await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(ctx.planDir, render_CHANGES_CSV), infinitiChangesCsv(roster.header, users).csv);
-    const headline = infinitiHeadline(counts, sent, cfg.mode);
+    const headline = infinitiHeadline(counts, changes, cfg.mode);
     ctx.log.info(`infiniti: ${headline}; ${Object.entries(counts)
         .map(([k, v]) => `${v} ${k}`)
         .join(", ")}`);
@@ -64884,7 +71330,7 @@ async function planInfiniti(ctx) {
         mode: cfg.mode,
         disableMissing: cfg.disable_missing,
         counts,
-        sent,
+        changes,
         importSha256: importSha,
         users,
         importRows: rows,
@@ -64894,5720 +71340,11 @@ async function planInfiniti(ctx) {
     return {
         system: "infiniti",
         counts,
-        changes: sent,
+        changes,
         headline,
         markdown: render(ctx.markdownBudget ?? Infinity),
         render,
         files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`, render_CHANGES_CSV],
-    };
-}
-
-;// CONCATENATED MODULE: ./src/infiniti/index.ts
-/**
- * Concord Infiniti patron import: validate the roster offline, plan what to send (compared with the
- * last applied state), post exactly the planned CSV, report every row, and record what was applied.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-// EXTERNAL MODULE: ./node_modules/@kwsites/file-exists/dist/index.js
-var file_exists_dist = __nccwpck_require__(7117);
-;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
-const t = /* @__PURE__ */ new WeakMap();
-function c(...n) {
-  const e = new String(n);
-  return t.set(e, n), e;
-}
-function dist_r(n) {
-  return n instanceof String && t.has(n);
-}
-function dist_o(n) {
-  return t.get(n) ?? [];
-}
-
-//# sourceMappingURL=index.mjs.map
-
-// EXTERNAL MODULE: ./node_modules/debug/src/index.js
-var debug_src = __nccwpck_require__(2830);
-// EXTERNAL MODULE: ./node_modules/@kwsites/promise-deferred/dist/index.js
-var promise_deferred_dist = __nccwpck_require__(9997);
-;// CONCATENATED MODULE: ./node_modules/@simple-git/argv-parser/dist/index.mjs
-
-function* U(e, t) {
-  const n = t === "global";
-  for (const o of e)
-    o.isGlobal === n && (yield o);
-}
-const k = /* @__PURE__ */ new Set([
-  "--add",
-  "--edit",
-  "--remove-section",
-  "--rename-section",
-  "--replace-all",
-  "--unset",
-  "--unset-all",
-  "-e"
-]), S = /* @__PURE__ */ new Set([
-  "--get",
-  "--get-all",
-  "--get-color",
-  "--get-colorbool",
-  "--get-regexp",
-  "--get-urlmatch",
-  "--list",
-  "-l"
-]), P = /* @__PURE__ */ new Set([
-  "edit",
-  "remove-section",
-  "rename-section",
-  "set",
-  "unset"
-]), E = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
-function F(e, t) {
-  for (const { name: o } of U(e, "task")) {
-    if (k.has(o))
-      return p(!0, t);
-    if (S.has(o))
-      return p(!1, t);
-  }
-  const n = t.at(0)?.toLowerCase();
-  return n === void 0 ? null : P.has(n) ? p(!0, t.slice(1)) : E.has(n) ? p(!1, t.slice(1)) : t.length === 1 ? p(!1, t) : p(!0, t);
-}
-function p(e = !1, t = []) {
-  const n = t.at(0)?.toLowerCase();
-  return n === void 0 ? null : {
-    isWrite: e,
-    isRead: !e,
-    key: n,
-    value: t.at(1)
-  };
-}
-function A(e, t) {
-  return t.isWrite && t.value !== void 0 ? { key: t.key, value: t.value, scope: e } : { key: t.key, scope: e };
-}
-function M(e) {
-  const t = e?.indexOf("=") || -1;
-  return !e || t < 0 ? null : {
-    key: e.slice(0, t).trim().toLowerCase(),
-    value: e.slice(t + 1)
-  };
-}
-function N(e) {
-  for (const { name: t } of U(e, "task"))
-    switch (t) {
-      case "--global":
-        return "global";
-      case "--system":
-        return "system";
-      case "--worktree":
-        return "worktree";
-      case "--local":
-        return "local";
-      case "--file":
-      case "-f":
-        return "file";
-    }
-  return "local";
-}
-function G({ name: e }) {
-  if (e === "-c" || e === "--config")
-    return "inline";
-  if (e === "--config-env")
-    return "env";
-}
-function* O(e) {
-  for (const t of e) {
-    const n = G(t), o = n && M(t.value);
-    o && (yield {
-      ...o,
-      scope: n
-    });
-  }
-}
-function L(e, t, n) {
-  const o = {
-    read: [],
-    write: [...O(t)]
-  };
-  return e === "config" && $(
-    o,
-    N(t),
-    F(t, n)
-  ), o;
-}
-function $(e, t, n) {
-  if (n === null)
-    return;
-  const o = A(t, n);
-  n.isWrite ? e.write.push(o) : e.read.push(o);
-}
-const x = {
-  short: /* @__PURE__ */ new Map([
-    ["c", !0]
-    //  -c <k=v>    set config key for this invocation
-  ])
-}, D = {
-  short: new Map([
-    ["C", !0],
-    //  -C <path>   change working directory
-    ["P", !1],
-    // -P          no pager (alias for --no-pager)
-    ["h", !1],
-    // -h          help
-    ["p", !1],
-    // -p          paginate
-    ["v", !1],
-    // -v          version
-    ...x.short.entries()
-  ]),
-  long: /* @__PURE__ */ new Set([
-    "attr-source",
-    "config-env",
-    "exec-path",
-    "git-dir",
-    "list-cmds",
-    "namespace",
-    "super-prefix",
-    "work-tree"
-  ])
-}, R = {
-  clone: {
-    short: /* @__PURE__ */ new Map([
-      ["b", !0],
-      // -b <branch>
-      ["j", !0],
-      // -j <n>          parallel jobs
-      ["l", !1],
-      // -l local
-      ["n", !1],
-      // -n no-checkout
-      ["o", !0],
-      // -o <name>       remote name
-      ["q", !1],
-      // -q quiet
-      ["s", !1],
-      // -s shared
-      ["u", !0]
-      // -u <upload-pack>
-    ]),
-    long: /* @__PURE__ */ new Set(["branch", "config", "jobs", "origin", "upload-pack", "u", "template"])
-  },
-  commit: {
-    short: /* @__PURE__ */ new Map([
-      ["C", !0],
-      // -C <commit>  reuse message
-      ["F", !0],
-      // -F <file>    read message from file
-      ["c", !0],
-      // -c <commit>  reedit message
-      ["m", !0],
-      // -m <msg>
-      ["t", !0]
-      // -t <template>
-    ]),
-    long: /* @__PURE__ */ new Set(["file", "message", "reedit-message", "reuse-message", "template"])
-  },
-  config: {
-    short: /* @__PURE__ */ new Map([
-      ["e", !1],
-      // -e  open editor
-      ["f", !0],
-      //  -f <file>
-      ["l", !1]
-      // -l  list
-    ]),
-    long: /* @__PURE__ */ new Set(["blob", "comment", "default", "file", "type", "value"])
-  },
-  fetch: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["upload-pack"])
-  },
-  init: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["template"])
-  },
-  pull: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["upload-pack"])
-  },
-  push: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["exec", "receive-pack"])
-  }
-}, T = { short: /* @__PURE__ */ new Map(), long: /* @__PURE__ */ new Set() };
-function I(e) {
-  const t = R[e ?? ""] ?? T;
-  return {
-    short: new Map([...x.short.entries(), ...t.short.entries()]),
-    long: t.long
-  };
-}
-function b(e, t = D) {
-  if (e.startsWith("--")) {
-    const n = e.indexOf("=");
-    if (n > 2)
-      return [{ name: e.slice(0, n), value: e.slice(n + 1), needsNext: !1 }];
-    const o = e.slice(2);
-    return [{ name: e, needsNext: t.long.has(o) }];
-  }
-  if (e.length === 2) {
-    const n = e.charAt(1), o = t.short.get(n);
-    return [{ name: e, needsNext: o === !0 }];
-  }
-  return W(e, t.short);
-}
-function W(e, t) {
-  const n = e.slice(1).split(""), o = [];
-  for (let s = 0; s < n.length; s++) {
-    const r = n[s], l = t.get(r);
-    if (l === void 0)
-      return [{ name: e, needsNext: !1 }];
-    if (l) {
-      const a = n.slice(s + 1).join("");
-      if (a && ![...a].every((w) => t.has(w)))
-        return o.push({ name: `-${r}`, value: a, needsNext: !1 }), o;
-    }
-    o.push({ name: `-${r}`, needsNext: l });
-  }
-  return o;
-}
-function j(e, t = []) {
-  let n = 0;
-  for (; n < e.length; ) {
-    const o = String(e[n]);
-    if (!o.startsWith("-") || o.length < 2) break;
-    const s = b(o);
-    let r = n + 1;
-    for (const l of s) {
-      const a = {
-        name: l.name,
-        value: l.value,
-        absorbedNext: !1,
-        isGlobal: !0
-      };
-      l.needsNext && a.value === void 0 && r < e.length && (a.value = String(e[r]), a.absorbedNext = !0, r++), t.push(a);
-    }
-    n = r;
-  }
-  return { flags: t, taskIndex: n };
-}
-function B(e, t, n = []) {
-  const o = I(t), s = [], r = [];
-  let l = 0;
-  for (; l < e.length; ) {
-    const a = e[l];
-    if (dist_r(a)) {
-      r.push(...dist_o(a)), l++;
-      continue;
-    }
-    const f = String(a);
-    if (f === "--") {
-      for (let g = l + 1; g < e.length; g++) {
-        const u = e[g];
-        dist_r(u) ? r.push(...dist_o(u)) : r.push(String(u));
-      }
-      break;
-    }
-    if (!f.startsWith("-") || f.length < 2) {
-      s.push(f), l++;
-      continue;
-    }
-    const w = b(f, o);
-    let d = l + 1;
-    for (const g of w) {
-      const u = {
-        name: g.name,
-        value: g.value,
-        absorbedNext: !1,
-        isGlobal: !1
-      };
-      g.needsNext && u.value === void 0 && d < e.length && !dist_r(e[d]) && (u.value = String(e[d]), u.absorbedNext = !0, d++), n.push(u);
-    }
-    l = d;
-  }
-  return { flags: n, positionals: s, pathspecs: r };
-}
-function* V({
-  write: e
-}) {
-  for (const t of e)
-    for (const n of q) {
-      const o = n(t.key);
-      o && (yield o);
-    }
-}
-function dist_c(e, t, n = String(e)) {
-  const o = typeof e == "string" ? new RegExp(`\\s*${e.toLowerCase()}`) : e;
-  return function(r) {
-    if (o.test(r))
-      return {
-        category: t,
-        message: `Configuring ${n} is not permitted without enabling ${t}`
-      };
-  };
-}
-function i(e, t) {
-  const n = new RegExp(`\\s*${e.toLowerCase().replace(/\./g, "(..+)?.")}`);
-  return dist_c(n, t, e);
-}
-const q = [
-  dist_c("alias", "allowUnsafeAlias"),
-  dist_c("core.askPass", "allowUnsafeAskPass"),
-  dist_c("core.editor", "allowUnsafeEditor"),
-  dist_c("core.fsmonitor", "allowUnsafeFsMonitor"),
-  dist_c("core.gitProxy", "allowUnsafeGitProxy"),
-  dist_c("core.hooksPath", "allowUnsafeHooksPath"),
-  dist_c("core.pager", "allowUnsafePager"),
-  dist_c("core.sshCommand", "allowUnsafeSshCommand"),
-  i("credential.helper", "allowUnsafeCredentialHelper"),
-  i("diff.command", "allowUnsafeDiffExternal"),
-  dist_c("diff.external", "allowUnsafeDiffExternal"),
-  i("diff.textconv", "allowUnsafeDiffTextConv"),
-  i("filter.clean", "allowUnsafeFilter"),
-  i("filter.smudge", "allowUnsafeFilter"),
-  i("gpg.program", "allowUnsafeGpgProgram"),
-  dist_c("init.templateDir", "allowUnsafeTemplateDir"),
-  i("merge.driver", "allowUnsafeMergeDriver"),
-  i("mergetool.path", "allowUnsafeMergeDriver"),
-  i("mergetool.cmd", "allowUnsafeMergeDriver"),
-  i("protocol.allow", "allowUnsafeProtocolOverride"),
-  i("remote.receivepack", "allowUnsafePack"),
-  i("remote.uploadpack", "allowUnsafePack"),
-  dist_c("sequence.editor", "allowUnsafeEditor")
-];
-function* K(e, t) {
-  for (const n of t)
-    for (const o of H) {
-      const s = o(e, n.name);
-      s && (yield s);
-    }
-}
-function h(e, t, n, o = String(t)) {
-  const s = typeof t == "string" ? new RegExp(`\\s*${t.toLowerCase()}`) : t, r = `Use of ${e ? `${e} with option ` : ""}${o} is not permitted without enabling ${n}`;
-  return function(a, f) {
-    if ((!e || a === e) && s.test(f))
-      return {
-        category: n,
-        message: r
-      };
-  };
-}
-const H = [
-  h(
-    null,
-    /--(upload|receive)-pack/,
-    "allowUnsafePack",
-    "--upload-pack or --receive-pack"
-  ),
-  h("clone", /^-\w*u/, "allowUnsafePack"),
-  h("clone", "--u", "allowUnsafePack"),
-  h("push", "--exec", "allowUnsafePack"),
-  h(null, "--template", "allowUnsafeTemplateDir")
-];
-function C(e, t, n) {
-  return [...K(e, t), ...V(n)];
-}
-function Y(...e) {
-  const { flags: t, taskIndex: n } = j(e), o = n < e.length ? String(e[n]).toLowerCase() : null, s = o !== null ? e.slice(n + 1) : [], { positionals: r, pathspecs: l } = B(s, o, t), a = L(o, t, r);
-  return {
-    task: o,
-    flags: t.map(J),
-    paths: l,
-    config: a,
-    vulnerabilities: z(C(o, t, a))
-  };
-}
-function z(e) {
-  return Object.defineProperty(e, "vulnerabilities", {
-    value: e
-  });
-}
-function J({ value: e, name: t }) {
-  return e !== void 0 ? { name: t, value: e } : { name: t };
-}
-const y = {
-  editor: "allowUnsafeEditor",
-  git_askpass: "allowUnsafeAskPass",
-  git_config_global: "allowUnsafeConfigPaths",
-  git_config_system: "allowUnsafeConfigPaths",
-  git_config_count: "allowUnsafeConfigEnvCount",
-  git_config: "allowUnsafeConfigPaths",
-  git_editor: "allowUnsafeEditor",
-  git_exec_path: "allowUnsafeConfigPaths",
-  git_external_diff: "allowUnsafeDiffExternal",
-  git_pager: "allowUnsafePager",
-  git_proxy_command: "allowUnsafeGitProxy",
-  git_template_dir: "allowUnsafeTemplateDir",
-  git_sequence_editor: "allowUnsafeEditor",
-  git_ssh: "allowUnsafeSshCommand",
-  git_ssh_command: "allowUnsafeSshCommand",
-  pager: "allowUnsafePager",
-  prefix: "allowUnsafeConfigPaths",
-  ssh_askpass: "allowUnsafeAskPass"
-};
-function* Q(e) {
-  const t = parseInt(e.git_config_count ?? "0", 10);
-  for (let n = 0; n < t; n++) {
-    const o = e[`git_config_key_${n}`], s = e[`git_config_value_${n}`];
-    o !== void 0 && (yield { key: o.toLowerCase().trim(), value: s, scope: "env" });
-  }
-}
-function* X(e) {
-  for (const t of Object.keys(e))
-    if (_(t)) {
-      const n = y[t];
-      yield {
-        category: n,
-        message: `Use of "${t.toUpperCase()}" is not permitted without enabling ${n}`
-      };
-    }
-}
-function _(e) {
-  return Object.hasOwn(y, e);
-}
-function Z(e) {
-  const t = {};
-  for (const [n, o] of Object.entries(e)) {
-    const s = n.toLowerCase().trim();
-    (_(s) || s.startsWith("git")) && (t[s] = String(o));
-  }
-  return t;
-}
-function ee(e) {
-  const t = Z(e), n = {
-    read: [],
-    write: [...Q(t)]
-  }, o = [
-    ...X(t),
-    ...C(null, [], n)
-  ];
-  return {
-    config: n,
-    vulnerabilities: o
-  };
-}
-function ne(e, t) {
-  return [...Y(...e).vulnerabilities, ...ee(t).vulnerabilities];
-}
-
-//# sourceMappingURL=index.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/simple-git/dist/esm/index.js
-var __defProp = Object.defineProperty;
-var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
-var __getOwnPropNames = Object.getOwnPropertyNames;
-var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __esm = (fn, res) => function __init() {
-  return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
-};
-var __commonJS = (cb, mod) => function __require() {
-  return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
-};
-var __export = (target, all) => {
-  for (var name in all)
-    __defProp(target, name, { get: all[name], enumerable: true });
-};
-var __copyProps = (to, from, except, desc) => {
-  if (from && typeof from === "object" || typeof from === "function") {
-    for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
-  }
-  return to;
-};
-var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
-
-// src/lib/errors/git-error.ts
-var GitError;
-var init_git_error = __esm({
-  "src/lib/errors/git-error.ts"() {
-    "use strict";
-    GitError = class extends Error {
-      constructor(task, message) {
-        super(message);
-        this.task = task;
-        Object.setPrototypeOf(this, new.target.prototype);
-      }
-    };
-  }
-});
-
-// src/lib/errors/git-response-error.ts
-var GitResponseError;
-var init_git_response_error = __esm({
-  "src/lib/errors/git-response-error.ts"() {
-    "use strict";
-    init_git_error();
-    GitResponseError = class extends GitError {
-      constructor(git, message) {
-        super(void 0, message || String(git));
-        this.git = git;
-      }
-    };
-  }
-});
-
-// src/lib/errors/task-configuration-error.ts
-var TaskConfigurationError;
-var init_task_configuration_error = __esm({
-  "src/lib/errors/task-configuration-error.ts"() {
-    "use strict";
-    init_git_error();
-    TaskConfigurationError = class extends GitError {
-      constructor(message) {
-        super(void 0, message);
-      }
-    };
-  }
-});
-
-// src/lib/utils/util.ts
-
-function asFunction(source) {
-  if (typeof source !== "function") {
-    return NOOP;
-  }
-  return source;
-}
-function isUserFunction(source) {
-  return typeof source === "function" && source !== NOOP;
-}
-function splitOn(input, char) {
-  const index = input.indexOf(char);
-  if (index <= 0) {
-    return [input, ""];
-  }
-  return [input.substr(0, index), input.substr(index + 1)];
-}
-function first(input, offset = 0) {
-  return isArrayLike(input) && input.length > offset ? input[offset] : void 0;
-}
-function last(input, offset = 0) {
-  if (isArrayLike(input) && input.length > offset) {
-    return input[input.length - 1 - offset];
-  }
-}
-function isArrayLike(input) {
-  return filterHasLength(input);
-}
-function toLinesWithContent(input = "", trimmed2 = true, separator = "\n") {
-  return input.split(separator).reduce((output, line) => {
-    const lineContent = trimmed2 ? line.trim() : line;
-    if (lineContent) {
-      output.push(lineContent);
-    }
-    return output;
-  }, []);
-}
-function forEachLineWithContent(input, callback) {
-  return toLinesWithContent(input, true).map((line) => callback(line));
-}
-function folderExists(path) {
-  return (0,file_exists_dist.exists)(path, file_exists_dist.FOLDER);
-}
-function append(target, item) {
-  if (Array.isArray(target)) {
-    if (!target.includes(item)) {
-      target.push(item);
-    }
-  } else {
-    target.add(item);
-  }
-  return item;
-}
-function including(target, item) {
-  if (Array.isArray(target) && !target.includes(item)) {
-    target.push(item);
-  }
-  return target;
-}
-function remove(target, item) {
-  if (Array.isArray(target)) {
-    const index = target.indexOf(item);
-    if (index >= 0) {
-      target.splice(index, 1);
-    }
-  } else {
-    target.delete(item);
-  }
-  return item;
-}
-function asArray(source) {
-  return Array.isArray(source) ? source : [source];
-}
-function asCamelCase(str) {
-  return str.replace(/[\s-]+(.)/g, (_all, chr) => {
-    return chr.toUpperCase();
-  });
-}
-function asStringArray(source) {
-  return asArray(source).map((item) => {
-    return item instanceof String ? item : String(item);
-  });
-}
-function asNumber(source, onNaN = 0) {
-  if (source == null) {
-    return onNaN;
-  }
-  const num = parseInt(source, 10);
-  return Number.isNaN(num) ? onNaN : num;
-}
-function prefixedArray(input, prefix) {
-  const output = [];
-  for (let i = 0, max = input.length; i < max; i++) {
-    output.push(prefix, input[i]);
-  }
-  return output;
-}
-function bufferToString(input) {
-  return (Array.isArray(input) ? Buffer.concat(input) : input).toString("utf-8");
-}
-function esm_pick(source, properties) {
-  const out = {};
-  properties.forEach((key) => {
-    if (source[key] !== void 0) {
-      out[key] = source[key];
-    }
-  });
-  return out;
-}
-function delay(duration = 0) {
-  return new Promise((done) => setTimeout(done, duration));
-}
-function orVoid(input) {
-  if (input === false) {
-    return void 0;
-  }
-  return input;
-}
-var NULL, NOOP, objectToString;
-var init_util = __esm({
-  "src/lib/utils/util.ts"() {
-    "use strict";
-    init_argument_filters();
-    NULL = "\0";
-    NOOP = () => {
-    };
-    objectToString = Object.prototype.toString.call.bind(Object.prototype.toString);
-  }
-});
-
-// src/lib/utils/argument-filters.ts
-
-function filterType(input, filter, def) {
-  if (filter(input)) {
-    return input;
-  }
-  return arguments.length > 2 ? def : void 0;
-}
-function filterPrimitives(input, omit) {
-  const type = dist_r(input) ? "string" : typeof input;
-  return /number|string|boolean/.test(type) && (!omit || !omit.includes(type));
-}
-function filterPlainObject(input) {
-  return !!input && objectToString(input) === "[object Object]";
-}
-function filterFunction(input) {
-  return typeof input === "function";
-}
-var filterArray, filterNumber, filterString, filterStringOrStringArray, filterHasLength;
-var init_argument_filters = __esm({
-  "src/lib/utils/argument-filters.ts"() {
-    "use strict";
-    init_util();
-    filterArray = (input) => {
-      return Array.isArray(input);
-    };
-    filterNumber = (input) => {
-      return typeof input === "number";
-    };
-    filterString = (input) => {
-      return typeof input === "string" || dist_r(input);
-    };
-    filterStringOrStringArray = (input) => {
-      return filterString(input) || Array.isArray(input) && input.every(filterString);
-    };
-    filterHasLength = (input) => {
-      if (input == null || "number|boolean|function".includes(typeof input)) {
-        return false;
-      }
-      return typeof input.length === "number";
-    };
-  }
-});
-
-// src/lib/utils/exit-codes.ts
-var ExitCodes;
-var init_exit_codes = __esm({
-  "src/lib/utils/exit-codes.ts"() {
-    "use strict";
-    ExitCodes = /* @__PURE__ */ ((ExitCodes2) => {
-      ExitCodes2[ExitCodes2["SUCCESS"] = 0] = "SUCCESS";
-      ExitCodes2[ExitCodes2["ERROR"] = 1] = "ERROR";
-      ExitCodes2[ExitCodes2["NOT_FOUND"] = -2] = "NOT_FOUND";
-      ExitCodes2[ExitCodes2["UNCLEAN"] = 128] = "UNCLEAN";
-      return ExitCodes2;
-    })(ExitCodes || {});
-  }
-});
-
-// src/lib/utils/git-output-streams.ts
-var GitOutputStreams;
-var init_git_output_streams = __esm({
-  "src/lib/utils/git-output-streams.ts"() {
-    "use strict";
-    GitOutputStreams = class _GitOutputStreams {
-      constructor(stdOut, stdErr) {
-        this.stdOut = stdOut;
-        this.stdErr = stdErr;
-      }
-      asStrings() {
-        return new _GitOutputStreams(this.stdOut.toString("utf8"), this.stdErr.toString("utf8"));
-      }
-    };
-  }
-});
-
-// src/lib/utils/line-parser.ts
-function useMatchesDefault() {
-  throw new Error(`LineParser:useMatches not implemented`);
-}
-var LineParser, RemoteLineParser;
-var init_line_parser = __esm({
-  "src/lib/utils/line-parser.ts"() {
-    "use strict";
-    LineParser = class {
-      constructor(regExp, useMatches) {
-        this.matches = [];
-        this.useMatches = useMatchesDefault;
-        this.parse = (line, target) => {
-          this.resetMatches();
-          if (!this._regExp.every((reg, index) => this.addMatch(reg, index, line(index)))) {
-            return false;
-          }
-          return this.useMatches(target, this.prepareMatches()) !== false;
-        };
-        this._regExp = Array.isArray(regExp) ? regExp : [regExp];
-        if (useMatches) {
-          this.useMatches = useMatches;
-        }
-      }
-      resetMatches() {
-        this.matches.length = 0;
-      }
-      prepareMatches() {
-        return this.matches;
-      }
-      addMatch(reg, index, line) {
-        const matched = line && reg.exec(line);
-        if (matched) {
-          this.pushMatch(index, matched);
-        }
-        return !!matched;
-      }
-      pushMatch(_index, matched) {
-        this.matches.push(...matched.slice(1));
-      }
-    };
-    RemoteLineParser = class extends LineParser {
-      addMatch(reg, index, line) {
-        return /^remote:\s/.test(String(line)) && super.addMatch(reg, index, line);
-      }
-      pushMatch(index, matched) {
-        if (index > 0 || matched.length > 1) {
-          super.pushMatch(index, matched);
-        }
-      }
-    };
-  }
-});
-
-// src/lib/utils/simple-git-options.ts
-function createInstanceConfig(...options) {
-  const baseDir = process.cwd();
-  const config = Object.assign(
-    { baseDir, ...esm_defaultOptions },
-    ...options.filter((o) => typeof o === "object" && o)
-  );
-  config.baseDir = config.baseDir || baseDir;
-  config.trimmed = config.trimmed === true;
-  return config;
-}
-var esm_defaultOptions;
-var init_simple_git_options = __esm({
-  "src/lib/utils/simple-git-options.ts"() {
-    "use strict";
-    esm_defaultOptions = {
-      binary: "git",
-      maxConcurrentProcesses: 5,
-      config: [],
-      trimmed: false
-    };
-  }
-});
-
-// src/lib/utils/task-options.ts
-
-function appendTaskOptions(options, commands = []) {
-  if (!filterPlainObject(options)) {
-    return commands;
-  }
-  return Object.keys(options).reduce((commands2, key) => {
-    const value = options[key];
-    if (dist_r(value)) {
-      commands2.push(value);
-    } else if (filterPrimitives(value, ["boolean"])) {
-      commands2.push(key + "=" + value);
-    } else if (Array.isArray(value)) {
-      for (const v of value) {
-        if (!filterPrimitives(v, ["string", "number"])) {
-          commands2.push(key + "=" + v);
-        }
-      }
-    } else {
-      commands2.push(key);
-    }
-    return commands2;
-  }, commands);
-}
-function getTrailingOptions(args, initialPrimitive = 0, objectOnly = false) {
-  const command = [];
-  for (let i = 0, max = initialPrimitive < 0 ? args.length : initialPrimitive; i < max; i++) {
-    if ("string|number".includes(typeof args[i])) {
-      command.push(String(args[i]));
-    }
-  }
-  appendTaskOptions(trailingOptionsArgument(args), command);
-  if (!objectOnly) {
-    command.push(...trailingArrayArgument(args));
-  }
-  return command;
-}
-function trailingArrayArgument(args) {
-  const hasTrailingCallback = typeof last(args) === "function";
-  return asStringArray(filterType(last(args, hasTrailingCallback ? 1 : 0), filterArray, []));
-}
-function trailingOptionsArgument(args) {
-  const hasTrailingCallback = filterFunction(last(args));
-  return filterType(last(args, hasTrailingCallback ? 1 : 0), filterPlainObject);
-}
-function trailingFunctionArgument(args, includeNoop = true) {
-  const callback = asFunction(last(args));
-  return includeNoop || isUserFunction(callback) ? callback : void 0;
-}
-var init_task_options = __esm({
-  "src/lib/utils/task-options.ts"() {
-    "use strict";
-    init_argument_filters();
-    init_util();
-  }
-});
-
-// src/lib/utils/task-parser.ts
-function callTaskParser(parser4, streams) {
-  return parser4(streams.stdOut, streams.stdErr);
-}
-function parseStringResponse(result, parsers12, texts, trim = true) {
-  asArray(texts).forEach((text) => {
-    for (let lines = toLinesWithContent(text, trim), i = 0, max = lines.length; i < max; i++) {
-      const line = (offset = 0) => {
-        if (i + offset >= max) {
-          return;
-        }
-        return lines[i + offset];
-      };
-      parsers12.some(({ parse }) => parse(line, result));
-    }
-  });
-  return result;
-}
-var init_task_parser = __esm({
-  "src/lib/utils/task-parser.ts"() {
-    "use strict";
-    init_util();
-  }
-});
-
-// src/lib/utils/index.ts
-var utils_exports = {};
-__export(utils_exports, {
-  ExitCodes: () => ExitCodes,
-  GitOutputStreams: () => GitOutputStreams,
-  LineParser: () => LineParser,
-  NOOP: () => NOOP,
-  NULL: () => NULL,
-  RemoteLineParser: () => RemoteLineParser,
-  append: () => append,
-  appendTaskOptions: () => appendTaskOptions,
-  asArray: () => asArray,
-  asCamelCase: () => asCamelCase,
-  asFunction: () => asFunction,
-  asNumber: () => asNumber,
-  asStringArray: () => asStringArray,
-  bufferToString: () => bufferToString,
-  callTaskParser: () => callTaskParser,
-  createInstanceConfig: () => createInstanceConfig,
-  delay: () => delay,
-  filterArray: () => filterArray,
-  filterFunction: () => filterFunction,
-  filterHasLength: () => filterHasLength,
-  filterNumber: () => filterNumber,
-  filterPlainObject: () => filterPlainObject,
-  filterPrimitives: () => filterPrimitives,
-  filterString: () => filterString,
-  filterStringOrStringArray: () => filterStringOrStringArray,
-  filterType: () => filterType,
-  first: () => first,
-  folderExists: () => folderExists,
-  forEachLineWithContent: () => forEachLineWithContent,
-  getTrailingOptions: () => getTrailingOptions,
-  including: () => including,
-  isUserFunction: () => isUserFunction,
-  last: () => last,
-  objectToString: () => objectToString,
-  orVoid: () => orVoid,
-  parseStringResponse: () => parseStringResponse,
-  pick: () => esm_pick,
-  prefixedArray: () => prefixedArray,
-  remove: () => remove,
-  splitOn: () => splitOn,
-  toLinesWithContent: () => toLinesWithContent,
-  trailingFunctionArgument: () => trailingFunctionArgument,
-  trailingOptionsArgument: () => trailingOptionsArgument
-});
-var init_utils = __esm({
-  "src/lib/utils/index.ts"() {
-    "use strict";
-    init_argument_filters();
-    init_exit_codes();
-    init_git_output_streams();
-    init_line_parser();
-    init_simple_git_options();
-    init_task_options();
-    init_task_parser();
-    init_util();
-  }
-});
-
-// src/lib/tasks/check-is-repo.ts
-var check_is_repo_exports = {};
-__export(check_is_repo_exports, {
-  CheckRepoActions: () => CheckRepoActions,
-  checkIsBareRepoTask: () => checkIsBareRepoTask,
-  checkIsRepoRootTask: () => checkIsRepoRootTask,
-  checkIsRepoTask: () => checkIsRepoTask
-});
-function checkIsRepoTask(action) {
-  switch (action) {
-    case "bare" /* BARE */:
-      return checkIsBareRepoTask();
-    case "root" /* IS_REPO_ROOT */:
-      return checkIsRepoRootTask();
-  }
-  const commands = ["rev-parse", "--is-inside-work-tree"];
-  return {
-    commands,
-    format: "utf-8",
-    onError,
-    parser: esm_parser
-  };
-}
-function checkIsRepoRootTask() {
-  const commands = ["rev-parse", "--git-dir"];
-  return {
-    commands,
-    format: "utf-8",
-    onError,
-    parser(path) {
-      return /^\.(git)?$/.test(path.trim());
-    }
-  };
-}
-function checkIsBareRepoTask() {
-  const commands = ["rev-parse", "--is-bare-repository"];
-  return {
-    commands,
-    format: "utf-8",
-    onError,
-    parser: esm_parser
-  };
-}
-function isNotRepoMessage(error) {
-  return /(Not a git repository|Kein Git-Repository)/i.test(String(error));
-}
-var CheckRepoActions, onError, esm_parser;
-var init_check_is_repo = __esm({
-  "src/lib/tasks/check-is-repo.ts"() {
-    "use strict";
-    init_utils();
-    CheckRepoActions = /* @__PURE__ */ ((CheckRepoActions2) => {
-      CheckRepoActions2["BARE"] = "bare";
-      CheckRepoActions2["IN_TREE"] = "tree";
-      CheckRepoActions2["IS_REPO_ROOT"] = "root";
-      return CheckRepoActions2;
-    })(CheckRepoActions || {});
-    onError = ({ exitCode }, error, done, fail) => {
-      if (exitCode === 128 /* UNCLEAN */ && isNotRepoMessage(error)) {
-        return done(Buffer.from("false"));
-      }
-      fail(error);
-    };
-    esm_parser = (text) => {
-      return text.trim() === "true";
-    };
-  }
-});
-
-// src/lib/responses/CleanSummary.ts
-function cleanSummaryParser(dryRun, text) {
-  const summary = new CleanResponse(dryRun);
-  const regexp = dryRun ? dryRunRemovalRegexp : removalRegexp;
-  toLinesWithContent(text).forEach((line) => {
-    const removed = line.replace(regexp, "");
-    summary.paths.push(removed);
-    (isFolderRegexp.test(removed) ? summary.folders : summary.files).push(removed);
-  });
-  return summary;
-}
-var CleanResponse, removalRegexp, dryRunRemovalRegexp, isFolderRegexp;
-var init_CleanSummary = __esm({
-  "src/lib/responses/CleanSummary.ts"() {
-    "use strict";
-    init_utils();
-    CleanResponse = class {
-      constructor(dryRun) {
-        this.dryRun = dryRun;
-        this.paths = [];
-        this.files = [];
-        this.folders = [];
-      }
-    };
-    removalRegexp = /^[a-z]+\s*/i;
-    dryRunRemovalRegexp = /^[a-z]+\s+[a-z]+\s*/i;
-    isFolderRegexp = /\/$/;
-  }
-});
-
-// src/lib/tasks/task.ts
-var task_exports = {};
-__export(task_exports, {
-  EMPTY_COMMANDS: () => EMPTY_COMMANDS,
-  adhocExecTask: () => adhocExecTask,
-  configurationErrorTask: () => configurationErrorTask,
-  isBufferTask: () => isBufferTask,
-  isEmptyTask: () => isEmptyTask,
-  straightThroughBufferTask: () => straightThroughBufferTask,
-  straightThroughStringTask: () => straightThroughStringTask
-});
-function adhocExecTask(parser4) {
-  return {
-    commands: EMPTY_COMMANDS,
-    format: "empty",
-    parser: parser4
-  };
-}
-function configurationErrorTask(error) {
-  return {
-    commands: EMPTY_COMMANDS,
-    format: "empty",
-    parser() {
-      throw typeof error === "string" ? new TaskConfigurationError(error) : error;
-    }
-  };
-}
-function straightThroughStringTask(commands, trimmed2 = false) {
-  return {
-    commands,
-    format: "utf-8",
-    parser(text) {
-      return trimmed2 ? String(text).trim() : text;
-    }
-  };
-}
-function straightThroughBufferTask(commands) {
-  return {
-    commands,
-    format: "buffer",
-    parser(buffer) {
-      return buffer;
-    }
-  };
-}
-function isBufferTask(task) {
-  return task.format === "buffer";
-}
-function isEmptyTask(task) {
-  return task.format === "empty" || !task.commands.length;
-}
-var EMPTY_COMMANDS;
-var init_task = __esm({
-  "src/lib/tasks/task.ts"() {
-    "use strict";
-    init_task_configuration_error();
-    EMPTY_COMMANDS = [];
-  }
-});
-
-// src/lib/tasks/clean.ts
-var clean_exports = {};
-__export(clean_exports, {
-  CONFIG_ERROR_INTERACTIVE_MODE: () => CONFIG_ERROR_INTERACTIVE_MODE,
-  CONFIG_ERROR_MODE_REQUIRED: () => CONFIG_ERROR_MODE_REQUIRED,
-  CONFIG_ERROR_UNKNOWN_OPTION: () => CONFIG_ERROR_UNKNOWN_OPTION,
-  CleanOptions: () => CleanOptions,
-  cleanTask: () => cleanTask,
-  cleanWithOptionsTask: () => cleanWithOptionsTask,
-  isCleanOptionsArray: () => isCleanOptionsArray
-});
-function cleanWithOptionsTask(mode, customArgs) {
-  const { cleanMode, options, valid } = getCleanOptions(mode);
-  if (!cleanMode) {
-    return configurationErrorTask(CONFIG_ERROR_MODE_REQUIRED);
-  }
-  if (!valid.options) {
-    return configurationErrorTask(CONFIG_ERROR_UNKNOWN_OPTION + JSON.stringify(mode));
-  }
-  options.push(...customArgs);
-  if (options.some(isInteractiveMode)) {
-    return configurationErrorTask(CONFIG_ERROR_INTERACTIVE_MODE);
-  }
-  return cleanTask(cleanMode, options);
-}
-function cleanTask(mode, customArgs) {
-  const commands = ["clean", `-${mode}`, ...customArgs];
-  return {
-    commands,
-    format: "utf-8",
-    parser(text) {
-      return cleanSummaryParser(mode === "n" /* DRY_RUN */, text);
-    }
-  };
-}
-function isCleanOptionsArray(input) {
-  return Array.isArray(input) && input.every((test) => CleanOptionValues.has(test));
-}
-function getCleanOptions(input) {
-  let cleanMode;
-  let options = [];
-  let valid = { cleanMode: false, options: true };
-  input.replace(/[^a-z]i/g, "").split("").forEach((char) => {
-    if (isCleanMode(char)) {
-      cleanMode = char;
-      valid.cleanMode = true;
-    } else {
-      valid.options = valid.options && isKnownOption(options[options.length] = `-${char}`);
-    }
-  });
-  return {
-    cleanMode,
-    options,
-    valid
-  };
-}
-function isCleanMode(cleanMode) {
-  return cleanMode === "f" /* FORCE */ || cleanMode === "n" /* DRY_RUN */;
-}
-function isKnownOption(option) {
-  return /^-[a-z]$/i.test(option) && CleanOptionValues.has(option.charAt(1));
-}
-function isInteractiveMode(option) {
-  if (/^-[^\-]/.test(option)) {
-    return option.indexOf("i") > 0;
-  }
-  return option === "--interactive";
-}
-var CONFIG_ERROR_INTERACTIVE_MODE, CONFIG_ERROR_MODE_REQUIRED, CONFIG_ERROR_UNKNOWN_OPTION, CleanOptions, CleanOptionValues;
-var init_clean = __esm({
-  "src/lib/tasks/clean.ts"() {
-    "use strict";
-    init_CleanSummary();
-    init_utils();
-    init_task();
-    CONFIG_ERROR_INTERACTIVE_MODE = "Git clean interactive mode is not supported";
-    CONFIG_ERROR_MODE_REQUIRED = 'Git clean mode parameter ("n" or "f") is required';
-    CONFIG_ERROR_UNKNOWN_OPTION = "Git clean unknown option found in: ";
-    CleanOptions = /* @__PURE__ */ ((CleanOptions2) => {
-      CleanOptions2["DRY_RUN"] = "n";
-      CleanOptions2["FORCE"] = "f";
-      CleanOptions2["IGNORED_INCLUDED"] = "x";
-      CleanOptions2["IGNORED_ONLY"] = "X";
-      CleanOptions2["EXCLUDING"] = "e";
-      CleanOptions2["QUIET"] = "q";
-      CleanOptions2["RECURSIVE"] = "d";
-      return CleanOptions2;
-    })(CleanOptions || {});
-    CleanOptionValues = /* @__PURE__ */ new Set([
-      "i",
-      ...asStringArray(Object.values(CleanOptions))
-    ]);
-  }
-});
-
-// src/lib/responses/ConfigList.ts
-function configListParser(text) {
-  const config = new ConfigList();
-  for (const item of configParser(text)) {
-    config.addValue(item.file, String(item.key), item.value);
-  }
-  return config;
-}
-function configGetParser(text, key) {
-  let value = null;
-  const values = [];
-  const scopes = /* @__PURE__ */ new Map();
-  for (const item of configParser(text, key)) {
-    if (item.key !== key) {
-      continue;
-    }
-    values.push(value = item.value);
-    if (!scopes.has(item.file)) {
-      scopes.set(item.file, []);
-    }
-    scopes.get(item.file).push(value);
-  }
-  return {
-    key,
-    paths: Array.from(scopes.keys()),
-    scopes,
-    value,
-    values
-  };
-}
-function configFilePath(filePath) {
-  return filePath.replace(/^(file):/, "");
-}
-function* configParser(text, requestedKey = null) {
-  const lines = text.split("\0");
-  for (let i = 0, max = lines.length - 1; i < max; ) {
-    const file = configFilePath(lines[i++]);
-    let value = lines[i++];
-    let key = requestedKey;
-    if (value.includes("\n")) {
-      const line = splitOn(value, "\n");
-      key = line[0];
-      value = line[1];
-    }
-    yield { file, key, value };
-  }
-}
-var ConfigList;
-var init_ConfigList = __esm({
-  "src/lib/responses/ConfigList.ts"() {
-    "use strict";
-    init_utils();
-    ConfigList = class {
-      constructor() {
-        this.files = [];
-        this.values = /* @__PURE__ */ Object.create(null);
-      }
-      get all() {
-        if (!this._all) {
-          this._all = this.files.reduce((all, file) => {
-            return Object.assign(all, this.values[file]);
-          }, {});
-        }
-        return this._all;
-      }
-      addFile(file) {
-        if (!(file in this.values)) {
-          const latest = last(this.files);
-          this.values[file] = latest ? Object.create(this.values[latest]) : {};
-          this.files.push(file);
-        }
-        return this.values[file];
-      }
-      addValue(file, key, value) {
-        const values = this.addFile(file);
-        if (!Object.hasOwn(values, key)) {
-          values[key] = value;
-        } else if (Array.isArray(values[key])) {
-          values[key].push(value);
-        } else {
-          values[key] = [values[key], value];
-        }
-        this._all = void 0;
-      }
-    };
-  }
-});
-
-// src/lib/tasks/config.ts
-function asConfigScope(scope, fallback) {
-  if (typeof scope === "string" && Object.hasOwn(GitConfigScope, scope)) {
-    return scope;
-  }
-  return fallback;
-}
-function addConfigTask(key, value, append2, scope) {
-  const commands = ["config", `--${scope}`];
-  if (append2) {
-    commands.push("--add");
-  }
-  commands.push(key, value);
-  return {
-    commands,
-    format: "utf-8",
-    parser(text) {
-      return text;
-    }
-  };
-}
-function getConfigTask(key, scope) {
-  const commands = ["config", "--null", "--show-origin", "--get-all", key];
-  if (scope) {
-    commands.splice(1, 0, `--${scope}`);
-  }
-  return {
-    commands,
-    format: "utf-8",
-    parser(text) {
-      return configGetParser(text, key);
-    }
-  };
-}
-function listConfigTask(scope) {
-  const commands = ["config", "--list", "--show-origin", "--null"];
-  if (scope) {
-    commands.push(`--${scope}`);
-  }
-  return {
-    commands,
-    format: "utf-8",
-    parser(text) {
-      return configListParser(text);
-    }
-  };
-}
-function config_default() {
-  return {
-    addConfig(key, value, ...rest) {
-      return this._runTask(
-        addConfigTask(
-          key,
-          value,
-          rest[0] === true,
-          asConfigScope(rest[1], "local" /* local */)
-        ),
-        trailingFunctionArgument(arguments)
-      );
-    },
-    getConfig(key, scope) {
-      return this._runTask(
-        getConfigTask(key, asConfigScope(scope, void 0)),
-        trailingFunctionArgument(arguments)
-      );
-    },
-    listConfig(...rest) {
-      return this._runTask(
-        listConfigTask(asConfigScope(rest[0], void 0)),
-        trailingFunctionArgument(arguments)
-      );
-    }
-  };
-}
-var GitConfigScope;
-var init_config = __esm({
-  "src/lib/tasks/config.ts"() {
-    "use strict";
-    init_ConfigList();
-    init_utils();
-    GitConfigScope = /* @__PURE__ */ ((GitConfigScope2) => {
-      GitConfigScope2["system"] = "system";
-      GitConfigScope2["global"] = "global";
-      GitConfigScope2["local"] = "local";
-      GitConfigScope2["worktree"] = "worktree";
-      return GitConfigScope2;
-    })(GitConfigScope || {});
-  }
-});
-
-// src/lib/tasks/diff-name-status.ts
-function isDiffNameStatus(input) {
-  return diffNameStatus.has(input);
-}
-var DiffNameStatus, diffNameStatus;
-var init_diff_name_status = __esm({
-  "src/lib/tasks/diff-name-status.ts"() {
-    "use strict";
-    DiffNameStatus = /* @__PURE__ */ ((DiffNameStatus2) => {
-      DiffNameStatus2["ADDED"] = "A";
-      DiffNameStatus2["COPIED"] = "C";
-      DiffNameStatus2["DELETED"] = "D";
-      DiffNameStatus2["MODIFIED"] = "M";
-      DiffNameStatus2["RENAMED"] = "R";
-      DiffNameStatus2["CHANGED"] = "T";
-      DiffNameStatus2["UNMERGED"] = "U";
-      DiffNameStatus2["UNKNOWN"] = "X";
-      DiffNameStatus2["BROKEN"] = "B";
-      return DiffNameStatus2;
-    })(DiffNameStatus || {});
-    diffNameStatus = new Set(Object.values(DiffNameStatus));
-  }
-});
-
-// src/lib/tasks/grep.ts
-function grepQueryBuilder(...params) {
-  return new GrepQuery().param(...params);
-}
-function parseGrep(grep) {
-  const paths = /* @__PURE__ */ new Set();
-  const results = {};
-  forEachLineWithContent(grep, (input) => {
-    const [path, line, preview] = input.split(NULL);
-    paths.add(path);
-    (results[path] = results[path] || []).push({
-      line: asNumber(line),
-      path,
-      preview
-    });
-  });
-  return {
-    paths,
-    results
-  };
-}
-function grep_default() {
-  return {
-    grep(searchTerm) {
-      const then = trailingFunctionArgument(arguments);
-      const options = getTrailingOptions(arguments);
-      for (const option of disallowedOptions) {
-        if (options.includes(option)) {
-          return this._runTask(
-            configurationErrorTask(`git.grep: use of "${option}" is not supported.`),
-            then
-          );
-        }
-      }
-      if (typeof searchTerm === "string") {
-        searchTerm = grepQueryBuilder().param(searchTerm);
-      }
-      const commands = ["grep", "--null", "-n", "--full-name", ...options, ...searchTerm];
-      return this._runTask(
-        {
-          commands,
-          format: "utf-8",
-          parser(stdOut) {
-            return parseGrep(stdOut);
-          }
-        },
-        then
-      );
-    }
-  };
-}
-var disallowedOptions, Query, esm_a, GrepQuery;
-var init_grep = __esm({
-  "src/lib/tasks/grep.ts"() {
-    "use strict";
-    init_utils();
-    init_task();
-    disallowedOptions = ["-h"];
-    Query = Symbol("grepQuery");
-    GrepQuery = class {
-      constructor() {
-        this[esm_a] = [];
-      }
-      *[(esm_a = Query, Symbol.iterator)]() {
-        for (const query of this[Query]) {
-          yield query;
-        }
-      }
-      and(...and) {
-        and.length && this[Query].push("--and", "(", ...prefixedArray(and, "-e"), ")");
-        return this;
-      }
-      param(...param) {
-        this[Query].push(...prefixedArray(param, "-e"));
-        return this;
-      }
-    };
-  }
-});
-
-// src/lib/tasks/reset.ts
-var reset_exports = {};
-__export(reset_exports, {
-  ResetMode: () => ResetMode,
-  getResetMode: () => getResetMode,
-  resetTask: () => resetTask
-});
-function resetTask(mode, customArgs) {
-  const commands = ["reset"];
-  if (isValidResetMode(mode)) {
-    commands.push(`--${mode}`);
-  }
-  commands.push(...customArgs);
-  return straightThroughStringTask(commands);
-}
-function getResetMode(mode) {
-  if (isValidResetMode(mode)) {
-    return mode;
-  }
-  switch (typeof mode) {
-    case "string":
-    case "undefined":
-      return "soft" /* SOFT */;
-  }
-  return;
-}
-function isValidResetMode(mode) {
-  return typeof mode === "string" && validResetModes.includes(mode);
-}
-var ResetMode, validResetModes;
-var init_reset = __esm({
-  "src/lib/tasks/reset.ts"() {
-    "use strict";
-    init_utils();
-    init_task();
-    ResetMode = /* @__PURE__ */ ((ResetMode2) => {
-      ResetMode2["MIXED"] = "mixed";
-      ResetMode2["SOFT"] = "soft";
-      ResetMode2["HARD"] = "hard";
-      ResetMode2["MERGE"] = "merge";
-      ResetMode2["KEEP"] = "keep";
-      return ResetMode2;
-    })(ResetMode || {});
-    validResetModes = asStringArray(Object.values(ResetMode));
-  }
-});
-
-// src/lib/git-logger.ts
-
-function createLog() {
-  return debug_src("simple-git");
-}
-function prefixedLogger(to, prefix, forward) {
-  if (!prefix || !String(prefix).replace(/\s*/, "")) {
-    return !forward ? to : (message, ...args) => {
-      to(message, ...args);
-      forward(message, ...args);
-    };
-  }
-  return (message, ...args) => {
-    to(`%s ${message}`, prefix, ...args);
-    if (forward) {
-      forward(message, ...args);
-    }
-  };
-}
-function childLoggerName(name, childDebugger, { namespace: parentNamespace }) {
-  if (typeof name === "string") {
-    return name;
-  }
-  const childNamespace = childDebugger && childDebugger.namespace || "";
-  if (childNamespace.startsWith(parentNamespace)) {
-    return childNamespace.substr(parentNamespace.length + 1);
-  }
-  return childNamespace || parentNamespace;
-}
-function createLogger(label, verbose, initialStep, infoDebugger = createLog()) {
-  const labelPrefix = label && `[${label}]` || "";
-  const spawned = [];
-  const debugDebugger = typeof verbose === "string" ? infoDebugger.extend(verbose) : verbose;
-  const key = childLoggerName(filterType(verbose, filterString), debugDebugger, infoDebugger);
-  return step(initialStep);
-  function sibling(name, initial) {
-    return append(
-      spawned,
-      createLogger(label, key.replace(/^[^:]+/, name), initial, infoDebugger)
-    );
-  }
-  function step(phase) {
-    const stepPrefix = phase && `[${phase}]` || "";
-    const debug2 = debugDebugger && prefixedLogger(debugDebugger, stepPrefix) || NOOP;
-    const info = prefixedLogger(infoDebugger, `${labelPrefix} ${stepPrefix}`, debug2);
-    return Object.assign(debugDebugger ? debug2 : info, {
-      label,
-      sibling,
-      info,
-      step
-    });
-  }
-}
-var init_git_logger = __esm({
-  "src/lib/git-logger.ts"() {
-    "use strict";
-    init_utils();
-    debug_src.formatters.L = (value) => String(filterHasLength(value) ? value.length : "-");
-    debug_src.formatters.B = (value) => {
-      if (Buffer.isBuffer(value)) {
-        return value.toString("utf8");
-      }
-      return objectToString(value);
-    };
-  }
-});
-
-// src/lib/runners/tasks-pending-queue.ts
-var TasksPendingQueue;
-var init_tasks_pending_queue = __esm({
-  "src/lib/runners/tasks-pending-queue.ts"() {
-    "use strict";
-    init_git_error();
-    init_git_logger();
-    TasksPendingQueue = class _TasksPendingQueue {
-      constructor(logLabel = "GitExecutor") {
-        this.logLabel = logLabel;
-        this._queue = /* @__PURE__ */ new Map();
-      }
-      withProgress(task) {
-        return this._queue.get(task);
-      }
-      createProgress(task) {
-        const name = _TasksPendingQueue.getName(task.commands[0]);
-        const logger = createLogger(this.logLabel, name);
-        return {
-          task,
-          logger,
-          name
-        };
-      }
-      push(task) {
-        const progress = this.createProgress(task);
-        progress.logger("Adding task to the queue, commands = %o", task.commands);
-        this._queue.set(task, progress);
-        return progress;
-      }
-      fatal(err) {
-        for (const [task, { logger }] of Array.from(this._queue.entries())) {
-          if (task === err.task) {
-            logger.info(`Failed %o`, err);
-            logger(
-              `Fatal exception, any as-yet un-started tasks run through this executor will not be attempted`
-            );
-          } else {
-            logger.info(
-              `A fatal exception occurred in a previous task, the queue has been purged: %o`,
-              err.message
-            );
-          }
-          this.complete(task);
-        }
-        if (this._queue.size !== 0) {
-          throw new Error(`Queue size should be zero after fatal: ${this._queue.size}`);
-        }
-      }
-      complete(task) {
-        const progress = this.withProgress(task);
-        if (progress) {
-          this._queue.delete(task);
-        }
-      }
-      attempt(task) {
-        const progress = this.withProgress(task);
-        if (!progress) {
-          throw new GitError(void 0, "TasksPendingQueue: attempt called for an unknown task");
-        }
-        progress.logger("Starting task");
-        return progress;
-      }
-      static getName(name = "empty") {
-        return `task:${name}:${++_TasksPendingQueue.counter}`;
-      }
-      static {
-        this.counter = 0;
-      }
-    };
-  }
-});
-
-// src/lib/runners/git-executor-chain.ts
-
-function pluginContext(task, commands) {
-  return {
-    method: first(task.commands) || "",
-    commands
-  };
-}
-function onErrorReceived(target, logger) {
-  return (err) => {
-    logger(`[ERROR] child process exception %o`, err);
-    target.push(Buffer.from(String(err.stack), "ascii"));
-  };
-}
-function onDataReceived(target, name, logger, output) {
-  return (buffer) => {
-    logger(`%s received %L bytes`, name, buffer);
-    output(`%B`, buffer);
-    target.push(buffer);
-  };
-}
-var GitExecutorChain;
-var init_git_executor_chain = __esm({
-  "src/lib/runners/git-executor-chain.ts"() {
-    "use strict";
-    init_git_error();
-    init_task();
-    init_utils();
-    init_tasks_pending_queue();
-    GitExecutorChain = class {
-      constructor(_executor, _scheduler, _plugins) {
-        this._executor = _executor;
-        this._scheduler = _scheduler;
-        this._plugins = _plugins;
-        this._chain = Promise.resolve();
-        this._queue = new TasksPendingQueue();
-      }
-      get cwd() {
-        return this._cwd || this._executor.cwd;
-      }
-      set cwd(cwd) {
-        this._cwd = cwd;
-      }
-      get env() {
-        return this._executor.env;
-      }
-      get outputHandler() {
-        return this._executor.outputHandler;
-      }
-      chain() {
-        return this;
-      }
-      push(task) {
-        this._queue.push(task);
-        return this._chain = this._chain.then(() => this.attemptTask(task));
-      }
-      async attemptTask(task) {
-        const onScheduleComplete = await this._scheduler.next();
-        const onQueueComplete = () => this._queue.complete(task);
-        try {
-          const { logger } = this._queue.attempt(task);
-          return await (isEmptyTask(task) ? this.attemptEmptyTask(task, logger) : this.attemptRemoteTask(task, logger));
-        } catch (e) {
-          throw this.onFatalException(task, e);
-        } finally {
-          onQueueComplete();
-          onScheduleComplete();
-        }
-      }
-      onFatalException(task, e) {
-        const gitError = e instanceof GitError ? Object.assign(e, { task }) : new GitError(task, e && String(e));
-        this._chain = Promise.resolve();
-        this._queue.fatal(gitError);
-        return gitError;
-      }
-      async attemptRemoteTask(task, logger) {
-        const binary = this._plugins.exec("spawn.binary", "", pluginContext(task, task.commands));
-        const args = this._plugins.exec("spawn.args", [...task.commands], {
-          ...pluginContext(task, task.commands),
-          env: { ...this.env }
-        });
-        const raw = await this.gitResponse(
-          task,
-          binary,
-          args,
-          this.outputHandler,
-          logger.step("SPAWN")
-        );
-        const outputStreams = await this.handleTaskData(task, args, raw, logger.step("HANDLE"));
-        logger(`passing response to task's parser as a %s`, task.format);
-        if (isBufferTask(task)) {
-          return callTaskParser(task.parser, outputStreams);
-        }
-        return callTaskParser(task.parser, outputStreams.asStrings());
-      }
-      async attemptEmptyTask(task, logger) {
-        logger(`empty task bypassing child process to call to task's parser`);
-        return task.parser(this);
-      }
-      handleTaskData(task, args, result, logger) {
-        const { exitCode, rejection, stdOut, stdErr } = result;
-        return new Promise((done, fail) => {
-          logger(`Preparing to handle process response exitCode=%d stdOut=`, exitCode);
-          const { error } = this._plugins.exec(
-            "task.error",
-            { error: rejection },
-            {
-              ...pluginContext(task, args),
-              ...result
-            }
-          );
-          if (error && task.onError) {
-            logger.info(`exitCode=%s handling with custom error handler`);
-            return task.onError(
-              result,
-              error,
-              (newStdOut) => {
-                logger.info(`custom error handler treated as success`);
-                logger(`custom error returned a %s`, objectToString(newStdOut));
-                done(
-                  new GitOutputStreams(
-                    Array.isArray(newStdOut) ? Buffer.concat(newStdOut) : newStdOut,
-                    Buffer.concat(stdErr)
-                  )
-                );
-              },
-              fail
-            );
-          }
-          if (error) {
-            logger.info(
-              `handling as error: exitCode=%s stdErr=%s rejection=%o`,
-              exitCode,
-              stdErr.length,
-              rejection
-            );
-            return fail(error);
-          }
-          logger.info(`retrieving task output complete`);
-          done(new GitOutputStreams(Buffer.concat(stdOut), Buffer.concat(stdErr)));
-        });
-      }
-      async gitResponse(task, command, args, outputHandler, logger) {
-        const outputLogger = logger.sibling("output");
-        const spawnOptions = this._plugins.exec(
-          "spawn.options",
-          {
-            cwd: this.cwd,
-            env: this.env,
-            windowsHide: true
-          },
-          pluginContext(task, task.commands)
-        );
-        return new Promise((done) => {
-          const stdOut = [];
-          const stdErr = [];
-          logger.info(`%s %o`, command, args);
-          logger("%O", spawnOptions);
-          let rejection = this._beforeSpawn(task, args);
-          if (rejection) {
-            return done({
-              stdOut,
-              stdErr,
-              exitCode: 9901,
-              rejection
-            });
-          }
-          this._plugins.exec("spawn.before", void 0, {
-            ...pluginContext(task, args),
-            kill(reason) {
-              rejection = reason || rejection;
-            }
-          });
-          const spawned = (0,external_child_process_namespaceObject.spawn)(command, args, spawnOptions);
-          spawned.stdout.on(
-            "data",
-            onDataReceived(stdOut, "stdOut", logger, outputLogger.step("stdOut"))
-          );
-          spawned.stderr.on(
-            "data",
-            onDataReceived(stdErr, "stdErr", logger, outputLogger.step("stdErr"))
-          );
-          spawned.on("error", onErrorReceived(stdErr, logger));
-          if (outputHandler) {
-            logger(`Passing child process stdOut/stdErr to custom outputHandler`);
-            outputHandler(command, spawned.stdout, spawned.stderr, [...args]);
-          }
-          this._plugins.exec("spawn.after", void 0, {
-            ...pluginContext(task, args),
-            spawned,
-            close(exitCode, reason) {
-              done({
-                stdOut,
-                stdErr,
-                exitCode,
-                rejection: rejection || reason
-              });
-            },
-            kill(reason) {
-              if (spawned.killed) {
-                return;
-              }
-              rejection = reason;
-              spawned.kill("SIGINT");
-            }
-          });
-        });
-      }
-      _beforeSpawn(task, args) {
-        let rejection;
-        this._plugins.exec("spawn.before", void 0, {
-          ...pluginContext(task, args),
-          kill(reason) {
-            rejection = reason || rejection;
-          }
-        });
-        return rejection;
-      }
-    };
-  }
-});
-
-// src/lib/runners/git-executor.ts
-var git_executor_exports = {};
-__export(git_executor_exports, {
-  GitExecutor: () => GitExecutor
-});
-var GitExecutor;
-var init_git_executor = __esm({
-  "src/lib/runners/git-executor.ts"() {
-    "use strict";
-    init_git_executor_chain();
-    GitExecutor = class {
-      constructor(cwd, _scheduler, _plugins) {
-        this.cwd = cwd;
-        this._scheduler = _scheduler;
-        this._plugins = _plugins;
-        this._chain = new GitExecutorChain(this, this._scheduler, this._plugins);
-      }
-      chain() {
-        return new GitExecutorChain(this, this._scheduler, this._plugins);
-      }
-      push(task) {
-        return this._chain.push(task);
-      }
-    };
-  }
-});
-
-// src/lib/task-callback.ts
-function taskCallback(task, response, callback = NOOP) {
-  const onSuccess = (data) => {
-    callback(null, data);
-  };
-  const onError2 = (err) => {
-    if (err?.task === task) {
-      callback(
-        err instanceof GitResponseError ? addDeprecationNoticeToError(err) : err,
-        void 0
-      );
-    }
-  };
-  response.then(onSuccess, onError2);
-}
-function addDeprecationNoticeToError(err) {
-  let log = (name) => {
-    console.warn(
-      `simple-git deprecation notice: accessing GitResponseError.${name} should be GitResponseError.git.${name}, this will no longer be available in version 3`
-    );
-    log = NOOP;
-  };
-  return Object.create(err, Object.getOwnPropertyNames(err.git).reduce(descriptorReducer, {}));
-  function descriptorReducer(all, name) {
-    if (name in err) {
-      return all;
-    }
-    all[name] = {
-      enumerable: false,
-      configurable: false,
-      get() {
-        log(name);
-        return err.git[name];
-      }
-    };
-    return all;
-  }
-}
-var init_task_callback = __esm({
-  "src/lib/task-callback.ts"() {
-    "use strict";
-    init_git_response_error();
-    init_utils();
-  }
-});
-
-// src/lib/tasks/change-working-directory.ts
-function changeWorkingDirectoryTask(directory, root) {
-  return adhocExecTask((instance) => {
-    if (!folderExists(directory)) {
-      throw new Error(`Git.cwd: cannot change to non-directory "${directory}"`);
-    }
-    return (root || instance).cwd = directory;
-  });
-}
-var init_change_working_directory = __esm({
-  "src/lib/tasks/change-working-directory.ts"() {
-    "use strict";
-    init_utils();
-    init_task();
-  }
-});
-
-// src/lib/tasks/checkout.ts
-function checkoutTask(args) {
-  const commands = ["checkout", ...args];
-  if (commands[1] === "-b" && commands.includes("-B")) {
-    commands[1] = remove(commands, "-B");
-  }
-  return straightThroughStringTask(commands);
-}
-function checkout_default() {
-  return {
-    checkout() {
-      return this._runTask(
-        checkoutTask(getTrailingOptions(arguments, 1)),
-        trailingFunctionArgument(arguments)
-      );
-    },
-    checkoutBranch(branchName, startPoint) {
-      return this._runTask(
-        checkoutTask(["-b", branchName, startPoint, ...getTrailingOptions(arguments)]),
-        trailingFunctionArgument(arguments)
-      );
-    },
-    checkoutLocalBranch(branchName) {
-      return this._runTask(
-        checkoutTask(["-b", branchName, ...getTrailingOptions(arguments)]),
-        trailingFunctionArgument(arguments)
-      );
-    }
-  };
-}
-var init_checkout = __esm({
-  "src/lib/tasks/checkout.ts"() {
-    "use strict";
-    init_utils();
-    init_task();
-  }
-});
-
-// src/lib/tasks/count-objects.ts
-function countObjectsResponse() {
-  return {
-    count: 0,
-    garbage: 0,
-    inPack: 0,
-    packs: 0,
-    prunePackable: 0,
-    size: 0,
-    sizeGarbage: 0,
-    sizePack: 0
-  };
-}
-function count_objects_default() {
-  return {
-    countObjects() {
-      return this._runTask({
-        commands: ["count-objects", "--verbose"],
-        format: "utf-8",
-        parser(stdOut) {
-          return parseStringResponse(countObjectsResponse(), [parser2], stdOut);
-        }
-      });
-    }
-  };
-}
-var parser2;
-var init_count_objects = __esm({
-  "src/lib/tasks/count-objects.ts"() {
-    "use strict";
-    init_utils();
-    parser2 = new LineParser(
-      /([a-z-]+): (\d+)$/,
-      (result, [key, value]) => {
-        const property = asCamelCase(key);
-        if (Object.hasOwn(result, property)) {
-          result[property] = asNumber(value);
-        }
-      }
-    );
-  }
-});
-
-// src/lib/parsers/parse-commit.ts
-function parseCommitResult(stdOut) {
-  const result = {
-    author: null,
-    branch: "",
-    commit: "",
-    root: false,
-    summary: {
-      changes: 0,
-      insertions: 0,
-      deletions: 0
-    }
-  };
-  return parseStringResponse(result, parsers, stdOut);
-}
-var parsers;
-var init_parse_commit = __esm({
-  "src/lib/parsers/parse-commit.ts"() {
-    "use strict";
-    init_utils();
-    parsers = [
-      new LineParser(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (result, [branch, root, commit]) => {
-        result.branch = branch;
-        result.commit = commit;
-        result.root = !!root;
-      }),
-      new LineParser(/\s*Author:\s(.+)/i, (result, [author]) => {
-        const parts = author.split("<");
-        const email = parts.pop();
-        if (!email || !email.includes("@")) {
-          return;
-        }
-        result.author = {
-          email: email.substr(0, email.length - 1),
-          name: parts.join("<").trim()
-        };
-      }),
-      new LineParser(
-        /(\d+)[^,]*(?:,\s*(\d+)[^,]*)(?:,\s*(\d+))/g,
-        (result, [changes, insertions, deletions]) => {
-          result.summary.changes = parseInt(changes, 10) || 0;
-          result.summary.insertions = parseInt(insertions, 10) || 0;
-          result.summary.deletions = parseInt(deletions, 10) || 0;
-        }
-      ),
-      new LineParser(
-        /^(\d+)[^,]*(?:,\s*(\d+)[^(]+\(([+-]))?/,
-        (result, [changes, lines, direction]) => {
-          result.summary.changes = parseInt(changes, 10) || 0;
-          const count = parseInt(lines, 10) || 0;
-          if (direction === "-") {
-            result.summary.deletions = count;
-          } else if (direction === "+") {
-            result.summary.insertions = count;
-          }
-        }
-      )
-    ];
-  }
-});
-
-// src/lib/tasks/commit.ts
-function commitTask(message, files, customArgs) {
-  const commands = [
-    "-c",
-    "core.abbrev=40",
-    "commit",
-    ...prefixedArray(message, "-m"),
-    ...files,
-    ...customArgs
-  ];
-  return {
-    commands,
-    format: "utf-8",
-    parser: parseCommitResult
-  };
-}
-function commit_default() {
-  return {
-    commit(message, ...rest) {
-      const next = trailingFunctionArgument(arguments);
-      const task = rejectDeprecatedSignatures(message) || commitTask(
-        asArray(message),
-        asArray(filterType(rest[0], filterStringOrStringArray, [])),
-        [
-          ...asStringArray(filterType(rest[1], filterArray, [])),
-          ...getTrailingOptions(arguments, 0, true)
-        ]
-      );
-      return this._runTask(task, next);
-    }
-  };
-  function rejectDeprecatedSignatures(message) {
-    return !filterStringOrStringArray(message) && configurationErrorTask(
-      `git.commit: requires the commit message to be supplied as a string/string[]`
-    );
-  }
-}
-var init_commit = __esm({
-  "src/lib/tasks/commit.ts"() {
-    "use strict";
-    init_parse_commit();
-    init_utils();
-    init_task();
-  }
-});
-
-// src/lib/tasks/first-commit.ts
-function first_commit_default() {
-  return {
-    firstCommit() {
-      return this._runTask(
-        straightThroughStringTask(["rev-list", "--max-parents=0", "HEAD"], true),
-        trailingFunctionArgument(arguments)
-      );
-    }
-  };
-}
-var init_first_commit = __esm({
-  "src/lib/tasks/first-commit.ts"() {
-    "use strict";
-    init_utils();
-    init_task();
-  }
-});
-
-// src/lib/tasks/hash-object.ts
-function hashObjectTask(filePath, write) {
-  const commands = ["hash-object", filePath];
-  if (write) {
-    commands.push("-w");
-  }
-  return straightThroughStringTask(commands, true);
-}
-var init_hash_object = __esm({
-  "src/lib/tasks/hash-object.ts"() {
-    "use strict";
-    init_task();
-  }
-});
-
-// src/lib/responses/InitSummary.ts
-function parseInit(bare, path, text) {
-  const response = String(text).trim();
-  let result;
-  if (result = initResponseRegex.exec(response)) {
-    return new InitSummary(bare, path, false, result[1]);
-  }
-  if (result = reInitResponseRegex.exec(response)) {
-    return new InitSummary(bare, path, true, result[1]);
-  }
-  let gitDir = "";
-  const tokens = response.split(" ");
-  while (tokens.length) {
-    const token = tokens.shift();
-    if (token === "in") {
-      gitDir = tokens.join(" ");
-      break;
-    }
-  }
-  return new InitSummary(bare, path, /^re/i.test(response), gitDir);
-}
-var InitSummary, initResponseRegex, reInitResponseRegex;
-var init_InitSummary = __esm({
-  "src/lib/responses/InitSummary.ts"() {
-    "use strict";
-    InitSummary = class {
-      constructor(bare, path, existing, gitDir) {
-        this.bare = bare;
-        this.path = path;
-        this.existing = existing;
-        this.gitDir = gitDir;
-      }
-    };
-    initResponseRegex = /^Init.+ repository in (.+)$/;
-    reInitResponseRegex = /^Rein.+ in (.+)$/;
-  }
-});
-
-// src/lib/tasks/init.ts
-function hasBareCommand(command) {
-  return command.includes(bareCommand);
-}
-function initTask(bare = false, path, customArgs) {
-  const commands = ["init", ...customArgs];
-  if (bare && !hasBareCommand(commands)) {
-    commands.splice(1, 0, bareCommand);
-  }
-  return {
-    commands,
-    format: "utf-8",
-    parser(text) {
-      return parseInit(commands.includes("--bare"), path, text);
-    }
-  };
-}
-var bareCommand;
-var init_init = __esm({
-  "src/lib/tasks/init.ts"() {
-    "use strict";
-    init_InitSummary();
-    bareCommand = "--bare";
-  }
-});
-
-// src/lib/args/log-format.ts
-function logFormatFromCommand(customArgs) {
-  for (let i = 0; i < customArgs.length; i++) {
-    const format = logFormatRegex.exec(customArgs[i]);
-    if (format) {
-      return `--${format[1]}`;
-    }
-  }
-  return "" /* NONE */;
-}
-function isLogFormat(customArg) {
-  return logFormatRegex.test(customArg);
-}
-var logFormatRegex;
-var init_log_format = __esm({
-  "src/lib/args/log-format.ts"() {
-    "use strict";
-    logFormatRegex = /^--(stat|numstat|name-only|name-status)(=|$)/;
-  }
-});
-
-// src/lib/responses/DiffSummary.ts
-var DiffSummary;
-var init_DiffSummary = __esm({
-  "src/lib/responses/DiffSummary.ts"() {
-    "use strict";
-    DiffSummary = class {
-      constructor() {
-        this.changed = 0;
-        this.deletions = 0;
-        this.insertions = 0;
-        this.files = [];
-      }
-    };
-  }
-});
-
-// src/lib/parsers/parse-diff-summary.ts
-function getDiffParser(format = "" /* NONE */) {
-  const parser4 = diffSummaryParsers[format];
-  return (stdOut) => parseStringResponse(new DiffSummary(), parser4, stdOut, false);
-}
-var statParser, numStatParser, nameOnlyParser, nameStatusParser, diffSummaryParsers;
-var init_parse_diff_summary = __esm({
-  "src/lib/parsers/parse-diff-summary.ts"() {
-    "use strict";
-    init_log_format();
-    init_DiffSummary();
-    init_diff_name_status();
-    init_utils();
-    statParser = [
-      new LineParser(
-        /^(.+)\s+\|\s+(\d+)(\s+[+\-]+)?$/,
-        (result, [file, changes, alterations = ""]) => {
-          result.files.push({
-            file: file.trim(),
-            changes: asNumber(changes),
-            insertions: alterations.replace(/[^+]/g, "").length,
-            deletions: alterations.replace(/[^-]/g, "").length,
-            binary: false
-          });
-        }
-      ),
-      new LineParser(
-        /^(.+) \|\s+Bin ([0-9.]+) -> ([0-9.]+) ([a-z]+)/,
-        (result, [file, before, after]) => {
-          result.files.push({
-            file: file.trim(),
-            before: asNumber(before),
-            after: asNumber(after),
-            binary: true
-          });
-        }
-      ),
-      new LineParser(
-        /(\d+) files? changed\s*((?:, \d+ [^,]+){0,2})/,
-        (result, [changed, summary]) => {
-          const inserted = /(\d+) i/.exec(summary);
-          const deleted = /(\d+) d/.exec(summary);
-          result.changed = asNumber(changed);
-          result.insertions = asNumber(inserted?.[1]);
-          result.deletions = asNumber(deleted?.[1]);
-        }
-      )
-    ];
-    numStatParser = [
-      new LineParser(
-        /(\d+)\t(\d+)\t(.+)$/,
-        (result, [changesInsert, changesDelete, file]) => {
-          const insertions = asNumber(changesInsert);
-          const deletions = asNumber(changesDelete);
-          result.changed++;
-          result.insertions += insertions;
-          result.deletions += deletions;
-          result.files.push({
-            file,
-            changes: insertions + deletions,
-            insertions,
-            deletions,
-            binary: false
-          });
-        }
-      ),
-      new LineParser(/-\t-\t(.+)$/, (result, [file]) => {
-        result.changed++;
-        result.files.push({
-          file,
-          after: 0,
-          before: 0,
-          binary: true
-        });
-      })
-    ];
-    nameOnlyParser = [
-      new LineParser(/(.+)$/, (result, [file]) => {
-        result.changed++;
-        result.files.push({
-          file,
-          changes: 0,
-          insertions: 0,
-          deletions: 0,
-          binary: false
-        });
-      })
-    ];
-    nameStatusParser = [
-      new LineParser(
-        /([ACDMRTUXB])([0-9]{0,3})\t(.[^\t]*)(\t(.[^\t]*))?$/,
-        (result, [status, similarity, from, _to, to]) => {
-          result.changed++;
-          result.files.push({
-            file: to ?? from,
-            changes: 0,
-            insertions: 0,
-            deletions: 0,
-            binary: false,
-            status: orVoid(isDiffNameStatus(status) && status),
-            from: orVoid(!!to && from !== to && from),
-            similarity: asNumber(similarity)
-          });
-        }
-      )
-    ];
-    diffSummaryParsers = {
-      ["" /* NONE */]: statParser,
-      ["--stat" /* STAT */]: statParser,
-      ["--numstat" /* NUM_STAT */]: numStatParser,
-      ["--name-status" /* NAME_STATUS */]: nameStatusParser,
-      ["--name-only" /* NAME_ONLY */]: nameOnlyParser
-    };
-  }
-});
-
-// src/lib/parsers/parse-list-log-summary.ts
-function lineBuilder(tokens, fields) {
-  return fields.reduce(
-    (line, field, index) => {
-      line[field] = tokens[index] || "";
-      return line;
-    },
-    /* @__PURE__ */ Object.create({ diff: null })
-  );
-}
-function createListLogSummaryParser(splitter = SPLITTER, fields = defaultFieldNames, logFormat = "" /* NONE */) {
-  const parseDiffResult = getDiffParser(logFormat);
-  return function(stdOut) {
-    const all = toLinesWithContent(
-      stdOut.trim(),
-      false,
-      START_BOUNDARY
-    ).map(function(item) {
-      const lineDetail = item.split(COMMIT_BOUNDARY);
-      const listLogLine = lineBuilder(lineDetail[0].split(splitter), fields);
-      if (lineDetail.length > 1 && !!lineDetail[1].trim()) {
-        listLogLine.diff = parseDiffResult(lineDetail[1]);
-      }
-      return listLogLine;
-    });
-    return {
-      all,
-      latest: all.length && all[0] || null,
-      total: all.length
-    };
-  };
-}
-var START_BOUNDARY, COMMIT_BOUNDARY, SPLITTER, defaultFieldNames;
-var init_parse_list_log_summary = __esm({
-  "src/lib/parsers/parse-list-log-summary.ts"() {
-    "use strict";
-    init_utils();
-    init_parse_diff_summary();
-    init_log_format();
-    START_BOUNDARY = "\xF2\xF2\xF2\xF2\xF2\xF2 ";
-    COMMIT_BOUNDARY = " \xF2\xF2";
-    SPLITTER = " \xF2 ";
-    defaultFieldNames = ["hash", "date", "message", "refs", "author_name", "author_email"];
-  }
-});
-
-// src/lib/tasks/diff.ts
-var diff_exports = {};
-__export(diff_exports, {
-  diffSummaryTask: () => diffSummaryTask,
-  validateLogFormatConfig: () => validateLogFormatConfig
-});
-function diffSummaryTask(customArgs) {
-  let logFormat = logFormatFromCommand(customArgs);
-  const commands = ["diff"];
-  if (logFormat === "" /* NONE */) {
-    logFormat = "--stat" /* STAT */;
-    commands.push("--stat=4096");
-  }
-  commands.push(...customArgs);
-  return validateLogFormatConfig(commands) || {
-    commands,
-    format: "utf-8",
-    parser: getDiffParser(logFormat)
-  };
-}
-function validateLogFormatConfig(customArgs) {
-  const flags = customArgs.filter(isLogFormat);
-  if (flags.length > 1) {
-    return configurationErrorTask(
-      `Summary flags are mutually exclusive - pick one of ${flags.join(",")}`
-    );
-  }
-  if (flags.length && customArgs.includes("-z")) {
-    return configurationErrorTask(
-      `Summary flag ${flags} parsing is not compatible with null termination option '-z'`
-    );
-  }
-}
-var init_diff = __esm({
-  "src/lib/tasks/diff.ts"() {
-    "use strict";
-    init_log_format();
-    init_parse_diff_summary();
-    init_task();
-  }
-});
-
-// src/lib/tasks/log.ts
-
-function prettyFormat(format, splitter) {
-  const fields = [];
-  const formatStr = [];
-  Object.keys(format).forEach((field) => {
-    fields.push(field);
-    formatStr.push(String(format[field]));
-  });
-  return [fields, formatStr.join(splitter)];
-}
-function userOptions(input) {
-  return Object.keys(input).reduce((out, key) => {
-    if (!(key in excludeOptions)) {
-      out[key] = input[key];
-    }
-    return out;
-  }, {});
-}
-function parseLogOptions(opt = {}, customArgs = []) {
-  const splitter = filterType(opt.splitter, filterString, SPLITTER);
-  const format = filterPlainObject(opt.format) ? opt.format : {
-    hash: "%H",
-    date: opt.strictDate === false ? "%ai" : "%aI",
-    message: "%s",
-    refs: "%D",
-    body: opt.multiLine ? "%B" : "%b",
-    author_name: opt.mailMap !== false ? "%aN" : "%an",
-    author_email: opt.mailMap !== false ? "%aE" : "%ae"
-  };
-  const [fields, formatStr] = prettyFormat(format, splitter);
-  const suffix = [];
-  const command = [
-    `--pretty=format:${START_BOUNDARY}${formatStr}${COMMIT_BOUNDARY}`,
-    ...customArgs
-  ];
-  const maxCount = opt.n || opt["max-count"] || opt.maxCount;
-  if (maxCount) {
-    command.push(`--max-count=${maxCount}`);
-  }
-  if (opt.from || opt.to) {
-    const rangeOperator = opt.symmetric !== false ? "..." : "..";
-    suffix.push(`${opt.from || ""}${rangeOperator}${opt.to || ""}`);
-  }
-  if (filterString(opt.file)) {
-    command.push("--follow", c(opt.file));
-  }
-  appendTaskOptions(userOptions(opt), command);
-  return {
-    fields,
-    splitter,
-    commands: [...command, ...suffix]
-  };
-}
-function logTask(splitter, fields, customArgs) {
-  const parser4 = createListLogSummaryParser(splitter, fields, logFormatFromCommand(customArgs));
-  return {
-    commands: ["log", ...customArgs],
-    format: "utf-8",
-    parser: parser4
-  };
-}
-function log_default() {
-  return {
-    log(...rest) {
-      const next = trailingFunctionArgument(arguments);
-      const options = parseLogOptions(
-        trailingOptionsArgument(arguments),
-        asStringArray(filterType(arguments[0], filterArray, []))
-      );
-      const task = rejectDeprecatedSignatures(...rest) || validateLogFormatConfig(options.commands) || createLogTask(options);
-      return this._runTask(task, next);
-    }
-  };
-  function createLogTask(options) {
-    return logTask(options.splitter, options.fields, options.commands);
-  }
-  function rejectDeprecatedSignatures(from, to) {
-    return filterString(from) && filterString(to) && configurationErrorTask(
-      `git.log(string, string) should be replaced with git.log({ from: string, to: string })`
-    );
-  }
-}
-var excludeOptions;
-var init_log = __esm({
-  "src/lib/tasks/log.ts"() {
-    "use strict";
-    init_log_format();
-    init_parse_list_log_summary();
-    init_utils();
-    init_task();
-    init_diff();
-    excludeOptions = /* @__PURE__ */ ((excludeOptions2) => {
-      excludeOptions2[excludeOptions2["--pretty"] = 0] = "--pretty";
-      excludeOptions2[excludeOptions2["max-count"] = 1] = "max-count";
-      excludeOptions2[excludeOptions2["maxCount"] = 2] = "maxCount";
-      excludeOptions2[excludeOptions2["n"] = 3] = "n";
-      excludeOptions2[excludeOptions2["file"] = 4] = "file";
-      excludeOptions2[excludeOptions2["format"] = 5] = "format";
-      excludeOptions2[excludeOptions2["from"] = 6] = "from";
-      excludeOptions2[excludeOptions2["to"] = 7] = "to";
-      excludeOptions2[excludeOptions2["splitter"] = 8] = "splitter";
-      excludeOptions2[excludeOptions2["symmetric"] = 9] = "symmetric";
-      excludeOptions2[excludeOptions2["mailMap"] = 10] = "mailMap";
-      excludeOptions2[excludeOptions2["multiLine"] = 11] = "multiLine";
-      excludeOptions2[excludeOptions2["strictDate"] = 12] = "strictDate";
-      return excludeOptions2;
-    })(excludeOptions || {});
-  }
-});
-
-// src/lib/responses/MergeSummary.ts
-var MergeSummaryConflict, MergeSummaryDetail;
-var init_MergeSummary = __esm({
-  "src/lib/responses/MergeSummary.ts"() {
-    "use strict";
-    MergeSummaryConflict = class {
-      constructor(reason, file = null, meta) {
-        this.reason = reason;
-        this.file = file;
-        this.meta = meta;
-      }
-      toString() {
-        return `${this.file}:${this.reason}`;
-      }
-    };
-    MergeSummaryDetail = class {
-      constructor() {
-        this.conflicts = [];
-        this.merges = [];
-        this.result = "success";
-      }
-      get failed() {
-        return this.conflicts.length > 0;
-      }
-      get reason() {
-        return this.result;
-      }
-      toString() {
-        if (this.conflicts.length) {
-          return `CONFLICTS: ${this.conflicts.join(", ")}`;
-        }
-        return "OK";
-      }
-    };
-  }
-});
-
-// src/lib/responses/PullSummary.ts
-var PullSummary, PullFailedSummary;
-var init_PullSummary = __esm({
-  "src/lib/responses/PullSummary.ts"() {
-    "use strict";
-    PullSummary = class {
-      constructor() {
-        this.remoteMessages = {
-          all: []
-        };
-        this.created = [];
-        this.deleted = [];
-        this.files = [];
-        this.deletions = {};
-        this.insertions = {};
-        this.summary = {
-          changes: 0,
-          deletions: 0,
-          insertions: 0
-        };
-      }
-    };
-    PullFailedSummary = class {
-      constructor() {
-        this.remote = "";
-        this.hash = {
-          local: "",
-          remote: ""
-        };
-        this.branch = {
-          local: "",
-          remote: ""
-        };
-        this.message = "";
-      }
-      toString() {
-        return this.message;
-      }
-    };
-  }
-});
-
-// src/lib/parsers/parse-remote-objects.ts
-function objectEnumerationResult(remoteMessages) {
-  return remoteMessages.objects = remoteMessages.objects || {
-    compressing: 0,
-    counting: 0,
-    enumerating: 0,
-    packReused: 0,
-    reused: { count: 0, delta: 0 },
-    total: { count: 0, delta: 0 }
-  };
-}
-function asObjectCount(source) {
-  const count = /^\s*(\d+)/.exec(source);
-  const delta = /delta (\d+)/i.exec(source);
-  return {
-    count: asNumber(count && count[1] || "0"),
-    delta: asNumber(delta && delta[1] || "0")
-  };
-}
-var remoteMessagesObjectParsers;
-var init_parse_remote_objects = __esm({
-  "src/lib/parsers/parse-remote-objects.ts"() {
-    "use strict";
-    init_utils();
-    remoteMessagesObjectParsers = [
-      new RemoteLineParser(
-        /^remote:\s*(enumerating|counting|compressing) objects: (\d+),/i,
-        (result, [action, count]) => {
-          const key = action.toLowerCase();
-          const enumeration = objectEnumerationResult(result.remoteMessages);
-          Object.assign(enumeration, { [key]: asNumber(count) });
-        }
-      ),
-      new RemoteLineParser(
-        /^remote:\s*(enumerating|counting|compressing) objects: \d+% \(\d+\/(\d+)\),/i,
-        (result, [action, count]) => {
-          const key = action.toLowerCase();
-          const enumeration = objectEnumerationResult(result.remoteMessages);
-          Object.assign(enumeration, { [key]: asNumber(count) });
-        }
-      ),
-      new RemoteLineParser(
-        /total ([^,]+), reused ([^,]+), pack-reused (\d+)/i,
-        (result, [total, reused, packReused]) => {
-          const objects = objectEnumerationResult(result.remoteMessages);
-          objects.total = asObjectCount(total);
-          objects.reused = asObjectCount(reused);
-          objects.packReused = asNumber(packReused);
-        }
-      )
-    ];
-  }
-});
-
-// src/lib/parsers/parse-remote-messages.ts
-function parseRemoteMessages(_stdOut, stdErr) {
-  return parseStringResponse({ remoteMessages: new RemoteMessageSummary() }, parsers2, stdErr);
-}
-var parsers2, RemoteMessageSummary;
-var init_parse_remote_messages = __esm({
-  "src/lib/parsers/parse-remote-messages.ts"() {
-    "use strict";
-    init_utils();
-    init_parse_remote_objects();
-    parsers2 = [
-      new RemoteLineParser(/^remote:\s*(.+)$/, (result, [text]) => {
-        result.remoteMessages.all.push(text.trim());
-        return false;
-      }),
-      ...remoteMessagesObjectParsers,
-      new RemoteLineParser(
-        [/create a (?:pull|merge) request/i, /\s(https?:\/\/\S+)$/],
-        (result, [pullRequestUrl]) => {
-          result.remoteMessages.pullRequestUrl = pullRequestUrl;
-        }
-      ),
-      new RemoteLineParser(
-        [/found (\d+) vulnerabilities.+\(([^)]+)\)/i, /\s(https?:\/\/\S+)$/],
-        (result, [count, summary, url]) => {
-          result.remoteMessages.vulnerabilities = {
-            count: asNumber(count),
-            summary,
-            url
-          };
-        }
-      )
-    ];
-    RemoteMessageSummary = class {
-      constructor() {
-        this.all = [];
-      }
-    };
-  }
-});
-
-// src/lib/parsers/parse-pull.ts
-function parsePullErrorResult(stdOut, stdErr) {
-  const pullError = parseStringResponse(new PullFailedSummary(), errorParsers, [stdOut, stdErr]);
-  return pullError.message && pullError;
-}
-var FILE_UPDATE_REGEX, SUMMARY_REGEX, ACTION_REGEX, parsers3, errorParsers, parsePullDetail, parsePullResult;
-var init_parse_pull = __esm({
-  "src/lib/parsers/parse-pull.ts"() {
-    "use strict";
-    init_PullSummary();
-    init_utils();
-    init_parse_remote_messages();
-    FILE_UPDATE_REGEX = /^\s*(.+?)\s+\|\s+\d+\s*(\+*)(-*)/;
-    SUMMARY_REGEX = /(\d+)\D+((\d+)\D+\(\+\))?(\D+(\d+)\D+\(-\))?/;
-    ACTION_REGEX = /^(create|delete) mode \d+ (.+)/;
-    parsers3 = [
-      new LineParser(FILE_UPDATE_REGEX, (result, [file, insertions, deletions]) => {
-        result.files.push(file);
-        if (insertions) {
-          result.insertions[file] = insertions.length;
-        }
-        if (deletions) {
-          result.deletions[file] = deletions.length;
-        }
-      }),
-      new LineParser(SUMMARY_REGEX, (result, [changes, , insertions, , deletions]) => {
-        if (insertions !== void 0 || deletions !== void 0) {
-          result.summary.changes = +changes || 0;
-          result.summary.insertions = +insertions || 0;
-          result.summary.deletions = +deletions || 0;
-          return true;
-        }
-        return false;
-      }),
-      new LineParser(ACTION_REGEX, (result, [action, file]) => {
-        append(result.files, file);
-        append(action === "create" ? result.created : result.deleted, file);
-      })
-    ];
-    errorParsers = [
-      new LineParser(/^from\s(.+)$/i, (result, [remote]) => void (result.remote = remote)),
-      new LineParser(/^fatal:\s(.+)$/, (result, [message]) => void (result.message = message)),
-      new LineParser(
-        /([a-z0-9]+)\.\.([a-z0-9]+)\s+(\S+)\s+->\s+(\S+)$/,
-        (result, [hashLocal, hashRemote, branchLocal, branchRemote]) => {
-          result.branch.local = branchLocal;
-          result.hash.local = hashLocal;
-          result.branch.remote = branchRemote;
-          result.hash.remote = hashRemote;
-        }
-      )
-    ];
-    parsePullDetail = (stdOut, stdErr) => {
-      return parseStringResponse(new PullSummary(), parsers3, [stdOut, stdErr]);
-    };
-    parsePullResult = (stdOut, stdErr) => {
-      return Object.assign(
-        new PullSummary(),
-        parsePullDetail(stdOut, stdErr),
-        parseRemoteMessages(stdOut, stdErr)
-      );
-    };
-  }
-});
-
-// src/lib/parsers/parse-merge.ts
-var parsers4, parseMergeResult, parseMergeDetail;
-var init_parse_merge = __esm({
-  "src/lib/parsers/parse-merge.ts"() {
-    "use strict";
-    init_MergeSummary();
-    init_utils();
-    init_parse_pull();
-    parsers4 = [
-      new LineParser(/^Auto-merging\s+(.+)$/, (summary, [autoMerge]) => {
-        summary.merges.push(autoMerge);
-      }),
-      new LineParser(/^CONFLICT\s+\((.+)\): Merge conflict in (.+)$/, (summary, [reason, file]) => {
-        summary.conflicts.push(new MergeSummaryConflict(reason, file));
-      }),
-      new LineParser(
-        /^CONFLICT\s+\((.+\/delete)\): (.+) deleted in (.+) and/,
-        (summary, [reason, file, deleteRef]) => {
-          summary.conflicts.push(new MergeSummaryConflict(reason, file, { deleteRef }));
-        }
-      ),
-      new LineParser(/^CONFLICT\s+\((.+)\):/, (summary, [reason]) => {
-        summary.conflicts.push(new MergeSummaryConflict(reason, null));
-      }),
-      new LineParser(/^Automatic merge failed;\s+(.+)$/, (summary, [result]) => {
-        summary.result = result;
-      })
-    ];
-    parseMergeResult = (stdOut, stdErr) => {
-      return Object.assign(parseMergeDetail(stdOut, stdErr), parsePullResult(stdOut, stdErr));
-    };
-    parseMergeDetail = (stdOut) => {
-      return parseStringResponse(new MergeSummaryDetail(), parsers4, stdOut);
-    };
-  }
-});
-
-// src/lib/tasks/merge.ts
-function mergeTask(customArgs) {
-  if (!customArgs.length) {
-    return configurationErrorTask("Git.merge requires at least one option");
-  }
-  return {
-    commands: ["merge", ...customArgs],
-    format: "utf-8",
-    parser(stdOut, stdErr) {
-      const merge = parseMergeResult(stdOut, stdErr);
-      if (merge.failed) {
-        throw new GitResponseError(merge);
-      }
-      return merge;
-    }
-  };
-}
-var init_merge = __esm({
-  "src/lib/tasks/merge.ts"() {
-    "use strict";
-    init_git_response_error();
-    init_parse_merge();
-    init_task();
-  }
-});
-
-// src/lib/parsers/parse-push.ts
-function pushResultPushedItem(local, remote, status) {
-  const deleted = status.includes("deleted");
-  const tag = status.includes("tag") || /^refs\/tags/.test(local);
-  const alreadyUpdated = !status.includes("new");
-  return {
-    deleted,
-    tag,
-    branch: !tag,
-    new: !alreadyUpdated,
-    alreadyUpdated,
-    local,
-    remote
-  };
-}
-var parsers5, parsePushResult, parsePushDetail;
-var init_parse_push = __esm({
-  "src/lib/parsers/parse-push.ts"() {
-    "use strict";
-    init_utils();
-    init_parse_remote_messages();
-    parsers5 = [
-      new LineParser(/^Pushing to (.+)$/, (result, [repo]) => {
-        result.repo = repo;
-      }),
-      new LineParser(/^updating local tracking ref '(.+)'/, (result, [local]) => {
-        result.ref = {
-          ...result.ref || {},
-          local
-        };
-      }),
-      new LineParser(/^[=*-]\s+([^:]+):(\S+)\s+\[(.+)]$/, (result, [local, remote, type]) => {
-        result.pushed.push(pushResultPushedItem(local, remote, type));
-      }),
-      new LineParser(
-        /^Branch '([^']+)' set up to track remote branch '([^']+)' from '([^']+)'/,
-        (result, [local, remote, remoteName]) => {
-          result.branch = {
-            ...result.branch || {},
-            local,
-            remote,
-            remoteName
-          };
-        }
-      ),
-      new LineParser(
-        /^([^:]+):(\S+)\s+([a-z0-9]+)\.\.([a-z0-9]+)$/,
-        (result, [local, remote, from, to]) => {
-          result.update = {
-            head: {
-              local,
-              remote
-            },
-            hash: {
-              from,
-              to
-            }
-          };
-        }
-      )
-    ];
-    parsePushResult = (stdOut, stdErr) => {
-      const pushDetail = parsePushDetail(stdOut, stdErr);
-      const responseDetail = parseRemoteMessages(stdOut, stdErr);
-      return {
-        ...pushDetail,
-        ...responseDetail
-      };
-    };
-    parsePushDetail = (stdOut, stdErr) => {
-      return parseStringResponse({ pushed: [] }, parsers5, [stdOut, stdErr]);
-    };
-  }
-});
-
-// src/lib/tasks/push.ts
-var push_exports = {};
-__export(push_exports, {
-  pushTagsTask: () => pushTagsTask,
-  pushTask: () => pushTask
-});
-function pushTagsTask(ref = {}, customArgs) {
-  append(customArgs, "--tags");
-  return pushTask(ref, customArgs);
-}
-function pushTask(ref = {}, customArgs) {
-  const commands = ["push", ...customArgs];
-  if (ref.branch) {
-    commands.splice(1, 0, ref.branch);
-  }
-  if (ref.remote) {
-    commands.splice(1, 0, ref.remote);
-  }
-  remove(commands, "-v");
-  append(commands, "--verbose");
-  append(commands, "--porcelain");
-  return {
-    commands,
-    format: "utf-8",
-    parser: parsePushResult
-  };
-}
-var init_push = __esm({
-  "src/lib/tasks/push.ts"() {
-    "use strict";
-    init_parse_push();
-    init_utils();
-  }
-});
-
-// src/lib/tasks/show.ts
-function show_default() {
-  return {
-    showBuffer() {
-      const commands = ["show", ...getTrailingOptions(arguments, 1)];
-      if (!commands.includes("--binary")) {
-        commands.splice(1, 0, "--binary");
-      }
-      return this._runTask(
-        straightThroughBufferTask(commands),
-        trailingFunctionArgument(arguments)
-      );
-    },
-    show() {
-      const commands = ["show", ...getTrailingOptions(arguments, 1)];
-      return this._runTask(
-        straightThroughStringTask(commands),
-        trailingFunctionArgument(arguments)
-      );
-    }
-  };
-}
-var init_show = __esm({
-  "src/lib/tasks/show.ts"() {
-    "use strict";
-    init_utils();
-    init_task();
-  }
-});
-
-// src/lib/responses/FileStatusSummary.ts
-var fromPathRegex, FileStatusSummary;
-var init_FileStatusSummary = __esm({
-  "src/lib/responses/FileStatusSummary.ts"() {
-    "use strict";
-    fromPathRegex = /^(.+)\0(.+)$/;
-    FileStatusSummary = class {
-      constructor(path, index, working_dir) {
-        this.path = path;
-        this.index = index;
-        this.working_dir = working_dir;
-        if (index === "R" || working_dir === "R") {
-          const detail = fromPathRegex.exec(path) || [null, path, path];
-          this.from = detail[2] || "";
-          this.path = detail[1] || "";
-        }
-      }
-    };
-  }
-});
-
-// src/lib/responses/StatusSummary.ts
-function renamedFile(line) {
-  const [to, from] = line.split(NULL);
-  return {
-    from: from || to,
-    to
-  };
-}
-function parser3(indexX, indexY, handler) {
-  return [`${indexX}${indexY}`, handler];
-}
-function conflicts(indexX, ...indexY) {
-  return indexY.map((y) => parser3(indexX, y, (result, file) => result.conflicted.push(file)));
-}
-function splitLine(result, lineStr) {
-  const trimmed2 = lineStr.trim();
-  switch (" ") {
-    case trimmed2.charAt(2):
-      return data(trimmed2.charAt(0), trimmed2.charAt(1), trimmed2.slice(3));
-    case trimmed2.charAt(1):
-      return data(" " /* NONE */, trimmed2.charAt(0), trimmed2.slice(2));
-    default:
-      return;
-  }
-  function data(index, workingDir, path) {
-    const raw = `${index}${workingDir}`;
-    const handler = parsers6.get(raw);
-    if (handler) {
-      handler(result, path);
-    }
-    if (raw !== "##" && raw !== "!!") {
-      result.files.push(new FileStatusSummary(path, index, workingDir));
-    }
-  }
-}
-var StatusSummary, parsers6, parseStatusSummary;
-var init_StatusSummary = __esm({
-  "src/lib/responses/StatusSummary.ts"() {
-    "use strict";
-    init_utils();
-    init_FileStatusSummary();
-    StatusSummary = class {
-      constructor() {
-        this.not_added = [];
-        this.conflicted = [];
-        this.created = [];
-        this.deleted = [];
-        this.ignored = void 0;
-        this.modified = [];
-        this.renamed = [];
-        this.files = [];
-        this.staged = [];
-        this.ahead = 0;
-        this.behind = 0;
-        this.current = null;
-        this.tracking = null;
-        this.detached = false;
-        this.isClean = () => {
-          return !this.files.length;
-        };
-      }
-    };
-    parsers6 = new Map([
-      parser3(
-        " " /* NONE */,
-        "A" /* ADDED */,
-        (result, file) => result.created.push(file)
-      ),
-      parser3(
-        " " /* NONE */,
-        "D" /* DELETED */,
-        (result, file) => result.deleted.push(file)
-      ),
-      parser3(
-        " " /* NONE */,
-        "M" /* MODIFIED */,
-        (result, file) => result.modified.push(file)
-      ),
-      parser3("A" /* ADDED */, " " /* NONE */, (result, file) => {
-        result.created.push(file);
-        result.staged.push(file);
-      }),
-      parser3("A" /* ADDED */, "M" /* MODIFIED */, (result, file) => {
-        result.created.push(file);
-        result.staged.push(file);
-        result.modified.push(file);
-      }),
-      parser3("D" /* DELETED */, " " /* NONE */, (result, file) => {
-        result.deleted.push(file);
-        result.staged.push(file);
-      }),
-      parser3("M" /* MODIFIED */, " " /* NONE */, (result, file) => {
-        result.modified.push(file);
-        result.staged.push(file);
-      }),
-      parser3("M" /* MODIFIED */, "M" /* MODIFIED */, (result, file) => {
-        result.modified.push(file);
-        result.staged.push(file);
-      }),
-      parser3("R" /* RENAMED */, " " /* NONE */, (result, file) => {
-        result.renamed.push(renamedFile(file));
-      }),
-      parser3("R" /* RENAMED */, "M" /* MODIFIED */, (result, file) => {
-        const renamed = renamedFile(file);
-        result.renamed.push(renamed);
-        result.modified.push(renamed.to);
-      }),
-      parser3("!" /* IGNORED */, "!" /* IGNORED */, (_result, _file) => {
-        (_result.ignored = _result.ignored || []).push(_file);
-      }),
-      parser3(
-        "?" /* UNTRACKED */,
-        "?" /* UNTRACKED */,
-        (result, file) => result.not_added.push(file)
-      ),
-      ...conflicts("A" /* ADDED */, "A" /* ADDED */, "U" /* UNMERGED */),
-      ...conflicts(
-        "D" /* DELETED */,
-        "D" /* DELETED */,
-        "U" /* UNMERGED */
-      ),
-      ...conflicts(
-        "U" /* UNMERGED */,
-        "A" /* ADDED */,
-        "D" /* DELETED */,
-        "U" /* UNMERGED */
-      ),
-      [
-        "##",
-        (result, line) => {
-          const aheadReg = /ahead (\d+)/;
-          const behindReg = /behind (\d+)/;
-          const currentReg = /^(.+?(?=(?:\.{3}|\s|$)))/;
-          const trackingReg = /\.{3}(\S*)/;
-          const onEmptyBranchReg = /\son\s(\S+?)(?=\.{3}|$)/;
-          let regexResult = aheadReg.exec(line);
-          result.ahead = regexResult && +regexResult[1] || 0;
-          regexResult = behindReg.exec(line);
-          result.behind = regexResult && +regexResult[1] || 0;
-          regexResult = currentReg.exec(line);
-          result.current = filterType(regexResult?.[1], filterString, null);
-          regexResult = trackingReg.exec(line);
-          result.tracking = filterType(regexResult?.[1], filterString, null);
-          regexResult = onEmptyBranchReg.exec(line);
-          if (regexResult) {
-            result.current = filterType(regexResult?.[1], filterString, result.current);
-          }
-          result.detached = /\(no branch\)/.test(line);
-        }
-      ]
-    ]);
-    parseStatusSummary = function(text) {
-      const lines = text.split(NULL);
-      const status = new StatusSummary();
-      for (let i = 0, l = lines.length; i < l; ) {
-        let line = lines[i++].trim();
-        if (!line) {
-          continue;
-        }
-        if (line.charAt(0) === "R" /* RENAMED */) {
-          line += NULL + (lines[i++] || "");
-        }
-        splitLine(status, line);
-      }
-      return status;
-    };
-  }
-});
-
-// src/lib/tasks/status.ts
-function statusTask(customArgs) {
-  const commands = [
-    "status",
-    "--porcelain",
-    "-b",
-    "-u",
-    "--null",
-    ...customArgs.filter((arg) => !ignoredOptions.includes(arg))
-  ];
-  return {
-    format: "utf-8",
-    commands,
-    parser(text) {
-      return parseStatusSummary(text);
-    }
-  };
-}
-var ignoredOptions;
-var init_status = __esm({
-  "src/lib/tasks/status.ts"() {
-    "use strict";
-    init_StatusSummary();
-    ignoredOptions = ["--null", "-z"];
-  }
-});
-
-// src/lib/tasks/version.ts
-function versionResponse(major = 0, minor = 0, patch = 0, agent = "", installed = true) {
-  return Object.defineProperty(
-    {
-      major,
-      minor,
-      patch,
-      agent,
-      installed
-    },
-    "toString",
-    {
-      value() {
-        return `${this.major}.${this.minor}.${this.patch}`;
-      },
-      configurable: false,
-      enumerable: false
-    }
-  );
-}
-function notInstalledResponse() {
-  return versionResponse(0, 0, 0, "", false);
-}
-function version_default() {
-  return {
-    version() {
-      return this._runTask({
-        commands: ["--version"],
-        format: "utf-8",
-        parser: versionParser,
-        onError(result, error, done, fail) {
-          if (result.exitCode === -2 /* NOT_FOUND */) {
-            return done(Buffer.from(NOT_INSTALLED));
-          }
-          fail(error);
-        }
-      });
-    }
-  };
-}
-function versionParser(stdOut) {
-  if (stdOut === NOT_INSTALLED) {
-    return notInstalledResponse();
-  }
-  return parseStringResponse(versionResponse(0, 0, 0, stdOut), parsers7, stdOut);
-}
-var NOT_INSTALLED, parsers7;
-var init_version = __esm({
-  "src/lib/tasks/version.ts"() {
-    "use strict";
-    init_utils();
-    NOT_INSTALLED = "installed=false";
-    parsers7 = [
-      new LineParser(
-        /version (\d+)\.(\d+)\.(\d+)(?:\s*\((.+)\))?/,
-        (result, [major, minor, patch, agent = ""]) => {
-          Object.assign(
-            result,
-            versionResponse(asNumber(major), asNumber(minor), asNumber(patch), agent)
-          );
-        }
-      ),
-      new LineParser(
-        /version (\d+)\.(\d+)\.(\D+)(.+)?$/,
-        (result, [major, minor, patch, agent = ""]) => {
-          Object.assign(result, versionResponse(asNumber(major), asNumber(minor), patch, agent));
-        }
-      )
-    ];
-  }
-});
-
-// src/lib/tasks/clone.ts
-
-function createCloneTask(api, task, repoPath, ...args) {
-  if (!filterString(repoPath)) {
-    return configurationErrorTask(`git.${api}() requires a string 'repoPath'`);
-  }
-  return task(repoPath, filterType(args[0], filterString), getTrailingOptions(arguments));
-}
-function clone_default() {
-  return {
-    clone(repo, ...rest) {
-      return this._runTask(
-        createCloneTask("clone", cloneTask, filterType(repo, filterString), ...rest),
-        trailingFunctionArgument(arguments)
-      );
-    },
-    mirror(repo, ...rest) {
-      return this._runTask(
-        createCloneTask("mirror", cloneMirrorTask, filterType(repo, filterString), ...rest),
-        trailingFunctionArgument(arguments)
-      );
-    }
-  };
-}
-var cloneTask, cloneMirrorTask;
-var init_clone = __esm({
-  "src/lib/tasks/clone.ts"() {
-    "use strict";
-    init_task();
-    init_utils();
-    cloneTask = (repo, directory, customArgs) => {
-      const commands = ["clone", ...customArgs];
-      filterString(repo) && commands.push(c(repo));
-      filterString(directory) && commands.push(c(directory));
-      return straightThroughStringTask(commands);
-    };
-    cloneMirrorTask = (repo, directory, customArgs) => {
-      append(customArgs, "--mirror");
-      return cloneTask(repo, directory, customArgs);
-    };
-  }
-});
-
-// src/lib/simple-git-api.ts
-var simple_git_api_exports = {};
-__export(simple_git_api_exports, {
-  SimpleGitApi: () => SimpleGitApi
-});
-var SimpleGitApi;
-var init_simple_git_api = __esm({
-  "src/lib/simple-git-api.ts"() {
-    "use strict";
-    init_task_callback();
-    init_change_working_directory();
-    init_checkout();
-    init_count_objects();
-    init_commit();
-    init_config();
-    init_first_commit();
-    init_grep();
-    init_hash_object();
-    init_init();
-    init_log();
-    init_merge();
-    init_push();
-    init_show();
-    init_status();
-    init_task();
-    init_version();
-    init_utils();
-    init_clone();
-    SimpleGitApi = class {
-      constructor(_executor) {
-        this._executor = _executor;
-      }
-      _runTask(task, then) {
-        const chain = this._executor.chain();
-        const promise = chain.push(task);
-        if (then) {
-          taskCallback(task, promise, then);
-        }
-        return Object.create(this, {
-          then: { value: promise.then.bind(promise) },
-          catch: { value: promise.catch.bind(promise) },
-          _executor: { value: chain }
-        });
-      }
-      add(files) {
-        return this._runTask(
-          straightThroughStringTask(["add", ...asArray(files)]),
-          trailingFunctionArgument(arguments)
-        );
-      }
-      cwd(directory) {
-        const next = trailingFunctionArgument(arguments);
-        if (typeof directory === "string") {
-          return this._runTask(changeWorkingDirectoryTask(directory, this._executor), next);
-        }
-        if (typeof directory?.path === "string") {
-          return this._runTask(
-            changeWorkingDirectoryTask(
-              directory.path,
-              directory.root && this._executor || void 0
-            ),
-            next
-          );
-        }
-        return this._runTask(
-          configurationErrorTask("Git.cwd: workingDirectory must be supplied as a string"),
-          next
-        );
-      }
-      hashObject(path, write) {
-        return this._runTask(
-          hashObjectTask(path, write === true),
-          trailingFunctionArgument(arguments)
-        );
-      }
-      init(bare) {
-        return this._runTask(
-          initTask(bare === true, this._executor.cwd, getTrailingOptions(arguments)),
-          trailingFunctionArgument(arguments)
-        );
-      }
-      merge() {
-        return this._runTask(
-          mergeTask(getTrailingOptions(arguments)),
-          trailingFunctionArgument(arguments)
-        );
-      }
-      mergeFromTo(remote, branch) {
-        if (!(filterString(remote) && filterString(branch))) {
-          return this._runTask(
-            configurationErrorTask(
-              `Git.mergeFromTo requires that the 'remote' and 'branch' arguments are supplied as strings`
-            )
-          );
-        }
-        return this._runTask(
-          mergeTask([remote, branch, ...getTrailingOptions(arguments)]),
-          trailingFunctionArgument(arguments, false)
-        );
-      }
-      outputHandler(handler) {
-        this._executor.outputHandler = handler;
-        return this;
-      }
-      push() {
-        const task = pushTask(
-          {
-            remote: filterType(arguments[0], filterString),
-            branch: filterType(arguments[1], filterString)
-          },
-          getTrailingOptions(arguments)
-        );
-        return this._runTask(task, trailingFunctionArgument(arguments));
-      }
-      stash() {
-        return this._runTask(
-          straightThroughStringTask(["stash", ...getTrailingOptions(arguments)]),
-          trailingFunctionArgument(arguments)
-        );
-      }
-      status() {
-        return this._runTask(
-          statusTask(getTrailingOptions(arguments)),
-          trailingFunctionArgument(arguments)
-        );
-      }
-    };
-    Object.assign(
-      SimpleGitApi.prototype,
-      checkout_default(),
-      clone_default(),
-      commit_default(),
-      config_default(),
-      count_objects_default(),
-      first_commit_default(),
-      grep_default(),
-      log_default(),
-      show_default(),
-      version_default()
-    );
-  }
-});
-
-// src/lib/runners/scheduler.ts
-var scheduler_exports = {};
-__export(scheduler_exports, {
-  Scheduler: () => Scheduler
-});
-
-var createScheduledTask, Scheduler;
-var init_scheduler = __esm({
-  "src/lib/runners/scheduler.ts"() {
-    "use strict";
-    init_utils();
-    init_git_logger();
-    createScheduledTask = /* @__PURE__ */ (() => {
-      let id = 0;
-      return () => {
-        id++;
-        const { promise, done } = (0,promise_deferred_dist/* createDeferred */.ud)();
-        return {
-          promise,
-          done,
-          id
-        };
-      };
-    })();
-    Scheduler = class {
-      constructor(concurrency = 2) {
-        this.concurrency = concurrency;
-        this.logger = createLogger("", "scheduler");
-        this.pending = [];
-        this.running = [];
-        this.logger(`Constructed, concurrency=%s`, concurrency);
-      }
-      schedule() {
-        if (!this.pending.length || this.running.length >= this.concurrency) {
-          this.logger(
-            `Schedule attempt ignored, pending=%s running=%s concurrency=%s`,
-            this.pending.length,
-            this.running.length,
-            this.concurrency
-          );
-          return;
-        }
-        const task = append(this.running, this.pending.shift());
-        this.logger(`Attempting id=%s`, task.id);
-        task.done(() => {
-          this.logger(`Completing id=`, task.id);
-          remove(this.running, task);
-          this.schedule();
-        });
-      }
-      next() {
-        const { promise, id } = append(this.pending, createScheduledTask());
-        this.logger(`Scheduling id=%s`, id);
-        this.schedule();
-        return promise;
-      }
-    };
-  }
-});
-
-// src/lib/tasks/apply-patch.ts
-var apply_patch_exports = {};
-__export(apply_patch_exports, {
-  applyPatchTask: () => applyPatchTask
-});
-function applyPatchTask(patches, customArgs) {
-  return straightThroughStringTask(["apply", ...customArgs, ...patches]);
-}
-var init_apply_patch = __esm({
-  "src/lib/tasks/apply-patch.ts"() {
-    "use strict";
-    init_task();
-  }
-});
-
-// src/lib/responses/BranchDeleteSummary.ts
-function branchDeletionSuccess(branch, hash) {
-  return {
-    branch,
-    hash,
-    success: true
-  };
-}
-function branchDeletionFailure(branch) {
-  return {
-    branch,
-    hash: null,
-    success: false
-  };
-}
-var BranchDeletionBatch;
-var init_BranchDeleteSummary = __esm({
-  "src/lib/responses/BranchDeleteSummary.ts"() {
-    "use strict";
-    BranchDeletionBatch = class {
-      constructor() {
-        this.all = [];
-        this.branches = {};
-        this.errors = [];
-      }
-      get success() {
-        return !this.errors.length;
-      }
-    };
-  }
-});
-
-// src/lib/parsers/parse-branch-delete.ts
-function hasBranchDeletionError(data, processExitCode) {
-  return processExitCode === 1 /* ERROR */ && deleteErrorRegex.test(data);
-}
-var deleteSuccessRegex, deleteErrorRegex, parsers8, parseBranchDeletions;
-var init_parse_branch_delete = __esm({
-  "src/lib/parsers/parse-branch-delete.ts"() {
-    "use strict";
-    init_BranchDeleteSummary();
-    init_utils();
-    deleteSuccessRegex = /(\S+)\s+\(\S+\s([^)]+)\)/;
-    deleteErrorRegex = /^error[^']+'([^']+)'/m;
-    parsers8 = [
-      new LineParser(deleteSuccessRegex, (result, [branch, hash]) => {
-        const deletion = branchDeletionSuccess(branch, hash);
-        result.all.push(deletion);
-        result.branches[branch] = deletion;
-      }),
-      new LineParser(deleteErrorRegex, (result, [branch]) => {
-        const deletion = branchDeletionFailure(branch);
-        result.errors.push(deletion);
-        result.all.push(deletion);
-        result.branches[branch] = deletion;
-      })
-    ];
-    parseBranchDeletions = (stdOut, stdErr) => {
-      return parseStringResponse(new BranchDeletionBatch(), parsers8, [stdOut, stdErr]);
-    };
-  }
-});
-
-// src/lib/responses/BranchSummary.ts
-var BranchSummaryResult;
-var init_BranchSummary = __esm({
-  "src/lib/responses/BranchSummary.ts"() {
-    "use strict";
-    BranchSummaryResult = class {
-      constructor() {
-        this.all = [];
-        this.branches = {};
-        this.current = "";
-        this.detached = false;
-      }
-      push(status, detached, name, commit, label) {
-        if (status === "*" /* CURRENT */) {
-          this.detached = detached;
-          this.current = name;
-        }
-        this.all.push(name);
-        this.branches[name] = {
-          current: status === "*" /* CURRENT */,
-          linkedWorkTree: status === "+" /* LINKED */,
-          name,
-          commit,
-          label
-        };
-      }
-    };
-  }
-});
-
-// src/lib/parsers/parse-branch.ts
-function branchStatus(input) {
-  return input ? input.charAt(0) : "";
-}
-function parseBranchSummary(stdOut, currentOnly = false) {
-  return parseStringResponse(
-    new BranchSummaryResult(),
-    currentOnly ? [currentBranchParser] : parsers9,
-    stdOut
-  );
-}
-var parsers9, currentBranchParser;
-var init_parse_branch = __esm({
-  "src/lib/parsers/parse-branch.ts"() {
-    "use strict";
-    init_BranchSummary();
-    init_utils();
-    parsers9 = [
-      new LineParser(
-        /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
-        (result, [current, name, commit, label]) => {
-          result.push(branchStatus(current), true, name, commit, label);
-        }
-      ),
-      new LineParser(
-        /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
-        (result, [current, name, commit, label]) => {
-          result.push(branchStatus(current), false, name, commit, label);
-        }
-      )
-    ];
-    currentBranchParser = new LineParser(/^(\S+)$/s, (result, [name]) => {
-      result.push("*" /* CURRENT */, false, name, "", "");
-    });
-  }
-});
-
-// src/lib/tasks/branch.ts
-var branch_exports = {};
-__export(branch_exports, {
-  branchLocalTask: () => branchLocalTask,
-  branchTask: () => branchTask,
-  containsDeleteBranchCommand: () => containsDeleteBranchCommand,
-  deleteBranchTask: () => deleteBranchTask,
-  deleteBranchesTask: () => deleteBranchesTask
-});
-function containsDeleteBranchCommand(commands) {
-  const deleteCommands = ["-d", "-D", "--delete"];
-  return commands.some((command) => deleteCommands.includes(command));
-}
-function branchTask(customArgs) {
-  const isDelete = containsDeleteBranchCommand(customArgs);
-  const isCurrentOnly = customArgs.includes("--show-current");
-  const commands = ["branch", ...customArgs];
-  if (commands.length === 1) {
-    commands.push("-a");
-  }
-  if (!commands.includes("-v")) {
-    commands.splice(1, 0, "-v");
-  }
-  return {
-    format: "utf-8",
-    commands,
-    parser(stdOut, stdErr) {
-      if (isDelete) {
-        return parseBranchDeletions(stdOut, stdErr).all[0];
-      }
-      return parseBranchSummary(stdOut, isCurrentOnly);
-    }
-  };
-}
-function branchLocalTask() {
-  return {
-    format: "utf-8",
-    commands: ["branch", "-v"],
-    parser(stdOut) {
-      return parseBranchSummary(stdOut);
-    }
-  };
-}
-function deleteBranchesTask(branches, forceDelete = false) {
-  return {
-    format: "utf-8",
-    commands: ["branch", "-v", forceDelete ? "-D" : "-d", ...branches],
-    parser(stdOut, stdErr) {
-      return parseBranchDeletions(stdOut, stdErr);
-    },
-    onError({ exitCode, stdOut }, error, done, fail) {
-      if (!hasBranchDeletionError(String(error), exitCode)) {
-        return fail(error);
-      }
-      done(stdOut);
-    }
-  };
-}
-function deleteBranchTask(branch, forceDelete = false) {
-  const task = {
-    format: "utf-8",
-    commands: ["branch", "-v", forceDelete ? "-D" : "-d", branch],
-    parser(stdOut, stdErr) {
-      return parseBranchDeletions(stdOut, stdErr).branches[branch];
-    },
-    onError({ exitCode, stdErr, stdOut }, error, _, fail) {
-      if (!hasBranchDeletionError(String(error), exitCode)) {
-        return fail(error);
-      }
-      throw new GitResponseError(
-        task.parser(bufferToString(stdOut), bufferToString(stdErr)),
-        String(error)
-      );
-    }
-  };
-  return task;
-}
-var init_branch = __esm({
-  "src/lib/tasks/branch.ts"() {
-    "use strict";
-    init_git_response_error();
-    init_parse_branch_delete();
-    init_parse_branch();
-    init_utils();
-  }
-});
-
-// src/lib/responses/CheckIgnore.ts
-
-function toPath(input) {
-  const path = input.trim().replace(/^["']|["']$/g, "");
-  return path && (0,external_node_path_namespaceObject.normalize)(path);
-}
-var parseCheckIgnore;
-var init_CheckIgnore = __esm({
-  "src/lib/responses/CheckIgnore.ts"() {
-    "use strict";
-    parseCheckIgnore = (text) => {
-      return text.split(/\n/g).map(toPath).filter(Boolean);
-    };
-  }
-});
-
-// src/lib/tasks/check-ignore.ts
-var check_ignore_exports = {};
-__export(check_ignore_exports, {
-  checkIgnoreTask: () => checkIgnoreTask
-});
-function checkIgnoreTask(paths) {
-  return {
-    commands: ["check-ignore", ...paths],
-    format: "utf-8",
-    parser: parseCheckIgnore
-  };
-}
-var init_check_ignore = __esm({
-  "src/lib/tasks/check-ignore.ts"() {
-    "use strict";
-    init_CheckIgnore();
-  }
-});
-
-// src/lib/parsers/parse-fetch.ts
-function parseFetchResult(stdOut, stdErr) {
-  const result = {
-    raw: stdOut,
-    remote: null,
-    branches: [],
-    tags: [],
-    updated: [],
-    deleted: []
-  };
-  return parseStringResponse(result, parsers10, [stdOut, stdErr]);
-}
-var parsers10;
-var init_parse_fetch = __esm({
-  "src/lib/parsers/parse-fetch.ts"() {
-    "use strict";
-    init_utils();
-    parsers10 = [
-      new LineParser(/From (.+)$/, (result, [remote]) => {
-        result.remote = remote;
-      }),
-      new LineParser(/\* \[new branch]\s+(\S+)\s*-> (.+)$/, (result, [name, tracking]) => {
-        result.branches.push({
-          name,
-          tracking
-        });
-      }),
-      new LineParser(/\* \[new tag]\s+(\S+)\s*-> (.+)$/, (result, [name, tracking]) => {
-        result.tags.push({
-          name,
-          tracking
-        });
-      }),
-      new LineParser(/- \[deleted]\s+\S+\s*-> (.+)$/, (result, [tracking]) => {
-        result.deleted.push({
-          tracking
-        });
-      }),
-      new LineParser(
-        /\s*([^.]+)\.\.(\S+)\s+(\S+)\s*-> (.+)$/,
-        (result, [from, to, name, tracking]) => {
-          result.updated.push({
-            name,
-            tracking,
-            to,
-            from
-          });
-        }
-      )
-    ];
-  }
-});
-
-// src/lib/tasks/fetch.ts
-var fetch_exports = {};
-__export(fetch_exports, {
-  fetchTask: () => fetchTask
-});
-function disallowedCommand(command) {
-  return /^--upload-pack(=|$)/.test(command);
-}
-function fetchTask(remote, branch, customArgs) {
-  const commands = ["fetch", ...customArgs];
-  if (remote && branch) {
-    commands.push(remote, branch);
-  }
-  const banned = commands.find(disallowedCommand);
-  if (banned) {
-    return configurationErrorTask(`git.fetch: potential exploit argument blocked.`);
-  }
-  return {
-    commands,
-    format: "utf-8",
-    parser: parseFetchResult
-  };
-}
-var init_fetch = __esm({
-  "src/lib/tasks/fetch.ts"() {
-    "use strict";
-    init_parse_fetch();
-    init_task();
-  }
-});
-
-// src/lib/parsers/parse-move.ts
-function parseMoveResult(stdOut) {
-  return parseStringResponse({ moves: [] }, parsers11, stdOut);
-}
-var parsers11;
-var init_parse_move = __esm({
-  "src/lib/parsers/parse-move.ts"() {
-    "use strict";
-    init_utils();
-    parsers11 = [
-      new LineParser(/^Renaming (.+) to (.+)$/, (result, [from, to]) => {
-        result.moves.push({ from, to });
-      })
-    ];
-  }
-});
-
-// src/lib/tasks/move.ts
-var move_exports = {};
-__export(move_exports, {
-  moveTask: () => moveTask
-});
-function moveTask(from, to) {
-  return {
-    commands: ["mv", "-v", ...asArray(from), to],
-    format: "utf-8",
-    parser: parseMoveResult
-  };
-}
-var init_move = __esm({
-  "src/lib/tasks/move.ts"() {
-    "use strict";
-    init_parse_move();
-    init_utils();
-  }
-});
-
-// src/lib/tasks/pull.ts
-var pull_exports = {};
-__export(pull_exports, {
-  pullTask: () => pullTask
-});
-function pullTask(remote, branch, customArgs) {
-  const commands = ["pull", ...customArgs];
-  if (remote && branch) {
-    commands.splice(1, 0, remote, branch);
-  }
-  return {
-    commands,
-    format: "utf-8",
-    parser(stdOut, stdErr) {
-      return parsePullResult(stdOut, stdErr);
-    },
-    onError(result, _error, _done, fail) {
-      const pullError = parsePullErrorResult(
-        bufferToString(result.stdOut),
-        bufferToString(result.stdErr)
-      );
-      if (pullError) {
-        return fail(new GitResponseError(pullError));
-      }
-      fail(_error);
-    }
-  };
-}
-var init_pull = __esm({
-  "src/lib/tasks/pull.ts"() {
-    "use strict";
-    init_git_response_error();
-    init_parse_pull();
-    init_utils();
-  }
-});
-
-// src/lib/responses/GetRemoteSummary.ts
-function parseGetRemotes(text) {
-  const remotes = {};
-  forEach(text, ([name]) => remotes[name] = { name });
-  return Object.values(remotes);
-}
-function parseGetRemotesVerbose(text) {
-  const remotes = {};
-  forEach(text, ([name, url, purpose]) => {
-    if (!Object.hasOwn(remotes, name)) {
-      remotes[name] = {
-        name,
-        refs: { fetch: "", push: "" }
-      };
-    }
-    if (purpose && url) {
-      remotes[name].refs[purpose.replace(/[^a-z]/g, "")] = url;
-    }
-  });
-  return Object.values(remotes);
-}
-function forEach(text, handler) {
-  forEachLineWithContent(text, (line) => handler(line.split(/\s+/)));
-}
-var init_GetRemoteSummary = __esm({
-  "src/lib/responses/GetRemoteSummary.ts"() {
-    "use strict";
-    init_utils();
-  }
-});
-
-// src/lib/tasks/remote.ts
-var remote_exports = {};
-__export(remote_exports, {
-  addRemoteTask: () => addRemoteTask,
-  getRemotesTask: () => getRemotesTask,
-  listRemotesTask: () => listRemotesTask,
-  remoteTask: () => remoteTask,
-  removeRemoteTask: () => removeRemoteTask
-});
-function addRemoteTask(remoteName, remoteRepo, customArgs) {
-  return straightThroughStringTask(["remote", "add", ...customArgs, remoteName, remoteRepo]);
-}
-function getRemotesTask(verbose) {
-  const commands = ["remote"];
-  if (verbose) {
-    commands.push("-v");
-  }
-  return {
-    commands,
-    format: "utf-8",
-    parser: verbose ? parseGetRemotesVerbose : parseGetRemotes
-  };
-}
-function listRemotesTask(customArgs) {
-  const commands = [...customArgs];
-  if (commands[0] !== "ls-remote") {
-    commands.unshift("ls-remote");
-  }
-  return straightThroughStringTask(commands);
-}
-function remoteTask(customArgs) {
-  const commands = [...customArgs];
-  if (commands[0] !== "remote") {
-    commands.unshift("remote");
-  }
-  return straightThroughStringTask(commands);
-}
-function removeRemoteTask(remoteName) {
-  return straightThroughStringTask(["remote", "remove", remoteName]);
-}
-var init_remote = __esm({
-  "src/lib/tasks/remote.ts"() {
-    "use strict";
-    init_GetRemoteSummary();
-    init_task();
-  }
-});
-
-// src/lib/tasks/stash-list.ts
-var stash_list_exports = {};
-__export(stash_list_exports, {
-  stashListTask: () => stashListTask
-});
-function stashListTask(opt = {}, customArgs) {
-  const options = parseLogOptions(opt);
-  const commands = ["stash", "list", ...options.commands, ...customArgs];
-  const parser4 = createListLogSummaryParser(
-    options.splitter,
-    options.fields,
-    logFormatFromCommand(commands)
-  );
-  return validateLogFormatConfig(commands) || {
-    commands,
-    format: "utf-8",
-    parser: parser4
-  };
-}
-var init_stash_list = __esm({
-  "src/lib/tasks/stash-list.ts"() {
-    "use strict";
-    init_log_format();
-    init_parse_list_log_summary();
-    init_diff();
-    init_log();
-  }
-});
-
-// src/lib/tasks/sub-module.ts
-var sub_module_exports = {};
-__export(sub_module_exports, {
-  addSubModuleTask: () => addSubModuleTask,
-  initSubModuleTask: () => initSubModuleTask,
-  subModuleTask: () => subModuleTask,
-  updateSubModuleTask: () => updateSubModuleTask
-});
-function addSubModuleTask(repo, path) {
-  return subModuleTask(["add", repo, path]);
-}
-function initSubModuleTask(customArgs) {
-  return subModuleTask(["init", ...customArgs]);
-}
-function subModuleTask(customArgs) {
-  const commands = [...customArgs];
-  if (commands[0] !== "submodule") {
-    commands.unshift("submodule");
-  }
-  return straightThroughStringTask(commands);
-}
-function updateSubModuleTask(customArgs) {
-  return subModuleTask(["update", ...customArgs]);
-}
-var init_sub_module = __esm({
-  "src/lib/tasks/sub-module.ts"() {
-    "use strict";
-    init_task();
-  }
-});
-
-// src/lib/responses/TagList.ts
-function singleSorted(a, b) {
-  const aIsNum = Number.isNaN(a);
-  const bIsNum = Number.isNaN(b);
-  if (aIsNum !== bIsNum) {
-    return aIsNum ? 1 : -1;
-  }
-  return aIsNum ? sorted(a, b) : 0;
-}
-function sorted(a, b) {
-  return a === b ? 0 : a > b ? 1 : -1;
-}
-function trimmed(input) {
-  return input.trim();
-}
-function esm_toNumber(input) {
-  if (typeof input === "string") {
-    return parseInt(input.replace(/^\D+/g, ""), 10) || 0;
-  }
-  return 0;
-}
-var TagList, parseTagList;
-var init_TagList = __esm({
-  "src/lib/responses/TagList.ts"() {
-    "use strict";
-    TagList = class {
-      constructor(all, latest) {
-        this.all = all;
-        this.latest = latest;
-      }
-    };
-    parseTagList = function(data, customSort = false) {
-      const tags = data.split("\n").map(trimmed).filter(Boolean);
-      if (!customSort) {
-        tags.sort(function(tagA, tagB) {
-          const partsA = tagA.split(".");
-          const partsB = tagB.split(".");
-          if (partsA.length === 1 || partsB.length === 1) {
-            return singleSorted(esm_toNumber(partsA[0]), esm_toNumber(partsB[0]));
-          }
-          for (let i = 0, l = Math.max(partsA.length, partsB.length); i < l; i++) {
-            const diff = sorted(esm_toNumber(partsA[i]), esm_toNumber(partsB[i]));
-            if (diff) {
-              return diff;
-            }
-          }
-          return 0;
-        });
-      }
-      const latest = customSort ? tags[0] : [...tags].reverse().find((tag) => tag.indexOf(".") >= 0);
-      return new TagList(tags, latest);
-    };
-  }
-});
-
-// src/lib/tasks/tag.ts
-var tag_exports = {};
-__export(tag_exports, {
-  addAnnotatedTagTask: () => addAnnotatedTagTask,
-  addTagTask: () => addTagTask,
-  tagListTask: () => tagListTask
-});
-function tagListTask(customArgs = []) {
-  const hasCustomSort = customArgs.some((option) => /^--sort=/.test(option));
-  return {
-    format: "utf-8",
-    commands: ["tag", "-l", ...customArgs],
-    parser(text) {
-      return parseTagList(text, hasCustomSort);
-    }
-  };
-}
-function addTagTask(name) {
-  return {
-    format: "utf-8",
-    commands: ["tag", name],
-    parser() {
-      return { name };
-    }
-  };
-}
-function addAnnotatedTagTask(name, tagMessage) {
-  return {
-    format: "utf-8",
-    commands: ["tag", "-a", "-m", tagMessage, name],
-    parser() {
-      return { name };
-    }
-  };
-}
-var init_tag = __esm({
-  "src/lib/tasks/tag.ts"() {
-    "use strict";
-    init_TagList();
-  }
-});
-
-// src/git.js
-var require_git = __commonJS({
-  "src/git.js"(exports, module) {
-    "use strict";
-    var { GitExecutor: GitExecutor2 } = (init_git_executor(), __toCommonJS(git_executor_exports));
-    var { SimpleGitApi: SimpleGitApi2 } = (init_simple_git_api(), __toCommonJS(simple_git_api_exports));
-    var { Scheduler: Scheduler2 } = (init_scheduler(), __toCommonJS(scheduler_exports));
-    var { adhocExecTask: adhocExecTask2, configurationErrorTask: configurationErrorTask2 } = (init_task(), __toCommonJS(task_exports));
-    var {
-      asArray: asArray2,
-      filterArray: filterArray2,
-      filterPrimitives: filterPrimitives2,
-      filterString: filterString2,
-      filterStringOrStringArray: filterStringOrStringArray2,
-      filterType: filterType2,
-      getTrailingOptions: getTrailingOptions2,
-      trailingFunctionArgument: trailingFunctionArgument2,
-      trailingOptionsArgument: trailingOptionsArgument2
-    } = (init_utils(), __toCommonJS(utils_exports));
-    var { applyPatchTask: applyPatchTask2 } = (init_apply_patch(), __toCommonJS(apply_patch_exports));
-    var {
-      branchTask: branchTask2,
-      branchLocalTask: branchLocalTask2,
-      deleteBranchesTask: deleteBranchesTask2,
-      deleteBranchTask: deleteBranchTask2
-    } = (init_branch(), __toCommonJS(branch_exports));
-    var { checkIgnoreTask: checkIgnoreTask2 } = (init_check_ignore(), __toCommonJS(check_ignore_exports));
-    var { checkIsRepoTask: checkIsRepoTask2 } = (init_check_is_repo(), __toCommonJS(check_is_repo_exports));
-    var { cleanWithOptionsTask: cleanWithOptionsTask2, isCleanOptionsArray: isCleanOptionsArray2 } = (init_clean(), __toCommonJS(clean_exports));
-    var { diffSummaryTask: diffSummaryTask2 } = (init_diff(), __toCommonJS(diff_exports));
-    var { fetchTask: fetchTask2 } = (init_fetch(), __toCommonJS(fetch_exports));
-    var { moveTask: moveTask2 } = (init_move(), __toCommonJS(move_exports));
-    var { pullTask: pullTask2 } = (init_pull(), __toCommonJS(pull_exports));
-    var { pushTagsTask: pushTagsTask2 } = (init_push(), __toCommonJS(push_exports));
-    var {
-      addRemoteTask: addRemoteTask2,
-      getRemotesTask: getRemotesTask2,
-      listRemotesTask: listRemotesTask2,
-      remoteTask: remoteTask2,
-      removeRemoteTask: removeRemoteTask2
-    } = (init_remote(), __toCommonJS(remote_exports));
-    var { getResetMode: getResetMode2, resetTask: resetTask2 } = (init_reset(), __toCommonJS(reset_exports));
-    var { stashListTask: stashListTask2 } = (init_stash_list(), __toCommonJS(stash_list_exports));
-    var {
-      addSubModuleTask: addSubModuleTask2,
-      initSubModuleTask: initSubModuleTask2,
-      subModuleTask: subModuleTask2,
-      updateSubModuleTask: updateSubModuleTask2
-    } = (init_sub_module(), __toCommonJS(sub_module_exports));
-    var { addAnnotatedTagTask: addAnnotatedTagTask2, addTagTask: addTagTask2, tagListTask: tagListTask2 } = (init_tag(), __toCommonJS(tag_exports));
-    var { straightThroughBufferTask: straightThroughBufferTask2, straightThroughStringTask: straightThroughStringTask2 } = (init_task(), __toCommonJS(task_exports));
-    function Git2(options, plugins) {
-      this._plugins = plugins;
-      this._executor = new GitExecutor2(
-        options.baseDir,
-        new Scheduler2(options.maxConcurrentProcesses),
-        plugins
-      );
-      this._trimmed = options.trimmed;
-    }
-    (Git2.prototype = Object.create(SimpleGitApi2.prototype)).constructor = Git2;
-    Git2.prototype.customBinary = function(command) {
-      this._plugins.reconfigure("binary", command);
-      return this;
-    };
-    Git2.prototype.env = function(name, value) {
-      if (arguments.length === 1 && typeof name === "object") {
-        this._executor.env = name;
-      } else {
-        (this._executor.env = this._executor.env || {})[name] = value;
-      }
-      return this;
-    };
-    Git2.prototype.stashList = function(options) {
-      return this._runTask(
-        stashListTask2(
-          trailingOptionsArgument2(arguments) || {},
-          filterArray2(options) && options || []
-        ),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.mv = function(from, to) {
-      return this._runTask(moveTask2(from, to), trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.checkoutLatestTag = function(then) {
-      var git = this;
-      return this.pull(function() {
-        git.tags(function(err, tags) {
-          git.checkout(tags.latest, then);
-        });
-      });
-    };
-    Git2.prototype.pull = function(remote, branch, options, then) {
-      return this._runTask(
-        pullTask2(
-          filterType2(remote, filterString2),
-          filterType2(branch, filterString2),
-          getTrailingOptions2(arguments)
-        ),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.fetch = function(remote, branch) {
-      return this._runTask(
-        fetchTask2(
-          filterType2(remote, filterString2),
-          filterType2(branch, filterString2),
-          getTrailingOptions2(arguments)
-        ),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.silent = function(silence) {
-      return this._runTask(
-        adhocExecTask2(
-          () => console.warn(
-            "simple-git deprecation notice: git.silent: logging should be configured using the `debug` library / `DEBUG` environment variable, this method will be removed."
-          )
-        )
-      );
-    };
-    Git2.prototype.tags = function(options, then) {
-      return this._runTask(
-        tagListTask2(getTrailingOptions2(arguments)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.rebase = function() {
-      return this._runTask(
-        straightThroughStringTask2(["rebase", ...getTrailingOptions2(arguments)]),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.reset = function(mode) {
-      return this._runTask(
-        resetTask2(getResetMode2(mode), getTrailingOptions2(arguments)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.revert = function(commit) {
-      const next = trailingFunctionArgument2(arguments);
-      if (typeof commit !== "string") {
-        return this._runTask(configurationErrorTask2("Commit must be a string"), next);
-      }
-      return this._runTask(
-        straightThroughStringTask2(["revert", ...getTrailingOptions2(arguments, 0, true), commit]),
-        next
-      );
-    };
-    Git2.prototype.addTag = function(name) {
-      const task = typeof name === "string" ? addTagTask2(name) : configurationErrorTask2("Git.addTag requires a tag name");
-      return this._runTask(task, trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.addAnnotatedTag = function(tagName, tagMessage) {
-      return this._runTask(
-        addAnnotatedTagTask2(tagName, tagMessage),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.deleteLocalBranch = function(branchName, forceDelete, then) {
-      return this._runTask(
-        deleteBranchTask2(branchName, typeof forceDelete === "boolean" ? forceDelete : false),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.deleteLocalBranches = function(branchNames, forceDelete, then) {
-      return this._runTask(
-        deleteBranchesTask2(branchNames, typeof forceDelete === "boolean" ? forceDelete : false),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.branch = function(options, then) {
-      return this._runTask(
-        branchTask2(getTrailingOptions2(arguments)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.branchLocal = function(then) {
-      return this._runTask(branchLocalTask2(), trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.raw = function(commands) {
-      const createRestCommands = !Array.isArray(commands);
-      const command = [].slice.call(createRestCommands ? arguments : commands, 0);
-      for (let i = 0; i < command.length && createRestCommands; i++) {
-        if (!filterPrimitives2(command[i])) {
-          command.splice(i, command.length - i);
-          break;
-        }
-      }
-      command.push(...getTrailingOptions2(arguments, 0, true));
-      var next = trailingFunctionArgument2(arguments);
-      if (!command.length) {
-        return this._runTask(
-          configurationErrorTask2("Raw: must supply one or more command to execute"),
-          next
-        );
-      }
-      return this._runTask(straightThroughStringTask2(command, this._trimmed), next);
-    };
-    Git2.prototype.submoduleAdd = function(repo, path, then) {
-      return this._runTask(addSubModuleTask2(repo, path), trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.submoduleUpdate = function(args, then) {
-      return this._runTask(
-        updateSubModuleTask2(getTrailingOptions2(arguments, true)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.submoduleInit = function(args, then) {
-      return this._runTask(
-        initSubModuleTask2(getTrailingOptions2(arguments, true)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.subModule = function(options, then) {
-      return this._runTask(
-        subModuleTask2(getTrailingOptions2(arguments)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.listRemote = function() {
-      return this._runTask(
-        listRemotesTask2(getTrailingOptions2(arguments)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.addRemote = function(remoteName, remoteRepo, then) {
-      return this._runTask(
-        addRemoteTask2(remoteName, remoteRepo, getTrailingOptions2(arguments)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.removeRemote = function(remoteName, then) {
-      return this._runTask(removeRemoteTask2(remoteName), trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.getRemotes = function(verbose, then) {
-      return this._runTask(getRemotesTask2(verbose === true), trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.remote = function(options, then) {
-      return this._runTask(
-        remoteTask2(getTrailingOptions2(arguments)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.tag = function(options, then) {
-      const command = getTrailingOptions2(arguments);
-      if (command[0] !== "tag") {
-        command.unshift("tag");
-      }
-      return this._runTask(straightThroughStringTask2(command), trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.updateServerInfo = function(then) {
-      return this._runTask(
-        straightThroughStringTask2(["update-server-info"]),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.pushTags = function(remote, then) {
-      const task = pushTagsTask2(
-        { remote: filterType2(remote, filterString2) },
-        getTrailingOptions2(arguments)
-      );
-      return this._runTask(task, trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.rm = function(files) {
-      return this._runTask(
-        straightThroughStringTask2(["rm", "-f", ...asArray2(files)]),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.rmKeepLocal = function(files) {
-      return this._runTask(
-        straightThroughStringTask2(["rm", "--cached", ...asArray2(files)]),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.catFile = function(options, then) {
-      return this._catFile("utf-8", arguments);
-    };
-    Git2.prototype.binaryCatFile = function() {
-      return this._catFile("buffer", arguments);
-    };
-    Git2.prototype._catFile = function(format, args) {
-      var handler = trailingFunctionArgument2(args);
-      var command = ["cat-file"];
-      var options = args[0];
-      if (typeof options === "string") {
-        return this._runTask(
-          configurationErrorTask2("Git.catFile: options must be supplied as an array of strings"),
-          handler
-        );
-      }
-      if (Array.isArray(options)) {
-        command.push.apply(command, options);
-      }
-      const task = format === "buffer" ? straightThroughBufferTask2(command) : straightThroughStringTask2(command);
-      return this._runTask(task, handler);
-    };
-    Git2.prototype.diff = function(options, then) {
-      const task = filterString2(options) ? configurationErrorTask2(
-        "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
-      ) : straightThroughStringTask2(["diff", ...getTrailingOptions2(arguments)]);
-      return this._runTask(task, trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.diffSummary = function() {
-      return this._runTask(
-        diffSummaryTask2(getTrailingOptions2(arguments, 1)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.applyPatch = function(patches) {
-      const task = !filterStringOrStringArray2(patches) ? configurationErrorTask2(
-        `git.applyPatch requires one or more string patches as the first argument`
-      ) : applyPatchTask2(asArray2(patches), getTrailingOptions2([].slice.call(arguments, 1)));
-      return this._runTask(task, trailingFunctionArgument2(arguments));
-    };
-    Git2.prototype.revparse = function() {
-      const commands = ["rev-parse", ...getTrailingOptions2(arguments, true)];
-      return this._runTask(
-        straightThroughStringTask2(commands, true),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.clean = function(mode, options, then) {
-      const usingCleanOptionsArray = isCleanOptionsArray2(mode);
-      const cleanMode = usingCleanOptionsArray && mode.join("") || filterType2(mode, filterString2) || "";
-      const customArgs = getTrailingOptions2([].slice.call(arguments, usingCleanOptionsArray ? 1 : 0));
-      return this._runTask(
-        cleanWithOptionsTask2(cleanMode, customArgs),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.exec = function(then) {
-      const task = {
-        commands: [],
-        format: "utf-8",
-        parser() {
-          if (typeof then === "function") {
-            then();
-          }
-        }
-      };
-      return this._runTask(task);
-    };
-    Git2.prototype.clearQueue = function() {
-      return this._runTask(
-        adhocExecTask2(
-          () => console.warn(
-            "simple-git deprecation notice: clearQueue() is deprecated and will be removed, switch to using the abortPlugin instead."
-          )
-        )
-      );
-    };
-    Git2.prototype.checkIgnore = function(pathnames, then) {
-      return this._runTask(
-        checkIgnoreTask2(asArray2(filterType2(pathnames, filterStringOrStringArray2, []))),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    Git2.prototype.checkIsRepo = function(checkType, then) {
-      return this._runTask(
-        checkIsRepoTask2(filterType2(checkType, filterString2)),
-        trailingFunctionArgument2(arguments)
-      );
-    };
-    module.exports = Git2;
-  }
-});
-
-// src/lib/api.ts
-
-
-// src/lib/errors/git-construct-error.ts
-init_git_error();
-var GitConstructError = class extends GitError {
-  constructor(config, message) {
-    super(void 0, message);
-    this.config = config;
-  }
-};
-
-// src/lib/api.ts
-init_git_error();
-
-// src/lib/errors/git-plugin-error.ts
-init_git_error();
-var GitPluginError = class extends GitError {
-  constructor(task, plugin, message) {
-    super(task, message);
-    this.task = task;
-    this.plugin = plugin;
-    Object.setPrototypeOf(this, new.target.prototype);
-  }
-};
-
-// src/lib/api.ts
-init_git_response_error();
-init_task_configuration_error();
-init_check_is_repo();
-init_clean();
-init_config();
-init_diff_name_status();
-init_grep();
-init_reset();
-
-// src/lib/plugins/abort-plugin.ts
-function abortPlugin(signal) {
-  if (!signal) {
-    return;
-  }
-  const onSpawnAfter = {
-    type: "spawn.after",
-    action(_data, context) {
-      function kill() {
-        context.kill(new GitPluginError(void 0, "abort", "Abort signal received"));
-      }
-      signal.addEventListener("abort", kill);
-      context.spawned.on("close", () => signal.removeEventListener("abort", kill));
-    }
-  };
-  const onSpawnBefore = {
-    type: "spawn.before",
-    action(_data, context) {
-      if (signal.aborted) {
-        context.kill(new GitPluginError(void 0, "abort", "Abort already signaled"));
-      }
-    }
-  };
-  return [onSpawnBefore, onSpawnAfter];
-}
-
-// src/lib/plugins/block-unsafe-operations-plugin.ts
-
-function blockUnsafeOperationsPlugin(options = {}) {
-  return {
-    type: "spawn.args",
-    action(args, { env }) {
-      for (const vulnerability of ne(args, env)) {
-        if (options[vulnerability.category] !== true) {
-          throw new GitPluginError(void 0, "unsafe", vulnerability.message);
-        }
-      }
-      return args;
-    }
-  };
-}
-
-// src/lib/plugins/command-config-prefixing-plugin.ts
-init_utils();
-function commandConfigPrefixingPlugin(configuration) {
-  const prefix = prefixedArray(configuration, "-c");
-  return {
-    type: "spawn.args",
-    action(data) {
-      return [...prefix, ...data];
-    }
-  };
-}
-
-// src/lib/plugins/completion-detection.plugin.ts
-init_utils();
-
-var esm_never = (0,promise_deferred_dist/* deferred */.yX)().promise;
-function completionDetectionPlugin({
-  onClose = true,
-  onExit = 50
-} = {}) {
-  function createEvents() {
-    let exitCode = -1;
-    const events = {
-      close: (0,promise_deferred_dist/* deferred */.yX)(),
-      closeTimeout: (0,promise_deferred_dist/* deferred */.yX)(),
-      exit: (0,promise_deferred_dist/* deferred */.yX)(),
-      exitTimeout: (0,promise_deferred_dist/* deferred */.yX)()
-    };
-    const result = Promise.race([
-      onClose === false ? esm_never : events.closeTimeout.promise,
-      onExit === false ? esm_never : events.exitTimeout.promise
-    ]);
-    configureTimeout(onClose, events.close, events.closeTimeout);
-    configureTimeout(onExit, events.exit, events.exitTimeout);
-    return {
-      close(code) {
-        exitCode = code;
-        events.close.done();
-      },
-      exit(code) {
-        exitCode = code;
-        events.exit.done();
-      },
-      get exitCode() {
-        return exitCode;
-      },
-      result
-    };
-  }
-  function configureTimeout(flag, event, timeout) {
-    if (flag === false) {
-      return;
-    }
-    (flag === true ? event.promise : event.promise.then(() => delay(flag))).then(timeout.done);
-  }
-  return {
-    type: "spawn.after",
-    async action(_data, { spawned, close }) {
-      const events = createEvents();
-      let deferClose = true;
-      let quickClose = () => void (deferClose = false);
-      spawned.stdout?.on("data", quickClose);
-      spawned.stderr?.on("data", quickClose);
-      spawned.on("error", quickClose);
-      spawned.on("close", (code) => events.close(code));
-      spawned.on("exit", (code) => events.exit(code));
-      try {
-        await events.result;
-        if (deferClose) {
-          await delay(50);
-        }
-        close(events.exitCode);
-      } catch (err) {
-        close(events.exitCode, err);
-      }
-    }
-  };
-}
-
-// src/lib/plugins/custom-binary.plugin.ts
-init_utils();
-var WRONG_NUMBER_ERR = `Invalid value supplied for custom binary, requires a single string or an array containing either one or two strings`;
-var WRONG_CHARS_ERR = `Invalid value supplied for custom binary, restricted characters must be removed or supply the unsafe.allowUnsafeCustomBinary option`;
-function isBadArgument(arg) {
-  return !arg || !/^([a-z]:)?([a-z0-9/.\\_~-]+)$/i.test(arg);
-}
-function toBinaryConfig(input, allowUnsafe) {
-  if (input.length < 1 || input.length > 2) {
-    throw new GitPluginError(void 0, "binary", WRONG_NUMBER_ERR);
-  }
-  const isBad = input.some(isBadArgument);
-  if (isBad) {
-    if (allowUnsafe) {
-      console.warn(WRONG_CHARS_ERR);
-    } else {
-      throw new GitPluginError(void 0, "binary", WRONG_CHARS_ERR);
-    }
-  }
-  const [binary, prefix] = input;
-  return {
-    binary,
-    prefix
-  };
-}
-function customBinaryPlugin(plugins, input = ["git"], allowUnsafe = false) {
-  let config = toBinaryConfig(asArray(input), allowUnsafe);
-  plugins.on("binary", (input2) => {
-    config = toBinaryConfig(asArray(input2), allowUnsafe);
-  });
-  plugins.append("spawn.binary", () => {
-    return config.binary;
-  });
-  plugins.append("spawn.args", (data) => {
-    return config.prefix ? [config.prefix, ...data] : data;
-  });
-}
-
-// src/lib/plugins/error-detection.plugin.ts
-init_git_error();
-function isTaskError(result) {
-  return !!(result.exitCode && result.stdErr.length);
-}
-function getErrorMessage(result) {
-  return Buffer.concat([...result.stdOut, ...result.stdErr]);
-}
-function errorDetectionHandler(overwrite = false, isError = isTaskError, errorMessage = getErrorMessage) {
-  return (error, result) => {
-    if (!overwrite && error || !isError(result)) {
-      return error;
-    }
-    return errorMessage(result);
-  };
-}
-function errorDetectionPlugin(config) {
-  return {
-    type: "task.error",
-    action(data, context) {
-      const error = config(data.error, {
-        stdErr: context.stdErr,
-        stdOut: context.stdOut,
-        exitCode: context.exitCode
-      });
-      if (Buffer.isBuffer(error)) {
-        return { error: new GitError(void 0, error.toString("utf-8")) };
-      }
-      return {
-        error
-      };
-    }
-  };
-}
-
-// src/lib/plugins/plugin-store.ts
-init_utils();
-
-var PluginStore = class {
-  constructor() {
-    this.plugins = /* @__PURE__ */ new Set();
-    this.events = new external_node_events_.EventEmitter();
-  }
-  on(type, listener) {
-    this.events.on(type, listener);
-  }
-  reconfigure(type, data) {
-    this.events.emit(type, data);
-  }
-  append(type, action) {
-    const plugin = append(this.plugins, { type, action });
-    return () => this.plugins.delete(plugin);
-  }
-  add(plugin) {
-    const plugins = [];
-    asArray(plugin).forEach((plugin2) => plugin2 && this.plugins.add(append(plugins, plugin2)));
-    return () => {
-      plugins.forEach((plugin2) => this.plugins.delete(plugin2));
-    };
-  }
-  exec(type, data, context) {
-    let output = data;
-    const contextual = Object.freeze(Object.create(context));
-    for (const plugin of this.plugins) {
-      if (plugin.type === type) {
-        output = plugin.action(output, contextual);
-      }
-    }
-    return output;
-  }
-};
-
-// src/lib/plugins/progress-monitor-plugin.ts
-init_utils();
-function progressMonitorPlugin(progress) {
-  const progressCommand = "--progress";
-  const progressMethods = ["checkout", "clone", "fetch", "pull", "push"];
-  const onProgress = {
-    type: "spawn.after",
-    action(_data, context) {
-      if (!context.commands.includes(progressCommand)) {
-        return;
-      }
-      context.spawned.stderr?.on("data", (chunk) => {
-        const message = /^([\s\S]+?):\s*(\d+)% \((\d+)\/(\d+)\)/.exec(chunk.toString("utf8"));
-        if (!message) {
-          return;
-        }
-        progress({
-          method: context.method,
-          stage: progressEventStage(message[1]),
-          progress: asNumber(message[2]),
-          processed: asNumber(message[3]),
-          total: asNumber(message[4])
-        });
-      });
-    }
-  };
-  const onArgs = {
-    type: "spawn.args",
-    action(args, context) {
-      if (!progressMethods.includes(context.method)) {
-        return args;
-      }
-      return including(args, progressCommand);
-    }
-  };
-  return [onArgs, onProgress];
-}
-function progressEventStage(input) {
-  return String(input.toLowerCase().split(" ", 1)) || "unknown";
-}
-
-// src/lib/plugins/spawn-options-plugin.ts
-init_utils();
-function spawnOptionsPlugin(spawnOptions) {
-  const options = esm_pick(spawnOptions, ["uid", "gid"]);
-  return {
-    type: "spawn.options",
-    action(data) {
-      return { ...options, ...data };
-    }
-  };
-}
-
-// src/lib/plugins/timout-plugin.ts
-function timeoutPlugin({
-  block,
-  stdErr = true,
-  stdOut = true
-}) {
-  if (block > 0) {
-    return {
-      type: "spawn.after",
-      action(_data, context) {
-        let timeout;
-        function wait() {
-          timeout && clearTimeout(timeout);
-          timeout = setTimeout(kill, block);
-        }
-        function stop() {
-          context.spawned.stdout?.off("data", wait);
-          context.spawned.stderr?.off("data", wait);
-          context.spawned.off("exit", stop);
-          context.spawned.off("close", stop);
-          timeout && clearTimeout(timeout);
-        }
-        function kill() {
-          stop();
-          context.kill(new GitPluginError(void 0, "timeout", `block timeout reached`));
-        }
-        stdOut && context.spawned.stdout?.on("data", wait);
-        stdErr && context.spawned.stderr?.on("data", wait);
-        context.spawned.on("exit", stop);
-        context.spawned.on("close", stop);
-        wait();
-      }
-    };
-  }
-}
-
-// src/lib/plugins/suffix-paths.plugin.ts
-
-function suffixPathsPlugin() {
-  return {
-    type: "spawn.args",
-    action(data) {
-      const prefix = [];
-      let suffix;
-      function append2(args) {
-        (suffix = suffix || []).push(...args);
-      }
-      for (let i = 0; i < data.length; i++) {
-        const param = data[i];
-        if (dist_r(param)) {
-          append2(dist_o(param));
-          continue;
-        }
-        if (param === "--") {
-          append2(
-            data.slice(i + 1).flatMap((item) => dist_r(item) && dist_o(item) || item)
-          );
-          break;
-        }
-        prefix.push(param);
-      }
-      return !suffix ? prefix : [...prefix, "--", ...suffix.map(String)];
-    }
-  };
-}
-
-// src/lib/git-factory.ts
-init_utils();
-var Git = require_git();
-function gitInstanceFactory(baseDir, options) {
-  const plugins = new PluginStore();
-  const config = createInstanceConfig(
-    baseDir && (typeof baseDir === "string" ? { baseDir } : baseDir) || {},
-    options
-  );
-  if (!folderExists(config.baseDir)) {
-    throw new GitConstructError(
-      config,
-      `Cannot use simple-git on a directory that does not exist`
-    );
-  }
-  if (Array.isArray(config.config)) {
-    plugins.add(commandConfigPrefixingPlugin(config.config));
-  }
-  plugins.add(blockUnsafeOperationsPlugin(config.unsafe));
-  plugins.add(completionDetectionPlugin(config.completion));
-  config.abort && plugins.add(abortPlugin(config.abort));
-  config.progress && plugins.add(progressMonitorPlugin(config.progress));
-  config.timeout && plugins.add(timeoutPlugin(config.timeout));
-  config.spawnOptions && plugins.add(spawnOptionsPlugin(config.spawnOptions));
-  plugins.add(suffixPathsPlugin());
-  plugins.add(errorDetectionPlugin(errorDetectionHandler(true)));
-  config.errors && plugins.add(errorDetectionPlugin(config.errors));
-  customBinaryPlugin(plugins, config.binary, config.unsafe?.allowUnsafeCustomBinary);
-  return new Git(config, plugins);
-}
-
-// src/lib/runners/promise-wrapped.ts
-init_git_response_error();
-var functionNamesBuilderApi = (/* unused pure expression or super */ null && (["customBinary", "env", "outputHandler", "silent"]));
-var functionNamesPromiseApi = (/* unused pure expression or super */ null && ([
-  "add",
-  "addAnnotatedTag",
-  "addConfig",
-  "addRemote",
-  "addTag",
-  "applyPatch",
-  "binaryCatFile",
-  "branch",
-  "branchLocal",
-  "catFile",
-  "checkIgnore",
-  "checkIsRepo",
-  "checkout",
-  "checkoutBranch",
-  "checkoutLatestTag",
-  "checkoutLocalBranch",
-  "clean",
-  "clone",
-  "commit",
-  "cwd",
-  "deleteLocalBranch",
-  "deleteLocalBranches",
-  "diff",
-  "diffSummary",
-  "exec",
-  "fetch",
-  "getRemotes",
-  "init",
-  "listConfig",
-  "listRemote",
-  "log",
-  "merge",
-  "mergeFromTo",
-  "mirror",
-  "mv",
-  "pull",
-  "push",
-  "pushTags",
-  "raw",
-  "rebase",
-  "remote",
-  "removeRemote",
-  "reset",
-  "revert",
-  "revparse",
-  "rm",
-  "rmKeepLocal",
-  "show",
-  "stash",
-  "stashList",
-  "status",
-  "subModule",
-  "submoduleAdd",
-  "submoduleInit",
-  "submoduleUpdate",
-  "tag",
-  "tags",
-  "updateServerInfo"
-]));
-function gitP(...args) {
-  let git;
-  let chain = Promise.resolve();
-  try {
-    git = gitInstanceFactory(...args);
-  } catch (e) {
-    chain = Promise.reject(e);
-  }
-  function builderReturn() {
-    return promiseApi;
-  }
-  function chainReturn() {
-    return chain;
-  }
-  const promiseApi = [...functionNamesBuilderApi, ...functionNamesPromiseApi].reduce(
-    (api, name) => {
-      const isAsync = functionNamesPromiseApi.includes(name);
-      const valid = isAsync ? asyncWrapper(name, git) : syncWrapper(name, git, api);
-      const alternative = isAsync ? chainReturn : builderReturn;
-      Object.defineProperty(api, name, {
-        enumerable: false,
-        configurable: false,
-        value: git ? valid : alternative
-      });
-      return api;
-    },
-    {}
-  );
-  return promiseApi;
-  function asyncWrapper(fn, git2) {
-    return function(...args2) {
-      if (typeof args2[args2.length] === "function") {
-        throw new TypeError(
-          "Promise interface requires that handlers are not supplied inline, trailing function not allowed in call to " + fn
-        );
-      }
-      return chain.then(function() {
-        return new Promise(function(resolve, reject) {
-          const callback = (err, result) => {
-            if (err) {
-              return reject(toError(err));
-            }
-            resolve(result);
-          };
-          args2.push(callback);
-          git2[fn].apply(git2, args2);
-        });
-      });
-    };
-  }
-  function syncWrapper(fn, git2, api) {
-    return (...args2) => {
-      git2[fn](...args2);
-      return api;
-    };
-  }
-}
-function toError(error) {
-  if (error instanceof Error) {
-    return error;
-  }
-  if (typeof error === "string") {
-    return new Error(error);
-  }
-  return new GitResponseError(error);
-}
-
-// src/esm.mjs
-var simpleGit = gitInstanceFactory;
-var esm_default = (/* unused pure expression or super */ null && (gitInstanceFactory));
-
-//# sourceMappingURL=index.js.map
-
-;// CONCATENATED MODULE: ./src/core/gitdata.ts
-/**
- * The few git questions the plan's integrity needs (simple-git): which commit the data are at,
- * the bytes of a file at a commit, and whether one commit descends from another.
- * A thin adapter: every answer is a plain value, and "not a git work tree" is `undefined`.
- */
-
-
-/** The git work tree holding `dir`, or undefined when `dir` is not in one (or git is missing). */
-async function openGit(dir) {
-    let git;
-    let top;
-    try {
-        git = simpleGit({ baseDir: dir });
-        top = (await git.revparse(["--show-toplevel"])).trim();
-    }
-    catch {
-        return undefined;
-    }
-    if (!top)
-        return undefined;
-    // simple-git resolves a command that exits non-zero without writing to stderr (`merge-base
-    // --is-ancestor` answers "no" that way): its errors plugin makes every non-zero exit an error.
-    const at = simpleGit({
-        baseDir: top,
-        errors: (error, result) => error ?? (result.exitCode === 0 ? undefined : new Error(`git exited with ${result.exitCode}`)),
-    });
-    const ok = async (args) => {
-        try {
-            await at.raw(args);
-            return true;
-        }
-        catch {
-            return false;
-        }
-    };
-    return {
-        top,
-        async head() {
-            try {
-                return (await at.revparse(["--verify", "-q", "HEAD"])).trim() || undefined;
-            }
-            catch {
-                return undefined;
-            }
-        },
-        repoPath(abs) {
-            const r = (0,external_node_path_namespaceObject.relative)(top, abs);
-            if (!r || r.startsWith("..") || r.split(external_node_path_namespaceObject.sep)[0] === "..")
-                return undefined;
-            return r.split(external_node_path_namespaceObject.sep).join("/");
-        },
-        async show(commit, path) {
-            const listed = await at.raw(["ls-tree", "--name-only", commit, "--", path]).catch(() => "");
-            if (!listed.trim())
-                return undefined;
-            return at.showBuffer([`${commit}:${path}`]);
-        },
-        hasCommit: (commit) => ok(["cat-file", "-e", `${commit}^{commit}`]),
-        isAncestor: (a, d) => ok(["merge-base", "--is-ancestor", a, d]),
-        async onFirstParentLine(commit, head) {
-            const line = await at.raw(["rev-list", "--first-parent", head]).catch(() => "");
-            return line.split("\n").some((c) => c.trim() === commit);
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/plandir.ts
-/**
- * The plan directory's manifest (plan.json): its type, where it is, reading and writing it.
- *
- * plan.json is the contract between plan and apply. Besides what was planned per system, it records
- * where the plan's data came from (`source`), so that apply can re-derive every write from the data
- * rather than trust the plan files (see src/core/integrity.ts), and the endpoints the plan showed.
- */
-
-
-
-const MANIFEST = "plan.json";
-function manifestPath(planDir) {
-    return (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
-}
-function writeManifest(planDir, manifest) {
-    (0,external_node_fs_namespaceObject.writeFileSync)(manifestPath(planDir), JSON.stringify(manifest, null, 2) + "\n");
-}
-function readManifest(planDir) {
-    const path = manifestPath(planDir);
-    if (!(0,external_node_fs_namespaceObject.existsSync)(path)) {
-        throw new InputError({
-            file: path,
-            message: "no plan here: the plan directory must contain plan.json (run 'patron-sync plan' first)",
-        });
-    }
-    try {
-        const m = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-        if (m.tool !== "patron-sync" || !Array.isArray(m.sections))
-            throw new Error("not ours");
-        return m;
-    }
-    catch {
-        throw new InputError({ file: path, message: "is not a plan.json written by patron-sync" });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/integrity.ts
-/**
- * Apply writes only what the reviewed data say.
- *
- * The plan files (alma/plan.json, infiniti/import.csv …) are a record of the review, not the source
- * of the writes: anyone who can commit to plans/ could edit them. So the plan records where its
- * data came from (`source` in plan.json), and apply re-derives every write from those data and the
- * configuration of that moment, refusing (exit 2, nothing sent) a plan whose writes do not follow.
- *
- * - In a git work tree whose input files are committed and clean, the plan records the commit.
- *   Apply reads the files at that commit (`git show`), after checking that the commit is an ancestor
- *   of the commit being applied (HEAD) and, when asked (the action, on the default branch), that it
- *   is on HEAD's first-parent line, i.e. on the default branch itself and not only on a merged side
- *   branch such as the plan branch.
- * - Otherwise (outside git, or data not committed) the plan records each file's SHA-256; apply reads
- *   the files as they are and refuses when a digest differs: the data changed since the plan. The
- *   config is the exception: its tuning (rate, concurrency, quota reserve) may change after a plan,
- *   and its rules are checked against those each system's plan file records (barcode_type, match_on,
- *   existing_barcode, user_id_type; mode, disable_missing), so a changed rule is refused too.
- */
-
-
-
-
-
-
-
-const integrity_sha256 = (b) => (0,external_node_crypto_.createHash)("sha256").update(b).digest("hex");
-/** The input files of the chosen systems, by role, as the config names them (relative to its folder). */
-function inputFiles(loaded, systems) {
-    const out = [{ role: "config", path: (0,external_node_path_namespaceObject.basename)(loaded.path) }];
-    const { alma, infiniti } = loaded.config;
-    if (alma && systems.includes("alma")) {
-        // An Analytics report (alma.patrons: { analytics }) is no file: its rows are kept in the plan directory.
-        if (typeof alma.patrons === "string")
-            out.push({ role: "alma.patrons", path: alma.patrons });
-        out.push({ role: "alma.barcodes", path: alma.barcodes });
-    }
-    if (infiniti && systems.includes("infiniti"))
-        out.push({ role: "infiniti.users", path: infiniti.users }, { role: "infiniti.state", path: infiniti.state });
-    return out;
-}
-async function readOrNull(path) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(path);
-    }
-    catch (e) {
-        if (e.code === "ENOENT")
-            return undefined;
-        throw e;
-    }
-}
-/**
- * What a plan records about its data: the commit when every input file is committed and clean in
- * a git work tree, else each file's SHA-256.
- */
-async function recordSource(loaded, systems) {
-    const files = [];
-    const disk = new Map();
-    for (const f of inputFiles(loaded, systems)) {
-        const bytes = await readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, f.path));
-        disk.set(f.role, bytes);
-        files.push({ ...f, sha256: bytes ? integrity_sha256(bytes) : null });
-    }
-    const git = await openGit(loaded.root);
-    const head = await git?.head();
-    if (!git || !head)
-        return { kind: "files", files };
-    for (const f of files) {
-        const at = git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, f.path));
-        if (!at)
-            return { kind: "files", files };
-        const committed = await git.show(head, at);
-        if ((committed ? integrity_sha256(committed) : null) !== f.sha256)
-            return { kind: "files", files };
-    }
-    return { kind: "git", commit: head, files };
-}
-/** A one-line description of a plan's source, for plan.md and messages. */
-function describeSource(source) {
-    return source.kind === "git"
-        ? `commit ${source.commit.slice(0, 12)}`
-        : "the input files as they were when planned (not committed to git: each file's SHA-256 is recorded)";
-}
-const PLAN_AGAIN = "Plan again.";
-/**
- * Opens the data a plan was made from, after checking that they can be trusted: the commit is an
- * ancestor of HEAD, or (files) the config's digest is unchanged. Each other file's digest is checked
- * when it is read. Throws InputError (exit 2) otherwise.
- */
-async function openPlanData(loaded, planDir, manifest, opts = {}) {
-    const file = manifestPath(planDir);
-    const refuse = (message) => new InputError({ file, message });
-    const source = manifest.source;
-    if (!source || !Array.isArray(source.files)) {
-        throw refuse(`does not record the data the plan was made from (a plan made by an older patron-sync, or edited): apply re-derives every write from those data, so it cannot apply this plan. ${PLAN_AGAIN}`);
-    }
-    const configName = (0,external_node_path_namespaceObject.basename)(loaded.path);
-    if (source.kind === "git") {
-        if (typeof source.commit !== "string" || !/^[0-9a-f]{40,64}$/.test(source.commit))
-            throw refuse(`records no valid commit for its data. ${PLAN_AGAIN}`);
-        const git = await openGit(loaded.root);
-        const head = await git?.head();
-        if (!git || !head)
-            throw refuse(`was made from commit ${source.commit.slice(0, 12)}: apply it inside that git repository, where the commit's data can be read`);
-        await checkCommit(git, source.commit, head, opts, refuse);
-        const read = async (path) => {
-            const at = git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, path));
-            if (!at)
-                throw new InputError({ file: path, message: "is outside the git repository" });
-            return git.show(source.commit, at);
-        };
-        const label = `the data at commit ${source.commit.slice(0, 12)}`;
-        return { source, label, loaded: await configAt(loaded, configName, read, label), read };
-    }
-    if (opts.requireCommit) {
-        throw refuse("was not made from a commit (its data were not committed when planned): the action applies only plans whose data are committed. Plan again from the repository.");
-    }
-    const read = async (path) => {
-        const recorded = source.files.find((f) => f.path === path);
-        if (!recorded)
-            throw new InputError({
-                file: path,
-                message: `is not among the files the plan was made from (${manifestPath(planDir)}). ${PLAN_AGAIN}`,
-            });
-        const bytes = await readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, path));
-        if ((bytes ? integrity_sha256(bytes) : null) !== recorded.sha256) {
-            throw new InputError({
-                file: path,
-                message: `${bytes ? (recorded.sha256 ? "changed" : "was created") : "was deleted"} since the plan (its SHA-256 is not the one plan.json records): the data changed since the plan: plan again`,
-            });
-        }
-        return bytes;
-    };
-    // The config is read as it is: its tuning (rate, concurrency, quota reserve) may change after a plan;
-    // its rules may not, and each system checks them against the ones its plan file records.
-    const label = "the data files";
-    return {
-        source,
-        label,
-        loaded: await configAt(loaded, configName, (p) => readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, p)), label),
-        read,
-    };
-}
-async function checkCommit(git, commit, head, opts, refuse) {
-    const short = commit.slice(0, 12);
-    if (!(await git.hasCommit(commit)))
-        throw refuse(`was made from commit ${short}, which this repository does not have (a shallow clone? check out with fetch-depth: 0). ${PLAN_AGAIN}`);
-    if (!(await git.isAncestor(commit, head)))
-        throw refuse(`was made from commit ${short}, which is not an ancestor of the commit being applied (${head.slice(0, 12)}): the plan does not come from this branch's data. ${PLAN_AGAIN}`);
-    if (opts.mainline && !(await git.onFirstParentLine(commit, head)))
-        throw refuse(`was made from commit ${short}, which is not on the default branch itself (it came in with a merged branch): the plan's data were not the default branch's. ${PLAN_AGAIN}`);
-}
-async function configAt(loaded, name, read, label) {
-    const bytes = await read(name);
-    if (!bytes)
-        throw new InputError({ file: name, message: `is missing from ${label}. ${PLAN_AGAIN}` });
-    return { ...loaded, config: parseConfig(bytes.toString("utf8"), `${name} (${label})`) };
-}
-
-;// CONCATENATED MODULE: ./src/alma/preflight.ts
-/**
- * Alma's preflight for an apply, before the first call of any system: the plan file can be read, and
- * when it has changes to send, the API key is set, the address is allowed, and every change follows
- * from the plan's data (src/alma/rederive.ts). Throws InputError (exit 2).
- */
-
-
-
-
-
-
-const preflight_LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
-/** The Alma address must be https (plain http only to a loopback simulator): the key travels with every call. */
-function checkAlmaUrl(baseUrl) {
-    let u;
-    try {
-        u = new URL(baseUrl);
-    }
-    catch {
-        throw new InputError({ file: "ALMA_BASE_URL", message: `'${baseUrl}' is not a valid URL` });
-    }
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && preflight_LOOPBACK.test(u.hostname)))
-        throw new InputError({
-            file: "ALMA_BASE_URL",
-            message: `the Alma address must start with https:// (plain http:// only to 127.0.0.1, ::1 or localhost): the API key would travel unencrypted`,
-        });
-}
-/** Returns how to re-derive each change; undefined for a revert plan (core/revert.ts checks those). */
-async function prepareAlmaApply(ctx, data, revert = false) {
-    const alma = ctx.loaded.config.alma;
-    if (!alma)
-        throw new InputError({ file: ctx.loaded.path, message: "there is no 'alma' section in the config" });
-    const planPath = (0,external_node_path_namespaceObject.join)(ctx.planDir, "alma", "plan.json");
-    const header = await readPlanHeader(planPath);
-    almaApiKey(ctx.env);
-    checkAlmaUrl(almaBaseUrl(alma, ctx.env));
-    return revert ? undefined : checkAlmaPlan(await data(), ctx.planDir, header);
-}
-
-;// CONCATENATED MODULE: ./src/core/preflight.ts
-/**
- * Before the first call of an apply, every selected system's preflight passes: its credentials are
- * set, its addresses are allowed (and are the ones the plan showed), and its plan files follow from
- * the plan's data (src/core/integrity.ts; a revert plan's, from the reverted plan's results:
- * src/core/revert.ts). Every problem of every system is reported at once, as one
- * InputError (exit 2): then nothing at all has been sent.
- */
-
-
-
-
-
-
-async function preflight(ctx, manifest, systems, opts = {}) {
-    let opened;
-    const data = () => (opened ??= openPlanData(ctx.loaded, ctx.planDir, manifest, opts));
-    const revert = manifest.kind === "revert";
-    // A revert posts to the Infiniti the reverted plan posted to.
-    const plannedUrl = revert
-        ? readManifest((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, manifest.reverts ?? "")).endpoints?.infiniti
-        : manifest.endpoints?.infiniti;
-    const prepared = {};
-    const problems = [];
-    for (const s of systems) {
-        try {
-            if (s === "alma")
-                prepared.alma = await prepareAlmaApply(ctx, data, revert);
-            else
-                prepared.infiniti = await prepareInfinitiApply(ctx, data, plannedUrl);
-        }
-        catch (e) {
-            if (!(e instanceof InputError))
-                throw e;
-            // The same refusal of the plan's data is reported once, not once per system.
-            if (!problems.some((p) => p.message === e.message))
-                problems.push(e);
-        }
-    }
-    if (problems.length)
-        throw new InputError(problems.flatMap((p) => p.problems));
-    return prepared;
-}
-
-;// CONCATENATED MODULE: ./src/alma/revert.ts
-/**
- * The Alma part of a revert plan (issue #13): for every user the reverted apply wrote (`updated` in
- * its journal, alma/journal.ndjson, the line-per-user record its results are made from), a `restore`
- * entry that puts the barcode identifiers back as they were just before that PUT: the old barcode
- * ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Its fingerprint is the
- * state right after that apply, so apply skips a user changed since (`changed-since-apply`).
- *
- * Offline and deterministic: the same reverted plan directory gives the same entries, which lets
- * apply re-derive them and refuse a revert plan that does not follow from the recorded results.
- */
-
-
-
-
-
-
-
-
-function undoMessage(e, before, type, reverts) {
-    const b = e.new_barcode ?? "";
-    const back = before.length ? `ACTIVE again: ${before.join(", ")}` : `no ACTIVE ${type}`;
-    const what = e.reactivate ? `set ${b} INACTIVE again` : `remove ${b}`;
-    return `undo ${reverts} (${e.action}): ${what}; ${back}`;
-}
-/** Derives the revert entries from the reverted plan directory `dir` (absolute); `reverts` names it. */
-async function deriveAlmaRevert(dir, reverts) {
-    const planPath = (0,external_node_path_namespaceObject.join)(dir, "alma", "plan.json");
-    const old = await readPlanHeader(planPath);
-    const type = old.config.barcode_type;
-    const last = new Map();
-    const journal = (0,external_node_path_namespaceObject.join)(dir, "alma", "journal.ndjson");
-    if ((0,external_node_fs_namespaceObject.existsSync)(journal))
-        for await (const { entry } of readJsonLines(journal))
-            last.set(entry.primary_id.toLowerCase(), entry);
-    const entries = [];
-    let notWritten = 0;
-    for await (const e of readPlanEntries(planPath)) {
-        if (!CHANGING_ACTIONS.has(e.action) || e.action === "restore") {
-            notWritten++;
-            continue;
-        }
-        const j = last.get(e.primary_id.toLowerCase());
-        const base = {
-            primary_id: e.primary_id,
-            line: e.line,
-            ...(e.employee_id ? { employee_id: e.employee_id } : {}),
-        };
-        if (j?.status === "updated" && j.applied) {
-            const before = activeValues(j.applied.before, type);
-            entries.push({
-                ...base,
-                action: "restore",
-                old_barcodes: [],
-                fingerprint: j.applied.after,
-                restore: { identifiers: j.applied.before },
-                message: undoMessage(e, before, type, reverts),
-            });
-        }
-        else if (j?.status === "updated" || j?.status === "sending") {
-            entries.push({
-                ...base,
-                action: "failed",
-                old_barcodes: [],
-                message: j.status === "sending"
-                    ? `the apply of ${reverts} was interrupted while writing this user: apply ${reverts} again to settle it, then revert again`
-                    : `the apply of ${reverts} did not record this user's identifiers before the change (an older patron-sync): restore it by hand in Alma`,
-            });
-        }
-        else
-            notWritten++;
-    }
-    const counts = {};
-    for (const e of entries)
-        counts[e.action] = (counts[e.action] ?? 0) + 1;
-    return {
-        header: {
-            version: 1,
-            system: "alma",
-            kind: "revert",
-            reverts,
-            config: old.config,
-            inputs: { patrons: `${reverts}/alma/plan.json`, barcodes: `${reverts}/alma/journal.ndjson` },
-            counts,
-            changes: counts.restore ?? 0,
-        },
-        entries,
-        notWritten,
-    };
-}
-/** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */
-async function planAlmaRevert(planDir, dir, reverts) {
-    const r = await deriveAlmaRevert(dir, reverts);
-    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.join)(planDir, "alma"), { recursive: true });
-    const w = new PlanFileWriter((0,external_node_path_namespaceObject.join)(planDir, "alma", "plan.json"), {
-        ...r.header,
-        created: new Date().toISOString(),
-    });
-    for (const e of r.entries)
-        await w.write(e);
-    await w.close();
-    const n = r.header.changes;
-    const headline = n ? `${n} Alma user${n === 1 ? "" : "s"} to restore` : "no Alma users to restore";
-    const type = r.header.config.barcode_type;
-    const out = [
-        `## Alma: revert of ${code(reverts)}\n`,
-        `Restores the ${type} identifiers of every user the apply of ${code(reverts)} wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
-        `- Users to restore: **${n}**`,
-        `- Users of ${code(reverts)} its apply did not write (nothing to undo): ${r.notWritten}`,
-    ];
-    if (r.header.counts.failed)
-        out.push(`- Users that cannot be restored by this plan (see below): ${r.header.counts.failed}`);
-    out.push("");
-    if (r.entries.length) {
-        out.push("| Primary ID | Line | Undo |", "|---|--:|---|");
-        for (const e of r.entries.slice(0, ROW_LIMIT))
-            out.push(`| ${md(e.primary_id)} | ${e.line} | ${md(e.message)} |`);
-        if (r.entries.length > ROW_LIMIT)
-            out.push(`\n… and ${r.entries.length - ROW_LIMIT} more: see \`alma/plan.json\`.`);
-        out.push("");
-    }
-    return {
-        system: "alma",
-        counts: r.header.counts,
-        changes: n,
-        headline,
-        markdown: out.join("\n"),
-        files: ["alma/plan.json"],
     };
 }
 
@@ -70618,6 +71355,8 @@ async function planAlmaRevert(planDir, dir, reverts) {
  * (`kind: revert`, naming the reverted plan), the same layout as any plan, so apply posts it the
  * same way. Offline and deterministic, so apply can re-derive it.
  */
+
+
 
 
 
@@ -70641,13 +71380,13 @@ function deriveInfinitiRevert(dir, reverts) {
         disable_missing: false,
         roster: {
             file: `${reverts}/${INFINITI_DIR}/${APPLIED_FILE}`,
-            sha256: sha256(JSON.stringify(applied)),
+            sha256: values_sha256(JSON.stringify(applied)),
             users: applied.users.length,
         },
         state: { file: applied.state, existed: true, sha256: null, users: applied.users.length, missing: 0 },
         import: {
             file: `${INFINITI_DIR}/${IMPORT_FILE}`,
-            sha256: sha256(csv),
+            sha256: values_sha256(csv),
             rows: rows.size,
             columns,
             line_endings: "LF",
@@ -70675,8 +71414,8 @@ async function planInfinitiRevert(planDir, dir, reverts) {
     const update = d.plan.counts.update ?? 0;
     const headline = disable || update
         ? [
-            update && `${markdown_plural(update, "Infiniti user")} restored`,
-            disable && `${markdown_plural(disable, "created user")} disabled`,
+            update && `${plural(update, "Infiniti user")} restored`,
+            disable && `${plural(disable, "created user")} disabled`,
         ]
             .filter(Boolean)
             .join(", ")
@@ -70707,458 +71446,136 @@ async function planInfinitiRevert(planDir, dir, reverts) {
         files: [`${INFINITI_DIR}/${IMPORT_FILE}`, `${INFINITI_DIR}/${PLAN_FILE}`],
     };
 }
+/**
+ * Before applying a revert plan: its infiniti/plan.json and import.csv must be the revert re-derived from
+ * `dir`'s applied state; an import.csv left out of git is re-made.
+ */
+function checkInfinitiRevert(planDir, dir, reverts) {
+    const want = deriveInfinitiRevert(dir, reverts);
+    const have = readPlanFile(planDir);
+    const same = have.kind === "revert" &&
+        have.reverts === reverts &&
+        have.import.sha256 === want.plan.import.sha256 &&
+        JSON.stringify(have.users) === JSON.stringify(want.plan.users);
+    if (!same)
+        throw revertRefused((0,external_node_path_namespaceObject.join)(planDir, INFINITI_DIR, PLAN_FILE), reverts, "infiniti/plan.json");
+    const csv = (0,external_node_path_namespaceObject.join)(planDir, INFINITI_DIR, IMPORT_FILE);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(csv))
+        (0,external_node_fs_namespaceObject.writeFileSync)(csv, want.csv);
+    else if ((0,external_node_fs_namespaceObject.readFileSync)(csv, "utf8").replace(/\r\n/g, "\n") !== want.csv)
+        throw revertRefused(csv, reverts, "infiniti/import.csv");
+}
 
-;// CONCATENATED MODULE: ./src/core/log.ts
-const silentLogger = { info() { }, warn() { }, error() { } };
-function consoleLogger() {
+;// CONCATENATED MODULE: ./src/infiniti/settings.ts
+/**
+ * What the Infiniti import needs from outside the config: the user name and password, the address
+ * override, the proxies. Resolved once, at the edge (the CLI from the environment, the action from its
+ * inputs over the environment: src/systems.ts, src/github/inputs.ts) and given to the Infiniti system.
+ * Nothing under src/infiniti reads the environment.
+ */
+
+/** No credentials, no override, no proxy: a system built with these refuses to post (exit 2). */
+const NO_INFINITI_SETTINGS = {
+    username: "",
+    password: "",
+    url: "",
+    proxies: { noProxy: [] },
+};
+/** The settings the environment gives: INFINITI_USERNAME, INFINITI_PASSWORD, INFINITI_URL, the proxies. */
+function infinitiSettingsFromEnv(env) {
     return {
-        info: (m) => console.log(m),
-        warn: (m) => console.warn(`warning: ${m}`),
-        error: (m) => console.error(`error: ${m}`),
+        username: env.INFINITI_USERNAME?.trim() ?? "",
+        password: env.INFINITI_PASSWORD ?? "",
+        url: env.INFINITI_URL?.trim() ?? "",
+        proxies: proxySettings(env),
     };
 }
-/** Collects messages: used by tests to assert what was said. */
-function memoryLogger() {
-    const lines = [];
+
+;// CONCATENATED MODULE: ./src/infiniti/index.ts
+/**
+ * Concord Infiniti patron import as a patron-sync system (src/core/system.ts): validate the roster
+ * offline, plan what to send (compared with the last applied state), post exactly the planned CSV,
+ * report every row, and record what was applied. Below the system, what its parts export.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The Infiniti system, with its settings (credentials, address, proxies) resolved at the edge. */
+function infinitiSystem(settings = NO_INFINITI_SETTINGS) {
     return {
-        lines,
-        info: (m) => lines.push(m),
-        warn: (m) => lines.push(`warning: ${m}`),
-        error: (m) => lines.push(`error: ${m}`),
+        name: "infiniti",
+        label: "Infiniti",
+        longLabel: "Concord Infiniti",
+        config: infinitiSection,
+        changing: INFINITI_CHANGING,
+        // The import with its initial passwords.
+        recordFiles: ["import.csv"],
+        idLabel: "Username",
+        inputFiles(loaded) {
+            const infiniti = infinitiConfigOf(loaded);
+            if (!infiniti)
+                return [];
+            return [
+                { role: "infiniti.users", path: infiniti.users },
+                { role: "infiniti.state", path: infiniti.state },
+            ];
+        },
+        async validate(loaded) {
+            const v = await validateInfiniti(loaded);
+            return `${infinitiConfigOf(loaded).users}: ${v.rows.length} users, valid`;
+        },
+        endpoint(ctx, configFile) {
+            const url = importUrl(infinitiConfigOf(ctx.loaded), settings, configFile);
+            return { url, sentence: `The Infiniti import goes to ${md(url)}.` };
+        },
+        plan: (ctx) => planInfiniti(ctx),
+        preflight: (ctx, { data, plannedEndpoint }) => prepareInfinitiApply(ctx, data, plannedEndpoint, settings),
+        apply: (ctx, prepared) => applyInfiniti(ctx, prepared),
+        planRecordIds: planfile_planRecordIds,
+        revert: { plan: planInfinitiRevert, check: checkInfinitiRevert },
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/revert.ts
+;// CONCATENATED MODULE: ./src/systems.ts
 /**
- * Undo (issue #13): `patron-sync revert --plan DIR [--out DIR2]` writes a new plan, the same layout
- * as any plan with `kind: revert` and `reverts: DIR` in its manifest, that undoes what DIR's apply
- * wrote (and only that: what DIR's results record as written). It is applied like any plan.
- *
- * The rule for applying a revert plan: its writes follow from DIR's recorded results (the Alma
- * journal's identifiers before/after, Infiniti's applied.json), not from the data files. Apply
- * re-derives the revert from DIR and refuses (exit 2, nothing sent) when the revert plan's files
- * differ from it; an Infiniti import.csv left out of git is re-made from DIR.
+ * The systems this patron-sync knows, in the order they are planned and applied, each built with its
+ * settings (credentials, addresses, proxies). The CLI and the action build this list once, at the edge,
+ * and pass it to core (src/core/run.ts), which knows no system by name. A new system is a folder that
+ * implements src/core/system.ts, and a line here.
  */
 
 
 
 
-
-
-
-
-
-
-/** The reverted plan directory as the manifest names it: relative to the config's folder, forward slashes. */
-function revert_nameOf(loaded, abs) {
-    return (0,external_node_path_namespaceObject.relative)(loaded.root, abs).split(external_node_path_namespaceObject.sep).join("/") || ".";
+/** No credentials anywhere: systems built with these refuse every call (exit 2). For names and labels. */
+const NO_SETTINGS = { alma: NO_ALMA_SETTINGS, infiniti: NO_INFINITI_SETTINGS };
+/** The settings the environment gives (the CLI, the demo, the tests). */
+function settingsFromEnv(env) {
+    return { alma: almaSettingsFromEnv(env), infiniti: infinitiSettingsFromEnv(env) };
 }
-async function runRevert(opts) {
-    const log = opts.log ?? consoleLogger();
-    const loaded = await loadConfig(opts.configPath, opts.cwd);
-    const cwd = opts.cwd ?? process.cwd();
-    const dir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.planDir);
-    const manifest = readManifest(dir);
-    if (manifest.kind === "revert")
-        throw new InputError({
-            file: (0,external_node_path_namespaceObject.join)(dir, MANIFEST),
-            message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, plan again from the data`,
-        });
-    const reverts = revert_nameOf(loaded, dir);
-    const planDir = opts.out
-        ? (0,external_node_path_namespaceObject.resolve)(cwd, opts.out)
-        : (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir), utcStamp());
-    if ((0,external_node_path_namespaceObject.resolve)(planDir) === dir)
-        throw new InputError({
-            file: opts.out ?? planDir,
-            message: "the revert plan must go to a new directory",
-        });
-    if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDir, MANIFEST)))
-        throw new InputError({
-            file: (0,external_node_path_namespaceObject.join)(planDir, MANIFEST),
-            message: "a plan is already there: choose a new --out",
-        });
-    (0,external_node_fs_namespaceObject.mkdirSync)(planDir, { recursive: true });
-    const systems = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
-    const sections = [];
-    for (const s of systems) {
-        sections.push(s === "alma"
-            ? await planAlmaRevert(planDir, dir, reverts)
-            : await planInfinitiRevert(planDir, dir, reverts));
-        log.info(`${s}: ${sections.at(-1).headline}`);
-    }
-    const changes = sections.reduce((n, s) => n + s.changes, 0);
-    const title = `Patron sync plan: revert of ${reverts}: ${sections.map((s) => s.headline).join(" · ") || "nothing to undo"}`;
-    const rel = revert_nameOf(loaded, planDir);
-    const markdown = [
-        `# ${title}`,
-        "",
-        `This plan is a **revert of \`${reverts}\`** (“${manifest.title.replace(/^Patron sync plan: /, "")}”). It undoes only what that plan's apply wrote, as its results record it; users it did not write are left alone. Nothing has been sent yet. Plan directory: \`${rel}\`.`,
-        "",
-        "| System | Records to send | Summary |",
-        "|---|--:|---|",
-        ...sections.map((s) => `| ${s.system === "alma" ? "Alma" : "Concord Infiniti"} | ${s.changes} | ${s.headline} |`),
-        "",
-        ...sections.map((s) => s.markdown),
-        "",
-        "---",
-        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
-        "",
-    ].join("\n");
-    const out = {
-        version: 1,
-        tool: "patron-sync",
-        kind: "revert",
-        reverts,
-        created: new Date().toISOString(),
-        config: (0,external_node_path_namespaceObject.relative)(loaded.root, loaded.path),
-        title,
-        changes,
-        sections: sections.map(({ markdown: _m, ...rest }) => rest),
-    };
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, MANIFEST), JSON.stringify(out, null, 2) + "\n");
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.md"), markdown);
-    return { planDir, sections, changes, title, markdown };
+function builtInSystems(settings = NO_SETTINGS, deps = {}) {
+    return [almaSystem(settings.alma, deps.alma), infinitiSystem(settings.infiniti)];
 }
-const refused = (file, reverts, what) => new InputError({
-    file,
-    message: `${what} does not follow from the recorded results of ${reverts}: nothing was sent. Make the revert again (patron-sync revert --plan ${reverts})`,
-});
-/**
- * Before applying a revert plan: re-derive it from the reverted plan's recorded results and refuse
- * when the revert plan's writes differ. Re-makes infiniti/import.csv when it is not there (a plan
- * committed without it).
- */
-async function checkRevertPlan(loaded, planDir, manifest) {
-    const reverts = manifest.reverts;
-    const file = (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
-    if (!reverts)
-        throw new InputError({ file, message: "is a revert plan that does not name the plan it reverts" });
-    const dir = (0,external_node_path_namespaceObject.resolve)(loaded.root, reverts);
-    if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, MANIFEST)))
-        throw new InputError({
-            file,
-            message: `reverts ${reverts}, which is not there (no ${reverts}/plan.json)`,
-        });
-    for (const s of manifest.sections.map((x) => x.system)) {
-        if (s === "alma") {
-            const want = await deriveAlmaRevert(dir, reverts);
-            const have = [];
-            for await (const e of readPlanEntries((0,external_node_path_namespaceObject.join)(planDir, "alma", "plan.json")))
-                have.push(e);
-            if (JSON.stringify(have) !== JSON.stringify(want.entries))
-                throw refused((0,external_node_path_namespaceObject.join)(planDir, "alma", "plan.json"), reverts, "alma/plan.json");
-        }
-        else {
-            const want = deriveInfinitiRevert(dir, reverts);
-            const have = readPlanFile(planDir);
-            const same = have.kind === "revert" &&
-                have.reverts === reverts &&
-                have.import.sha256 === want.plan.import.sha256 &&
-                JSON.stringify(have.users) === JSON.stringify(want.plan.users);
-            if (!same)
-                throw refused((0,external_node_path_namespaceObject.join)(planDir, "infiniti", "plan.json"), reverts, "infiniti/plan.json");
-            const csv = (0,external_node_path_namespaceObject.join)(planDir, "infiniti", "import.csv");
-            if (!(0,external_node_fs_namespaceObject.existsSync)(csv))
-                (0,external_node_fs_namespaceObject.writeFileSync)(csv, want.csv);
-            else if ((0,external_node_fs_namespaceObject.readFileSync)(csv, "utf8").replace(/\r\n/g, "\n") !== want.csv)
-                throw refused(csv, reverts, "infiniti/import.csv");
-        }
-    }
-}
-
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: ./src/core/heap.ts
-/**
- * How much V8 lets the heap grow while Alma records stream through plan and apply.
- *
- * Planning or applying allocates many short-lived objects per patron (the XML tree, the body, the
- * HTTP exchange) while keeping only a few tens of MB of real data (the patron and barcode lists).
- * V8's default heuristics let such a heap grow to several times what is in use: 100,000 patrons
- * planned at 423 MB peak RSS. `--heap-growing-percent=20` lets the old generation grow only 1.2×
- * past what a full collection leaves alive (206–210 MB for the same plan). It is a growth rate, not a
- * limit: a bigger list still fits.
- *
- * It is set only around the Alma streaming work. Where live data does grow, as when the Infiniti
- * roster is validated (100,000 rows held for the diff), a 1.2× step means a full collection every
- * few MB: validate took 2.0–2.3 s under it instead of 1.2–1.8 s.
- */
-
-async function withStreamingHeap(work) {
-    (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=20");
-    try {
-        return await work();
-    }
-    finally {
-        (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=0"); // 0: V8's own heuristics again
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/run.ts
-/**
- * The one core that the CLI and the action share: validate, plan, apply.
- *
- * Order of work: every input of every system is validated before the first API call, so bad
- * input means exit 2 and nothing sent. A plan directory holds plan.json (the manifest: what was
- * planned, per system) and plan.md (its readable face), plus each system's files.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-function systems(loaded, only) {
-    const all = [];
-    if (loaded.config.alma)
-        all.push("alma");
-    if (loaded.config.infiniti)
-        all.push("infiniti");
-    const chosen = only ? all.filter((s) => s === only) : all;
-    if (!chosen.length) {
-        throw new InputError({
-            file: (0,external_node_path_namespaceObject.relative)(process.cwd(), loaded.path) || loaded.path,
-            message: only
-                ? `there is no '${only}' section in the config`
-                : "the config has neither an 'alma' nor an 'infiniti' section",
-        });
-    }
-    return chosen;
-}
-/** Offline checks of every input file. Throws InputError listing every problem. */
-async function runValidate(opts = {}) {
-    const log = opts.log ?? consoleLogger();
-    const loaded = await loadConfig(opts.configPath, opts.cwd);
-    const chosen = systems(loaded, opts.only);
-    const problems = [];
-    for (const s of chosen) {
-        try {
-            if (s === "alma") {
-                const { patrons, barcodes } = await readAlmaInputs(loaded);
-                log.info(`alma: ${patronsLabel(loaded.config.alma)}: ` +
-                    (patrons
-                        ? `${patrons.entries.length} patrons` +
-                            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
-                        : "read from Alma when planning") +
-                    `; ${loaded.config.alma.barcodes}: ${barcodes.count} barcodes` +
-                    (barcodes.conflicts.size
-                        ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
-                        : ""));
-            }
-            else {
-                const v = await validateInfiniti(loaded);
-                log.info(`infiniti: ${loaded.config.infiniti.users}: ${v.rows.length} users, valid`);
-            }
-        }
-        catch (e) {
-            if (e instanceof InputError)
-                problems.push(e);
-            else
-                throw e;
-        }
-    }
-    if (problems.length)
-        throw new InputError(problems.flatMap((p) => p.problems));
-    return { loaded, systems: chosen };
-}
-function utcStamp(d = new Date()) {
-    return d
-        .toISOString()
-        .replace(/[-:]/g, "")
-        .replace(/\.\d+Z$/, "Z");
-}
-/** An unfinished plan (a journal but no manifest) under plans_dir, to carry on after a kill. */
-function unfinishedPlan(plansDir) {
-    if (!(0,external_node_fs_namespaceObject.existsSync)(plansDir))
-        return undefined;
-    const dirs = (0,external_node_fs_namespaceObject.readdirSync)(plansDir, { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .map((d) => (0,external_node_path_namespaceObject.join)(plansDir, d.name))
-        .filter((d) => !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(d, MANIFEST)) && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(d, "alma", "plan-journal.ndjson")))
-        .sort();
-    return dirs.at(-1);
-}
-async function runPlan(opts = {}, deps = {}) {
-    const log = opts.log ?? consoleLogger();
-    const env = opts.env ?? process.env;
-    const { loaded, systems: chosen } = await runValidate({ ...opts, log });
-    const plansDir = (0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir);
-    let planDir;
-    if (opts.out)
-        planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.out);
-    else {
-        const resume = unfinishedPlan(plansDir);
-        if (resume)
-            log.info(`carrying on the unfinished plan in ${(0,external_node_path_namespaceObject.relative)(loaded.root, resume)}`);
-        planDir = resume ?? (0,external_node_path_namespaceObject.join)(plansDir, utcStamp());
-    }
-    (0,external_node_fs_namespaceObject.mkdirSync)(planDir, { recursive: true });
-    // plan.md is the pull request's description: each system gets a share of its budget.
-    const markdownBudget = Math.floor((PLAN_MD_BUDGET - HEAD_RESERVE) / chosen.length);
-    const ctx = {
-        loaded,
-        planDir,
-        env,
-        log,
-        signal: opts.signal,
-        scheduled: opts.scheduled,
-        markdownBudget,
-    };
-    // What the plan is made from, recorded before it reads the data (apply re-derives every write from it).
-    const source = await recordSource(loaded, chosen);
-    const configFile = (0,external_node_path_namespaceObject.relative)(process.cwd(), loaded.path) || loaded.path;
-    const endpoints = {};
-    if (chosen.includes("infiniti"))
-        endpoints.infiniti = importUrl(loaded.config.infiniti, env, configFile);
-    const sections = [];
-    for (const s of chosen) {
-        sections.push(s === "alma" ? await withStreamingHeap(() => planAlma(ctx, deps.alma)) : await planInfiniti(ctx));
-    }
-    const changes = sections.reduce((n, s) => n + s.changes, 0);
-    const title = `Patron sync plan: ${sections.map((s) => `${SHORT_NAME[s.system]} ${s.headline}`).join("; ")}`;
-    const markdown = renderPlanMarkdown(title, planDir, loaded, sections, source, endpoints);
-    const manifest = {
-        version: 1,
-        tool: "patron-sync",
-        created: new Date().toISOString(),
-        config: (0,external_node_path_namespaceObject.relative)(loaded.root, loaded.path),
-        title,
-        changes,
-        sections: sections.map(({ markdown: _m, render: _r, ...rest }) => rest),
-        source,
-        endpoints,
-    };
-    writeManifest(planDir, manifest);
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.md"), markdown);
-    return { planDir, sections, changes, title, markdown };
-}
-const SHORT_NAME = { alma: "Alma", infiniti: "Infiniti" };
-/** What an apply did, e.g. "Patron sync results: Alma 4,071 updated · 2 failed; Infiniti 12 updated". */
-function resultsTitle(sections) {
-    return `Patron sync results: ${sections.map((s) => `${SHORT_NAME[s.system]} ${resultsHeadline(s.counts)}`).join("; ")}`;
-}
-const LONG_NAME = { alma: "Alma", infiniti: "Concord Infiniti" };
-/** Characters of plan.md kept for its head and foot; the rest is shared among the systems. */
-const HEAD_RESERVE = 2_000;
-function renderPlanMarkdown(title, planDir, loaded, sections, source, endpoints) {
-    const rel = (0,external_node_path_namespaceObject.relative)(loaded.root, planDir) || ".";
-    const where = [
-        `Made from ${describeSource(source)}; apply re-derives every write from these data and refuses a plan whose files do not follow from them.`,
-        ...(endpoints.infiniti ? [`The Infiniti import goes to ${md(endpoints.infiniti)}.`] : []),
-    ];
-    const head = [
-        `# ${md(title)}`,
-        "",
-        "| System | Records to send | Summary |",
-        "|---|--:|---|",
-        ...sections.map((s) => `| ${LONG_NAME[s.system]} | ${markdown_num(s.changes)} | ${md(s.headline)} |`),
-        "",
-        `Plan directory: \`${rel}\`. Nothing has been sent yet. Merging this plan applies exactly what it shows; each Alma user is re-read first and skipped if it changed since.`,
-        "",
-        where.join(" "),
-        "",
-    ].join("\n");
-    const foot = [
-        "",
-        "---",
-        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
-        "",
-    ].join("\n");
-    return [head, ...shareBudget(PLAN_MD_BUDGET - head.length - foot.length, sections), foot].join("\n");
-}
-/**
- * Every section is always present. Each first gets an equal share; what a short section leaves is
- * then shared among the others (a section that fits renders the same with more room).
- */
-function shareBudget(available, sections) {
-    const share = Math.floor(available / sections.length);
-    const first = sections.map((s) => (s.render ? s.render(share) : s.markdown));
-    const spare = available - first.reduce((n, m) => n + m.length + 1, 0);
-    // A section within 1,000 characters of its share was probably cut: it gets the spare room.
-    const hungry = sections.filter((s, i) => s.render && first[i].length > share - 1_000);
-    if (spare <= 0 || !hungry.length)
-        return first;
-    const more = Math.floor(spare / hungry.length);
-    return sections.map((s, i) => (hungry.includes(s) ? s.render(first[i].length + more) : first[i]));
-}
-async function runApply(opts, deps = {}) {
-    const log = opts.log ?? consoleLogger();
-    const env = opts.env ?? process.env;
-    const loaded = await loadConfig(opts.configPath, opts.cwd);
-    const planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.planDir);
-    const manifest = readManifest(planDir);
-    const planned = manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only);
-    if (!planned.length) {
-        throw new InputError({
-            file: (0,external_node_path_namespaceObject.join)(planDir, MANIFEST),
-            message: `this plan has no ${opts.only ?? "system"} section to apply`,
-        });
-    }
-    for (const s of planned) {
-        if (!loaded.config[s])
-            throw new InputError({
-                file: loaded.path,
-                message: `the plan has a '${s}' section but the config has none`,
-            });
-    }
-    const writes = { attempted: 0 };
-    const ctx = { loaded, planDir, env, log, signal: opts.signal, writes };
-    const release = await lockPlanDir(planDir, { log, wait: opts.wait, signal: opts.signal });
-    const sections = [];
-    try {
-        // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
-        if (manifest.kind === "revert")
-            await checkRevertPlan(loaded, planDir, manifest);
-        // Every system's preflight passes before the first call of any.
-        const ready = await preflight(ctx, manifest, planned, {
-            requireCommit: opts.mainline,
-            mainline: opts.mainline,
-        });
-        for (const s of planned) {
-            sections.push(s === "alma"
-                ? await withStreamingHeap(() => applyAlma(ctx, ready.alma, deps.alma))
-                : await applyInfiniti(ctx, ready.infiniti));
-        }
-    }
-    catch (e) {
-        // An input error means nothing was sent; once a write has started, say so instead.
-        if (e instanceof InputError && writes.attempted > 0)
-            throw new Error(`${e.message}\nThis apply stopped after it had started ${writes.attempted} write call${writes.attempted === 1 ? "" : "s"} (${sections.map((s) => `${s.system}: ${s.updated} updated`).join(", ") || "see the journals"}): run apply again to carry on.`);
-        throw e;
-    }
-    finally {
-        release();
-    }
-    const sum = (k) => sections.reduce((n, s) => n + s[k], 0);
-    // results.md says what this apply did, in a dated section; earlier applies' sections are kept.
-    const resultsPath = (0,external_node_path_namespaceObject.join)(planDir, "results.md");
-    const title = resultsTitle(sections);
-    const markdown = resultsMarkdown(title, new Date(), sections.map((s) => s.markdown).join("\n"), (0,external_node_fs_namespaceObject.existsSync)(resultsPath) ? (0,external_node_fs_namespaceObject.readFileSync)(resultsPath, "utf8") : undefined);
-    (0,external_node_fs_namespaceObject.writeFileSync)(resultsPath, markdown);
-    return {
-        planDir,
-        sections,
-        updated: sum("updated"),
-        failed: sum("failed"),
-        pending: sum("pending"),
-        title,
-        markdown,
-        stateFiles: sections.flatMap((s) => s.stateFiles),
-    };
-}
+/** The built-in systems' names (`alma`, `infiniti`): the values of --only and the action's `only`. */
+const SYSTEM_NAMES = builtInSystems().map((s) => s.name);
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
@@ -76212,6 +76629,7 @@ function runUrl(ctx) {
  */
 
 
+
 function isZeroSha(sha) {
     return !sha || /^0+$/.test(sha);
 }
@@ -76250,47 +76668,7 @@ function planDirsFromChangedFiles(files, plansDir) {
     }
     return [...dirs].sort();
 }
-/**
- * What an earlier apply left in the plan directory, for every system it planned (or the one in
- * `only`). A push never applies a plan that has results again; staff retry failed records or carry
- * on pending ones by running apply by hand.
- */
-function appliedResults(planDir, only) {
-    const none = { applied: false, failed: 0, pending: 0 };
-    if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDir, "results.md")))
-        return none;
-    let systems;
-    try {
-        const manifest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.json"), "utf8"));
-        systems = (manifest.sections ?? []).map((s) => s.system ?? "").filter((s) => !only || s === only);
-    }
-    catch {
-        return none;
-    }
-    if (!systems.length)
-        return none;
-    const out = { applied: true, failed: 0, pending: 0 };
-    for (const s of systems) {
-        const path = (0,external_node_path_namespaceObject.join)(planDir, s, "results.json");
-        if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-            return none;
-        try {
-            const r = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-            out.failed += r.counts?.failed ?? r.failed ?? 0;
-            const pending = r.counts?.pending ?? r.pending ?? 0;
-            out.pending += r.complete === false && !pending ? 1 : pending;
-        }
-        catch {
-            return none;
-        }
-    }
-    return out;
-}
-/** Applied, with nothing failed and nothing pending. */
-function hasCompleteResults(planDir, only) {
-    const r = appliedResults(planDir, only);
-    return r.applied && r.failed === 0 && r.pending === 0;
-}
+
 /** The newest plan directory under plansDir (absolute) with a plan.json and no complete results. */
 function newestUnappliedPlanDir(plansDirAbs, only) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(plansDirAbs))
@@ -76302,7 +76680,7 @@ function newestUnappliedPlanDir(plansDirAbs, only) {
         .reverse();
     for (const name of dirs) {
         const dir = (0,external_node_path_namespaceObject.join)(plansDirAbs, name);
-        if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, "plan.json")) && !hasCompleteResults(dir, only))
+        if (hasManifest(dir) && !hasCompleteResults(dir, only))
             return name;
     }
     return undefined;
@@ -76315,8 +76693,7 @@ function waitingPlanDirs(workspace, plansDir) {
     const root = (0,external_node_path_namespaceObject.join)(workspace, plansDir);
     if (!(0,external_node_fs_namespaceObject.existsSync)(root))
         return [];
-    const untouched = (dir) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, "plan.json")) &&
-        !["results.md", "alma/results.json", "infiniti/results.json", "alma/journal.ndjson"].some((f) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, f)));
+    const untouched = (dir) => hasManifest(dir) && isUntouched(dir);
     return (0,external_node_fs_namespaceObject.readdirSync)(root, { withFileTypes: true })
         .filter((d) => d.isDirectory() && untouched((0,external_node_path_namespaceObject.join)(root, d.name)))
         .map((d) => `${trimSlashes(plansDir)}/${d.name}`)
@@ -76325,7 +76702,7 @@ function waitingPlanDirs(workspace, plansDir) {
 async function findPlanDir(o) {
     if (o.input)
         return { dir: trimSlashes(o.input), how: "the plan-dir input", others: [] };
-    const withManifest = (dirs) => dirs.filter((d) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(o.workspace, d, "plan.json")));
+    const withManifest = (dirs) => dirs.filter((d) => hasManifest((0,external_node_path_namespaceObject.join)(o.workspace, d)));
     if (o.eventName === "push") {
         let files;
         let how = "";
@@ -76362,6 +76739,7 @@ async function findPlanDir(o) {
 
 
 
+
 const COMMANDS = ["plan", "apply", "revert", "validate"];
 /** Parses the inputs with a getter (core.getInput in the action, a map in tests). */
 function parseInputs(get) {
@@ -76377,12 +76755,12 @@ function parseInputs(get) {
     }
     const onlyRaw = get("only").trim().toLowerCase();
     let only;
-    if (onlyRaw === "alma" || onlyRaw === "infiniti")
+    if (SYSTEM_NAMES.includes(onlyRaw))
         only = onlyRaw;
     else if (onlyRaw !== "" && onlyRaw !== "both") {
         problems.push({
             file: "action input 'only'",
-            message: `must be alma, infiniti or empty (both), not '${onlyRaw}'`,
+            message: `must be ${SYSTEM_NAMES.join(", ")} or empty (${SYSTEM_NAMES.length === 2 ? "both" : "all"}), not '${onlyRaw}'`,
         });
     }
     if (problems.length)
@@ -76440,28 +76818,28 @@ function maskSecrets(inputs, env = process.env) {
         core_setSecret(s);
 }
 /**
- * The environment the core reads its credentials and endpoints from. Inputs override the job's env.
- * plan and validate read Alma only, so they use the read-only key when one is given (input
- * alma-read-api-key, else env ALMA_READ_API_KEY), falling back to the read/write key.
+ * The systems' settings (credentials, addresses, proxies), resolved once: each input overrides the job's
+ * environment variable of the same meaning. plan and validate read Alma only, so they use the read-only key
+ * when one is given (input alma-read-api-key, else env ALMA_READ_API_KEY), falling back to the read/write
+ * key; a refusal then names ALMA_READ_API_KEY (never showing it).
  */
-function coreEnv(inputs, base = process.env) {
-    const env = { ...base };
-    const set = (key, value) => {
-        if (value)
-            env[key] = value;
+function actionSettings(inputs, base = process.env) {
+    const env = settingsFromEnv(base);
+    const readKey = inputs.command !== "apply" ? inputs.almaReadApiKey || base.ALMA_READ_API_KEY?.trim() || "" : "";
+    return {
+        alma: {
+            ...env.alma,
+            apiKey: readKey || inputs.almaApiKey || env.alma.apiKey,
+            keyName: readKey ? "ALMA_READ_API_KEY" : "ALMA_API_KEY",
+            baseUrl: inputs.almaBaseUrl || env.alma.baseUrl,
+        },
+        infiniti: {
+            ...env.infiniti,
+            username: inputs.infinitiUsername || env.infiniti.username,
+            password: inputs.infinitiPassword || env.infiniti.password,
+            url: inputs.infinitiUrl || env.infiniti.url,
+        },
     };
-    set("ALMA_API_KEY", inputs.almaApiKey);
-    if (inputs.command !== "apply") {
-        const readKey = inputs.almaReadApiKey || base.ALMA_READ_API_KEY?.trim() || "";
-        set("ALMA_API_KEY", readKey);
-        // So that a refusal names the key that was used (src/alma/env.ts), never showing it.
-        set("ALMA_READ_API_KEY", readKey);
-    }
-    set("ALMA_BASE_URL", inputs.almaBaseUrl);
-    set("INFINITI_USERNAME", inputs.infinitiUsername);
-    set("INFINITI_PASSWORD", inputs.infinitiPassword);
-    set("INFINITI_URL", inputs.infinitiUrl);
-    return env;
 }
 
 ;// CONCATENATED MODULE: ./src/github/git.ts
@@ -76572,27 +76950,27 @@ class Repo {
 ;// CONCATENATED MODULE: ./src/github/comment.ts
 
 
-const SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
+const comment_SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
 function renderResultsComment(dir, outcome, runLink) {
     const b = new Budget(PLAN_MD_BUDGET);
     const out = [];
     const put = (...lines) => lines.forEach((l) => (b.force(l), out.push(l)));
     put(`### patron-sync applied ${code(dir)}`, "", `**${md(outcome.title.replace(/^Patron sync results: /, ""))}**`, "", `| System | ${RESULT_STATUSES.join(" | ")} |`, `|---|${RESULT_STATUSES.map(() => "--:").join("|")}|`, ...outcome.sections.map((s) => {
         const c = resultCounts(s.counts);
-        return `| ${SYSTEM_NAMES[s.system] ?? md(s.system)} | ${RESULT_STATUSES.map((k) => markdown_num(c[k])).join(" | ")} |`;
+        return `| ${comment_SYSTEM_NAMES[s.system] ?? md(s.system)} | ${RESULT_STATUSES.map((k) => markdown_num(c[k])).join(" | ")} |`;
     }), "");
     const failures = outcome.sections.flatMap((s) => s.failures.map((f) => ({ system: s.system, ...f })));
     const link = `[The run](${runLink}) · the full results: ${code(`${dir}/results.md`)} and each system's \`results.csv\`.`;
     if (failures.length) {
         put(`#### Failed (${markdown_num(failures.length)})`, "");
-        const t = budgetTable(["System", "Record", "Message"], failures.map((f) => `| ${SYSTEM_NAMES[f.system] ?? md(f.system)} | ${md(f.id)} | ${md(f.message)} |`), b, link.length + 200);
+        const t = budgetTable(["System", "Record", "Message"], failures.map((f) => `| ${comment_SYSTEM_NAMES[f.system] ?? md(f.system)} | ${md(f.id)} | ${md(f.message)} |`), b, link.length + 200);
         out.push(...t.lines);
         if (t.omitted)
-            put("", `… and ${markdown_plural(t.omitted, "more failure")}: see the results.csv files.`);
+            put("", `… and ${plural(t.omitted, "more failure")}: see the results.csv files.`);
         put("");
     }
     if (outcome.pending)
-        put(`${markdown_plural(outcome.pending, "record")} pending: run apply again to carry on.`, "");
+        put(`${plural(outcome.pending, "record")} pending: run apply again to carry on.`, "");
     put(link, "");
     return out.join("\n");
 }
@@ -76669,16 +77047,11 @@ function writeOutputs(r) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/auto-apply.ts
-const NAME = { alma: "Alma", infiniti: "Infiniti" };
-/** Actions that change data, per system (the counts' other keys are outcomes: unchanged, conflict, …). */
-const CHANGING = {
-    alma: ["add", "deactivate", "replace"],
-    infiniti: ["create", "update", "disable"],
-};
+
 /** Counts that mean the plan is not complete. */
 const INCOMPLETE = ["pending", "failed"];
-function decideAutoApply(policy, sections, opts = {}) {
-    if (!policy || (!policy.alma && !policy.infiniti))
+function decideAutoApply(policy, sections, systems, opts = {}) {
+    if (!policy || !Object.values(policy).some(Boolean))
         return { apply: false, reason: "there is no auto_apply policy in the config" };
     if (opts.publicRepo)
         return { apply: false, reason: "the repository is public, where apply is refused" };
@@ -76687,7 +77060,8 @@ function decideAutoApply(policy, sections, opts = {}) {
         return { apply: false, reason: "the plan has nothing to change" };
     const rules = [];
     for (const s of sections) {
-        const name = NAME[s.system] ?? s.system;
+        const system = systemNamed(systems, s.system);
+        const name = system?.label ?? s.system;
         const incomplete = INCOMPLETE.filter((k) => (s.counts[k] ?? 0) > 0);
         if (incomplete.length)
             return {
@@ -76699,7 +77073,7 @@ function decideAutoApply(policy, sections, opts = {}) {
         const p = policy[s.system];
         if (!p)
             return { apply: false, reason: `${name} changes are planned and auto_apply has no '${s.system}' rule` };
-        const known = CHANGING[s.system] ?? [];
+        const known = system?.changing ?? [];
         const planned = known.filter((a) => (s.counts[a] ?? 0) > 0);
         const notAllowed = planned.filter((a) => !p.actions.includes(a));
         if (notAllowed.length)
@@ -76856,8 +77230,8 @@ async function repoInfo(octokit, t) {
 
 
 
-function planDecision(loaded, sections, publicRepo) {
-    return decideAutoApply(loaded.config.auto_apply, sections, { publicRepo });
+function planDecision(loaded, sections, systems, publicRepo) {
+    return decideAutoApply(loaded.config.auto_apply, sections, systems, { publicRepo });
 }
 /** Closes a stale plan pull request: the auto-applied plan replaces what it showed. */
 async function closeForAutoApply(octokit, t) {
@@ -76885,8 +77259,8 @@ function withNote(markdown, note) {
     return nl < 0 ? `${markdown}\n\n${note}\n` : `${markdown.slice(0, nl)}\n\n${note}\n${markdown.slice(nl)}`;
 }
 /** apply with auto-apply: the plan must still fit the policy, or nothing is sent. Returns the rule. */
-function requireAutoApply(loaded, manifest, planDir, publicRepo) {
-    const d = decideAutoApply(loaded.config.auto_apply, manifest.sections, { publicRepo });
+function requireAutoApply(loaded, manifest, planDir, systems, publicRepo) {
+    const d = decideAutoApply(loaded.config.auto_apply, manifest.sections, systems, { publicRepo });
     if (!d.apply || !d.rule) {
         throw new InputError({
             file: `${planDir}/plan.json`,
@@ -76894,6 +77268,37 @@ function requireAutoApply(loaded, manifest, planDir, publicRepo) {
         });
     }
     return d.rule;
+}
+
+;// CONCATENATED MODULE: ./src/github/publish.ts
+/**
+ * Publishing a plan for review: the plan directory committed to its branch (patron-sync/plan, or
+ * patron-sync/revert for a revert plan) and one pull request from that branch, opened or updated, whose
+ * description is the plan's Markdown (cut to GitHub's limit, with a link to the whole plan.md).
+ */
+
+
+
+async function publishPlan(run, octokit, p) {
+    const { ctx, inputs, log } = run;
+    const word = p.noun === "plan" ? "plan" : "revert";
+    run.heartbeat.phase(`pushing the ${word} branch`);
+    const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
+    const label = p.noun === "plan" ? "Plan directory" : "Revert plan directory";
+    const sha = await repo.pushPlanBranch(p.paths, `${p.title}\n\n${label}: ${p.dir}`, p.branch);
+    log.info(`pushed ${p.dir} to ${p.branch} (${sha.slice(0, 7)})`);
+    const body = truncateBody(p.markdown, `This ${p.noun} is too long for a pull request description. The whole plan is [\`${p.dir}/plan.md\`](${blobUrl(ctx, p.branch, `${p.dir}/plan.md`)}) on the \`${p.branch}\` branch.`);
+    run.heartbeat.phase(`opening the ${word} pull request`);
+    const pull = await upsertPlanPull(octokit, {
+        owner: ctx.owner,
+        repo: ctx.repo,
+        base: p.base,
+        title: pullTitle(p.title),
+        body,
+        head: p.branch,
+    });
+    log.info(`${pull.operation} the ${word} pull request #${pull.number}: ${pull.url}`);
+    return pull;
 }
 
 ;// CONCATENATED MODULE: ./src/github/records.ts
@@ -76908,28 +77313,24 @@ function requireAutoApply(loaded, manifest, planDir, publicRepo) {
  */
 
 
-/** The files of a plan directory that hold whole patron records (and Infiniti passwords). */
-const RECORD_FILES = [
-    "alma/all_patrons.xml",
-    "alma/processed_results.xml",
-    "infiniti/import.csv",
-    // The Analytics report's rows (names, user groups) when alma.patrons is a report.
-    "alma/patrons.csv",
-];
+/** The files of a plan directory that hold whole patron records (and Infiniti passwords): each system's. */
+function recordFiles(systems) {
+    return systems.flatMap((s) => s.recordFiles.map((f) => `${s.name}/${f}`));
+}
 /** Pathspecs that stage a plan directory, without its record files unless `commitRecords`. */
-function committedPaths(dir, commitRecords) {
+function committedPaths(dir, commitRecords, systems) {
     if (commitRecords)
         return [dir];
     return [
         dir,
-        ...RECORD_FILES.map((f) => `:(exclude)${dir}/${f}`),
+        ...recordFiles(systems).map((f) => `:(exclude)${dir}/${f}`),
         // Unfinished temporary files of a killed plan run.
         `:(exclude,glob)${dir}/**/*.part`,
     ];
 }
 /** The record files a plan directory holds on the runner (relative to it). */
-function recordFilesIn(planDirAbs) {
-    return RECORD_FILES.filter((f) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDirAbs, f)));
+function recordFilesIn(planDirAbs, systems) {
+    return recordFiles(systems).filter((f) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(planDirAbs, f)));
 }
 /** The note for the pull request and job summary when the records are not committed. */
 function recordsNote(files, runUrl, days) {
@@ -76950,11 +77351,13 @@ function recordsNote(files, runUrl, days) {
 
 
 
+
+
 const PUBLIC_NOTE = "This repository is public, so patron-sync commits no patron records (no XML, no CSV) and no names: " +
     "only `plan.md` and `plan.json`, redacted to IDs and actions. Keep patron data in a private repository; " +
     "apply is refused here.";
 /** The plan files that may be committed to a public repository. */
-const PUBLIC_FILES = ["plan.md", "plan.json"];
+const PUBLIC_FILES = [PLAN_MD, MANIFEST];
 /** At most this many records are listed per system in the redacted plan. */
 const REDACTED_ROW_LIMIT = 1000;
 /**
@@ -76974,90 +77377,68 @@ function decideVisibility(api, payloadPrivate) {
         };
     return { isPublic: true, why: "the repository's visibility is unknown, so it is treated as public" };
 }
-const ID_KEYS = ["primary_id", "username", "user", "id", "adminsystemid"];
-const ACTION_KEYS = ["action", "status", "operation"];
-function redact_pick(o, keys) {
-    for (const k of keys) {
-        const v = o[k];
-        if (typeof v === "string" || typeof v === "number")
-            return String(v);
-    }
-    return undefined;
-}
 /**
- * The (ID, action) pairs of a system's plan.json, and nothing else. Finds the array of records
- * (e.g. alma/plan.json's `patrons`) whatever it is called.
+ * The records of a system's plan that the redacted plan lists (not `unchanged`): at most `limit`
+ * of them, and how many there are. A system that cannot list them, or a plan file that is missing
+ * or cannot be read, lists none.
  */
-function redactedRows(planJson) {
-    const seen = [planJson];
-    for (let depth = 0; depth < 4 && seen.length; depth++) {
-        const next = [];
-        for (const node of seen) {
-            if (Array.isArray(node)) {
-                const objects = node.filter((x) => !!x && typeof x === "object");
-                const rows = objects
-                    .map((o) => ({ id: redact_pick(o, ID_KEYS), action: redact_pick(o, ACTION_KEYS) }))
-                    .filter((r) => r.id !== undefined && r.action !== undefined);
-                if (rows.length)
-                    return rows;
-                next.push(...objects);
-            }
-            else if (node && typeof node === "object") {
-                next.push(...Object.values(node));
-            }
+async function redactedRows(planDir, system, limit = REDACTED_ROW_LIMIT) {
+    const none = { rows: [], total: 0 };
+    if (!system?.planRecordIds || !(0,external_node_fs_namespaceObject.existsSync)(systemPlanPath(planDir, system.name)))
+        return none;
+    const rows = [];
+    let total = 0;
+    try {
+        // Streamed: a plan of 100,000 patrons is not held in memory.
+        for await (const r of system.planRecordIds(planDir)) {
+            if (QUIET.has(r.action))
+                continue;
+            if (total++ < limit)
+                rows.push({ id: r.id, action: r.action });
         }
-        seen.splice(0, seen.length, ...next);
     }
-    return [];
+    catch {
+        return none;
+    }
+    return { rows, total };
 }
 /** A table cell: the project's one escaper, cut short. */
 function cell(s) {
     return md(s.length > 80 ? s.slice(0, 79) + "…" : s);
 }
-const redact_SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
-const ID_LABEL = { alma: "Primary ID", infiniti: "Username" };
 /** Actions that list no record: nothing to do. */
 const QUIET = new Set(["unchanged"]);
-/** Builds the redacted plan.md from plan.json and each system's plan.json. */
-function redactedPlanMarkdown(planDir, planDirLabel = ".") {
-    const manifest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.json"), "utf8"));
-    const sections = manifest.sections ?? [];
+/** Builds the redacted plan.md from plan.json and, through `systems`, each system's plan file. */
+async function redactedPlanMarkdown(planDir, systems, planDirLabel = ".") {
+    const manifest = readManifest(planDir);
+    const sections = manifest.sections;
+    const longLabel = (name) => systemNamed(systems, name)?.longLabel ?? cell(name);
     const out = [
-        `# ${cell(manifest.title ?? "Patron sync plan")}`,
+        `# ${cell(manifest.title)}`,
         "",
         `> **Redacted.** ${PUBLIC_NOTE}`,
         "",
         "| System | Records to send | Summary |",
         "|---|--:|---|",
-        ...sections.map((s) => `| ${redact_SYSTEM_NAMES[s.system ?? ""] ?? cell(s.system ?? "?")} | ${s.changes ?? 0} | ${cell(s.headline ?? "")} |`),
+        ...sections.map((s) => `| ${longLabel(s.system)} | ${s.changes} | ${cell(s.headline)} |`),
         "",
         `Plan directory: \`${planDirLabel}\`.`,
         "",
     ];
     for (const s of sections) {
-        const system = s.system ?? "";
-        out.push(`## ${redact_SYSTEM_NAMES[system] ?? cell(system)}`, "");
-        const counts = Object.entries(s.counts ?? {}).filter(([, n]) => n > 0);
+        const system = systemNamed(systems, s.system);
+        out.push(`## ${longLabel(s.system)}`, "");
+        const counts = Object.entries(s.counts).filter(([, n]) => n > 0);
         if (counts.length) {
             out.push("| Action | Records |", "|---|--:|", ...counts.map(([k, n]) => `| ${code(k)} | ${markdown_num(n)} |`), "");
         }
-        let rows = [];
-        const path = (0,external_node_path_namespaceObject.join)(planDir, system, "plan.json");
-        if ((0,external_node_fs_namespaceObject.existsSync)(path)) {
-            try {
-                rows = redactedRows(JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8")));
-            }
-            catch {
-                rows = [];
-            }
-        }
-        rows = rows.filter((r) => !QUIET.has(r.action));
+        const { rows, total } = await redactedRows(planDir, system);
         if (rows.length) {
-            out.push(`| ${ID_LABEL[system] ?? "ID"} | Action |`, "|---|---|");
-            for (const r of rows.slice(0, REDACTED_ROW_LIMIT))
+            out.push(`| ${system?.idLabel ?? "ID"} | Action |`, "|---|---|");
+            for (const r of rows)
                 out.push(`| ${cell(r.id)} | ${code(r.action)} |`);
-            if (rows.length > REDACTED_ROW_LIMIT)
-                out.push("", `… and ${rows.length - REDACTED_ROW_LIMIT} more.`);
+            if (total > rows.length)
+                out.push("", `… and ${total - rows.length} more.`);
             out.push("");
         }
     }
@@ -77078,14 +77459,14 @@ function walk(dir, root = dir) {
  * Rewrites plan.md redacted and deletes every other file of the plan directory but plan.json.
  * Returns the redacted Markdown and the files removed (relative to the plan directory).
  */
-function redactPlanDir(planDir, planDirLabel = ".") {
-    const markdown = redactedPlanMarkdown(planDir, planDirLabel);
+async function redactPlanDir(planDir, systems, planDirLabel = ".") {
+    const markdown = await redactedPlanMarkdown(planDir, systems, planDirLabel);
     const removed = walk(planDir).filter((f) => !PUBLIC_FILES.includes(f));
     for (const name of (0,external_node_fs_namespaceObject.readdirSync)(planDir)) {
         if (!PUBLIC_FILES.includes(name))
             (0,external_node_fs_namespaceObject.rmSync)((0,external_node_path_namespaceObject.join)(planDir, name), { recursive: true, force: true });
     }
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, "plan.md"), markdown + "\n");
+    (0,external_node_fs_namespaceObject.writeFileSync)(planMdPath(planDir), markdown + "\n");
     return { markdown, removed };
 }
 
@@ -77128,8 +77509,6 @@ async function visibility(run, octokit) {
 const SUMMARY_DETAIL_LIMIT = 200_000;
 /** Failures listed one by one in the summary; the rest are in results.csv. */
 const FAILURE_ROW_LIMIT = 1000;
-const summary_SYSTEM_NAMES = { alma: "Alma", infiniti: "Concord Infiniti" };
-const systemName = (s) => summary_SYSTEM_NAMES[s] ?? s;
 /** A table cell or inline text from data: the project's one escaper. */
 const summary_cell = md;
 
@@ -77148,6 +77527,7 @@ function pullLine(pull, applies = true) {
     }
 }
 function renderPlanSummary(p) {
+    const systemName = (s) => p.labels[s] ?? s;
     const out = [`# ${summary_cell(p.title)}`, ""];
     if (p.publicNote)
         out.push(`> [!WARNING]\n> ${p.publicNote}`, "");
@@ -77174,6 +77554,7 @@ function details(summary, markdown, tooLong) {
     ];
 }
 function renderApplySummary(a) {
+    const systemName = (s) => a.labels[s] ?? s;
     const verdict = a.failed
         ? `**${markdown_num(a.failed)} record${a.failed === 1 ? "" : "s"} failed**: see the table below; fix the cause and run apply again (records already done are not sent twice).`
         : a.pending
@@ -77275,6 +77656,7 @@ async function revert(run) {
     const loaded = await loadConfig(inputs.config, ctx.workspace);
     run.heartbeat.phase("writing the revert plan");
     const outcome = await runRevert({
+        systems: run.systems,
         configPath: inputs.config,
         cwd: ctx.workspace,
         only: inputs.only,
@@ -77288,22 +77670,16 @@ async function revert(run) {
         log.info(`nothing to undo: the apply of ${inputs.planDir} wrote nothing this revert could restore; no pull request`);
     }
     else {
-        run.heartbeat.phase("pushing the revert branch");
-        const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
-        // Like a plan: the revert's infiniti/import.csv stays out of git unless commit_records (apply re-makes it).
-        const sha = await repo.pushPlanBranch(committedPaths(dir, loaded.config.commit_records), `${outcome.title}\n\nRevert plan directory: ${dir}`, REVERT_BRANCH);
-        log.info(`pushed ${dir} to ${REVERT_BRANCH} (${sha.slice(0, 7)})`);
-        const body = truncateBody(outcome.markdown, `This revert plan is too long for a pull request description. The whole plan is [\`${dir}/plan.md\`](${blobUrl(ctx, REVERT_BRANCH, `${dir}/plan.md`)}) on the \`${REVERT_BRANCH}\` branch.`);
-        run.heartbeat.phase("opening the revert pull request");
-        pull = await upsertPlanPull(octokit, {
-            owner: ctx.owner,
-            repo: ctx.repo,
+        pull = await publishPlan(run, octokit, {
+            noun: "revert plan",
+            branch: REVERT_BRANCH,
+            dir,
+            // Like a plan: the revert's infiniti/import.csv stays out of git unless commit_records (apply re-makes it).
+            paths: committedPaths(dir, loaded.config.commit_records, run.systems),
+            title: outcome.title,
+            markdown: outcome.markdown,
             base: defaultBranch,
-            title: pullTitle(outcome.title),
-            body,
-            head: REVERT_BRANCH,
         });
-        log.info(`${pull.operation} the revert pull request #${pull.number}: ${pull.url}`);
     }
     writeOutputs({
         planDir: dir,
@@ -77312,6 +77688,7 @@ async function revert(run) {
         artifactRetentionDays: loaded.config.artifact_retention_days,
     });
     await writeSummary(renderPlanSummary({
+        labels: longLabels(run.systems),
         title: outcome.title,
         planDir: dir,
         changes: outcome.changes,
@@ -77396,6 +77773,7 @@ async function refuseDeletingPush(run, repo, plansDir) {
 
 
 
+
 /** The default branch refused the results commit (or the push failed): the results are in the artifact. */
 class ResultsNotCommittedError extends Error {
 }
@@ -77437,7 +77815,7 @@ async function apply(run) {
             message: "is required with auto-apply: name the plan directory the plan job decided on",
         });
     const autoRule = inputs.autoApply
-        ? requireAutoApply(loaded, readManifest((0,external_node_path_namespaceObject.resolve)(ctx.workspace, choice.dir)), choice.dir, vis.isPublic)
+        ? requireAutoApply(loaded, readManifest((0,external_node_path_namespaceObject.resolve)(ctx.workspace, choice.dir)), choice.dir, run.systems, vis.isPublic)
         : undefined;
     if (autoRule)
         log.info(`auto-apply: ${choice.dir} fits the auto_apply policy (${autoRule})`);
@@ -77518,16 +77896,16 @@ async function applyOne(run, o) {
     log.info(`applying ${dir}`);
     run.heartbeat.phase(`applying ${dir}`);
     const commitPaths = (files) => [
-        ...committedPaths(dir, loaded.config.commit_records),
+        ...committedPaths(dir, loaded.config.commit_records, run.systems),
         ...stateFiles(files),
     ];
     let outcome;
     try {
         outcome = await runApply({
+            systems: run.systems,
             configPath: inputs.config,
             cwd: ctx.workspace,
             only: inputs.only,
-            env: run.env,
             log,
             signal: run.signal,
             planDir: planAbs,
@@ -77592,6 +77970,7 @@ async function applyOne(run, o) {
 }
 async function summarise(run, dir, _planTitle, outcome, committed, note) {
     await writeSummary(withNote(renderApplySummary({
+        labels: longLabels(run.systems),
         title: outcome.title,
         planDir: dir,
         sections: outcome.sections,
@@ -77705,27 +78084,28 @@ function startHeartbeat(opts = {}) {
  */
 
 
+
 const SETUP_DOC = "docs/setup.md";
 /** The template's placeholder for infiniti.url (the config's default). */
 const PLACEHOLDER_INFINITI_URL = "https://yourschool.concordinfiniti.com";
 function hasAnyPlan(plansDirAbs) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(plansDirAbs))
         return false;
-    return (0,external_node_fs_namespaceObject.readdirSync)(plansDirAbs, { withFileTypes: true }).some((d) => d.isDirectory() && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(plansDirAbs, d.name, "plan.json")));
+    return (0,external_node_fs_namespaceObject.readdirSync)(plansDirAbs, { withFileTypes: true }).some((d) => d.isDirectory() && hasManifest((0,external_node_path_namespaceObject.join)(plansDirAbs, d.name)));
 }
 /** What is still missing, or undefined when the repository is configured (or has planned before). */
-function notConfigured(loaded, env, only) {
+function notConfigured(loaded, settings, only) {
     if (hasAnyPlan((0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir)))
         return undefined;
     const missing = [];
     const wants = (s) => !only || only === s;
-    if (loaded.config.alma && wants("alma") && !env.ALMA_API_KEY?.trim())
+    if (loaded.config.alma && wants("alma") && !settings.alma.apiKey)
         missing.push("no Alma API key (secret ALMA_READ_API_KEY or ALMA_API_KEY)");
     const url = loaded.config.infiniti?.url.replace(/\/+$/, "");
     if (loaded.config.infiniti &&
         wants("infiniti") &&
         url === PLACEHOLDER_INFINITI_URL &&
-        !env.INFINITI_URL?.trim())
+        !settings.infiniti.url)
         missing.push(`infiniti.url is still the template's ${PLACEHOLDER_INFINITI_URL}`);
     return missing.length ? missing : undefined;
 }
@@ -77736,8 +78116,8 @@ function notConfiguredNotice(missing) {
 ;// CONCATENATED MODULE: ./src/github/run.ts
 /**
  * The GitHub Action: `command: plan | apply | validate` over the same core as the CLI
- * (src/core/run.ts), with the same exit codes: 0 ok, 1 some records failed, 2 bad input or config
- * (nothing sent), 130 interrupted.
+ * (src/core/run.ts), with the same exit codes and interrupt handling (src/core/entry.ts): 0 ok, 1 some
+ * records failed, 2 bad input or config (nothing sent), 75 another apply of the plan is running, 130 interrupted.
  *
  *   plan      runPlan → commit the plan directory on the rolling branch patron-sync/plan → open or
  *             update the one plan pull request (or close it when nothing is left to change).
@@ -77768,12 +78148,14 @@ function notConfiguredNotice(missing) {
 
 
 
+
+
 async function run_validate(run) {
     await runValidate({
+        systems: run.systems,
         configPath: run.inputs.config,
         cwd: run.ctx.workspace,
         only: run.inputs.only,
-        env: run.env,
         log: run.log,
     });
     run.log.info("All input files are valid.");
@@ -77821,7 +78203,7 @@ async function planWith(run, octokit, vis, defaultBranch) {
     if (vis.isPublic)
         warning(PUBLIC_NOTE);
     const loaded = await loadConfig(inputs.config, ctx.workspace);
-    const missing = notConfigured(loaded, run.env, inputs.only);
+    const missing = notConfigured(loaded, run.settings, inputs.only);
     if (missing) {
         const notice = notConfiguredNotice(missing);
         core_notice(notice);
@@ -77833,10 +78215,10 @@ async function planWith(run, octokit, vis, defaultBranch) {
     let outcome;
     try {
         outcome = await runPlan({
+            systems: run.systems,
             configPath: inputs.config,
             cwd: ctx.workspace,
             only: inputs.only,
-            env: run.env,
             log,
             signal: run.signal,
             scheduled: ctx.eventName === "schedule",
@@ -77860,20 +78242,20 @@ async function planWith(run, octokit, vis, defaultBranch) {
         artifactRetentionDays: loaded.config.artifact_retention_days,
     });
     let markdown = outcome.markdown;
-    let files = committedPaths(dir, loaded.config.commit_records);
+    let files = committedPaths(dir, loaded.config.commit_records, run.systems);
     if (!vis.isPublic && !loaded.config.commit_records) {
-        const kept = recordFilesIn(outcome.planDir);
+        const kept = recordFilesIn(outcome.planDir, run.systems);
         markdown = recordsNote(kept, runUrl(ctx), loaded.config.artifact_retention_days) + markdown;
         if (kept.length)
             log.info(`not committed (commit_records is off): ${kept.map((f) => `${dir}/${f}`).join(", ")}; they are in the run's artifact`);
     }
     if (vis.isPublic) {
-        const r = redactPlanDir(outcome.planDir, dir);
+        const r = await redactPlanDir(outcome.planDir, run.systems, dir);
         markdown = r.markdown;
         files = PUBLIC_FILES.map((f) => `${dir}/${f}`);
         log.info(`public repository: ${r.removed.length} files with patron records were removed from ${dir}; only plan.md and plan.json (redacted to IDs and actions) are committed`);
     }
-    const auto = planDecision(loaded, outcome.sections, vis.isPublic);
+    const auto = planDecision(loaded, outcome.sections, run.systems, vis.isPublic);
     let pull;
     let closedForAuto;
     if (auto.apply) {
@@ -77901,20 +78283,15 @@ async function planWith(run, octokit, vis, defaultBranch) {
     else {
         if (loaded.config.auto_apply)
             log.info(`not auto-applied: ${auto.reason}`);
-        run.heartbeat.phase("pushing the plan branch");
-        const repo = new Repo({ dir: ctx.workspace, token: inputs.githubToken, serverUrl: ctx.serverUrl });
-        const sha = await repo.pushPlanBranch(files, `${outcome.title}\n\nPlan directory: ${dir}`);
-        log.info(`pushed ${dir} to ${PLAN_BRANCH} (${sha.slice(0, 7)})`);
-        const body = truncateBody(markdown, `This plan is too long for a pull request description. The whole plan is [\`${dir}/plan.md\`](${blobUrl(ctx, PLAN_BRANCH, `${dir}/plan.md`)}) on the \`${PLAN_BRANCH}\` branch.`);
-        run.heartbeat.phase("opening the plan pull request");
-        pull = await upsertPlanPull(octokit, {
-            owner: ctx.owner,
-            repo: ctx.repo,
+        pull = await publishPlan(run, octokit, {
+            noun: "plan",
+            branch: PLAN_BRANCH,
+            dir,
+            paths: files,
+            title: outcome.title,
+            markdown,
             base: defaultBranch,
-            title: pullTitle(outcome.title),
-            body,
         });
-        log.info(`${pull.operation} the plan pull request #${pull.number}: ${pull.url}`);
     }
     writeOutputs({
         planDir: dir,
@@ -77924,6 +78301,7 @@ async function planWith(run, octokit, vis, defaultBranch) {
         autoApply: auto,
     });
     await writeSummary(withNote(renderPlanSummary({
+        labels: longLabels(run.systems),
         title: outcome.title,
         planDir: dir,
         changes: outcome.changes,
@@ -77938,29 +78316,21 @@ async function planWith(run, octokit, vis, defaultBranch) {
 async function runAction() {
     const heartbeat = startHeartbeat();
     const log = actionLogger();
-    const controller = new AbortController();
-    let signals = 0;
-    const onSignal = (sig) => {
-        signals++;
-        if (signals > 1)
-            process.exit(EXIT_INTERRUPTED);
-        log.warn(`${sig}: finishing the calls in flight, then stopping`);
-        controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const interrupts = handleInterrupts(log);
     let command = "run";
     try {
         const inputs = readInputs();
         command = inputs.command;
         maskSecrets(inputs);
+        const settings = actionSettings(inputs);
         const run = {
+            systems: builtInSystems(settings),
             inputs,
             ctx: actionContext(),
-            env: coreEnv(inputs),
+            settings,
             log,
             heartbeat,
-            signal: controller.signal,
+            signal: interrupts.signal,
         };
         switch (inputs.command) {
             case "validate":
@@ -77974,28 +78344,17 @@ async function runAction() {
         }
     }
     catch (e) {
+        const ending = endingFor(e);
+        setFailed(ending.message);
         if (e instanceof InputError) {
-            // Core raises InputError only before the first write (runApply turns a later one into an Error).
-            setFailed(`${e.message}\nNothing was sent.`);
             await writeSummary(renderProblemsSummary(command, e.problems));
             writeOutputs({});
-            return EXIT.input;
         }
-        if (e instanceof InterruptedError) {
-            setFailed(e.message);
-            return EXIT_INTERRUPTED;
-        }
-        if (e instanceof BusyError) {
-            setFailed(`${e.message}\nNothing was sent by this run.`);
-            return EXIT.busy;
-        }
-        setFailed(`error: ${e.message}`);
-        return EXIT.failed;
+        return ending.code;
     }
     finally {
         heartbeat.stop();
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        interrupts.dispose();
     }
 }
 
@@ -78006,11 +78365,12 @@ async function runAction() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9507);
+/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3949);
 /**
  * The GitHub Action's entry (action.yml runs the bundle of this file, dist/index.js, on node24).
  * Everything happens in src/github/run.ts; the exit code follows the CLI's: 0 ok, 1 some records
- * failed, 2 bad input or config (nothing sent), 130 interrupted.
+ * failed, 2 bad input or config (nothing sent), 75 another apply of the plan is running, 130 interrupted
+ * (src/core/entry.ts).
  */
 
 process.exitCode = await (0,_github_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();
