@@ -46,7 +46,7 @@ export interface RunContext {
   log: Logger;
   /** Aborted on SIGINT/SIGTERM: stop starting new calls, flush the journal, exit. */
   signal?: AbortSignal;
-  /** A scheduled run: do not start an Alma plan that the day's API quota cannot finish (core/quota.ts). */
+  /** A scheduled run: do not start an Alma plan that the day's API quota cannot finish (src/alma/quota.ts). */
   scheduled?: boolean;
   /** Characters this system's section of plan.md may use (plan.md is the pull request's description). */
   markdownBudget?: number;
