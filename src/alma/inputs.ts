@@ -8,6 +8,7 @@
  * file, line and column (columns count characters, 1-based, in the line as written).
  */
 import { InputError } from "../core/errors.ts";
+import { spreadsheetDamage } from "../core/spreadsheet.ts";
 import {
   decodeInputBytes,
   Problems,
@@ -127,6 +128,11 @@ export function parsePatronList(text: string, file: string): PatronList {
     const hazard = pathHazard(f.text);
     if (hazard) {
       problems.add(`a primary ID cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
+      continue;
+    }
+    const damage = spreadsheetDamage("primary ID", f.text);
+    if (damage) {
+      problems.add(damage, line, f.start);
       continue;
     }
     const k = key(f.text);
@@ -260,6 +266,12 @@ export function parseBarcodeList(text: string, file: string): BarcodeList {
       } else if (hazard) {
         problems.add(`a barcode cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
         ok = false;
+      } else {
+        const damage = spreadsheetDamage(what, f.text);
+        if (damage) {
+          problems.add(damage, line, f.start);
+          ok = false;
+        }
       }
     }
     if (ok) entries.push({ employeeId: emp.text, barcode: bc.text, line: line.n });

@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import type { LoadedConfig } from "../core/config.ts";
 import { InputError, type InputProblem } from "../core/errors.ts";
+import { spreadsheetDamage } from "../core/spreadsheet.ts";
 import {
   capProblems,
   checkCaps,
@@ -134,6 +135,14 @@ function checkRecords(
   const iEmail = col("emailaddress");
   const iGender = col("gender");
   const iBarcode = col("librarybarcode");
+  const identifiers: [number, string][] = [];
+  for (const [i, what] of [
+    [iUser, "username"],
+    [iBarcode, "library barcode"],
+    [col("adminsystemid"), "admin system ID"],
+  ] as const) {
+    if (i !== undefined) identifiers.push([i, what]);
+  }
   const usernames = new Map<string, number>();
   const barcodes = new Map<string, number>();
   const rows: InfinitiRow[] = [];
@@ -164,6 +173,10 @@ function checkRecords(
         if (earlier !== undefined) bad(iUser, `username '${username}' is already used on line ${earlier}`);
         else usernames.set(key, line);
       }
+    }
+    for (const [i, what] of identifiers) {
+      const damage = spreadsheetDamage(what, at(i));
+      if (damage) bad(i, damage);
     }
     for (const i of [iEnabled, iStaff]) {
       if (i === undefined) continue;
