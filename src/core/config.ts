@@ -1,15 +1,15 @@
 /**
  * patron-sync.yml: the shared keys, and one section per system, each with the schema its system gives
  * (src/alma/config.ts, src/infiniti/config.ts). Errors name the key path, the line and the column; paths
- * that leave the repository are refused (src/config-paths.ts). Core loads the config with the sections of
+ * that leave the repository are refused (src/core/config-paths.ts). Core loads the config with the sections of
  * the systems it was given; src/config.ts does so with the built-in systems.
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import type { Document } from "yaml";
-import { checkConfigPaths, insideGit } from "../config-paths.ts";
-import { positionOf, readYaml } from "../config-yaml.ts";
+import { checkConfigPaths, insideGit } from "./config-paths.ts";
+import { positionOf, readYaml } from "./config-yaml.ts";
 import { InputError, type InputProblem } from "./errors.ts";
 
 /** A system's part of the config. */
@@ -20,7 +20,7 @@ export interface ConfigSection {
   schema: z.ZodType;
   /** Its rule under `auto_apply:` (what a plan may apply without review), when it has one. */
   autoApply?: z.ZodType;
-  /** The keys of the section that name files of the repository (checked by src/config-paths.ts). */
+  /** The keys of the section that name files of the repository (checked by src/core/config-paths.ts). */
   pathKeys: readonly string[];
 }
 

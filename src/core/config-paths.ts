@@ -6,7 +6,7 @@
  */
 import { realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { InputError, type InputProblem } from "./core/errors.ts";
+import { InputError, type InputProblem } from "./errors.ts";
 
 /** The real path (links followed) of `path`, or of its nearest existing folder with the rest appended. */
 async function realOrNearest(path: string): Promise<string> {

@@ -9,7 +9,7 @@
  * patron-sync.yml needs no aliases at all; a few small ones are allowed.
  */
 import { isAlias, parseDocument, visit, type Document } from "yaml";
-import { InputError } from "./core/errors.ts";
+import { InputError } from "./errors.ts";
 
 /** The yaml package's maxAliasCount: alias expansions allowed in the whole file (its default, stated). */
 export const MAX_ALIAS_COUNT = 100;

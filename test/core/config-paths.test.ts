@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
-import { InputError } from "../src/core/errors.ts";
-import { memoryLogger } from "../src/core/log.ts";
-import { runValidate } from "../src/run.ts";
+import { loadConfig } from "../../src/config.ts";
+import { InputError } from "../../src/core/errors.ts";
+import { memoryLogger } from "../../src/core/log.ts";
+import { runValidate } from "../../src/run.ts";
 
 const dirs: string[] = [];
 afterEach(() => {

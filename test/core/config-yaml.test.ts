@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../src/config.ts";
-import { MAX_ALIAS_COUNT, positionOf } from "../src/config-yaml.ts";
-import { InputError } from "../src/core/errors.ts";
+import { parseConfig } from "../../src/config.ts";
+import { MAX_ALIAS_COUNT, positionOf } from "../../src/core/config-yaml.ts";
+import { InputError } from "../../src/core/errors.ts";
 
 const refused = (text: string, file = "patron-sync.yml") => {
   try {
