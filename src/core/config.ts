@@ -7,9 +7,10 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import type { Document } from "yaml";
+import { isMap, isScalar, isSeq, type Document } from "yaml";
 import { checkConfigPaths, insideGit } from "./config-paths.ts";
 import { positionOf, readYaml } from "./config-yaml.ts";
+import { nearestName } from "./did-you-mean.ts";
 import { InputError, type InputProblem } from "./errors.ts";
 
 /** A system's part of the config. */
@@ -101,27 +102,92 @@ function parseConfigDocument(
   sections: readonly ConfigSection[],
 ): { config: CoreConfig; doc: Document } {
   const { doc, value } = readYaml(text, file);
-  const lineOf = (offset: number) => positionOf(text, offset);
   const raw: unknown = value ?? {};
-  const result = configSchemaOf(sections).safeParse(raw);
+  const schema = configSchemaOf(sections);
+  const result = schema.safeParse(raw);
   if (result.success) return { config: result.data as CoreConfig, doc };
-  const problems: InputProblem[] = result.error.issues.map((issue) => {
-    const keyPath = issue.path.map(String);
-    const node = doc.getIn(issue.path as (string | number)[], true) as
-      { range?: [number, number] } | undefined;
-    const parentNode = doc.getIn(issue.path.slice(0, -1) as (string | number)[], true) as
-      { range?: [number, number] } | undefined;
-    const range = node?.range ?? parentNode?.range;
-    const pos = range ? lineOf(range[0]) : { line: 1 };
-    let message = issue.message;
+  const problems: InputProblem[] = result.error.issues.flatMap((issue): InputProblem[] => {
+    const path = issue.path.map((k) => (typeof k === "number" ? k : String(k)));
+    const keyPath = path.map(String);
     if (issue.code === "unrecognized_keys") {
-      const keys = (issue as { keys?: string[] }).keys ?? [];
-      message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => keyName([...keyPath, k])).join(", ")}`;
-      return { file, ...pos, message };
+      const known = keysOf(schema, path);
+      return ((issue as { keys?: string[] }).keys ?? []).map((k) => {
+        const near = known && keyName([k]).startsWith("'") ? nearestName(k, known) : undefined;
+        return {
+          file,
+          ...locateKey(doc, text, [...path, k]),
+          message: `unknown key ${keyName([...keyPath, k])}${near ? `: did you mean '${near}'?` : ""}`,
+        };
+      });
     }
-    return { file, ...pos, message: `'${keyPath.join(".") || "(top level)"}': ${message}` };
+    const where = keyPath.join(".") || "(top level)";
+    const missing = issue.code === "invalid_type" && /received undefined$/.test(issue.message);
+    const message = missing
+      ? `'${where}' is missing: ${keyPath.length > 1 ? `add it under '${keyPath.slice(0, -1).join(".")}'` : "add it"}`
+      : `'${where}': ${issue.message}`;
+    return [{ file, ...locateValue(doc, text, path), message }];
   });
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   throw new InputError(problems);
+}
+
+type KeyPath = (string | number)[];
+
+/** The key's own line and column (for an unknown key), or, when it is not there, its section's. */
+function locateKey(doc: Document, text: string, path: KeyPath): { line: number; column?: number } {
+  for (let n = path.length; n > 0; n--) {
+    const parent = doc.getIn(path.slice(0, n - 1), true);
+    const last = path[n - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+      const range = (pair?.key as { range?: [number, number] } | undefined)?.range;
+      if (range) return positionOf(text, range[0]);
+    } else if (isSeq(parent) && typeof last === "number") {
+      const range = (parent.items[last] as { range?: [number, number] } | undefined)?.range;
+      if (range) return positionOf(text, range[0]);
+    }
+  }
+  return { line: 1 };
+}
+
+/** The value at fault (a wrong value), or its key when it has none, or else its section's key (a missing key). */
+function locateValue(doc: Document, text: string, path: KeyPath): { line: number; column?: number } {
+  const node = doc.getIn(path, true) as { range?: [number, number] } | null | undefined;
+  if (node?.range && !(isMap(node) || isSeq(node))) return positionOf(text, node.range[0]);
+  return locateKey(doc, text, path);
+}
+
+/** The keys the schema knows at a key path (for "did you mean"), or undefined when it is not an object there. */
+function keysOf(schema: z.ZodType, path: KeyPath): string[] | undefined {
+  let at: z.ZodType | undefined = schema;
+  const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
+    for (let i = 0; s && i < 10; i++) {
+      const def = (s as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } })
+        ._zod.def;
+      if (def.innerType) s = def.innerType;
+      else if (def.type === "pipe") s = def.in;
+      else return s;
+    }
+    return s;
+  };
+  for (const k of path) {
+    at = unwrap(at);
+    if (at instanceof z.ZodObject) at = (at.shape as Record<string, z.ZodType>)[String(k)];
+    else if (at instanceof z.ZodArray) at = at.element as z.ZodType;
+    else if (at instanceof z.ZodUnion) {
+      const options = (at.options as z.ZodType[]).map(unwrap).filter((o) => o instanceof z.ZodObject);
+      at =
+        options.length === 1
+          ? ((options[0] as z.ZodObject).shape[String(k)] as z.ZodType | undefined)
+          : undefined;
+    } else return undefined;
+  }
+  at = unwrap(at);
+  if (at instanceof z.ZodUnion) {
+    const options = (at.options as z.ZodType[]).map(unwrap).filter((o) => o instanceof z.ZodObject);
+    at = options.length === 1 ? options[0] : undefined;
+  }
+  return at instanceof z.ZodObject ? Object.keys(at.shape) : undefined;
 }
 
 /** A key path to quote in a message; a key that does not look like one is not quoted (it may be file text). */

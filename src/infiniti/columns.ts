@@ -2,6 +2,7 @@
  * The columns of a Concord Infiniti user import: the vendor's field list, and the helpers that
  * recognise them (case-insensitive, trimmed) and suggest the nearest one for a misspelt name.
  */
+import { editDistance } from "../core/did-you-mean.ts";
 
 /** Columns every import must have. */
 export const REQUIRED_COLUMNS = ["username", "enabled", "staffmember"] as const;
@@ -49,22 +50,7 @@ export function columnOrder(names: Iterable<string>): string[] {
   return [...KNOWN_COLUMNS.filter((c) => set.has(c)), ...[...set].filter((c) => !KNOWN.has(c))];
 }
 
-/** Levenshtein edit distance (insertions, deletions, substitutions each cost 1). */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  if (!a.length) return b.length;
-  if (!b.length) return a.length;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+export { editDistance };
 
 /**
  * The known column nearest to an unknown name, or undefined when none is near enough to be a
