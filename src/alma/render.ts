@@ -145,11 +145,12 @@ export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): strin
     total: number,
     where: string,
     intro?: string,
+    countInTitle = true,
   ) => {
     if (!total) return;
     const t = budgetTable(header, rows, b, reserve + title.length + (intro?.length ?? 0));
     const more = total - t.shown;
-    put(`### ${title} (${num(total)})\n`);
+    put(`### ${title}${countInTitle ? ` (${num(total)})` : ""}\n`);
     if (intro) put(intro);
     if (t.lines.length) out.push(...t.lines);
     if (more)
@@ -183,8 +184,10 @@ export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): strin
     x.tables.counts.problems,
     "alma/plan.json",
   );
+  // The headline counts patrons (`conflict`); the file's conflicts are counted by employee ID, and one
+  // may match no listed patron, or several: the title names both, so the two numbers never disagree.
   section(
-    `Conflicts in ${code(x.barcodesFile)}`,
+    `Conflicts in ${code(x.barcodesFile)} (${plural(x.conflicts.length, "employee ID")}; ${plural(x.counts.conflict ?? 0, "listed patron")})`,
     ["Employee ID", "Barcodes", "Lines", "Patrons", "Problem"],
     x.conflicts.map(
       (c) =>
@@ -193,6 +196,7 @@ export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): strin
     x.conflicts.length,
     x.barcodesFile,
     "Neither entry of a conflict is applied: the patrons listed are `conflict` in the counts. Fix the file and commit it again.\n",
+    false,
   );
   if (x.duplicates.length) {
     const list: string[] = [];
@@ -201,8 +205,11 @@ export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): strin
       if (!b.take(item + "; ") || list.length >= 50) break;
       list.push(item);
     }
+    const n = x.duplicates.length;
     put(
-      `Listed more than once in ${code(x.patronsFile)} (planned once): ${list.join("; ")}${x.duplicates.length > list.length ? `; … (${num(x.duplicates.length)} in all)` : ""}.\n`,
+      list.length
+        ? `Listed more than once in ${code(x.patronsFile)} (planned once): ${list.join("; ")}${n > list.length ? `; … (${num(n)} in all)` : ""}.\n`
+        : `${plural(n, "patron is", "patrons are")} listed more than once in ${code(x.patronsFile)} (each planned once).\n`,
     );
   }
   if (closing) put(closing, "");

@@ -193,7 +193,25 @@ function renderPlanMarkdown(
     `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
     "",
   ].join("\n");
-  return [head, ...shareBudget(PLAN_MD_BUDGET - head.length - foot.length, sections), foot].join("\n");
+  // The parts are joined by line breaks: one per section and one before the foot.
+  const available = PLAN_MD_BUDGET - head.length - foot.length - sections.length - 1;
+  return [head, ...shareBudget(available, sections), foot].join("\n");
+}
+
+/**
+ * A section rendered within `budget` characters. A renderer counts its tables against the budget but
+ * always prints its headings, counts and closing lines: when those push it over, it is rendered again
+ * with the overshoot taken off, so plan.md stays within PLAN_MD_BUDGET as it says.
+ */
+export function renderWithin(render: (budget: number) => string, budget: number): string {
+  let markdown = render(budget);
+  for (let cut = 0, tries = 0; markdown.length > budget && tries < 5; tries++) {
+    cut += markdown.length - budget;
+    const again = render(Math.max(0, budget - cut));
+    if (again.length >= markdown.length) break; // only what must show is left
+    markdown = again;
+  }
+  return markdown;
 }
 
 /**
@@ -202,13 +220,15 @@ function renderPlanMarkdown(
  */
 function shareBudget(available: number, sections: SectionPlan[]): string[] {
   const share = Math.floor(available / sections.length);
-  const first = sections.map((s) => (s.render ? s.render(share) : s.markdown));
-  const spare = available - first.reduce((n, m) => n + m.length + 1, 0);
+  const first = sections.map((s) => (s.render ? renderWithin(s.render, share) : s.markdown));
+  const spare = available - first.reduce((n, m) => n + m.length, 0);
   // A section within 1,000 characters of its share was probably cut: it gets the spare room.
   const hungry = sections.filter((s, i) => s.render && first[i]!.length > share - 1_000);
   if (spare <= 0 || !hungry.length) return first;
   const more = Math.floor(spare / hungry.length);
-  return sections.map((s, i) => (hungry.includes(s) ? s.render!(first[i]!.length + more) : first[i]!));
+  return sections.map((s, i) =>
+    hungry.includes(s) ? renderWithin(s.render!, first[i]!.length + more) : first[i]!,
+  );
 }
 
 export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
