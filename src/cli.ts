@@ -1,5 +1,5 @@
 /**
- * The command line: `patron-sync plan|apply|revert|validate|demo`. A thin shell over src/core/run.ts.
+ * The command line: `patron-sync plan|apply|revert|validate|demo|simulate`. A thin shell over src/core/run.ts.
  * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
  * 75 another apply of the same plan is running (nothing sent; try again, or use --wait),
  * 130 interrupted (run the same command again to carry on).
@@ -12,6 +12,7 @@ import { consoleLogger } from "./core/log.ts";
 import { runRevert } from "./core/revert.ts";
 import { runApply, runPlan, runValidate } from "./core/run.ts";
 import { runDemo } from "./demo.ts";
+import { runSimulate } from "./simulate.ts";
 import { builtInSystems, settingsFromEnv, SYSTEM_NAMES } from "./systems.ts";
 
 const USAGE = `patron-sync: reviewed, safe bulk patron fixes for Alma and Concord Infiniti
@@ -23,6 +24,9 @@ Usage:
   patron-sync revert   --plan DIR [--out DIR2] [--config FILE] [--only alma|infiniti]
                        (writes a plan that undoes what DIR's apply wrote; apply it with apply --plan DIR2)
   patron-sync demo     (runs plan and apply against the built-in simulators)
+  patron-sync simulate [--alma-port N] [--infiniti-port N]
+                       (runs the demo's Alma and Infiniti simulators until Ctrl-C and prints the
+                        environment variables that point plan, apply and revert at them)
 
 Environment: ALMA_API_KEY, ALMA_BASE_URL (overrides alma.region),
              INFINITI_USERNAME, INFINITI_PASSWORD, INFINITI_URL (overrides infiniti.url)
@@ -42,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
         plan: { type: "string", short: "p" },
         only: { type: "string" },
         wait: { type: "boolean" },
+        "alma-port": { type: "string" },
+        "infiniti-port": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -108,6 +114,13 @@ export async function main(argv: string[]): Promise<number> {
       }
       case "demo":
         return await runDemo({ log });
+      case "simulate":
+        return await runSimulate({
+          log,
+          signal: interrupts.signal,
+          almaPort: values["alma-port"],
+          infinitiPort: values["infiniti-port"],
+        });
       default:
         console.error(`unknown command '${verb}'\n\n${USAGE}`);
         return EXIT.input;

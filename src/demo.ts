@@ -8,8 +8,7 @@ import { join, resolve } from "node:path";
 import { EXIT } from "./core/errors.ts";
 import type { Logger } from "./core/log.ts";
 import { runApply, runPlan } from "./run.ts";
-import { startAlmaSimulator } from "./simulators/alma.ts";
-import { startInfinitiSimulator } from "./simulators/infiniti.ts";
+import { startDemoPair } from "./simulators/demo-pair.ts";
 
 export interface DemoOptions {
   log: Logger;
@@ -28,17 +27,9 @@ export async function runDemo({ log, source = process.cwd() }: DemoOptions): Pro
   cpSync(join(from, "patron-sync.yml"), join(work, "patron-sync.yml"));
   cpSync(join(from, "data"), join(work, "data"), { recursive: true });
 
-  const apiKey = "demo-api-key";
-  const alma = await startAlmaSimulator({ apiKey, latencyMs: [5, 20] });
-  const infiniti = await startInfinitiSimulator({ username: "autoimport", password: "demo-password" });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ALMA_API_KEY: apiKey,
-    ALMA_BASE_URL: alma.url,
-    INFINITI_URL: infiniti.url,
-    INFINITI_USERNAME: "autoimport",
-    INFINITI_PASSWORD: "demo-password",
-  };
+  const pair = await startDemoPair();
+  const { alma, infiniti } = pair;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...pair.env };
   const say = (s: string) => log.info(s);
   try {
     say(`Demo: Alma simulator at ${alma.url}, Infiniti simulator at ${infiniti.url}`);
@@ -81,6 +72,6 @@ export async function runDemo({ log, source = process.cwd() }: DemoOptions): Pro
     for (const [file, what] of files) say(`  ${file.padEnd(28)} ${what}`);
     return EXIT.ok;
   } finally {
-    await Promise.all([alma.close(), infiniti.close()]);
+    await pair.close();
   }
 }

@@ -91,7 +91,7 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
     ...sections.map((s) => s.markdown),
     "",
     "---",
-    `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+    `Merge the pull request to apply it, or, in a clone of the data repository after \`npm ci\`, run \`npx patron-sync apply --plan ${rel}\`.`,
     "",
   ].join("\n");
   const out: Manifest = {

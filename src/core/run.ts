@@ -190,7 +190,7 @@ function renderPlanMarkdown(
   const foot = [
     "",
     "---",
-    `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+    `Merge the pull request to apply it, or, in a clone of the data repository after \`npm ci\`, run \`npx patron-sync apply --plan ${rel}\`.`,
     "",
   ].join("\n");
   // The parts are joined by line breaks: one per section and one before the foot.
