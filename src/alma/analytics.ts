@@ -124,7 +124,7 @@ export interface ReportRequest {
   path: string;
   /** Rows per page (Alma: 25 to 1000, a multiple of 25). */
   limit?: number;
-  /** Empty answers in a row (IsFinished false, no rows) before giving up. */
+  /** Answers in a row that bring no new rows (IsFinished false: no rows, or the rows before again) before giving up. */
   maxEmptyTries?: number;
   /** Wait before asking again after an empty answer; default 2 s × the tries so far. */
   emptyWaitMs?: (tries: number) => number;
@@ -153,7 +153,18 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-/** Reads every page of a report. Alma's refusals (path not found, no permission) ⇒ InputError (exit 2). */
+/** The cap of a report's rows when the config gives none (alma.max_lines' default). */
+const DEFAULT_ROW_CAP = 2_000_000;
+
+/**
+ * Reads every page of a report. Alma's refusals (path not found, no permission) ⇒ InputError (exit 2).
+ *
+ * Paging is bounded (issue #17 F: a report that repeated its token with IsFinished false and no rows was
+ * asked 494 times in 20 s). An answer that is not finished and brings no new rows (no ResultXml, a rowset
+ * without rows, or the very rows of the answer before) is asked again after a wait, at most maxEmptyTries
+ * times in a row; and the pages with rows may number at most what the row cap allows at the first page's size
+ * (cap ÷ rows of the first page, plus one). Either limit stops the plan with an input error (exit 2).
+ */
 export async function readAnalyticsReport(req: ReportRequest): Promise<Report> {
   const limit = req.limit ?? 1000;
   const maxEmpty = req.maxEmptyTries ?? 5;
@@ -161,12 +172,18 @@ export async function readAnalyticsReport(req: ReportRequest): Promise<Report> {
   const wait = req.emptyWaitMs ?? ((n: number) => 2000 * n);
   const base = `${req.baseUrl.replace(/\/+$/, "")}/almaws/v1/analytics/reports`;
   const where = req.configKey ?? "alma.patrons.analytics";
+  const cap = req.maxRows ?? DEFAULT_ROW_CAP;
   let token: string | undefined;
   let columns: ReportColumn[] | undefined;
   const rows: Record<string, string>[] = [];
   let calls = 0;
   let emptyAnswers = 0;
-  let emptyInARow = 0;
+  /** Answers in a row that were not finished and brought no new rows, and how many of them were empty. */
+  let stalled = 0;
+  let stalledEmpty = 0;
+  let previous: string | undefined;
+  let dataPages = 0;
+  let pageSize = 0;
   for (;;) {
     const q = token
       ? new URLSearchParams({ token, limit: String(limit) })
@@ -176,28 +193,47 @@ export async function readAnalyticsReport(req: ReportRequest): Promise<Report> {
     const page = parseReportPage(body);
     token = page.token ?? token;
     if (page.columns && !columns) columns = page.columns;
-    if (page.empty && !page.finished) {
-      emptyAnswers++;
-      emptyInARow++;
+    const key = page.rows.length ? JSON.stringify(page.rows) : undefined;
+    const brought = key !== undefined && key !== previous;
+    if (!page.finished && !brought) {
+      if (page.empty) emptyAnswers++;
+      stalled++;
+      if (page.empty) stalledEmpty++;
       if (!token)
         throw new Error(
           `Alma's Analytics report ${req.path} answered with no rows and no resumption token: it cannot be read further.`,
         );
-      if (emptyInARow >= maxEmpty)
-        throw new Error(
-          `Alma's Analytics report ${req.path} was still not ready after ${emptyInARow} empty answers in a row; run the plan again later.`,
-        );
-      await sleep(wait(emptyInARow), req.signal);
+      if (stalled >= maxEmpty)
+        throw new InputError({
+          file: where,
+          message:
+            stalledEmpty === stalled
+              ? `Alma's Analytics report ${req.path} was still not ready after ${stalled} empty answers in a row; run the plan again later`
+              : `Alma's Analytics report ${req.path} brought no new rows in ${stalled} answers in a row (IsFinished false: ${stalledEmpty} with no rows, ${stalled - stalledEmpty} with the rows of the answer before again; ${rows.length.toLocaleString("en-US")} rows read in ${calls} calls): the report is not being read further. Run the plan again later; if it happens again, check the report in Alma Analytics or use a patron list file`,
+        });
+      await sleep(wait(stalled), req.signal);
       continue;
     }
-    emptyInARow = 0;
+    stalled = 0;
+    stalledEmpty = 0;
+    if (key !== undefined) previous = key;
     rows.push(...page.rows);
-    if (req.maxRows !== undefined && rows.length > req.maxRows)
+    if (rows.length > cap)
       throw new InputError({
         file: where,
-        message: `the Analytics report ${req.path} has more than ${req.maxRows.toLocaleString("en-US")} rows, the cap (alma.max_lines): refused before planning. Check that it is the right report; if it is, raise alma.max_lines in the config`,
+        message: `the Analytics report ${req.path} has more than ${cap.toLocaleString("en-US")} rows, the cap (alma.max_lines): refused before planning. Check that it is the right report; if it is, raise alma.max_lines in the config`,
       });
     if (page.finished) break;
+    if (page.rows.length) {
+      dataPages++;
+      // The first page's size is Alma's page size for this run: the cap allows so many pages, and one more.
+      if (dataPages === 1) pageSize = page.rows.length;
+      if (dataPages > Math.ceil(cap / pageSize) + 1)
+        throw new InputError({
+          file: where,
+          message: `Alma's Analytics report ${req.path} is still not finished after ${dataPages.toLocaleString("en-US")} pages, more than its size allows (${cap.toLocaleString("en-US")} rows at most, the cap alma.max_lines, in pages of ${pageSize.toLocaleString("en-US")} rows): the report is not being read further. Check the report in Alma Analytics, or use a patron list file`,
+        });
+    }
     if (!token)
       throw new Error(
         `Alma's Analytics report ${req.path} is not finished but sent no resumption token to carry on with.`,

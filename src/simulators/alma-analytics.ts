@@ -3,12 +3,18 @@
  * then ?token=… . It serves one report, "users without barcode", made from the simulator's own users.
  *
  * Sources (public client fixtures of real answers; see the shared fixtures' analytics SOURCE.txt):
- * - Layout: `<?xml …?><report><QueryResult>` on one line, ResumptionToken (first page only), IsFinished,
+ * - Layout: `<?xml …?><report><QueryResult>` on one line, ResumptionToken, IsFinished,
  *   ResultXml/rowset in urn:schemas-microsoft-com:xml-analysis:rowset (scriptotek/php-alma-client
  *   spec/data/analytics_response_part1..3.xml).
- * - The first page alone carries xsd:schema, with saw-sql:columnHeading when col_names=true; Column0 is the
- *   constant "0" column and the user columns are First Name, Last Name, Primary Identifier, User Group
- *   (BIBSYSDEV/ALMA-API-Example-usage analytics_response_valid_first_page.xml, a users report).
+ * - The ResumptionToken is in the first answer only: part1 has it, the token calls' answers part2 and part3
+ *   have none (scriptotek, one paginated run of 150+150+88 rows per its spec/Analytics/ReportSpec.php). So
+ *   after an empty first answer, the first page with rows has no token either.
+ * - The first page alone carries xsd:schema; Column0 is the constant "0" column and the user columns are
+ *   First Name, Last Name, Primary Identifier, User Group (BIBSYSDEV/ALMA-API-Example-usage
+ *   analytics_response_valid_first_page.xml, a users report). Its elements carry saw-sql:columnHeading only
+ *   when the first call asked col_names=true (that fixture, and scriptotek analytics_response.xml of the commit
+ *   "Analytics: Support reading column names from the API"); without it they have only saw-sql:displayFormula
+ *   "s_N" and saw-sql:type (scriptotek analytics_response_part1.xml, 2017, asked without col_names).
  * - An empty cell is left out of its Row (same fixture: a row without Column4, the User Group).
  * - Quirks: an empty `<ResultXml/>` with IsFinished false and a token as the first answer (BIBSYSDEV
  *   analytics_response_invalid.xml), and the same without a token on a later page (scriptotek
@@ -19,6 +25,10 @@
  *   kb-dk/alma-client's AlmaAnalyticsClient.java log); a key without Analytics permission = HTTP 400
  *   UNAUTHORIZED "API-key not defined or not configured to allow this API." (the gateway's answer,
  *   emory-libraries alma_bad_api_key.xml served as 400).
+ * - Misbehaviour on demand (`misbehave`), to test the client's bounds; no source, modelled on issue #17 F's
+ *   reproduction (a report repeating its token with IsFinished false and no rows): "no-rows" answers every token
+ *   call after the first page that way; "same-page" repeats the first page's rows; "trickle" sends one row per
+ *   page and never finishes.
  * ASSUMPTIONS (no source): the 128-hex token's value; an unknown token gets the 420033 answer too; after an
  * empty first answer the schema comes with the first page that has rows; `limit` is clamped to 25..1000
  * (the Developer Network's documented range); rows are in the store's order.
@@ -40,6 +50,8 @@ export interface AlmaAnalyticsOptions {
   stillLoadingAnswers?: number;
   /** Whether the key may read Analytics (default true). */
   allowed?: boolean;
+  /** A report that never finishes, after its first page (default: none). See the module comment. */
+  misbehave?: "none" | "no-rows" | "same-page" | "trickle";
 }
 
 export interface AnalyticsAnswer {
@@ -55,6 +67,9 @@ interface Run {
   emptyLeft: number;
   schemaSent: boolean;
   finished: boolean;
+  /** The first call asked col_names=true: the schema carries the headings. */
+  colNames: boolean;
+  token: string;
 }
 
 const COLUMNS = ["0", "First Name", "Last Name", "Primary Identifier", "User Group"];
@@ -83,6 +98,7 @@ export function createAnalytics(
     emptyFirstAnswers: 0,
     stillLoadingAnswers: 0,
     allowed: true,
+    misbehave: "none",
     ...options,
   };
   const runs = new Map<string, Run>();
@@ -100,14 +116,23 @@ export function createAnalytics(
 
   const page = (run: Run, tokenText: string | undefined, limit: number): string => {
     const head = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><report><QueryResult>\n`;
-    const tok = tokenText ? `    <ResumptionToken>${tokenText}</ResumptionToken>\n` : "";
     if (run.emptyLeft > 0) {
       run.emptyLeft--;
+      const tok = tokenText ? `    <ResumptionToken>${tokenText}</ResumptionToken>\n` : "";
       return `${head}${tok}    <IsFinished>false</IsFinished>\n    <ResultXml/>\n</QueryResult></report>`;
     }
-    const rows = run.rows.slice(run.next, run.next + limit);
-    run.next += rows.length;
-    run.finished = run.next >= run.rows.length;
+    let rows = run.rows.slice(run.next, run.next + limit);
+    const odd = run.schemaSent ? opts.misbehave : "none";
+    if (odd === "no-rows" || odd === "same-page") {
+      // Stuck: the token again, IsFinished false, and no rows or the first page's rows again.
+      rows = odd === "no-rows" ? [] : run.rows.slice(0, limit);
+      tokenText = run.token;
+    } else if (odd === "trickle") {
+      rows = [run.rows[run.next % run.rows.length]!];
+      run.next++;
+    } else run.next += rows.length;
+    run.finished = odd === "none" && run.next >= run.rows.length;
+    const tok = tokenText ? `    <ResumptionToken>${tokenText}</ResumptionToken>\n` : "";
     run.emptyLeft = run.finished ? 0 : opts.stillLoadingAnswers;
     const out = [head, tok, `    <IsFinished>${run.finished}</IsFinished>\n`, "    <ResultXml>\n"];
     out.push(`        <rowset xmlns="urn:schemas-microsoft-com:xml-analysis:rowset">\n`);
@@ -116,9 +141,10 @@ export function createAnalytics(
       out.push(
         `            <xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:saw-sql="urn:saw-sql" targetNamespace="urn:schemas-microsoft-com:xml-analysis:rowset">\n`,
         `                <xsd:complexType name="Row">\n                    <xsd:sequence>\n`,
-        ...COLUMNS.map(
-          (h, i) =>
-            `                        <xsd:element maxOccurs="1" minOccurs="0" name="Column${i}" saw-sql:columnHeading="${esc(h)}" saw-sql:displayFormula="saw_${i}" saw-sql:tableHeading="${COLUMN_TABLE[i]}" saw-sql:type="${i ? "varchar" : "integer"}" type="xsd:${i ? "string" : "int"}"/>\n`,
+        ...COLUMNS.map((h, i) =>
+          run.colNames
+            ? `                        <xsd:element maxOccurs="1" minOccurs="0" name="Column${i}" saw-sql:columnHeading="${esc(h)}" saw-sql:displayFormula="saw_${i}" saw-sql:tableHeading="${COLUMN_TABLE[i]}" saw-sql:type="${i ? "varchar" : "integer"}" type="xsd:${i ? "string" : "int"}"/>\n`
+            : `                        <xsd:element maxOccurs="1" minOccurs="0" name="Column${i}" saw-sql:displayFormula="s_${i}" saw-sql:type="${i ? "varchar" : "integer"}" type="xsd:${i ? "string" : "int"}"/>\n`,
         ),
         `                    </xsd:sequence>\n                </xsd:complexType>\n            </xsd:schema>\n`,
       );
@@ -151,8 +177,8 @@ export function createAnalytics(
       if (tok) {
         const run = runs.get(tok);
         if (!run || run.finished) return xml(500, errorXml("420033", "No more rows to fetch"), "420033");
-        // The first answer may have been empty: the token's first real page still carries the token.
-        return xml(200, page(run, run.schemaSent ? undefined : tok, limit));
+        // Only the first answer carries the token, even when it was an empty one.
+        return xml(200, page(run, undefined, limit));
       }
       const path = url.searchParams.get("path") ?? "";
       if (!opts.paths.includes(path))
@@ -172,6 +198,8 @@ export function createAnalytics(
         emptyLeft: opts.emptyFirstAnswers,
         schemaSent: false,
         finished: false,
+        colNames: url.searchParams.get("col_names") === "true",
+        token: t,
       };
       runs.set(t, run);
       return xml(200, page(run, t, limit));

@@ -191,4 +191,63 @@ describe("Alma patron list from an Analytics report", () => {
       "<errorCode>420033</errorCode><errorMessage>No more rows to fetch</errorMessage>",
     );
   });
+
+  for (const misbehave of ["no-rows", "same-page"] as const)
+    it(`a report that stops bringing rows (${misbehave}: the token again, IsFinished false) stops with exit 2 after 5 such answers`, async () => {
+      sim.analytics.configure({ misbehave });
+      const ws = workspace();
+      const e = await runPlan(
+        { cwd: ws, env, log: memoryLogger(), out: "plans/p" },
+        { alma: { analyticsWaitMs: () => 0 } },
+      ).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InputError);
+      // "Still loading" answers come between (the simulator's stillLoadingAnswers: 1).
+      expect((e as Error).message).toContain(
+        misbehave === "no-rows"
+          ? `alma.patrons.analytics: Alma's Analytics report ${REPORT} was still not ready after 5 empty answers in a row; run the plan again later`
+          : `alma.patrons.analytics: Alma's Analytics report ${REPORT} brought no new rows in 5 answers in a row (IsFinished false: 3 with no rows, 2 with the rows of the answer before again; 10 rows read in 7 calls): the report is not being read further.`,
+      );
+      // The empty first answer, the first page, then five answers without new rows (one "still loading").
+      expect(reportCalls()).toHaveLength(7);
+      expect(userGets()).toHaveLength(0);
+    });
+
+  it("a report that brings a row a page and never finishes stops at the page count its size allows (exit 2)", async () => {
+    sim.analytics.configure({ misbehave: "trickle" });
+    const ws = workspace("  max_lines: 40\n");
+    const e = await runPlan(
+      { cwd: ws, env, log: memoryLogger(), out: "plans/p" },
+      { alma: { analyticsWaitMs: () => 0 } },
+    ).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InputError);
+    // 40 rows at most, in pages of 10: 5 pages; the 6th is refused.
+    expect((e as Error).message).toContain(
+      `Alma's Analytics report ${REPORT} is still not finished after 6 pages, more than its size allows (40 rows at most, the cap alma.max_lines, in pages of 10 rows)`,
+    );
+    expect(userGets()).toHaveLength(0);
+  });
+
+  it("the simulator sends the ResumptionToken in the first answer only, and headings only when col_names=true", async () => {
+    // Sources: scriptotek/php-alma-client analytics_response_part1..3.xml (token on part1 only) and part1
+    // (asked without col_names: no saw-sql:columnHeading).
+    const get = async (q: string) =>
+      (
+        await fetch(`${sim.url}/almaws/v1/analytics/reports?${q}`, {
+          headers: { Authorization: `apikey ${KEY}` },
+        })
+      ).text();
+    const first = await get(`path=${encodeURIComponent(REPORT)}&limit=25`); // the empty first answer
+    const token = /<ResumptionToken>([0-9A-F]{128})<\/ResumptionToken>/.exec(first)![1]!;
+    const later: string[] = [];
+    for (let i = 0; i < 6; i++) later.push(await get(`token=${token}&limit=25`));
+    expect(later.filter((b) => b.includes("<Row>"))).toHaveLength(3);
+    expect(later.some((b) => b.includes("ResumptionToken"))).toBe(false);
+    const schema = later.find((b) => b.includes("xsd:schema"))!;
+    expect(schema).not.toContain("columnHeading");
+    expect(schema).toContain('saw-sql:displayFormula="s_3"');
+    const named = await get(`path=${encodeURIComponent(REPORT)}&limit=25&col_names=true`);
+    const t2 = /<ResumptionToken>([0-9A-F]{128})<\/ResumptionToken>/.exec(named)![1]!;
+    const page1 = await get(`token=${t2}&limit=25`);
+    expect(page1).toContain('saw-sql:columnHeading="Primary Identifier"');
+  });
 });
