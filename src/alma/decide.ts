@@ -29,6 +29,8 @@ export type AlmaAction =
   | "identity-mismatch"
   /** The new barcode is held by another Alma user (alma.check_holders): not written. */
   | "held-by-other"
+  /** A revert undid this change and the barcode list still gives the same barcode (core/holds.ts): not sent. */
+  | "held"
   /** A revert plan: put the barcode identifiers back as they were before the reverted apply. */
   | "restore";
 

@@ -12,7 +12,7 @@ import { planRecordIds } from "./planfile.ts";
 import { prepareAlmaApply } from "./preflight.ts";
 import type { AlmaDerivation } from "./rederive.ts";
 import { patronsLabel } from "./report-patrons.ts";
-import { checkAlmaRevert, planAlmaRevert } from "./revert.ts";
+import { almaRevertHolds, almaWritten, checkAlmaRevert, planAlmaRevert } from "./revert.ts";
 import { NO_ALMA_SETTINGS, type AlmaSettings } from "./settings.ts";
 
 /** Test and benchmark seams: inject the transport, the inputs, the Analytics wait. */
@@ -59,6 +59,6 @@ export function almaSystem(
     preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
     apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
     planRecordIds,
-    revert: { plan: planAlmaRevert, check: checkAlmaRevert },
+    revert: { plan: planAlmaRevert, check: checkAlmaRevert, holds: almaRevertHolds, written: almaWritten },
   };
 }

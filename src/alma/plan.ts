@@ -18,6 +18,7 @@ import { createProgress } from "../core/progress.ts";
 import type { RunContext, SectionPlan } from "../core/types.ts";
 import { guardBody, putBody } from "./body.ts";
 import { decide } from "./decide.ts";
+import { barcodeHold, heldMessage } from "./holds.ts";
 import { almaClient } from "./connection.ts";
 import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
 import { AlmaKeyRefusedError } from "./key-refusal.ts";
@@ -213,6 +214,22 @@ export async function planAlma(
       return;
     }
     const d = decide(user, (id) => lookupBarcode(barcodes, id), alma);
+    // A revert stays reverted: the change it undid is not planned again from the same barcode.
+    const held = barcodeHold(ctx.holds, p.id, d);
+    if (held) {
+      const entry: AlmaPlanEntry = {
+        ...base,
+        action: "held",
+        ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+        ...whoIs(user),
+        old_barcodes: d.oldBarcodes,
+        new_barcode: d.change!.barcode,
+        fingerprint: d.fingerprint,
+        message: heldMessage(held),
+      };
+      journal.append({ i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) });
+      return;
+    }
     let holder: string | undefined;
     if (d.change && alma.check_holders) {
       try {

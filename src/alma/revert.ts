@@ -19,6 +19,8 @@ import {
   systemPlanPath,
 } from "../core/plandir.ts";
 import { revertRefused } from "../core/revert.ts";
+import type { Hold } from "../core/holds.ts";
+import { BARCODE_HOLD, holdKey } from "./holds.ts";
 import type { SectionPlan } from "../core/types.ts";
 import type { ApplyJournalLine } from "./apply.ts";
 import { CHANGING_ACTIONS } from "./decide.ts";
@@ -37,6 +39,8 @@ import { existsSync } from "node:fs";
 export interface AlmaRevert {
   header: Omit<AlmaPlanHeader, "created">;
   entries: AlmaPlanEntry[];
+  /** Each user to restore, held against the barcode the reverted plan wrote (core/holds.ts). */
+  holds: Hold[];
   /** Users of the reverted plan its apply did not write (nothing to undo). */
   notWritten: number;
 }
@@ -60,6 +64,7 @@ export async function deriveAlmaRevert(dir: string, reverts: string): Promise<Al
       last.set(entry.primary_id.toLowerCase(), entry);
 
   const entries: AlmaPlanEntry[] = [];
+  const holds: Hold[] = [];
   let notWritten = 0;
   for await (const e of readPlanEntries(planPath)) {
     if (!CHANGING_ACTIONS.has(e.action) || e.action === "restore") {
@@ -82,6 +87,12 @@ export async function deriveAlmaRevert(dir: string, reverts: string): Promise<Al
         restore: { identifiers: j.applied.before },
         message: undoMessage(e, before, type, reverts),
       });
+      if (e.new_barcode !== undefined)
+        holds.push({
+          key: holdKey(e.primary_id),
+          id: e.primary_id,
+          changes: { [BARCODE_HOLD]: e.new_barcode },
+        });
     } else if (j?.status === "updated" || j?.status === "sending") {
       entries.push({
         ...base,
@@ -108,8 +119,33 @@ export async function deriveAlmaRevert(dir: string, reverts: string): Promise<Al
       changes: counts.restore ?? 0,
     },
     entries,
+    holds,
     notWritten,
   };
+}
+
+/** The holds of the revert of `dir`: every user it restores, with the barcode the reverted plan wrote. */
+export async function almaRevertHolds(dir: string, reverts: string): Promise<Hold[]> {
+  return (await deriveAlmaRevert(dir, reverts)).holds;
+}
+
+/**
+ * The users a plan directory's apply wrote (`updated` as its journal's last word on them), by hold
+ * key: a revert's hold is active on those it restored; a later plan that wrote one releases it.
+ */
+export async function almaWritten(read: (file: string) => Promise<Buffer | undefined>): Promise<Set<string>> {
+  const bytes = await read(shownPath(ALMA_DIR, APPLY_JOURNAL));
+  const last = new Map<string, string>();
+  for (const line of bytes?.toString("utf8").split("\n") ?? []) {
+    if (!line.trim()) continue;
+    try {
+      const j = JSON.parse(line) as Partial<ApplyJournalLine>;
+      if (typeof j.primary_id === "string") last.set(holdKey(j.primary_id), String(j.status));
+    } catch {
+      // a line cut off by a killed run: the journal reader passes over it too
+    }
+  }
+  return new Set([...last].filter(([, status]) => status === "updated").map(([k]) => k));
 }
 
 /** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */

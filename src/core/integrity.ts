@@ -23,6 +23,7 @@ import { basename, resolve } from "node:path";
 import { parseConfigWith, type ConfigSection, type LoadedConfig } from "./config.ts";
 import { InputError } from "./errors.ts";
 import { openGit, type GitData } from "./gitdata.ts";
+import { fsTree, type TreeReader } from "./holds.ts";
 import { manifestPath, type Manifest, type PlanSource, type SourceFile } from "./plandir.ts";
 import type { InputFile, System } from "./system.ts";
 
@@ -82,6 +83,11 @@ export interface PlanData {
   loaded: LoadedConfig;
   /** The bytes of an input file (path as the config names it), or undefined when it did not exist. */
   read(path: string): Promise<Buffer | undefined>;
+  /**
+   * The repository as it was when planned, for the revert holds (core/holds.ts): at the plan's commit;
+   * the working tree for a plan whose data were not committed.
+   */
+  tree: TreeReader;
 }
 
 export interface OpenPlanDataOptions {
@@ -131,7 +137,25 @@ export async function openPlanData(
       return git.show(source.commit, at);
     };
     const label = `the data at commit ${source.commit.slice(0, 12)}`;
-    return { source, label, loaded: await configAt(loaded, configName, read, label, opts.sections), read };
+    const commit = source.commit;
+    const tree: TreeReader = {
+      async dirs(dir) {
+        const at =
+          git.repoPath(resolve(loaded.root, dir)) ?? (resolve(loaded.root, dir) === git.top ? "" : undefined);
+        return at === undefined ? [] : git.dirs(commit, at);
+      },
+      async read(path) {
+        const at = git.repoPath(resolve(loaded.root, path));
+        return at ? git.show(commit, at) : undefined;
+      },
+    };
+    return {
+      source,
+      label,
+      loaded: await configAt(loaded, configName, read, label, opts.sections),
+      read,
+      tree,
+    };
   }
   if (opts.requireCommit) {
     throw refuse(
@@ -168,6 +192,7 @@ export async function openPlanData(
       opts.sections,
     ),
     read,
+    tree: fsTree(loaded.root),
   };
 }
 

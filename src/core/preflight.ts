@@ -5,8 +5,9 @@
  * src/core/revert.ts). Every problem of every system is reported at once, as one
  * InputError (exit 2): then nothing at all has been sent.
  */
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { InputError } from "./errors.ts";
+import { activeHolds, type Holds } from "./holds.ts";
 import { openPlanData, type OpenPlanDataOptions, type PlanData } from "./integrity.ts";
 import { readManifest, type Manifest } from "./plandir.ts";
 import type { System } from "./system.ts";
@@ -30,9 +31,16 @@ export async function preflight(
     : manifest.endpoints;
   const prepared: Prepared = new Map();
   const problems: InputError[] = [];
+  // The revert holds at the plan's data, so that a re-derivation skips what the plan skipped.
+  const plansDir = relative(ctx.loaded.root, resolve(ctx.loaded.root, ctx.loaded.config.plans_dir));
   for (const s of systems) {
+    let held: Promise<Holds> | undefined;
+    const holds = () => (held ??= data().then((d) => activeHolds(d.tree, plansDir, s)));
     try {
-      prepared.set(s.name, await s.preflight(ctx, { data, revert, plannedEndpoint: endpoints?.[s.name] }));
+      prepared.set(
+        s.name,
+        await s.preflight(ctx, { data, revert, plannedEndpoint: endpoints?.[s.name], holds }),
+      );
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       // The same refusal of the plan's data is reported once, not once per system.

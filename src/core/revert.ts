@@ -7,13 +7,18 @@
  * journal's identifiers before/after, Infiniti's applied.json), not from the data files. Apply
  * re-derives the revert from DIR and refuses (exit 2, nothing sent) when the revert plan's files
  * differ from it; an Infiniti import.csv left out of git is re-made from DIR.
+ *
+ * A revert stays reverted (issue #19): each system's `<system>/holds.json` in the revert plan names
+ * what it undoes and the input that produced it; later plans do not plan it again from the same
+ * input (src/core/holds.ts).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { loadConfigWith, type LoadedConfig } from "./config.ts";
 import { InputError } from "./errors.ts";
+import { HOLDS_FILE, type HoldsFile } from "./holds.ts";
 import { consoleLogger } from "./log.ts";
-import { planMdPath, writeManifest } from "./plandir.ts";
+import { planMdPath, systemDir, systemPath, writeManifest } from "./plandir.ts";
 import { MANIFEST, readManifest, utcStamp, type Manifest } from "./run.ts";
 import { systemNamed, type System } from "./system.ts";
 import type { PlanOutcome, RunOptions, SectionPlan } from "./types.ts";
@@ -43,7 +48,7 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
   if (manifest.kind === "revert")
     throw new InputError({
       file: join(dir, MANIFEST),
-      message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, plan again from the data`,
+      message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, release its holds (delete ${nameOf(loaded, dir)}/<system>/${HOLDS_FILE} in a commit), then plan again from the data`,
     });
   const reverts = nameOf(loaded, dir);
   const planDir = opts.out
@@ -74,6 +79,12 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
   const sections: SectionPlan[] = [];
   for (const s of systems) {
     sections.push(await s.revert.plan(planDir, dir, reverts));
+    const holds = await holdsFileOf(s, dir, reverts);
+    if (holds) {
+      mkdirSync(systemDir(planDir, s.name), { recursive: true });
+      writeFileSync(systemPath(planDir, s.name, HOLDS_FILE), holdsJson(holds));
+      sections.at(-1)!.files.push(`${s.name}/${HOLDS_FILE}`);
+    }
     log.info(`${s.name}: ${sections.at(-1)!.headline}`);
   }
   const changes = sections.reduce((n, s) => n + s.changes, 0);
@@ -110,6 +121,15 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
   return { planDir, sections, changes, title, markdown };
 }
 
+/** What a system holds once the revert of `dir` is applied (core/holds.ts); undefined: nothing. */
+async function holdsFileOf(s: System, dir: string, reverts: string): Promise<HoldsFile | undefined> {
+  const holds = s.revert.holds ? await s.revert.holds(dir, reverts) : [];
+  return holds.length ? { version: 1, system: s.name, reverts, holds } : undefined;
+}
+
+const holdsJson = (f: HoldsFile) =>
+  `{"version":1,"system":${JSON.stringify(f.system)},"reverts":${JSON.stringify(f.reverts)},"holds":[\n${f.holds.map((h) => JSON.stringify(h)).join(",\n")}\n]}\n`;
+
 /** A revert plan's file that does not follow from the reverted plan's results (each system's check). */
 export const revertRefused = (file: string, reverts: string, what: string) =>
   new InputError({
@@ -137,5 +157,13 @@ export async function checkRevertPlan(
       file,
       message: `reverts ${reverts}, which is not there (no ${reverts}/plan.json)`,
     });
-  for (const s of systems) await s.revert.check(planDir, dir, reverts);
+  for (const s of systems) {
+    await s.revert.check(planDir, dir, reverts);
+    // holds.json may be deleted (no hold, see README), never changed.
+    const path = systemPath(planDir, s.name, HOLDS_FILE);
+    if (!existsSync(path)) continue;
+    const want = await holdsFileOf(s, dir, reverts);
+    const have = readFileSync(path, "utf8").replace(/\r\n/g, "\n");
+    if (!want || have !== holdsJson(want)) throw revertRefused(path, reverts, `${s.name}/${HOLDS_FILE}`);
+  }
 }

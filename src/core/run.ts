@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { loadConfigWith, type LoadedConfig } from "./config.ts";
 import { InputError } from "./errors.ts";
+import { activeHolds, fsTree } from "./holds.ts";
 import { describeSource, recordSource } from "./integrity.ts";
 import { lockPlanDir } from "./lock.ts";
 import {
@@ -125,8 +126,12 @@ export async function runPlan(opts: PlanOptions): Promise<PlanOutcome> {
     }
   }
 
+  // A revert stays reverted: each system is given the holds in force in the plan directories.
+  const tree = fsTree(loaded.root);
+  const plansRel = relative(loaded.root, plansDir);
   const sections: SectionPlan[] = [];
-  for (const s of chosen) sections.push(await s.plan(ctx));
+  for (const s of chosen)
+    sections.push(await s.plan({ ...ctx, holds: await activeHolds(tree, plansRel, s) }));
   const changes = sections.reduce((n, s) => n + s.changes, 0);
   const label = (s: SectionPlan) => systemNamed(chosen, s.system)!;
   const title = `Patron sync plan: ${sections.map((s) => `${label(s).label} ${s.headline}`).join("; ")}`;

@@ -8,6 +8,7 @@
  * through core/markdown.ts).
  */
 import type { ConfigSection, LoadedConfig } from "./config.ts";
+import type { Hold, Holds } from "./holds.ts";
 import type { PlanData } from "./integrity.ts";
 import type { PlanRecordId } from "./plandir.ts";
 import type { RunContext, SectionApply, SectionPlan } from "./types.ts";
@@ -26,6 +27,8 @@ export interface PreflightInput {
   revert: boolean;
   /** The address the plan showed for this system (`endpoint`), for a revert the reverted plan's. */
   plannedEndpoint?: string;
+  /** The revert holds in force at the plan's data (core/holds.ts): re-derive with them, as the plan did. */
+  holds: () => Promise<Holds>;
 }
 
 export interface System<Prepared = unknown> {
@@ -74,6 +77,18 @@ export interface System<Prepared = unknown> {
     plan(planDir: string, reverted: string, reverts: string): Promise<SectionPlan>;
     /** Re-derives the revert from `reverted`'s results; InputError when the revert plan's files differ. */
     check(planDir: string, reverted: string, reverts: string): Promise<void> | void;
+    /**
+     * A revert stays reverted (core/holds.ts): every record the revert of `reverted` undoes, with the
+     * input of each undone change (a record may carry several: e.g. `barcode` and `fields`). Core writes
+     * them to the revert's `<name>/holds.json` and checks them again before the revert is applied.
+     */
+    holds?(reverted: string, reverts: string): Promise<Hold[]> | Hold[];
+    /**
+     * The keys of the records a plan directory's apply wrote, from its results (`read` reads a file
+     * of that directory, e.g. `alma/journal.ndjson`): a revert's hold is active on the keys its own
+     * apply restored, and released by a later plan whose apply wrote the record.
+     */
+    written?(read: (file: string) => Promise<Buffer | undefined>): Promise<Set<string>>;
   };
 }
 

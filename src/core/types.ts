@@ -1,4 +1,5 @@
 import type { LoadedConfig } from "./config.ts";
+import type { Holds } from "./holds.ts";
 import type { Logger } from "./log.ts";
 import type { System } from "./system.ts";
 
@@ -50,6 +51,11 @@ export interface RunContext {
   scheduled?: boolean;
   /** Characters this system's section of plan.md may use (plan.md is the pull request's description). */
   markdownBudget?: number;
+  /**
+   * Plan only: this system's revert holds in force (core/holds.ts). A held change whose input is the
+   * recorded one is not planned (action `held`); one whose input changed is planned as usual.
+   */
+  holds?: Holds;
   /** Apply only: counts every write call started (a PUT, a POST), so no message says "nothing was sent" after one. */
   writes?: { attempted: number };
 }

@@ -32,6 +32,7 @@ import type { PlanData } from "../core/integrity.ts";
 import { infinitiEndpoint, InfinitiUnreachableError, postImport, type InfinitiEndpoint } from "./client.ts";
 import { echoMask } from "./mask.ts";
 import { INFINITI_DIR, planDirOf, readPlanFile, type InfinitiPlanFile } from "./planfile.ts";
+import type { Holds } from "../core/holds.ts";
 import { deriveInfinitiImport, readRevertImport, type DerivedImport, type SentRecord } from "./rederive.ts";
 import { renderInfinitiResults } from "./render.ts";
 import { AppliedLog, APPLIED_FILE, readApplied, revertRows } from "./revert.ts";
@@ -93,6 +94,7 @@ export async function prepareInfinitiApply(
   data: () => Promise<PlanData>,
   plannedUrl: string | undefined,
   settings: InfinitiSettings,
+  holds?: () => Promise<Holds>,
 ): Promise<InfinitiPrepared> {
   const cfg = infinitiConfigOf(ctx.loaded);
   if (!cfg)
@@ -115,7 +117,7 @@ export async function prepareInfinitiApply(
   const derived =
     plan.kind === "revert"
       ? readRevertImport(ctx.planDir, plan)
-      : await deriveInfinitiImport(await data(), ctx.planDir, plan);
+      : await deriveInfinitiImport(await data(), ctx.planDir, plan, await holds?.());
   return { kind: "post", plan, ...(previous ? { previous } : {}), endpoint, derived };
 }
 

@@ -4,11 +4,14 @@
  * sends every roster user (unchanged ones too, marked `sent`); `disable_missing` adds users that are
  * in the state but gone from the roster, with their last-applied values and enabled=n (`disable`).
  */
+import type { Holds } from "../core/holds.ts";
+import { rosterHold } from "./holds.ts";
 import type { AppliedState } from "./state.ts";
 import type { InfinitiRoster } from "./validate.ts";
 import { MASK, passwordFingerprint } from "./values.ts";
 
-export type InfinitiAction = "create" | "update" | "unchanged" | "disable";
+/** `held`: a revert undid this user's change and the roster row is as it was (core/holds.ts): not sent. */
+export type InfinitiAction = "create" | "update" | "unchanged" | "disable" | "held";
 
 export interface FieldChange {
   field: string;
@@ -27,11 +30,15 @@ export interface PlannedUser {
   changes: FieldChange[];
   /** The values to post (only for sent users; holds the plain password: never written to plan.json). */
   values?: Record<string, string>;
+  /** `held`: the revert plan directory that holds it. */
+  held_by?: string;
 }
 
 export interface DiffOptions {
   mode: "incremental" | "full";
   disableMissing: boolean;
+  /** The revert holds in force: a held user whose roster row is the recorded one is `held`, not sent. */
+  holds?: Holds;
 }
 
 export interface DiffResult {
@@ -69,6 +76,18 @@ export function diffRoster(roster: InfinitiRoster, state: AppliedState, opts: Di
     const old = state.users.get(key);
     const changes = changesOf(roster.header, row.values, old);
     const action: InfinitiAction = !old ? "create" : changes.length ? "update" : "unchanged";
+    const held = action !== "unchanged" ? rosterHold(opts.holds, key, roster.header, row.values) : undefined;
+    if (held) {
+      users.push({
+        username: row.username,
+        action: "held",
+        sent: false,
+        line: row.line,
+        changes,
+        held_by: held.revert,
+      });
+      continue;
+    }
     const sent = opts.mode === "full" || action !== "unchanged";
     users.push({
       username: row.username,
@@ -83,9 +102,20 @@ export function diffRoster(roster: InfinitiRoster, state: AppliedState, opts: Di
   const gone = [...state.users.entries()]
     .filter(([key]) => !inRoster.has(key))
     .sort(([a], [b]) => a.localeCompare(b));
-  for (const [, old] of gone) {
+  for (const [key, old] of gone) {
     if (!opts.disableMissing || old.enabled === "n") {
       missing++;
+      continue;
+    }
+    const held = rosterHold(opts.holds, key, roster.header, undefined);
+    if (held) {
+      users.push({
+        username: old.username ?? "",
+        action: "held",
+        sent: false,
+        changes: [{ field: "enabled", old: old.enabled ?? "", new: "n" }],
+        held_by: held.revert,
+      });
       continue;
     }
     const values: Record<string, string> = {};

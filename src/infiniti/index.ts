@@ -10,7 +10,12 @@ import { importUrl } from "./client.ts";
 import { INFINITI_CHANGING, infinitiConfigOf, infinitiSection } from "./config.ts";
 import { planInfiniti } from "./plan.ts";
 import { planRecordIds } from "./planfile.ts";
-import { checkInfinitiRevert, planInfinitiRevert } from "./revert-plan.ts";
+import {
+  checkInfinitiRevert,
+  infinitiRevertHolds,
+  infinitiWritten,
+  planInfinitiRevert,
+} from "./revert-plan.ts";
 import { validateInfiniti } from "./validate.ts";
 import { NO_INFINITI_SETTINGS, type InfinitiSettings } from "./settings.ts";
 
@@ -101,9 +106,15 @@ export function infinitiSystem(settings: InfinitiSettings = NO_INFINITI_SETTINGS
       return { url, sentence: `The Infiniti import goes to ${md(url)}.` };
     },
     plan: (ctx) => planInfiniti(ctx),
-    preflight: (ctx, { data, plannedEndpoint }) => prepareInfinitiApply(ctx, data, plannedEndpoint, settings),
+    preflight: (ctx, { data, plannedEndpoint, holds }) =>
+      prepareInfinitiApply(ctx, data, plannedEndpoint, settings, holds),
     apply: (ctx, prepared) => applyInfiniti(ctx, prepared),
     planRecordIds,
-    revert: { plan: planInfinitiRevert, check: checkInfinitiRevert },
+    revert: {
+      plan: planInfinitiRevert,
+      check: checkInfinitiRevert,
+      holds: infinitiRevertHolds,
+      written: infinitiWritten,
+    },
   };
 }

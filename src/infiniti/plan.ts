@@ -32,6 +32,7 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
   const { users, missing } = diffRoster(roster, state, {
     mode: cfg.mode,
     disableMissing: cfg.disable_missing,
+    holds: ctx.holds,
   });
   const { csv, rows } = buildImportCsv(roster.header, users);
   const counts = countActions(users);
@@ -70,6 +71,7 @@ export async function planInfiniti(ctx: RunContext): Promise<SectionPlan> {
       ...(rows.has(u) ? { import_row: rows.get(u) } : {}),
       ...(u.line !== undefined ? { line: u.line } : {}),
       changes: u.changes,
+      ...(u.held_by !== undefined ? { held_by: u.held_by } : {}),
     })),
   };
   const dir = planDirOf(ctx.planDir);

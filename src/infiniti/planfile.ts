@@ -28,6 +28,8 @@ export interface PlanUserEntry {
   /** Line in the roster (absent for `disable`). */
   line?: number;
   changes: FieldChange[];
+  /** `held`: the revert plan directory that holds this user (core/holds.ts). */
+  held_by?: string;
 }
 
 export interface InfinitiPlanFile {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { InputError, type InputProblem } from "../core/errors.ts";
+import type { Holds } from "../core/holds.ts";
 import type { PlanData } from "../core/integrity.ts";
 import { diffRoster } from "./diff.ts";
 import { systemPlanPath } from "../core/plandir.ts";
@@ -40,6 +41,8 @@ export async function deriveInfinitiImport(
   data: PlanData,
   planDir: string,
   plan: InfinitiPlanFile,
+  /** The revert holds in force at the plan's data (core/holds.ts): the plan skipped the same users. */
+  holds?: Holds,
 ): Promise<DerivedImport> {
   const planPath = systemPlanPath(planDir, INFINITI_DIR);
   const cfg = infinitiConfigOf(data.loaded);
@@ -53,7 +56,11 @@ export async function deriveInfinitiImport(
     throw new InputError({ file: cfg.users, message: `is missing from ${data.label}. Plan again.` });
   const roster = validateRoster(rosterBytes, cfg.users);
   const state = await stateAt(data, cfg.state);
-  const { users } = diffRoster(roster, state, { mode: cfg.mode, disableMissing: cfg.disable_missing });
+  const { users } = diffRoster(roster, state, {
+    mode: cfg.mode,
+    disableMissing: cfg.disable_missing,
+    holds,
+  });
   const { csv, rows } = buildImportCsv(roster.header, users);
 
   const problems: InputProblem[] = [];

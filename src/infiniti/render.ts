@@ -1,6 +1,7 @@
 /** The Infiniti sections of plan.md and of the results: headline, counts, then tables a reviewer can read. */
 import { Budget, budgetTable, code, countsTable, md, num, plural, ROW_LIMIT } from "../core/markdown.ts";
 import { resultsHeadline } from "../core/results.ts";
+import { heldMessage } from "../core/holds.ts";
 import type { FieldChange, PlannedUser } from "./diff.ts";
 import type { InfinitiResult } from "./result.ts";
 import { MASK } from "./values.ts";
@@ -15,8 +16,11 @@ export const CHANGES_CSV = "infiniti/changes.csv";
 export function infinitiHeadline(counts: Record<string, number>, _changes: number, mode: string): string {
   const c = (k: string) => counts[k] ?? 0;
   const head = `${num(c("create"))} create · ${num(c("update"))} update · ${num(c("disable"))} disable`;
-  if (!c("unchanged")) return head;
-  return `${head}, ${num(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`;
+  const rest = [
+    c("unchanged") && `${num(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`,
+    c("held") && `${num(c("held"))} held`,
+  ].filter(Boolean);
+  return [head, ...rest].join(", ");
 }
 
 /** givenname surname (or preferredname), from the values sent. */
@@ -88,8 +92,11 @@ export function renderInfinitiPlan(x: PlanRenderInput, budget = Infinity): strin
     update: "changed since the last apply; sent",
     disable: "gone from the roster: sent with enabled=n and their last-applied values",
     unchanged: x.mode === "full" ? "as last applied: sent again (`mode: full`)" : "as last applied: not sent",
+    held: "a revert undid this user's change and the roster has not changed since: not sent",
   };
-  put(countsTable(x.counts, ["disable", "update", "create", "unchanged"], meaning, "Action", "Users"));
+  put(
+    countsTable(x.counts, ["disable", "update", "create", "unchanged", "held"], meaning, "Action", "Users"),
+  );
   if (x.missing)
     put(
       `${plural(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`,
@@ -161,6 +168,12 @@ export function renderInfinitiPlan(x: PlanRenderInput, budget = Infinity): strin
       ...filled.map((c) => value(c, now.get(c) ?? "")),
     ];
   });
+  section(
+    "Held by a revert",
+    ["Username", "Line", "Why"],
+    x.users.filter((u) => u.action === "held"),
+    (u) => [md(u.username), String(u.line ?? "—"), md(heldMessage({ revert: u.held_by ?? "?" }))],
+  );
   const resent = x.users.filter((u) => u.sent && u.action === "unchanged").length;
   if (resent) put(`${plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
   if (closing) put(closing, "");

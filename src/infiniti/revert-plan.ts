@@ -22,6 +22,8 @@ import { revertRefused } from "../core/revert.ts";
 import { code, md, plural } from "../core/markdown.ts";
 import { APPLIED_FILE, readApplied, revertUsers } from "./revert.ts";
 import { sha256 } from "./values.ts";
+import type { Hold } from "../core/holds.ts";
+import { ABSENT, rowDigest, ROW_HOLD } from "./holds.ts";
 
 /** Derives the revert's plan file and import bytes from `dir` (absolute), the plan directory `reverts` names. */
 export function deriveInfinitiRevert(dir: string, reverts: string) {
@@ -62,6 +64,41 @@ export function deriveInfinitiRevert(dir: string, reverts: string) {
     })),
   };
   return { plan, csv, users, passwordOnly, applied };
+}
+
+/**
+ * The holds of the revert of `dir` (core/holds.ts): every user it restores or disables, against the
+ * roster row that apply sent (a digest over the reverted plan's columns), or `absent` for a user that
+ * apply disabled as gone from the roster.
+ */
+export function infinitiRevertHolds(dir: string, reverts: string): Hold[] {
+  const d = deriveInfinitiRevert(dir, reverts);
+  if (!d.users.length) return [];
+  const columns = readPlanFile(dir).import.columns;
+  const undone = new Set(d.users.map((u) => u.username.toLowerCase()));
+  return d.applied.users
+    .filter((a) => undone.has(a.username.toLowerCase()))
+    .map((a) => ({
+      key: a.username.toLowerCase(),
+      id: a.username,
+      changes: { [ROW_HOLD]: a.action === "disable" ? ABSENT : rowDigest(columns, a.after) },
+    }));
+}
+
+/** The users a plan directory's apply wrote to Infiniti (its infiniti/applied.json), by hold key. */
+export async function infinitiWritten(
+  read: (file: string) => Promise<Buffer | undefined>,
+): Promise<Set<string>> {
+  const bytes = await read(`${INFINITI_DIR}/${APPLIED_FILE}`);
+  if (!bytes) return new Set();
+  try {
+    const f = JSON.parse(bytes.toString("utf8")) as { users?: { username?: unknown }[] };
+    return new Set(
+      (f.users ?? []).flatMap((u) => (typeof u?.username === "string" ? [u.username.toLowerCase()] : [])),
+    );
+  } catch {
+    return new Set();
+  }
 }
 
 export async function planInfinitiRevert(
