@@ -30,6 +30,7 @@ import { AlmaKeyRefusedError } from "./key-refusal.ts";
 import { identityChecked, identityMismatch, IdentityMismatchError } from "./plan-checks.ts";
 import {
   barcodeFingerprint,
+  identifierFingerprint,
   hasEndState,
   identifiersOfType,
   isActive,
@@ -193,7 +194,7 @@ export async function applyAlma(
             status: "updated",
             message: `${type} ${planned.barcode} stored by the interrupted run (confirmed on re-read)`,
             ...(sent?.before
-              ? { applied: { before: sent.before, after: barcodeFingerprint(fresh, type) } }
+              ? { applied: { before: sent.before, after: identifierFingerprint(fresh, type) } }
               : {}),
           };
         return {
@@ -243,7 +244,7 @@ export async function applyAlma(
         primary_id: id,
         status: "updated",
         message: `${type} ${change.barcode} ${what}`,
-        applied: { before: saved, after: barcodeFingerprint(returned, type) },
+        applied: { before: saved, after: identifierFingerprint(returned, type) },
       };
     } catch (err) {
       if (err instanceof IdentityMismatchError)

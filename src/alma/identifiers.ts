@@ -67,6 +67,38 @@ export function barcodeFingerprint(user: XNode, barcodeType: string): string {
   return "sha256:" + createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
 }
 
+/** The prefix of {@link identifierFingerprint}'s value; a journal without it holds a {@link barcodeFingerprint}. */
+export const WHOLE_FINGERPRINT = "whole:";
+
+/**
+ * The fingerprint of a user's barcode identifiers as a whole (issue #17 G): every identifier of the barcode
+ * type with its value exactly (case included), its status, its segment_type and its note, sorted. Apply
+ * records it for the record Alma returned, and a revert skips a user whose fingerprint differs since
+ * (`changed-since-apply`): a changed note, segment_type or case is an edit made after the apply.
+ */
+export function identifierFingerprint(user: XNode, barcodeType: string): string {
+  const parts = identifiersOfType(user, barcodeType)
+    .map((i) =>
+      JSON.stringify([
+        i.value,
+        (i.status || "ACTIVE").toUpperCase(),
+        i.segmentType ?? "",
+        childText(i.node, "note") ?? "",
+      ]),
+    )
+    .sort();
+  return (
+    WHOLE_FINGERPRINT + "sha256:" + createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16)
+  );
+}
+
+/** The fingerprint of the same kind as `recorded`: a journal of an older patron-sync holds a barcodeFingerprint. */
+export function fingerprintLike(recorded: string | undefined, user: XNode, barcodeType: string): string {
+  return recorded?.startsWith(WHOLE_FINGERPRINT)
+    ? identifierFingerprint(user, barcodeType)
+    : barcodeFingerprint(user, barcodeType);
+}
+
 /** A planned change to the barcode identifiers of one user. */
 export interface BarcodeChange {
   /** add: nothing ACTIVE to touch; deactivate/replace: the `affected` ACTIVE barcodes go INACTIVE / are removed. */

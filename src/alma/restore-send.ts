@@ -1,10 +1,17 @@
 /**
  * Applying one `restore` entry of a revert plan (issue #13): re-read the user, check that its barcode
- * identifiers are still as the reverted apply left them (the fingerprint Alma returned then), put the
+ * identifiers are still as the reverted apply left them (the fingerprint Alma returned then: values exactly,
+ * statuses, segment_types and notes, issue #17 G), put the
  * snapshot back, guard the body, PUT it, and check what Alma returns. A user whose barcodes changed
  * since is skipped as `changed-since-apply` and never overwritten.
  */
-import { barcodeFingerprint, identifiersOfType, isActive } from "./identifiers.ts";
+import {
+  fingerprintLike,
+  identifierFingerprint,
+  identifiersOfType,
+  isActive,
+  WHOLE_FINGERPRINT,
+} from "./identifiers.ts";
 import type { AlmaPlanEntry } from "./planfile.ts";
 import { guardRestore, restoreBody, snapshotFingerprint, type SavedIdentifier } from "./restore.ts";
 import { parseUser, userXml, type XNode } from "./xml.ts";
@@ -39,10 +46,10 @@ export async function sendRestore(
   const id = e.primary_id;
   const type = d.barcodeType;
   const saved: SavedIdentifier[] = e.restore?.identifiers ?? [];
-  const target = snapshotFingerprint(saved, type);
+  // The whole identifiers (value exactly, status, segment_type, note), as the snapshot holds them.
+  const target = snapshotFingerprint(saved, type, identifierFingerprint);
   const fresh = parseUser(await d.getUser(id));
-  const now = barcodeFingerprint(fresh, type);
-  if (now === target) {
+  if (identifierFingerprint(fresh, type) === target) {
     return wasSending
       ? {
           primary_id: id,
@@ -55,11 +62,15 @@ export async function sendRestore(
           message: `the ${type} identifiers are already as before the apply; nothing sent`,
         };
   }
-  if (now !== e.fingerprint) {
+  // A journal of an older patron-sync recorded only values (case-folded) and statuses: compared as such.
+  if (fingerprintLike(e.fingerprint, fresh, type) !== e.fingerprint) {
+    const what = e.fingerprint?.startsWith(WHOLE_FINGERPRINT)
+      ? "a value, its case, a status, a segment_type or a note"
+      : "a value or a status";
     return {
       primary_id: id,
       status: "skipped",
-      message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (ACTIVE now: ${actives(fresh, type)}); not overwritten. Fix this user by hand in Alma.`,
+      message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (${what}; ACTIVE now: ${actives(fresh, type)}); not overwritten. Fix this user by hand in Alma.`,
     };
   }
   const body = restoreBody(fresh, saved, type);
@@ -72,7 +83,7 @@ export async function sendRestore(
     };
   d.sending();
   const returned = parseUser(await d.putUser(id, userXml(body)));
-  if (barcodeFingerprint(returned, type) !== target) {
+  if (identifierFingerprint(returned, type) !== target) {
     return {
       primary_id: id,
       status: "failed",

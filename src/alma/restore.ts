@@ -21,7 +21,10 @@ export interface SavedIdentifier {
 export interface AppliedChange {
   /** The barcode identifiers just before the PUT. */
   before: SavedIdentifier[];
-  /** The barcode fingerprint of the record Alma returned (the state right after the apply). */
+  /**
+   * The fingerprint of the record Alma returned (the state right after the apply): identifierFingerprint,
+   * the whole identifiers; a journal of an older patron-sync holds a barcodeFingerprint (value and status).
+   */
   after: string;
 }
 
@@ -41,9 +44,13 @@ function isBarcodeIdentifier(node: XNode, barcodeType: string): boolean {
   return !!id && same(id.idType, barcodeType);
 }
 
-/** The barcode fingerprint the snapshot stands for (as {@link barcodeFingerprint} computes it for a user). */
-export function snapshotFingerprint(saved: SavedIdentifier[], barcodeType: string): string {
-  return barcodeFingerprint(
+/** The fingerprint the snapshot stands for (as `f`, by default {@link barcodeFingerprint}, computes it for a user). */
+export function snapshotFingerprint(
+  saved: SavedIdentifier[],
+  barcodeType: string,
+  f: (user: XNode, barcodeType: string) => string = barcodeFingerprint,
+): string {
+  return f(
     el("user", [
       el(
         "user_identifiers",

@@ -9,7 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../src/core/log.ts";
 import { runRevert } from "../../src/run.ts";
 import { runApply, runPlan } from "../../src/run.ts";
+import { barcodeFingerprint } from "../../src/alma/identifiers.ts";
+import { parseUser } from "../../src/alma/xml.ts";
 import { startAlmaSimulator, type AlmaSimulator, type SeedUser } from "../../src/simulators/alma.ts";
+import type { AlmaUser } from "../../src/simulators/alma-model.ts";
 
 const KEY = "test-key";
 const user = (id: string, identifiers = "") =>
@@ -152,5 +155,76 @@ describe("revert of an Alma apply", () => {
     const revert = await runRevert({ cwd: ws, log, planDir: "plans/p1", out: "plans/r1" });
     expect(revert.changes).toBe(0);
     expect(revert.markdown).toMatch(/did not write \(nothing to undo\): 6/);
+  });
+
+  it("skips a user whose identifiers were edited since the apply in any way: a note, a segment_type, the case of a value", async () => {
+    workspace("deactivate");
+    writeFileSync(join(ws, "data", "barcodes.txt"), BARCODES.replace("R-DRIFT|22220004", "R-DRIFT|ab220004"));
+    const log = memoryLogger();
+    await runPlan({ cwd: ws, env, log, out: "plans/p1" });
+    expect((await runApply({ cwd: ws, env, log, planDir: "plans/p1" })).updated).toBe(4);
+    const barcode = (u: AlmaUser, v: string) =>
+      u.identifiers.find((i) => i.idType === "BARCODE" && i.value.toLowerCase() === v)!;
+    // After the apply, staff edit three of the four users' new barcodes: nothing but a note, a segment or a case.
+    sim.editUser("R-ADD", (u) => {
+      barcode(u, "22220001").note = "checked at the desk";
+    });
+    sim.editUser("R-OLD", (u) => {
+      barcode(u, "22220003").segmentType = "External";
+    });
+    sim.editUser("R-DRIFT", (u) => {
+      barcode(u, "ab220004").value = "AB220004";
+    });
+    const edited = Object.fromEntries(["R-ADD", "R-OLD", "R-DRIFT"].map((id) => [id, sim.getUser(id)!]));
+
+    const revert = await runRevert({ cwd: ws, log, planDir: "plans/p1", out: "plans/r1" });
+    const undone = await runApply({ cwd: ws, env, log, planDir: revert.planDir });
+    expect(undone.updated).toBe(1); // R-REACT only
+    for (const id of ["R-ADD", "R-OLD", "R-DRIFT"]) expect(sim.getUser(id)).toEqual(edited[id]);
+    const results = JSON.parse(readFileSync(join(revert.planDir, "alma", "results.json"), "utf8")) as {
+      results: { primary_id: string; status: string; message: string }[];
+    };
+    for (const id of ["R-ADD", "R-OLD", "R-DRIFT"]) {
+      const r = results.results.find((x) => x.primary_id === id)!;
+      expect(r.status).toBe("skipped");
+      expect(r.message).toMatch(
+        /^changed-since-apply: the user's BARCODE identifiers changed after the apply being reverted \(a value, its case, a status, a segment_type or a note; ACTIVE now: /,
+      );
+    }
+  });
+
+  it("reads the journal of an older patron-sync (value and status only) as before", async () => {
+    workspace("deactivate");
+    const log = memoryLogger();
+    await runPlan({ cwd: ws, env, log, out: "plans/p1" });
+    await runApply({ cwd: ws, env, log, planDir: "plans/p1" });
+    // An older journal's fingerprint: "sha256:…" of the case-folded values and statuses.
+    const journal = join(ws, "plans/p1/alma/journal.ndjson");
+    const older = readFileSync(journal, "utf8")
+      .split("\n")
+      .map((l) => {
+        if (!l.includes('"applied"')) return l;
+        const line = JSON.parse(l) as { primary_id: string; applied: { after: string } };
+        line.applied.after = barcodeFingerprint(parseUser(sim.getUserXml(line.primary_id)!), "BARCODE");
+        return JSON.stringify(line);
+      })
+      .join("\n");
+    writeFileSync(journal, older);
+    rmSync(join(ws, "plans/p1/alma/results.json"));
+    sim.editUser("R-ADD", (u) => {
+      u.identifiers.find((i) => i.value === "22220001")!.note = "a note the old journal cannot see";
+    });
+    sim.editUser("R-OLD", (u) => {
+      u.identifiers.find((i) => i.value === "22220003")!.status = "INACTIVE";
+    });
+    const revert = await runRevert({ cwd: ws, log, planDir: "plans/p1", out: "plans/r1" });
+    const undone = await runApply({ cwd: ws, env, log, planDir: revert.planDir });
+    expect(undone.updated).toBe(3); // R-ADD (its note is not in an older fingerprint), R-REACT, R-DRIFT
+    const results = JSON.parse(readFileSync(join(revert.planDir, "alma", "results.json"), "utf8")) as {
+      results: { primary_id: string; status: string; message: string }[];
+    };
+    expect(results.results.find((x) => x.primary_id === "R-OLD")!.message).toMatch(
+      /^changed-since-apply: .*\(a value or a status; ACTIVE now: /,
+    );
   });
 });
