@@ -6,4 +6,17 @@
  */
 import { runAction } from "./github/run.ts";
 
-process.exitCode = await runAction();
+/** The run this module starts when it is loaded: the runner executes `node dist/index.js`. */
+const started = runAction().then((code) => {
+  process.exitCode = code;
+});
+
+/**
+ * The same run, for a harness that imports the entry and then calls `run()` (GitHub's own
+ * `@github/local-action`, test/github/local-action.test.ts): it never starts a second one.
+ */
+export function run(): Promise<void> {
+  return started;
+}
+
+await started;
