@@ -6,13 +6,17 @@
 import type { AlmaPlanEntry } from "./planfile.ts";
 import { Budget, budgetTable, md, num, plural, ROW_LIMIT } from "../core/markdown.ts";
 
+/** Collected while the plan streams: the count, and the first ROW_LIMIT rows already rendered. */
 export class ExternalWarnings {
-  private rows: AlmaPlanEntry[] = [];
+  private rows: string[] = [];
   count = 0;
   add(e: AlmaPlanEntry): void {
     if (!e.warning || !e.external_affected?.length) return;
     this.count++;
-    if (this.rows.length < ROW_LIMIT) this.rows.push(e);
+    if (this.rows.length < ROW_LIMIT)
+      this.rows.push(
+        `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected.join(", "))} | ${md(e.new_barcode)} |`,
+      );
   }
   headline(): string {
     const n = this.count;
@@ -28,10 +32,7 @@ export class ExternalWarnings {
     head.forEach((h) => budget.force(h));
     const t = budgetTable(
       ["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"],
-      this.rows.map(
-        (e) =>
-          `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected!.join(", "))} | ${md(e.new_barcode)} |`,
-      ),
+      this.rows,
       budget,
       // At most a third of what is left: the other risky rows must still have room.
       reserve + Math.floor((budget.left - reserve) * (2 / 3)),

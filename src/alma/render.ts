@@ -55,7 +55,11 @@ export function almaHeadline(counts: Record<string, number>): string {
   return [head, ...others].join(", ");
 }
 
-/** How many rows of each kind are kept in memory while the plan streams (more never fit a description). */
+/**
+ * How many rows of each section are kept while the plan streams: more never fit a description (plan.md's
+ * whole budget, 58,000 characters, holds fewer than 1,000 of the shortest rows). Each section shows its
+ * first rows in patron-list order, so the first KEEP are the only ones it can show.
+ */
 const KEEP = 2000;
 
 /** A change to look at first: an old barcode deactivated or removed, or a staff user / a user with roles. */
@@ -63,11 +67,14 @@ export function isRisky(e: AlmaPlanEntry): boolean {
   return e.action === "deactivate" || e.action === "replace" || isPrivileged(e);
 }
 
-/** Collects rows while the plan streams: risky changes, other changes, and records not changed. */
+/**
+ * Collects plan.md's tables while the plan streams, in patron-list order: the count of each section and
+ * its first KEEP rows, already rendered (a row is a short string; the record it came from is not kept).
+ */
 export class AlmaPlanTables {
-  risky: AlmaPlanEntry[] = [];
-  changes: AlmaPlanEntry[] = [];
-  problems: AlmaPlanEntry[] = [];
+  risky: string[] = [];
+  changes: string[] = [];
+  problems: string[] = [];
   /** Patron IDs per employee ID in conflict (the conflicts table lists them once). */
   conflictPatrons = new Map<string, string[]>();
   counts = { risky: 0, changes: 0, problems: 0 };
@@ -76,7 +83,7 @@ export class AlmaPlanTables {
       const risky = isRisky(e);
       const list = risky ? this.risky : this.changes;
       this.counts[risky ? "risky" : "changes"]++;
-      if (list.length < KEEP) list.push(e);
+      if (list.length < KEEP) list.push(changeRow(e));
     } else if (e.action === "conflict" && e.employee_id !== undefined) {
       const key = e.employee_id.toLowerCase();
       const ids = this.conflictPatrons.get(key) ?? [];
@@ -84,7 +91,7 @@ export class AlmaPlanTables {
       this.conflictPatrons.set(key, ids);
     } else if (e.action !== "unchanged") {
       this.counts.problems++;
-      if (this.problems.length < KEEP) this.problems.push(e);
+      if (this.problems.length < KEEP) this.problems.push(problemRow(e));
     }
   }
 }
@@ -113,6 +120,10 @@ function marks(e: AlmaPlanEntry): string {
 function changeRow(e: AlmaPlanEntry): string {
   const { before, after } = identifiersBeforeAfter(e);
   return `| ${md(e.primary_id)} | ${md(e.name) || "—"} | ${md(e.user_group) || "—"} | \`${e.action}\` | ${md(before)} → ${md(after)} | ${marks(e)} |`;
+}
+
+function problemRow(e: AlmaPlanEntry): string {
+  return `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${e.line} | ${md(e.message)} |`;
 }
 
 const CHANGE_HEADER = ["Primary ID", "Name", "User group", "Action", "Barcodes before → after", "Marks"];
@@ -165,24 +176,15 @@ export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): strin
   section(
     "Look at these first: barcodes deactivated or removed, staff, users with roles",
     CHANGE_HEADER,
-    x.tables.risky.map(changeRow),
+    x.tables.risky,
     x.tables.counts.risky,
     CHANGES_CSV,
   );
-  section(
-    "Other changes",
-    CHANGE_HEADER,
-    x.tables.changes.map(changeRow),
-    x.tables.counts.changes,
-    CHANGES_CSV,
-  );
+  section("Other changes", CHANGE_HEADER, x.tables.changes, x.tables.counts.changes, CHANGES_CSV);
   section(
     "Not changed, and why",
     ["Primary ID", "Name", "Status", "Line", "Reason"],
-    x.tables.problems.map(
-      (e) =>
-        `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${e.line} | ${md(e.message)} |`,
-    ),
+    x.tables.problems,
     x.tables.counts.problems,
     "alma/plan.json",
   );

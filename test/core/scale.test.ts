@@ -7,6 +7,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { almaChangesRow, CHANGES_COLUMNS } from "../../src/alma/changes.ts";
+import { readPlanEntries } from "../../src/alma/planfile.ts";
+import { csvForPeople } from "../../src/core/csv.ts";
 import { memoryLogger } from "../../src/core/log.ts";
 import { GITHUB_BODY_LIMIT, PLAN_MD_BUDGET } from "../../src/core/markdown.ts";
 import { runPlan } from "../../src/run.ts";
@@ -134,6 +137,15 @@ describe("a 5,000-change plan", () => {
       { columns: true },
     );
     expect(almaCsv).toHaveLength(alma.changes);
+    // Written row by row as the plan streams (#21), it is the file the whole plan gives at once, in
+    // patron-list order: plan.json's changes, through csvForPeople.
+    const rows: string[][] = [];
+    for await (const e of readPlanEntries(join(plan.planDir, "alma", "plan.json"))) {
+      const row = almaChangesRow(e);
+      if (row) rows.push(row);
+    }
+    const whole = csvForPeople(CHANGES_COLUMNS, rows);
+    expect(readFileSync(join(plan.planDir, "alma", "changes.csv"), "utf8")).toBe(whole);
     const infCsv = parse(readFileSync(join(plan.planDir, "infiniti", "changes.csv"), "utf8"));
     expect(infCsv).toHaveLength(ROSTER + 1);
     expect(readFileSync(join(plan.planDir, "infiniti", "changes.csv"), "utf8")).not.toContain("secret");
