@@ -10,6 +10,7 @@
  * that push would start apply. {@link refuseDeletingPush} makes apply refuse any push that deletes
  * files under plans_dir (exit 2, nothing sent), saying how to undo a plan.
  */
+import { HOLDS_FILE } from "../core/holds.ts";
 import * as core from "@actions/core";
 import { relative, sep } from "node:path";
 import { loadConfig } from "../config.ts";
@@ -93,7 +94,7 @@ export async function revert(run: Run): Promise<number> {
   return EXIT.ok;
 }
 
-/** Files under plans_dir that a push deleted (from git, else from the event's commits). */
+/** Files under plans_dir that a push deleted (from git, else from the event's commits), but holds files. */
 async function deletedPlanFiles(run: Run, repo: Repo, plansDir: string): Promise<string[]> {
   const { before, after, commits = [], head_commit } = run.ctx.payload;
   let files: string[] | undefined;
@@ -115,7 +116,8 @@ async function deletedPlanFiles(run: Run, repo: Repo, plansDir: string): Promise
   }
   files ??= [...commits, ...(head_commit ? [head_commit] : [])].flatMap((c) => c.removed ?? []);
   const prefix = plansDir.replace(/^\.\/|\/+$/g, "") + "/";
-  return [...new Set(files)].filter((f) => f.startsWith(prefix)).sort();
+  // Deleting a revert's holds.json releases its holds (README, Undo): a deliberate act, not a deleted plan.
+  return [...new Set(files)].filter((f) => f.startsWith(prefix) && !f.endsWith(`/${HOLDS_FILE}`)).sort();
 }
 
 /**

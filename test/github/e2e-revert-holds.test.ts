@@ -3,7 +3,7 @@
  * simulators (see e2e-harness.ts): a plan within the auto_apply policy is applied at once; a revert pull
  * request is merged and applied; then the daily scheduled plan, from the same data, proposes nothing
  * (every undone record `held`), opens no pull request and auto-applies nothing; a changed barcode after
- * the revert is planned and auto-applied as usual.
+ * the revert is planned and auto-applied as usual; deleting the revert's holds.json releases its holds.
  */
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -172,6 +172,40 @@ describe("a revert stays reverted, through the action", () => {
       expect(active("HX1")).toEqual(["HB-1-NEW"]);
       expect(active("HX2")).toEqual([]);
       expect(h.infiniti.user("kit.new")!.values.enabled).toBe("n");
+
+      // 5. Releasing a hold: a commit deletes the revert's alma/holds.json. Apply does not take that push
+      // for a deleted plan (GitHub's Revert button); the next scheduled plan plans HX2 again.
+      const release = h.checkout(remote);
+      const beforeRelease = h.git(release, "rev-parse", "HEAD");
+      h.git(release, "rm", "-q", `${revertDir}/alma/holds.json`);
+      h.git(release, "commit", "-qm", "The revert of HX2 was a mistake: release its hold");
+      h.git(release, "push", "-q", "origin", "HEAD:refs/heads/main");
+      const a5 = await h.runAction({
+        workspace: h.checkout(remote),
+        repo: REPO,
+        eventName: "push",
+        event: {
+          ...pushEvent(beforeRelease, h.git(release, "rev-parse", "HEAD"), []),
+          commits: [],
+          head_commit: null,
+        },
+        inputs: { command: "apply" },
+      });
+      expect(a5.code, detail(a5)).toBe(0);
+      expect(a5.stdout).not.toContain("deletes plan files");
+      const ws6 = h.checkout(remote);
+      const p6 = await h.runAction({
+        workspace: ws6,
+        repo: REPO,
+        eventName: "schedule",
+        event: scheduleEvent,
+        inputs: { command: "plan" },
+      });
+      expect(p6.code, detail(p6)).toBe(0);
+      expect(p6.outputs).toMatchObject({ changes: "1", "auto-apply": "true" });
+      const md6 = readFileSync(join(ws6, p6.outputs["plan-dir"]!, "plan.md"), "utf8");
+      expect(md6).toMatch(/\*\*1 add · 0 deactivate · 0 remove, 1 unchanged\*\*/); // HX2 again; HX1 done
+      expect(md6).toMatch(/0 create · 0 update · 0 disable, 1 held/); // Infiniti's hold stays
     },
     TIMEOUT,
   );
