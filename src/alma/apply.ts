@@ -40,6 +40,8 @@ import { ALMA_DIR, readPlanEntries, readPlanHeader, type AlmaPlanEntry } from ".
 import { mismatch, type AlmaDerivation } from "./rederive.ts";
 import { snapshotIdentifiers, type AppliedChange, type SavedIdentifier } from "./restore.ts";
 import { sendRestore } from "./restore-send.ts";
+import { sendWithFields, type FieldBefore } from "./apply-fields.ts";
+import { writes } from "./field-plan.ts";
 import { QuotaExhaustedError } from "./transport-errors.ts";
 import { renderAlmaResults, STATUS_ORDER } from "./render-results.ts";
 import type { Transport } from "./transport.ts";
@@ -67,6 +69,8 @@ export interface ApplyJournalLine {
   at: string;
   /** `sending`: the barcode identifiers just before the PUT. */
   before?: SavedIdentifier[];
+  /** `sending`: the fields (alma.updates) just before the PUT. */
+  fields?: FieldBefore[];
   applied?: AppliedChange;
 }
 
@@ -154,13 +158,14 @@ export async function applyAlma(
   const sendOne = async (e: AlmaPlanEntry, sent?: ApplyJournalLine): Promise<AlmaResult> => {
     const id = e.primary_id;
     const wasSending = !!sent;
-    const sending = (before?: SavedIdentifier[]) => {
+    const sending = (before?: SavedIdentifier[], fields?: FieldBefore[]) => {
       journal.append({
         primary_id: id,
         status: "sending",
         message: "",
         at: new Date().toISOString(),
         ...(before ? { before } : {}),
+        ...(fields?.length ? { fields } : {}),
       });
       if (ctx.writes) ctx.writes.attempted++;
     };
@@ -187,6 +192,16 @@ export async function applyAlma(
       const fresh = parseUser(await client.getUser(id, ctx.signal));
       const other = identityMismatch(id, fresh);
       if (other) return { primary_id: id, status: "skipped", message: `identity-mismatch: ${other}` };
+      if (e.action === "update" || e.fields?.some(writes)) {
+        const r = await sendWithFields(e, fresh, {
+          barcodeType: type,
+          derivation,
+          sending: (before, fields) => sending(before, fields),
+          putUser: (xml, override) => client.putUser(id, xml, ctx.signal, override),
+          ...(sent && { sent }),
+        });
+        return { primary_id: id, ...r };
+      }
       if (hasEndState(fresh, planned, type)) {
         if (wasSending)
           return {

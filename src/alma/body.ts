@@ -3,7 +3,8 @@
  *
  * Alma's PUT is "swap all": what we send replaces what Alma has. So the body is the full
  * fetched record with exactly these changes:
- *   - the planned change in <user_identifiers>;
+ *   - the planned change in <user_identifiers>, if any;
+ *   - the planned field changes (alma.updates: src/alma/field-plan.ts), and nothing else;
  *   - <user_roles> left out (Alma keeps existing roles; avoids "role … requires parameter ServiceUnit");
  *   - an empty <pin_number/> left out (an empty one would wipe the PIN);
  *   - the output-only counts <loans>, <requests>, <fees> left out.
@@ -21,12 +22,15 @@ import {
   child,
   childrenOf,
   deepClone,
+  el,
   elements,
   setText,
   tagOf,
   textOf,
   type XNode,
 } from "./xml.ts";
+import { writes, type FieldChange } from "./field-plan.ts";
+import { almaForm, fieldElement, readField, sameValue, writeField } from "./update-fields.ts";
 
 const OUTPUT_ONLY = ["loans", "requests", "fees"];
 
@@ -37,8 +41,16 @@ export function isRemovable(node: XNode): boolean {
   return tag === "pin_number" && textOf(node).trim() === "";
 }
 
-/** Builds the PUT body from a fetched record and a planned change. The fetched tree is not modified. */
-export function putBody(fetched: XNode, change: BarcodeChange, barcodeType: string): XNode {
+/**
+ * Builds the PUT body from a fetched record, a planned barcode change (if any) and the planned field
+ * changes. The fetched tree is not modified.
+ */
+export function putBody(
+  fetched: XNode,
+  change: BarcodeChange | undefined,
+  barcodeType: string,
+  fields: readonly FieldChange[] = [],
+): XNode {
   // A deep copy of what is sent (what is left out is not copied): the guard compares it with the
   // fetched record, so nothing done to the body may reach the record it was made from.
   const body: XNode = {
@@ -47,7 +59,8 @@ export function putBody(fetched: XNode, change: BarcodeChange, barcodeType: stri
       .map(deepClone),
   };
   if (fetched[":@"]) body[":@"] = deepClone(fetched[":@"]);
-  applyBarcodeChange(body, change, barcodeType);
+  if (change) applyBarcodeChange(body, change, barcodeType);
+  for (const f of fields.filter(writes)) writeField(body, f.field, f.after, f.desc);
   return body;
 }
 
@@ -56,15 +69,24 @@ export function putBody(fetched: XNode, change: BarcodeChange, barcodeType: stri
  * does not allow (an empty list means the body is safe to send). Written independently of
  * {@link putBody} so that a mistake in one is caught by the other.
  */
-export function guardBody(fetched: XNode, body: XNode, change: BarcodeChange, barcodeType: string): string[] {
+export function guardBody(
+  fetched: XNode,
+  body: XNode,
+  change: BarcodeChange | undefined,
+  barcodeType: string,
+  fields: readonly FieldChange[] = [],
+): string[] {
   const problems: string[] = [];
   if (tagOf(fetched) !== tagOf(body)) return [`the body is <${tagOf(body)}>, not <${tagOf(fetched)}>`];
   if (!sameTree({ x: [], ":@": fetched[":@"] }, { x: [], ":@": body[":@"] })) {
     problems.push(`the attributes of <${tagOf(body)}> differ`);
   }
 
-  const kept = elements(fetched).filter((n) => !isRemovable(n) && tagOf(n) !== "user_identifiers");
-  const sent = elements(body).filter((n) => tagOf(n) !== "user_identifiers");
+  const planned = fields.filter(writes);
+  const touched = new Set(planned.map((f) => fieldElement(f.field)));
+  const other = (n: XNode) => tagOf(n) !== "user_identifiers" && !touched.has(tagOf(n)!);
+  const kept = elements(fetched).filter((n) => !isRemovable(n) && other(n));
+  const sent = elements(body).filter(other);
   for (const n of sent) {
     const tag = tagOf(n)!;
     if (tag === "user_roles")
@@ -75,7 +97,40 @@ export function guardBody(fetched: XNode, body: XNode, change: BarcodeChange, ba
   }
   const sentData = sent.filter((n) => !isRemovable(n));
   problems.push(...alignAndCompare(kept, sentData));
-  problems.push(...guardIdentifiers(fetched, body, change, barcodeType));
+  if (change) problems.push(...guardIdentifiers(fetched, body, change, barcodeType));
+  else if (!sameTree(child(fetched, "user_identifiers"), child(body, "user_identifiers")))
+    problems.push("<user_identifiers> was changed, but the plan changes no barcode");
+  problems.push(...guardFields(fetched, body, planned));
+  return problems;
+}
+
+/**
+ * Each planned field holds exactly the planned value, once, with no attribute but `desc`; the e-mail's
+ * <contact_info> differs only in the preferred address.
+ */
+function guardFields(fetched: XNode, body: XNode, planned: readonly FieldChange[]): string[] {
+  const problems: string[] = [];
+  for (const f of planned) {
+    const now = readField(body, f.field);
+    if (now !== almaForm(f.field, f.after) || !sameValue(f.field, now, f.after))
+      problems.push(`<${f.field}> is '${now}', not the planned '${f.after}'`);
+    if (f.field === "email") {
+      const strip = (u: XNode) => {
+        const copy = deepClone(child(u, "contact_info") ?? el("contact_info", []));
+        for (const e of elements(child(copy, "emails") ?? el("emails", [])))
+          if ((e[":@"]?.["@_preferred"] ?? "").toLowerCase() === "true")
+            e.email = elements(e).filter((n) => tagOf(n) !== "email_address");
+        return copy;
+      };
+      if (!sameTree(strip(fetched), strip(body)))
+        problems.push("<contact_info> differs in more than the preferred e-mail address");
+      continue;
+    }
+    const nodes = elements(body).filter((n) => tagOf(n) === f.field);
+    if (nodes.length !== 1) problems.push(`<${f.field}> is in the body ${nodes.length} times`);
+    const attrs = Object.keys(nodes[0]?.[":@"] ?? {});
+    if (attrs.some((a) => a !== "@_desc")) problems.push(`<${f.field}> has attributes other than desc`);
+  }
   return problems;
 }
 

@@ -5,6 +5,8 @@
 import { CHANGING_ACTIONS } from "./decide.ts";
 import type { AlmaPlanEntry } from "./planfile.ts";
 import { identifiersBeforeAfter } from "./who.ts";
+import { writes } from "./field-plan.ts";
+import type { UpdateField } from "./update-fields.ts";
 
 export const CHANGES_COLUMNS = [
   "primary_id",
@@ -21,8 +23,16 @@ export const CHANGES_COLUMNS = [
   "warning",
 ];
 
-/** The changes.csv row of a planned change, or undefined for a record not changed. */
-export function almaChangesRow(e: AlmaPlanEntry): string[] | undefined {
+/** The extra columns of field updates (alma.updates): each field's old and new value. */
+export function fieldColumns(fields: readonly UpdateField[]): string[] {
+  return fields.flatMap((f) => [`${f}_old`, `${f}_new`]);
+}
+
+/**
+ * The changes.csv row of a planned change, or undefined for a record not changed. With `fields` (the
+ * updates CSV's columns) each field has an old and a new cell, filled where the field changes.
+ */
+export function almaChangesRow(e: AlmaPlanEntry, fields: readonly UpdateField[] = []): string[] | undefined {
   if (!CHANGING_ACTIONS.has(e.action)) return undefined;
   const { before, after } = identifiersBeforeAfter(e);
   const marks = [e.staff ? "staff" : "", e.roles ? `${e.roles} role${e.roles === 1 ? "" : "s"}` : ""];
@@ -39,5 +49,9 @@ export function almaChangesRow(e: AlmaPlanEntry): string[] | undefined {
     e.segment ?? "",
     e.holder ?? "",
     e.warning ?? "",
+    ...fields.flatMap((name) => {
+      const f = e.fields?.find((x) => x.field === name && writes(x));
+      return f ? [f.before, f.after] : ["", ""];
+    }),
   ];
 }

@@ -86,14 +86,35 @@ export class AlmaClient {
     throw almaApiError(res.status, res.body, res.headers.get("content-type"));
   }
 
-  /** PUT the full user back, without PIN letters, role recalculation or registration rules. */
-  async putUser(id: string, xml: string, signal?: AbortSignal): Promise<string> {
+  /** GET /almaws/v1/conf/code-tables/{name} (JSON): a code table of the Configuration API. */
+  async getCodeTable(name: string, signal?: AbortSignal): Promise<string> {
+    const res = await this.send({
+      method: "GET",
+      url: `${this.opts.baseUrl}/almaws/v1/conf/code-tables/${encodeURIComponent(name)}`,
+      headers: { ...this.headers(), Accept: "application/json" },
+      signal,
+    });
+    if (res.status >= 200 && res.status < 300) return res.body;
+    throw almaApiError(res.status, res.body, res.headers.get("content-type"));
+  }
+
+  /**
+   * PUT the full user back, without PIN letters, role recalculation or registration rules. `override`:
+   * the fields an EXTERNAL user's PUT must name to replace them (Update User Details, `override`).
+   */
+  async putUser(
+    id: string,
+    xml: string,
+    signal?: AbortSignal,
+    override: readonly string[] = [],
+  ): Promise<string> {
     const res = await this.send({
       method: "PUT",
       url: this.url(id, {
         send_pin_number_letter: "false",
         recalculate_roles: "false",
         registration_rules: "false",
+        ...(override.length && { override: override.join(",") }),
       }),
       headers: this.headers(),
       body: xml,

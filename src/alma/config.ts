@@ -12,6 +12,9 @@ export const ALMA_REGIONS = {
   cn: "https://api-cn.hosted.exlibrisgroup.com.cn",
 } as const;
 
+const DEFAULT_PATRONS = "data/alma/patronlist_no_barcode.txt";
+const DEFAULT_BARCODES = "data/alma/library_barcode_full_list.txt";
+
 export const almaSchema = z
   .object({
     /** A file of Primary Identifiers, or an Alma Analytics report and the heading of its ID column. */
@@ -25,8 +28,13 @@ export const almaSchema = z
           })
           .strict(),
       ])
-      .default("data/alma/patronlist_no_barcode.txt"),
-    barcodes: z.string().min(1).default("data/alma/library_barcode_full_list.txt"),
+      .optional(),
+    barcodes: z.string().min(1).optional(),
+    /**
+     * A CSV of user field updates (issue #20): the user's ID (primary_id or the match_on identifier) first,
+     * then the fields to set. When it is set, patrons and barcodes are optional (no default).
+     */
+    updates: z.string().min(1).optional(),
     region: z.enum(["na", "eu", "ap", "ca", "cn"]).default("na"),
     user_id_type: z.string().min(1).default("all_unique"),
     match_on: z.string().min(1).default("primary_id"),
@@ -49,10 +57,22 @@ export const almaSchema = z
     /** Cap of each Alma list in bytes, checked before it is read (exit 2 above it). */
     max_bytes: z.number().int().positive().default(DEFAULT_MAX_BYTES),
   })
-  .strict();
+  .strict()
+  // Barcode repair's two lists keep their defaults unless the section updates fields (alma.updates).
+  .transform((c) =>
+    c.updates ? c : { ...c, patrons: c.patrons ?? DEFAULT_PATRONS, barcodes: c.barcodes ?? DEFAULT_BARCODES },
+  )
+  .superRefine((c, ctx) => {
+    if (!c.barcodes && c.patrons)
+      ctx.addIssue({
+        code: "custom",
+        path: ["barcodes"],
+        message: "alma.patrons is set without alma.barcodes: the barcode list is needed to repair barcodes",
+      });
+  });
 
 /** Actions that change Alma data (the plan's other counts are outcomes: unchanged, conflict, …). */
-export const ALMA_CHANGING = ["add", "deactivate", "replace"] as const;
+export const ALMA_CHANGING = ["add", "deactivate", "replace", "update"] as const;
 
 /** `auto_apply.alma`: the actions a plan may apply without review, and the most records it may send. */
 export const almaAutoApplySchema = autoApplyRuleSchema(ALMA_CHANGING, ["add"]);
@@ -63,7 +83,7 @@ export const almaSection: ConfigSection = {
   name: "alma",
   schema: almaSchema,
   autoApply: almaAutoApplySchema,
-  pathKeys: ["patrons", "barcodes"],
+  pathKeys: ["patrons", "barcodes", "updates"],
 };
 
 /** The `alma:` section of a loaded config (parsed with almaSchema), if there is one. */

@@ -32,10 +32,18 @@ export type AlmaAction =
   /** A revert undid this change and the barcode list still gives the same barcode (core/holds.ts): not sent. */
   | "held"
   /** A revert plan: put the barcode identifiers back as they were before the reverted apply. */
-  | "restore";
+  | "restore"
+  /** alma.updates: one or more fields set, the barcode untouched. */
+  | "update";
 
 /** The actions that send a PUT. */
-export const CHANGING_ACTIONS: ReadonlySet<AlmaAction> = new Set(["add", "deactivate", "replace", "restore"]);
+export const CHANGING_ACTIONS: ReadonlySet<AlmaAction> = new Set([
+  "add",
+  "deactivate",
+  "replace",
+  "restore",
+  "update",
+]);
 
 /** What the barcode list says about one employee ID. */
 export type BarcodeLookup =

@@ -13,6 +13,7 @@ import { prepareAlmaApply } from "./preflight.ts";
 import type { AlmaDerivation } from "./rederive.ts";
 import { patronsLabel } from "./report-patrons.ts";
 import { almaRevertHolds, almaWritten, checkAlmaRevert, planAlmaRevert } from "./revert.ts";
+import { updatesSummary } from "./updates.ts";
 import { NO_ALMA_SETTINGS, type AlmaSettings } from "./settings.ts";
 
 /** Test and benchmark seams: inject the transport, the inputs, the Analytics wait. */
@@ -39,21 +40,31 @@ export function almaSystem(
       return [
         // An Analytics report (alma.patrons: { analytics }) is no file: its rows are kept in the plan directory.
         ...(typeof alma.patrons === "string" ? [{ role: "alma.patrons", path: alma.patrons }] : []),
-        { role: "alma.barcodes", path: alma.barcodes },
+        ...(alma.barcodes ? [{ role: "alma.barcodes", path: alma.barcodes }] : []),
+        ...(alma.updates ? [{ role: "alma.updates", path: alma.updates }] : []),
       ];
     },
     async validate(loaded) {
       const alma = almaConfigOf(loaded)!;
-      const { patrons, barcodes } = await readAlmaInputs(loaded);
-      return (
-        `${patronsLabel(alma)}: ` +
-        (patrons
-          ? `${patrons.entries.length} patrons` +
-            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
-          : "read from Alma when planning") +
-        `; ${alma.barcodes}: ${barcodes.count} barcodes` +
-        (barcodes.conflicts.size ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)` : "")
-      );
+      const { patrons, barcodes, updates } = await readAlmaInputs(loaded);
+      const parts: string[] = [];
+      if (alma.patrons)
+        parts.push(
+          `${patronsLabel(alma)}: ` +
+            (patrons
+              ? `${patrons.entries.length} patrons` +
+                (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+              : "read from Alma when planning"),
+        );
+      if (barcodes)
+        parts.push(
+          `${alma.barcodes}: ${barcodes.count} barcodes` +
+            (barcodes.conflicts.size
+              ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
+              : ""),
+        );
+      if (updates) parts.push(updatesSummary(updates));
+      return parts.join("; ");
     },
     plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
     preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),

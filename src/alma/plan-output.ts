@@ -21,7 +21,7 @@ import { CsvForPeopleWriter } from "../core/csv.ts";
 import type { Journal } from "../core/journal.ts";
 import { SYSTEM_PLAN } from "../core/plandir.ts";
 import type { RunContext, SectionPlan } from "../core/types.ts";
-import { almaChangesRow, CHANGES_COLUMNS } from "./changes.ts";
+import { almaChangesRow, CHANGES_COLUMNS, fieldColumns } from "./changes.ts";
 import { CHANGING_ACTIONS } from "./decide.ts";
 import type { AlmaInputs } from "./plan.ts";
 import { PlanFileWriter, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
@@ -29,6 +29,8 @@ import { ExternalWarnings } from "./render-external.ts";
 import { AlmaPlanTables, almaHeadline, CHANGES_CSV, renderAlmaPlan } from "./render.ts";
 import { analyticsSource, patronsLabel, PATRONS_CSV } from "./report-patrons.ts";
 import { almaConfigOf } from "./config.ts";
+import { FieldTables } from "./render-fields.ts";
+import type { Target } from "./targets.ts";
 
 export interface PlanJournalLine {
   i: number;
@@ -80,12 +82,15 @@ export async function finalize(
   ctx: RunContext,
   dir: string,
   inputs: AlmaInputs,
+  targets: readonly Target[],
   journal: Journal<PlanJournalLine>,
   fetchedPart: PartFile,
   bodyPart: PartFile,
+  codesNote?: string,
 ): Promise<SectionPlan> {
   const alma = almaConfigOf(ctx.loaded)!;
-  const list = inputs.patrons.entries;
+  const list = targets;
+  const fieldCols = inputs.updates?.columns ?? [];
   const n = list.length;
   const index = new JournalIndex(n);
   const counts: Record<string, number> = {};
@@ -129,25 +134,34 @@ export async function finalize(
       existing_barcode: alma.existing_barcode,
       user_id_type: alma.user_id_type,
     },
-    inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
+    inputs: {
+      ...(alma.patrons && { patrons: patronsLabel(alma) }),
+      ...(alma.barcodes && { barcodes: alma.barcodes }),
+      ...(alma.updates && { updates: alma.updates }),
+    },
     counts: ordered,
     changes,
   };
   const writer = new PlanFileWriter(join(dir, SYSTEM_PLAN), header);
-  const csv = new CsvForPeopleWriter(join(ctx.planDir, CHANGES_CSV), CHANGES_COLUMNS);
+  const csv = new CsvForPeopleWriter(join(ctx.planDir, CHANGES_CSV), [
+    ...CHANGES_COLUMNS,
+    ...fieldColumns(fieldCols),
+  ]);
   const allPatrons = await XmlUsersWriter.open(join(dir, "all_patrons.xml"), fetchedPart.path, fetched);
   const processed = await XmlUsersWriter.open(join(dir, "processed_results.xml"), bodyPart.path, bodies);
   const tables = new AlmaPlanTables();
   const external = new ExternalWarnings();
+  const fieldTables = new FieldTables();
   try {
     for (let i = 0; i < n; i++) {
       const line = index.read(journal.path, i);
       const e = line?.entry ?? pendingEntry(list[i]!);
       await writer.write(e);
-      const row = almaChangesRow(e);
+      const row = almaChangesRow(e, fieldCols);
       if (row) csv.write(row);
       tables.add(e);
       external.add(e);
+      fieldTables.add(e);
       if (line?.fetched) await allPatrons.copy(line.fetched);
       if (line?.body) await processed.copy(line.body);
     }
@@ -166,10 +180,12 @@ export async function finalize(
       {
         counts: header.counts,
         tables,
-        patronsFile: patronsLabel(alma),
-        barcodesFile: alma.barcodes,
-        duplicates: inputs.patrons.duplicates,
-        conflicts: [...inputs.barcodes.conflicts.values()],
+        patronsFile: alma.patrons ? patronsLabel(alma) : "",
+        barcodesFile: alma.barcodes ?? "",
+        duplicates: inputs.patrons?.duplicates ?? [],
+        conflicts: [...(inputs.barcodes?.conflicts.values() ?? [])],
+        ...(inputs.updates && { fields: fieldTables, updatesFile: inputs.updates.file }),
+        ...(codesNote && { codesNote }),
         config: alma,
         changes,
         external,
@@ -177,12 +193,13 @@ export async function finalize(
       budget,
     );
   if (external.count) ctx.log.warn(`alma: ${external.headline()}`);
-  ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(header.counts)}`);
+  const headline = almaHeadline(header.counts, inputs.updates ? fieldTables : undefined);
+  ctx.log.info(`alma: planned ${n} patrons: ${headline}`);
   return {
     system: "alma",
     counts: header.counts,
     changes,
-    headline: almaHeadline(header.counts),
+    headline,
     markdown: render(ctx.markdownBudget ?? Infinity),
     render,
     files: [

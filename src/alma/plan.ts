@@ -30,12 +30,18 @@ import {
   type BarcodeList,
   type PatronList,
 } from "./inputs.ts";
+import { lookupUpdate, readUpdates, type UpdateList } from "./updates.ts";
+import { checkCodes, type CodeCheck } from "./code-tables.ts";
+import { decideFields, writes } from "./field-plan.ts";
+import { addFields, matchOnMismatch } from "./plan-fields.ts";
+import { byPrimaryId, planTargets } from "./targets.ts";
+import { employeeIdOf } from "./identifiers.ts";
 import { finalize, PartFile, stripDeclaration, type PlanJournalLine } from "./plan-output.ts";
 import { ALMA_DIR, type AlmaPlanEntry } from "./planfile.ts";
 import { QuotaExhaustedError } from "./transport-errors.ts";
 import type { Transport } from "./transport.ts";
 import { segmentAfter, whoIs } from "./who.ts";
-import { parseUser, userXml } from "./xml.ts";
+import { childText, parseUser, userXml } from "./xml.ts";
 import { callsNeeded, NotStartedError, quotaShortfall } from "./quota.ts";
 import { readAnalyticsReport } from "./analytics.ts";
 import { almaApiKey } from "./connection.ts";
@@ -91,12 +97,15 @@ async function reportPatrons(
 }
 
 export interface AlmaInputs {
-  patrons: PatronList;
-  barcodes: BarcodeList;
+  /** The patron list (barcode repair); none when the section only updates fields (alma.updates). */
+  patrons?: PatronList;
+  barcodes?: BarcodeList;
+  /** The field updates (alma.updates), if any. */
+  updates?: UpdateList;
 }
 
 /** The offline inputs: no patron list when it comes from an Analytics report (read when planning). */
-export type AlmaFileInputs = Omit<AlmaInputs, "patrons"> & { patrons?: PatronList };
+export type AlmaFileInputs = AlmaInputs;
 
 /** Reads and checks the input files. Any problem ⇒ InputError (exit 2), before any API call. */
 export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaFileInputs> {
@@ -117,12 +126,17 @@ export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaFileInpu
   const patrons = file
     ? await attempt(() => readPatronList(resolve(loaded.root, file), file, caps))
     : undefined;
-  const barcodes = await attempt(() =>
-    readBarcodeList(resolve(loaded.root, alma.barcodes), alma.barcodes, caps),
-  );
-  if (problems.length || (file && !patrons) || !barcodes)
+  const barcodesFile = alma.barcodes;
+  const barcodes = barcodesFile
+    ? await attempt(() => readBarcodeList(resolve(loaded.root, barcodesFile), barcodesFile, caps))
+    : undefined;
+  const updatesFile = alma.updates;
+  const updates = updatesFile
+    ? await attempt(() => readUpdates(resolve(loaded.root, updatesFile), updatesFile, alma.match_on, caps))
+    : undefined;
+  if (problems.length || (file && !patrons) || (barcodesFile && !barcodes) || (updatesFile && !updates))
     throw new InputError(problems.flatMap((p) => p.problems));
-  return { patrons, barcodes };
+  return { patrons, barcodes, updates };
 }
 
 export interface AlmaPlanDeps {
@@ -145,14 +159,20 @@ export async function planAlma(
   const dir = systemDir(ctx.planDir, ALMA_DIR);
   mkdirSync(dir, { recursive: true });
   const journal = new Journal<PlanJournalLine>(join(dir, PLAN_JOURNAL));
-  const inputs: AlmaInputs = offline.patrons
-    ? { ...offline, patrons: offline.patrons }
-    : {
-        ...offline,
-        patrons: await reportPatrons(ctx, transport, journal.exists(), settings, deps.analyticsWaitMs),
-      };
-  const { patrons, barcodes } = inputs;
-  const list = patrons.entries;
+  const inputs: AlmaInputs =
+    offline.patrons || !alma.patrons
+      ? offline
+      : {
+          ...offline,
+          patrons: await reportPatrons(ctx, transport, journal.exists(), settings, deps.analyticsWaitMs),
+        };
+  const { patrons, barcodes, updates } = inputs;
+  const list = planTargets(patrons, updates);
+  // The codes of the CSV against Alma's code tables, before any user is read (exit 2 on an unknown code).
+  const codes: CodeCheck = updates
+    ? await checkCodes(almaClient(alma, settings, ctx.log, transport, "plan").client, updates, ctx.signal)
+    : { describe: () => undefined };
+  if (codes.note) ctx.log.warn(`alma: ${codes.note}`);
 
   const fetchedPart = new PartFile(join(dir, ".all_patrons.part"));
   const bodyPart = new PartFile(join(dir, ".processed_results.part"));
@@ -178,6 +198,7 @@ export async function planAlma(
   };
   let holderLookups = 0;
 
+  const listedIds = new Map((patrons?.entries ?? []).map((e) => [e.id.toLowerCase(), e.line]));
   const planOne = async (i: number): Promise<void> => {
     const p = list[i]!;
     const base = { primary_id: p.id, line: p.line, old_barcodes: [] as string[] };
@@ -208,30 +229,54 @@ export async function planAlma(
       });
       return;
     }
-    const mismatch = identityMismatch(p.id, user);
+    const mismatch =
+      p.listed || !updates || byPrimaryId(updates)
+        ? identityMismatch(p.id, user)
+        : matchOnMismatch(p.id, user, alma.match_on);
     if (mismatch) {
       journal.append({ i, entry: { ...base, action: "identity-mismatch", message: mismatch } });
       return;
     }
-    const d = decide(user, (id) => lookupBarcode(barcodes, id), alma);
+    const primaryId = childText(user, "primary_id")?.trim() || p.id;
+    if (!p.listed && listedIds.has(primaryId.toLowerCase())) {
+      // The CSV names the user by another identifier and the patron list by primary ID: one entry (the list's).
+      journal.append({
+        i,
+        entry: {
+          ...base,
+          action: "unchanged",
+          message: `user ${primaryId} is planned with line ${listedIds.get(primaryId.toLowerCase())} of the patron list (one GET and one PUT)`,
+        },
+      });
+      return;
+    }
+    const row =
+      p.update ??
+      (p.listed && updates && !byPrimaryId(updates)
+        ? lookupUpdate(updates, employeeIdOf(user, alma.match_on) ?? "")
+        : undefined);
+    const d = p.listed && barcodes ? decide(user, (id) => lookupBarcode(barcodes, id), alma) : undefined;
     // A revert stays reverted: the change it undid is not planned again from the same barcode.
-    const held = barcodeHold(ctx.holds, p.id, d);
-    if (held) {
-      const entry: AlmaPlanEntry = {
-        ...base,
-        action: "held",
-        ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
-        ...whoIs(user),
-        old_barcodes: d.oldBarcodes,
-        new_barcode: d.change!.barcode,
-        fingerprint: d.fingerprint,
-        message: heldMessage(held),
-      };
-      journal.append({ i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) });
+    const held = d?.change ? barcodeHold(ctx.holds, p.id, d) : undefined;
+    const heldEntry: AlmaPlanEntry | undefined =
+      held && d
+        ? {
+            ...base,
+            action: "held",
+            ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+            ...whoIs(user),
+            old_barcodes: d.oldBarcodes,
+            new_barcode: d.change!.barcode,
+            fingerprint: d.fingerprint,
+            message: heldMessage(held),
+          }
+        : undefined;
+    if (heldEntry && !row) {
+      journal.append({ i, entry: heldEntry, fetched: fetchedPart.append(stripDeclaration(xml)) });
       return;
     }
     let holder: string | undefined;
-    if (d.change && alma.check_holders) {
+    if (d?.change && !heldEntry && alma.check_holders) {
       try {
         holderLookups++;
         holder = await otherHolder(client, d.change.barcode, type, p.id, ctx.signal);
@@ -243,23 +288,27 @@ export async function planAlma(
         return;
       }
     }
-    const entry: AlmaPlanEntry = {
-      ...base,
-      action: d.action,
-      ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
-      ...whoIs(user),
-      old_barcodes: d.oldBarcodes,
-      ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
-      ...(d.change && {
-        affected: d.change.affected,
-        reactivate: d.change.reactivate,
-        segment: segmentAfter(user, type, d.change.barcode, d.change.reactivate),
-      }),
-      fingerprint: d.fingerprint,
-      message: d.message,
-      ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
-    };
-    if (holder !== undefined && d.change) {
+    const entry: AlmaPlanEntry =
+      heldEntry ??
+      (d
+        ? {
+            ...base,
+            action: d.action,
+            ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+            ...whoIs(user),
+            old_barcodes: d.oldBarcodes,
+            ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
+            ...(d.change && {
+              affected: d.change.affected,
+              reactivate: d.change.reactivate,
+              segment: segmentAfter(user, type, d.change.barcode, d.change.reactivate),
+            }),
+            fingerprint: d.fingerprint,
+            message: d.message,
+            ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
+          }
+        : { ...base, primary_id: primaryId, action: "unchanged", ...whoIs(user), message: "" });
+    if (holder !== undefined && d?.change) {
       Object.assign(entry, {
         action: "held-by-other",
         holder,
@@ -268,10 +317,13 @@ export async function planAlma(
       delete entry.affected;
       delete entry.reactivate;
     }
+    const barcodeChange = d?.change && holder === undefined && !heldEntry ? d.change : undefined;
+    const fields = row ? decideFields(user, row, codes.describe) : [];
+    if (row) addFields(entry, user, row, fields, row.id, barcodeChange !== undefined);
     const line: PlanJournalLine = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
-    if (d.change && holder === undefined) {
-      const body = putBody(user, d.change, type);
-      const problems = guardBody(user, body, d.change, type);
+    if (barcodeChange || fields.some(writes)) {
+      const body = putBody(user, barcodeChange, type, fields);
+      const problems = guardBody(user, body, barcodeChange, type, fields);
       if (problems.length) {
         entry.action = "failed";
         entry.message = `the PUT-body guard refused this record: ${problems.join("; ")}`;
@@ -343,7 +395,7 @@ export async function planAlma(
       `alma: ${quota.message} The patrons not read yet are 'pending': run the same plan again (same --out) to carry on.`,
     );
 
-  return finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart);
+  return finalize(ctx, dir, inputs, list, journal, fetchedPart, bodyPart, codes.note);
 }
 
 /**
@@ -356,13 +408,18 @@ async function checkSameInputs(ctx: RunContext, path: string, resuming: boolean)
     createHash("sha256")
       .update(await readFile(resolve(ctx.loaded.root, f)))
       .digest("hex");
-  const patronsFile = typeof alma.patrons === "string" ? alma.patrons : join(ctx.planDir, PATRONS_CSV);
-  const now = { patrons: await hash(patronsFile), barcodes: await hash(alma.barcodes) };
+  const patronsFile = !alma.patrons
+    ? undefined
+    : typeof alma.patrons === "string"
+      ? alma.patrons
+      : join(ctx.planDir, PATRONS_CSV);
+  const files = { patrons: patronsFile, barcodes: alma.barcodes, updates: alma.updates };
+  const keys = ["patrons", "barcodes", "updates"] as const;
+  const now: Partial<Record<(typeof keys)[number], string>> = {};
+  for (const k of keys) if (files[k]) now[k] = await hash(files[k]);
   if (resuming && existsSync(path)) {
     const then = JSON.parse(readFileSync(path, "utf8")) as typeof now;
-    const changed = (["patrons", "barcodes"] as const)
-      .filter((k) => then[k] !== now[k])
-      .map((k) => (k === "patrons" ? patronsFile : alma[k]));
+    const changed = keys.filter((k) => then[k] !== now[k]).map((k) => files[k] ?? `alma.${k}`);
     if (changed.length) {
       throw new InputError({
         file: changed[0]!,

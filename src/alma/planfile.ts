@@ -11,6 +11,7 @@ import { InputError } from "../core/errors.ts";
 import { systemPlanPath, type PlanRecordId } from "../core/plandir.ts";
 import type { AlmaAction } from "./decide.ts";
 import type { SavedIdentifier } from "./restore.ts";
+import type { FieldChange } from "./field-plan.ts";
 
 /** Alma's sub-directory of a plan directory (core/plandir.ts: `<system>/…`). */
 export const ALMA_DIR = "alma";
@@ -49,6 +50,14 @@ export interface AlmaPlanEntry {
   /** `restore` (a revert plan): the barcode identifiers to put back, as they were before the reverted apply. */
   restore?: { identifiers: SavedIdentifier[] };
   message: string;
+  /** alma.updates: each field of the user's row, before → after (src/alma/field-plan.ts). */
+  fields?: FieldChange[];
+  /** alma.updates: the row's line in the updates CSV. */
+  update_line?: number;
+  /** alma.updates: the ID the CSV names the user by, when it is not the primary ID (alma.match_on). */
+  update_id?: string;
+  /** An EXTERNAL user: the fields the PUT names in `override` (Alma keeps them otherwise). */
+  override?: string[];
 }
 
 export interface AlmaPlanHeader {
@@ -59,7 +68,7 @@ export interface AlmaPlanHeader {
   reverts?: string;
   created: string;
   config: { barcode_type: string; match_on: string; existing_barcode: string; user_id_type: string };
-  inputs: { patrons: string; barcodes: string };
+  inputs: { patrons?: string; barcodes?: string; updates?: string };
   counts: Record<string, number>;
   /** Patrons that apply will PUT. */
   changes: number;

@@ -16,6 +16,9 @@ import { lookupBarcode, parseBarcodeList, parsePatronList, type PatronList } fro
 import { shownPath, SYSTEM_PLAN, systemPlanPath } from "../core/plandir.ts";
 import { ALMA_DIR, readPlanEntries, type AlmaPlanEntry, type AlmaPlanHeader } from "./planfile.ts";
 import { same } from "./identifiers.ts";
+import { lookupUpdate, parseUpdates, type UpdateList } from "./updates.ts";
+import { writes } from "./field-plan.ts";
+import { sameValue } from "./update-fields.ts";
 import { analyticsSource, patronsFromTable, patronsLabel, readPatronsCsv } from "./report-patrons.ts";
 import { almaConfigOf } from "./config.ts";
 
@@ -25,6 +28,8 @@ export interface AlmaDerivation {
   lookup: (employeeId: string) => BarcodeLookup;
   /** "the data at commit …", for messages. */
   label: string;
+  /** The updates CSV at the plan's commit (alma.updates), to re-derive each field written. */
+  updates?: UpdateList;
 }
 
 /** At most this many refused changes are listed one by one. */
@@ -83,10 +88,16 @@ export async function checkAlmaPlan(
         `says ${k} '${String(header.config?.[k])}', but the config in ${data.label} says '${cfg[k]}': the plan's writes do not follow from the data`,
       );
   }
-  const patrons = await patronListOf(data, cfg, planDir);
-  const barcodes = parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes);
+  const patrons = cfg.patrons ? await patronListOf(data, cfg, planDir) : undefined;
+  const barcodes = cfg.barcodes
+    ? parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes)
+    : undefined;
+  const updates = cfg.updates
+    ? parseUpdates(await readList(data, cfg.updates), cfg.updates, cfg.match_on)
+    : undefined;
   const listed = patrons && new Set(patrons.entries.map((p) => p.id.toLowerCase()));
-  const lookup = (id: string) => lookupBarcode(barcodes, id);
+  const lookup = (id: string): BarcodeLookup =>
+    barcodes ? lookupBarcode(barcodes, id) : { kind: "missing" };
 
   const seen = new Set<string>();
   let changing = 0;
@@ -102,6 +113,12 @@ export async function checkAlmaPlan(
     seen.add(id.toLowerCase());
     if (!CHANGING_ACTIONS.has(e.action)) continue;
     changing++;
+    const fieldWhy = fieldsMismatch(e, updates);
+    if (fieldWhy) {
+      add(e, fieldWhy);
+      continue;
+    }
+    if (e.action === "update" || e.action === "restore") continue;
     if (listed && !listed.has(id.toLowerCase())) {
       add(e, `is not in the patron list ${patronsLabel(cfg)}`);
       continue;
@@ -125,7 +142,24 @@ export async function checkAlmaPlan(
     refuse(`its header says ${header.changes} changes, but it lists ${changing}: the plan was edited`);
   if (refused > MAX_LISTED) refuse(`… and ${refused - MAX_LISTED} more changes refused for the same reason`);
   if (problems.length) throw new InputError(problems);
-  return { config: cfg, lookup, label: data.label };
+  return { config: cfg, lookup, label: data.label, ...(updates && { updates }) };
+}
+
+/**
+ * Why an entry's field changes do not follow from the updates CSV at the plan's commit, or undefined:
+ * every field written must be the row's value, and an `update` must write at least one.
+ */
+export function fieldsMismatch(e: AlmaPlanEntry, updates: UpdateList | undefined): string | undefined {
+  const written = (e.fields ?? []).filter(writes);
+  if (!written.length) return e.action === "update" ? "the plan says 'update' but sets no field" : undefined;
+  const row = lookupUpdate(updates, e.update_id ?? e.primary_id);
+  if (!row) return `sets ${written.map((f) => f.field).join(", ")}, but the user is not in the updates file`;
+  for (const f of written) {
+    const asked = row.values[f.field];
+    if (asked === undefined || !sameValue(f.field, asked, f.after))
+      return `sets ${f.field} to '${f.after}', but the updates file (line ${row.line}) asks ${asked === undefined ? "nothing" : `'${asked}'`}`;
+  }
+  return undefined;
 }
 
 /**

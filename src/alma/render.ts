@@ -3,6 +3,7 @@ import { Budget, budgetTable, code, countsTable, md, num, plural } from "../core
 import type { AlmaPlanEntry } from "./planfile.ts";
 import type { ExternalWarnings } from "./render-external.ts";
 import { identifiersBeforeAfter, isPrivileged } from "./who.ts";
+import type { FieldTables } from "./render-fields.ts";
 
 export const CHANGES_CSV = "alma/changes.csv";
 
@@ -10,6 +11,7 @@ const ACTION_ORDER = [
   "add",
   "deactivate",
   "replace",
+  "update",
   "unchanged",
   "keep",
   "conflict",
@@ -24,6 +26,7 @@ const ACTION_ORDER = [
 ];
 const ACTION_MEANING: Record<string, string> = {
   add: "barcode added (no ACTIVE barcode today)",
+  update: "fields set from the updates file, barcode untouched",
   deactivate: "old barcode set INACTIVE, new one added",
   replace: "old barcode removed, new one added",
   unchanged: "already has this barcode: nothing to do",
@@ -39,20 +42,26 @@ const ACTION_MEANING: Record<string, string> = {
   pending: "not read yet (daily API quota): the next run carries on",
 };
 /** Actions that change nothing, in the order the headline lists them. */
-const NOT_CHANGED = ACTION_ORDER.slice(3);
+const NOT_CHANGED = ACTION_ORDER.slice(4);
 
 /**
  * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order
  * (`remove` is `replace`, which removes the old barcode), then what is not changed, by status.
  * E.g. "4,071 add · 1,025 deactivate · 0 remove, 12 unchanged, 3 conflict".
  */
-export function almaHeadline(counts: Record<string, number>): string {
+export function almaHeadline(counts: Record<string, number>, fields?: FieldTables): string {
   const c = (k: string) => counts[k] ?? 0;
+  const barcodes = c("add") + c("deactivate") + c("replace");
   const head = `${num(c("add"))} add · ${num(c("deactivate"))} deactivate · ${num(c("replace"))} remove`;
-  const others = [...NOT_CHANGED, ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k))]
+  const others = [
+    ...NOT_CHANGED,
+    ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k) && k !== "update"),
+  ]
     .filter((k) => c(k))
     .map((k) => `${num(c(k))} ${k}`);
-  return [head, ...others].join(", ");
+  // Field updates (alma.updates) lead, by field; the barcode counts follow when barcodes are repaired too.
+  const lead = fields ? [fields.headline() + (barcodes ? ` · barcodes ${head}` : "")] : [head];
+  return [...lead, ...others].join(", ");
 }
 
 /**
@@ -79,6 +88,7 @@ export class AlmaPlanTables {
   conflictPatrons = new Map<string, string[]>();
   counts = { risky: 0, changes: 0, problems: 0 };
   add(e: AlmaPlanEntry): void {
+    if (e.action === "update") return; // the field updates' own tables (render-fields.ts)
     if (e.action === "add" || e.action === "deactivate" || e.action === "replace") {
       const risky = isRisky(e);
       const list = risky ? this.risky : this.changes;
@@ -108,6 +118,10 @@ export interface AlmaPlanRenderInput {
   changes: number;
   /** Changes that set INACTIVE or remove an External barcode (shown before the other rows). */
   external?: ExternalWarnings;
+  /** alma.updates: the field updates, shown first; the updates file; codes not checked, if any. */
+  fields?: FieldTables;
+  updatesFile?: string;
+  codesNote?: string;
 }
 
 function marks(e: AlmaPlanEntry): string {
@@ -137,12 +151,20 @@ export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): strin
   const b = new Budget(budget);
   const out: string[] = [];
   const put = (...lines: string[]) => lines.forEach((l) => (b.force(l), out.push(l)));
-  put("## Alma barcode repair\n");
-  put(`**${almaHeadline(x.counts)}**\n`);
+  const barcodes = x.patronsFile !== "";
   put(
-    `Patrons from ${code(x.patronsFile)}, barcodes from ${code(x.barcodesFile)}. ` +
-      `Barcode type ${code(x.config.barcode_type)}, employee ID from ${code(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`,
+    x.fields
+      ? barcodes
+        ? "## Alma user updates and barcode repair\n"
+        : "## Alma user updates\n"
+      : "## Alma barcode repair\n",
   );
+  put(`**${almaHeadline(x.counts, x.fields)}**\n`);
+  if (barcodes)
+    put(
+      `Patrons from ${code(x.patronsFile)}, barcodes from ${code(x.barcodesFile)}. ` +
+        `Barcode type ${code(x.config.barcode_type)}, employee ID from ${code(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`,
+    );
   put(countsTable(x.counts, ACTION_ORDER, ACTION_MEANING, "Action", "Patrons"));
   put(
     "Each change re-reads the user before writing. A user whose barcodes changed since this plan is skipped (`changed-since-plan`), never overwritten. Roles, PIN and every other field are sent back exactly as Alma has them.\n",
@@ -172,6 +194,7 @@ export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): strin
       );
     put("");
   };
+  if (x.fields) out.push(...x.fields.render(b, reserve, x.updatesFile, x.codesNote));
   if (x.external) out.push(...x.external.render(b, reserve));
   section(
     "Look at these first: barcodes deactivated or removed, staff, users with roles",

@@ -26,6 +26,8 @@ export interface AppliedChange {
    * the whole identifiers; a journal of an older patron-sync holds a barcodeFingerprint (value and status).
    */
   after: string;
+  /** alma.updates: each field written, its value before and the value set. */
+  fields?: { field: string; before: string; after: string }[];
 }
 
 /** The user's identifiers of the barcode type, with their places (element index in `<user_identifiers>`). */
