@@ -43,6 +43,23 @@ describe("echoMask", () => {
   });
 });
 
+describe("echoMask: CSV-quoted and HTML-entity forms, mixed (issue #17)", () => {
+  it("masks &#39; &#x27; &apos; &quot; &#34; \\u0027 and a CSV-doubled quote, and leaves other text alone", () => {
+    const secret = `O'Neil"s pw`;
+    const mask = echoMask([secret]);
+    for (const form of [
+      "O&#39;Neil&quot;s pw",
+      "O&#x27;Neil&#34;s&#32;pw",
+      "O&apos;Neil&#x22;s pw",
+      'O\\u0027Neil\\"s pw',
+      `O'Neil""s pw`,
+      "O%27Neil%22s+pw",
+    ])
+      expect(mask(`[${form}]`)).toBe("[•••]");
+    expect(mask("O'Neil's pw")).toBe("O'Neil's pw");
+  });
+});
+
 describe("interpretAnswer masks before it shortens", () => {
   it("a row's password echoed in its details message", () => {
     const a = interpretAnswer(
@@ -160,5 +177,36 @@ describe("apply: an echoed password reaches no file, log line or error", () => {
     ].join("\n");
     expect(again).toContain("•••");
     expectClean(again);
+  });
+
+  it("passwords with quotes echoed CSV-quoted or HTML-escaped reach no results file", async () => {
+    const admin = `Adm'n"Pa55-91`;
+    const row = `Zo'e"Pass-77`;
+    await sim.close();
+    sim = await startInfinitiSimulator({ username: ADMIN, password: admin });
+    writeFileSync(
+      join(dir, "data", "infiniti", "users.csv"),
+      `username,password,enabled,staffmember\nzoe,"${row.replace(/"/g, '""')}",y,y\n`,
+    );
+    const env = { INFINITI_URL: sim.url, INFINITI_USERNAME: ADMIN, INFINITI_PASSWORD: admin };
+    const log = memoryLogger();
+    const p = await runPlan({ cwd: dir, env, log, out: "plans/p1" });
+    const html = (t: string) => t.replace(/&/g, "&amp;").replace(/'/g, "&#39;").replace(/"/g, "&quot;");
+    sim.setReject((r) =>
+      r.username === "zoe"
+        ? `Row "zoe","${(r.password ?? "").replace(/"/g, '""')}",y,y refused; admin ${html(admin)}; ${html(r.password ?? "")}`
+        : undefined,
+    );
+    const a = await runApply({ cwd: dir, env, log, planDir: p.planDir });
+    expect(a.failed).toBe(1);
+    expect(a.sections[0]!.failures[0]!.message).toMatch(/^Row "zoe","•••",y,y refused; admin •••; •••/);
+    const everything = [
+      ...["results.csv", "results.json"].map((f) => readFileSync(join(p.planDir, "infiniti", f), "utf8")),
+      readFileSync(join(p.planDir, "results.md"), "utf8"),
+      JSON.stringify(a),
+      log.lines.join("\n"),
+    ].join("\n");
+    for (const piece of ["Pa55-91", "Pass-77", "Adm", "Zo&#39;e", "Zo'e"])
+      expect(everything).not.toContain(piece);
   });
 });
