@@ -8,6 +8,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import { XMLParser } from "fast-xml-parser";
+import { redactCredentials } from "../core/credentials.ts";
 
 export interface AlmaErrorDetail {
   code: string;
@@ -163,9 +164,7 @@ function truncate(s: string, max: number): string {
 
 /** Never echo an API key, should a proxy's page quote the request. */
 function redact(s: string): string {
-  return s
-    .replace(/\b(apikey|api_key|api-key|authorization)(\s*[=:]\s*)(apikey\s+)?[^\s&"',;)]+/gi, "$1$2$3…")
-    .replace(/\bl[78]xx[0-9a-z]{16,}\b/gi, "…");
+  return redactCredentials(s).replace(/\bl[78]xx[0-9a-z]{16,}\b/gi, "…");
 }
 
 /** A short plain-text excerpt of a body that is not an Alma error: tags, scripts and control characters removed. */

@@ -10,6 +10,7 @@
  * HTML-escaped (`&quot;`, `&#39;`, `&#x27;`, `&apos;`), or CSV-quoted (`""`: an answer quoting the posted
  * import.csv row). Longest secrets are masked first, so a secret holding another never shows in part.
  */
+import { redactCredentials } from "../core/credentials.ts";
 import { MASK } from "./values.ts";
 
 export type EchoMask = (text: string) => string;
@@ -73,11 +74,11 @@ export function echoMask(secrets: Iterable<string | undefined>): EchoMask {
   const all = new Set<string>();
   for (const s of secrets) if (s) all.add(s);
   const masks = [...all].sort((a, b) => b.length - a.length).map(secretMask);
-  if (!masks.length) return (text) => text;
   return (text) => {
     let out = text;
     for (const m of masks) out = m(out);
-    return out;
+    // And any credential quoted after a header name or Basic/Bearer/apikey, even one not ours (a proxy's).
+    return redactCredentials(out);
   };
 }
 

@@ -2,7 +2,7 @@
  * Alma calls through an institutional proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY), proved with a
  * forwarding proxy on 127.0.0.1 that records what it sees.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -65,6 +65,39 @@ describe("Alma through a proxy", () => {
     const text = log.lines.join("\n");
     expect(text).toContain(`Alma calls go through the proxy http://***@127.0.0.1:`);
     expect(text).not.toContain("pr0xy-pass");
+  });
+
+  it("an Alma error body quoting proxy-authorization: neither the base64 nor the password reaches plan.json or plan.md", async () => {
+    await proxy.close();
+    // A gateway that answers with an Alma error quoting the request's headers (issue #17).
+    proxy = await startTestProxy({
+      credentials: "alice:pr0xy-pass",
+      answer: (req) =>
+        req.url?.includes("/almaws/v1/users/")
+          ? {
+              status: 400,
+              contentType: "application/xml",
+              body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><web_service_result xmlns="http://com/exlibris/urm/general/xmlbeans"><errorsExist>true</errorsExist><errorList><error><errorCode>GENERAL_ERROR</errorCode><errorMessage>Request rejected: proxy-authorization: ${String(req.headers["proxy-authorization"])}; Authorization: ${String(req.headers.authorization)}; seen Bearer eyJhbGciOi.J9x</errorMessage></error></errorList></web_service_result>`,
+            }
+          : undefined,
+    });
+    const ws = workspace();
+    const env = { ALMA_API_KEY: KEY, ALMA_BASE_URL: sim.url, HTTP_PROXY: withCredentials() };
+    const plan = await runPlan({ cwd: ws, env, log: memoryLogger(), out: "plans/p1" }).catch(
+      (e: unknown) => e,
+    );
+    const base64 = Buffer.from("alice:pr0xy-pass").toString("base64");
+    const files = ["plan.md", "plan.json", "alma/plan.json"]
+      .map((f) => join(ws, "plans", "p1", f))
+      .filter((f) => existsSync(f))
+      .map((f) => readFileSync(f, "utf8"));
+    expect(files.length).toBeGreaterThan(0);
+    const text = [...files, plan instanceof Error ? plan.message : ""].join("\n");
+    expect(text).toContain("GENERAL_ERROR");
+    expect(text).toContain("proxy-authorization: Basic …");
+    expect(text).toContain("Bearer …");
+    for (const secret of [base64, base64.slice(0, 12), "pr0xy-pass", KEY, "eyJhbGciOi"])
+      expect(text).not.toContain(secret);
   });
 
   it("NO_PROXY naming the host sends the calls directly", async () => {

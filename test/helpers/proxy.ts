@@ -21,7 +21,13 @@ export interface TestProxy {
   close(): Promise<void>;
 }
 
-export async function startTestProxy(opts: { credentials?: string } = {}): Promise<TestProxy> {
+export async function startTestProxy(
+  opts: {
+    credentials?: string;
+    /** Answers plain http:// requests itself, e.g. with an error page quoting the request's headers. */
+    answer?: (req: IncomingMessage) => { status: number; body: string; contentType: string } | undefined;
+  } = {},
+): Promise<TestProxy> {
   const seen: ProxySeen[] = [];
   const sockets = new Set<Socket>();
   const expected = opts.credentials && `Basic ${Buffer.from(opts.credentials).toString("base64")}`;
@@ -37,6 +43,11 @@ export async function startTestProxy(opts: { credentials?: string } = {}): Promi
   const server: Server = createServer((req, res) => {
     if (!record(req)) {
       res.writeHead(407, { "proxy-authenticate": 'Basic realm="test"' }).end();
+      return;
+    }
+    const own = opts.answer?.(req);
+    if (own) {
+      res.writeHead(own.status, { "content-type": own.contentType }).end(own.body);
       return;
     }
     const target = new URL(req.url ?? "");
