@@ -72,8 +72,25 @@ export function patronsFromTable(
   return { list: parsePatronList(lines.join("\n"), PATRONS_CSV), emptyRows };
 }
 
+/**
+ * Opened in a spreadsheet, a cell starting with =, +, -, @, tab or CR could run as a formula (a report's
+ * rows are Alma data anyone with a patron record can shape): csv-stringify's `escape_formulas` prefixes such a
+ * cell with `'`. The file is also read back (a resumed plan, apply's re-derivation), so the escape must undo
+ * exactly: a cell that already starts with quotes before such a character gets one more quote too, and reading
+ * takes one quote off every cell of that shape.
+ */
+const ESCAPED = /^'+[=+\-@\t\r]/;
+const escapeCell = (c: string): string => (ESCAPED.test(c) ? `'${c}` : c);
+const unescapeCell = (c: string): string => (ESCAPED.test(c) ? c.slice(1) : c);
+
 export function writePatronsCsv(planDir: string, table: { headings: string[]; rows: string[][] }): void {
-  writeFileSync(join(planDir, PATRONS_CSV), stringify([table.headings, ...table.rows]));
+  writeFileSync(
+    join(planDir, PATRONS_CSV),
+    stringify(
+      [table.headings, ...table.rows].map((r) => r.map(escapeCell)),
+      { escape_formulas: true },
+    ),
+  );
 }
 
 /** alma/patrons.csv of an unfinished plan, if there is one. */
@@ -81,6 +98,6 @@ export function readPatronsCsv(planDir: string): { headings: string[]; rows: str
   const path = join(planDir, PATRONS_CSV);
   if (!existsSync(path)) return undefined;
   const all: string[][] = parse(readFileSync(path, "utf8"), { relax_column_count: true });
-  const [headings = [], ...rows] = all;
+  const [headings = [], ...rows] = all.map((r) => r.map(unescapeCell));
   return { headings, rows };
 }

@@ -10,6 +10,7 @@ import { parse } from "csv-parse/sync";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
+import { readPatronsCsv } from "../../src/alma/report-patrons.ts";
 import { runApply, runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator, type SeedUser } from "../../src/simulators/alma.ts";
 
@@ -249,5 +250,31 @@ describe("Alma patron list from an Analytics report", () => {
     const t2 = /<ResumptionToken>([0-9A-F]{128})<\/ResumptionToken>/.exec(named)![1]!;
     const page1 = await get(`token=${t2}&limit=25`);
     expect(page1).toContain('saw-sql:columnHeading="Primary Identifier"');
+  });
+
+  it("alma/patrons.csv has formulas escaped, and reads back exactly (a resumed plan, apply's re-derivation)", async () => {
+    sim.editUser("S0003", (u) => {
+      u.firstName = '=HYPERLINK("http://evil.example","x")';
+    });
+    sim.editUser("S0004", (u) => {
+      u.lastName = "'@already quoted";
+    });
+    const ws = workspace();
+    const plan = await runPlan(
+      { cwd: ws, env, log: memoryLogger(), out: "plans/p1" },
+      { alma: { analyticsWaitMs: () => 0 } },
+    );
+    const path = join(plan.planDir, "alma", "patrons.csv");
+    const raw = readFileSync(path, "utf8");
+    const cells: string[][] = parse(raw);
+    // No cell a spreadsheet would run: each starts with a quote, one more for a cell that had one.
+    expect(cells.flat().filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(cells.flat()).toContain(`'=HYPERLINK("http://evil.example","x")`);
+    expect(cells.flat()).toContain("''@already quoted");
+    const back = readPatronsCsv(plan.planDir)!;
+    expect(back.rows.find((r) => r[3] === "S0003")![1]).toBe('=HYPERLINK("http://evil.example","x")');
+    expect(back.rows.find((r) => r[3] === "S0004")![2]).toBe("'@already quoted");
+    const applied = await runApply({ cwd: ws, env, log: memoryLogger(), planDir: plan.planDir });
+    expect(applied.updated).toBe(N);
   });
 });
