@@ -23,6 +23,19 @@ export interface GitData {
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Whether `commit` is on the first-parent line of `head` (the branch's own history, not a merged side). */
   onFirstParentLine(commit: string, head: string): Promise<boolean>;
+  /** A commit's parents (none for a root commit, two or more for a merge). */
+  parents(commit: string): Promise<string[]>;
+  /** The files (repository paths) that differ between two commits, renames as a delete and an add. */
+  changedFiles(from: string, to: string): Promise<string[]>;
+  /**
+   * The commits of `head`'s first-parent line, newest first, that changed any of `paths` compared
+   * with their first parent (a merge counts with what it brought in); only those after `since` when given.
+   */
+  firstParentChanges(head: string, paths: readonly string[], since?: string): Promise<string[]>;
+  /** A commit's message. */
+  message(commit: string): Promise<string>;
+  /** The files under `dir` (a repository path) at `commit`. */
+  filesAt(commit: string, dir: string): Promise<string[]>;
 }
 
 /** The git work tree holding `dir`, or undefined when `dir` is not in one (or git is missing). */
@@ -80,6 +93,28 @@ export async function openGit(dir: string): Promise<GitData | undefined> {
     async onFirstParentLine(commit, head) {
       const line = await at.raw(["rev-list", "--first-parent", head]).catch(() => "");
       return line.split("\n").some((c) => c.trim() === commit);
+    },
+    async parents(commit) {
+      const line = (await at.raw(["rev-list", "--parents", "-n", "1", commit])).trim();
+      return line.split(/\s+/).slice(1);
+    },
+    async changedFiles(from, to) {
+      const out = await at.raw(["diff", "--name-only", "--no-renames", "-z", from, to, "--"]);
+      return out.split("\0").filter(Boolean);
+    },
+    async firstParentChanges(head, paths, since) {
+      if (!paths.length) return [];
+      const range = since ? `${since}..${head}` : head;
+      const out = await at.raw(["rev-list", "--first-parent", range, "--", ...paths]);
+      return out
+        .split("\n")
+        .map((c) => c.trim())
+        .filter(Boolean);
+    },
+    message: async (commit) => await at.raw(["log", "-1", "--format=%B", commit]),
+    async filesAt(commit, dir) {
+      const out = await at.raw(["ls-tree", "-r", "-z", "--name-only", commit, "--", dir]);
+      return out.split("\0").filter(Boolean);
     },
   };
 }

@@ -97,6 +97,13 @@ export interface OpenPlanDataOptions {
   requireCommit?: boolean;
   /** Also require the commit on HEAD's first-parent line (the action, applying on the default branch). */
   mainline?: boolean;
+  /**
+   * The action: the plan's commit must be the newest commit of the default branch's first-parent
+   * line, up to this one ("as of the merge": src/core/mainline.ts), that changed its input files.
+   */
+  asOf?: string;
+  /** The systems of the plan: their input files, as the config at the plan's commit names them, for `asOf`. */
+  systems?: readonly System[];
 }
 
 const PLAN_AGAIN = "Plan again.";
@@ -149,13 +156,14 @@ export async function openPlanData(
         return at ? git.show(commit, at) : undefined;
       },
     };
-    return {
-      source,
-      label,
-      loaded: await configAt(loaded, configName, read, label, opts.sections),
-      read,
-      tree,
-    };
+    const atSource = await configAt(loaded, configName, read, label, opts.sections);
+    if (opts.asOf) {
+      const paths = inputFiles(atSource, opts.systems ?? []).flatMap(
+        (f) => git.repoPath(resolve(loaded.root, f.path)) ?? [],
+      );
+      await checkNewest(git, source.commit, opts.asOf, paths, refuse);
+    }
+    return { source, label, loaded: atSource, read, tree };
   }
   if (opts.requireCommit) {
     throw refuse(
@@ -216,6 +224,31 @@ async function checkCommit(
     throw refuse(
       `was made from commit ${short}, which is not on the default branch itself (it came in with a merged branch): the plan's data were not the default branch's. ${PLAN_AGAIN}`,
     );
+}
+
+/**
+ * A plan made from older data is stale: no commit of the first-parent line after the plan's commit,
+ * up to `asOf`, may have changed one of its input files (`paths`, repository paths).
+ */
+async function checkNewest(
+  git: GitData,
+  commit: string,
+  asOf: string,
+  paths: readonly string[],
+  refuse: (message: string) => InputError,
+): Promise<void> {
+  const short = commit.slice(0, 12);
+  if (!(await git.isAncestor(commit, asOf)))
+    throw refuse(
+      `was made from commit ${short}, which is not on the default branch as it was when the plan was merged (${asOf.slice(0, 12)}). ${PLAN_AGAIN}`,
+    );
+  const newer = await git.firstParentChanges(asOf, paths, commit);
+  if (!newer.length) return;
+  const latest = newer[0]!;
+  const changed = (await git.changedFiles(commit, latest)).filter((f) => paths.includes(f));
+  throw refuse(
+    `was made from commit ${short}, but commit ${latest.slice(0, 12)} of the default branch changed its data (${changed.map((f) => `'${f}'`).join(", ") || "its input files"}) before the plan was merged${newer.length > 1 ? ` (${newer.length} commits did)` : ""}: the plan is stale, superseded by ${latest.slice(0, 12)}. Plan again from the default branch.`,
+  );
 }
 
 async function configAt(

@@ -16,18 +16,26 @@ import type { RunContext } from "./types.ts";
 /** What each system's preflight returned, by system name: what its apply is given. */
 export type Prepared = Map<string, unknown>;
 
+export interface PreflightFrom {
+  /** The plan's data, already opened (src/core/run.ts opens a plan made from a commit first). */
+  data?: PlanData;
+  /** A revert: the reverted plan directory as committed on the default branch (src/core/mainline.ts). */
+  revertedDir?: string;
+}
+
 export async function preflight(
   ctx: RunContext,
   manifest: Manifest,
   systems: readonly System[],
   opts: OpenPlanDataOptions,
+  from: PreflightFrom = {},
 ): Promise<Prepared> {
-  let opened: Promise<PlanData> | undefined;
+  let opened: Promise<PlanData> | undefined = from.data && Promise.resolve(from.data);
   const data = () => (opened ??= openPlanData(ctx.loaded, ctx.planDir, manifest, opts));
   const revert = manifest.kind === "revert";
   // A revert writes to the addresses the reverted plan wrote to.
   const endpoints = revert
-    ? readManifest(resolve(ctx.loaded.root, manifest.reverts ?? "")).endpoints
+    ? readManifest(from.revertedDir ?? resolve(ctx.loaded.root, manifest.reverts ?? "")).endpoints
     : manifest.endpoints;
   const prepared: Prepared = new Map();
   const problems: InputError[] = [];

@@ -146,12 +146,14 @@ export async function checkRevertPlan(
   planDir: string,
   manifest: Manifest,
   systems: readonly System[],
+  /** The reverted plan directory as committed on the default branch (the action: src/core/mainline.ts). */
+  committed?: string,
 ): Promise<void> {
   const reverts = manifest.reverts;
   const file = join(planDir, MANIFEST);
   if (!reverts)
     throw new InputError({ file, message: "is a revert plan that does not name the plan it reverts" });
-  const dir = resolve(loaded.root, reverts);
+  const dir = committed ?? resolve(loaded.root, reverts);
   if (!existsSync(join(dir, MANIFEST)))
     throw new InputError({
       file,

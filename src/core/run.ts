@@ -10,7 +10,8 @@ import { join, relative, resolve } from "node:path";
 import { loadConfigWith, type LoadedConfig } from "./config.ts";
 import { InputError } from "./errors.ts";
 import { activeHolds, fsTree } from "./holds.ts";
-import { describeSource, recordSource } from "./integrity.ts";
+import { describeSource, openPlanData, recordSource, type PlanData } from "./integrity.ts";
+import { checkMainline, committedReverted, configAtCommit, type CommittedPlan } from "./mainline.ts";
 import { lockPlanDir } from "./lock.ts";
 import {
   MANIFEST,
@@ -268,14 +269,37 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   const ctx: RunContext = { loaded, planDir, log, signal: opts.signal, writes };
   const release = await lockPlanDir(planDir, { log, wait: opts.wait, signal: opts.signal });
   const sections: SectionApply[] = [];
+  let reverted: CommittedPlan | undefined;
   try {
-    // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
-    if (manifest.kind === "revert") await checkRevertPlan(loaded, planDir, manifest, planned);
-    // Every system's preflight passes before the first call of any.
-    const ready = await preflight(ctx, manifest, planned, {
+    const revert = manifest.kind === "revert";
+    // The action: where the plan came from, before anything is read from it (src/core/mainline.ts).
+    const main = opts.mainline
+      ? await checkMainline(loaded, planDir, planned, { uncommitted: opts.uncommitted })
+      : undefined;
+    const dataOpts = {
       sections: sectionsKnown,
       requireCommit: opts.mainline,
       mainline: opts.mainline,
+      asOf: main?.asOf,
+      systems: planned,
+    };
+    let data: PlanData | undefined;
+    if (revert && main) {
+      // Re-derived from the reverted plan as the default branch holds it, with the config of then.
+      reverted = await committedReverted(main, loaded, planDir, manifest.reverts);
+      ctx.loaded = await configAtCommit(main.git, loaded, main.asOf, sectionsKnown);
+      ctx.revertedDir = reverted.dir;
+    } else if (!revert && (main || manifest.source?.kind === "git")) {
+      // Everything that steers a write (addresses, rules, tuning) is the config at the plan's commit.
+      data = await openPlanData(loaded, planDir, manifest, dataOpts);
+      ctx.loaded = data.loaded;
+    }
+    // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
+    if (revert) await checkRevertPlan(ctx.loaded, planDir, manifest, planned, reverted?.dir);
+    // Every system's preflight passes before the first call of any.
+    const ready = await preflight(ctx, manifest, planned, dataOpts, {
+      data,
+      revertedDir: reverted?.dir,
     });
     for (const s of planned) sections.push(await s.apply(ctx, ready.get(s.name)));
   } catch (e) {
@@ -286,6 +310,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
       );
     throw e;
   } finally {
+    reverted?.remove();
     release();
   }
   const sum = (k: "updated" | "failed" | "pending") => sections.reduce((n, s) => n + s[k], 0);

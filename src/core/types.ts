@@ -58,6 +58,11 @@ export interface RunContext {
   holds?: Holds;
   /** Apply only: counts every write call started (a PUT, a POST), so no message says "nothing was sent" after one. */
   writes?: { attempted: number };
+  /**
+   * Apply of a revert in the action: the reverted plan directory as committed on the default branch (a
+   * copy out of git, src/core/mainline.ts); read it, never the working tree's copy.
+   */
+  revertedDir?: string;
 }
 
 /** Options shared by plan, apply and validate (CLI flags / action inputs). */
@@ -98,8 +103,14 @@ export interface ApplyOptions extends RunOptions {
   planDir: string;
   /** Another apply of this plan is running: wait for it (default: exit at once, code 75). */
   wait?: boolean;
-  /** Refuse a plan not made from a commit, or made from one off HEAD's first-parent line (the action). */
+  /**
+   * The action, on the default branch: the plan must have come in on its own and be made from the
+   * newest data as of its merge; a revert is re-derived from what the default branch holds
+   * (src/core/mainline.ts).
+   */
   mainline?: boolean;
+  /** With `mainline`: the plan may be uncommitted (auto-apply: the plan job of the same run made it). */
+  uncommitted?: boolean;
 }
 
 export interface ApplyOutcome {

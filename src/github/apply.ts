@@ -22,7 +22,11 @@ import { longLabels } from "../core/system.ts";
 import { readManifest, runApply } from "../core/run.ts";
 import type { ApplyOutcome } from "../core/types.ts";
 import { branchOfRef, runUrl } from "./context.ts";
-import { appliedResults, findPlanDir, waitingPlanDirs } from "./event.ts";
+import { appliedResults, findPlanDir, isZeroSha, waitingPlanDirs } from "./event.ts";
+import { openGit } from "../core/gitdata.ts";
+import { checkPushLanding } from "../core/landing.ts";
+import { configAtCommit } from "../core/mainline.ts";
+import { steeringOfRun } from "./steering.ts";
 import { Repo } from "./git.ts";
 import { commentResults } from "./comment.ts";
 import { writeOutputs } from "./outputs.ts";
@@ -83,15 +87,9 @@ export async function apply(run: Run): Promise<number> {
       file: "action input 'plan-dir'",
       message: "is required with auto-apply: name the plan directory the plan job decided on",
     });
-  const autoRule = inputs.autoApply
-    ? requireAutoApply(
-        loaded,
-        readManifest(resolve(ctx.workspace, choice.dir)),
-        choice.dir,
-        run.systems,
-        vis.isPublic,
-      )
-    : undefined;
+  // A push that merges a plan brings nothing else (src/core/landing.ts).
+  await checkPush(run, loaded);
+  const autoRule = inputs.autoApply ? await autoApplyRule(run, loaded, choice.dir, vis.isPublic) : undefined;
   if (autoRule) log.info(`auto-apply: ${choice.dir} fits the auto_apply policy (${autoRule})`);
   const before = appliedResults(resolve(ctx.workspace, choice.dir), inputs.only);
   const onPush = ctx.eventName === "push" && !inputs.planDir;
@@ -206,8 +204,10 @@ async function applyOne(
       log,
       signal: run.signal,
       planDir: planAbs,
-      // The plan's data must be a commit on the default branch itself (not only on the merged plan branch).
+      // The plan came in on its own, from the newest data on the default branch itself, with the config of
+      // its commit (src/core/mainline.ts); an auto-applied plan is not committed yet.
       mainline: true,
+      uncommitted: Boolean(o.autoRule),
     });
   } catch (e) {
     if (e instanceof InterruptedError) {
@@ -284,6 +284,48 @@ async function applyOne(
   }
   log.info(`${dir}: updated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}`);
   return { dir, updated: outcome.updated, failed: outcome.failed, pending: outcome.pending };
+}
+
+/** On a push: a push that lands a plan may change nothing but that plan's directory. */
+async function checkPush(run: Run, loaded: LoadedConfig): Promise<void> {
+  const { before, after } = run.ctx.payload;
+  if (run.ctx.eventName !== "push" || isZeroSha(before) || isZeroSha(after)) return;
+  const git = await openGit(run.ctx.workspace);
+  const plans = git?.repoPath(resolve(loaded.root, loaded.config.plans_dir));
+  if (git && plans) await checkPushLanding(git, before!, after!, plans);
+}
+
+/**
+ * Auto-apply: the plan must fit the auto_apply policy of the config at the plan's commit (never the
+ * working tree's), and come from a push that changed neither the config nor the workflows.
+ */
+async function autoApplyRule(
+  run: Run,
+  loaded: LoadedConfig,
+  dir: string,
+  isPublic: boolean,
+): Promise<string> {
+  const manifest = readManifest(resolve(run.ctx.workspace, dir));
+  const refuse = (why: string) =>
+    new InputError({
+      file: `${dir}/plan.json`,
+      message: `auto-apply refused: ${why}. Nothing was sent; review the plan in a pull request instead`,
+    });
+  const git = await openGit(loaded.root);
+  const source = manifest.source;
+  if (!git || source?.kind !== "git" || typeof source.commit !== "string")
+    throw refuse(
+      "the plan was not made from a commit, so the auto_apply policy it was made under cannot be read",
+    );
+  const steered = await steeringOfRun(run, loaded);
+  if (steered) throw refuse(steered);
+  const atSource = await configAtCommit(
+    git,
+    loaded,
+    source.commit,
+    run.systems.map((s) => s.config),
+  );
+  return requireAutoApply(atSource, manifest, dir, run.systems, isPublic);
 }
 
 async function summarise(

@@ -28,6 +28,7 @@ import { actionSettings, maskSecrets, readInputs } from "./inputs.ts";
 import { writeOutputs, type PullResult } from "./outputs.ts";
 import { actionLogger, startHeartbeat } from "./progress.ts";
 import { publishPlan } from "./publish.ts";
+import { steeringOfRun } from "./steering.ts";
 import { closePlanPull, closeStalePlanPull, type Octokit } from "./pulls.ts";
 import { committedPaths, recordFilesIn, recordsNote } from "./records.ts";
 import { PUBLIC_FILES, PUBLIC_NOTE, redactPlanDir, type Visibility } from "./redact.ts";
@@ -147,7 +148,12 @@ async function planWith(run: Run, octokit: Octokit, vis: Visibility, defaultBran
     );
   }
 
-  const auto = planDecision(loaded, outcome.sections, run.systems, vis.isPublic);
+  let auto = planDecision(loaded, outcome.sections, run.systems, vis.isPublic);
+  if (auto.apply) {
+    // Never auto-applied from a push that changed the policy (the config) or the workflows.
+    const steered = await steeringOfRun(run, loaded);
+    if (steered) auto = { apply: false, reason: steered };
+  }
   let pull: PullResult;
   let closedForAuto: PullResult | undefined;
   if (auto.apply) {

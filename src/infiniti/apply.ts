@@ -134,7 +134,7 @@ export async function applyInfiniti(ctx: RunContext, prepared: InfinitiPrepared)
   let skipped: InfinitiResult[] = [];
   if (plan.kind === "revert" && plan.reverts) {
     // A revert: send only the rows whose user is still as the reverted apply left it.
-    const applied = readApplied(resolve(ctx.loaded.root, plan.reverts));
+    const applied = readApplied(ctx.revertedDir ?? resolve(ctx.loaded.root, plan.reverts));
     const state = await readState(ctx.loaded);
     const r = revertRows(rows, applied ?? { system: "infiniti", state: "", users: [] }, state, plan.reverts);
     skipped = r.skipped;

@@ -26,6 +26,11 @@ const refusal = async (planDir: string, extra: Parameters<typeof apply>[1] = {})
   expect(err).toBeInstanceOf(InputError);
   return (err as InputError).message;
 };
+/** The plan directory committed on its own, as the merge of its pull request brings it. */
+const merge = (planDir: string) => {
+  b.git("add", "-f", "--", planDir);
+  b.git("commit", "-q", "-m", "Merge the plan");
+};
 const edit = (path: string, f: (s: string) => string) => writeFileSync(path, f(readFileSync(path, "utf8")));
 
 describe("apply re-derives every write from the plan's data (outside git: file digests)", () => {
@@ -168,6 +173,7 @@ describe("apply re-derives every write from the plan's data (git: the commit)", 
     const m = readManifest(p.planDir);
     expect(m.source).toMatchObject({ kind: "git", commit: head });
     expect(p.markdown).toContain(`Made from commit ${head.slice(0, 12)}`);
+    merge(p.planDir);
     edit(join(b.dir, "data", "alma", "barcodes.txt"), (s) => s.replace("21234000123456", "21234000000000"));
     b.git("commit", "-q", "-am", "a later change");
     const a = await apply(p.planDir, { mainline: true });
@@ -179,6 +185,7 @@ describe("apply re-derives every write from the plan's data (git: the commit)", 
     edit(join(b.dir, "data", "alma", "patrons.txt"), (s) => s + "\n");
     const p = await plan();
     expect(readManifest(p.planDir).source?.kind).toBe("files");
+    merge(p.planDir);
     expect(await refusal(p.planDir, { mainline: true })).toMatch(/was not made from a commit/);
   });
 
@@ -196,9 +203,55 @@ describe("apply re-derives every write from the plan's data (git: the commit)", 
     edit(join(b.dir, "data", "alma", "barcodes.txt"), (s) => s.replace("21234000123456", "EVIL-0001"));
     b.git("commit", "-q", "-am", "slipped in with the plan");
     const p = await plan();
+    b.git("add", "-f", "plans");
+    b.git("commit", "-q", "-m", "the plan");
     b.git("checkout", "-q", "main");
     b.git("merge", "-q", "--no-ff", "patron-sync/plan", "-m", "Merge the plan");
+    expect(await refusal(p.planDir, { mainline: true })).toMatch(
+      /came onto the default branch with the merge commit [0-9a-f]{12}, which also changed 'data\/alma\/barcodes\.txt': a plan's pull request may change only its own plan directory \(plans\/p1\/\)/,
+    );
+    expect(b.barcodes("E00417")).toEqual([]);
+  });
+
+  it("data on a side branch merged before the plan came in are not the default branch's own", async () => {
+    b.git("checkout", "-q", "-b", "side");
+    edit(join(b.dir, "data", "alma", "barcodes.txt"), (s) => s.replace("21234000123456", "EVIL-0001"));
+    b.git("commit", "-q", "-am", "a side commit");
+    const p = await plan();
+    b.git("checkout", "-q", "main");
+    b.git("merge", "-q", "--no-ff", "side", "-m", "Merge the side branch");
+    merge(p.planDir);
     expect(await refusal(p.planDir, { mainline: true })).toMatch(/is not on the default branch itself/);
     expect(b.barcodes("E00417")).toEqual([]);
+  });
+
+  it("a plan made from older data is stale: refused, naming the commit that superseded it (issue #17, C)", async () => {
+    const c1 = b.git("rev-parse", "HEAD");
+    edit(join(b.dir, "data", "alma", "barcodes.txt"), (s) => s.replace("21234000123456", "21234000000002"));
+    b.git("commit", "-q", "-am", "the barcode corrected");
+    const c2 = b.git("rev-parse", "HEAD");
+    // A plan made from C1's data, merged after C2: the source commit is on the first-parent line.
+    b.git("checkout", "-q", c1);
+    const p = await plan();
+    b.git("checkout", "-q", "main");
+    merge(p.planDir);
+    expect(readManifest(p.planDir).source).toMatchObject({ kind: "git", commit: c1 });
+    const message = await refusal(p.planDir, { mainline: true });
+    expect(message).toContain(
+      `was made from commit ${c1.slice(0, 12)}, but commit ${c2.slice(0, 12)} of the default branch changed its data ('data/alma/barcodes.txt') before the plan was merged: the plan is stale, superseded by ${c2.slice(0, 12)}`,
+    );
+    expect(b.barcodes("E00417")).toEqual([]);
+    expect(b.alma.stats().byMethod.PUT ?? 0).toBe(0);
+  });
+
+  it("a commit after the plan's that changed no input (docs) leaves the plan fresh", async () => {
+    const p = await plan();
+    writeFileSync(join(b.dir, "NOTES.md"), "notes\n");
+    b.git("add", "NOTES.md");
+    b.git("commit", "-q", "-m", "docs");
+    merge(p.planDir);
+    const a = await apply(p.planDir, { mainline: true });
+    expect(a.failed).toBe(0);
+    expect(b.barcodes("E00417")).toEqual(["21234000123456:ACTIVE"]);
   });
 });
