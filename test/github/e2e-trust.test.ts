@@ -243,7 +243,7 @@ describe("issue #17: the plan branch is not a way in (the action end to end)", (
       expect(appliedA1, "the first test's applied repository").not.toBe("");
       const REPO = "o/a2";
       const remote = h.makeRemote("a2", { "patron-sync.yml": ALMA(), ...almaData([["EMP-A2", "NEWBC-A2"]]) });
-      const p = await plan(remote, REPO);
+      await plan(remote, REPO);
 
       // The fake "applied plan": the A repository's applied plan, with a user in no list and its barcode.
       const a = onBranch(remote, "patron-sync/plan");
