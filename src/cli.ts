@@ -1,130 +1,147 @@
 /**
- * The command line: `patron-sync plan|apply|revert|validate|demo|simulate`. A thin shell over src/core/run.ts.
- * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
- * 75 another apply of the same plan is running (nothing sent; try again, or use --wait),
+ * The command line: `patron-sync validate|plan|apply|revert|demo|simulate`, `help [command]`, `--help`, `--version`.
+ * A thin shell over src/core/run.ts; the commands are a table (src/cli-commands.ts), the options are
+ * checked per command (src/cli-args.ts).
+ * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config, or a usage mistake
+ * (nothing sent), 75 another apply of the same plan is running (nothing sent; try again, or use --wait),
  * 130 interrupted (run the same command again to carry on).
  */
-import { parseArgs } from "node:util";
-import { relative } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { parseArgv, UsageError, type OptionName } from "./cli-args.ts";
+import { COMMANDS, commandHelp, commandNamed, generalHelp, type Command } from "./cli-commands.ts";
 import { endingFor, handleInterrupts } from "./core/entry.ts";
 import { EXIT } from "./core/errors.ts";
 import { consoleLogger } from "./core/log.ts";
-import { runRevert } from "./core/revert.ts";
-import { runApply, runPlan, runValidate } from "./core/run.ts";
-import { runDemo } from "./demo.ts";
-import { runSimulate } from "./simulate.ts";
-import { builtInSystems, settingsFromEnv, SYSTEM_NAMES } from "./systems.ts";
+import { builtInSystems, settingsFromEnv, SYSTEM_NAMES, type Settings } from "./systems.ts";
 
-const USAGE = `patron-sync: reviewed, safe bulk patron fixes for Alma and Concord Infiniti
+/** The version in package.json (bundled into dist/ with the code). */
+export function version(): string {
+  return pkg.version;
+}
 
-Usage:
-  patron-sync validate [--config FILE] [--only alma|infiniti]
-  patron-sync plan     [--config FILE] [--out DIR] [--only alma|infiniti]
-  patron-sync apply    --plan DIR [--config FILE] [--only alma|infiniti] [--wait]
-  patron-sync revert   --plan DIR [--out DIR2] [--config FILE] [--only alma|infiniti]
-                       (writes a plan that undoes what DIR's apply wrote; apply it with apply --plan DIR2)
-  patron-sync demo     (runs plan and apply against the built-in simulators)
-  patron-sync simulate [--alma-port N] [--infiniti-port N]
-                       (runs the demo's Alma and Infiniti simulators until Ctrl-C and prints the
-                        environment variables that point plan, apply and revert at them)
+/**
+ * The settings a command runs with. A read-only command (validate, plan) uses ALMA_READ_API_KEY when it
+ * is set, as the action does (src/github/inputs.ts): a key with read permission is enough to plan.
+ */
+export function cliSettings(command: Command, env: NodeJS.ProcessEnv): Settings {
+  const settings = settingsFromEnv(env);
+  const readKey = command.readOnly ? env.ALMA_READ_API_KEY?.trim() : undefined;
+  if (!readKey) return settings;
+  return { ...settings, alma: { ...settings.alma, apiKey: readKey, keyName: "ALMA_READ_API_KEY" } };
+}
 
-Environment: ALMA_API_KEY, ALMA_BASE_URL (overrides alma.region),
-             INFINITI_USERNAME, INFINITI_PASSWORD, INFINITI_URL (overrides infiniti.url)
-apply --wait: wait for another apply of the same plan to finish instead of exiting with 75.
-Exit codes:  0 ok, 1 some records failed, 2 bad input or config (nothing sent),
-             75 another apply of this plan is running (nothing sent), 130 interrupted`;
+/** Checks the options and arguments against the command; throws UsageError (one line). */
+function checkUsage(
+  command: Command,
+  seen: OptionName[],
+  values: Record<string, unknown>,
+  rest: string[],
+  forHelp = false,
+): void {
+  const see = `see 'patron-sync help ${command.name}'`;
+  for (const name of seen) {
+    if (name === "help" || name === "version" || command.options.includes(name)) continue;
+    const takes = command.options.length
+      ? `it takes ${command.options.map((o) => `--${o}`).join(", ")}`
+      : "it takes no options";
+    throw new UsageError(`the option '--${name}' does not apply to '${command.name}': ${takes} (${see})`);
+  }
+  if (rest.length) {
+    throw new UsageError(
+      `unexpected argument '${rest[0]}': '${command.name}' takes no arguments${rest[0]!.includes("/") ? " (a directory is given with --plan DIR or --out DIR)" : ""} (${see})`,
+    );
+  }
+  for (const name of forHelp ? [] : (command.required ?? [])) {
+    if (values[name] === undefined) {
+      throw new UsageError(
+        name === "plan"
+          ? `${command.name} needs --plan DIR: ${command.name === "revert" ? "the applied plan directory to undo" : "the plan directory to apply (printed by 'patron-sync plan')"}`
+          : `${command.name} needs --${name}`,
+      );
+    }
+  }
+  if (typeof values.only === "string" && !SYSTEM_NAMES.includes(values.only)) {
+    throw new UsageError(
+      `--only must be ${SYSTEM_NAMES.map((n) => `'${n}'`).join(" or ")}, not '${values.only}'`,
+    );
+  }
+}
 
-export async function main(argv: string[]): Promise<number> {
-  let parsed;
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let command: Command | undefined;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: "string", short: "c" },
-        out: { type: "string", short: "o" },
-        plan: { type: "string", short: "p" },
-        only: { type: "string" },
-        wait: { type: "boolean" },
-        "alma-port": { type: "string" },
-        "infiniti-port": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    const { values, positionals, seen } = parseArgv(argv);
+    const [verb, ...rest] = positionals;
+    if (values.version) {
+      if (verb || seen.length > 1) throw new UsageError("--version takes no command and no other option");
+      console.log(version());
+      return EXIT.ok;
+    }
+    if (verb === undefined) {
+      if (values.help && seen.length === 1) {
+        console.log(generalHelp());
+        return EXIT.ok;
+      }
+      if (seen.length) throw new UsageError("no command: the options come after a command");
+      console.error(generalHelp());
+      return EXIT.input;
+    }
+    if (verb === "help") {
+      if (seen.some((n) => n !== "help"))
+        throw new UsageError("'help' takes no options: patron-sync help [COMMAND]");
+      if (rest.length > 1)
+        throw new UsageError(`unexpected argument '${rest[1]}': patron-sync help [COMMAND]`);
+      if (rest[0] === undefined) {
+        console.log(generalHelp());
+        return EXIT.ok;
+      }
+      const about = commandNamed(rest[0]);
+      if (!about) throw new UsageError(unknownCommand(rest[0]));
+      console.log(commandHelp(about));
+      return EXIT.ok;
+    }
+    command = commandNamed(verb);
+    if (!command) throw new UsageError(unknownCommand(verb));
+    if (values.help) {
+      checkUsage(command, seen, values, rest, true);
+      console.log(commandHelp(command));
+      return EXIT.ok;
+    }
+    checkUsage(command, seen, values, rest);
+    return await runCommand(command, values, env);
   } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    if (!(e instanceof UsageError)) throw e;
+    // A mistake found while reading the options names the command it was given to.
+    const about = command ?? commandNamed(argv.find((a) => !a.startsWith("-")) ?? "");
+    const see = about && !e.message.includes("(see ") ? ` (see 'patron-sync help ${about.name}')` : "";
+    const prefix = about && !e.message.startsWith(`${about.name} `) ? ` ${about.name}` : "";
+    console.error(`patron-sync${prefix}: ${e.message}${see}`);
     return EXIT.input;
   }
-  const { values, positionals } = parsed;
-  const verb = positionals[0];
-  if (values.help || !verb) {
-    console.log(USAGE);
-    return values.help ? EXIT.ok : EXIT.input;
-  }
-  if (values.only && !SYSTEM_NAMES.includes(values.only)) {
-    console.error(`--only must be ${SYSTEM_NAMES.map((n) => `'${n}'`).join(" or ")}, not '${values.only}'`);
-    return EXIT.input;
-  }
-  const only = values.only;
+}
+
+function unknownCommand(verb: string): string {
+  return `unknown command '${verb}': the commands are ${[...COMMANDS.map((c) => c.name), "help"].join(", ")} (see 'patron-sync help')`;
+}
+
+async function runCommand(
+  command: Command,
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const log = consoleLogger();
   const interrupts = handleInterrupts(log, { hint: " (press again to stop at once)" });
   try {
     // The settings are read once, here: an unusable one (a SOCKS proxy) is an input error (exit 2).
+    const systems = command.systems ? builtInSystems(cliSettings(command, env)) : [];
     const common = {
-      systems: builtInSystems(settingsFromEnv(process.env)),
-      configPath: values.config,
-      only,
+      systems,
+      configPath: values.config as string | undefined,
+      only: values.only as string | undefined,
       log,
       signal: interrupts.signal,
     };
-    switch (verb) {
-      case "validate": {
-        await runValidate(common);
-        log.info("All input files are valid.");
-        return EXIT.ok;
-      }
-      case "plan": {
-        const outcome = await runPlan({ ...common, out: values.out });
-        log.info(`\n${outcome.title}`);
-        console.log(relative(process.cwd(), outcome.planDir) || outcome.planDir);
-        return EXIT.ok;
-      }
-      case "apply": {
-        if (!values.plan) {
-          console.error(
-            "apply needs --plan DIR: the plan directory to apply (printed by 'patron-sync plan')",
-          );
-          return EXIT.input;
-        }
-        const outcome = await runApply({ ...common, planDir: values.plan, wait: values.wait });
-        log.info(
-          `\nupdated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}; results in ${relative(process.cwd(), outcome.planDir) || "."}`,
-        );
-        return outcome.failed ? EXIT.failed : EXIT.ok;
-      }
-      case "revert": {
-        if (!values.plan) {
-          console.error("revert needs --plan DIR: the applied plan directory to undo");
-          return EXIT.input;
-        }
-        const outcome = await runRevert({ ...common, planDir: values.plan, out: values.out });
-        log.info(`\n${outcome.title}`);
-        console.log(relative(process.cwd(), outcome.planDir) || outcome.planDir);
-        return EXIT.ok;
-      }
-      case "demo":
-        return await runDemo({ log });
-      case "simulate":
-        return await runSimulate({
-          log,
-          signal: interrupts.signal,
-          almaPort: values["alma-port"],
-          infinitiPort: values["infiniti-port"],
-        });
-      default:
-        console.error(`unknown command '${verb}'\n\n${USAGE}`);
-        return EXIT.input;
-    }
+    return await command.run({ values, common, log });
   } catch (e) {
     const ending = endingFor(e);
     console.error(ending.message);

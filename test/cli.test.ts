@@ -113,13 +113,13 @@ describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
     expect(noRevert.code).toBe(2);
     expect(noRevert.stderr).toContain("revert needs --plan DIR");
     const help = await run(["--help"], ws);
-    expect(help.stdout).toContain("patron-sync revert   --plan DIR [--out DIR2]");
+    expect(help.stdout).toContain("patron-sync revert --plan DIR [--out DIR]");
     const unknown = await run(["plna"], ws);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'plna'");
     const noKey = await run(["plan"], ws);
     expect(noKey.code).toBe(2);
-    expect(noKey.stderr).toContain("ALMA_API_KEY is not set");
+    expect(noKey.stderr).toContain("no Alma API key: a plan only reads");
   });
 
   it("an alias bomb or a path into .git in patron-sync.yml: exit 2 with the file, line and column", async () => {

@@ -8,14 +8,19 @@ import { AlmaClient } from "./client.ts";
 import type { AlmaSettings } from "./settings.ts";
 import { createTransport, type Transport } from "./transport.ts";
 
-/** The API key, from the settings only (the environment or the action's input). Missing ⇒ exit 2 before any call. */
-export function almaApiKey(settings: AlmaSettings): string {
+/**
+ * The API key, from the settings only (the environment or the action's input). Missing ⇒ exit 2 before any
+ * call. A plan reads only, so its message names the read-only key first.
+ */
+export function almaApiKey(settings: AlmaSettings, purpose: "plan" | "apply" = "apply"): string {
   const key = settings.apiKey;
   if (!key) {
     throw new InputError({
       file: "environment",
       message:
-        "ALMA_API_KEY is not set: put the Alma API key (Users, read/write) in the ALMA_API_KEY environment variable or the action's alma-api-key input",
+        purpose === "plan"
+          ? "no Alma API key: a plan only reads, so a read-only key is enough: put an Alma API key with read permission for Users in ALMA_READ_API_KEY (or a read/write one in ALMA_API_KEY), or the action's alma-read-api-key input"
+          : "ALMA_API_KEY is not set: put the Alma API key (Users, read/write) in the ALMA_API_KEY environment variable or the action's alma-api-key input",
     });
   }
   return key;
@@ -49,7 +54,7 @@ export function almaClient(
   transport?: Transport,
   purpose: "plan" | "apply" = "apply",
 ): { client: AlmaClient; transport: Transport } {
-  const apiKey = almaApiKey(settings);
+  const apiKey = almaApiKey(settings, purpose);
   const baseUrl = almaBaseUrl(alma, settings);
   checkAlmaUrl(baseUrl);
   const proxies = settings.proxies;

@@ -76,7 +76,7 @@ async function reportPatrons(
     const report = await readAnalyticsReport({
       transport,
       baseUrl: almaBaseUrl(alma, settings),
-      apiKey: almaApiKey(settings),
+      apiKey: almaApiKey(settings, "plan"),
       path: source.analytics,
       maxRows: alma.max_lines,
       signal: ctx.signal,

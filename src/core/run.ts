@@ -5,10 +5,10 @@
  * input means exit 2 and nothing sent. A plan directory holds plan.json (the manifest: what was
  * planned, per system) and plan.md (its readable face), plus each system's files.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { loadConfigWith, type LoadedConfig } from "./config.ts";
-import { InputError } from "./errors.ts";
+import { InputError, InterruptedError } from "./errors.ts";
 import { activeHolds, fsTree } from "./holds.ts";
 import { describeSource, openPlanData, recordSource, type PlanData } from "./integrity.ts";
 import { checkMainline, committedReverted, configAtCommit, type CommittedPlan } from "./mainline.ts";
@@ -97,13 +97,63 @@ export async function runPlan(opts: PlanOptions): Promise<PlanOutcome> {
   const { loaded, systems: chosen } = await runValidate({ ...opts, log });
   const plansDir = resolve(loaded.root, loaded.config.plans_dir);
   let planDir: string;
+  let resumed: string | undefined;
   if (opts.out) planDir = resolve(opts.cwd ?? process.cwd(), opts.out);
   else {
-    const resume = unfinishedPlan(plansDir);
-    if (resume) log.info(`carrying on the unfinished plan in ${relative(loaded.root, resume)}`);
-    planDir = resume ?? join(plansDir, utcStamp());
+    resumed = unfinishedPlan(plansDir);
+    if (resumed) log.info(`carrying on the unfinished plan in ${relative(loaded.root, resumed)}`);
+    planDir = resumed ?? join(plansDir, utcStamp());
   }
+  // A plan that fails takes its partial directory with it (it holds patron records): what was there before stays.
+  const before = existsSync(planDir) && planDir !== resumed ? new Set(readdirSync(planDir)) : undefined;
   mkdirSync(planDir, { recursive: true });
+  try {
+    return await writePlan(opts, log, loaded, chosen, planDir);
+  } catch (e) {
+    if (!(e instanceof InterruptedError)) discardFailedPlan(planDir, before, loaded.root, log);
+    throw e;
+  }
+}
+
+/**
+ * Removes what a failed plan wrote: the whole directory when this plan made it (or carried on an unfinished
+ * one), else only the entries it added. An interrupted plan is kept: running it again carries it on.
+ */
+function discardFailedPlan(
+  planDir: string,
+  before: Set<string> | undefined,
+  root: string,
+  log: Logger,
+): void {
+  const shown = relative(root, planDir) || planDir;
+  try {
+    if (!before) {
+      rmSync(planDir, { recursive: true, force: true });
+      log.warn(
+        `the plan did not finish: its partial directory ${shown} was removed (it held patron records)`,
+      );
+      return;
+    }
+    const added = readdirSync(planDir).filter((name) => !before.has(name));
+    if (!added.length) return;
+    for (const name of added) rmSync(join(planDir, name), { recursive: true, force: true });
+    log.warn(
+      `the plan did not finish: what it had written in ${shown} (${added.join(", ")}) was removed (it held patron records); the directory existed before, so it and its other files were kept`,
+    );
+  } catch (e) {
+    log.warn(
+      `the plan did not finish, and its partial directory ${shown} could not be removed: ${(e as Error).message}; delete it, it may hold patron records`,
+    );
+  }
+}
+
+async function writePlan(
+  opts: PlanOptions,
+  log: Logger,
+  loaded: LoadedConfig,
+  chosen: System[],
+  planDir: string,
+): Promise<PlanOutcome> {
   // plan.md is the pull request's description: each system gets a share of its budget.
   const markdownBudget = Math.floor((PLAN_MD_BUDGET - HEAD_RESERVE) / chosen.length);
   const ctx: RunContext = {
@@ -129,7 +179,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanOutcome> {
 
   // A revert stays reverted: each system is given the holds in force in the plan directories.
   const tree = fsTree(loaded.root);
-  const plansRel = relative(loaded.root, plansDir);
+  const plansRel = relative(loaded.root, resolve(loaded.root, loaded.config.plans_dir));
   const sections: SectionPlan[] = [];
   for (const s of chosen)
     sections.push(await s.plan({ ...ctx, holds: await activeHolds(tree, plansRel, s) }));

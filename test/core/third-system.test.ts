@@ -117,7 +117,7 @@ describe("a third system through core", () => {
     const systems = [ledger.system];
     const bad = workspace(["a|1"], "  colour: red\n");
     const e = await runValidate({ systems, cwd: bad, log: memoryLogger() }).catch((x: unknown) => x);
-    expect((e as InputError).problems[0]).toMatchObject({ line: 2, message: "unknown key 'ledger.colour'" });
+    expect((e as InputError).problems[0]).toMatchObject({ line: 3, message: "unknown key 'ledger.colour'" });
 
     const cwd = workspace(["a|1", "b|2"], "auto_apply:\n  ledger: { max_changes: 1, actions: [set] }\n");
     const plan = await runPlan({ systems, cwd, log: memoryLogger(), out: "plans/p1" });
