@@ -60,7 +60,7 @@ export async function checkCodes(
       continue;
     }
     if (why) {
-      unchecked.push(field);
+      unchecked.push(`${field} (${why})`);
       continue;
     }
     try {
@@ -70,11 +70,11 @@ export async function checkCodes(
       if (signal?.aborted) throw e;
       why =
         e instanceof AlmaKeyRefusedError
-          ? "the API key may not read Alma's configuration (Configuration API, read)"
+          ? "the API key may not read Alma's configuration: give it the Configuration API, read-only"
           : e instanceof AlmaApiError
             ? explainAlmaError(e)
             : (e as Error).message;
-      unchecked.push(field);
+      unchecked.push(`${field} (${why})`);
     }
   }
   const problems: InputProblem[] = [];
@@ -93,7 +93,7 @@ export async function checkCodes(
   }
   if (problems.length) throw new InputError(problems);
   const note = unchecked.length
-    ? `Codes not checked against Alma: ${unchecked.join(", ")}${why ? `: ${why}` : ""}. An unknown code is refused by Alma when the change is applied.`
+    ? `Codes not checked against Alma: ${unchecked.join("; ")}. An unknown code is refused by Alma when the change is applied.`
     : undefined;
   return {
     describe: (field, code) => tables.get(field)?.rows.get(code),

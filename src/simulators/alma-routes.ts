@@ -20,6 +20,7 @@ import {
 } from "./alma-model.ts";
 import { ALMA_ERRORS, type Outcome } from "./alma-errors.ts";
 import type { UserStore } from "./alma-store.ts";
+import type { CodeTables } from "./alma-code-tables.ts";
 import type { AlmaSimulatorStats } from "./alma-sim-types.ts";
 
 /** What the routes need from the server. */
@@ -31,6 +32,8 @@ export interface RouteContext {
   today: () => string;
   errorOutcome: (status: number, json: boolean, code: string, message: string, tracked?: boolean) => Outcome;
   userOutcome: (u: AlmaUser, json: boolean, view: RenderOptions["view"]) => Outcome;
+  /** The code tables a PUT's changed codes are checked against (alma-code-tables.ts). */
+  codes?: CodeTables;
 }
 
 export function handleGet(ctx: RouteContext, id: string, url: URL, json: boolean): Outcome {
@@ -104,6 +107,15 @@ export function handlePut(
     .map((s) => s.trim())
     .filter(Boolean);
   const next = swapAll(stored, body, { override, today: today() });
+  const bad = ctx.codes?.invalidCode(
+    stored as unknown as Record<string, unknown>,
+    next as unknown as Record<string, unknown>,
+  );
+  if (bad) return errorOutcome(400, json, "401864", bad);
+  ctx.codes?.fillDescriptions(
+    stored as unknown as Record<string, unknown>,
+    next as unknown as Record<string, unknown>,
+  );
   const oldKey = store.keyOf(stored);
   const clash = store.conflict(next, oldKey);
   if (clash) {

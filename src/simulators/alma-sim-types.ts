@@ -3,6 +3,7 @@ import type { AlmaUser, RenderOptions } from "./alma-model.ts";
 import type { SeedUser } from "./alma-seed.ts";
 import type { KeyRefusal } from "./alma-refusals.ts";
 import type { AlmaAnalytics, AlmaAnalyticsOptions } from "./alma-analytics.ts";
+import type { CodeTablesOptions } from "./alma-code-tables.ts";
 
 export interface AlmaSimulatorOptions {
   /** The API key to accept (default: any non-empty key). */
@@ -35,6 +36,8 @@ export interface AlmaSimulatorOptions {
   roleParameterRules?: Record<string, string>;
   /** The Analytics report API (alma-analytics.ts): paths, page size, quirks, permission. */
   analytics?: AlmaAnalyticsOptions;
+  /** The Configuration API's code tables (alma-code-tables.ts): rows, permission. */
+  codeTables?: CodeTablesOptions;
 }
 
 export type FaultKind = "reset" | "reset-after-write" | "error-500-html" | "error-500-xml" | "error-503";
@@ -118,4 +121,6 @@ export interface AlmaSimulator {
   demoEdit(): string | undefined;
   /** The Analytics report API: `configure` changes its options. */
   readonly analytics: Pick<AlmaAnalytics, "configure">;
+  /** Change the code tables or the key's permission to read them. */
+  readonly codeTables: { configure(o: CodeTablesOptions): void };
 }

@@ -22,6 +22,8 @@
  *     with its source. 25 calls a second per institution and X-Exl-Api-Remaining (calls left today)
  *     [Developer Network "API threshold" page, as the project brief records it].
  *   - The Analytics report API: alma-analytics.ts, with its sources.
+ *   - The Configuration API's code tables, and a PUT's 401864 for a code not in its table:
+ *     alma-code-tables.ts, with its sources.
  *
  * ASSUMPTIONS (no vendor source; chosen to be safe, and not to be mistaken for Alma's behaviour):
  *   - The PIN on round trip: GET shows pin_number empty; a PUT without pin_number keeps the PIN, and an
@@ -62,6 +64,7 @@ import { DEMO_EDIT_BARCODE, DEMO_EDIT_USER, demoUsers } from "./alma-seed.ts";
 import { refusalAnswer } from "./alma-refusals.ts";
 import { readRequestBody, startLoopbackServer } from "./server.ts";
 import { ANALYTICS_PATH, createAnalytics } from "./alma-analytics.ts";
+import { CODE_TABLE_PATH, createCodeTables } from "./alma-code-tables.ts";
 import { ALMA_ERRORS, errorJson, errorXml, type AlmaErrorOut, type Outcome } from "./alma-errors.ts";
 import { UserStore, seedToUser } from "./alma-store.ts";
 import { RateLimits } from "./alma-limits.ts";
@@ -223,7 +226,16 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
       : { status: 200, body: renderUserXml(u, opts), contentType: "application/xml;charset=UTF-8" };
   };
 
-  const routes: RouteContext = { store, roleRules, stats: () => stats, today, errorOutcome, userOutcome };
+  const codeTables = createCodeTables(options.codeTables);
+  const routes: RouteContext = {
+    store,
+    roleRules,
+    stats: () => stats,
+    today,
+    errorOutcome,
+    userOutcome,
+    codes: codeTables,
+  };
 
   const record = (r: RequestRecord) => {
     log.push(r);
@@ -268,11 +280,12 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
 
       const m = USER_PATH.exec(url.pathname);
       const report = url.pathname === ANALYTICS_PATH;
-      if (!m?.[1] && !report) {
+      const table = CODE_TABLE_PATH.exec(url.pathname);
+      if (!m?.[1] && !report && !table?.[1]) {
         reply({ status: 404, contentType: "text/plain;charset=UTF-8", body: "Not Found" });
         return;
       }
-      if (method !== "GET" && (report || method !== "PUT")) {
+      if (method !== "GET" && (report || table || method !== "PUT")) {
         reply({ status: 405, contentType: "text/plain;charset=UTF-8", body: "Method Not Allowed" });
         return;
       }
@@ -322,6 +335,10 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
         reply(faultOutcome(fault));
         return;
       }
+      if (table?.[1]) {
+        reply(codeTables.answer(decodeURIComponent(table[1])));
+        return;
+      }
       if (report || !m?.[1]) {
         reply(analytics.answer(url));
         return;
@@ -361,6 +378,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
     url: baseUrl,
     port,
     analytics: { configure: (o) => analytics.configure(o) },
+    codeTables: { configure: (o) => codeTables.configure(o) },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -6,6 +6,7 @@ import { parse } from "csv-parse/sync";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
 import { runApply, runPlan } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator, type SeedUser } from "../../src/simulators/alma.ts";
@@ -71,7 +72,7 @@ describe("field updates against the simulator", () => {
     const u2 = entries.find((e: { primary_id: string }) => e.primary_id === "U2");
     expect(u2.action).toBe("update");
     expect(u2.fields).toEqual([
-      { field: "user_group", before: "UG", after: "GRAD" },
+      { field: "user_group", before: "UG", after: "GRAD", desc: "Graduate" },
       { field: "expiry_date", before: "2026-06-30", after: "2027-06-30" },
       { field: "status", before: "ACTIVE", after: "INACTIVE" },
     ]);
@@ -178,5 +179,37 @@ describe("field updates against the simulator", () => {
     const u1 = sim.getUser("U1")!;
     expect(u1.expiryDate).toBe("2027-06-30Z");
     expect(u1.identifiers.map((i) => i.value)).toEqual(["9U1", "B-0001"]);
+  });
+
+  it("codes are checked against Alma's code tables before any user is read; an unknown one stops the plan at its cell", async () => {
+    const ws = workspace("primary_id,user_group,preferred_language\nU1,GRAD,en\nU2,GRADD,xx\nU3,ALUMNI,\n");
+    const gets = () => sim.requests().filter((r) => r.url.includes("/users/")).length;
+    const e = await runPlan({ cwd: ws, env, log: memoryLogger(), out: "plans/p" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message}`)).toEqual([
+      "data/alma/user_updates.csv:3:4 user_group 'GRADD' is not a code in Alma's UserGroups code table",
+      "data/alma/user_updates.csv:3:10 preferred_language 'xx' is not a code in Alma's UserPreferredLanguage code table",
+      "data/alma/user_updates.csv:4:4 user_group 'ALUMNI' is not a code in Alma's UserGroups code table", // disabled
+    ]);
+    expect(gets()).toBe(0);
+  });
+
+  it("a key that may not read the configuration: the plan says once that codes were not checked, and Alma refuses a bad code at apply", async () => {
+    sim.codeTables.configure({ allowed: false });
+    const ws = workspace("primary_id,user_group,campus_code\nU1,GRAD,MAIN\nU2,NOPE,\n");
+    const plan = await runPlan({ cwd: ws, env, log: memoryLogger(), out: "plans/p" });
+    const md = readFileSync(join(plan.planDir, "plan.md"), "utf8");
+    expect(md.match(/Codes not checked against Alma/g)).toHaveLength(1);
+    expect(md).toContain(
+      "Codes not checked against Alma: user_group (the API key may not read Alma's configuration: give it the Configuration API, read-only); campus_code (Alma has no code table for it). An unknown code is refused by Alma when the change is applied.",
+    );
+    const applied = await runApply({ cwd: ws, env, log: memoryLogger(), planDir: plan.planDir });
+    expect(applied.updated).toBe(1);
+    expect(applied.failed).toBe(1);
+    expect(readFileSync(join(plan.planDir, "alma", "results.csv"), "utf8")).toMatch(
+      /U2,failed,.*Given user_group type \(NOPE\) is invalid/,
+    );
+    const u1 = sim.getUser("U1")!;
+    expect([u1.userGroup, u1.userGroupDesc, u1.campusCode]).toEqual(["GRAD", "Graduate", "MAIN"]);
   });
 });
