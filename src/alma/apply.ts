@@ -325,6 +325,9 @@ function fromPlan(e: AlmaPlanEntry): AlmaResult {
       };
     case "failed":
       return { primary_id: e.primary_id, status: "skipped", message: `not planned: ${e.message}` };
+    case "held":
+      // Its message already begins "held: undone by revert …".
+      return { primary_id: e.primary_id, status: "skipped", message: e.message };
     default:
       return { primary_id: e.primary_id, status: "skipped", message: `${e.action}: ${e.message}` };
   }

@@ -84,8 +84,15 @@ describe("a revert stays reverted (Alma)", () => {
     expect(p2.sections[0]!.headline).toContain("2 held");
     expect(p2.markdown).toContain("held: undone by revert plans/r1; change the data to plan it again");
     const before = puts();
-    await runApply({ cwd: ws, env, log, planDir: "plans/p2" });
+    const a2 = await runApply({ cwd: ws, env, log, planDir: "plans/p2" });
     expect(puts()).toBe(before);
+    const results = JSON.parse(readFileSync(join(ws, "plans/p2/alma/results.json"), "utf8")).results;
+    expect(results[0]).toMatchObject({
+      primary_id: "H-ADD",
+      status: "skipped",
+      message: "held: undone by revert plans/r1; change the data to plan it again",
+    });
+    expect(a2.updated).toBe(0);
 
     // A deliberate change after the revert: a new barcode for H-ADD is planned; H-OLD stays held.
     barcodes(["H-ADD|1091", "H-OLD|1002", "H-KEEP|1003"]);
