@@ -133,10 +133,18 @@ export async function almaRevertHolds(dir: string, reverts: string): Promise<Hol
  * The users a plan directory's apply wrote (`updated` as its journal's last word on them), by hold
  * key: a revert's hold is active on those it restored; a later plan that wrote one releases it.
  */
-export async function almaWritten(read: (file: string) => Promise<Buffer | undefined>): Promise<Set<string>> {
-  const bytes = await read(shownPath(ALMA_DIR, APPLY_JOURNAL));
+export async function almaWritten(
+  read: (file: string) => Promise<Buffer | undefined>,
+  keys: ReadonlySet<string>,
+): Promise<Set<string>> {
+  const bytes = keys.size ? await read(shownPath(ALMA_DIR, APPLY_JOURNAL)) : undefined;
+  if (!bytes) return new Set();
+  const text = bytes.toString("utf8");
+  // A journal that names none of the keys (most of them) is not parsed line by line.
+  const lower = text.toLowerCase();
+  if (![...keys].some((k) => lower.includes(JSON.stringify(k).slice(1, -1)))) return new Set();
   const last = new Map<string, string>();
-  for (const line of bytes?.toString("utf8").split("\n") ?? []) {
+  for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     try {
       const j = JSON.parse(line) as Partial<ApplyJournalLine>;
@@ -145,7 +153,7 @@ export async function almaWritten(read: (file: string) => Promise<Buffer | undef
       // a line cut off by a killed run: the journal reader passes over it too
     }
   }
-  return new Set([...last].filter(([, status]) => status === "updated").map(([k]) => k));
+  return new Set([...last].filter(([k, status]) => status === "updated" && keys.has(k)).map(([k]) => k));
 }
 
 /** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */

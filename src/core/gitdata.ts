@@ -15,8 +15,8 @@ export interface GitData {
   repoPath(abs: string): string | undefined;
   /** The bytes of `path` (from repoPath) at `commit`, or undefined when the commit has no such file. */
   show(commit: string, path: string): Promise<Buffer | undefined>;
-  /** The names of the sub-directories of `path` (from repoPath; "" the top) at `commit`: none when it has no such folder. */
-  dirs(commit: string, path: string): Promise<string[]>;
+  /** Every file under `path` (from repoPath; "" the top) at `commit`, relative to it: none when it has no such folder. */
+  files(commit: string, path: string): Promise<string[]>;
   /** Whether `commit` names a commit this repository has. */
   hasCommit(commit: string): Promise<boolean>;
   /** Whether `ancestor` is `descendant` or one of its ancestors. */
@@ -83,10 +83,10 @@ export async function openGit(dir: string): Promise<GitData | undefined> {
       if (!listed.trim()) return undefined;
       return at.showBuffer([`${commit}:${path}`]);
     },
-    async dirs(commit, path) {
+    async files(commit, path) {
       const tree = path ? `${commit}:${path}` : `${commit}:`;
-      const out = await at.raw(["ls-tree", "-d", "--name-only", tree]).catch(() => "");
-      return out.split("\n").filter(Boolean);
+      const out = await at.raw(["ls-tree", "-r", "--name-only", "-z", tree]).catch(() => "");
+      return out.split("\0").filter(Boolean);
     },
     hasCommit: (commit) => ok(["cat-file", "-e", `${commit}^{commit}`]),
     isAncestor: (a, d) => ok(["merge-base", "--is-ancestor", a, d]),

@@ -17,7 +17,7 @@
  * The file holds IDs and the inputs as the system records them: no names, no other personal data.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, posix } from "node:path";
+import { join, posix, relative, sep } from "node:path";
 import { InputError } from "./errors.ts";
 import type { System } from "./system.ts";
 
@@ -75,22 +75,21 @@ export function heldMessage(h: Pick<ActiveHold, "revert">): string {
  * from (apply's re-derivation). Paths are relative to the config's folder, with forward slashes.
  */
 export interface TreeReader {
-  /** The names of the sub-directories of `dir` (none when it is missing). */
-  dirs(dir: string): Promise<string[]>;
+  /** Every file under `dir`, relative to it with forward slashes (none when it is missing). */
+  files(dir: string): Promise<string[]>;
   read(path: string): Promise<Buffer | undefined>;
 }
 
 /** The working tree under `root` (the config's folder). */
 export function fsTree(root: string): TreeReader {
   return {
-    dirs(dir) {
+    files(dir) {
       const abs = join(root, dir);
       if (!existsSync(abs)) return Promise.resolve([]);
-      return Promise.resolve(
-        readdirSync(abs, { withFileTypes: true })
-          .filter((d) => d.isDirectory())
-          .map((d) => d.name),
-      );
+      const out = readdirSync(abs, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => relative(abs, join(d.parentPath, d.name)).split(sep).join("/"));
+      return Promise.resolve(out);
     },
     read(path) {
       const abs = join(root, path);
@@ -120,24 +119,30 @@ function parse<T>(bytes: Buffer | undefined): T | undefined {
  */
 export async function activeHolds(tree: TreeReader, plansDir: string, system: HoldingSystem): Promise<Holds> {
   if (!system.revert.written) return NO_HOLDS;
-  const written = (read: (file: string) => Promise<Buffer | undefined>) => system.revert.written!(read);
+  const written = (read: (file: string) => Promise<Buffer | undefined>, keys: ReadonlySet<string>) =>
+    system.revert.written!(read, keys);
   const base = plansDir.replace(/\\/g, "/").replace(/\/+$/, "") || ".";
+  // One listing; the plans are read only when some revert holds something for this system.
+  const files = await tree.files(base);
+  const holding = `/${system.name}/${HOLDS_FILE}`;
+  if (!files.some((f) => f.endsWith(holding) && f.split("/").length === 3)) return NO_HOLDS;
   const plans: { dir: string; created: string; revert: boolean }[] = [];
-  for (const name of await tree.dirs(base)) {
-    const dir = posix.join(base, name);
+  for (const f of files) {
+    const [name, file, more] = f.split("/");
+    if (file !== "plan.json" || more !== undefined) continue;
+    const dir = posix.join(base, name!);
     const m = parse<{ created?: unknown; kind?: unknown }>(await tree.read(`${dir}/plan.json`));
     if (!m) continue;
     plans.push({ dir, created: typeof m.created === "string" ? m.created : "", revert: m.kind === "revert" });
   }
-  if (!plans.some((p) => p.revert)) return NO_HOLDS;
   plans.sort((a, b) => a.created.localeCompare(b.created) || a.dir.localeCompare(b.dir));
   const first = plans.findIndex((p) => p.revert);
   const held = new Map<string, ActiveHold>();
-  for (const p of plans.slice(first)) {
+  for (const p of first < 0 ? [] : plans.slice(first)) {
     const read = (file: string) => tree.read(`${p.dir}/${file}`);
     if (!p.revert) {
       if (!held.size) continue;
-      for (const key of await written(read)) held.delete(key);
+      for (const key of await written(read, new Set(held.keys()))) held.delete(key);
       continue;
     }
     const path = `${p.dir}/${system.name}/${HOLDS_FILE}`;
@@ -149,9 +154,12 @@ export async function activeHolds(tree: TreeReader, plansDir: string, system: Ho
         file: path,
         message: `is not a holds file patron-sync can read (is it valid JSON? a hold is released by deleting its whole line, or the whole file): fix it or take it from git history`,
       });
-    const restored = await written(read);
-    for (const h of file.holds)
-      if (typeof h?.key === "string" && restored.has(h.key) && h.changes && typeof h.changes === "object")
+    const holds = file.holds.filter(
+      (h) => typeof h?.key === "string" && h.changes !== null && typeof h.changes === "object",
+    );
+    const restored = await written(read, new Set(holds.map((h) => h.key)));
+    for (const h of holds)
+      if (restored.has(h.key))
         held.set(h.key, { key: h.key, id: String(h.id ?? h.key), changes: h.changes, revert: p.dir });
   }
   return { get: (key) => held.get(key), size: held.size };

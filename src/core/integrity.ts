@@ -146,10 +146,10 @@ export async function openPlanData(
     const label = `the data at commit ${source.commit.slice(0, 12)}`;
     const commit = source.commit;
     const tree: TreeReader = {
-      async dirs(dir) {
+      async files(dir) {
         const at =
           git.repoPath(resolve(loaded.root, dir)) ?? (resolve(loaded.root, dir) === git.top ? "" : undefined);
-        return at === undefined ? [] : git.dirs(commit, at);
+        return at === undefined ? [] : git.files(commit, at);
       },
       async read(path) {
         const at = git.repoPath(resolve(loaded.root, path));

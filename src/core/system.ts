@@ -86,9 +86,13 @@ export interface System<Prepared = unknown> {
     /**
      * The keys of the records a plan directory's apply wrote, from its results (`read` reads a file
      * of that directory, e.g. `alma/journal.ndjson`): a revert's hold is active on the keys its own
-     * apply restored, and released by a later plan whose apply wrote the record.
+     * apply restored, and released by a later plan whose apply wrote the record. Only the keys among
+     * `keys` are asked about (the others may be left out, e.g. to pass over a file that names none).
      */
-    written?(read: (file: string) => Promise<Buffer | undefined>): Promise<Set<string>>;
+    written?(
+      read: (file: string) => Promise<Buffer | undefined>,
+      keys: ReadonlySet<string>,
+    ): Promise<Set<string>>;
   };
 }
 

@@ -88,13 +88,18 @@ export function infinitiRevertHolds(dir: string, reverts: string): Hold[] {
 /** The users a plan directory's apply wrote to Infiniti (its infiniti/applied.json), by hold key. */
 export async function infinitiWritten(
   read: (file: string) => Promise<Buffer | undefined>,
+  keys: ReadonlySet<string>,
 ): Promise<Set<string>> {
-  const bytes = await read(`${INFINITI_DIR}/${APPLIED_FILE}`);
+  const bytes = keys.size ? await read(`${INFINITI_DIR}/${APPLIED_FILE}`) : undefined;
   if (!bytes) return new Set();
   try {
     const f = JSON.parse(bytes.toString("utf8")) as { users?: { username?: unknown }[] };
     return new Set(
-      (f.users ?? []).flatMap((u) => (typeof u?.username === "string" ? [u.username.toLowerCase()] : [])),
+      (f.users ?? []).flatMap((u) =>
+        typeof u?.username === "string" && keys.has(u.username.toLowerCase())
+          ? [u.username.toLowerCase()]
+          : [],
+      ),
     );
   } catch {
     return new Set();

@@ -15,15 +15,12 @@ import { openPlanData } from "../../src/core/integrity.ts";
 /** A plan directory's files, in memory. */
 type Files = Record<string, string>;
 const tree = (files: Files): TreeReader => ({
-  dirs: (dir) =>
-    Promise.resolve([
-      ...new Set(
-        Object.keys(files)
-          .filter((f) => f.startsWith(`${dir}/`))
-          .map((f) => f.slice(dir.length + 1).split("/")[0]!)
-          .filter((n) => Object.keys(files).some((f) => f.startsWith(`${dir}/${n}/`))),
-      ),
-    ]),
+  files: (dir) =>
+    Promise.resolve(
+      Object.keys(files)
+        .filter((f) => f.startsWith(`${dir}/`))
+        .map((f) => f.slice(dir.length + 1)),
+    ),
   read: (path) => Promise.resolve(files[path] === undefined ? undefined : Buffer.from(files[path])),
 });
 /** A system core has never heard of: its results are `ledger/wrote.txt`, one key a line. */
@@ -32,8 +29,8 @@ const ledger: HoldingSystem = {
   revert: {
     plan: () => Promise.reject(new Error("not used")),
     check: () => undefined,
-    written: async (read) =>
-      new Set(((await read("ledger/wrote.txt"))?.toString() ?? "").split("\n").filter(Boolean)),
+    written: async (read, keys) =>
+      new Set(((await read("ledger/wrote.txt"))?.toString() ?? "").split("\n").filter((k) => keys.has(k))),
   },
 };
 const plan = (dir: string, created: string, wrote: string[] = [], extra: Files = {}): Files => ({
@@ -109,6 +106,15 @@ describe("revert holds (core)", () => {
     await expect(activeHolds(tree({ ...files, [path]: "{ broken" }), "plans", ledger)).rejects.toThrow(
       "plans/r1/ledger/holds.json: is not a holds file patron-sync can read",
     );
+  });
+
+  it("reads no plan when no revert holds anything for the system (one listing)", async () => {
+    const files = { ...plan("p1", "2026-01-01", ["a"]), ...plan("p2", "2026-01-02", ["b"]) };
+    const t = tree(files);
+    let reads = 0;
+    const counting: TreeReader = { files: (d) => t.files(d), read: (p) => (reads++, t.read(p)) };
+    expect((await activeHolds(counting, "plans", ledger)).size).toBe(0);
+    expect(reads).toBe(0);
   });
 
   it("a system without `written` holds nothing", async () => {
