@@ -7,19 +7,10 @@
  * Resumable: every finished record is journalled (alma/journal.ndjson). A killed apply run again
  * carries on; a finished apply run again reports its records `unchanged` and sends nothing.
  */
-import { writeFileSync } from "node:fs";
-import { csvForPeople } from "../core/csv.ts";
 import { InputError, InterruptedError } from "../core/errors.ts";
 import { Journal } from "../core/journal.ts";
-import {
-  APPLY_JOURNAL,
-  readResults,
-  RESULTS_CSV,
-  systemPath,
-  systemPlanPath,
-  writeResults as writeResultsFile,
-  type ResultsFile,
-} from "../core/plandir.ts";
+import { APPLY_JOURNAL, readResults, systemPath, systemPlanPath, type ResultsFile } from "../core/plandir.ts";
+import { ResultsStream } from "../core/results-stream.ts";
 import { createProgress } from "../core/progress.ts";
 import type { RunContext, SectionApply } from "../core/types.ts";
 import { guardBody, putBody } from "./body.ts";
@@ -43,7 +34,7 @@ import { sendRestore } from "./restore-send.ts";
 import { sendWithFields, type FieldBefore } from "./apply-fields.ts";
 import { writes } from "./field-plan.ts";
 import { QuotaExhaustedError } from "./transport-errors.ts";
-import { renderAlmaResults, STATUS_ORDER } from "./render-results.ts";
+import { AlmaResultRows, renderAlmaResults, STATUS_ORDER } from "./render-results.ts";
 import type { Transport } from "./transport.ts";
 import { parseUser, userXml } from "./xml.ts";
 import { almaConfigOf } from "./config.ts";
@@ -115,7 +106,10 @@ export async function applyAlma(
   else if (prior.size)
     ctx.log.info(`alma: carrying on an unfinished apply: ${prior.size} records already done`);
 
-  const results: AlmaResult[] = [];
+  // Each result goes to results.csv and results.json as soon as the ones before it in the plan are
+  // there (a few wait while an earlier record's calls are in flight); only counts, the failures and
+  // results.md's first rows stay in memory.
+  const out = new AlmaResultsOut(ctx.planDir);
   let quota: QuotaExhaustedError | undefined;
   let refused: AlmaKeyRefusedError | undefined;
   const toSend = header.changes;
@@ -295,13 +289,19 @@ export async function applyAlma(
       const next = await iterator.next();
       if (next.done) return;
       const at = index++;
-      results[at] = await applyOne(next.value);
+      out.settle(at, await applyOne(next.value));
     }
   };
-  await Promise.all(Array.from({ length: alma.concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: alma.concurrency }, worker));
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
   progress.done();
+  if (refused || ctx.signal?.aborted) out.abort();
   if (refused) {
-    const written = results.filter((r) => r?.status === "updated").length;
+    const written = out.written;
     throw refused.stopped(
       written
         ? `The apply stopped at once, after ${written} record${written === 1 ? " was" : "s were"} written before the refusal (recorded in alma/journal.ndjson; running apply again carries on from there).`
@@ -310,7 +310,48 @@ export async function applyAlma(
   }
   if (ctx.signal?.aborted) throw new InterruptedError("The Alma apply");
 
-  return writeResults(ctx, results, quota);
+  return writeResults(ctx, out, quota);
+}
+
+/**
+ * Alma's results as they come, in plan order: results.csv and results.json through a ResultsStream,
+ * the counts, the failures (results.json's history and the pull request comment list them) and the
+ * rows results.md shows. A result that comes before the ones ahead of it in the plan waits for them.
+ */
+class AlmaResultsOut {
+  private stream: ResultsStream<Omit<AlmaResult, "applied">>;
+  private waiting = new Map<number, AlmaResult>();
+  private next = 0;
+  counts: Record<string, number> = {};
+  failures: { id: string; message: string }[] = [];
+  rows = new AlmaResultRows();
+  /** Records written to Alma (`updated`), whether or not their turn in the files has come. */
+  written = 0;
+  constructor(planDir: string) {
+    this.stream = new ResultsStream(planDir, ALMA_DIR, ["primary_id", "status", "message"]);
+  }
+  settle(at: number, r: AlmaResult): void {
+    if (r.status === "updated") this.written++;
+    this.waiting.set(at, r);
+    for (let w = this.waiting.get(this.next); w; w = this.waiting.get(this.next)) {
+      this.waiting.delete(this.next++);
+      this.counts[w.status] = (this.counts[w.status] ?? 0) + 1;
+      if (w.status === "failed") this.failures.push({ id: w.primary_id, message: w.message });
+      this.rows.add(w);
+      // What a revert needs (`applied`) is in the journal, one line per user.
+      this.stream.add([w.primary_id, w.status, w.message], {
+        primary_id: w.primary_id,
+        status: w.status,
+        message: w.message,
+      });
+    }
+  }
+  finish(file: Omit<AlmaResultsFile, "history" | "results">): Promise<void> {
+    return this.stream.finish<AlmaResultsFile>(file, this.failures);
+  }
+  abort(): void {
+    this.stream.abort();
+  }
 }
 
 function fromPlan(e: AlmaPlanEntry): AlmaResult {
@@ -333,34 +374,19 @@ function fromPlan(e: AlmaPlanEntry): AlmaResult {
   }
 }
 
-function writeResults(
+async function writeResults(
   ctx: RunContext,
-  results: AlmaResult[],
+  out: AlmaResultsOut,
   quota: QuotaExhaustedError | undefined,
-): SectionApply {
-  const counts: Record<string, number> = {};
-  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+): Promise<SectionApply> {
+  const counts = out.counts;
   const pending = counts.pending ?? 0;
-  const failures = results.filter((r) => r.status === "failed");
-  writeFileSync(
-    systemPath(ctx.planDir, ALMA_DIR, RESULTS_CSV),
-    csvForPeople(
-      ["primary_id", "status", "message"],
-      results.map((r) => [r.primary_id, r.status, r.message]),
-    ),
-  );
-  writeResultsFile<AlmaResultsFile>(
-    ctx.planDir,
-    {
-      system: "alma",
-      applied_at: new Date().toISOString(),
-      complete: pending === 0,
-      counts,
-      // What a revert needs (`applied`) is in the journal, one line per user.
-      results: results.map(({ applied: _a, ...r }) => r),
-    },
-    failures.map((f) => ({ id: f.primary_id, message: f.message })),
-  );
+  await out.finish({
+    system: "alma",
+    applied_at: new Date().toISOString(),
+    complete: pending === 0,
+    counts,
+  });
   ctx.log.info(
     `alma: ${
       STATUS_ORDER.filter((s) => counts[s])
@@ -374,8 +400,8 @@ function writeResults(
     updated: counts.updated ?? 0,
     failed: counts.failed ?? 0,
     pending,
-    failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
-    markdown: renderAlmaResults(results, counts, quota),
+    failures: out.failures,
+    markdown: renderAlmaResults(out.rows, counts, quota),
     files: ["alma/results.csv", "alma/results.json", "alma/journal.ndjson"],
     stateFiles: [],
   };

@@ -14,15 +14,35 @@ const STATUS_MEANING: Record<string, string> = {
   pending: "not sent yet: run apply again",
 };
 
+/**
+ * What results.md shows of an apply, collected as the results come: the first ROW_LIMIT failed records
+ * and the first ROW_LIMIT changed since the plan, with how many there are (no result is kept beyond them).
+ */
+export class AlmaResultRows {
+  failed: AlmaResult[] = [];
+  changed: AlmaResult[] = [];
+  counts = { failed: 0, changed: 0 };
+  add(r: AlmaResult): void {
+    // changed-since-plan, or changed-since-apply in a revert plan.
+    const kind =
+      r.status === "failed"
+        ? "failed"
+        : r.status === "skipped" && r.message.startsWith("changed-since-")
+          ? "changed"
+          : undefined;
+    if (!kind) return;
+    this.counts[kind]++;
+    if (this[kind].length < ROW_LIMIT)
+      this[kind].push({ primary_id: r.primary_id, status: r.status, message: r.message });
+  }
+}
+
 export function renderAlmaResults(
-  results: AlmaResult[],
+  rows: AlmaResultRows,
   counts: Record<string, number>,
   quota: QuotaExhaustedError | undefined,
 ): string {
   const pending = counts.pending ?? 0;
-  const failures = results.filter((r) => r.status === "failed");
-  // changed-since-plan, or changed-since-apply in a revert plan.
-  const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
   const out: string[] = [
     "### Alma barcode repair\n",
     `**${resultsHeadline(counts)}**\n`,
@@ -32,15 +52,19 @@ export function renderAlmaResults(
     out.push(
       `The daily API quota ran low (${md(quota.message)}); ${num(pending)} records are pending. Run apply again (tomorrow) to carry on.\n`,
     );
-  for (const [title, rows] of [
-    ["Failed", failures],
-    ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
+  for (const [title, shown, total] of [
+    ["Failed", rows.failed, rows.counts.failed],
+    [
+      "Changed since the plan, or since the apply a revert undoes (not overwritten)",
+      rows.changed,
+      rows.counts.changed,
+    ],
   ] as const) {
-    if (!rows.length) continue;
-    out.push(`#### ${title} (${num(rows.length)})\n`, "| Primary ID | Message |", "|---|---|");
-    for (const r of rows.slice(0, ROW_LIMIT)) out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
-    if (rows.length > ROW_LIMIT)
-      out.push(`\n… and ${num(rows.length - ROW_LIMIT)} more: see \`alma/results.csv\`.`);
+    if (!total) continue;
+    out.push(`#### ${title} (${num(total)})\n`, "| Primary ID | Message |", "|---|---|");
+    for (const r of shown) out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
+    if (total > shown.length)
+      out.push(`\n… and ${num(total - shown.length)} more: see \`alma/results.csv\`.`);
     out.push("");
   }
   return out.join("\n");
