@@ -11,6 +11,9 @@
  *   notifies @octocat), so they are broken with an invisible U+2060 WORD JOINER: after `@` (mentions and
  *   e-mail autolinks), after `#` before a digit (issue references), inside `://` and after `www`
  *   (URL autolinks). The text reads the same; it just cannot link.
+ * - Bidirectional controls (U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, the marks U+200E,
+ *   U+200F and U+061C) would reorder what a reviewer reads (a name with U+202E shows its characters backwards,
+ *   "Trojan Source"); each is shown as its code point, e.g. `[U+202E]`, in text and in code spans.
  */
 
 /** GitHub's limit on a pull request or comment body (characters). */
@@ -21,12 +24,16 @@ export const PLAN_MD_BUDGET = 58_000;
 export const ROW_LIMIT = 300;
 
 const WJ = "\u2060";
+/** Unicode's bidirectional formatting characters (UAX #9, "Explicit Directional" and the implicit marks). */
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const showBidi = (t: string): string =>
+  t.replace(BIDI, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`);
 const ALNUM = /^[\p{L}\p{N}]$/u;
 
 /** Escapes text for inline Markdown (also safe in a table cell): one line, no links, no mentions. */
 export function md(text: string | number | undefined | null): string {
   return (
-    String(text ?? "")
+    showBidi(String(text ?? ""))
       // One line, no control characters.
       .replace(/[\r\n\t\v\f]+/g, " ")
       // eslint-disable-next-line no-control-regex
@@ -47,7 +54,7 @@ export function md(text: string | number | undefined | null): string {
 
 /** Escapes text for a code span: backticks cannot close it early, pipes cannot split a table cell. */
 export function code(text: string | undefined): string {
-  const t = String(text ?? "")
+  const t = showBidi(String(text ?? ""))
     .replace(/[\r\n]+/g, " ")
     .replace(/\|/g, "\\|");
   const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((s) => s.length));

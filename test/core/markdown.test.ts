@@ -44,6 +44,28 @@ describe("md: the one escaper for patron data", () => {
     expect(md(42)).toBe("42");
   });
 
+  it("shows bidirectional controls as their code points, in text and in code spans (issue #17)", () => {
+    const name = "Ann\u202Egnp.exe\u202C Lee";
+    expect(md(name)).toBe("Ann\\[U+202E\\]gnp.exe\\[U+202C\\] Lee");
+    expect(code(name)).toBe("`Ann[U+202E]gnp.exe[U+202C] Lee`");
+    const all = [
+      "\u202A",
+      "\u202B",
+      "\u202D",
+      "\u2066",
+      "\u2067",
+      "\u2068",
+      "\u2069",
+      "\u200E",
+      "\u200F",
+      "\u061C",
+    ];
+    const out = md(all.join("x"));
+    expect(out).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/);
+    expect(out).toContain("\\[U+061C\\]");
+    expect(md("Zoë Ünal")).toBe("Zoë Ünal"); // letters of any script are left alone
+  });
+
   it("code spans cannot be closed early or split a table cell", () => {
     expect(code("plans/x")).toBe("`plans/x`");
     expect(code("a`b")).toBe("``a`b``");
