@@ -3,8 +3,9 @@
  *
  * Parsing: saxes, a strict XML 1.0 parser. Every record is checked for well-formedness as it is
  * read (a truncated or garbled answer is an error, never a shorter record that a swap-all PUT
- * would write back), and the tree keeps element order, attributes, empty elements, comments and
- * CDATA. Values stay text (`007` is "007"). Entities and character references are decoded once;
+ * would write back), and the tree keeps element order, attributes, empty elements, comments,
+ * CDATA and processing instructions inside the root element (as `{"#pi": [{"#text": "target data"}]}`:
+ * a swap-all PUT must not drop one silently, issue #17). Values stay text (`007` is "007"). Entities and character references are decoded once;
  * an entity XML does not define (`&eacute;`) is refused rather than guessed.
  *
  * The tree has the shape of fast-xml-parser's preserveOrder output, which the Alma simulator and
@@ -28,7 +29,7 @@ export class XmlError extends Error {
   override name = "XmlError";
 }
 
-/** Parses a whole XML document into its top-level nodes (the declaration, PIs and doctype are dropped). */
+/** Parses a whole XML document into its top-level nodes (the declaration, the doctype and PIs outside the root are dropped). */
 export function parseXml(text: string): XNode[] {
   const tree = new TreeBuilder();
   building = tree;
@@ -69,6 +70,11 @@ class TreeBuilder {
   leaf(kind: "#cdata" | "#comment", t: string): void {
     this.here.push({ [kind]: [{ "#text": own(t) }] });
   }
+  /** A processing instruction inside an element is kept, written back as it came. */
+  pi(target: string, body: string): void {
+    if (this.open.length > 1)
+      this.here.push({ "#pi": [{ "#text": own(body ? `${target} ${body}` : target) }] });
+  }
   attribute(attr: SaxesAttributePlain): void {
     (this.attrs ??= {})[ATTR + attr.name] = own(attr.value);
   }
@@ -101,6 +107,7 @@ function treeParser(): SaxesParser {
   p.on("text", (t) => building!.text(t));
   p.on("cdata", (t) => building!.leaf("#cdata", t));
   p.on("comment", (t) => building!.leaf("#comment", t));
+  p.on("processinginstruction", (pi) => building!.pi(pi.target, pi.body));
   p.on("attribute", (attr: SaxesAttributePlain) => building!.attribute(attr));
   p.on("opentag", (tag: SaxesTagPlain) => building!.openTag(tag));
   p.on("closetag", () => building!.closeTag());
@@ -131,6 +138,7 @@ export function buildXml(nodes: XNode[]): string {
     }
     if (Array.isArray(node["#comment"])) out += `<!--${plainText(node["#comment"])}-->`;
     else if (Array.isArray(node["#cdata"])) out += `<![CDATA[${plainText(node["#cdata"])}]]>`;
+    else if (Array.isArray(node["#pi"])) out += `<?${plainText(node["#pi"])}?>`;
     else {
       const tag = tagOf(node);
       const children = tag === undefined ? undefined : node[tag];

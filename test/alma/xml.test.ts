@@ -17,6 +17,7 @@ import {
   type XNode,
 } from "../../src/alma/xml.ts";
 import { fixture } from "../helpers/fixtures.ts";
+import { guardBody, putBody } from "../../src/alma/body.ts";
 
 describe("xml round trip", () => {
   it("keeps leading zeros as text", () => {
@@ -94,12 +95,26 @@ describe("xml round trip", () => {
     );
   });
 
-  it("keeps comments and CDATA, and drops the declaration, doctype and processing instructions", () => {
+  it("keeps comments, CDATA and processing instructions inside the record; drops the declaration, doctype and PIs outside it", () => {
     const xml =
-      '\uFEFF<?xml version="1.0"?><!DOCTYPE user><user><?pi x?><!-- kept --><note><![CDATA[a < b & c]]></note></user>';
+      '\uFEFF<?xml version="1.0"?><?outside y?><!DOCTYPE user><user><?pi x?><!-- kept --><note><![CDATA[a < b & c]]><?bare?></note></user>';
     const user = parseUser(xml);
     expect(childText(user, "note")).toBe("a < b & c");
-    expect(userXml(user, false)).toBe("<user><!-- kept --><note><![CDATA[a < b & c]]></note></user>");
+    expect(userXml(user, false)).toBe(
+      "<user><?pi x?><!-- kept --><note><![CDATA[a < b & c]]><?bare?></note></user>",
+    );
+  });
+
+  it("a processing instruction inside <user> reaches the PUT body as it came (issue #17: it was dropped)", () => {
+    const fetched = parseUser(
+      '<user><primary_id>P1</primary_id><?alma-sync keep="1"?><user_identifiers><user_identifier segment_type="Internal"><id_type>BARCODE</id_type><value>OLD</value><status>ACTIVE</status></user_identifier></user_identifiers></user>',
+    );
+    const change = { kind: "add" as const, barcode: "NEW-1", affected: [], reactivate: false };
+    const body = putBody(fetched, change, "BARCODE");
+    expect(guardBody(fetched, body, change, "BARCODE")).toEqual([]);
+    const sent = userXml(body, false);
+    expect(sent).toContain('<primary_id>P1</primary_id><?alma-sync keep="1"?><user_identifiers>');
+    expect(sent).toContain("<value>NEW-1</value>");
   });
 
   it("escapes text and attribute values so that every character reads back as it was", () => {
