@@ -108,6 +108,27 @@ describe("docs/setup.md says what the code says", () => {
     },
   );
 
+  it("names the run artifacts as the workflows' upload steps name them", () => {
+    const named = new Set<string>();
+    for (const file of readdirSync(".github/workflows").filter((f) => f.endsWith(".yml"))) {
+      const wf = parse(readFileSync(join(".github/workflows", file), "utf8")) as {
+        jobs: Record<string, { steps?: { uses?: string; with?: { name?: string } }[] }>;
+      };
+      for (const job of Object.values(wf.jobs))
+        for (const step of job.steps ?? [])
+          if (step.uses?.startsWith("actions/upload-artifact@") && step.with?.name)
+            named.add(
+              step.with.name
+                .replace(/\$\{\{\s*github\.run_id\s*\}\}/g, "<run id>")
+                .replace(/\$\{\{\s*github\.run_attempt\s*\}\}/g, "<attempt>"),
+            );
+    }
+    expect(named.size).toBeGreaterThan(1);
+    const mentioned = [...SETUP.matchAll(/`(patron-sync-[a-z]+-<run id>[^`]*)`/g)].map((m) => m[1]!);
+    expect(mentioned.length).toBeGreaterThan(1);
+    for (const name of mentioned) expect([...named]).toContain(name);
+  });
+
   it("the permissions table is each job's effective permissions in .github/workflows", () => {
     const documented = new Map<string, string[]>();
     for (const line of SETUP.split("\n")) {
