@@ -67,4 +67,13 @@ describe("config errors at their own line", () => {
       "patron-sync.yml:8:3: 'auto_apply.infiniti.max_changes' is missing: add it under 'auto_apply.infiniti'",
     ]);
   });
+
+  it("alma.barcode_pattern: an invalid regular expression is a config error at its value", () => {
+    expect(problems("alma:\n  region: na\n  barcode_pattern: '^2123400[\\d{7}$'\n")).toEqual([
+      "patron-sync.yml:3:20: 'alma.barcode_pattern': not a valid regular expression (Unterminated character class); for example '^2123400\\d{7}$' (2123400 and 7 digits)",
+    ]);
+    expect(parseConfig("alma:\n  barcode_pattern: '^2123400\\d{7}$'\n", "c.yml").alma?.barcode_pattern).toBe(
+      "^2123400\\d{7}$",
+    );
+  });
 });

@@ -1,5 +1,6 @@
 /** Alma's section of patron-sync.yml (`alma:`), its auto_apply rule, and the Alma address it gives. */
 import { z } from "zod";
+import { patternError } from "./barcode-pattern.ts";
 import { autoApplyRuleSchema, type ConfigSection, type LoadedConfig } from "../core/config.ts";
 import type { AlmaSettings } from "./settings.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../core/textfile.ts";
@@ -52,6 +53,15 @@ export const almaSchema = z
     timeout_ms: z.number().int().min(100).default(30_000),
     /** Before planning a new barcode, ask Alma whether another user holds it (one call per planned change). */
     check_holders: z.boolean().default(true),
+    /** A regular expression every new barcode must match in full (src/alma/barcode-pattern.ts). */
+    barcode_pattern: z
+      .string()
+      .min(1)
+      .superRefine((source, ctx) => {
+        const why = patternError(source);
+        if (why) ctx.addIssue({ code: "custom", message: why });
+      })
+      .optional(),
     /** Cap of each Alma list (patrons, barcodes) in lines, checked before it is parsed (exit 2 above it). */
     max_lines: z.number().int().positive().default(DEFAULT_MAX_LINES),
     /** Cap of each Alma list in bytes, checked before it is read (exit 2 above it). */

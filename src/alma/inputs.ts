@@ -9,6 +9,7 @@
  */
 import { InputError } from "../core/errors.ts";
 import { spreadsheetDamage } from "../core/spreadsheet.ts";
+import { barcodePattern, patternMismatch } from "./barcode-pattern.ts";
 import {
   decodeInputBytes,
   Problems,
@@ -215,7 +216,13 @@ function detectDelimiter(lines: Line[]): Delimiter {
   return best;
 }
 
-export function parseBarcodeList(text: string, file: string): BarcodeList {
+/** What the barcode list is checked against besides its shape: `alma.barcode_pattern`. */
+export interface BarcodeListRules {
+  barcodePattern?: string | undefined;
+}
+
+export function parseBarcodeList(text: string, file: string, rules: BarcodeListRules = {}): BarcodeList {
+  const pattern = rules.barcodePattern ? barcodePattern(rules.barcodePattern) : undefined;
   refuseBinary(text, file, "UTF-8 (plain text)");
   const problems = new Problems(file);
   const lines = splitLines(text).filter((l) => l.raw.trim() !== "");
@@ -267,7 +274,11 @@ export function parseBarcodeList(text: string, file: string): BarcodeList {
         problems.add(`a barcode cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
         ok = false;
       } else {
-        const damage = spreadsheetDamage(what, f.text);
+        const damage =
+          spreadsheetDamage(what, f.text) ??
+          (what === "barcode" && pattern
+            ? patternMismatch(f.text, pattern, rules.barcodePattern!)
+            : undefined);
         if (damage) {
           problems.add(damage, line, f.start);
           ok = false;
@@ -404,6 +415,7 @@ export async function readBarcodeList(
   path: string,
   displayName: string,
   caps?: ListCaps,
+  rules?: BarcodeListRules,
 ): Promise<BarcodeList> {
-  return parseBarcodeList(await readInputText(path, displayName, caps), displayName);
+  return parseBarcodeList(await readInputText(path, displayName, caps), displayName, rules);
 }

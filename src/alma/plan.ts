@@ -128,7 +128,11 @@ export async function readAlmaInputs(loaded: LoadedConfig): Promise<AlmaFileInpu
     : undefined;
   const barcodesFile = alma.barcodes;
   const barcodes = barcodesFile
-    ? await attempt(() => readBarcodeList(resolve(loaded.root, barcodesFile), barcodesFile, caps))
+    ? await attempt(() =>
+        readBarcodeList(resolve(loaded.root, barcodesFile), barcodesFile, caps, {
+          barcodePattern: alma.barcode_pattern,
+        }),
+      )
     : undefined;
   const updatesFile = alma.updates;
   const updates = updatesFile

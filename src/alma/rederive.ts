@@ -90,7 +90,9 @@ export async function checkAlmaPlan(
   }
   const patrons = cfg.patrons ? await patronListOf(data, cfg, planDir) : undefined;
   const barcodes = cfg.barcodes
-    ? parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes)
+    ? parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes, {
+        barcodePattern: cfg.barcode_pattern,
+      })
     : undefined;
   const updates = cfg.updates
     ? parseUpdates(await readList(data, cfg.updates), cfg.updates, cfg.match_on)

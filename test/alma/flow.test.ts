@@ -238,7 +238,9 @@ describe("Alma plan and apply against the simulator", () => {
     const ws2 = workspace("E00417\n", "E00417|B1\n");
     await expect(
       runPlan({ cwd: ws2, env: { ALMA_BASE_URL: sim.url }, log: memoryLogger(), out: "plans/p" }),
-    ).rejects.toThrow(/no Alma API key: a plan only reads, so a read-only key is enough: .* ALMA_READ_API_KEY/);
+    ).rejects.toThrow(
+      /no Alma API key: a plan only reads, so a read-only key is enough: .* ALMA_READ_API_KEY/,
+    );
     expect(sim.stats().calls).toBe(0);
     expect(existsSync(join(ws2, "plans", "p"))).toBe(false);
   });

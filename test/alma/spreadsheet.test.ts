@@ -37,3 +37,23 @@ describe("Alma lists saved by a spreadsheet", () => {
     expect(list.byEmployee.get("e00512")?.barcode).toBe("2019E0001");
   });
 });
+
+describe("alma.barcode_pattern", () => {
+  const rules = { barcodePattern: "^2123400\\d{7}$" };
+
+  it("refuses a new barcode that does not match in full: a lost leading zero, a wrong length", () => {
+    const text = "E1|21234000123456\nE2|212340001234567\nE3|0021234000123456\n";
+    expect(refused(() => parseBarcodeList(text, "b.txt", { barcodePattern: "^0021234\\d{9}$" }))).toEqual([
+      `b.txt:1:4: the barcode "21234000123456" does not match alma.barcode_pattern '^0021234\\d{9}$' in full: a lost leading zero or a wrong length? ${HINT}, and export the list again`,
+      `b.txt:2:4: the barcode "212340001234567" does not match alma.barcode_pattern '^0021234\\d{9}$' in full: a lost leading zero or a wrong length? ${HINT}, and export the list again`,
+    ]);
+  });
+
+  it("must match the whole barcode even when the pattern has no anchors; employee IDs are not checked", () => {
+    const text = "E1|21234000123456\nE2|x21234000123456y\n";
+    expect(refused(() => parseBarcodeList(text, "b.txt", { barcodePattern: "2123400\\d{7}" }))).toHaveLength(
+      1,
+    );
+    expect(parseBarcodeList("E1|21234000123456\n", "b.txt", rules).byEmployee.size).toBe(1);
+  });
+});
