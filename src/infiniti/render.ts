@@ -118,6 +118,7 @@ export function renderInfinitiPlan(x: PlanRenderInput, budget = Infinity): strin
     header: string[],
     users: PlannedUser[],
     cells: (u: PlannedUser) => string[],
+    where = CHANGES_CSV,
   ) => {
     if (!users.length) return;
     const t = budgetTable(
@@ -130,7 +131,7 @@ export function renderInfinitiPlan(x: PlanRenderInput, budget = Infinity): strin
     out.push(...t.lines);
     if (t.omitted)
       put(
-        `\n${t.shown ? `… and ${num(t.omitted)} more` : `${plural(t.omitted, "user")}, not shown here`}: see \`${CHANGES_CSV}\`.`,
+        `\n${t.shown ? `… and ${num(t.omitted)} more` : `${plural(t.omitted, "user")}, not shown here`}: see \`${where}\`.`,
       );
     put("");
   };
@@ -173,6 +174,7 @@ export function renderInfinitiPlan(x: PlanRenderInput, budget = Infinity): strin
     ["Username", "Line", "Why"],
     x.users.filter((u) => u.action === "held"),
     (u) => [md(u.username), String(u.line ?? "—"), md(heldMessage({ revert: u.held_by ?? "?" }))],
+    "infiniti/plan.json",
   );
   const resent = x.users.filter((u) => u.sent && u.action === "unchanged").length;
   if (resent) put(`${plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);

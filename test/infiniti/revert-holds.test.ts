@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../src/core/log.ts";
 import { runApply, runPlan, runRevert } from "../../src/run.ts";
+import type { PlannedUser } from "../../src/infiniti/diff.ts";
+import { renderInfinitiPlan } from "../../src/infiniti/render.ts";
 import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
 
 const USER = "autoimport";
@@ -99,5 +101,44 @@ describe("a revert stays reverted (Infiniti)", () => {
       emailaddress: "cat.stevens@school.example",
     });
     expect(sim.stats().lastCsv).not.toMatch(/^(ann|bob|dot),/m);
+  });
+});
+
+describe("held users in plan.md", () => {
+  it("are listed within the section's budget, the rest pointed to infiniti/plan.json", () => {
+    const users: PlannedUser[] = Array.from({ length: 400 }, (_, i) => ({
+      username: `held.user.${i}`,
+      action: "held" as const,
+      sent: false,
+      line: i + 2,
+      changes: [],
+      held_by: "plans/20261207T101500Z",
+    }));
+    const md = renderInfinitiPlan(
+      {
+        rosterFile: "data/users.csv",
+        rosterUsers: 400,
+        stateFile: "state/infiniti/applied.csv",
+        stateExists: true,
+        stateUsers: 400,
+        missing: 0,
+        mode: "incremental",
+        disableMissing: false,
+        counts: { held: 400 },
+        changes: 0,
+        importSha256: "0".repeat(64),
+        users,
+        importRows: new Map(),
+        columns: ["username", "enabled"],
+      },
+      8_000,
+    );
+    expect(md.length).toBeLessThanOrEqual(8_000);
+    expect(md).toContain("**0 create · 0 update · 0 disable, 400 held**");
+    expect(md).toContain("### Held by a revert (400)");
+    expect(md).toContain(
+      "| held.user.0 | 2 | held: undone by revert plans/20261207T101500Z; change the data to plan it again |",
+    );
+    expect(md).toMatch(/… and \d+ more: see `infiniti\/plan\.json`\./);
   });
 });
