@@ -8,7 +8,7 @@
 import { guardBody, putBody } from "./body.ts";
 import { decide } from "./decide.ts";
 import { describeFields, overrideFor, writes, type FieldChange } from "./field-plan.ts";
-import { barcodeFingerprint, hasEndState, type BarcodeChange } from "./identifiers.ts";
+import { barcodeFingerprint, hasEndState, identifierFingerprint, type BarcodeChange } from "./identifiers.ts";
 import type { AlmaPlanEntry } from "./planfile.ts";
 import { fieldsMismatch, mismatch, type AlmaDerivation } from "./rederive.ts";
 import { snapshotIdentifiers, type SavedIdentifier } from "./restore.ts";
@@ -100,7 +100,7 @@ export async function sendWithFields(
         ...(deps.sent.before && {
           applied: {
             before: deps.sent.before,
-            after: barcodeFingerprint(fresh, type),
+            after: identifierFingerprint(fresh, type),
             ...(deps.sent.fields && { fields: deps.sent.fields }),
           },
         }),
@@ -138,6 +138,6 @@ export async function sendWithFields(
   return {
     status: "updated",
     message: what.join("; "),
-    applied: { before: saved, after: barcodeFingerprint(returned, type), fields: fieldsBefore },
+    applied: { before: saved, after: identifierFingerprint(returned, type), fields: fieldsBefore },
   };
 }

@@ -32,6 +32,7 @@ import { mismatch, type AlmaDerivation } from "./rederive.ts";
 import { snapshotIdentifiers, type AppliedChange, type SavedIdentifier } from "./restore.ts";
 import { sendRestore } from "./restore-send.ts";
 import { sendWithFields, type FieldBefore } from "./apply-fields.ts";
+import { sendFieldRestore } from "./restore-fields.ts";
 import { writes } from "./field-plan.ts";
 import { QuotaExhaustedError } from "./transport-errors.ts";
 import { AlmaResultRows, renderAlmaResults, STATUS_ORDER } from "./render-results.ts";
@@ -171,6 +172,18 @@ export async function applyAlma(
     };
     const failed = (message: string): AlmaResult => ({ primary_id: id, status: "failed", message });
     try {
+      if (e.action === "restore" && e.restore?.fields?.length) {
+        return await sendFieldRestore(
+          e,
+          {
+            getUser: async (uid) => identityChecked(uid, await client.getUser(uid, ctx.signal)),
+            putUser: (uid, xml, override) => client.putUser(uid, xml, ctx.signal, override),
+            sending: () => sending(),
+            barcodeType: type,
+          },
+          wasSending,
+        );
+      }
       if (e.action === "restore") {
         return await sendRestore(
           e,

@@ -127,7 +127,8 @@ function guardFields(fetched: XNode, body: XNode, planned: readonly FieldChange[
       continue;
     }
     const nodes = elements(body).filter((n) => tagOf(n) === f.field);
-    if (nodes.length !== 1) problems.push(`<${f.field}> is in the body ${nodes.length} times`);
+    if (nodes.length !== (almaForm(f.field, f.after) ? 1 : 0))
+      problems.push(`<${f.field}> is in the body ${nodes.length} times`);
     const attrs = Object.keys(nodes[0]?.[":@"] ?? {});
     if (attrs.some((a) => a !== "@_desc")) problems.push(`<${f.field}> has attributes other than desc`);
   }

@@ -29,10 +29,12 @@ export interface FieldChange {
   unchanged?: true;
   /** Cannot be written to this user (e.g. no preferred e-mail address): not written, and why. */
   refused?: string;
+  /** Undone by a revert and the updates file still asks the same value (core/holds.ts): not written. */
+  held?: string;
 }
 
 /** Whether a field change is one apply writes. */
-export const writes = (f: FieldChange): boolean => !f.unchanged && !f.refused;
+export const writes = (f: FieldChange): boolean => !f.unchanged && !f.refused && !f.held;
 
 /** The fields a row sets, against a record, in the order of UPDATE_FIELDS. */
 export function decideFields(

@@ -10,6 +10,14 @@ import type { Decision } from "./decide.ts";
 /** The change a barcode hold is on. */
 export const BARCODE_HOLD = "barcode";
 
+/** The change a field hold is on (alma.updates): `field:user_group`, held against the value set. */
+export const fieldHold = (field: string): string => `field:${field}`;
+
+/** The hold that keeps a field of `primaryId` from being set to `value` again, or undefined. */
+export function fieldHeld(holds: Holds | undefined, primaryId: string, field: string, value: string) {
+  return heldChange(holds, holdKey(primaryId), fieldHold(field), value);
+}
+
 /** A user's hold key: primary IDs compare without case, as Alma does. */
 export const holdKey = (primaryId: string): string => primaryId.toLowerCase();
 

@@ -51,6 +51,8 @@ export function addFields(
   const written = fields.filter(writes);
   const what = written.length ? describeFields(fields) : "";
   const refused = fields.filter((f) => f.refused).map((f) => `${f.field}: ${f.refused}`);
+  const held = fields.filter((f) => f.held);
+  if (held.length) refused.push(`${held.map((f) => f.field).join(", ")} ${held[0]!.held}`);
   const override = overrideFor(user, fields);
   if (override.length) entry.override = override;
   const external = (childText(user, "account_type") ?? "").trim().toUpperCase() === "EXTERNAL";
@@ -58,13 +60,16 @@ export function addFields(
     const w = externalFieldWarning(fields, override);
     entry.warning = entry.warning ? `${entry.warning}. ${w}` : w;
   }
-  const unchangedNote = written.length ? "" : "every field is already as asked";
-  const parts = [what || unchangedNote, ...refused];
+  const unchangedNote = written.length || held.length ? "" : "every field is already as asked";
+  const parts = [what || unchangedNote, ...refused].filter(Boolean);
   if (barcodeChanges) entry.message = `${entry.message}; ${parts.join("; ")}`;
   else if (written.length) {
     entry.message = entry.message
       ? `${parts.join("; ")}; barcode: ${entry.action}: ${entry.message}`
       : parts.join("; ");
     entry.action = "update";
+  } else if (held.length && entry.action === "unchanged" && !entry.message) {
+    entry.action = "held";
+    entry.message = parts.filter(Boolean).join("; ");
   } else entry.message = entry.message ? `${entry.message}; ${parts.join("; ")}` : parts.join("; ");
 }

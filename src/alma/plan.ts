@@ -18,7 +18,7 @@ import { createProgress } from "../core/progress.ts";
 import type { RunContext, SectionPlan } from "../core/types.ts";
 import { guardBody, putBody } from "./body.ts";
 import { decide } from "./decide.ts";
-import { barcodeHold, heldMessage } from "./holds.ts";
+import { fieldHeld, barcodeHold, heldMessage } from "./holds.ts";
 import { almaClient } from "./connection.ts";
 import { AlmaApiError, explainAlmaError, NOT_FOUND_CODES } from "./errors.ts";
 import { AlmaKeyRefusedError } from "./key-refusal.ts";
@@ -323,6 +323,11 @@ export async function planAlma(
     }
     const barcodeChange = d?.change && holder === undefined && !heldEntry ? d.change : undefined;
     const fields = row ? decideFields(user, row, codes.describe) : [];
+    for (const f of fields.filter(writes)) {
+      // A revert stays reverted: a field it put back is not set again to the same value.
+      const h = fieldHeld(ctx.holds, primaryId, f.field, f.after);
+      if (h) f.held = heldMessage(h);
+    }
     if (row) addFields(entry, user, row, fields, row.id, barcodeChange !== undefined);
     const line: PlanJournalLine = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
     if (barcodeChange || fields.some(writes)) {

@@ -48,7 +48,7 @@ export interface AlmaPlanEntry {
   /** A warning for the reviewer (e.g. an External barcode a SIS load may restore). */
   warning?: string;
   /** `restore` (a revert plan): the barcode identifiers to put back, as they were before the reverted apply. */
-  restore?: { identifiers: SavedIdentifier[] };
+  restore?: { identifiers: SavedIdentifier[]; fields?: { field: string; before: string; after: string }[] };
   message: string;
   /** alma.updates: each field of the user's row, before → after (src/alma/field-plan.ts). */
   fields?: FieldChange[];

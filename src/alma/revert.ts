@@ -20,7 +20,7 @@ import {
 } from "../core/plandir.ts";
 import { revertRefused } from "../core/revert.ts";
 import type { Hold } from "../core/holds.ts";
-import { BARCODE_HOLD, holdKey } from "./holds.ts";
+import { BARCODE_HOLD, fieldHold, holdKey } from "./holds.ts";
 import type { SectionPlan } from "../core/types.ts";
 import type { ApplyJournalLine } from "./apply.ts";
 import { CHANGING_ACTIONS } from "./decide.ts";
@@ -79,20 +79,26 @@ export async function deriveAlmaRevert(dir: string, reverts: string): Promise<Al
     };
     if (j?.status === "updated" && j.applied) {
       const before = activeValues(j.applied.before, type);
+      const fields = j.applied.fields ?? [];
+      const barcode = e.action !== "update";
+      const undo = [
+        barcode ? undoMessage(e, before, type, reverts) : `undo ${reverts} (update)`,
+        ...(fields.length
+          ? [`put back ${fields.map((f) => `${f.field} ${f.after} → ${f.before || "(empty)"}`).join("; ")}`]
+          : []),
+      ];
       entries.push({
         ...base,
         action: "restore",
         old_barcodes: [],
         fingerprint: j.applied.after,
-        restore: { identifiers: j.applied.before },
-        message: undoMessage(e, before, type, reverts),
+        restore: { identifiers: j.applied.before, ...(fields.length && { fields }) },
+        message: undo.join("; "),
       });
-      if (e.new_barcode !== undefined)
-        holds.push({
-          key: holdKey(e.primary_id),
-          id: e.primary_id,
-          changes: { [BARCODE_HOLD]: e.new_barcode },
-        });
+      const changes: Record<string, string> = {};
+      if (barcode && e.new_barcode !== undefined) changes[BARCODE_HOLD] = e.new_barcode;
+      for (const f of fields) changes[fieldHold(f.field)] = f.after;
+      if (Object.keys(changes).length) holds.push({ key: holdKey(e.primary_id), id: e.primary_id, changes });
     } else if (j?.status === "updated" || j?.status === "sending") {
       entries.push({
         ...base,
@@ -172,6 +178,11 @@ export async function planAlmaRevert(planDir: string, dir: string, reverts: stri
   const out = [
     `## Alma: revert of ${code(reverts)}\n`,
     `Restores the ${type} identifiers of every user the apply of ${code(reverts)} wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
+    ...(r.entries.some((e) => e.restore?.fields?.length)
+      ? [
+          `Fields the apply set (user group, dates, status, …) are put back to their values before it; a field changed since that apply is skipped (\`changed-since-apply\`), never overwritten. The revert holds them: the next plan does not set them again from the same updates file.\n`,
+        ]
+      : []),
     `- Users to restore: **${n}**`,
     `- Users of ${code(reverts)} its apply did not write (nothing to undo): ${r.notWritten}`,
   ];

@@ -105,6 +105,7 @@ export function canWrite(user: XNode, field: UpdateField): boolean {
 
 /** The value as written to Alma: dates in Alma's own form with the trailing Z (`2027-06-30Z`). */
 export function almaForm(field: UpdateField, value: string): string {
+  if (!value.trim()) return "";
   return FIELD_SPECS[field].kind === "date" ? `${normalizeValue(field, value)}Z` : value.trim();
 }
 
@@ -123,11 +124,16 @@ export function writeField(user: XNode, field: UpdateField, value: string, desc?
     else childrenOf(e).unshift(el("email_address", text));
     return;
   }
+  const list = childrenOf(user);
+  const at = list.findIndex((n) => tagOf(n) === field);
+  if (!text) {
+    // An empty value (a revert putting back a field that was absent): the element is left out.
+    if (at >= 0) list.splice(at, 1);
+    return;
+  }
   const spec = FIELD_SPECS[field];
   const d = spec.kind === "status" ? STATUS_DESC[text] : spec.kind === "code" ? desc : undefined;
   const node = el(field, text, d ? { desc: d } : undefined);
-  const list = childrenOf(user);
-  const at = list.findIndex((n) => tagOf(n) === field);
   if (at >= 0) list[at] = node;
   else insertInOrder(user, node, USER_ELEMENT_ORDER);
 }

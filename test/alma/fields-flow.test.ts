@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.ts";
 import { memoryLogger } from "../../src/core/log.ts";
-import { runApply, runPlan } from "../../src/run.ts";
+import { runApply, runPlan, runRevert } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator, type SeedUser } from "../../src/simulators/alma.ts";
 import { removeTempDirs, tempDir } from "../helpers/tmp.ts";
 
@@ -211,5 +211,50 @@ describe("field updates against the simulator", () => {
     );
     const u1 = sim.getUser("U1")!;
     expect([u1.userGroup, u1.userGroupDesc, u1.campusCode]).toEqual(["GRAD", "Graduate", "MAIN"]);
+  });
+
+  it("revert puts each field back, skips one changed since the apply, and stays reverted", async () => {
+    const ws = workspace(UPDATES);
+    const log = memoryLogger();
+    await runPlan({ cwd: ws, env, log, out: "plans/p1" });
+    await runApply({ cwd: ws, env, log, planDir: "plans/p1" });
+    sim.editUser("U1", (u) => {
+      u.expiryDate = "2029-01-01Z"; // edited by hand after the apply
+    });
+    const before = sim.getUser("U2")!;
+    const revert = await runRevert({ cwd: ws, log, planDir: "plans/p1", out: "plans/r1" });
+    expect(revert.changes).toBe(3);
+    const md = readFileSync(join(revert.planDir, "plan.md"), "utf8");
+    expect(md).toContain("Fields the apply set (user group, dates, status, …) are put back");
+    expect(md).toMatch(
+      /\| U2 \| \d+ \| undo plans\/p1 \(update\); put back user_group GRAD → UG; expiry_date 2027-06-30 → 2026-06-30; status INACTIVE → ACTIVE \|/,
+    );
+    const undone = await runApply({ cwd: ws, env, log, planDir: "plans/r1" });
+    expect(undone.failed).toBe(0);
+    const u2 = sim.getUser("U2")!;
+    expect([u2.userGroup, u2.expiryDate, u2.status]).toEqual(["UG", "2026-06-30Z", "ACTIVE"]);
+    expect(u2.roles).toEqual(before.roles);
+    const u1 = sim.getUser("U1")!;
+    expect(u1.expiryDate).toBe("2029-01-01Z"); // drift: not overwritten
+    expect(u1.contactInfo.emails[0]!.emailAddress).toBe("u1@old.example.edu"); // the other field put back
+    expect(readFileSync(join(revert.planDir, "alma", "results.csv"), "utf8")).toMatch(
+      /U1,updated,.*changed-since-apply: expiry_date is now '2029-01-01', not '2027-06-30' as the apply set it/,
+    );
+    expect(sim.getUser("U3")!.userGroup).toBe("UG"); // EXTERNAL: put back through override
+
+    // The next plan from the same updates file does not set the reverted fields again.
+    const next = await runPlan({ cwd: ws, env, log, out: "plans/p2" });
+    const entries = JSON.parse(readFileSync(join(next.planDir, "alma", "plan.json"), "utf8")).patrons;
+    const n2 = entries.find((e: { primary_id: string }) => e.primary_id === "U2");
+    expect(n2.action).toBe("held");
+    expect(
+      n2.fields.every((f: { held?: string }) => f.held?.startsWith("held: undone by revert plans/r1")),
+    ).toBe(true);
+    // U1 is held whole, the hand-edited expiry_date too: the revert's intent (undo) is kept, not re-set.
+    const n1 = entries.find((e: { primary_id: string }) => e.primary_id === "U1");
+    expect(n1.fields.map((f: { field: string; held?: string }) => [f.field, !!f.held])).toEqual([
+      ["expiry_date", true],
+      ["email", true],
+    ]);
   });
 });
