@@ -35,6 +35,10 @@ export async function spawnAction(o: {
   githubApiUrl: string;
   sha: string;
   runId: number;
+  /** GITHUB_REF (default refs/heads/main). */
+  ref?: string;
+  /** GITHUB_RUN_ATTEMPT (default 1). */
+  runAttempt?: number;
 }): Promise<ActionRun> {
   const { dir } = o;
   mkdirSync(dir);
@@ -56,8 +60,9 @@ export async function spawnAction(o: {
     GITHUB_OUTPUT: join(dir, "output"),
     GITHUB_STEP_SUMMARY: join(dir, "summary"),
     GITHUB_SHA: o.sha,
-    GITHUB_REF: "refs/heads/main",
+    GITHUB_REF: o.ref ?? "refs/heads/main",
     GITHUB_RUN_ID: String(o.runId),
+    GITHUB_RUN_ATTEMPT: String(o.runAttempt ?? 1),
     RUNNER_TEMP: dir,
   };
   for (const [k, v] of Object.entries(o.inputs)) env[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = v;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
 import { spawnAction, type ActionRun } from "./action-runner.ts";
-import { FakeGitHub } from "./fake-github.ts";
+import { FakeGitHub, REPO_SCOPE } from "./fake-github.ts";
 
 export { ROOT, type ActionRun } from "./action-runner.ts";
 export { FakeGitHub, type FakePull } from "./fake-github.ts";
@@ -43,6 +43,8 @@ export class Harness {
     this.alma = await startAlmaSimulator({ apiKey: API_KEY, users: [] });
     this.infiniti = await startInfinitiSimulator({ username: INF_USER, password: INF_PASS });
     await this.gh.start();
+    // The token runAction passes: one that may do everything the action calls (a classic `repo` token).
+    this.gh.issue({ permissions: REPO_SCOPE }, GH_TOKEN);
   }
 
   async stop(): Promise<void> {
@@ -72,6 +74,7 @@ export class Harness {
   makeRemote(name: string, files: Record<string, string>): string {
     const remote = join(this.tmp, `${name}.git`);
     this.git(this.tmp, "init", "-q", "--bare", "-b", "main", remote);
+    FakeGitHub.installHooks(remote);
     const seed = this.checkout(remote);
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(join(seed, path, ".."), { recursive: true });

@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { startInfinitiSimulator, type InfinitiSimulator } from "../../src/simulators/infiniti.ts";
 import { ENTRY, ENTRY_ABS, ROOT, spawnAction, type ActionRun } from "./action-runner.ts";
-import { FakeGitHub } from "./fake-github.ts";
+import { FakeGitHub, REPO_SCOPE } from "./fake-github.ts";
 
 const TIMEOUT = 120_000;
 
@@ -189,6 +189,8 @@ beforeAll(async () => {
   alma = await startAlmaSimulator({ apiKey: API_KEY, latencyMs: [0, 1] });
   infiniti = await startInfinitiSimulator({ username: INF_USER, password: INF_PASS });
   await gh.start();
+  // The token runAction passes: one that may do everything the action calls (a classic `repo` token).
+  gh.issue({ permissions: REPO_SCOPE }, GH_TOKEN);
 }, TIMEOUT);
 
 afterAll(async () => {
