@@ -94,10 +94,15 @@ export async function apply(run: Run): Promise<number> {
   const before = appliedResults(resolve(ctx.workspace, choice.dir), inputs.only);
   const onPush = ctx.eventName === "push" && !inputs.planDir;
 
+  // Every merged plan with no results yet, oldest first: on a push, and in the auto-apply job. That job
+  // shares the concurrency group patron-sync-apply with the apply workflow, and GitHub keeps one pending
+  // run or job per group, so it may be the one that cancelled a pending apply run; its own commit,
+  // pushed with GITHUB_TOKEN, starts no workflow.
+  const catchUp = onPush || Boolean(autoRule);
   let dirs = [choice.dir];
-  if (onPush) {
+  if (catchUp) {
     const waiting = waitingPlanDirs(ctx.workspace, plansDir);
-    dirs = [...new Set([...waiting, ...(before.applied ? [] : [choice.dir])])].sort();
+    dirs = [...new Set([...waiting, ...(before.applied && !autoRule ? [] : [choice.dir])])].sort();
     const extra = dirs.filter((d) => d !== choice.dir);
     if (extra.length)
       log.info(
@@ -128,7 +133,8 @@ export async function apply(run: Run): Promise<number> {
   const done: Applied[] = [];
   for (const dir of dirs) {
     try {
-      done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule, octokit }));
+      const rule = dir === choice.dir ? autoRule : undefined; // the others were merged, reviewed
+      done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule: rule, octokit }));
     } catch (e) {
       if (!done.length || e instanceof ResultsNotCommittedError || e instanceof InterruptedError) throw e;
       // An earlier plan of this run was applied: say so, never "nothing was sent".
@@ -367,7 +373,7 @@ function refusedMessage(
     .join(" / ");
   return [
     `The plan ${o.dir} WAS applied (${o.outcome.updated} updated, ${o.outcome.failed} failed), but its results could not be committed to '${o.branch}'${git ? ` (git: ${git})` : ""}.`,
-    `The results are kept in this run's artifact patron-sync-results-${run.ctx.runId || "<run id>"} (${runUrl(run.ctx)}).`,
+    `The results are kept in this run's artifact patron-sync-results-${run.ctx.runId || "<run id>"}-${run.ctx.runAttempt || "<run attempt>"} (${runUrl(run.ctx)}).`,
     `To recover, before anything else is merged: download the artifact and commit its files (${o.dir}/ and the state files) to '${o.branch}' through a pull request; until then a later apply treats ${o.dir} as not applied.`,
     `A protected default branch refuses the built-in GITHUB_TOKEN: give the action a GitHub App token that may push to it (github-token input), as docs/setup.md explains.`,
   ].join("\n");

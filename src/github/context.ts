@@ -33,6 +33,8 @@ export interface ActionContext {
   sha: string;
   /** GITHUB_RUN_ID: this workflow run (empty outside Actions). */
   runId: string;
+  /** GITHUB_RUN_ATTEMPT: 1, then 2… for each re-run (a re-run keeps the run ID). */
+  runAttempt?: string;
 }
 
 export function readPayload(path: string | undefined): EventPayload {
@@ -57,6 +59,7 @@ export function actionContext(env: NodeJS.ProcessEnv = process.env): ActionConte
     ref: env.GITHUB_REF ?? payload.ref ?? "",
     sha: env.GITHUB_SHA ?? payload.after ?? "",
     runId: env.GITHUB_RUN_ID ?? "",
+    runAttempt: env.GITHUB_RUN_ATTEMPT ?? "",
   };
 }
 

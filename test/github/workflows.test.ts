@@ -83,7 +83,8 @@ describe("workflows", () => {
 
   it("apply keeps its results as an artifact even when the job fails, for the configured time", () => {
     const apply = Object.values(jobs(".github/workflows/apply.yml"))[0]!;
-    expect(apply.permissions).toEqual({ contents: "write" });
+    // pull-requests: write for the results comment (e2e-workflows.test.ts runs it under GitHub's rules).
+    expect(apply.permissions).toEqual({ contents: "write", "pull-requests": "write" });
     const upload = apply.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))!;
     expect((upload as { if?: string }).if).toMatch(/^always\(\)/);
     expect(upload.with!["retention-days"]).toContain("artifact-retention-days");
