@@ -203,10 +203,10 @@ async function pendingHolds(group: string, part: string): Promise<void> {
 }
 
 describe("concurrency: whatever order GitHub cancels pending runs in, no merged plan is left unapplied", () => {
-  /** A repository with a merged plan (C1, C2; reviewed: it was made before the auto_apply policy). */
+  /** A repository with a merged plan (K1, K2; reviewed: it was made before the auto_apply policy). */
   async function mergedPlan() {
     const r = repo(["C0"]);
-    pushPatrons(r.remote, ["C1", "C2"]);
+    pushPatrons(r.remote, ["K1", "K2"]);
     const [plan] = await runsOf(r.runner);
     expect(plan!.conclusion, why(plan!)).toBe("success");
     return { ...r, dir: plan!.jobs.get("plan")!.outputs["plan-dir"]! };
@@ -230,7 +230,7 @@ describe("concurrency: whatever order GitHub cancels pending runs in, no merged 
       const APPLY = groupOf(R, "patron-sync-apply");
       await h.gh.acquire(APPLY, "an apply in progress");
       // The data push, then the merge, while an apply runs: the apply run waits, pending.
-      pushAutoData(remote, "C3");
+      pushAutoData(remote, "K3");
       const [planRun] = (await runner.takePushes()).flatMap((p) => p.runs);
       mergePlanPull(remote, R);
       const [applyRun] = (await runner.takePushes()).flatMap((p) => p.runs);
@@ -241,7 +241,7 @@ describe("concurrency: whatever order GitHub cancels pending runs in, no merged 
       h.gh.release(APPLY, "an apply in progress");
       const plan = await planRun!;
       expect(plan.conclusion, why(plan)).toBe("success");
-      for (const id of ["C1", "C2", "C3"]) expect(barcodeOf(id)).toEqual([`BC-${id}`]);
+      for (const id of ["K1", "K2", "K3"]) expect(barcodeOf(id)).toEqual([`BC-${id}`]);
       const main = h.treeFiles(remote, "refs/heads/main");
       expect(main).toContain(`${dir}/results.md`); // the merged plan, applied and recorded
       expect(main).toContain(`${plan.jobs.get("plan")!.outputs["plan-dir"]}/results.md`);
