@@ -38,14 +38,15 @@ function repo(ids: string[], policy = ""): { runner: WorkflowRunner; remote: str
   return { runner: new WorkflowRunner({ harness: h, remote, repo: R, secrets: SECRETS }), remote, R };
 }
 
-/** Staff add patrons to the list and push to main. */
-function pushPatrons(remote: string, ids: string[]): void {
+/** Staff add patrons to the list (and touch the config: such a plan is never auto-applied) and push to main. */
+function pushPatrons(remote: string, ids: string[], o: { touchConfig?: boolean } = {}): void {
   for (const id of ids) if (!h.alma.getUser(id)) h.alma.addUser(user(id));
   const ws = h.checkout(remote);
   const list = "data/alma/patronlist_no_barcode.txt";
   const codes = "data/alma/library_barcode_full_list.txt";
   appendFileSync(join(ws, list), ids.map((i) => `${i}\n`).join(""));
   appendFileSync(join(ws, codes), ids.map((i) => `${i}|BC-${i}\n`).join(""));
+  if (o.touchConfig) appendFileSync(join(ws, "patron-sync.yml"), "# reviewed\n");
   h.git(ws, "commit", "-q", "-am", `Patrons ${ids.join(" ")}`);
   h.git(ws, "push", "-q", "origin", "HEAD:refs/heads/main");
 }
@@ -203,44 +204,37 @@ async function pendingHolds(group: string, part: string): Promise<void> {
 }
 
 describe("concurrency: whatever order GitHub cancels pending runs in, no merged plan is left unapplied", () => {
-  /** A repository with a merged plan (K1, K2; reviewed: it was made before the auto_apply policy). */
-  async function mergedPlan() {
-    const r = repo(["C0"]);
-    pushPatrons(r.remote, ["K1", "K2"]);
+  const POLICY = "auto_apply:\n  alma: { max_changes: 5 }\n";
+
+  /** A plan (K1, K2) in a pull request: its push changed the config, so it is not auto-applied. */
+  async function reviewedPlan() {
+    const r = repo(["C0"], POLICY);
+    pushPatrons(r.remote, ["K1", "K2"], { touchConfig: true });
     const [plan] = await runsOf(r.runner);
     expect(plan!.conclusion, why(plan!)).toBe("success");
+    expect(plan!.jobs.get("plan")!.outputs["auto-apply"]).toBe("false");
     return { ...r, dir: plan!.jobs.get("plan")!.outputs["plan-dir"]! };
-  }
-
-  /** Staff add a patron and an auto_apply policy the next plan fits: the plan run auto-applies. */
-  function pushAutoData(remote: string, id: string): void {
-    h.alma.addUser(user(id));
-    const ws = h.checkout(remote);
-    appendFileSync(join(ws, "patron-sync.yml"), "auto_apply:\n  alma: { max_changes: 5 }\n");
-    appendFileSync(join(ws, "data/alma/patronlist_no_barcode.txt"), `${id}\n`);
-    appendFileSync(join(ws, "data/alma/library_barcode_full_list.txt"), `${id}|BC-${id}\n`);
-    h.git(ws, "commit", "-q", "-am", `Patron ${id} and an auto_apply policy`);
-    h.git(ws, "push", "-q", "origin", "HEAD:refs/heads/main");
   }
 
   it(
     "the auto-apply job replaces the pending apply run of a merge: it applies the merged plan too",
     async () => {
-      const { runner, remote, R, dir } = await mergedPlan();
+      const { runner, remote, R, dir } = await reviewedPlan();
       const APPLY = groupOf(R, "patron-sync-apply");
       await h.gh.acquire(APPLY, "an apply in progress");
-      // The data push, then the merge, while an apply runs: the apply run waits, pending.
-      pushAutoData(remote, "K3");
-      const [planRun] = (await runner.takePushes()).flatMap((p) => p.runs);
+      // While an apply runs: the merge (its apply run waits, pending), then a data push that auto-applies.
       mergePlanPull(remote, R);
       const [applyRun] = (await runner.takePushes()).flatMap((p) => p.runs);
       await pendingHolds(APPLY, "apply.yml");
+      pushPatrons(remote, ["K3"]);
+      const [planRun] = (await runner.takePushes()).flatMap((p) => p.runs);
       // The plan run's auto-apply job queues next: GitHub cancels the pending apply run.
       await pendingHolds(APPLY, "auto-apply");
       expect((await applyRun!).conclusion).toBe("cancelled");
       h.gh.release(APPLY, "an apply in progress");
       const plan = await planRun!;
       expect(plan.conclusion, why(plan)).toBe("success");
+      expect(plan.jobs.get("plan")!.outputs["auto-apply"]).toBe("true");
       for (const id of ["K1", "K2", "K3"]) expect(barcodeOf(id)).toEqual([`BC-${id}`]);
       const main = h.treeFiles(remote, "refs/heads/main");
       expect(main).toContain(`${dir}/results.md`); // the merged plan, applied and recorded
@@ -255,8 +249,8 @@ describe("concurrency: whatever order GitHub cancels pending runs in, no merged 
     "the apply run of a merge replaces the pending auto-apply job: it applies the merged (revert) plan",
     async () => {
       // An applied plan (C5) and its revert pull request, waiting for review.
-      const { runner, remote, R } = repo(["C0"]);
-      pushPatrons(remote, ["C5"]);
+      const { runner, remote, R } = repo(["C0"], POLICY);
+      pushPatrons(remote, ["C5"], { touchConfig: true });
       const [first] = await runsOf(runner);
       mergePlanPull(remote, R);
       const [applied] = await runsOf(runner);
@@ -270,7 +264,7 @@ describe("concurrency: whatever order GitHub cancels pending runs in, no merged 
 
       const APPLY = groupOf(R, "patron-sync-apply");
       await h.gh.acquire(APPLY, "an apply in progress");
-      pushAutoData(remote, "C6");
+      pushPatrons(remote, ["C6"]);
       const [planRun] = (await runner.takePushes()).flatMap((p) => p.runs);
       await pendingHolds(APPLY, "auto-apply");
       // The revert is merged now: its apply run queues after the auto-apply job and replaces it.
