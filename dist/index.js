@@ -33981,7 +33981,7 @@ exports.isNCNameChar = isNCNameChar;
 
 /***/ }),
 
-/***/ 3949:
+/***/ 4071:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46470,10 +46470,74 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/core/spreadsheet.ts
+/**
+ * Damage a spreadsheet does to identifiers when a list is opened in it and saved again: a long number
+ * such as the barcode 21234000212345 is saved in scientific notation (`2.12340002E+13`, `1.23457E+11`),
+ * which is no longer the identifier (its last digits are gone). Any list column that holds an ID or a
+ * barcode is checked with `spreadsheetDamage` before anything is planned (Alma lists, the Infiniti
+ * roster, and any other list a system reads).
+ */
+/** The hint every such problem ends with: the fix is in the spreadsheet, not in patron-sync. */
+const SPREADSHEET_HINT = "opened in a spreadsheet? format the column as text";
+/**
+ * A number in scientific notation as spreadsheets write it: one digit, a decimal part, then `E` or `e`,
+ * an optional sign and the exponent (`2.12340002E+13`, `1.23457E+11`, `1.23457e11`, and `1,23457E+11` in
+ * locales with a decimal comma), or one digit and a signed exponent (`1E+11`, what Excel writes for
+ * 100000000000). A value with neither a decimal part nor a sign (`2E1234`, `7e5`) is not taken for one: an
+ * alphanumeric barcode may look like that.
+ */
+const SCIENTIFIC = /^[+-]?\d(?:[.,]\d+[eE][+-]?|[eE][+-])\d+$/;
+/** Whether a value (already trimmed) is a number in scientific notation. */
+function isScientificNotation(text) {
+    return SCIENTIFIC.test(text);
+}
+/**
+ * The problem to report for an ID or barcode that a spreadsheet has turned into scientific notation,
+ * or undefined when the value does not look like that. `what` names the value ("barcode", "primary ID").
+ */
+function spreadsheetDamage(what, text) {
+    if (!isScientificNotation(text))
+        return undefined;
+    return `the ${what} "${text}" is a number in scientific notation, not an identifier: ${SPREADSHEET_HINT}, and export the list again`;
+}
+
+;// CONCATENATED MODULE: ./src/alma/barcode-pattern.ts
+/**
+ * `alma.barcode_pattern`: a regular expression every new barcode (each barcode of the barcode list) must
+ * match in full, e.g. `^2123400\d{7}$`. It catches what a spreadsheet does to a barcode that scientific
+ * notation does not show: a lost leading zero (`0021234000123456` → `21234000123456`) and a wrong length.
+ */
+
+/** The pattern, anchored so that it must match the whole barcode; throws on an invalid pattern. */
+function barcodePattern(source) {
+    new RegExp(source); // its own error names the mistake in the pattern as written
+    return new RegExp(`^(?:${source})$`);
+}
+/** Why `source` is not a valid pattern (JavaScript's reason, without the pattern), or undefined. */
+function patternError(source) {
+    try {
+        barcodePattern(source);
+        return undefined;
+    }
+    catch (e) {
+        const reason = e.message.split(": ").at(-1) ?? "";
+        return `not a valid regular expression (${reason}); for example '^2123400\\d{7}$' (2123400 and 7 digits)`;
+    }
+}
+/** The problem to report for a barcode that does not match the pattern, or undefined when it does. */
+function patternMismatch(barcode, pattern, source) {
+    if (pattern.test(barcode))
+        return undefined;
+    return `the barcode "${barcode}" does not match alma.barcode_pattern '${source}' in full: a lost leading zero or a wrong length? ${SPREADSHEET_HINT}, and export the list again`;
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** Exit codes are a public contract: staff scripts depend on them. */
 const EXIT = {
@@ -46526,7 +46590,7 @@ class NotStartedError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./src/config-paths.ts
+;// CONCATENATED MODULE: ./src/core/config-paths.ts
 /**
  * The paths in patron-sync.yml name files of the data repository, and nothing else: a path that
  * resolves outside the repository (`../x`, `/etc/passwd`), into git's own folder (`.git/config`,
@@ -46595,9 +46659,7 @@ async function checkConfigPaths(config, root, file, pathKeys, locate) {
         throw new InputError(problems);
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/config-yaml.ts
+;// CONCATENATED MODULE: ./src/core/config-yaml.ts
 /**
  * Reading patron-sync.yml as YAML, safely: every YAML error becomes an input error (exit 2) with the
  * file, line and column, and no message quotes the file's text (a config pointed at the wrong file,
@@ -46664,13 +46726,58 @@ function readYaml(text, file) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/did-you-mean.ts
+/**
+ * "Did you mean …?": the known name nearest to a misspelt one (a roster column, a config key), by edit
+ * distance, when exactly one is near enough to be a plausible slip.
+ */
+/** Levenshtein edit distance (insertions, deletions, substitutions each cost 1). */
+function editDistance(a, b) {
+    if (a === b)
+        return 0;
+    if (!a.length)
+        return b.length;
+    if (!b.length)
+        return a.length;
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const cur = [i];
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    return prev[b.length];
+}
+/**
+ * The one known name within `maxDistance(name, known)` edits of `name` (at most 2, or a quarter of the
+ * longer name's letters), or undefined when none is, or when two or more are equally near.
+ */
+function nearestName(name, known, maxDistance = (a, b) => Math.max(2, Math.floor(Math.max(a.length, b.length) / 4))) {
+    let best = [];
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(name, k);
+        if (d > maxDistance(name, k))
+            continue;
+        if (d < bestDistance)
+            [best, bestDistance] = [[k], d];
+        else if (d === bestDistance)
+            best.push(k);
+    }
+    return best.length === 1 ? best[0] : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/core/config.ts
 /**
  * patron-sync.yml: the shared keys, and one section per system, each with the schema its system gives
  * (src/alma/config.ts, src/infiniti/config.ts). Errors name the key path, the line and the column; paths
- * that leave the repository are refused (src/config-paths.ts). Core loads the config with the sections of
+ * that leave the repository are refused (src/core/config-paths.ts). Core loads the config with the sections of
  * the systems it was given; src/config.ts does so with the built-in systems.
  */
+
+
 
 
 
@@ -46712,26 +46819,99 @@ function config_parseConfigWith(text, file, sections) {
 }
 function parseConfigDocument(text, file, sections) {
     const { doc, value } = readYaml(text, file);
-    const lineOf = (offset) => positionOf(text, offset);
     const raw = value ?? {};
-    const result = configSchemaOf(sections).safeParse(raw);
+    const schema = configSchemaOf(sections);
+    const result = schema.safeParse(raw);
     if (result.success)
         return { config: result.data, doc };
-    const problems = result.error.issues.map((issue) => {
-        const keyPath = issue.path.map(String);
-        const node = doc.getIn(issue.path, true);
-        const parentNode = doc.getIn(issue.path.slice(0, -1), true);
-        const range = node?.range ?? parentNode?.range;
-        const pos = range ? lineOf(range[0]) : { line: 1 };
-        let message = issue.message;
+    const problems = result.error.issues.flatMap((issue) => {
+        const path = issue.path.map((k) => (typeof k === "number" ? k : String(k)));
+        const keyPath = path.map(String);
         if (issue.code === "unrecognized_keys") {
-            const keys = issue.keys ?? [];
-            message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => keyName([...keyPath, k])).join(", ")}`;
-            return { file, ...pos, message };
+            const known = keysOf(schema, path);
+            return (issue.keys ?? []).map((k) => {
+                const near = known && keyName([k]).startsWith("'") ? nearestName(k, known) : undefined;
+                return {
+                    file,
+                    ...locateKey(doc, text, [...path, k]),
+                    message: `unknown key ${keyName([...keyPath, k])}${near ? `: did you mean '${near}'?` : ""}`,
+                };
+            });
         }
-        return { file, ...pos, message: `'${keyPath.join(".") || "(top level)"}': ${message}` };
+        const where = keyPath.join(".") || "(top level)";
+        const missing = issue.code === "invalid_type" && /received undefined$/.test(issue.message);
+        const message = missing
+            ? `'${where}' is missing: ${keyPath.length > 1 ? `add it under '${keyPath.slice(0, -1).join(".")}'` : "add it"}`
+            : `'${where}': ${issue.message}`;
+        return [{ file, ...locateValue(doc, text, path), message }];
     });
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new InputError(problems);
+}
+/** The key's own line and column (for an unknown key), or, when it is not there, its section's. */
+function locateKey(doc, text, path) {
+    for (let n = path.length; n > 0; n--) {
+        const parent = doc.getIn(path.slice(0, n - 1), true);
+        const last = path[n - 1];
+        if ((0,dist/* isMap */.jh)(parent)) {
+            const pair = parent.items.find((p) => (0,dist/* isScalar */.jn)(p.key) && p.key.value === last);
+            const range = pair?.key?.range;
+            if (range)
+                return positionOf(text, range[0]);
+        }
+        else if ((0,dist/* isSeq */.oP)(parent) && typeof last === "number") {
+            const range = parent.items[last]?.range;
+            if (range)
+                return positionOf(text, range[0]);
+        }
+    }
+    return { line: 1 };
+}
+/** The value at fault (a wrong value), or its key when it has none, or else its section's key (a missing key). */
+function locateValue(doc, text, path) {
+    const node = doc.getIn(path, true);
+    if (node?.range && !((0,dist/* isMap */.jh)(node) || (0,dist/* isSeq */.oP)(node)))
+        return positionOf(text, node.range[0]);
+    return locateKey(doc, text, path);
+}
+/** The keys the schema knows at a key path (for "did you mean"), or undefined when it is not an object there. */
+function keysOf(schema, path) {
+    let at = schema;
+    const unwrap = (s) => {
+        for (let i = 0; s && i < 10; i++) {
+            const def = s
+                ._zod.def;
+            if (def.innerType)
+                s = def.innerType;
+            else if (def.type === "pipe")
+                s = def.in;
+            else
+                return s;
+        }
+        return s;
+    };
+    for (const k of path) {
+        at = unwrap(at);
+        if (at instanceof ZodObject)
+            at = at.shape[String(k)];
+        else if (at instanceof ZodArray)
+            at = at.element;
+        else if (at instanceof ZodUnion) {
+            const options = at.options.map(unwrap).filter((o) => o instanceof ZodObject);
+            at =
+                options.length === 1
+                    ? options[0].shape[String(k)]
+                    : undefined;
+        }
+        else
+            return undefined;
+    }
+    at = unwrap(at);
+    if (at instanceof ZodUnion) {
+        const options = at.options.map(unwrap).filter((o) => o instanceof ZodObject);
+        at = options.length === 1 ? options[0] : undefined;
+    }
+    return at instanceof ZodObject ? Object.keys(at.shape) : undefined;
 }
 /** A key path to quote in a message; a key that does not look like one is not quoted (it may be file text). */
 function keyName(path) {
@@ -46943,6 +47123,7 @@ class Problems {
 
 
 
+
 const ALMA_REGIONS = {
     na: "https://api-na.hosted.exlibrisgroup.com",
     eu: "https://api-eu.hosted.exlibrisgroup.com",
@@ -46950,6 +47131,8 @@ const ALMA_REGIONS = {
     ca: "https://api-ca.hosted.exlibrisgroup.com",
     cn: "https://api-cn.hosted.exlibrisgroup.com.cn",
 };
+const DEFAULT_PATRONS = "data/alma/patronlist_no_barcode.txt";
+const DEFAULT_BARCODES = "data/alma/library_barcode_full_list.txt";
 const almaSchema = object({
     /** A file of Primary Identifiers, or an Alma Analytics report and the heading of its ID column. */
     patrons: union([
@@ -46960,8 +47143,13 @@ const almaSchema = object({
         })
             .strict(),
     ])
-        .default("data/alma/patronlist_no_barcode.txt"),
-    barcodes: schemas_string().min(1).default("data/alma/library_barcode_full_list.txt"),
+        .optional(),
+    barcodes: schemas_string().min(1).optional(),
+    /**
+     * A CSV of user field updates (issue #20): the user's ID (primary_id or the match_on identifier) first,
+     * then the fields to set. When it is set, patrons and barcodes are optional (no default).
+     */
+    updates: schemas_string().min(1).optional(),
     region: schemas_enum(["na", "eu", "ap", "ca", "cn"]).default("na"),
     user_id_type: schemas_string().min(1).default("all_unique"),
     match_on: schemas_string().min(1).default("primary_id"),
@@ -46979,21 +47167,40 @@ const almaSchema = object({
     timeout_ms: schemas_number().int().min(100).default(30_000),
     /** Before planning a new barcode, ask Alma whether another user holds it (one call per planned change). */
     check_holders: schemas_boolean().default(true),
+    /** A regular expression every new barcode must match in full (src/alma/barcode-pattern.ts). */
+    barcode_pattern: schemas_string()
+        .min(1)
+        .superRefine((source, ctx) => {
+        const why = patternError(source);
+        if (why)
+            ctx.addIssue({ code: "custom", message: why });
+    })
+        .optional(),
     /** Cap of each Alma list (patrons, barcodes) in lines, checked before it is parsed (exit 2 above it). */
     max_lines: schemas_number().int().positive().default(DEFAULT_MAX_LINES),
     /** Cap of each Alma list in bytes, checked before it is read (exit 2 above it). */
     max_bytes: schemas_number().int().positive().default(DEFAULT_MAX_BYTES),
 })
-    .strict();
+    .strict()
+    // Barcode repair's two lists keep their defaults unless the section updates fields (alma.updates).
+    .transform((c) => c.updates ? c : { ...c, patrons: c.patrons ?? DEFAULT_PATRONS, barcodes: c.barcodes ?? DEFAULT_BARCODES })
+    .superRefine((c, ctx) => {
+    if (!c.barcodes && c.patrons)
+        ctx.addIssue({
+            code: "custom",
+            path: ["barcodes"],
+            message: "alma.patrons is set without alma.barcodes: the barcode list is needed to repair barcodes",
+        });
+});
 /** Actions that change Alma data (the plan's other counts are outcomes: unchanged, conflict, …). */
-const ALMA_CHANGING = ["add", "deactivate", "replace"];
+const ALMA_CHANGING = ["add", "deactivate", "replace", "update"];
 /** `auto_apply.alma`: the actions a plan may apply without review, and the most records it may send. */
 const almaAutoApplySchema = autoApplyRuleSchema(ALMA_CHANGING, ["add"]);
 const almaSection = {
     name: "alma",
     schema: almaSchema,
     autoApply: almaAutoApplySchema,
-    pathKeys: ["patrons", "barcodes"],
+    pathKeys: ["patrons", "barcodes", "updates"],
 };
 /** The `alma:` section of a loaded config (parsed with almaSchema), if there is one. */
 function almaConfigOf(loaded) {
@@ -47063,6 +47270,8 @@ async function loadConfig(configPath = "patron-sync.yml", cwd = process.cwd()) {
     return await loadConfigWith(BUILT_IN_SECTIONS, configPath, cwd);
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
@@ -47073,13 +47282,29 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 /**
  * One apply of a plan at a time: an exclusive lock file in the plan directory.
  *
- * The lock file (`.apply.lock`) is created atomically (open with O_CREAT|O_EXCL, Node's `wx`) and
- * names its holder: pid, host and start time. A second apply finds it and stops with exit code 75
- * (EXIT.busy, sysexits' EX_TEMPFAIL: try again later) and a message naming the holder, or with `--wait` waits for it.
+ * The lock file (`.apply.lock`) names its holder: pid, host, start time, a random token, and the file's own
+ * identity (device and inode). It is written in full to a private file first and then linked to
+ * `.apply.lock` (link(2) fails with EEXIST when the name exists, atomically), so no apply ever reads a
+ * half-written lock. A second apply finds it and stops with exit code 75 (EXIT.busy, sysexits'
+ * EX_TEMPFAIL: try again later) and a message naming the holder, or with `--wait` waits for it.
  *
  * A stale lock, left by an apply that was killed, is taken over with a warning when its holder is on
  * this host and its pid is no longer alive, or when it is older than STALE_LOCK_HOURS (for a holder
  * on another host, whose pid cannot be checked; an apply of 100,000 Alma records takes about 2 hours).
+ * The age is the older of the file's mtime and the start time it records: a checkout refreshes the mtime.
+ * A lock file whose recorded identity is not the file's own was not created by an apply here: it was
+ * committed to git and checked out, or copied. It is taken over with a warning, never obeyed.
+ *
+ * Takeover without races. Judging a lock stale and replacing it are two steps; between them a competitor
+ * may already have replaced it (issue #17 E: "judge, unlink, create" let two applies hold the lock).
+ * So a taker first claims the stale lock: it hard-links `.apply.lock` to a claim name derived from the
+ * stale lock's token, which fails with EEXIST when another taker claimed it first. The claim is then a name
+ * for whatever file `.apply.lock` was at that instant; the taker checks through it that this is still the
+ * stale lock it judged (same inode and same content). Only then does it rename its own lock over
+ * `.apply.lock` (atomic), and remove the claim. A lock that is no longer the judged one is left alone.
+ * proper-lockfile was not used: its takeover is the same judge-remove-create sequence (lib/lockfile.js,
+ * acquireLock: stat, isLockStale, removeLock, mkdir), and it detects a stolen lock only afterwards.
+ *
  * The lock is on one file system: two runners of GitHub Actions do not share it (the workflow's
  * concurrency group keeps their applies apart).
  */
@@ -47087,15 +47312,18 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 
 
 
+
 const LOCK_FILE = ".apply.lock";
 const STALE_LOCK_HOURS = 24;
 const STALE_MS = STALE_LOCK_HOURS * 3600_000;
+/** A claim older than this was left by a taker that died between claiming and renaming (milliseconds). */
+const CLAIM_ABANDONED_MS = 60_000;
 /** Another apply holds the plan directory. Nothing was sent by this run. */
 class BusyError extends Error {
     lockPath;
     holder;
-    constructor(lockPath, holder) {
-        super(`Another apply of this plan is running (pid ${holder.pid ?? "?"} on ${holder.host ?? "an unknown host"}, since ${holder.started ?? "an unknown time"}): only one apply of a plan runs at a time. Wait for it to finish, or run apply with --wait. If no apply is running, delete ${lockPath}.`);
+    constructor(lockPath, holder, extra = "") {
+        super(`Another apply of this plan is running (pid ${holder.pid ?? "?"} on ${holder.host ?? "an unknown host"}, since ${holder.started ?? "an unknown time"}): only one apply of a plan runs at a time. Wait for it to finish, or run apply with --wait. If no apply is running, delete ${lockPath}.${extra}`);
         this.lockPath = lockPath;
         this.holder = holder;
         this.name = "BusyError";
@@ -47110,23 +47338,119 @@ function alive(pid) {
         return e.code === "EPERM";
     }
 }
-function readHolder(path) {
+/** The lock file as it is now, or undefined when it is gone. */
+function look(path) {
+    let fd;
     try {
-        const h = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-        return typeof h === "object" && h ? h : {};
+        fd = (0,external_node_fs_namespaceObject.openSync)(path, "r");
     }
     catch (e) {
-        // Gone meanwhile, or being written this instant: an empty holder (judged by the file's age).
-        return e.code === "ENOENT" ? undefined : {};
+        if (e.code === "ENOENT")
+            return undefined;
+        throw e;
+    }
+    try {
+        const stat = (0,external_node_fs_namespaceObject.fstatSync)(fd);
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(fd, "utf8");
+        let holder = {};
+        try {
+            const h = JSON.parse(text);
+            if (typeof h === "object" && h)
+                holder = h;
+        }
+        catch {
+            // Not ours to read: judged by its age alone.
+        }
+        return { text, holder, stat };
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
     }
 }
 /** Why a lock is stale, or undefined when its holder may still be running. */
-function staleReason(h, ageMs, host = (0,external_node_os_namespaceObject.hostname)()) {
+function staleReason(h, ageMs, host = (0,external_node_os_namespaceObject.hostname)(), file) {
+    if (file && (h.dev !== undefined || h.ino !== undefined) && (h.dev !== file.dev || h.ino !== file.ino))
+        return "it was not created by an apply on this file system (a lock file committed to git and checked out, or copied)";
     if (h.host === host && typeof h.pid === "number" && !alive(h.pid))
         return `its holder (pid ${h.pid} on this host) is no longer running`;
     if (ageMs > STALE_MS)
         return `it is older than ${STALE_LOCK_HOURS} hours`;
     return undefined;
+}
+/** The lock's age: the older of its mtime and its recorded start (a checkout refreshes the mtime). */
+function ageOf(seen, now = Date.now()) {
+    const started = Date.parse(seen.holder.started ?? "");
+    const born = Number.isFinite(started) ? Math.min(started, seen.stat.mtimeMs) : seen.stat.mtimeMs;
+    return now - born;
+}
+/** Writes a complete lock for `me` to a private file; returns its path. */
+function writeOwn(planDir, me) {
+    const tmp = (0,external_node_path_namespaceObject.join)(planDir, `${LOCK_FILE}.${me.token}`);
+    const fd = (0,external_node_fs_namespaceObject.openSync)(tmp, "wx", 0o644);
+    try {
+        const st = (0,external_node_fs_namespaceObject.fstatSync)(fd);
+        me.dev = st.dev;
+        me.ino = st.ino;
+        (0,external_node_fs_namespaceObject.writeSync)(fd, JSON.stringify(me) + "\n");
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+    return tmp;
+}
+function unlinkQuiet(path) {
+    try {
+        (0,external_node_fs_namespaceObject.unlinkSync)(path);
+    }
+    catch (e) {
+        if (e.code !== "ENOENT")
+            throw e;
+    }
+}
+function sameFile(a, b) {
+    return a.stat.dev === b.stat.dev && a.stat.ino === b.stat.ino && a.text === b.text;
+}
+/** Replaces the judged stale lock with ours, unless it is no longer that lock. */
+function takeOver(path, tmp, judged) {
+    const id = (0,external_node_crypto_.createHash)("sha256")
+        .update(`${judged.stat.dev}:${judged.stat.ino}:${judged.text}`)
+        .digest("hex")
+        .slice(0, 16);
+    const claim = `${path}.claim-${id}`;
+    try {
+        (0,external_node_fs_namespaceObject.linkSync)(path, claim);
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === "ENOENT")
+            return "lost"; // gone meanwhile: try again
+        if (code === "EEXIST")
+            return "claimed-by-other";
+        throw e;
+    }
+    try {
+        const now = look(claim);
+        if (!now || !sameFile(now, judged))
+            return "lost"; // replaced meanwhile: not the lock we judged
+        // Only the holder of this claim can replace the judged lock: everyone else gets EEXIST on the claim,
+        // and `.apply.lock` cannot be created anew while it exists.
+        (0,external_node_fs_namespaceObject.renameSync)(tmp, path);
+        return "taken";
+    }
+    finally {
+        unlinkQuiet(claim);
+    }
+}
+/** A claim on the judged lock that its taker left behind (it died between claiming and renaming). */
+function abandonedClaim(path, judged) {
+    // The claim is a hard link to the judged lock: linking updated that inode's ctime.
+    try {
+        const st = (0,external_node_fs_namespaceObject.statSync)(path);
+        return st.ino === judged.stat.ino && Date.now() - st.ctimeMs > CLAIM_ABANDONED_MS;
+    }
+    catch {
+        return false;
+    }
 }
 /** Takes the plan directory's lock; returns its release. Throws BusyError when it is held. */
 async function lockPlanDir(planDir, o) {
@@ -47137,54 +47461,52 @@ async function lockPlanDir(planDir, o) {
         started: new Date().toISOString(),
         token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     };
+    const tmp = writeOwn(planDir, me);
+    const release = () => {
+        if (look(path)?.holder.token === me.token)
+            unlinkQuiet(path);
+    };
     let waiting = false;
-    for (;;) {
-        try {
-            const fd = (0,external_node_fs_namespaceObject.openSync)(path, "wx");
+    try {
+        for (;;) {
             try {
-                (0,external_node_fs_namespaceObject.writeSync)(fd, JSON.stringify(me) + "\n");
+                (0,external_node_fs_namespaceObject.linkSync)(tmp, path);
+                return release;
             }
-            finally {
-                (0,external_node_fs_namespaceObject.closeSync)(fd);
+            catch (e) {
+                if (e.code !== "EEXIST")
+                    throw e;
             }
-            return () => {
-                if (readHolder(path)?.token === me.token)
-                    (0,external_node_fs_namespaceObject.unlinkSync)(path);
-            };
-        }
-        catch (e) {
-            if (e.code !== "EEXIST")
-                throw e;
-        }
-        const holder = readHolder(path);
-        if (!holder)
-            continue;
-        let age = 0;
-        try {
-            age = Date.now() - (0,external_node_fs_namespaceObject.statSync)(path).mtimeMs;
-        }
-        catch {
-            continue;
-        }
-        const stale = staleReason(holder, age);
-        if (stale) {
-            o.log.warn(`taking over the stale apply lock ${path}: ${stale}`);
-            try {
-                (0,external_node_fs_namespaceObject.unlinkSync)(path);
+            const seen = look(path);
+            if (!seen)
+                continue;
+            const stale = staleReason(seen.holder, ageOf(seen), (0,external_node_os_namespaceObject.hostname)(), seen.stat);
+            if (stale) {
+                const r = takeOver(path, tmp, seen);
+                if (r === "taken") {
+                    o.log.warn(`took over the stale apply lock ${path}: ${stale}`);
+                    return release;
+                }
+                if (r === "lost")
+                    continue;
+                // Another apply is taking it over this instant: look again shortly.
+                if (abandonedClaim(path, seen))
+                    throw new BusyError(path, seen.holder, ` A takeover of this stale lock was interrupted: if no apply is running, delete ${path} and the ${LOCK_FILE}.claim-* files beside it.`);
+                await (0,external_node_timers_promises_namespaceObject.setTimeout)(5 + Math.random() * 20);
+                continue;
             }
-            catch {
-                // Another apply took it over first: try again.
-            }
-            continue;
+            if (!o.wait)
+                throw new BusyError(path, seen.holder);
+            if (!waiting)
+                o.log.info(`another apply of this plan is running (pid ${seen.holder.pid ?? "?"} on ${seen.holder.host ?? "?"}); waiting for it to finish`);
+            waiting = true;
+            if (o.signal?.aborted)
+                throw new BusyError(path, seen.holder);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(o.pollMs ?? 1000, undefined, { signal: o.signal }).catch(() => undefined);
         }
-        if (!o.wait)
-            throw new BusyError(path, holder);
-        if (!waiting)
-            o.log.info(`another apply of this plan is running (pid ${holder.pid ?? "?"} on ${holder.host ?? "?"}); waiting for it to finish`);
-        waiting = true;
-        if (o.signal?.aborted)
-            throw new BusyError(path, holder);
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(o.pollMs ?? 1000, undefined, { signal: o.signal }).catch(() => undefined);
+    }
+    finally {
+        unlinkQuiet(tmp);
     }
 }
 
@@ -47250,8 +47572,129 @@ function systemNamed(systems, name) {
     return systems.find((s) => s.name === name);
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/core/holds.ts
+/**
+ * A revert stays reverted (issue #19). When a revert plan is written, each system records in the
+ * revert's own plan directory, `<revert>/<system>/holds.json`, every record the revert undoes: its
+ * key and, per undone change (Alma: `barcode`; later e.g. `fields`), the input that produced it (the
+ * barcode list's value, a digest of the roster row's values). A hold is active once the revert's own
+ * results show the record restored (the system's `revert.written`), and stays active until a later
+ * plan's apply writes that record again, or a later revert holds it anew.
+ *
+ * Every plan reads the active holds from the plan directories (`plans_dir`) and skips a held change
+ * whose current input is the one recorded (action `held`, not sent, listed in plan.md); a change whose
+ * input differs (the data were changed after the revert) is planned as usual. Apply re-derives with
+ * the holds read at the plan's data (the commit it was made from), so plan and apply agree.
+ *
+ * A hold is released by changing the data (the next plan plans it), or by deleting the record's entry
+ * (or the whole file) from the revert's holds.json in a commit of its own.
+ *
+ * The file holds IDs and the inputs as the system records them: no names, no other personal data.
+ */
+
+
+
+const HOLDS_FILE = "holds.json";
+const NO_HOLDS = { get: () => undefined, size: 0 };
+/**
+ * The held change `change` of `key`, when its recorded input is `input` (the current one): the
+ * change is then not planned. Undefined when there is no such hold or the input changed.
+ */
+function heldChange(holds, key, change, input) {
+    const h = holds?.get(key);
+    return h && h.changes[change] === input ? h : undefined;
+}
+/** The sentence a held record shows in plan.md and the plan files. */
+function heldMessage(h) {
+    return `held: undone by revert ${h.revert}; change the data to plan it again`;
+}
+/** The working tree under `root` (the config's folder). */
+function fsTree(root) {
+    return {
+        files(dir) {
+            const abs = (0,external_node_path_namespaceObject.join)(root, dir);
+            if (!(0,external_node_fs_namespaceObject.existsSync)(abs))
+                return Promise.resolve([]);
+            const out = (0,external_node_fs_namespaceObject.readdirSync)(abs, { recursive: true, withFileTypes: true })
+                .filter((d) => d.isFile())
+                .map((d) => (0,external_node_path_namespaceObject.relative)(abs, (0,external_node_path_namespaceObject.join)(d.parentPath, d.name)).split(external_node_path_namespaceObject.sep).join("/"));
+            return Promise.resolve(out);
+        },
+        read(path) {
+            const abs = (0,external_node_path_namespaceObject.join)(root, path);
+            return Promise.resolve((0,external_node_fs_namespaceObject.existsSync)(abs) ? (0,external_node_fs_namespaceObject.readFileSync)(abs) : undefined);
+        },
+    };
+}
+function holds_parse(bytes) {
+    if (!bytes)
+        return undefined;
+    try {
+        // One hold a line: deleting the last one's line leaves a comma before "]", which is forgiven.
+        return JSON.parse(bytes.toString("utf8").replace(/,\s*\]\s*\}\s*$/, "]}"));
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The active holds of `system`, from the plan directories under `plansDir`, in the order they were
+ * made: a revert's holds on the records its apply restored; a later plan whose apply wrote a record
+ * releases its hold; a later revert's hold replaces an earlier one. A directory that cannot be read
+ * as a plan is passed over (it holds nothing).
+ */
+async function activeHolds(tree, plansDir, system) {
+    if (!system.revert.written)
+        return NO_HOLDS;
+    const written = (read, keys) => system.revert.written(read, keys);
+    const base = plansDir.replace(/\\/g, "/").replace(/\/+$/, "") || ".";
+    // One listing; the plans are read only when some revert holds something for this system.
+    const files = await tree.files(base);
+    const holding = `/${system.name}/${HOLDS_FILE}`;
+    if (!files.some((f) => f.endsWith(holding) && f.split("/").length === 3))
+        return NO_HOLDS;
+    const plans = [];
+    for (const f of files) {
+        const [name, file, more] = f.split("/");
+        if (file !== "plan.json" || more !== undefined)
+            continue;
+        const dir = external_node_path_namespaceObject.posix.join(base, name);
+        const m = holds_parse(await tree.read(`${dir}/plan.json`));
+        if (!m)
+            continue;
+        plans.push({ dir, created: typeof m.created === "string" ? m.created : "", revert: m.kind === "revert" });
+    }
+    plans.sort((a, b) => a.created.localeCompare(b.created) || a.dir.localeCompare(b.dir));
+    const first = plans.findIndex((p) => p.revert);
+    const held = new Map();
+    for (const p of first < 0 ? [] : plans.slice(first)) {
+        const read = (file) => tree.read(`${p.dir}/${file}`);
+        if (!p.revert) {
+            if (!held.size)
+                continue;
+            for (const key of await written(read, new Set(held.keys())))
+                held.delete(key);
+            continue;
+        }
+        const path = `${p.dir}/${system.name}/${HOLDS_FILE}`;
+        const bytes = await tree.read(path);
+        if (!bytes)
+            continue;
+        const file = holds_parse(bytes);
+        if (!file || !Array.isArray(file.holds))
+            throw new InputError({
+                file: path,
+                message: `is not a holds file patron-sync can read (is it valid JSON? a hold is released by deleting its whole line, or the whole file): fix it or take it from git history`,
+            });
+        const holds = file.holds.filter((h) => typeof h?.key === "string" && h.changes !== null && typeof h.changes === "object");
+        const restored = await written(read, new Set(holds.map((h) => h.key)));
+        for (const h of holds)
+            if (restored.has(h.key))
+                held.set(h.key, { key: h.key, id: String(h.id ?? h.key), changes: h.changes, revert: p.dir });
+    }
+    return { get: (key) => held.get(key), size: held.size };
+}
+
 // EXTERNAL MODULE: ./node_modules/@kwsites/file-exists/dist/index.js
 var file_exists_dist = __nccwpck_require__(7117);
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
@@ -52525,11 +52968,39 @@ async function openGit(dir) {
                 return undefined;
             return at.showBuffer([`${commit}:${path}`]);
         },
+        async files(commit, path) {
+            const tree = path ? `${commit}:${path}` : `${commit}:`;
+            const out = await at.raw(["ls-tree", "-r", "--name-only", "-z", tree]).catch(() => "");
+            return out.split("\0").filter(Boolean);
+        },
         hasCommit: (commit) => ok(["cat-file", "-e", `${commit}^{commit}`]),
         isAncestor: (a, d) => ok(["merge-base", "--is-ancestor", a, d]),
         async onFirstParentLine(commit, head) {
             const line = await at.raw(["rev-list", "--first-parent", head]).catch(() => "");
             return line.split("\n").some((c) => c.trim() === commit);
+        },
+        async parents(commit) {
+            const line = (await at.raw(["rev-list", "--parents", "-n", "1", commit])).trim();
+            return line.split(/\s+/).slice(1);
+        },
+        async changedFiles(from, to) {
+            const out = await at.raw(["diff", "--name-only", "--no-renames", "-z", from, to, "--"]);
+            return out.split("\0").filter(Boolean);
+        },
+        async firstParentChanges(head, paths, since) {
+            if (!paths.length)
+                return [];
+            const range = since ? `${since}..${head}` : head;
+            const out = await at.raw(["rev-list", "--first-parent", range, "--", ...paths]);
+            return out
+                .split("\n")
+                .map((c) => c.trim())
+                .filter(Boolean);
+        },
+        message: async (commit) => await at.raw(["log", "-1", "--format=%B", commit]),
+        async filesAt(commit, dir) {
+            const out = await at.raw(["ls-tree", "-r", "-z", "--name-only", commit, "--", dir]);
+            return out.split("\0").filter(Boolean);
         },
     };
 }
@@ -52749,6 +53220,7 @@ function isUntouched(planDir) {
 
 
 
+
 const sha256 = (b) => (0,external_node_crypto_.createHash)("sha256").update(b).digest("hex");
 /** The input files of the chosen systems, by role, as the config names them (relative to its folder). */
 function inputFiles(loaded, systems) {
@@ -52825,7 +53297,23 @@ async function openPlanData(loaded, planDir, manifest, opts) {
             return git.show(source.commit, at);
         };
         const label = `the data at commit ${source.commit.slice(0, 12)}`;
-        return { source, label, loaded: await configAt(loaded, configName, read, label, opts.sections), read };
+        const commit = source.commit;
+        const tree = {
+            async files(dir) {
+                const at = git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, dir)) ?? ((0,external_node_path_namespaceObject.resolve)(loaded.root, dir) === git.top ? "" : undefined);
+                return at === undefined ? [] : git.files(commit, at);
+            },
+            async read(path) {
+                const at = git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, path));
+                return at ? git.show(commit, at) : undefined;
+            },
+        };
+        const atSource = await configAt(loaded, configName, read, label, opts.sections);
+        if (opts.asOf) {
+            const paths = inputFiles(atSource, opts.systems ?? []).flatMap((f) => git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, f.path)) ?? []);
+            await checkNewest(git, source.commit, opts.asOf, paths, refuse);
+        }
+        return { source, label, loaded: atSource, read, tree };
     }
     if (opts.requireCommit) {
         throw refuse("was not made from a commit (its data were not committed when planned): the action applies only plans whose data are committed. Plan again from the repository.");
@@ -52854,6 +53342,7 @@ async function openPlanData(loaded, planDir, manifest, opts) {
         label,
         loaded: await configAt(loaded, configName, (p) => readOrNull((0,external_node_path_namespaceObject.resolve)(loaded.root, p)), label, opts.sections),
         read,
+        tree: fsTree(loaded.root),
     };
 }
 async function checkCommit(git, commit, head, opts, refuse) {
@@ -52865,11 +53354,256 @@ async function checkCommit(git, commit, head, opts, refuse) {
     if (opts.mainline && !(await git.onFirstParentLine(commit, head)))
         throw refuse(`was made from commit ${short}, which is not on the default branch itself (it came in with a merged branch): the plan's data were not the default branch's. ${PLAN_AGAIN}`);
 }
+/**
+ * A plan made from older data is stale: no commit of the first-parent line after the plan's commit,
+ * up to `asOf`, may have changed one of its input files (`paths`, repository paths).
+ */
+async function checkNewest(git, commit, asOf, paths, refuse) {
+    const short = commit.slice(0, 12);
+    if (!(await git.isAncestor(commit, asOf)))
+        throw refuse(`was made from commit ${short}, which is not on the default branch as it was when the plan was merged (${asOf.slice(0, 12)}). ${PLAN_AGAIN}`);
+    const newer = await git.firstParentChanges(asOf, paths, commit);
+    if (!newer.length)
+        return;
+    const latest = newer[0];
+    const changed = (await git.changedFiles(commit, latest)).filter((f) => paths.includes(f));
+    throw refuse(`was made from commit ${short}, but commit ${latest.slice(0, 12)} of the default branch changed its data (${changed.map((f) => `'${f}'`).join(", ") || "its input files"}) before the plan was merged${newer.length > 1 ? ` (${newer.length} commits did)` : ""}: the plan is stale, superseded by ${latest.slice(0, 12)}. Plan again from the default branch.`);
+}
 async function configAt(loaded, name, read, label, sections) {
     const bytes = await read(name);
     if (!bytes)
         throw new InputError({ file: name, message: `is missing from ${label}. ${PLAN_AGAIN}` });
     return { ...loaded, config: config_parseConfigWith(bytes.toString("utf8"), `${name} (${label})`, sections) };
+}
+
+;// CONCATENATED MODULE: ./src/core/landing.ts
+/**
+ * Where a plan came onto the default branch, and what came with it (issue #17).
+ *
+ * Anyone who can write to the repository can push to the plan branches (patron-sync/plan,
+ * patron-sync/revert). What is written must follow only from reviewed files on the default branch,
+ * so apply in the action works out, from git alone, how each plan arrived:
+ *
+ * - Its landing commit is the commit of the default branch's first-parent line that added its
+ *   plan.json: the merge commit of its pull request, or the one commit of a squash merge (or of a
+ *   rebase merge of the one-commit branch the plan job pushes). Its first parent is the default branch
+ *   just before the plan came in: "as of the merge".
+ * - What the landing commit changed compared with that parent (for a merge: all the plan branch
+ *   brought in) must lie inside the plan's own directory. Data, the config, the workflows, another
+ *   plan's files, a second plan directory, docs/: refused, exit 2, nothing sent.
+ * - A push that lands a plan (the apply workflow's push) may change nothing but that one plan
+ *   directory: this also covers a rebase merge of a branch of several commits, which lands as several
+ *   commits of the default branch.
+ * - A plan's plan.json changed on the default branch after it landed is refused: apply applies a plan
+ *   only as it was reviewed.
+ *
+ * The one exception is the commit with which the action's auto-apply records a plan it applied
+ * without review (plan directory, results and the systems' state files together): its state files are
+ * allowed, when the plan is applied again by hand.
+ */
+
+const landing_short = (c) => c.slice(0, 12);
+/** At most five paths, quoted, then "and N more". */
+function listPaths(paths) {
+    const shown = paths.slice(0, 5).map((p) => `'${p}'`);
+    return paths.length > 5 ? `${shown.join(", ")} and ${paths.length - 5} more` : shown.join(", ");
+}
+/**
+ * The commit that brought plan directory `dir` (a repository path) onto `head`'s first-parent line, or
+ * undefined when `head` does not hold its plan.json. Refuses a plan.json changed after it came in.
+ */
+async function findLanding(git, head, dir) {
+    const manifest = `${dir}/plan.json`;
+    if (!(await git.show(head, manifest)))
+        return undefined;
+    const [newest] = await git.firstParentChanges(head, [manifest]);
+    if (!newest)
+        return undefined;
+    const parents = await git.parents(newest);
+    const base = parents[0];
+    if (!base)
+        throw new InputError({
+            file: manifest,
+            message: `is in the repository's first commit (${landing_short(newest)}): it did not come in through a pull request, so apply cannot check what came with it. Plan again.`,
+        });
+    if (await git.show(base, manifest))
+        throw new InputError({
+            file: manifest,
+            message: `was changed on the default branch after the plan was merged (commit ${landing_short(newest)}): apply applies a plan only as it was reviewed. Plan again.`,
+        });
+    return { commit: newest, base, merge: parents.length > 1 };
+}
+/** The first line of the message of the commit with which auto-apply records plan `dir` and its results. */
+const autoAppliedSubject = (dir) => `patron-sync: auto-applied plan and results of ${dir}:`;
+/**
+ * Refuses a landing commit that changed anything outside the plan's own directory `dir`.
+ * `stateFiles`: the systems' state files (repository paths), allowed only in auto-apply's own commit.
+ */
+async function checkLandingScope(git, landing, dir, stateFiles) {
+    const inside = (f) => f.startsWith(`${dir}/`);
+    let outside = (await git.changedFiles(landing.base, landing.commit)).filter((f) => !inside(f));
+    if (outside.length && !landing.merge) {
+        const subject = (await git.message(landing.commit)).split("\n")[0] ?? "";
+        if (subject.startsWith(autoAppliedSubject(dir)))
+            outside = outside.filter((f) => !stateFiles.includes(f));
+    }
+    if (!outside.length)
+        return;
+    const how = landing.merge ? "the merge commit" : "the commit";
+    throw new InputError({
+        file: `${dir}/plan.json`,
+        message: `came onto the default branch with ${how} ${landing_short(landing.commit)}, which also changed ${listPaths(outside)}: a plan's pull request may change only its own plan directory (${dir}/). Commit data and config changes to the default branch on their own, and let the plan workflow plan again.`,
+    });
+}
+/**
+ * A push that lands a plan (adds a plan.json under `plansDir`) may change only that plan's directory.
+ * `before` and `after` are the push's commits; `plansDir` a repository path.
+ */
+async function checkPushLanding(git, before, after, plansDir) {
+    let changed;
+    try {
+        changed = await git.changedFiles(before, after);
+    }
+    catch {
+        throw new InputError({
+            file: "the push",
+            message: `cannot be checked: git cannot tell what changed between ${landing_short(before)} and ${landing_short(after)} (a shallow clone? check out with fetch-depth: 0).`,
+        });
+    }
+    const prefix = `${plansDir.replace(/\/+$/, "")}/`;
+    const manifests = changed.filter((f) => f.startsWith(prefix) && /^[^/]+\/plan\.json$/.test(f.slice(prefix.length)));
+    const landed = [];
+    for (const m of manifests)
+        if (!(await git.show(before, m)) && (await git.show(after, m)))
+            landed.push(m);
+    if (!landed.length)
+        return;
+    const dirs = landed.map((m) => m.slice(0, -"/plan.json".length));
+    const outside = changed.filter((f) => !f.startsWith(`${dirs[0]}/`));
+    if (dirs.length === 1 && !outside.length)
+        return;
+    const what = dirs.length === 1
+        ? `brought the plan ${dirs[0]} and also changed ${listPaths(outside)}`
+        : `brought ${dirs.length} plans (${listPaths(dirs)})`;
+    throw new InputError({
+        file: "the push",
+        message: `${landing_short(before)}..${landing_short(after)} ${what}: a push that merges a plan may change only that one plan's directory. Merge each plan pull request on its own (with a merge commit or a squash merge), and commit data and config changes to the default branch separately.`,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/core/mainline.ts
+/**
+ * Apply on the default branch (the action): before anything is read from a plan, where it came from.
+ * The rule (README, "Apply writes only what the reviewed data say"): what is written follows only
+ * from reviewed files on the default branch.
+ *
+ * - The plan came in on its own (src/core/landing.ts): its landing commit changed nothing but its own
+ *   plan directory. A plan not committed at all is accepted only from auto-apply, whose plan job made
+ *   it in the same workflow run from the commit being applied.
+ * - "As of the merge": the default branch just before the plan came in (the landing commit's first
+ *   parent), or for auto-apply the commit being applied. A plan's data must be the newest of the
+ *   default branch as of then (src/core/integrity.ts), and everything that steers a write (the config,
+ *   with its addresses, rules and auto_apply policy) is read at the plan's source commit.
+ * - A revert re-derives its writes from the reverted plan's results and journal as committed on the
+ *   default branch as of the merge: that plan directory is copied out of git (`git show`) into a
+ *   temporary folder, never read from the working tree; the reverted plan must be a plan under
+ *   plans_dir whose results are on the default branch. The config is the default branch's as of then.
+ */
+
+
+
+
+
+
+
+
+
+const mainline_short = (c) => c.slice(0, 12);
+/** Where the plan in `planDir` came onto the default branch; refuses what it may not have brought. */
+async function checkMainline(loaded, planDir, systems, opts) {
+    const file = (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
+    const git = await openGit(loaded.root);
+    const head = await git?.head();
+    if (!git || !head)
+        throw new InputError({
+            file,
+            message: "the action applies only plans of a git repository (actions/checkout with fetch-depth: 0).",
+        });
+    const dir = git.repoPath((0,external_node_path_namespaceObject.resolve)(planDir));
+    if (!dir)
+        throw new InputError({ file, message: "is outside the git repository." });
+    const landing = await findLanding(git, head, dir);
+    if (!landing) {
+        if (opts.uncommitted)
+            return { git, head, asOf: head };
+        throw new InputError({
+            file,
+            message: `is not committed on the default branch (${mainline_short(head)}): the action applies only plans merged into it. Merge the plan's pull request, or plan again.`,
+        });
+    }
+    // The systems' state files, as the config before the plan came in names them (auto-apply's commit).
+    const before = await configAtCommit(git, loaded, landing.base, systems.map((s) => s.config)).catch(() => undefined);
+    const stateFiles = before
+        ? inputFiles(before, systems)
+            .filter((f) => f.role.endsWith(".state"))
+            .flatMap((f) => git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, f.path)) ?? [])
+        : [];
+    await checkLandingScope(git, landing, dir, stateFiles);
+    return { git, head, asOf: landing.base, landing };
+}
+/** The config as committed at `commit` (paths and roots as `loaded`'s). */
+async function configAtCommit(git, loaded, commit, sections) {
+    const name = git.repoPath(loaded.path);
+    const bytes = name ? await git.show(commit, name) : undefined;
+    if (!bytes)
+        throw new InputError({
+            file: (0,external_node_path_namespaceObject.basename)(loaded.path),
+            message: `is missing from the default branch at commit ${mainline_short(commit)}.`,
+        });
+    const label = `${(0,external_node_path_namespaceObject.basename)(loaded.path)} (at commit ${mainline_short(commit)})`;
+    return { ...loaded, config: config_parseConfigWith(bytes.toString("utf8"), label, sections) };
+}
+/**
+ * Copies the plan directory a revert names (`reverts`, relative to the config's folder) out of git,
+ * as the default branch had it at `asOf`. Refuses a directory that is not a plan under plans_dir with
+ * results there, and a plan that is itself a revert.
+ */
+async function committedReverted(m, loaded, revertPlanDir, reverts) {
+    const file = (0,external_node_path_namespaceObject.join)(revertPlanDir, MANIFEST);
+    const refuse = (message) => new InputError({ file, message });
+    if (!reverts)
+        throw refuse("is a revert plan that does not name the plan it reverts.");
+    const abs = (0,external_node_path_namespaceObject.resolve)(loaded.root, reverts);
+    const dir = m.git.repoPath(abs);
+    const plans = m.git.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir));
+    if (!dir || !plans || (0,external_node_path_namespaceObject.dirname)(dir) !== plans)
+        throw refuse(`reverts ${reverts}, which is not a plan directory under plans_dir (${loaded.config.plans_dir}/): a revert may name only a plan whose results are on the default branch.`);
+    const [commit] = await m.git.firstParentChanges(m.asOf, [dir]);
+    const files = commit ? await m.git.filesAt(m.asOf, dir) : [];
+    if (!commit || !files.includes(`${dir}/${MANIFEST}`))
+        throw refuse(`reverts ${reverts}, which is not on the default branch (at ${mainline_short(m.asOf)}): a revert may name only a plan whose results are on the default branch.`);
+    const copy = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), "patron-sync-reverted-"));
+    const remove = () => (0,external_node_fs_namespaceObject.rmSync)(copy, { recursive: true, force: true });
+    try {
+        for (const f of files) {
+            const bytes = await m.git.show(m.asOf, f);
+            if (!bytes)
+                continue;
+            const to = (0,external_node_path_namespaceObject.join)(copy, f.slice(dir.length + 1));
+            (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(to), { recursive: true });
+            (0,external_node_fs_namespaceObject.writeFileSync)(to, bytes);
+        }
+        if (isUntouched(copy))
+            throw refuse(`reverts ${reverts}, which has no results on the default branch (at ${mainline_short(m.asOf)}): only an applied plan, whose results are committed, can be reverted.`);
+        const manifest = readManifest(copy);
+        if (manifest.kind === "revert")
+            throw refuse(`reverts ${reverts}, which is itself a revert: plan again from the data instead.`);
+        return { dir: copy, commit, manifest, remove };
+    }
+    catch (e) {
+        remove();
+        throw e;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/preflight.ts
@@ -52884,19 +53618,24 @@ async function configAt(loaded, name, read, label, sections) {
 
 
 
-async function preflight(ctx, manifest, systems, opts) {
-    let opened;
+
+async function preflight(ctx, manifest, systems, opts, from = {}) {
+    let opened = from.data && Promise.resolve(from.data);
     const data = () => (opened ??= openPlanData(ctx.loaded, ctx.planDir, manifest, opts));
     const revert = manifest.kind === "revert";
     // A revert writes to the addresses the reverted plan wrote to.
     const endpoints = revert
-        ? readManifest((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, manifest.reverts ?? "")).endpoints
+        ? readManifest(from.revertedDir ?? (0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, manifest.reverts ?? "")).endpoints
         : manifest.endpoints;
     const prepared = new Map();
     const problems = [];
+    // The revert holds at the plan's data, so that a re-derivation skips what the plan skipped.
+    const plansDir = (0,external_node_path_namespaceObject.relative)(ctx.loaded.root, (0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, ctx.loaded.config.plans_dir));
     for (const s of systems) {
+        let held;
+        const holds = () => (held ??= data().then((d) => activeHolds(d.tree, plansDir, s)));
         try {
-            prepared.set(s.name, await s.preflight(ctx, { data, revert, plannedEndpoint: endpoints?.[s.name] }));
+            prepared.set(s.name, await s.preflight(ctx, { data, revert, plannedEndpoint: endpoints?.[s.name], holds }));
         }
         catch (e) {
             if (!(e instanceof InputError))
@@ -52941,7 +53680,12 @@ function memoryLogger() {
  * journal's identifiers before/after, Infiniti's applied.json), not from the data files. Apply
  * re-derives the revert from DIR and refuses (exit 2, nothing sent) when the revert plan's files
  * differ from it; an Infiniti import.csv left out of git is re-made from DIR.
+ *
+ * A revert stays reverted (issue #19): each system's `<system>/holds.json` in the revert plan names
+ * what it undoes and the input that produced it; later plans do not plan it again from the same
+ * input (src/core/holds.ts).
  */
+
 
 
 
@@ -52963,7 +53707,7 @@ async function runRevert(opts) {
     if (manifest.kind === "revert")
         throw new InputError({
             file: (0,external_node_path_namespaceObject.join)(dir, MANIFEST),
-            message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, plan again from the data`,
+            message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, release its holds (delete ${nameOf(loaded, dir)}/<system>/${HOLDS_FILE} in a commit), then plan again from the data`,
         });
     const reverts = nameOf(loaded, dir);
     const planDir = opts.out
@@ -52993,6 +53737,12 @@ async function runRevert(opts) {
     const sections = [];
     for (const s of systems) {
         sections.push(await s.revert.plan(planDir, dir, reverts));
+        const holds = await holdsFileOf(s, dir, reverts);
+        if (holds) {
+            (0,external_node_fs_namespaceObject.mkdirSync)(systemDir(planDir, s.name), { recursive: true });
+            (0,external_node_fs_namespaceObject.writeFileSync)(systemPath(planDir, s.name, HOLDS_FILE), holdsJson(holds));
+            sections.at(-1).files.push(`${s.name}/${HOLDS_FILE}`);
+        }
         log.info(`${s.name}: ${sections.at(-1).headline}`);
     }
     const changes = sections.reduce((n, s) => n + s.changes, 0);
@@ -53010,7 +53760,7 @@ async function runRevert(opts) {
         ...sections.map((s) => s.markdown),
         "",
         "---",
-        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+        `Merge the pull request to apply it, or, in a clone of the data repository after \`npm ci\`, run \`npx patron-sync apply --plan ${rel}\`.`,
         "",
     ].join("\n");
     const out = {
@@ -53028,6 +53778,12 @@ async function runRevert(opts) {
     (0,external_node_fs_namespaceObject.writeFileSync)(planMdPath(planDir), markdown);
     return { planDir, sections, changes, title, markdown };
 }
+/** What a system holds once the revert of `dir` is applied (core/holds.ts); undefined: nothing. */
+async function holdsFileOf(s, dir, reverts) {
+    const holds = s.revert.holds ? await s.revert.holds(dir, reverts) : [];
+    return holds.length ? { version: 1, system: s.name, reverts, holds } : undefined;
+}
+const holdsJson = (f) => `{"version":1,"system":${JSON.stringify(f.system)},"reverts":${JSON.stringify(f.reverts)},"holds":[\n${f.holds.map((h) => JSON.stringify(h)).join(",\n")}\n]}\n`;
 /** A revert plan's file that does not follow from the reverted plan's results (each system's check). */
 const revertRefused = (file, reverts, what) => new InputError({
     file,
@@ -53037,19 +53793,30 @@ const revertRefused = (file, reverts, what) => new InputError({
  * Before applying a revert plan: each system re-derives its part from the reverted plan's recorded
  * results and refuses when the revert plan's writes differ (and may re-make a file left out of git).
  */
-async function checkRevertPlan(loaded, planDir, manifest, systems) {
+async function checkRevertPlan(loaded, planDir, manifest, systems, 
+/** The reverted plan directory as committed on the default branch (the action: src/core/mainline.ts). */
+committed) {
     const reverts = manifest.reverts;
     const file = (0,external_node_path_namespaceObject.join)(planDir, MANIFEST);
     if (!reverts)
         throw new InputError({ file, message: "is a revert plan that does not name the plan it reverts" });
-    const dir = (0,external_node_path_namespaceObject.resolve)(loaded.root, reverts);
+    const dir = committed ?? (0,external_node_path_namespaceObject.resolve)(loaded.root, reverts);
     if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, MANIFEST)))
         throw new InputError({
             file,
             message: `reverts ${reverts}, which is not there (no ${reverts}/plan.json)`,
         });
-    for (const s of systems)
+    for (const s of systems) {
         await s.revert.check(planDir, dir, reverts);
+        // holds.json may be deleted (no hold, see README), never changed.
+        const path = systemPath(planDir, s.name, HOLDS_FILE);
+        if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+            continue;
+        const want = await holdsFileOf(s, dir, reverts);
+        const have = (0,external_node_fs_namespaceObject.readFileSync)(path, "utf8").replace(/\r\n/g, "\n");
+        if (!want || have !== holdsJson(want))
+            throw revertRefused(path, reverts, `${s.name}/${HOLDS_FILE}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/markdown.ts
@@ -53066,6 +53833,9 @@ async function checkRevertPlan(loaded, planDir, manifest, systems) {
  *   notifies @octocat), so they are broken with an invisible U+2060 WORD JOINER: after `@` (mentions and
  *   e-mail autolinks), after `#` before a digit (issue references), inside `://` and after `www`
  *   (URL autolinks). The text reads the same; it just cannot link.
+ * - Bidirectional controls (U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, the marks U+200E,
+ *   U+200F and U+061C) would reorder what a reviewer reads (a name with U+202E shows its characters backwards,
+ *   "Trojan Source"); each is shown as its code point, e.g. `[U+202E]`, in text and in code spans.
  */
 /** GitHub's limit on a pull request or comment body (characters). */
 const GITHUB_BODY_LIMIT = 65_536;
@@ -53074,10 +53844,13 @@ const PLAN_MD_BUDGET = 58_000;
 /** Rows listed in tables that have no budget of their own (e.g. results.md per status). */
 const ROW_LIMIT = 300;
 const WJ = "\u2060";
+/** Unicode's bidirectional formatting characters (UAX #9, "Explicit Directional" and the implicit marks). */
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const showBidi = (t) => t.replace(BIDI, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}]`);
 const ALNUM = /^[\p{L}\p{N}]$/u;
 /** Escapes text for inline Markdown (also safe in a table cell): one line, no links, no mentions. */
 function md(text) {
-    return (String(text ?? "")
+    return (showBidi(String(text ?? ""))
         // One line, no control characters.
         .replace(/[\r\n\t\v\f]+/g, " ")
         // eslint-disable-next-line no-control-regex
@@ -53094,7 +53867,7 @@ function md(text) {
 }
 /** Escapes text for a code span: backticks cannot close it early, pipes cannot split a table cell. */
 function code(text) {
-    const t = String(text ?? "")
+    const t = showBidi(String(text ?? ""))
         .replace(/[\r\n]+/g, " ")
         .replace(/\|/g, "\\|");
     const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((s) => s.length));
@@ -53255,6 +54028,8 @@ function resultsMarkdown(title, appliedAt, section, previous) {
 
 
 
+
+
 /** "'alma', 'infiniti' or 'koha'": the sections a config may have. */
 function sectionNames(systems) {
     const names = systems.map((s) => `'${s.name}'`);
@@ -53306,15 +54081,51 @@ async function runPlan(opts) {
     const { loaded, systems: chosen } = await runValidate({ ...opts, log });
     const plansDir = (0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir);
     let planDir;
+    let resumed;
     if (opts.out)
         planDir = (0,external_node_path_namespaceObject.resolve)(opts.cwd ?? process.cwd(), opts.out);
     else {
-        const resume = unfinishedPlan(plansDir);
-        if (resume)
-            log.info(`carrying on the unfinished plan in ${(0,external_node_path_namespaceObject.relative)(loaded.root, resume)}`);
-        planDir = resume ?? (0,external_node_path_namespaceObject.join)(plansDir, utcStamp());
+        resumed = unfinishedPlan(plansDir);
+        if (resumed)
+            log.info(`carrying on the unfinished plan in ${(0,external_node_path_namespaceObject.relative)(loaded.root, resumed)}`);
+        planDir = resumed ?? (0,external_node_path_namespaceObject.join)(plansDir, utcStamp());
     }
+    // A plan that fails takes its partial directory with it (it holds patron records): what was there before stays.
+    const before = (0,external_node_fs_namespaceObject.existsSync)(planDir) && planDir !== resumed ? new Set((0,external_node_fs_namespaceObject.readdirSync)(planDir)) : undefined;
     (0,external_node_fs_namespaceObject.mkdirSync)(planDir, { recursive: true });
+    try {
+        return await writePlan(opts, log, loaded, chosen, planDir);
+    }
+    catch (e) {
+        if (!(e instanceof InterruptedError))
+            discardFailedPlan(planDir, before, loaded.root, log);
+        throw e;
+    }
+}
+/**
+ * Removes what a failed plan wrote: the whole directory when this plan made it (or carried on an unfinished
+ * one), else only the entries it added. An interrupted plan is kept: running it again carries it on.
+ */
+function discardFailedPlan(planDir, before, root, log) {
+    const shown = (0,external_node_path_namespaceObject.relative)(root, planDir) || planDir;
+    try {
+        if (!before) {
+            (0,external_node_fs_namespaceObject.rmSync)(planDir, { recursive: true, force: true });
+            log.warn(`the plan did not finish: its partial directory ${shown} was removed (it held patron records)`);
+            return;
+        }
+        const added = (0,external_node_fs_namespaceObject.readdirSync)(planDir).filter((name) => !before.has(name));
+        if (!added.length)
+            return;
+        for (const name of added)
+            (0,external_node_fs_namespaceObject.rmSync)((0,external_node_path_namespaceObject.join)(planDir, name), { recursive: true, force: true });
+        log.warn(`the plan did not finish: what it had written in ${shown} (${added.join(", ")}) was removed (it held patron records); the directory existed before, so it and its other files were kept`);
+    }
+    catch (e) {
+        log.warn(`the plan did not finish, and its partial directory ${shown} could not be removed: ${e.message}; delete it, it may hold patron records`);
+    }
+}
+async function writePlan(opts, log, loaded, chosen, planDir) {
     // plan.md is the pull request's description: each system gets a share of its budget.
     const markdownBudget = Math.floor((PLAN_MD_BUDGET - HEAD_RESERVE) / chosen.length);
     const ctx = {
@@ -53337,9 +54148,12 @@ async function runPlan(opts) {
             sentences.push(e.sentence);
         }
     }
+    // A revert stays reverted: each system is given the holds in force in the plan directories.
+    const tree = fsTree(loaded.root);
+    const plansRel = (0,external_node_path_namespaceObject.relative)(loaded.root, (0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir));
     const sections = [];
     for (const s of chosen)
-        sections.push(await s.plan(ctx));
+        sections.push(await s.plan({ ...ctx, holds: await activeHolds(tree, plansRel, s) }));
     const changes = sections.reduce((n, s) => n + s.changes, 0);
     const label = (s) => systemNamed(chosen, s.system);
     const title = `Patron sync plan: ${sections.map((s) => `${label(s).label} ${s.headline}`).join("; ")}`;
@@ -53388,10 +54202,28 @@ function renderPlanMarkdown(title, planDir, loaded, systems, sections, source, e
     const foot = [
         "",
         "---",
-        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+        `Merge the pull request to apply it, or, in a clone of the data repository after \`npm ci\`, run \`npx patron-sync apply --plan ${rel}\`.`,
         "",
     ].join("\n");
-    return [head, ...shareBudget(PLAN_MD_BUDGET - head.length - foot.length, sections), foot].join("\n");
+    // The parts are joined by line breaks: one per section and one before the foot.
+    const available = PLAN_MD_BUDGET - head.length - foot.length - sections.length - 1;
+    return [head, ...shareBudget(available, sections), foot].join("\n");
+}
+/**
+ * A section rendered within `budget` characters. A renderer counts its tables against the budget but
+ * always prints its headings, counts and closing lines: when those push it over, it is rendered again
+ * with the overshoot taken off, so plan.md stays within PLAN_MD_BUDGET as it says.
+ */
+function renderWithin(render, budget) {
+    let markdown = render(budget);
+    for (let cut = 0, tries = 0; markdown.length > budget && tries < 5; tries++) {
+        cut += markdown.length - budget;
+        const again = render(Math.max(0, budget - cut));
+        if (again.length >= markdown.length)
+            break; // only what must show is left
+        markdown = again;
+    }
+    return markdown;
 }
 /**
  * Every section is always present. Each first gets an equal share; what a short section leaves is
@@ -53399,14 +54231,14 @@ function renderPlanMarkdown(title, planDir, loaded, systems, sections, source, e
  */
 function shareBudget(available, sections) {
     const share = Math.floor(available / sections.length);
-    const first = sections.map((s) => (s.render ? s.render(share) : s.markdown));
-    const spare = available - first.reduce((n, m) => n + m.length + 1, 0);
+    const first = sections.map((s) => (s.render ? renderWithin(s.render, share) : s.markdown));
+    const spare = available - first.reduce((n, m) => n + m.length, 0);
     // A section within 1,000 characters of its share was probably cut: it gets the spare room.
     const hungry = sections.filter((s, i) => s.render && first[i].length > share - 1_000);
     if (spare <= 0 || !hungry.length)
         return first;
     const more = Math.floor(spare / hungry.length);
-    return sections.map((s, i) => (hungry.includes(s) ? s.render(first[i].length + more) : first[i]));
+    return sections.map((s, i) => hungry.includes(s) ? renderWithin(s.render, first[i].length + more) : first[i]);
 }
 async function runApply(opts) {
     const log = opts.log ?? consoleLogger();
@@ -53440,15 +54272,39 @@ async function runApply(opts) {
     const ctx = { loaded, planDir, log, signal: opts.signal, writes };
     const release = await lockPlanDir(planDir, { log, wait: opts.wait, signal: opts.signal });
     const sections = [];
+    let reverted;
     try {
-        // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
-        if (manifest.kind === "revert")
-            await checkRevertPlan(loaded, planDir, manifest, planned);
-        // Every system's preflight passes before the first call of any.
-        const ready = await preflight(ctx, manifest, planned, {
+        const revert = manifest.kind === "revert";
+        // The action: where the plan came from, before anything is read from it (src/core/mainline.ts).
+        const main = opts.mainline
+            ? await checkMainline(loaded, planDir, planned, { uncommitted: opts.uncommitted })
+            : undefined;
+        const dataOpts = {
             sections: sectionsKnown,
             requireCommit: opts.mainline,
             mainline: opts.mainline,
+            asOf: main?.asOf,
+            systems: planned,
+        };
+        let data;
+        if (revert && main) {
+            // Re-derived from the reverted plan as the default branch holds it, with the config of then.
+            reverted = await committedReverted(main, loaded, planDir, manifest.reverts);
+            ctx.loaded = await configAtCommit(main.git, loaded, main.asOf, sectionsKnown);
+            ctx.revertedDir = reverted.dir;
+        }
+        else if (!revert && (main || manifest.source?.kind === "git")) {
+            // Everything that steers a write (addresses, rules, tuning) is the config at the plan's commit.
+            data = await openPlanData(loaded, planDir, manifest, dataOpts);
+            ctx.loaded = data.loaded;
+        }
+        // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
+        if (revert)
+            await checkRevertPlan(ctx.loaded, planDir, manifest, planned, reverted?.dir);
+        // Every system's preflight passes before the first call of any.
+        const ready = await preflight(ctx, manifest, planned, dataOpts, {
+            data,
+            revertedDir: reverted?.dir,
         });
         for (const s of planned)
             sections.push(await s.apply(ctx, ready.get(s.name)));
@@ -53460,6 +54316,7 @@ async function runApply(opts) {
         throw e;
     }
     finally {
+        reverted?.remove();
         release();
     }
     const sum = (k) => sections.reduce((n, s) => n + s[k], 0);
@@ -53505,6 +54362,54 @@ async function withStreamingHeap(work) {
     }
     finally {
         (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=0"); // 0: V8's own heuristics again
+    }
+}
+
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/core/journal.ts
+/**
+ * An append-only journal of completed work (NDJSON, one record per line), so that a run that is
+ * killed can carry on where it stopped. Each line is written with a single synchronous append:
+ * a kill loses at most the line being written, and a torn last line is ignored on reading.
+ */
+
+
+
+class Journal {
+    path;
+    constructor(path) {
+        this.path = path;
+        (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+    }
+    append(entry) {
+        (0,external_node_fs_namespaceObject.appendFileSync)(this.path, JSON.stringify(entry) + "\n");
+    }
+    exists() {
+        return (0,external_node_fs_namespaceObject.existsSync)(this.path);
+    }
+    /** Reads every complete line, in the order written; a torn last line is skipped. */
+    async *entries() {
+        if (!this.exists())
+            return;
+        yield* readJsonLines(this.path);
+    }
+}
+/** Streams an NDJSON file: each parsable line with its byte offset and length. */
+async function* readJsonLines(path) {
+    const rl = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: "utf8" }), crlfDelay: Infinity });
+    let offset = 0;
+    for await (const line of rl) {
+        const length = Buffer.byteLength(line) + 1;
+        if (line.trim()) {
+            try {
+                yield { entry: JSON.parse(line), offset, length };
+            }
+            catch {
+                // A torn line from a killed run: the work it recorded is simply done again.
+            }
+        }
+        offset += length;
     }
 }
 
@@ -54391,55 +55296,130 @@ const stringify = function (records, opts = {}) {
  * prefixes such cells with a quote. (import.csv is not written through here: it keeps the roster's bytes.)
  */
 
+
+const OPTIONS = { record_delimiter: "\n", escape_formulas: true };
+const cells = (r) => r.map((v) => (v === undefined ? "" : String(v)));
 function csvForPeople(columns, rows) {
-    return stringify(rows.map((r) => r.map((v) => (v === undefined ? "" : String(v)))), { header: true, columns, record_delimiter: "\n", escape_formulas: true });
+    return stringify(rows.map(cells), { ...OPTIONS, header: true, columns });
+}
+/**
+ * The same file written row by row as the rows come (a plan of 100,000 patrons keeps none of them):
+ * byte for byte what csvForPeople gives for the same rows. Rows are buffered up to 64 KB per write.
+ */
+class CsvForPeopleWriter {
+    path;
+    fd;
+    buffer = "";
+    rows = 0;
+    constructor(path, columns) {
+        this.path = path;
+        this.fd = (0,external_node_fs_namespaceObject.openSync)(path, "w");
+        this.buffer = stringify([], { ...OPTIONS, header: true, columns });
+    }
+    write(row) {
+        this.buffer += stringify([cells(row)], OPTIONS);
+        this.rows++;
+        if (this.buffer.length >= 65_536)
+            this.flush();
+    }
+    flush() {
+        if (this.buffer)
+            (0,external_node_fs_namespaceObject.writeSync)(this.fd, this.buffer);
+        this.buffer = "";
+    }
+    close() {
+        this.flush();
+        (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+    }
 }
 
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/core/journal.ts
+;// CONCATENATED MODULE: ./src/core/results-stream.ts
 /**
- * An append-only journal of completed work (NDJSON, one record per line), so that a run that is
- * killed can carry on where it stopped. Each line is written with a single synchronous append:
- * a kill loses at most the line being written, and a torn last line is ignored on reading.
+ * A system's results.csv and results.json written as the results come (an apply of 100,000 patrons
+ * keeps none of them): each result is appended to two part files beside them, in the order given; at
+ * the end results.json is assembled around its `results` array, byte for byte what writeResults
+ * (plandir.ts) writes for the same results, and results.csv is renamed into place. An apply that stops
+ * before its end (an interrupt, a refused key) leaves neither file, as before: abort() removes the parts.
  */
 
 
 
-class Journal {
-    path;
-    constructor(path) {
-        this.path = path;
-        (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+
+
+const MARK = "\u0000results\u0000";
+class ResultsStream {
+    planDir;
+    system;
+    csv;
+    jsonPart;
+    fd;
+    buffer = "";
+    count = 0;
+    constructor(planDir, system, columns) {
+        this.planDir = planDir;
+        this.system = system;
+        this.csv = new CsvForPeopleWriter(systemPath(planDir, system, `.${RESULTS_CSV}.part`), columns);
+        this.jsonPart = systemPath(planDir, system, ".results.json.part");
+        this.fd = (0,external_node_fs_namespaceObject.openSync)(this.jsonPart, "w");
     }
-    append(entry) {
-        (0,external_node_fs_namespaceObject.appendFileSync)(this.path, JSON.stringify(entry) + "\n");
+    /** One result: its results.csv row and its element of results.json's `results`. */
+    add(row, result) {
+        this.csv.write(row);
+        // An element of an array at depth 1 of JSON.stringify(file, null, 1): indented by two spaces.
+        this.buffer += `${this.count ? "," : ""}\n  ${JSON.stringify(result, null, 1).replace(/\n/g, "\n  ")}`;
+        this.count++;
+        if (this.buffer.length >= 65_536)
+            this.flush();
     }
-    exists() {
-        return (0,external_node_fs_namespaceObject.existsSync)(this.path);
+    flush() {
+        if (this.buffer)
+            (0,external_node_fs_namespaceObject.writeSync)(this.fd, this.buffer);
+        this.buffer = "";
     }
-    /** Reads every complete line, in the order written; a torn last line is skipped. */
-    async *entries() {
-        if (!this.exists())
-            return;
-        yield* readJsonLines(this.path);
-    }
-}
-/** Streams an NDJSON file: each parsable line with its byte offset and length. */
-async function* readJsonLines(path) {
-    const rl = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: "utf8" }), crlfDelay: Infinity });
-    let offset = 0;
-    for await (const line of rl) {
-        const length = Buffer.byteLength(line) + 1;
-        if (line.trim()) {
-            try {
-                yield { entry: JSON.parse(line), offset, length };
-            }
-            catch {
-                // A torn line from a killed run: the work it recorded is simply done again.
-            }
+    /** Writes results.json (`file` with the results streamed so far, then the history) and results.csv. */
+    async finish(file, failures) {
+        this.flush();
+        (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+        this.csv.close();
+        const history = [
+            ...readHistory(this.planDir, this.system),
+            { applied_at: file.applied_at, complete: file.complete, counts: file.counts, failures },
+        ];
+        const text = JSON.stringify({ ...file, results: MARK, history }, null, 1) + "\n";
+        const at = text.indexOf(JSON.stringify(MARK));
+        const path = resultsPath(this.planDir, this.system);
+        const out = (0,external_node_fs_namespaceObject.createWriteStream)(`${path}.part`, { encoding: "utf8" });
+        out.write(text.slice(0, at) + "[");
+        if (this.count) {
+            for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(this.jsonPart))
+                if (!out.write(chunk))
+                    await (0,external_node_events_.once)(out, "drain");
+            out.write("\n ]");
         }
-        offset += length;
+        else
+            out.write("]");
+        out.end(text.slice(at + JSON.stringify(MARK).length));
+        await (0,external_node_events_.once)(out, "finish");
+        (0,external_node_fs_namespaceObject.renameSync)(`${path}.part`, path);
+        (0,external_node_fs_namespaceObject.renameSync)(this.csv.path, systemPath(this.planDir, this.system, RESULTS_CSV));
+        (0,external_node_fs_namespaceObject.rmSync)(this.jsonPart, { force: true });
+    }
+    /** The apply stopped before its end: no results files, and no part files left behind. */
+    abort() {
+        try {
+            (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+        }
+        catch {
+            // already closed
+        }
+        try {
+            this.csv.close();
+        }
+        catch {
+            // already closed
+        }
+        (0,external_node_fs_namespaceObject.rmSync)(this.jsonPart, { force: true });
+        (0,external_node_fs_namespaceObject.rmSync)(this.csv.path, { force: true });
     }
 }
 
@@ -54553,8 +55533,9 @@ var saxes = __nccwpck_require__(9800);
  *
  * Parsing: saxes, a strict XML 1.0 parser. Every record is checked for well-formedness as it is
  * read (a truncated or garbled answer is an error, never a shorter record that a swap-all PUT
- * would write back), and the tree keeps element order, attributes, empty elements, comments and
- * CDATA. Values stay text (`007` is "007"). Entities and character references are decoded once;
+ * would write back), and the tree keeps element order, attributes, empty elements, comments,
+ * CDATA and processing instructions inside the root element (as `{"#pi": [{"#text": "target data"}]}`:
+ * a swap-all PUT must not drop one silently, issue #17). Values stay text (`007` is "007"). Entities and character references are decoded once;
  * an entity XML does not define (`&eacute;`) is refused rather than guessed.
  *
  * The tree has the shape of fast-xml-parser's preserveOrder output, which the Alma simulator and
@@ -54569,7 +55550,7 @@ const ATTR = "@_";
 class XmlError extends Error {
     name = "XmlError";
 }
-/** Parses a whole XML document into its top-level nodes (the declaration, PIs and doctype are dropped). */
+/** Parses a whole XML document into its top-level nodes (the declaration, the doctype and PIs outside the root are dropped). */
 function parseXml(text) {
     const tree = new TreeBuilder();
     building = tree;
@@ -54609,6 +55590,11 @@ class TreeBuilder {
     leaf(kind, t) {
         this.here.push({ [kind]: [{ "#text": xml_own(t) }] });
     }
+    /** A processing instruction inside an element is kept, written back as it came. */
+    pi(target, body) {
+        if (this.open.length > 1)
+            this.here.push({ "#pi": [{ "#text": xml_own(body ? `${target} ${body}` : target) }] });
+    }
     attribute(attr) {
         (this.attrs ??= {})[ATTR + attr.name] = xml_own(attr.value);
     }
@@ -54640,6 +55626,7 @@ function treeParser() {
     p.on("text", (t) => building.text(t));
     p.on("cdata", (t) => building.leaf("#cdata", t));
     p.on("comment", (t) => building.leaf("#comment", t));
+    p.on("processinginstruction", (pi) => building.pi(pi.target, pi.body));
     p.on("attribute", (attr) => building.attribute(attr));
     p.on("opentag", (tag) => building.openTag(tag));
     p.on("closetag", () => building.closeTag());
@@ -54670,6 +55657,8 @@ function buildXml(nodes) {
             out += `<!--${plainText(node["#comment"])}-->`;
         else if (Array.isArray(node["#cdata"]))
             out += `<![CDATA[${plainText(node["#cdata"])}]]>`;
+        else if (Array.isArray(node["#pi"]))
+            out += `<?${plainText(node["#pi"])}?>`;
         else {
             const tag = tagOf(node);
             const children = tag === undefined ? undefined : node[tag];
@@ -54935,6 +55924,31 @@ function barcodeFingerprint(user, barcodeType) {
         .sort();
     return "sha256:" + (0,external_node_crypto_.createHash)("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
 }
+/** The prefix of {@link identifierFingerprint}'s value; a journal without it holds a {@link barcodeFingerprint}. */
+const WHOLE_FINGERPRINT = "whole:";
+/**
+ * The fingerprint of a user's barcode identifiers as a whole (issue #17 G): every identifier of the barcode
+ * type with its value exactly (case included), its status, its segment_type and its note, sorted. Apply
+ * records it for the record Alma returned, and a revert skips a user whose fingerprint differs since
+ * (`changed-since-apply`): a changed note, segment_type or case is an edit made after the apply.
+ */
+function identifierFingerprint(user, barcodeType) {
+    const parts = identifiersOfType(user, barcodeType)
+        .map((i) => JSON.stringify([
+        i.value,
+        (i.status || "ACTIVE").toUpperCase(),
+        i.segmentType ?? "",
+        childText(i.node, "note") ?? "",
+    ]))
+        .sort();
+    return (WHOLE_FINGERPRINT + "sha256:" + (0,external_node_crypto_.createHash)("sha256").update(parts.join("\n")).digest("hex").slice(0, 16));
+}
+/** The fingerprint of the same kind as `recorded`: a journal of an older patron-sync holds a barcodeFingerprint. */
+function fingerprintLike(recorded, user, barcodeType) {
+    return recorded?.startsWith(WHOLE_FINGERPRINT)
+        ? identifierFingerprint(user, barcodeType)
+        : barcodeFingerprint(user, barcodeType);
+}
 /**
  * Applies a planned barcode change to a user tree in place. Identifiers of other types are never
  * touched; the new identifier goes last with segment_type="Internal" so an SIS load keeps it.
@@ -54991,17 +56005,202 @@ function hasEndState(user, change, barcodeType) {
     return !stillActive;
 }
 
+;// CONCATENATED MODULE: ./src/alma/update-fields.ts
+/**
+ * The user fields an updates CSV (alma.updates) may set, and how each sits in an Alma user record.
+ * Pure: read a field's value from a record, write it into a PUT body.
+ *
+ * Shapes from Alma's rest_user.xsd (shared fixtures xsd/rest_user.xsd) and real records (fixtures
+ * users/public_external_sis.DERIVED.xml):
+ *   - user_group, job_category, campus_code, preferred_language, status: `<tag desc="…">CODE</tag>`; the
+ *     code tables are named in the xsd's `xs:codeTable`: UserGroups, JobTitles (job_category),
+ *     UserPreferredLanguage, ContentStructureStatus (status); campus_code names no code table ("Possible
+ *     codes are listed in the Campus List of the general configuration menu"), so its codes are not checked.
+ *   - expiry_date, purge_date: xs:date, which Alma writes with a trailing Z (`2027-06-30Z`).
+ *   - email: the preferred address, contact_info/emails/email[@preferred="true"]/email_address.
+ *   - For EXTERNAL users a PUT does not replace user_group, job_category, preferred_language and
+ *     campus_code "if updated manually (or if empty in the incoming user record), unless 'override'
+ *     parameter is sent with the field's name" (the xsd's documentation of each, and the Developer
+ *     Network page "Update User Details", PUT /almaws/v1/users/{user_id}, parameter `override`).
+ */
+
+const UPDATE_FIELDS = [
+    "user_group",
+    "expiry_date",
+    "purge_date",
+    "status",
+    "job_category",
+    "campus_code",
+    "preferred_language",
+    "email",
+];
+const FIELD_SPECS = {
+    user_group: { kind: "code", codeTable: "UserGroups", maxLength: 255, override: true },
+    expiry_date: { kind: "date" },
+    purge_date: { kind: "date" },
+    status: { kind: "status" },
+    job_category: { kind: "code", codeTable: "JobTitles", maxLength: 255, override: true },
+    campus_code: { kind: "code", maxLength: 50, override: true },
+    preferred_language: { kind: "code", codeTable: "UserPreferredLanguage", maxLength: 255, override: true },
+    email: { kind: "email", maxLength: 255 },
+};
+function isUpdateField(name) {
+    return UPDATE_FIELDS.includes(name);
+}
+/** The descriptions Alma gives the two statuses (rest_user.xsd example; real records: `desc="Active"`). */
+const STATUS_DESC = { ACTIVE: "Active", INACTIVE: "Inactive" };
+/** A value as compared: dates without Alma's trailing Z (or time), codes and statuses as written. */
+function normalizeValue(field, value) {
+    const v = value.trim();
+    if (FIELD_SPECS[field].kind === "date")
+        return v.slice(0, 10);
+    if (field === "email")
+        return v.toLowerCase();
+    return v;
+}
+/** Whether two values of a field are the same (e-mail addresses compared case-insensitively). */
+function update_fields_sameValue(field, a, b) {
+    return normalizeValue(field, a) === normalizeValue(field, b);
+}
+function preferredEmail(user) {
+    const emails = child(child(user, "contact_info") ?? { x: [] }, "emails");
+    if (!emails)
+        return undefined;
+    return childrenOf(emails).find((n) => tagOf(n) === "email" && (n[":@"]?.["@_preferred"] ?? "").toLowerCase() === "true");
+}
+/** The field's value in a record ("" when absent), as Alma wrote it. */
+function readField(user, field) {
+    if (field === "email") {
+        const e = preferredEmail(user);
+        const a = e && child(e, "email_address");
+        return a ? textOf(a).trim() : "";
+    }
+    const n = child(user, field);
+    return n ? textOf(n).trim() : "";
+}
+/** Whether the record has a place for the value (every field but an e-mail without a preferred address). */
+function canWrite(user, field) {
+    return field !== "email" || preferredEmail(user) !== undefined;
+}
+/** The value as written to Alma: dates in Alma's own form with the trailing Z (`2027-06-30Z`). */
+function almaForm(field, value) {
+    if (!value.trim())
+        return "";
+    return FIELD_SPECS[field].kind === "date" ? `${normalizeValue(field, value)}Z` : value.trim();
+}
+/**
+ * Writes `value` into the record (a PUT body being built) in place. A code's `desc` becomes `desc` when
+ * the plan knows it (the code table's description) and is left out otherwise (Alma fills it in from the
+ * code table); a status gets Alma's own description.
+ */
+function writeField(user, field, value, desc) {
+    const text = almaForm(field, value);
+    if (field === "email") {
+        const e = preferredEmail(user);
+        if (!e)
+            throw new Error("the user has no preferred e-mail address to replace");
+        const a = child(e, "email_address");
+        if (a)
+            a.email_address = [{ "#text": text }];
+        else
+            childrenOf(e).unshift(el("email_address", text));
+        return;
+    }
+    const list = childrenOf(user);
+    const at = list.findIndex((n) => tagOf(n) === field);
+    if (!text) {
+        // An empty value (a revert putting back a field that was absent): the element is left out.
+        if (at >= 0)
+            list.splice(at, 1);
+        return;
+    }
+    const spec = FIELD_SPECS[field];
+    const d = spec.kind === "status" ? STATUS_DESC[text] : spec.kind === "code" ? desc : undefined;
+    const node = el(field, text, d ? { desc: d } : undefined);
+    if (at >= 0)
+        list[at] = node;
+    else
+        insertInOrder(user, node, USER_ELEMENT_ORDER);
+}
+/** The elements of a record a field's change touches (the guard compares everything else unchanged). */
+function fieldElement(field) {
+    return field === "email" ? "contact_info" : field;
+}
+
+;// CONCATENATED MODULE: ./src/alma/field-plan.ts
+
+
+/** Whether a field change is one apply writes. */
+const writes = (f) => !f.unchanged && !f.refused && !f.held;
+/** The fields a row sets, against a record, in the order of UPDATE_FIELDS. */
+function decideFields(user, row, describe = () => undefined) {
+    const out = [];
+    for (const field of UPDATE_FIELDS) {
+        const asked = row.values[field];
+        if (asked === undefined)
+            continue;
+        const before = normalizeValue(field, readField(user, field));
+        const after = asked.trim();
+        const c = { field, before, after: field === "email" ? after : normalizeValue(field, after) };
+        if (update_fields_sameValue(field, before, after))
+            c.unchanged = true;
+        else if (!canWrite(user, field))
+            c.refused = "the user has no preferred e-mail address to replace; set one in Alma first";
+        else {
+            const desc = FIELD_SPECS[field].kind === "code" ? describe(field, c.after) : undefined;
+            if (desc !== undefined)
+                c.desc = desc;
+        }
+        out.push(c);
+    }
+    return out;
+}
+/** Today as YYYY-MM-DD (UTC), for "moved earlier" checks. */
+const isoDay = (d) => d.toISOString().slice(0, 10);
+/**
+ * Why a field change needs a reviewer's eye first ("Look at these first"), or undefined: status to
+ * INACTIVE, any user_group change, an expiry or purge date moved earlier.
+ */
+function riskOf(f, today = new Date()) {
+    if (!writes(f))
+        return undefined;
+    if (f.field === "status" && f.after === "INACTIVE")
+        return "deactivated (status INACTIVE)";
+    if (f.field === "user_group")
+        return `user group ${f.before || "(none)"} → ${f.after}`;
+    if ((f.field === "expiry_date" || f.field === "purge_date") && f.before && f.after < f.before)
+        return `${f.field} moved earlier, ${f.before} → ${f.after}${f.after < isoDay(today) ? " (in the past)" : ""}`;
+    return undefined;
+}
+/** The fields an EXTERNAL user's PUT must name in `override`, or Alma keeps their old values. */
+function overrideFor(user, fields) {
+    const external = (childText(user, "account_type") ?? "").trim().toUpperCase() === "EXTERNAL";
+    if (!external)
+        return [];
+    return fields.filter((f) => writes(f) && FIELD_SPECS[f.field].override).map((f) => f.field);
+}
+/** "expiry_date 2026-06-30 → 2027-06-30; user_group UG → GRAD": the written fields, for messages. */
+function describeFields(fields) {
+    return fields
+        .filter(writes)
+        .map((f) => `${f.field} ${f.before || "(empty)"} → ${f.after}`)
+        .join("; ");
+}
+
 ;// CONCATENATED MODULE: ./src/alma/body.ts
 /**
  * The PUT body, and the guard that proves it differs from the fetched record only as planned.
  *
  * Alma's PUT is "swap all": what we send replaces what Alma has. So the body is the full
  * fetched record with exactly these changes:
- *   - the planned change in <user_identifiers>;
+ *   - the planned change in <user_identifiers>, if any;
+ *   - the planned field changes (alma.updates: src/alma/field-plan.ts), and nothing else;
  *   - <user_roles> left out (Alma keeps existing roles; avoids "role … requires parameter ServiceUnit");
  *   - an empty <pin_number/> left out (an empty one would wipe the PIN);
  *   - the output-only counts <loans>, <requests>, <fees> left out.
  */
+
+
 
 
 const OUTPUT_ONLY = ["loans", "requests", "fees"];
@@ -55013,8 +56212,11 @@ function isRemovable(node) {
         return true;
     return tag === "pin_number" && textOf(node).trim() === "";
 }
-/** Builds the PUT body from a fetched record and a planned change. The fetched tree is not modified. */
-function putBody(fetched, change, barcodeType) {
+/**
+ * Builds the PUT body from a fetched record, a planned barcode change (if any) and the planned field
+ * changes. The fetched tree is not modified.
+ */
+function putBody(fetched, change, barcodeType, fields = []) {
     // A deep copy of what is sent (what is left out is not copied): the guard compares it with the
     // fetched record, so nothing done to the body may reach the record it was made from.
     const body = {
@@ -55024,7 +56226,10 @@ function putBody(fetched, change, barcodeType) {
     };
     if (fetched[":@"])
         body[":@"] = deepClone(fetched[":@"]);
-    applyBarcodeChange(body, change, barcodeType);
+    if (change)
+        applyBarcodeChange(body, change, barcodeType);
+    for (const f of fields.filter(writes))
+        writeField(body, f.field, f.after, f.desc);
     return body;
 }
 /**
@@ -55032,15 +56237,18 @@ function putBody(fetched, change, barcodeType) {
  * does not allow (an empty list means the body is safe to send). Written independently of
  * {@link putBody} so that a mistake in one is caught by the other.
  */
-function guardBody(fetched, body, change, barcodeType) {
+function guardBody(fetched, body, change, barcodeType, fields = []) {
     const problems = [];
     if (tagOf(fetched) !== tagOf(body))
         return [`the body is <${tagOf(body)}>, not <${tagOf(fetched)}>`];
     if (!sameTree({ x: [], ":@": fetched[":@"] }, { x: [], ":@": body[":@"] })) {
         problems.push(`the attributes of <${tagOf(body)}> differ`);
     }
-    const kept = xml_elements(fetched).filter((n) => !isRemovable(n) && tagOf(n) !== "user_identifiers");
-    const sent = xml_elements(body).filter((n) => tagOf(n) !== "user_identifiers");
+    const planned = fields.filter(writes);
+    const touched = new Set(planned.map((f) => fieldElement(f.field)));
+    const other = (n) => tagOf(n) !== "user_identifiers" && !touched.has(tagOf(n));
+    const kept = xml_elements(fetched).filter((n) => !isRemovable(n) && other(n));
+    const sent = xml_elements(body).filter(other);
     for (const n of sent) {
         const tag = tagOf(n);
         if (tag === "user_roles")
@@ -55052,7 +56260,42 @@ function guardBody(fetched, body, change, barcodeType) {
     }
     const sentData = sent.filter((n) => !isRemovable(n));
     problems.push(...alignAndCompare(kept, sentData));
-    problems.push(...guardIdentifiers(fetched, body, change, barcodeType));
+    if (change)
+        problems.push(...guardIdentifiers(fetched, body, change, barcodeType));
+    else if (!sameTree(child(fetched, "user_identifiers"), child(body, "user_identifiers")))
+        problems.push("<user_identifiers> was changed, but the plan changes no barcode");
+    problems.push(...guardFields(fetched, body, planned));
+    return problems;
+}
+/**
+ * Each planned field holds exactly the planned value, once, with no attribute but `desc`; the e-mail's
+ * <contact_info> differs only in the preferred address.
+ */
+function guardFields(fetched, body, planned) {
+    const problems = [];
+    for (const f of planned) {
+        const now = readField(body, f.field);
+        if (now !== almaForm(f.field, f.after) || !update_fields_sameValue(f.field, now, f.after))
+            problems.push(`<${f.field}> is '${now}', not the planned '${f.after}'`);
+        if (f.field === "email") {
+            const strip = (u) => {
+                const copy = deepClone(child(u, "contact_info") ?? el("contact_info", []));
+                for (const e of xml_elements(child(copy, "emails") ?? el("emails", [])))
+                    if ((e[":@"]?.["@_preferred"] ?? "").toLowerCase() === "true")
+                        e.email = xml_elements(e).filter((n) => tagOf(n) !== "email_address");
+                return copy;
+            };
+            if (!sameTree(strip(fetched), strip(body)))
+                problems.push("<contact_info> differs in more than the preferred e-mail address");
+            continue;
+        }
+        const nodes = xml_elements(body).filter((n) => tagOf(n) === f.field);
+        if (nodes.length !== (almaForm(f.field, f.after) ? 1 : 0))
+            problems.push(`<${f.field}> is in the body ${nodes.length} times`);
+        const attrs = Object.keys(nodes[0]?.[":@"] ?? {});
+        if (attrs.some((a) => a !== "@_desc"))
+            problems.push(`<${f.field}> has attributes other than desc`);
+    }
     return problems;
 }
 /** Walks two element lists in step, naming each element added, removed or changed. */
@@ -55142,7 +56385,13 @@ function withStatus(identifier, status) {
 ;// CONCATENATED MODULE: ./src/alma/decide.ts
 
 /** The actions that send a PUT. */
-const CHANGING_ACTIONS = new Set(["add", "deactivate", "replace", "restore"]);
+const CHANGING_ACTIONS = new Set([
+    "add",
+    "deactivate",
+    "replace",
+    "restore",
+    "update",
+]);
 /**
  * The warning for a change that deactivates or replaces External barcodes. External identifiers come
  * from the SIS load; that a later SIS load puts them back (replacing the External identifiers with what
@@ -62662,6 +63911,26 @@ class XMLParser {
         return XmlNode.getMetaDataSymbol();
     }
 }
+;// CONCATENATED MODULE: ./src/core/credentials.ts
+/**
+ * Credentials quoted in a text that is about to be written to a file, logged or thrown: an error page of a
+ * proxy that echoes the request, an Alma error body quoting `proxy-authorization`. Whatever follows an
+ * authorization header name, or the schemes Basic, Bearer and apikey, is replaced by "…", scheme kept
+ * (issue #17: "Basic" was redacted and the base64 after it was not).
+ */
+/** Header names (and query keys) whose value is a credential. */
+const HEADER = /\b((?:proxy-)?authorization|x-api-key|apikey|api_key|api-key)(\s*[=:]\s*)("?)(?:(basic|bearer|apikey|token|digest|negotiate)(\s+))?[^\s&"',;)<]+/gi;
+/** A scheme and what follows it, anywhere. */
+const SCHEME = /\b(basic|bearer|apikey)(\s+)([A-Za-z0-9+/=._~-]{8,})/gi;
+/** Looks like a credential rather than a word: a digit, base64's + / =, or a capital after a small letter. */
+const credentialLike = (s) => /[0-9+/=]/.test(s) || /[a-z][A-Z]/.test(s);
+/** The text with every quoted credential replaced by "…". */
+function redactCredentials(text) {
+    return text
+        .replace(HEADER, (_m, name, sep, quote, scheme, space) => scheme ? `${name}${sep}${quote}${scheme}${space}…` : `${name}${sep}${quote}…`)
+        .replace(SCHEME, (m, scheme, space, value) => credentialLike(value) ? `${scheme}${space}…` : m);
+}
+
 ;// CONCATENATED MODULE: ./src/alma/errors.ts
 /**
  * Alma API error bodies, parsed tolerantly and explained in one plain sentence for a librarian.
@@ -62671,6 +63940,7 @@ class XMLParser {
  * numeric ("401851") or words from the API gateway ("PER_SECOND_THRESHOLD"). Older bodies put the tracking id
  * inside the message. Proxies in front of Alma answer 5xx with HTML or nothing at all. The parser never throws.
  */
+
 
 
 /** "User not found" codes: GET (401861) and PUT (401890). */
@@ -62813,9 +64083,7 @@ function truncate(s, max) {
 }
 /** Never echo an API key, should a proxy's page quote the request. */
 function redact(s) {
-    return s
-        .replace(/\b(apikey|api_key|api-key|authorization)(\s*[=:]\s*)(apikey\s+)?[^\s&"',;)]+/gi, "$1$2$3…")
-        .replace(/\bl[78]xx[0-9a-z]{16,}\b/gi, "…");
+    return redactCredentials(s).replace(/\bl[78]xx[0-9a-z]{16,}\b/gi, "…");
 }
 /** A short plain-text excerpt of a body that is not an Alma error: tags, scripts and control characters removed. */
 function excerpt(body) {
@@ -63124,14 +64392,30 @@ class AlmaClient {
             return res.body;
         throw almaApiError(res.status, res.body, res.headers.get("content-type"));
     }
-    /** PUT the full user back, without PIN letters, role recalculation or registration rules. */
-    async putUser(id, xml, signal) {
+    /** GET /almaws/v1/conf/code-tables/{name} (JSON): a code table of the Configuration API. */
+    async getCodeTable(name, signal) {
+        const res = await this.send({
+            method: "GET",
+            url: `${this.opts.baseUrl}/almaws/v1/conf/code-tables/${encodeURIComponent(name)}`,
+            headers: { ...this.headers(), Accept: "application/json" },
+            signal,
+        });
+        if (res.status >= 200 && res.status < 300)
+            return res.body;
+        throw almaApiError(res.status, res.body, res.headers.get("content-type"));
+    }
+    /**
+     * PUT the full user back, without PIN letters, role recalculation or registration rules. `override`:
+     * the fields an EXTERNAL user's PUT must name to replace them (Update User Details, `override`).
+     */
+    async putUser(id, xml, signal, override = []) {
         const res = await this.send({
             method: "PUT",
             url: this.url(id, {
                 send_pin_number_letter: "false",
                 recalculate_roles: "false",
                 registration_rules: "false",
+                ...(override.length && { override: override.join(",") }),
             }),
             headers: this.headers(),
             body: xml,
@@ -65071,13 +66355,18 @@ function createTransport(opts) {
 
 
 
-/** The API key, from the settings only (the environment or the action's input). Missing ⇒ exit 2 before any call. */
-function almaApiKey(settings) {
+/**
+ * The API key, from the settings only (the environment or the action's input). Missing ⇒ exit 2 before any
+ * call. A plan reads only, so its message names the read-only key first.
+ */
+function almaApiKey(settings, purpose = "apply") {
     const key = settings.apiKey;
     if (!key) {
         throw new InputError({
             file: "environment",
-            message: "ALMA_API_KEY is not set: put the Alma API key (Users, read/write) in the ALMA_API_KEY environment variable or the action's alma-api-key input",
+            message: purpose === "plan"
+                ? "no Alma API key: a plan only reads, so a read-only key is enough: put an Alma API key with read permission for Users in ALMA_READ_API_KEY (or a read/write one in ALMA_API_KEY), or the action's alma-read-api-key input"
+                : "ALMA_API_KEY is not set: put the Alma API key (Users, read/write) in the ALMA_API_KEY environment variable or the action's alma-api-key input",
         });
     }
     return key;
@@ -65100,7 +66389,7 @@ function checkAlmaUrl(baseUrl) {
     }));
 }
 function almaClient(alma, settings, log, transport, purpose = "apply") {
-    const apiKey = almaApiKey(settings);
+    const apiKey = almaApiKey(settings, purpose);
     const baseUrl = almaBaseUrl(alma, settings);
     checkAlmaUrl(baseUrl);
     const proxies = settings.proxies;
@@ -65399,6 +66688,8 @@ const ALMA_CAP_WORDS = { noun: "the file", section: "alma" };
 
 
 
+
+
 const key = (s) => s.toLowerCase();
 // ---------------------------------------------------------------------------------------------------------
 // Patron list
@@ -65462,6 +66753,11 @@ function parsePatronList(text, file) {
         const hazard = pathHazard(f.text);
         if (hazard) {
             problems.add(`a primary ID cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
+            continue;
+        }
+        const damage = spreadsheetDamage("primary ID", f.text);
+        if (damage) {
+            problems.add(damage, line, f.start);
             continue;
         }
         const k = key(f.text);
@@ -65537,7 +66833,8 @@ function detectDelimiter(lines) {
     }
     return best;
 }
-function parseBarcodeList(text, file) {
+function parseBarcodeList(text, file, rules = {}) {
+    const pattern = rules.barcodePattern ? barcodePattern(rules.barcodePattern) : undefined;
     refuseBinary(text, file, "UTF-8 (plain text)");
     const problems = new Problems(file);
     const lines = splitLines(text).filter((l) => l.raw.trim() !== "");
@@ -65584,6 +66881,16 @@ function parseBarcodeList(text, file) {
             else if (hazard) {
                 problems.add(`a barcode cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
                 ok = false;
+            }
+            else {
+                const damage = spreadsheetDamage(what, f.text) ??
+                    (what === "barcode" && pattern
+                        ? patternMismatch(f.text, pattern, rules.barcodePattern)
+                        : undefined);
+                if (damage) {
+                    problems.add(damage, line, f.start);
+                    ok = false;
+                }
             }
         }
         if (ok)
@@ -65691,8 +66998,239 @@ async function readInputText(path, displayName, caps = ALMA_LIST_CAPS) {
 async function readPatronList(path, displayName, caps) {
     return parsePatronList(await readInputText(path, displayName, caps), displayName);
 }
-async function readBarcodeList(path, displayName, caps) {
-    return parseBarcodeList(await readInputText(path, displayName, caps), displayName);
+async function readBarcodeList(path, displayName, caps, rules) {
+    return parseBarcodeList(await readInputText(path, displayName, caps), displayName, rules);
+}
+
+;// CONCATENATED MODULE: ./src/alma/updates.ts
+/**
+ * The updates CSV (alma.updates): one row per user, the user's ID first, then the fields to set.
+ *
+ *     primary_id,expiry_date,user_group
+ *     2001234,2027-06-30,
+ *     2001235,2027-06-30,GRAD
+ *
+ * The ID column is `primary_id`, or the identifier type named by alma.match_on. An empty cell leaves
+ * that field as it is. Parsing is pure and offline: every problem is reported at once with the file,
+ * line and column (InputError, exit 2), before any call.
+ */
+
+
+
+
+
+
+
+const updates_DELIMITERS = [",", ";", "\t"];
+function delimiterOf(header) {
+    return updates_DELIMITERS.find((d) => header.includes(d)) ?? ",";
+}
+const MONTHS = "January February March April May June July August September October November December".split(" ");
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Why a date cell is not a real YYYY-MM-DD date, or undefined. */
+function badDate(text) {
+    const m = DATE.exec(text);
+    if (!m) {
+        if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/.test(text))
+            return `'${text}' is not a date in the form YYYY-MM-DD: it looks reformatted by a spreadsheet; format the column as text and write the date as e.g. 2027-06-30`;
+        if (/^\d{5}(\.\d+)?$/.test(text))
+            return `'${text}' is not a date in the form YYYY-MM-DD: it looks like a spreadsheet's date serial number; format the column as text and write the date as e.g. 2027-06-30`;
+        if (/^\d{4}-\d{2}-\d{2}[ T]/.test(text))
+            return `'${text}' has a time after the date; write only the date, YYYY-MM-DD`;
+        return `'${text}' is not a date in the form YYYY-MM-DD (e.g. 2027-06-30)`;
+    }
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (mo < 1 || mo > 12)
+        return `${text} is not a date in the calendar: there is no month ${mo}`;
+    const real = new Date(Date.UTC(y, mo - 1, d));
+    if (d < 1 || real.getUTCMonth() !== mo - 1)
+        return `${text} is not a date in the calendar: ${MONTHS[mo - 1]} ${y} has no day ${d}`;
+    return undefined;
+}
+/** Why a cell is not a usable value of `field`, or undefined; `value` is the value to set when usable. */
+function checkCell(field, text) {
+    const spec = FIELD_SPECS[field];
+    if (spec.kind === "date") {
+        const why = badDate(text);
+        return why ? { why } : { value: text };
+    }
+    if (spec.kind === "status") {
+        const up = text.toUpperCase();
+        return up === "ACTIVE" || up === "INACTIVE"
+            ? { value: up }
+            : { why: `status '${text}' is not ACTIVE or INACTIVE` };
+    }
+    if (spec.kind === "email") {
+        if (text.length > 255)
+            return { why: `the e-mail address is longer than 255 characters` };
+        const bad = badCharacter(text);
+        if (bad)
+            return { why: `the e-mail address '${text}' contains ${bad.why}` };
+        if (!/^[^@]+@[^@]+\.[^@.]+$/.test(text))
+            return { why: `'${text}' is not an e-mail address (name@domain.example)` };
+        return { value: text };
+    }
+    if (spec.maxLength && text.length > spec.maxLength)
+        return { why: `the ${field} code is longer than the ${spec.maxLength} characters Alma allows` };
+    const bad = badCharacter(text);
+    if (bad)
+        return { why: `the ${field} code '${text}' contains ${bad.why}` };
+    return { value: text };
+}
+/** Parses an updates CSV. `idColumn` is alma.match_on (`primary_id` or an identifier type). */
+function parseUpdates(text, file, idColumn) {
+    refuseBinary(text, file, "CSV UTF-8");
+    const problems = new Problems(file);
+    const lines = splitLines(text).filter((l) => l.raw.trim() !== "");
+    const header = lines[0];
+    if (!header)
+        throw new InputError({ file, message: "the file is empty: it needs a header line" });
+    const delimiter = delimiterOf(header.raw);
+    const cells = splitFields(header.raw, delimiter);
+    const columns = [];
+    const seen = new Map();
+    const idWanted = idColumn.toLowerCase();
+    const first = cells[0];
+    if (first.text.toLowerCase() !== idWanted) {
+        problems.add(`the first column must be the user's ID, '${idColumn}' (alma.match_on)${first.text ? `, not '${first.text}'` : ""}`, header, first.start);
+    }
+    cells.slice(1).forEach((c, i) => {
+        const name = c.text.toLowerCase();
+        if (!name) {
+            problems.add(`column ${i + 2} of the header has no name`, header, c.start);
+            columns.push(undefined);
+            return;
+        }
+        if (!isUpdateField(name)) {
+            const hint = suggestName(name, UPDATE_FIELDS);
+            problems.add(`unknown column '${c.text}'${hint ? `: did you mean '${hint}'?` : "."} The columns that can be set are: ${UPDATE_FIELDS.join(", ")}`, header, c.start);
+            columns.push(undefined);
+            return;
+        }
+        const earlier = seen.get(name);
+        if (earlier !== undefined)
+            problems.add(`column '${name}' appears twice (columns ${earlier} and ${i + 2}); keep one`, header, c.start);
+        else
+            seen.set(name, i + 2);
+        columns.push(name);
+    });
+    if (cells.length < 2)
+        problems.add(`the header names no field to set after '${first.text}': add one or more of ${UPDATE_FIELDS.join(", ")}`, header, header.raw.length);
+    const byId = new Map();
+    let empty = 0;
+    for (const line of lines.slice(1)) {
+        const row = parseRow(line, delimiter, cells.length, columns, problems, idColumn);
+        if (!row)
+            continue;
+        const key = row.id.toLowerCase();
+        const before = byId.get(key);
+        if (before) {
+            problems.add(`user ${row.id} is listed twice (lines ${before.line} and ${line.n}); keep one row per user`, line, 0);
+            continue;
+        }
+        if (!Object.keys(row.values).length) {
+            empty++;
+            continue;
+        }
+        byId.set(key, row);
+    }
+    problems.throwIfAny();
+    if (!byId.size && !empty)
+        throw new InputError({ file, message: `the file has no users (only the header)` });
+    return {
+        file,
+        idColumn,
+        columns: columns.filter((c) => c !== undefined),
+        byId,
+        empty,
+    };
+}
+function parseRow(line, delimiter, width, columns, problems, idColumn) {
+    const fields = splitFields(line.raw, delimiter);
+    if (fields.length !== width) {
+        problems.add(`${fields.length} fields where the header has ${width}${fields.length > width ? ` (is there a '${delimiter}' inside a value?)` : ""}`, line, 0);
+        return undefined;
+    }
+    const [idCell, ...rest] = fields;
+    let ok = true;
+    const id = idCell.text;
+    if (!id) {
+        problems.add(`empty ${idColumn}`, line, idCell.start);
+        ok = false;
+    }
+    else {
+        const damage = spreadsheetDamage(idColumn, id);
+        const bad = badCharacter(id);
+        const hazard = pathHazard(id);
+        if (damage) {
+            problems.add(damage, line, idCell.start);
+            ok = false;
+        }
+        else if (bad) {
+            problems.add(`${idColumn} '${id}' contains ${bad.why}`, line, idCell.start + bad.index);
+            ok = false;
+        }
+        else if (hazard) {
+            problems.add(`${idColumn} cannot be or contain ${hazard.why}`, line, idCell.start + hazard.index);
+            ok = false;
+        }
+    }
+    const values = {};
+    const at = {};
+    rest.forEach((cell, i) => {
+        const field = columns[i];
+        if (!field || !cell.text)
+            return;
+        const { why, value } = checkCell(field, cell.text);
+        if (why) {
+            problems.add(`${field}: ${why}`, line, cell.start);
+            ok = false;
+        }
+        else {
+            values[field] = value;
+            at[field] = columnOf(line.raw, cell.start);
+        }
+    });
+    return ok ? { id, line: line.n, values, at } : undefined;
+}
+async function readUpdates(path, displayName, idColumn, caps) {
+    return parseUpdates(await readInputText(path, displayName, caps), displayName, idColumn);
+}
+/** "data/alma/user_updates.csv: 1,204 users (expiry_date 1,204 · user_group 37)", for validate. */
+function updatesSummary(list) {
+    const by = list.columns
+        .map((c) => [c, [...list.byId.values()].filter((r) => r.values[c] !== undefined).length])
+        .map(([c, n]) => `${c} ${n.toLocaleString("en-US")}`);
+    const empty = list.empty ? `; ${list.empty} rows set nothing` : "";
+    return `${list.file}: ${list.byId.size.toLocaleString("en-US")} users to update (${by.join(" · ")})${empty}`;
+}
+/** The row of an updates list for a user ID, if any. */
+function lookupUpdate(list, id) {
+    return list?.byId.get(id.trim().toLowerCase());
+}
+/** The known name nearest to a misspelt one (at most a third of its letters differ), if any. */
+function suggestName(name, known) {
+    const squashed = name.toLowerCase().replace(/[\s\-.]+/g, "_");
+    let best;
+    let bestD = Infinity;
+    for (const k of known) {
+        if (k.startsWith(squashed) && squashed.length >= 3)
+            return k;
+        const d = distance(squashed, k);
+        if (d < bestD)
+            [best, bestD] = [k, d];
+    }
+    return best !== undefined && bestD <= Math.max(2, Math.ceil(best.length / 3)) ? best : undefined;
+}
+function distance(a, b) {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const cur = [i];
+        for (let j = 1; j <= b.length; j++)
+            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+    }
+    return prev[b.length];
 }
 
 ;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
@@ -67611,8 +69149,18 @@ function patronsFromTable(table, source) {
     }
     return { list: parsePatronList(lines.join("\n"), PATRONS_CSV), emptyRows };
 }
+/**
+ * Opened in a spreadsheet, a cell starting with =, +, -, @, tab or CR could run as a formula (a report's
+ * rows are Alma data anyone with a patron record can shape): csv-stringify's `escape_formulas` prefixes such a
+ * cell with `'`. The file is also read back (a resumed plan, apply's re-derivation), so the escape must undo
+ * exactly: a cell that already starts with quotes before such a character gets one more quote too, and reading
+ * takes one quote off every cell of that shape.
+ */
+const ESCAPED = /^'+[=+\-@\t\r]/;
+const escapeCell = (c) => (ESCAPED.test(c) ? `'${c}` : c);
+const unescapeCell = (c) => (ESCAPED.test(c) ? c.slice(1) : c);
 function writePatronsCsv(planDir, table) {
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, PATRONS_CSV), stringify([table.headings, ...table.rows]));
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(planDir, PATRONS_CSV), stringify([table.headings, ...table.rows].map((r) => r.map(escapeCell)), { escape_formulas: true }));
 }
 /** alma/patrons.csv of an unfinished plan, if there is one. */
 function readPatronsCsv(planDir) {
@@ -67620,11 +69168,14 @@ function readPatronsCsv(planDir) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(path))
         return undefined;
     const all = sync_parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"), { relax_column_count: true });
-    const [headings = [], ...rows] = all;
+    const [headings = [], ...rows] = all.map((r) => r.map(unescapeCell));
     return { headings, rows };
 }
 
 ;// CONCATENATED MODULE: ./src/alma/rederive.ts
+
+
+
 
 
 
@@ -67677,10 +69228,17 @@ async function checkAlmaPlan(data, planDir, header) {
         if (header.config?.[k] !== cfg[k])
             refuse(`says ${k} '${String(header.config?.[k])}', but the config in ${data.label} says '${cfg[k]}': the plan's writes do not follow from the data`);
     }
-    const patrons = await patronListOf(data, cfg, planDir);
-    const barcodes = parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes);
+    const patrons = cfg.patrons ? await patronListOf(data, cfg, planDir) : undefined;
+    const barcodes = cfg.barcodes
+        ? parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes, {
+            barcodePattern: cfg.barcode_pattern,
+        })
+        : undefined;
+    const updates = cfg.updates
+        ? parseUpdates(await readList(data, cfg.updates), cfg.updates, cfg.match_on)
+        : undefined;
     const listed = patrons && new Set(patrons.entries.map((p) => p.id.toLowerCase()));
-    const lookup = (id) => lookupBarcode(barcodes, id);
+    const lookup = (id) => barcodes ? lookupBarcode(barcodes, id) : { kind: "missing" };
     const seen = new Set();
     let changing = 0;
     let refused = 0;
@@ -67697,6 +69255,13 @@ async function checkAlmaPlan(data, planDir, header) {
         if (!CHANGING_ACTIONS.has(e.action))
             continue;
         changing++;
+        const fieldWhy = fieldsMismatch(e, updates);
+        if (fieldWhy) {
+            add(e, fieldWhy);
+            continue;
+        }
+        if (e.action === "update" || e.action === "restore")
+            continue;
         if (listed && !listed.has(id.toLowerCase())) {
             add(e, `is not in the patron list ${patronsLabel(cfg)}`);
             continue;
@@ -67719,7 +69284,25 @@ async function checkAlmaPlan(data, planDir, header) {
         refuse(`… and ${refused - MAX_LISTED} more changes refused for the same reason`);
     if (problems.length)
         throw new InputError(problems);
-    return { config: cfg, lookup, label: data.label };
+    return { config: cfg, lookup, label: data.label, ...(updates && { updates }) };
+}
+/**
+ * Why an entry's field changes do not follow from the updates CSV at the plan's commit, or undefined:
+ * every field written must be the row's value, and an `update` must write at least one.
+ */
+function fieldsMismatch(e, updates) {
+    const written = (e.fields ?? []).filter(writes);
+    if (!written.length)
+        return e.action === "update" ? "the plan says 'update' but sets no field" : undefined;
+    const row = lookupUpdate(updates, e.update_id ?? e.primary_id);
+    if (!row)
+        return `sets ${written.map((f) => f.field).join(", ")}, but the user is not in the updates file`;
+    for (const f of written) {
+        const asked = row.values[f.field];
+        if (asked === undefined || !update_fields_sameValue(f.field, asked, f.after))
+            return `sets ${f.field} to '${f.after}', but the updates file (line ${row.line}) asks ${asked === undefined ? "nothing" : `'${asked}'`}`;
+    }
+    return undefined;
 }
 /**
  * Why the decision re-run on the fresh record is not the planned change, or undefined when it is.
@@ -67767,9 +69350,9 @@ function isBarcodeIdentifier(node, barcodeType) {
     const [id] = identifiersOf({ user: [{ user_identifiers: [node] }] });
     return !!id && same(id.idType, barcodeType);
 }
-/** The barcode fingerprint the snapshot stands for (as {@link barcodeFingerprint} computes it for a user). */
-function snapshotFingerprint(saved, barcodeType) {
-    return barcodeFingerprint(el("user", [
+/** The fingerprint the snapshot stands for (as `f`, by default {@link barcodeFingerprint}, computes it for a user). */
+function snapshotFingerprint(saved, barcodeType, f = barcodeFingerprint) {
+    return f(el("user", [
         el("user_identifiers", saved.map((s) => s.node)),
     ]), barcodeType);
 }
@@ -67849,7 +69432,8 @@ function activeValues(saved, barcodeType) {
 ;// CONCATENATED MODULE: ./src/alma/restore-send.ts
 /**
  * Applying one `restore` entry of a revert plan (issue #13): re-read the user, check that its barcode
- * identifiers are still as the reverted apply left them (the fingerprint Alma returned then), put the
+ * identifiers are still as the reverted apply left them (the fingerprint Alma returned then: values exactly,
+ * statuses, segment_types and notes, issue #17 G), put the
  * snapshot back, guard the body, PUT it, and check what Alma returns. A user whose barcodes changed
  * since is skipped as `changed-since-apply` and never overwritten.
  */
@@ -67867,10 +69451,10 @@ async function sendRestore(e, d, wasSending) {
     const id = e.primary_id;
     const type = d.barcodeType;
     const saved = e.restore?.identifiers ?? [];
-    const target = snapshotFingerprint(saved, type);
+    // The whole identifiers (value exactly, status, segment_type, note), as the snapshot holds them.
+    const target = snapshotFingerprint(saved, type, identifierFingerprint);
     const fresh = parseUser(await d.getUser(id));
-    const now = barcodeFingerprint(fresh, type);
-    if (now === target) {
+    if (identifierFingerprint(fresh, type) === target) {
         return wasSending
             ? {
                 primary_id: id,
@@ -67883,11 +69467,15 @@ async function sendRestore(e, d, wasSending) {
                 message: `the ${type} identifiers are already as before the apply; nothing sent`,
             };
     }
-    if (now !== e.fingerprint) {
+    // A journal of an older patron-sync recorded only values (case-folded) and statuses: compared as such.
+    if (fingerprintLike(e.fingerprint, fresh, type) !== e.fingerprint) {
+        const what = e.fingerprint?.startsWith(WHOLE_FINGERPRINT)
+            ? "a value, its case, a status, a segment_type or a note"
+            : "a value or a status";
         return {
             primary_id: id,
             status: "skipped",
-            message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (ACTIVE now: ${actives(fresh, type)}); not overwritten. Fix this user by hand in Alma.`,
+            message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (${what}; ACTIVE now: ${actives(fresh, type)}); not overwritten. Fix this user by hand in Alma.`,
         };
     }
     const body = restoreBody(fresh, saved, type);
@@ -67900,7 +69488,7 @@ async function sendRestore(e, d, wasSending) {
         };
     d.sending();
     const returned = parseUser(await d.putUser(id, userXml(body)));
-    if (barcodeFingerprint(returned, type) !== target) {
+    if (identifierFingerprint(returned, type) !== target) {
         return {
             primary_id: id,
             status: "failed",
@@ -67912,6 +69500,236 @@ async function sendRestore(e, d, wasSending) {
         status: "updated",
         message: `${type} identifiers restored (ACTIVE now: ${actives(returned, type)})`,
     };
+}
+
+;// CONCATENATED MODULE: ./src/alma/apply-fields.ts
+/**
+ * Apply for a planned entry that sets fields (alma.updates), alone or with a barcode change in the same
+ * PUT. The user was re-read; each field is compared with the plan's `before`: at the asked value already
+ * (done), still as planned (written), or changed since the plan (skipped as `changed-since-plan`, never
+ * overwritten). Every field written is re-derived from the updates CSV at the plan's commit, the barcode
+ * change from the barcode list (rederive.ts), and the body guard allows only those to differ.
+ */
+
+
+
+
+
+
+
+
+const BARCODE_ACTIONS = new Set(["add", "deactivate", "replace"]);
+async function sendWithFields(e, fresh, deps) {
+    const type = deps.barcodeType;
+    const failed = (message) => ({ status: "failed", message });
+    if (!deps.derivation)
+        return failed("not sent: a revert plan holds only restores");
+    const derivation = deps.derivation;
+    const notFollow = (why) => failed(`not sent: the planned change does not follow from ${derivation.label}: ${why}. Plan again.`);
+    // The barcode half, as for a barcode-only entry.
+    let change;
+    let barcodeDone = false;
+    if (BARCODE_ACTIONS.has(e.action)) {
+        const planned = {
+            kind: e.action,
+            barcode: e.new_barcode ?? "",
+            affected: e.affected ?? [],
+            reactivate: e.reactivate ?? false,
+        };
+        if (hasEndState(fresh, planned, type))
+            barcodeDone = true;
+        else if (barcodeFingerprint(fresh, type) !== e.fingerprint)
+            return {
+                status: "skipped",
+                message: `changed-since-plan: the user's ${type} identifiers changed after the plan; not overwritten (no field was written either). Plan again to include this user.`,
+            };
+        else {
+            const d = decide(fresh, derivation.lookup, derivation.config);
+            const why = mismatch(e, d);
+            if (why || !d.change)
+                return notFollow(why ?? "no change");
+            change = d.change;
+        }
+    }
+    // The field half.
+    const why = fieldsMismatch(e, derivation.updates);
+    if (why)
+        return notFollow(why);
+    const toWrite = [];
+    const done = [];
+    const drift = [];
+    for (const f of (e.fields ?? []).filter(writes)) {
+        const now = normalizeValue(f.field, readField(fresh, f.field));
+        if (update_fields_sameValue(f.field, now, f.after))
+            done.push(f);
+        else if (update_fields_sameValue(f.field, now, f.before))
+            toWrite.push(f);
+        else
+            drift.push(`${f.field} is now '${now || "(empty)"}', not '${f.before || "(empty)"}' as planned`);
+    }
+    const driftNote = drift.length
+        ? `changed-since-plan: ${drift.join("; ")}; not overwritten. Plan again to include ${drift.length === 1 ? "it" : "them"}`
+        : "";
+    if (!change && !toWrite.length) {
+        if (deps.sent && (barcodeDone || done.length))
+            return {
+                status: "updated",
+                message: `stored by the interrupted run (confirmed on re-read)${driftNote ? `; ${driftNote}` : ""}`,
+                ...(deps.sent.before && {
+                    applied: {
+                        before: deps.sent.before,
+                        after: identifierFingerprint(fresh, type),
+                        ...(deps.sent.fields && { fields: deps.sent.fields }),
+                    },
+                }),
+            };
+        if (drift.length)
+            return { status: "skipped", message: driftNote };
+        return { status: "unchanged", message: "already as planned; nothing sent" };
+    }
+    const body = putBody(fresh, change, type, toWrite);
+    const problems = guardBody(fresh, body, change, type, toWrite);
+    if (problems.length)
+        return failed(`not sent: the PUT-body guard refused it: ${problems.join("; ")}`);
+    const saved = snapshotIdentifiers(fresh, type);
+    const fieldsBefore = toWrite.map((f) => ({
+        field: f.field,
+        before: normalizeValue(f.field, readField(fresh, f.field)),
+        after: f.after,
+    }));
+    deps.sending(saved, fieldsBefore);
+    const returned = parseUser(await deps.putUser(userXml(body), overrideFor(fresh, toWrite)));
+    const lost = toWrite.filter((f) => !update_fields_sameValue(f.field, readField(returned, f.field), f.after));
+    if (lost.length || (change && !hasEndState(returned, change, type)))
+        return failed(`Alma accepted the update but the returned record does not carry ${[
+            ...lost.map((f) => `${f.field} '${f.after}' (it has '${readField(returned, f.field)}')`),
+            ...(change && !hasEndState(returned, change, type) ? [`${type} ${change.barcode} as ACTIVE`] : []),
+        ].join(", ")}; check the user in Alma`);
+    const what = [
+        change
+            ? `${type} ${change.barcode} ${change.kind === "add" ? "added" : `added; ${change.affected.join(", ")} ${change.kind === "deactivate" ? "set INACTIVE" : "removed"}`}`
+            : "",
+        describeFields(toWrite),
+        driftNote,
+    ].filter(Boolean);
+    return {
+        status: "updated",
+        message: what.join("; "),
+        applied: { before: saved, after: identifierFingerprint(returned, type), fields: fieldsBefore },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/alma/restore-fields.ts
+/**
+ * Applying a `restore` entry of a revert plan that puts fields back (alma.updates, issue #20 §5), with the
+ * barcode identifiers when the reverted apply changed them too: one re-read, one PUT. Each field is
+ * compared with what the reverted apply set: still so (put back), already as before (done), or changed
+ * since (skipped as `changed-since-apply`, never overwritten). The barcode identifiers follow the barcode
+ * restore's rules (restore-send.ts): changed since the apply, the whole user is skipped.
+ */
+
+
+
+
+
+
+/** The record as fetched, with what a PUT leaves out left out (the base of a body without a barcode change). */
+function plainBody(fetched) {
+    const body = {
+        [tagOf(fetched)]: childrenOf(fetched)
+            .filter((n) => !isRemovable(n))
+            .map(deepClone),
+    };
+    if (fetched[":@"])
+        body[":@"] = deepClone(fetched[":@"]);
+    return body;
+}
+async function sendFieldRestore(e, d, wasSending) {
+    const id = e.primary_id;
+    const type = d.barcodeType;
+    const saved = e.restore?.identifiers ?? [];
+    const fields = (e.restore?.fields ?? []);
+    const fresh = parseUser(await d.getUser(id));
+    const target = snapshotFingerprint(saved, type, identifierFingerprint);
+    const barcodes = identifierFingerprint(fresh, type) !== target;
+    if (barcodes && fingerprintLike(e.fingerprint, fresh, type) !== e.fingerprint) {
+        const what = e.fingerprint?.startsWith(WHOLE_FINGERPRINT)
+            ? "a value, its case, a status, a segment_type or a note"
+            : "a value or a status";
+        return {
+            primary_id: id,
+            status: "skipped",
+            message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (${what}); not overwritten (no field was put back either). Fix this user by hand in Alma.`,
+        };
+    }
+    const back = [];
+    const drift = [];
+    for (const f of fields) {
+        const field = f.field;
+        const now = normalizeValue(field, readField(fresh, field));
+        if (update_fields_sameValue(field, now, f.before))
+            continue; // already as before the apply
+        if (update_fields_sameValue(field, now, f.after))
+            back.push({ field, before: f.after, after: f.before });
+        else
+            drift.push(`${field} is now '${now || "(empty)"}', not '${f.after || "(empty)"}' as the apply set it`);
+    }
+    const driftNote = drift.length ? `changed-since-apply: ${drift.join("; ")}; not overwritten` : "";
+    if (!barcodes && !back.length) {
+        if (drift.length)
+            return { primary_id: id, status: "skipped", message: driftNote };
+        return wasSending
+            ? {
+                primary_id: id,
+                status: "updated",
+                message: "restored by the interrupted run (confirmed on re-read)",
+            }
+            : { primary_id: id, status: "unchanged", message: "already as before the apply; nothing sent" };
+    }
+    const body = barcodes ? restoreBody(fresh, saved, type) : plainBody(fresh);
+    for (const f of back)
+        writeField(body, f.field, f.after);
+    // Two guards: the fields alone differ from the fresh record (identifiers compared apart), and the
+    // identifiers are exactly the snapshot with everything else as the fresh record with those fields.
+    const sameIds = deepClone(body);
+    const ids = child(fresh, "user_identifiers");
+    const list = childrenOf(sameIds);
+    const at = list.findIndex((n) => tagOf(n) === "user_identifiers");
+    if (at >= 0 && ids)
+        list[at] = deepClone(ids);
+    const expected = deepClone(fresh);
+    for (const f of back)
+        writeField(expected, f.field, f.after);
+    const problems = [
+        ...guardBody(fresh, sameIds, undefined, type, back),
+        ...(barcodes ? guardRestore(expected, body, saved, type) : []),
+    ];
+    if (problems.length)
+        return {
+            primary_id: id,
+            status: "failed",
+            message: `not sent: the PUT-body guard refused it: ${problems.join("; ")}`,
+        };
+    d.sending();
+    const returned = parseUser(await d.putUser(id, userXml(body), overrideFor(fresh, back)));
+    const lost = back.filter((f) => !update_fields_sameValue(f.field, readField(returned, f.field), f.after));
+    if (lost.length || (barcodes && identifierFingerprint(returned, type) !== target))
+        return {
+            primary_id: id,
+            status: "failed",
+            message: `Alma accepted the update but the returned record is not as before the apply (${[
+                ...lost.map((f) => `${f.field} '${readField(returned, f.field)}'`),
+                ...(barcodes && identifierFingerprint(returned, type) !== target ? [`${type} identifiers`] : []),
+            ].join(", ")}); check the user in Alma`,
+        };
+    const what = [
+        barcodes ? `${type} identifiers restored` : "",
+        back.length
+            ? `put back ${back.map((f) => `${f.field} ${f.before} → ${f.after || "(empty)"}`).join("; ")}`
+            : "",
+        driftNote,
+    ].filter(Boolean);
+    return { primary_id: id, status: "updated", message: what.join("; ") };
 }
 
 ;// CONCATENATED MODULE: ./src/alma/render-results.ts
@@ -67927,11 +69745,30 @@ const STATUS_MEANING = {
     failed: "Alma refused or could not be reached",
     pending: "not sent yet: run apply again",
 };
-function renderAlmaResults(results, counts, quota) {
+/**
+ * What results.md shows of an apply, collected as the results come: the first ROW_LIMIT failed records
+ * and the first ROW_LIMIT changed since the plan, with how many there are (no result is kept beyond them).
+ */
+class AlmaResultRows {
+    failed = [];
+    changed = [];
+    counts = { failed: 0, changed: 0 };
+    add(r) {
+        // changed-since-plan, or changed-since-apply in a revert plan.
+        const kind = r.status === "failed"
+            ? "failed"
+            : r.status === "skipped" && r.message.startsWith("changed-since-")
+                ? "changed"
+                : undefined;
+        if (!kind)
+            return;
+        this.counts[kind]++;
+        if (this[kind].length < ROW_LIMIT)
+            this[kind].push({ primary_id: r.primary_id, status: r.status, message: r.message });
+    }
+}
+function renderAlmaResults(rows, counts, quota) {
     const pending = counts.pending ?? 0;
-    const failures = results.filter((r) => r.status === "failed");
-    // changed-since-plan, or changed-since-apply in a revert plan.
-    const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
     const out = [
         "### Alma barcode repair\n",
         `**${resultsHeadline(counts)}**\n`,
@@ -67939,17 +69776,21 @@ function renderAlmaResults(results, counts, quota) {
     ];
     if (quota)
         out.push(`The daily API quota ran low (${md(quota.message)}); ${markdown_num(pending)} records are pending. Run apply again (tomorrow) to carry on.\n`);
-    for (const [title, rows] of [
-        ["Failed", failures],
-        ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
+    for (const [title, shown, total] of [
+        ["Failed", rows.failed, rows.counts.failed],
+        [
+            "Changed since the plan, or since the apply a revert undoes (not overwritten)",
+            rows.changed,
+            rows.counts.changed,
+        ],
     ]) {
-        if (!rows.length)
+        if (!total)
             continue;
-        out.push(`#### ${title} (${markdown_num(rows.length)})\n`, "| Primary ID | Message |", "|---|---|");
-        for (const r of rows.slice(0, ROW_LIMIT))
+        out.push(`#### ${title} (${markdown_num(total)})\n`, "| Primary ID | Message |", "|---|---|");
+        for (const r of shown)
             out.push(`| ${md(r.primary_id)} | ${md(r.message)} |`);
-        if (rows.length > ROW_LIMIT)
-            out.push(`\n… and ${markdown_num(rows.length - ROW_LIMIT)} more: see \`alma/results.csv\`.`);
+        if (total > shown.length)
+            out.push(`\n… and ${markdown_num(total - shown.length)} more: see \`alma/results.csv\`.`);
         out.push("");
     }
     return out.join("\n");
@@ -67965,6 +69806,8 @@ function renderAlmaResults(results, counts, quota) {
  * Resumable: every finished record is journalled (alma/journal.ndjson). A killed apply run again
  * carries on; a finished apply run again reports its records `unchanged` and sends nothing.
  */
+
+
 
 
 
@@ -68006,7 +69849,10 @@ derivation, settings, deps = {}) {
         ctx.log.info("alma: this plan was applied before; records already done are reported 'unchanged' and not sent again");
     else if (prior.size)
         ctx.log.info(`alma: carrying on an unfinished apply: ${prior.size} records already done`);
-    const results = [];
+    // Each result goes to results.csv and results.json as soon as the ones before it in the plan are
+    // there (a few wait while an earlier record's calls are in flight); only counts, the failures and
+    // results.md's first rows stay in memory.
+    const out = new AlmaResultsOut(ctx.planDir);
     let quota;
     let refused;
     const toSend = header.changes;
@@ -68050,13 +69896,14 @@ derivation, settings, deps = {}) {
     const sendOne = async (e, sent) => {
         const id = e.primary_id;
         const wasSending = !!sent;
-        const sending = (before) => {
+        const sending = (before, fields) => {
             journal.append({
                 primary_id: id,
                 status: "sending",
                 message: "",
                 at: new Date().toISOString(),
                 ...(before ? { before } : {}),
+                ...(fields?.length ? { fields } : {}),
             });
             if (ctx.writes)
                 ctx.writes.attempted++;
@@ -68069,6 +69916,14 @@ derivation, settings, deps = {}) {
         };
         const failed = (message) => ({ primary_id: id, status: "failed", message });
         try {
+            if (e.action === "restore" && e.restore?.fields?.length) {
+                return await sendFieldRestore(e, {
+                    getUser: async (uid) => identityChecked(uid, await client.getUser(uid, ctx.signal)),
+                    putUser: (uid, xml, override) => client.putUser(uid, xml, ctx.signal, override),
+                    sending: () => sending(),
+                    barcodeType: type,
+                }, wasSending);
+            }
             if (e.action === "restore") {
                 return await sendRestore(e, {
                     getUser: async (uid) => identityChecked(uid, await client.getUser(uid, ctx.signal)),
@@ -68081,6 +69936,16 @@ derivation, settings, deps = {}) {
             const other = identityMismatch(id, fresh);
             if (other)
                 return { primary_id: id, status: "skipped", message: `identity-mismatch: ${other}` };
+            if (e.action === "update" || e.fields?.some(writes)) {
+                const r = await sendWithFields(e, fresh, {
+                    barcodeType: type,
+                    derivation,
+                    sending: (before, fields) => sending(before, fields),
+                    putUser: (xml, override) => client.putUser(id, xml, ctx.signal, override),
+                    ...(sent && { sent }),
+                });
+                return { primary_id: id, ...r };
+            }
             if (hasEndState(fresh, planned, type)) {
                 if (wasSending)
                     return {
@@ -68088,7 +69953,7 @@ derivation, settings, deps = {}) {
                         status: "updated",
                         message: `${type} ${planned.barcode} stored by the interrupted run (confirmed on re-read)`,
                         ...(sent?.before
-                            ? { applied: { before: sent.before, after: barcodeFingerprint(fresh, type) } }
+                            ? { applied: { before: sent.before, after: identifierFingerprint(fresh, type) } }
                             : {}),
                     };
                 return {
@@ -68135,7 +70000,7 @@ derivation, settings, deps = {}) {
                 primary_id: id,
                 status: "updated",
                 message: `${type} ${change.barcode} ${what}`,
-                applied: { before: saved, after: barcodeFingerprint(returned, type) },
+                applied: { before: saved, after: identifierFingerprint(returned, type) },
             };
         }
         catch (err) {
@@ -68174,20 +70039,70 @@ derivation, settings, deps = {}) {
             if (next.done)
                 return;
             const at = index++;
-            results[at] = await applyOne(next.value);
+            out.settle(at, await applyOne(next.value));
         }
     };
-    await Promise.all(Array.from({ length: alma.concurrency }, worker));
+    try {
+        await Promise.all(Array.from({ length: alma.concurrency }, worker));
+    }
+    catch (e) {
+        out.abort();
+        throw e;
+    }
     progress.done();
+    if (refused || ctx.signal?.aborted)
+        out.abort();
     if (refused) {
-        const written = results.filter((r) => r?.status === "updated").length;
+        const written = out.written;
         throw refused.stopped(written
             ? `The apply stopped at once, after ${written} record${written === 1 ? " was" : "s were"} written before the refusal (recorded in alma/journal.ndjson; running apply again carries on from there).`
             : "The apply stopped at once: no record was written to Alma.");
     }
     if (ctx.signal?.aborted)
         throw new InterruptedError("The Alma apply");
-    return apply_writeResults(ctx, results, quota);
+    return apply_writeResults(ctx, out, quota);
+}
+/**
+ * Alma's results as they come, in plan order: results.csv and results.json through a ResultsStream,
+ * the counts, the failures (results.json's history and the pull request comment list them) and the
+ * rows results.md shows. A result that comes before the ones ahead of it in the plan waits for them.
+ */
+class AlmaResultsOut {
+    stream;
+    waiting = new Map();
+    next = 0;
+    counts = {};
+    failures = [];
+    rows = new AlmaResultRows();
+    /** Records written to Alma (`updated`), whether or not their turn in the files has come. */
+    written = 0;
+    constructor(planDir) {
+        this.stream = new ResultsStream(planDir, ALMA_DIR, ["primary_id", "status", "message"]);
+    }
+    settle(at, r) {
+        if (r.status === "updated")
+            this.written++;
+        this.waiting.set(at, r);
+        for (let w = this.waiting.get(this.next); w; w = this.waiting.get(this.next)) {
+            this.waiting.delete(this.next++);
+            this.counts[w.status] = (this.counts[w.status] ?? 0) + 1;
+            if (w.status === "failed")
+                this.failures.push({ id: w.primary_id, message: w.message });
+            this.rows.add(w);
+            // What a revert needs (`applied`) is in the journal, one line per user.
+            this.stream.add([w.primary_id, w.status, w.message], {
+                primary_id: w.primary_id,
+                status: w.status,
+                message: w.message,
+            });
+        }
+    }
+    finish(file) {
+        return this.stream.finish(file, this.failures);
+    }
+    abort() {
+        this.stream.abort();
+    }
 }
 function fromPlan(e) {
     switch (e.action) {
@@ -68201,25 +70116,22 @@ function fromPlan(e) {
             };
         case "failed":
             return { primary_id: e.primary_id, status: "skipped", message: `not planned: ${e.message}` };
+        case "held":
+            // Its message already begins "held: undone by revert …".
+            return { primary_id: e.primary_id, status: "skipped", message: e.message };
         default:
             return { primary_id: e.primary_id, status: "skipped", message: `${e.action}: ${e.message}` };
     }
 }
-function apply_writeResults(ctx, results, quota) {
-    const counts = {};
-    for (const r of results)
-        counts[r.status] = (counts[r.status] ?? 0) + 1;
+async function apply_writeResults(ctx, out, quota) {
+    const counts = out.counts;
     const pending = counts.pending ?? 0;
-    const failures = results.filter((r) => r.status === "failed");
-    (0,external_node_fs_namespaceObject.writeFileSync)(systemPath(ctx.planDir, ALMA_DIR, RESULTS_CSV), csvForPeople(["primary_id", "status", "message"], results.map((r) => [r.primary_id, r.status, r.message])));
-    writeResults(ctx.planDir, {
+    await out.finish({
         system: "alma",
         applied_at: new Date().toISOString(),
         complete: pending === 0,
         counts,
-        // What a revert needs (`applied`) is in the journal, one line per user.
-        results: results.map(({ applied: _a, ...r }) => r),
-    }, failures.map((f) => ({ id: f.primary_id, message: f.message })));
+    });
     ctx.log.info(`alma: ${STATUS_ORDER.filter((s) => counts[s])
         .map((s) => `${counts[s]} ${s}`)
         .join(", ") || "nothing to do"}`);
@@ -68229,8 +70141,8 @@ function apply_writeResults(ctx, results, quota) {
         updated: counts.updated ?? 0,
         failed: counts.failed ?? 0,
         pending,
-        failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
-        markdown: renderAlmaResults(results, counts, quota),
+        failures: out.failures,
+        markdown: renderAlmaResults(out.rows, counts, quota),
         files: ["alma/results.csv", "alma/results.json", "alma/journal.ndjson"],
         stateFiles: [],
     };
@@ -68260,6 +70172,213 @@ async function runPool(total, concurrency, work, opts = {}) {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, total)) }, worker));
     return { started };
+}
+
+;// CONCATENATED MODULE: ./src/alma/holds.ts
+/**
+ * Alma's part of "a revert stays reverted" (core/holds.ts): a revert holds every user it restores,
+ * keyed by primary ID, against the barcode the reverted plan wrote (change `barcode`). The plan skips
+ * the change while the barcode list still gives that user the same barcode (`held`), and plans it as
+ * usual once the list gives another.
+ */
+
+/** The change a barcode hold is on. */
+const BARCODE_HOLD = "barcode";
+/** The change a field hold is on (alma.updates): `field:user_group`, held against the value set. */
+const fieldHold = (field) => `field:${field}`;
+/** The hold that keeps a field of `primaryId` from being set to `value` again, or undefined. */
+function fieldHeld(holds, primaryId, field, value) {
+    return heldChange(holds, holdKey(primaryId), fieldHold(field), value);
+}
+/** A user's hold key: primary IDs compare without case, as Alma does. */
+const holdKey = (primaryId) => primaryId.toLowerCase();
+/** The hold that keeps decision `d` for `primaryId` from being planned, or undefined. */
+function barcodeHold(holds, primaryId, d) {
+    return d.change ? heldChange(holds, holdKey(primaryId), BARCODE_HOLD, d.change.barcode) : undefined;
+}
+
+
+;// CONCATENATED MODULE: ./src/alma/code-tables.ts
+/**
+ * The codes of an updates CSV (user_group, job_category, preferred_language) checked against Alma's code
+ * tables at plan time, through the Configuration API: GET /almaws/v1/conf/code-tables/{name} (Developer
+ * Network, "Configuration and Administration" API; the answer's `row` list of `code`, `description`,
+ * `enabled`, as the Duke University Libraries wiki page "How to query settings in Alma via the API
+ * Console" shows it). The table names are the ones rest_user.xsd gives each field (`xs:codeTable`):
+ * UserGroups, JobTitles, UserPreferredLanguage (src/alma/update-fields.ts). campus_code has no code table
+ * (the xsd: "the Campus List of the general configuration menu"): its codes are never checked.
+ *
+ * A key that may not read the configuration (Alma refuses it as it refuses any API it is not set up for)
+ * leaves the codes unchecked: the plan says so once, and goes on.
+ */
+
+
+
+
+
+/** Parses a code table answer (JSON). */
+function parseCodeTable(body, name) {
+    const json = JSON.parse(body);
+    const rows = new Map();
+    for (const r of json.row ?? [])
+        if (typeof r.code === "string" && r.enabled !== false)
+            rows.set(r.code, r.description ?? r.code);
+    return { name, rows };
+}
+/**
+ * Reads the code tables the CSV's code columns need and checks every code (InputError at the cell,
+ * exit 2, before any user is read). `client` is one used for nothing else: a refused key stops only it.
+ */
+async function checkCodes(client, updates, signal) {
+    const tables = new Map();
+    const unchecked = [];
+    let why = "";
+    for (const field of updates.columns) {
+        const name = FIELD_SPECS[field].codeTable;
+        if (FIELD_SPECS[field].kind !== "code")
+            continue;
+        if (!name) {
+            unchecked.push(`${field} (Alma has no code table for it)`);
+            continue;
+        }
+        if (why) {
+            unchecked.push(`${field} (${why})`);
+            continue;
+        }
+        try {
+            tables.set(field, parseCodeTable(await client.getCodeTable(name, signal), name));
+        }
+        catch (e) {
+            if (e instanceof QuotaExhaustedError)
+                throw e;
+            if (signal?.aborted)
+                throw e;
+            why =
+                e instanceof AlmaKeyRefusedError
+                    ? "the API key may not read Alma's configuration: give it the Configuration API, read-only"
+                    : e instanceof AlmaApiError
+                        ? explainAlmaError(e)
+                        : e.message;
+            unchecked.push(`${field} (${why})`);
+        }
+    }
+    const problems = [];
+    for (const row of updates.byId.values()) {
+        for (const [field, table] of tables) {
+            const code = row.values[field];
+            if (code === undefined || table.rows.has(code))
+                continue;
+            const near = [...table.rows.keys()].find((k) => k.toLowerCase() === code.toLowerCase());
+            problems.push({
+                file: updates.file,
+                line: row.line,
+                ...(row.at?.[field] !== undefined && { column: row.at[field] }),
+                message: `${field} '${code}' is not a code in Alma's ${table.name} code table${near ? `: did you mean '${near}'?` : ""}`,
+            });
+        }
+    }
+    if (problems.length)
+        throw new InputError(problems);
+    const note = unchecked.length
+        ? `Codes not checked against Alma: ${unchecked.join("; ")}. An unknown code is refused by Alma when the change is applied.`
+        : undefined;
+    return {
+        describe: (field, code) => tables.get(field)?.rows.get(code),
+        ...(note && { note }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/alma/plan-fields.ts
+/**
+ * The field-update half of an Alma plan entry (alma.updates): the fields, the action and message they
+ * give together with the barcode decision, and the EXTERNAL user's warning.
+ */
+
+
+
+/** Why the record read for an updates row named by its match_on identifier is not that user. */
+function matchOnMismatch(id, user, matchOn) {
+    const has = employeeIdOf(user, matchOn);
+    if (has && same(has, id))
+        return undefined;
+    const pid = childText(user, "primary_id")?.trim() ?? "";
+    return `Alma answered ${id} with the record of primary ID ${pid || "(none)"}, whose ACTIVE ${matchOn} is ${has ?? "(none)"}, not ${id}; not written. Check the ID in the updates file`;
+}
+/**
+ * For an EXTERNAL user: the SIS may put its own values back. Alma documents that a SIS synch does not
+ * replace user_group, job_category, preferred_language and campus_code when they were updated manually
+ * (rest_user.xsd); for the other fields that a later SIS load restores the SIS value is an assumption:
+ * the plan says "may".
+ */
+function externalFieldWarning(fields, override) {
+    const names = fields.filter(writes).map((f) => f.field);
+    return (`EXTERNAL user (loaded from the student information system): a later SIS load may restore ${names.join(", ")}; correct it in the SIS as well` +
+        (override.length
+            ? `. The PUT names ${override.join(", ")} in override, as Alma requires to replace them`
+            : ""));
+}
+/**
+ * Adds the fields to a plan entry and settles its action: the barcode's change when there is one
+ * (the fields ride along in the same PUT), else `update` when a field changes, else the barcode's
+ * outcome (or `unchanged`).
+ */
+function addFields(entry, user, row, fields, listedId, barcodeChanges) {
+    entry.fields = fields;
+    entry.update_line = row.line;
+    if (!same(listedId, entry.primary_id))
+        entry.update_id = listedId;
+    const written = fields.filter(writes);
+    const what = written.length ? describeFields(fields) : "";
+    const refused = fields.filter((f) => f.refused).map((f) => `${f.field}: ${f.refused}`);
+    const held = fields.filter((f) => f.held);
+    if (held.length)
+        refused.push(`${held.map((f) => f.field).join(", ")} ${held[0].held}`);
+    const override = overrideFor(user, fields);
+    if (override.length)
+        entry.override = override;
+    const external = (childText(user, "account_type") ?? "").trim().toUpperCase() === "EXTERNAL";
+    if (external && written.length) {
+        const w = externalFieldWarning(fields, override);
+        entry.warning = entry.warning ? `${entry.warning}. ${w}` : w;
+    }
+    const unchangedNote = written.length || held.length ? "" : "every field is already as asked";
+    const parts = [what || unchangedNote, ...refused].filter(Boolean);
+    if (barcodeChanges)
+        entry.message = `${entry.message}; ${parts.join("; ")}`;
+    else if (written.length) {
+        entry.message = entry.message
+            ? `${parts.join("; ")}; barcode: ${entry.action}: ${entry.message}`
+            : parts.join("; ");
+        entry.action = "update";
+    }
+    else if (held.length && entry.action === "unchanged" && !entry.message) {
+        entry.action = "held";
+        entry.message = parts.filter(Boolean).join("; ");
+    }
+    else
+        entry.message = entry.message ? `${entry.message}; ${parts.join("; ")}` : parts.join("; ");
+}
+
+;// CONCATENATED MODULE: ./src/alma/targets.ts
+
+
+/** Whether the updates CSV names users by primary ID (else by the match_on identifier). */
+const byPrimaryId = (updates) => same(updates.idColumn, "primary_id");
+function planTargets(patrons, updates) {
+    const out = [];
+    const taken = new Set();
+    const direct = updates && byPrimaryId(updates) ? updates : undefined;
+    for (const p of patrons?.entries ?? []) {
+        const update = lookupUpdate(direct, p.id);
+        out.push({ id: p.id, line: p.line, listed: true, ...(update && { update }) });
+        taken.add(p.id.toLowerCase());
+    }
+    for (const row of updates?.byId.values() ?? []) {
+        if (direct && taken.has(row.id.toLowerCase()))
+            continue;
+        out.push({ id: row.id, line: row.line, listed: false, update: row });
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/alma/who.ts
@@ -68319,7 +70438,10 @@ function identifiersBeforeAfter(e) {
 }
 
 ;// CONCATENATED MODULE: ./src/alma/changes.ts
-/** alma/changes.csv: one row per planned change, the review view for big plans (GitHub shows it as a table). */
+/**
+ * alma/changes.csv: one row per planned change, the review view for big plans (GitHub shows it as a table).
+ * The plan writes it row by row (core/csv.ts CsvForPeopleWriter), in patron-list order.
+ */
 
 
 
@@ -68337,33 +70459,42 @@ const CHANGES_COLUMNS = [
     "holder",
     "warning",
 ];
-function almaChangesCsv(entries) {
-    const rows = [];
-    for (const e of entries) {
-        if (!CHANGING_ACTIONS.has(e.action))
-            continue;
-        const { before, after } = identifiersBeforeAfter(e);
-        const marks = [e.staff ? "staff" : "", e.roles ? `${e.roles} role${e.roles === 1 ? "" : "s"}` : ""];
-        rows.push([
-            e.primary_id,
-            e.name ?? "",
-            e.user_group ?? "",
-            marks.filter(Boolean).join(", "),
-            e.action,
-            e.old_barcodes.join("; "),
-            e.new_barcode ?? "",
-            before,
-            after,
-            e.segment ?? "",
-            e.holder ?? "",
-            e.warning ?? "",
-        ]);
-    }
-    return { csv: csvForPeople(CHANGES_COLUMNS, rows), rows: rows.length };
+/** The extra columns of field updates (alma.updates): each field's old and new value. */
+function fieldColumns(fields) {
+    return fields.flatMap((f) => [`${f}_old`, `${f}_new`]);
+}
+/**
+ * The changes.csv row of a planned change, or undefined for a record not changed. With `fields` (the
+ * updates CSV's columns) each field has an old and a new cell, filled where the field changes.
+ */
+function almaChangesRow(e, fields = []) {
+    if (!CHANGING_ACTIONS.has(e.action))
+        return undefined;
+    const { before, after } = identifiersBeforeAfter(e);
+    const marks = [e.staff ? "staff" : "", e.roles ? `${e.roles} role${e.roles === 1 ? "" : "s"}` : ""];
+    return [
+        e.primary_id,
+        e.name ?? "",
+        e.user_group ?? "",
+        marks.filter(Boolean).join(", "),
+        e.action,
+        e.old_barcodes.join("; "),
+        e.new_barcode ?? "",
+        before,
+        after,
+        e.segment ?? "",
+        e.holder ?? "",
+        e.warning ?? "",
+        ...fields.flatMap((name) => {
+            const f = e.fields?.find((x) => x.field === name && writes(x));
+            return f ? [f.before, f.after] : ["", ""];
+        }),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/alma/render-external.ts
 
+/** Collected while the plan streams: the count, and the first ROW_LIMIT rows already rendered. */
 class ExternalWarnings {
     rows = [];
     count = 0;
@@ -68372,7 +70503,7 @@ class ExternalWarnings {
             return;
         this.count++;
         if (this.rows.length < ROW_LIMIT)
-            this.rows.push(e);
+            this.rows.push(`| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected.join(", "))} | ${md(e.new_barcode)} |`);
     }
     headline() {
         const n = this.count;
@@ -68387,7 +70518,7 @@ class ExternalWarnings {
             `${this.headline()}. External identifiers are loaded from the student information system; this plan changes them only in Alma.\n`,
         ];
         head.forEach((h) => budget.force(h));
-        const t = budgetTable(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows.map((e) => `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${md(e.external_affected.join(", "))} | ${md(e.new_barcode)} |`), budget, 
+        const t = budgetTable(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows, budget, 
         // At most a third of what is left: the other risky rows must still have room.
         reserve + Math.floor((budget.left - reserve) * (2 / 3)));
         const out = [...head, ...t.lines];
@@ -68411,12 +70542,14 @@ const ACTION_ORDER = [
     "add",
     "deactivate",
     "replace",
+    "update",
     "unchanged",
     "keep",
     "conflict",
     "no-barcode",
     "no-employee-id",
     "held-by-other",
+    "held",
     "identity-mismatch",
     "not-found",
     "failed",
@@ -68424,6 +70557,7 @@ const ACTION_ORDER = [
 ];
 const ACTION_MEANING = {
     add: "barcode added (no ACTIVE barcode today)",
+    update: "fields set from the updates file, barcode untouched",
     deactivate: "old barcode set INACTIVE, new one added",
     replace: "old barcode removed, new one added",
     unchanged: "already has this barcode: nothing to do",
@@ -68432,33 +70566,47 @@ const ACTION_MEANING = {
     "no-barcode": "employee ID not in the barcode list",
     "no-employee-id": "no employee ID on the record to look up",
     "held-by-other": "the new barcode is held by another Alma user (named): not written",
+    held: "a revert undid this change and the data have not changed since: not planned again",
     "identity-mismatch": "Alma answered with another user's record: not written",
     "not-found": "not found in Alma",
     failed: "could not be read from Alma",
     pending: "not read yet (daily API quota): the next run carries on",
 };
 /** Actions that change nothing, in the order the headline lists them. */
-const NOT_CHANGED = ACTION_ORDER.slice(3);
+const NOT_CHANGED = ACTION_ORDER.slice(4);
 /**
  * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order
  * (`remove` is `replace`, which removes the old barcode), then what is not changed, by status.
  * E.g. "4,071 add · 1,025 deactivate · 0 remove, 12 unchanged, 3 conflict".
  */
-function almaHeadline(counts) {
+function almaHeadline(counts, fields) {
     const c = (k) => counts[k] ?? 0;
+    const barcodes = c("add") + c("deactivate") + c("replace");
     const head = `${markdown_num(c("add"))} add · ${markdown_num(c("deactivate"))} deactivate · ${markdown_num(c("replace"))} remove`;
-    const others = [...NOT_CHANGED, ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k))]
+    const others = [
+        ...NOT_CHANGED,
+        ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k) && k !== "update"),
+    ]
         .filter((k) => c(k))
         .map((k) => `${markdown_num(c(k))} ${k}`);
-    return [head, ...others].join(", ");
+    // Field updates (alma.updates) lead, by field; the barcode counts follow when barcodes are repaired too.
+    const lead = fields ? [fields.headline() + (barcodes ? ` · barcodes ${head}` : "")] : [head];
+    return [...lead, ...others].join(", ");
 }
-/** How many rows of each kind are kept in memory while the plan streams (more never fit a description). */
+/**
+ * How many rows of each section are kept while the plan streams: more never fit a description (plan.md's
+ * whole budget, 58,000 characters, holds fewer than 1,000 of the shortest rows). Each section shows its
+ * first rows in patron-list order, so the first KEEP are the only ones it can show.
+ */
 const KEEP = 2000;
 /** A change to look at first: an old barcode deactivated or removed, or a staff user / a user with roles. */
 function isRisky(e) {
     return e.action === "deactivate" || e.action === "replace" || isPrivileged(e);
 }
-/** Collects rows while the plan streams: risky changes, other changes, and records not changed. */
+/**
+ * Collects plan.md's tables while the plan streams, in patron-list order: the count of each section and
+ * its first KEEP rows, already rendered (a row is a short string; the record it came from is not kept).
+ */
 class AlmaPlanTables {
     risky = [];
     changes = [];
@@ -68467,12 +70615,14 @@ class AlmaPlanTables {
     conflictPatrons = new Map();
     counts = { risky: 0, changes: 0, problems: 0 };
     add(e) {
+        if (e.action === "update")
+            return; // the field updates' own tables (render-fields.ts)
         if (e.action === "add" || e.action === "deactivate" || e.action === "replace") {
             const risky = isRisky(e);
             const list = risky ? this.risky : this.changes;
             this.counts[risky ? "risky" : "changes"]++;
             if (list.length < KEEP)
-                list.push(e);
+                list.push(changeRow(e));
         }
         else if (e.action === "conflict" && e.employee_id !== undefined) {
             const key = e.employee_id.toLowerCase();
@@ -68483,7 +70633,7 @@ class AlmaPlanTables {
         else if (e.action !== "unchanged") {
             this.counts.problems++;
             if (this.problems.length < KEEP)
-                this.problems.push(e);
+                this.problems.push(problemRow(e));
         }
     }
 }
@@ -68499,6 +70649,9 @@ function changeRow(e) {
     const { before, after } = identifiersBeforeAfter(e);
     return `| ${md(e.primary_id)} | ${md(e.name) || "—"} | ${md(e.user_group) || "—"} | \`${e.action}\` | ${md(before)} → ${md(after)} | ${marks(e)} |`;
 }
+function problemRow(e) {
+    return `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${e.line} | ${md(e.message)} |`;
+}
 const CHANGE_HEADER = ["Primary ID", "Name", "User group", "Action", "Barcodes before → after", "Marks"];
 /**
  * The section, within `budget` characters: the counts always; then risky changes, other changes,
@@ -68509,22 +70662,28 @@ function renderAlmaPlan(x, budget = Infinity) {
     const b = new Budget(budget);
     const out = [];
     const put = (...lines) => lines.forEach((l) => (b.force(l), out.push(l)));
-    put("## Alma barcode repair\n");
-    put(`**${almaHeadline(x.counts)}**\n`);
-    put(`Patrons from ${code(x.patronsFile)}, barcodes from ${code(x.barcodesFile)}. ` +
-        `Barcode type ${code(x.config.barcode_type)}, employee ID from ${code(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`);
+    const barcodes = x.patronsFile !== "";
+    put(x.fields
+        ? barcodes
+            ? "## Alma user updates and barcode repair\n"
+            : "## Alma user updates\n"
+        : "## Alma barcode repair\n");
+    put(`**${almaHeadline(x.counts, x.fields)}**\n`);
+    if (barcodes)
+        put(`Patrons from ${code(x.patronsFile)}, barcodes from ${code(x.barcodesFile)}. ` +
+            `Barcode type ${code(x.config.barcode_type)}, employee ID from ${code(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`);
     put(countsTable(x.counts, ACTION_ORDER, ACTION_MEANING, "Action", "Patrons"));
     put("Each change re-reads the user before writing. A user whose barcodes changed since this plan is skipped (`changed-since-plan`), never overwritten. Roles, PIN and every other field are sent back exactly as Alma has them.\n");
     const closing = x.changes
         ? `All ${plural(x.changes, "planned change")} ${x.changes === 1 ? "is" : "are"} in \`${CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
         : "";
     const reserve = closing.length + 200;
-    const section = (title, header, rows, total, where, intro) => {
+    const section = (title, header, rows, total, where, intro, countInTitle = true) => {
         if (!total)
             return;
         const t = budgetTable(header, rows, b, reserve + title.length + (intro?.length ?? 0));
         const more = total - t.shown;
-        put(`### ${title} (${markdown_num(total)})\n`);
+        put(`### ${title}${countInTitle ? ` (${markdown_num(total)})` : ""}\n`);
         if (intro)
             put(intro);
         if (t.lines.length)
@@ -68533,12 +70692,16 @@ function renderAlmaPlan(x, budget = Infinity) {
             put(`\n${t.shown ? `… and ${markdown_num(more)} more` : `${plural(more, "row")}, not shown here`}: see \`${where}\`.`);
         put("");
     };
+    if (x.fields)
+        out.push(...x.fields.render(b, reserve, x.updatesFile, x.codesNote));
     if (x.external)
         out.push(...x.external.render(b, reserve));
-    section("Look at these first: barcodes deactivated or removed, staff, users with roles", CHANGE_HEADER, x.tables.risky.map(changeRow), x.tables.counts.risky, CHANGES_CSV);
-    section("Other changes", CHANGE_HEADER, x.tables.changes.map(changeRow), x.tables.counts.changes, CHANGES_CSV);
-    section("Not changed, and why", ["Primary ID", "Name", "Status", "Line", "Reason"], x.tables.problems.map((e) => `| ${md(e.primary_id)} | ${md(e.name) || "—"} | \`${e.action}\` | ${e.line} | ${md(e.message)} |`), x.tables.counts.problems, "alma/plan.json");
-    section(`Conflicts in ${code(x.barcodesFile)}`, ["Employee ID", "Barcodes", "Lines", "Patrons", "Problem"], x.conflicts.map((c) => `| ${md(c.employeeId)} | ${md(c.barcodes.join(", "))} | ${c.lines.join(", ")} | ${md((x.tables.conflictPatrons.get(c.employeeId.toLowerCase()) ?? []).join(", ")) || "—"} | ${md(c.reason)} |`), x.conflicts.length, x.barcodesFile, "Neither entry of a conflict is applied: the patrons listed are `conflict` in the counts. Fix the file and commit it again.\n");
+    section("Look at these first: barcodes deactivated or removed, staff, users with roles", CHANGE_HEADER, x.tables.risky, x.tables.counts.risky, CHANGES_CSV);
+    section("Other changes", CHANGE_HEADER, x.tables.changes, x.tables.counts.changes, CHANGES_CSV);
+    section("Not changed, and why", ["Primary ID", "Name", "Status", "Line", "Reason"], x.tables.problems, x.tables.counts.problems, "alma/plan.json");
+    // The headline counts patrons (`conflict`); the file's conflicts are counted by employee ID, and one
+    // may match no listed patron, or several: the title names both, so the two numbers never disagree.
+    section(`Conflicts in ${code(x.barcodesFile)} (${plural(x.conflicts.length, "employee ID")}; ${plural(x.counts.conflict ?? 0, "listed patron")})`, ["Employee ID", "Barcodes", "Lines", "Patrons", "Problem"], x.conflicts.map((c) => `| ${md(c.employeeId)} | ${md(c.barcodes.join(", "))} | ${c.lines.join(", ")} | ${md((x.tables.conflictPatrons.get(c.employeeId.toLowerCase()) ?? []).join(", ")) || "—"} | ${md(c.reason)} |`), x.conflicts.length, x.barcodesFile, "Neither entry of a conflict is applied: the patrons listed are `conflict` in the counts. Fix the file and commit it again.\n", false);
     if (x.duplicates.length) {
         const list = [];
         for (const d of x.duplicates) {
@@ -68547,19 +70710,112 @@ function renderAlmaPlan(x, budget = Infinity) {
                 break;
             list.push(item);
         }
-        put(`Listed more than once in ${code(x.patronsFile)} (planned once): ${list.join("; ")}${x.duplicates.length > list.length ? `; … (${markdown_num(x.duplicates.length)} in all)` : ""}.\n`);
+        const n = x.duplicates.length;
+        put(list.length
+            ? `Listed more than once in ${code(x.patronsFile)} (planned once): ${list.join("; ")}${n > list.length ? `; … (${markdown_num(n)} in all)` : ""}.\n`
+            : `${plural(n, "patron is", "patrons are")} listed more than once in ${code(x.patronsFile)} (each planned once).\n`);
     }
     if (closing)
         put(closing, "");
     return out.join("\n");
 }
 
+;// CONCATENATED MODULE: ./src/alma/render-fields.ts
+/**
+ * The field updates (alma.updates) in plan.md: counts by field for the headline, then the changes that
+ * alter a patron's rights or lifetime first ("Look at these first": status to INACTIVE, user group, an
+ * expiry or purge date moved earlier), then the others, from bounded samples within the budget.
+ */
+
+
+
+
+class FieldTables {
+    /** Users with at least one field written. */
+    users = 0;
+    changed = {};
+    unchanged = {};
+    external = 0;
+    risky = [];
+    riskyCount = 0;
+    others = [];
+    othersCount = 0;
+    today = new Date();
+    add(e) {
+        if (!e.fields?.length || e.action === "failed")
+            return;
+        for (const f of e.fields) {
+            if (writes(f))
+                this.changed[f.field] = (this.changed[f.field] ?? 0) + 1;
+            else if (f.unchanged)
+                this.unchanged[f.field] = (this.unchanged[f.field] ?? 0) + 1;
+        }
+        if (!e.fields.some(writes))
+            return;
+        this.users++;
+        if (e.override?.length || e.warning?.startsWith("EXTERNAL"))
+            this.external++;
+        const why = e.fields
+            .map((f) => riskOf(f, this.today))
+            .filter(Boolean)
+            .join("; ");
+        if (why) {
+            this.riskyCount++;
+            if (this.risky.length < ROW_LIMIT)
+                this.risky.push({ e, why });
+        }
+        else {
+            this.othersCount++;
+            if (this.others.length < ROW_LIMIT)
+                this.others.push(e);
+        }
+    }
+    /** "1,204 update: expiry_date 1,204 · user_group 37 · email 12". */
+    headline() {
+        const by = UPDATE_FIELDS.filter((f) => this.changed[f]).map((f) => `${f} ${markdown_num(this.changed[f])}`);
+        return `${markdown_num(this.users)} update${by.length ? `: ${by.join(" · ")}` : ""}`;
+    }
+    render(budget = new Budget(Infinity), reserve = 0, file = "", codesNote) {
+        const out = [];
+        const put = (l) => (budget.force(l), out.push(l));
+        put(`### Field updates from ${code(file)}: ${this.headline()}\n`);
+        const same = UPDATE_FIELDS.filter((f) => this.unchanged[f]).map((f) => `${f} ${markdown_num(this.unchanged[f])}`);
+        if (same.length)
+            put(`Already at the asked value (\`unchanged\`, not sent): ${same.join(" · ")}.\n`);
+        put("Each user is re-read before the write; a field changed in Alma since this plan is skipped (`changed-since-plan`), never overwritten. Only these fields differ in what is sent: roles, PIN, identifiers and every other field go back exactly as Alma has them.\n");
+        if (codesNote)
+            put(`${codesNote}\n`);
+        if (this.external)
+            put(`⚠ ${plural(this.external, "EXTERNAL user")} (loaded from the SIS): a later SIS load may restore the fields changed here; correct them in the SIS too (the \`warning\` column of \`${CHANGES_CSV}\`).\n`);
+        const row = (e, why) => `| ${md(e.primary_id)} | ${md(e.name) || "—"} | ${md(e.user_group) || "—"} |${why === undefined ? "" : ` ${md(why)} |`} ${md(e
+            .fields.filter(writes)
+            .map((f) => `${f.field}: ${f.before || "(empty)"} → ${f.after}`)
+            .join("; "))} |`;
+        const section = (title, header, rows, total) => {
+            if (!total)
+                return;
+            put(`#### ${title} (${markdown_num(total)})\n`);
+            const t = budgetTable(header, rows, budget, reserve + 200);
+            out.push(...t.lines);
+            const more = total - t.shown;
+            if (more)
+                put(`\n${t.shown ? `… and ${markdown_num(more)} more` : `${plural(more, "row")}, not shown here`}: see \`${CHANGES_CSV}\`.`);
+            put("");
+        };
+        section("Look at these first: deactivated, user group changed, expiry or purge date moved earlier", ["Primary ID", "Name", "User group", "Why", "Fields before → after"], this.risky.map(({ e, why }) => row(e, why)), this.riskyCount);
+        section("Other field updates", ["Primary ID", "Name", "User group", "Fields before → after"], this.others.map((e) => row(e)), this.othersCount);
+        return out;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/alma/plan-output.ts
 /**
  * The files of an Alma plan (plan.ts): the part files and journal lines a plan run streams to, and the
  * final alma/all_patrons.xml, alma/processed_results.xml, alma/plan.json and changes CSV assembled from them
- * in patron-list order.
+ * in patron-list order, one patron at a time (finalize).
  */
+
+
 
 
 
@@ -68590,30 +70846,65 @@ class PartFile {
 function stripDeclaration(xml) {
     return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
 }
-async function plan_output_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
+/** A patron the plan has not read yet (the daily quota ran low): carried on by the next run. */
+function pendingEntry(p) {
+    return {
+        primary_id: p.id,
+        line: p.line,
+        action: "pending",
+        old_barcodes: [],
+        message: "not read yet: the daily API quota ran low; run the plan again to carry on",
+    };
+}
+/**
+ * Assembles the plan's files from the journal, streaming, in patron-list order. The journal holds the
+ * patrons in the order they were answered; a first pass keeps only where each patron's line is (8 bytes
+ * a patron) and the counts plan.json's header needs; the second reads each line back in list order and
+ * writes it at once to plan.json, alma/changes.csv and the two XML files, keeping for plan.md only the
+ * counts and each section's first rows (render.ts). No planned record stays in memory.
+ */
+async function plan_output_finalize(ctx, dir, inputs, targets, journal, fetchedPart, bodyPart, codesNote) {
     const alma = almaConfigOf(ctx.loaded);
-    const n = inputs.patrons.entries.length;
-    const lines = new Array(n);
-    for await (const { entry } of journal.entries())
-        lines[entry.i] = entry;
+    const list = targets;
+    const fieldCols = inputs.updates?.columns ?? [];
+    const n = list.length;
+    const index = new JournalIndex(n);
     const counts = {};
-    const entries = [];
-    for (let i = 0; i < n; i++) {
-        const p = inputs.patrons.entries[i];
-        const e = lines[i]?.entry ?? {
-            primary_id: p.id,
-            line: p.line,
-            action: "pending",
-            old_barcodes: [],
-            message: "not read yet: the daily API quota ran low; run the plan again to carry on",
-        };
-        entries.push(e);
-        counts[e.action] = (counts[e.action] ?? 0) + 1;
+    let fetched = 0;
+    let bodies = 0;
+    /** The first patron of each action: plan.json lists the counts in the order the list meets them. */
+    const firstAt = {};
+    for await (const { entry: line, offset, length } of journal.entries()) {
+        const before = index.has(line.i) ? index.read(journal.path, line.i) : undefined;
+        if (before) {
+            counts[before.entry.action]--;
+            if (before.fetched)
+                fetched--;
+            if (before.body)
+                bodies--;
+        }
+        index.set(line.i, offset, length);
+        counts[line.entry.action] = (counts[line.entry.action] ?? 0) + 1;
+        firstAt[line.entry.action] = Math.min(firstAt[line.entry.action] ?? Infinity, line.i);
+        if (line.fetched)
+            fetched++;
+        if (line.body)
+            bodies++;
     }
-    const changes = entries.filter((e) => CHANGING_ACTIONS.has(e.action)).length;
-    // The XML files, in patron-list order, copied from the part files.
-    await copyParts((0,external_node_path_namespaceObject.join)(dir, "all_patrons.xml"), fetchedPart.path, lines.map((l) => l?.fetched));
-    await copyParts((0,external_node_path_namespaceObject.join)(dir, "processed_results.xml"), bodyPart.path, lines.map((l) => l?.body));
+    index.close();
+    const planned = index.size;
+    if (planned < n) {
+        counts.pending = (counts.pending ?? 0) + n - planned;
+        let i = 0;
+        while (index.has(i))
+            i++;
+        firstAt.pending = Math.min(firstAt.pending ?? Infinity, i);
+    }
+    const ordered = {};
+    for (const k of Object.keys(counts).sort((a, b) => firstAt[a] - firstAt[b]))
+        if (counts[k])
+            ordered[k] = counts[k];
+    const changes = [...CHANGING_ACTIONS].reduce((sum, a) => sum + (ordered[a] ?? 0), 0);
     const header = {
         version: 1,
         system: "alma",
@@ -68624,43 +70915,72 @@ async function plan_output_finalize(ctx, dir, inputs, journal, fetchedPart, body
             existing_barcode: alma.existing_barcode,
             user_id_type: alma.user_id_type,
         },
-        inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
-        counts,
+        inputs: {
+            ...(alma.patrons && { patrons: patronsLabel(alma) }),
+            ...(alma.barcodes && { barcodes: alma.barcodes }),
+            ...(alma.updates && { updates: alma.updates }),
+        },
+        counts: ordered,
         changes,
     };
     const writer = new PlanFileWriter((0,external_node_path_namespaceObject.join)(dir, SYSTEM_PLAN), header);
+    const csv = new CsvForPeopleWriter((0,external_node_path_namespaceObject.join)(ctx.planDir, CHANGES_CSV), [
+        ...CHANGES_COLUMNS,
+        ...fieldColumns(fieldCols),
+    ]);
+    const allPatrons = await XmlUsersWriter.open((0,external_node_path_namespaceObject.join)(dir, "all_patrons.xml"), fetchedPart.path, fetched);
+    const processed = await XmlUsersWriter.open((0,external_node_path_namespaceObject.join)(dir, "processed_results.xml"), bodyPart.path, bodies);
     const tables = new AlmaPlanTables();
     const external = new ExternalWarnings();
-    for (const e of entries) {
-        await writer.write(e);
-        tables.add(e);
-        external.add(e);
+    const fieldTables = new FieldTables();
+    try {
+        for (let i = 0; i < n; i++) {
+            const line = index.read(journal.path, i);
+            const e = line?.entry ?? pendingEntry(list[i]);
+            await writer.write(e);
+            const row = almaChangesRow(e, fieldCols);
+            if (row)
+                csv.write(row);
+            tables.add(e);
+            external.add(e);
+            fieldTables.add(e);
+            if (line?.fetched)
+                await allPatrons.copy(line.fetched);
+            if (line?.body)
+                await processed.copy(line.body);
+        }
     }
-    await writer.close();
-    if (!counts.pending) {
+    finally {
+        index.close();
+        csv.close();
+        await Promise.all([writer.close(), allPatrons.close(), processed.close()]);
+    }
+    if (!ordered.pending) {
         for (const f of [journal.path, fetchedPart.path, bodyPart.path, (0,external_node_path_namespaceObject.join)(dir, ".plan-inputs.json")])
             (0,external_node_fs_namespaceObject.rmSync)(f, { force: true });
     }
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(ctx.planDir, CHANGES_CSV), almaChangesCsv(entries).csv);
     const render = (budget) => renderAlmaPlan({
-        counts,
+        counts: header.counts,
         tables,
-        patronsFile: patronsLabel(alma),
-        barcodesFile: alma.barcodes,
-        duplicates: inputs.patrons.duplicates,
-        conflicts: [...inputs.barcodes.conflicts.values()],
+        patronsFile: alma.patrons ? patronsLabel(alma) : "",
+        barcodesFile: alma.barcodes ?? "",
+        duplicates: inputs.patrons?.duplicates ?? [],
+        conflicts: [...(inputs.barcodes?.conflicts.values() ?? [])],
+        ...(inputs.updates && { fields: fieldTables, updatesFile: inputs.updates.file }),
+        ...(codesNote && { codesNote }),
         config: alma,
         changes,
         external,
     }, budget);
     if (external.count)
         ctx.log.warn(`alma: ${external.headline()}`);
-    ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
+    const headline = almaHeadline(header.counts, inputs.updates ? fieldTables : undefined);
+    ctx.log.info(`alma: planned ${n} patrons: ${headline}`);
     return {
         system: "alma",
-        counts,
+        counts: header.counts,
         changes,
-        headline: almaHeadline(counts),
+        headline,
         markdown: render(ctx.markdownBudget ?? Infinity),
         render,
         files: [
@@ -68672,32 +70992,75 @@ async function plan_output_finalize(ctx, dir, inputs, journal, fetchedPart, body
         ],
     };
 }
-async function copyParts(outPath, partPath, spans) {
-    const count = spans.filter(Boolean).length;
-    const out = (0,external_node_fs_namespaceObject.createWriteStream)(outPath, { encoding: "utf8" });
-    const write = async (s) => {
-        if (!out.write(s))
-            await (0,external_node_events_.once)(out, "drain");
-    };
-    await write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
-    if (count) {
-        const fh = await (0,promises_namespaceObject.open)(partPath, "r");
-        try {
-            for (const span of spans) {
-                if (!span)
-                    continue;
-                const buf = Buffer.alloc(span[1]);
-                await fh.read(buf, 0, span[1], span[0]);
-                await write(buf);
-                await write("\n");
-            }
-        }
-        finally {
-            await fh.close();
-        }
+/**
+ * Where each patron's journal line is (byte offset and length), by patron number: 12 bytes a patron
+ * instead of the line itself. read() gives the line back from the journal file.
+ */
+class JournalIndex {
+    offsets;
+    lengths;
+    fd;
+    size = 0;
+    constructor(n) {
+        this.offsets = new Float64Array(n).fill(-1);
+        this.lengths = new Uint32Array(n);
     }
-    out.end("</users>\n");
-    await (0,external_node_events_.once)(out, "finish");
+    has(i) {
+        return i >= 0 && i < this.offsets.length && this.offsets[i] >= 0;
+    }
+    set(i, offset, length) {
+        if (i < 0 || i >= this.offsets.length)
+            return; // not a patron of this list (checkSameInputs refuses those)
+        if (!this.has(i))
+            this.size++;
+        this.offsets[i] = offset;
+        this.lengths[i] = length;
+    }
+    read(path, i) {
+        if (!this.has(i))
+            return undefined;
+        this.fd ??= (0,external_node_fs_namespaceObject.openSync)(path, "r");
+        const buf = Buffer.allocUnsafe(this.lengths[i]);
+        (0,external_node_fs_namespaceObject.readSync)(this.fd, buf, 0, buf.length, this.offsets[i]);
+        return JSON.parse(buf.toString("utf8"));
+    }
+    close() {
+        if (this.fd !== undefined)
+            (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+        this.fd = undefined;
+    }
+}
+/** all_patrons.xml or processed_results.xml, written record by record from a part file's spans. */
+class XmlUsersWriter {
+    out;
+    part;
+    constructor(out, part) {
+        this.out = out;
+        this.part = part;
+    }
+    static async open(outPath, partPath, count) {
+        const w = new XmlUsersWriter((0,external_node_fs_namespaceObject.createWriteStream)(outPath, { encoding: "utf8" }), count ? await (0,promises_namespaceObject.open)(partPath, "r") : undefined);
+        await w.write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
+        return w;
+    }
+    async write(s) {
+        if (!this.out.write(s))
+            await (0,external_node_events_.once)(this.out, "drain");
+    }
+    async copy(span) {
+        const buf = Buffer.alloc(span[1]);
+        await this.part.read(buf, 0, span[1], span[0]);
+        await this.write(buf);
+        await this.write("\n");
+    }
+    async close() {
+        await this.part?.close();
+        this.part = undefined;
+        if (this.out.writableEnded)
+            return;
+        this.out.end("</users>\n");
+        await (0,external_node_events_.once)(this.out, "finish");
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/alma/quota.ts
@@ -68825,7 +71188,17 @@ const analytics_defaultSleep = (ms, signal) => new Promise((resolve) => {
         resolve();
     });
 });
-/** Reads every page of a report. Alma's refusals (path not found, no permission) ⇒ InputError (exit 2). */
+/** The cap of a report's rows when the config gives none (alma.max_lines' default). */
+const DEFAULT_ROW_CAP = 2_000_000;
+/**
+ * Reads every page of a report. Alma's refusals (path not found, no permission) ⇒ InputError (exit 2).
+ *
+ * Paging is bounded (issue #17 F: a report that repeated its token with IsFinished false and no rows was
+ * asked 494 times in 20 s). An answer that is not finished and brings no new rows (no ResultXml, a rowset
+ * without rows, or the very rows of the answer before) is asked again after a wait, at most maxEmptyTries
+ * times in a row; and the pages with rows may number at most what the row cap allows at the first page's size
+ * (cap ÷ rows of the first page, plus one). Either limit stops the plan with an input error (exit 2).
+ */
 async function readAnalyticsReport(req) {
     const limit = req.limit ?? 1000;
     const maxEmpty = req.maxEmptyTries ?? 5;
@@ -68833,12 +71206,18 @@ async function readAnalyticsReport(req) {
     const wait = req.emptyWaitMs ?? ((n) => 2000 * n);
     const base = `${req.baseUrl.replace(/\/+$/, "")}/almaws/v1/analytics/reports`;
     const where = req.configKey ?? "alma.patrons.analytics";
+    const cap = req.maxRows ?? DEFAULT_ROW_CAP;
     let token;
     let columns;
     const rows = [];
     let calls = 0;
     let emptyAnswers = 0;
-    let emptyInARow = 0;
+    /** Answers in a row that were not finished and brought no new rows, and how many of them were empty. */
+    let stalled = 0;
+    let stalledEmpty = 0;
+    let previous;
+    let dataPages = 0;
+    let pageSize = 0;
     for (;;) {
         const q = token
             ? new URLSearchParams({ token, limit: String(limit) })
@@ -68849,25 +71228,49 @@ async function readAnalyticsReport(req) {
         token = page.token ?? token;
         if (page.columns && !columns)
             columns = page.columns;
-        if (page.empty && !page.finished) {
-            emptyAnswers++;
-            emptyInARow++;
+        const key = page.rows.length ? JSON.stringify(page.rows) : undefined;
+        const brought = key !== undefined && key !== previous;
+        if (!page.finished && !brought) {
+            if (page.empty)
+                emptyAnswers++;
+            stalled++;
+            if (page.empty)
+                stalledEmpty++;
             if (!token)
                 throw new Error(`Alma's Analytics report ${req.path} answered with no rows and no resumption token: it cannot be read further.`);
-            if (emptyInARow >= maxEmpty)
-                throw new Error(`Alma's Analytics report ${req.path} was still not ready after ${emptyInARow} empty answers in a row; run the plan again later.`);
-            await sleep(wait(emptyInARow), req.signal);
+            if (stalled >= maxEmpty)
+                throw new InputError({
+                    file: where,
+                    message: stalledEmpty === stalled
+                        ? `Alma's Analytics report ${req.path} was still not ready after ${stalled} empty answers in a row; run the plan again later`
+                        : `Alma's Analytics report ${req.path} brought no new rows in ${stalled} answers in a row (IsFinished false: ${stalledEmpty} with no rows, ${stalled - stalledEmpty} with the rows of the answer before again; ${rows.length.toLocaleString("en-US")} rows read in ${calls} calls): the report is not being read further. Run the plan again later; if it happens again, check the report in Alma Analytics or use a patron list file`,
+                });
+            await sleep(wait(stalled), req.signal);
             continue;
         }
-        emptyInARow = 0;
+        stalled = 0;
+        stalledEmpty = 0;
+        if (key !== undefined)
+            previous = key;
         rows.push(...page.rows);
-        if (req.maxRows !== undefined && rows.length > req.maxRows)
+        if (rows.length > cap)
             throw new InputError({
                 file: where,
-                message: `the Analytics report ${req.path} has more than ${req.maxRows.toLocaleString("en-US")} rows, the cap (alma.max_lines): refused before planning. Check that it is the right report; if it is, raise alma.max_lines in the config`,
+                message: `the Analytics report ${req.path} has more than ${cap.toLocaleString("en-US")} rows, the cap (alma.max_lines): refused before planning. Check that it is the right report; if it is, raise alma.max_lines in the config`,
             });
         if (page.finished)
             break;
+        if (page.rows.length) {
+            dataPages++;
+            // The first page's size is Alma's page size for this run: the cap allows so many pages, and one more.
+            if (dataPages === 1)
+                pageSize = page.rows.length;
+            if (dataPages > Math.ceil(cap / pageSize) + 1)
+                throw new InputError({
+                    file: where,
+                    message: `Alma's Analytics report ${req.path} is still not finished after ${dataPages.toLocaleString("en-US")} pages, more than its size allows (${cap.toLocaleString("en-US")} rows at most, the cap alma.max_lines, in pages of ${pageSize.toLocaleString("en-US")} rows): the report is not being read further. Check the report in Alma Analytics, or use a patron list file`,
+                });
+        }
         if (!token)
             throw new Error(`Alma's Analytics report ${req.path} is not finished but sent no resumption token to carry on with.`);
     }
@@ -68957,6 +71360,13 @@ function reportRefused(path, where, err, keyRefused) {
 
 
 
+
+
+
+
+
+
+
 /**
  * The patron list from the Analytics report named in the config, through the same paced transport, written
  * to the plan directory as alma/patrons.csv. A resumed plan reads that file instead of asking Alma again.
@@ -68972,7 +71382,7 @@ async function reportPatrons(ctx, transport, resuming, settings, emptyWaitMs) {
         const report = await readAnalyticsReport({
             transport,
             baseUrl: almaBaseUrl(alma, settings),
-            apiKey: almaApiKey(settings),
+            apiKey: almaApiKey(settings, "plan"),
             path: source.analytics,
             maxRows: alma.max_lines,
             signal: ctx.signal,
@@ -69010,10 +71420,19 @@ async function readAlmaInputs(loaded) {
     const patrons = file
         ? await attempt(() => readPatronList((0,external_node_path_namespaceObject.resolve)(loaded.root, file), file, caps))
         : undefined;
-    const barcodes = await attempt(() => readBarcodeList((0,external_node_path_namespaceObject.resolve)(loaded.root, alma.barcodes), alma.barcodes, caps));
-    if (problems.length || (file && !patrons) || !barcodes)
+    const barcodesFile = alma.barcodes;
+    const barcodes = barcodesFile
+        ? await attempt(() => readBarcodeList((0,external_node_path_namespaceObject.resolve)(loaded.root, barcodesFile), barcodesFile, caps, {
+            barcodePattern: alma.barcode_pattern,
+        }))
+        : undefined;
+    const updatesFile = alma.updates;
+    const updates = updatesFile
+        ? await attempt(() => readUpdates((0,external_node_path_namespaceObject.resolve)(loaded.root, updatesFile), updatesFile, alma.match_on, caps))
+        : undefined;
+    if (problems.length || (file && !patrons) || (barcodesFile && !barcodes) || (updatesFile && !updates))
         throw new InputError(problems.flatMap((p) => p.problems));
-    return { patrons, barcodes };
+    return { patrons, barcodes, updates };
 }
 async function planAlma(ctx, settings, deps = {}) {
     const alma = almaConfigOf(ctx.loaded);
@@ -69024,14 +71443,20 @@ async function planAlma(ctx, settings, deps = {}) {
     const dir = systemDir(ctx.planDir, ALMA_DIR);
     (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
     const journal = new Journal((0,external_node_path_namespaceObject.join)(dir, PLAN_JOURNAL));
-    const inputs = offline.patrons
-        ? { ...offline, patrons: offline.patrons }
+    const inputs = offline.patrons || !alma.patrons
+        ? offline
         : {
             ...offline,
             patrons: await reportPatrons(ctx, transport, journal.exists(), settings, deps.analyticsWaitMs),
         };
-    const { patrons, barcodes } = inputs;
-    const list = patrons.entries;
+    const { patrons, barcodes, updates } = inputs;
+    const list = planTargets(patrons, updates);
+    // The codes of the CSV against Alma's code tables, before any user is read (exit 2 on an unknown code).
+    const codes = updates
+        ? await checkCodes(almaClient(alma, settings, ctx.log, transport, "plan").client, updates, ctx.signal)
+        : { describe: () => undefined };
+    if (codes.note)
+        ctx.log.warn(`alma: ${codes.note}`);
     const fetchedPart = new PartFile((0,external_node_path_namespaceObject.join)(dir, ".all_patrons.part"));
     const bodyPart = new PartFile((0,external_node_path_namespaceObject.join)(dir, ".processed_results.part"));
     await checkSameInputs(ctx, (0,external_node_path_namespaceObject.join)(dir, ".plan-inputs.json"), journal.exists());
@@ -69053,6 +71478,7 @@ async function planAlma(ctx, settings, deps = {}) {
         return quota !== undefined || refused !== undefined || ctx.signal?.aborted === true;
     };
     let holderLookups = 0;
+    const listedIds = new Map((patrons?.entries ?? []).map((e) => [e.id.toLowerCase(), e.line]));
     const planOne = async (i) => {
         const p = list[i];
         const base = { primary_id: p.id, line: p.line, old_barcodes: [] };
@@ -69087,14 +71513,51 @@ async function planAlma(ctx, settings, deps = {}) {
             });
             return;
         }
-        const mismatch = identityMismatch(p.id, user);
+        const mismatch = p.listed || !updates || byPrimaryId(updates)
+            ? identityMismatch(p.id, user)
+            : matchOnMismatch(p.id, user, alma.match_on);
         if (mismatch) {
             journal.append({ i, entry: { ...base, action: "identity-mismatch", message: mismatch } });
             return;
         }
-        const d = decide(user, (id) => lookupBarcode(barcodes, id), alma);
+        const primaryId = childText(user, "primary_id")?.trim() || p.id;
+        if (!p.listed && listedIds.has(primaryId.toLowerCase())) {
+            // The CSV names the user by another identifier and the patron list by primary ID: one entry (the list's).
+            journal.append({
+                i,
+                entry: {
+                    ...base,
+                    action: "unchanged",
+                    message: `user ${primaryId} is planned with line ${listedIds.get(primaryId.toLowerCase())} of the patron list (one GET and one PUT)`,
+                },
+            });
+            return;
+        }
+        const row = p.update ??
+            (p.listed && updates && !byPrimaryId(updates)
+                ? lookupUpdate(updates, employeeIdOf(user, alma.match_on) ?? "")
+                : undefined);
+        const d = p.listed && barcodes ? decide(user, (id) => lookupBarcode(barcodes, id), alma) : undefined;
+        // A revert stays reverted: the change it undid is not planned again from the same barcode.
+        const held = d?.change ? barcodeHold(ctx.holds, p.id, d) : undefined;
+        const heldEntry = held && d
+            ? {
+                ...base,
+                action: "held",
+                ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+                ...whoIs(user),
+                old_barcodes: d.oldBarcodes,
+                new_barcode: d.change.barcode,
+                fingerprint: d.fingerprint,
+                message: heldMessage(held),
+            }
+            : undefined;
+        if (heldEntry && !row) {
+            journal.append({ i, entry: heldEntry, fetched: fetchedPart.append(stripDeclaration(xml)) });
+            return;
+        }
         let holder;
-        if (d.change && alma.check_holders) {
+        if (d?.change && !heldEntry && alma.check_holders) {
             try {
                 holderLookups++;
                 holder = await otherHolder(client, d.change.barcode, type, p.id, ctx.signal);
@@ -69108,23 +71571,26 @@ async function planAlma(ctx, settings, deps = {}) {
                 return;
             }
         }
-        const entry = {
-            ...base,
-            action: d.action,
-            ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
-            ...whoIs(user),
-            old_barcodes: d.oldBarcodes,
-            ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
-            ...(d.change && {
-                affected: d.change.affected,
-                reactivate: d.change.reactivate,
-                segment: segmentAfter(user, type, d.change.barcode, d.change.reactivate),
-            }),
-            fingerprint: d.fingerprint,
-            message: d.message,
-            ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
-        };
-        if (holder !== undefined && d.change) {
+        const entry = heldEntry ??
+            (d
+                ? {
+                    ...base,
+                    action: d.action,
+                    ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+                    ...whoIs(user),
+                    old_barcodes: d.oldBarcodes,
+                    ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
+                    ...(d.change && {
+                        affected: d.change.affected,
+                        reactivate: d.change.reactivate,
+                        segment: segmentAfter(user, type, d.change.barcode, d.change.reactivate),
+                    }),
+                    fingerprint: d.fingerprint,
+                    message: d.message,
+                    ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
+                }
+                : { ...base, primary_id: primaryId, action: "unchanged", ...whoIs(user), message: "" });
+        if (holder !== undefined && d?.change) {
             Object.assign(entry, {
                 action: "held-by-other",
                 holder,
@@ -69133,10 +71599,20 @@ async function planAlma(ctx, settings, deps = {}) {
             delete entry.affected;
             delete entry.reactivate;
         }
+        const barcodeChange = d?.change && holder === undefined && !heldEntry ? d.change : undefined;
+        const fields = row ? decideFields(user, row, codes.describe) : [];
+        for (const f of fields.filter(writes)) {
+            // A revert stays reverted: a field it put back is not set again to the same value.
+            const h = fieldHeld(ctx.holds, primaryId, f.field, f.after);
+            if (h)
+                f.held = heldMessage(h);
+        }
+        if (row)
+            addFields(entry, user, row, fields, row.id, barcodeChange !== undefined);
         const line = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
-        if (d.change && holder === undefined) {
-            const body = putBody(user, d.change, type);
-            const problems = guardBody(user, body, d.change, type);
+        if (barcodeChange || fields.some(writes)) {
+            const body = putBody(user, barcodeChange, type, fields);
+            const problems = guardBody(user, body, barcodeChange, type, fields);
             if (problems.length) {
                 entry.action = "failed";
                 entry.message = `the PUT-body guard refused this record: ${problems.join("; ")}`;
@@ -69193,7 +71669,7 @@ async function planAlma(ctx, settings, deps = {}) {
         throw new InterruptedError("The Alma plan");
     if (quota)
         ctx.log.warn(`alma: ${quota.message} The patrons not read yet are 'pending': run the same plan again (same --out) to carry on.`);
-    return plan_output_finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart);
+    return plan_output_finalize(ctx, dir, inputs, list, journal, fetchedPart, bodyPart, codes.note);
 }
 /**
  * A resumed plan must read the same input files as the run it carries on, or the journal's
@@ -69204,13 +71680,20 @@ async function checkSameInputs(ctx, path, resuming) {
     const hash = async (f) => (0,external_node_crypto_.createHash)("sha256")
         .update(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, f)))
         .digest("hex");
-    const patronsFile = typeof alma.patrons === "string" ? alma.patrons : (0,external_node_path_namespaceObject.join)(ctx.planDir, PATRONS_CSV);
-    const now = { patrons: await hash(patronsFile), barcodes: await hash(alma.barcodes) };
+    const patronsFile = !alma.patrons
+        ? undefined
+        : typeof alma.patrons === "string"
+            ? alma.patrons
+            : (0,external_node_path_namespaceObject.join)(ctx.planDir, PATRONS_CSV);
+    const files = { patrons: patronsFile, barcodes: alma.barcodes, updates: alma.updates };
+    const keys = ["patrons", "barcodes", "updates"];
+    const now = {};
+    for (const k of keys)
+        if (files[k])
+            now[k] = await hash(files[k]);
     if (resuming && (0,external_node_fs_namespaceObject.existsSync)(path)) {
         const then = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
-        const changed = ["patrons", "barcodes"]
-            .filter((k) => then[k] !== now[k])
-            .map((k) => (k === "patrons" ? patronsFile : alma[k]));
+        const changed = keys.filter((k) => then[k] !== now[k]).map((k) => files[k] ?? `alma.${k}`);
         if (changed.length) {
             throw new InputError({
                 file: changed[0],
@@ -69265,6 +71748,7 @@ async function prepareAlmaApply(ctx, data, revert, settings) {
 
 
 
+
 function undoMessage(e, before, type, reverts) {
     const b = e.new_barcode ?? "";
     const back = before.length ? `ACTIVE again: ${before.join(", ")}` : `no ACTIVE ${type}`;
@@ -69282,6 +71766,7 @@ async function deriveAlmaRevert(dir, reverts) {
         for await (const { entry } of readJsonLines(journal))
             last.set(entry.primary_id.toLowerCase(), entry);
     const entries = [];
+    const holds = [];
     let notWritten = 0;
     for await (const e of readPlanEntries(planPath)) {
         if (!CHANGING_ACTIONS.has(e.action) || e.action === "restore") {
@@ -69296,14 +71781,29 @@ async function deriveAlmaRevert(dir, reverts) {
         };
         if (j?.status === "updated" && j.applied) {
             const before = activeValues(j.applied.before, type);
+            const fields = j.applied.fields ?? [];
+            const barcode = e.action !== "update";
+            const undo = [
+                barcode ? undoMessage(e, before, type, reverts) : `undo ${reverts} (update)`,
+                ...(fields.length
+                    ? [`put back ${fields.map((f) => `${f.field} ${f.after} → ${f.before || "(empty)"}`).join("; ")}`]
+                    : []),
+            ];
             entries.push({
                 ...base,
                 action: "restore",
                 old_barcodes: [],
                 fingerprint: j.applied.after,
-                restore: { identifiers: j.applied.before },
-                message: undoMessage(e, before, type, reverts),
+                restore: { identifiers: j.applied.before, ...(fields.length && { fields }) },
+                message: undo.join("; "),
             });
+            const changes = {};
+            if (barcode && e.new_barcode !== undefined)
+                changes[BARCODE_HOLD] = e.new_barcode;
+            for (const f of fields)
+                changes[fieldHold(f.field)] = f.after;
+            if (Object.keys(changes).length)
+                holds.push({ key: holdKey(e.primary_id), id: e.primary_id, changes });
         }
         else if (j?.status === "updated" || j?.status === "sending") {
             entries.push({
@@ -69333,8 +71833,41 @@ async function deriveAlmaRevert(dir, reverts) {
             changes: counts.restore ?? 0,
         },
         entries,
+        holds,
         notWritten,
     };
+}
+/** The holds of the revert of `dir`: every user it restores, with the barcode the reverted plan wrote. */
+async function almaRevertHolds(dir, reverts) {
+    return (await deriveAlmaRevert(dir, reverts)).holds;
+}
+/**
+ * The users a plan directory's apply wrote (`updated` as its journal's last word on them), by hold
+ * key: a revert's hold is active on those it restored; a later plan that wrote one releases it.
+ */
+async function almaWritten(read, keys) {
+    const bytes = keys.size ? await read(shownPath(ALMA_DIR, APPLY_JOURNAL)) : undefined;
+    if (!bytes)
+        return new Set();
+    const text = bytes.toString("utf8");
+    // A journal that names none of the keys (most of them) is not parsed line by line.
+    const lower = text.toLowerCase();
+    if (![...keys].some((k) => lower.includes(JSON.stringify(k).slice(1, -1))))
+        return new Set();
+    const last = new Map();
+    for (const line of text.split("\n")) {
+        if (!line.trim())
+            continue;
+        try {
+            const j = JSON.parse(line);
+            if (typeof j.primary_id === "string")
+                last.set(holdKey(j.primary_id), String(j.status));
+        }
+        catch {
+            // a line cut off by a killed run: the journal reader passes over it too
+        }
+    }
+    return new Set([...last].filter(([k, status]) => status === "updated" && keys.has(k)).map(([k]) => k));
 }
 /** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */
 async function planAlmaRevert(planDir, dir, reverts) {
@@ -69353,6 +71886,11 @@ async function planAlmaRevert(planDir, dir, reverts) {
     const out = [
         `## Alma: revert of ${code(reverts)}\n`,
         `Restores the ${type} identifiers of every user the apply of ${code(reverts)} wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
+        ...(r.entries.some((e) => e.restore?.fields?.length)
+            ? [
+                `Fields the apply set (user group, dates, status, …) are put back to their values before it; a field changed since that apply is skipped (\`changed-since-apply\`), never overwritten. The revert holds them: the next plan does not set them again from the same updates file.\n`,
+            ]
+            : []),
         `- Users to restore: **${n}**`,
         `- Users of ${code(reverts)} its apply did not write (nothing to undo): ${r.notWritten}`,
     ];
@@ -69430,6 +71968,7 @@ function almaSettingsFromEnv(env) {
 
 
 
+
 /** The Alma system, with its settings (credentials, address, proxies) resolved at the edge. */
 function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
     return {
@@ -69449,25 +71988,34 @@ function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
             return [
                 // An Analytics report (alma.patrons: { analytics }) is no file: its rows are kept in the plan directory.
                 ...(typeof alma.patrons === "string" ? [{ role: "alma.patrons", path: alma.patrons }] : []),
-                { role: "alma.barcodes", path: alma.barcodes },
+                ...(alma.barcodes ? [{ role: "alma.barcodes", path: alma.barcodes }] : []),
+                ...(alma.updates ? [{ role: "alma.updates", path: alma.updates }] : []),
             ];
         },
         async validate(loaded) {
             const alma = almaConfigOf(loaded);
-            const { patrons, barcodes } = await readAlmaInputs(loaded);
-            return (`${patronsLabel(alma)}: ` +
-                (patrons
-                    ? `${patrons.entries.length} patrons` +
-                        (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
-                    : "read from Alma when planning") +
-                `; ${alma.barcodes}: ${barcodes.count} barcodes` +
-                (barcodes.conflicts.size ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)` : ""));
+            const { patrons, barcodes, updates } = await readAlmaInputs(loaded);
+            const parts = [];
+            if (alma.patrons)
+                parts.push(`${patronsLabel(alma)}: ` +
+                    (patrons
+                        ? `${patrons.entries.length} patrons` +
+                            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+                        : "read from Alma when planning"));
+            if (barcodes)
+                parts.push(`${alma.barcodes}: ${barcodes.count} barcodes` +
+                    (barcodes.conflicts.size
+                        ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
+                        : ""));
+            if (updates)
+                parts.push(updatesSummary(updates));
+            return parts.join("; ");
         },
         plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
         preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
         apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
         planRecordIds: planRecordIds,
-        revert: { plan: planAlmaRevert, check: checkAlmaRevert },
+        revert: { plan: planAlmaRevert, check: checkAlmaRevert, holds: almaRevertHolds, written: almaWritten },
     };
 }
 
@@ -69498,7 +72046,7 @@ function isEmail(value) {
  * breaks inside a value as LF.
  * Only called on values that passed validation.
  */
-function normalizeValue(column, value) {
+function values_normalizeValue(column, value) {
     // Line breaks inside a quoted value become \n, so that the files written stay LF-only.
     const v = value.trim().replace(/\r\n?/g, "\n");
     if (BOOLEAN_COLUMNS.has(column)) {
@@ -69539,32 +72087,80 @@ function values_sha256(data) {
  * and before any truncation: a password cut in half by a shortened message can never show.
  *
  * It hides the admin password (INFINITI_PASSWORD), the Basic Authorization header value and its
- * base64 part, and the password of every posted row; each also in its JSON-escaped, URL-encoded and
- * HTML-escaped forms. Longest secrets are masked first, so a secret holding another never shows in part.
+ * base64 part, and the password of every posted row, in any of the forms an answer may quote them in,
+ * character by character and mixed: as is, JSON-escaped (`\"`, `\u0027`), URL-encoded (`%27`, `+`),
+ * HTML-escaped (`&quot;`, `&#39;`, `&#x27;`, `&apos;`), or CSV-quoted (`""`: an answer quoting the posted
+ * import.csv row). Longest secrets are masked first, so a secret holding another never shows in part.
  */
 
-const htmlEscaped = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-/** The forms a secret may take in an answer body. */
-function formsOf(secret) {
-    return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), htmlEscaped(secret)];
+
+const PLAIN = /^[A-Za-z0-9]$/;
+const mask_NAMED = { '"': "quot", "&": "amp", "<": "lt", ">": "gt", "'": "apos" };
+const JSON_SHORT = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+};
+const reEscape = (s) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+/** A hexadecimal number in either case, with optional leading zeros (`0*` is added by the caller). */
+const hexPattern = (n, width = 0) => [...n.toString(16).padStart(width, "0")]
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join("");
+/** Every form one character of a secret may take in an answer, as a regular expression. */
+function charForms(c) {
+    if (PLAIN.test(c))
+        return c;
+    const cp = c.codePointAt(0);
+    const forms = new Set([reEscape(c)]);
+    if (c === '"')
+        forms.add('""'); // CSV
+    if (JSON_SHORT[c])
+        forms.add(reEscape(JSON_SHORT[c]));
+    if (cp <= 0xffff)
+        forms.add(`\\\\[uU]${hexPattern(cp, 4)}`);
+    forms.add([...Buffer.from(c, "utf8")].map((b) => `%${hexPattern(b, 2)}`).join(""));
+    if (c === " ")
+        forms.add("\\+");
+    if (mask_NAMED[c])
+        forms.add(`&${mask_NAMED[c]};`);
+    forms.add(`&#0*${cp};`);
+    forms.add(`&#[xX]0*${hexPattern(cp)};`);
+    return `(?:${[...forms].join("|")})`;
+}
+/** Replaces one secret, in any of its forms, by MASK. */
+function secretMask(secret) {
+    const chars = [...secret];
+    if (chars.every((c) => PLAIN.test(c)))
+        return (text) => (text.includes(secret) ? text.split(secret).join(MASK) : text);
+    // Letters and digits only ever appear as themselves: a text without the longest run of them cannot
+    // hold the secret, and the expression is made only when one might (a roster has many passwords).
+    const anchor = (secret.match(/[A-Za-z0-9]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), "");
+    let re;
+    return (text) => {
+        if (anchor && !text.includes(anchor))
+            return text;
+        re ??= new RegExp(chars.map(charForms).join(""), "g");
+        return text.replace(re, MASK);
+    };
 }
 /** An EchoMask hiding every non-empty secret given (in any of its forms). */
 function echoMask(secrets) {
     const all = new Set();
     for (const s of secrets)
         if (s)
-            for (const f of formsOf(s))
-                if (f)
-                    all.add(f);
-    const ordered = [...all].sort((a, b) => b.length - a.length);
-    if (!ordered.length)
-        return (text) => text;
+            all.add(s);
+    const masks = [...all].sort((a, b) => b.length - a.length).map(secretMask);
     return (text) => {
         let out = text;
-        for (const s of ordered)
-            if (out.includes(s))
-                out = out.split(s).join(MASK);
-        return out;
+        for (const m of masks)
+            out = m(out);
+        // And any credential quoted after a header name or Basic/Bearer/apikey, even one not ours (a proxy's).
+        return redactCredentials(out);
     };
 }
 /** The secrets of a Basic Authorization header value: the value itself and its base64 part. */
@@ -69772,7 +72368,38 @@ async function* planfile_planRecordIds(planDir) {
         yield { id: u.username, action: u.action };
 }
 
+;// CONCATENATED MODULE: ./src/infiniti/holds.ts
+/**
+ * Infiniti's part of "a revert stays reverted" (core/holds.ts): a revert holds every user it restores
+ * or disables, keyed by username (lower-cased), against the roster row the reverted apply sent (change
+ * `row`): a digest of its values, or `absent` for a user that apply disabled as gone from the roster.
+ * The plan does not send such a user while the roster row is the same (or the user still absent); a
+ * changed row (any column but the password, which the applied state keeps only as a fingerprint and
+ * applied.json not at all) is planned as usual.
+ */
+
+
+/** The change an Infiniti hold is on. */
+const ROW_HOLD = "row";
+/** The input of a user gone from the roster. */
+const ABSENT = "absent";
+/**
+ * The digest of a roster row over `columns` (order aside), leaving out the username (the key) and the
+ * password (never kept), e.g. `sha256:3f1c…`.
+ */
+function rowDigest(columns, values) {
+    const cols = [...new Set(columns)].filter((c) => c !== "username" && c !== "password").sort();
+    return `sha256:${values_sha256(JSON.stringify(cols.map((c) => [c, values[c] ?? ""])))}`;
+}
+/** The hold on `key` whose recorded row is this one (`undefined` values: gone from the roster), or undefined. */
+function rosterHold(holds, key, columns, values) {
+    if (!holds?.size)
+        return undefined;
+    return heldChange(holds, key, ROW_HOLD, values ? rowDigest(columns, values) : ABSENT);
+}
+
 ;// CONCATENATED MODULE: ./src/infiniti/diff.ts
+
 
 function changesOf(header, values, old) {
     const out = [];
@@ -69801,6 +72428,18 @@ function diffRoster(roster, state, opts) {
         const old = state.users.get(key);
         const changes = changesOf(roster.header, row.values, old);
         const action = !old ? "create" : changes.length ? "update" : "unchanged";
+        const held = action !== "unchanged" ? rosterHold(opts.holds, key, roster.header, row.values) : undefined;
+        if (held) {
+            users.push({
+                username: row.username,
+                action: "held",
+                sent: false,
+                line: row.line,
+                changes,
+                held_by: held.revert,
+            });
+            continue;
+        }
         const sent = opts.mode === "full" || action !== "unchanged";
         users.push({
             username: row.username,
@@ -69815,9 +72454,20 @@ function diffRoster(roster, state, opts) {
     const gone = [...state.users.entries()]
         .filter(([key]) => !inRoster.has(key))
         .sort(([a], [b]) => a.localeCompare(b));
-    for (const [, old] of gone) {
+    for (const [key, old] of gone) {
         if (!opts.disableMissing || old.enabled === "n") {
             missing++;
+            continue;
+        }
+        const held = rosterHold(opts.holds, key, roster.header, undefined);
+        if (held) {
+            users.push({
+                username: old.username ?? "",
+                action: "held",
+                sent: false,
+                changes: [{ field: "enabled", old: old.enabled ?? "", new: "n" }],
+                held_by: held.revert,
+            });
             continue;
         }
         const values = {};
@@ -69849,6 +72499,7 @@ function countActions(users) {
  * The columns of a Concord Infiniti user import: the vendor's field list, and the helpers that
  * recognise them (case-insensitive, trimmed) and suggest the nearest one for a misspelt name.
  */
+
 /** Columns every import must have. */
 const REQUIRED_COLUMNS = ["username", "enabled", "staffmember"];
 /** Optional columns, in the order of the vendor's field list. */
@@ -69886,25 +72537,7 @@ function columnOrder(names) {
     const set = new Set(names);
     return [...KNOWN_COLUMNS.filter((c) => set.has(c)), ...[...set].filter((c) => !KNOWN.has(c))];
 }
-/** Levenshtein edit distance (insertions, deletions, substitutions each cost 1). */
-function editDistance(a, b) {
-    if (a === b)
-        return 0;
-    if (!a.length)
-        return b.length;
-    if (!b.length)
-        return a.length;
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const cur = [i];
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    return prev[b.length];
-}
+
 /**
  * The known column nearest to an unknown name, or undefined when none is near enough to be a
  * plausible slip. Spaces, underscores and hyphens are ignored first ("Given Name" → givenname).
@@ -70275,6 +72908,7 @@ function describeCsvError(err, start) {
 
 
 
+
 /** Reads and validates the roster named by `infiniti.users`. Throws InputError listing every problem. */
 async function validateInfiniti(loaded) {
     const cfg = infinitiConfigOf(loaded);
@@ -70350,6 +72984,15 @@ function checkRecords(records, file, problems) {
     const iEmail = col("emailaddress");
     const iGender = col("gender");
     const iBarcode = col("librarybarcode");
+    const identifiers = [];
+    for (const [i, what] of [
+        [iUser, "username"],
+        [iBarcode, "library barcode"],
+        [col("adminsystemid"), "admin system ID"],
+    ]) {
+        if (i !== undefined)
+            identifiers.push([i, what]);
+    }
     const usernames = new Map();
     const barcodes = new Map();
     const rows = [];
@@ -70381,6 +73024,11 @@ function checkRecords(records, file, problems) {
                 else
                     usernames.set(key, line);
             }
+        }
+        for (const [i, what] of identifiers) {
+            const damage = spreadsheetDamage(what, at(i));
+            if (damage)
+                bad(i, damage);
         }
         for (const i of [iEnabled, iStaff]) {
             if (i === undefined)
@@ -70427,7 +73075,7 @@ function checkRecords(records, file, problems) {
             continue; // the roster is refused anyway: no need to build rows
         const values = {};
         for (const [name, i] of known)
-            values[name] = normalizeValue(name, fields[i]);
+            values[name] = values_normalizeValue(name, fields[i]);
         rows.push({ line, username, values });
     }
     if (studentsWithoutYearColumn) {
@@ -70466,7 +73114,9 @@ async function stateAt(data, file) {
     return { ...parseState(bytes.toString("utf8"), file), sha256: values_sha256(bytes) };
 }
 /** Rebuilds the import from the plan's data and checks it against the plan. Throws InputError (exit 2). */
-async function deriveInfinitiImport(data, planDir, plan) {
+async function deriveInfinitiImport(data, planDir, plan, 
+/** The revert holds in force at the plan's data (core/holds.ts): the plan skipped the same users. */
+holds) {
     const planPath = systemPlanPath(planDir, INFINITI_DIR);
     const cfg = infinitiConfigOf(data.loaded);
     if (!cfg)
@@ -70479,7 +73129,11 @@ async function deriveInfinitiImport(data, planDir, plan) {
         throw new InputError({ file: cfg.users, message: `is missing from ${data.label}. Plan again.` });
     const roster = validateRoster(rosterBytes, cfg.users);
     const state = await stateAt(data, cfg.state);
-    const { users } = diffRoster(roster, state, { mode: cfg.mode, disableMissing: cfg.disable_missing });
+    const { users } = diffRoster(roster, state, {
+        mode: cfg.mode,
+        disableMissing: cfg.disable_missing,
+        holds,
+    });
     const { csv, rows } = buildImportCsv(roster.header, users);
     const problems = [];
     const refuse = (file, why) => problems.push({
@@ -70577,6 +73231,7 @@ function readRevertImport(planDir, plan) {
 
 
 
+
 const HEADING = "## Concord Infiniti patron import";
 const render_CHANGES_CSV = "infiniti/changes.csv";
 /**
@@ -70586,9 +73241,11 @@ const render_CHANGES_CSV = "infiniti/changes.csv";
 function infinitiHeadline(counts, _changes, mode) {
     const c = (k) => counts[k] ?? 0;
     const head = `${markdown_num(c("create"))} create · ${markdown_num(c("update"))} update · ${markdown_num(c("disable"))} disable`;
-    if (!c("unchanged"))
-        return head;
-    return `${head}, ${markdown_num(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`;
+    const rest = [
+        c("unchanged") && `${markdown_num(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`,
+        c("held") && `${markdown_num(c("held"))} held`,
+    ].filter(Boolean);
+    return [head, ...rest].join(", ");
 }
 /** givenname surname (or preferredname), from the values sent. */
 function render_nameOf(u) {
@@ -70632,8 +73289,9 @@ function renderInfinitiPlan(x, budget = Infinity) {
         update: "changed since the last apply; sent",
         disable: "gone from the roster: sent with enabled=n and their last-applied values",
         unchanged: x.mode === "full" ? "as last applied: sent again (`mode: full`)" : "as last applied: not sent",
+        held: "a revert undid this user's change and the roster has not changed since: not sent",
     };
-    put(countsTable(x.counts, ["disable", "update", "create", "unchanged"], meaning, "Action", "Users"));
+    put(countsTable(x.counts, ["disable", "update", "create", "unchanged", "held"], meaning, "Action", "Users"));
     if (x.missing)
         put(`${plural(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`);
     put(x.changes
@@ -70645,14 +73303,14 @@ function renderInfinitiPlan(x, budget = Infinity) {
         : "";
     const reserve = closing.length + 200;
     const row = (u) => x.importRows.get(u) ?? "";
-    const section = (title, header, users, cells) => {
+    const section = (title, header, users, cells, where = render_CHANGES_CSV) => {
         if (!users.length)
             return;
         const t = budgetTable(header, users.map((u) => `| ${cells(u).join(" | ")} |`), b, reserve + title.length);
         put(`### ${title} (${markdown_num(users.length)})\n`);
         out.push(...t.lines);
         if (t.omitted)
-            put(`\n${t.shown ? `… and ${markdown_num(t.omitted)} more` : `${plural(t.omitted, "user")}, not shown here`}: see \`${render_CHANGES_CSV}\`.`);
+            put(`\n${t.shown ? `… and ${markdown_num(t.omitted)} more` : `${plural(t.omitted, "user")}, not shown here`}: see \`${where}\`.`);
         put("");
     };
     const of = (a) => changed.filter((u) => u.action === a).sort(staffFirst);
@@ -70682,6 +73340,7 @@ function renderInfinitiPlan(x, budget = Infinity) {
             ...filled.map((c) => value(c, now.get(c) ?? "")),
         ];
     });
+    section("Held by a revert", ["Username", "Line", "Why"], x.users.filter((u) => u.action === "held"), (u) => [md(u.username), String(u.line ?? "—"), md(heldMessage({ revert: u.held_by ?? "?" }))], "infiniti/plan.json");
     const resent = x.users.filter((u) => u.sent && u.action === "unchanged").length;
     if (resent)
         put(`${plural(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
@@ -71032,7 +73691,7 @@ const imported = (r) => r.status === "created" || r.status === "updated";
  * Infiniti's preflight: whether this apply posts at all; if it does, the credentials, the URL (the
  * one the plan showed) and the rows, re-derived from the plan's data. Throws InputError (exit 2).
  */
-async function prepareInfinitiApply(ctx, data, plannedUrl, settings) {
+async function prepareInfinitiApply(ctx, data, plannedUrl, settings, holds) {
     const cfg = infinitiConfigOf(ctx.loaded);
     if (!cfg)
         throw new InputError({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
@@ -71054,7 +73713,7 @@ async function prepareInfinitiApply(ctx, data, plannedUrl, settings) {
     }
     const derived = plan.kind === "revert"
         ? readRevertImport(ctx.planDir, plan)
-        : await deriveInfinitiImport(await data(), ctx.planDir, plan);
+        : await deriveInfinitiImport(await data(), ctx.planDir, plan, await holds?.());
     return { kind: "post", plan, ...(previous ? { previous } : {}), endpoint, derived };
 }
 async function applyInfiniti(ctx, prepared) {
@@ -71070,7 +73729,7 @@ async function applyInfiniti(ctx, prepared) {
     let skipped = [];
     if (plan.kind === "revert" && plan.reverts) {
         // A revert: send only the rows whose user is still as the reverted apply left it.
-        const applied = readApplied((0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, plan.reverts));
+        const applied = readApplied(ctx.revertedDir ?? (0,external_node_path_namespaceObject.resolve)(ctx.loaded.root, plan.reverts));
         const state = await readState(ctx.loaded);
         const r = revertRows(rows, applied ?? { system: "infiniti", state: "", users: [] }, state, plan.reverts);
         skipped = r.skipped;
@@ -71281,6 +73940,7 @@ async function planInfiniti(ctx) {
     const { users, missing } = diffRoster(roster, state, {
         mode: cfg.mode,
         disableMissing: cfg.disable_missing,
+        holds: ctx.holds,
     });
     const { csv, rows } = buildImportCsv(roster.header, users);
     const counts = countActions(users);
@@ -71318,6 +73978,7 @@ async function planInfiniti(ctx) {
             ...(rows.has(u) ? { import_row: rows.get(u) } : {}),
             ...(u.line !== undefined ? { line: u.line } : {}),
             changes: u.changes,
+            ...(u.held_by !== undefined ? { held_by: u.held_by } : {}),
         })),
     };
     const dir = planDirOf(ctx.planDir);
@@ -71373,6 +74034,7 @@ async function planInfiniti(ctx) {
 
 
 
+
 /** Derives the revert's plan file and import bytes from `dir` (absolute), the plan directory `reverts` names. */
 function deriveInfinitiRevert(dir, reverts) {
     const applied = readApplied(dir) ?? { system: "infiniti", state: "", users: [] };
@@ -71412,6 +74074,40 @@ function deriveInfinitiRevert(dir, reverts) {
         })),
     };
     return { plan, csv, users, passwordOnly, applied };
+}
+/**
+ * The holds of the revert of `dir` (core/holds.ts): every user it restores or disables, against the
+ * roster row that apply sent (a digest over the reverted plan's columns), or `absent` for a user that
+ * apply disabled as gone from the roster.
+ */
+function infinitiRevertHolds(dir, reverts) {
+    const d = deriveInfinitiRevert(dir, reverts);
+    if (!d.users.length)
+        return [];
+    const columns = readPlanFile(dir).import.columns;
+    const undone = new Set(d.users.map((u) => u.username.toLowerCase()));
+    return d.applied.users
+        .filter((a) => undone.has(a.username.toLowerCase()))
+        .map((a) => ({
+        key: a.username.toLowerCase(),
+        id: a.username,
+        changes: { [ROW_HOLD]: a.action === "disable" ? ABSENT : rowDigest(columns, a.after) },
+    }));
+}
+/** The users a plan directory's apply wrote to Infiniti (its infiniti/applied.json), by hold key. */
+async function infinitiWritten(read, keys) {
+    const bytes = keys.size ? await read(`${INFINITI_DIR}/${APPLIED_FILE}`) : undefined;
+    if (!bytes)
+        return new Set();
+    try {
+        const f = JSON.parse(bytes.toString("utf8"));
+        return new Set((f.users ?? []).flatMap((u) => typeof u?.username === "string" && keys.has(u.username.toLowerCase())
+            ? [u.username.toLowerCase()]
+            : []));
+    }
+    catch {
+        return new Set();
+    }
 }
 async function planInfinitiRevert(planDir, dir, reverts) {
     const d = deriveInfinitiRevert(dir, reverts);
@@ -71556,10 +74252,15 @@ function infinitiSystem(settings = NO_INFINITI_SETTINGS) {
             return { url, sentence: `The Infiniti import goes to ${md(url)}.` };
         },
         plan: (ctx) => planInfiniti(ctx),
-        preflight: (ctx, { data, plannedEndpoint }) => prepareInfinitiApply(ctx, data, plannedEndpoint, settings),
+        preflight: (ctx, { data, plannedEndpoint, holds }) => prepareInfinitiApply(ctx, data, plannedEndpoint, settings, holds),
         apply: (ctx, prepared) => applyInfiniti(ctx, prepared),
         planRecordIds: planfile_planRecordIds,
-        revert: { plan: planInfinitiRevert, check: checkInfinitiRevert },
+        revert: {
+            plan: planInfinitiRevert,
+            check: checkInfinitiRevert,
+            holds: infinitiRevertHolds,
+            written: infinitiWritten,
+        },
     };
 }
 
@@ -76611,6 +79312,7 @@ function actionContext(env = process.env) {
         ref: env.GITHUB_REF ?? payload.ref ?? "",
         sha: env.GITHUB_SHA ?? payload.after ?? "",
         runId: env.GITHUB_RUN_ID ?? "",
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? "",
     };
 }
 /** `refs/heads/main` → `main`; anything else → undefined. */
@@ -76740,6 +79442,53 @@ async function findPlanDir(o) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/github/steering.ts
+/**
+ * auto_apply never applies a plan from a push that changed what steers it (issue #17 §3): the config
+ * (the auto_apply policy itself, the rules, the addresses) or the workflows (.github/, which decide
+ * which job gets which secret). Such a plan always gets a pull request, so a policy raised in the same
+ * push as the data it would let through is reviewed first. The plan job asks (src/github/run.ts) and the
+ * auto-apply job asks again (src/github/apply.ts), from the same push event.
+ */
+
+
+
+/**
+ * Why the push behind this run may not auto-apply, in one clause; undefined when it may (or when the
+ * run is not a push: a schedule or a run by hand plans from the default branch as it is).
+ */
+async function steeringChange(q) {
+    if (q.eventName !== "push")
+        return undefined;
+    const { before, after } = q.payload;
+    const files = !isZeroSha(before) && !isZeroSha(after) ? await q.changedFiles(before, after) : undefined;
+    if (!files)
+        return "git cannot tell what the push that made this plan changed, so it may have changed the config or the workflows";
+    const config = files.filter((f) => f === q.configPath);
+    const workflows = files.filter((f) => f.startsWith(".github/"));
+    const what = [
+        ...(config.length
+            ? [`the config (${q.configPath}: the auto_apply policy, the rules and the addresses)`]
+            : []),
+        ...(workflows.length
+            ? [`the workflows (${workflows.slice(0, 3).join(", ")}${workflows.length > 3 ? ", …" : ""})`]
+            : []),
+    ];
+    if (!what.length)
+        return undefined;
+    return `the push that made this plan changed ${what.join(" and ")}: a plan from such a push is always reviewed in a pull request`;
+}
+/** The question for this run: its event, and git in its workspace. */
+async function steeringOfRun(run, loaded) {
+    const git = await openGit(run.ctx.workspace);
+    return steeringChange({
+        eventName: run.ctx.eventName,
+        payload: run.ctx.payload,
+        configPath: git?.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.path)) ?? loaded.path,
+        changedFiles: async (a, b) => (git ? await git.changedFiles(a, b).catch(() => undefined) : undefined),
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/github/inputs.ts
 /**
  * The action's inputs (action.yml), read once and checked, and the environment handed to the core.
@@ -76855,10 +79604,14 @@ function actionSettings(inputs, base = process.env) {
 /**
  * Git for the action (simple-git): the rolling plan branch and the audit-trail commit of results.
  *
- * Commits are made as github-actions[bot]. Pushes authenticate with the github-token input through
- * an `http.<server>/.extraheader` given on the command line for that push only (an empty value
- * first clears a header persisted by actions/checkout), as actions/checkout does; the token is
- * never put in a remote URL.
+ * Commits are made as github-actions[bot]. Pushes (and the pull of a retried push) authenticate with the
+ * github-token input through an `http.<server>/.extraheader` given to that git process in its environment,
+ * never on its command line (issue #17: the token's base64 was in the logged `-c http…extraheader=` argument
+ * and in the process list): git reads GIT_CONFIG_COUNT, GIT_CONFIG_KEY_<n> and GIT_CONFIG_VALUE_<n> as
+ * configuration given on the command line (git-config(1), ENVIRONMENT; git 2.31 or later). The first entry,
+ * empty, clears a header persisted by actions/checkout ("an empty value will reset the extra headers to the
+ * empty list", git-config(1) http.extraHeader), as actions/checkout's own extraheader does. The token is never
+ * put in a remote URL.
  */
 
 
@@ -76867,6 +79620,60 @@ const PLAN_BRANCH = "patron-sync/plan";
 const REVERT_BRANCH = "patron-sync/revert";
 const BOT_NAME = "github-actions[bot]";
 const BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com";
+/**
+ * The environment of a git process that pushes with `token`: the job's environment, and the extraheader as
+ * configuration in GIT_CONFIG_COUNT/KEY/VALUE (any such entries the job set are kept, numbered first).
+ */
+function authEnv(token, serverUrl = "https://github.com", env = process.env) {
+    const out = {};
+    for (const [k, v] of Object.entries(env))
+        if (v !== undefined)
+            out[k] = v;
+    const key = `http.${serverUrl.replace(/\/+$/, "")}/.extraheader`;
+    const had = Number.parseInt(env.GIT_CONFIG_COUNT ?? "", 10);
+    let n = Number.isInteger(had) && had > 0 ? had : 0;
+    for (const value of ["", `AUTHORIZATION: basic ${inputs_base64(`x-access-token:${token}`)}`]) {
+        out[`GIT_CONFIG_KEY_${n}`] = key;
+        out[`GIT_CONFIG_VALUE_${n}`] = value;
+        n++;
+    }
+    out.GIT_CONFIG_COUNT = String(n);
+    return out;
+}
+/**
+ * simple-git refuses an environment that sets these variables unless told it may (its argv-parser's list,
+ * @simple-git/argv-parser vulnerabilityCheck). The environment given is the job's own plus the extraheader,
+ * never user data, so what the job set is passed on as git would have inherited it.
+ */
+const ENV_FLAGS = {
+    editor: "allowUnsafeEditor",
+    git_askpass: "allowUnsafeAskPass",
+    git_config_global: "allowUnsafeConfigPaths",
+    git_config_system: "allowUnsafeConfigPaths",
+    git_config_count: "allowUnsafeConfigEnvCount",
+    git_config: "allowUnsafeConfigPaths",
+    git_editor: "allowUnsafeEditor",
+    git_exec_path: "allowUnsafeConfigPaths",
+    git_external_diff: "allowUnsafeDiffExternal",
+    git_pager: "allowUnsafePager",
+    git_proxy_command: "allowUnsafeGitProxy",
+    git_template_dir: "allowUnsafeTemplateDir",
+    git_sequence_editor: "allowUnsafeEditor",
+    git_ssh: "allowUnsafeSshCommand",
+    git_ssh_command: "allowUnsafeSshCommand",
+    pager: "allowUnsafePager",
+    prefix: "allowUnsafeConfigPaths",
+    ssh_askpass: "allowUnsafeAskPass",
+};
+function unsafeFlagsFor(env) {
+    const flags = {};
+    for (const k of Object.keys(env)) {
+        const flag = ENV_FLAGS[k.toLowerCase().trim()];
+        if (flag)
+            flags[flag] = true;
+    }
+    return flags;
+}
 class Repo {
     git;
     pusher;
@@ -76874,12 +79681,12 @@ class Repo {
     constructor(o) {
         const identity = [`user.name=${BOT_NAME}`, `user.email=${BOT_EMAIL}`];
         this.git = simpleGit({ baseDir: o.dir, config: identity });
-        const auth = [];
         if (o.token) {
-            const key = `http.${(o.serverUrl ?? "https://github.com").replace(/\/+$/, "")}/.extraheader`;
-            auth.push(`${key}=`, `${key}=AUTHORIZATION: basic ${inputs_base64(`x-access-token:${o.token}`)}`);
+            const env = authEnv(o.token, o.serverUrl);
+            this.pusher = simpleGit({ baseDir: o.dir, config: identity, unsafe: unsafeFlagsFor(env) }).env(env);
         }
-        this.pusher = simpleGit({ baseDir: o.dir, config: [...identity, ...auth] });
+        else
+            this.pusher = simpleGit({ baseDir: o.dir, config: identity });
         this.remote = o.remote ?? "origin";
     }
     async head() {
@@ -77647,6 +80454,7 @@ async function writeSummary(markdown) {
 
 
 
+
 const UNDO_HINT = "To undo a merged plan, run the 'patron-sync plan' workflow by hand with the input 'revert' set to that plan directory: it opens a revert pull request to review and merge (docs/setup.md, 'Undoing a merged plan').";
 async function revert(run) {
     const { inputs, ctx, log } = run;
@@ -77707,7 +80515,7 @@ async function revert(run) {
     }));
     return EXIT.ok;
 }
-/** Files under plans_dir that a push deleted (from git, else from the event's commits). */
+/** Files under plans_dir that a push deleted (from git, else from the event's commits), but holds files. */
 async function deletedPlanFiles(run, repo, plansDir) {
     const { before, after, commits = [], head_commit } = run.ctx.payload;
     let files;
@@ -77730,7 +80538,8 @@ async function deletedPlanFiles(run, repo, plansDir) {
     }
     files ??= [...commits, ...(head_commit ? [head_commit] : [])].flatMap((c) => c.removed ?? []);
     const prefix = plansDir.replace(/^\.\/|\/+$/g, "") + "/";
-    return [...new Set(files)].filter((f) => f.startsWith(prefix)).sort();
+    // Deleting a revert's holds.json releases its holds (README, Undo): a deliberate act, not a deleted plan.
+    return [...new Set(files)].filter((f) => f.startsWith(prefix) && !f.endsWith(`/${HOLDS_FILE}`)).sort();
 }
 /**
  * A push that deletes plan files (GitHub's Revert button on a merged plan, or a clean-up) is never
@@ -77766,6 +80575,10 @@ async function refuseDeletingPush(run, repo, plansDir) {
  * (a protected default branch refuses the built-in token). A refused push fails the job with the
  * way to recover, and no further plan is applied.
  */
+
+
+
+
 
 
 
@@ -77823,17 +80636,22 @@ async function apply(run) {
             file: "action input 'plan-dir'",
             message: "is required with auto-apply: name the plan directory the plan job decided on",
         });
-    const autoRule = inputs.autoApply
-        ? requireAutoApply(loaded, readManifest((0,external_node_path_namespaceObject.resolve)(ctx.workspace, choice.dir)), choice.dir, run.systems, vis.isPublic)
-        : undefined;
+    // A push that merges a plan brings nothing else (src/core/landing.ts).
+    await checkPush(run, loaded);
+    const autoRule = inputs.autoApply ? await autoApplyRule(run, loaded, choice.dir, vis.isPublic) : undefined;
     if (autoRule)
         log.info(`auto-apply: ${choice.dir} fits the auto_apply policy (${autoRule})`);
     const before = appliedResults((0,external_node_path_namespaceObject.resolve)(ctx.workspace, choice.dir), inputs.only);
     const onPush = ctx.eventName === "push" && !inputs.planDir;
+    // Every merged plan with no results yet, oldest first: on a push, and in the auto-apply job. That job
+    // shares the concurrency group patron-sync-apply with the apply workflow, and GitHub keeps one pending
+    // run or job per group, so it may be the one that cancelled a pending apply run; its own commit,
+    // pushed with GITHUB_TOKEN, starts no workflow.
+    const catchUp = onPush || Boolean(autoRule);
     let dirs = [choice.dir];
-    if (onPush) {
+    if (catchUp) {
         const waiting = waitingPlanDirs(ctx.workspace, plansDir);
-        dirs = [...new Set([...waiting, ...(before.applied ? [] : [choice.dir])])].sort();
+        dirs = [...new Set([...waiting, ...(before.applied && !autoRule ? [] : [choice.dir])])].sort();
         const extra = dirs.filter((d) => d !== choice.dir);
         if (extra.length)
             log.info(`merged plans with no results yet, applied oldest first: ${dirs.join(", ")} (GitHub keeps only one pending run, so this run applies them all)`);
@@ -77859,7 +80677,8 @@ async function apply(run) {
     const done = [];
     for (const dir of dirs) {
         try {
-            done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule, octokit }));
+            const rule = dir === choice.dir ? autoRule : undefined; // the others were merged, reviewed
+            done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule: rule, octokit }));
         }
         catch (e) {
             if (!done.length || e instanceof ResultsNotCommittedError || e instanceof InterruptedError)
@@ -77918,8 +80737,10 @@ async function applyOne(run, o) {
             log,
             signal: run.signal,
             planDir: planAbs,
-            // The plan's data must be a commit on the default branch itself (not only on the merged plan branch).
+            // The plan came in on its own, from the newest data on the default branch itself, with the config of
+            // its commit (src/core/mainline.ts); an auto-applied plan is not committed yet.
             mainline: true,
+            uncommitted: Boolean(o.autoRule),
         });
     }
     catch (e) {
@@ -77977,6 +80798,36 @@ async function applyOne(run, o) {
     log.info(`${dir}: updated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}`);
     return { dir, updated: outcome.updated, failed: outcome.failed, pending: outcome.pending };
 }
+/** On a push: a push that lands a plan may change nothing but that plan's directory. */
+async function checkPush(run, loaded) {
+    const { before, after } = run.ctx.payload;
+    if (run.ctx.eventName !== "push" || isZeroSha(before) || isZeroSha(after))
+        return;
+    const git = await openGit(run.ctx.workspace);
+    const plans = git?.repoPath((0,external_node_path_namespaceObject.resolve)(loaded.root, loaded.config.plans_dir));
+    if (git && plans)
+        await checkPushLanding(git, before, after, plans);
+}
+/**
+ * Auto-apply: the plan must fit the auto_apply policy of the config at the plan's commit (never the
+ * working tree's), and come from a push that changed neither the config nor the workflows.
+ */
+async function autoApplyRule(run, loaded, dir, isPublic) {
+    const manifest = readManifest((0,external_node_path_namespaceObject.resolve)(run.ctx.workspace, dir));
+    const refuse = (why) => new InputError({
+        file: `${dir}/plan.json`,
+        message: `auto-apply refused: ${why}. Nothing was sent; review the plan in a pull request instead`,
+    });
+    const git = await openGit(loaded.root);
+    const source = manifest.source;
+    if (!git || source?.kind !== "git" || typeof source.commit !== "string")
+        throw refuse("the plan was not made from a commit, so the auto_apply policy it was made under cannot be read");
+    const steered = await steeringOfRun(run, loaded);
+    if (steered)
+        throw refuse(steered);
+    const atSource = await configAtCommit(git, loaded, source.commit, run.systems.map((s) => s.config));
+    return requireAutoApply(atSource, manifest, dir, run.systems, isPublic);
+}
 async function summarise(run, dir, _planTitle, outcome, committed, note) {
     await writeSummary(withNote(renderApplySummary({
         labels: longLabels(run.systems),
@@ -78000,7 +80851,7 @@ function refusedMessage(run, o) {
         .join(" / ");
     return [
         `The plan ${o.dir} WAS applied (${o.outcome.updated} updated, ${o.outcome.failed} failed), but its results could not be committed to '${o.branch}'${git ? ` (git: ${git})` : ""}.`,
-        `The results are kept in this run's artifact patron-sync-results-${run.ctx.runId || "<run id>"} (${runUrl(run.ctx)}).`,
+        `The results are kept in this run's artifact patron-sync-results-${run.ctx.runId || "<run id>"}-${run.ctx.runAttempt || "<run attempt>"} (${runUrl(run.ctx)}).`,
         `To recover, before anything else is merged: download the artifact and commit its files (${o.dir}/ and the state files) to '${o.branch}' through a pull request; until then a later apply treats ${o.dir} as not applied.`,
         `A protected default branch refuses the built-in GITHUB_TOKEN: give the action a GitHub App token that may push to it (github-token input), as docs/setup.md explains.`,
     ].join("\n");
@@ -78159,6 +81010,7 @@ function notConfiguredNotice(missing) {
 
 
 
+
 async function run_validate(run) {
     await runValidate({
         systems: run.systems,
@@ -78264,7 +81116,13 @@ async function planWith(run, octokit, vis, defaultBranch) {
         files = PUBLIC_FILES.map((f) => `${dir}/${f}`);
         log.info(`public repository: ${r.removed.length} files with patron records were removed from ${dir}; only plan.md and plan.json (redacted to IDs and actions) are committed`);
     }
-    const auto = planDecision(loaded, outcome.sections, run.systems, vis.isPublic);
+    let auto = planDecision(loaded, outcome.sections, run.systems, vis.isPublic);
+    if (auto.apply) {
+        // Never auto-applied from a push that changed the policy (the config) or the workflows.
+        const steered = await steeringOfRun(run, loaded);
+        if (steered)
+            auto = { apply: false, reason: steered };
+    }
     let pull;
     let closedForAuto;
     if (auto.apply) {
@@ -78371,10 +81229,13 @@ async function runAction() {
 /***/ }),
 
 /***/ 1730:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+/***/ ((module, __webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3949);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ run)
+/* harmony export */ });
+/* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4071);
 /**
  * The GitHub Action's entry (action.yml runs the bundle of this file, dist/index.js, on node24).
  * Everything happens in src/github/run.ts; the exit code follows the CLI's: 0 ok, 1 some records
@@ -78382,7 +81243,18 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  * (src/core/entry.ts).
  */
 
-process.exitCode = await (0,_github_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();
+/** The run this module starts when it is loaded: the runner executes `node dist/index.js`. */
+const started = (0,_github_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)().then((code) => {
+    process.exitCode = code;
+});
+/**
+ * The same run, for a harness that imports the entry and then calls `run()` (GitHub's own
+ * `@github/local-action`, test/github/local-action.test.ts): it never starts a second one.
+ */
+function run() {
+    return started;
+}
+await started;
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -81263,11 +84135,11 @@ __webpack_unused_export__ = Alias.Alias;
 exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
+exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
-__webpack_unused_export__ = identity.isSeq;
+exports.jn = identity.isScalar;
+exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
 __webpack_unused_export__ = YAMLMap.YAMLMap;
@@ -87335,4 +90207,6 @@ exports.visitAsync = visitAsync;
 /******/ // This entry module used 'module' so it can't be inlined
 /******/ var __webpack_exports__ = __nccwpck_require__(1730);
 /******/ __webpack_exports__ = await __webpack_exports__;
+/******/ var __webpack_exports__run = __webpack_exports__.e;
+/******/ export { __webpack_exports__run as run };
 /******/ 

@@ -999,7 +999,7 @@ if (typeof process === 'undefined' || process.type === 'renderer' || process.bro
  * Module dependencies.
  */
 
-const tty = __nccwpck_require__(2018);
+const tty = __nccwpck_require__(9637);
 const util = __nccwpck_require__(9023);
 
 /**
@@ -4301,7 +4301,7 @@ exports.wT = SaxesParser;
 
 
 const os = __nccwpck_require__(857);
-const tty = __nccwpck_require__(2018);
+const tty = __nccwpck_require__(9637);
 const hasFlag = __nccwpck_require__(3813);
 
 const {env} = process;
@@ -32860,28 +32860,3458 @@ exports.isNCNameChar = isNCNameChar;
 
 /***/ }),
 
+/***/ 7391:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   SB: () => (/* binding */ parseArgv),
+/* harmony export */   eb: () => (/* binding */ UsageError),
+/* harmony export */   lw: () => (/* binding */ OPTIONS)
+/* harmony export */ });
+/* harmony import */ var _core_did_you_mean_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7568);
+/**
+ * The command line's words: its options, and a parser that checks them against the command they are
+ * given to. Every mistake is one clear sentence (src/cli.ts prints it and exits 2): an unknown option
+ * (with the nearest one when it is close), an option the command does not take, an option without its
+ * value, and an argument where the command takes none. Node's own parser is not used: its messages
+ * quote the option with an unbalanced quote and do not know which command was meant.
+ */
+
+/** Every option any command takes. A command lists the ones it takes (src/cli-commands.ts). */
+const OPTIONS = {
+    config: { value: "FILE", short: "c", help: "the config file (default: patron-sync.yml)" },
+    out: { value: "DIR", short: "o", help: "where to write the plan (default: plans/<UTC timestamp>)" },
+    plan: { value: "DIR", short: "p", help: "the plan directory (printed by 'patron-sync plan')" },
+    only: { value: "alma|infiniti", help: "one system only" },
+    wait: { help: "wait for another apply of the same plan to finish instead of exiting with 75" },
+    "alma-port": { value: "N", help: "the Alma simulator's port (default: any free port)" },
+    "infiniti-port": { value: "N", help: "the Infiniti simulator's port (default: any free port)" },
+    help: { short: "h", help: "this help" },
+    version: { help: "the version of patron-sync" },
+};
+/** A mistake on the command line: its message is the one line to print (exit 2). */
+class UsageError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+const NAMES = Object.keys(OPTIONS);
+function byShort(letter) {
+    return NAMES.find((n) => OPTIONS[n].short === letter);
+}
+/** Splits argv into options and positionals; only unknown options and missing values are refused here. */
+function parseArgv(argv) {
+    const values = {};
+    const positionals = [];
+    const seen = [];
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--") {
+            positionals.push(...argv.slice(i + 1));
+            break;
+        }
+        if (!arg.startsWith("-") || arg === "-") {
+            positionals.push(arg);
+            continue;
+        }
+        const long = arg.startsWith("--");
+        const eq = arg.indexOf("=");
+        const written = long ? (eq === -1 ? arg : arg.slice(0, eq)) : arg.slice(0, 2);
+        const name = long ? NAMES.find((n) => n === written.slice(2)) : byShort(arg.slice(1, 2));
+        if (!name) {
+            const near = long ? (0,_core_did_you_mean_js__WEBPACK_IMPORTED_MODULE_0__/* .nearestName */ .q)(written.slice(2), NAMES) : undefined;
+            throw new UsageError(`unknown option '${written}'${near ? `: did you mean '--${near}'?` : ""}`);
+        }
+        const spec = OPTIONS[name];
+        let inline;
+        if (long && eq !== -1)
+            inline = arg.slice(eq + 1);
+        else if (!long && arg.length > 2)
+            inline = arg.slice(2).replace(/^=/, "");
+        if (!spec.value) {
+            if (inline !== undefined)
+                throw new UsageError(`the option '--${name}' takes no value`);
+            values[name] = true;
+        }
+        else {
+            const next = inline ?? argv[i + 1];
+            if (next === undefined || next === "" || (inline === undefined && next.startsWith("-"))) {
+                throw new UsageError(`the option '--${name}' needs a value: --${name} ${spec.value}`);
+            }
+            if (inline === undefined)
+                i++;
+            values[name] = next;
+        }
+        seen.push(name);
+    }
+    return { values, positionals, seen };
+}
+
+
+/***/ }),
+
+/***/ 2018:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Lo: () => (/* binding */ COMMANDS),
+  bD: () => (/* binding */ commandHelp),
+  v: () => (/* binding */ commandNamed),
+  am: () => (/* binding */ generalHelp)
+});
+
+// UNUSED EXPORTS: usageLine
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/cli-args.ts
+var cli_args = __nccwpck_require__(7391);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/core/revert.ts
+var revert = __nccwpck_require__(5569);
+// EXTERNAL MODULE: ./src/core/run.ts + 9 modules
+var run = __nccwpck_require__(6017);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: ./src/systems.ts + 103 modules
+var systems = __nccwpck_require__(5811);
+;// CONCATENATED MODULE: ./src/run.ts
+/**
+ * Core (src/core/run.ts, src/core/revert.ts) with the built-in systems (src/systems.ts), built with the
+ * settings of `env` (default: the process's environment), when no systems are given: what the demo, the
+ * benchmark and the tests call.
+ */
+
+
+
+
+const withSystems = ({ env, ...opts }, deps = {}) => ({
+    ...opts,
+    systems: opts.systems ?? (0,systems/* builtInSystems */.O$)((0,systems/* settingsFromEnv */.xT)(env ?? process.env), deps),
+});
+async function runValidate(opts = {}) {
+    return await core.runValidate(withSystems(opts));
+}
+async function runPlan(opts = {}, deps = {}) {
+    return await run/* runPlan */.Fo(withSystems(opts, deps));
+}
+async function runApply(opts, deps = {}) {
+    return await run/* runApply */.Of(withSystems(opts, deps));
+}
+async function runRevert(opts) {
+    return await coreRevert(withSystems(opts));
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model-schema.ts
+const camel = (s) => s.replace(/_([a-z0-9])/g, (_m, c) => c.toUpperCase());
+function fld(x, kind, opts = {}) {
+    return { x, k: opts.k ?? camel(x), kind, always: opts.always };
+}
+const always = (x, kind, k) => fld(x, kind, { k, always: true });
+const attr = (x, kind) => ({ x, k: camel(x), kind, attr: true });
+const list = (x, item, of, k) => fld(x, { item, of }, { k, always: true });
+const obj = (...fields) => ({ fields });
+const SEGMENT = attr("segment_type", "str");
+const PARAMETER = obj(fld("type", "code"), fld("scope", "code"), fld("value", "code"));
+const ROLE = obj(fld("status", "code"), fld("scope", "code"), fld("role_type", "code"), fld("expiry_date", "str"), list("parameters", "parameter", PARAMETER));
+const IDENTIFIER = obj(SEGMENT, fld("id_type", "code"), fld("value", "str"), fld("note", "str"), fld("status", "str"));
+const ADDRESS = obj(attr("preferred", "bool"), SEGMENT, ...["line1", "line2", "line3", "line4", "line5", "city", "state_province", "postal_code"].map((x) => fld(x, "str")), fld("country", "code"), fld("address_note", "str"), fld("start_date", "str"), fld("end_date", "str"), list("address_types", "address_type", "code"));
+const EMAIL = obj(attr("preferred", "bool"), SEGMENT, fld("email_address", "str"), fld("description", "str"), list("email_types", "email_type", "code"));
+const PHONE = obj(attr("preferred", "bool"), attr("preferred_sms", "bool"), SEGMENT, fld("phone_number", "str"), list("phone_types", "phone_type", "code"));
+const CONTACT_INFO = obj(list("addresses", "address", ADDRESS), list("emails", "email", EMAIL), list("phones", "phone", PHONE));
+const BLOCK = obj(SEGMENT, fld("block_type", "code"), fld("block_description", "code"), fld("block_status", "str"), fld("block_note", "str"), fld("created_by", "str"), fld("created_date", "str"), fld("expiry_date", "str"), fld("item_loan_id", "str"));
+const NOTE = obj(SEGMENT, fld("note_type", "code"), fld("note_text", "str"), fld("user_viewable", "bool"), fld("popup_note", "bool"), fld("created_by", "str"), fld("created_date", "str"));
+const STATISTIC = obj(SEGMENT, fld("statistic_category", "code"), fld("category_type", "code"), fld("statistic_note", "str"));
+const PROXY = obj(attr("link", "str"), fld("primary_id", "str"), fld("full_name", "str"));
+const RS_LIBRARY = obj(fld("code", "code"));
+const LIBRARY_NOTICE = obj(fld("code", "code"), fld("value", "bool"));
+/** The `<user>` element, in rest_user.xsd order. `researcher` (Esploro) is not modelled and is ignored. */
+const USER_SPEC = obj(always("record_type", "code"), always("primary_id", "str"), always("first_name", "str"), always("middle_name", "str"), always("last_name", "str"), always("full_name", "special"), always("pin_number", "special"), always("user_title", "code"), always("job_category", "code"), always("job_description", "str"), always("gender", "code"), always("user_group", "code"), always("campus_code", "code"), always("web_site_url", "str"), always("cataloger_level", "code"), always("preferred_language", "code"), fld("birth_date", "str"), fld("expiry_date", "str"), fld("purge_date", "str"), always("account_type", "code"), always("external_id", "str"), always("password", "special"), always("force_password_change", "str"), always("status", "code"), fld("status_date", "str"), fld("last_patron_activity_date", "str"), always("requests", "special"), always("loans", "special"), always("fees", "special"), always("contact_info", CONTACT_INFO), list("user_identifiers", "user_identifier", IDENTIFIER, "identifiers"), list("user_roles", "user_role", ROLE, "roles"), list("user_blocks", "user_block", BLOCK, "blocks"), list("user_notes", "user_note", NOTE, "notes"), list("user_statistics", "user_statistic", STATISTIC, "statistics"), list("proxy_for_users", "proxy_for_user", PROXY), fld("rs_libraries", { item: "rs_library", of: RS_LIBRARY }), fld("library_notices", { item: "library_notice", of: LIBRARY_NOTICE }), fld("source_link_id", "str"), fld("source_institution_code", "str"), fld("linking_id", "str"), always("pref_first_name", "str"), always("pref_middle_name", "str"), always("pref_last_name", "str"), always("pref_name_suffix", "str"), always("is_researcher", "bool"));
+const isList = (k) => typeof k === "object" && "item" in k;
+const isObj = (k) => typeof k === "object" && "fields" in k;
+function collectItems(spec, into) {
+    for (const f of spec.fields) {
+        if (isList(f.kind)) {
+            into.add(f.kind.item);
+            if (f.kind.of !== "code")
+                collectItems(f.kind.of, into);
+        }
+        else if (isObj(f.kind))
+            collectItems(f.kind, into);
+    }
+    return into;
+}
+/** Every list item element name (parsed as arrays even when there is one). */
+const LIST_ITEMS = collectItems(USER_SPEC, new Set());
+/** The top-level XML element names of a user, in rest_user.xsd order. */
+const USER_ELEMENTS = USER_SPEC.fields.map((f) => f.x);
+/** Descriptions Alma fills in from the User Identifier Types code table when a PUT sent none. */
+const ID_TYPE_DESC = {
+    BARCODE: "Barcode",
+    UNIV_ID: "University ID",
+    INST_ID: "Institution ID",
+    NET_ID: "Network ID",
+    ADDL_ID_1: "Additional ID 1",
+    OTHER_ID_1: "Other ID 1",
+};
+// ---------------------------------------------------------------------------------------------------------
+// Defaults and copies
+/**
+ * A full user from a partial one: missing fields get the values Alma shows for an empty record.
+ * Always a deep copy (only the fields of the model are kept). The top level is one object literal
+ * with every key (undefined when absent) so that 100,000 stored users share one compact shape.
+ */
+function normalizeUser(init) {
+    const u = init;
+    const opt = (v) => (typeof v === "string" ? v : undefined);
+    const str = (v) => (typeof v === "string" ? v : "");
+    const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+    const lists = copyFields(LISTS_SPEC, u);
+    return {
+        recordType: str(u.recordType),
+        recordTypeDesc: opt(u.recordTypeDesc),
+        primaryId: str(u.primaryId),
+        firstName: str(u.firstName),
+        middleName: str(u.middleName),
+        lastName: str(u.lastName),
+        pinSet: u.pinSet === true,
+        userTitle: str(u.userTitle),
+        userTitleDesc: opt(u.userTitleDesc),
+        jobCategory: str(u.jobCategory),
+        jobCategoryDesc: opt(u.jobCategoryDesc),
+        jobDescription: str(u.jobDescription),
+        gender: str(u.gender),
+        genderDesc: opt(u.genderDesc),
+        userGroup: str(u.userGroup),
+        userGroupDesc: opt(u.userGroupDesc),
+        campusCode: str(u.campusCode),
+        campusCodeDesc: opt(u.campusCodeDesc),
+        webSiteUrl: str(u.webSiteUrl),
+        catalogerLevel: str(u.catalogerLevel),
+        catalogerLevelDesc: opt(u.catalogerLevelDesc),
+        preferredLanguage: str(u.preferredLanguage),
+        preferredLanguageDesc: opt(u.preferredLanguageDesc),
+        birthDate: opt(u.birthDate),
+        expiryDate: opt(u.expiryDate),
+        purgeDate: opt(u.purgeDate),
+        accountType: str(u.accountType),
+        accountTypeDesc: opt(u.accountTypeDesc),
+        externalId: str(u.externalId),
+        passwordSet: u.passwordSet === true,
+        forcePasswordChange: str(u.forcePasswordChange),
+        status: str(u.status),
+        statusDesc: opt(u.statusDesc),
+        statusDate: opt(u.statusDate),
+        lastPatronActivityDate: opt(u.lastPatronActivityDate),
+        requests: num(u.requests),
+        loans: num(u.loans),
+        fees: num(u.fees),
+        contactInfo: lists.contactInfo,
+        identifiers: lists.identifiers,
+        roles: lists.roles,
+        blocks: lists.blocks,
+        notes: lists.notes,
+        statistics: lists.statistics,
+        proxyForUsers: lists.proxyForUsers,
+        rsLibraries: lists.rsLibraries,
+        libraryNotices: lists.libraryNotices,
+        sourceLinkId: opt(u.sourceLinkId),
+        sourceInstitutionCode: opt(u.sourceInstitutionCode),
+        linkingId: opt(u.linkingId),
+        prefFirstName: str(u.prefFirstName),
+        prefMiddleName: str(u.prefMiddleName),
+        prefLastName: str(u.prefLastName),
+        prefNameSuffix: str(u.prefNameSuffix),
+        isResearcher: u.isResearcher === true,
+    };
+}
+/** The structured (list and object) fields of a user, copied generically. */
+const LISTS_SPEC = obj(...USER_SPEC.fields.filter((f) => isList(f.kind) || isObj(f.kind)));
+/** Copies the schema's fields of `src` (lists default to empty). */
+function copyFields(spec, src) {
+    const out = {};
+    for (const f of spec.fields) {
+        const v = src[f.k];
+        const kind = f.kind;
+        if (kind === "special")
+            continue;
+        if (isList(kind)) {
+            out[f.k] = Array.isArray(v) ? v.map((i) => copyItem(kind, i)) : [];
+        }
+        else if (isObj(kind)) {
+            out[f.k] = copyFields(kind, isRecord(v) ? v : {});
+        }
+        else if (kind === "bool") {
+            if (typeof v === "boolean")
+                out[f.k] = v;
+        }
+        else {
+            if (typeof v === "string")
+                out[f.k] = v;
+            if (kind === "code") {
+                const d = src[f.k + "Desc"];
+                if (typeof d === "string")
+                    out[f.k + "Desc"] = d;
+            }
+        }
+    }
+    return out;
+}
+function copyItem(l, v) {
+    if (l.of !== "code")
+        return copyFields(l.of, isRecord(v) ? v : {});
+    if (!isRecord(v))
+        return { value: typeof v === "string" ? v : "" };
+    const c = { value: typeof v.value === "string" ? v.value : "" };
+    if (typeof v.desc === "string")
+        c.desc = v.desc;
+    return c;
+}
+const isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+const asRecord = (v) => v;
+/** A deep copy. */
+function cloneUser(u) {
+    return normalizeUser(u);
+}
+function fullName(u) {
+    return [u.firstName, u.middleName, u.lastName].filter((s) => s && s.trim()).join(" ");
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model-render.ts
+
+const BRIEF_SKIP = new Set([
+    "pin_number",
+    "password",
+    "requests",
+    "loans",
+    "fees",
+    "user_roles",
+    "user_blocks",
+    "user_notes",
+    "proxy_for_users",
+    "rs_libraries",
+    "library_notices",
+]);
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
+const escText = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escAttr = (s) => escText(s).replace(/"/g, "&quot;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
+function xmlEl(name, attrs, inner) {
+    return inner === "" ? `<${name}${attrs}/>` : `<${name}${attrs}>${inner}</${name}>`;
+}
+/** The user as Alma's GET returns it in XML (declaration included). */
+function renderUserXml(u, opts = {}) {
+    return XML_DECLARATION + userXmlElement(u, opts);
+}
+/** The `<user>` element alone (for embedding). */
+function userXmlElement(u, opts = {}) {
+    const brief = opts.view === "brief";
+    const rec = u;
+    let inner = "";
+    for (const f of USER_SPEC.fields) {
+        if (brief && BRIEF_SKIP.has(f.x))
+            continue;
+        if (f.kind === "special") {
+            inner += specialXml(f.x, u, opts);
+            continue;
+        }
+        if (brief && f.x === "contact_info") {
+            inner += xmlEl("contact_info", "", fieldXml(EMAILS_FIELD, asRecord(u.contactInfo)));
+            continue;
+        }
+        inner += fieldXml(f, rec);
+    }
+    return xmlEl("user", "", inner);
+}
+const EMAILS_FIELD = CONTACT_INFO.fields[1];
+function countLink(u, what, opts) {
+    const base = (opts.baseUrl ?? "").replace(/\/+$/, "");
+    return `${base}/almaws/v1/users/${encodeURIComponent(u.primaryId)}/${what}`;
+}
+/** Floats as Java prints them: 0.0, 12.5. */
+const javaFloat = (n) => (Number.isInteger(n) ? n.toFixed(1) : String(n));
+function specialXml(x, u, opts) {
+    switch (x) {
+        case "full_name":
+            return xmlEl(x, "", escText(fullName(u)));
+        case "pin_number": // never returned: Alma's GET shows the element empty
+        case "password": // "returned empty in the GET action" (rest_user.xsd)
+            return `<${x}/>`;
+        case "requests":
+        case "loans":
+        case "fees": {
+            const n = x === "fees" ? javaFloat(u.fees) : String(u[x]);
+            return `<${x} link="${escAttr(countLink(u, x, opts))}">${n}</${x}>`;
+        }
+    }
+    return "";
+}
+function attrsXml(spec, rec) {
+    let out = "";
+    for (const f of spec.fields) {
+        if (!f.attr)
+            continue;
+        const v = rec[f.k];
+        if (typeof v === "string" || typeof v === "boolean")
+            out += ` ${f.x}="${escAttr(String(v))}"`;
+    }
+    return out;
+}
+function fieldXml(f, rec) {
+    const v = rec[f.k];
+    if (f.attr)
+        return "";
+    if (isList(f.kind)) {
+        const items = Array.isArray(v) ? v : [];
+        if (!f.always && items.length === 0)
+            return "";
+        return xmlEl(f.x, "", listXml(f, items));
+    }
+    if (isObj(f.kind)) {
+        if (!isRecord(v))
+            return f.always ? `<${f.x}/>` : "";
+        return objXml(f.x, f.kind, v);
+    }
+    if (f.kind === "code") {
+        const desc = rec[f.k + "Desc"];
+        if (v === undefined && desc === undefined && !f.always)
+            return "";
+        const a = typeof desc === "string" ? ` desc="${escAttr(desc)}"` : "";
+        return xmlEl(f.x, a, escText(typeof v === "string" ? v : ""));
+    }
+    if (f.kind === "bool") {
+        if (typeof v !== "boolean")
+            return f.always ? xmlEl(f.x, "", "false") : "";
+        return xmlEl(f.x, "", String(v));
+    }
+    if (typeof v !== "string")
+        return f.always ? `<${f.x}/>` : "";
+    return xmlEl(f.x, "", escText(v));
+}
+function listXml(f, items) {
+    const l = f.kind;
+    let out = "";
+    for (const item of items) {
+        if (l.of === "code") {
+            const c = isRecord(item) ? item : { value: item };
+            const a = typeof c.desc === "string" ? ` desc="${escAttr(c.desc)}"` : "";
+            out += xmlEl(l.item, a, escText(typeof c.value === "string" ? c.value : ""));
+        }
+        else if (isRecord(item)) {
+            out += objXml(l.item, l.of, item);
+        }
+    }
+    return out;
+}
+function objXml(name, spec, rec) {
+    let inner = "";
+    for (const f of spec.fields) {
+        if (f.attr)
+            continue;
+        if (name === "user_identifier" && f.x === "id_type") {
+            inner += fieldXml(f, withIdTypeDesc(rec));
+            continue;
+        }
+        inner += fieldXml(f, rec);
+    }
+    return xmlEl(name, attrsXml(spec, rec), inner);
+}
+function withIdTypeDesc(rec) {
+    if (typeof rec.idTypeDesc === "string" || typeof rec.idType !== "string")
+        return rec;
+    const desc = ID_TYPE_DESC[rec.idType.toUpperCase()];
+    return desc ? { ...rec, idTypeDesc: desc } : rec;
+}
+/** The user as Alma's GET returns it in JSON. */
+function renderUserJson(u, opts = {}) {
+    const brief = opts.view === "brief";
+    const rec = u;
+    const out = {};
+    for (const f of USER_SPEC.fields) {
+        if (brief && BRIEF_SKIP.has(f.x))
+            continue;
+        switch (f.x) {
+            case "full_name":
+                out.full_name = fullName(u);
+                continue;
+            case "pin_number": // absent from Alma's JSON GET
+                continue;
+            case "password":
+                out.password = "";
+                continue;
+            case "requests":
+            case "loans":
+            case "fees":
+                out[f.x] = { value: u[f.x], link: countLink(u, f.x, opts) };
+                continue;
+        }
+        if (brief && f.x === "contact_info") {
+            out.contact_info = { email: u.contactInfo.emails.map((e) => objJson(EMAIL, asRecord(e))) };
+            continue;
+        }
+        fieldJson(f, rec, out);
+    }
+    return out;
+}
+function fieldJson(f, rec, out) {
+    const v = rec[f.k];
+    if (isList(f.kind)) {
+        const items = Array.isArray(v) ? v : [];
+        if (!f.always && items.length === 0)
+            return;
+        const l = f.kind;
+        out[l.item] = items.map((item) => {
+            if (l.of === "code") {
+                const c = isRecord(item) ? item : { value: item };
+                return { value: c.value ?? "", desc: c.desc ?? null };
+            }
+            return objJson(l.of, isRecord(item) ? item : {}, l.item);
+        });
+        return;
+    }
+    if (isObj(f.kind)) {
+        if (isRecord(v))
+            out[f.x] = objJson(f.kind, v, f.x);
+        else if (f.always)
+            out[f.x] = null;
+        return;
+    }
+    if (f.kind === "code") {
+        const desc = rec[f.k + "Desc"];
+        if (v === undefined && desc === undefined && !f.always)
+            return;
+        out[f.x] = { value: typeof v === "string" ? v : "", desc: typeof desc === "string" ? desc : null };
+        return;
+    }
+    if (f.kind === "bool") {
+        if (typeof v === "boolean")
+            out[f.x] = v;
+        else if (f.always)
+            out[f.x] = false;
+        return;
+    }
+    if (typeof v === "string")
+        out[f.x] = v;
+    else if (f.always)
+        out[f.x] = "";
+}
+function objJson(spec, rec, name = "") {
+    const out = {};
+    const src = name === "user_identifier" ? withIdTypeDesc(rec) : rec;
+    for (const f of spec.fields) {
+        if (f.attr) {
+            const v = src[f.k];
+            if (v !== undefined)
+                out[f.x] = v;
+        }
+        else
+            fieldJson(f, src, out);
+    }
+    return out;
+}
+
+// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 26 modules
+var XMLParser = __nccwpck_require__(9658);
+// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/validator.js
+var validator = __nccwpck_require__(1176);
+;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/fxp.js
+
+
+
+
+
+
+const XMLValidator = {
+  validate: validator/* validate */.t
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model-parse.ts
+/** Parsing a user (PUT bodies and seeds) from Alma's two wire forms, XML and JSON. Sources: see alma-model.ts. */
+
+
+class BodyError extends Error {
+    name = "BodyError";
+}
+const xmlParser = new XMLParser/* default */.A({
+    ignoreAttributes: false,
+    attributeNamePrefix: "@_",
+    textNodeName: "#text",
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    processEntities: true,
+    htmlEntities: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    removeNSPrefix: true,
+    isArray: (name, _jpath, _leaf, isAttribute) => !isAttribute && LIST_ITEMS.has(name),
+});
+/** Parses a `<user>` document. Throws BodyError when it is not well-formed or not a user. */
+function parseUserXml(text) {
+    const trimmed = text.replace(/^\uFEFF/, "").trim();
+    if (!trimmed.startsWith("<") || XMLValidator.validate(trimmed) !== true) {
+        throw new BodyError("not well-formed XML");
+    }
+    let tree;
+    try {
+        tree = xmlParser.parse(trimmed);
+    }
+    catch (e) {
+        throw new BodyError(`not well-formed XML: ${e.message}`);
+    }
+    if (!isRecord(tree) || !("user" in tree))
+        throw new BodyError("the root element is not <user>");
+    const root = Array.isArray(tree.user) ? tree.user[0] : tree.user;
+    const node = isRecord(root) ? root : {};
+    const body = { fields: {}, counts: {} };
+    for (const f of USER_SPEC.fields) {
+        if (!(f.x in node))
+            continue;
+        const raw = first(node[f.x]);
+        if (f.kind === "special") {
+            if (f.x === "pin_number")
+                body.pinNumber = xmlText(raw);
+            else if (f.x === "password")
+                body.password = xmlText(raw);
+            else
+                readCount(f.x, xmlText(raw), body);
+            continue;
+        }
+        readXmlField(f, raw, body.fields);
+    }
+    return body;
+}
+const first = (v) => (Array.isArray(v) ? v[0] : v);
+function readCount(x, text, body) {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n))
+        return;
+    if (x === "requests" || x === "loans" || x === "fees")
+        body.counts[x] = n;
+}
+function xmlText(v) {
+    if (typeof v === "string")
+        return v;
+    if (typeof v === "number" || typeof v === "boolean")
+        return String(v);
+    if (isRecord(v))
+        return xmlText(v["#text"] ?? "");
+    return "";
+}
+function xmlAttr(v, name) {
+    if (!isRecord(v))
+        return undefined;
+    const a = v[`@_${name}`];
+    return typeof a === "string" ? a : undefined;
+}
+const parseBool = (s) => /^\s*true\s*$/i.test(s) ? true : /^\s*false\s*$/i.test(s) ? false : undefined;
+function readXmlField(f, raw, out) {
+    if (isList(f.kind)) {
+        const l = f.kind;
+        const items = isRecord(raw) ? raw[l.item] : undefined;
+        const arr = Array.isArray(items) ? items : items === undefined ? [] : [items];
+        out[f.k] = arr.map((i) => {
+            if (l.of === "code") {
+                const c = { value: xmlText(i) };
+                const d = xmlAttr(i, "desc");
+                if (d !== undefined)
+                    c.desc = d;
+                return c;
+            }
+            return readXmlObj(l.of, i);
+        });
+        return;
+    }
+    if (isObj(f.kind)) {
+        out[f.k] = readXmlObj(f.kind, raw);
+        return;
+    }
+    if (f.kind === "code") {
+        out[f.k] = xmlText(raw);
+        const d = xmlAttr(raw, "desc");
+        if (d !== undefined)
+            out[f.k + "Desc"] = d;
+        return;
+    }
+    if (f.kind === "bool") {
+        const b = parseBool(xmlText(raw));
+        if (b !== undefined)
+            out[f.k] = b;
+        return;
+    }
+    out[f.k] = xmlText(raw);
+}
+function readXmlObj(spec, node) {
+    const out = {};
+    const n = isRecord(node) ? node : {};
+    for (const f of spec.fields) {
+        if (f.attr) {
+            const a = xmlAttr(n, f.x);
+            const v = a !== undefined && f.kind === "bool" ? parseBool(a) : a;
+            if (v !== undefined)
+                out[f.k] = v;
+            continue;
+        }
+        if (f.x in n)
+            readXmlField(f, first(n[f.x]), out);
+        else if (isList(f.kind))
+            out[f.k] = [];
+    }
+    return out;
+}
+/** Parses a user in Alma's JSON shape (a string or an already-parsed object). */
+function parseUserJson(input) {
+    let tree = input;
+    if (typeof input === "string") {
+        try {
+            tree = JSON.parse(input.replace(/^\uFEFF/, ""));
+        }
+        catch {
+            throw new BodyError("not valid JSON");
+        }
+    }
+    if (!isRecord(tree))
+        throw new BodyError("the JSON body is not an object");
+    if (Object.keys(tree).length === 1 && isRecord(tree.user))
+        tree = tree.user;
+    const node = tree;
+    const body = { fields: {}, counts: {} };
+    for (const f of USER_SPEC.fields) {
+        if (f.kind === "special") {
+            const v = node[f.x];
+            if (v === undefined || v === null)
+                continue;
+            if (f.x === "pin_number")
+                body.pinNumber = jsonText(v);
+            else if (f.x === "password")
+                body.password = jsonText(v);
+            else
+                readCount(f.x, isRecord(v) ? jsonText(v.value) : jsonText(v), body);
+            continue;
+        }
+        const key = isList(f.kind) ? f.kind.item : f.x;
+        if (key in node)
+            readJsonField(f, node[key], body.fields);
+        else if (isList(f.kind) && f.x in node)
+            readJsonField(f, unwrap(node[f.x], f.kind.item), body.fields);
+    }
+    return body;
+}
+function unwrap(v, item) {
+    return isRecord(v) && item in v ? v[item] : v;
+}
+function jsonText(v) {
+    if (typeof v === "string")
+        return v;
+    if (typeof v === "number" || typeof v === "boolean")
+        return String(v);
+    return "";
+}
+function readJsonField(f, v, out) {
+    if (isList(f.kind)) {
+        const l = f.kind;
+        const arr = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+        out[f.k] = arr.map((i) => {
+            if (l.of === "code") {
+                const c = { value: isRecord(i) ? jsonText(i.value) : jsonText(i) };
+                if (isRecord(i) && typeof i.desc === "string")
+                    c.desc = i.desc;
+                return c;
+            }
+            return readJsonObj(l.of, i);
+        });
+        return;
+    }
+    if (isObj(f.kind)) {
+        out[f.k] = readJsonObj(f.kind, v);
+        return;
+    }
+    if (f.kind === "code") {
+        out[f.k] = isRecord(v) ? jsonText(v.value) : jsonText(v);
+        if (isRecord(v) && typeof v.desc === "string")
+            out[f.k + "Desc"] = v.desc;
+        return;
+    }
+    if (f.kind === "bool") {
+        const b = typeof v === "boolean" ? v : parseBool(jsonText(v));
+        if (b !== undefined)
+            out[f.k] = b;
+        return;
+    }
+    if (v === null || v === undefined)
+        return;
+    out[f.k] = jsonText(v);
+}
+function readJsonObj(spec, v) {
+    const out = {};
+    const n = isRecord(v) ? v : {};
+    for (const f of spec.fields) {
+        if (f.attr) {
+            const a = n[f.x];
+            const v = f.kind === "bool" && typeof a === "string" ? parseBool(a) : a;
+            if (typeof v === "boolean" || typeof v === "string")
+                out[f.k] = v;
+            continue;
+        }
+        const key = isList(f.kind) ? f.kind.item : f.x;
+        if (key in n)
+            readJsonField(f, n[key], out);
+        else if (isList(f.kind) && f.x in n)
+            readJsonField(f, unwrap(n[f.x], f.kind.item), out);
+        else if (isList(f.kind))
+            out[f.k] = [];
+    }
+    return out;
+}
+/** A seed or stored user from an Alma XML `<user>` document (a non-empty PIN/password marks it set). */
+function userFromXml(text) {
+    return userFromBody(parseUserXml(text));
+}
+/** A seed or stored user from Alma's JSON shape. */
+function userFromJson(input) {
+    return userFromBody(parseUserJson(input));
+}
+function userFromBody(body) {
+    const init = { ...body.fields };
+    if (typeof init.primaryId !== "string" || !init.primaryId.trim()) {
+        throw new BodyError("the user has no primary_id");
+    }
+    init.pinSet = !!body.pinNumber;
+    init.passwordSet = !!body.password;
+    Object.assign(init, body.counts);
+    return normalizeUser(init);
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model-rules.ts
+
+// ---------------------------------------------------------------------------------------------------------
+// PUT semantics ("swap all")
+/** Role types that Alma refuses without a parameter of the given type. Codes from real records and reports. */
+const DEFAULT_ROLE_PARAMETER_RULES = {
+    // Work Order Operator: reported by a systems librarian ("role with code 214 … requires … ServiceUnit");
+    // real records carry ServiceUnit parameters.
+    "214": "ServiceUnit",
+    // Receiving Operator: real records carry ServiceUnit parameters.
+    "37": "ServiceUnit",
+    // Requests Operator and Circulation Desk Manager: real records carry CirculationDesk parameters.
+    "51": "CirculationDesk",
+    "221": "CirculationDesk",
+};
+/** The first role in the list lacking its required parameter, if any. */
+function roleMissingParameter(roles, rules = DEFAULT_ROLE_PARAMETER_RULES) {
+    for (const role of roles) {
+        const need = rules[role.roleType.trim()];
+        if (!need)
+            continue;
+        const ok = (role.parameters ?? []).some((p) => p.type.trim().toLowerCase() === need.toLowerCase() && p.value.trim() !== "");
+        if (!ok)
+            return { role, parameter: need };
+    }
+    return undefined;
+}
+/** Fields Alma keeps for an EXTERNAL user when the incoming value is empty, unless named in `override`. */
+const EXTERNAL_KEPT_WHEN_EMPTY = [
+    "user_group",
+    "job_category",
+    "pin_number",
+    "preferred_language",
+    "campus_code",
+    "rs_libraries",
+    "user_title",
+    "library_notices",
+    "pref_first_name",
+    "pref_middle_name",
+    "pref_last_name",
+    "cataloger_level",
+];
+/** Output-only elements: a PUT never changes them. */
+const OUTPUT_ONLY = new Set([
+    "status_date",
+    "last_patron_activity_date",
+    "proxy_for_users",
+    "source_link_id",
+    "source_institution_code",
+    "linking_id",
+]);
+const isEmptyValue = (v) => v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
+/**
+ * The stored user after a PUT of `body`: every field and list in the body replaces the stored one and
+ * a missing one is cleared, except that absent roles are kept, an empty or absent password is kept,
+ * an absent PIN is kept (an empty one wipes an INTERNAL user's PIN), output-only fields are ignored,
+ * and an EXTERNAL user keeps the fields Alma protects when the incoming value is empty.
+ * Validation (mandatory fields, roles, uniqueness, external id) is the caller's job.
+ */
+function swapAll(stored, body, opts = {}) {
+    const override = new Set((opts.override ?? []).map((s) => s.trim().toLowerCase()));
+    const external = stored.accountType.trim().toUpperCase() === "EXTERNAL";
+    const src = stored;
+    const fresh = normalizeUser({ primaryId: stored.primaryId });
+    const next = {};
+    for (const f of USER_SPEC.fields) {
+        if (f.kind === "special")
+            continue;
+        const keys = f.kind === "code" ? [f.k, f.k + "Desc"] : [f.k];
+        const present = f.k in body.fields;
+        const incoming = body.fields[f.k];
+        let from;
+        if (OUTPUT_ONLY.has(f.x))
+            from = src;
+        else if (f.x === "user_roles")
+            from = present ? body.fields : src;
+        else if (external &&
+            EXTERNAL_KEPT_WHEN_EMPTY.includes(f.x) &&
+            isEmptyValue(incoming) &&
+            !override.has(f.x))
+            from = src;
+        else
+            from = present ? body.fields : fresh;
+        for (const k of keys)
+            if (from[k] !== undefined)
+                next[k] = from[k];
+    }
+    next.requests = stored.requests;
+    next.loans = stored.loans;
+    next.fees = stored.fees;
+    next.passwordSet = body.password ? true : stored.passwordSet;
+    if (body.pinNumber === undefined)
+        next.pinSet = stored.pinSet;
+    else if (body.pinNumber.trim() !== "")
+        next.pinSet = true;
+    else if (external && !override.has("pin_number"))
+        next.pinSet = stored.pinSet;
+    else
+        next.pinSet = false;
+    const user = normalizeUser(next);
+    if (!user.status.trim()) {
+        // "Default is Active" (rest_user.xsd)
+        user.status = "ACTIVE";
+        user.statusDesc = "Active";
+    }
+    if (opts.today && user.status !== stored.status)
+        user.statusDate = opts.today;
+    return user;
+}
+/** Every identifying value of a user (primary ID and identifier values), lower-cased, without blanks. */
+function identifyingValues(u) {
+    const out = [u.primaryId.trim().toLowerCase()];
+    for (const i of u.identifiers) {
+        const v = i.value.trim().toLowerCase();
+        if (v && !out.includes(v))
+            out.push(v);
+    }
+    return out.filter(Boolean);
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-model.ts
+/**
+ * The Alma user record as the simulator stores it, and its two wire forms (XML and JSON).
+ *
+ * One table (USER_SPEC, in the element order of Alma's rest_user.xsd) drives parsing and rendering
+ * of both forms, so they cannot drift apart:
+ *   - XML: `<user>` with list wrappers (`<user_identifiers><user_identifier>…`), code fields as
+ *     `<user_group desc="Staff">STAFF</user_group>`, segment_type/preferred as attributes.
+ *   - JSON (Alma's shape): list wrappers become arrays named after the item (`user_identifier: [...]`),
+ *     code fields become `{ value, desc }`, attributes become plain keys, booleans are JSON booleans.
+ *
+ * The model is camelCase; a code field is flattened into two keys (`userGroup`, `userGroupDesc`).
+ * Secrets are not stored: only whether a PIN and a password are set (`pinSet`, `passwordSet`).
+ *
+ * DOCUMENTED: the elements and their order (shared/fixtures/alma/xsd/rest_user.xsd); the JSON shape
+ * (real records in shared/fixtures/alma/users, see its SOURCE.txt); swap-all, roles kept when absent,
+ * EXTERNAL users' protected fields and `override` (seed alma-put-user-api.txt).
+ * ASSUMPTIONS: the PIN round trip (GET shows it empty; an empty `<pin_number/>` in a PUT wipes an
+ * INTERNAL user's PIN), an empty password keeping the stored one, and identifiers compared
+ * case-insensitively (true in Alma only for institutions whose first test load was after June 2018).
+ * The element order of the *.DERIVED.xml records is a guess. See alma.ts for the full list.
+ *
+ * The parts: alma-model-types.ts (the model), alma-model-schema.ts (the table, defaults and copies),
+ * alma-model-render.ts and alma-model-parse.ts (the two wire forms), alma-model-rules.ts (swap-all).
+ */
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/simulators/alma-random.ts
+/**
+ * A small seeded PRNG (mulberry32) so that simulator runs and generated data are reproducible.
+ */
+function alma_random_createRng(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+/** An independent stream for one purpose (latency, faults, tracking ids…) from one seed. */
+function deriveRng(seed, stream) {
+    let z = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca77)) >>> 0;
+    z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
+    z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;
+    return alma_random_createRng((z ^ (z >>> 16)) >>> 0);
+}
+/** An integer in [min, max]. */
+function alma_random_intBetween(rng, min, max) {
+    return min + Math.floor(rng() * (max - min + 1));
+}
+function alma_random_pick(rng, items) {
+    const item = items[Math.floor(rng() * items.length)];
+    if (item === undefined)
+        throw new Error("pick from an empty list");
+    return item;
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-builders.ts
+const alma_builders_ACTIVE = "ACTIVE";
+const alma_builders_INACTIVE = "INACTIVE";
+function alma_builders_identifier(idType, value, opts = {}) {
+    const i = {
+        idType,
+        value,
+        status: opts.status ?? alma_builders_ACTIVE,
+        segmentType: opts.segmentType ?? "Internal",
+    };
+    if (opts.note !== undefined)
+        i.note = opts.note;
+    return i;
+}
+const alma_builders_barcode = (value, opts = {}) => alma_builders_identifier("BARCODE", value, opts);
+function alma_builders_param(type, value, valueDesc, scope = "MAIN") {
+    return { type, scope, scopeDesc: LIBRARIES[scope] ?? scope, value, valueDesc };
+}
+function alma_builders_role(roleType, roleTypeDesc, parameters = [], scope = "MAIN") {
+    return {
+        status: alma_builders_ACTIVE,
+        statusDesc: "Active",
+        scope,
+        scopeDesc: LIBRARIES[scope] ?? scope,
+        roleType,
+        roleTypeDesc,
+        parameters,
+    };
+}
+const LIBRARIES = {
+    MAIN: "Main Library",
+    LAW: "Law Library",
+    MED: "Medical Library",
+    "01DEMO_INST": "Demo University",
+};
+const alma_builders_patron = (scope = "01DEMO_INST") => alma_builders_role("200", "Patron", [], scope);
+const type = (value, desc) => ({ value, desc });
+function alma_builders_email(address, segmentType = "Internal", kind = type("personal", "Personal")) {
+    return { emailAddress: address, preferred: true, segmentType, emailTypes: [kind] };
+}
+function address(line1, city, postalCode, segmentType = "Internal") {
+    return {
+        preferred: true,
+        segmentType,
+        line1,
+        city,
+        postalCode,
+        country: "USA",
+        countryDesc: "United States",
+        addressTypes: [type("home", "Home")],
+    };
+}
+const PUBLIC = { recordType: "PUBLIC", recordTypeDesc: "Public" };
+const STAFF = { recordType: "STAFF", recordTypeDesc: "Staff" };
+const INTERNAL = { accountType: "INTERNAL", accountTypeDesc: "Internal", externalId: "" };
+const EXTERNAL = { accountType: "EXTERNAL", accountTypeDesc: "External", externalId: "SIS" };
+const ACTIVE_USER = { status: alma_builders_ACTIVE, statusDesc: "Active" };
+const COMMON = {
+    preferredLanguage: "en",
+    preferredLanguageDesc: "English",
+    catalogerLevel: "00",
+    catalogerLevelDesc: "[00] Default Level",
+};
+
+;// CONCATENATED MODULE: ./src/simulators/alma-seed.ts
+
+// ---------------------------------------------------------------------------------------------------------
+// The demo set
+/** The user the demo's "librarian" gives a barcode by hand between plan and apply. */
+const DEMO_EDIT_USER = "P00777";
+/** The barcode the librarian types in. */
+const DEMO_EDIT_BARCODE = "21234000777000";
+/**
+ * What the plan should decide for each line of the sample patron list with the default config
+ * (match_on primary_id, existing_barcode deactivate), and what apply then meets.
+ */
+const DEMO_EXPECTED_ACTIONS = {
+    E00417: "add", // staff with ServiceUnit/CirculationDesk roles, no barcode; listed twice
+    E00512: "deactivate", // staff (role 214 + ServiceUnit) with a different ACTIVE barcode
+    S0071234: "deactivate", // external SIS student with a different External ACTIVE barcode
+    S0071301: "add", // external SIS student, no barcode, PIN set
+    S0071302: "unchanged", // ACTIVE barcode equals the listed one but for case
+    G00042: "add", // guest with INACTIVE barcodes only (one equals the listed one: reactivated)
+    "0070815": "add", // leading zeros in the primary ID, the UNIV_ID and the barcode
+    P00100: "no-barcode", // in the patron list, not in the barcode list
+    P00200: "conflict", // listed twice in the barcode list with different barcodes
+    P00301: "conflict", // shares a barcode with P00302 in the barcode list
+    P00302: "conflict",
+    P00400: "add", // its barcode is held by H00001 in Alma: the PUT fails with 401851
+    P00777: "add", // the demo's librarian edits it between plan and apply: changed-since-plan
+    N00015: "add", // an INACTIVE (expired) user
+    X0000001: "not-found", // not in Alma
+};
+/** E00417 as an XML seed, to exercise the parser: entities, a note with `&` and `<`, parameters. */
+const STAFF_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<user>
+  <record_type desc="Staff">STAFF</record_type>
+  <primary_id>E00417</primary_id>
+  <first_name>Zo&#235;</first_name>
+  <middle_name/>
+  <last_name>Ångström</last_name>
+  <pin_number/>
+  <user_title desc=""/>
+  <job_category desc="Acquisitions &amp; Serials">ACQ</job_category>
+  <job_description>Receiving, serials &amp; circulation desk cover</job_description>
+  <gender desc="Female">FEMALE</gender>
+  <user_group desc="Staff &amp; Faculty">STAFF</user_group>
+  <campus_code desc="Main Campus">MAIN</campus_code>
+  <web_site_url/>
+  <cataloger_level desc="[00] Default Level">00</cataloger_level>
+  <preferred_language desc="English">en</preferred_language>
+  <expiry_date>2030-06-30Z</expiry_date>
+  <purge_date>2031-06-30Z</purge_date>
+  <account_type desc="Internal">INTERNAL</account_type>
+  <external_id/>
+  <password>not-returned-by-get</password>
+  <force_password_change/>
+  <status desc="Active">ACTIVE</status>
+  <status_date>2024-01-15Z</status_date>
+  <contact_info>
+    <addresses/>
+    <emails>
+      <email preferred="true" segment_type="Internal">
+        <email_address>zoe.angstrom@example.edu</email_address>
+        <email_types><email_type desc="Work">work</email_type></email_types>
+      </email>
+    </emails>
+    <phones>
+      <phone preferred="true" preferred_sms="false" segment_type="Internal">
+        <phone_number>+1 555 0100 ext. 417</phone_number>
+        <phone_types><phone_type desc="Office">office</phone_type></phone_types>
+      </phone>
+    </phones>
+  </contact_info>
+  <user_identifiers>
+    <user_identifier segment_type="Internal">
+      <id_type desc="University ID">UNIV_ID</id_type>
+      <value>0099417</value>
+      <status>ACTIVE</status>
+    </user_identifier>
+  </user_identifiers>
+  <user_roles>
+    <user_role>
+      <status desc="Active">ACTIVE</status>
+      <scope desc="Demo University">01DEMO_INST</scope>
+      <role_type desc="Patron">200</role_type>
+      <parameters/>
+    </user_role>
+    <user_role>
+      <status desc="Active">ACTIVE</status>
+      <scope desc="Main Library">MAIN</scope>
+      <role_type desc="Receiving Operator">37</role_type>
+      <parameters>
+        <parameter>
+          <type>ServiceUnit</type>
+          <scope desc="Main Library">MAIN</scope>
+          <value desc="Main Acquisitions Department">AcqDeptMAIN</value>
+        </parameter>
+      </parameters>
+    </user_role>
+    <user_role>
+      <status desc="Active">ACTIVE</status>
+      <scope desc="Main Library">MAIN</scope>
+      <role_type desc="Requests Operator">51</role_type>
+      <parameters>
+        <parameter>
+          <type>CirculationDesk</type>
+          <scope desc="Main Library">MAIN</scope>
+          <value desc="Main Circulation Desk">DEFAULT_CIRC_DESK</value>
+        </parameter>
+      </parameters>
+    </user_role>
+    <user_role>
+      <status desc="Active">ACTIVE</status>
+      <scope desc="Main Library">MAIN</scope>
+      <role_type desc="Circulation Desk Manager">221</role_type>
+      <parameters>
+        <parameter>
+          <type>CirculationDesk</type>
+          <scope desc="Main Library">MAIN</scope>
+          <value desc="Main Circulation Desk">DEFAULT_CIRC_DESK</value>
+        </parameter>
+      </parameters>
+    </user_role>
+  </user_roles>
+  <user_blocks/>
+  <user_notes>
+    <user_note segment_type="Internal">
+      <note_type desc="General">GENERAL</note_type>
+      <note_text>Keys for rooms 2 &amp; 3 &lt;annex&gt;; "desk" cover on Fridays &#8211; see Zoë</note_text>
+      <user_viewable>false</user_viewable>
+      <popup_note>false</popup_note>
+      <created_by>System</created_by>
+      <created_date>2024-01-15T10:00:00.000Z</created_date>
+    </user_note>
+  </user_notes>
+  <user_statistics/>
+  <proxy_for_users/>
+  <pref_first_name/>
+  <pref_middle_name/>
+  <pref_last_name/>
+  <pref_name_suffix/>
+  <is_researcher>false</is_researcher>
+</user>
+`;
+/** About fifteen users covering every case; matches the sample files in data/alma/. */
+function demoUsers() {
+    return [
+        { xml: STAFF_XML },
+        {
+            ...STAFF,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "E00512",
+            firstName: "Kwame",
+            lastName: "Mensah-Bonsu",
+            userGroup: "STAFF",
+            userGroupDesc: "Staff & Faculty",
+            jobCategory: "CIRC",
+            jobCategoryDesc: "Circulation",
+            pinSet: true,
+            passwordSet: true,
+            loans: 1,
+            contactInfo: { emails: [alma_builders_email("k.mensah-bonsu@example.edu", "Internal", type("work", "Work"))] },
+            identifiers: [alma_builders_barcode("21234000100512", { note: "issued 2019" })],
+            roles: [
+                alma_builders_patron(),
+                alma_builders_role("214", "Work Order Operator", [alma_builders_param("ServiceUnit", "BINDERY", "Bindery")]),
+                alma_builders_role("51", "Requests Operator", [alma_builders_param("CirculationDesk", "LAW_DESK", "Law Circulation Desk", "LAW")], "LAW"),
+            ],
+        },
+        {
+            ...PUBLIC,
+            ...EXTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "S0071234",
+            firstName: "José",
+            lastName: "Núñez",
+            userGroup: "UG",
+            userGroupDesc: "Undergraduate",
+            expiryDate: "2027-10-31Z",
+            purgeDate: "2028-10-31Z",
+            statusDate: "2025-08-20Z",
+            contactInfo: {
+                addresses: [address("1 Quad Road", "Springfield", "01101", "External")],
+                emails: [alma_builders_email("jnunez@example.edu", "External", type("school", "School"))],
+            },
+            identifiers: [
+                alma_builders_identifier("NET_ID", "jnunez", { segmentType: "External" }),
+                alma_builders_barcode("20000111", { segmentType: "External" }),
+            ],
+            roles: [alma_builders_patron()],
+            statistics: [
+                {
+                    segmentType: "External",
+                    statisticCategory: "ARTS",
+                    statisticCategoryDesc: "Arts",
+                    categoryType: "SCHOOL",
+                    categoryTypeDesc: "School",
+                },
+            ],
+        },
+        {
+            ...PUBLIC,
+            ...EXTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "S0071301",
+            firstName: "Aoife",
+            lastName: "Ní Bhriain",
+            userGroup: "GRAD",
+            userGroupDesc: "Graduate",
+            pinSet: true, // EXTERNAL: an empty <pin_number/> in a PUT keeps it (unless override=pin_number)
+            expiryDate: "2026-09-30Z",
+            contactInfo: { emails: [alma_builders_email("aoife.nibhriain@example.edu", "External")] },
+            identifiers: [alma_builders_identifier("NET_ID", "anibhriain", { segmentType: "External" })],
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...EXTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "S0071302",
+            firstName: "Søren",
+            lastName: "Østergaard",
+            userGroup: "UG",
+            userGroupDesc: "Undergraduate",
+            contactInfo: { emails: [alma_builders_email("soren.ostergaard@example.edu", "External")] },
+            identifiers: [
+                alma_builders_identifier("NET_ID", "sostergaard", { segmentType: "External" }),
+                alma_builders_barcode("b21234000555x", { segmentType: "External" }),
+            ],
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "G00042",
+            firstName: "李",
+            lastName: "小龙",
+            userGroup: "GUEST",
+            userGroupDesc: "Guest Patron",
+            pinSet: true,
+            lastPatronActivityDate: "2025-03-01Z",
+            contactInfo: {
+                phones: [
+                    {
+                        phoneNumber: "(609) 555-0142",
+                        preferred: true,
+                        preferredSms: false,
+                        segmentType: "Internal",
+                        phoneTypes: [type("home", "Home")],
+                    },
+                ],
+            },
+            identifiers: [
+                alma_builders_barcode("GST0001", { status: alma_builders_INACTIVE, note: "06 Jul 2012" }),
+                alma_builders_barcode("GST0002", { status: alma_builders_INACTIVE, note: "lost card" }),
+                alma_builders_barcode("gst0003x", { status: alma_builders_INACTIVE }),
+                alma_builders_barcode("0000424242", { status: alma_builders_INACTIVE, note: "01 Apr 2013" }),
+            ],
+            roles: [alma_builders_patron()],
+            notes: [
+                {
+                    segmentType: "Internal",
+                    noteType: "CIRCULATION",
+                    noteTypeDesc: "Circulation",
+                    noteText: "Visiting scholar < 1 year & no ILL",
+                    userViewable: false,
+                    popupNote: true,
+                    createdBy: "010003330",
+                    createdDate: "2025-02-10T09:30:00.000Z",
+                },
+            ],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "0070815",
+            firstName: "Mary-Jane",
+            lastName: "O'Brien",
+            userGroup: "07",
+            userGroupDesc: "Alumni",
+            birthDate: "1990-03-01Z",
+            contactInfo: { emails: [alma_builders_email("mj.obrien@example.org")] },
+            identifiers: [alma_builders_identifier("UNIV_ID", "0070815001")],
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "P00100",
+            firstName: "Priya",
+            lastName: "Raghunathan",
+            userGroup: "FAC",
+            userGroupDesc: "Faculty",
+            identifiers: [alma_builders_identifier("UNIV_ID", "U00100")],
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "P00200",
+            firstName: "Tomasz",
+            lastName: "Wiśniewski",
+            userGroup: "FAC",
+            userGroupDesc: "Faculty",
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "P00301",
+            firstName: "Fatima",
+            lastName: "Al-Fihri",
+            userGroup: "FAC",
+            userGroupDesc: "Faculty",
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "P00302",
+            firstName: "Ngozi",
+            lastName: "Okonkwo",
+            userGroup: "FAC",
+            userGroupDesc: "Faculty",
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "P00400",
+            firstName: "Hana",
+            lastName: "Kovářová",
+            userGroup: "FAC",
+            userGroupDesc: "Faculty",
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: "H00001",
+            firstName: "Björn",
+            lastName: "Þórsson",
+            userGroup: "COMM",
+            userGroupDesc: "Community Borrower",
+            // Already holds the barcode that the list gives P00400.
+            identifiers: [alma_builders_barcode("21234000400000")],
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...ACTIVE_USER,
+            ...COMMON,
+            primaryId: DEMO_EDIT_USER,
+            firstName: "Émile",
+            lastName: "Durand",
+            userGroup: "UG",
+            userGroupDesc: "Undergraduate",
+            contactInfo: { emails: [alma_builders_email("emile.durand@example.edu")] },
+            roles: [alma_builders_patron()],
+        },
+        {
+            ...PUBLIC,
+            ...INTERNAL,
+            ...COMMON,
+            status: "INACTIVE",
+            statusDesc: "Inactive",
+            statusDate: "2024-12-31Z",
+            primaryId: "N00015",
+            firstName: "Grace",
+            middleName: "Brewster",
+            lastName: "Hopper",
+            userGroup: "EMER",
+            userGroupDesc: "Emeritus",
+            expiryDate: "2024-12-31Z",
+            roles: [alma_builders_patron()],
+        },
+    ];
+}
+/** The sample patron list and barcode list for the demo users (the content of the files in data/alma/). */
+const DEMO_PATRON_LIST = [
+    "Primary Identifier",
+    "E00417",
+    "E00512",
+    "S0071234",
+    "S0071301",
+    "S0071302",
+    "G00042",
+    "0070815",
+    "P00100",
+    "",
+    "P00200",
+    "P00301",
+    "P00302",
+    "P00400",
+    "P00777",
+    "N00015",
+    "E00417",
+    "X0000001",
+].join("\n") + "\n";
+const DEMO_BARCODE_LIST = [
+    "E00417|21234000123456",
+    "E00512|21234000200512",
+    "S0071234|21234000999999",
+    "S0071301|21234000371301",
+    "S0071302|B21234000555X",
+    "G00042|GST0003X",
+    "0070815|0070000000815",
+    "P00200|21234000200001",
+    "P00200|21234000200002",
+    "P00301|21234000300000",
+    "P00302|21234000300000",
+    "P00400|21234000400000",
+    "P00777|21234000777777",
+    "N00015|21234000150015",
+    "E00999|21234000000999",
+].join("\n") + "\n";
+
+;// CONCATENATED MODULE: ./src/simulators/alma-refusals.ts
+/**
+ * How the Alma simulator refuses an API key: each of the ways real Alma's API gateway does, with its source.
+ *
+ * Documented (bodies as published):
+ *   - "400-xml": HTTP 400, `web_service_result` XML, errorCode UNAUTHORIZED, "API-key not defined or not
+ *     configured to allow this API." (a key without the Users area, or for another environment). Body:
+ *     emory-libraries/blacklight-catalog spec/fixtures/alma_bad_api_key.xml @4fda854a (served as 400 by its
+ *     spec); the same body is in mlibrary/aim-py tests/google_picklist/test_alma_client.py @933b0025 (400).
+ *   - "400-text": HTTP 400, text/plain, the 15 bytes "Invalid API Key": scriptotek/php-alma-client
+ *     spec/ClientSpec.php it_can_throw_invalid_api_key @47778c9b.
+ *   - "401": HTTP 401 with errorCode UNAUTHORIZED (the simulator's long-standing default); the status and code
+ *     pair is listed in openlibraryenvironment/dcb-service docs/operational/alma-hosting.md @61a2eb75.
+ * Assumptions (the status or code is documented, no body was ever published; the wording is ours):
+ *   - "400-json": the JSON twin of "400-xml" ({"errorsExist":true,"errorList":{"error":[…]},"result":null},
+ *     the shape of scriptotek/php-alma-client spec/data/error_response.json).
+ *   - "403-invalid-request", "403-forbidden": HTTP 403 with INVALID_REQUEST / FORBIDDEN in a
+ *     `web_service_result` (dcb-service alma-hosting.md: "an invalid key, or a call from an address outside
+ *     the key's allowed range"). The messages are invented.
+ *   - "403-ip": the message "HTTP requests from IP address … are not allowed" is from the Ex Libris Developer
+ *     Network blog post on IP-range keys (no status, no body format given); 403 and plain text are assumed
+ *     (dpla/ingestion3 GettyRefreshHarvesterTest.scala @368f5137 pairs that message with 403 FORBIDDEN).
+ *   - "401-html": an HTML "HTTP Status 401 – Unauthorized" page, as a call to the institution's Alma domain
+ *     instead of the API gateway answers (named in dcb-service alma-hosting.md; the page itself is ours).
+ */
+
+const KEY_REFUSALS = (/* unused pure expression or super */ null && ([
+    "401",
+    "400-xml",
+    "400-json",
+    "400-text",
+    "403-invalid-request",
+    "403-forbidden",
+    "403-ip",
+    "401-html",
+]));
+const XML = "application/xml;charset=UTF-8";
+const JSON_TYPE = "application/json;charset=UTF-8";
+/**
+ * The answer for a refused key. `json`: the caller asked for JSON (only the gateway's web_service_result
+ * answers follow it; the plain-text and HTML answers do not). `legacyStatus`: the status of kind "401"
+ * (the simulator's older unauthorizedStatus option).
+ */
+function refusalAnswer(kind, json, clientIp, legacyStatus = 401) {
+    const wsr = (status, code, message, asJson = json) => ({
+        status,
+        body: asJson ? errorJson({ code, message }) : errorXml({ code, message }),
+        contentType: asJson ? JSON_TYPE : XML,
+        errorCode: code,
+    });
+    switch (kind) {
+        case "401":
+            return wsr(legacyStatus, "UNAUTHORIZED", ALMA_ERRORS.UNAUTHORIZED);
+        case "400-xml":
+            return wsr(400, "UNAUTHORIZED", ALMA_ERRORS.UNAUTHORIZED, false);
+        case "400-json":
+            return wsr(400, "UNAUTHORIZED", ALMA_ERRORS.UNAUTHORIZED, true);
+        case "400-text":
+            return { status: 400, body: "Invalid API Key", contentType: "text/plain;charset=UTF-8" };
+        case "403-invalid-request":
+            return wsr(403, "INVALID_REQUEST", "The API key is not valid.");
+        case "403-forbidden":
+            return wsr(403, "FORBIDDEN", "The API key is not allowed to make this call.");
+        case "403-ip":
+            return {
+                status: 403,
+                body: `HTTP requests from IP address ${clientIp} are not allowed`,
+                contentType: "text/plain;charset=UTF-8",
+            };
+        case "401-html":
+            return {
+                status: 401,
+                contentType: "text/html;charset=utf-8",
+                body: '<!doctype html><html lang="en"><head><title>HTTP Status 401 – Unauthorized</title></head><body><h1>HTTP Status 401 – Unauthorized</h1><hr class="line" /><p><b>Type</b> Status Report</p><p><b>Description</b> The request has not been applied to the target resource because it lacks valid authentication credentials for that resource.</p></body></html>',
+            };
+    }
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: ./src/simulators/server.ts
+/** The loopback HTTP server both simulators run on: 127.0.0.1 only, and a close that drops every connection. */
+
+async function startLoopbackServer(handle, port = 0) {
+    const sockets = new Set();
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        handle(req, res).catch((e) => {
+            if (res.headersSent || res.destroyed)
+                return;
+            res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+            res.end(`simulator error: ${e.message}`);
+        });
+    });
+    server.on("connection", (s) => {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+    });
+    await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
+    const bound = server.address().port;
+    let closed;
+    return {
+        url: `http://127.0.0.1:${bound}`,
+        port: bound,
+        close: () => (closed ??= new Promise((resolve) => {
+            server.close(() => resolve());
+            for (const s of sockets)
+                s.destroy();
+            server.closeAllConnections();
+        })),
+    };
+}
+/** Reads a request body whole; a body over `maxBytes` destroys the request and rejects. */
+function readRequestBody(req, maxBytes) {
+    return new Promise((resolve, reject) => {
+        const chunks = [];
+        let size = 0;
+        req.on("data", (c) => {
+            size += c.length;
+            if (size > maxBytes) {
+                req.destroy();
+                reject(new Error("body too large"));
+            }
+            else
+                chunks.push(c);
+        });
+        req.on("end", () => resolve(Buffer.concat(chunks)));
+        req.on("error", reject);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-analytics.ts
+const ANALYTICS_PATH = "/almaws/v1/analytics/reports";
+const DEFAULT_REPORT_PATH = "/shared/Simulated University/Reports/Users without barcode";
+const COLUMNS = ["0", "First Name", "Last Name", "Primary Identifier", "User Group"];
+const COLUMN_TABLE = ["", "User Details", "User Details", "User Details", "User Details"];
+function esc(s) {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+/** Users with no ACTIVE identifier of type BARCODE (a missing status counts as ACTIVE). */
+function withoutBarcode(u) {
+    return !u.identifiers.some((i) => i.idType.toUpperCase() === "BARCODE" && (i.status ?? "ACTIVE").toUpperCase() === "ACTIVE");
+}
+function createAnalytics(users, rng, errorXml, options = {}) {
+    let opts = {
+        paths: [DEFAULT_REPORT_PATH],
+        pageSize: 1000,
+        emptyFirstAnswers: 0,
+        stillLoadingAnswers: 0,
+        allowed: true,
+        misbehave: "none",
+        ...options,
+    };
+    const runs = new Map();
+    const xml = (status, body, errorCode) => ({
+        status,
+        body,
+        contentType: "application/xml;charset=UTF-8",
+        ...(errorCode && { errorCode }),
+    });
+    const token = () => {
+        let t = "";
+        for (let i = 0; i < 128; i++)
+            t += "0123456789ABCDEF"[Math.floor(rng() * 16)];
+        return t;
+    };
+    const page = (run, tokenText, limit) => {
+        const head = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><report><QueryResult>\n`;
+        if (run.emptyLeft > 0) {
+            run.emptyLeft--;
+            const tok = tokenText ? `    <ResumptionToken>${tokenText}</ResumptionToken>\n` : "";
+            return `${head}${tok}    <IsFinished>false</IsFinished>\n    <ResultXml/>\n</QueryResult></report>`;
+        }
+        let rows = run.rows.slice(run.next, run.next + limit);
+        const odd = run.schemaSent ? opts.misbehave : "none";
+        if (odd === "no-rows" || odd === "same-page") {
+            // Stuck: the token again, IsFinished false, and no rows or the first page's rows again.
+            rows = odd === "no-rows" ? [] : run.rows.slice(0, limit);
+            tokenText = run.token;
+        }
+        else if (odd === "trickle") {
+            rows = [run.rows[run.next % run.rows.length]];
+            run.next++;
+        }
+        else
+            run.next += rows.length;
+        run.finished = odd === "none" && run.next >= run.rows.length;
+        const tok = tokenText ? `    <ResumptionToken>${tokenText}</ResumptionToken>\n` : "";
+        run.emptyLeft = run.finished ? 0 : opts.stillLoadingAnswers;
+        const out = [head, tok, `    <IsFinished>${run.finished}</IsFinished>\n`, "    <ResultXml>\n"];
+        out.push(`        <rowset xmlns="urn:schemas-microsoft-com:xml-analysis:rowset">\n`);
+        if (!run.schemaSent) {
+            run.schemaSent = true;
+            out.push(`            <xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:saw-sql="urn:saw-sql" targetNamespace="urn:schemas-microsoft-com:xml-analysis:rowset">\n`, `                <xsd:complexType name="Row">\n                    <xsd:sequence>\n`, ...COLUMNS.map((h, i) => run.colNames
+                ? `                        <xsd:element maxOccurs="1" minOccurs="0" name="Column${i}" saw-sql:columnHeading="${esc(h)}" saw-sql:displayFormula="saw_${i}" saw-sql:tableHeading="${COLUMN_TABLE[i]}" saw-sql:type="${i ? "varchar" : "integer"}" type="xsd:${i ? "string" : "int"}"/>\n`
+                : `                        <xsd:element maxOccurs="1" minOccurs="0" name="Column${i}" saw-sql:displayFormula="s_${i}" saw-sql:type="${i ? "varchar" : "integer"}" type="xsd:${i ? "string" : "int"}"/>\n`), `                    </xsd:sequence>\n                </xsd:complexType>\n            </xsd:schema>\n`);
+        }
+        for (const r of rows) {
+            out.push("            <Row>\n");
+            r.forEach((v, i) => {
+                if (v)
+                    out.push(`                <Column${i}>${esc(v)}</Column${i}>\n`);
+            });
+            out.push("            </Row>\n");
+        }
+        out.push("        </rowset>\n    </ResultXml>\n</QueryResult></report>");
+        return out.join("");
+    };
+    return {
+        configure(o) {
+            opts = { ...opts, ...o };
+        },
+        answer(url) {
+            if (!opts.allowed)
+                return xml(400, errorXml("UNAUTHORIZED", "API-key not defined or not configured to allow this API."), "UNAUTHORIZED");
+            const raw = Number(url.searchParams.get("limit") ?? 25);
+            const limit = Math.min(opts.pageSize, Math.max(25, Math.min(1000, Number.isFinite(raw) ? raw : 25)));
+            const tok = url.searchParams.get("token");
+            if (tok) {
+                const run = runs.get(tok);
+                if (!run || run.finished)
+                    return xml(500, errorXml("420033", "No more rows to fetch"), "420033");
+                // Only the first answer carries the token, even when it was an empty one.
+                return xml(200, page(run, undefined, limit));
+            }
+            const path = url.searchParams.get("path") ?? "";
+            if (!opts.paths.includes(path))
+                return xml(500, errorXml("INTERNAL_SERVER_ERROR", `Path not found (${path})`), "INTERNAL_SERVER_ERROR");
+            const rows = [];
+            for (const u of users()) {
+                if (withoutBarcode(u))
+                    rows.push(["0", u.firstName, u.lastName, u.primaryId, u.userGroup]);
+            }
+            const t = token();
+            const run = {
+                rows,
+                next: 0,
+                emptyLeft: opts.emptyFirstAnswers,
+                schemaSent: false,
+                finished: false,
+                colNames: url.searchParams.get("col_names") === "true",
+                token: t,
+            };
+            runs.set(t, run);
+            return xml(200, page(run, t, limit));
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-errors.ts
+/**
+ * The Alma simulator's error bodies: namespaced XML `web_service_result` and JSON `errorsExist/errorList`
+ * [fixtures errors/error_401664.*, error_402203.*]; the PER_SECOND_THRESHOLD, DAILY_THRESHOLD and
+ * UNAUTHORIZED messages [fixtures errors/per_second_threshold.*, daily_threshold.xml,
+ * auth_400_unauthorized*.xml]. Sources and assumptions in full: alma.ts.
+ */
+/** The error envelope's namespace, as in real bodies. */
+const WSR_NAMESPACE = "http://com/exlibris/urm/general/xmlbeans";
+const ALMA_ERRORS = {
+    UNAUTHORIZED: "API-key not defined or not configured to allow this API.",
+    PER_SECOND_THRESHOLD: "HTTP requests are more than allowed per second. See https://goo.gl/2x1c1M ",
+    DAILY_THRESHOLD: "Daily API Request Threshold has been reached.",
+    NO_VALID_XML: "No valid XML was given.",
+};
+const alma_errors_escText = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+function errorXml(e) {
+    const tracking = e.trackingId ? `<trackingId>${alma_errors_escText(e.trackingId)}</trackingId>` : "";
+    return (`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+        `<web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error>` +
+        `<errorCode>${alma_errors_escText(e.code)}</errorCode><errorMessage>${alma_errors_escText(e.message)}</errorMessage>${tracking}` +
+        `</error></errorList></web_service_result>`);
+}
+function errorJson(e) {
+    const error = { errorCode: e.code, errorMessage: e.message };
+    if (e.trackingId)
+        error.trackingId = e.trackingId;
+    return JSON.stringify({ errorsExist: true, errorList: { error: [error] }, result: null });
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-code-tables.ts
+/**
+ * The Configuration API's code tables in the Alma simulator: GET /almaws/v1/conf/code-tables/{name}, and
+ * the check a PUT makes of the user's codes against them.
+ *
+ * DOCUMENTED: the answer's shape, JSON `{ name, description, row: [{ code, description, default, enabled }] }`
+ * (Duke University Libraries wiki, "How to query settings in Alma via the API Console", a real answer from
+ * the Developer Network console); the tables each field's codes come from (rest_user.xsd `xs:codeTable`:
+ * UserGroups, JobTitles, UserPreferredLanguage); a key without permission for an API is answered HTTP 400
+ * UNAUTHORIZED "API-key not defined or not configured to allow this API." (fixtures errors/
+ * auth_400_unauthorized*.xml); a PUT with a code that is not in its table fails with 401864 "Given X type
+ * (Y) is invalid." (seed alma-put-user-api.txt, the error codes of "Update User Details").
+ * ASSUMPTIONS: the wording of X in 401864 (the field's name), its HTTP status (400), and the answer to an
+ * unknown table (400, 402203-like "code table not found" wording is not sourced: we answer 400 with code
+ * 401867, marked here as invented); the default tables' rows (made up for the demo and tests).
+ */
+
+/** The tables served by default: codes the demo and seed users carry (made up). */
+const DEFAULT_CODE_TABLES = {
+    UserGroups: [
+        { code: "UG", description: "Undergraduate" },
+        { code: "GRAD", description: "Graduate" },
+        { code: "STAFF", description: "Staff & Faculty" },
+        { code: "GUEST", description: "Guest" },
+        { code: "P", description: "P Faculty & Professional" },
+        { code: "ALUMNI", description: "Alumni", enabled: false },
+    ],
+    JobTitles: [
+        { code: "Cataloger", description: "Cataloger" },
+        { code: "Circulation Desk Operator", description: "Circulation Desk Operator" },
+        { code: "STUDENT_ASSISTANT", description: "Student assistant" },
+    ],
+    UserPreferredLanguage: [
+        { code: "en", description: "English" },
+        { code: "fr", description: "French" },
+        { code: "de", description: "German" },
+        { code: "es", description: "Spanish" },
+    ],
+};
+/** Which user field's codes a table holds (rest_user.xsd `xs:codeTable`). */
+const FIELD_TABLES = {
+    userGroup: "UserGroups",
+    jobCategory: "JobTitles",
+    preferredLanguage: "UserPreferredLanguage",
+};
+const FIELD_NAMES = {
+    userGroup: "user_group",
+    jobCategory: "job_category",
+    preferredLanguage: "preferred_language",
+};
+const CODE_TABLE_PATH = /^\/almaws\/v1\/conf\/code-tables\/([^/]+)\/?$/;
+function createCodeTables(options = {}) {
+    let opts = { tables: { ...DEFAULT_CODE_TABLES, ...options.tables }, allowed: options.allowed ?? true };
+    const enabled = (name, code) => (opts.tables[name] ?? []).some((r) => r.code === code && r.enabled !== false);
+    return {
+        configure(o) {
+            opts = { tables: { ...opts.tables, ...o.tables }, allowed: o.allowed ?? opts.allowed };
+        },
+        /** The answer to GET …/conf/code-tables/{name} (JSON, as the console shows it). */
+        answer(name) {
+            const json = (status, body, errorCode) => ({
+                status,
+                contentType: "application/json;charset=UTF-8",
+                body: JSON.stringify(body),
+                ...(errorCode && { errorCode }),
+            });
+            const error = (status, code, message) => json(status, { errorsExist: true, errorList: { error: [{ errorCode: code, errorMessage: message }] } }, code);
+            if (!opts.allowed)
+                return error(400, "UNAUTHORIZED", ALMA_ERRORS.UNAUTHORIZED);
+            const rows = opts.tables[name];
+            if (!rows)
+                return error(400, "401867", `Code table ${name} was not found.`);
+            return json(200, {
+                name,
+                description: name,
+                row: rows.map((r) => ({
+                    code: r.code,
+                    description: r.description,
+                    default: false,
+                    enabled: r.enabled !== false,
+                })),
+            });
+        },
+        /**
+         * The first code a PUT changes to one not in its table, as Alma's 401864 message, or undefined.
+         * ASSUMPTION: only a changed code is checked (a record keeps codes its table no longer has).
+         */
+        invalidCode(stored, next) {
+            for (const [k, table] of Object.entries(FIELD_TABLES)) {
+                const v = next[k];
+                if (typeof v !== "string" || !v.trim() || v === stored[k] || !opts.tables[table])
+                    continue;
+                if (!enabled(table, v))
+                    return `Given ${FIELD_NAMES[k]} type (${v}) is invalid.`;
+            }
+            return undefined;
+        },
+        /** Fills the `desc` of each changed code sent without one from its table, as Alma does. */
+        fillDescriptions(stored, next) {
+            for (const [k, table] of Object.entries(FIELD_TABLES)) {
+                const v = next[k];
+                if (typeof v !== "string" || v === stored[k] || next[k + "Desc"])
+                    continue;
+                const d = opts.tables[table]?.find((r) => r.code === v)?.description;
+                if (d)
+                    next[k + "Desc"] = d;
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-store.ts
+/**
+ * The Alma simulator's user store: lookup by primary ID or any identifier. ASSUMPTION: identifiers match
+ * case-insensitively (true in Alma only for institutions whose first test load was after June 2018); see alma.ts.
+ */
+
+class UserStore {
+    /** Lower-cased primary ID → user. */
+    users = new Map();
+    /** Lower-cased identifying value (primary ID or identifier value) → lower-cased primary ID. */
+    index = new Map();
+    get size() {
+        return this.users.size;
+    }
+    all() {
+        return this.users.values();
+    }
+    keyOf(u) {
+        return u.primaryId.trim().toLowerCase();
+    }
+    find(id, userIdType = "all_unique") {
+        const value = id.trim().toLowerCase();
+        const owner = this.index.get(value);
+        const user = owner === undefined ? undefined : this.users.get(owner);
+        if (!user)
+            return undefined;
+        const type = userIdType.trim().toLowerCase();
+        if (type === "" || type === "all_unique")
+            return user;
+        return user.identifiers.some((i) => i.idType.trim().toLowerCase() === type && i.value.trim().toLowerCase() === value)
+            ? user
+            : undefined;
+    }
+    /** The first identifying value of `u` held by a user other than `selfKey`. */
+    conflict(u, selfKey) {
+        const candidates = [{ value: u.primaryId, type: "primary_id" }];
+        for (const i of u.identifiers)
+            candidates.push({ value: i.value, type: i.idType });
+        for (const c of candidates) {
+            const v = c.value.trim().toLowerCase();
+            if (!v)
+                continue;
+            const owner = this.index.get(v);
+            if (owner !== undefined && owner !== selfKey)
+                return c;
+        }
+        return undefined;
+    }
+    /** Stores `u`, replacing the user stored under `oldKey` (if any). Call conflict() first. */
+    put(u, oldKey) {
+        if (oldKey !== undefined)
+            this.delete(oldKey);
+        const key = this.keyOf(u);
+        this.users.set(key, u);
+        for (const v of identifyingValues(u))
+            if (!this.index.has(v))
+                this.index.set(v, key);
+    }
+    delete(key) {
+        const u = this.users.get(key);
+        if (!u)
+            return false;
+        for (const v of identifyingValues(u))
+            if (this.index.get(v) === key)
+                this.index.delete(v);
+        this.users.delete(key);
+        return true;
+    }
+}
+function seedToUser(seed) {
+    if ("xml" in seed && typeof seed.xml === "string")
+        return userFromXml(seed.xml);
+    if ("json" in seed && seed.json !== undefined)
+        return userFromJson(seed.json);
+    return normalizeUser(seed);
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-limits.ts
+/**
+ * The Alma simulator's rate and quota: the per-second threshold and the daily threshold that
+ * X-Exl-Api-Remaining counts down.
+ *
+ * DOCUMENTED: 25 calls a second per institution and X-Exl-Api-Remaining (calls left today) [Developer
+ * Network "API threshold" page, as the project brief records it]; 429 PER_SECOND_THRESHOLD [fixtures
+ * errors/per_second_threshold.*].
+ * ASSUMPTIONS: the rolling one-second window for the per-second limit; how X-Exl-Api-Remaining counts
+ * down; the DAILY_THRESHOLD status (429). See alma.ts for the full list.
+ */
+class RateLimits {
+    perSecondLimit;
+    dailyLimit;
+    remaining;
+    day;
+    /** Times of the last `perSecondLimit` accepted calls (a ring). */
+    window = [];
+    windowNext = 0;
+    constructor(perSecondLimit, dailyLimit, now) {
+        this.perSecondLimit = perSecondLimit;
+        this.dailyLimit = dailyLimit;
+        this.remaining = dailyLimit;
+        this.day = Math.floor(now / 86_400_000);
+    }
+    /** Per-second threshold: at most `perSecondLimit` accepted calls in any rolling second. */
+    underPerSecondLimit(now) {
+        if (this.perSecondLimit <= 0)
+            return false;
+        if (this.window.length < this.perSecondLimit) {
+            this.window.push(now);
+            return true;
+        }
+        const oldest = this.window[this.windowNext];
+        if (now - oldest < 1000)
+            return false;
+        this.window[this.windowNext] = now;
+        this.windowNext = (this.windowNext + 1) % this.perSecondLimit;
+        return true;
+    }
+    rollDay(now) {
+        const d = Math.floor(now / 86_400_000);
+        if (d !== this.day) {
+            this.day = d;
+            this.remaining = this.dailyLimit;
+        }
+    }
+    /** Changes the limits; `remaining` sets the calls left today. */
+    set(l) {
+        if (l.perSecondLimit !== undefined) {
+            this.perSecondLimit = l.perSecondLimit;
+            this.window = [];
+            this.windowNext = 0;
+        }
+        if (l.dailyLimit !== undefined) {
+            this.dailyLimit = l.dailyLimit;
+            this.remaining = Math.min(this.remaining, this.dailyLimit);
+        }
+        if (l.remaining !== undefined)
+            this.remaining = l.remaining;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-faults.ts
+
+class Faults {
+    faultRng;
+    errorRate;
+    resetRate;
+    resetAfterWriteRate;
+    queued = [];
+    constructor(faultRng, rates) {
+        this.faultRng = faultRng;
+        this.errorRate = rates.errorRate ?? 0;
+        this.resetRate = rates.resetRate ?? 0;
+        this.resetAfterWriteRate = rates.resetAfterWriteRate ?? 0;
+    }
+    decide(method) {
+        const queued = this.queued;
+        const { errorRate, resetRate, resetAfterWriteRate, faultRng } = this;
+        const qi = queued.findIndex((q) => q.method === undefined || q.method === method);
+        if (qi >= 0) {
+            const [q] = queued.splice(qi, 1);
+            if (q)
+                return q.kind === "reset-after-write" && method !== "PUT" ? "reset" : q.kind;
+        }
+        if (errorRate <= 0 && resetRate <= 0 && resetAfterWriteRate <= 0)
+            return undefined;
+        const r = faultRng();
+        if (r < errorRate) {
+            const k = faultRng();
+            return k < 1 / 3 ? "error-500-html" : k < 2 / 3 ? "error-500-xml" : "error-503";
+        }
+        if (r < errorRate + resetRate)
+            return "reset";
+        if (method === "PUT" && r < errorRate + resetRate + resetAfterWriteRate)
+            return "reset-after-write";
+        return undefined;
+    }
+    set(f) {
+        if (f.errorRate !== undefined)
+            this.errorRate = f.errorRate;
+        if (f.resetRate !== undefined)
+            this.resetRate = f.resetRate;
+        if (f.resetAfterWriteRate !== undefined)
+            this.resetAfterWriteRate = f.resetAfterWriteRate;
+    }
+    /** Forces faults on the next accepted calls, in order, before any random one. */
+    queue(...faults) {
+        for (const f of faults)
+            this.queued.push(typeof f === "string" ? { kind: f } : f);
+    }
+}
+function faultOutcome(kind) {
+    switch (kind) {
+        case "error-500-html":
+            return {
+                status: 500,
+                contentType: "text/html;charset=UTF-8",
+                body: "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>The server encountered an internal error &amp; could not complete your request.</p></body></html>",
+            };
+        case "error-500-xml":
+            // A body cut short mid-element, as a failing backend sometimes sends.
+            return {
+                status: 500,
+                contentType: "application/xml;charset=UTF-8",
+                body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error><errorCode>GENERAL_ERR`,
+            };
+        default:
+            return {
+                status: 503,
+                contentType: "text/html;charset=UTF-8",
+                body: "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>",
+            };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-routes.ts
+
+
+function handleGet(ctx, id, url, json) {
+    const { store, errorOutcome, userOutcome } = ctx;
+    const type = url.searchParams.get("user_id_type") || "all_unique";
+    const u = store.find(id, type);
+    if (!u)
+        return errorOutcome(400, json, "401861", `User with identifier ${id} was not found.`);
+    const view = (url.searchParams.get("view") ?? "full").toLowerCase() === "brief" ? "brief" : "full";
+    return userOutcome(u, json, view);
+}
+function handlePut(ctx, id, url, req, text, json) {
+    const { store, errorOutcome, userOutcome, roleRules, today } = ctx;
+    const stats = ctx.stats();
+    const type = url.searchParams.get("user_id_type") || "all_unique";
+    const ctype = (req.headers["content-type"] ?? "").toLowerCase();
+    const jsonBody = ctype.includes("json") || (!ctype.includes("xml") && text.trimStart().startsWith("{"));
+    let body;
+    try {
+        body = jsonBody ? parseUserJson(text) : parseUserXml(text);
+    }
+    catch (e) {
+        if (e instanceof BodyError)
+            return errorOutcome(400, json, "401676", ALMA_ERRORS.NO_VALID_XML);
+        throw e;
+    }
+    const stored = store.find(id, type);
+    if (!stored) {
+        return errorOutcome(400, json, "401890", `User with identifier ${id} of type ${type} was not found.`);
+    }
+    for (const [k, x] of [
+        ["recordType", "record_type"],
+        ["primaryId", "primary_id"],
+        ["accountType", "account_type"],
+    ]) {
+        const v = body.fields[k];
+        if (typeof v !== "string" || !v.trim()) {
+            return errorOutcome(400, json, "401664", `Mandatory field is missing: ${x}`);
+        }
+    }
+    const sentExternal = typeof body.fields.externalId === "string" ? body.fields.externalId.trim() : "";
+    if (stored.externalId.trim() !== "" && sentExternal !== stored.externalId.trim()) {
+        return errorOutcome(400, json, "401858", "The external id in DB does not fit the given value in xml - external id cannot be updated.");
+    }
+    if ("roles" in body.fields) {
+        const roles = (body.fields.roles ?? []);
+        const missing = roleMissingParameter(roles, roleRules);
+        if (missing) {
+            const r = missing.role;
+            const name = r.roleTypeDesc ? ` (${r.roleTypeDesc})` : "";
+            return errorOutcome(400, json, "401652", `General Error: The user has a role with code ${r.roleType}${name} which requires parameter ${missing.parameter}, missing from the user_role.`);
+        }
+    }
+    const override = (url.searchParams.get("override") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+    const next = swapAll(stored, body, { override, today: today() });
+    const bad = ctx.codes?.invalidCode(stored, next);
+    if (bad)
+        return errorOutcome(400, json, "401864", bad);
+    ctx.codes?.fillDescriptions(stored, next);
+    const oldKey = store.keyOf(stored);
+    const clash = store.conflict(next, oldKey);
+    if (clash) {
+        return errorOutcome(400, json, "401851", `User with identifier ${clash.value} of type ${clash.type} already exists.`);
+    }
+    store.put(next, oldKey);
+    stats.updates++;
+    if ((url.searchParams.get("send_pin_number_letter") ?? "").toLowerCase() === "true" &&
+        body.pinNumber !== undefined &&
+        body.pinNumber.trim() !== "") {
+        stats.pinLettersSent++;
+    }
+    return userOutcome(next, json, "full");
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma-generate.ts
+
+
+const FIRST = (/* unused pure expression or super */ null && ([
+    "Zoë",
+    "José",
+    "Aoife",
+    "Søren",
+    "李",
+    "Mary-Jane",
+    "Priya",
+    "Tomasz",
+    "Fatima",
+    "Ngozi",
+    "Hana",
+    "Björn",
+    "Émile",
+    "Grace",
+    "Kwame",
+    "Олена",
+    "Mateo",
+    "Yuki",
+    "Chloé",
+    "Dmitri",
+    "Amara",
+    "Noah",
+    "Lucía",
+    "Oğuz",
+]));
+const LAST = (/* unused pure expression or super */ null && ([
+    "Ångström",
+    "Núñez",
+    "Ní Bhriain",
+    "Østergaard",
+    "小龙",
+    "O'Brien",
+    "Raghunathan",
+    "Wiśniewski",
+    "Al-Fihri",
+    "Okonkwo",
+    "Kovářová",
+    "Þórsson",
+    "Durand",
+    "Hopper",
+    "Mensah",
+    "Коваленко",
+    "García",
+    "Tanaka",
+    "Lefèvre",
+    "Ivanov",
+    "Diallo",
+    "Smith",
+    "Fernández",
+    "Yılmaz",
+]));
+/** Deterministic for a seed; builds plain objects only (100,000 users take about a second). */
+function generateUsers({ count, seed = 1 }) {
+    const rng = createRng(seed);
+    const users = [];
+    const patronIds = [];
+    const barcodeLines = [];
+    const cases = new Map();
+    const notFound = [];
+    let nextBarcode = 1;
+    const newBarcode = () => `21234${String(nextBarcode++).padStart(9, "0")}`;
+    let pendingShared;
+    for (let n = 1; n <= count; n++) {
+        const kind = pickKind(rng);
+        const u = generatedUser(rng, kind, n);
+        const id = u.primaryId;
+        const c = pickCase(rng);
+        cases.set(id, c);
+        const ids = u.identifiers ?? [];
+        const seg = kind === "student" ? "External" : "Internal";
+        switch (c) {
+            case "add":
+                barcodeLines.push(`${id}|${newBarcode()}`);
+                break;
+            case "add-inactive": {
+                const old = [newBarcode(), newBarcode()];
+                for (const v of old)
+                    ids.push(barcode(v, { status: INACTIVE, segmentType: seg }));
+                barcodeLines.push(`${id}|${rng() < 0.3 ? old[1].toLowerCase() : newBarcode()}`);
+                break;
+            }
+            case "deactivate":
+                ids.push(barcode(newBarcode(), { segmentType: seg }));
+                barcodeLines.push(`${id}|${newBarcode()}`);
+                break;
+            case "unchanged": {
+                const v = `ZB${String(nextBarcode++).padStart(10, "0")}X`;
+                ids.push(barcode(v.toLowerCase(), { segmentType: seg }));
+                barcodeLines.push(`${id}|${v}`);
+                break;
+            }
+            case "no-barcode":
+                break;
+            case "conflict-employee":
+                barcodeLines.push(`${id}|${newBarcode()}`, `${id}|${newBarcode()}`);
+                break;
+            case "conflict-barcode":
+                if (pendingShared === undefined) {
+                    pendingShared = newBarcode();
+                    barcodeLines.push(`${id}|${pendingShared}`);
+                }
+                else {
+                    barcodeLines.push(`${id}|${pendingShared}`);
+                    pendingShared = undefined;
+                }
+                break;
+            case "held-by-other": {
+                const v = newBarcode();
+                barcodeLines.push(`${id}|${v}`);
+                const holder = generatedUser(rng, "public", n, "H");
+                holder.identifiers = [...(holder.identifiers ?? []), barcode(v)];
+                users.push(holder);
+                break;
+            }
+        }
+        u.identifiers = ids;
+        users.push(u);
+        patronIds.push(id);
+        if (rng() < 0.002)
+            patronIds.push(id); // exported twice
+        if (rng() < 0.01) {
+            const missing = `X${String(n).padStart(8, "0")}`;
+            notFound.push(missing);
+            patronIds.push(missing);
+        }
+        // A full barcode list also names employees who are not in the patron list.
+        if (rng() < 0.1)
+            barcodeLines.push(`Z${String(n).padStart(8, "0")}|${newBarcode()}`);
+    }
+    if (pendingShared !== undefined) {
+        // The last shared barcode found no partner: give it to an unlisted employee so it still conflicts.
+        barcodeLines.push(`Z99999999|${pendingShared}`);
+    }
+    return { users, patronIds, barcodeLines, cases, notFound };
+}
+function pickKind(rng) {
+    const r = rng();
+    return r < 0.55 ? "student" : r < 0.77 ? "public" : r < 0.92 ? "staff" : "guest";
+}
+function pickCase(rng) {
+    const r = rng();
+    if (r < 0.45)
+        return "add";
+    if (r < 0.55)
+        return "add-inactive";
+    if (r < 0.7)
+        return "deactivate";
+    if (r < 0.8)
+        return "unchanged";
+    if (r < 0.88)
+        return "no-barcode";
+    if (r < 0.91)
+        return "conflict-employee";
+    if (r < 0.95)
+        return "conflict-barcode";
+    if (r < 0.97)
+        return "held-by-other";
+    return "add";
+}
+const GROUPS = { student: "UG", public: "FAC", staff: "STAFF", guest: "GUEST" };
+const PREFIX = { student: "S", public: "P", staff: "E", guest: "G" };
+function generatedUser(rng, kind, n, prefix = PREFIX[kind]) {
+    const primaryId = `${prefix}${String(n).padStart(7, "0")}`;
+    const firstName = pick(rng, FIRST);
+    const lastName = pick(rng, LAST);
+    const external = kind === "student";
+    const seg = external ? "External" : "Internal";
+    const mail = `${primaryId.toLowerCase()}@example.edu`;
+    // Written out (no object spread): this runs 100,000 times for the benchmark.
+    const u = {
+        recordType: kind === "staff" ? "STAFF" : "PUBLIC",
+        recordTypeDesc: kind === "staff" ? "Staff" : "Public",
+        primaryId,
+        firstName,
+        lastName,
+        userGroup: GROUPS[kind],
+        preferredLanguage: "en",
+        expiryDate: `20${intBetween(rng, 26, 31)}-06-30Z`,
+        accountType: external ? "EXTERNAL" : "INTERNAL",
+        accountTypeDesc: external ? "External" : "Internal",
+        externalId: external ? "SIS" : "",
+        status: ACTIVE,
+        statusDesc: "Active",
+        contactInfo: { emails: [email(mail, seg)] },
+        identifiers: [],
+        roles: [patron()],
+    };
+    if (external)
+        u.identifiers.push(identifier("NET_ID", `n${primaryId.toLowerCase()}`, { segmentType: "External" }));
+    if (kind !== "guest" && rng() < 0.4) {
+        // Leading zeros, as university IDs often have; holders (prefix H) get their own range.
+        u.identifiers.push(identifier("UNIV_ID", `0${prefix === "H" ? 9 : 0}${String(n).padStart(7, "0")}`));
+    }
+    if (kind === "staff") {
+        u.roles.push(role("37", "Receiving Operator", [param("ServiceUnit", "AcqDeptMAIN", "Main Acquisitions Department")]));
+        if (rng() < 0.6)
+            u.roles.push(role("221", "Circulation Desk Manager", [
+                param("CirculationDesk", "DEFAULT_CIRC_DESK", "Main Circulation Desk"),
+            ]));
+        if (rng() < 0.3)
+            u.roles.push(role("214", "Work Order Operator", [param("ServiceUnit", "BINDERY", "Bindery")]));
+    }
+    if (kind === "guest" || rng() < 0.2)
+        u.pinSet = true;
+    if (rng() < 0.15) {
+        u.notes = [
+            {
+                segmentType: "Internal",
+                noteType: "GENERAL",
+                noteTypeDesc: "General",
+                noteText: "Fines < $5 & waived",
+                userViewable: false,
+                popupNote: false,
+            },
+        ];
+    }
+    return u;
+}
+
+;// CONCATENATED MODULE: ./src/simulators/alma.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// ---------------------------------------------------------------------------------------------------------
+// The server
+const USER_PATH = /^\/almaws\/v1\/users\/([^/]+)\/?$/;
+const MAX_BODY = 10 * 1024 * 1024;
+const LOG_SIZE = 500;
+async function startAlmaSimulator(options = {}) {
+    const seed = options.seed ?? 1;
+    const latencyRng = deriveRng(seed, 1);
+    const faultRng = deriveRng(seed, 2);
+    const idRng = deriveRng(seed, 3);
+    const clock = options.clock ?? Date.now;
+    const roleRules = options.roleParameterRules ?? DEFAULT_ROLE_PARAMETER_RULES;
+    const unauthorizedStatus = options.unauthorizedStatus ?? 401;
+    const keyRefusal = options.keyRefusal ?? "401";
+    const apiKey = options.apiKey;
+    const listenPort = options.port ?? 0;
+    // (No closure below refers to `options`: the seed users must not stay reachable once copied.)
+    let latency = options.latencyMs ?? [0, 0];
+    const faults = new Faults(faultRng, options);
+    const limits = new RateLimits(options.perSecondLimit ?? 25, options.dailyLimit ?? 1_000_000, clock());
+    const log = [];
+    const store = new UserStore();
+    const analytics = createAnalytics(() => store.all(), deriveRng(seed, 4), (code, message) => errorXml({ code, message, trackingId: trackingId() }), options.analytics);
+    for (const s of options.users ?? demoUsers()) {
+        const u = seedToUser(s);
+        const clash = store.conflict(u);
+        if (clash)
+            throw new Error(`seed user ${u.primaryId}: identifier ${clash.value} is already held by another user`);
+        store.put(u);
+    }
+    const freshStats = () => ({
+        calls: 0,
+        byMethod: {},
+        byStatus: {},
+        accepted: 0,
+        status401: 0,
+        status429: 0,
+        perSecondRejected: 0,
+        dailyRejected: 0,
+        faultsInjected: 0,
+        errors5xx: 0,
+        resets: 0,
+        resetsAfterWrite: 0,
+        updates: 0,
+        pinLettersSent: 0,
+        remaining: limits.remaining,
+        inFlight: 0,
+        peakInFlight: 0,
+    });
+    let stats = freshStats();
+    const timers = new Set();
+    let closed = false;
+    let baseUrl = "";
+    const sleep = (ms) => ms <= 0
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const entry = {
+                timer: setTimeout(() => {
+                    timers.delete(entry);
+                    resolve();
+                }, ms),
+                done: resolve,
+            };
+            timers.add(entry);
+        });
+    const trackingId = () => {
+        const d = new Date(clock());
+        const two = (n) => String(n).padStart(2, "0");
+        const stamp = `${two(d.getUTCDate())}${two(d.getUTCMonth() + 1)}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
+        const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        let code = "";
+        for (let i = 0; i < 5; i++)
+            code += letters[Math.floor(idRng() * letters.length)];
+        const n = String(Math.floor(idRng() * 1e10)).padStart(10, "0");
+        return `E01-${stamp}-${code}-AWAE${n}`;
+    };
+    const today = () => new Date(clock()).toISOString().slice(0, 10) + "Z";
+    const errorOutcome = (status, json, code, message, tracked = true) => {
+        const e = { code, message };
+        if (tracked)
+            e.trackingId = trackingId();
+        return json
+            ? { status, body: errorJson(e), contentType: "application/json;charset=UTF-8", errorCode: code }
+            : { status, body: errorXml(e), contentType: "application/xml;charset=UTF-8", errorCode: code };
+    };
+    const userOutcome = (u, json, view) => {
+        const opts = { view, baseUrl };
+        return json
+            ? {
+                status: 200,
+                body: JSON.stringify(renderUserJson(u, opts)),
+                contentType: "application/json;charset=UTF-8",
+            }
+            : { status: 200, body: renderUserXml(u, opts), contentType: "application/xml;charset=UTF-8" };
+    };
+    const codeTables = createCodeTables(options.codeTables);
+    const routes = {
+        store,
+        roleRules,
+        stats: () => stats,
+        today,
+        errorOutcome,
+        userOutcome,
+        codes: codeTables,
+    };
+    const record = (r) => {
+        log.push(r);
+        if (log.length > LOG_SIZE)
+            log.splice(0, log.length - LOG_SIZE);
+    };
+    const send = (res, o) => {
+        stats.byStatus[o.status] = (stats.byStatus[o.status] ?? 0) + 1;
+        if (res.destroyed)
+            return;
+        res.writeHead(o.status, {
+            "Content-Type": o.contentType,
+            "X-Exl-Api-Remaining": String(limits.remaining),
+            "Content-Length": Buffer.byteLength(o.body),
+        });
+        res.end(o.body);
+    };
+    const maskKey = (raw) => raw.replace(/([?&]apikey=)[^&]*/gi, "$1…");
+    const handle = async (req, res) => {
+        const method = (req.method ?? "GET").toUpperCase();
+        stats.calls++;
+        stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
+        stats.inFlight++;
+        stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
+        const entry = { at: clock(), method, url: maskKey(req.url ?? "/"), status: 0 };
+        try {
+            const text = (await readRequestBody(req, MAX_BODY)).toString("utf8");
+            if (method === "PUT")
+                entry.body = text;
+            const url = new URL(req.url ?? "/", "http://127.0.0.1");
+            const format = url.searchParams.get("format");
+            const accept = (req.headers.accept ?? "").toLowerCase();
+            const json = format
+                ? format.toLowerCase() === "json"
+                : accept.includes("json") && !/xml/.test(accept.split("json")[0] ?? "");
+            const reply = (o) => {
+                entry.status = o.status;
+                if (o.errorCode)
+                    entry.errorCode = o.errorCode;
+                send(res, o);
+            };
+            const m = USER_PATH.exec(url.pathname);
+            const report = url.pathname === ANALYTICS_PATH;
+            const table = CODE_TABLE_PATH.exec(url.pathname);
+            if (!m?.[1] && !report && !table?.[1]) {
+                reply({ status: 404, contentType: "text/plain;charset=UTF-8", body: "Not Found" });
+                return;
+            }
+            if (method !== "GET" && (report || table || method !== "PUT")) {
+                reply({ status: 405, contentType: "text/plain;charset=UTF-8", body: "Method Not Allowed" });
+                return;
+            }
+            // The gateway: the key, then the per-second and daily thresholds.
+            const auth = req.headers.authorization;
+            const fromHeader = auth === undefined ? undefined : (/^\s*apikey\s+(\S+)\s*$/i.exec(auth)?.[1] ?? "");
+            const key = fromHeader ?? url.searchParams.get("apikey") ?? "";
+            if (!key || (apiKey !== undefined && key !== apiKey)) {
+                stats.status401++;
+                reply(refusalAnswer(keyRefusal, json, req.socket.remoteAddress ?? "127.0.0.1", unauthorizedStatus));
+                return;
+            }
+            const now = clock();
+            limits.rollDay(now);
+            if (!limits.underPerSecondLimit(now)) {
+                stats.status429++;
+                stats.perSecondRejected++;
+                reply(errorOutcome(429, json, "PER_SECOND_THRESHOLD", ALMA_ERRORS.PER_SECOND_THRESHOLD, false));
+                return;
+            }
+            if (limits.remaining <= 0) {
+                stats.status429++;
+                stats.dailyRejected++;
+                reply(errorOutcome(429, json, "DAILY_THRESHOLD", ALMA_ERRORS.DAILY_THRESHOLD, false));
+                return;
+            }
+            limits.remaining--;
+            stats.accepted++;
+            const [lo, hi] = latency;
+            await sleep(lo + latencyRng() * Math.max(0, hi - lo));
+            if (closed)
+                return;
+            const fault = faults.decide(method);
+            if (fault) {
+                stats.faultsInjected++;
+                entry.fault = fault;
+            }
+            if (fault === "reset") {
+                stats.resets++;
+                req.socket.destroy();
+                return;
+            }
+            if (fault && fault !== "reset-after-write") {
+                stats.errors5xx++;
+                reply(faultOutcome(fault));
+                return;
+            }
+            if (table?.[1]) {
+                reply(codeTables.answer(decodeURIComponent(table[1])));
+                return;
+            }
+            if (report || !m?.[1]) {
+                reply(analytics.answer(url));
+                return;
+            }
+            let id;
+            try {
+                id = decodeURIComponent(m[1]);
+            }
+            catch {
+                id = m[1];
+            }
+            const outcome = method === "GET" ? handleGet(routes, id, url, json) : handlePut(routes, id, url, req, text, json);
+            if (fault === "reset-after-write") {
+                stats.resetsAfterWrite++;
+                entry.status = 0;
+                req.socket.destroy();
+                return;
+            }
+            reply(outcome);
+        }
+        finally {
+            stats.inFlight--;
+            record(entry);
+        }
+    };
+    const server = await startLoopbackServer(handle, listenPort);
+    const port = server.port;
+    baseUrl = server.url;
+    const mustFind = (id) => {
+        const u = store.find(id);
+        if (!u)
+            throw new Error(`no user ${id} in the Alma simulator`);
+        return u;
+    };
+    const sim = {
+        url: baseUrl,
+        port,
+        analytics: { configure: (o) => analytics.configure(o) },
+        codeTables: { configure: (o) => codeTables.configure(o) },
+        close: async () => {
+            if (closed)
+                return;
+            closed = true;
+            for (const t of timers) {
+                clearTimeout(t.timer);
+                t.done();
+            }
+            timers.clear();
+            await server.close();
+        },
+        getUser: (id, userIdType) => {
+            const u = store.find(id, userIdType);
+            return u ? cloneUser(u) : undefined;
+        },
+        getUserXml: (id, opts) => {
+            const u = store.find(id);
+            return u ? renderUserXml(u, { baseUrl, ...opts }) : undefined;
+        },
+        getUserJson: (id, opts) => {
+            const u = store.find(id);
+            return u ? renderUserJson(u, { baseUrl, ...opts }) : undefined;
+        },
+        editUser: (id, edit) => {
+            const stored = mustFind(id);
+            const copy = cloneUser(stored);
+            edit(copy);
+            const next = normalizeUser(copy);
+            const oldKey = store.keyOf(stored);
+            const clash = store.conflict(next, oldKey);
+            if (clash)
+                throw new Error(`editUser ${id}: identifier ${clash.value} is already held by another user`);
+            store.put(next, oldKey);
+            return cloneUser(next);
+        },
+        addUser: (seedUser) => {
+            const u = seedToUser(seedUser);
+            const clash = store.conflict(u);
+            if (clash)
+                throw new Error(`addUser ${u.primaryId}: identifier ${clash.value} is already held by another user`);
+            store.put(u);
+            return cloneUser(u);
+        },
+        removeUser: (id) => {
+            const u = store.find(id);
+            return u ? store.delete(store.keyOf(u)) : false;
+        },
+        userCount: () => store.size,
+        stats: () => ({
+            ...stats,
+            byMethod: { ...stats.byMethod },
+            byStatus: { ...stats.byStatus },
+            remaining: limits.remaining,
+        }),
+        resetStats: () => {
+            const inFlight = stats.inFlight;
+            stats = freshStats();
+            stats.inFlight = inFlight;
+        },
+        requests: () => log.map((r) => ({ ...r })),
+        setLatency: (ms) => {
+            latency = [Math.max(0, ms[0]), Math.max(0, ms[1])];
+        },
+        setFaults: (f) => faults.set(f),
+        queueFaults: (...queued) => faults.queue(...queued),
+        setLimits: (l) => limits.set(l),
+        demoEdit: () => {
+            const u = store.find(DEMO_EDIT_USER);
+            if (!u)
+                return undefined;
+            if (!u.identifiers.some((i) => i.value.toLowerCase() === DEMO_EDIT_BARCODE.toLowerCase())) {
+                sim.editUser(DEMO_EDIT_USER, (x) => {
+                    x.identifiers.push({
+                        idType: "BARCODE",
+                        value: DEMO_EDIT_BARCODE,
+                        status: "ACTIVE",
+                        segmentType: "Internal",
+                    });
+                });
+            }
+            return `${u.primaryId} (${fullName(u)}): a librarian added barcode ${DEMO_EDIT_BARCODE} by hand in Alma`;
+        },
+    };
+    return sim;
+}
+
+// EXTERNAL MODULE: ./node_modules/csv-parse/lib/sync.js + 8 modules
+var sync = __nccwpck_require__(712);
+;// CONCATENATED MODULE: ./src/simulators/infiniti.ts
+
+
+const KNOWN_FIELDS = [
+    "username",
+    "givenname",
+    "surname",
+    "middlename",
+    "preferredname",
+    "emailaddress",
+    "graduationyear",
+    "librarybarcode",
+    "adminsystemid",
+    "gender",
+    "password",
+    "formclass",
+    "presentationgrouplabel",
+    "enabled",
+    "staffmember",
+];
+/** The refused login, word for word (the vendor's document; no `details`). */
+const UNAUTHORISED = {
+    success: false,
+    summary: "Unauthorised. Check credentials.",
+};
+/** A row that imported, word for word (the vendor's document). */
+const USER_CREATED = "User Created";
+const USER_UPDATED = "User Updated";
+/** "1 user processed." / "0 users failed.": the document's singular and plural. */
+const users = (n, what) => `${n} user${n === 1 ? "" : "s"} ${what}.`;
+/** The documented summary: "3 users processed. 1 user created. 1 user updated. 1 user failed." */
+function importSummary(c) {
+    return [
+        users(c.processed, "processed"),
+        users(c.created, "created"),
+        users(c.updated, "updated"),
+        users(c.failed, "failed"),
+    ].join(" ");
+}
+/** A failed row's outcome in the documented pattern: "<reason> User failed to import: <reason> ". */
+function failedOutcome(reasons) {
+    const reason = reasons.map((r) => (/[.!?]$/.test(r) ? r : `${r}.`)).join(" ");
+    return `${reason} User failed to import: ${reason} `;
+}
+const TRUE = new Set(["y", "yes", "true", "1"]);
+const FALSE = new Set(["n", "no", "false", "0"]);
+const isYesNo = (v) => TRUE.has(v.trim().toLowerCase()) || FALSE.has(v.trim().toLowerCase());
+const infiniti_EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const infiniti_MAX_BODY = 64 * 1024 * 1024;
+const ZERO = { processed: 0, created: 0, updated: 0, failed: 0 };
+/** A small multipart/form-data parser (RFC 7578): enough for the import's one file part. */
+function parseMultipart(body, contentType) {
+    const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+    const boundary = m?.[1] ?? m?.[2];
+    if (!/^multipart\/form-data/i.test(contentType.trim()) || !boundary)
+        throw new Error("not multipart/form-data");
+    const delimiter = Buffer.from(`--${boundary}`);
+    const parts = [];
+    let pos = body.indexOf(delimiter);
+    if (pos < 0)
+        throw new Error("no multipart boundary in the body");
+    for (;;) {
+        pos += delimiter.length;
+        if (body.subarray(pos, pos + 2).toString() === "--")
+            break; // the closing delimiter
+        if (body.subarray(pos, pos + 2).toString() === "\r\n")
+            pos += 2;
+        const headerEnd = body.indexOf("\r\n\r\n", pos);
+        if (headerEnd < 0)
+            throw new Error("a multipart part has no end of headers");
+        const headers = body.subarray(pos, headerEnd).toString("utf8");
+        const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), headerEnd + 4);
+        if (next < 0)
+            throw new Error("a multipart part is not closed");
+        const part = { data: body.subarray(headerEnd + 4, next) };
+        for (const line of headers.split("\r\n")) {
+            const [key = "", ...rest] = line.split(":");
+            const value = rest.join(":").trim();
+            if (/^content-disposition$/i.test(key.trim())) {
+                const name = /\bname="([^"]*)"/i.exec(value)?.[1];
+                const filename = /\bfilename="([^"]*)"/i.exec(value)?.[1];
+                if (name !== undefined)
+                    part.name = name;
+                if (filename !== undefined)
+                    part.filename = filename;
+            }
+            else if (/^content-type$/i.test(key.trim()))
+                part.contentType = value;
+        }
+        parts.push(part);
+        pos = next + 2;
+    }
+    return parts;
+}
+function basicCredentials(header) {
+    const m = /^\s*basic\s+(\S+)\s*$/i.exec(header ?? "");
+    if (!m?.[1])
+        return undefined;
+    const decoded = Buffer.from(m[1], "base64").toString("utf8");
+    const i = decoded.indexOf(":");
+    return i < 0 ? undefined : { user: decoded.slice(0, i), pass: decoded.slice(i + 1) };
+}
+async function startInfinitiSimulator(options) {
+    const store = new Map();
+    const stats = {
+        requests: 0,
+        posts: 0,
+        unauthorised: 0,
+        imports: 0,
+        rowsReceived: 0,
+        created: 0,
+        updated: 0,
+        failedRows: 0,
+    };
+    const rejected = new Set((options.rejectUsernames ?? []).map((u) => u.toLowerCase()));
+    let rejectFn;
+    const queued = [];
+    const upsert = (row) => {
+        const key = row.username.toLowerCase();
+        const old = store.get(key);
+        const values = { ...old?.values };
+        let password = old?.password ?? "";
+        for (const [k, v] of Object.entries(row)) {
+            if (k === "password") {
+                if (v !== "")
+                    password = v;
+            }
+            else
+                values[k] = v;
+        }
+        store.set(key, {
+            username: row.username,
+            values,
+            password,
+            passwordSet: password !== "",
+            imports: (old?.imports ?? 0) + 1,
+        });
+        return old ? "updated" : "created";
+    };
+    for (const seed of options.users ?? []) {
+        const row = {};
+        for (const [k, v] of Object.entries(seed))
+            row[k.toLowerCase()] = v;
+        upsert(row);
+        store.get(seed.username.toLowerCase()).imports = 0;
+    }
+    const checkRow = (row) => {
+        const problems = [];
+        if (!row.username?.trim())
+            problems.push("Field (username) is required."); // assumption
+        if (row.emailaddress?.trim() && !infiniti_EMAIL.test(row.emailaddress.trim()))
+            problems.push("Field (emailAddress) is not a well-formed email address."); // documented
+        if (!isYesNo(row.enabled ?? ""))
+            problems.push("Field (enabled) is not a valid boolean."); // assumption
+        if (!isYesNo(row.staffmember ?? ""))
+            problems.push("Field (staffMember) is not a valid boolean."); // assumption
+        if (!problems.length) {
+            if (rejected.has(row.username.trim().toLowerCase()))
+                problems.push("Rejected by the simulator.");
+            const own = rejectFn?.(row);
+            if (own)
+                problems.push(own);
+        }
+        return problems;
+    };
+    const importCsv = (csv) => {
+        let records;
+        try {
+            records = (0,sync/* parse */.q)(csv, { bom: true, relax_column_count: true, skip_empty_lines: true });
+        }
+        catch {
+            return { status: 400, json: { success: false, summary: "The file could not be read as CSV." } };
+        }
+        // Documented: "The CSV file may be empty".
+        if (!records.length)
+            return { status: 200, json: { success: true, summary: importSummary(ZERO) } };
+        const [head = [], ...rows] = records;
+        const columns = head.map((h) => h.trim().toLowerCase());
+        const unknown = columns.filter((c) => !KNOWN_FIELDS.includes(c));
+        const missing = ["username", "enabled", "staffmember"].filter((c) => !columns.includes(c));
+        if (unknown.length || missing.length) {
+            const summary = unknown.length
+                ? `Unknown column '${unknown[0]}'.`
+                : `Missing required column '${missing[0]}'.`;
+            return { status: 400, json: { success: false, summary } };
+        }
+        const details = {};
+        let created = 0;
+        let updated = 0;
+        let failed = 0;
+        rows.forEach((fields, i) => {
+            const rowNumber = String(i + 1); // row 1 = the first data row after the header
+            const fail = (reasons) => {
+                details[rowNumber] = failedOutcome(reasons);
+                failed++;
+            };
+            if (fields.length !== columns.length)
+                return fail([`Row has ${fields.length} fields, expected ${columns.length}.`]);
+            const row = {};
+            columns.forEach((c, j) => (row[c] = (fields[j] ?? "").trim()));
+            const problems = checkRow(row);
+            if (problems.length)
+                return fail(problems);
+            if (upsert(row) === "created") {
+                created++;
+                details[rowNumber] = USER_CREATED;
+            }
+            else {
+                updated++;
+                details[rowNumber] = USER_UPDATED;
+            }
+        });
+        stats.rowsReceived += rows.length;
+        stats.created += created;
+        stats.updated += updated;
+        stats.failedRows += failed;
+        const summary = importSummary({ processed: rows.length, created, updated, failed });
+        // Documented: details "only included if some rows failed to import", and then every row is listed.
+        if (!failed)
+            return { status: 200, json: { success: true, summary } };
+        return { status: 200, json: { success: false, summary, details } };
+    };
+    const send = (res, status, body, contentType = "application/json") => {
+        const text = typeof body === "string" ? body : JSON.stringify(body);
+        res.writeHead(status, {
+            "Content-Type": `${contentType}; charset=utf-8`,
+            "Content-Length": Buffer.byteLength(text),
+        });
+        res.end(text);
+    };
+    const publicUser = (u) => ({ ...u.values, username: u.username, passwordSet: u.passwordSet });
+    const handle = async (req, res) => {
+        stats.requests++;
+        const method = (req.method ?? "GET").toUpperCase();
+        const body = await readRequestBody(req, infiniti_MAX_BODY);
+        const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname.replace(/\/+$/, "");
+        const isImport = path === "/api/import/users";
+        const userPath = /^\/api\/users(?:\/([^/]+))?$/.exec(path);
+        if (!isImport && !userPath)
+            return send(res, 404, { success: false, summary: "Not found." });
+        if (isImport)
+            stats.posts += method === "POST" ? 1 : 0;
+        const creds = basicCredentials(req.headers.authorization);
+        if (!creds || creds.user !== options.username || creds.pass !== options.password) {
+            stats.unauthorised++;
+            if (isImport)
+                stats.lastResponse = UNAUTHORISED;
+            return send(res, 401, UNAUTHORISED);
+        }
+        if (userPath) {
+            if (method !== "GET")
+                return send(res, 405, { success: false, summary: "Method not allowed." });
+            if (userPath[1] === undefined)
+                return send(res, 200, sim.users().map(publicUser));
+            const u = sim.user(decodeURIComponent(userPath[1]));
+            return u
+                ? send(res, 200, publicUser(u))
+                : send(res, 404, { success: false, summary: "User not found." });
+        }
+        if (method !== "POST")
+            return send(res, 405, { success: false, summary: "Method not allowed." });
+        let parts;
+        try {
+            parts = parseMultipart(body, req.headers["content-type"] ?? "");
+        }
+        catch (e) {
+            const json = { success: false, summary: `The upload could not be read: ${e.message}.` };
+            stats.lastResponse = json;
+            return send(res, 400, json);
+        }
+        const file = parts.find((p) => p.filename !== undefined);
+        if (!file) {
+            const json = { success: false, summary: "No file was uploaded." };
+            stats.lastResponse = json;
+            return send(res, 400, json);
+        }
+        stats.imports++;
+        stats.lastCsv = file.data.toString("utf8");
+        stats.lastFilename = file.filename;
+        stats.lastFieldName = file.name;
+        stats.lastPartContentType = file.contentType;
+        const forced = queued.shift();
+        if (forced) {
+            stats.lastResponse = forced.body;
+            return send(res, forced.status, forced.body, forced.contentType ?? "application/json");
+        }
+        const outcome = importCsv(stats.lastCsv);
+        stats.lastResponse = outcome.json;
+        if (options.importLatencyMs)
+            await new Promise((r) => setTimeout(r, options.importLatencyMs));
+        return send(res, outcome.status, outcome.json);
+    };
+    const server = await startLoopbackServer(handle, options.port ?? 0);
+    const port = server.port;
+    let closed = false;
+    const copy = (u) => ({
+        username: u.username,
+        values: { ...u.values },
+        passwordSet: u.passwordSet,
+        imports: u.imports,
+    });
+    const sim = {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: async () => {
+            if (closed)
+                return;
+            closed = true;
+            await server.close();
+        },
+        users: () => [...store.values()].map(copy).sort((a, b) => a.username.localeCompare(b.username)),
+        user: (username) => {
+            const u = store.get(username.toLowerCase());
+            return u ? copy(u) : undefined;
+        },
+        stats: () => ({ ...stats }),
+        setReject: (fn) => {
+            rejectFn = fn;
+        },
+        queueResponse: (r) => {
+            queued.push(r);
+        },
+    };
+    return sim;
+}
+
+;// CONCATENATED MODULE: ./src/simulators/demo-pair.ts
+/**
+ * The demo's two simulators, started together on loopback: Alma seeded with the demo's users
+ * (alma-seed.ts) and an empty Infiniti, each with its own fake credentials. `patron-sync demo` runs
+ * against them inside its own process; `patron-sync simulate` keeps them running for another terminal.
+ * The keys below are the simulators' own, not secrets: nothing outside this process accepts them.
+ */
+
+
+const DEMO_ALMA_API_KEY = "demo-api-key";
+const DEMO_INFINITI_USERNAME = "autoimport";
+const DEMO_INFINITI_PASSWORD = "demo-password";
+async function startDemoPair(o = {}) {
+    const alma = await startAlmaSimulator({ apiKey: DEMO_ALMA_API_KEY, latencyMs: [5, 20], port: o.almaPort });
+    let infiniti;
+    try {
+        infiniti = await startInfinitiSimulator({
+            username: DEMO_INFINITI_USERNAME,
+            password: DEMO_INFINITI_PASSWORD,
+            port: o.infinitiPort,
+        });
+    }
+    catch (e) {
+        await alma.close();
+        throw e;
+    }
+    return {
+        alma,
+        infiniti,
+        env: {
+            ALMA_BASE_URL: alma.url,
+            ALMA_API_KEY: DEMO_ALMA_API_KEY,
+            INFINITI_URL: infiniti.url,
+            INFINITI_USERNAME: DEMO_INFINITI_USERNAME,
+            INFINITI_PASSWORD: DEMO_INFINITI_PASSWORD,
+        },
+        close: async () => {
+            await Promise.all([alma.close(), infiniti.close()]);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/demo.ts
+/**
+ * `patron-sync demo`: the whole flow against the built-in simulators, on a copy of this
+ * repository's sample config and data in a temporary folder (nothing here is changed).
+ */
+
+
+
+
+
+
+async function runDemo({ log, source = process.cwd() }) {
+    const started = Date.now();
+    const from = (0,external_node_path_.resolve)(source);
+    if (!(0,external_node_fs_.existsSync)((0,external_node_path_.join)(from, "patron-sync.yml")) || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(from, "data"))) {
+        log.error(`the demo needs patron-sync.yml and data/ in ${from}: run it from the patron-sync folder`);
+        return errors/* EXIT */.dc.input;
+    }
+    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), "patron-sync-demo-"));
+    (0,external_node_fs_.cpSync)((0,external_node_path_.join)(from, "patron-sync.yml"), (0,external_node_path_.join)(work, "patron-sync.yml"));
+    (0,external_node_fs_.cpSync)((0,external_node_path_.join)(from, "data"), (0,external_node_path_.join)(work, "data"), { recursive: true });
+    const pair = await startDemoPair();
+    const { alma, infiniti } = pair;
+    const env = { ...process.env, ...pair.env };
+    const say = (s) => log.info(s);
+    try {
+        say(`Demo: Alma simulator at ${alma.url}, Infiniti simulator at ${infiniti.url}`);
+        say(`Working on a copy of the sample data in ${work}\n`);
+        say("1. plan: read every listed patron from Alma and validate the Infiniti roster (nothing is sent)");
+        const plan = await runPlan({ cwd: work, env, log, out: (0,external_node_path_.join)(work, "plans", "demo") });
+        say(`   ${plan.title}`);
+        say("\n2. meanwhile a librarian gives one planned patron a barcode by hand in Alma");
+        const edited = alma.demoEdit?.();
+        if (edited)
+            say(`   ${edited}`);
+        say("\n3. apply: re-read each user, write only what the plan showed, post the Infiniti import");
+        const applied = await runApply({ cwd: work, env, log, planDir: plan.planDir });
+        say(`   updated ${applied.updated}, failed ${applied.failed}, pending ${applied.pending}`);
+        say("\n4. apply again: safe to repeat; nothing is sent twice");
+        const again = await runApply({ cwd: work, env, log, planDir: plan.planDir });
+        const counts = again.sections.map((s) => `${s.system}: ${Object.entries(s.counts)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(", ")}`);
+        say(`   ${counts.join(" · ")}`);
+        say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files, in ${plan.planDir}:`);
+        const files = [
+            ["plan.md", "the plan, as a reviewer sees it (the pull request description)"],
+            ["alma/changes.csv", "one line per planned Alma change: who, barcodes before and after"],
+            ["alma/all_patrons.xml", "the records as fetched"],
+            ["alma/processed_results.xml", "the exact bodies that were PUT"],
+            ["alma/results.csv", "one line per patron: updated / unchanged / skipped / failed"],
+            ["infiniti/import.csv", "the exact CSV posted to Infiniti"],
+            ["infiniti/changes.csv", "one line per Infiniti user changed: each field old → new"],
+            ["infiniti/results.csv", "one line per Infiniti user: created / updated / failed"],
+            ["results.md", "what each apply did, newest first"],
+        ];
+        for (const [file, what] of files)
+            say(`  ${file.padEnd(28)} ${what}`);
+        return errors/* EXIT */.dc.ok;
+    }
+    finally {
+        await pair.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/simulate.ts
+/**
+ * `patron-sync simulate`: the demo's Alma and Infiniti simulators (simulators/demo-pair.ts), kept running on
+ * loopback until Ctrl-C, so that plan, apply and revert can be tried by hand from another terminal. It
+ * prints the environment variables that point patron-sync at them (the simulators' own fake keys).
+ */
+
+
+/** A port flag's value: a whole number 1-65535, else the sentence to show. */
+function portFlag(flag, value) {
+    if (value === undefined)
+        return undefined;
+    const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+    if (!(n >= 1 && n <= 65535))
+        return `${flag} must be a port number from 1 to 65535, not '${value}'`;
+    return n;
+}
+async function runSimulate(o) {
+    const { log } = o;
+    const almaPort = portFlag("--alma-port", o.almaPort);
+    const infinitiPort = portFlag("--infiniti-port", o.infinitiPort);
+    for (const p of [almaPort, infinitiPort])
+        if (typeof p === "string") {
+            log.error(p);
+            return errors/* EXIT */.dc.input;
+        }
+    let pair;
+    try {
+        pair = await startDemoPair({ almaPort: almaPort, infinitiPort: infinitiPort });
+    }
+    catch (e) {
+        if (e.code !== "EADDRINUSE")
+            throw e;
+        log.error(`a port asked for with --alma-port or --infiniti-port is in use on 127.0.0.1: choose another, or leave the flag out for a free one`);
+        return errors/* EXIT */.dc.input;
+    }
+    try {
+        const users = pair.alma.userCount();
+        log.info(`Alma simulator:     ${pair.alma.url} (the demo's ${users} users)`);
+        log.info(`Infiniti simulator: ${pair.infiniti.url} (no users yet)`);
+        log.info("\nThey run on this computer only, with their own fake keys, and keep everything in memory until stopped." +
+            "\nIn another terminal, in the folder that holds patron-sync.yml and data/, set:\n");
+        for (const [name, value] of Object.entries(pair.env))
+            log.info(`export ${name}=${value}`);
+        log.info("\nthen, for example:\n" +
+            "  npx patron-sync plan --out plans/try\n" +
+            "  npx patron-sync apply --plan plans/try\n" +
+            "  npx patron-sync revert --plan plans/try --out plans/try-revert\n" +
+            "  npx patron-sync apply --plan plans/try-revert\n" +
+            "\nPress Ctrl-C to stop the simulators.");
+        await new Promise((resolve) => {
+            if (o.signal.aborted)
+                resolve();
+            else
+                o.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+    }
+    finally {
+        await pair.close();
+    }
+    log.info("Simulators stopped.");
+    return errors/* EXIT */.dc.ok;
+}
+
+;// CONCATENATED MODULE: ./src/cli-commands.ts
+/**
+ * The commands of `patron-sync`, one entry each: what it is for, the options it takes, what it needs
+ * from the environment, and how it runs. The usage, `patron-sync help [command]` and `--help` are all
+ * written from this table, and the parser refuses an option a command does not list, so a new command
+ * is one entry here.
+ */
+
+
+
+
+
+
+
+const shown = (dir) => (0,external_node_path_.relative)(process.cwd(), dir) || dir;
+const COMMANDS = [
+    {
+        name: "validate",
+        summary: "check the input files offline",
+        options: ["config", "only"],
+        details: `Checks the config and the input files it names (the Alma lists, the Infiniti roster) offline.
+No API call is made and no key is needed. Every problem is listed with its file, line and column.`,
+        systems: true,
+        readOnly: true,
+        async run({ common, log }) {
+            await (0,run/* runValidate */.ED)(common);
+            log.info("All input files are valid.");
+            return errors/* EXIT */.dc.ok;
+        },
+    },
+    {
+        name: "plan",
+        summary: "validate, read (never write) and write a plan directory",
+        options: ["config", "out", "only"],
+        details: `Validates, then reads Alma (never writes) and writes a plan directory: plan.md to review, and the
+files apply works from. Prints the directory last. Infiniti is not called.
+Key: a read-only Alma key is enough: ALMA_READ_API_KEY (used when set) or ALMA_API_KEY, with read
+permission for Users (and Analytics when alma.patrons is a report).
+A plan that fails removes the partial directory it made (it holds patron records), and says so.`,
+        systems: true,
+        readOnly: true,
+        async run({ values, common, log }) {
+            const outcome = await (0,run/* runPlan */.Fo)({ ...common, out: values.out });
+            log.info(`\n${outcome.title}`);
+            console.log(shown(outcome.planDir));
+            return errors/* EXIT */.dc.ok;
+        },
+    },
+    {
+        name: "apply",
+        summary: "carry out a reviewed plan and write the results into it",
+        options: ["plan", "config", "only", "wait"],
+        required: ["plan"],
+        details: `Carries out the plan in DIR and writes the results into it. Every write re-reads the record first.
+Keys: ALMA_API_KEY with read/write permission for Users; INFINITI_USERNAME and INFINITI_PASSWORD
+(a user with system administration privileges). Only the systems the plan changes need theirs.
+Only one apply of a plan runs at a time: --wait waits for a running one instead of exiting with 75.`,
+        systems: true,
+        async run({ values, common, log }) {
+            const outcome = await (0,run/* runApply */.Of)({
+                ...common,
+                planDir: values.plan,
+                wait: values.wait === true,
+            });
+            log.info(`\nupdated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}; results in ${(0,external_node_path_.relative)(process.cwd(), outcome.planDir) || "."}`);
+            return outcome.failed ? errors/* EXIT */.dc.failed : errors/* EXIT */.dc.ok;
+        },
+    },
+    {
+        name: "revert",
+        summary: "write a plan that undoes what an applied plan wrote",
+        options: ["plan", "out", "config", "only"],
+        required: ["plan"],
+        details: `Writes a new plan (default plans/<UTC timestamp>, or --out DIR2) that undoes what DIR's apply wrote,
+and prints its directory. Nothing is sent and no key is needed: review its plan.md, then apply it
+with 'patron-sync apply --plan DIR2'.`,
+        systems: true,
+        async run({ values, common, log }) {
+            const outcome = await (0,revert/* runRevert */.U5)({
+                ...common,
+                planDir: values.plan,
+                out: values.out,
+            });
+            log.info(`\n${outcome.title}`);
+            console.log(shown(outcome.planDir));
+            return errors/* EXIT */.dc.ok;
+        },
+    },
+    {
+        name: "demo",
+        summary: "run plan and apply against the built-in simulators",
+        options: [],
+        details: `Runs the whole flow (plan, a librarian's edit, apply, apply again) against the built-in Alma and
+Infiniti simulators on a copy of data/, from the patron-sync folder. Changes nothing there; needs no key.`,
+        async run({ log }) {
+            return await runDemo({ log });
+        },
+    },
+    {
+        name: "simulate",
+        summary: "run the demo's Alma and Infiniti simulators until Ctrl-C",
+        options: ["alma-port", "infiniti-port"],
+        details: `Runs the demo's Alma and Infiniti simulators until Ctrl-C and prints the environment variables
+that point plan, apply and revert at them. Needs no key: the simulators print the ones they accept.`,
+        async run({ values, common, log }) {
+            return await runSimulate({
+                log,
+                signal: common.signal,
+                almaPort: values["alma-port"],
+                infinitiPort: values["infiniti-port"],
+            });
+        },
+    },
+];
+function commandNamed(name) {
+    return COMMANDS.find((c) => c.name === name);
+}
+function optionUsage(name, required) {
+    const spec = cli_args/* OPTIONS */.lw[name];
+    const text = `--${name}${spec.value ? ` ${spec.value}` : ""}`;
+    return required ? text : `[${text}]`;
+}
+function usageLine(c) {
+    const opts = c.options.map((o) => optionUsage(o, c.required?.includes(o) ?? false));
+    return `patron-sync ${c.name}${opts.length ? ` ${opts.join(" ")}` : ""}`;
+}
+/** `patron-sync help COMMAND` and `patron-sync COMMAND --help`. */
+function commandHelp(c) {
+    const rows = [...c.options, "help"].map((o) => {
+        const spec = cli_args/* OPTIONS */.lw[o];
+        const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${o}${spec.value ? ` ${spec.value}` : ""}`;
+        return `  ${flag.padEnd(28)}${spec.help}`;
+    });
+    return `${usageLine(c)}
+
+${c.details}
+
+Options:
+${rows.join("\n")}
+
+${EXIT_CODES}`;
+}
+const EXIT_CODES = `Exit codes:  0 ok, 1 some records failed, 2 bad input or config (nothing sent),
+             75 another apply of this plan is running (nothing sent), 130 interrupted`;
+/** `patron-sync help` (and the usage shown when no command is given). */
+function generalHelp() {
+    const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+    return `patron-sync: reviewed, safe bulk patron fixes for Alma and Concord Infiniti
+
+Usage:
+${COMMANDS.map((c) => `  ${usageLine(c)}`).join("\n")}
+  patron-sync help [COMMAND]      (what a command does, its options and the keys it needs)
+  patron-sync --version
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n")}
+
+Environment: ALMA_READ_API_KEY (plan: a read-only key is enough), ALMA_API_KEY (apply: read/write),
+             ALMA_BASE_URL (overrides alma.region), INFINITI_USERNAME, INFINITI_PASSWORD (apply),
+             INFINITI_URL (overrides infiniti.url)
+${EXIT_CODES}`;
+}
+
+
+/***/ }),
+
 /***/ 5581:
 /***/ ((module, __webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   i: () => (/* binding */ main)
+/* harmony export */   A7: () => (/* binding */ cliSettings),
+/* harmony export */   iW: () => (/* binding */ main),
+/* harmony export */   rE: () => (/* binding */ version)
 /* harmony export */ });
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _core_entry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5263);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
-/* harmony import */ var _core_log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4325);
-/* harmony import */ var _core_revert_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5569);
-/* harmony import */ var _core_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4911);
-/* harmony import */ var _demo_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4851);
-/* harmony import */ var _systems_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7685);
+/* harmony import */ var _package_json__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8330);
+/* harmony import */ var _cli_args_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7391);
+/* harmony import */ var _cli_commands_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2018);
+/* harmony import */ var _core_entry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5263);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4296);
+/* harmony import */ var _core_log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4325);
+/* harmony import */ var _systems_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5811);
 /**
- * The command line: `patron-sync plan|apply|revert|validate|demo`. A thin shell over src/core/run.ts.
- * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config (nothing sent),
- * 75 another apply of the same plan is running (nothing sent; try again, or use --wait),
+ * The command line: `patron-sync validate|plan|apply|revert|demo|simulate`, `help [command]`, `--help`, `--version`.
+ * A thin shell over src/core/run.ts; the commands are a table (src/cli-commands.ts), the options are
+ * checked per command (src/cli-args.ts).
+ * Exit codes: 0 nothing failed, 1 some records failed, 2 bad input or config, or a usage mistake
+ * (nothing sent), 75 another apply of the same plan is running (nothing sent; try again, or use --wait),
  * 130 interrupted (run the same command again to carry on).
  */
 
@@ -32891,105 +36321,124 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-
-
-const USAGE = `patron-sync: reviewed, safe bulk patron fixes for Alma and Concord Infiniti
-
-Usage:
-  patron-sync validate [--config FILE] [--only alma|infiniti]
-  patron-sync plan     [--config FILE] [--out DIR] [--only alma|infiniti]
-  patron-sync apply    --plan DIR [--config FILE] [--only alma|infiniti] [--wait]
-  patron-sync revert   --plan DIR [--out DIR2] [--config FILE] [--only alma|infiniti]
-                       (writes a plan that undoes what DIR's apply wrote; apply it with apply --plan DIR2)
-  patron-sync demo     (runs plan and apply against the built-in simulators)
-
-Environment: ALMA_API_KEY, ALMA_BASE_URL (overrides alma.region),
-             INFINITI_USERNAME, INFINITI_PASSWORD, INFINITI_URL (overrides infiniti.url)
-apply --wait: wait for another apply of the same plan to finish instead of exiting with 75.
-Exit codes:  0 ok, 1 some records failed, 2 bad input or config (nothing sent),
-             75 another apply of this plan is running (nothing sent), 130 interrupted`;
-async function main(argv) {
-    let parsed;
+/** The version in package.json (bundled into dist/ with the code). */
+function version() {
+    return _package_json__WEBPACK_IMPORTED_MODULE_0__/* .version */ .rE;
+}
+/**
+ * The settings a command runs with. A read-only command (validate, plan) uses ALMA_READ_API_KEY when it
+ * is set, as the action does (src/github/inputs.ts): a key with read permission is enough to plan.
+ */
+function cliSettings(command, env) {
+    const settings = (0,_systems_js__WEBPACK_IMPORTED_MODULE_6__/* .settingsFromEnv */ .xT)(env);
+    const readKey = command.readOnly ? env.ALMA_READ_API_KEY?.trim() : undefined;
+    if (!readKey)
+        return settings;
+    return { ...settings, alma: { ...settings.alma, apiKey: readKey, keyName: "ALMA_READ_API_KEY" } };
+}
+/** Checks the options and arguments against the command; throws UsageError (one line). */
+function checkUsage(command, seen, values, rest, forHelp = false) {
+    const see = `see 'patron-sync help ${command.name}'`;
+    for (const name of seen) {
+        if (name === "help" || name === "version" || command.options.includes(name))
+            continue;
+        const takes = command.options.length
+            ? `it takes ${command.options.map((o) => `--${o}`).join(", ")}`
+            : "it takes no options";
+        throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`the option '--${name}' does not apply to '${command.name}': ${takes} (${see})`);
+    }
+    if (rest.length) {
+        throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`unexpected argument '${rest[0]}': '${command.name}' takes no arguments${rest[0].includes("/") ? " (a directory is given with --plan DIR or --out DIR)" : ""} (${see})`);
+    }
+    for (const name of forHelp ? [] : (command.required ?? [])) {
+        if (values[name] === undefined) {
+            throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(name === "plan"
+                ? `${command.name} needs --plan DIR: ${command.name === "revert" ? "the applied plan directory to undo" : "the plan directory to apply (printed by 'patron-sync plan')"}`
+                : `${command.name} needs --${name}`);
+        }
+    }
+    if (typeof values.only === "string" && !_systems_js__WEBPACK_IMPORTED_MODULE_6__/* .SYSTEM_NAMES */ .Hu.includes(values.only)) {
+        throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--only must be ${_systems_js__WEBPACK_IMPORTED_MODULE_6__/* .SYSTEM_NAMES */ .Hu.map((n) => `'${n}'`).join(" or ")}, not '${values.only}'`);
+    }
+}
+async function main(argv, env = process.env) {
+    let command;
     try {
-        parsed = (0,node_util__WEBPACK_IMPORTED_MODULE_0__.parseArgs)({
-            args: argv,
-            allowPositionals: true,
-            options: {
-                config: { type: "string", short: "c" },
-                out: { type: "string", short: "o" },
-                plan: { type: "string", short: "p" },
-                only: { type: "string" },
-                wait: { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
+        const { values, positionals, seen } = (0,_cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .parseArgv */ .SB)(argv);
+        const [verb, ...rest] = positionals;
+        if (values.version) {
+            if (verb || seen.length > 1)
+                throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb("--version takes no command and no other option");
+            console.log(version());
+            return _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .EXIT */ .dc.ok;
+        }
+        if (verb === undefined) {
+            if (values.help && seen.length === 1) {
+                console.log((0,_cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .generalHelp */ .am)());
+                return _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .EXIT */ .dc.ok;
+            }
+            if (seen.length)
+                throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb("no command: the options come after a command");
+            console.error((0,_cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .generalHelp */ .am)());
+            return _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .EXIT */ .dc.input;
+        }
+        if (verb === "help") {
+            if (seen.some((n) => n !== "help"))
+                throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb("'help' takes no options: patron-sync help [COMMAND]");
+            if (rest.length > 1)
+                throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`unexpected argument '${rest[1]}': patron-sync help [COMMAND]`);
+            if (rest[0] === undefined) {
+                console.log((0,_cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .generalHelp */ .am)());
+                return _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .EXIT */ .dc.ok;
+            }
+            const about = (0,_cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .commandNamed */ .v)(rest[0]);
+            if (!about)
+                throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(unknownCommand(rest[0]));
+            console.log((0,_cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .commandHelp */ .bD)(about));
+            return _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .EXIT */ .dc.ok;
+        }
+        command = (0,_cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .commandNamed */ .v)(verb);
+        if (!command)
+            throw new _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(unknownCommand(verb));
+        if (values.help) {
+            checkUsage(command, seen, values, rest, true);
+            console.log((0,_cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .commandHelp */ .bD)(command));
+            return _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .EXIT */ .dc.ok;
+        }
+        checkUsage(command, seen, values, rest);
+        return await runCommand(command, values, env);
     }
     catch (e) {
-        console.error(`${e.message}\n\n${USAGE}`);
-        return _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.input;
+        if (!(e instanceof _cli_args_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb))
+            throw e;
+        // A mistake found while reading the options names the command it was given to.
+        const about = command ?? (0,_cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .commandNamed */ .v)(argv.find((a) => !a.startsWith("-")) ?? "");
+        const see = about && !e.message.includes("(see ") ? ` (see 'patron-sync help ${about.name}')` : "";
+        const prefix = about && !e.message.startsWith(`${about.name} `) ? ` ${about.name}` : "";
+        console.error(`patron-sync${prefix}: ${e.message}${see}`);
+        return _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .EXIT */ .dc.input;
     }
-    const { values, positionals } = parsed;
-    const verb = positionals[0];
-    if (values.help || !verb) {
-        console.log(USAGE);
-        return values.help ? _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.ok : _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.input;
-    }
-    if (values.only && !_systems_js__WEBPACK_IMPORTED_MODULE_8__/* .SYSTEM_NAMES */ .Hu.includes(values.only)) {
-        console.error(`--only must be ${_systems_js__WEBPACK_IMPORTED_MODULE_8__/* .SYSTEM_NAMES */ .Hu.map((n) => `'${n}'`).join(" or ")}, not '${values.only}'`);
-        return _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.input;
-    }
-    const only = values.only;
-    const log = (0,_core_log_js__WEBPACK_IMPORTED_MODULE_4__/* .consoleLogger */ .kS)();
-    const interrupts = (0,_core_entry_js__WEBPACK_IMPORTED_MODULE_2__/* .handleInterrupts */ .B)(log, { hint: " (press again to stop at once)" });
+}
+function unknownCommand(verb) {
+    return `unknown command '${verb}': the commands are ${[..._cli_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMANDS */ .Lo.map((c) => c.name), "help"].join(", ")} (see 'patron-sync help')`;
+}
+async function runCommand(command, values, env) {
+    const log = (0,_core_log_js__WEBPACK_IMPORTED_MODULE_5__/* .consoleLogger */ .kS)();
+    const interrupts = (0,_core_entry_js__WEBPACK_IMPORTED_MODULE_3__/* .handleInterrupts */ .B)(log, { hint: " (press again to stop at once)" });
     try {
         // The settings are read once, here: an unusable one (a SOCKS proxy) is an input error (exit 2).
+        const systems = command.systems ? (0,_systems_js__WEBPACK_IMPORTED_MODULE_6__/* .builtInSystems */ .O$)(cliSettings(command, env)) : [];
         const common = {
-            systems: (0,_systems_js__WEBPACK_IMPORTED_MODULE_8__/* .builtInSystems */ .O$)((0,_systems_js__WEBPACK_IMPORTED_MODULE_8__/* .settingsFromEnv */ .xT)(process.env)),
+            systems,
             configPath: values.config,
-            only,
+            only: values.only,
             log,
             signal: interrupts.signal,
         };
-        switch (verb) {
-            case "validate": {
-                await (0,_core_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runValidate */ .ED)(common);
-                log.info("All input files are valid.");
-                return _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.ok;
-            }
-            case "plan": {
-                const outcome = await (0,_core_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runPlan */ .Fo)({ ...common, out: values.out });
-                log.info(`\n${outcome.title}`);
-                console.log((0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(process.cwd(), outcome.planDir) || outcome.planDir);
-                return _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.ok;
-            }
-            case "apply": {
-                if (!values.plan) {
-                    console.error("apply needs --plan DIR: the plan directory to apply (printed by 'patron-sync plan')");
-                    return _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.input;
-                }
-                const outcome = await (0,_core_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runApply */ .Of)({ ...common, planDir: values.plan, wait: values.wait });
-                log.info(`\nupdated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}; results in ${(0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(process.cwd(), outcome.planDir) || "."}`);
-                return outcome.failed ? _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.failed : _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.ok;
-            }
-            case "revert": {
-                if (!values.plan) {
-                    console.error("revert needs --plan DIR: the applied plan directory to undo");
-                    return _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.input;
-                }
-                const outcome = await (0,_core_revert_js__WEBPACK_IMPORTED_MODULE_5__/* .runRevert */ .U5)({ ...common, planDir: values.plan, out: values.out });
-                log.info(`\n${outcome.title}`);
-                console.log((0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(process.cwd(), outcome.planDir) || outcome.planDir);
-                return _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.ok;
-            }
-            case "demo":
-                return await (0,_demo_js__WEBPACK_IMPORTED_MODULE_7__/* .runDemo */ .n)({ log });
-            default:
-                console.error(`unknown command '${verb}'\n\n${USAGE}`);
-                return _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .EXIT */ .dc.input;
-        }
+        return await command.run({ values, common, log });
     }
     catch (e) {
-        const ending = (0,_core_entry_js__WEBPACK_IMPORTED_MODULE_2__/* .endingFor */ .l)(e);
+        const ending = (0,_core_entry_js__WEBPACK_IMPORTED_MODULE_3__/* .endingFor */ .l)(e);
         console.error(ending.message);
         return ending.code;
     }
@@ -33004,7 +36453,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9500:
+/***/ 2484:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33023,9 +36472,11 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
 var schemas = __nccwpck_require__(8816);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ./src/config-paths.ts
+;// CONCATENATED MODULE: ./src/core/config-paths.ts
 /**
  * The paths in patron-sync.yml name files of the data repository, and nothing else: a path that
  * resolves outside the repository (`../x`, `/etc/passwd`), into git's own folder (`.git/config`,
@@ -33094,9 +36545,7 @@ async function checkConfigPaths(config, root, file, pathKeys, locate) {
         throw new errors/* InputError */.dz(problems);
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/config-yaml.ts
+;// CONCATENATED MODULE: ./src/core/config-yaml.ts
 /**
  * Reading patron-sync.yml as YAML, safely: every YAML error becomes an input error (exit 2) with the
  * file, line and column, and no message quotes the file's text (a config pointed at the wrong file,
@@ -33163,13 +36612,17 @@ function readYaml(text, file) {
     }
 }
 
+// EXTERNAL MODULE: ./src/core/did-you-mean.ts
+var did_you_mean = __nccwpck_require__(7568);
 ;// CONCATENATED MODULE: ./src/core/config.ts
 /**
  * patron-sync.yml: the shared keys, and one section per system, each with the schema its system gives
  * (src/alma/config.ts, src/infiniti/config.ts). Errors name the key path, the line and the column; paths
- * that leave the repository are refused (src/config-paths.ts). Core loads the config with the sections of
+ * that leave the repository are refused (src/core/config-paths.ts). Core loads the config with the sections of
  * the systems it was given; src/config.ts does so with the built-in systems.
  */
+
+
 
 
 
@@ -33211,26 +36664,99 @@ function parseConfigWith(text, file, sections) {
 }
 function parseConfigDocument(text, file, sections) {
     const { doc, value } = readYaml(text, file);
-    const lineOf = (offset) => positionOf(text, offset);
     const raw = value ?? {};
-    const result = configSchemaOf(sections).safeParse(raw);
+    const schema = configSchemaOf(sections);
+    const result = schema.safeParse(raw);
     if (result.success)
         return { config: result.data, doc };
-    const problems = result.error.issues.map((issue) => {
-        const keyPath = issue.path.map(String);
-        const node = doc.getIn(issue.path, true);
-        const parentNode = doc.getIn(issue.path.slice(0, -1), true);
-        const range = node?.range ?? parentNode?.range;
-        const pos = range ? lineOf(range[0]) : { line: 1 };
-        let message = issue.message;
+    const problems = result.error.issues.flatMap((issue) => {
+        const path = issue.path.map((k) => (typeof k === "number" ? k : String(k)));
+        const keyPath = path.map(String);
         if (issue.code === "unrecognized_keys") {
-            const keys = issue.keys ?? [];
-            message = `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => keyName([...keyPath, k])).join(", ")}`;
-            return { file, ...pos, message };
+            const known = keysOf(schema, path);
+            return (issue.keys ?? []).map((k) => {
+                const near = known && keyName([k]).startsWith("'") ? (0,did_you_mean/* nearestName */.q)(k, known) : undefined;
+                return {
+                    file,
+                    ...locateKey(doc, text, [...path, k]),
+                    message: `unknown key ${keyName([...keyPath, k])}${near ? `: did you mean '${near}'?` : ""}`,
+                };
+            });
         }
-        return { file, ...pos, message: `'${keyPath.join(".") || "(top level)"}': ${message}` };
+        const where = keyPath.join(".") || "(top level)";
+        const missing = issue.code === "invalid_type" && /received undefined$/.test(issue.message);
+        const message = missing
+            ? `'${where}' is missing: ${keyPath.length > 1 ? `add it under '${keyPath.slice(0, -1).join(".")}'` : "add it"}`
+            : `'${where}': ${issue.message}`;
+        return [{ file, ...locateValue(doc, text, path), message }];
     });
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new errors/* InputError */.dz(problems);
+}
+/** The key's own line and column (for an unknown key), or, when it is not there, its section's. */
+function locateKey(doc, text, path) {
+    for (let n = path.length; n > 0; n--) {
+        const parent = doc.getIn(path.slice(0, n - 1), true);
+        const last = path[n - 1];
+        if ((0,dist/* isMap */.jh)(parent)) {
+            const pair = parent.items.find((p) => (0,dist/* isScalar */.jn)(p.key) && p.key.value === last);
+            const range = pair?.key?.range;
+            if (range)
+                return positionOf(text, range[0]);
+        }
+        else if ((0,dist/* isSeq */.oP)(parent) && typeof last === "number") {
+            const range = parent.items[last]?.range;
+            if (range)
+                return positionOf(text, range[0]);
+        }
+    }
+    return { line: 1 };
+}
+/** The value at fault (a wrong value), or its key when it has none, or else its section's key (a missing key). */
+function locateValue(doc, text, path) {
+    const node = doc.getIn(path, true);
+    if (node?.range && !((0,dist/* isMap */.jh)(node) || (0,dist/* isSeq */.oP)(node)))
+        return positionOf(text, node.range[0]);
+    return locateKey(doc, text, path);
+}
+/** The keys the schema knows at a key path (for "did you mean"), or undefined when it is not an object there. */
+function keysOf(schema, path) {
+    let at = schema;
+    const unwrap = (s) => {
+        for (let i = 0; s && i < 10; i++) {
+            const def = s
+                ._zod.def;
+            if (def.innerType)
+                s = def.innerType;
+            else if (def.type === "pipe")
+                s = def.in;
+            else
+                return s;
+        }
+        return s;
+    };
+    for (const k of path) {
+        at = unwrap(at);
+        if (at instanceof schemas/* ZodObject */.bvH)
+            at = at.shape[String(k)];
+        else if (at instanceof schemas/* ZodArray */.naA)
+            at = at.element;
+        else if (at instanceof schemas/* ZodUnion */.fZ7) {
+            const options = at.options.map(unwrap).filter((o) => o instanceof schemas/* ZodObject */.bvH);
+            at =
+                options.length === 1
+                    ? options[0].shape[String(k)]
+                    : undefined;
+        }
+        else
+            return undefined;
+    }
+    at = unwrap(at);
+    if (at instanceof schemas/* ZodUnion */.fZ7) {
+        const options = at.options.map(unwrap).filter((o) => o instanceof schemas/* ZodObject */.bvH);
+        at = options.length === 1 ? options[0] : undefined;
+    }
+    return at instanceof schemas/* ZodObject */.bvH ? Object.keys(at.shape) : undefined;
 }
 /** A key path to quote in a message; a key that does not look like one is not quoted (it may be file text). */
 function keyName(path) {
@@ -33262,6 +36788,58 @@ async function loadConfigWith(sections, configPath = "patron-sync.yml", cwd = pr
         return range ? positionOf(text, range[0]) : {};
     });
     return { config, path, root };
+}
+
+
+/***/ }),
+
+/***/ 7568:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Y: () => (/* binding */ editDistance),
+/* harmony export */   q: () => (/* binding */ nearestName)
+/* harmony export */ });
+/**
+ * "Did you mean …?": the known name nearest to a misspelt one (a roster column, a config key), by edit
+ * distance, when exactly one is near enough to be a plausible slip.
+ */
+/** Levenshtein edit distance (insertions, deletions, substitutions each cost 1). */
+function editDistance(a, b) {
+    if (a === b)
+        return 0;
+    if (!a.length)
+        return b.length;
+    if (!b.length)
+        return a.length;
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const cur = [i];
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    return prev[b.length];
+}
+/**
+ * The one known name within `maxDistance(name, known)` edits of `name` (at most 2, or a quarter of the
+ * longer name's letters), or undefined when none is, or when two or more are equally near.
+ */
+function nearestName(name, known, maxDistance = (a, b) => Math.max(2, Math.floor(Math.max(a.length, b.length) / 4))) {
+    let best = [];
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(name, k);
+        if (d > maxDistance(name, k))
+            continue;
+        if (d < bestDistance)
+            [best, bestDistance] = [[k], d];
+        else if (d === bestDistance)
+            best.push(k);
+    }
+    return best.length === 1 ? best[0] : undefined;
 }
 
 
@@ -33395,6 +36973,147 @@ class NotStartedError extends Error {
 
 /***/ }),
 
+/***/ 5397:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BA: () => (/* binding */ heldMessage),
+/* harmony export */   NX: () => (/* binding */ activeHolds),
+/* harmony export */   Y6: () => (/* binding */ heldChange),
+/* harmony export */   gL: () => (/* binding */ HOLDS_FILE),
+/* harmony export */   i1: () => (/* binding */ fsTree)
+/* harmony export */ });
+/* unused harmony export NO_HOLDS */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/**
+ * A revert stays reverted (issue #19). When a revert plan is written, each system records in the
+ * revert's own plan directory, `<revert>/<system>/holds.json`, every record the revert undoes: its
+ * key and, per undone change (Alma: `barcode`; later e.g. `fields`), the input that produced it (the
+ * barcode list's value, a digest of the roster row's values). A hold is active once the revert's own
+ * results show the record restored (the system's `revert.written`), and stays active until a later
+ * plan's apply writes that record again, or a later revert holds it anew.
+ *
+ * Every plan reads the active holds from the plan directories (`plans_dir`) and skips a held change
+ * whose current input is the one recorded (action `held`, not sent, listed in plan.md); a change whose
+ * input differs (the data were changed after the revert) is planned as usual. Apply re-derives with
+ * the holds read at the plan's data (the commit it was made from), so plan and apply agree.
+ *
+ * A hold is released by changing the data (the next plan plans it), or by deleting the record's entry
+ * (or the whole file) from the revert's holds.json in a commit of its own.
+ *
+ * The file holds IDs and the inputs as the system records them: no names, no other personal data.
+ */
+
+
+
+const HOLDS_FILE = "holds.json";
+const NO_HOLDS = { get: () => undefined, size: 0 };
+/**
+ * The held change `change` of `key`, when its recorded input is `input` (the current one): the
+ * change is then not planned. Undefined when there is no such hold or the input changed.
+ */
+function heldChange(holds, key, change, input) {
+    const h = holds?.get(key);
+    return h && h.changes[change] === input ? h : undefined;
+}
+/** The sentence a held record shows in plan.md and the plan files. */
+function heldMessage(h) {
+    return `held: undone by revert ${h.revert}; change the data to plan it again`;
+}
+/** The working tree under `root` (the config's folder). */
+function fsTree(root) {
+    return {
+        files(dir) {
+            const abs = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, dir);
+            if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(abs))
+                return Promise.resolve([]);
+            const out = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync)(abs, { recursive: true, withFileTypes: true })
+                .filter((d) => d.isFile())
+                .map((d) => (0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(abs, (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(d.parentPath, d.name)).split(node_path__WEBPACK_IMPORTED_MODULE_1__.sep).join("/"));
+            return Promise.resolve(out);
+        },
+        read(path) {
+            const abs = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, path);
+            return Promise.resolve((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(abs) ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(abs) : undefined);
+        },
+    };
+}
+function parse(bytes) {
+    if (!bytes)
+        return undefined;
+    try {
+        // One hold a line: deleting the last one's line leaves a comma before "]", which is forgiven.
+        return JSON.parse(bytes.toString("utf8").replace(/,\s*\]\s*\}\s*$/, "]}"));
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The active holds of `system`, from the plan directories under `plansDir`, in the order they were
+ * made: a revert's holds on the records its apply restored; a later plan whose apply wrote a record
+ * releases its hold; a later revert's hold replaces an earlier one. A directory that cannot be read
+ * as a plan is passed over (it holds nothing).
+ */
+async function activeHolds(tree, plansDir, system) {
+    if (!system.revert.written)
+        return NO_HOLDS;
+    const written = (read, keys) => system.revert.written(read, keys);
+    const base = plansDir.replace(/\\/g, "/").replace(/\/+$/, "") || ".";
+    // One listing; the plans are read only when some revert holds something for this system.
+    const files = await tree.files(base);
+    const holding = `/${system.name}/${HOLDS_FILE}`;
+    if (!files.some((f) => f.endsWith(holding) && f.split("/").length === 3))
+        return NO_HOLDS;
+    const plans = [];
+    for (const f of files) {
+        const [name, file, more] = f.split("/");
+        if (file !== "plan.json" || more !== undefined)
+            continue;
+        const dir = node_path__WEBPACK_IMPORTED_MODULE_1__.posix.join(base, name);
+        const m = parse(await tree.read(`${dir}/plan.json`));
+        if (!m)
+            continue;
+        plans.push({ dir, created: typeof m.created === "string" ? m.created : "", revert: m.kind === "revert" });
+    }
+    plans.sort((a, b) => a.created.localeCompare(b.created) || a.dir.localeCompare(b.dir));
+    const first = plans.findIndex((p) => p.revert);
+    const held = new Map();
+    for (const p of first < 0 ? [] : plans.slice(first)) {
+        const read = (file) => tree.read(`${p.dir}/${file}`);
+        if (!p.revert) {
+            if (!held.size)
+                continue;
+            for (const key of await written(read, new Set(held.keys())))
+                held.delete(key);
+            continue;
+        }
+        const path = `${p.dir}/${system.name}/${HOLDS_FILE}`;
+        const bytes = await tree.read(path);
+        if (!bytes)
+            continue;
+        const file = parse(bytes);
+        if (!file || !Array.isArray(file.holds))
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz({
+                file: path,
+                message: `is not a holds file patron-sync can read (is it valid JSON? a hold is released by deleting its whole line, or the whole file): fix it or take it from git history`,
+            });
+        const holds = file.holds.filter((h) => typeof h?.key === "string" && h.changes !== null && typeof h.changes === "object");
+        const restored = await written(read, new Set(holds.map((h) => h.key)));
+        for (const h of holds)
+            if (restored.has(h.key))
+                held.set(h.key, { key: h.key, id: String(h.id ?? h.key), changes: h.changes, revert: p.dir });
+    }
+    return { get: (key) => held.get(key), size: held.size };
+}
+
+
+/***/ }),
+
 /***/ 575:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -33407,6 +37126,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: LOCK_FILE, STALE_LOCK_HOURS, staleReason
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
@@ -33419,13 +37140,29 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 /**
  * One apply of a plan at a time: an exclusive lock file in the plan directory.
  *
- * The lock file (`.apply.lock`) is created atomically (open with O_CREAT|O_EXCL, Node's `wx`) and
- * names its holder: pid, host and start time. A second apply finds it and stops with exit code 75
- * (EXIT.busy, sysexits' EX_TEMPFAIL: try again later) and a message naming the holder, or with `--wait` waits for it.
+ * The lock file (`.apply.lock`) names its holder: pid, host, start time, a random token, and the file's own
+ * identity (device and inode). It is written in full to a private file first and then linked to
+ * `.apply.lock` (link(2) fails with EEXIST when the name exists, atomically), so no apply ever reads a
+ * half-written lock. A second apply finds it and stops with exit code 75 (EXIT.busy, sysexits'
+ * EX_TEMPFAIL: try again later) and a message naming the holder, or with `--wait` waits for it.
  *
  * A stale lock, left by an apply that was killed, is taken over with a warning when its holder is on
  * this host and its pid is no longer alive, or when it is older than STALE_LOCK_HOURS (for a holder
  * on another host, whose pid cannot be checked; an apply of 100,000 Alma records takes about 2 hours).
+ * The age is the older of the file's mtime and the start time it records: a checkout refreshes the mtime.
+ * A lock file whose recorded identity is not the file's own was not created by an apply here: it was
+ * committed to git and checked out, or copied. It is taken over with a warning, never obeyed.
+ *
+ * Takeover without races. Judging a lock stale and replacing it are two steps; between them a competitor
+ * may already have replaced it (issue #17 E: "judge, unlink, create" let two applies hold the lock).
+ * So a taker first claims the stale lock: it hard-links `.apply.lock` to a claim name derived from the
+ * stale lock's token, which fails with EEXIST when another taker claimed it first. The claim is then a name
+ * for whatever file `.apply.lock` was at that instant; the taker checks through it that this is still the
+ * stale lock it judged (same inode and same content). Only then does it rename its own lock over
+ * `.apply.lock` (atomic), and remove the claim. A lock that is no longer the judged one is left alone.
+ * proper-lockfile was not used: its takeover is the same judge-remove-create sequence (lib/lockfile.js,
+ * acquireLock: stat, isLockStale, removeLock, mkdir), and it detects a stolen lock only afterwards.
+ *
  * The lock is on one file system: two runners of GitHub Actions do not share it (the workflow's
  * concurrency group keeps their applies apart).
  */
@@ -33433,15 +37170,18 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 
 
 
+
 const LOCK_FILE = ".apply.lock";
 const STALE_LOCK_HOURS = 24;
 const STALE_MS = STALE_LOCK_HOURS * 3600_000;
+/** A claim older than this was left by a taker that died between claiming and renaming (milliseconds). */
+const CLAIM_ABANDONED_MS = 60_000;
 /** Another apply holds the plan directory. Nothing was sent by this run. */
 class BusyError extends Error {
     lockPath;
     holder;
-    constructor(lockPath, holder) {
-        super(`Another apply of this plan is running (pid ${holder.pid ?? "?"} on ${holder.host ?? "an unknown host"}, since ${holder.started ?? "an unknown time"}): only one apply of a plan runs at a time. Wait for it to finish, or run apply with --wait. If no apply is running, delete ${lockPath}.`);
+    constructor(lockPath, holder, extra = "") {
+        super(`Another apply of this plan is running (pid ${holder.pid ?? "?"} on ${holder.host ?? "an unknown host"}, since ${holder.started ?? "an unknown time"}): only one apply of a plan runs at a time. Wait for it to finish, or run apply with --wait. If no apply is running, delete ${lockPath}.${extra}`);
         this.lockPath = lockPath;
         this.holder = holder;
         this.name = "BusyError";
@@ -33456,23 +37196,119 @@ function alive(pid) {
         return e.code === "EPERM";
     }
 }
-function readHolder(path) {
+/** The lock file as it is now, or undefined when it is gone. */
+function look(path) {
+    let fd;
     try {
-        const h = JSON.parse((0,external_node_fs_.readFileSync)(path, "utf8"));
-        return typeof h === "object" && h ? h : {};
+        fd = (0,external_node_fs_.openSync)(path, "r");
     }
     catch (e) {
-        // Gone meanwhile, or being written this instant: an empty holder (judged by the file's age).
-        return e.code === "ENOENT" ? undefined : {};
+        if (e.code === "ENOENT")
+            return undefined;
+        throw e;
+    }
+    try {
+        const stat = (0,external_node_fs_.fstatSync)(fd);
+        const text = (0,external_node_fs_.readFileSync)(fd, "utf8");
+        let holder = {};
+        try {
+            const h = JSON.parse(text);
+            if (typeof h === "object" && h)
+                holder = h;
+        }
+        catch {
+            // Not ours to read: judged by its age alone.
+        }
+        return { text, holder, stat };
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(fd);
     }
 }
 /** Why a lock is stale, or undefined when its holder may still be running. */
-function staleReason(h, ageMs, host = (0,external_node_os_.hostname)()) {
+function staleReason(h, ageMs, host = (0,external_node_os_.hostname)(), file) {
+    if (file && (h.dev !== undefined || h.ino !== undefined) && (h.dev !== file.dev || h.ino !== file.ino))
+        return "it was not created by an apply on this file system (a lock file committed to git and checked out, or copied)";
     if (h.host === host && typeof h.pid === "number" && !alive(h.pid))
         return `its holder (pid ${h.pid} on this host) is no longer running`;
     if (ageMs > STALE_MS)
         return `it is older than ${STALE_LOCK_HOURS} hours`;
     return undefined;
+}
+/** The lock's age: the older of its mtime and its recorded start (a checkout refreshes the mtime). */
+function ageOf(seen, now = Date.now()) {
+    const started = Date.parse(seen.holder.started ?? "");
+    const born = Number.isFinite(started) ? Math.min(started, seen.stat.mtimeMs) : seen.stat.mtimeMs;
+    return now - born;
+}
+/** Writes a complete lock for `me` to a private file; returns its path. */
+function writeOwn(planDir, me) {
+    const tmp = (0,external_node_path_.join)(planDir, `${LOCK_FILE}.${me.token}`);
+    const fd = (0,external_node_fs_.openSync)(tmp, "wx", 0o644);
+    try {
+        const st = (0,external_node_fs_.fstatSync)(fd);
+        me.dev = st.dev;
+        me.ino = st.ino;
+        (0,external_node_fs_.writeSync)(fd, JSON.stringify(me) + "\n");
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(fd);
+    }
+    return tmp;
+}
+function unlinkQuiet(path) {
+    try {
+        (0,external_node_fs_.unlinkSync)(path);
+    }
+    catch (e) {
+        if (e.code !== "ENOENT")
+            throw e;
+    }
+}
+function sameFile(a, b) {
+    return a.stat.dev === b.stat.dev && a.stat.ino === b.stat.ino && a.text === b.text;
+}
+/** Replaces the judged stale lock with ours, unless it is no longer that lock. */
+function takeOver(path, tmp, judged) {
+    const id = (0,external_node_crypto_.createHash)("sha256")
+        .update(`${judged.stat.dev}:${judged.stat.ino}:${judged.text}`)
+        .digest("hex")
+        .slice(0, 16);
+    const claim = `${path}.claim-${id}`;
+    try {
+        (0,external_node_fs_.linkSync)(path, claim);
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === "ENOENT")
+            return "lost"; // gone meanwhile: try again
+        if (code === "EEXIST")
+            return "claimed-by-other";
+        throw e;
+    }
+    try {
+        const now = look(claim);
+        if (!now || !sameFile(now, judged))
+            return "lost"; // replaced meanwhile: not the lock we judged
+        // Only the holder of this claim can replace the judged lock: everyone else gets EEXIST on the claim,
+        // and `.apply.lock` cannot be created anew while it exists.
+        (0,external_node_fs_.renameSync)(tmp, path);
+        return "taken";
+    }
+    finally {
+        unlinkQuiet(claim);
+    }
+}
+/** A claim on the judged lock that its taker left behind (it died between claiming and renaming). */
+function abandonedClaim(path, judged) {
+    // The claim is a hard link to the judged lock: linking updated that inode's ctime.
+    try {
+        const st = (0,external_node_fs_.statSync)(path);
+        return st.ino === judged.stat.ino && Date.now() - st.ctimeMs > CLAIM_ABANDONED_MS;
+    }
+    catch {
+        return false;
+    }
 }
 /** Takes the plan directory's lock; returns its release. Throws BusyError when it is held. */
 async function lockPlanDir(planDir, o) {
@@ -33483,54 +37319,52 @@ async function lockPlanDir(planDir, o) {
         started: new Date().toISOString(),
         token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     };
+    const tmp = writeOwn(planDir, me);
+    const release = () => {
+        if (look(path)?.holder.token === me.token)
+            unlinkQuiet(path);
+    };
     let waiting = false;
-    for (;;) {
-        try {
-            const fd = (0,external_node_fs_.openSync)(path, "wx");
+    try {
+        for (;;) {
             try {
-                (0,external_node_fs_.writeSync)(fd, JSON.stringify(me) + "\n");
+                (0,external_node_fs_.linkSync)(tmp, path);
+                return release;
             }
-            finally {
-                (0,external_node_fs_.closeSync)(fd);
+            catch (e) {
+                if (e.code !== "EEXIST")
+                    throw e;
             }
-            return () => {
-                if (readHolder(path)?.token === me.token)
-                    (0,external_node_fs_.unlinkSync)(path);
-            };
-        }
-        catch (e) {
-            if (e.code !== "EEXIST")
-                throw e;
-        }
-        const holder = readHolder(path);
-        if (!holder)
-            continue;
-        let age = 0;
-        try {
-            age = Date.now() - (0,external_node_fs_.statSync)(path).mtimeMs;
-        }
-        catch {
-            continue;
-        }
-        const stale = staleReason(holder, age);
-        if (stale) {
-            o.log.warn(`taking over the stale apply lock ${path}: ${stale}`);
-            try {
-                (0,external_node_fs_.unlinkSync)(path);
+            const seen = look(path);
+            if (!seen)
+                continue;
+            const stale = staleReason(seen.holder, ageOf(seen), (0,external_node_os_.hostname)(), seen.stat);
+            if (stale) {
+                const r = takeOver(path, tmp, seen);
+                if (r === "taken") {
+                    o.log.warn(`took over the stale apply lock ${path}: ${stale}`);
+                    return release;
+                }
+                if (r === "lost")
+                    continue;
+                // Another apply is taking it over this instant: look again shortly.
+                if (abandonedClaim(path, seen))
+                    throw new BusyError(path, seen.holder, ` A takeover of this stale lock was interrupted: if no apply is running, delete ${path} and the ${LOCK_FILE}.claim-* files beside it.`);
+                await (0,promises_namespaceObject.setTimeout)(5 + Math.random() * 20);
+                continue;
             }
-            catch {
-                // Another apply took it over first: try again.
-            }
-            continue;
+            if (!o.wait)
+                throw new BusyError(path, seen.holder);
+            if (!waiting)
+                o.log.info(`another apply of this plan is running (pid ${seen.holder.pid ?? "?"} on ${seen.holder.host ?? "?"}); waiting for it to finish`);
+            waiting = true;
+            if (o.signal?.aborted)
+                throw new BusyError(path, seen.holder);
+            await (0,promises_namespaceObject.setTimeout)(o.pollMs ?? 1000, undefined, { signal: o.signal }).catch(() => undefined);
         }
-        if (!o.wait)
-            throw new BusyError(path, holder);
-        if (!waiting)
-            o.log.info(`another apply of this plan is running (pid ${holder.pid ?? "?"} on ${holder.host ?? "?"}); waiting for it to finish`);
-        waiting = true;
-        if (o.signal?.aborted)
-            throw new BusyError(path, holder);
-        await (0,promises_namespaceObject.setTimeout)(o.pollMs ?? 1000, undefined, { signal: o.signal }).catch(() => undefined);
+    }
+    finally {
+        unlinkQuiet(tmp);
     }
 }
 
@@ -33594,6 +37428,9 @@ function memoryLogger() {
  *   notifies @octocat), so they are broken with an invisible U+2060 WORD JOINER: after `@` (mentions and
  *   e-mail autolinks), after `#` before a digit (issue references), inside `://` and after `www`
  *   (URL autolinks). The text reads the same; it just cannot link.
+ * - Bidirectional controls (U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, the marks U+200E,
+ *   U+200F and U+061C) would reorder what a reviewer reads (a name with U+202E shows its characters backwards,
+ *   "Trojan Source"); each is shown as its code point, e.g. `[U+202E]`, in text and in code spans.
  */
 /** GitHub's limit on a pull request or comment body (characters). */
 const GITHUB_BODY_LIMIT = 65_536;
@@ -33602,10 +37439,13 @@ const PLAN_MD_BUDGET = 58_000;
 /** Rows listed in tables that have no budget of their own (e.g. results.md per status). */
 const ROW_LIMIT = 300;
 const WJ = "\u2060";
+/** Unicode's bidirectional formatting characters (UAX #9, "Explicit Directional" and the implicit marks). */
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const showBidi = (t) => t.replace(BIDI, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}]`);
 const ALNUM = /^[\p{L}\p{N}]$/u;
 /** Escapes text for inline Markdown (also safe in a table cell): one line, no links, no mentions. */
 function md(text) {
-    return (String(text ?? "")
+    return (showBidi(String(text ?? ""))
         // One line, no control characters.
         .replace(/[\r\n\t\v\f]+/g, " ")
         // eslint-disable-next-line no-control-regex
@@ -33622,7 +37462,7 @@ function md(text) {
 }
 /** Escapes text for a code span: backticks cannot close it early, pipes cannot split a table cell. */
 function code(text) {
-    const t = String(text ?? "")
+    const t = showBidi(String(text ?? ""))
         .replace(/[\r\n]+/g, " ")
         .replace(/\|/g, "\\|");
     const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((s) => s.length));
@@ -33724,6 +37564,8 @@ function budgetTable(header, rows, budget, reserve = 200) {
 /* harmony export */   Ij: () => (/* binding */ systemPlanPath),
 /* harmony export */   JN: () => (/* binding */ unfinishedPlan),
 /* harmony export */   KB: () => (/* binding */ writeResults),
+/* harmony export */   Lu: () => (/* binding */ readHistory),
+/* harmony export */   O2: () => (/* binding */ isUntouched),
 /* harmony export */   ST: () => (/* binding */ RESULTS_CSV),
 /* harmony export */   Su: () => (/* binding */ planMdPath),
 /* harmony export */   WI: () => (/* binding */ readManifest),
@@ -33731,6 +37573,7 @@ function budgetTable(header, rows, budget, reserve = 200) {
 /* harmony export */   e0: () => (/* binding */ MANIFEST),
 /* harmony export */   j4: () => (/* binding */ systemDir),
 /* harmony export */   ji: () => (/* binding */ manifestPath),
+/* harmony export */   mb: () => (/* binding */ resultsPath),
 /* harmony export */   pS: () => (/* binding */ shownPath),
 /* harmony export */   wo: () => (/* binding */ PLAN_JOURNAL),
 /* harmony export */   x$: () => (/* binding */ APPLY_JOURNAL),
@@ -33738,7 +37581,7 @@ function budgetTable(header, rows, budget, reserve = 200) {
 /* harmony export */   y$: () => (/* binding */ SYSTEM_PLAN),
 /* harmony export */   zq: () => (/* binding */ resultsMdPath)
 /* harmony export */ });
-/* unused harmony exports PLAN_MD, RESULTS_MD, resultsPath, hasManifest, unfinishedPlans, readHistory, appliedResults, isApplied, hasCompleteResults, isUntouched */
+/* unused harmony exports PLAN_MD, RESULTS_MD, hasManifest, unfinishedPlans, appliedResults, isApplied, hasCompleteResults */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
@@ -33926,9 +37769,9 @@ function hasCompleteResults(planDir, only) {
 }
 /** No apply has touched the plan: no results.md, and no system has results or an apply journal. */
 function isUntouched(planDir) {
-    if (existsSync(resultsMdPath(planDir)))
+    if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(resultsMdPath(planDir)))
         return false;
-    return !subdirs(planDir).some((s) => existsSync(resultsPath(planDir, s)) || existsSync(systemPath(planDir, s, APPLY_JOURNAL)));
+    return !subdirs(planDir).some((s) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(resultsPath(planDir, s)) || (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(systemPath(planDir, s, APPLY_JOURNAL)));
 }
 
 
@@ -34006,12 +37849,13 @@ function resultsMarkdown(title, appliedAt, section, previous) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9500);
+/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2484);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4325);
-/* harmony import */ var _plandir_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9029);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4911);
-/* harmony import */ var _system_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(406);
+/* harmony import */ var _holds_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5397);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4325);
+/* harmony import */ var _plandir_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9029);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6017);
+/* harmony import */ var _system_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(406);
 /**
  * Undo (issue #13): `patron-sync revert --plan DIR [--out DIR2]` writes a new plan, the same layout
  * as any plan with `kind: revert` and `reverts: DIR` in its manifest, that undoes what DIR's apply
@@ -34021,7 +37865,12 @@ function resultsMarkdown(title, appliedAt, section, previous) {
  * journal's identifiers before/after, Infiniti's applied.json), not from the data files. Apply
  * re-derives the revert from DIR and refuses (exit 2, nothing sent) when the revert plan's files
  * differ from it; an Infiniti import.csv left out of git is re-made from DIR.
+ *
+ * A revert stays reverted (issue #19): each system's `<system>/holds.json` in the revert plan names
+ * what it undoes and the input that produced it; later plans do not plan it again from the same
+ * input (src/core/holds.ts).
  */
+
 
 
 
@@ -34035,37 +37884,37 @@ function nameOf(loaded, abs) {
     return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(loaded.root, abs).split(node_path__WEBPACK_IMPORTED_MODULE_1__.sep).join("/") || ".";
 }
 async function runRevert(opts) {
-    const log = opts.log ?? (0,_log_js__WEBPACK_IMPORTED_MODULE_4__/* .consoleLogger */ .kS)();
+    const log = opts.log ?? (0,_log_js__WEBPACK_IMPORTED_MODULE_5__/* .consoleLogger */ .kS)();
     const loaded = await (0,_config_js__WEBPACK_IMPORTED_MODULE_2__/* .loadConfigWith */ .P)(opts.systems.map((s) => s.config), opts.configPath, opts.cwd);
     const cwd = opts.cwd ?? process.cwd();
     const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(cwd, opts.planDir);
-    const manifest = (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .readManifest */ .WI)(dir);
+    const manifest = (0,_run_js__WEBPACK_IMPORTED_MODULE_7__/* .readManifest */ .WI)(dir);
     if (manifest.kind === "revert")
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz({
-            file: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, _run_js__WEBPACK_IMPORTED_MODULE_6__/* .MANIFEST */ .e0),
-            message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, plan again from the data`,
+            file: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, _run_js__WEBPACK_IMPORTED_MODULE_7__/* .MANIFEST */ .e0),
+            message: `is itself a revert (of ${manifest.reverts}): to go back to what ${manifest.reverts} did, release its holds (delete ${nameOf(loaded, dir)}/<system>/${_holds_js__WEBPACK_IMPORTED_MODULE_4__/* .HOLDS_FILE */ .gL} in a commit), then plan again from the data`,
         });
     const reverts = nameOf(loaded, dir);
     const planDir = opts.out
         ? (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(cwd, opts.out)
-        : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(loaded.root, loaded.config.plans_dir), (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .utcStamp */ .sl)());
+        : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(loaded.root, loaded.config.plans_dir), (0,_run_js__WEBPACK_IMPORTED_MODULE_7__/* .utcStamp */ .sl)());
     if ((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(planDir) === dir)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz({
             file: opts.out ?? planDir,
             message: "the revert plan must go to a new directory",
         });
-    if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(planDir, _run_js__WEBPACK_IMPORTED_MODULE_6__/* .MANIFEST */ .e0)))
+    if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(planDir, _run_js__WEBPACK_IMPORTED_MODULE_7__/* .MANIFEST */ .e0)))
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz({
-            file: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(planDir, _run_js__WEBPACK_IMPORTED_MODULE_6__/* .MANIFEST */ .e0),
+            file: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(planDir, _run_js__WEBPACK_IMPORTED_MODULE_7__/* .MANIFEST */ .e0),
             message: "a plan is already there: choose a new --out",
         });
     (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdirSync)(planDir, { recursive: true });
     const systems = [];
     for (const name of manifest.sections.map((s) => s.system).filter((s) => !opts.only || s === opts.only)) {
-        const s = (0,_system_js__WEBPACK_IMPORTED_MODULE_7__/* .systemNamed */ .p)(opts.systems, name);
+        const s = (0,_system_js__WEBPACK_IMPORTED_MODULE_8__/* .systemNamed */ .p)(opts.systems, name);
         if (!s)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz({
-                file: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, _run_js__WEBPACK_IMPORTED_MODULE_6__/* .MANIFEST */ .e0),
+                file: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, _run_js__WEBPACK_IMPORTED_MODULE_7__/* .MANIFEST */ .e0),
                 message: `the plan has a '${name}' section, a system this patron-sync does not know`,
             });
         systems.push(s);
@@ -34073,6 +37922,12 @@ async function runRevert(opts) {
     const sections = [];
     for (const s of systems) {
         sections.push(await s.revert.plan(planDir, dir, reverts));
+        const holds = await holdsFileOf(s, dir, reverts);
+        if (holds) {
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdirSync)((0,_plandir_js__WEBPACK_IMPORTED_MODULE_6__/* .systemDir */ .j4)(planDir, s.name), { recursive: true });
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.writeFileSync)((0,_plandir_js__WEBPACK_IMPORTED_MODULE_6__/* .systemPath */ .BX)(planDir, s.name, _holds_js__WEBPACK_IMPORTED_MODULE_4__/* .HOLDS_FILE */ .gL), holdsJson(holds));
+            sections.at(-1).files.push(`${s.name}/${_holds_js__WEBPACK_IMPORTED_MODULE_4__/* .HOLDS_FILE */ .gL}`);
+        }
         log.info(`${s.name}: ${sections.at(-1).headline}`);
     }
     const changes = sections.reduce((n, s) => n + s.changes, 0);
@@ -34085,12 +37940,12 @@ async function runRevert(opts) {
         "",
         "| System | Records to send | Summary |",
         "|---|--:|---|",
-        ...sections.map((s) => `| ${(0,_system_js__WEBPACK_IMPORTED_MODULE_7__/* .systemNamed */ .p)(systems, s.system).longLabel} | ${s.changes} | ${s.headline} |`),
+        ...sections.map((s) => `| ${(0,_system_js__WEBPACK_IMPORTED_MODULE_8__/* .systemNamed */ .p)(systems, s.system).longLabel} | ${s.changes} | ${s.headline} |`),
         "",
         ...sections.map((s) => s.markdown),
         "",
         "---",
-        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+        `Merge the pull request to apply it, or, in a clone of the data repository after \`npm ci\`, run \`npx patron-sync apply --plan ${rel}\`.`,
         "",
     ].join("\n");
     const out = {
@@ -34104,10 +37959,16 @@ async function runRevert(opts) {
         changes,
         sections: sections.map(({ markdown: _m, ...rest }) => rest),
     };
-    (0,_plandir_js__WEBPACK_IMPORTED_MODULE_5__/* .writeManifest */ .HN)(planDir, out);
-    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.writeFileSync)((0,_plandir_js__WEBPACK_IMPORTED_MODULE_5__/* .planMdPath */ .Su)(planDir), markdown);
+    (0,_plandir_js__WEBPACK_IMPORTED_MODULE_6__/* .writeManifest */ .HN)(planDir, out);
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.writeFileSync)((0,_plandir_js__WEBPACK_IMPORTED_MODULE_6__/* .planMdPath */ .Su)(planDir), markdown);
     return { planDir, sections, changes, title, markdown };
 }
+/** What a system holds once the revert of `dir` is applied (core/holds.ts); undefined: nothing. */
+async function holdsFileOf(s, dir, reverts) {
+    const holds = s.revert.holds ? await s.revert.holds(dir, reverts) : [];
+    return holds.length ? { version: 1, system: s.name, reverts, holds } : undefined;
+}
+const holdsJson = (f) => `{"version":1,"system":${JSON.stringify(f.system)},"reverts":${JSON.stringify(f.reverts)},"holds":[\n${f.holds.map((h) => JSON.stringify(h)).join(",\n")}\n]}\n`;
 /** A revert plan's file that does not follow from the reverted plan's results (each system's check). */
 const revertRefused = (file, reverts, what) => new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz({
     file,
@@ -34117,25 +37978,36 @@ const revertRefused = (file, reverts, what) => new _errors_js__WEBPACK_IMPORTED_
  * Before applying a revert plan: each system re-derives its part from the reverted plan's recorded
  * results and refuses when the revert plan's writes differ (and may re-make a file left out of git).
  */
-async function checkRevertPlan(loaded, planDir, manifest, systems) {
+async function checkRevertPlan(loaded, planDir, manifest, systems, 
+/** The reverted plan directory as committed on the default branch (the action: src/core/mainline.ts). */
+committed) {
     const reverts = manifest.reverts;
-    const file = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(planDir, _run_js__WEBPACK_IMPORTED_MODULE_6__/* .MANIFEST */ .e0);
+    const file = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(planDir, _run_js__WEBPACK_IMPORTED_MODULE_7__/* .MANIFEST */ .e0);
     if (!reverts)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz({ file, message: "is a revert plan that does not name the plan it reverts" });
-    const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(loaded.root, reverts);
-    if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, _run_js__WEBPACK_IMPORTED_MODULE_6__/* .MANIFEST */ .e0)))
+    const dir = committed ?? (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(loaded.root, reverts);
+    if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, _run_js__WEBPACK_IMPORTED_MODULE_7__/* .MANIFEST */ .e0)))
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz({
             file,
             message: `reverts ${reverts}, which is not there (no ${reverts}/plan.json)`,
         });
-    for (const s of systems)
+    for (const s of systems) {
         await s.revert.check(planDir, dir, reverts);
+        // holds.json may be deleted (no hold, see README), never changed.
+        const path = (0,_plandir_js__WEBPACK_IMPORTED_MODULE_6__/* .systemPath */ .BX)(planDir, s.name, _holds_js__WEBPACK_IMPORTED_MODULE_4__/* .HOLDS_FILE */ .gL);
+        if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(path))
+            continue;
+        const want = await holdsFileOf(s, dir, reverts);
+        const have = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, "utf8").replace(/\r\n/g, "\n");
+        if (!want || have !== holdsJson(want))
+            throw revertRefused(path, reverts, `${s.name}/${_holds_js__WEBPACK_IMPORTED_MODULE_4__/* .HOLDS_FILE */ .gL}`);
+    }
 }
 
 
 /***/ }),
 
-/***/ 4911:
+/***/ 6017:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34149,16 +38021,18 @@ __nccwpck_require__.d(__webpack_exports__, {
   sl: () => (/* binding */ utcStamp)
 });
 
-// UNUSED EXPORTS: resultsTitle
+// UNUSED EXPORTS: renderWithin, resultsTitle
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/core/config.ts + 2 modules
-var config = __nccwpck_require__(9500);
+var config = __nccwpck_require__(2484);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/core/holds.ts
+var core_holds = __nccwpck_require__(5397);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -39438,11 +43312,39 @@ async function openGit(dir) {
                 return undefined;
             return at.showBuffer([`${commit}:${path}`]);
         },
+        async files(commit, path) {
+            const tree = path ? `${commit}:${path}` : `${commit}:`;
+            const out = await at.raw(["ls-tree", "-r", "--name-only", "-z", tree]).catch(() => "");
+            return out.split("\0").filter(Boolean);
+        },
         hasCommit: (commit) => ok(["cat-file", "-e", `${commit}^{commit}`]),
         isAncestor: (a, d) => ok(["merge-base", "--is-ancestor", a, d]),
         async onFirstParentLine(commit, head) {
             const line = await at.raw(["rev-list", "--first-parent", head]).catch(() => "");
             return line.split("\n").some((c) => c.trim() === commit);
+        },
+        async parents(commit) {
+            const line = (await at.raw(["rev-list", "--parents", "-n", "1", commit])).trim();
+            return line.split(/\s+/).slice(1);
+        },
+        async changedFiles(from, to) {
+            const out = await at.raw(["diff", "--name-only", "--no-renames", "-z", from, to, "--"]);
+            return out.split("\0").filter(Boolean);
+        },
+        async firstParentChanges(head, paths, since) {
+            if (!paths.length)
+                return [];
+            const range = since ? `${since}..${head}` : head;
+            const out = await at.raw(["rev-list", "--first-parent", range, "--", ...paths]);
+            return out
+                .split("\n")
+                .map((c) => c.trim())
+                .filter(Boolean);
+        },
+        message: async (commit) => await at.raw(["log", "-1", "--format=%B", commit]),
+        async filesAt(commit, dir) {
+            const out = await at.raw(["ls-tree", "-r", "-z", "--name-only", commit, "--", dir]);
+            return out.split("\0").filter(Boolean);
         },
     };
 }
@@ -39469,6 +43371,7 @@ var plandir = __nccwpck_require__(9029);
  *   and its rules are checked against those each system's plan file records (barcode_type, match_on,
  *   existing_barcode, user_id_type; mode, disable_missing), so a changed rule is refused too.
  */
+
 
 
 
@@ -39552,7 +43455,23 @@ async function openPlanData(loaded, planDir, manifest, opts) {
             return git.show(source.commit, at);
         };
         const label = `the data at commit ${source.commit.slice(0, 12)}`;
-        return { source, label, loaded: await configAt(loaded, configName, read, label, opts.sections), read };
+        const commit = source.commit;
+        const tree = {
+            async files(dir) {
+                const at = git.repoPath((0,external_node_path_.resolve)(loaded.root, dir)) ?? ((0,external_node_path_.resolve)(loaded.root, dir) === git.top ? "" : undefined);
+                return at === undefined ? [] : git.files(commit, at);
+            },
+            async read(path) {
+                const at = git.repoPath((0,external_node_path_.resolve)(loaded.root, path));
+                return at ? git.show(commit, at) : undefined;
+            },
+        };
+        const atSource = await configAt(loaded, configName, read, label, opts.sections);
+        if (opts.asOf) {
+            const paths = inputFiles(atSource, opts.systems ?? []).flatMap((f) => git.repoPath((0,external_node_path_.resolve)(loaded.root, f.path)) ?? []);
+            await checkNewest(git, source.commit, opts.asOf, paths, refuse);
+        }
+        return { source, label, loaded: atSource, read, tree };
     }
     if (opts.requireCommit) {
         throw refuse("was not made from a commit (its data were not committed when planned): the action applies only plans whose data are committed. Plan again from the repository.");
@@ -39581,6 +43500,7 @@ async function openPlanData(loaded, planDir, manifest, opts) {
         label,
         loaded: await configAt(loaded, configName, (p) => readOrNull((0,external_node_path_.resolve)(loaded.root, p)), label, opts.sections),
         read,
+        tree: (0,core_holds/* fsTree */.i1)(loaded.root),
     };
 }
 async function checkCommit(git, commit, head, opts, refuse) {
@@ -39592,11 +43512,258 @@ async function checkCommit(git, commit, head, opts, refuse) {
     if (opts.mainline && !(await git.onFirstParentLine(commit, head)))
         throw refuse(`was made from commit ${short}, which is not on the default branch itself (it came in with a merged branch): the plan's data were not the default branch's. ${PLAN_AGAIN}`);
 }
+/**
+ * A plan made from older data is stale: no commit of the first-parent line after the plan's commit,
+ * up to `asOf`, may have changed one of its input files (`paths`, repository paths).
+ */
+async function checkNewest(git, commit, asOf, paths, refuse) {
+    const short = commit.slice(0, 12);
+    if (!(await git.isAncestor(commit, asOf)))
+        throw refuse(`was made from commit ${short}, which is not on the default branch as it was when the plan was merged (${asOf.slice(0, 12)}). ${PLAN_AGAIN}`);
+    const newer = await git.firstParentChanges(asOf, paths, commit);
+    if (!newer.length)
+        return;
+    const latest = newer[0];
+    const changed = (await git.changedFiles(commit, latest)).filter((f) => paths.includes(f));
+    throw refuse(`was made from commit ${short}, but commit ${latest.slice(0, 12)} of the default branch changed its data (${changed.map((f) => `'${f}'`).join(", ") || "its input files"}) before the plan was merged${newer.length > 1 ? ` (${newer.length} commits did)` : ""}: the plan is stale, superseded by ${latest.slice(0, 12)}. Plan again from the default branch.`);
+}
 async function configAt(loaded, name, read, label, sections) {
     const bytes = await read(name);
     if (!bytes)
         throw new errors/* InputError */.dz({ file: name, message: `is missing from ${label}. ${PLAN_AGAIN}` });
     return { ...loaded, config: (0,config/* parseConfigWith */.q7)(bytes.toString("utf8"), `${name} (${label})`, sections) };
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/core/landing.ts
+/**
+ * Where a plan came onto the default branch, and what came with it (issue #17).
+ *
+ * Anyone who can write to the repository can push to the plan branches (patron-sync/plan,
+ * patron-sync/revert). What is written must follow only from reviewed files on the default branch,
+ * so apply in the action works out, from git alone, how each plan arrived:
+ *
+ * - Its landing commit is the commit of the default branch's first-parent line that added its
+ *   plan.json: the merge commit of its pull request, or the one commit of a squash merge (or of a
+ *   rebase merge of the one-commit branch the plan job pushes). Its first parent is the default branch
+ *   just before the plan came in: "as of the merge".
+ * - What the landing commit changed compared with that parent (for a merge: all the plan branch
+ *   brought in) must lie inside the plan's own directory. Data, the config, the workflows, another
+ *   plan's files, a second plan directory, docs/: refused, exit 2, nothing sent.
+ * - A push that lands a plan (the apply workflow's push) may change nothing but that one plan
+ *   directory: this also covers a rebase merge of a branch of several commits, which lands as several
+ *   commits of the default branch.
+ * - A plan's plan.json changed on the default branch after it landed is refused: apply applies a plan
+ *   only as it was reviewed.
+ *
+ * The one exception is the commit with which the action's auto-apply records a plan it applied
+ * without review (plan directory, results and the systems' state files together): its state files are
+ * allowed, when the plan is applied again by hand.
+ */
+
+const landing_short = (c) => c.slice(0, 12);
+/** At most five paths, quoted, then "and N more". */
+function listPaths(paths) {
+    const shown = paths.slice(0, 5).map((p) => `'${p}'`);
+    return paths.length > 5 ? `${shown.join(", ")} and ${paths.length - 5} more` : shown.join(", ");
+}
+/**
+ * The commit that brought plan directory `dir` (a repository path) onto `head`'s first-parent line, or
+ * undefined when `head` does not hold its plan.json. Refuses a plan.json changed after it came in.
+ */
+async function findLanding(git, head, dir) {
+    const manifest = `${dir}/plan.json`;
+    if (!(await git.show(head, manifest)))
+        return undefined;
+    const [newest] = await git.firstParentChanges(head, [manifest]);
+    if (!newest)
+        return undefined;
+    const parents = await git.parents(newest);
+    const base = parents[0];
+    if (!base)
+        throw new errors/* InputError */.dz({
+            file: manifest,
+            message: `is in the repository's first commit (${landing_short(newest)}): it did not come in through a pull request, so apply cannot check what came with it. Plan again.`,
+        });
+    if (await git.show(base, manifest))
+        throw new errors/* InputError */.dz({
+            file: manifest,
+            message: `was changed on the default branch after the plan was merged (commit ${landing_short(newest)}): apply applies a plan only as it was reviewed. Plan again.`,
+        });
+    return { commit: newest, base, merge: parents.length > 1 };
+}
+/** The first line of the message of the commit with which auto-apply records plan `dir` and its results. */
+const autoAppliedSubject = (dir) => `patron-sync: auto-applied plan and results of ${dir}:`;
+/**
+ * Refuses a landing commit that changed anything outside the plan's own directory `dir`.
+ * `stateFiles`: the systems' state files (repository paths), allowed only in auto-apply's own commit.
+ */
+async function checkLandingScope(git, landing, dir, stateFiles) {
+    const inside = (f) => f.startsWith(`${dir}/`);
+    let outside = (await git.changedFiles(landing.base, landing.commit)).filter((f) => !inside(f));
+    if (outside.length && !landing.merge) {
+        const subject = (await git.message(landing.commit)).split("\n")[0] ?? "";
+        if (subject.startsWith(autoAppliedSubject(dir)))
+            outside = outside.filter((f) => !stateFiles.includes(f));
+    }
+    if (!outside.length)
+        return;
+    const how = landing.merge ? "the merge commit" : "the commit";
+    throw new errors/* InputError */.dz({
+        file: `${dir}/plan.json`,
+        message: `came onto the default branch with ${how} ${landing_short(landing.commit)}, which also changed ${listPaths(outside)}: a plan's pull request may change only its own plan directory (${dir}/). Commit data and config changes to the default branch on their own, and let the plan workflow plan again.`,
+    });
+}
+/**
+ * A push that lands a plan (adds a plan.json under `plansDir`) may change only that plan's directory.
+ * `before` and `after` are the push's commits; `plansDir` a repository path.
+ */
+async function checkPushLanding(git, before, after, plansDir) {
+    let changed;
+    try {
+        changed = await git.changedFiles(before, after);
+    }
+    catch {
+        throw new InputError({
+            file: "the push",
+            message: `cannot be checked: git cannot tell what changed between ${landing_short(before)} and ${landing_short(after)} (a shallow clone? check out with fetch-depth: 0).`,
+        });
+    }
+    const prefix = `${plansDir.replace(/\/+$/, "")}/`;
+    const manifests = changed.filter((f) => f.startsWith(prefix) && /^[^/]+\/plan\.json$/.test(f.slice(prefix.length)));
+    const landed = [];
+    for (const m of manifests)
+        if (!(await git.show(before, m)) && (await git.show(after, m)))
+            landed.push(m);
+    if (!landed.length)
+        return;
+    const dirs = landed.map((m) => m.slice(0, -"/plan.json".length));
+    const outside = changed.filter((f) => !f.startsWith(`${dirs[0]}/`));
+    if (dirs.length === 1 && !outside.length)
+        return;
+    const what = dirs.length === 1
+        ? `brought the plan ${dirs[0]} and also changed ${listPaths(outside)}`
+        : `brought ${dirs.length} plans (${listPaths(dirs)})`;
+    throw new InputError({
+        file: "the push",
+        message: `${landing_short(before)}..${landing_short(after)} ${what}: a push that merges a plan may change only that one plan's directory. Merge each plan pull request on its own (with a merge commit or a squash merge), and commit data and config changes to the default branch separately.`,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/core/mainline.ts
+/**
+ * Apply on the default branch (the action): before anything is read from a plan, where it came from.
+ * The rule (README, "Apply writes only what the reviewed data say"): what is written follows only
+ * from reviewed files on the default branch.
+ *
+ * - The plan came in on its own (src/core/landing.ts): its landing commit changed nothing but its own
+ *   plan directory. A plan not committed at all is accepted only from auto-apply, whose plan job made
+ *   it in the same workflow run from the commit being applied.
+ * - "As of the merge": the default branch just before the plan came in (the landing commit's first
+ *   parent), or for auto-apply the commit being applied. A plan's data must be the newest of the
+ *   default branch as of then (src/core/integrity.ts), and everything that steers a write (the config,
+ *   with its addresses, rules and auto_apply policy) is read at the plan's source commit.
+ * - A revert re-derives its writes from the reverted plan's results and journal as committed on the
+ *   default branch as of the merge: that plan directory is copied out of git (`git show`) into a
+ *   temporary folder, never read from the working tree; the reverted plan must be a plan under
+ *   plans_dir whose results are on the default branch. The config is the default branch's as of then.
+ */
+
+
+
+
+
+
+
+
+
+const mainline_short = (c) => c.slice(0, 12);
+/** Where the plan in `planDir` came onto the default branch; refuses what it may not have brought. */
+async function checkMainline(loaded, planDir, systems, opts) {
+    const file = (0,external_node_path_.join)(planDir, plandir/* MANIFEST */.e0);
+    const git = await openGit(loaded.root);
+    const head = await git?.head();
+    if (!git || !head)
+        throw new errors/* InputError */.dz({
+            file,
+            message: "the action applies only plans of a git repository (actions/checkout with fetch-depth: 0).",
+        });
+    const dir = git.repoPath((0,external_node_path_.resolve)(planDir));
+    if (!dir)
+        throw new errors/* InputError */.dz({ file, message: "is outside the git repository." });
+    const landing = await findLanding(git, head, dir);
+    if (!landing) {
+        if (opts.uncommitted)
+            return { git, head, asOf: head };
+        throw new errors/* InputError */.dz({
+            file,
+            message: `is not committed on the default branch (${mainline_short(head)}): the action applies only plans merged into it. Merge the plan's pull request, or plan again.`,
+        });
+    }
+    // The systems' state files, as the config before the plan came in names them (auto-apply's commit).
+    const before = await configAtCommit(git, loaded, landing.base, systems.map((s) => s.config)).catch(() => undefined);
+    const stateFiles = before
+        ? inputFiles(before, systems)
+            .filter((f) => f.role.endsWith(".state"))
+            .flatMap((f) => git.repoPath((0,external_node_path_.resolve)(loaded.root, f.path)) ?? [])
+        : [];
+    await checkLandingScope(git, landing, dir, stateFiles);
+    return { git, head, asOf: landing.base, landing };
+}
+/** The config as committed at `commit` (paths and roots as `loaded`'s). */
+async function configAtCommit(git, loaded, commit, sections) {
+    const name = git.repoPath(loaded.path);
+    const bytes = name ? await git.show(commit, name) : undefined;
+    if (!bytes)
+        throw new errors/* InputError */.dz({
+            file: (0,external_node_path_.basename)(loaded.path),
+            message: `is missing from the default branch at commit ${mainline_short(commit)}.`,
+        });
+    const label = `${(0,external_node_path_.basename)(loaded.path)} (at commit ${mainline_short(commit)})`;
+    return { ...loaded, config: (0,config/* parseConfigWith */.q7)(bytes.toString("utf8"), label, sections) };
+}
+/**
+ * Copies the plan directory a revert names (`reverts`, relative to the config's folder) out of git,
+ * as the default branch had it at `asOf`. Refuses a directory that is not a plan under plans_dir with
+ * results there, and a plan that is itself a revert.
+ */
+async function committedReverted(m, loaded, revertPlanDir, reverts) {
+    const file = (0,external_node_path_.join)(revertPlanDir, plandir/* MANIFEST */.e0);
+    const refuse = (message) => new errors/* InputError */.dz({ file, message });
+    if (!reverts)
+        throw refuse("is a revert plan that does not name the plan it reverts.");
+    const abs = (0,external_node_path_.resolve)(loaded.root, reverts);
+    const dir = m.git.repoPath(abs);
+    const plans = m.git.repoPath((0,external_node_path_.resolve)(loaded.root, loaded.config.plans_dir));
+    if (!dir || !plans || (0,external_node_path_.dirname)(dir) !== plans)
+        throw refuse(`reverts ${reverts}, which is not a plan directory under plans_dir (${loaded.config.plans_dir}/): a revert may name only a plan whose results are on the default branch.`);
+    const [commit] = await m.git.firstParentChanges(m.asOf, [dir]);
+    const files = commit ? await m.git.filesAt(m.asOf, dir) : [];
+    if (!commit || !files.includes(`${dir}/${plandir/* MANIFEST */.e0}`))
+        throw refuse(`reverts ${reverts}, which is not on the default branch (at ${mainline_short(m.asOf)}): a revert may name only a plan whose results are on the default branch.`);
+    const copy = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), "patron-sync-reverted-"));
+    const remove = () => (0,external_node_fs_.rmSync)(copy, { recursive: true, force: true });
+    try {
+        for (const f of files) {
+            const bytes = await m.git.show(m.asOf, f);
+            if (!bytes)
+                continue;
+            const to = (0,external_node_path_.join)(copy, f.slice(dir.length + 1));
+            (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(to), { recursive: true });
+            (0,external_node_fs_.writeFileSync)(to, bytes);
+        }
+        if ((0,plandir/* isUntouched */.O2)(copy))
+            throw refuse(`reverts ${reverts}, which has no results on the default branch (at ${mainline_short(m.asOf)}): only an applied plan, whose results are committed, can be reverted.`);
+        const manifest = (0,plandir/* readManifest */.WI)(copy);
+        if (manifest.kind === "revert")
+            throw refuse(`reverts ${reverts}, which is itself a revert: plan again from the data instead.`);
+        return { dir: copy, commit, manifest, remove };
+    }
+    catch (e) {
+        remove();
+        throw e;
+    }
 }
 
 // EXTERNAL MODULE: ./src/core/lock.ts + 1 modules
@@ -39613,19 +43780,24 @@ var lock = __nccwpck_require__(575);
 
 
 
-async function preflight(ctx, manifest, systems, opts) {
-    let opened;
+
+async function preflight(ctx, manifest, systems, opts, from = {}) {
+    let opened = from.data && Promise.resolve(from.data);
     const data = () => (opened ??= openPlanData(ctx.loaded, ctx.planDir, manifest, opts));
     const revert = manifest.kind === "revert";
     // A revert writes to the addresses the reverted plan wrote to.
     const endpoints = revert
-        ? (0,plandir/* readManifest */.WI)((0,external_node_path_.resolve)(ctx.loaded.root, manifest.reverts ?? "")).endpoints
+        ? (0,plandir/* readManifest */.WI)(from.revertedDir ?? (0,external_node_path_.resolve)(ctx.loaded.root, manifest.reverts ?? "")).endpoints
         : manifest.endpoints;
     const prepared = new Map();
     const problems = [];
+    // The revert holds at the plan's data, so that a re-derivation skips what the plan skipped.
+    const plansDir = (0,external_node_path_.relative)(ctx.loaded.root, (0,external_node_path_.resolve)(ctx.loaded.root, ctx.loaded.config.plans_dir));
     for (const s of systems) {
+        let held;
+        const holds = () => (held ??= data().then((d) => (0,core_holds/* activeHolds */.NX)(d.tree, plansDir, s)));
         try {
-            prepared.set(s.name, await s.preflight(ctx, { data, revert, plannedEndpoint: endpoints?.[s.name] }));
+            prepared.set(s.name, await s.preflight(ctx, { data, revert, plannedEndpoint: endpoints?.[s.name], holds }));
         }
         catch (e) {
             if (!(e instanceof errors/* InputError */.dz))
@@ -39641,7 +43813,7 @@ async function preflight(ctx, manifest, systems, opts) {
 }
 
 // EXTERNAL MODULE: ./src/core/revert.ts
-var revert = __nccwpck_require__(5569);
+var core_revert = __nccwpck_require__(5569);
 // EXTERNAL MODULE: ./src/core/system.ts
 var system = __nccwpck_require__(406);
 // EXTERNAL MODULE: ./src/core/log.ts
@@ -39658,6 +43830,8 @@ var results = __nccwpck_require__(541);
  * input means exit 2 and nothing sent. A plan directory holds plan.json (the manifest: what was
  * planned, per system) and plan.md (its readable face), plus each system's files.
  */
+
+
 
 
 
@@ -39723,15 +43897,51 @@ async function runPlan(opts) {
     const { loaded, systems: chosen } = await runValidate({ ...opts, log });
     const plansDir = (0,external_node_path_.resolve)(loaded.root, loaded.config.plans_dir);
     let planDir;
+    let resumed;
     if (opts.out)
         planDir = (0,external_node_path_.resolve)(opts.cwd ?? process.cwd(), opts.out);
     else {
-        const resume = (0,plandir/* unfinishedPlan */.JN)(plansDir);
-        if (resume)
-            log.info(`carrying on the unfinished plan in ${(0,external_node_path_.relative)(loaded.root, resume)}`);
-        planDir = resume ?? (0,external_node_path_.join)(plansDir, utcStamp());
+        resumed = (0,plandir/* unfinishedPlan */.JN)(plansDir);
+        if (resumed)
+            log.info(`carrying on the unfinished plan in ${(0,external_node_path_.relative)(loaded.root, resumed)}`);
+        planDir = resumed ?? (0,external_node_path_.join)(plansDir, utcStamp());
     }
+    // A plan that fails takes its partial directory with it (it holds patron records): what was there before stays.
+    const before = (0,external_node_fs_.existsSync)(planDir) && planDir !== resumed ? new Set((0,external_node_fs_.readdirSync)(planDir)) : undefined;
     (0,external_node_fs_.mkdirSync)(planDir, { recursive: true });
+    try {
+        return await writePlan(opts, log, loaded, chosen, planDir);
+    }
+    catch (e) {
+        if (!(e instanceof errors/* InterruptedError */.p4))
+            discardFailedPlan(planDir, before, loaded.root, log);
+        throw e;
+    }
+}
+/**
+ * Removes what a failed plan wrote: the whole directory when this plan made it (or carried on an unfinished
+ * one), else only the entries it added. An interrupted plan is kept: running it again carries it on.
+ */
+function discardFailedPlan(planDir, before, root, log) {
+    const shown = (0,external_node_path_.relative)(root, planDir) || planDir;
+    try {
+        if (!before) {
+            (0,external_node_fs_.rmSync)(planDir, { recursive: true, force: true });
+            log.warn(`the plan did not finish: its partial directory ${shown} was removed (it held patron records)`);
+            return;
+        }
+        const added = (0,external_node_fs_.readdirSync)(planDir).filter((name) => !before.has(name));
+        if (!added.length)
+            return;
+        for (const name of added)
+            (0,external_node_fs_.rmSync)((0,external_node_path_.join)(planDir, name), { recursive: true, force: true });
+        log.warn(`the plan did not finish: what it had written in ${shown} (${added.join(", ")}) was removed (it held patron records); the directory existed before, so it and its other files were kept`);
+    }
+    catch (e) {
+        log.warn(`the plan did not finish, and its partial directory ${shown} could not be removed: ${e.message}; delete it, it may hold patron records`);
+    }
+}
+async function writePlan(opts, log, loaded, chosen, planDir) {
     // plan.md is the pull request's description: each system gets a share of its budget.
     const markdownBudget = Math.floor((core_markdown/* PLAN_MD_BUDGET */.gg - HEAD_RESERVE) / chosen.length);
     const ctx = {
@@ -39754,9 +43964,12 @@ async function runPlan(opts) {
             sentences.push(e.sentence);
         }
     }
+    // A revert stays reverted: each system is given the holds in force in the plan directories.
+    const tree = (0,core_holds/* fsTree */.i1)(loaded.root);
+    const plansRel = (0,external_node_path_.relative)(loaded.root, (0,external_node_path_.resolve)(loaded.root, loaded.config.plans_dir));
     const sections = [];
     for (const s of chosen)
-        sections.push(await s.plan(ctx));
+        sections.push(await s.plan({ ...ctx, holds: await (0,core_holds/* activeHolds */.NX)(tree, plansRel, s) }));
     const changes = sections.reduce((n, s) => n + s.changes, 0);
     const label = (s) => (0,system/* systemNamed */.p)(chosen, s.system);
     const title = `Patron sync plan: ${sections.map((s) => `${label(s).label} ${s.headline}`).join("; ")}`;
@@ -39805,10 +44018,28 @@ function renderPlanMarkdown(title, planDir, loaded, systems, sections, source, e
     const foot = [
         "",
         "---",
-        `Apply with \`npx patron-sync apply --plan ${rel}\`, or merge the pull request.`,
+        `Merge the pull request to apply it, or, in a clone of the data repository after \`npm ci\`, run \`npx patron-sync apply --plan ${rel}\`.`,
         "",
     ].join("\n");
-    return [head, ...shareBudget(core_markdown/* PLAN_MD_BUDGET */.gg - head.length - foot.length, sections), foot].join("\n");
+    // The parts are joined by line breaks: one per section and one before the foot.
+    const available = core_markdown/* PLAN_MD_BUDGET */.gg - head.length - foot.length - sections.length - 1;
+    return [head, ...shareBudget(available, sections), foot].join("\n");
+}
+/**
+ * A section rendered within `budget` characters. A renderer counts its tables against the budget but
+ * always prints its headings, counts and closing lines: when those push it over, it is rendered again
+ * with the overshoot taken off, so plan.md stays within PLAN_MD_BUDGET as it says.
+ */
+function renderWithin(render, budget) {
+    let markdown = render(budget);
+    for (let cut = 0, tries = 0; markdown.length > budget && tries < 5; tries++) {
+        cut += markdown.length - budget;
+        const again = render(Math.max(0, budget - cut));
+        if (again.length >= markdown.length)
+            break; // only what must show is left
+        markdown = again;
+    }
+    return markdown;
 }
 /**
  * Every section is always present. Each first gets an equal share; what a short section leaves is
@@ -39816,14 +44047,14 @@ function renderPlanMarkdown(title, planDir, loaded, systems, sections, source, e
  */
 function shareBudget(available, sections) {
     const share = Math.floor(available / sections.length);
-    const first = sections.map((s) => (s.render ? s.render(share) : s.markdown));
-    const spare = available - first.reduce((n, m) => n + m.length + 1, 0);
+    const first = sections.map((s) => (s.render ? renderWithin(s.render, share) : s.markdown));
+    const spare = available - first.reduce((n, m) => n + m.length, 0);
     // A section within 1,000 characters of its share was probably cut: it gets the spare room.
     const hungry = sections.filter((s, i) => s.render && first[i].length > share - 1_000);
     if (spare <= 0 || !hungry.length)
         return first;
     const more = Math.floor(spare / hungry.length);
-    return sections.map((s, i) => (hungry.includes(s) ? s.render(first[i].length + more) : first[i]));
+    return sections.map((s, i) => hungry.includes(s) ? renderWithin(s.render, first[i].length + more) : first[i]);
 }
 async function runApply(opts) {
     const log = opts.log ?? (0,core_log/* consoleLogger */.kS)();
@@ -39857,15 +44088,39 @@ async function runApply(opts) {
     const ctx = { loaded, planDir, log, signal: opts.signal, writes };
     const release = await (0,lock/* lockPlanDir */.s5)(planDir, { log, wait: opts.wait, signal: opts.signal });
     const sections = [];
+    let reverted;
     try {
-        // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
-        if (manifest.kind === "revert")
-            await (0,revert/* checkRevertPlan */.eH)(loaded, planDir, manifest, planned);
-        // Every system's preflight passes before the first call of any.
-        const ready = await preflight(ctx, manifest, planned, {
+        const revert = manifest.kind === "revert";
+        // The action: where the plan came from, before anything is read from it (src/core/mainline.ts).
+        const main = opts.mainline
+            ? await checkMainline(loaded, planDir, planned, { uncommitted: opts.uncommitted })
+            : undefined;
+        const dataOpts = {
             sections: sectionsKnown,
             requireCommit: opts.mainline,
             mainline: opts.mainline,
+            asOf: main?.asOf,
+            systems: planned,
+        };
+        let data;
+        if (revert && main) {
+            // Re-derived from the reverted plan as the default branch holds it, with the config of then.
+            reverted = await committedReverted(main, loaded, planDir, manifest.reverts);
+            ctx.loaded = await configAtCommit(main.git, loaded, main.asOf, sectionsKnown);
+            ctx.revertedDir = reverted.dir;
+        }
+        else if (!revert && (main || manifest.source?.kind === "git")) {
+            // Everything that steers a write (addresses, rules, tuning) is the config at the plan's commit.
+            data = await openPlanData(loaded, planDir, manifest, dataOpts);
+            ctx.loaded = data.loaded;
+        }
+        // A revert's writes follow from the reverted plan's recorded results: re-derived and checked.
+        if (revert)
+            await (0,core_revert/* checkRevertPlan */.eH)(ctx.loaded, planDir, manifest, planned, reverted?.dir);
+        // Every system's preflight passes before the first call of any.
+        const ready = await preflight(ctx, manifest, planned, dataOpts, {
+            data,
+            revertedDir: reverted?.dir,
         });
         for (const s of planned)
             sections.push(await s.apply(ctx, ready.get(s.name)));
@@ -39877,6 +44132,7 @@ async function runApply(opts) {
         throw e;
     }
     finally {
+        reverted?.remove();
         release();
     }
     const sum = (k) => sections.reduce((n, s) => n + s[k], 0);
@@ -39919,2931 +44175,7 @@ function systemNamed(systems, name) {
 
 /***/ }),
 
-/***/ 4851:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  n: () => (/* binding */ runDemo)
-});
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-// EXTERNAL MODULE: ./src/core/run.ts + 7 modules
-var run = __nccwpck_require__(4911);
-// EXTERNAL MODULE: ./src/core/revert.ts
-var revert = __nccwpck_require__(5569);
-// EXTERNAL MODULE: ./src/systems.ts + 88 modules
-var systems = __nccwpck_require__(7685);
-;// CONCATENATED MODULE: ./src/run.ts
-/**
- * Core (src/core/run.ts, src/core/revert.ts) with the built-in systems (src/systems.ts), built with the
- * settings of `env` (default: the process's environment), when no systems are given: what the demo, the
- * benchmark and the tests call.
- */
-
-
-
-
-const withSystems = ({ env, ...opts }, deps = {}) => ({
-    ...opts,
-    systems: opts.systems ?? (0,systems/* builtInSystems */.O$)((0,systems/* settingsFromEnv */.xT)(env ?? process.env), deps),
-});
-async function runValidate(opts = {}) {
-    return await core.runValidate(withSystems(opts));
-}
-async function runPlan(opts = {}, deps = {}) {
-    return await run/* runPlan */.Fo(withSystems(opts, deps));
-}
-async function runApply(opts, deps = {}) {
-    return await run/* runApply */.Of(withSystems(opts, deps));
-}
-async function runRevert(opts) {
-    return await coreRevert(withSystems(opts));
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-model-schema.ts
-const camel = (s) => s.replace(/_([a-z0-9])/g, (_m, c) => c.toUpperCase());
-function fld(x, kind, opts = {}) {
-    return { x, k: opts.k ?? camel(x), kind, always: opts.always };
-}
-const always = (x, kind, k) => fld(x, kind, { k, always: true });
-const attr = (x, kind) => ({ x, k: camel(x), kind, attr: true });
-const list = (x, item, of, k) => fld(x, { item, of }, { k, always: true });
-const obj = (...fields) => ({ fields });
-const SEGMENT = attr("segment_type", "str");
-const PARAMETER = obj(fld("type", "code"), fld("scope", "code"), fld("value", "code"));
-const ROLE = obj(fld("status", "code"), fld("scope", "code"), fld("role_type", "code"), fld("expiry_date", "str"), list("parameters", "parameter", PARAMETER));
-const IDENTIFIER = obj(SEGMENT, fld("id_type", "code"), fld("value", "str"), fld("note", "str"), fld("status", "str"));
-const ADDRESS = obj(attr("preferred", "bool"), SEGMENT, ...["line1", "line2", "line3", "line4", "line5", "city", "state_province", "postal_code"].map((x) => fld(x, "str")), fld("country", "code"), fld("address_note", "str"), fld("start_date", "str"), fld("end_date", "str"), list("address_types", "address_type", "code"));
-const EMAIL = obj(attr("preferred", "bool"), SEGMENT, fld("email_address", "str"), fld("description", "str"), list("email_types", "email_type", "code"));
-const PHONE = obj(attr("preferred", "bool"), attr("preferred_sms", "bool"), SEGMENT, fld("phone_number", "str"), list("phone_types", "phone_type", "code"));
-const CONTACT_INFO = obj(list("addresses", "address", ADDRESS), list("emails", "email", EMAIL), list("phones", "phone", PHONE));
-const BLOCK = obj(SEGMENT, fld("block_type", "code"), fld("block_description", "code"), fld("block_status", "str"), fld("block_note", "str"), fld("created_by", "str"), fld("created_date", "str"), fld("expiry_date", "str"), fld("item_loan_id", "str"));
-const NOTE = obj(SEGMENT, fld("note_type", "code"), fld("note_text", "str"), fld("user_viewable", "bool"), fld("popup_note", "bool"), fld("created_by", "str"), fld("created_date", "str"));
-const STATISTIC = obj(SEGMENT, fld("statistic_category", "code"), fld("category_type", "code"), fld("statistic_note", "str"));
-const PROXY = obj(attr("link", "str"), fld("primary_id", "str"), fld("full_name", "str"));
-const RS_LIBRARY = obj(fld("code", "code"));
-const LIBRARY_NOTICE = obj(fld("code", "code"), fld("value", "bool"));
-/** The `<user>` element, in rest_user.xsd order. `researcher` (Esploro) is not modelled and is ignored. */
-const USER_SPEC = obj(always("record_type", "code"), always("primary_id", "str"), always("first_name", "str"), always("middle_name", "str"), always("last_name", "str"), always("full_name", "special"), always("pin_number", "special"), always("user_title", "code"), always("job_category", "code"), always("job_description", "str"), always("gender", "code"), always("user_group", "code"), always("campus_code", "code"), always("web_site_url", "str"), always("cataloger_level", "code"), always("preferred_language", "code"), fld("birth_date", "str"), fld("expiry_date", "str"), fld("purge_date", "str"), always("account_type", "code"), always("external_id", "str"), always("password", "special"), always("force_password_change", "str"), always("status", "code"), fld("status_date", "str"), fld("last_patron_activity_date", "str"), always("requests", "special"), always("loans", "special"), always("fees", "special"), always("contact_info", CONTACT_INFO), list("user_identifiers", "user_identifier", IDENTIFIER, "identifiers"), list("user_roles", "user_role", ROLE, "roles"), list("user_blocks", "user_block", BLOCK, "blocks"), list("user_notes", "user_note", NOTE, "notes"), list("user_statistics", "user_statistic", STATISTIC, "statistics"), list("proxy_for_users", "proxy_for_user", PROXY), fld("rs_libraries", { item: "rs_library", of: RS_LIBRARY }), fld("library_notices", { item: "library_notice", of: LIBRARY_NOTICE }), fld("source_link_id", "str"), fld("source_institution_code", "str"), fld("linking_id", "str"), always("pref_first_name", "str"), always("pref_middle_name", "str"), always("pref_last_name", "str"), always("pref_name_suffix", "str"), always("is_researcher", "bool"));
-const isList = (k) => typeof k === "object" && "item" in k;
-const isObj = (k) => typeof k === "object" && "fields" in k;
-function collectItems(spec, into) {
-    for (const f of spec.fields) {
-        if (isList(f.kind)) {
-            into.add(f.kind.item);
-            if (f.kind.of !== "code")
-                collectItems(f.kind.of, into);
-        }
-        else if (isObj(f.kind))
-            collectItems(f.kind, into);
-    }
-    return into;
-}
-/** Every list item element name (parsed as arrays even when there is one). */
-const LIST_ITEMS = collectItems(USER_SPEC, new Set());
-/** The top-level XML element names of a user, in rest_user.xsd order. */
-const USER_ELEMENTS = USER_SPEC.fields.map((f) => f.x);
-/** Descriptions Alma fills in from the User Identifier Types code table when a PUT sent none. */
-const ID_TYPE_DESC = {
-    BARCODE: "Barcode",
-    UNIV_ID: "University ID",
-    INST_ID: "Institution ID",
-    NET_ID: "Network ID",
-    ADDL_ID_1: "Additional ID 1",
-    OTHER_ID_1: "Other ID 1",
-};
-// ---------------------------------------------------------------------------------------------------------
-// Defaults and copies
-/**
- * A full user from a partial one: missing fields get the values Alma shows for an empty record.
- * Always a deep copy (only the fields of the model are kept). The top level is one object literal
- * with every key (undefined when absent) so that 100,000 stored users share one compact shape.
- */
-function normalizeUser(init) {
-    const u = init;
-    const opt = (v) => (typeof v === "string" ? v : undefined);
-    const str = (v) => (typeof v === "string" ? v : "");
-    const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-    const lists = copyFields(LISTS_SPEC, u);
-    return {
-        recordType: str(u.recordType),
-        recordTypeDesc: opt(u.recordTypeDesc),
-        primaryId: str(u.primaryId),
-        firstName: str(u.firstName),
-        middleName: str(u.middleName),
-        lastName: str(u.lastName),
-        pinSet: u.pinSet === true,
-        userTitle: str(u.userTitle),
-        userTitleDesc: opt(u.userTitleDesc),
-        jobCategory: str(u.jobCategory),
-        jobCategoryDesc: opt(u.jobCategoryDesc),
-        jobDescription: str(u.jobDescription),
-        gender: str(u.gender),
-        genderDesc: opt(u.genderDesc),
-        userGroup: str(u.userGroup),
-        userGroupDesc: opt(u.userGroupDesc),
-        campusCode: str(u.campusCode),
-        campusCodeDesc: opt(u.campusCodeDesc),
-        webSiteUrl: str(u.webSiteUrl),
-        catalogerLevel: str(u.catalogerLevel),
-        catalogerLevelDesc: opt(u.catalogerLevelDesc),
-        preferredLanguage: str(u.preferredLanguage),
-        preferredLanguageDesc: opt(u.preferredLanguageDesc),
-        birthDate: opt(u.birthDate),
-        expiryDate: opt(u.expiryDate),
-        purgeDate: opt(u.purgeDate),
-        accountType: str(u.accountType),
-        accountTypeDesc: opt(u.accountTypeDesc),
-        externalId: str(u.externalId),
-        passwordSet: u.passwordSet === true,
-        forcePasswordChange: str(u.forcePasswordChange),
-        status: str(u.status),
-        statusDesc: opt(u.statusDesc),
-        statusDate: opt(u.statusDate),
-        lastPatronActivityDate: opt(u.lastPatronActivityDate),
-        requests: num(u.requests),
-        loans: num(u.loans),
-        fees: num(u.fees),
-        contactInfo: lists.contactInfo,
-        identifiers: lists.identifiers,
-        roles: lists.roles,
-        blocks: lists.blocks,
-        notes: lists.notes,
-        statistics: lists.statistics,
-        proxyForUsers: lists.proxyForUsers,
-        rsLibraries: lists.rsLibraries,
-        libraryNotices: lists.libraryNotices,
-        sourceLinkId: opt(u.sourceLinkId),
-        sourceInstitutionCode: opt(u.sourceInstitutionCode),
-        linkingId: opt(u.linkingId),
-        prefFirstName: str(u.prefFirstName),
-        prefMiddleName: str(u.prefMiddleName),
-        prefLastName: str(u.prefLastName),
-        prefNameSuffix: str(u.prefNameSuffix),
-        isResearcher: u.isResearcher === true,
-    };
-}
-/** The structured (list and object) fields of a user, copied generically. */
-const LISTS_SPEC = obj(...USER_SPEC.fields.filter((f) => isList(f.kind) || isObj(f.kind)));
-/** Copies the schema's fields of `src` (lists default to empty). */
-function copyFields(spec, src) {
-    const out = {};
-    for (const f of spec.fields) {
-        const v = src[f.k];
-        const kind = f.kind;
-        if (kind === "special")
-            continue;
-        if (isList(kind)) {
-            out[f.k] = Array.isArray(v) ? v.map((i) => copyItem(kind, i)) : [];
-        }
-        else if (isObj(kind)) {
-            out[f.k] = copyFields(kind, isRecord(v) ? v : {});
-        }
-        else if (kind === "bool") {
-            if (typeof v === "boolean")
-                out[f.k] = v;
-        }
-        else {
-            if (typeof v === "string")
-                out[f.k] = v;
-            if (kind === "code") {
-                const d = src[f.k + "Desc"];
-                if (typeof d === "string")
-                    out[f.k + "Desc"] = d;
-            }
-        }
-    }
-    return out;
-}
-function copyItem(l, v) {
-    if (l.of !== "code")
-        return copyFields(l.of, isRecord(v) ? v : {});
-    if (!isRecord(v))
-        return { value: typeof v === "string" ? v : "" };
-    const c = { value: typeof v.value === "string" ? v.value : "" };
-    if (typeof v.desc === "string")
-        c.desc = v.desc;
-    return c;
-}
-const isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-const asRecord = (v) => v;
-/** A deep copy. */
-function cloneUser(u) {
-    return normalizeUser(u);
-}
-function fullName(u) {
-    return [u.firstName, u.middleName, u.lastName].filter((s) => s && s.trim()).join(" ");
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-model-render.ts
-
-const BRIEF_SKIP = new Set([
-    "pin_number",
-    "password",
-    "requests",
-    "loans",
-    "fees",
-    "user_roles",
-    "user_blocks",
-    "user_notes",
-    "proxy_for_users",
-    "rs_libraries",
-    "library_notices",
-]);
-const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
-const escText = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const escAttr = (s) => escText(s).replace(/"/g, "&quot;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
-function xmlEl(name, attrs, inner) {
-    return inner === "" ? `<${name}${attrs}/>` : `<${name}${attrs}>${inner}</${name}>`;
-}
-/** The user as Alma's GET returns it in XML (declaration included). */
-function renderUserXml(u, opts = {}) {
-    return XML_DECLARATION + userXmlElement(u, opts);
-}
-/** The `<user>` element alone (for embedding). */
-function userXmlElement(u, opts = {}) {
-    const brief = opts.view === "brief";
-    const rec = u;
-    let inner = "";
-    for (const f of USER_SPEC.fields) {
-        if (brief && BRIEF_SKIP.has(f.x))
-            continue;
-        if (f.kind === "special") {
-            inner += specialXml(f.x, u, opts);
-            continue;
-        }
-        if (brief && f.x === "contact_info") {
-            inner += xmlEl("contact_info", "", fieldXml(EMAILS_FIELD, asRecord(u.contactInfo)));
-            continue;
-        }
-        inner += fieldXml(f, rec);
-    }
-    return xmlEl("user", "", inner);
-}
-const EMAILS_FIELD = CONTACT_INFO.fields[1];
-function countLink(u, what, opts) {
-    const base = (opts.baseUrl ?? "").replace(/\/+$/, "");
-    return `${base}/almaws/v1/users/${encodeURIComponent(u.primaryId)}/${what}`;
-}
-/** Floats as Java prints them: 0.0, 12.5. */
-const javaFloat = (n) => (Number.isInteger(n) ? n.toFixed(1) : String(n));
-function specialXml(x, u, opts) {
-    switch (x) {
-        case "full_name":
-            return xmlEl(x, "", escText(fullName(u)));
-        case "pin_number": // never returned: Alma's GET shows the element empty
-        case "password": // "returned empty in the GET action" (rest_user.xsd)
-            return `<${x}/>`;
-        case "requests":
-        case "loans":
-        case "fees": {
-            const n = x === "fees" ? javaFloat(u.fees) : String(u[x]);
-            return `<${x} link="${escAttr(countLink(u, x, opts))}">${n}</${x}>`;
-        }
-    }
-    return "";
-}
-function attrsXml(spec, rec) {
-    let out = "";
-    for (const f of spec.fields) {
-        if (!f.attr)
-            continue;
-        const v = rec[f.k];
-        if (typeof v === "string" || typeof v === "boolean")
-            out += ` ${f.x}="${escAttr(String(v))}"`;
-    }
-    return out;
-}
-function fieldXml(f, rec) {
-    const v = rec[f.k];
-    if (f.attr)
-        return "";
-    if (isList(f.kind)) {
-        const items = Array.isArray(v) ? v : [];
-        if (!f.always && items.length === 0)
-            return "";
-        return xmlEl(f.x, "", listXml(f, items));
-    }
-    if (isObj(f.kind)) {
-        if (!isRecord(v))
-            return f.always ? `<${f.x}/>` : "";
-        return objXml(f.x, f.kind, v);
-    }
-    if (f.kind === "code") {
-        const desc = rec[f.k + "Desc"];
-        if (v === undefined && desc === undefined && !f.always)
-            return "";
-        const a = typeof desc === "string" ? ` desc="${escAttr(desc)}"` : "";
-        return xmlEl(f.x, a, escText(typeof v === "string" ? v : ""));
-    }
-    if (f.kind === "bool") {
-        if (typeof v !== "boolean")
-            return f.always ? xmlEl(f.x, "", "false") : "";
-        return xmlEl(f.x, "", String(v));
-    }
-    if (typeof v !== "string")
-        return f.always ? `<${f.x}/>` : "";
-    return xmlEl(f.x, "", escText(v));
-}
-function listXml(f, items) {
-    const l = f.kind;
-    let out = "";
-    for (const item of items) {
-        if (l.of === "code") {
-            const c = isRecord(item) ? item : { value: item };
-            const a = typeof c.desc === "string" ? ` desc="${escAttr(c.desc)}"` : "";
-            out += xmlEl(l.item, a, escText(typeof c.value === "string" ? c.value : ""));
-        }
-        else if (isRecord(item)) {
-            out += objXml(l.item, l.of, item);
-        }
-    }
-    return out;
-}
-function objXml(name, spec, rec) {
-    let inner = "";
-    for (const f of spec.fields) {
-        if (f.attr)
-            continue;
-        if (name === "user_identifier" && f.x === "id_type") {
-            inner += fieldXml(f, withIdTypeDesc(rec));
-            continue;
-        }
-        inner += fieldXml(f, rec);
-    }
-    return xmlEl(name, attrsXml(spec, rec), inner);
-}
-function withIdTypeDesc(rec) {
-    if (typeof rec.idTypeDesc === "string" || typeof rec.idType !== "string")
-        return rec;
-    const desc = ID_TYPE_DESC[rec.idType.toUpperCase()];
-    return desc ? { ...rec, idTypeDesc: desc } : rec;
-}
-/** The user as Alma's GET returns it in JSON. */
-function renderUserJson(u, opts = {}) {
-    const brief = opts.view === "brief";
-    const rec = u;
-    const out = {};
-    for (const f of USER_SPEC.fields) {
-        if (brief && BRIEF_SKIP.has(f.x))
-            continue;
-        switch (f.x) {
-            case "full_name":
-                out.full_name = fullName(u);
-                continue;
-            case "pin_number": // absent from Alma's JSON GET
-                continue;
-            case "password":
-                out.password = "";
-                continue;
-            case "requests":
-            case "loans":
-            case "fees":
-                out[f.x] = { value: u[f.x], link: countLink(u, f.x, opts) };
-                continue;
-        }
-        if (brief && f.x === "contact_info") {
-            out.contact_info = { email: u.contactInfo.emails.map((e) => objJson(EMAIL, asRecord(e))) };
-            continue;
-        }
-        fieldJson(f, rec, out);
-    }
-    return out;
-}
-function fieldJson(f, rec, out) {
-    const v = rec[f.k];
-    if (isList(f.kind)) {
-        const items = Array.isArray(v) ? v : [];
-        if (!f.always && items.length === 0)
-            return;
-        const l = f.kind;
-        out[l.item] = items.map((item) => {
-            if (l.of === "code") {
-                const c = isRecord(item) ? item : { value: item };
-                return { value: c.value ?? "", desc: c.desc ?? null };
-            }
-            return objJson(l.of, isRecord(item) ? item : {}, l.item);
-        });
-        return;
-    }
-    if (isObj(f.kind)) {
-        if (isRecord(v))
-            out[f.x] = objJson(f.kind, v, f.x);
-        else if (f.always)
-            out[f.x] = null;
-        return;
-    }
-    if (f.kind === "code") {
-        const desc = rec[f.k + "Desc"];
-        if (v === undefined && desc === undefined && !f.always)
-            return;
-        out[f.x] = { value: typeof v === "string" ? v : "", desc: typeof desc === "string" ? desc : null };
-        return;
-    }
-    if (f.kind === "bool") {
-        if (typeof v === "boolean")
-            out[f.x] = v;
-        else if (f.always)
-            out[f.x] = false;
-        return;
-    }
-    if (typeof v === "string")
-        out[f.x] = v;
-    else if (f.always)
-        out[f.x] = "";
-}
-function objJson(spec, rec, name = "") {
-    const out = {};
-    const src = name === "user_identifier" ? withIdTypeDesc(rec) : rec;
-    for (const f of spec.fields) {
-        if (f.attr) {
-            const v = src[f.k];
-            if (v !== undefined)
-                out[f.x] = v;
-        }
-        else
-            fieldJson(f, src, out);
-    }
-    return out;
-}
-
-// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 26 modules
-var XMLParser = __nccwpck_require__(9658);
-// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/validator.js
-var validator = __nccwpck_require__(1176);
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/fxp.js
-
-
-
-
-
-
-const XMLValidator = {
-  validate: validator/* validate */.t
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-model-parse.ts
-/** Parsing a user (PUT bodies and seeds) from Alma's two wire forms, XML and JSON. Sources: see alma-model.ts. */
-
-
-class BodyError extends Error {
-    name = "BodyError";
-}
-const xmlParser = new XMLParser/* default */.A({
-    ignoreAttributes: false,
-    attributeNamePrefix: "@_",
-    textNodeName: "#text",
-    parseTagValue: false,
-    parseAttributeValue: false,
-    trimValues: false,
-    processEntities: true,
-    htmlEntities: true,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    removeNSPrefix: true,
-    isArray: (name, _jpath, _leaf, isAttribute) => !isAttribute && LIST_ITEMS.has(name),
-});
-/** Parses a `<user>` document. Throws BodyError when it is not well-formed or not a user. */
-function parseUserXml(text) {
-    const trimmed = text.replace(/^\uFEFF/, "").trim();
-    if (!trimmed.startsWith("<") || XMLValidator.validate(trimmed) !== true) {
-        throw new BodyError("not well-formed XML");
-    }
-    let tree;
-    try {
-        tree = xmlParser.parse(trimmed);
-    }
-    catch (e) {
-        throw new BodyError(`not well-formed XML: ${e.message}`);
-    }
-    if (!isRecord(tree) || !("user" in tree))
-        throw new BodyError("the root element is not <user>");
-    const root = Array.isArray(tree.user) ? tree.user[0] : tree.user;
-    const node = isRecord(root) ? root : {};
-    const body = { fields: {}, counts: {} };
-    for (const f of USER_SPEC.fields) {
-        if (!(f.x in node))
-            continue;
-        const raw = first(node[f.x]);
-        if (f.kind === "special") {
-            if (f.x === "pin_number")
-                body.pinNumber = xmlText(raw);
-            else if (f.x === "password")
-                body.password = xmlText(raw);
-            else
-                readCount(f.x, xmlText(raw), body);
-            continue;
-        }
-        readXmlField(f, raw, body.fields);
-    }
-    return body;
-}
-const first = (v) => (Array.isArray(v) ? v[0] : v);
-function readCount(x, text, body) {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n))
-        return;
-    if (x === "requests" || x === "loans" || x === "fees")
-        body.counts[x] = n;
-}
-function xmlText(v) {
-    if (typeof v === "string")
-        return v;
-    if (typeof v === "number" || typeof v === "boolean")
-        return String(v);
-    if (isRecord(v))
-        return xmlText(v["#text"] ?? "");
-    return "";
-}
-function xmlAttr(v, name) {
-    if (!isRecord(v))
-        return undefined;
-    const a = v[`@_${name}`];
-    return typeof a === "string" ? a : undefined;
-}
-const parseBool = (s) => /^\s*true\s*$/i.test(s) ? true : /^\s*false\s*$/i.test(s) ? false : undefined;
-function readXmlField(f, raw, out) {
-    if (isList(f.kind)) {
-        const l = f.kind;
-        const items = isRecord(raw) ? raw[l.item] : undefined;
-        const arr = Array.isArray(items) ? items : items === undefined ? [] : [items];
-        out[f.k] = arr.map((i) => {
-            if (l.of === "code") {
-                const c = { value: xmlText(i) };
-                const d = xmlAttr(i, "desc");
-                if (d !== undefined)
-                    c.desc = d;
-                return c;
-            }
-            return readXmlObj(l.of, i);
-        });
-        return;
-    }
-    if (isObj(f.kind)) {
-        out[f.k] = readXmlObj(f.kind, raw);
-        return;
-    }
-    if (f.kind === "code") {
-        out[f.k] = xmlText(raw);
-        const d = xmlAttr(raw, "desc");
-        if (d !== undefined)
-            out[f.k + "Desc"] = d;
-        return;
-    }
-    if (f.kind === "bool") {
-        const b = parseBool(xmlText(raw));
-        if (b !== undefined)
-            out[f.k] = b;
-        return;
-    }
-    out[f.k] = xmlText(raw);
-}
-function readXmlObj(spec, node) {
-    const out = {};
-    const n = isRecord(node) ? node : {};
-    for (const f of spec.fields) {
-        if (f.attr) {
-            const a = xmlAttr(n, f.x);
-            const v = a !== undefined && f.kind === "bool" ? parseBool(a) : a;
-            if (v !== undefined)
-                out[f.k] = v;
-            continue;
-        }
-        if (f.x in n)
-            readXmlField(f, first(n[f.x]), out);
-        else if (isList(f.kind))
-            out[f.k] = [];
-    }
-    return out;
-}
-/** Parses a user in Alma's JSON shape (a string or an already-parsed object). */
-function parseUserJson(input) {
-    let tree = input;
-    if (typeof input === "string") {
-        try {
-            tree = JSON.parse(input.replace(/^\uFEFF/, ""));
-        }
-        catch {
-            throw new BodyError("not valid JSON");
-        }
-    }
-    if (!isRecord(tree))
-        throw new BodyError("the JSON body is not an object");
-    if (Object.keys(tree).length === 1 && isRecord(tree.user))
-        tree = tree.user;
-    const node = tree;
-    const body = { fields: {}, counts: {} };
-    for (const f of USER_SPEC.fields) {
-        if (f.kind === "special") {
-            const v = node[f.x];
-            if (v === undefined || v === null)
-                continue;
-            if (f.x === "pin_number")
-                body.pinNumber = jsonText(v);
-            else if (f.x === "password")
-                body.password = jsonText(v);
-            else
-                readCount(f.x, isRecord(v) ? jsonText(v.value) : jsonText(v), body);
-            continue;
-        }
-        const key = isList(f.kind) ? f.kind.item : f.x;
-        if (key in node)
-            readJsonField(f, node[key], body.fields);
-        else if (isList(f.kind) && f.x in node)
-            readJsonField(f, unwrap(node[f.x], f.kind.item), body.fields);
-    }
-    return body;
-}
-function unwrap(v, item) {
-    return isRecord(v) && item in v ? v[item] : v;
-}
-function jsonText(v) {
-    if (typeof v === "string")
-        return v;
-    if (typeof v === "number" || typeof v === "boolean")
-        return String(v);
-    return "";
-}
-function readJsonField(f, v, out) {
-    if (isList(f.kind)) {
-        const l = f.kind;
-        const arr = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-        out[f.k] = arr.map((i) => {
-            if (l.of === "code") {
-                const c = { value: isRecord(i) ? jsonText(i.value) : jsonText(i) };
-                if (isRecord(i) && typeof i.desc === "string")
-                    c.desc = i.desc;
-                return c;
-            }
-            return readJsonObj(l.of, i);
-        });
-        return;
-    }
-    if (isObj(f.kind)) {
-        out[f.k] = readJsonObj(f.kind, v);
-        return;
-    }
-    if (f.kind === "code") {
-        out[f.k] = isRecord(v) ? jsonText(v.value) : jsonText(v);
-        if (isRecord(v) && typeof v.desc === "string")
-            out[f.k + "Desc"] = v.desc;
-        return;
-    }
-    if (f.kind === "bool") {
-        const b = typeof v === "boolean" ? v : parseBool(jsonText(v));
-        if (b !== undefined)
-            out[f.k] = b;
-        return;
-    }
-    if (v === null || v === undefined)
-        return;
-    out[f.k] = jsonText(v);
-}
-function readJsonObj(spec, v) {
-    const out = {};
-    const n = isRecord(v) ? v : {};
-    for (const f of spec.fields) {
-        if (f.attr) {
-            const a = n[f.x];
-            const v = f.kind === "bool" && typeof a === "string" ? parseBool(a) : a;
-            if (typeof v === "boolean" || typeof v === "string")
-                out[f.k] = v;
-            continue;
-        }
-        const key = isList(f.kind) ? f.kind.item : f.x;
-        if (key in n)
-            readJsonField(f, n[key], out);
-        else if (isList(f.kind) && f.x in n)
-            readJsonField(f, unwrap(n[f.x], f.kind.item), out);
-        else if (isList(f.kind))
-            out[f.k] = [];
-    }
-    return out;
-}
-/** A seed or stored user from an Alma XML `<user>` document (a non-empty PIN/password marks it set). */
-function userFromXml(text) {
-    return userFromBody(parseUserXml(text));
-}
-/** A seed or stored user from Alma's JSON shape. */
-function userFromJson(input) {
-    return userFromBody(parseUserJson(input));
-}
-function userFromBody(body) {
-    const init = { ...body.fields };
-    if (typeof init.primaryId !== "string" || !init.primaryId.trim()) {
-        throw new BodyError("the user has no primary_id");
-    }
-    init.pinSet = !!body.pinNumber;
-    init.passwordSet = !!body.password;
-    Object.assign(init, body.counts);
-    return normalizeUser(init);
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-model-rules.ts
-
-// ---------------------------------------------------------------------------------------------------------
-// PUT semantics ("swap all")
-/** Role types that Alma refuses without a parameter of the given type. Codes from real records and reports. */
-const DEFAULT_ROLE_PARAMETER_RULES = {
-    // Work Order Operator: reported by a systems librarian ("role with code 214 … requires … ServiceUnit");
-    // real records carry ServiceUnit parameters.
-    "214": "ServiceUnit",
-    // Receiving Operator: real records carry ServiceUnit parameters.
-    "37": "ServiceUnit",
-    // Requests Operator and Circulation Desk Manager: real records carry CirculationDesk parameters.
-    "51": "CirculationDesk",
-    "221": "CirculationDesk",
-};
-/** The first role in the list lacking its required parameter, if any. */
-function roleMissingParameter(roles, rules = DEFAULT_ROLE_PARAMETER_RULES) {
-    for (const role of roles) {
-        const need = rules[role.roleType.trim()];
-        if (!need)
-            continue;
-        const ok = (role.parameters ?? []).some((p) => p.type.trim().toLowerCase() === need.toLowerCase() && p.value.trim() !== "");
-        if (!ok)
-            return { role, parameter: need };
-    }
-    return undefined;
-}
-/** Fields Alma keeps for an EXTERNAL user when the incoming value is empty, unless named in `override`. */
-const EXTERNAL_KEPT_WHEN_EMPTY = [
-    "user_group",
-    "job_category",
-    "pin_number",
-    "preferred_language",
-    "campus_code",
-    "rs_libraries",
-    "user_title",
-    "library_notices",
-    "pref_first_name",
-    "pref_middle_name",
-    "pref_last_name",
-    "cataloger_level",
-];
-/** Output-only elements: a PUT never changes them. */
-const OUTPUT_ONLY = new Set([
-    "status_date",
-    "last_patron_activity_date",
-    "proxy_for_users",
-    "source_link_id",
-    "source_institution_code",
-    "linking_id",
-]);
-const isEmptyValue = (v) => v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
-/**
- * The stored user after a PUT of `body`: every field and list in the body replaces the stored one and
- * a missing one is cleared, except that absent roles are kept, an empty or absent password is kept,
- * an absent PIN is kept (an empty one wipes an INTERNAL user's PIN), output-only fields are ignored,
- * and an EXTERNAL user keeps the fields Alma protects when the incoming value is empty.
- * Validation (mandatory fields, roles, uniqueness, external id) is the caller's job.
- */
-function swapAll(stored, body, opts = {}) {
-    const override = new Set((opts.override ?? []).map((s) => s.trim().toLowerCase()));
-    const external = stored.accountType.trim().toUpperCase() === "EXTERNAL";
-    const src = stored;
-    const fresh = normalizeUser({ primaryId: stored.primaryId });
-    const next = {};
-    for (const f of USER_SPEC.fields) {
-        if (f.kind === "special")
-            continue;
-        const keys = f.kind === "code" ? [f.k, f.k + "Desc"] : [f.k];
-        const present = f.k in body.fields;
-        const incoming = body.fields[f.k];
-        let from;
-        if (OUTPUT_ONLY.has(f.x))
-            from = src;
-        else if (f.x === "user_roles")
-            from = present ? body.fields : src;
-        else if (external &&
-            EXTERNAL_KEPT_WHEN_EMPTY.includes(f.x) &&
-            isEmptyValue(incoming) &&
-            !override.has(f.x))
-            from = src;
-        else
-            from = present ? body.fields : fresh;
-        for (const k of keys)
-            if (from[k] !== undefined)
-                next[k] = from[k];
-    }
-    next.requests = stored.requests;
-    next.loans = stored.loans;
-    next.fees = stored.fees;
-    next.passwordSet = body.password ? true : stored.passwordSet;
-    if (body.pinNumber === undefined)
-        next.pinSet = stored.pinSet;
-    else if (body.pinNumber.trim() !== "")
-        next.pinSet = true;
-    else if (external && !override.has("pin_number"))
-        next.pinSet = stored.pinSet;
-    else
-        next.pinSet = false;
-    const user = normalizeUser(next);
-    if (!user.status.trim()) {
-        // "Default is Active" (rest_user.xsd)
-        user.status = "ACTIVE";
-        user.statusDesc = "Active";
-    }
-    if (opts.today && user.status !== stored.status)
-        user.statusDate = opts.today;
-    return user;
-}
-/** Every identifying value of a user (primary ID and identifier values), lower-cased, without blanks. */
-function identifyingValues(u) {
-    const out = [u.primaryId.trim().toLowerCase()];
-    for (const i of u.identifiers) {
-        const v = i.value.trim().toLowerCase();
-        if (v && !out.includes(v))
-            out.push(v);
-    }
-    return out.filter(Boolean);
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-model.ts
-/**
- * The Alma user record as the simulator stores it, and its two wire forms (XML and JSON).
- *
- * One table (USER_SPEC, in the element order of Alma's rest_user.xsd) drives parsing and rendering
- * of both forms, so they cannot drift apart:
- *   - XML: `<user>` with list wrappers (`<user_identifiers><user_identifier>…`), code fields as
- *     `<user_group desc="Staff">STAFF</user_group>`, segment_type/preferred as attributes.
- *   - JSON (Alma's shape): list wrappers become arrays named after the item (`user_identifier: [...]`),
- *     code fields become `{ value, desc }`, attributes become plain keys, booleans are JSON booleans.
- *
- * The model is camelCase; a code field is flattened into two keys (`userGroup`, `userGroupDesc`).
- * Secrets are not stored: only whether a PIN and a password are set (`pinSet`, `passwordSet`).
- *
- * DOCUMENTED: the elements and their order (shared/fixtures/alma/xsd/rest_user.xsd); the JSON shape
- * (real records in shared/fixtures/alma/users, see its SOURCE.txt); swap-all, roles kept when absent,
- * EXTERNAL users' protected fields and `override` (seed alma-put-user-api.txt).
- * ASSUMPTIONS: the PIN round trip (GET shows it empty; an empty `<pin_number/>` in a PUT wipes an
- * INTERNAL user's PIN), an empty password keeping the stored one, and identifiers compared
- * case-insensitively (true in Alma only for institutions whose first test load was after June 2018).
- * The element order of the *.DERIVED.xml records is a guess. See alma.ts for the full list.
- *
- * The parts: alma-model-types.ts (the model), alma-model-schema.ts (the table, defaults and copies),
- * alma-model-render.ts and alma-model-parse.ts (the two wire forms), alma-model-rules.ts (swap-all).
- */
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/simulators/alma-random.ts
-/**
- * A small seeded PRNG (mulberry32) so that simulator runs and generated data are reproducible.
- */
-function alma_random_createRng(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-/** An independent stream for one purpose (latency, faults, tracking ids…) from one seed. */
-function deriveRng(seed, stream) {
-    let z = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca77)) >>> 0;
-    z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
-    z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;
-    return alma_random_createRng((z ^ (z >>> 16)) >>> 0);
-}
-/** An integer in [min, max]. */
-function alma_random_intBetween(rng, min, max) {
-    return min + Math.floor(rng() * (max - min + 1));
-}
-function alma_random_pick(rng, items) {
-    const item = items[Math.floor(rng() * items.length)];
-    if (item === undefined)
-        throw new Error("pick from an empty list");
-    return item;
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-builders.ts
-const alma_builders_ACTIVE = "ACTIVE";
-const alma_builders_INACTIVE = "INACTIVE";
-function alma_builders_identifier(idType, value, opts = {}) {
-    const i = {
-        idType,
-        value,
-        status: opts.status ?? alma_builders_ACTIVE,
-        segmentType: opts.segmentType ?? "Internal",
-    };
-    if (opts.note !== undefined)
-        i.note = opts.note;
-    return i;
-}
-const alma_builders_barcode = (value, opts = {}) => alma_builders_identifier("BARCODE", value, opts);
-function alma_builders_param(type, value, valueDesc, scope = "MAIN") {
-    return { type, scope, scopeDesc: LIBRARIES[scope] ?? scope, value, valueDesc };
-}
-function alma_builders_role(roleType, roleTypeDesc, parameters = [], scope = "MAIN") {
-    return {
-        status: alma_builders_ACTIVE,
-        statusDesc: "Active",
-        scope,
-        scopeDesc: LIBRARIES[scope] ?? scope,
-        roleType,
-        roleTypeDesc,
-        parameters,
-    };
-}
-const LIBRARIES = {
-    MAIN: "Main Library",
-    LAW: "Law Library",
-    MED: "Medical Library",
-    "01DEMO_INST": "Demo University",
-};
-const alma_builders_patron = (scope = "01DEMO_INST") => alma_builders_role("200", "Patron", [], scope);
-const type = (value, desc) => ({ value, desc });
-function alma_builders_email(address, segmentType = "Internal", kind = type("personal", "Personal")) {
-    return { emailAddress: address, preferred: true, segmentType, emailTypes: [kind] };
-}
-function address(line1, city, postalCode, segmentType = "Internal") {
-    return {
-        preferred: true,
-        segmentType,
-        line1,
-        city,
-        postalCode,
-        country: "USA",
-        countryDesc: "United States",
-        addressTypes: [type("home", "Home")],
-    };
-}
-const PUBLIC = { recordType: "PUBLIC", recordTypeDesc: "Public" };
-const STAFF = { recordType: "STAFF", recordTypeDesc: "Staff" };
-const INTERNAL = { accountType: "INTERNAL", accountTypeDesc: "Internal", externalId: "" };
-const EXTERNAL = { accountType: "EXTERNAL", accountTypeDesc: "External", externalId: "SIS" };
-const ACTIVE_USER = { status: alma_builders_ACTIVE, statusDesc: "Active" };
-const COMMON = {
-    preferredLanguage: "en",
-    preferredLanguageDesc: "English",
-    catalogerLevel: "00",
-    catalogerLevelDesc: "[00] Default Level",
-};
-
-;// CONCATENATED MODULE: ./src/simulators/alma-seed.ts
-
-// ---------------------------------------------------------------------------------------------------------
-// The demo set
-/** The user the demo's "librarian" gives a barcode by hand between plan and apply. */
-const DEMO_EDIT_USER = "P00777";
-/** The barcode the librarian types in. */
-const DEMO_EDIT_BARCODE = "21234000777000";
-/**
- * What the plan should decide for each line of the sample patron list with the default config
- * (match_on primary_id, existing_barcode deactivate), and what apply then meets.
- */
-const DEMO_EXPECTED_ACTIONS = {
-    E00417: "add", // staff with ServiceUnit/CirculationDesk roles, no barcode; listed twice
-    E00512: "deactivate", // staff (role 214 + ServiceUnit) with a different ACTIVE barcode
-    S0071234: "deactivate", // external SIS student with a different External ACTIVE barcode
-    S0071301: "add", // external SIS student, no barcode, PIN set
-    S0071302: "unchanged", // ACTIVE barcode equals the listed one but for case
-    G00042: "add", // guest with INACTIVE barcodes only (one equals the listed one: reactivated)
-    "0070815": "add", // leading zeros in the primary ID, the UNIV_ID and the barcode
-    P00100: "no-barcode", // in the patron list, not in the barcode list
-    P00200: "conflict", // listed twice in the barcode list with different barcodes
-    P00301: "conflict", // shares a barcode with P00302 in the barcode list
-    P00302: "conflict",
-    P00400: "add", // its barcode is held by H00001 in Alma: the PUT fails with 401851
-    P00777: "add", // the demo's librarian edits it between plan and apply: changed-since-plan
-    N00015: "add", // an INACTIVE (expired) user
-    X0000001: "not-found", // not in Alma
-};
-/** E00417 as an XML seed, to exercise the parser: entities, a note with `&` and `<`, parameters. */
-const STAFF_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<user>
-  <record_type desc="Staff">STAFF</record_type>
-  <primary_id>E00417</primary_id>
-  <first_name>Zo&#235;</first_name>
-  <middle_name/>
-  <last_name>Ångström</last_name>
-  <pin_number/>
-  <user_title desc=""/>
-  <job_category desc="Acquisitions &amp; Serials">ACQ</job_category>
-  <job_description>Receiving, serials &amp; circulation desk cover</job_description>
-  <gender desc="Female">FEMALE</gender>
-  <user_group desc="Staff &amp; Faculty">STAFF</user_group>
-  <campus_code desc="Main Campus">MAIN</campus_code>
-  <web_site_url/>
-  <cataloger_level desc="[00] Default Level">00</cataloger_level>
-  <preferred_language desc="English">en</preferred_language>
-  <expiry_date>2030-06-30Z</expiry_date>
-  <purge_date>2031-06-30Z</purge_date>
-  <account_type desc="Internal">INTERNAL</account_type>
-  <external_id/>
-  <password>not-returned-by-get</password>
-  <force_password_change/>
-  <status desc="Active">ACTIVE</status>
-  <status_date>2024-01-15Z</status_date>
-  <contact_info>
-    <addresses/>
-    <emails>
-      <email preferred="true" segment_type="Internal">
-        <email_address>zoe.angstrom@example.edu</email_address>
-        <email_types><email_type desc="Work">work</email_type></email_types>
-      </email>
-    </emails>
-    <phones>
-      <phone preferred="true" preferred_sms="false" segment_type="Internal">
-        <phone_number>+1 555 0100 ext. 417</phone_number>
-        <phone_types><phone_type desc="Office">office</phone_type></phone_types>
-      </phone>
-    </phones>
-  </contact_info>
-  <user_identifiers>
-    <user_identifier segment_type="Internal">
-      <id_type desc="University ID">UNIV_ID</id_type>
-      <value>0099417</value>
-      <status>ACTIVE</status>
-    </user_identifier>
-  </user_identifiers>
-  <user_roles>
-    <user_role>
-      <status desc="Active">ACTIVE</status>
-      <scope desc="Demo University">01DEMO_INST</scope>
-      <role_type desc="Patron">200</role_type>
-      <parameters/>
-    </user_role>
-    <user_role>
-      <status desc="Active">ACTIVE</status>
-      <scope desc="Main Library">MAIN</scope>
-      <role_type desc="Receiving Operator">37</role_type>
-      <parameters>
-        <parameter>
-          <type>ServiceUnit</type>
-          <scope desc="Main Library">MAIN</scope>
-          <value desc="Main Acquisitions Department">AcqDeptMAIN</value>
-        </parameter>
-      </parameters>
-    </user_role>
-    <user_role>
-      <status desc="Active">ACTIVE</status>
-      <scope desc="Main Library">MAIN</scope>
-      <role_type desc="Requests Operator">51</role_type>
-      <parameters>
-        <parameter>
-          <type>CirculationDesk</type>
-          <scope desc="Main Library">MAIN</scope>
-          <value desc="Main Circulation Desk">DEFAULT_CIRC_DESK</value>
-        </parameter>
-      </parameters>
-    </user_role>
-    <user_role>
-      <status desc="Active">ACTIVE</status>
-      <scope desc="Main Library">MAIN</scope>
-      <role_type desc="Circulation Desk Manager">221</role_type>
-      <parameters>
-        <parameter>
-          <type>CirculationDesk</type>
-          <scope desc="Main Library">MAIN</scope>
-          <value desc="Main Circulation Desk">DEFAULT_CIRC_DESK</value>
-        </parameter>
-      </parameters>
-    </user_role>
-  </user_roles>
-  <user_blocks/>
-  <user_notes>
-    <user_note segment_type="Internal">
-      <note_type desc="General">GENERAL</note_type>
-      <note_text>Keys for rooms 2 &amp; 3 &lt;annex&gt;; "desk" cover on Fridays &#8211; see Zoë</note_text>
-      <user_viewable>false</user_viewable>
-      <popup_note>false</popup_note>
-      <created_by>System</created_by>
-      <created_date>2024-01-15T10:00:00.000Z</created_date>
-    </user_note>
-  </user_notes>
-  <user_statistics/>
-  <proxy_for_users/>
-  <pref_first_name/>
-  <pref_middle_name/>
-  <pref_last_name/>
-  <pref_name_suffix/>
-  <is_researcher>false</is_researcher>
-</user>
-`;
-/** About fifteen users covering every case; matches the sample files in data/alma/. */
-function demoUsers() {
-    return [
-        { xml: STAFF_XML },
-        {
-            ...STAFF,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "E00512",
-            firstName: "Kwame",
-            lastName: "Mensah-Bonsu",
-            userGroup: "STAFF",
-            userGroupDesc: "Staff & Faculty",
-            jobCategory: "CIRC",
-            jobCategoryDesc: "Circulation",
-            pinSet: true,
-            passwordSet: true,
-            loans: 1,
-            contactInfo: { emails: [alma_builders_email("k.mensah-bonsu@example.edu", "Internal", type("work", "Work"))] },
-            identifiers: [alma_builders_barcode("21234000100512", { note: "issued 2019" })],
-            roles: [
-                alma_builders_patron(),
-                alma_builders_role("214", "Work Order Operator", [alma_builders_param("ServiceUnit", "BINDERY", "Bindery")]),
-                alma_builders_role("51", "Requests Operator", [alma_builders_param("CirculationDesk", "LAW_DESK", "Law Circulation Desk", "LAW")], "LAW"),
-            ],
-        },
-        {
-            ...PUBLIC,
-            ...EXTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "S0071234",
-            firstName: "José",
-            lastName: "Núñez",
-            userGroup: "UG",
-            userGroupDesc: "Undergraduate",
-            expiryDate: "2027-10-31Z",
-            purgeDate: "2028-10-31Z",
-            statusDate: "2025-08-20Z",
-            contactInfo: {
-                addresses: [address("1 Quad Road", "Springfield", "01101", "External")],
-                emails: [alma_builders_email("jnunez@example.edu", "External", type("school", "School"))],
-            },
-            identifiers: [
-                alma_builders_identifier("NET_ID", "jnunez", { segmentType: "External" }),
-                alma_builders_barcode("20000111", { segmentType: "External" }),
-            ],
-            roles: [alma_builders_patron()],
-            statistics: [
-                {
-                    segmentType: "External",
-                    statisticCategory: "ARTS",
-                    statisticCategoryDesc: "Arts",
-                    categoryType: "SCHOOL",
-                    categoryTypeDesc: "School",
-                },
-            ],
-        },
-        {
-            ...PUBLIC,
-            ...EXTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "S0071301",
-            firstName: "Aoife",
-            lastName: "Ní Bhriain",
-            userGroup: "GRAD",
-            userGroupDesc: "Graduate",
-            pinSet: true, // EXTERNAL: an empty <pin_number/> in a PUT keeps it (unless override=pin_number)
-            expiryDate: "2026-09-30Z",
-            contactInfo: { emails: [alma_builders_email("aoife.nibhriain@example.edu", "External")] },
-            identifiers: [alma_builders_identifier("NET_ID", "anibhriain", { segmentType: "External" })],
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...EXTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "S0071302",
-            firstName: "Søren",
-            lastName: "Østergaard",
-            userGroup: "UG",
-            userGroupDesc: "Undergraduate",
-            contactInfo: { emails: [alma_builders_email("soren.ostergaard@example.edu", "External")] },
-            identifiers: [
-                alma_builders_identifier("NET_ID", "sostergaard", { segmentType: "External" }),
-                alma_builders_barcode("b21234000555x", { segmentType: "External" }),
-            ],
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "G00042",
-            firstName: "李",
-            lastName: "小龙",
-            userGroup: "GUEST",
-            userGroupDesc: "Guest Patron",
-            pinSet: true,
-            lastPatronActivityDate: "2025-03-01Z",
-            contactInfo: {
-                phones: [
-                    {
-                        phoneNumber: "(609) 555-0142",
-                        preferred: true,
-                        preferredSms: false,
-                        segmentType: "Internal",
-                        phoneTypes: [type("home", "Home")],
-                    },
-                ],
-            },
-            identifiers: [
-                alma_builders_barcode("GST0001", { status: alma_builders_INACTIVE, note: "06 Jul 2012" }),
-                alma_builders_barcode("GST0002", { status: alma_builders_INACTIVE, note: "lost card" }),
-                alma_builders_barcode("gst0003x", { status: alma_builders_INACTIVE }),
-                alma_builders_barcode("0000424242", { status: alma_builders_INACTIVE, note: "01 Apr 2013" }),
-            ],
-            roles: [alma_builders_patron()],
-            notes: [
-                {
-                    segmentType: "Internal",
-                    noteType: "CIRCULATION",
-                    noteTypeDesc: "Circulation",
-                    noteText: "Visiting scholar < 1 year & no ILL",
-                    userViewable: false,
-                    popupNote: true,
-                    createdBy: "010003330",
-                    createdDate: "2025-02-10T09:30:00.000Z",
-                },
-            ],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "0070815",
-            firstName: "Mary-Jane",
-            lastName: "O'Brien",
-            userGroup: "07",
-            userGroupDesc: "Alumni",
-            birthDate: "1990-03-01Z",
-            contactInfo: { emails: [alma_builders_email("mj.obrien@example.org")] },
-            identifiers: [alma_builders_identifier("UNIV_ID", "0070815001")],
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "P00100",
-            firstName: "Priya",
-            lastName: "Raghunathan",
-            userGroup: "FAC",
-            userGroupDesc: "Faculty",
-            identifiers: [alma_builders_identifier("UNIV_ID", "U00100")],
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "P00200",
-            firstName: "Tomasz",
-            lastName: "Wiśniewski",
-            userGroup: "FAC",
-            userGroupDesc: "Faculty",
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "P00301",
-            firstName: "Fatima",
-            lastName: "Al-Fihri",
-            userGroup: "FAC",
-            userGroupDesc: "Faculty",
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "P00302",
-            firstName: "Ngozi",
-            lastName: "Okonkwo",
-            userGroup: "FAC",
-            userGroupDesc: "Faculty",
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "P00400",
-            firstName: "Hana",
-            lastName: "Kovářová",
-            userGroup: "FAC",
-            userGroupDesc: "Faculty",
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: "H00001",
-            firstName: "Björn",
-            lastName: "Þórsson",
-            userGroup: "COMM",
-            userGroupDesc: "Community Borrower",
-            // Already holds the barcode that the list gives P00400.
-            identifiers: [alma_builders_barcode("21234000400000")],
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...ACTIVE_USER,
-            ...COMMON,
-            primaryId: DEMO_EDIT_USER,
-            firstName: "Émile",
-            lastName: "Durand",
-            userGroup: "UG",
-            userGroupDesc: "Undergraduate",
-            contactInfo: { emails: [alma_builders_email("emile.durand@example.edu")] },
-            roles: [alma_builders_patron()],
-        },
-        {
-            ...PUBLIC,
-            ...INTERNAL,
-            ...COMMON,
-            status: "INACTIVE",
-            statusDesc: "Inactive",
-            statusDate: "2024-12-31Z",
-            primaryId: "N00015",
-            firstName: "Grace",
-            middleName: "Brewster",
-            lastName: "Hopper",
-            userGroup: "EMER",
-            userGroupDesc: "Emeritus",
-            expiryDate: "2024-12-31Z",
-            roles: [alma_builders_patron()],
-        },
-    ];
-}
-/** The sample patron list and barcode list for the demo users (the content of the files in data/alma/). */
-const DEMO_PATRON_LIST = [
-    "Primary Identifier",
-    "E00417",
-    "E00512",
-    "S0071234",
-    "S0071301",
-    "S0071302",
-    "G00042",
-    "0070815",
-    "P00100",
-    "",
-    "P00200",
-    "P00301",
-    "P00302",
-    "P00400",
-    "P00777",
-    "N00015",
-    "E00417",
-    "X0000001",
-].join("\n") + "\n";
-const DEMO_BARCODE_LIST = [
-    "E00417|21234000123456",
-    "E00512|21234000200512",
-    "S0071234|21234000999999",
-    "S0071301|21234000371301",
-    "S0071302|B21234000555X",
-    "G00042|GST0003X",
-    "0070815|0070000000815",
-    "P00200|21234000200001",
-    "P00200|21234000200002",
-    "P00301|21234000300000",
-    "P00302|21234000300000",
-    "P00400|21234000400000",
-    "P00777|21234000777777",
-    "N00015|21234000150015",
-    "E00999|21234000000999",
-].join("\n") + "\n";
-
-;// CONCATENATED MODULE: ./src/simulators/alma-refusals.ts
-/**
- * How the Alma simulator refuses an API key: each of the ways real Alma's API gateway does, with its source.
- *
- * Documented (bodies as published):
- *   - "400-xml": HTTP 400, `web_service_result` XML, errorCode UNAUTHORIZED, "API-key not defined or not
- *     configured to allow this API." (a key without the Users area, or for another environment). Body:
- *     emory-libraries/blacklight-catalog spec/fixtures/alma_bad_api_key.xml @4fda854a (served as 400 by its
- *     spec); the same body is in mlibrary/aim-py tests/google_picklist/test_alma_client.py @933b0025 (400).
- *   - "400-text": HTTP 400, text/plain, the 15 bytes "Invalid API Key": scriptotek/php-alma-client
- *     spec/ClientSpec.php it_can_throw_invalid_api_key @47778c9b.
- *   - "401": HTTP 401 with errorCode UNAUTHORIZED (the simulator's long-standing default); the status and code
- *     pair is listed in openlibraryenvironment/dcb-service docs/operational/alma-hosting.md @61a2eb75.
- * Assumptions (the status or code is documented, no body was ever published; the wording is ours):
- *   - "400-json": the JSON twin of "400-xml" ({"errorsExist":true,"errorList":{"error":[…]},"result":null},
- *     the shape of scriptotek/php-alma-client spec/data/error_response.json).
- *   - "403-invalid-request", "403-forbidden": HTTP 403 with INVALID_REQUEST / FORBIDDEN in a
- *     `web_service_result` (dcb-service alma-hosting.md: "an invalid key, or a call from an address outside
- *     the key's allowed range"). The messages are invented.
- *   - "403-ip": the message "HTTP requests from IP address … are not allowed" is from the Ex Libris Developer
- *     Network blog post on IP-range keys (no status, no body format given); 403 and plain text are assumed
- *     (dpla/ingestion3 GettyRefreshHarvesterTest.scala @368f5137 pairs that message with 403 FORBIDDEN).
- *   - "401-html": an HTML "HTTP Status 401 – Unauthorized" page, as a call to the institution's Alma domain
- *     instead of the API gateway answers (named in dcb-service alma-hosting.md; the page itself is ours).
- */
-
-const KEY_REFUSALS = (/* unused pure expression or super */ null && ([
-    "401",
-    "400-xml",
-    "400-json",
-    "400-text",
-    "403-invalid-request",
-    "403-forbidden",
-    "403-ip",
-    "401-html",
-]));
-const XML = "application/xml;charset=UTF-8";
-const JSON_TYPE = "application/json;charset=UTF-8";
-/**
- * The answer for a refused key. `json`: the caller asked for JSON (only the gateway's web_service_result
- * answers follow it; the plain-text and HTML answers do not). `legacyStatus`: the status of kind "401"
- * (the simulator's older unauthorizedStatus option).
- */
-function refusalAnswer(kind, json, clientIp, legacyStatus = 401) {
-    const wsr = (status, code, message, asJson = json) => ({
-        status,
-        body: asJson ? errorJson({ code, message }) : errorXml({ code, message }),
-        contentType: asJson ? JSON_TYPE : XML,
-        errorCode: code,
-    });
-    switch (kind) {
-        case "401":
-            return wsr(legacyStatus, "UNAUTHORIZED", ALMA_ERRORS.UNAUTHORIZED);
-        case "400-xml":
-            return wsr(400, "UNAUTHORIZED", ALMA_ERRORS.UNAUTHORIZED, false);
-        case "400-json":
-            return wsr(400, "UNAUTHORIZED", ALMA_ERRORS.UNAUTHORIZED, true);
-        case "400-text":
-            return { status: 400, body: "Invalid API Key", contentType: "text/plain;charset=UTF-8" };
-        case "403-invalid-request":
-            return wsr(403, "INVALID_REQUEST", "The API key is not valid.");
-        case "403-forbidden":
-            return wsr(403, "FORBIDDEN", "The API key is not allowed to make this call.");
-        case "403-ip":
-            return {
-                status: 403,
-                body: `HTTP requests from IP address ${clientIp} are not allowed`,
-                contentType: "text/plain;charset=UTF-8",
-            };
-        case "401-html":
-            return {
-                status: 401,
-                contentType: "text/html;charset=utf-8",
-                body: '<!doctype html><html lang="en"><head><title>HTTP Status 401 – Unauthorized</title></head><body><h1>HTTP Status 401 – Unauthorized</h1><hr class="line" /><p><b>Type</b> Status Report</p><p><b>Description</b> The request has not been applied to the target resource because it lacks valid authentication credentials for that resource.</p></body></html>',
-            };
-    }
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: ./src/simulators/server.ts
-/** The loopback HTTP server both simulators run on: 127.0.0.1 only, and a close that drops every connection. */
-
-async function startLoopbackServer(handle, port = 0) {
-    const sockets = new Set();
-    const server = (0,external_node_http_.createServer)((req, res) => {
-        handle(req, res).catch((e) => {
-            if (res.headersSent || res.destroyed)
-                return;
-            res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
-            res.end(`simulator error: ${e.message}`);
-        });
-    });
-    server.on("connection", (s) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, "127.0.0.1", () => {
-            server.off("error", reject);
-            resolve();
-        });
-    });
-    const bound = server.address().port;
-    let closed;
-    return {
-        url: `http://127.0.0.1:${bound}`,
-        port: bound,
-        close: () => (closed ??= new Promise((resolve) => {
-            server.close(() => resolve());
-            for (const s of sockets)
-                s.destroy();
-            server.closeAllConnections();
-        })),
-    };
-}
-/** Reads a request body whole; a body over `maxBytes` destroys the request and rejects. */
-function readRequestBody(req, maxBytes) {
-    return new Promise((resolve, reject) => {
-        const chunks = [];
-        let size = 0;
-        req.on("data", (c) => {
-            size += c.length;
-            if (size > maxBytes) {
-                req.destroy();
-                reject(new Error("body too large"));
-            }
-            else
-                chunks.push(c);
-        });
-        req.on("end", () => resolve(Buffer.concat(chunks)));
-        req.on("error", reject);
-    });
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-analytics.ts
-const ANALYTICS_PATH = "/almaws/v1/analytics/reports";
-const DEFAULT_REPORT_PATH = "/shared/Simulated University/Reports/Users without barcode";
-const COLUMNS = ["0", "First Name", "Last Name", "Primary Identifier", "User Group"];
-const COLUMN_TABLE = ["", "User Details", "User Details", "User Details", "User Details"];
-function esc(s) {
-    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-/** Users with no ACTIVE identifier of type BARCODE (a missing status counts as ACTIVE). */
-function withoutBarcode(u) {
-    return !u.identifiers.some((i) => i.idType.toUpperCase() === "BARCODE" && (i.status ?? "ACTIVE").toUpperCase() === "ACTIVE");
-}
-function createAnalytics(users, rng, errorXml, options = {}) {
-    let opts = {
-        paths: [DEFAULT_REPORT_PATH],
-        pageSize: 1000,
-        emptyFirstAnswers: 0,
-        stillLoadingAnswers: 0,
-        allowed: true,
-        ...options,
-    };
-    const runs = new Map();
-    const xml = (status, body, errorCode) => ({
-        status,
-        body,
-        contentType: "application/xml;charset=UTF-8",
-        ...(errorCode && { errorCode }),
-    });
-    const token = () => {
-        let t = "";
-        for (let i = 0; i < 128; i++)
-            t += "0123456789ABCDEF"[Math.floor(rng() * 16)];
-        return t;
-    };
-    const page = (run, tokenText, limit) => {
-        const head = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><report><QueryResult>\n`;
-        const tok = tokenText ? `    <ResumptionToken>${tokenText}</ResumptionToken>\n` : "";
-        if (run.emptyLeft > 0) {
-            run.emptyLeft--;
-            return `${head}${tok}    <IsFinished>false</IsFinished>\n    <ResultXml/>\n</QueryResult></report>`;
-        }
-        const rows = run.rows.slice(run.next, run.next + limit);
-        run.next += rows.length;
-        run.finished = run.next >= run.rows.length;
-        run.emptyLeft = run.finished ? 0 : opts.stillLoadingAnswers;
-        const out = [head, tok, `    <IsFinished>${run.finished}</IsFinished>\n`, "    <ResultXml>\n"];
-        out.push(`        <rowset xmlns="urn:schemas-microsoft-com:xml-analysis:rowset">\n`);
-        if (!run.schemaSent) {
-            run.schemaSent = true;
-            out.push(`            <xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:saw-sql="urn:saw-sql" targetNamespace="urn:schemas-microsoft-com:xml-analysis:rowset">\n`, `                <xsd:complexType name="Row">\n                    <xsd:sequence>\n`, ...COLUMNS.map((h, i) => `                        <xsd:element maxOccurs="1" minOccurs="0" name="Column${i}" saw-sql:columnHeading="${esc(h)}" saw-sql:displayFormula="saw_${i}" saw-sql:tableHeading="${COLUMN_TABLE[i]}" saw-sql:type="${i ? "varchar" : "integer"}" type="xsd:${i ? "string" : "int"}"/>\n`), `                    </xsd:sequence>\n                </xsd:complexType>\n            </xsd:schema>\n`);
-        }
-        for (const r of rows) {
-            out.push("            <Row>\n");
-            r.forEach((v, i) => {
-                if (v)
-                    out.push(`                <Column${i}>${esc(v)}</Column${i}>\n`);
-            });
-            out.push("            </Row>\n");
-        }
-        out.push("        </rowset>\n    </ResultXml>\n</QueryResult></report>");
-        return out.join("");
-    };
-    return {
-        configure(o) {
-            opts = { ...opts, ...o };
-        },
-        answer(url) {
-            if (!opts.allowed)
-                return xml(400, errorXml("UNAUTHORIZED", "API-key not defined or not configured to allow this API."), "UNAUTHORIZED");
-            const raw = Number(url.searchParams.get("limit") ?? 25);
-            const limit = Math.min(opts.pageSize, Math.max(25, Math.min(1000, Number.isFinite(raw) ? raw : 25)));
-            const tok = url.searchParams.get("token");
-            if (tok) {
-                const run = runs.get(tok);
-                if (!run || run.finished)
-                    return xml(500, errorXml("420033", "No more rows to fetch"), "420033");
-                // The first answer may have been empty: the token's first real page still carries the token.
-                return xml(200, page(run, run.schemaSent ? undefined : tok, limit));
-            }
-            const path = url.searchParams.get("path") ?? "";
-            if (!opts.paths.includes(path))
-                return xml(500, errorXml("INTERNAL_SERVER_ERROR", `Path not found (${path})`), "INTERNAL_SERVER_ERROR");
-            const rows = [];
-            for (const u of users()) {
-                if (withoutBarcode(u))
-                    rows.push(["0", u.firstName, u.lastName, u.primaryId, u.userGroup]);
-            }
-            const t = token();
-            const run = {
-                rows,
-                next: 0,
-                emptyLeft: opts.emptyFirstAnswers,
-                schemaSent: false,
-                finished: false,
-            };
-            runs.set(t, run);
-            return xml(200, page(run, t, limit));
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-errors.ts
-/**
- * The Alma simulator's error bodies: namespaced XML `web_service_result` and JSON `errorsExist/errorList`
- * [fixtures errors/error_401664.*, error_402203.*]; the PER_SECOND_THRESHOLD, DAILY_THRESHOLD and
- * UNAUTHORIZED messages [fixtures errors/per_second_threshold.*, daily_threshold.xml,
- * auth_400_unauthorized*.xml]. Sources and assumptions in full: alma.ts.
- */
-/** The error envelope's namespace, as in real bodies. */
-const WSR_NAMESPACE = "http://com/exlibris/urm/general/xmlbeans";
-const ALMA_ERRORS = {
-    UNAUTHORIZED: "API-key not defined or not configured to allow this API.",
-    PER_SECOND_THRESHOLD: "HTTP requests are more than allowed per second. See https://goo.gl/2x1c1M ",
-    DAILY_THRESHOLD: "Daily API Request Threshold has been reached.",
-    NO_VALID_XML: "No valid XML was given.",
-};
-const alma_errors_escText = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-function errorXml(e) {
-    const tracking = e.trackingId ? `<trackingId>${alma_errors_escText(e.trackingId)}</trackingId>` : "";
-    return (`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
-        `<web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error>` +
-        `<errorCode>${alma_errors_escText(e.code)}</errorCode><errorMessage>${alma_errors_escText(e.message)}</errorMessage>${tracking}` +
-        `</error></errorList></web_service_result>`);
-}
-function errorJson(e) {
-    const error = { errorCode: e.code, errorMessage: e.message };
-    if (e.trackingId)
-        error.trackingId = e.trackingId;
-    return JSON.stringify({ errorsExist: true, errorList: { error: [error] }, result: null });
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-store.ts
-/**
- * The Alma simulator's user store: lookup by primary ID or any identifier. ASSUMPTION: identifiers match
- * case-insensitively (true in Alma only for institutions whose first test load was after June 2018); see alma.ts.
- */
-
-class UserStore {
-    /** Lower-cased primary ID → user. */
-    users = new Map();
-    /** Lower-cased identifying value (primary ID or identifier value) → lower-cased primary ID. */
-    index = new Map();
-    get size() {
-        return this.users.size;
-    }
-    all() {
-        return this.users.values();
-    }
-    keyOf(u) {
-        return u.primaryId.trim().toLowerCase();
-    }
-    find(id, userIdType = "all_unique") {
-        const value = id.trim().toLowerCase();
-        const owner = this.index.get(value);
-        const user = owner === undefined ? undefined : this.users.get(owner);
-        if (!user)
-            return undefined;
-        const type = userIdType.trim().toLowerCase();
-        if (type === "" || type === "all_unique")
-            return user;
-        return user.identifiers.some((i) => i.idType.trim().toLowerCase() === type && i.value.trim().toLowerCase() === value)
-            ? user
-            : undefined;
-    }
-    /** The first identifying value of `u` held by a user other than `selfKey`. */
-    conflict(u, selfKey) {
-        const candidates = [{ value: u.primaryId, type: "primary_id" }];
-        for (const i of u.identifiers)
-            candidates.push({ value: i.value, type: i.idType });
-        for (const c of candidates) {
-            const v = c.value.trim().toLowerCase();
-            if (!v)
-                continue;
-            const owner = this.index.get(v);
-            if (owner !== undefined && owner !== selfKey)
-                return c;
-        }
-        return undefined;
-    }
-    /** Stores `u`, replacing the user stored under `oldKey` (if any). Call conflict() first. */
-    put(u, oldKey) {
-        if (oldKey !== undefined)
-            this.delete(oldKey);
-        const key = this.keyOf(u);
-        this.users.set(key, u);
-        for (const v of identifyingValues(u))
-            if (!this.index.has(v))
-                this.index.set(v, key);
-    }
-    delete(key) {
-        const u = this.users.get(key);
-        if (!u)
-            return false;
-        for (const v of identifyingValues(u))
-            if (this.index.get(v) === key)
-                this.index.delete(v);
-        this.users.delete(key);
-        return true;
-    }
-}
-function seedToUser(seed) {
-    if ("xml" in seed && typeof seed.xml === "string")
-        return userFromXml(seed.xml);
-    if ("json" in seed && seed.json !== undefined)
-        return userFromJson(seed.json);
-    return normalizeUser(seed);
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-limits.ts
-/**
- * The Alma simulator's rate and quota: the per-second threshold and the daily threshold that
- * X-Exl-Api-Remaining counts down.
- *
- * DOCUMENTED: 25 calls a second per institution and X-Exl-Api-Remaining (calls left today) [Developer
- * Network "API threshold" page, as the project brief records it]; 429 PER_SECOND_THRESHOLD [fixtures
- * errors/per_second_threshold.*].
- * ASSUMPTIONS: the rolling one-second window for the per-second limit; how X-Exl-Api-Remaining counts
- * down; the DAILY_THRESHOLD status (429). See alma.ts for the full list.
- */
-class RateLimits {
-    perSecondLimit;
-    dailyLimit;
-    remaining;
-    day;
-    /** Times of the last `perSecondLimit` accepted calls (a ring). */
-    window = [];
-    windowNext = 0;
-    constructor(perSecondLimit, dailyLimit, now) {
-        this.perSecondLimit = perSecondLimit;
-        this.dailyLimit = dailyLimit;
-        this.remaining = dailyLimit;
-        this.day = Math.floor(now / 86_400_000);
-    }
-    /** Per-second threshold: at most `perSecondLimit` accepted calls in any rolling second. */
-    underPerSecondLimit(now) {
-        if (this.perSecondLimit <= 0)
-            return false;
-        if (this.window.length < this.perSecondLimit) {
-            this.window.push(now);
-            return true;
-        }
-        const oldest = this.window[this.windowNext];
-        if (now - oldest < 1000)
-            return false;
-        this.window[this.windowNext] = now;
-        this.windowNext = (this.windowNext + 1) % this.perSecondLimit;
-        return true;
-    }
-    rollDay(now) {
-        const d = Math.floor(now / 86_400_000);
-        if (d !== this.day) {
-            this.day = d;
-            this.remaining = this.dailyLimit;
-        }
-    }
-    /** Changes the limits; `remaining` sets the calls left today. */
-    set(l) {
-        if (l.perSecondLimit !== undefined) {
-            this.perSecondLimit = l.perSecondLimit;
-            this.window = [];
-            this.windowNext = 0;
-        }
-        if (l.dailyLimit !== undefined) {
-            this.dailyLimit = l.dailyLimit;
-            this.remaining = Math.min(this.remaining, this.dailyLimit);
-        }
-        if (l.remaining !== undefined)
-            this.remaining = l.remaining;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-faults.ts
-
-class Faults {
-    faultRng;
-    errorRate;
-    resetRate;
-    resetAfterWriteRate;
-    queued = [];
-    constructor(faultRng, rates) {
-        this.faultRng = faultRng;
-        this.errorRate = rates.errorRate ?? 0;
-        this.resetRate = rates.resetRate ?? 0;
-        this.resetAfterWriteRate = rates.resetAfterWriteRate ?? 0;
-    }
-    decide(method) {
-        const queued = this.queued;
-        const { errorRate, resetRate, resetAfterWriteRate, faultRng } = this;
-        const qi = queued.findIndex((q) => q.method === undefined || q.method === method);
-        if (qi >= 0) {
-            const [q] = queued.splice(qi, 1);
-            if (q)
-                return q.kind === "reset-after-write" && method !== "PUT" ? "reset" : q.kind;
-        }
-        if (errorRate <= 0 && resetRate <= 0 && resetAfterWriteRate <= 0)
-            return undefined;
-        const r = faultRng();
-        if (r < errorRate) {
-            const k = faultRng();
-            return k < 1 / 3 ? "error-500-html" : k < 2 / 3 ? "error-500-xml" : "error-503";
-        }
-        if (r < errorRate + resetRate)
-            return "reset";
-        if (method === "PUT" && r < errorRate + resetRate + resetAfterWriteRate)
-            return "reset-after-write";
-        return undefined;
-    }
-    set(f) {
-        if (f.errorRate !== undefined)
-            this.errorRate = f.errorRate;
-        if (f.resetRate !== undefined)
-            this.resetRate = f.resetRate;
-        if (f.resetAfterWriteRate !== undefined)
-            this.resetAfterWriteRate = f.resetAfterWriteRate;
-    }
-    /** Forces faults on the next accepted calls, in order, before any random one. */
-    queue(...faults) {
-        for (const f of faults)
-            this.queued.push(typeof f === "string" ? { kind: f } : f);
-    }
-}
-function faultOutcome(kind) {
-    switch (kind) {
-        case "error-500-html":
-            return {
-                status: 500,
-                contentType: "text/html;charset=UTF-8",
-                body: "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>The server encountered an internal error &amp; could not complete your request.</p></body></html>",
-            };
-        case "error-500-xml":
-            // A body cut short mid-element, as a failing backend sometimes sends.
-            return {
-                status: 500,
-                contentType: "application/xml;charset=UTF-8",
-                body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><web_service_result xmlns="${WSR_NAMESPACE}"><errorsExist>true</errorsExist><errorList><error><errorCode>GENERAL_ERR`,
-            };
-        default:
-            return {
-                status: 503,
-                contentType: "text/html;charset=UTF-8",
-                body: "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>",
-            };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-routes.ts
-
-
-function handleGet(ctx, id, url, json) {
-    const { store, errorOutcome, userOutcome } = ctx;
-    const type = url.searchParams.get("user_id_type") || "all_unique";
-    const u = store.find(id, type);
-    if (!u)
-        return errorOutcome(400, json, "401861", `User with identifier ${id} was not found.`);
-    const view = (url.searchParams.get("view") ?? "full").toLowerCase() === "brief" ? "brief" : "full";
-    return userOutcome(u, json, view);
-}
-function handlePut(ctx, id, url, req, text, json) {
-    const { store, errorOutcome, userOutcome, roleRules, today } = ctx;
-    const stats = ctx.stats();
-    const type = url.searchParams.get("user_id_type") || "all_unique";
-    const ctype = (req.headers["content-type"] ?? "").toLowerCase();
-    const jsonBody = ctype.includes("json") || (!ctype.includes("xml") && text.trimStart().startsWith("{"));
-    let body;
-    try {
-        body = jsonBody ? parseUserJson(text) : parseUserXml(text);
-    }
-    catch (e) {
-        if (e instanceof BodyError)
-            return errorOutcome(400, json, "401676", ALMA_ERRORS.NO_VALID_XML);
-        throw e;
-    }
-    const stored = store.find(id, type);
-    if (!stored) {
-        return errorOutcome(400, json, "401890", `User with identifier ${id} of type ${type} was not found.`);
-    }
-    for (const [k, x] of [
-        ["recordType", "record_type"],
-        ["primaryId", "primary_id"],
-        ["accountType", "account_type"],
-    ]) {
-        const v = body.fields[k];
-        if (typeof v !== "string" || !v.trim()) {
-            return errorOutcome(400, json, "401664", `Mandatory field is missing: ${x}`);
-        }
-    }
-    const sentExternal = typeof body.fields.externalId === "string" ? body.fields.externalId.trim() : "";
-    if (stored.externalId.trim() !== "" && sentExternal !== stored.externalId.trim()) {
-        return errorOutcome(400, json, "401858", "The external id in DB does not fit the given value in xml - external id cannot be updated.");
-    }
-    if ("roles" in body.fields) {
-        const roles = (body.fields.roles ?? []);
-        const missing = roleMissingParameter(roles, roleRules);
-        if (missing) {
-            const r = missing.role;
-            const name = r.roleTypeDesc ? ` (${r.roleTypeDesc})` : "";
-            return errorOutcome(400, json, "401652", `General Error: The user has a role with code ${r.roleType}${name} which requires parameter ${missing.parameter}, missing from the user_role.`);
-        }
-    }
-    const override = (url.searchParams.get("override") ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
-    const next = swapAll(stored, body, { override, today: today() });
-    const oldKey = store.keyOf(stored);
-    const clash = store.conflict(next, oldKey);
-    if (clash) {
-        return errorOutcome(400, json, "401851", `User with identifier ${clash.value} of type ${clash.type} already exists.`);
-    }
-    store.put(next, oldKey);
-    stats.updates++;
-    if ((url.searchParams.get("send_pin_number_letter") ?? "").toLowerCase() === "true" &&
-        body.pinNumber !== undefined &&
-        body.pinNumber.trim() !== "") {
-        stats.pinLettersSent++;
-    }
-    return userOutcome(next, json, "full");
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma-generate.ts
-
-
-const FIRST = (/* unused pure expression or super */ null && ([
-    "Zoë",
-    "José",
-    "Aoife",
-    "Søren",
-    "李",
-    "Mary-Jane",
-    "Priya",
-    "Tomasz",
-    "Fatima",
-    "Ngozi",
-    "Hana",
-    "Björn",
-    "Émile",
-    "Grace",
-    "Kwame",
-    "Олена",
-    "Mateo",
-    "Yuki",
-    "Chloé",
-    "Dmitri",
-    "Amara",
-    "Noah",
-    "Lucía",
-    "Oğuz",
-]));
-const LAST = (/* unused pure expression or super */ null && ([
-    "Ångström",
-    "Núñez",
-    "Ní Bhriain",
-    "Østergaard",
-    "小龙",
-    "O'Brien",
-    "Raghunathan",
-    "Wiśniewski",
-    "Al-Fihri",
-    "Okonkwo",
-    "Kovářová",
-    "Þórsson",
-    "Durand",
-    "Hopper",
-    "Mensah",
-    "Коваленко",
-    "García",
-    "Tanaka",
-    "Lefèvre",
-    "Ivanov",
-    "Diallo",
-    "Smith",
-    "Fernández",
-    "Yılmaz",
-]));
-/** Deterministic for a seed; builds plain objects only (100,000 users take about a second). */
-function generateUsers({ count, seed = 1 }) {
-    const rng = createRng(seed);
-    const users = [];
-    const patronIds = [];
-    const barcodeLines = [];
-    const cases = new Map();
-    const notFound = [];
-    let nextBarcode = 1;
-    const newBarcode = () => `21234${String(nextBarcode++).padStart(9, "0")}`;
-    let pendingShared;
-    for (let n = 1; n <= count; n++) {
-        const kind = pickKind(rng);
-        const u = generatedUser(rng, kind, n);
-        const id = u.primaryId;
-        const c = pickCase(rng);
-        cases.set(id, c);
-        const ids = u.identifiers ?? [];
-        const seg = kind === "student" ? "External" : "Internal";
-        switch (c) {
-            case "add":
-                barcodeLines.push(`${id}|${newBarcode()}`);
-                break;
-            case "add-inactive": {
-                const old = [newBarcode(), newBarcode()];
-                for (const v of old)
-                    ids.push(barcode(v, { status: INACTIVE, segmentType: seg }));
-                barcodeLines.push(`${id}|${rng() < 0.3 ? old[1].toLowerCase() : newBarcode()}`);
-                break;
-            }
-            case "deactivate":
-                ids.push(barcode(newBarcode(), { segmentType: seg }));
-                barcodeLines.push(`${id}|${newBarcode()}`);
-                break;
-            case "unchanged": {
-                const v = `ZB${String(nextBarcode++).padStart(10, "0")}X`;
-                ids.push(barcode(v.toLowerCase(), { segmentType: seg }));
-                barcodeLines.push(`${id}|${v}`);
-                break;
-            }
-            case "no-barcode":
-                break;
-            case "conflict-employee":
-                barcodeLines.push(`${id}|${newBarcode()}`, `${id}|${newBarcode()}`);
-                break;
-            case "conflict-barcode":
-                if (pendingShared === undefined) {
-                    pendingShared = newBarcode();
-                    barcodeLines.push(`${id}|${pendingShared}`);
-                }
-                else {
-                    barcodeLines.push(`${id}|${pendingShared}`);
-                    pendingShared = undefined;
-                }
-                break;
-            case "held-by-other": {
-                const v = newBarcode();
-                barcodeLines.push(`${id}|${v}`);
-                const holder = generatedUser(rng, "public", n, "H");
-                holder.identifiers = [...(holder.identifiers ?? []), barcode(v)];
-                users.push(holder);
-                break;
-            }
-        }
-        u.identifiers = ids;
-        users.push(u);
-        patronIds.push(id);
-        if (rng() < 0.002)
-            patronIds.push(id); // exported twice
-        if (rng() < 0.01) {
-            const missing = `X${String(n).padStart(8, "0")}`;
-            notFound.push(missing);
-            patronIds.push(missing);
-        }
-        // A full barcode list also names employees who are not in the patron list.
-        if (rng() < 0.1)
-            barcodeLines.push(`Z${String(n).padStart(8, "0")}|${newBarcode()}`);
-    }
-    if (pendingShared !== undefined) {
-        // The last shared barcode found no partner: give it to an unlisted employee so it still conflicts.
-        barcodeLines.push(`Z99999999|${pendingShared}`);
-    }
-    return { users, patronIds, barcodeLines, cases, notFound };
-}
-function pickKind(rng) {
-    const r = rng();
-    return r < 0.55 ? "student" : r < 0.77 ? "public" : r < 0.92 ? "staff" : "guest";
-}
-function pickCase(rng) {
-    const r = rng();
-    if (r < 0.45)
-        return "add";
-    if (r < 0.55)
-        return "add-inactive";
-    if (r < 0.7)
-        return "deactivate";
-    if (r < 0.8)
-        return "unchanged";
-    if (r < 0.88)
-        return "no-barcode";
-    if (r < 0.91)
-        return "conflict-employee";
-    if (r < 0.95)
-        return "conflict-barcode";
-    if (r < 0.97)
-        return "held-by-other";
-    return "add";
-}
-const GROUPS = { student: "UG", public: "FAC", staff: "STAFF", guest: "GUEST" };
-const PREFIX = { student: "S", public: "P", staff: "E", guest: "G" };
-function generatedUser(rng, kind, n, prefix = PREFIX[kind]) {
-    const primaryId = `${prefix}${String(n).padStart(7, "0")}`;
-    const firstName = pick(rng, FIRST);
-    const lastName = pick(rng, LAST);
-    const external = kind === "student";
-    const seg = external ? "External" : "Internal";
-    const mail = `${primaryId.toLowerCase()}@example.edu`;
-    // Written out (no object spread): this runs 100,000 times for the benchmark.
-    const u = {
-        recordType: kind === "staff" ? "STAFF" : "PUBLIC",
-        recordTypeDesc: kind === "staff" ? "Staff" : "Public",
-        primaryId,
-        firstName,
-        lastName,
-        userGroup: GROUPS[kind],
-        preferredLanguage: "en",
-        expiryDate: `20${intBetween(rng, 26, 31)}-06-30Z`,
-        accountType: external ? "EXTERNAL" : "INTERNAL",
-        accountTypeDesc: external ? "External" : "Internal",
-        externalId: external ? "SIS" : "",
-        status: ACTIVE,
-        statusDesc: "Active",
-        contactInfo: { emails: [email(mail, seg)] },
-        identifiers: [],
-        roles: [patron()],
-    };
-    if (external)
-        u.identifiers.push(identifier("NET_ID", `n${primaryId.toLowerCase()}`, { segmentType: "External" }));
-    if (kind !== "guest" && rng() < 0.4) {
-        // Leading zeros, as university IDs often have; holders (prefix H) get their own range.
-        u.identifiers.push(identifier("UNIV_ID", `0${prefix === "H" ? 9 : 0}${String(n).padStart(7, "0")}`));
-    }
-    if (kind === "staff") {
-        u.roles.push(role("37", "Receiving Operator", [param("ServiceUnit", "AcqDeptMAIN", "Main Acquisitions Department")]));
-        if (rng() < 0.6)
-            u.roles.push(role("221", "Circulation Desk Manager", [
-                param("CirculationDesk", "DEFAULT_CIRC_DESK", "Main Circulation Desk"),
-            ]));
-        if (rng() < 0.3)
-            u.roles.push(role("214", "Work Order Operator", [param("ServiceUnit", "BINDERY", "Bindery")]));
-    }
-    if (kind === "guest" || rng() < 0.2)
-        u.pinSet = true;
-    if (rng() < 0.15) {
-        u.notes = [
-            {
-                segmentType: "Internal",
-                noteType: "GENERAL",
-                noteTypeDesc: "General",
-                noteText: "Fines < $5 & waived",
-                userViewable: false,
-                popupNote: false,
-            },
-        ];
-    }
-    return u;
-}
-
-;// CONCATENATED MODULE: ./src/simulators/alma.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-// ---------------------------------------------------------------------------------------------------------
-// The server
-const USER_PATH = /^\/almaws\/v1\/users\/([^/]+)\/?$/;
-const MAX_BODY = 10 * 1024 * 1024;
-const LOG_SIZE = 500;
-async function startAlmaSimulator(options = {}) {
-    const seed = options.seed ?? 1;
-    const latencyRng = deriveRng(seed, 1);
-    const faultRng = deriveRng(seed, 2);
-    const idRng = deriveRng(seed, 3);
-    const clock = options.clock ?? Date.now;
-    const roleRules = options.roleParameterRules ?? DEFAULT_ROLE_PARAMETER_RULES;
-    const unauthorizedStatus = options.unauthorizedStatus ?? 401;
-    const keyRefusal = options.keyRefusal ?? "401";
-    const apiKey = options.apiKey;
-    const listenPort = options.port ?? 0;
-    // (No closure below refers to `options`: the seed users must not stay reachable once copied.)
-    let latency = options.latencyMs ?? [0, 0];
-    const faults = new Faults(faultRng, options);
-    const limits = new RateLimits(options.perSecondLimit ?? 25, options.dailyLimit ?? 1_000_000, clock());
-    const log = [];
-    const store = new UserStore();
-    const analytics = createAnalytics(() => store.all(), deriveRng(seed, 4), (code, message) => errorXml({ code, message, trackingId: trackingId() }), options.analytics);
-    for (const s of options.users ?? demoUsers()) {
-        const u = seedToUser(s);
-        const clash = store.conflict(u);
-        if (clash)
-            throw new Error(`seed user ${u.primaryId}: identifier ${clash.value} is already held by another user`);
-        store.put(u);
-    }
-    const freshStats = () => ({
-        calls: 0,
-        byMethod: {},
-        byStatus: {},
-        accepted: 0,
-        status401: 0,
-        status429: 0,
-        perSecondRejected: 0,
-        dailyRejected: 0,
-        faultsInjected: 0,
-        errors5xx: 0,
-        resets: 0,
-        resetsAfterWrite: 0,
-        updates: 0,
-        pinLettersSent: 0,
-        remaining: limits.remaining,
-        inFlight: 0,
-        peakInFlight: 0,
-    });
-    let stats = freshStats();
-    const timers = new Set();
-    let closed = false;
-    let baseUrl = "";
-    const sleep = (ms) => ms <= 0
-        ? Promise.resolve()
-        : new Promise((resolve) => {
-            const entry = {
-                timer: setTimeout(() => {
-                    timers.delete(entry);
-                    resolve();
-                }, ms),
-                done: resolve,
-            };
-            timers.add(entry);
-        });
-    const trackingId = () => {
-        const d = new Date(clock());
-        const two = (n) => String(n).padStart(2, "0");
-        const stamp = `${two(d.getUTCDate())}${two(d.getUTCMonth() + 1)}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
-        const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        let code = "";
-        for (let i = 0; i < 5; i++)
-            code += letters[Math.floor(idRng() * letters.length)];
-        const n = String(Math.floor(idRng() * 1e10)).padStart(10, "0");
-        return `E01-${stamp}-${code}-AWAE${n}`;
-    };
-    const today = () => new Date(clock()).toISOString().slice(0, 10) + "Z";
-    const errorOutcome = (status, json, code, message, tracked = true) => {
-        const e = { code, message };
-        if (tracked)
-            e.trackingId = trackingId();
-        return json
-            ? { status, body: errorJson(e), contentType: "application/json;charset=UTF-8", errorCode: code }
-            : { status, body: errorXml(e), contentType: "application/xml;charset=UTF-8", errorCode: code };
-    };
-    const userOutcome = (u, json, view) => {
-        const opts = { view, baseUrl };
-        return json
-            ? {
-                status: 200,
-                body: JSON.stringify(renderUserJson(u, opts)),
-                contentType: "application/json;charset=UTF-8",
-            }
-            : { status: 200, body: renderUserXml(u, opts), contentType: "application/xml;charset=UTF-8" };
-    };
-    const routes = { store, roleRules, stats: () => stats, today, errorOutcome, userOutcome };
-    const record = (r) => {
-        log.push(r);
-        if (log.length > LOG_SIZE)
-            log.splice(0, log.length - LOG_SIZE);
-    };
-    const send = (res, o) => {
-        stats.byStatus[o.status] = (stats.byStatus[o.status] ?? 0) + 1;
-        if (res.destroyed)
-            return;
-        res.writeHead(o.status, {
-            "Content-Type": o.contentType,
-            "X-Exl-Api-Remaining": String(limits.remaining),
-            "Content-Length": Buffer.byteLength(o.body),
-        });
-        res.end(o.body);
-    };
-    const maskKey = (raw) => raw.replace(/([?&]apikey=)[^&]*/gi, "$1…");
-    const handle = async (req, res) => {
-        const method = (req.method ?? "GET").toUpperCase();
-        stats.calls++;
-        stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
-        stats.inFlight++;
-        stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
-        const entry = { at: clock(), method, url: maskKey(req.url ?? "/"), status: 0 };
-        try {
-            const text = (await readRequestBody(req, MAX_BODY)).toString("utf8");
-            if (method === "PUT")
-                entry.body = text;
-            const url = new URL(req.url ?? "/", "http://127.0.0.1");
-            const format = url.searchParams.get("format");
-            const accept = (req.headers.accept ?? "").toLowerCase();
-            const json = format
-                ? format.toLowerCase() === "json"
-                : accept.includes("json") && !/xml/.test(accept.split("json")[0] ?? "");
-            const reply = (o) => {
-                entry.status = o.status;
-                if (o.errorCode)
-                    entry.errorCode = o.errorCode;
-                send(res, o);
-            };
-            const m = USER_PATH.exec(url.pathname);
-            const report = url.pathname === ANALYTICS_PATH;
-            if (!m?.[1] && !report) {
-                reply({ status: 404, contentType: "text/plain;charset=UTF-8", body: "Not Found" });
-                return;
-            }
-            if (method !== "GET" && (report || method !== "PUT")) {
-                reply({ status: 405, contentType: "text/plain;charset=UTF-8", body: "Method Not Allowed" });
-                return;
-            }
-            // The gateway: the key, then the per-second and daily thresholds.
-            const auth = req.headers.authorization;
-            const fromHeader = auth === undefined ? undefined : (/^\s*apikey\s+(\S+)\s*$/i.exec(auth)?.[1] ?? "");
-            const key = fromHeader ?? url.searchParams.get("apikey") ?? "";
-            if (!key || (apiKey !== undefined && key !== apiKey)) {
-                stats.status401++;
-                reply(refusalAnswer(keyRefusal, json, req.socket.remoteAddress ?? "127.0.0.1", unauthorizedStatus));
-                return;
-            }
-            const now = clock();
-            limits.rollDay(now);
-            if (!limits.underPerSecondLimit(now)) {
-                stats.status429++;
-                stats.perSecondRejected++;
-                reply(errorOutcome(429, json, "PER_SECOND_THRESHOLD", ALMA_ERRORS.PER_SECOND_THRESHOLD, false));
-                return;
-            }
-            if (limits.remaining <= 0) {
-                stats.status429++;
-                stats.dailyRejected++;
-                reply(errorOutcome(429, json, "DAILY_THRESHOLD", ALMA_ERRORS.DAILY_THRESHOLD, false));
-                return;
-            }
-            limits.remaining--;
-            stats.accepted++;
-            const [lo, hi] = latency;
-            await sleep(lo + latencyRng() * Math.max(0, hi - lo));
-            if (closed)
-                return;
-            const fault = faults.decide(method);
-            if (fault) {
-                stats.faultsInjected++;
-                entry.fault = fault;
-            }
-            if (fault === "reset") {
-                stats.resets++;
-                req.socket.destroy();
-                return;
-            }
-            if (fault && fault !== "reset-after-write") {
-                stats.errors5xx++;
-                reply(faultOutcome(fault));
-                return;
-            }
-            if (report || !m?.[1]) {
-                reply(analytics.answer(url));
-                return;
-            }
-            let id;
-            try {
-                id = decodeURIComponent(m[1]);
-            }
-            catch {
-                id = m[1];
-            }
-            const outcome = method === "GET" ? handleGet(routes, id, url, json) : handlePut(routes, id, url, req, text, json);
-            if (fault === "reset-after-write") {
-                stats.resetsAfterWrite++;
-                entry.status = 0;
-                req.socket.destroy();
-                return;
-            }
-            reply(outcome);
-        }
-        finally {
-            stats.inFlight--;
-            record(entry);
-        }
-    };
-    const server = await startLoopbackServer(handle, listenPort);
-    const port = server.port;
-    baseUrl = server.url;
-    const mustFind = (id) => {
-        const u = store.find(id);
-        if (!u)
-            throw new Error(`no user ${id} in the Alma simulator`);
-        return u;
-    };
-    const sim = {
-        url: baseUrl,
-        port,
-        analytics: { configure: (o) => analytics.configure(o) },
-        close: async () => {
-            if (closed)
-                return;
-            closed = true;
-            for (const t of timers) {
-                clearTimeout(t.timer);
-                t.done();
-            }
-            timers.clear();
-            await server.close();
-        },
-        getUser: (id, userIdType) => {
-            const u = store.find(id, userIdType);
-            return u ? cloneUser(u) : undefined;
-        },
-        getUserXml: (id, opts) => {
-            const u = store.find(id);
-            return u ? renderUserXml(u, { baseUrl, ...opts }) : undefined;
-        },
-        getUserJson: (id, opts) => {
-            const u = store.find(id);
-            return u ? renderUserJson(u, { baseUrl, ...opts }) : undefined;
-        },
-        editUser: (id, edit) => {
-            const stored = mustFind(id);
-            const copy = cloneUser(stored);
-            edit(copy);
-            const next = normalizeUser(copy);
-            const oldKey = store.keyOf(stored);
-            const clash = store.conflict(next, oldKey);
-            if (clash)
-                throw new Error(`editUser ${id}: identifier ${clash.value} is already held by another user`);
-            store.put(next, oldKey);
-            return cloneUser(next);
-        },
-        addUser: (seedUser) => {
-            const u = seedToUser(seedUser);
-            const clash = store.conflict(u);
-            if (clash)
-                throw new Error(`addUser ${u.primaryId}: identifier ${clash.value} is already held by another user`);
-            store.put(u);
-            return cloneUser(u);
-        },
-        removeUser: (id) => {
-            const u = store.find(id);
-            return u ? store.delete(store.keyOf(u)) : false;
-        },
-        userCount: () => store.size,
-        stats: () => ({
-            ...stats,
-            byMethod: { ...stats.byMethod },
-            byStatus: { ...stats.byStatus },
-            remaining: limits.remaining,
-        }),
-        resetStats: () => {
-            const inFlight = stats.inFlight;
-            stats = freshStats();
-            stats.inFlight = inFlight;
-        },
-        requests: () => log.map((r) => ({ ...r })),
-        setLatency: (ms) => {
-            latency = [Math.max(0, ms[0]), Math.max(0, ms[1])];
-        },
-        setFaults: (f) => faults.set(f),
-        queueFaults: (...queued) => faults.queue(...queued),
-        setLimits: (l) => limits.set(l),
-        demoEdit: () => {
-            const u = store.find(DEMO_EDIT_USER);
-            if (!u)
-                return undefined;
-            if (!u.identifiers.some((i) => i.value.toLowerCase() === DEMO_EDIT_BARCODE.toLowerCase())) {
-                sim.editUser(DEMO_EDIT_USER, (x) => {
-                    x.identifiers.push({
-                        idType: "BARCODE",
-                        value: DEMO_EDIT_BARCODE,
-                        status: "ACTIVE",
-                        segmentType: "Internal",
-                    });
-                });
-            }
-            return `${u.primaryId} (${fullName(u)}): a librarian added barcode ${DEMO_EDIT_BARCODE} by hand in Alma`;
-        },
-    };
-    return sim;
-}
-
-// EXTERNAL MODULE: ./node_modules/csv-parse/lib/sync.js + 8 modules
-var sync = __nccwpck_require__(712);
-;// CONCATENATED MODULE: ./src/simulators/infiniti.ts
-
-
-const KNOWN_FIELDS = [
-    "username",
-    "givenname",
-    "surname",
-    "middlename",
-    "preferredname",
-    "emailaddress",
-    "graduationyear",
-    "librarybarcode",
-    "adminsystemid",
-    "gender",
-    "password",
-    "formclass",
-    "presentationgrouplabel",
-    "enabled",
-    "staffmember",
-];
-/** The refused login, word for word (the vendor's document; no `details`). */
-const UNAUTHORISED = {
-    success: false,
-    summary: "Unauthorised. Check credentials.",
-};
-/** A row that imported, word for word (the vendor's document). */
-const USER_CREATED = "User Created";
-const USER_UPDATED = "User Updated";
-/** "1 user processed." / "0 users failed.": the document's singular and plural. */
-const users = (n, what) => `${n} user${n === 1 ? "" : "s"} ${what}.`;
-/** The documented summary: "3 users processed. 1 user created. 1 user updated. 1 user failed." */
-function importSummary(c) {
-    return [
-        users(c.processed, "processed"),
-        users(c.created, "created"),
-        users(c.updated, "updated"),
-        users(c.failed, "failed"),
-    ].join(" ");
-}
-/** A failed row's outcome in the documented pattern: "<reason> User failed to import: <reason> ". */
-function failedOutcome(reasons) {
-    const reason = reasons.map((r) => (/[.!?]$/.test(r) ? r : `${r}.`)).join(" ");
-    return `${reason} User failed to import: ${reason} `;
-}
-const TRUE = new Set(["y", "yes", "true", "1"]);
-const FALSE = new Set(["n", "no", "false", "0"]);
-const isYesNo = (v) => TRUE.has(v.trim().toLowerCase()) || FALSE.has(v.trim().toLowerCase());
-const infiniti_EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const infiniti_MAX_BODY = 64 * 1024 * 1024;
-const ZERO = { processed: 0, created: 0, updated: 0, failed: 0 };
-/** A small multipart/form-data parser (RFC 7578): enough for the import's one file part. */
-function parseMultipart(body, contentType) {
-    const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-    const boundary = m?.[1] ?? m?.[2];
-    if (!/^multipart\/form-data/i.test(contentType.trim()) || !boundary)
-        throw new Error("not multipart/form-data");
-    const delimiter = Buffer.from(`--${boundary}`);
-    const parts = [];
-    let pos = body.indexOf(delimiter);
-    if (pos < 0)
-        throw new Error("no multipart boundary in the body");
-    for (;;) {
-        pos += delimiter.length;
-        if (body.subarray(pos, pos + 2).toString() === "--")
-            break; // the closing delimiter
-        if (body.subarray(pos, pos + 2).toString() === "\r\n")
-            pos += 2;
-        const headerEnd = body.indexOf("\r\n\r\n", pos);
-        if (headerEnd < 0)
-            throw new Error("a multipart part has no end of headers");
-        const headers = body.subarray(pos, headerEnd).toString("utf8");
-        const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), headerEnd + 4);
-        if (next < 0)
-            throw new Error("a multipart part is not closed");
-        const part = { data: body.subarray(headerEnd + 4, next) };
-        for (const line of headers.split("\r\n")) {
-            const [key = "", ...rest] = line.split(":");
-            const value = rest.join(":").trim();
-            if (/^content-disposition$/i.test(key.trim())) {
-                const name = /\bname="([^"]*)"/i.exec(value)?.[1];
-                const filename = /\bfilename="([^"]*)"/i.exec(value)?.[1];
-                if (name !== undefined)
-                    part.name = name;
-                if (filename !== undefined)
-                    part.filename = filename;
-            }
-            else if (/^content-type$/i.test(key.trim()))
-                part.contentType = value;
-        }
-        parts.push(part);
-        pos = next + 2;
-    }
-    return parts;
-}
-function basicCredentials(header) {
-    const m = /^\s*basic\s+(\S+)\s*$/i.exec(header ?? "");
-    if (!m?.[1])
-        return undefined;
-    const decoded = Buffer.from(m[1], "base64").toString("utf8");
-    const i = decoded.indexOf(":");
-    return i < 0 ? undefined : { user: decoded.slice(0, i), pass: decoded.slice(i + 1) };
-}
-async function startInfinitiSimulator(options) {
-    const store = new Map();
-    const stats = {
-        requests: 0,
-        posts: 0,
-        unauthorised: 0,
-        imports: 0,
-        rowsReceived: 0,
-        created: 0,
-        updated: 0,
-        failedRows: 0,
-    };
-    const rejected = new Set((options.rejectUsernames ?? []).map((u) => u.toLowerCase()));
-    let rejectFn;
-    const queued = [];
-    const upsert = (row) => {
-        const key = row.username.toLowerCase();
-        const old = store.get(key);
-        const values = { ...old?.values };
-        let password = old?.password ?? "";
-        for (const [k, v] of Object.entries(row)) {
-            if (k === "password") {
-                if (v !== "")
-                    password = v;
-            }
-            else
-                values[k] = v;
-        }
-        store.set(key, {
-            username: row.username,
-            values,
-            password,
-            passwordSet: password !== "",
-            imports: (old?.imports ?? 0) + 1,
-        });
-        return old ? "updated" : "created";
-    };
-    for (const seed of options.users ?? []) {
-        const row = {};
-        for (const [k, v] of Object.entries(seed))
-            row[k.toLowerCase()] = v;
-        upsert(row);
-        store.get(seed.username.toLowerCase()).imports = 0;
-    }
-    const checkRow = (row) => {
-        const problems = [];
-        if (!row.username?.trim())
-            problems.push("Field (username) is required."); // assumption
-        if (row.emailaddress?.trim() && !infiniti_EMAIL.test(row.emailaddress.trim()))
-            problems.push("Field (emailAddress) is not a well-formed email address."); // documented
-        if (!isYesNo(row.enabled ?? ""))
-            problems.push("Field (enabled) is not a valid boolean."); // assumption
-        if (!isYesNo(row.staffmember ?? ""))
-            problems.push("Field (staffMember) is not a valid boolean."); // assumption
-        if (!problems.length) {
-            if (rejected.has(row.username.trim().toLowerCase()))
-                problems.push("Rejected by the simulator.");
-            const own = rejectFn?.(row);
-            if (own)
-                problems.push(own);
-        }
-        return problems;
-    };
-    const importCsv = (csv) => {
-        let records;
-        try {
-            records = (0,sync/* parse */.q)(csv, { bom: true, relax_column_count: true, skip_empty_lines: true });
-        }
-        catch {
-            return { status: 400, json: { success: false, summary: "The file could not be read as CSV." } };
-        }
-        // Documented: "The CSV file may be empty".
-        if (!records.length)
-            return { status: 200, json: { success: true, summary: importSummary(ZERO) } };
-        const [head = [], ...rows] = records;
-        const columns = head.map((h) => h.trim().toLowerCase());
-        const unknown = columns.filter((c) => !KNOWN_FIELDS.includes(c));
-        const missing = ["username", "enabled", "staffmember"].filter((c) => !columns.includes(c));
-        if (unknown.length || missing.length) {
-            const summary = unknown.length
-                ? `Unknown column '${unknown[0]}'.`
-                : `Missing required column '${missing[0]}'.`;
-            return { status: 400, json: { success: false, summary } };
-        }
-        const details = {};
-        let created = 0;
-        let updated = 0;
-        let failed = 0;
-        rows.forEach((fields, i) => {
-            const rowNumber = String(i + 1); // row 1 = the first data row after the header
-            const fail = (reasons) => {
-                details[rowNumber] = failedOutcome(reasons);
-                failed++;
-            };
-            if (fields.length !== columns.length)
-                return fail([`Row has ${fields.length} fields, expected ${columns.length}.`]);
-            const row = {};
-            columns.forEach((c, j) => (row[c] = (fields[j] ?? "").trim()));
-            const problems = checkRow(row);
-            if (problems.length)
-                return fail(problems);
-            if (upsert(row) === "created") {
-                created++;
-                details[rowNumber] = USER_CREATED;
-            }
-            else {
-                updated++;
-                details[rowNumber] = USER_UPDATED;
-            }
-        });
-        stats.rowsReceived += rows.length;
-        stats.created += created;
-        stats.updated += updated;
-        stats.failedRows += failed;
-        const summary = importSummary({ processed: rows.length, created, updated, failed });
-        // Documented: details "only included if some rows failed to import", and then every row is listed.
-        if (!failed)
-            return { status: 200, json: { success: true, summary } };
-        return { status: 200, json: { success: false, summary, details } };
-    };
-    const send = (res, status, body, contentType = "application/json") => {
-        const text = typeof body === "string" ? body : JSON.stringify(body);
-        res.writeHead(status, {
-            "Content-Type": `${contentType}; charset=utf-8`,
-            "Content-Length": Buffer.byteLength(text),
-        });
-        res.end(text);
-    };
-    const publicUser = (u) => ({ ...u.values, username: u.username, passwordSet: u.passwordSet });
-    const handle = async (req, res) => {
-        stats.requests++;
-        const method = (req.method ?? "GET").toUpperCase();
-        const body = await readRequestBody(req, infiniti_MAX_BODY);
-        const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname.replace(/\/+$/, "");
-        const isImport = path === "/api/import/users";
-        const userPath = /^\/api\/users(?:\/([^/]+))?$/.exec(path);
-        if (!isImport && !userPath)
-            return send(res, 404, { success: false, summary: "Not found." });
-        if (isImport)
-            stats.posts += method === "POST" ? 1 : 0;
-        const creds = basicCredentials(req.headers.authorization);
-        if (!creds || creds.user !== options.username || creds.pass !== options.password) {
-            stats.unauthorised++;
-            if (isImport)
-                stats.lastResponse = UNAUTHORISED;
-            return send(res, 401, UNAUTHORISED);
-        }
-        if (userPath) {
-            if (method !== "GET")
-                return send(res, 405, { success: false, summary: "Method not allowed." });
-            if (userPath[1] === undefined)
-                return send(res, 200, sim.users().map(publicUser));
-            const u = sim.user(decodeURIComponent(userPath[1]));
-            return u
-                ? send(res, 200, publicUser(u))
-                : send(res, 404, { success: false, summary: "User not found." });
-        }
-        if (method !== "POST")
-            return send(res, 405, { success: false, summary: "Method not allowed." });
-        let parts;
-        try {
-            parts = parseMultipart(body, req.headers["content-type"] ?? "");
-        }
-        catch (e) {
-            const json = { success: false, summary: `The upload could not be read: ${e.message}.` };
-            stats.lastResponse = json;
-            return send(res, 400, json);
-        }
-        const file = parts.find((p) => p.filename !== undefined);
-        if (!file) {
-            const json = { success: false, summary: "No file was uploaded." };
-            stats.lastResponse = json;
-            return send(res, 400, json);
-        }
-        stats.imports++;
-        stats.lastCsv = file.data.toString("utf8");
-        stats.lastFilename = file.filename;
-        stats.lastFieldName = file.name;
-        stats.lastPartContentType = file.contentType;
-        const forced = queued.shift();
-        if (forced) {
-            stats.lastResponse = forced.body;
-            return send(res, forced.status, forced.body, forced.contentType ?? "application/json");
-        }
-        const outcome = importCsv(stats.lastCsv);
-        stats.lastResponse = outcome.json;
-        if (options.importLatencyMs)
-            await new Promise((r) => setTimeout(r, options.importLatencyMs));
-        return send(res, outcome.status, outcome.json);
-    };
-    const server = await startLoopbackServer(handle, options.port ?? 0);
-    const port = server.port;
-    let closed = false;
-    const copy = (u) => ({
-        username: u.username,
-        values: { ...u.values },
-        passwordSet: u.passwordSet,
-        imports: u.imports,
-    });
-    const sim = {
-        url: `http://127.0.0.1:${port}`,
-        port,
-        close: async () => {
-            if (closed)
-                return;
-            closed = true;
-            await server.close();
-        },
-        users: () => [...store.values()].map(copy).sort((a, b) => a.username.localeCompare(b.username)),
-        user: (username) => {
-            const u = store.get(username.toLowerCase());
-            return u ? copy(u) : undefined;
-        },
-        stats: () => ({ ...stats }),
-        setReject: (fn) => {
-            rejectFn = fn;
-        },
-        queueResponse: (r) => {
-            queued.push(r);
-        },
-    };
-    return sim;
-}
-
-;// CONCATENATED MODULE: ./src/demo.ts
-/**
- * `patron-sync demo`: the whole flow against the built-in simulators, on a copy of this
- * repository's sample config and data in a temporary folder (nothing here is changed).
- */
-
-
-
-
-
-
-
-async function runDemo({ log, source = process.cwd() }) {
-    const started = Date.now();
-    const from = (0,external_node_path_.resolve)(source);
-    if (!(0,external_node_fs_.existsSync)((0,external_node_path_.join)(from, "patron-sync.yml")) || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(from, "data"))) {
-        log.error(`the demo needs patron-sync.yml and data/ in ${from}: run it from the patron-sync folder`);
-        return errors/* EXIT */.dc.input;
-    }
-    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), "patron-sync-demo-"));
-    (0,external_node_fs_.cpSync)((0,external_node_path_.join)(from, "patron-sync.yml"), (0,external_node_path_.join)(work, "patron-sync.yml"));
-    (0,external_node_fs_.cpSync)((0,external_node_path_.join)(from, "data"), (0,external_node_path_.join)(work, "data"), { recursive: true });
-    const apiKey = "demo-api-key";
-    const alma = await startAlmaSimulator({ apiKey, latencyMs: [5, 20] });
-    const infiniti = await startInfinitiSimulator({ username: "autoimport", password: "demo-password" });
-    const env = {
-        ...process.env,
-        ALMA_API_KEY: apiKey,
-        ALMA_BASE_URL: alma.url,
-        INFINITI_URL: infiniti.url,
-        INFINITI_USERNAME: "autoimport",
-        INFINITI_PASSWORD: "demo-password",
-    };
-    const say = (s) => log.info(s);
-    try {
-        say(`Demo: Alma simulator at ${alma.url}, Infiniti simulator at ${infiniti.url}`);
-        say(`Working on a copy of the sample data in ${work}\n`);
-        say("1. plan: read every listed patron from Alma and validate the Infiniti roster (nothing is sent)");
-        const plan = await runPlan({ cwd: work, env, log, out: (0,external_node_path_.join)(work, "plans", "demo") });
-        say(`   ${plan.title}`);
-        say("\n2. meanwhile a librarian gives one planned patron a barcode by hand in Alma");
-        const edited = alma.demoEdit?.();
-        if (edited)
-            say(`   ${edited}`);
-        say("\n3. apply: re-read each user, write only what the plan showed, post the Infiniti import");
-        const applied = await runApply({ cwd: work, env, log, planDir: plan.planDir });
-        say(`   updated ${applied.updated}, failed ${applied.failed}, pending ${applied.pending}`);
-        say("\n4. apply again: safe to repeat; nothing is sent twice");
-        const again = await runApply({ cwd: work, env, log, planDir: plan.planDir });
-        const counts = again.sections.map((s) => `${s.system}: ${Object.entries(s.counts)
-            .map(([k, v]) => `${v} ${k}`)
-            .join(", ")}`);
-        say(`   ${counts.join(" · ")}`);
-        say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files, in ${plan.planDir}:`);
-        const files = [
-            ["plan.md", "the plan, as a reviewer sees it (the pull request description)"],
-            ["alma/changes.csv", "one line per planned Alma change: who, barcodes before and after"],
-            ["alma/all_patrons.xml", "the records as fetched"],
-            ["alma/processed_results.xml", "the exact bodies that were PUT"],
-            ["alma/results.csv", "one line per patron: updated / unchanged / skipped / failed"],
-            ["infiniti/import.csv", "the exact CSV posted to Infiniti"],
-            ["infiniti/changes.csv", "one line per Infiniti user changed: each field old → new"],
-            ["infiniti/results.csv", "one line per Infiniti user: created / updated / failed"],
-            ["results.md", "what each apply did, newest first"],
-        ];
-        for (const [file, what] of files)
-            say(`  ${file.padEnd(28)} ${what}`);
-        return errors/* EXIT */.dc.ok;
-    }
-    finally {
-        await Promise.all([alma.close(), infiniti.close()]);
-    }
-}
-
-
-/***/ }),
-
-/***/ 7685:
+/***/ 5811:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42884,8 +44216,64 @@ async function withStreamingHeap(work) {
     }
 }
 
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/core/journal.ts
+/**
+ * An append-only journal of completed work (NDJSON, one record per line), so that a run that is
+ * killed can carry on where it stopped. Each line is written with a single synchronous append:
+ * a kill loses at most the line being written, and a torn last line is ignored on reading.
+ */
+
+
+
+class Journal {
+    path;
+    constructor(path) {
+        this.path = path;
+        (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+    }
+    append(entry) {
+        (0,external_node_fs_.appendFileSync)(this.path, JSON.stringify(entry) + "\n");
+    }
+    exists() {
+        return (0,external_node_fs_.existsSync)(this.path);
+    }
+    /** Reads every complete line, in the order written; a torn last line is skipped. */
+    async *entries() {
+        if (!this.exists())
+            return;
+        yield* readJsonLines(this.path);
+    }
+}
+/** Streams an NDJSON file: each parsable line with its byte offset and length. */
+async function* readJsonLines(path) {
+    const rl = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, { encoding: "utf8" }), crlfDelay: Infinity });
+    let offset = 0;
+    for await (const line of rl) {
+        const length = Buffer.byteLength(line) + 1;
+        if (line.trim()) {
+            try {
+                yield { entry: JSON.parse(line), offset, length };
+            }
+            catch {
+                // A torn line from a killed run: the work it recorded is simply done again.
+            }
+        }
+        offset += length;
+    }
+}
+
+// EXTERNAL MODULE: ./src/core/plandir.ts
+var plandir = __nccwpck_require__(9029);
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/utils/get.js
 // Lodash implementation of `get`
 
@@ -43769,64 +45157,133 @@ const stringify = function (records, opts = {}) {
  * prefixes such cells with a quote. (import.csv is not written through here: it keeps the roster's bytes.)
  */
 
+
+const OPTIONS = { record_delimiter: "\n", escape_formulas: true };
+const cells = (r) => r.map((v) => (v === undefined ? "" : String(v)));
 function csvForPeople(columns, rows) {
-    return stringify(rows.map((r) => r.map((v) => (v === undefined ? "" : String(v)))), { header: true, columns, record_delimiter: "\n", escape_formulas: true });
+    return stringify(rows.map(cells), { ...OPTIONS, header: true, columns });
+}
+/**
+ * The same file written row by row as the rows come (a plan of 100,000 patrons keeps none of them):
+ * byte for byte what csvForPeople gives for the same rows. Rows are buffered up to 64 KB per write.
+ */
+class CsvForPeopleWriter {
+    path;
+    fd;
+    buffer = "";
+    rows = 0;
+    constructor(path, columns) {
+        this.path = path;
+        this.fd = (0,external_node_fs_.openSync)(path, "w");
+        this.buffer = stringify([], { ...OPTIONS, header: true, columns });
+    }
+    write(row) {
+        this.buffer += stringify([cells(row)], OPTIONS);
+        this.rows++;
+        if (this.buffer.length >= 65_536)
+            this.flush();
+    }
+    flush() {
+        if (this.buffer)
+            (0,external_node_fs_.writeSync)(this.fd, this.buffer);
+        this.buffer = "";
+    }
+    close() {
+        this.flush();
+        (0,external_node_fs_.closeSync)(this.fd);
+    }
 }
 
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/core/journal.ts
+;// CONCATENATED MODULE: ./src/core/results-stream.ts
 /**
- * An append-only journal of completed work (NDJSON, one record per line), so that a run that is
- * killed can carry on where it stopped. Each line is written with a single synchronous append:
- * a kill loses at most the line being written, and a torn last line is ignored on reading.
+ * A system's results.csv and results.json written as the results come (an apply of 100,000 patrons
+ * keeps none of them): each result is appended to two part files beside them, in the order given; at
+ * the end results.json is assembled around its `results` array, byte for byte what writeResults
+ * (plandir.ts) writes for the same results, and results.csv is renamed into place. An apply that stops
+ * before its end (an interrupt, a refused key) leaves neither file, as before: abort() removes the parts.
  */
 
 
 
-class Journal {
-    path;
-    constructor(path) {
-        this.path = path;
-        (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+
+
+const MARK = "\u0000results\u0000";
+class ResultsStream {
+    planDir;
+    system;
+    csv;
+    jsonPart;
+    fd;
+    buffer = "";
+    count = 0;
+    constructor(planDir, system, columns) {
+        this.planDir = planDir;
+        this.system = system;
+        this.csv = new CsvForPeopleWriter((0,plandir/* systemPath */.BX)(planDir, system, `.${plandir/* RESULTS_CSV */.ST}.part`), columns);
+        this.jsonPart = (0,plandir/* systemPath */.BX)(planDir, system, ".results.json.part");
+        this.fd = (0,external_node_fs_.openSync)(this.jsonPart, "w");
     }
-    append(entry) {
-        (0,external_node_fs_.appendFileSync)(this.path, JSON.stringify(entry) + "\n");
+    /** One result: its results.csv row and its element of results.json's `results`. */
+    add(row, result) {
+        this.csv.write(row);
+        // An element of an array at depth 1 of JSON.stringify(file, null, 1): indented by two spaces.
+        this.buffer += `${this.count ? "," : ""}\n  ${JSON.stringify(result, null, 1).replace(/\n/g, "\n  ")}`;
+        this.count++;
+        if (this.buffer.length >= 65_536)
+            this.flush();
     }
-    exists() {
-        return (0,external_node_fs_.existsSync)(this.path);
+    flush() {
+        if (this.buffer)
+            (0,external_node_fs_.writeSync)(this.fd, this.buffer);
+        this.buffer = "";
     }
-    /** Reads every complete line, in the order written; a torn last line is skipped. */
-    async *entries() {
-        if (!this.exists())
-            return;
-        yield* readJsonLines(this.path);
-    }
-}
-/** Streams an NDJSON file: each parsable line with its byte offset and length. */
-async function* readJsonLines(path) {
-    const rl = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, { encoding: "utf8" }), crlfDelay: Infinity });
-    let offset = 0;
-    for await (const line of rl) {
-        const length = Buffer.byteLength(line) + 1;
-        if (line.trim()) {
-            try {
-                yield { entry: JSON.parse(line), offset, length };
-            }
-            catch {
-                // A torn line from a killed run: the work it recorded is simply done again.
-            }
+    /** Writes results.json (`file` with the results streamed so far, then the history) and results.csv. */
+    async finish(file, failures) {
+        this.flush();
+        (0,external_node_fs_.closeSync)(this.fd);
+        this.csv.close();
+        const history = [
+            ...(0,plandir/* readHistory */.Lu)(this.planDir, this.system),
+            { applied_at: file.applied_at, complete: file.complete, counts: file.counts, failures },
+        ];
+        const text = JSON.stringify({ ...file, results: MARK, history }, null, 1) + "\n";
+        const at = text.indexOf(JSON.stringify(MARK));
+        const path = (0,plandir/* resultsPath */.mb)(this.planDir, this.system);
+        const out = (0,external_node_fs_.createWriteStream)(`${path}.part`, { encoding: "utf8" });
+        out.write(text.slice(0, at) + "[");
+        if (this.count) {
+            for await (const chunk of (0,external_node_fs_.createReadStream)(this.jsonPart))
+                if (!out.write(chunk))
+                    await (0,external_node_events_.once)(out, "drain");
+            out.write("\n ]");
         }
-        offset += length;
+        else
+            out.write("]");
+        out.end(text.slice(at + JSON.stringify(MARK).length));
+        await (0,external_node_events_.once)(out, "finish");
+        (0,external_node_fs_.renameSync)(`${path}.part`, path);
+        (0,external_node_fs_.renameSync)(this.csv.path, (0,plandir/* systemPath */.BX)(this.planDir, this.system, plandir/* RESULTS_CSV */.ST));
+        (0,external_node_fs_.rmSync)(this.jsonPart, { force: true });
+    }
+    /** The apply stopped before its end: no results files, and no part files left behind. */
+    abort() {
+        try {
+            (0,external_node_fs_.closeSync)(this.fd);
+        }
+        catch {
+            // already closed
+        }
+        try {
+            this.csv.close();
+        }
+        catch {
+            // already closed
+        }
+        (0,external_node_fs_.rmSync)(this.jsonPart, { force: true });
+        (0,external_node_fs_.rmSync)(this.csv.path, { force: true });
     }
 }
 
-// EXTERNAL MODULE: ./src/core/plandir.ts
-var plandir = __nccwpck_require__(9029);
 ;// CONCATENATED MODULE: ./src/core/progress.ts
 /**
  * Progress of a long loop of API calls.
@@ -43939,8 +45396,9 @@ var saxes = __nccwpck_require__(9800);
  *
  * Parsing: saxes, a strict XML 1.0 parser. Every record is checked for well-formedness as it is
  * read (a truncated or garbled answer is an error, never a shorter record that a swap-all PUT
- * would write back), and the tree keeps element order, attributes, empty elements, comments and
- * CDATA. Values stay text (`007` is "007"). Entities and character references are decoded once;
+ * would write back), and the tree keeps element order, attributes, empty elements, comments,
+ * CDATA and processing instructions inside the root element (as `{"#pi": [{"#text": "target data"}]}`:
+ * a swap-all PUT must not drop one silently, issue #17). Values stay text (`007` is "007"). Entities and character references are decoded once;
  * an entity XML does not define (`&eacute;`) is refused rather than guessed.
  *
  * The tree has the shape of fast-xml-parser's preserveOrder output, which the Alma simulator and
@@ -43955,7 +45413,7 @@ const ATTR = "@_";
 class XmlError extends Error {
     name = "XmlError";
 }
-/** Parses a whole XML document into its top-level nodes (the declaration, PIs and doctype are dropped). */
+/** Parses a whole XML document into its top-level nodes (the declaration, the doctype and PIs outside the root are dropped). */
 function parseXml(text) {
     const tree = new TreeBuilder();
     building = tree;
@@ -43995,6 +45453,11 @@ class TreeBuilder {
     leaf(kind, t) {
         this.here.push({ [kind]: [{ "#text": own(t) }] });
     }
+    /** A processing instruction inside an element is kept, written back as it came. */
+    pi(target, body) {
+        if (this.open.length > 1)
+            this.here.push({ "#pi": [{ "#text": own(body ? `${target} ${body}` : target) }] });
+    }
     attribute(attr) {
         (this.attrs ??= {})[ATTR + attr.name] = own(attr.value);
     }
@@ -44026,6 +45489,7 @@ function treeParser() {
     p.on("text", (t) => building.text(t));
     p.on("cdata", (t) => building.leaf("#cdata", t));
     p.on("comment", (t) => building.leaf("#comment", t));
+    p.on("processinginstruction", (pi) => building.pi(pi.target, pi.body));
     p.on("attribute", (attr) => building.attribute(attr));
     p.on("opentag", (tag) => building.openTag(tag));
     p.on("closetag", () => building.closeTag());
@@ -44056,6 +45520,8 @@ function buildXml(nodes) {
             out += `<!--${plainText(node["#comment"])}-->`;
         else if (Array.isArray(node["#cdata"]))
             out += `<![CDATA[${plainText(node["#cdata"])}]]>`;
+        else if (Array.isArray(node["#pi"]))
+            out += `<?${plainText(node["#pi"])}?>`;
         else {
             const tag = tagOf(node);
             const children = tag === undefined ? undefined : node[tag];
@@ -44321,6 +45787,31 @@ function barcodeFingerprint(user, barcodeType) {
         .sort();
     return "sha256:" + (0,external_node_crypto_.createHash)("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
 }
+/** The prefix of {@link identifierFingerprint}'s value; a journal without it holds a {@link barcodeFingerprint}. */
+const WHOLE_FINGERPRINT = "whole:";
+/**
+ * The fingerprint of a user's barcode identifiers as a whole (issue #17 G): every identifier of the barcode
+ * type with its value exactly (case included), its status, its segment_type and its note, sorted. Apply
+ * records it for the record Alma returned, and a revert skips a user whose fingerprint differs since
+ * (`changed-since-apply`): a changed note, segment_type or case is an edit made after the apply.
+ */
+function identifierFingerprint(user, barcodeType) {
+    const parts = identifiersOfType(user, barcodeType)
+        .map((i) => JSON.stringify([
+        i.value,
+        (i.status || "ACTIVE").toUpperCase(),
+        i.segmentType ?? "",
+        childText(i.node, "note") ?? "",
+    ]))
+        .sort();
+    return (WHOLE_FINGERPRINT + "sha256:" + (0,external_node_crypto_.createHash)("sha256").update(parts.join("\n")).digest("hex").slice(0, 16));
+}
+/** The fingerprint of the same kind as `recorded`: a journal of an older patron-sync holds a barcodeFingerprint. */
+function fingerprintLike(recorded, user, barcodeType) {
+    return recorded?.startsWith(WHOLE_FINGERPRINT)
+        ? identifierFingerprint(user, barcodeType)
+        : barcodeFingerprint(user, barcodeType);
+}
 /**
  * Applies a planned barcode change to a user tree in place. Identifiers of other types are never
  * touched; the new identifier goes last with segment_type="Internal" so an SIS load keeps it.
@@ -44377,17 +45868,202 @@ function hasEndState(user, change, barcodeType) {
     return !stillActive;
 }
 
+;// CONCATENATED MODULE: ./src/alma/update-fields.ts
+/**
+ * The user fields an updates CSV (alma.updates) may set, and how each sits in an Alma user record.
+ * Pure: read a field's value from a record, write it into a PUT body.
+ *
+ * Shapes from Alma's rest_user.xsd (shared fixtures xsd/rest_user.xsd) and real records (fixtures
+ * users/public_external_sis.DERIVED.xml):
+ *   - user_group, job_category, campus_code, preferred_language, status: `<tag desc="…">CODE</tag>`; the
+ *     code tables are named in the xsd's `xs:codeTable`: UserGroups, JobTitles (job_category),
+ *     UserPreferredLanguage, ContentStructureStatus (status); campus_code names no code table ("Possible
+ *     codes are listed in the Campus List of the general configuration menu"), so its codes are not checked.
+ *   - expiry_date, purge_date: xs:date, which Alma writes with a trailing Z (`2027-06-30Z`).
+ *   - email: the preferred address, contact_info/emails/email[@preferred="true"]/email_address.
+ *   - For EXTERNAL users a PUT does not replace user_group, job_category, preferred_language and
+ *     campus_code "if updated manually (or if empty in the incoming user record), unless 'override'
+ *     parameter is sent with the field's name" (the xsd's documentation of each, and the Developer
+ *     Network page "Update User Details", PUT /almaws/v1/users/{user_id}, parameter `override`).
+ */
+
+const UPDATE_FIELDS = [
+    "user_group",
+    "expiry_date",
+    "purge_date",
+    "status",
+    "job_category",
+    "campus_code",
+    "preferred_language",
+    "email",
+];
+const FIELD_SPECS = {
+    user_group: { kind: "code", codeTable: "UserGroups", maxLength: 255, override: true },
+    expiry_date: { kind: "date" },
+    purge_date: { kind: "date" },
+    status: { kind: "status" },
+    job_category: { kind: "code", codeTable: "JobTitles", maxLength: 255, override: true },
+    campus_code: { kind: "code", maxLength: 50, override: true },
+    preferred_language: { kind: "code", codeTable: "UserPreferredLanguage", maxLength: 255, override: true },
+    email: { kind: "email", maxLength: 255 },
+};
+function isUpdateField(name) {
+    return UPDATE_FIELDS.includes(name);
+}
+/** The descriptions Alma gives the two statuses (rest_user.xsd example; real records: `desc="Active"`). */
+const STATUS_DESC = { ACTIVE: "Active", INACTIVE: "Inactive" };
+/** A value as compared: dates without Alma's trailing Z (or time), codes and statuses as written. */
+function normalizeValue(field, value) {
+    const v = value.trim();
+    if (FIELD_SPECS[field].kind === "date")
+        return v.slice(0, 10);
+    if (field === "email")
+        return v.toLowerCase();
+    return v;
+}
+/** Whether two values of a field are the same (e-mail addresses compared case-insensitively). */
+function update_fields_sameValue(field, a, b) {
+    return normalizeValue(field, a) === normalizeValue(field, b);
+}
+function preferredEmail(user) {
+    const emails = child(child(user, "contact_info") ?? { x: [] }, "emails");
+    if (!emails)
+        return undefined;
+    return childrenOf(emails).find((n) => tagOf(n) === "email" && (n[":@"]?.["@_preferred"] ?? "").toLowerCase() === "true");
+}
+/** The field's value in a record ("" when absent), as Alma wrote it. */
+function readField(user, field) {
+    if (field === "email") {
+        const e = preferredEmail(user);
+        const a = e && child(e, "email_address");
+        return a ? textOf(a).trim() : "";
+    }
+    const n = child(user, field);
+    return n ? textOf(n).trim() : "";
+}
+/** Whether the record has a place for the value (every field but an e-mail without a preferred address). */
+function canWrite(user, field) {
+    return field !== "email" || preferredEmail(user) !== undefined;
+}
+/** The value as written to Alma: dates in Alma's own form with the trailing Z (`2027-06-30Z`). */
+function almaForm(field, value) {
+    if (!value.trim())
+        return "";
+    return FIELD_SPECS[field].kind === "date" ? `${normalizeValue(field, value)}Z` : value.trim();
+}
+/**
+ * Writes `value` into the record (a PUT body being built) in place. A code's `desc` becomes `desc` when
+ * the plan knows it (the code table's description) and is left out otherwise (Alma fills it in from the
+ * code table); a status gets Alma's own description.
+ */
+function writeField(user, field, value, desc) {
+    const text = almaForm(field, value);
+    if (field === "email") {
+        const e = preferredEmail(user);
+        if (!e)
+            throw new Error("the user has no preferred e-mail address to replace");
+        const a = child(e, "email_address");
+        if (a)
+            a.email_address = [{ "#text": text }];
+        else
+            childrenOf(e).unshift(el("email_address", text));
+        return;
+    }
+    const list = childrenOf(user);
+    const at = list.findIndex((n) => tagOf(n) === field);
+    if (!text) {
+        // An empty value (a revert putting back a field that was absent): the element is left out.
+        if (at >= 0)
+            list.splice(at, 1);
+        return;
+    }
+    const spec = FIELD_SPECS[field];
+    const d = spec.kind === "status" ? STATUS_DESC[text] : spec.kind === "code" ? desc : undefined;
+    const node = el(field, text, d ? { desc: d } : undefined);
+    if (at >= 0)
+        list[at] = node;
+    else
+        insertInOrder(user, node, USER_ELEMENT_ORDER);
+}
+/** The elements of a record a field's change touches (the guard compares everything else unchanged). */
+function fieldElement(field) {
+    return field === "email" ? "contact_info" : field;
+}
+
+;// CONCATENATED MODULE: ./src/alma/field-plan.ts
+
+
+/** Whether a field change is one apply writes. */
+const writes = (f) => !f.unchanged && !f.refused && !f.held;
+/** The fields a row sets, against a record, in the order of UPDATE_FIELDS. */
+function decideFields(user, row, describe = () => undefined) {
+    const out = [];
+    for (const field of UPDATE_FIELDS) {
+        const asked = row.values[field];
+        if (asked === undefined)
+            continue;
+        const before = normalizeValue(field, readField(user, field));
+        const after = asked.trim();
+        const c = { field, before, after: field === "email" ? after : normalizeValue(field, after) };
+        if (update_fields_sameValue(field, before, after))
+            c.unchanged = true;
+        else if (!canWrite(user, field))
+            c.refused = "the user has no preferred e-mail address to replace; set one in Alma first";
+        else {
+            const desc = FIELD_SPECS[field].kind === "code" ? describe(field, c.after) : undefined;
+            if (desc !== undefined)
+                c.desc = desc;
+        }
+        out.push(c);
+    }
+    return out;
+}
+/** Today as YYYY-MM-DD (UTC), for "moved earlier" checks. */
+const isoDay = (d) => d.toISOString().slice(0, 10);
+/**
+ * Why a field change needs a reviewer's eye first ("Look at these first"), or undefined: status to
+ * INACTIVE, any user_group change, an expiry or purge date moved earlier.
+ */
+function riskOf(f, today = new Date()) {
+    if (!writes(f))
+        return undefined;
+    if (f.field === "status" && f.after === "INACTIVE")
+        return "deactivated (status INACTIVE)";
+    if (f.field === "user_group")
+        return `user group ${f.before || "(none)"} → ${f.after}`;
+    if ((f.field === "expiry_date" || f.field === "purge_date") && f.before && f.after < f.before)
+        return `${f.field} moved earlier, ${f.before} → ${f.after}${f.after < isoDay(today) ? " (in the past)" : ""}`;
+    return undefined;
+}
+/** The fields an EXTERNAL user's PUT must name in `override`, or Alma keeps their old values. */
+function overrideFor(user, fields) {
+    const external = (childText(user, "account_type") ?? "").trim().toUpperCase() === "EXTERNAL";
+    if (!external)
+        return [];
+    return fields.filter((f) => writes(f) && FIELD_SPECS[f.field].override).map((f) => f.field);
+}
+/** "expiry_date 2026-06-30 → 2027-06-30; user_group UG → GRAD": the written fields, for messages. */
+function describeFields(fields) {
+    return fields
+        .filter(writes)
+        .map((f) => `${f.field} ${f.before || "(empty)"} → ${f.after}`)
+        .join("; ");
+}
+
 ;// CONCATENATED MODULE: ./src/alma/body.ts
 /**
  * The PUT body, and the guard that proves it differs from the fetched record only as planned.
  *
  * Alma's PUT is "swap all": what we send replaces what Alma has. So the body is the full
  * fetched record with exactly these changes:
- *   - the planned change in <user_identifiers>;
+ *   - the planned change in <user_identifiers>, if any;
+ *   - the planned field changes (alma.updates: src/alma/field-plan.ts), and nothing else;
  *   - <user_roles> left out (Alma keeps existing roles; avoids "role … requires parameter ServiceUnit");
  *   - an empty <pin_number/> left out (an empty one would wipe the PIN);
  *   - the output-only counts <loans>, <requests>, <fees> left out.
  */
+
+
 
 
 const OUTPUT_ONLY = ["loans", "requests", "fees"];
@@ -44399,8 +46075,11 @@ function isRemovable(node) {
         return true;
     return tag === "pin_number" && textOf(node).trim() === "";
 }
-/** Builds the PUT body from a fetched record and a planned change. The fetched tree is not modified. */
-function putBody(fetched, change, barcodeType) {
+/**
+ * Builds the PUT body from a fetched record, a planned barcode change (if any) and the planned field
+ * changes. The fetched tree is not modified.
+ */
+function putBody(fetched, change, barcodeType, fields = []) {
     // A deep copy of what is sent (what is left out is not copied): the guard compares it with the
     // fetched record, so nothing done to the body may reach the record it was made from.
     const body = {
@@ -44410,7 +46089,10 @@ function putBody(fetched, change, barcodeType) {
     };
     if (fetched[":@"])
         body[":@"] = deepClone(fetched[":@"]);
-    applyBarcodeChange(body, change, barcodeType);
+    if (change)
+        applyBarcodeChange(body, change, barcodeType);
+    for (const f of fields.filter(writes))
+        writeField(body, f.field, f.after, f.desc);
     return body;
 }
 /**
@@ -44418,15 +46100,18 @@ function putBody(fetched, change, barcodeType) {
  * does not allow (an empty list means the body is safe to send). Written independently of
  * {@link putBody} so that a mistake in one is caught by the other.
  */
-function guardBody(fetched, body, change, barcodeType) {
+function guardBody(fetched, body, change, barcodeType, fields = []) {
     const problems = [];
     if (tagOf(fetched) !== tagOf(body))
         return [`the body is <${tagOf(body)}>, not <${tagOf(fetched)}>`];
     if (!sameTree({ x: [], ":@": fetched[":@"] }, { x: [], ":@": body[":@"] })) {
         problems.push(`the attributes of <${tagOf(body)}> differ`);
     }
-    const kept = xml_elements(fetched).filter((n) => !isRemovable(n) && tagOf(n) !== "user_identifiers");
-    const sent = xml_elements(body).filter((n) => tagOf(n) !== "user_identifiers");
+    const planned = fields.filter(writes);
+    const touched = new Set(planned.map((f) => fieldElement(f.field)));
+    const other = (n) => tagOf(n) !== "user_identifiers" && !touched.has(tagOf(n));
+    const kept = xml_elements(fetched).filter((n) => !isRemovable(n) && other(n));
+    const sent = xml_elements(body).filter(other);
     for (const n of sent) {
         const tag = tagOf(n);
         if (tag === "user_roles")
@@ -44438,7 +46123,42 @@ function guardBody(fetched, body, change, barcodeType) {
     }
     const sentData = sent.filter((n) => !isRemovable(n));
     problems.push(...alignAndCompare(kept, sentData));
-    problems.push(...guardIdentifiers(fetched, body, change, barcodeType));
+    if (change)
+        problems.push(...guardIdentifiers(fetched, body, change, barcodeType));
+    else if (!sameTree(child(fetched, "user_identifiers"), child(body, "user_identifiers")))
+        problems.push("<user_identifiers> was changed, but the plan changes no barcode");
+    problems.push(...guardFields(fetched, body, planned));
+    return problems;
+}
+/**
+ * Each planned field holds exactly the planned value, once, with no attribute but `desc`; the e-mail's
+ * <contact_info> differs only in the preferred address.
+ */
+function guardFields(fetched, body, planned) {
+    const problems = [];
+    for (const f of planned) {
+        const now = readField(body, f.field);
+        if (now !== almaForm(f.field, f.after) || !update_fields_sameValue(f.field, now, f.after))
+            problems.push(`<${f.field}> is '${now}', not the planned '${f.after}'`);
+        if (f.field === "email") {
+            const strip = (u) => {
+                const copy = deepClone(child(u, "contact_info") ?? el("contact_info", []));
+                for (const e of xml_elements(child(copy, "emails") ?? el("emails", [])))
+                    if ((e[":@"]?.["@_preferred"] ?? "").toLowerCase() === "true")
+                        e.email = xml_elements(e).filter((n) => tagOf(n) !== "email_address");
+                return copy;
+            };
+            if (!sameTree(strip(fetched), strip(body)))
+                problems.push("<contact_info> differs in more than the preferred e-mail address");
+            continue;
+        }
+        const nodes = xml_elements(body).filter((n) => tagOf(n) === f.field);
+        if (nodes.length !== (almaForm(f.field, f.after) ? 1 : 0))
+            problems.push(`<${f.field}> is in the body ${nodes.length} times`);
+        const attrs = Object.keys(nodes[0]?.[":@"] ?? {});
+        if (attrs.some((a) => a !== "@_desc"))
+            problems.push(`<${f.field}> has attributes other than desc`);
+    }
     return problems;
 }
 /** Walks two element lists in step, naming each element added, removed or changed. */
@@ -44528,7 +46248,13 @@ function withStatus(identifier, status) {
 ;// CONCATENATED MODULE: ./src/alma/decide.ts
 
 /** The actions that send a PUT. */
-const CHANGING_ACTIONS = new Set(["add", "deactivate", "replace", "restore"]);
+const CHANGING_ACTIONS = new Set([
+    "add",
+    "deactivate",
+    "replace",
+    "restore",
+    "update",
+]);
 /**
  * The warning for a change that deactivates or replaces External barcodes. External identifiers come
  * from the SIS load; that a later SIS load puts them back (replacing the External identifiers with what
@@ -44617,8 +46343,70 @@ function decide(user, lookup, cfg) {
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
 var schemas = __nccwpck_require__(8816);
+;// CONCATENATED MODULE: ./src/core/spreadsheet.ts
+/**
+ * Damage a spreadsheet does to identifiers when a list is opened in it and saved again: a long number
+ * such as the barcode 21234000212345 is saved in scientific notation (`2.12340002E+13`, `1.23457E+11`),
+ * which is no longer the identifier (its last digits are gone). Any list column that holds an ID or a
+ * barcode is checked with `spreadsheetDamage` before anything is planned (Alma lists, the Infiniti
+ * roster, and any other list a system reads).
+ */
+/** The hint every such problem ends with: the fix is in the spreadsheet, not in patron-sync. */
+const SPREADSHEET_HINT = "opened in a spreadsheet? format the column as text";
+/**
+ * A number in scientific notation as spreadsheets write it: one digit, a decimal part, then `E` or `e`,
+ * an optional sign and the exponent (`2.12340002E+13`, `1.23457E+11`, `1.23457e11`, and `1,23457E+11` in
+ * locales with a decimal comma), or one digit and a signed exponent (`1E+11`, what Excel writes for
+ * 100000000000). A value with neither a decimal part nor a sign (`2E1234`, `7e5`) is not taken for one: an
+ * alphanumeric barcode may look like that.
+ */
+const SCIENTIFIC = /^[+-]?\d(?:[.,]\d+[eE][+-]?|[eE][+-])\d+$/;
+/** Whether a value (already trimmed) is a number in scientific notation. */
+function isScientificNotation(text) {
+    return SCIENTIFIC.test(text);
+}
+/**
+ * The problem to report for an ID or barcode that a spreadsheet has turned into scientific notation,
+ * or undefined when the value does not look like that. `what` names the value ("barcode", "primary ID").
+ */
+function spreadsheetDamage(what, text) {
+    if (!isScientificNotation(text))
+        return undefined;
+    return `the ${what} "${text}" is a number in scientific notation, not an identifier: ${SPREADSHEET_HINT}, and export the list again`;
+}
+
+;// CONCATENATED MODULE: ./src/alma/barcode-pattern.ts
+/**
+ * `alma.barcode_pattern`: a regular expression every new barcode (each barcode of the barcode list) must
+ * match in full, e.g. `^2123400\d{7}$`. It catches what a spreadsheet does to a barcode that scientific
+ * notation does not show: a lost leading zero (`0021234000123456` → `21234000123456`) and a wrong length.
+ */
+
+/** The pattern, anchored so that it must match the whole barcode; throws on an invalid pattern. */
+function barcodePattern(source) {
+    new RegExp(source); // its own error names the mistake in the pattern as written
+    return new RegExp(`^(?:${source})$`);
+}
+/** Why `source` is not a valid pattern (JavaScript's reason, without the pattern), or undefined. */
+function patternError(source) {
+    try {
+        barcodePattern(source);
+        return undefined;
+    }
+    catch (e) {
+        const reason = e.message.split(": ").at(-1) ?? "";
+        return `not a valid regular expression (${reason}); for example '^2123400\\d{7}$' (2123400 and 7 digits)`;
+    }
+}
+/** The problem to report for a barcode that does not match the pattern, or undefined when it does. */
+function patternMismatch(barcode, pattern, source) {
+    if (pattern.test(barcode))
+        return undefined;
+    return `the barcode "${barcode}" does not match alma.barcode_pattern '${source}' in full: a lost leading zero or a wrong length? ${SPREADSHEET_HINT}, and export the list again`;
+}
+
 // EXTERNAL MODULE: ./src/core/config.ts + 2 modules
-var config = __nccwpck_require__(9500);
+var config = __nccwpck_require__(2484);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/core/textfile.ts
@@ -44799,6 +46587,7 @@ class Problems {
 
 
 
+
 const ALMA_REGIONS = {
     na: "https://api-na.hosted.exlibrisgroup.com",
     eu: "https://api-eu.hosted.exlibrisgroup.com",
@@ -44806,6 +46595,8 @@ const ALMA_REGIONS = {
     ca: "https://api-ca.hosted.exlibrisgroup.com",
     cn: "https://api-cn.hosted.exlibrisgroup.com.cn",
 };
+const DEFAULT_PATRONS = "data/alma/patronlist_no_barcode.txt";
+const DEFAULT_BARCODES = "data/alma/library_barcode_full_list.txt";
 const almaSchema = schemas/* object */.Ikc({
     /** A file of Primary Identifiers, or an Alma Analytics report and the heading of its ID column. */
     patrons: schemas/* union */.KCZ([
@@ -44816,8 +46607,13 @@ const almaSchema = schemas/* object */.Ikc({
         })
             .strict(),
     ])
-        .default("data/alma/patronlist_no_barcode.txt"),
-    barcodes: schemas/* string */.YjP().min(1).default("data/alma/library_barcode_full_list.txt"),
+        .optional(),
+    barcodes: schemas/* string */.YjP().min(1).optional(),
+    /**
+     * A CSV of user field updates (issue #20): the user's ID (primary_id or the match_on identifier) first,
+     * then the fields to set. When it is set, patrons and barcodes are optional (no default).
+     */
+    updates: schemas/* string */.YjP().min(1).optional(),
     region: schemas/* enum */.k5n(["na", "eu", "ap", "ca", "cn"]).default("na"),
     user_id_type: schemas/* string */.YjP().min(1).default("all_unique"),
     match_on: schemas/* string */.YjP().min(1).default("primary_id"),
@@ -44835,21 +46631,40 @@ const almaSchema = schemas/* object */.Ikc({
     timeout_ms: schemas/* number */.aig().int().min(100).default(30_000),
     /** Before planning a new barcode, ask Alma whether another user holds it (one call per planned change). */
     check_holders: schemas/* boolean */.zMY().default(true),
+    /** A regular expression every new barcode must match in full (src/alma/barcode-pattern.ts). */
+    barcode_pattern: schemas/* string */.YjP()
+        .min(1)
+        .superRefine((source, ctx) => {
+        const why = patternError(source);
+        if (why)
+            ctx.addIssue({ code: "custom", message: why });
+    })
+        .optional(),
     /** Cap of each Alma list (patrons, barcodes) in lines, checked before it is parsed (exit 2 above it). */
     max_lines: schemas/* number */.aig().int().positive().default(DEFAULT_MAX_LINES),
     /** Cap of each Alma list in bytes, checked before it is read (exit 2 above it). */
     max_bytes: schemas/* number */.aig().int().positive().default(DEFAULT_MAX_BYTES),
 })
-    .strict();
+    .strict()
+    // Barcode repair's two lists keep their defaults unless the section updates fields (alma.updates).
+    .transform((c) => c.updates ? c : { ...c, patrons: c.patrons ?? DEFAULT_PATRONS, barcodes: c.barcodes ?? DEFAULT_BARCODES })
+    .superRefine((c, ctx) => {
+    if (!c.barcodes && c.patrons)
+        ctx.addIssue({
+            code: "custom",
+            path: ["barcodes"],
+            message: "alma.patrons is set without alma.barcodes: the barcode list is needed to repair barcodes",
+        });
+});
 /** Actions that change Alma data (the plan's other counts are outcomes: unchanged, conflict, …). */
-const ALMA_CHANGING = ["add", "deactivate", "replace"];
+const ALMA_CHANGING = ["add", "deactivate", "replace", "update"];
 /** `auto_apply.alma`: the actions a plan may apply without review, and the most records it may send. */
 const almaAutoApplySchema = (0,config/* autoApplyRuleSchema */.nI)(ALMA_CHANGING, ["add"]);
 const almaSection = {
     name: "alma",
     schema: almaSchema,
     autoApply: almaAutoApplySchema,
-    pathKeys: ["patrons", "barcodes"],
+    pathKeys: ["patrons", "barcodes", "updates"],
 };
 /** The `alma:` section of a loaded config (parsed with almaSchema), if there is one. */
 function almaConfigOf(loaded) {
@@ -45013,6 +46828,26 @@ var external_node_http_ = __nccwpck_require__(7067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
 // EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 26 modules
 var XMLParser = __nccwpck_require__(9658);
+;// CONCATENATED MODULE: ./src/core/credentials.ts
+/**
+ * Credentials quoted in a text that is about to be written to a file, logged or thrown: an error page of a
+ * proxy that echoes the request, an Alma error body quoting `proxy-authorization`. Whatever follows an
+ * authorization header name, or the schemes Basic, Bearer and apikey, is replaced by "…", scheme kept
+ * (issue #17: "Basic" was redacted and the base64 after it was not).
+ */
+/** Header names (and query keys) whose value is a credential. */
+const HEADER = /\b((?:proxy-)?authorization|x-api-key|apikey|api_key|api-key)(\s*[=:]\s*)("?)(?:(basic|bearer|apikey|token|digest|negotiate)(\s+))?[^\s&"',;)<]+/gi;
+/** A scheme and what follows it, anywhere. */
+const SCHEME = /\b(basic|bearer|apikey)(\s+)([A-Za-z0-9+/=._~-]{8,})/gi;
+/** Looks like a credential rather than a word: a digit, base64's + / =, or a capital after a small letter. */
+const credentialLike = (s) => /[0-9+/=]/.test(s) || /[a-z][A-Z]/.test(s);
+/** The text with every quoted credential replaced by "…". */
+function redactCredentials(text) {
+    return text
+        .replace(HEADER, (_m, name, sep, quote, scheme, space) => scheme ? `${name}${sep}${quote}${scheme}${space}…` : `${name}${sep}${quote}…`)
+        .replace(SCHEME, (m, scheme, space, value) => credentialLike(value) ? `${scheme}${space}…` : m);
+}
+
 ;// CONCATENATED MODULE: ./src/alma/errors.ts
 /**
  * Alma API error bodies, parsed tolerantly and explained in one plain sentence for a librarian.
@@ -45022,6 +46857,7 @@ var XMLParser = __nccwpck_require__(9658);
  * numeric ("401851") or words from the API gateway ("PER_SECOND_THRESHOLD"). Older bodies put the tracking id
  * inside the message. Proxies in front of Alma answer 5xx with HTML or nothing at all. The parser never throws.
  */
+
 
 
 /** "User not found" codes: GET (401861) and PUT (401890). */
@@ -45164,9 +47000,7 @@ function truncate(s, max) {
 }
 /** Never echo an API key, should a proxy's page quote the request. */
 function redact(s) {
-    return s
-        .replace(/\b(apikey|api_key|api-key|authorization)(\s*[=:]\s*)(apikey\s+)?[^\s&"',;)]+/gi, "$1$2$3…")
-        .replace(/\bl[78]xx[0-9a-z]{16,}\b/gi, "…");
+    return redactCredentials(s).replace(/\bl[78]xx[0-9a-z]{16,}\b/gi, "…");
 }
 /** A short plain-text excerpt of a body that is not an Alma error: tags, scripts and control characters removed. */
 function excerpt(body) {
@@ -45475,14 +47309,30 @@ class AlmaClient {
             return res.body;
         throw almaApiError(res.status, res.body, res.headers.get("content-type"));
     }
-    /** PUT the full user back, without PIN letters, role recalculation or registration rules. */
-    async putUser(id, xml, signal) {
+    /** GET /almaws/v1/conf/code-tables/{name} (JSON): a code table of the Configuration API. */
+    async getCodeTable(name, signal) {
+        const res = await this.send({
+            method: "GET",
+            url: `${this.opts.baseUrl}/almaws/v1/conf/code-tables/${encodeURIComponent(name)}`,
+            headers: { ...this.headers(), Accept: "application/json" },
+            signal,
+        });
+        if (res.status >= 200 && res.status < 300)
+            return res.body;
+        throw almaApiError(res.status, res.body, res.headers.get("content-type"));
+    }
+    /**
+     * PUT the full user back, without PIN letters, role recalculation or registration rules. `override`:
+     * the fields an EXTERNAL user's PUT must name to replace them (Update User Details, `override`).
+     */
+    async putUser(id, xml, signal, override = []) {
         const res = await this.send({
             method: "PUT",
             url: this.url(id, {
                 send_pin_number_letter: "false",
                 recalculate_roles: "false",
                 registration_rules: "false",
+                ...(override.length && { override: override.join(",") }),
             }),
             headers: this.headers(),
             body: xml,
@@ -45717,8 +47567,6 @@ function abortReason(signal) {
     return reason instanceof Error ? reason : new DOMException("The request was aborted.", "AbortError");
 }
 
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: ./node_modules/eventemitter3/index.js
 var eventemitter3 = __nccwpck_require__(2415);
 ;// CONCATENATED MODULE: ./node_modules/eventemitter3/index.mjs
@@ -47424,13 +49272,18 @@ function createTransport(opts) {
 
 
 
-/** The API key, from the settings only (the environment or the action's input). Missing ⇒ exit 2 before any call. */
-function almaApiKey(settings) {
+/**
+ * The API key, from the settings only (the environment or the action's input). Missing ⇒ exit 2 before any
+ * call. A plan reads only, so its message names the read-only key first.
+ */
+function almaApiKey(settings, purpose = "apply") {
     const key = settings.apiKey;
     if (!key) {
         throw new errors/* InputError */.dz({
             file: "environment",
-            message: "ALMA_API_KEY is not set: put the Alma API key (Users, read/write) in the ALMA_API_KEY environment variable or the action's alma-api-key input",
+            message: purpose === "plan"
+                ? "no Alma API key: a plan only reads, so a read-only key is enough: put an Alma API key with read permission for Users in ALMA_READ_API_KEY (or a read/write one in ALMA_API_KEY), or the action's alma-read-api-key input"
+                : "ALMA_API_KEY is not set: put the Alma API key (Users, read/write) in the ALMA_API_KEY environment variable or the action's alma-api-key input",
         });
     }
     return key;
@@ -47453,7 +49306,7 @@ function checkAlmaUrl(baseUrl) {
     }));
 }
 function almaClient(alma, settings, log, transport, purpose = "apply") {
-    const apiKey = almaApiKey(settings);
+    const apiKey = almaApiKey(settings, purpose);
     const baseUrl = almaBaseUrl(alma, settings);
     checkAlmaUrl(baseUrl);
     const proxies = settings.proxies;
@@ -47752,6 +49605,8 @@ const ALMA_CAP_WORDS = { noun: "the file", section: "alma" };
 
 
 
+
+
 const key = (s) => s.toLowerCase();
 // ---------------------------------------------------------------------------------------------------------
 // Patron list
@@ -47815,6 +49670,11 @@ function parsePatronList(text, file) {
         const hazard = pathHazard(f.text);
         if (hazard) {
             problems.add(`a primary ID cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
+            continue;
+        }
+        const damage = spreadsheetDamage("primary ID", f.text);
+        if (damage) {
+            problems.add(damage, line, f.start);
             continue;
         }
         const k = key(f.text);
@@ -47890,7 +49750,8 @@ function detectDelimiter(lines) {
     }
     return best;
 }
-function parseBarcodeList(text, file) {
+function parseBarcodeList(text, file, rules = {}) {
+    const pattern = rules.barcodePattern ? barcodePattern(rules.barcodePattern) : undefined;
     refuseBinary(text, file, "UTF-8 (plain text)");
     const problems = new Problems(file);
     const lines = splitLines(text).filter((l) => l.raw.trim() !== "");
@@ -47937,6 +49798,16 @@ function parseBarcodeList(text, file) {
             else if (hazard) {
                 problems.add(`a barcode cannot be or contain ${hazard.why}`, line, f.start + hazard.index);
                 ok = false;
+            }
+            else {
+                const damage = spreadsheetDamage(what, f.text) ??
+                    (what === "barcode" && pattern
+                        ? patternMismatch(f.text, pattern, rules.barcodePattern)
+                        : undefined);
+                if (damage) {
+                    problems.add(damage, line, f.start);
+                    ok = false;
+                }
             }
         }
         if (ok)
@@ -48044,8 +49915,239 @@ async function readInputText(path, displayName, caps = ALMA_LIST_CAPS) {
 async function readPatronList(path, displayName, caps) {
     return parsePatronList(await readInputText(path, displayName, caps), displayName);
 }
-async function readBarcodeList(path, displayName, caps) {
-    return parseBarcodeList(await readInputText(path, displayName, caps), displayName);
+async function readBarcodeList(path, displayName, caps, rules) {
+    return parseBarcodeList(await readInputText(path, displayName, caps), displayName, rules);
+}
+
+;// CONCATENATED MODULE: ./src/alma/updates.ts
+/**
+ * The updates CSV (alma.updates): one row per user, the user's ID first, then the fields to set.
+ *
+ *     primary_id,expiry_date,user_group
+ *     2001234,2027-06-30,
+ *     2001235,2027-06-30,GRAD
+ *
+ * The ID column is `primary_id`, or the identifier type named by alma.match_on. An empty cell leaves
+ * that field as it is. Parsing is pure and offline: every problem is reported at once with the file,
+ * line and column (InputError, exit 2), before any call.
+ */
+
+
+
+
+
+
+
+const updates_DELIMITERS = [",", ";", "\t"];
+function delimiterOf(header) {
+    return updates_DELIMITERS.find((d) => header.includes(d)) ?? ",";
+}
+const MONTHS = "January February March April May June July August September October November December".split(" ");
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Why a date cell is not a real YYYY-MM-DD date, or undefined. */
+function badDate(text) {
+    const m = DATE.exec(text);
+    if (!m) {
+        if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/.test(text))
+            return `'${text}' is not a date in the form YYYY-MM-DD: it looks reformatted by a spreadsheet; format the column as text and write the date as e.g. 2027-06-30`;
+        if (/^\d{5}(\.\d+)?$/.test(text))
+            return `'${text}' is not a date in the form YYYY-MM-DD: it looks like a spreadsheet's date serial number; format the column as text and write the date as e.g. 2027-06-30`;
+        if (/^\d{4}-\d{2}-\d{2}[ T]/.test(text))
+            return `'${text}' has a time after the date; write only the date, YYYY-MM-DD`;
+        return `'${text}' is not a date in the form YYYY-MM-DD (e.g. 2027-06-30)`;
+    }
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (mo < 1 || mo > 12)
+        return `${text} is not a date in the calendar: there is no month ${mo}`;
+    const real = new Date(Date.UTC(y, mo - 1, d));
+    if (d < 1 || real.getUTCMonth() !== mo - 1)
+        return `${text} is not a date in the calendar: ${MONTHS[mo - 1]} ${y} has no day ${d}`;
+    return undefined;
+}
+/** Why a cell is not a usable value of `field`, or undefined; `value` is the value to set when usable. */
+function checkCell(field, text) {
+    const spec = FIELD_SPECS[field];
+    if (spec.kind === "date") {
+        const why = badDate(text);
+        return why ? { why } : { value: text };
+    }
+    if (spec.kind === "status") {
+        const up = text.toUpperCase();
+        return up === "ACTIVE" || up === "INACTIVE"
+            ? { value: up }
+            : { why: `status '${text}' is not ACTIVE or INACTIVE` };
+    }
+    if (spec.kind === "email") {
+        if (text.length > 255)
+            return { why: `the e-mail address is longer than 255 characters` };
+        const bad = badCharacter(text);
+        if (bad)
+            return { why: `the e-mail address '${text}' contains ${bad.why}` };
+        if (!/^[^@]+@[^@]+\.[^@.]+$/.test(text))
+            return { why: `'${text}' is not an e-mail address (name@domain.example)` };
+        return { value: text };
+    }
+    if (spec.maxLength && text.length > spec.maxLength)
+        return { why: `the ${field} code is longer than the ${spec.maxLength} characters Alma allows` };
+    const bad = badCharacter(text);
+    if (bad)
+        return { why: `the ${field} code '${text}' contains ${bad.why}` };
+    return { value: text };
+}
+/** Parses an updates CSV. `idColumn` is alma.match_on (`primary_id` or an identifier type). */
+function parseUpdates(text, file, idColumn) {
+    refuseBinary(text, file, "CSV UTF-8");
+    const problems = new Problems(file);
+    const lines = splitLines(text).filter((l) => l.raw.trim() !== "");
+    const header = lines[0];
+    if (!header)
+        throw new errors/* InputError */.dz({ file, message: "the file is empty: it needs a header line" });
+    const delimiter = delimiterOf(header.raw);
+    const cells = splitFields(header.raw, delimiter);
+    const columns = [];
+    const seen = new Map();
+    const idWanted = idColumn.toLowerCase();
+    const first = cells[0];
+    if (first.text.toLowerCase() !== idWanted) {
+        problems.add(`the first column must be the user's ID, '${idColumn}' (alma.match_on)${first.text ? `, not '${first.text}'` : ""}`, header, first.start);
+    }
+    cells.slice(1).forEach((c, i) => {
+        const name = c.text.toLowerCase();
+        if (!name) {
+            problems.add(`column ${i + 2} of the header has no name`, header, c.start);
+            columns.push(undefined);
+            return;
+        }
+        if (!isUpdateField(name)) {
+            const hint = suggestName(name, UPDATE_FIELDS);
+            problems.add(`unknown column '${c.text}'${hint ? `: did you mean '${hint}'?` : "."} The columns that can be set are: ${UPDATE_FIELDS.join(", ")}`, header, c.start);
+            columns.push(undefined);
+            return;
+        }
+        const earlier = seen.get(name);
+        if (earlier !== undefined)
+            problems.add(`column '${name}' appears twice (columns ${earlier} and ${i + 2}); keep one`, header, c.start);
+        else
+            seen.set(name, i + 2);
+        columns.push(name);
+    });
+    if (cells.length < 2)
+        problems.add(`the header names no field to set after '${first.text}': add one or more of ${UPDATE_FIELDS.join(", ")}`, header, header.raw.length);
+    const byId = new Map();
+    let empty = 0;
+    for (const line of lines.slice(1)) {
+        const row = parseRow(line, delimiter, cells.length, columns, problems, idColumn);
+        if (!row)
+            continue;
+        const key = row.id.toLowerCase();
+        const before = byId.get(key);
+        if (before) {
+            problems.add(`user ${row.id} is listed twice (lines ${before.line} and ${line.n}); keep one row per user`, line, 0);
+            continue;
+        }
+        if (!Object.keys(row.values).length) {
+            empty++;
+            continue;
+        }
+        byId.set(key, row);
+    }
+    problems.throwIfAny();
+    if (!byId.size && !empty)
+        throw new errors/* InputError */.dz({ file, message: `the file has no users (only the header)` });
+    return {
+        file,
+        idColumn,
+        columns: columns.filter((c) => c !== undefined),
+        byId,
+        empty,
+    };
+}
+function parseRow(line, delimiter, width, columns, problems, idColumn) {
+    const fields = splitFields(line.raw, delimiter);
+    if (fields.length !== width) {
+        problems.add(`${fields.length} fields where the header has ${width}${fields.length > width ? ` (is there a '${delimiter}' inside a value?)` : ""}`, line, 0);
+        return undefined;
+    }
+    const [idCell, ...rest] = fields;
+    let ok = true;
+    const id = idCell.text;
+    if (!id) {
+        problems.add(`empty ${idColumn}`, line, idCell.start);
+        ok = false;
+    }
+    else {
+        const damage = spreadsheetDamage(idColumn, id);
+        const bad = badCharacter(id);
+        const hazard = pathHazard(id);
+        if (damage) {
+            problems.add(damage, line, idCell.start);
+            ok = false;
+        }
+        else if (bad) {
+            problems.add(`${idColumn} '${id}' contains ${bad.why}`, line, idCell.start + bad.index);
+            ok = false;
+        }
+        else if (hazard) {
+            problems.add(`${idColumn} cannot be or contain ${hazard.why}`, line, idCell.start + hazard.index);
+            ok = false;
+        }
+    }
+    const values = {};
+    const at = {};
+    rest.forEach((cell, i) => {
+        const field = columns[i];
+        if (!field || !cell.text)
+            return;
+        const { why, value } = checkCell(field, cell.text);
+        if (why) {
+            problems.add(`${field}: ${why}`, line, cell.start);
+            ok = false;
+        }
+        else {
+            values[field] = value;
+            at[field] = columnOf(line.raw, cell.start);
+        }
+    });
+    return ok ? { id, line: line.n, values, at } : undefined;
+}
+async function readUpdates(path, displayName, idColumn, caps) {
+    return parseUpdates(await readInputText(path, displayName, caps), displayName, idColumn);
+}
+/** "data/alma/user_updates.csv: 1,204 users (expiry_date 1,204 · user_group 37)", for validate. */
+function updatesSummary(list) {
+    const by = list.columns
+        .map((c) => [c, [...list.byId.values()].filter((r) => r.values[c] !== undefined).length])
+        .map(([c, n]) => `${c} ${n.toLocaleString("en-US")}`);
+    const empty = list.empty ? `; ${list.empty} rows set nothing` : "";
+    return `${list.file}: ${list.byId.size.toLocaleString("en-US")} users to update (${by.join(" · ")})${empty}`;
+}
+/** The row of an updates list for a user ID, if any. */
+function lookupUpdate(list, id) {
+    return list?.byId.get(id.trim().toLowerCase());
+}
+/** The known name nearest to a misspelt one (at most a third of its letters differ), if any. */
+function suggestName(name, known) {
+    const squashed = name.toLowerCase().replace(/[\s\-.]+/g, "_");
+    let best;
+    let bestD = Infinity;
+    for (const k of known) {
+        if (k.startsWith(squashed) && squashed.length >= 3)
+            return k;
+        const d = distance(squashed, k);
+        if (d < bestD)
+            [best, bestD] = [k, d];
+    }
+    return best !== undefined && bestD <= Math.max(2, Math.ceil(best.length / 3)) ? best : undefined;
+}
+function distance(a, b) {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const cur = [i];
+        for (let j = 1; j <= b.length; j++)
+            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+    }
+    return prev[b.length];
 }
 
 // EXTERNAL MODULE: ./node_modules/csv-parse/lib/sync.js + 8 modules
@@ -48110,8 +50212,18 @@ function patronsFromTable(table, source) {
     }
     return { list: parsePatronList(lines.join("\n"), PATRONS_CSV), emptyRows };
 }
+/**
+ * Opened in a spreadsheet, a cell starting with =, +, -, @, tab or CR could run as a formula (a report's
+ * rows are Alma data anyone with a patron record can shape): csv-stringify's `escape_formulas` prefixes such a
+ * cell with `'`. The file is also read back (a resumed plan, apply's re-derivation), so the escape must undo
+ * exactly: a cell that already starts with quotes before such a character gets one more quote too, and reading
+ * takes one quote off every cell of that shape.
+ */
+const ESCAPED = /^'+[=+\-@\t\r]/;
+const escapeCell = (c) => (ESCAPED.test(c) ? `'${c}` : c);
+const unescapeCell = (c) => (ESCAPED.test(c) ? c.slice(1) : c);
 function writePatronsCsv(planDir, table) {
-    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(planDir, PATRONS_CSV), stringify([table.headings, ...table.rows]));
+    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(planDir, PATRONS_CSV), stringify([table.headings, ...table.rows].map((r) => r.map(escapeCell)), { escape_formulas: true }));
 }
 /** alma/patrons.csv of an unfinished plan, if there is one. */
 function readPatronsCsv(planDir) {
@@ -48119,11 +50231,14 @@ function readPatronsCsv(planDir) {
     if (!(0,external_node_fs_.existsSync)(path))
         return undefined;
     const all = (0,sync/* parse */.q)((0,external_node_fs_.readFileSync)(path, "utf8"), { relax_column_count: true });
-    const [headings = [], ...rows] = all;
+    const [headings = [], ...rows] = all.map((r) => r.map(unescapeCell));
     return { headings, rows };
 }
 
 ;// CONCATENATED MODULE: ./src/alma/rederive.ts
+
+
+
 
 
 
@@ -48176,10 +50291,17 @@ async function checkAlmaPlan(data, planDir, header) {
         if (header.config?.[k] !== cfg[k])
             refuse(`says ${k} '${String(header.config?.[k])}', but the config in ${data.label} says '${cfg[k]}': the plan's writes do not follow from the data`);
     }
-    const patrons = await patronListOf(data, cfg, planDir);
-    const barcodes = parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes);
+    const patrons = cfg.patrons ? await patronListOf(data, cfg, planDir) : undefined;
+    const barcodes = cfg.barcodes
+        ? parseBarcodeList(await readList(data, cfg.barcodes), cfg.barcodes, {
+            barcodePattern: cfg.barcode_pattern,
+        })
+        : undefined;
+    const updates = cfg.updates
+        ? parseUpdates(await readList(data, cfg.updates), cfg.updates, cfg.match_on)
+        : undefined;
     const listed = patrons && new Set(patrons.entries.map((p) => p.id.toLowerCase()));
-    const lookup = (id) => lookupBarcode(barcodes, id);
+    const lookup = (id) => barcodes ? lookupBarcode(barcodes, id) : { kind: "missing" };
     const seen = new Set();
     let changing = 0;
     let refused = 0;
@@ -48196,6 +50318,13 @@ async function checkAlmaPlan(data, planDir, header) {
         if (!CHANGING_ACTIONS.has(e.action))
             continue;
         changing++;
+        const fieldWhy = fieldsMismatch(e, updates);
+        if (fieldWhy) {
+            add(e, fieldWhy);
+            continue;
+        }
+        if (e.action === "update" || e.action === "restore")
+            continue;
         if (listed && !listed.has(id.toLowerCase())) {
             add(e, `is not in the patron list ${patronsLabel(cfg)}`);
             continue;
@@ -48218,7 +50347,25 @@ async function checkAlmaPlan(data, planDir, header) {
         refuse(`… and ${refused - MAX_LISTED} more changes refused for the same reason`);
     if (problems.length)
         throw new errors/* InputError */.dz(problems);
-    return { config: cfg, lookup, label: data.label };
+    return { config: cfg, lookup, label: data.label, ...(updates && { updates }) };
+}
+/**
+ * Why an entry's field changes do not follow from the updates CSV at the plan's commit, or undefined:
+ * every field written must be the row's value, and an `update` must write at least one.
+ */
+function fieldsMismatch(e, updates) {
+    const written = (e.fields ?? []).filter(writes);
+    if (!written.length)
+        return e.action === "update" ? "the plan says 'update' but sets no field" : undefined;
+    const row = lookupUpdate(updates, e.update_id ?? e.primary_id);
+    if (!row)
+        return `sets ${written.map((f) => f.field).join(", ")}, but the user is not in the updates file`;
+    for (const f of written) {
+        const asked = row.values[f.field];
+        if (asked === undefined || !update_fields_sameValue(f.field, asked, f.after))
+            return `sets ${f.field} to '${f.after}', but the updates file (line ${row.line}) asks ${asked === undefined ? "nothing" : `'${asked}'`}`;
+    }
+    return undefined;
 }
 /**
  * Why the decision re-run on the fresh record is not the planned change, or undefined when it is.
@@ -48266,9 +50413,9 @@ function isBarcodeIdentifier(node, barcodeType) {
     const [id] = identifiersOf({ user: [{ user_identifiers: [node] }] });
     return !!id && same(id.idType, barcodeType);
 }
-/** The barcode fingerprint the snapshot stands for (as {@link barcodeFingerprint} computes it for a user). */
-function snapshotFingerprint(saved, barcodeType) {
-    return barcodeFingerprint(el("user", [
+/** The fingerprint the snapshot stands for (as `f`, by default {@link barcodeFingerprint}, computes it for a user). */
+function snapshotFingerprint(saved, barcodeType, f = barcodeFingerprint) {
+    return f(el("user", [
         el("user_identifiers", saved.map((s) => s.node)),
     ]), barcodeType);
 }
@@ -48348,7 +50495,8 @@ function activeValues(saved, barcodeType) {
 ;// CONCATENATED MODULE: ./src/alma/restore-send.ts
 /**
  * Applying one `restore` entry of a revert plan (issue #13): re-read the user, check that its barcode
- * identifiers are still as the reverted apply left them (the fingerprint Alma returned then), put the
+ * identifiers are still as the reverted apply left them (the fingerprint Alma returned then: values exactly,
+ * statuses, segment_types and notes, issue #17 G), put the
  * snapshot back, guard the body, PUT it, and check what Alma returns. A user whose barcodes changed
  * since is skipped as `changed-since-apply` and never overwritten.
  */
@@ -48366,10 +50514,10 @@ async function sendRestore(e, d, wasSending) {
     const id = e.primary_id;
     const type = d.barcodeType;
     const saved = e.restore?.identifiers ?? [];
-    const target = snapshotFingerprint(saved, type);
+    // The whole identifiers (value exactly, status, segment_type, note), as the snapshot holds them.
+    const target = snapshotFingerprint(saved, type, identifierFingerprint);
     const fresh = parseUser(await d.getUser(id));
-    const now = barcodeFingerprint(fresh, type);
-    if (now === target) {
+    if (identifierFingerprint(fresh, type) === target) {
         return wasSending
             ? {
                 primary_id: id,
@@ -48382,11 +50530,15 @@ async function sendRestore(e, d, wasSending) {
                 message: `the ${type} identifiers are already as before the apply; nothing sent`,
             };
     }
-    if (now !== e.fingerprint) {
+    // A journal of an older patron-sync recorded only values (case-folded) and statuses: compared as such.
+    if (fingerprintLike(e.fingerprint, fresh, type) !== e.fingerprint) {
+        const what = e.fingerprint?.startsWith(WHOLE_FINGERPRINT)
+            ? "a value, its case, a status, a segment_type or a note"
+            : "a value or a status";
         return {
             primary_id: id,
             status: "skipped",
-            message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (ACTIVE now: ${actives(fresh, type)}); not overwritten. Fix this user by hand in Alma.`,
+            message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (${what}; ACTIVE now: ${actives(fresh, type)}); not overwritten. Fix this user by hand in Alma.`,
         };
     }
     const body = restoreBody(fresh, saved, type);
@@ -48399,7 +50551,7 @@ async function sendRestore(e, d, wasSending) {
         };
     d.sending();
     const returned = parseUser(await d.putUser(id, userXml(body)));
-    if (barcodeFingerprint(returned, type) !== target) {
+    if (identifierFingerprint(returned, type) !== target) {
         return {
             primary_id: id,
             status: "failed",
@@ -48413,10 +50565,240 @@ async function sendRestore(e, d, wasSending) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/alma/apply-fields.ts
+/**
+ * Apply for a planned entry that sets fields (alma.updates), alone or with a barcode change in the same
+ * PUT. The user was re-read; each field is compared with the plan's `before`: at the asked value already
+ * (done), still as planned (written), or changed since the plan (skipped as `changed-since-plan`, never
+ * overwritten). Every field written is re-derived from the updates CSV at the plan's commit, the barcode
+ * change from the barcode list (rederive.ts), and the body guard allows only those to differ.
+ */
+
+
+
+
+
+
+
+
+const BARCODE_ACTIONS = new Set(["add", "deactivate", "replace"]);
+async function sendWithFields(e, fresh, deps) {
+    const type = deps.barcodeType;
+    const failed = (message) => ({ status: "failed", message });
+    if (!deps.derivation)
+        return failed("not sent: a revert plan holds only restores");
+    const derivation = deps.derivation;
+    const notFollow = (why) => failed(`not sent: the planned change does not follow from ${derivation.label}: ${why}. Plan again.`);
+    // The barcode half, as for a barcode-only entry.
+    let change;
+    let barcodeDone = false;
+    if (BARCODE_ACTIONS.has(e.action)) {
+        const planned = {
+            kind: e.action,
+            barcode: e.new_barcode ?? "",
+            affected: e.affected ?? [],
+            reactivate: e.reactivate ?? false,
+        };
+        if (hasEndState(fresh, planned, type))
+            barcodeDone = true;
+        else if (barcodeFingerprint(fresh, type) !== e.fingerprint)
+            return {
+                status: "skipped",
+                message: `changed-since-plan: the user's ${type} identifiers changed after the plan; not overwritten (no field was written either). Plan again to include this user.`,
+            };
+        else {
+            const d = decide(fresh, derivation.lookup, derivation.config);
+            const why = mismatch(e, d);
+            if (why || !d.change)
+                return notFollow(why ?? "no change");
+            change = d.change;
+        }
+    }
+    // The field half.
+    const why = fieldsMismatch(e, derivation.updates);
+    if (why)
+        return notFollow(why);
+    const toWrite = [];
+    const done = [];
+    const drift = [];
+    for (const f of (e.fields ?? []).filter(writes)) {
+        const now = normalizeValue(f.field, readField(fresh, f.field));
+        if (update_fields_sameValue(f.field, now, f.after))
+            done.push(f);
+        else if (update_fields_sameValue(f.field, now, f.before))
+            toWrite.push(f);
+        else
+            drift.push(`${f.field} is now '${now || "(empty)"}', not '${f.before || "(empty)"}' as planned`);
+    }
+    const driftNote = drift.length
+        ? `changed-since-plan: ${drift.join("; ")}; not overwritten. Plan again to include ${drift.length === 1 ? "it" : "them"}`
+        : "";
+    if (!change && !toWrite.length) {
+        if (deps.sent && (barcodeDone || done.length))
+            return {
+                status: "updated",
+                message: `stored by the interrupted run (confirmed on re-read)${driftNote ? `; ${driftNote}` : ""}`,
+                ...(deps.sent.before && {
+                    applied: {
+                        before: deps.sent.before,
+                        after: identifierFingerprint(fresh, type),
+                        ...(deps.sent.fields && { fields: deps.sent.fields }),
+                    },
+                }),
+            };
+        if (drift.length)
+            return { status: "skipped", message: driftNote };
+        return { status: "unchanged", message: "already as planned; nothing sent" };
+    }
+    const body = putBody(fresh, change, type, toWrite);
+    const problems = guardBody(fresh, body, change, type, toWrite);
+    if (problems.length)
+        return failed(`not sent: the PUT-body guard refused it: ${problems.join("; ")}`);
+    const saved = snapshotIdentifiers(fresh, type);
+    const fieldsBefore = toWrite.map((f) => ({
+        field: f.field,
+        before: normalizeValue(f.field, readField(fresh, f.field)),
+        after: f.after,
+    }));
+    deps.sending(saved, fieldsBefore);
+    const returned = parseUser(await deps.putUser(userXml(body), overrideFor(fresh, toWrite)));
+    const lost = toWrite.filter((f) => !update_fields_sameValue(f.field, readField(returned, f.field), f.after));
+    if (lost.length || (change && !hasEndState(returned, change, type)))
+        return failed(`Alma accepted the update but the returned record does not carry ${[
+            ...lost.map((f) => `${f.field} '${f.after}' (it has '${readField(returned, f.field)}')`),
+            ...(change && !hasEndState(returned, change, type) ? [`${type} ${change.barcode} as ACTIVE`] : []),
+        ].join(", ")}; check the user in Alma`);
+    const what = [
+        change
+            ? `${type} ${change.barcode} ${change.kind === "add" ? "added" : `added; ${change.affected.join(", ")} ${change.kind === "deactivate" ? "set INACTIVE" : "removed"}`}`
+            : "",
+        describeFields(toWrite),
+        driftNote,
+    ].filter(Boolean);
+    return {
+        status: "updated",
+        message: what.join("; "),
+        applied: { before: saved, after: identifierFingerprint(returned, type), fields: fieldsBefore },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/alma/restore-fields.ts
+/**
+ * Applying a `restore` entry of a revert plan that puts fields back (alma.updates, issue #20 §5), with the
+ * barcode identifiers when the reverted apply changed them too: one re-read, one PUT. Each field is
+ * compared with what the reverted apply set: still so (put back), already as before (done), or changed
+ * since (skipped as `changed-since-apply`, never overwritten). The barcode identifiers follow the barcode
+ * restore's rules (restore-send.ts): changed since the apply, the whole user is skipped.
+ */
+
+
+
+
+
+
+/** The record as fetched, with what a PUT leaves out left out (the base of a body without a barcode change). */
+function plainBody(fetched) {
+    const body = {
+        [tagOf(fetched)]: childrenOf(fetched)
+            .filter((n) => !isRemovable(n))
+            .map(deepClone),
+    };
+    if (fetched[":@"])
+        body[":@"] = deepClone(fetched[":@"]);
+    return body;
+}
+async function sendFieldRestore(e, d, wasSending) {
+    const id = e.primary_id;
+    const type = d.barcodeType;
+    const saved = e.restore?.identifiers ?? [];
+    const fields = (e.restore?.fields ?? []);
+    const fresh = parseUser(await d.getUser(id));
+    const target = snapshotFingerprint(saved, type, identifierFingerprint);
+    const barcodes = identifierFingerprint(fresh, type) !== target;
+    if (barcodes && fingerprintLike(e.fingerprint, fresh, type) !== e.fingerprint) {
+        const what = e.fingerprint?.startsWith(WHOLE_FINGERPRINT)
+            ? "a value, its case, a status, a segment_type or a note"
+            : "a value or a status";
+        return {
+            primary_id: id,
+            status: "skipped",
+            message: `changed-since-apply: the user's ${type} identifiers changed after the apply being reverted (${what}); not overwritten (no field was put back either). Fix this user by hand in Alma.`,
+        };
+    }
+    const back = [];
+    const drift = [];
+    for (const f of fields) {
+        const field = f.field;
+        const now = normalizeValue(field, readField(fresh, field));
+        if (update_fields_sameValue(field, now, f.before))
+            continue; // already as before the apply
+        if (update_fields_sameValue(field, now, f.after))
+            back.push({ field, before: f.after, after: f.before });
+        else
+            drift.push(`${field} is now '${now || "(empty)"}', not '${f.after || "(empty)"}' as the apply set it`);
+    }
+    const driftNote = drift.length ? `changed-since-apply: ${drift.join("; ")}; not overwritten` : "";
+    if (!barcodes && !back.length) {
+        if (drift.length)
+            return { primary_id: id, status: "skipped", message: driftNote };
+        return wasSending
+            ? {
+                primary_id: id,
+                status: "updated",
+                message: "restored by the interrupted run (confirmed on re-read)",
+            }
+            : { primary_id: id, status: "unchanged", message: "already as before the apply; nothing sent" };
+    }
+    const body = barcodes ? restoreBody(fresh, saved, type) : plainBody(fresh);
+    for (const f of back)
+        writeField(body, f.field, f.after);
+    // Two guards: the fields alone differ from the fresh record (identifiers compared apart), and the
+    // identifiers are exactly the snapshot with everything else as the fresh record with those fields.
+    const sameIds = deepClone(body);
+    const ids = child(fresh, "user_identifiers");
+    const list = childrenOf(sameIds);
+    const at = list.findIndex((n) => tagOf(n) === "user_identifiers");
+    if (at >= 0 && ids)
+        list[at] = deepClone(ids);
+    const expected = deepClone(fresh);
+    for (const f of back)
+        writeField(expected, f.field, f.after);
+    const problems = [
+        ...guardBody(fresh, sameIds, undefined, type, back),
+        ...(barcodes ? guardRestore(expected, body, saved, type) : []),
+    ];
+    if (problems.length)
+        return {
+            primary_id: id,
+            status: "failed",
+            message: `not sent: the PUT-body guard refused it: ${problems.join("; ")}`,
+        };
+    d.sending();
+    const returned = parseUser(await d.putUser(id, userXml(body), overrideFor(fresh, back)));
+    const lost = back.filter((f) => !update_fields_sameValue(f.field, readField(returned, f.field), f.after));
+    if (lost.length || (barcodes && identifierFingerprint(returned, type) !== target))
+        return {
+            primary_id: id,
+            status: "failed",
+            message: `Alma accepted the update but the returned record is not as before the apply (${[
+                ...lost.map((f) => `${f.field} '${readField(returned, f.field)}'`),
+                ...(barcodes && identifierFingerprint(returned, type) !== target ? [`${type} identifiers`] : []),
+            ].join(", ")}); check the user in Alma`,
+        };
+    const what = [
+        barcodes ? `${type} identifiers restored` : "",
+        back.length
+            ? `put back ${back.map((f) => `${f.field} ${f.before} → ${f.after || "(empty)"}`).join("; ")}`
+            : "",
+        driftNote,
+    ].filter(Boolean);
+    return { primary_id: id, status: "updated", message: what.join("; ") };
+}
+
 // EXTERNAL MODULE: ./src/core/markdown.ts
 var markdown = __nccwpck_require__(6706);
 // EXTERNAL MODULE: ./src/core/results.ts
-var core_results = __nccwpck_require__(541);
+var results = __nccwpck_require__(541);
 ;// CONCATENATED MODULE: ./src/alma/render-results.ts
 /** Alma's section of results.md: the counts, then the failed and the changed-since records (rendered through core/markdown.ts). */
 
@@ -48430,29 +50812,52 @@ const STATUS_MEANING = {
     failed: "Alma refused or could not be reached",
     pending: "not sent yet: run apply again",
 };
-function renderAlmaResults(results, counts, quota) {
+/**
+ * What results.md shows of an apply, collected as the results come: the first ROW_LIMIT failed records
+ * and the first ROW_LIMIT changed since the plan, with how many there are (no result is kept beyond them).
+ */
+class AlmaResultRows {
+    failed = [];
+    changed = [];
+    counts = { failed: 0, changed: 0 };
+    add(r) {
+        // changed-since-plan, or changed-since-apply in a revert plan.
+        const kind = r.status === "failed"
+            ? "failed"
+            : r.status === "skipped" && r.message.startsWith("changed-since-")
+                ? "changed"
+                : undefined;
+        if (!kind)
+            return;
+        this.counts[kind]++;
+        if (this[kind].length < markdown/* ROW_LIMIT */.Lm)
+            this[kind].push({ primary_id: r.primary_id, status: r.status, message: r.message });
+    }
+}
+function renderAlmaResults(rows, counts, quota) {
     const pending = counts.pending ?? 0;
-    const failures = results.filter((r) => r.status === "failed");
-    // changed-since-plan, or changed-since-apply in a revert plan.
-    const skipped = results.filter((r) => r.status === "skipped" && r.message.startsWith("changed-since-"));
     const out = [
         "### Alma barcode repair\n",
-        `**${(0,core_results/* resultsHeadline */.D1)(counts)}**\n`,
+        `**${(0,results/* resultsHeadline */.D1)(counts)}**\n`,
         (0,markdown/* countsTable */.Po)(counts, STATUS_ORDER, STATUS_MEANING, "Status", "Patrons"),
     ];
     if (quota)
         out.push(`The daily API quota ran low (${(0,markdown.md)(quota.message)}); ${(0,markdown/* num */.bu)(pending)} records are pending. Run apply again (tomorrow) to carry on.\n`);
-    for (const [title, rows] of [
-        ["Failed", failures],
-        ["Changed since the plan, or since the apply a revert undoes (not overwritten)", skipped],
+    for (const [title, shown, total] of [
+        ["Failed", rows.failed, rows.counts.failed],
+        [
+            "Changed since the plan, or since the apply a revert undoes (not overwritten)",
+            rows.changed,
+            rows.counts.changed,
+        ],
     ]) {
-        if (!rows.length)
+        if (!total)
             continue;
-        out.push(`#### ${title} (${(0,markdown/* num */.bu)(rows.length)})\n`, "| Primary ID | Message |", "|---|---|");
-        for (const r of rows.slice(0, markdown/* ROW_LIMIT */.Lm))
+        out.push(`#### ${title} (${(0,markdown/* num */.bu)(total)})\n`, "| Primary ID | Message |", "|---|---|");
+        for (const r of shown)
             out.push(`| ${(0,markdown.md)(r.primary_id)} | ${(0,markdown.md)(r.message)} |`);
-        if (rows.length > markdown/* ROW_LIMIT */.Lm)
-            out.push(`\n… and ${(0,markdown/* num */.bu)(rows.length - markdown/* ROW_LIMIT */.Lm)} more: see \`alma/results.csv\`.`);
+        if (total > shown.length)
+            out.push(`\n… and ${(0,markdown/* num */.bu)(total - shown.length)} more: see \`alma/results.csv\`.`);
         out.push("");
     }
     return out.join("\n");
@@ -48468,6 +50873,8 @@ function renderAlmaResults(results, counts, quota) {
  * Resumable: every finished record is journalled (alma/journal.ndjson). A killed apply run again
  * carries on; a finished apply run again reports its records `unchanged` and sends nothing.
  */
+
+
 
 
 
@@ -48509,7 +50916,10 @@ derivation, settings, deps = {}) {
         ctx.log.info("alma: this plan was applied before; records already done are reported 'unchanged' and not sent again");
     else if (prior.size)
         ctx.log.info(`alma: carrying on an unfinished apply: ${prior.size} records already done`);
-    const results = [];
+    // Each result goes to results.csv and results.json as soon as the ones before it in the plan are
+    // there (a few wait while an earlier record's calls are in flight); only counts, the failures and
+    // results.md's first rows stay in memory.
+    const out = new AlmaResultsOut(ctx.planDir);
     let quota;
     let refused;
     const toSend = header.changes;
@@ -48553,13 +50963,14 @@ derivation, settings, deps = {}) {
     const sendOne = async (e, sent) => {
         const id = e.primary_id;
         const wasSending = !!sent;
-        const sending = (before) => {
+        const sending = (before, fields) => {
             journal.append({
                 primary_id: id,
                 status: "sending",
                 message: "",
                 at: new Date().toISOString(),
                 ...(before ? { before } : {}),
+                ...(fields?.length ? { fields } : {}),
             });
             if (ctx.writes)
                 ctx.writes.attempted++;
@@ -48572,6 +50983,14 @@ derivation, settings, deps = {}) {
         };
         const failed = (message) => ({ primary_id: id, status: "failed", message });
         try {
+            if (e.action === "restore" && e.restore?.fields?.length) {
+                return await sendFieldRestore(e, {
+                    getUser: async (uid) => identityChecked(uid, await client.getUser(uid, ctx.signal)),
+                    putUser: (uid, xml, override) => client.putUser(uid, xml, ctx.signal, override),
+                    sending: () => sending(),
+                    barcodeType: type,
+                }, wasSending);
+            }
             if (e.action === "restore") {
                 return await sendRestore(e, {
                     getUser: async (uid) => identityChecked(uid, await client.getUser(uid, ctx.signal)),
@@ -48584,6 +51003,16 @@ derivation, settings, deps = {}) {
             const other = identityMismatch(id, fresh);
             if (other)
                 return { primary_id: id, status: "skipped", message: `identity-mismatch: ${other}` };
+            if (e.action === "update" || e.fields?.some(writes)) {
+                const r = await sendWithFields(e, fresh, {
+                    barcodeType: type,
+                    derivation,
+                    sending: (before, fields) => sending(before, fields),
+                    putUser: (xml, override) => client.putUser(id, xml, ctx.signal, override),
+                    ...(sent && { sent }),
+                });
+                return { primary_id: id, ...r };
+            }
             if (hasEndState(fresh, planned, type)) {
                 if (wasSending)
                     return {
@@ -48591,7 +51020,7 @@ derivation, settings, deps = {}) {
                         status: "updated",
                         message: `${type} ${planned.barcode} stored by the interrupted run (confirmed on re-read)`,
                         ...(sent?.before
-                            ? { applied: { before: sent.before, after: barcodeFingerprint(fresh, type) } }
+                            ? { applied: { before: sent.before, after: identifierFingerprint(fresh, type) } }
                             : {}),
                     };
                 return {
@@ -48638,7 +51067,7 @@ derivation, settings, deps = {}) {
                 primary_id: id,
                 status: "updated",
                 message: `${type} ${change.barcode} ${what}`,
-                applied: { before: saved, after: barcodeFingerprint(returned, type) },
+                applied: { before: saved, after: identifierFingerprint(returned, type) },
             };
         }
         catch (err) {
@@ -48677,20 +51106,70 @@ derivation, settings, deps = {}) {
             if (next.done)
                 return;
             const at = index++;
-            results[at] = await applyOne(next.value);
+            out.settle(at, await applyOne(next.value));
         }
     };
-    await Promise.all(Array.from({ length: alma.concurrency }, worker));
+    try {
+        await Promise.all(Array.from({ length: alma.concurrency }, worker));
+    }
+    catch (e) {
+        out.abort();
+        throw e;
+    }
     progress.done();
+    if (refused || ctx.signal?.aborted)
+        out.abort();
     if (refused) {
-        const written = results.filter((r) => r?.status === "updated").length;
+        const written = out.written;
         throw refused.stopped(written
             ? `The apply stopped at once, after ${written} record${written === 1 ? " was" : "s were"} written before the refusal (recorded in alma/journal.ndjson; running apply again carries on from there).`
             : "The apply stopped at once: no record was written to Alma.");
     }
     if (ctx.signal?.aborted)
         throw new errors/* InterruptedError */.p4("The Alma apply");
-    return writeResults(ctx, results, quota);
+    return writeResults(ctx, out, quota);
+}
+/**
+ * Alma's results as they come, in plan order: results.csv and results.json through a ResultsStream,
+ * the counts, the failures (results.json's history and the pull request comment list them) and the
+ * rows results.md shows. A result that comes before the ones ahead of it in the plan waits for them.
+ */
+class AlmaResultsOut {
+    stream;
+    waiting = new Map();
+    next = 0;
+    counts = {};
+    failures = [];
+    rows = new AlmaResultRows();
+    /** Records written to Alma (`updated`), whether or not their turn in the files has come. */
+    written = 0;
+    constructor(planDir) {
+        this.stream = new ResultsStream(planDir, ALMA_DIR, ["primary_id", "status", "message"]);
+    }
+    settle(at, r) {
+        if (r.status === "updated")
+            this.written++;
+        this.waiting.set(at, r);
+        for (let w = this.waiting.get(this.next); w; w = this.waiting.get(this.next)) {
+            this.waiting.delete(this.next++);
+            this.counts[w.status] = (this.counts[w.status] ?? 0) + 1;
+            if (w.status === "failed")
+                this.failures.push({ id: w.primary_id, message: w.message });
+            this.rows.add(w);
+            // What a revert needs (`applied`) is in the journal, one line per user.
+            this.stream.add([w.primary_id, w.status, w.message], {
+                primary_id: w.primary_id,
+                status: w.status,
+                message: w.message,
+            });
+        }
+    }
+    finish(file) {
+        return this.stream.finish(file, this.failures);
+    }
+    abort() {
+        this.stream.abort();
+    }
 }
 function fromPlan(e) {
     switch (e.action) {
@@ -48704,25 +51183,22 @@ function fromPlan(e) {
             };
         case "failed":
             return { primary_id: e.primary_id, status: "skipped", message: `not planned: ${e.message}` };
+        case "held":
+            // Its message already begins "held: undone by revert …".
+            return { primary_id: e.primary_id, status: "skipped", message: e.message };
         default:
             return { primary_id: e.primary_id, status: "skipped", message: `${e.action}: ${e.message}` };
     }
 }
-function writeResults(ctx, results, quota) {
-    const counts = {};
-    for (const r of results)
-        counts[r.status] = (counts[r.status] ?? 0) + 1;
+async function writeResults(ctx, out, quota) {
+    const counts = out.counts;
     const pending = counts.pending ?? 0;
-    const failures = results.filter((r) => r.status === "failed");
-    (0,external_node_fs_.writeFileSync)((0,plandir/* systemPath */.BX)(ctx.planDir, ALMA_DIR, plandir/* RESULTS_CSV */.ST), csvForPeople(["primary_id", "status", "message"], results.map((r) => [r.primary_id, r.status, r.message])));
-    (0,plandir/* writeResults */.KB)(ctx.planDir, {
+    await out.finish({
         system: "alma",
         applied_at: new Date().toISOString(),
         complete: pending === 0,
         counts,
-        // What a revert needs (`applied`) is in the journal, one line per user.
-        results: results.map(({ applied: _a, ...r }) => r),
-    }, failures.map((f) => ({ id: f.primary_id, message: f.message })));
+    });
     ctx.log.info(`alma: ${STATUS_ORDER.filter((s) => counts[s])
         .map((s) => `${counts[s]} ${s}`)
         .join(", ") || "nothing to do"}`);
@@ -48732,8 +51208,8 @@ function writeResults(ctx, results, quota) {
         updated: counts.updated ?? 0,
         failed: counts.failed ?? 0,
         pending,
-        failures: failures.map((f) => ({ id: f.primary_id, message: f.message })),
-        markdown: renderAlmaResults(results, counts, quota),
+        failures: out.failures,
+        markdown: renderAlmaResults(out.rows, counts, quota),
         files: ["alma/results.csv", "alma/results.json", "alma/journal.ndjson"],
         stateFiles: [],
     };
@@ -48763,6 +51239,215 @@ async function runPool(total, concurrency, work, opts = {}) {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, total)) }, worker));
     return { started };
+}
+
+// EXTERNAL MODULE: ./src/core/holds.ts
+var core_holds = __nccwpck_require__(5397);
+;// CONCATENATED MODULE: ./src/alma/holds.ts
+/**
+ * Alma's part of "a revert stays reverted" (core/holds.ts): a revert holds every user it restores,
+ * keyed by primary ID, against the barcode the reverted plan wrote (change `barcode`). The plan skips
+ * the change while the barcode list still gives that user the same barcode (`held`), and plans it as
+ * usual once the list gives another.
+ */
+
+/** The change a barcode hold is on. */
+const BARCODE_HOLD = "barcode";
+/** The change a field hold is on (alma.updates): `field:user_group`, held against the value set. */
+const fieldHold = (field) => `field:${field}`;
+/** The hold that keeps a field of `primaryId` from being set to `value` again, or undefined. */
+function fieldHeld(holds, primaryId, field, value) {
+    return (0,core_holds/* heldChange */.Y6)(holds, holdKey(primaryId), fieldHold(field), value);
+}
+/** A user's hold key: primary IDs compare without case, as Alma does. */
+const holdKey = (primaryId) => primaryId.toLowerCase();
+/** The hold that keeps decision `d` for `primaryId` from being planned, or undefined. */
+function barcodeHold(holds, primaryId, d) {
+    return d.change ? (0,core_holds/* heldChange */.Y6)(holds, holdKey(primaryId), BARCODE_HOLD, d.change.barcode) : undefined;
+}
+
+
+;// CONCATENATED MODULE: ./src/alma/code-tables.ts
+/**
+ * The codes of an updates CSV (user_group, job_category, preferred_language) checked against Alma's code
+ * tables at plan time, through the Configuration API: GET /almaws/v1/conf/code-tables/{name} (Developer
+ * Network, "Configuration and Administration" API; the answer's `row` list of `code`, `description`,
+ * `enabled`, as the Duke University Libraries wiki page "How to query settings in Alma via the API
+ * Console" shows it). The table names are the ones rest_user.xsd gives each field (`xs:codeTable`):
+ * UserGroups, JobTitles, UserPreferredLanguage (src/alma/update-fields.ts). campus_code has no code table
+ * (the xsd: "the Campus List of the general configuration menu"): its codes are never checked.
+ *
+ * A key that may not read the configuration (Alma refuses it as it refuses any API it is not set up for)
+ * leaves the codes unchecked: the plan says so once, and goes on.
+ */
+
+
+
+
+
+/** Parses a code table answer (JSON). */
+function parseCodeTable(body, name) {
+    const json = JSON.parse(body);
+    const rows = new Map();
+    for (const r of json.row ?? [])
+        if (typeof r.code === "string" && r.enabled !== false)
+            rows.set(r.code, r.description ?? r.code);
+    return { name, rows };
+}
+/**
+ * Reads the code tables the CSV's code columns need and checks every code (InputError at the cell,
+ * exit 2, before any user is read). `client` is one used for nothing else: a refused key stops only it.
+ */
+async function checkCodes(client, updates, signal) {
+    const tables = new Map();
+    const unchecked = [];
+    let why = "";
+    for (const field of updates.columns) {
+        const name = FIELD_SPECS[field].codeTable;
+        if (FIELD_SPECS[field].kind !== "code")
+            continue;
+        if (!name) {
+            unchecked.push(`${field} (Alma has no code table for it)`);
+            continue;
+        }
+        if (why) {
+            unchecked.push(`${field} (${why})`);
+            continue;
+        }
+        try {
+            tables.set(field, parseCodeTable(await client.getCodeTable(name, signal), name));
+        }
+        catch (e) {
+            if (e instanceof QuotaExhaustedError)
+                throw e;
+            if (signal?.aborted)
+                throw e;
+            why =
+                e instanceof AlmaKeyRefusedError
+                    ? "the API key may not read Alma's configuration: give it the Configuration API, read-only"
+                    : e instanceof AlmaApiError
+                        ? explainAlmaError(e)
+                        : e.message;
+            unchecked.push(`${field} (${why})`);
+        }
+    }
+    const problems = [];
+    for (const row of updates.byId.values()) {
+        for (const [field, table] of tables) {
+            const code = row.values[field];
+            if (code === undefined || table.rows.has(code))
+                continue;
+            const near = [...table.rows.keys()].find((k) => k.toLowerCase() === code.toLowerCase());
+            problems.push({
+                file: updates.file,
+                line: row.line,
+                ...(row.at?.[field] !== undefined && { column: row.at[field] }),
+                message: `${field} '${code}' is not a code in Alma's ${table.name} code table${near ? `: did you mean '${near}'?` : ""}`,
+            });
+        }
+    }
+    if (problems.length)
+        throw new errors/* InputError */.dz(problems);
+    const note = unchecked.length
+        ? `Codes not checked against Alma: ${unchecked.join("; ")}. An unknown code is refused by Alma when the change is applied.`
+        : undefined;
+    return {
+        describe: (field, code) => tables.get(field)?.rows.get(code),
+        ...(note && { note }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/alma/plan-fields.ts
+/**
+ * The field-update half of an Alma plan entry (alma.updates): the fields, the action and message they
+ * give together with the barcode decision, and the EXTERNAL user's warning.
+ */
+
+
+
+/** Why the record read for an updates row named by its match_on identifier is not that user. */
+function matchOnMismatch(id, user, matchOn) {
+    const has = employeeIdOf(user, matchOn);
+    if (has && same(has, id))
+        return undefined;
+    const pid = childText(user, "primary_id")?.trim() ?? "";
+    return `Alma answered ${id} with the record of primary ID ${pid || "(none)"}, whose ACTIVE ${matchOn} is ${has ?? "(none)"}, not ${id}; not written. Check the ID in the updates file`;
+}
+/**
+ * For an EXTERNAL user: the SIS may put its own values back. Alma documents that a SIS synch does not
+ * replace user_group, job_category, preferred_language and campus_code when they were updated manually
+ * (rest_user.xsd); for the other fields that a later SIS load restores the SIS value is an assumption:
+ * the plan says "may".
+ */
+function externalFieldWarning(fields, override) {
+    const names = fields.filter(writes).map((f) => f.field);
+    return (`EXTERNAL user (loaded from the student information system): a later SIS load may restore ${names.join(", ")}; correct it in the SIS as well` +
+        (override.length
+            ? `. The PUT names ${override.join(", ")} in override, as Alma requires to replace them`
+            : ""));
+}
+/**
+ * Adds the fields to a plan entry and settles its action: the barcode's change when there is one
+ * (the fields ride along in the same PUT), else `update` when a field changes, else the barcode's
+ * outcome (or `unchanged`).
+ */
+function addFields(entry, user, row, fields, listedId, barcodeChanges) {
+    entry.fields = fields;
+    entry.update_line = row.line;
+    if (!same(listedId, entry.primary_id))
+        entry.update_id = listedId;
+    const written = fields.filter(writes);
+    const what = written.length ? describeFields(fields) : "";
+    const refused = fields.filter((f) => f.refused).map((f) => `${f.field}: ${f.refused}`);
+    const held = fields.filter((f) => f.held);
+    if (held.length)
+        refused.push(`${held.map((f) => f.field).join(", ")} ${held[0].held}`);
+    const override = overrideFor(user, fields);
+    if (override.length)
+        entry.override = override;
+    const external = (childText(user, "account_type") ?? "").trim().toUpperCase() === "EXTERNAL";
+    if (external && written.length) {
+        const w = externalFieldWarning(fields, override);
+        entry.warning = entry.warning ? `${entry.warning}. ${w}` : w;
+    }
+    const unchangedNote = written.length || held.length ? "" : "every field is already as asked";
+    const parts = [what || unchangedNote, ...refused].filter(Boolean);
+    if (barcodeChanges)
+        entry.message = `${entry.message}; ${parts.join("; ")}`;
+    else if (written.length) {
+        entry.message = entry.message
+            ? `${parts.join("; ")}; barcode: ${entry.action}: ${entry.message}`
+            : parts.join("; ");
+        entry.action = "update";
+    }
+    else if (held.length && entry.action === "unchanged" && !entry.message) {
+        entry.action = "held";
+        entry.message = parts.filter(Boolean).join("; ");
+    }
+    else
+        entry.message = entry.message ? `${entry.message}; ${parts.join("; ")}` : parts.join("; ");
+}
+
+;// CONCATENATED MODULE: ./src/alma/targets.ts
+
+
+/** Whether the updates CSV names users by primary ID (else by the match_on identifier). */
+const byPrimaryId = (updates) => same(updates.idColumn, "primary_id");
+function planTargets(patrons, updates) {
+    const out = [];
+    const taken = new Set();
+    const direct = updates && byPrimaryId(updates) ? updates : undefined;
+    for (const p of patrons?.entries ?? []) {
+        const update = lookupUpdate(direct, p.id);
+        out.push({ id: p.id, line: p.line, listed: true, ...(update && { update }) });
+        taken.add(p.id.toLowerCase());
+    }
+    for (const row of updates?.byId.values() ?? []) {
+        if (direct && taken.has(row.id.toLowerCase()))
+            continue;
+        out.push({ id: row.id, line: row.line, listed: false, update: row });
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/alma/who.ts
@@ -48822,7 +51507,10 @@ function identifiersBeforeAfter(e) {
 }
 
 ;// CONCATENATED MODULE: ./src/alma/changes.ts
-/** alma/changes.csv: one row per planned change, the review view for big plans (GitHub shows it as a table). */
+/**
+ * alma/changes.csv: one row per planned change, the review view for big plans (GitHub shows it as a table).
+ * The plan writes it row by row (core/csv.ts CsvForPeopleWriter), in patron-list order.
+ */
 
 
 
@@ -48840,33 +51528,42 @@ const CHANGES_COLUMNS = [
     "holder",
     "warning",
 ];
-function almaChangesCsv(entries) {
-    const rows = [];
-    for (const e of entries) {
-        if (!CHANGING_ACTIONS.has(e.action))
-            continue;
-        const { before, after } = identifiersBeforeAfter(e);
-        const marks = [e.staff ? "staff" : "", e.roles ? `${e.roles} role${e.roles === 1 ? "" : "s"}` : ""];
-        rows.push([
-            e.primary_id,
-            e.name ?? "",
-            e.user_group ?? "",
-            marks.filter(Boolean).join(", "),
-            e.action,
-            e.old_barcodes.join("; "),
-            e.new_barcode ?? "",
-            before,
-            after,
-            e.segment ?? "",
-            e.holder ?? "",
-            e.warning ?? "",
-        ]);
-    }
-    return { csv: csvForPeople(CHANGES_COLUMNS, rows), rows: rows.length };
+/** The extra columns of field updates (alma.updates): each field's old and new value. */
+function fieldColumns(fields) {
+    return fields.flatMap((f) => [`${f}_old`, `${f}_new`]);
+}
+/**
+ * The changes.csv row of a planned change, or undefined for a record not changed. With `fields` (the
+ * updates CSV's columns) each field has an old and a new cell, filled where the field changes.
+ */
+function almaChangesRow(e, fields = []) {
+    if (!CHANGING_ACTIONS.has(e.action))
+        return undefined;
+    const { before, after } = identifiersBeforeAfter(e);
+    const marks = [e.staff ? "staff" : "", e.roles ? `${e.roles} role${e.roles === 1 ? "" : "s"}` : ""];
+    return [
+        e.primary_id,
+        e.name ?? "",
+        e.user_group ?? "",
+        marks.filter(Boolean).join(", "),
+        e.action,
+        e.old_barcodes.join("; "),
+        e.new_barcode ?? "",
+        before,
+        after,
+        e.segment ?? "",
+        e.holder ?? "",
+        e.warning ?? "",
+        ...fields.flatMap((name) => {
+            const f = e.fields?.find((x) => x.field === name && writes(x));
+            return f ? [f.before, f.after] : ["", ""];
+        }),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/alma/render-external.ts
 
+/** Collected while the plan streams: the count, and the first ROW_LIMIT rows already rendered. */
 class ExternalWarnings {
     rows = [];
     count = 0;
@@ -48875,7 +51572,7 @@ class ExternalWarnings {
             return;
         this.count++;
         if (this.rows.length < markdown/* ROW_LIMIT */.Lm)
-            this.rows.push(e);
+            this.rows.push(`| ${(0,markdown.md)(e.primary_id)} | ${(0,markdown.md)(e.name) || "—"} | \`${e.action}\` | ${(0,markdown.md)(e.external_affected.join(", "))} | ${(0,markdown.md)(e.new_barcode)} |`);
     }
     headline() {
         const n = this.count;
@@ -48890,7 +51587,7 @@ class ExternalWarnings {
             `${this.headline()}. External identifiers are loaded from the student information system; this plan changes them only in Alma.\n`,
         ];
         head.forEach((h) => budget.force(h));
-        const t = (0,markdown/* budgetTable */.Yd)(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows.map((e) => `| ${(0,markdown.md)(e.primary_id)} | ${(0,markdown.md)(e.name) || "—"} | \`${e.action}\` | ${(0,markdown.md)(e.external_affected.join(", "))} | ${(0,markdown.md)(e.new_barcode)} |`), budget, 
+        const t = (0,markdown/* budgetTable */.Yd)(["Primary ID", "Name", "Action", "External barcode(s)", "New barcode"], this.rows, budget, 
         // At most a third of what is left: the other risky rows must still have room.
         reserve + Math.floor((budget.left - reserve) * (2 / 3)));
         const out = [...head, ...t.lines];
@@ -48914,12 +51611,14 @@ const ACTION_ORDER = [
     "add",
     "deactivate",
     "replace",
+    "update",
     "unchanged",
     "keep",
     "conflict",
     "no-barcode",
     "no-employee-id",
     "held-by-other",
+    "held",
     "identity-mismatch",
     "not-found",
     "failed",
@@ -48927,6 +51626,7 @@ const ACTION_ORDER = [
 ];
 const ACTION_MEANING = {
     add: "barcode added (no ACTIVE barcode today)",
+    update: "fields set from the updates file, barcode untouched",
     deactivate: "old barcode set INACTIVE, new one added",
     replace: "old barcode removed, new one added",
     unchanged: "already has this barcode: nothing to do",
@@ -48935,33 +51635,47 @@ const ACTION_MEANING = {
     "no-barcode": "employee ID not in the barcode list",
     "no-employee-id": "no employee ID on the record to look up",
     "held-by-other": "the new barcode is held by another Alma user (named): not written",
+    held: "a revert undid this change and the data have not changed since: not planned again",
     "identity-mismatch": "Alma answered with another user's record: not written",
     "not-found": "not found in Alma",
     failed: "could not be read from Alma",
     pending: "not read yet (daily API quota): the next run carries on",
 };
 /** Actions that change nothing, in the order the headline lists them. */
-const NOT_CHANGED = ACTION_ORDER.slice(3);
+const NOT_CHANGED = ACTION_ORDER.slice(4);
 /**
  * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order
  * (`remove` is `replace`, which removes the old barcode), then what is not changed, by status.
  * E.g. "4,071 add · 1,025 deactivate · 0 remove, 12 unchanged, 3 conflict".
  */
-function almaHeadline(counts) {
+function almaHeadline(counts, fields) {
     const c = (k) => counts[k] ?? 0;
+    const barcodes = c("add") + c("deactivate") + c("replace");
     const head = `${(0,markdown/* num */.bu)(c("add"))} add · ${(0,markdown/* num */.bu)(c("deactivate"))} deactivate · ${(0,markdown/* num */.bu)(c("replace"))} remove`;
-    const others = [...NOT_CHANGED, ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k))]
+    const others = [
+        ...NOT_CHANGED,
+        ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k) && k !== "update"),
+    ]
         .filter((k) => c(k))
         .map((k) => `${(0,markdown/* num */.bu)(c(k))} ${k}`);
-    return [head, ...others].join(", ");
+    // Field updates (alma.updates) lead, by field; the barcode counts follow when barcodes are repaired too.
+    const lead = fields ? [fields.headline() + (barcodes ? ` · barcodes ${head}` : "")] : [head];
+    return [...lead, ...others].join(", ");
 }
-/** How many rows of each kind are kept in memory while the plan streams (more never fit a description). */
+/**
+ * How many rows of each section are kept while the plan streams: more never fit a description (plan.md's
+ * whole budget, 58,000 characters, holds fewer than 1,000 of the shortest rows). Each section shows its
+ * first rows in patron-list order, so the first KEEP are the only ones it can show.
+ */
 const KEEP = 2000;
 /** A change to look at first: an old barcode deactivated or removed, or a staff user / a user with roles. */
 function isRisky(e) {
     return e.action === "deactivate" || e.action === "replace" || isPrivileged(e);
 }
-/** Collects rows while the plan streams: risky changes, other changes, and records not changed. */
+/**
+ * Collects plan.md's tables while the plan streams, in patron-list order: the count of each section and
+ * its first KEEP rows, already rendered (a row is a short string; the record it came from is not kept).
+ */
 class AlmaPlanTables {
     risky = [];
     changes = [];
@@ -48970,12 +51684,14 @@ class AlmaPlanTables {
     conflictPatrons = new Map();
     counts = { risky: 0, changes: 0, problems: 0 };
     add(e) {
+        if (e.action === "update")
+            return; // the field updates' own tables (render-fields.ts)
         if (e.action === "add" || e.action === "deactivate" || e.action === "replace") {
             const risky = isRisky(e);
             const list = risky ? this.risky : this.changes;
             this.counts[risky ? "risky" : "changes"]++;
             if (list.length < KEEP)
-                list.push(e);
+                list.push(changeRow(e));
         }
         else if (e.action === "conflict" && e.employee_id !== undefined) {
             const key = e.employee_id.toLowerCase();
@@ -48986,7 +51702,7 @@ class AlmaPlanTables {
         else if (e.action !== "unchanged") {
             this.counts.problems++;
             if (this.problems.length < KEEP)
-                this.problems.push(e);
+                this.problems.push(problemRow(e));
         }
     }
 }
@@ -49002,6 +51718,9 @@ function changeRow(e) {
     const { before, after } = identifiersBeforeAfter(e);
     return `| ${(0,markdown.md)(e.primary_id)} | ${(0,markdown.md)(e.name) || "—"} | ${(0,markdown.md)(e.user_group) || "—"} | \`${e.action}\` | ${(0,markdown.md)(before)} → ${(0,markdown.md)(after)} | ${marks(e)} |`;
 }
+function problemRow(e) {
+    return `| ${(0,markdown.md)(e.primary_id)} | ${(0,markdown.md)(e.name) || "—"} | \`${e.action}\` | ${e.line} | ${(0,markdown.md)(e.message)} |`;
+}
 const CHANGE_HEADER = ["Primary ID", "Name", "User group", "Action", "Barcodes before → after", "Marks"];
 /**
  * The section, within `budget` characters: the counts always; then risky changes, other changes,
@@ -49012,22 +51731,28 @@ function renderAlmaPlan(x, budget = Infinity) {
     const b = new markdown/* Budget */.__(budget);
     const out = [];
     const put = (...lines) => lines.forEach((l) => (b.force(l), out.push(l)));
-    put("## Alma barcode repair\n");
-    put(`**${almaHeadline(x.counts)}**\n`);
-    put(`Patrons from ${(0,markdown/* code */.aY)(x.patronsFile)}, barcodes from ${(0,markdown/* code */.aY)(x.barcodesFile)}. ` +
-        `Barcode type ${(0,markdown/* code */.aY)(x.config.barcode_type)}, employee ID from ${(0,markdown/* code */.aY)(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`);
+    const barcodes = x.patronsFile !== "";
+    put(x.fields
+        ? barcodes
+            ? "## Alma user updates and barcode repair\n"
+            : "## Alma user updates\n"
+        : "## Alma barcode repair\n");
+    put(`**${almaHeadline(x.counts, x.fields)}**\n`);
+    if (barcodes)
+        put(`Patrons from ${(0,markdown/* code */.aY)(x.patronsFile)}, barcodes from ${(0,markdown/* code */.aY)(x.barcodesFile)}. ` +
+            `Barcode type ${(0,markdown/* code */.aY)(x.config.barcode_type)}, employee ID from ${(0,markdown/* code */.aY)(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`);
     put((0,markdown/* countsTable */.Po)(x.counts, ACTION_ORDER, ACTION_MEANING, "Action", "Patrons"));
     put("Each change re-reads the user before writing. A user whose barcodes changed since this plan is skipped (`changed-since-plan`), never overwritten. Roles, PIN and every other field are sent back exactly as Alma has them.\n");
     const closing = x.changes
         ? `All ${(0,markdown/* plural */.LS)(x.changes, "planned change")} ${x.changes === 1 ? "is" : "are"} in \`${CHANGES_CSV}\`, one row each (GitHub shows it as a table under "Files changed").`
         : "";
     const reserve = closing.length + 200;
-    const section = (title, header, rows, total, where, intro) => {
+    const section = (title, header, rows, total, where, intro, countInTitle = true) => {
         if (!total)
             return;
         const t = (0,markdown/* budgetTable */.Yd)(header, rows, b, reserve + title.length + (intro?.length ?? 0));
         const more = total - t.shown;
-        put(`### ${title} (${(0,markdown/* num */.bu)(total)})\n`);
+        put(`### ${title}${countInTitle ? ` (${(0,markdown/* num */.bu)(total)})` : ""}\n`);
         if (intro)
             put(intro);
         if (t.lines.length)
@@ -49036,12 +51761,16 @@ function renderAlmaPlan(x, budget = Infinity) {
             put(`\n${t.shown ? `… and ${(0,markdown/* num */.bu)(more)} more` : `${(0,markdown/* plural */.LS)(more, "row")}, not shown here`}: see \`${where}\`.`);
         put("");
     };
+    if (x.fields)
+        out.push(...x.fields.render(b, reserve, x.updatesFile, x.codesNote));
     if (x.external)
         out.push(...x.external.render(b, reserve));
-    section("Look at these first: barcodes deactivated or removed, staff, users with roles", CHANGE_HEADER, x.tables.risky.map(changeRow), x.tables.counts.risky, CHANGES_CSV);
-    section("Other changes", CHANGE_HEADER, x.tables.changes.map(changeRow), x.tables.counts.changes, CHANGES_CSV);
-    section("Not changed, and why", ["Primary ID", "Name", "Status", "Line", "Reason"], x.tables.problems.map((e) => `| ${(0,markdown.md)(e.primary_id)} | ${(0,markdown.md)(e.name) || "—"} | \`${e.action}\` | ${e.line} | ${(0,markdown.md)(e.message)} |`), x.tables.counts.problems, "alma/plan.json");
-    section(`Conflicts in ${(0,markdown/* code */.aY)(x.barcodesFile)}`, ["Employee ID", "Barcodes", "Lines", "Patrons", "Problem"], x.conflicts.map((c) => `| ${(0,markdown.md)(c.employeeId)} | ${(0,markdown.md)(c.barcodes.join(", "))} | ${c.lines.join(", ")} | ${(0,markdown.md)((x.tables.conflictPatrons.get(c.employeeId.toLowerCase()) ?? []).join(", ")) || "—"} | ${(0,markdown.md)(c.reason)} |`), x.conflicts.length, x.barcodesFile, "Neither entry of a conflict is applied: the patrons listed are `conflict` in the counts. Fix the file and commit it again.\n");
+    section("Look at these first: barcodes deactivated or removed, staff, users with roles", CHANGE_HEADER, x.tables.risky, x.tables.counts.risky, CHANGES_CSV);
+    section("Other changes", CHANGE_HEADER, x.tables.changes, x.tables.counts.changes, CHANGES_CSV);
+    section("Not changed, and why", ["Primary ID", "Name", "Status", "Line", "Reason"], x.tables.problems, x.tables.counts.problems, "alma/plan.json");
+    // The headline counts patrons (`conflict`); the file's conflicts are counted by employee ID, and one
+    // may match no listed patron, or several: the title names both, so the two numbers never disagree.
+    section(`Conflicts in ${(0,markdown/* code */.aY)(x.barcodesFile)} (${(0,markdown/* plural */.LS)(x.conflicts.length, "employee ID")}; ${(0,markdown/* plural */.LS)(x.counts.conflict ?? 0, "listed patron")})`, ["Employee ID", "Barcodes", "Lines", "Patrons", "Problem"], x.conflicts.map((c) => `| ${(0,markdown.md)(c.employeeId)} | ${(0,markdown.md)(c.barcodes.join(", "))} | ${c.lines.join(", ")} | ${(0,markdown.md)((x.tables.conflictPatrons.get(c.employeeId.toLowerCase()) ?? []).join(", ")) || "—"} | ${(0,markdown.md)(c.reason)} |`), x.conflicts.length, x.barcodesFile, "Neither entry of a conflict is applied: the patrons listed are `conflict` in the counts. Fix the file and commit it again.\n", false);
     if (x.duplicates.length) {
         const list = [];
         for (const d of x.duplicates) {
@@ -49050,19 +51779,112 @@ function renderAlmaPlan(x, budget = Infinity) {
                 break;
             list.push(item);
         }
-        put(`Listed more than once in ${(0,markdown/* code */.aY)(x.patronsFile)} (planned once): ${list.join("; ")}${x.duplicates.length > list.length ? `; … (${(0,markdown/* num */.bu)(x.duplicates.length)} in all)` : ""}.\n`);
+        const n = x.duplicates.length;
+        put(list.length
+            ? `Listed more than once in ${(0,markdown/* code */.aY)(x.patronsFile)} (planned once): ${list.join("; ")}${n > list.length ? `; … (${(0,markdown/* num */.bu)(n)} in all)` : ""}.\n`
+            : `${(0,markdown/* plural */.LS)(n, "patron is", "patrons are")} listed more than once in ${(0,markdown/* code */.aY)(x.patronsFile)} (each planned once).\n`);
     }
     if (closing)
         put(closing, "");
     return out.join("\n");
 }
 
+;// CONCATENATED MODULE: ./src/alma/render-fields.ts
+/**
+ * The field updates (alma.updates) in plan.md: counts by field for the headline, then the changes that
+ * alter a patron's rights or lifetime first ("Look at these first": status to INACTIVE, user group, an
+ * expiry or purge date moved earlier), then the others, from bounded samples within the budget.
+ */
+
+
+
+
+class FieldTables {
+    /** Users with at least one field written. */
+    users = 0;
+    changed = {};
+    unchanged = {};
+    external = 0;
+    risky = [];
+    riskyCount = 0;
+    others = [];
+    othersCount = 0;
+    today = new Date();
+    add(e) {
+        if (!e.fields?.length || e.action === "failed")
+            return;
+        for (const f of e.fields) {
+            if (writes(f))
+                this.changed[f.field] = (this.changed[f.field] ?? 0) + 1;
+            else if (f.unchanged)
+                this.unchanged[f.field] = (this.unchanged[f.field] ?? 0) + 1;
+        }
+        if (!e.fields.some(writes))
+            return;
+        this.users++;
+        if (e.override?.length || e.warning?.startsWith("EXTERNAL"))
+            this.external++;
+        const why = e.fields
+            .map((f) => riskOf(f, this.today))
+            .filter(Boolean)
+            .join("; ");
+        if (why) {
+            this.riskyCount++;
+            if (this.risky.length < markdown/* ROW_LIMIT */.Lm)
+                this.risky.push({ e, why });
+        }
+        else {
+            this.othersCount++;
+            if (this.others.length < markdown/* ROW_LIMIT */.Lm)
+                this.others.push(e);
+        }
+    }
+    /** "1,204 update: expiry_date 1,204 · user_group 37 · email 12". */
+    headline() {
+        const by = UPDATE_FIELDS.filter((f) => this.changed[f]).map((f) => `${f} ${(0,markdown/* num */.bu)(this.changed[f])}`);
+        return `${(0,markdown/* num */.bu)(this.users)} update${by.length ? `: ${by.join(" · ")}` : ""}`;
+    }
+    render(budget = new markdown/* Budget */.__(Infinity), reserve = 0, file = "", codesNote) {
+        const out = [];
+        const put = (l) => (budget.force(l), out.push(l));
+        put(`### Field updates from ${(0,markdown/* code */.aY)(file)}: ${this.headline()}\n`);
+        const same = UPDATE_FIELDS.filter((f) => this.unchanged[f]).map((f) => `${f} ${(0,markdown/* num */.bu)(this.unchanged[f])}`);
+        if (same.length)
+            put(`Already at the asked value (\`unchanged\`, not sent): ${same.join(" · ")}.\n`);
+        put("Each user is re-read before the write; a field changed in Alma since this plan is skipped (`changed-since-plan`), never overwritten. Only these fields differ in what is sent: roles, PIN, identifiers and every other field go back exactly as Alma has them.\n");
+        if (codesNote)
+            put(`${codesNote}\n`);
+        if (this.external)
+            put(`⚠ ${(0,markdown/* plural */.LS)(this.external, "EXTERNAL user")} (loaded from the SIS): a later SIS load may restore the fields changed here; correct them in the SIS too (the \`warning\` column of \`${CHANGES_CSV}\`).\n`);
+        const row = (e, why) => `| ${(0,markdown.md)(e.primary_id)} | ${(0,markdown.md)(e.name) || "—"} | ${(0,markdown.md)(e.user_group) || "—"} |${why === undefined ? "" : ` ${(0,markdown.md)(why)} |`} ${(0,markdown.md)(e
+            .fields.filter(writes)
+            .map((f) => `${f.field}: ${f.before || "(empty)"} → ${f.after}`)
+            .join("; "))} |`;
+        const section = (title, header, rows, total) => {
+            if (!total)
+                return;
+            put(`#### ${title} (${(0,markdown/* num */.bu)(total)})\n`);
+            const t = (0,markdown/* budgetTable */.Yd)(header, rows, budget, reserve + 200);
+            out.push(...t.lines);
+            const more = total - t.shown;
+            if (more)
+                put(`\n${t.shown ? `… and ${(0,markdown/* num */.bu)(more)} more` : `${(0,markdown/* plural */.LS)(more, "row")}, not shown here`}: see \`${CHANGES_CSV}\`.`);
+            put("");
+        };
+        section("Look at these first: deactivated, user group changed, expiry or purge date moved earlier", ["Primary ID", "Name", "User group", "Why", "Fields before → after"], this.risky.map(({ e, why }) => row(e, why)), this.riskyCount);
+        section("Other field updates", ["Primary ID", "Name", "User group", "Fields before → after"], this.others.map((e) => row(e)), this.othersCount);
+        return out;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/alma/plan-output.ts
 /**
  * The files of an Alma plan (plan.ts): the part files and journal lines a plan run streams to, and the
  * final alma/all_patrons.xml, alma/processed_results.xml, alma/plan.json and changes CSV assembled from them
- * in patron-list order.
+ * in patron-list order, one patron at a time (finalize).
  */
+
+
 
 
 
@@ -49093,30 +51915,65 @@ class PartFile {
 function stripDeclaration(xml) {
     return xml.replace(/^\uFEFF?\s*<\?xml[^>]*\?>\s*/, "").trim();
 }
-async function finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
+/** A patron the plan has not read yet (the daily quota ran low): carried on by the next run. */
+function pendingEntry(p) {
+    return {
+        primary_id: p.id,
+        line: p.line,
+        action: "pending",
+        old_barcodes: [],
+        message: "not read yet: the daily API quota ran low; run the plan again to carry on",
+    };
+}
+/**
+ * Assembles the plan's files from the journal, streaming, in patron-list order. The journal holds the
+ * patrons in the order they were answered; a first pass keeps only where each patron's line is (8 bytes
+ * a patron) and the counts plan.json's header needs; the second reads each line back in list order and
+ * writes it at once to plan.json, alma/changes.csv and the two XML files, keeping for plan.md only the
+ * counts and each section's first rows (render.ts). No planned record stays in memory.
+ */
+async function finalize(ctx, dir, inputs, targets, journal, fetchedPart, bodyPart, codesNote) {
     const alma = almaConfigOf(ctx.loaded);
-    const n = inputs.patrons.entries.length;
-    const lines = new Array(n);
-    for await (const { entry } of journal.entries())
-        lines[entry.i] = entry;
+    const list = targets;
+    const fieldCols = inputs.updates?.columns ?? [];
+    const n = list.length;
+    const index = new JournalIndex(n);
     const counts = {};
-    const entries = [];
-    for (let i = 0; i < n; i++) {
-        const p = inputs.patrons.entries[i];
-        const e = lines[i]?.entry ?? {
-            primary_id: p.id,
-            line: p.line,
-            action: "pending",
-            old_barcodes: [],
-            message: "not read yet: the daily API quota ran low; run the plan again to carry on",
-        };
-        entries.push(e);
-        counts[e.action] = (counts[e.action] ?? 0) + 1;
+    let fetched = 0;
+    let bodies = 0;
+    /** The first patron of each action: plan.json lists the counts in the order the list meets them. */
+    const firstAt = {};
+    for await (const { entry: line, offset, length } of journal.entries()) {
+        const before = index.has(line.i) ? index.read(journal.path, line.i) : undefined;
+        if (before) {
+            counts[before.entry.action]--;
+            if (before.fetched)
+                fetched--;
+            if (before.body)
+                bodies--;
+        }
+        index.set(line.i, offset, length);
+        counts[line.entry.action] = (counts[line.entry.action] ?? 0) + 1;
+        firstAt[line.entry.action] = Math.min(firstAt[line.entry.action] ?? Infinity, line.i);
+        if (line.fetched)
+            fetched++;
+        if (line.body)
+            bodies++;
     }
-    const changes = entries.filter((e) => CHANGING_ACTIONS.has(e.action)).length;
-    // The XML files, in patron-list order, copied from the part files.
-    await copyParts((0,external_node_path_.join)(dir, "all_patrons.xml"), fetchedPart.path, lines.map((l) => l?.fetched));
-    await copyParts((0,external_node_path_.join)(dir, "processed_results.xml"), bodyPart.path, lines.map((l) => l?.body));
+    index.close();
+    const planned = index.size;
+    if (planned < n) {
+        counts.pending = (counts.pending ?? 0) + n - planned;
+        let i = 0;
+        while (index.has(i))
+            i++;
+        firstAt.pending = Math.min(firstAt.pending ?? Infinity, i);
+    }
+    const ordered = {};
+    for (const k of Object.keys(counts).sort((a, b) => firstAt[a] - firstAt[b]))
+        if (counts[k])
+            ordered[k] = counts[k];
+    const changes = [...CHANGING_ACTIONS].reduce((sum, a) => sum + (ordered[a] ?? 0), 0);
     const header = {
         version: 1,
         system: "alma",
@@ -49127,43 +51984,72 @@ async function finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
             existing_barcode: alma.existing_barcode,
             user_id_type: alma.user_id_type,
         },
-        inputs: { patrons: patronsLabel(alma), barcodes: alma.barcodes },
-        counts,
+        inputs: {
+            ...(alma.patrons && { patrons: patronsLabel(alma) }),
+            ...(alma.barcodes && { barcodes: alma.barcodes }),
+            ...(alma.updates && { updates: alma.updates }),
+        },
+        counts: ordered,
         changes,
     };
     const writer = new PlanFileWriter((0,external_node_path_.join)(dir, plandir/* SYSTEM_PLAN */.y$), header);
+    const csv = new CsvForPeopleWriter((0,external_node_path_.join)(ctx.planDir, CHANGES_CSV), [
+        ...CHANGES_COLUMNS,
+        ...fieldColumns(fieldCols),
+    ]);
+    const allPatrons = await XmlUsersWriter.open((0,external_node_path_.join)(dir, "all_patrons.xml"), fetchedPart.path, fetched);
+    const processed = await XmlUsersWriter.open((0,external_node_path_.join)(dir, "processed_results.xml"), bodyPart.path, bodies);
     const tables = new AlmaPlanTables();
     const external = new ExternalWarnings();
-    for (const e of entries) {
-        await writer.write(e);
-        tables.add(e);
-        external.add(e);
+    const fieldTables = new FieldTables();
+    try {
+        for (let i = 0; i < n; i++) {
+            const line = index.read(journal.path, i);
+            const e = line?.entry ?? pendingEntry(list[i]);
+            await writer.write(e);
+            const row = almaChangesRow(e, fieldCols);
+            if (row)
+                csv.write(row);
+            tables.add(e);
+            external.add(e);
+            fieldTables.add(e);
+            if (line?.fetched)
+                await allPatrons.copy(line.fetched);
+            if (line?.body)
+                await processed.copy(line.body);
+        }
     }
-    await writer.close();
-    if (!counts.pending) {
+    finally {
+        index.close();
+        csv.close();
+        await Promise.all([writer.close(), allPatrons.close(), processed.close()]);
+    }
+    if (!ordered.pending) {
         for (const f of [journal.path, fetchedPart.path, bodyPart.path, (0,external_node_path_.join)(dir, ".plan-inputs.json")])
             (0,external_node_fs_.rmSync)(f, { force: true });
     }
-    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(ctx.planDir, CHANGES_CSV), almaChangesCsv(entries).csv);
     const render = (budget) => renderAlmaPlan({
-        counts,
+        counts: header.counts,
         tables,
-        patronsFile: patronsLabel(alma),
-        barcodesFile: alma.barcodes,
-        duplicates: inputs.patrons.duplicates,
-        conflicts: [...inputs.barcodes.conflicts.values()],
+        patronsFile: alma.patrons ? patronsLabel(alma) : "",
+        barcodesFile: alma.barcodes ?? "",
+        duplicates: inputs.patrons?.duplicates ?? [],
+        conflicts: [...(inputs.barcodes?.conflicts.values() ?? [])],
+        ...(inputs.updates && { fields: fieldTables, updatesFile: inputs.updates.file }),
+        ...(codesNote && { codesNote }),
         config: alma,
         changes,
         external,
     }, budget);
     if (external.count)
         ctx.log.warn(`alma: ${external.headline()}`);
-    ctx.log.info(`alma: planned ${n} patrons: ${almaHeadline(counts)}`);
+    const headline = almaHeadline(header.counts, inputs.updates ? fieldTables : undefined);
+    ctx.log.info(`alma: planned ${n} patrons: ${headline}`);
     return {
         system: "alma",
-        counts,
+        counts: header.counts,
         changes,
-        headline: almaHeadline(counts),
+        headline,
         markdown: render(ctx.markdownBudget ?? Infinity),
         render,
         files: [
@@ -49175,32 +52061,75 @@ async function finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart) {
         ],
     };
 }
-async function copyParts(outPath, partPath, spans) {
-    const count = spans.filter(Boolean).length;
-    const out = (0,external_node_fs_.createWriteStream)(outPath, { encoding: "utf8" });
-    const write = async (s) => {
-        if (!out.write(s))
-            await (0,external_node_events_.once)(out, "drain");
-    };
-    await write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
-    if (count) {
-        const fh = await (0,promises_.open)(partPath, "r");
-        try {
-            for (const span of spans) {
-                if (!span)
-                    continue;
-                const buf = Buffer.alloc(span[1]);
-                await fh.read(buf, 0, span[1], span[0]);
-                await write(buf);
-                await write("\n");
-            }
-        }
-        finally {
-            await fh.close();
-        }
+/**
+ * Where each patron's journal line is (byte offset and length), by patron number: 12 bytes a patron
+ * instead of the line itself. read() gives the line back from the journal file.
+ */
+class JournalIndex {
+    offsets;
+    lengths;
+    fd;
+    size = 0;
+    constructor(n) {
+        this.offsets = new Float64Array(n).fill(-1);
+        this.lengths = new Uint32Array(n);
     }
-    out.end("</users>\n");
-    await (0,external_node_events_.once)(out, "finish");
+    has(i) {
+        return i >= 0 && i < this.offsets.length && this.offsets[i] >= 0;
+    }
+    set(i, offset, length) {
+        if (i < 0 || i >= this.offsets.length)
+            return; // not a patron of this list (checkSameInputs refuses those)
+        if (!this.has(i))
+            this.size++;
+        this.offsets[i] = offset;
+        this.lengths[i] = length;
+    }
+    read(path, i) {
+        if (!this.has(i))
+            return undefined;
+        this.fd ??= (0,external_node_fs_.openSync)(path, "r");
+        const buf = Buffer.allocUnsafe(this.lengths[i]);
+        (0,external_node_fs_.readSync)(this.fd, buf, 0, buf.length, this.offsets[i]);
+        return JSON.parse(buf.toString("utf8"));
+    }
+    close() {
+        if (this.fd !== undefined)
+            (0,external_node_fs_.closeSync)(this.fd);
+        this.fd = undefined;
+    }
+}
+/** all_patrons.xml or processed_results.xml, written record by record from a part file's spans. */
+class XmlUsersWriter {
+    out;
+    part;
+    constructor(out, part) {
+        this.out = out;
+        this.part = part;
+    }
+    static async open(outPath, partPath, count) {
+        const w = new XmlUsersWriter((0,external_node_fs_.createWriteStream)(outPath, { encoding: "utf8" }), count ? await (0,promises_.open)(partPath, "r") : undefined);
+        await w.write(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<users total_record_count="${count}">\n`);
+        return w;
+    }
+    async write(s) {
+        if (!this.out.write(s))
+            await (0,external_node_events_.once)(this.out, "drain");
+    }
+    async copy(span) {
+        const buf = Buffer.alloc(span[1]);
+        await this.part.read(buf, 0, span[1], span[0]);
+        await this.write(buf);
+        await this.write("\n");
+    }
+    async close() {
+        await this.part?.close();
+        this.part = undefined;
+        if (this.out.writableEnded)
+            return;
+        this.out.end("</users>\n");
+        await (0,external_node_events_.once)(this.out, "finish");
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/alma/quota.ts
@@ -49328,7 +52257,17 @@ const analytics_defaultSleep = (ms, signal) => new Promise((resolve) => {
         resolve();
     });
 });
-/** Reads every page of a report. Alma's refusals (path not found, no permission) ⇒ InputError (exit 2). */
+/** The cap of a report's rows when the config gives none (alma.max_lines' default). */
+const DEFAULT_ROW_CAP = 2_000_000;
+/**
+ * Reads every page of a report. Alma's refusals (path not found, no permission) ⇒ InputError (exit 2).
+ *
+ * Paging is bounded (issue #17 F: a report that repeated its token with IsFinished false and no rows was
+ * asked 494 times in 20 s). An answer that is not finished and brings no new rows (no ResultXml, a rowset
+ * without rows, or the very rows of the answer before) is asked again after a wait, at most maxEmptyTries
+ * times in a row; and the pages with rows may number at most what the row cap allows at the first page's size
+ * (cap ÷ rows of the first page, plus one). Either limit stops the plan with an input error (exit 2).
+ */
 async function readAnalyticsReport(req) {
     const limit = req.limit ?? 1000;
     const maxEmpty = req.maxEmptyTries ?? 5;
@@ -49336,12 +52275,18 @@ async function readAnalyticsReport(req) {
     const wait = req.emptyWaitMs ?? ((n) => 2000 * n);
     const base = `${req.baseUrl.replace(/\/+$/, "")}/almaws/v1/analytics/reports`;
     const where = req.configKey ?? "alma.patrons.analytics";
+    const cap = req.maxRows ?? DEFAULT_ROW_CAP;
     let token;
     let columns;
     const rows = [];
     let calls = 0;
     let emptyAnswers = 0;
-    let emptyInARow = 0;
+    /** Answers in a row that were not finished and brought no new rows, and how many of them were empty. */
+    let stalled = 0;
+    let stalledEmpty = 0;
+    let previous;
+    let dataPages = 0;
+    let pageSize = 0;
     for (;;) {
         const q = token
             ? new URLSearchParams({ token, limit: String(limit) })
@@ -49352,25 +52297,49 @@ async function readAnalyticsReport(req) {
         token = page.token ?? token;
         if (page.columns && !columns)
             columns = page.columns;
-        if (page.empty && !page.finished) {
-            emptyAnswers++;
-            emptyInARow++;
+        const key = page.rows.length ? JSON.stringify(page.rows) : undefined;
+        const brought = key !== undefined && key !== previous;
+        if (!page.finished && !brought) {
+            if (page.empty)
+                emptyAnswers++;
+            stalled++;
+            if (page.empty)
+                stalledEmpty++;
             if (!token)
                 throw new Error(`Alma's Analytics report ${req.path} answered with no rows and no resumption token: it cannot be read further.`);
-            if (emptyInARow >= maxEmpty)
-                throw new Error(`Alma's Analytics report ${req.path} was still not ready after ${emptyInARow} empty answers in a row; run the plan again later.`);
-            await sleep(wait(emptyInARow), req.signal);
+            if (stalled >= maxEmpty)
+                throw new errors/* InputError */.dz({
+                    file: where,
+                    message: stalledEmpty === stalled
+                        ? `Alma's Analytics report ${req.path} was still not ready after ${stalled} empty answers in a row; run the plan again later`
+                        : `Alma's Analytics report ${req.path} brought no new rows in ${stalled} answers in a row (IsFinished false: ${stalledEmpty} with no rows, ${stalled - stalledEmpty} with the rows of the answer before again; ${rows.length.toLocaleString("en-US")} rows read in ${calls} calls): the report is not being read further. Run the plan again later; if it happens again, check the report in Alma Analytics or use a patron list file`,
+                });
+            await sleep(wait(stalled), req.signal);
             continue;
         }
-        emptyInARow = 0;
+        stalled = 0;
+        stalledEmpty = 0;
+        if (key !== undefined)
+            previous = key;
         rows.push(...page.rows);
-        if (req.maxRows !== undefined && rows.length > req.maxRows)
+        if (rows.length > cap)
             throw new errors/* InputError */.dz({
                 file: where,
-                message: `the Analytics report ${req.path} has more than ${req.maxRows.toLocaleString("en-US")} rows, the cap (alma.max_lines): refused before planning. Check that it is the right report; if it is, raise alma.max_lines in the config`,
+                message: `the Analytics report ${req.path} has more than ${cap.toLocaleString("en-US")} rows, the cap (alma.max_lines): refused before planning. Check that it is the right report; if it is, raise alma.max_lines in the config`,
             });
         if (page.finished)
             break;
+        if (page.rows.length) {
+            dataPages++;
+            // The first page's size is Alma's page size for this run: the cap allows so many pages, and one more.
+            if (dataPages === 1)
+                pageSize = page.rows.length;
+            if (dataPages > Math.ceil(cap / pageSize) + 1)
+                throw new errors/* InputError */.dz({
+                    file: where,
+                    message: `Alma's Analytics report ${req.path} is still not finished after ${dataPages.toLocaleString("en-US")} pages, more than its size allows (${cap.toLocaleString("en-US")} rows at most, the cap alma.max_lines, in pages of ${pageSize.toLocaleString("en-US")} rows): the report is not being read further. Check the report in Alma Analytics, or use a patron list file`,
+                });
+        }
         if (!token)
             throw new Error(`Alma's Analytics report ${req.path} is not finished but sent no resumption token to carry on with.`);
     }
@@ -49460,6 +52429,13 @@ function reportRefused(path, where, err, keyRefused) {
 
 
 
+
+
+
+
+
+
+
 /**
  * The patron list from the Analytics report named in the config, through the same paced transport, written
  * to the plan directory as alma/patrons.csv. A resumed plan reads that file instead of asking Alma again.
@@ -49475,7 +52451,7 @@ async function reportPatrons(ctx, transport, resuming, settings, emptyWaitMs) {
         const report = await readAnalyticsReport({
             transport,
             baseUrl: almaBaseUrl(alma, settings),
-            apiKey: almaApiKey(settings),
+            apiKey: almaApiKey(settings, "plan"),
             path: source.analytics,
             maxRows: alma.max_lines,
             signal: ctx.signal,
@@ -49513,10 +52489,19 @@ async function readAlmaInputs(loaded) {
     const patrons = file
         ? await attempt(() => readPatronList((0,external_node_path_.resolve)(loaded.root, file), file, caps))
         : undefined;
-    const barcodes = await attempt(() => readBarcodeList((0,external_node_path_.resolve)(loaded.root, alma.barcodes), alma.barcodes, caps));
-    if (problems.length || (file && !patrons) || !barcodes)
+    const barcodesFile = alma.barcodes;
+    const barcodes = barcodesFile
+        ? await attempt(() => readBarcodeList((0,external_node_path_.resolve)(loaded.root, barcodesFile), barcodesFile, caps, {
+            barcodePattern: alma.barcode_pattern,
+        }))
+        : undefined;
+    const updatesFile = alma.updates;
+    const updates = updatesFile
+        ? await attempt(() => readUpdates((0,external_node_path_.resolve)(loaded.root, updatesFile), updatesFile, alma.match_on, caps))
+        : undefined;
+    if (problems.length || (file && !patrons) || (barcodesFile && !barcodes) || (updatesFile && !updates))
         throw new errors/* InputError */.dz(problems.flatMap((p) => p.problems));
-    return { patrons, barcodes };
+    return { patrons, barcodes, updates };
 }
 async function planAlma(ctx, settings, deps = {}) {
     const alma = almaConfigOf(ctx.loaded);
@@ -49527,14 +52512,20 @@ async function planAlma(ctx, settings, deps = {}) {
     const dir = (0,plandir/* systemDir */.j4)(ctx.planDir, ALMA_DIR);
     (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
     const journal = new Journal((0,external_node_path_.join)(dir, plandir/* PLAN_JOURNAL */.wo));
-    const inputs = offline.patrons
-        ? { ...offline, patrons: offline.patrons }
+    const inputs = offline.patrons || !alma.patrons
+        ? offline
         : {
             ...offline,
             patrons: await reportPatrons(ctx, transport, journal.exists(), settings, deps.analyticsWaitMs),
         };
-    const { patrons, barcodes } = inputs;
-    const list = patrons.entries;
+    const { patrons, barcodes, updates } = inputs;
+    const list = planTargets(patrons, updates);
+    // The codes of the CSV against Alma's code tables, before any user is read (exit 2 on an unknown code).
+    const codes = updates
+        ? await checkCodes(almaClient(alma, settings, ctx.log, transport, "plan").client, updates, ctx.signal)
+        : { describe: () => undefined };
+    if (codes.note)
+        ctx.log.warn(`alma: ${codes.note}`);
     const fetchedPart = new PartFile((0,external_node_path_.join)(dir, ".all_patrons.part"));
     const bodyPart = new PartFile((0,external_node_path_.join)(dir, ".processed_results.part"));
     await checkSameInputs(ctx, (0,external_node_path_.join)(dir, ".plan-inputs.json"), journal.exists());
@@ -49556,6 +52547,7 @@ async function planAlma(ctx, settings, deps = {}) {
         return quota !== undefined || refused !== undefined || ctx.signal?.aborted === true;
     };
     let holderLookups = 0;
+    const listedIds = new Map((patrons?.entries ?? []).map((e) => [e.id.toLowerCase(), e.line]));
     const planOne = async (i) => {
         const p = list[i];
         const base = { primary_id: p.id, line: p.line, old_barcodes: [] };
@@ -49590,14 +52582,51 @@ async function planAlma(ctx, settings, deps = {}) {
             });
             return;
         }
-        const mismatch = identityMismatch(p.id, user);
+        const mismatch = p.listed || !updates || byPrimaryId(updates)
+            ? identityMismatch(p.id, user)
+            : matchOnMismatch(p.id, user, alma.match_on);
         if (mismatch) {
             journal.append({ i, entry: { ...base, action: "identity-mismatch", message: mismatch } });
             return;
         }
-        const d = decide(user, (id) => lookupBarcode(barcodes, id), alma);
+        const primaryId = childText(user, "primary_id")?.trim() || p.id;
+        if (!p.listed && listedIds.has(primaryId.toLowerCase())) {
+            // The CSV names the user by another identifier and the patron list by primary ID: one entry (the list's).
+            journal.append({
+                i,
+                entry: {
+                    ...base,
+                    action: "unchanged",
+                    message: `user ${primaryId} is planned with line ${listedIds.get(primaryId.toLowerCase())} of the patron list (one GET and one PUT)`,
+                },
+            });
+            return;
+        }
+        const row = p.update ??
+            (p.listed && updates && !byPrimaryId(updates)
+                ? lookupUpdate(updates, employeeIdOf(user, alma.match_on) ?? "")
+                : undefined);
+        const d = p.listed && barcodes ? decide(user, (id) => lookupBarcode(barcodes, id), alma) : undefined;
+        // A revert stays reverted: the change it undid is not planned again from the same barcode.
+        const held = d?.change ? barcodeHold(ctx.holds, p.id, d) : undefined;
+        const heldEntry = held && d
+            ? {
+                ...base,
+                action: "held",
+                ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+                ...whoIs(user),
+                old_barcodes: d.oldBarcodes,
+                new_barcode: d.change.barcode,
+                fingerprint: d.fingerprint,
+                message: (0,core_holds/* heldMessage */.BA)(held),
+            }
+            : undefined;
+        if (heldEntry && !row) {
+            journal.append({ i, entry: heldEntry, fetched: fetchedPart.append(stripDeclaration(xml)) });
+            return;
+        }
         let holder;
-        if (d.change && alma.check_holders) {
+        if (d?.change && !heldEntry && alma.check_holders) {
             try {
                 holderLookups++;
                 holder = await otherHolder(client, d.change.barcode, type, p.id, ctx.signal);
@@ -49611,23 +52640,26 @@ async function planAlma(ctx, settings, deps = {}) {
                 return;
             }
         }
-        const entry = {
-            ...base,
-            action: d.action,
-            ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
-            ...whoIs(user),
-            old_barcodes: d.oldBarcodes,
-            ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
-            ...(d.change && {
-                affected: d.change.affected,
-                reactivate: d.change.reactivate,
-                segment: segmentAfter(user, type, d.change.barcode, d.change.reactivate),
-            }),
-            fingerprint: d.fingerprint,
-            message: d.message,
-            ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
-        };
-        if (holder !== undefined && d.change) {
+        const entry = heldEntry ??
+            (d
+                ? {
+                    ...base,
+                    action: d.action,
+                    ...(d.employeeId !== undefined && { employee_id: d.employeeId }),
+                    ...whoIs(user),
+                    old_barcodes: d.oldBarcodes,
+                    ...(d.newBarcode !== undefined && { new_barcode: d.newBarcode }),
+                    ...(d.change && {
+                        affected: d.change.affected,
+                        reactivate: d.change.reactivate,
+                        segment: segmentAfter(user, type, d.change.barcode, d.change.reactivate),
+                    }),
+                    fingerprint: d.fingerprint,
+                    message: d.message,
+                    ...(d.warning !== undefined && { external_affected: d.external, warning: d.warning }),
+                }
+                : { ...base, primary_id: primaryId, action: "unchanged", ...whoIs(user), message: "" });
+        if (holder !== undefined && d?.change) {
             Object.assign(entry, {
                 action: "held-by-other",
                 holder,
@@ -49636,10 +52668,20 @@ async function planAlma(ctx, settings, deps = {}) {
             delete entry.affected;
             delete entry.reactivate;
         }
+        const barcodeChange = d?.change && holder === undefined && !heldEntry ? d.change : undefined;
+        const fields = row ? decideFields(user, row, codes.describe) : [];
+        for (const f of fields.filter(writes)) {
+            // A revert stays reverted: a field it put back is not set again to the same value.
+            const h = fieldHeld(ctx.holds, primaryId, f.field, f.after);
+            if (h)
+                f.held = (0,core_holds/* heldMessage */.BA)(h);
+        }
+        if (row)
+            addFields(entry, user, row, fields, row.id, barcodeChange !== undefined);
         const line = { i, entry, fetched: fetchedPart.append(stripDeclaration(xml)) };
-        if (d.change && holder === undefined) {
-            const body = putBody(user, d.change, type);
-            const problems = guardBody(user, body, d.change, type);
+        if (barcodeChange || fields.some(writes)) {
+            const body = putBody(user, barcodeChange, type, fields);
+            const problems = guardBody(user, body, barcodeChange, type, fields);
             if (problems.length) {
                 entry.action = "failed";
                 entry.message = `the PUT-body guard refused this record: ${problems.join("; ")}`;
@@ -49696,7 +52738,7 @@ async function planAlma(ctx, settings, deps = {}) {
         throw new errors/* InterruptedError */.p4("The Alma plan");
     if (quota)
         ctx.log.warn(`alma: ${quota.message} The patrons not read yet are 'pending': run the same plan again (same --out) to carry on.`);
-    return finalize(ctx, dir, inputs, journal, fetchedPart, bodyPart);
+    return finalize(ctx, dir, inputs, list, journal, fetchedPart, bodyPart, codes.note);
 }
 /**
  * A resumed plan must read the same input files as the run it carries on, or the journal's
@@ -49707,13 +52749,20 @@ async function checkSameInputs(ctx, path, resuming) {
     const hash = async (f) => (0,external_node_crypto_.createHash)("sha256")
         .update(await (0,promises_.readFile)((0,external_node_path_.resolve)(ctx.loaded.root, f)))
         .digest("hex");
-    const patronsFile = typeof alma.patrons === "string" ? alma.patrons : (0,external_node_path_.join)(ctx.planDir, PATRONS_CSV);
-    const now = { patrons: await hash(patronsFile), barcodes: await hash(alma.barcodes) };
+    const patronsFile = !alma.patrons
+        ? undefined
+        : typeof alma.patrons === "string"
+            ? alma.patrons
+            : (0,external_node_path_.join)(ctx.planDir, PATRONS_CSV);
+    const files = { patrons: patronsFile, barcodes: alma.barcodes, updates: alma.updates };
+    const keys = ["patrons", "barcodes", "updates"];
+    const now = {};
+    for (const k of keys)
+        if (files[k])
+            now[k] = await hash(files[k]);
     if (resuming && (0,external_node_fs_.existsSync)(path)) {
         const then = JSON.parse((0,external_node_fs_.readFileSync)(path, "utf8"));
-        const changed = ["patrons", "barcodes"]
-            .filter((k) => then[k] !== now[k])
-            .map((k) => (k === "patrons" ? patronsFile : alma[k]));
+        const changed = keys.filter((k) => then[k] !== now[k]).map((k) => files[k] ?? `alma.${k}`);
         if (changed.length) {
             throw new errors/* InputError */.dz({
                 file: changed[0],
@@ -49770,6 +52819,7 @@ var revert = __nccwpck_require__(5569);
 
 
 
+
 function undoMessage(e, before, type, reverts) {
     const b = e.new_barcode ?? "";
     const back = before.length ? `ACTIVE again: ${before.join(", ")}` : `no ACTIVE ${type}`;
@@ -49787,6 +52837,7 @@ async function deriveAlmaRevert(dir, reverts) {
         for await (const { entry } of readJsonLines(journal))
             last.set(entry.primary_id.toLowerCase(), entry);
     const entries = [];
+    const holds = [];
     let notWritten = 0;
     for await (const e of readPlanEntries(planPath)) {
         if (!CHANGING_ACTIONS.has(e.action) || e.action === "restore") {
@@ -49801,14 +52852,29 @@ async function deriveAlmaRevert(dir, reverts) {
         };
         if (j?.status === "updated" && j.applied) {
             const before = activeValues(j.applied.before, type);
+            const fields = j.applied.fields ?? [];
+            const barcode = e.action !== "update";
+            const undo = [
+                barcode ? undoMessage(e, before, type, reverts) : `undo ${reverts} (update)`,
+                ...(fields.length
+                    ? [`put back ${fields.map((f) => `${f.field} ${f.after} → ${f.before || "(empty)"}`).join("; ")}`]
+                    : []),
+            ];
             entries.push({
                 ...base,
                 action: "restore",
                 old_barcodes: [],
                 fingerprint: j.applied.after,
-                restore: { identifiers: j.applied.before },
-                message: undoMessage(e, before, type, reverts),
+                restore: { identifiers: j.applied.before, ...(fields.length && { fields }) },
+                message: undo.join("; "),
             });
+            const changes = {};
+            if (barcode && e.new_barcode !== undefined)
+                changes[BARCODE_HOLD] = e.new_barcode;
+            for (const f of fields)
+                changes[fieldHold(f.field)] = f.after;
+            if (Object.keys(changes).length)
+                holds.push({ key: holdKey(e.primary_id), id: e.primary_id, changes });
         }
         else if (j?.status === "updated" || j?.status === "sending") {
             entries.push({
@@ -49838,8 +52904,41 @@ async function deriveAlmaRevert(dir, reverts) {
             changes: counts.restore ?? 0,
         },
         entries,
+        holds,
         notWritten,
     };
+}
+/** The holds of the revert of `dir`: every user it restores, with the barcode the reverted plan wrote. */
+async function almaRevertHolds(dir, reverts) {
+    return (await deriveAlmaRevert(dir, reverts)).holds;
+}
+/**
+ * The users a plan directory's apply wrote (`updated` as its journal's last word on them), by hold
+ * key: a revert's hold is active on those it restored; a later plan that wrote one releases it.
+ */
+async function almaWritten(read, keys) {
+    const bytes = keys.size ? await read((0,plandir/* shownPath */.pS)(ALMA_DIR, plandir/* APPLY_JOURNAL */.x$)) : undefined;
+    if (!bytes)
+        return new Set();
+    const text = bytes.toString("utf8");
+    // A journal that names none of the keys (most of them) is not parsed line by line.
+    const lower = text.toLowerCase();
+    if (![...keys].some((k) => lower.includes(JSON.stringify(k).slice(1, -1))))
+        return new Set();
+    const last = new Map();
+    for (const line of text.split("\n")) {
+        if (!line.trim())
+            continue;
+        try {
+            const j = JSON.parse(line);
+            if (typeof j.primary_id === "string")
+                last.set(holdKey(j.primary_id), String(j.status));
+        }
+        catch {
+            // a line cut off by a killed run: the journal reader passes over it too
+        }
+    }
+    return new Set([...last].filter(([k, status]) => status === "updated" && keys.has(k)).map(([k]) => k));
 }
 /** Writes the revert's alma/plan.json under `planDir` and returns its plan.md section. */
 async function planAlmaRevert(planDir, dir, reverts) {
@@ -49858,6 +52957,11 @@ async function planAlmaRevert(planDir, dir, reverts) {
     const out = [
         `## Alma: revert of ${(0,markdown/* code */.aY)(reverts)}\n`,
         `Restores the ${type} identifiers of every user the apply of ${(0,markdown/* code */.aY)(reverts)} wrote to what they were just before it: the old barcode ACTIVE again, the added one removed, a reactivated copy INACTIVE again. Nothing else in the record changes. A user whose ${type} identifiers changed since that apply is skipped (\`changed-since-apply\`), never overwritten.\n`,
+        ...(r.entries.some((e) => e.restore?.fields?.length)
+            ? [
+                `Fields the apply set (user group, dates, status, …) are put back to their values before it; a field changed since that apply is skipped (\`changed-since-apply\`), never overwritten. The revert holds them: the next plan does not set them again from the same updates file.\n`,
+            ]
+            : []),
         `- Users to restore: **${n}**`,
         `- Users of ${(0,markdown/* code */.aY)(reverts)} its apply did not write (nothing to undo): ${r.notWritten}`,
     ];
@@ -49935,6 +53039,7 @@ function almaSettingsFromEnv(env) {
 
 
 
+
 /** The Alma system, with its settings (credentials, address, proxies) resolved at the edge. */
 function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
     return {
@@ -49954,25 +53059,34 @@ function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
             return [
                 // An Analytics report (alma.patrons: { analytics }) is no file: its rows are kept in the plan directory.
                 ...(typeof alma.patrons === "string" ? [{ role: "alma.patrons", path: alma.patrons }] : []),
-                { role: "alma.barcodes", path: alma.barcodes },
+                ...(alma.barcodes ? [{ role: "alma.barcodes", path: alma.barcodes }] : []),
+                ...(alma.updates ? [{ role: "alma.updates", path: alma.updates }] : []),
             ];
         },
         async validate(loaded) {
             const alma = almaConfigOf(loaded);
-            const { patrons, barcodes } = await readAlmaInputs(loaded);
-            return (`${patronsLabel(alma)}: ` +
-                (patrons
-                    ? `${patrons.entries.length} patrons` +
-                        (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
-                    : "read from Alma when planning") +
-                `; ${alma.barcodes}: ${barcodes.count} barcodes` +
-                (barcodes.conflicts.size ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)` : ""));
+            const { patrons, barcodes, updates } = await readAlmaInputs(loaded);
+            const parts = [];
+            if (alma.patrons)
+                parts.push(`${patronsLabel(alma)}: ` +
+                    (patrons
+                        ? `${patrons.entries.length} patrons` +
+                            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+                        : "read from Alma when planning"));
+            if (barcodes)
+                parts.push(`${alma.barcodes}: ${barcodes.count} barcodes` +
+                    (barcodes.conflicts.size
+                        ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
+                        : ""));
+            if (updates)
+                parts.push(updatesSummary(updates));
+            return parts.join("; ");
         },
         plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
         preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
         apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
         planRecordIds: planRecordIds,
-        revert: { plan: planAlmaRevert, check: checkAlmaRevert },
+        revert: { plan: planAlmaRevert, check: checkAlmaRevert, holds: almaRevertHolds, written: almaWritten },
     };
 }
 
@@ -50005,7 +53119,7 @@ function isEmail(value) {
  * breaks inside a value as LF.
  * Only called on values that passed validation.
  */
-function normalizeValue(column, value) {
+function values_normalizeValue(column, value) {
     // Line breaks inside a quoted value become \n, so that the files written stay LF-only.
     const v = value.trim().replace(/\r\n?/g, "\n");
     if (BOOLEAN_COLUMNS.has(column)) {
@@ -50046,32 +53160,80 @@ function sha256(data) {
  * and before any truncation: a password cut in half by a shortened message can never show.
  *
  * It hides the admin password (INFINITI_PASSWORD), the Basic Authorization header value and its
- * base64 part, and the password of every posted row; each also in its JSON-escaped, URL-encoded and
- * HTML-escaped forms. Longest secrets are masked first, so a secret holding another never shows in part.
+ * base64 part, and the password of every posted row, in any of the forms an answer may quote them in,
+ * character by character and mixed: as is, JSON-escaped (`\"`, `\u0027`), URL-encoded (`%27`, `+`),
+ * HTML-escaped (`&quot;`, `&#39;`, `&#x27;`, `&apos;`), or CSV-quoted (`""`: an answer quoting the posted
+ * import.csv row). Longest secrets are masked first, so a secret holding another never shows in part.
  */
 
-const htmlEscaped = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-/** The forms a secret may take in an answer body. */
-function formsOf(secret) {
-    return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), htmlEscaped(secret)];
+
+const PLAIN = /^[A-Za-z0-9]$/;
+const NAMED = { '"': "quot", "&": "amp", "<": "lt", ">": "gt", "'": "apos" };
+const JSON_SHORT = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+};
+const reEscape = (s) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+/** A hexadecimal number in either case, with optional leading zeros (`0*` is added by the caller). */
+const hexPattern = (n, width = 0) => [...n.toString(16).padStart(width, "0")]
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join("");
+/** Every form one character of a secret may take in an answer, as a regular expression. */
+function charForms(c) {
+    if (PLAIN.test(c))
+        return c;
+    const cp = c.codePointAt(0);
+    const forms = new Set([reEscape(c)]);
+    if (c === '"')
+        forms.add('""'); // CSV
+    if (JSON_SHORT[c])
+        forms.add(reEscape(JSON_SHORT[c]));
+    if (cp <= 0xffff)
+        forms.add(`\\\\[uU]${hexPattern(cp, 4)}`);
+    forms.add([...Buffer.from(c, "utf8")].map((b) => `%${hexPattern(b, 2)}`).join(""));
+    if (c === " ")
+        forms.add("\\+");
+    if (NAMED[c])
+        forms.add(`&${NAMED[c]};`);
+    forms.add(`&#0*${cp};`);
+    forms.add(`&#[xX]0*${hexPattern(cp)};`);
+    return `(?:${[...forms].join("|")})`;
+}
+/** Replaces one secret, in any of its forms, by MASK. */
+function secretMask(secret) {
+    const chars = [...secret];
+    if (chars.every((c) => PLAIN.test(c)))
+        return (text) => (text.includes(secret) ? text.split(secret).join(MASK) : text);
+    // Letters and digits only ever appear as themselves: a text without the longest run of them cannot
+    // hold the secret, and the expression is made only when one might (a roster has many passwords).
+    const anchor = (secret.match(/[A-Za-z0-9]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), "");
+    let re;
+    return (text) => {
+        if (anchor && !text.includes(anchor))
+            return text;
+        re ??= new RegExp(chars.map(charForms).join(""), "g");
+        return text.replace(re, MASK);
+    };
 }
 /** An EchoMask hiding every non-empty secret given (in any of its forms). */
 function echoMask(secrets) {
     const all = new Set();
     for (const s of secrets)
         if (s)
-            for (const f of formsOf(s))
-                if (f)
-                    all.add(f);
-    const ordered = [...all].sort((a, b) => b.length - a.length);
-    if (!ordered.length)
-        return (text) => text;
+            all.add(s);
+    const masks = [...all].sort((a, b) => b.length - a.length).map(secretMask);
     return (text) => {
         let out = text;
-        for (const s of ordered)
-            if (out.includes(s))
-                out = out.split(s).join(MASK);
-        return out;
+        for (const m of masks)
+            out = m(out);
+        // And any credential quoted after a header name or Basic/Bearer/apikey, even one not ours (a proxy's).
+        return redactCredentials(out);
     };
 }
 /** The secrets of a Basic Authorization header value: the value itself and its base64 part. */
@@ -50279,7 +53441,38 @@ async function* planfile_planRecordIds(planDir) {
         yield { id: u.username, action: u.action };
 }
 
+;// CONCATENATED MODULE: ./src/infiniti/holds.ts
+/**
+ * Infiniti's part of "a revert stays reverted" (core/holds.ts): a revert holds every user it restores
+ * or disables, keyed by username (lower-cased), against the roster row the reverted apply sent (change
+ * `row`): a digest of its values, or `absent` for a user that apply disabled as gone from the roster.
+ * The plan does not send such a user while the roster row is the same (or the user still absent); a
+ * changed row (any column but the password, which the applied state keeps only as a fingerprint and
+ * applied.json not at all) is planned as usual.
+ */
+
+
+/** The change an Infiniti hold is on. */
+const ROW_HOLD = "row";
+/** The input of a user gone from the roster. */
+const ABSENT = "absent";
+/**
+ * The digest of a roster row over `columns` (order aside), leaving out the username (the key) and the
+ * password (never kept), e.g. `sha256:3f1c…`.
+ */
+function rowDigest(columns, values) {
+    const cols = [...new Set(columns)].filter((c) => c !== "username" && c !== "password").sort();
+    return `sha256:${sha256(JSON.stringify(cols.map((c) => [c, values[c] ?? ""])))}`;
+}
+/** The hold on `key` whose recorded row is this one (`undefined` values: gone from the roster), or undefined. */
+function rosterHold(holds, key, columns, values) {
+    if (!holds?.size)
+        return undefined;
+    return (0,core_holds/* heldChange */.Y6)(holds, key, ROW_HOLD, values ? rowDigest(columns, values) : ABSENT);
+}
+
 ;// CONCATENATED MODULE: ./src/infiniti/diff.ts
+
 
 function changesOf(header, values, old) {
     const out = [];
@@ -50308,6 +53501,18 @@ function diffRoster(roster, state, opts) {
         const old = state.users.get(key);
         const changes = changesOf(roster.header, row.values, old);
         const action = !old ? "create" : changes.length ? "update" : "unchanged";
+        const held = action !== "unchanged" ? rosterHold(opts.holds, key, roster.header, row.values) : undefined;
+        if (held) {
+            users.push({
+                username: row.username,
+                action: "held",
+                sent: false,
+                line: row.line,
+                changes,
+                held_by: held.revert,
+            });
+            continue;
+        }
         const sent = opts.mode === "full" || action !== "unchanged";
         users.push({
             username: row.username,
@@ -50322,9 +53527,20 @@ function diffRoster(roster, state, opts) {
     const gone = [...state.users.entries()]
         .filter(([key]) => !inRoster.has(key))
         .sort(([a], [b]) => a.localeCompare(b));
-    for (const [, old] of gone) {
+    for (const [key, old] of gone) {
         if (!opts.disableMissing || old.enabled === "n") {
             missing++;
+            continue;
+        }
+        const held = rosterHold(opts.holds, key, roster.header, undefined);
+        if (held) {
+            users.push({
+                username: old.username ?? "",
+                action: "held",
+                sent: false,
+                changes: [{ field: "enabled", old: old.enabled ?? "", new: "n" }],
+                held_by: held.revert,
+            });
             continue;
         }
         const values = {};
@@ -50351,11 +53567,14 @@ function countActions(users) {
     return counts;
 }
 
+// EXTERNAL MODULE: ./src/core/did-you-mean.ts
+var did_you_mean = __nccwpck_require__(7568);
 ;// CONCATENATED MODULE: ./src/infiniti/columns.ts
 /**
  * The columns of a Concord Infiniti user import: the vendor's field list, and the helpers that
  * recognise them (case-insensitive, trimmed) and suggest the nearest one for a misspelt name.
  */
+
 /** Columns every import must have. */
 const REQUIRED_COLUMNS = ["username", "enabled", "staffmember"];
 /** Optional columns, in the order of the vendor's field list. */
@@ -50393,25 +53612,7 @@ function columnOrder(names) {
     const set = new Set(names);
     return [...KNOWN_COLUMNS.filter((c) => set.has(c)), ...[...set].filter((c) => !KNOWN.has(c))];
 }
-/** Levenshtein edit distance (insertions, deletions, substitutions each cost 1). */
-function editDistance(a, b) {
-    if (a === b)
-        return 0;
-    if (!a.length)
-        return b.length;
-    if (!b.length)
-        return a.length;
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const cur = [i];
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    return prev[b.length];
-}
+
 /**
  * The known column nearest to an unknown name, or undefined when none is near enough to be a
  * plausible slip. Spaces, underscores and hyphens are ignored first ("Given Name" → givenname).
@@ -50429,7 +53630,7 @@ function suggestColumn(name) {
     let best;
     let bestDistance = Infinity;
     for (const c of KNOWN_COLUMNS) {
-        const d = editDistance(squashed, c);
+        const d = (0,did_you_mean/* editDistance */.Y)(squashed, c);
         if (d < bestDistance) {
             best = c;
             bestDistance = d;
@@ -50815,6 +54016,7 @@ function describeCsvError(err, start) {
 
 
 
+
 /** Reads and validates the roster named by `infiniti.users`. Throws InputError listing every problem. */
 async function validateInfiniti(loaded) {
     const cfg = infinitiConfigOf(loaded);
@@ -50890,6 +54092,15 @@ function checkRecords(records, file, problems) {
     const iEmail = col("emailaddress");
     const iGender = col("gender");
     const iBarcode = col("librarybarcode");
+    const identifiers = [];
+    for (const [i, what] of [
+        [iUser, "username"],
+        [iBarcode, "library barcode"],
+        [col("adminsystemid"), "admin system ID"],
+    ]) {
+        if (i !== undefined)
+            identifiers.push([i, what]);
+    }
     const usernames = new Map();
     const barcodes = new Map();
     const rows = [];
@@ -50921,6 +54132,11 @@ function checkRecords(records, file, problems) {
                 else
                     usernames.set(key, line);
             }
+        }
+        for (const [i, what] of identifiers) {
+            const damage = spreadsheetDamage(what, at(i));
+            if (damage)
+                bad(i, damage);
         }
         for (const i of [iEnabled, iStaff]) {
             if (i === undefined)
@@ -50967,7 +54183,7 @@ function checkRecords(records, file, problems) {
             continue; // the roster is refused anyway: no need to build rows
         const values = {};
         for (const [name, i] of known)
-            values[name] = normalizeValue(name, fields[i]);
+            values[name] = values_normalizeValue(name, fields[i]);
         rows.push({ line, username, values });
     }
     if (studentsWithoutYearColumn) {
@@ -51006,7 +54222,9 @@ async function stateAt(data, file) {
     return { ...parseState(bytes.toString("utf8"), file), sha256: sha256(bytes) };
 }
 /** Rebuilds the import from the plan's data and checks it against the plan. Throws InputError (exit 2). */
-async function deriveInfinitiImport(data, planDir, plan) {
+async function deriveInfinitiImport(data, planDir, plan, 
+/** The revert holds in force at the plan's data (core/holds.ts): the plan skipped the same users. */
+holds) {
     const planPath = (0,plandir/* systemPlanPath */.Ij)(planDir, INFINITI_DIR);
     const cfg = infinitiConfigOf(data.loaded);
     if (!cfg)
@@ -51019,7 +54237,11 @@ async function deriveInfinitiImport(data, planDir, plan) {
         throw new errors/* InputError */.dz({ file: cfg.users, message: `is missing from ${data.label}. Plan again.` });
     const roster = validateRoster(rosterBytes, cfg.users);
     const state = await stateAt(data, cfg.state);
-    const { users } = diffRoster(roster, state, { mode: cfg.mode, disableMissing: cfg.disable_missing });
+    const { users } = diffRoster(roster, state, {
+        mode: cfg.mode,
+        disableMissing: cfg.disable_missing,
+        holds,
+    });
     const { csv, rows } = buildImportCsv(roster.header, users);
     const problems = [];
     const refuse = (file, why) => problems.push({
@@ -51117,6 +54339,7 @@ function readRevertImport(planDir, plan) {
 
 
 
+
 const HEADING = "## Concord Infiniti patron import";
 const render_CHANGES_CSV = "infiniti/changes.csv";
 /**
@@ -51126,9 +54349,11 @@ const render_CHANGES_CSV = "infiniti/changes.csv";
 function infinitiHeadline(counts, _changes, mode) {
     const c = (k) => counts[k] ?? 0;
     const head = `${(0,markdown/* num */.bu)(c("create"))} create · ${(0,markdown/* num */.bu)(c("update"))} update · ${(0,markdown/* num */.bu)(c("disable"))} disable`;
-    if (!c("unchanged"))
-        return head;
-    return `${head}, ${(0,markdown/* num */.bu)(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`;
+    const rest = [
+        c("unchanged") && `${(0,markdown/* num */.bu)(c("unchanged"))} unchanged${mode === "full" ? " (sent again, full mode)" : ""}`,
+        c("held") && `${(0,markdown/* num */.bu)(c("held"))} held`,
+    ].filter(Boolean);
+    return [head, ...rest].join(", ");
 }
 /** givenname surname (or preferredname), from the values sent. */
 function nameOf(u) {
@@ -51172,8 +54397,9 @@ function renderInfinitiPlan(x, budget = Infinity) {
         update: "changed since the last apply; sent",
         disable: "gone from the roster: sent with enabled=n and their last-applied values",
         unchanged: x.mode === "full" ? "as last applied: sent again (`mode: full`)" : "as last applied: not sent",
+        held: "a revert undid this user's change and the roster has not changed since: not sent",
     };
-    put((0,markdown/* countsTable */.Po)(x.counts, ["disable", "update", "create", "unchanged"], meaning, "Action", "Users"));
+    put((0,markdown/* countsTable */.Po)(x.counts, ["disable", "update", "create", "unchanged", "held"], meaning, "Action", "Users"));
     if (x.missing)
         put(`${(0,markdown/* plural */.LS)(x.missing, "user")} in the applied state ${x.missing === 1 ? "is" : "are"} no longer in the roster and ${x.disableMissing ? "already disabled" : "left as they are"}.\n`);
     put(x.changes
@@ -51185,14 +54411,14 @@ function renderInfinitiPlan(x, budget = Infinity) {
         : "";
     const reserve = closing.length + 200;
     const row = (u) => x.importRows.get(u) ?? "";
-    const section = (title, header, users, cells) => {
+    const section = (title, header, users, cells, where = render_CHANGES_CSV) => {
         if (!users.length)
             return;
         const t = (0,markdown/* budgetTable */.Yd)(header, users.map((u) => `| ${cells(u).join(" | ")} |`), b, reserve + title.length);
         put(`### ${title} (${(0,markdown/* num */.bu)(users.length)})\n`);
         out.push(...t.lines);
         if (t.omitted)
-            put(`\n${t.shown ? `… and ${(0,markdown/* num */.bu)(t.omitted)} more` : `${(0,markdown/* plural */.LS)(t.omitted, "user")}, not shown here`}: see \`${render_CHANGES_CSV}\`.`);
+            put(`\n${t.shown ? `… and ${(0,markdown/* num */.bu)(t.omitted)} more` : `${(0,markdown/* plural */.LS)(t.omitted, "user")}, not shown here`}: see \`${where}\`.`);
         put("");
     };
     const of = (a) => changed.filter((u) => u.action === a).sort(staffFirst);
@@ -51222,6 +54448,7 @@ function renderInfinitiPlan(x, budget = Infinity) {
             ...filled.map((c) => value(c, now.get(c) ?? "")),
         ];
     });
+    section("Held by a revert", ["Username", "Line", "Why"], x.users.filter((u) => u.action === "held"), (u) => [(0,markdown.md)(u.username), String(u.line ?? "—"), (0,markdown.md)((0,core_holds/* heldMessage */.BA)({ revert: u.held_by ?? "?" }))], "infiniti/plan.json");
     const resent = x.users.filter((u) => u.sent && u.action === "unchanged").length;
     if (resent)
         put(`${(0,markdown/* plural */.LS)(resent, "unchanged user")} also sent again (\`mode: full\`).\n`);
@@ -51238,7 +54465,7 @@ const render_STATUS_MEANING = {
     skipped: "revert: changed since the apply it undoes, not sent (changed-since-apply)",
 };
 function renderInfinitiResults(x) {
-    const out = ["### Concord Infiniti patron import\n", `**${(0,core_results/* resultsHeadline */.D1)(x.counts)}**\n`];
+    const out = ["### Concord Infiniti patron import\n", `**${(0,results/* resultsHeadline */.D1)(x.counts)}**\n`];
     if (x.note)
         out.push(`${(0,markdown.md)(x.note)}\n`);
     if (x.summary)
@@ -51572,7 +54799,7 @@ const imported = (r) => r.status === "created" || r.status === "updated";
  * Infiniti's preflight: whether this apply posts at all; if it does, the credentials, the URL (the
  * one the plan showed) and the rows, re-derived from the plan's data. Throws InputError (exit 2).
  */
-async function prepareInfinitiApply(ctx, data, plannedUrl, settings) {
+async function prepareInfinitiApply(ctx, data, plannedUrl, settings, holds) {
     const cfg = infinitiConfigOf(ctx.loaded);
     if (!cfg)
         throw new errors/* InputError */.dz({ file: ctx.loaded.path, message: "there is no 'infiniti' section in the config" });
@@ -51594,7 +54821,7 @@ async function prepareInfinitiApply(ctx, data, plannedUrl, settings) {
     }
     const derived = plan.kind === "revert"
         ? readRevertImport(ctx.planDir, plan)
-        : await deriveInfinitiImport(await data(), ctx.planDir, plan);
+        : await deriveInfinitiImport(await data(), ctx.planDir, plan, await holds?.());
     return { kind: "post", plan, ...(previous ? { previous } : {}), endpoint, derived };
 }
 async function applyInfiniti(ctx, prepared) {
@@ -51610,7 +54837,7 @@ async function applyInfiniti(ctx, prepared) {
     let skipped = [];
     if (plan.kind === "revert" && plan.reverts) {
         // A revert: send only the rows whose user is still as the reverted apply left it.
-        const applied = readApplied((0,external_node_path_.resolve)(ctx.loaded.root, plan.reverts));
+        const applied = readApplied(ctx.revertedDir ?? (0,external_node_path_.resolve)(ctx.loaded.root, plan.reverts));
         const state = await readState(ctx.loaded);
         const r = revertRows(rows, applied ?? { system: "infiniti", state: "", users: [] }, state, plan.reverts);
         skipped = r.skipped;
@@ -51821,6 +55048,7 @@ async function planInfiniti(ctx) {
     const { users, missing } = diffRoster(roster, state, {
         mode: cfg.mode,
         disableMissing: cfg.disable_missing,
+        holds: ctx.holds,
     });
     const { csv, rows } = buildImportCsv(roster.header, users);
     const counts = countActions(users);
@@ -51858,6 +55086,7 @@ async function planInfiniti(ctx) {
             ...(rows.has(u) ? { import_row: rows.get(u) } : {}),
             ...(u.line !== undefined ? { line: u.line } : {}),
             changes: u.changes,
+            ...(u.held_by !== undefined ? { held_by: u.held_by } : {}),
         })),
     };
     const dir = planDirOf(ctx.planDir);
@@ -51913,6 +55142,7 @@ async function planInfiniti(ctx) {
 
 
 
+
 /** Derives the revert's plan file and import bytes from `dir` (absolute), the plan directory `reverts` names. */
 function deriveInfinitiRevert(dir, reverts) {
     const applied = readApplied(dir) ?? { system: "infiniti", state: "", users: [] };
@@ -51952,6 +55182,40 @@ function deriveInfinitiRevert(dir, reverts) {
         })),
     };
     return { plan, csv, users, passwordOnly, applied };
+}
+/**
+ * The holds of the revert of `dir` (core/holds.ts): every user it restores or disables, against the
+ * roster row that apply sent (a digest over the reverted plan's columns), or `absent` for a user that
+ * apply disabled as gone from the roster.
+ */
+function infinitiRevertHolds(dir, reverts) {
+    const d = deriveInfinitiRevert(dir, reverts);
+    if (!d.users.length)
+        return [];
+    const columns = readPlanFile(dir).import.columns;
+    const undone = new Set(d.users.map((u) => u.username.toLowerCase()));
+    return d.applied.users
+        .filter((a) => undone.has(a.username.toLowerCase()))
+        .map((a) => ({
+        key: a.username.toLowerCase(),
+        id: a.username,
+        changes: { [ROW_HOLD]: a.action === "disable" ? ABSENT : rowDigest(columns, a.after) },
+    }));
+}
+/** The users a plan directory's apply wrote to Infiniti (its infiniti/applied.json), by hold key. */
+async function infinitiWritten(read, keys) {
+    const bytes = keys.size ? await read(`${INFINITI_DIR}/${APPLIED_FILE}`) : undefined;
+    if (!bytes)
+        return new Set();
+    try {
+        const f = JSON.parse(bytes.toString("utf8"));
+        return new Set((f.users ?? []).flatMap((u) => typeof u?.username === "string" && keys.has(u.username.toLowerCase())
+            ? [u.username.toLowerCase()]
+            : []));
+    }
+    catch {
+        return new Set();
+    }
 }
 async function planInfinitiRevert(planDir, dir, reverts) {
     const d = deriveInfinitiRevert(dir, reverts);
@@ -52096,10 +55360,15 @@ function infinitiSystem(settings = NO_INFINITI_SETTINGS) {
             return { url, sentence: `The Infiniti import goes to ${(0,markdown.md)(url)}.` };
         },
         plan: (ctx) => planInfiniti(ctx),
-        preflight: (ctx, { data, plannedEndpoint }) => prepareInfinitiApply(ctx, data, plannedEndpoint, settings),
+        preflight: (ctx, { data, plannedEndpoint, holds }) => prepareInfinitiApply(ctx, data, plannedEndpoint, settings, holds),
         apply: (ctx, prepared) => applyInfiniti(ctx, prepared),
         planRecordIds: planfile_planRecordIds,
-        revert: { plan: planInfinitiRevert, check: checkInfinitiRevert },
+        revert: {
+            plan: planInfinitiRevert,
+            check: checkInfinitiRevert,
+            holds: infinitiRevertHolds,
+            written: infinitiWritten,
+        },
     };
 }
 
@@ -52374,7 +55643,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
-/***/ 2018:
+/***/ 9637:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
@@ -55031,11 +58300,11 @@ __webpack_unused_export__ = Alias.Alias;
 exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
+exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
-__webpack_unused_export__ = identity.isSeq;
+exports.jn = identity.isScalar;
+exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
 __webpack_unused_export__ = YAMLMap.YAMLMap;
@@ -70161,6 +73430,9 @@ class XMLParser {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  naA: () => (/* binding */ ZodArray),
+  bvH: () => (/* binding */ ZodObject),
+  fZ7: () => (/* binding */ ZodUnion),
   YOg: () => (/* binding */ array),
   zMY: () => (/* binding */ schemas_boolean),
   k5n: () => (/* binding */ schemas_enum),
@@ -70170,7 +73442,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   KCZ: () => (/* binding */ union)
 });
 
-// UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, discriminatedUnion, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, literal, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, record, refine, set, strictObject, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, unknown, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
+// UNUSED EXPORTS: ZodAny, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, discriminatedUnion, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, literal, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, record, refine, set, strictObject, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, unknown, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -79708,6 +82980,13 @@ function preprocess(fn, schema) {
 }
 
 
+/***/ }),
+
+/***/ 8330:
+/***/ ((module) => {
+
+module.exports = {"rE":"0.1.0"};
+
 /***/ })
 
 /******/ });
@@ -79851,6 +83130,8 @@ function preprocess(fn, schema) {
 /******/ // This entry module used 'module' so it can't be inlined
 /******/ var __webpack_exports__ = __nccwpck_require__(5581);
 /******/ __webpack_exports__ = await __webpack_exports__;
-/******/ var __webpack_exports__main = __webpack_exports__.i;
-/******/ export { __webpack_exports__main as main };
+/******/ var __webpack_exports__cliSettings = __webpack_exports__.A7;
+/******/ var __webpack_exports__main = __webpack_exports__.iW;
+/******/ var __webpack_exports__version = __webpack_exports__.rE;
+/******/ export { __webpack_exports__cliSettings as cliSettings, __webpack_exports__main as main, __webpack_exports__version as version };
 /******/ 
