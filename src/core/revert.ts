@@ -77,10 +77,12 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
     systems.push(s);
   }
   const sections: SectionPlan[] = [];
+  const holdFiles: string[] = [];
   for (const s of systems) {
     sections.push(await s.revert.plan(planDir, dir, reverts));
     const holds = await holdsFileOf(s, dir, reverts);
     if (holds) {
+      holdFiles.push(`\`${s.name}/${HOLDS_FILE}\``);
       mkdirSync(systemDir(planDir, s.name), { recursive: true });
       writeFileSync(systemPath(planDir, s.name, HOLDS_FILE), holdsJson(holds));
       sections.at(-1)!.files.push(`${s.name}/${HOLDS_FILE}`);
@@ -95,6 +97,12 @@ export async function runRevert(opts: RevertOptions): Promise<PlanOutcome> {
     "",
     `This plan is a **revert of \`${reverts}\`** (“${manifest.title.replace(/^Patron sync plan: /, "")}”). It undoes only what that plan's apply wrote, as its results record it; users it did not write are left alone. Nothing has been sent yet. Plan directory: \`${rel}\`.`,
     "",
+    ...(holdFiles.length
+      ? [
+          `Once applied, it stays applied: later plans leave out what it undid while the data still give it (they list those users as \`held\`; ${holdFiles.join(", ")}). Change the data, or delete a user's line from those files, to plan it again.`,
+          "",
+        ]
+      : []),
     "| System | Records to send | Summary |",
     "|---|--:|---|",
     ...sections.map((s) => `| ${systemNamed(systems, s.system)!.longLabel} | ${s.changes} | ${s.headline} |`),

@@ -59,6 +59,9 @@ describe("a revert stays reverted (Alma)", () => {
     expect((await runApply({ cwd: ws, env, log, planDir: "plans/p1" })).updated).toBe(2);
     const r = await runRevert({ cwd: ws, log, planDir: "plans/p1", out: "plans/r1" });
     expect(r.sections[0]!.files).toContain("alma/holds.json");
+    expect(r.markdown).toContain(
+      "Once applied, it stays applied: later plans leave out what it undid while the data still give it (they list those users as `held`; `alma/holds.json`).",
+    );
     const holds = JSON.parse(readFileSync(join(ws, "plans/r1/alma/holds.json"), "utf8"));
     expect(holds).toEqual({
       version: 1,
