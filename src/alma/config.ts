@@ -3,6 +3,7 @@ import { z } from "zod";
 import { patternError } from "./barcode-pattern.ts";
 import { autoApplyRuleSchema, type ConfigSection, type LoadedConfig } from "../core/config.ts";
 import type { AlmaSettings } from "./settings.ts";
+import { UPDATE_FIELDS } from "./update-fields.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES } from "../core/textfile.ts";
 
 export const ALMA_REGIONS = {
@@ -84,8 +85,20 @@ export const almaSchema = z
 /** Actions that change Alma data (the plan's other counts are outcomes: unchanged, conflict, …). */
 export const ALMA_CHANGING = ["add", "deactivate", "replace", "update"] as const;
 
+/**
+ * The auto_apply actions of field updates (alma.updates): `update:<field>` per field, and `update`, which
+ * covers every field but those in ALMA_LISTED_ONLY.
+ */
+export const ALMA_FIELD_ACTIONS = UPDATE_FIELDS.map((f) => `update:${f}` as const);
+
+/**
+ * Field updates never applied without review unless listed by name: a user group change (a patron's
+ * rights) and a status change (deactivation), as issue #20 §6 asks; `update` alone does not cover them.
+ */
+export const ALMA_LISTED_ONLY = ["update:user_group", "update:status"] as const;
+
 /** `auto_apply.alma`: the actions a plan may apply without review, and the most records it may send. */
-export const almaAutoApplySchema = autoApplyRuleSchema(ALMA_CHANGING, ["add"]);
+export const almaAutoApplySchema = autoApplyRuleSchema([...ALMA_CHANGING, ...ALMA_FIELD_ACTIONS], ["add"]);
 
 export type AlmaConfig = z.infer<typeof almaSchema>;
 

@@ -6,7 +6,7 @@
 import { withStreamingHeap } from "../core/heap.ts";
 import type { System } from "../core/system.ts";
 import { applyAlma, type AlmaApplyDeps } from "./apply.ts";
-import { ALMA_CHANGING, almaConfigOf, almaSection } from "./config.ts";
+import { ALMA_CHANGING, ALMA_LISTED_ONLY, almaConfigOf, almaSection } from "./config.ts";
 import { planAlma, readAlmaInputs, type AlmaPlanDeps } from "./plan.ts";
 import { planRecordIds } from "./planfile.ts";
 import { prepareAlmaApply } from "./preflight.ts";
@@ -30,6 +30,7 @@ export function almaSystem(
     longLabel: "Alma",
     config: almaSection,
     changing: ALMA_CHANGING,
+    listedOnly: ALMA_LISTED_ONLY,
     // The users as fetched and as they would be written, and an Analytics report's rows (names, user groups).
     recordFiles: ["all_patrons.xml", "processed_results.xml", "patrons.csv"],
     promise: "each Alma user is re-read first and skipped if it changed since",

@@ -199,6 +199,7 @@ export async function finalize(
     system: "alma",
     counts: header.counts,
     changes,
+    ...(inputs.updates && { policyCounts: fieldTables.policyCounts(header.counts) }),
     headline,
     markdown: render(ctx.markdownBudget ?? Infinity),
     render,

@@ -43,6 +43,17 @@ export class FieldTables {
     }
   }
 
+  /**
+   * What auto_apply checks (core/auto-apply.ts): the barcode actions as counted, and each field's
+   * changes as `update:<field>` (a user counted under every field it changes).
+   */
+  policyCounts(counts: Record<string, number>): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const a of ["add", "deactivate", "replace"]) if (counts[a]) out[a] = counts[a];
+    for (const f of UPDATE_FIELDS) if (this.changed[f]) out[`update:${f}`] = this.changed[f];
+    return out;
+  }
+
   /** "1,204 update: expiry_date 1,204 · user_group 37 · email 12". */
   headline(): string {
     const by = UPDATE_FIELDS.filter((f) => this.changed[f]).map((f) => `${f} ${num(this.changed[f]!)}`);

@@ -24,8 +24,8 @@ const INCOMPLETE = ["pending", "failed"];
 
 export function decideAutoApply(
   policy: CoreConfig["auto_apply"],
-  sections: Pick<SectionPlan, "system" | "counts" | "changes">[],
-  systems: readonly Pick<System, "name" | "label" | "changing">[],
+  sections: Pick<SectionPlan, "system" | "counts" | "changes" | "policyCounts">[],
+  systems: readonly Pick<System, "name" | "label" | "changing" | "listedOnly">[],
   opts: { publicRepo?: boolean } = {},
 ): AutoApplyDecision {
   if (!policy || !Object.values(policy).some(Boolean))
@@ -47,6 +47,17 @@ export function decideAutoApply(
     const p = policy[s.system];
     if (!p)
       return { apply: false, reason: `${name} changes are planned and auto_apply has no '${s.system}' rule` };
+    if (s.policyCounts) {
+      const fine = decideByParts(s.policyCounts, p, s.system, name, system?.listedOnly ?? []);
+      if (typeof fine !== "string") return fine;
+      if (s.changes > p.max_changes)
+        return {
+          apply: false,
+          reason: `the ${name} plan sends ${s.changes} records, more than auto_apply.${s.system}.max_changes (${p.max_changes})`,
+        };
+      rules.push(fine);
+      continue;
+    }
     const known = system?.changing ?? [];
     const planned = known.filter((a) => (s.counts[a] ?? 0) > 0);
     const notAllowed = planned.filter((a) => !p.actions.includes(a));
@@ -71,4 +82,35 @@ export function decideAutoApply(
     );
   }
   return { apply: true, rule: rules.join("; ") };
+}
+
+/**
+ * A section with finer counts (`policyCounts`): every (sub-)action planned must be listed, or covered by
+ * its action (`update` covers `update:expiry_date`) unless the system keeps it `listedOnly`. Each changing
+ * record carries at least one of them, so all are covered when every one is. The rule's words, or why not.
+ */
+function decideByParts(
+  counts: Record<string, number>,
+  p: { actions: string[]; max_changes: number },
+  system: string,
+  name: string,
+  listedOnly: readonly string[],
+): string | AutoApplyDecision {
+  const planned = Object.keys(counts).filter((k) => (counts[k] ?? 0) > 0);
+  const covered = (k: string) => {
+    if (p.actions.includes(k)) return true;
+    const at = k.indexOf(":");
+    return at > 0 && p.actions.includes(k.slice(0, at)) && !listedOnly.includes(k);
+  };
+  const notAllowed = planned.filter((k) => !covered(k));
+  if (notAllowed.length) {
+    const only = notAllowed.filter((k) => listedOnly.includes(k));
+    return {
+      apply: false,
+      reason:
+        `the ${name} plan has ${notAllowed.map((k) => `${counts[k]} ${k}`).join(", ")}, which auto_apply.${system}.actions does not list` +
+        (only.length ? ` (${only.join(", ")} must be listed by name)` : ""),
+    };
+  }
+  return `${system}: ${planned.map((k) => `${counts[k]} ${k}`).join(", ")} (allowed: ${p.actions.join(", ")}; at most ${p.max_changes})`;
 }

@@ -42,6 +42,11 @@ export interface System<Prepared = unknown> {
   readonly config: ConfigSection;
   /** The plan's counts that are changes (e.g. add, deactivate); the other counts are outcomes. */
   readonly changing: readonly string[];
+  /**
+   * auto_apply: an action `x` listed in a rule covers the sub-actions `x:…` of its `policyCounts`, except
+   * these, which apply only when listed themselves (e.g. Alma's `update:user_group`).
+   */
+  readonly listedOnly?: readonly string[];
   /** What a reviewer is promised about this system's writes, for plan.md's head (a clause, no full stop). */
   readonly promise?: string;
   /**

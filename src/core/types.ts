@@ -13,6 +13,11 @@ export interface SectionPlan {
   counts: Record<string, number>;
   /** How many records apply would send (0 means nothing to do). */
   changes: number;
+  /**
+   * The counts auto_apply checks, when a system's actions have finer parts than `counts` shows: each
+   * changing record counted under every (sub-)action it carries, e.g. { add: 3, "update:expiry_date": 40 }.
+   */
+  policyCounts?: Record<string, number>;
   /** A short phrase for the pull-request title, e.g. "120 barcodes to add, 3 conflicts". */
   headline: string;
   /** The system's section of plan.md (Markdown, starting with a "## " heading). */

@@ -17,7 +17,7 @@ import { closePlanPull, type Octokit } from "./pulls.ts";
 
 export function planDecision(
   loaded: LoadedConfig,
-  sections: Pick<SectionPlan, "system" | "counts" | "changes">[],
+  sections: Pick<SectionPlan, "system" | "counts" | "changes" | "policyCounts">[],
   systems: readonly System[],
   publicRepo: boolean,
 ): AutoApplyDecision {

@@ -82,6 +82,14 @@ describe("field updates against the simulator", () => {
     expect(u3.override).toEqual(["user_group"]);
     expect(u3.warning).toMatch(/^EXTERNAL user .* a later SIS load may restore user_group, expiry_date/);
 
+    // What auto_apply checks: each field's changes (issue #20 §6).
+    const manifest = JSON.parse(readFileSync(join(plan.planDir, "plan.json"), "utf8"));
+    expect(manifest.sections[0].policyCounts).toEqual({
+      "update:user_group": 2,
+      "update:expiry_date": 3,
+      "update:status": 1,
+      "update:email": 1,
+    });
     const md = readFileSync(join(plan.planDir, "plan.md"), "utf8");
     expect(md).toContain("**3 update: user_group 2 · expiry_date 3 · status 1 · email 1, 1 unchanged**");
     const first = md.indexOf("#### Look at these first");

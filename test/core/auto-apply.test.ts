@@ -108,3 +108,61 @@ describe("decideAutoApply", () => {
     expect(() => policyOf("auto_apply:\n  alma: { actions: [add] }\n")).toThrow(/max_changes/);
   });
 });
+
+describe("decideAutoApply: Alma field updates (issue #20 §6)", () => {
+  const fields = (policyCounts: Record<string, number>, changes: number, counts = { update: changes }) => ({
+    system: "alma" as const,
+    counts,
+    changes,
+    policyCounts,
+  });
+
+  it("allows field updates by field and count", () => {
+    const policy = policyOf("auto_apply:\n  alma: { max_changes: 200, actions: [update:expiry_date] }\n");
+    expect(decideAutoApply(policy, [fields({ "update:expiry_date": 150 }, 150)])).toEqual({
+      apply: true,
+      rule: "alma: 150 update:expiry_date (allowed: update:expiry_date; at most 200)",
+    });
+    expect(decideAutoApply(policy, [fields({ "update:expiry_date": 250 }, 250)])).toMatchObject({
+      apply: false,
+      reason: "the Alma plan sends 250 records, more than auto_apply.alma.max_changes (200)",
+    });
+    expect(
+      decideAutoApply(policy, [fields({ "update:expiry_date": 10, "update:email": 2 }, 10)]),
+    ).toMatchObject({
+      apply: false,
+      reason: "the Alma plan has 2 update:email, which auto_apply.alma.actions does not list",
+    });
+  });
+
+  it("a user group change or a status change is never auto-applied unless listed by name", () => {
+    const general = policyOf("auto_apply:\n  alma: { max_changes: 200, actions: [add, update] }\n");
+    expect(
+      decideAutoApply(general, [fields({ add: 2, "update:expiry_date": 5, "update:purge_date": 5 }, 7)]),
+    ).toMatchObject({ apply: true });
+    expect(
+      decideAutoApply(general, [
+        fields({ "update:expiry_date": 5, "update:status": 1, "update:user_group": 3 }, 5),
+      ]),
+    ).toEqual({
+      apply: false,
+      reason:
+        "the Alma plan has 1 update:status, 3 update:user_group, which auto_apply.alma.actions does not list (update:status, update:user_group must be listed by name)",
+    });
+    const named = policyOf(
+      "auto_apply:\n  alma: { max_changes: 200, actions: [update, update:user_group] }\n",
+    );
+    expect(
+      decideAutoApply(named, [fields({ "update:expiry_date": 5, "update:user_group": 3 }, 5)]),
+    ).toMatchObject({
+      apply: true,
+    });
+  });
+
+  it("the config knows the field actions and refuses others", () => {
+    expect(
+      policyOf("auto_apply:\n  alma: { max_changes: 5, actions: [update:campus_code] }\n")?.alma?.actions,
+    ).toEqual(["update:campus_code"]);
+    expect(() => policyOf("auto_apply:\n  alma: { max_changes: 5, actions: [update:colour] }\n")).toThrow();
+  });
+});
