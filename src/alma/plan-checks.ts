@@ -57,5 +57,7 @@ export async function otherHolder(
 }
 
 export function heldByOtherMessage(barcode: string, idType: string, holder: string): string {
-  return `${idType} ${barcode} is already held by another Alma user (primary ID ${holder}); not planned, as Alma would refuse it (401851). Find out which user should have it`;
+  // What the plan avoids, not Alma's documented answer: 401851 ("identifier already exists") is documented
+  // for creating a user (POST); what a PUT does with an identifier another user holds is not documented.
+  return `${idType} ${barcode} is already held by another Alma user (primary ID ${holder}); not planned, so that no two users hold the same identifier. Find out which user should have it`;
 }

@@ -1,6 +1,7 @@
 /**
  * PUT semantics ("swap all"). DOCUMENTED: swap-all, roles kept when absent, EXTERNAL users' protected
- * fields and `override` (seed alma-put-user-api.txt). ASSUMPTIONS (PIN, password, case-insensitive
+ * fields and `override` (seed alma-put-user-api.txt); roles kept when the incoming list is empty, unlike
+ * every other list (rest_user.xsd, user_roles: "Only roles are kept in such case"). ASSUMPTIONS (PIN, password, case-insensitive
  * identifiers): see alma-model.ts and alma.ts.
  */
 import type { AlmaRole, AlmaUser, AlmaUserInit } from "./alma-model-types.ts";
@@ -76,7 +77,7 @@ const isEmptyValue = (v: unknown): boolean =>
 
 /**
  * The stored user after a PUT of `body`: every field and list in the body replaces the stored one and
- * a missing one is cleared, except that absent roles are kept, an empty or absent password is kept,
+ * a missing one is cleared, except that absent or empty roles are kept, an empty or absent password is kept,
  * an absent PIN is kept (an empty one wipes an INTERNAL user's PIN), output-only fields are ignored,
  * and an EXTERNAL user keeps the fields Alma protects when the incoming value is empty.
  * Validation (mandatory fields, roles, uniqueness, external id) is the caller's job.
@@ -94,7 +95,9 @@ export function swapAll(stored: AlmaUser, body: UserBody, opts: SwapAllOptions =
     const incoming = body.fields[f.k];
     let from: Record<string, unknown>;
     if (OUTPUT_ONLY.has(f.x)) from = src;
-    else if (f.x === "user_roles") from = present ? body.fields : src;
+    // An absent or empty <user_roles> keeps the roles: "all user segments are deleted if the incoming list
+    // is empty. Only roles are kept in such case" (rest_user.xsd, element and type user_roles, PUT action).
+    else if (f.x === "user_roles") from = present && !isEmptyValue(incoming) ? body.fields : src;
     else if (
       external &&
       EXTERNAL_KEPT_WHEN_EMPTY.includes(f.x) &&

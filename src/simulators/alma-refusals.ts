@@ -8,9 +8,12 @@
  *     spec); the same body is in mlibrary/aim-py tests/google_picklist/test_alma_client.py @933b0025 (400).
  *   - "400-text": HTTP 400, text/plain, the 15 bytes "Invalid API Key": scriptotek/php-alma-client
  *     spec/ClientSpec.php it_can_throw_invalid_api_key @47778c9b.
- *   - "401": HTTP 401 with errorCode UNAUTHORIZED (the simulator's long-standing default); the status and code
- *     pair is listed in openlibraryenvironment/dcb-service docs/operational/alma-hosting.md @61a2eb75.
  * Assumptions (the status or code is documented, no body was ever published; the wording is ours):
+ *   - "401": HTTP 401 with errorCode UNAUTHORIZED (the simulator's long-standing default). No source pairs
+ *     them: UNAUTHORIZED is published only with HTTP 400 (the bodies above), and
+ *     openlibraryenvironment/dcb-service docs/operational/alma-hosting.md @61a2eb75 lists "`400` with
+ *     `UNAUTHORIZED`" and names 401 only for the HTML page of "401-html" below. (An earlier version of this
+ *     comment cited that page for the 401 + UNAUTHORIZED pair; it does not contain it.)
  *   - "400-json": the JSON twin of "400-xml" ({"errorsExist":true,"errorList":{"error":[…]},"result":null},
  *     the shape of scriptotek/php-alma-client spec/data/error_response.json).
  *   - "403-invalid-request", "403-forbidden": HTTP 403 with INVALID_REQUEST / FORBIDDEN in a

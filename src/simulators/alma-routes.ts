@@ -4,7 +4,9 @@
  * DOCUMENTED: PUT is "swap all" (alma-model-rules.ts); `user_id_type` defaults to all_unique; the error
  * codes 401890, 401676, 401858, 401652 [seed alma-put-user-api.txt, the Developer Network page "Update
  * User Details"]. ASSUMPTIONS: the HTTP statuses and wording of 401851 (identifier held by another user),
- * 401861 (GET of an unknown user) and of the role-parameter refusal (401652, worded after field reports);
+ * 401861 (GET of an unknown user), 401890 to a GET by `user_id_type` that finds no one (the PUT page's wording,
+ * "User with identifier X of type Y was not found."), and of the role-parameter refusal (401652, worded after
+ * field reports);
  * `user_id_type` values other than all_unique match identifiers of that id_type only. See alma.ts.
  */
 import type { IncomingMessage } from "node:http";
@@ -40,6 +42,10 @@ export function handleGet(ctx: RouteContext, id: string, url: URL, json: boolean
   const { store, errorOutcome, userOutcome } = ctx;
   const type = url.searchParams.get("user_id_type") || "all_unique";
   const u = store.find(id, type);
+  // A lookup by type that finds no one: 401890 "User with identifier X of type Y was not found." (the
+  // wording is the seed alma-put-user-api.txt's; answering it to a typed GET is an ASSUMPTION). Untyped: 401861.
+  if (!u && type.toLowerCase() !== "all_unique")
+    return errorOutcome(400, json, "401890", `User with identifier ${id} of type ${type} was not found.`);
   if (!u) return errorOutcome(400, json, "401861", `User with identifier ${id} was not found.`);
   const view = (url.searchParams.get("view") ?? "full").toLowerCase() === "brief" ? "brief" : "full";
   return userOutcome(u, json, view);

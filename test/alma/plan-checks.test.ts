@@ -124,6 +124,11 @@ describe("held-by-other", () => {
       ]),
     );
     expect(log.lines.join("\n")).toContain("asked Alma who holds 3 planned new barcodes");
+    // A free barcode's lookup by type is answered 401890 "… of type BARCODE was not found.": free, not an error.
+    const free = lookups.find((r) => r.url.startsWith("/almaws/v1/users/B-FREE"))!;
+    expect(free).toMatchObject({ status: 400, errorCode: "401890" });
+    expect(byId.P1!.message).toContain("not planned, so that no two users hold the same identifier");
+    expect(byId.P1!.message).not.toContain("401851");
     const puts = sim.stats().byMethod.PUT ?? 0;
     await runApply({ cwd: ws, env, log: memoryLogger(), planDir: plan.planDir });
     expect(sim.stats().byMethod.PUT ?? 0).toBe(puts + 2);

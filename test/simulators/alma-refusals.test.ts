@@ -1,4 +1,5 @@
 /** The Alma simulator refuses a wrong key in each way real Alma does (src/simulators/alma-refusals.ts). */
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
 import { KEY_REFUSALS, type KeyRefusal } from "../../src/simulators/alma-refusals.ts";
@@ -45,4 +46,16 @@ describe("Alma simulator: key refusals", () => {
       expect(sim.stats().status401).toBe(1);
     });
   }
+});
+
+describe("alma-refusals.ts cites what its sources contain", () => {
+  it('lists the 401 + UNAUTHORIZED pair ("401") as an assumption: no source pairs them', () => {
+    const text = readFileSync(new URL("../../src/simulators/alma-refusals.ts", import.meta.url), "utf8");
+    const comment = text.slice(0, text.indexOf("*/"));
+    const documented = comment.slice(0, comment.indexOf("Assumptions"));
+    const assumed = comment.slice(comment.indexOf("Assumptions"));
+    expect(documented).not.toContain('"401":');
+    expect(assumed).toContain('"401": HTTP 401 with errorCode UNAUTHORIZED');
+    expect(assumed).toContain("No source pairs");
+  });
 });

@@ -188,7 +188,7 @@ describe("GET /almaws/v1/users/{id}", () => {
     // A value of another type does not match a specific user_id_type.
     const wrongType = await get(sim, "0099417", "user_id_type=BARCODE");
     expect(wrongType.res.status).toBe(400);
-    expect(xmlError(wrongType.text).code).toBe("401861");
+    expect(xmlError(wrongType.text).code).toBe("401890");
   });
 
   it("answers 400 with 401861 for an unknown user, with a tracking id", async () => {
@@ -209,6 +209,24 @@ describe("GET /almaws/v1/users/{id}", () => {
     expect(text).not.toContain("<user_roles>");
     expect(text).not.toContain("<loans");
     expect(text).not.toContain("<phones>");
+  });
+});
+
+describe("GET /almaws/v1/users/{id} that finds no one", () => {
+  beforeEach(async () => {
+    sim = await start();
+  });
+
+  it("answers 401861 untyped and 401890 'of type Y was not found' to a lookup by user_id_type", async () => {
+    const untyped = await get(sim, "NOBODY-1");
+    expect(untyped.res.status).toBe(400);
+    expect(xmlError(untyped.text)).toMatchObject({ code: "401861" });
+    const typed = await get(sim, "NOBODY-1", "user_id_type=BARCODE");
+    expect(typed.res.status).toBe(400);
+    expect(xmlError(typed.text)).toMatchObject({
+      code: "401890",
+      message: "User with identifier NOBODY-1 of type BARCODE was not found.",
+    });
   });
 });
 
@@ -257,6 +275,14 @@ describe("PUT /almaws/v1/users/{id}: swap all", () => {
     expect(u.contactInfo.addresses).toHaveLength(1); // sent back unchanged
     expect(u.roles).toHaveLength(1);
     expect(sim.getUser("20000111")).toBeUndefined(); // the old barcode is free again
+  });
+
+  it("keeps the roles for an empty <user_roles/> (rest_user.xsd: 'Only roles are kept in such case')", async () => {
+    const fetched = (await get(sim, "E00417")).text;
+    const body = fetched.replace(/<user_roles>.*<\/user_roles>/s, "<user_roles/>");
+    expect(body).toContain("<user_roles/>");
+    expect((await put(sim, "E00417", body)).res.status).toBe(200);
+    expect(sim.getUser("E00417")!.roles.map((r) => r.roleType)).toEqual(["200", "37", "51", "221"]);
   });
 
   it("replaces the roles when <user_roles> is present, and refuses a role lacking its parameter", async () => {
