@@ -46,6 +46,16 @@ export function remainingOf(headers: Headers): number | undefined {
   return Number(raw);
 }
 
+/**
+ * Whether an error answer (any status) is Alma's DAILY_THRESHOLD: its errorCode, in the XML or the JSON
+ * form. The status is not documented: a public client's test serves it with 400 (UIUCLibrary
+ * alma-user-tools-experimental test/alma_batch_api.rb, whose Api.rb says "not clear what http code"),
+ * dcb-service's alma-hosting.md lists 429 (issue #19: a 400 made every remaining patron fail separately).
+ */
+export function isDailyThreshold(body: string): boolean {
+  return /<errorCode>\s*DAILY_THRESHOLD\s*<\/errorCode>|"errorCode"\s*:\s*"DAILY_THRESHOLD"/.test(body);
+}
+
 /** Which kind of 429 Alma sent. Both XML and JSON bodies carry the code as plain text. */
 export function throttleKind(body: string): "daily" | "per-second" {
   return /DAILY_THRESHOLD/.test(body) ? "daily" : "per-second";

@@ -6,7 +6,8 @@
  * - 429 PER_SECOND_THRESHOLD (another integration is using the institution's budget, or we are too fast):
  *   the effective rate drops to 85%, the call waits about a second and is sent again (up to 20 times, not counted
  *   in `maxAttempts`); the rate then climbs back: quickly to 90% of the rate refused, slowly (1/s per 4 s) up to it, then 1/s a second.
- * - 429 DAILY_THRESHOLD, or X-Exl-Api-Remaining below `minRemaining`: QuotaExhaustedError for the call
+ * - DAILY_THRESHOLD (with 429, 400 or any error status: retry.ts isDailyThreshold), or X-Exl-Api-Remaining
+ *   below `minRemaining`: QuotaExhaustedError for the call
  *   that was refused and for every later call; calls already in flight complete normally.
  * - 5xx, timeouts and network failures: exponential backoff with full jitter, up to `maxAttempts` in all,
  *   then TransportError. Other 4xx are Alma's business errors: returned to the caller, never retried.
@@ -25,6 +26,7 @@ import {
   remainingOf,
   retryAfterMs,
   throttleDelay,
+  isDailyThreshold,
   throttleKind,
   type BackoffOptions,
 } from "./retry.ts";
@@ -310,6 +312,12 @@ export function createTransport(opts: TransportOptions): Transport {
             `${Math.min(Math.max(Math.floor(status / 100), 1), 5)}xx` as keyof typeof counts.responses;
           counts.responses[cls]++;
           noteRemaining(headers);
+          // DAILY_THRESHOLD in whatever status it comes (400 as well as 429): the run stops, as for a 429.
+          if (status >= 400 && status !== 429 && isDailyThreshold(body)) {
+            throw stopForQuota(
+              new QuotaExhaustedError("daily-threshold", remainingOf(headers) ?? 0, opts.minRemaining),
+            );
+          }
           if (status === 429) {
             counts.status429++;
             if (throttleKind(body) === "daily") {

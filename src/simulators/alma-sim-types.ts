@@ -18,6 +18,11 @@ export interface AlmaSimulatorOptions {
   perSecondLimit?: number;
   /** Calls per day (default 1,000,000); X-Exl-Api-Remaining counts down from it. */
   dailyLimit?: number;
+  /**
+   * The HTTP status of the DAILY_THRESHOLD answer (default 429). Undocumented: 400 in UIUCLibrary
+   * alma-user-tools-experimental's test, 429 in dcb-service's alma-hosting.md (shared fixtures errors/SOURCE.txt).
+   */
+  dailyThresholdStatus?: 400 | 429;
   /** Fraction of accepted calls answered with a 5xx (500 with HTML, 500 truncated, 503). */
   errorRate?: number;
   /** Fraction of accepted calls whose connection is reset before anything is done. */
@@ -116,7 +121,12 @@ export interface AlmaSimulator {
   /** Forces faults on the next accepted calls, in order, before any random one. */
   queueFaults(...faults: (FaultKind | QueuedFault)[]): void;
   /** Changes the limits; `remaining` sets the calls left today. */
-  setLimits(limits: { perSecondLimit?: number; dailyLimit?: number; remaining?: number }): void;
+  setLimits(limits: {
+    perSecondLimit?: number;
+    dailyLimit?: number;
+    remaining?: number;
+    dailyThresholdStatus?: 400 | 429;
+  }): void;
   /** For the demo: a librarian gives the demo user P00777 a barcode by hand. Returns what happened. */
   demoEdit(): string | undefined;
   /** The Analytics report API: `configure` changes its options. */

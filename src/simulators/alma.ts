@@ -36,7 +36,7 @@
  *     restores an External barcode the plan set INACTIVE or removed) is assumed; the plan warns "may".
  *   - The HTTP statuses and wording of 401851 (identifier held by another user), 401861 (GET of an
  *     unknown user) and of the role-parameter refusal (401652 "General Error: … requires parameter
- *     ServiceUnit …", worded after field reports); the DAILY_THRESHOLD status (429: sources disagree, 400 or 429); the
+ *     ServiceUnit …", worded after field reports); the DAILY_THRESHOLD status (429 by default, 400 with `dailyThresholdStatus`: sources disagree); the
  *     rolling one-second window for the per-second limit; how X-Exl-Api-Remaining counts down.
  *   - Latency and faults from a seeded PRNG: 5xx answers (500 with an HTML or a truncated body, 503) and
  *     connection resets; for a PUT a reset happens either before the update (nothing stored) or, with
@@ -132,6 +132,7 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
   let latency: [number, number] = options.latencyMs ?? [0, 0];
   const faults = new Faults(faultRng, options);
   const limits = new RateLimits(options.perSecondLimit ?? 25, options.dailyLimit ?? 1_000_000, clock());
+  let dailyStatus: 400 | 429 = options.dailyThresholdStatus ?? 429;
   const log: RequestRecord[] = [];
 
   const store = new UserStore();
@@ -308,9 +309,9 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
         return;
       }
       if (limits.remaining <= 0) {
-        stats.status429++;
+        if (dailyStatus === 429) stats.status429++;
         stats.dailyRejected++;
-        reply(errorOutcome(429, json, "DAILY_THRESHOLD", ALMA_ERRORS.DAILY_THRESHOLD, false));
+        reply(errorOutcome(dailyStatus, json, "DAILY_THRESHOLD", ALMA_ERRORS.DAILY_THRESHOLD, false));
         return;
       }
       limits.remaining--;
@@ -442,7 +443,10 @@ export async function startAlmaSimulator(options: AlmaSimulatorOptions = {}): Pr
     },
     setFaults: (f) => faults.set(f),
     queueFaults: (...queued) => faults.queue(...queued),
-    setLimits: (l) => limits.set(l),
+    setLimits: (l) => {
+      if (l.dailyThresholdStatus) dailyStatus = l.dailyThresholdStatus;
+      limits.set(l);
+    },
     demoEdit: () => {
       const u = store.find(DEMO_EDIT_USER);
       if (!u) return undefined;

@@ -314,6 +314,34 @@ describe("transport: daily quota", () => {
   });
 });
 
+describe("transport: DAILY_THRESHOLD in any status (issue #19)", () => {
+  it("a 400 (JSON) or a 500 (XML) carrying it stops like the 429: not retried, every later call refused", async () => {
+    for (const [status, body] of [
+      [
+        400,
+        '{"errorsExist":true,"errorList":{"error":[{"errorCode":"DAILY_THRESHOLD","errorMessage":"Daily API Request Threshold has been reached."}]},"result":null}',
+      ],
+      [500, fixture("alma/errors/daily_threshold.xml")],
+    ] as const) {
+      const server = await serve((_n, _req, res) => reply(res, status, body));
+      const { transport } = setup();
+      const err = await transport.send(get(`${server.url}/u/1`)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(QuotaExhaustedError);
+      expect((err as QuotaExhaustedError).reason).toBe("daily-threshold");
+      await expect(transport.send(get(`${server.url}/u/2`))).rejects.toBeInstanceOf(QuotaExhaustedError);
+      expect(server.count).toBe(1);
+    }
+  });
+
+  it("a user record that mentions it is not one", async () => {
+    const server = await serve((_n, _req, res) =>
+      reply(res, 200, "<user><user_note><note_text>DAILY_THRESHOLD</note_text></user_note></user>"),
+    );
+    const { transport } = setup();
+    expect((await transport.send(get(`${server.url}/u/1`))).status).toBe(200);
+  });
+});
+
 describe("transport: secrets", () => {
   const leaks = (err: unknown, log: { lines: string[] }) =>
     [String(err), (err as Error).message, (err as Error).stack ?? "", JSON.stringify(err), ...log.lines].some(
