@@ -131,11 +131,19 @@ export async function apply(run: Run): Promise<number> {
 
   const branch = (await repo.currentBranch()) ?? branchOfRef(ctx.ref) ?? defaultBranch;
   const done: Applied[] = [];
+  const passedOver: string[] = [];
   for (const dir of dirs) {
     try {
       const rule = dir === choice.dir ? autoRule : undefined; // the others were merged, reviewed
       done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule: rule, octokit }));
     } catch (e) {
+      // An earlier merged plan that apply refuses (stale, or it came in with more than its own directory)
+      // is passed over, nothing sent for it: it must not keep every later merge from being applied.
+      if (onPush && dir !== choice.dir && e instanceof InputError) {
+        core.warning(`${dir} was not applied, nothing was sent for it: ${e.message}`);
+        passedOver.push(dir);
+        continue;
+      }
       if (!done.length || e instanceof ResultsNotCommittedError || e instanceof InterruptedError) throw e;
       // An earlier plan of this run was applied: say so, never "nothing was sent".
       throw new Error(
@@ -146,6 +154,11 @@ export async function apply(run: Run): Promise<number> {
   const failed = done.reduce((n, d) => n + d.failed, 0);
   const pending = done.reduce((n, d) => n + d.pending, 0);
   if (pending) core.warning(`${pending} records are pending: run apply again to carry on.`);
+  if (passedOver.length) {
+    core.setFailed(
+      `${passedOver.join(", ")} ${passedOver.length === 1 ? "is a merged plan" : "are merged plans"} that apply refuses (see the warnings above): nothing was sent for ${passedOver.length === 1 ? "it" : "them"}. Remove ${passedOver.length === 1 ? "that directory" : "those directories"} from the default branch in a commit of its own, and plan again if the change is still wanted.`,
+    );
+  }
   if (failed) {
     core.setFailed(
       `${failed} record${failed === 1 ? "" : "s"} failed: see the job summary and ${done
@@ -155,7 +168,7 @@ export async function apply(run: Run): Promise<number> {
     );
     return EXIT.failed;
   }
-  return EXIT.ok;
+  return passedOver.length ? EXIT.failed : EXIT.ok;
 }
 
 async function applyOne(

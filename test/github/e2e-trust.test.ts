@@ -350,6 +350,18 @@ describe("issue #17: the plan branch is not a way in (the action end to end)", (
         `was made from commit ${c1.slice(0, 12)}, but commit ${c2.slice(0, 12)} of the default branch changed its data ('data/alma/barcodes.txt') before the plan was merged: the plan is stale, superseded by ${c2.slice(0, 12)}`,
       );
       expect(barcodesOf("EMP-C1")).toEqual([]);
+
+      // The refused plan stays on main with no results; it does not keep the next merged plan from being applied.
+      const again = await plan(remote, REPO);
+      expect(again.dir).not.toBe(p.dir);
+      const next = await applyPush(remote, REPO, merge(remote, "patron-sync/plan"));
+      expect(next.code, detail(next)).toBe(1);
+      expect(next.stdout).toContain(`::warning::${p.dir} was not applied, nothing was sent for it:`);
+      expect(next.stdout).toContain(
+        `${p.dir} is a merged plan that apply refuses (see the warnings above): nothing was sent for it. Remove that directory`,
+      );
+      expect(next.outputs).toMatchObject({ "plan-dir": again.dir, updated: "1", failed: "0" });
+      expect(barcodesOf("EMP-C1")).toEqual(["RIGHT-1:ACTIVE"]);
     },
     TIMEOUT,
   );
