@@ -94,9 +94,8 @@ Only one apply of a plan runs at a time: --wait waits for a running one instead 
         planDir: values.plan as string,
         wait: values.wait === true,
       });
-      log.info(
-        `\nupdated ${outcome.updated}, failed ${outcome.failed}, pending ${outcome.pending}; results in ${relative(process.cwd(), outcome.planDir) || "."}`,
-      );
+      // Each system's own words (Alma: updated; Infiniti: created or updated, as it answered).
+      log.info(`\n${outcome.title}; results in ${relative(process.cwd(), outcome.planDir) || "."}`);
       return outcome.failed ? EXIT.failed : EXIT.ok;
     },
   },

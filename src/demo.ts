@@ -45,7 +45,8 @@ export async function runDemo({ log, source = process.cwd() }: DemoOptions): Pro
 
     say("\n3. apply: re-read each user, write only what the plan showed, post the Infiniti import");
     const applied = await runApply({ cwd: work, env, log, planDir: plan.planDir });
-    say(`   updated ${applied.updated}, failed ${applied.failed}, pending ${applied.pending}`);
+    // Each system's own words: Alma users are updated, Infiniti users created or updated as Infiniti said.
+    say(`   ${applied.title}`);
 
     say("\n4. apply again: safe to repeat; nothing is sent twice");
     const again = await runApply({ cwd: work, env, log, planDir: plan.planDir });

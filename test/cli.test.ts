@@ -88,7 +88,7 @@ describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
     expect(existsSync(join(ws, "plans", "cli", "plan.md"))).toBe(true);
     const apply = await run(["apply", "--plan", "plans/cli"], ws, env);
     expect(apply.code).toBe(0);
-    expect(apply.stdout).toMatch(/updated 1, failed 0, pending 0/);
+    expect(apply.stdout).toMatch(/Patron sync results: Alma 1 updated; results in plans\/cli/);
     expect(sim.getUser("P00100")?.identifiers.some((i) => i.value === "21234000555555")).toBe(true);
     for (const out of [plan.stdout, plan.stderr, apply.stdout, apply.stderr]) expect(out).not.toContain(KEY);
 
@@ -100,7 +100,7 @@ describe("patron-sync (the CLI)", { timeout: 30_000 }, () => {
     expect(sim.stats().byMethod.PUT ?? 0).toBe(puts);
     const undo = await run(["apply", "--plan", "plans/undo"], ws, env);
     expect(undo.code).toBe(0);
-    expect(undo.stdout).toMatch(/updated 1, failed 0, pending 0/);
+    expect(undo.stdout).toMatch(/Patron sync results: Alma 1 updated; results in plans\/undo/);
     expect(sim.getUser("P00100")?.identifiers.some((i) => i.value === "21234000555555")).toBe(false);
   });
 

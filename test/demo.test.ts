@@ -13,9 +13,11 @@ describe("demo", () => {
     expect(await runDemo({ log })).toBe(0);
     const out = log.lines.join("\n");
     expect(out).toMatch(
-      /Patron sync plan: Alma [\d,]+ add · [\d,]+ deactivate · [\d,]+ remove.*; Infiniti 12 create · 0 update · 0 disable/,
+      /Patron sync plan: Alma [\d,]+ add · [\d,]+ deactivate · [\d,]+ replace.*; Infiniti 12 create · 0 update · 0 disable/,
     );
     expect(out).toMatch(/alma: \d+ updated/);
+    // The apply's line says each system's own words: Infiniti's 12 new users are created, not "updated".
+    expect(out).toMatch(/^ {3}Patron sync results: Alma [\d,]+ updated[^;\n]*; Infiniti 12 created$/m);
     expect(out).toContain("infiniti: 12 created");
     expect(out).toContain("nothing posted");
     const dir = /Files, in (.+):/.exec(out)?.[1];

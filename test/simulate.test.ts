@@ -92,7 +92,7 @@ describe("patron-sync simulate", { timeout: 90_000 }, () => {
     const again = await cli(["plan", "--out", "plans/again"], ws, env);
     expect(again.code, again.out).toBe(0);
     expect(again.out).toMatch(
-      /Patron sync plan: Alma 0 add · 0 deactivate · 0 remove.*; Infiniti 0 create · 0 update/,
+      /Patron sync plan: Alma 0 add · 0 deactivate · 0 replace.*; Infiniti 0 create · 0 update/,
     );
 
     const revert = await cli(["revert", "--plan", "plans/try", "--out", "plans/try-revert"], ws, env);

@@ -45,14 +45,14 @@ const ACTION_MEANING: Record<string, string> = {
 const NOT_CHANGED = ACTION_ORDER.slice(4);
 
 /**
- * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order
- * (`remove` is `replace`, which removes the old barcode), then what is not changed, by status.
- * E.g. "4,071 add · 1,025 deactivate · 0 remove, 12 unchanged, 3 conflict".
+ * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order, by
+ * the names plan.json, changes.csv, `existing_barcode` and `auto_apply` use (one name per action), then
+ * what is not changed, by status. E.g. "4,071 add · 1,025 deactivate · 0 replace, 12 unchanged, 3 conflict".
  */
 export function almaHeadline(counts: Record<string, number>, fields?: FieldTables): string {
   const c = (k: string) => counts[k] ?? 0;
   const barcodes = c("add") + c("deactivate") + c("replace");
-  const head = `${num(c("add"))} add · ${num(c("deactivate"))} deactivate · ${num(c("replace"))} remove`;
+  const head = `${num(c("add"))} add · ${num(c("deactivate"))} deactivate · ${num(c("replace"))} replace`;
   const others = [
     ...NOT_CHANGED,
     ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k) && k !== "update"),

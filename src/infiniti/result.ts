@@ -17,7 +17,8 @@
  *
  * Not documented, so handled the safe way (a row counted failed is not recorded as applied, and the
  * next plan sends it again, which is harmless: Infiniti creates or updates by username):
- *   - a full success names no row: each row is created or updated as the plan says (create → created);
+ *   - a full success names no row: when the summary counts every row created, or every row updated, each
+ *     row says so (Infiniti's word, not the plan's); otherwise as the plan says (create → created);
  *   - a row missing from `details` when some failed: failed ("not listed"), with a warning;
  *   - a key that is not a posted row number: every row failed, nothing recorded;
  *   - the HTTP status of each answer, non-JSON bodies, 5xx, redirects: every row failed.
@@ -120,6 +121,18 @@ function allFailed(
   };
 }
 
+/**
+ * A full success names no row: when its summary counts every row created (or every row updated), that is
+ * what each row's result says, whatever the plan expected (a user the plan took for new may already have
+ * been in Infiniti). A mixed summary cannot be matched to rows: undefined, and each row keeps the plan's.
+ */
+function summaryStatus(counts: SummaryCounts | undefined, rows: number): "created" | "updated" | undefined {
+  if (!counts || counts.failed !== 0 || counts.processed !== rows) return undefined;
+  if (counts.created === rows && counts.updated === 0) return "created";
+  if (counts.updated === rows && counts.created === 0) return "updated";
+  return undefined;
+}
+
 const plannedStatus = (s: SentRow): "created" | "updated" => (s.action === "create" ? "created" : "updated");
 const successMessage = (s: SentRow, status: "created" | "updated") =>
   s.action === "disable" ? "disabled (sent with enabled=n)" : status;
@@ -203,12 +216,20 @@ export function interpretAnswer(
 
   const warnings: string[] = [];
   const notListed: string[] = [];
+  const said =
+    success && byRow.size === 0 ? summaryStatus(summaryCounts(rawSummary), sent.length) : undefined;
   const results: InfinitiResult[] = sent.map((s) => {
     const outcome = byRow.get(s.row);
     if (outcome === undefined) {
       if (success) {
-        const st = plannedStatus(s);
-        return { username: s.username, status: st, message: successMessage(s, st), row: s.row };
+        // Infiniti's words when its summary says them for every row (all created, or all updated).
+        const planned = plannedStatus(s);
+        const st = said ?? planned;
+        const message =
+          st === planned
+            ? successMessage(s, st)
+            : `${st}: Infiniti's summary counts every row ${st} (the plan expected ${planned === "created" ? "a new user" : "an existing one"})`;
+        return { username: s.username, status: st, message, row: s.row };
       }
       notListed.push(s.username);
       const message =

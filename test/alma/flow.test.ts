@@ -104,7 +104,7 @@ describe("Alma plan and apply against the simulator", () => {
     expect(md).toMatch(/\| `held-by-other` \| 1 \|/);
     expect(md).toContain("already held by another Alma user (primary ID HOLDER1)");
     expect(plan.title).toBe(
-      "Patron sync plan: Alma 2 add · 1 deactivate · 0 remove, 1 held-by-other, 1 not-found",
+      "Patron sync plan: Alma 2 add · 1 deactivate · 0 replace, 1 held-by-other, 1 not-found",
     );
     // Who is affected: the staff member (roles) is among the rows to look at first, marked.
     const first = md.slice(md.indexOf("### Look at these first"), md.indexOf("### Other changes"));

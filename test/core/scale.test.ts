@@ -80,7 +80,7 @@ describe("a 5,000-change plan", () => {
     expect(c("deactivate")).toBeGreaterThan(500);
     const f = (n: number) => n.toLocaleString("en-US");
     expect(plan.title).toContain(
-      `Alma ${f(c("add"))} add · ${f(c("deactivate"))} deactivate · ${f(c("replace"))} remove`,
+      `Alma ${f(c("add"))} add · ${f(c("deactivate"))} deactivate · ${f(c("replace"))} replace`,
     );
     expect(plan.title).toContain("Infiniti 1,200 create · 0 update · 0 disable");
     expect(plan.title).toMatch(/\d,\d{3} add/);

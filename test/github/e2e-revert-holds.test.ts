@@ -146,7 +146,7 @@ describe("a revert stays reverted, through the action", () => {
       });
       const md = readFileSync(join(ws3, p3.outputs["plan-dir"]!, "plan.md"), "utf8");
       expect(md).toContain(`held: undone by revert ${revertDir}; change the data to plan it again`);
-      expect(md).toMatch(/0 add · 0 deactivate · 0 remove, 2 held/);
+      expect(md).toMatch(/0 add · 0 deactivate · 0 replace, 2 held/);
       expect(md).toMatch(/0 create · 0 update · 0 disable, 1 held/);
       expect(h.gh.count("POST", `/repos/${REPO}/pulls`)).toBe(pullsBefore);
       expect(h.head(remote, "refs/heads/main")).toBe(mainBefore);
@@ -204,7 +204,7 @@ describe("a revert stays reverted, through the action", () => {
       expect(p6.code, detail(p6)).toBe(0);
       expect(p6.outputs).toMatchObject({ changes: "1", "auto-apply": "true" });
       const md6 = readFileSync(join(ws6, p6.outputs["plan-dir"]!, "plan.md"), "utf8");
-      expect(md6).toMatch(/\*\*1 add · 0 deactivate · 0 remove, 1 unchanged\*\*/); // HX2 again; HX1 done
+      expect(md6).toMatch(/\*\*1 add · 0 deactivate · 0 replace, 1 unchanged\*\*/); // HX2 again; HX1 done
       expect(md6).toMatch(/0 create · 0 update · 0 disable, 1 held/); // Infiniti's hold stays
     },
     TIMEOUT,

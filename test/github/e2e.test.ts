@@ -258,7 +258,7 @@ describe(`the action (${ENTRY}) end to end`, () => {
       const pr = gh.pulls.get(REPO)![0]!;
       expect(pr).toMatchObject({ head: { ref: "patron-sync/plan" }, base: { ref: "main" }, state: "open" });
       expect(pr.title).toMatch(
-        /^Patron sync plan: Alma \d+ add · \d+ deactivate · \d+ remove.*; Infiniti \d+ create · \d+ update · \d+ disable/,
+        /^Patron sync plan: Alma \d+ add · \d+ deactivate · \d+ replace.*; Infiniti \d+ create · \d+ update · \d+ disable/,
       );
       expect(pr.body).toContain("## Alma barcode repair");
       expect(pr.body).toContain("Patron records are not committed");

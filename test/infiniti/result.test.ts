@@ -75,6 +75,50 @@ describe("interpretAnswer: row outcomes", () => {
     expect(a.warnings).toEqual(["the summary does not give the four documented counts"]);
   });
 
+  it("success with no details whose summary counts every row updated: each row says updated, as Infiniti did", () => {
+    // Issue 19: a user the plan took for new (create) was already in Infiniti, which updated it.
+    const sent: SentRow[] = [
+      { row: 1, username: "zoe", action: "create" },
+      { row: 2, username: "kim", action: "create" },
+    ];
+    const a = interpretAnswer(
+      {
+        status: 200,
+        body: JSON.stringify({
+          success: true,
+          summary: "2 users processed. 0 users created. 2 users updated. 0 users failed.",
+        }),
+      },
+      sent,
+    );
+    expect(statuses(a)).toEqual([
+      [
+        "zoe",
+        "updated",
+        "updated: Infiniti's summary counts every row updated (the plan expected a new user)",
+      ],
+      [
+        "kim",
+        "updated",
+        "updated: Infiniti's summary counts every row updated (the plan expected a new user)",
+      ],
+    ]);
+    expect(a.warnings).toEqual([]);
+    // A mixed summary names no row: each keeps the plan's word, and the disagreement is warned.
+    const mixed = interpretAnswer(
+      {
+        status: 200,
+        body: JSON.stringify({
+          success: true,
+          summary: "2 users processed. 1 user created. 1 user updated. 0 users failed.",
+        }),
+      },
+      sent,
+    );
+    expect(mixed.results.map((r) => r.status)).toEqual(["created", "created"]);
+    expect(mixed.warnings[0]).toMatch(/^the summary's counts disagree with the rows/);
+  });
+
   it("success=true that still lists a failed row: that row fails, with a warning", () => {
     const a = answer({ success: true, summary: "", details: { "2": "Invalid" } });
     expect(a.results.map((r) => r.status)).toEqual(["created", "failed", "updated"]);
