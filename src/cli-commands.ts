@@ -106,7 +106,9 @@ Only one apply of a plan runs at a time: --wait waits for a running one instead 
     required: ["plan"],
     details: `Writes a new plan (default plans/<UTC timestamp>, or --out DIR2) that undoes what DIR's apply wrote,
 and prints its directory. Nothing is sent and no key is needed: review its plan.md, then apply it
-with 'patron-sync apply --plan DIR2'.`,
+with 'patron-sync apply --plan DIR2'. Once applied, it stays applied: later plans leave out (as held)
+what it undid while the data still give it; change the data, or delete a line of DIR2's
+<system>/holds.json, to plan it again.`,
     systems: true,
     async run({ values, common, log }) {
       const outcome = await runRevert({

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../src/core/log.ts";
 import { runApply, runPlan, runRevert } from "../../src/run.ts";
 import { startAlmaSimulator, type AlmaSimulator } from "../../src/simulators/alma.ts";
+import { runCli } from "../helpers/cli-run.ts";
 
 const KEY = "test-key";
 const barcode = (value: string, status = "ACTIVE") =>
@@ -128,6 +129,14 @@ describe("a revert stays reverted (Alma)", () => {
     ).toMatchObject({
       "H-OLD": "deactivate",
     });
+  });
+
+  it("'patron-sync help revert' says a revert stays applied and how to plan its changes again", async () => {
+    const help = await runCli(["help", "revert"], ws);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(
+      "Once applied, it stays applied: later plans leave out (as held) what it undid while the data still give it; change the data, or delete a line of DIR2's <system>/holds.json, to plan it again.",
+    );
   });
 
   it("a holds file that cannot be read stops the plan with its name", async () => {
