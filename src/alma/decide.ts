@@ -10,7 +10,7 @@ import {
   same,
   type BarcodeChange,
 } from "./identifiers.ts";
-import type { XNode } from "./xml.ts";
+import { childText, type XNode } from "./xml.ts";
 
 /** Plan actions: a public contract (plan.json, plan.md, results). */
 export type AlmaAction =
@@ -71,10 +71,28 @@ export interface Decision {
  * from the SIS load; that a later SIS load puts them back (replacing the External identifiers with what
  * the SIS holds) is an assumption, not documented by Ex Libris for this case: the plan says "may".
  */
-export function externalWarning(external: string[], action: "deactivate" | "replace"): string {
+export function externalWarning(
+  external: string[],
+  action: "deactivate" | "replace",
+  implied = false,
+): string {
   const them = external.length === 1 ? "it" : "them";
   const done = action === "deactivate" ? "set INACTIVE" : "removed";
-  return `${external.join(", ")} ${external.length === 1 ? "is" : "are"} External (segment_type External: loaded from the student information system) and ${done} here; a later SIS load may restore ${them}. Correct the barcode in the SIS as well`;
+  const why = implied
+    ? "an EXTERNAL user's identifier whose segment_type is not Internal counts as External"
+    : "segment_type External";
+  return `${external.join(", ")} ${external.length === 1 ? "is" : "are"} External (${why}: loaded from the student information system) and ${done} here; a later SIS load may restore ${them}. Correct the barcode in the SIS as well`;
+}
+
+/**
+ * Whether an identifier is in an External segment. rest_user.xsd, user_identifier/@segment_type: "External
+ * users might have internal or external segments. Empty or illegal segment_type for external user will be
+ * considered as external." So on an EXTERNAL user anything but Internal counts; a literal External always does.
+ */
+export function isExternalSegment(segmentType: string | undefined, accountType: string | undefined): boolean {
+  const seg = segmentType ?? "";
+  if (same(seg, "External")) return true;
+  return same(accountType ?? "", "EXTERNAL") && !same(seg, "Internal");
 }
 
 type DecideConfig = Pick<AlmaConfig, "match_on" | "barcode_type" | "existing_barcode" | "barcodes">;
@@ -134,9 +152,12 @@ export function decide(
     };
   }
   const olds = oldBarcodes.join(", ");
-  const external = active.filter((i) => same(i.segmentType ?? "", "External")).map((i) => i.value);
+  const accountType = childText(user, "account_type");
+  const externals = active.filter((i) => isExternalSegment(i.segmentType, accountType));
+  const external = externals.map((i) => i.value);
+  const implied = externals.some((i) => !same(i.segmentType ?? "", "External"));
   const sis = (action: "deactivate" | "replace") =>
-    external.length ? { external, warning: externalWarning(external, action) } : {};
+    external.length ? { external, warning: externalWarning(external, action, implied) } : {};
   switch (cfg.existing_barcode) {
     case "keep":
       return {

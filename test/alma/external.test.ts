@@ -59,6 +59,29 @@ describe("plan: the External warning in plan.json and plan.md", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it("an EXTERNAL user's barcode with an empty or unknown segment_type counts as External (rest_user.xsd)", () => {
+    const external = (ids: string, account = "EXTERNAL") =>
+      parseUser(
+        `<user><primary_id>P1</primary_id><account_type desc="External">${account}</account_type><user_identifiers>${ids}</user_identifiers></user>`,
+      );
+    const noSegment = `<user_identifier><id_type>BARCODE</id_type><value>NOSEG-1</value><status>ACTIVE</status></user_identifier>`;
+    const cfg = almaDefaults({ existing_barcode: "deactivate" });
+    for (const ids of [noSegment, ident("EMPTY-1", ""), ident("ODD-1", "Sis")]) {
+      const d = decide(external(ids), found("NEW-1"), cfg);
+      expect(d.external).toHaveLength(1);
+      expect(d.warning).toMatch(
+        /^\S+ is External \(an EXTERNAL user's identifier whose segment_type is not Internal counts as External: loaded from the student information system\) and set INACTIVE here; a later SIS load may restore it/,
+      );
+    }
+    // Internal stays internal; on an INTERNAL user an empty segment is internal too.
+    expect(decide(external(ident("INT-1", "Internal")), found("NEW-1"), cfg).external).toBeUndefined();
+    expect(decide(external(noSegment, "INTERNAL"), found("NEW-1"), cfg).external).toBeUndefined();
+    // A literal External keeps the words it had.
+    expect(decide(external(ident("EXT-1", "External")), found("NEW-1"), cfg).warning).toContain(
+      "(segment_type External: loaded",
+    );
+  });
+
   it("names the patron, the External barcode and the SIS; Internal changes are not flagged", async () => {
     sim = await startAlmaSimulator({
       apiKey: "k",
