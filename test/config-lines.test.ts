@@ -76,4 +76,17 @@ describe("config errors at their own line", () => {
       "^2123400\\d{7}$",
     );
   });
+
+  it("a value not among the allowed ones gets 'did you mean' when exactly one is close", () => {
+    const text =
+      "alma:\n  existing_barcode: deactiavte\nauto_apply:\n  alma: { max_changes: 5, actions: [add, replce] }\n";
+    expect(problems(text)).toEqual([
+      expect.stringMatching(
+        /^patron-sync\.yml:2:21: 'alma\.existing_barcode': Invalid option: .*: did you mean 'deactivate'\?$/,
+      ),
+      expect.stringMatching(
+        /^patron-sync\.yml:4:42: 'auto_apply\.alma\.actions\.1': Invalid option: .*: did you mean 'replace'\?$/,
+      ),
+    ]);
+  });
 });

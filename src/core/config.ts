@@ -124,11 +124,22 @@ function parseConfigDocument(
     const missing = issue.code === "invalid_type" && /received undefined$/.test(issue.message);
     const message = missing
       ? `'${where}' is missing: ${keyPath.length > 1 ? `add it under '${keyPath.slice(0, -1).join(".")}'` : "add it"}`
-      : `'${where}': ${issue.message}`;
+      : `'${where}': ${issue.message}${enumGuess(issue, doc.getIn(path))}`;
     return [{ file, ...locateValue(doc, text, path), message }];
   });
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   throw new InputError(problems);
+}
+
+/** ": did you mean 'deactivate'?" for a value not among the allowed ones, when exactly one is close. */
+function enumGuess(issue: { code: string; values?: unknown }, value: unknown): string {
+  if (issue.code !== "invalid_value" || !Array.isArray(issue.values) || typeof value !== "string") return "";
+  if (!/^[A-Za-z0-9_:-]{1,64}$/.test(value)) return ""; // not quoted: it may be text from the wrong file
+  const near = nearestName(
+    value,
+    issue.values.filter((v): v is string => typeof v === "string"),
+  );
+  return near ? `: did you mean '${near}'?` : "";
 }
 
 type KeyPath = (string | number)[];
