@@ -336,8 +336,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
     let data: PlanData | undefined;
     if (revert && main) {
       // Re-derived from the reverted plan as the default branch holds it, with the config of then.
-      reverted = await committedReverted(main, loaded, planDir, manifest.reverts);
       ctx.loaded = await configAtCommit(main.git, loaded, main.asOf, sectionsKnown);
+      reverted = await committedReverted(main, ctx.loaded, planDir, manifest.reverts);
       ctx.revertedDir = reverted.dir;
     } else if (!revert && (main || manifest.source?.kind === "git")) {
       // Everything that steers a write (addresses, rules, tuning) is the config at the plan's commit.
