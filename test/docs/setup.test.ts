@@ -2,7 +2,7 @@
  * docs/setup.md against what the code prints and what the workflows grant (#19 §5, #18 §4), so a status, a
  * title or a permission added in the code fails here until the guide says it too:
  * - each status table lists exactly the members of the code's status type (read with the TypeScript
- *   compiler, not copied here);
+ *   compiler, not copied here), and so does the README's per-patron table;
  * - the plan pull request's title is quoted as the code renders it for the template's sample data (a real plan
  *   against the demo's simulators), and every other title it shows has the same shape;
  * - the table of job permissions is each job's effective `permissions:` in .github/workflows/.
@@ -71,6 +71,12 @@ describe("docs/setup.md says what the code says", () => {
     const code = unionMembers(file, type);
     expect(code.length).toBeGreaterThan(3);
     expect([...tableCodes(SETUP, heading)].sort()).toEqual([...code].sort());
+  });
+
+  it("the README's per-patron table lists exactly the members of AlmaAction", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const code = unionMembers("src/alma/decide.ts", "AlmaAction");
+    expect([...tableCodes(readme, "Action")].sort()).toEqual([...code].sort());
   });
 
   it(
