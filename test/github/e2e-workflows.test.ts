@@ -126,6 +126,28 @@ describe("the workflows as GitHub runs them", () => {
   );
 
   it(
+    "a scheduled run (its event has no repository) plans; under the policy the auto-apply job downloads the plan and applies it",
+    async () => {
+      const { runner, R } = repo(["S0"], "auto_apply:\n  alma: { max_changes: 5 }\n");
+      const run = await runner.schedule(".github/workflows/plan.yml");
+      expect(run.conclusion, why(run)).toBe("success");
+      expect(run.jobs.get("plan")!.outputs["auto-apply"]).toBe("true");
+      const auto = run.jobs.get("auto-apply")!;
+      expect(auto.result).toBe("success");
+      expect(auto.permissions).toEqual({ contents: "write" });
+      expect(auto.steps.map((s) => `${s.uses.replace(/@.*/, "")} ${s.outcome}`)).toEqual([
+        "actions/checkout success",
+        "actions/download-artifact success",
+        "./ success",
+        "actions/upload-artifact success",
+      ]);
+      expect(barcodeOf("S0")).toEqual(["BC-S0"]);
+      expect(h.gh.pulls.get(R) ?? []).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
     '"Re-run failed jobs" after the default branch refused the results commit: each attempt keeps its results artifact',
     async () => {
       const { runner, remote, R } = repo(["D0"]);
