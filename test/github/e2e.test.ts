@@ -40,6 +40,7 @@ const ZERO = "0".repeat(40);
 
 let tmp = "";
 let gitEnv: NodeJS.ProcessEnv = {};
+const GIT_ARGS_LOG = () => join(tmp, "git-args.log");
 let alma: AlmaSimulator;
 let infiniti: InfinitiSimulator;
 const gh = new FakeGitHub();
@@ -179,8 +180,18 @@ const puts = () => alma.stats().byMethod.PUT ?? 0;
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "patron-sync-e2e-"));
   mkdirSync(join(tmp, "home"));
+  // A git first on PATH that records the arguments of every git process the action starts, then runs git:
+  // the token must never be among them (issue #17: the log and the process list show arguments).
+  const bin = join(tmp, "bin");
+  mkdirSync(bin);
+  const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+  writeFileSync(
+    join(bin, "git"),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${GIT_ARGS_LOG()}'\nexec '${realGit}' "$@"\n`,
+    { mode: 0o755 },
+  );
   gitEnv = {
-    PATH: process.env.PATH,
+    PATH: `${bin}:${process.env.PATH ?? ""}`,
     HOME: join(tmp, "home"),
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_TERMINAL_PROMPT: "0",
@@ -1160,4 +1171,14 @@ describe(`the action (${ENTRY}) as GitHub really behaves`, () => {
     },
     TIMEOUT,
   );
+
+  it("no git process the action started had the GitHub token or its base64 among its arguments", () => {
+    const lines = readFileSync(GIT_ARGS_LOG(), "utf8").split("\n");
+    // The action's pushes (made as github-actions[bot]), not only this test's own.
+    expect(lines.filter((l) => /github-actions\[bot\].* push /.test(l)).length).toBeGreaterThan(0);
+    const b64 = Buffer.from(`x-access-token:${GH_TOKEN}`).toString("base64");
+    expect(lines.filter((l) => l.includes(GH_TOKEN) || l.includes(b64) || l.includes("extraheader"))).toEqual(
+      [],
+    );
+  });
 });
