@@ -203,7 +203,7 @@ function genericDetail(status: number, body: string): AlmaErrorDetail {
 // Explaining
 
 const HINT_KEY =
-  "check that the API key (ALMA_API_KEY) is right and has read/write permission for Users in this Alma region.";
+  "check that the API key (ALMA_READ_API_KEY or ALMA_API_KEY for plan, ALMA_API_KEY for apply) is right and has permission for Users in this Alma region: read to plan, read/write to apply.";
 const HINT_RATE =
   "too many API calls per second across the whole institution (all applications share Alma's limit); lower alma.rate_limit in the config.";
 const HINT_SERVER = "Alma (or the network in front of it) had a problem; try again later.";

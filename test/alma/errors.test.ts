@@ -267,7 +267,7 @@ describe("explainAlmaError", () => {
     [
       "unauthorized.xml",
       400,
-      /Hint: check that the API key \(ALMA_API_KEY\).*read\/write permission for Users in this Alma region/,
+      /Hint: check that the API key \(ALMA_READ_API_KEY or ALMA_API_KEY for plan, ALMA_API_KEY for apply\).*read to plan, read\/write to apply/,
     ],
     [
       "per_second_threshold.json",
@@ -314,7 +314,7 @@ describe("explainAlmaError", () => {
   it("falls back on the HTTP status for the key and rate hints", () => {
     for (const status of [401, 403]) {
       expect(explainAlmaError(almaApiError(status, ""))).toMatch(
-        /Hint: check that the API key \(ALMA_API_KEY\)/,
+        /Hint: check that the API key \(ALMA_READ_API_KEY or ALMA_API_KEY for plan, ALMA_API_KEY for apply\)/,
       );
     }
     expect(explainAlmaError(almaApiError(429, "Too Many Requests"))).toMatch(/lower alma\.rate_limit/);
