@@ -5,6 +5,8 @@
  *   npm run bench                          all scenarios, N = 2,000
  *   npm run bench -- --n 500 --only clean,faults
  *   npm run bench -- --memory 100000       peak RSS of plan + apply for 100,000 patrons (no latency)
+ *   npm run bench -- --memory 100000 --fields   the same with an alma.updates CSV: a field update
+ *                                          (expiry_date, email) for every listed patron besides the barcodes
  *
  * Plan and apply run as child processes of the bundled CLI (dist/cli/index.js), exactly as staff
  * run them; the simulator runs in this process. Peak RSS is the child's VmHWM.
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     n: { type: "string", default: "2000" },
     only: { type: "string", default: "clean,competing,faults,resume,sequential,validate,transform" },
     memory: { type: "string" },
+    fields: { type: "boolean", default: false },
     "validate-rows": { type: "string", default: "100000" },
     "transform-records": { type: "string", default: "20000" },
     latency: { type: "string", default: "150,300" },
@@ -77,10 +80,20 @@ function runCli(
   });
 }
 
-function workspace(n: number, seed: number, rateLimit = LIMIT, concurrency = 16) {
+function workspace(n: number, seed: number, rateLimit = LIMIT, concurrency = 16, fields = false) {
   const dir = mkdtempSync(join(tmpdir(), "patron-sync-bench-"));
   const gen = generateUsers({ count: n, seed });
   mkdirSync(join(dir, "data", "alma"), { recursive: true });
+  if (fields) {
+    // Field updates (alma.updates) for every listed patron found in Alma: a new expiry date and e-mail.
+    const ids = [...new Set(gen.patronIds)].filter((id) => gen.cases.has(id));
+    writeFileSync(
+      join(dir, "data", "alma", "user_updates.csv"),
+      "primary_id,expiry_date,email\n" +
+        ids.map((id, i) => `${id},2027-0${1 + (i % 9)}-28,${id.toLowerCase()}@bench.example`).join("\n") +
+        "\n",
+    );
+  }
   writeFileSync(
     join(dir, "data", "alma", "patronlist_no_barcode.txt"),
     "Primary Identifier\n" + gen.patronIds.join("\n") + "\n",
@@ -91,7 +104,7 @@ function workspace(n: number, seed: number, rateLimit = LIMIT, concurrency = 16)
   );
   writeFileSync(
     join(dir, "patron-sync.yml"),
-    `alma:\n  patrons: data/alma/patronlist_no_barcode.txt\n  barcodes: data/alma/library_barcode_full_list.txt\n  rate_limit: ${rateLimit}\n  concurrency: ${concurrency}\n  min_remaining: 0\n`,
+    `alma:\n  patrons: data/alma/patronlist_no_barcode.txt\n  barcodes: data/alma/library_barcode_full_list.txt\n${fields ? "  updates: data/alma/user_updates.csv\n" : ""}  rate_limit: ${rateLimit}\n  concurrency: ${concurrency}\n  min_remaining: 0\n`,
   );
   return { dir, gen };
 }
@@ -367,14 +380,17 @@ function fmtDuration(s: number): string {
   return `${(s / 3600).toFixed(2)} h`;
 }
 
-async function memory(n: number) {
+/** "plan: peak RSS 244 MB, under 256 MB: yes", one line per phase of the memory run. */
+const memoryVerdicts: string[] = [];
+
+async function memory(n: number, fields: boolean) {
   const sim = await startAlmaSimulator({
     apiKey: APIKEY,
     users: generateUsers({ count: n, seed: 3 }).users,
     perSecondLimit: 1_000_000,
     seed: 3,
   });
-  const ws = workspace(n, 3, 25, 32);
+  const ws = workspace(n, 3, 25, 32, fields);
   const gen = ws.gen;
   // Pacing is not under test here: lift the rate limit (loopback only) so 100,000 patrons take minutes, not hours.
   const out = join(ws.dir, "plans", "mem");
@@ -384,6 +400,7 @@ async function memory(n: number) {
     ALMA_BASE_URL: sim.url,
     ...env,
   });
+  if (plan.code !== 0) console.error(`memory/plan exited ${plan.code}\n${plan.stderr.slice(-2000)}`);
   const apply = await runCli(["apply", "--plan", out], ws.dir, {
     ALMA_API_KEY: APIKEY,
     ALMA_BASE_URL: sim.url,
@@ -393,8 +410,11 @@ async function memory(n: number) {
     ["plan", plan],
     ["apply", apply],
   ] as const) {
+    memoryVerdicts.push(
+      `${name}: peak RSS ${r.peakRssMb.toFixed(0)} MB, under 256 MB: ${r.peakRssMb < 256 ? "yes" : "NO"}`,
+    );
     rows.push({
-      scenario: `memory ${n}`,
+      scenario: `memory ${n}${fields ? " + field updates" : ""}`,
       phase: name,
       calls: NaN,
       wallS: r.wallMs / 1000,
@@ -430,7 +450,7 @@ if (!existsSync(CLI)) {
 console.log(
   `patron-sync benchmark: N=${N}, latency ${latency[0]}–${latency[1]} ms, simulator limit ${LIMIT} calls/s, node ${process.version}`,
 );
-if (values.memory) await memory(Number(values.memory));
+if (values.memory) await memory(Number(values.memory), values.fields);
 else {
   if (only.has("clean")) await scenario("1 clean", {});
   if (only.has("competing")) await scenario("2 competing client", { competing: 10 });
@@ -443,3 +463,4 @@ else {
     rows.push(await withStreamingHeap(() => transformThroughput(Number(values["transform-records"]))));
 }
 print();
+if (memoryVerdicts.length) console.log(`\n${memoryVerdicts.join("\n")}`);
