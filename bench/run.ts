@@ -24,7 +24,7 @@ import { transformThroughput, validateThroughput, type Row } from "./offline.ts"
 const { values } = parseArgs({
   options: {
     n: { type: "string", default: "2000" },
-    only: { type: "string", default: "clean,competing,faults,resume,sequential,validate,transform" },
+    only: { type: "string", default: "clean,competing,faults,resume,fields,sequential,validate,transform" },
     memory: { type: "string" },
     fields: { type: "boolean", default: false },
     "validate-rows": { type: "string", default: "100000" },
@@ -333,6 +333,72 @@ function startCompetitor(url: string, rate: number, ids: string[]): Competitor {
   };
 }
 
+/** The user fields a field-update plan may change, as the simulator names them (AlmaUser keys). */
+const PLANNED_KEYS = new Set(["expiryDate", "purgeDate", "userGroup", "userGroupDesc"]);
+
+/**
+ * Users whose data differ, outside the planned fields, between two snapshots (deep, as JSON). Every code
+ * and value is compared; descriptions (`…Desc`) are not: Alma fills in one a PUT sent empty from its code
+ * table (an identifier's id_type "Network ID"), which is Alma's label of an unchanged code.
+ */
+function changedOutsidePlan(before: Map<string, unknown>, sim: AlmaSimulator): string[] {
+  const strip = (u: unknown) =>
+    JSON.stringify(u, (k, v: unknown) => (PLANNED_KEYS.has(k) || k.endsWith("Desc") ? undefined : v));
+  return [...before].filter(([id, u]) => strip(u) !== strip(sim.getUser(id))).map(([id]) => id);
+}
+
+/**
+ * Field updates (alma.updates, issue #20): every user's expiry date, a quarter's purge date, a tenth
+ * moved to another user group; one GET at plan, one GET and one PUT at apply per changed user. Checks
+ * that no user changed outside the planned fields (roles, PIN, identifiers, addresses, notes, …).
+ */
+async function fieldUpdates() {
+  const name = "5 field updates";
+  const gen = generateUsers({ count: N, seed: 7 });
+  const sim = await startAlmaSimulator({
+    apiKey: APIKEY,
+    users: gen.users,
+    latencyMs: latency,
+    perSecondLimit: LIMIT,
+    seed: 11,
+  });
+  const dir = mkdtempSync(join(tmpdir(), "patron-sync-bench-fields-"));
+  mkdirSync(join(dir, "data", "alma"), { recursive: true });
+  // The generated patron list repeats some IDs on purpose; the updates file has one row per user.
+  const ids = [...new Map(gen.patronIds.map((id) => [id.toLowerCase(), id])).values()];
+  const rowsCsv = ids.map(
+    (id, i) => `${id},2032-06-30,${i % 4 === 0 ? "2033-06-30" : ""},${i % 10 === 0 ? "GRAD" : ""}`,
+  );
+  writeFileSync(
+    join(dir, "data", "alma", "user_updates.csv"),
+    "primary_id,expiry_date,purge_date,user_group\n" + rowsCsv.join("\n") + "\n",
+  );
+  writeFileSync(
+    join(dir, "patron-sync.yml"),
+    `alma:\n  updates: data/alma/user_updates.csv\n  rate_limit: ${LIMIT}\n  concurrency: 16\n  min_remaining: 0\n`,
+  );
+  const out = join(dir, "plans", "bench");
+  try {
+    const plan = await phase(name, "plan", sim, ["plan", "--out", out], dir);
+    record(name, "plan (GET)", plan, planFailed(out), "3 code-table reads included");
+    const before = new Map(ids.map((id) => [id, sim.getUser(id) as unknown]));
+    const apply = await phase(name, "apply", sim, ["apply", "--plan", out], dir);
+    const failed = statusIds(out, "failed").length;
+    const outside = changedOutsidePlan(before, sim);
+    const wrong = ids.filter((id) => sim.getUser(id) && sim.getUser(id)!.expiryDate !== "2032-06-30Z").length;
+    record(
+      name,
+      "apply (GET+PUT)",
+      apply,
+      failed,
+      `${statusIds(out, "updated").length} users updated; ${outside.length} users changed outside the planned fields${outside.length ? ` (${outside.slice(0, 5).join(", ")})` : ""}; ${wrong} without the planned expiry_date`,
+    );
+  } finally {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The original scripts: one call at a time. Measured on a sample, projected to N. */
 async function sequential() {
   const sample = Math.min(N, 60);
@@ -456,6 +522,7 @@ else {
   if (only.has("competing")) await scenario("2 competing client", { competing: 10 });
   if (only.has("faults")) await scenario("3 10% 5xx + resets", { errorRate: 0.05, resetRate: 0.05 });
   if (only.has("resume")) await scenario("4 killed + resumed", { kill: true });
+  if (only.has("fields")) await fieldUpdates();
   if (only.has("sequential")) await sequential();
   if (only.has("validate")) rows.push(await validateThroughput(Number(values["validate-rows"])));
   // The transform runs inside Alma's plan and apply, so under the heap setting they run with (src/core/heap.ts).

@@ -2,7 +2,7 @@
  * `patron-sync demo`: the whole flow against the built-in simulators, on a copy of this
  * repository's sample config and data in a temporary folder (nothing here is changed).
  */
-import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { EXIT } from "./core/errors.ts";
@@ -26,6 +26,11 @@ export async function runDemo({ log, source = process.cwd() }: DemoOptions): Pro
   const work = mkdtempSync(join(tmpdir(), "patron-sync-demo-"));
   cpSync(join(from, "patron-sync.yml"), join(work, "patron-sync.yml"));
   cpSync(join(from, "data"), join(work, "data"), { recursive: true });
+  // The demo updates user fields too (alma.updates): the sample config names the sample file, commented out.
+  const config = join(work, "patron-sync.yml");
+  const updates = /^(\s*)# (updates: data\/alma\/user_updates\.csv)/m;
+  if (existsSync(join(work, "data", "alma", "user_updates.csv")))
+    writeFileSync(config, readFileSync(config, "utf8").replace(updates, "$1$2"));
 
   const pair = await startDemoPair();
   const { alma, infiniti } = pair;
@@ -35,7 +40,9 @@ export async function runDemo({ log, source = process.cwd() }: DemoOptions): Pro
     say(`Demo: Alma simulator at ${alma.url}, Infiniti simulator at ${infiniti.url}`);
     say(`Working on a copy of the sample data in ${work}\n`);
 
-    say("1. plan: read every listed patron from Alma and validate the Infiniti roster (nothing is sent)");
+    say(
+      "1. plan: read every listed patron and every user of the updates file from Alma, and validate the Infiniti roster (nothing is sent)",
+    );
     const plan = await runPlan({ cwd: work, env, log, out: join(work, "plans", "demo") });
     say(`   ${plan.title}`);
 
@@ -61,7 +68,7 @@ export async function runDemo({ log, source = process.cwd() }: DemoOptions): Pro
     say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Files, in ${plan.planDir}:`);
     const files: [string, string][] = [
       ["plan.md", "the plan, as a reviewer sees it (the pull request description)"],
-      ["alma/changes.csv", "one line per planned Alma change: who, barcodes before and after"],
+      ["alma/changes.csv", "one line per planned Alma change: who, barcodes and fields before and after"],
       ["alma/all_patrons.xml", "the records as fetched"],
       ["alma/processed_results.xml", "the exact bodies that were PUT"],
       ["alma/results.csv", "one line per patron: updated / unchanged / skipped / failed"],

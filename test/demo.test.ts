@@ -13,7 +13,7 @@ describe("demo", () => {
     expect(await runDemo({ log })).toBe(0);
     const out = log.lines.join("\n");
     expect(out).toMatch(
-      /Patron sync plan: Alma [\d,]+ add · [\d,]+ deactivate · [\d,]+ replace.*; Infiniti 12 create · 0 update · 0 disable/,
+      /Patron sync plan: Alma [\d,]+ add · [\d,]+ deactivate · [\d,]+ replace · 4 update: user_group 1 · expiry_date 3 · email 1.*; Infiniti 12 create · 0 update · 0 disable/,
     );
     expect(out).toMatch(/alma: \d+ updated/);
     // The apply's line says each system's own words: Infiniti's 12 new users are created, not "updated".
@@ -26,6 +26,13 @@ describe("demo", () => {
     onTestFinished(() => rmSync(work, { recursive: true, force: true })); // the demo keeps it for people
     const results = readFileSync(join(dir!, "alma", "results.csv"), "utf8");
     expect(results.split("\n")[0]).toBe("primary_id,status,message");
+    // The demo's field updates (alma.updates on the copy): written in the same apply, one PUT per user.
+    expect(results).toMatch(
+      /S0071302,unchanged,"?updated by an earlier apply .*user_group UG → GRAD; expiry_date/,
+    );
+    expect(results).toMatch(
+      /E00512,unchanged,"?updated by an earlier apply .*email k\.mensah-bonsu@example\.edu → /,
+    );
     // After the second apply each done record is "unchanged", and says what the first apply did.
     expect(results).toMatch(/,unchanged,"?updated by an earlier apply /);
     // Both systems write the one results envelope, with the history of every apply that wrote it

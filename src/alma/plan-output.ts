@@ -193,7 +193,7 @@ export async function finalize(
       budget,
     );
   if (external.count) ctx.log.warn(`alma: ${external.headline()}`);
-  const headline = almaHeadline(header.counts, inputs.updates ? fieldTables : undefined);
+  const headline = almaHeadline(header.counts, inputs.updates ? fieldTables : undefined, !!alma.patrons);
   ctx.log.info(`alma: planned ${n} patrons: ${headline}`);
   return {
     system: "alma",

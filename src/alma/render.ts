@@ -49,9 +49,8 @@ const NOT_CHANGED = ACTION_ORDER.slice(4);
  * the names plan.json, changes.csv, `existing_barcode` and `auto_apply` use (one name per action), then
  * what is not changed, by status. E.g. "4,071 add · 1,025 deactivate · 0 replace, 12 unchanged, 3 conflict".
  */
-export function almaHeadline(counts: Record<string, number>, fields?: FieldTables): string {
+export function almaHeadline(counts: Record<string, number>, fields?: FieldTables, barcodes = true): string {
   const c = (k: string) => counts[k] ?? 0;
-  const barcodes = c("add") + c("deactivate") + c("replace");
   const head = `${num(c("add"))} add · ${num(c("deactivate"))} deactivate · ${num(c("replace"))} replace`;
   const others = [
     ...NOT_CHANGED,
@@ -59,9 +58,9 @@ export function almaHeadline(counts: Record<string, number>, fields?: FieldTable
   ]
     .filter((k) => c(k))
     .map((k) => `${num(c(k))} ${k}`);
-  // Field updates (alma.updates) lead, by field; the barcode counts follow when barcodes are repaired too.
-  const lead = fields ? [fields.headline() + (barcodes ? ` · barcodes ${head}` : "")] : [head];
-  return [...lead, ...others].join(", ");
+  // Field updates (alma.updates): by field, after the barcode counts when barcodes are repaired too.
+  const lead = !fields ? head : barcodes ? `${head} · ${fields.headline()}` : fields.headline();
+  return [lead, ...others].join(", ");
 }
 
 /**
@@ -159,7 +158,7 @@ export function renderAlmaPlan(x: AlmaPlanRenderInput, budget = Infinity): strin
         : "## Alma user updates\n"
       : "## Alma barcode repair\n",
   );
-  put(`**${almaHeadline(x.counts, x.fields)}**\n`);
+  put(`**${almaHeadline(x.counts, x.fields, barcodes)}**\n`);
   if (barcodes)
     put(
       `Patrons from ${code(x.patronsFile)}, barcodes from ${code(x.barcodesFile)}. ` +

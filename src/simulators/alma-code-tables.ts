@@ -29,6 +29,7 @@ export const DEFAULT_CODE_TABLES: Readonly<Record<string, readonly CodeRow[]>> =
     { code: "STAFF", description: "Staff & Faculty" },
     { code: "GUEST", description: "Guest" },
     { code: "P", description: "P Faculty & Professional" },
+    { code: "FAC", description: "Faculty" },
     { code: "ALUMNI", description: "Alumni", enabled: false },
   ],
   JobTitles: [
