@@ -17,6 +17,7 @@ import { FIELD_SPECS, isUpdateField, UPDATE_FIELDS, type UpdateField } from "./u
 import { readInputText } from "./inputs.ts";
 import type { ListCaps } from "./list-caps.ts";
 import { spreadsheetDamage } from "../core/spreadsheet.ts";
+import { nearestName } from "../core/did-you-mean.ts";
 
 export interface UpdateRow {
   /** The user's ID as written (primary ID, or the match_on identifier). */
@@ -265,26 +266,13 @@ export function lookupUpdate(list: UpdateList | undefined, id: string): UpdateRo
   return list?.byId.get(id.trim().toLowerCase());
 }
 
-/** The known name nearest to a misspelt one (at most a third of its letters differ), if any. */
+/**
+ * The known column a misspelt one means: the only one it starts (`expiry` → `expiry_date`), else the one
+ * nearest by edit distance (core/did-you-mean.ts).
+ */
 export function suggestName(name: string, known: readonly string[]): string | undefined {
   const squashed = name.toLowerCase().replace(/[\s\-.]+/g, "_");
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    if (k.startsWith(squashed) && squashed.length >= 3) return k;
-    const d = distance(squashed, k);
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.ceil(best.length / 3)) ? best : undefined;
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
+  const prefixed = squashed.length >= 3 ? known.filter((k) => k.startsWith(squashed)) : [];
+  if (prefixed.length === 1) return prefixed[0];
+  return nearestName(squashed, known);
 }
