@@ -74,8 +74,8 @@ export function transformThroughput(records: number, rounds = 9): Row {
   const one = (i: number) => {
     const user = parseUser(xmls[i % xmls.length]!);
     const d = decide(user, () => ({ kind: "found", entry: { barcode: `2123400${i}`, line: 1 } }), cfg);
-    const body = putBody(user, d.change!, cfg.barcode_type);
-    if (guardBody(user, body, d.change!, cfg.barcode_type).length)
+    const body = putBody(user, d.change, cfg.barcode_type);
+    if (guardBody(user, body, d.change, cfg.barcode_type).length)
       throw new Error("guard refused a clean body");
     return userXml(body).length;
   };
