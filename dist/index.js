@@ -46842,11 +46842,20 @@ function parseConfigDocument(text, file, sections) {
         const missing = issue.code === "invalid_type" && /received undefined$/.test(issue.message);
         const message = missing
             ? `'${where}' is missing: ${keyPath.length > 1 ? `add it under '${keyPath.slice(0, -1).join(".")}'` : "add it"}`
-            : `'${where}': ${issue.message}`;
+            : `'${where}': ${issue.message}${enumGuess(issue, doc.getIn(path))}`;
         return [{ file, ...locateValue(doc, text, path), message }];
     });
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new InputError(problems);
+}
+/** ": did you mean 'deactivate'?" for a value not among the allowed ones, when exactly one is close. */
+function enumGuess(issue, value) {
+    if (issue.code !== "invalid_value" || !Array.isArray(issue.values) || typeof value !== "string")
+        return "";
+    if (!/^[A-Za-z0-9_:-]{1,64}$/.test(value))
+        return ""; // not quoted: it may be text from the wrong file
+    const near = nearestName(value, issue.values.filter((v) => typeof v === "string"));
+    return near ? `: did you mean '${near}'?` : "";
 }
 /** The key's own line and column (for an unknown key), or, when it is not there, its section's. */
 function locateKey(doc, text, path) {
@@ -46943,6 +46952,483 @@ async function loadConfigWith(sections, configPath = "patron-sync.yml", cwd = pr
         return range ? positionOf(text, range[0]) : {};
     });
     return { config, path, root };
+}
+
+// EXTERNAL MODULE: ./node_modules/saxes/saxes.js
+var saxes = __nccwpck_require__(9800);
+;// CONCATENATED MODULE: ./src/alma/xml.ts
+/**
+ * A faithful XML round trip for Alma user records.
+ *
+ * Parsing: saxes, a strict XML 1.0 parser. Every record is checked for well-formedness as it is
+ * read (a truncated or garbled answer is an error, never a shorter record that a swap-all PUT
+ * would write back), and the tree keeps element order, attributes, empty elements, comments,
+ * CDATA and processing instructions inside the root element (as `{"#pi": [{"#text": "target data"}]}`:
+ * a swap-all PUT must not drop one silently, issue #17). Values stay text (`007` is "007"). Entities and character references are decoded once;
+ * an entity XML does not define (`&eacute;`) is refused rather than guessed.
+ *
+ * The tree has the shape of fast-xml-parser's preserveOrder output, which the Alma simulator and
+ * the error reader still use; a test holds the two parsers to the same tree on every fixture.
+ *
+ * Serialising: {@link buildXml} writes the tree back, re-encoding text (`&` → `&amp;`, `<` → `&lt;`)
+ * so names and notes survive intact. Both sides are ~4× faster than fast-xml-parser's parser,
+ * validator and builder (README, "Performance").
+ */
+
+const ATTR = "@_";
+class XmlError extends Error {
+    name = "XmlError";
+}
+/** Parses a whole XML document into its top-level nodes (the declaration, the doctype and PIs outside the root are dropped). */
+function parseXml(text) {
+    const tree = new TreeBuilder();
+    building = tree;
+    try {
+        parser.write(text).close();
+    }
+    catch (e) {
+        parser = treeParser(); // a parser that failed midway is not reused
+        throw new XmlError(`not well-formed XML: ${e.message}`);
+    }
+    finally {
+        building = undefined;
+    }
+    return tree.root;
+}
+const MAX_DEPTH = 100;
+/**
+ * A copy of a value that holds none of the document. V8 gives a substring of 13 characters or more as a
+ * slice that keeps the whole string it was cut from alive: a barcode kept from a user record would keep
+ * the record's whole XML answer (2-3 KB), and apply keeps such values for every user it writes (the
+ * journal's identifiers, the results' messages), which grew 100,000 users to hundreds of MB.
+ */
+function xml_own(value) {
+    return value.length < 13 ? value : JSON.parse(JSON.stringify(value));
+}
+/** Collects saxes events into a preserveOrder tree. */
+class TreeBuilder {
+    root = [];
+    open = [this.root];
+    here = this.root;
+    /** Attributes arrive one by one before their element's opentag. */
+    attrs;
+    text(t) {
+        if (this.open.length > 1)
+            this.here.push({ "#text": xml_own(t) });
+    }
+    leaf(kind, t) {
+        this.here.push({ [kind]: [{ "#text": xml_own(t) }] });
+    }
+    /** A processing instruction inside an element is kept, written back as it came. */
+    pi(target, body) {
+        if (this.open.length > 1)
+            this.here.push({ "#pi": [{ "#text": xml_own(body ? `${target} ${body}` : target) }] });
+    }
+    attribute(attr) {
+        (this.attrs ??= {})[ATTR + attr.name] = xml_own(attr.value);
+    }
+    openTag(tag) {
+        // A user record nests about six deep; this bounds the recursion of cloning and serialising.
+        if (this.open.length > MAX_DEPTH)
+            throw new Error(`elements nested more than ${MAX_DEPTH} deep`);
+        const children = [];
+        const node = {};
+        node[tag.name] = children;
+        if (this.attrs) {
+            node[":@"] = this.attrs;
+            this.attrs = undefined;
+        }
+        this.here.push(node);
+        this.open.push(children);
+        this.here = children;
+    }
+    closeTag() {
+        this.open.pop();
+        this.here = this.open[this.open.length - 1];
+    }
+}
+// Parsing is synchronous, so one parser (and the tree it is building) serves every call.
+let building;
+let parser = treeParser();
+function treeParser() {
+    const p = new saxes/* SaxesParser */.wT();
+    p.on("text", (t) => building.text(t));
+    p.on("cdata", (t) => building.leaf("#cdata", t));
+    p.on("comment", (t) => building.leaf("#comment", t));
+    p.on("processinginstruction", (pi) => building.pi(pi.target, pi.body));
+    p.on("attribute", (attr) => building.attribute(attr));
+    p.on("opentag", (tag) => building.openTag(tag));
+    p.on("closetag", () => building.closeTag());
+    return p;
+}
+const TEXT_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&apos;",
+    "\r": "&#13;",
+};
+// In an attribute a literal tab or line break would be read back as a space (XML 1.0 §3.3.3).
+const ATTR_ESCAPES = { ...TEXT_ESCAPES, "\t": "&#9;", "\n": "&#10;" };
+const escapeText = (s) => s.replace(/[&<>"'\r]/g, (c) => TEXT_ESCAPES[c]);
+const escapeAttr = (s) => s.replace(/[&<>"'\t\n\r]/g, (c) => ATTR_ESCAPES[c]);
+/** Serialises nodes as XML: empty elements as `<tag/>`, text and attribute values escaped. */
+function buildXml(nodes) {
+    let out = "";
+    for (const node of nodes) {
+        const text = node["#text"];
+        if (typeof text === "string") {
+            out += escapeText(text);
+            continue;
+        }
+        if (Array.isArray(node["#comment"]))
+            out += `<!--${plainText(node["#comment"])}-->`;
+        else if (Array.isArray(node["#cdata"]))
+            out += `<![CDATA[${plainText(node["#cdata"])}]]>`;
+        else if (Array.isArray(node["#pi"]))
+            out += `<?${plainText(node["#pi"])}?>`;
+        else {
+            const tag = tagOf(node);
+            const children = tag === undefined ? undefined : node[tag];
+            if (!Array.isArray(children))
+                continue;
+            out += "<" + tag;
+            const attrs = node[":@"];
+            if (attrs) {
+                for (const k in attrs) {
+                    const name = k.startsWith(ATTR) ? k.slice(ATTR.length) : k;
+                    out += ` ${name}="${escapeAttr(attrs[k])}"`;
+                }
+            }
+            out += children.length ? `>${buildXml(children)}</${tag}>` : "/>";
+        }
+    }
+    return out;
+}
+function plainText(nodes) {
+    let out = "";
+    for (const n of nodes)
+        if (typeof n["#text"] === "string")
+            out += n["#text"];
+    return out;
+}
+/** The element name of a node, or undefined for text, comment and CDATA nodes (`#text`, `#comment`, `#cdata`). */
+function tagOf(node) {
+    for (const k in node)
+        if (k !== ":@")
+            return k.charCodeAt(0) === 35 /* # */ ? undefined : k;
+    return undefined;
+}
+function childrenOf(node) {
+    const tag = tagOf(node);
+    if (!tag)
+        return [];
+    const c = node[tag];
+    return Array.isArray(c) ? c : [];
+}
+function attrsOf(node) {
+    const out = {};
+    for (const [k, v] of Object.entries(node[":@"] ?? {}))
+        out[k.startsWith(ATTR) ? k.slice(ATTR.length) : k] = v;
+    return out;
+}
+/** The text content of an element (text and CDATA children joined). */
+function textOf(node) {
+    let out = "";
+    for (const c of childrenOf(node)) {
+        if (typeof c["#text"] === "string")
+            out += c["#text"];
+        else if (Array.isArray(c["#cdata"]))
+            out += c["#cdata"].map((t) => t["#text"] ?? "").join("");
+    }
+    return out;
+}
+function xml_elements(node) {
+    return childrenOf(node).filter((c) => tagOf(c) !== undefined);
+}
+function child(node, tag) {
+    // An element node holds its children under its name; no other node has an array there.
+    return childrenOf(node).find((c) => Array.isArray(c[tag]));
+}
+function childText(node, tag) {
+    const c = child(node, tag);
+    return c ? textOf(c) : undefined;
+}
+/** Makes an element node: `el("value", "123")`, `el("id_type", "BARCODE", { desc: "Barcode" })`. */
+function el(tag, content, attrs) {
+    const node = {
+        [tag]: typeof content === "string" ? (content ? [{ "#text": content }] : []) : content,
+    };
+    if (attrs && Object.keys(attrs).length) {
+        node[":@"] = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [ATTR + k, v]));
+    }
+    return node;
+}
+/** Replaces the text of an element in place. */
+function setText(node, text) {
+    const tag = tagOf(node);
+    if (tag)
+        node[tag] = text ? [{ "#text": text }] : [];
+}
+function deepClone(x) {
+    return cloneValue(x);
+}
+/** A parsed tree holds only arrays, plain objects and strings: cloned directly (3× faster than structuredClone). */
+function cloneValue(x) {
+    if (Array.isArray(x))
+        return x.map(cloneValue);
+    if (x !== null && typeof x === "object") {
+        const out = {};
+        for (const k in x)
+            out[k] = cloneValue(x[k]);
+        return out;
+    }
+    return x;
+}
+/** Structural equality of two trees (attributes compared as sets, children in order). */
+function sameTree(a, b) {
+    return sameValue(a, b);
+}
+function sameValue(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a)) {
+        if (!Array.isArray(b) || a.length !== b.length)
+            return false;
+        for (let i = 0; i < a.length; i++)
+            if (!sameValue(a[i], b[i]))
+                return false;
+        return true;
+    }
+    if (a === null || b === null || typeof a !== "object" || typeof b !== "object" || Array.isArray(b))
+        return false;
+    const ra = a;
+    const rb = b;
+    let na = 0;
+    for (const k in ra) {
+        if (ra[k] === undefined)
+            continue;
+        na++;
+        if (!sameValue(ra[k], rb[k]))
+            return false;
+    }
+    let nb = 0;
+    for (const k in rb)
+        if (rb[k] !== undefined)
+            nb++;
+    return na === nb;
+}
+/** Finds the `<user>` element of a parsed document. */
+function userElement(doc) {
+    const user = doc.find((n) => tagOf(n) === "user");
+    if (!user) {
+        const found = doc.map(tagOf).filter(Boolean).join(", ") || "nothing";
+        throw new XmlError(`expected a <user> record, found ${found}`);
+    }
+    return user;
+}
+function parseUser(xml) {
+    return userElement(parseXml(xml));
+}
+/** Serialises one `<user>` element, with or without the XML declaration. */
+function userXml(user, declaration = true) {
+    const body = buildXml([user]);
+    return declaration ? `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>${body}` : body;
+}
+/** The top-level element order of a user in Alma's rest_user.xsd. */
+const USER_ELEMENT_ORDER = [
+    "record_type",
+    "primary_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "full_name",
+    "pin_number",
+    "user_title",
+    "job_category",
+    "job_description",
+    "gender",
+    "user_group",
+    "campus_code",
+    "web_site_url",
+    "cataloger_level",
+    "preferred_language",
+    "birth_date",
+    "expiry_date",
+    "purge_date",
+    "account_type",
+    "external_id",
+    "password",
+    "force_password_change",
+    "status",
+    "status_date",
+    "last_patron_activity_date",
+    "requests",
+    "loans",
+    "fees",
+    "contact_info",
+    "user_identifiers",
+    "user_roles",
+    "user_blocks",
+    "user_notes",
+    "user_statistics",
+    "proxy_for_users",
+    "rs_libraries",
+    "library_notices",
+    "source_link_id",
+    "source_institution_code",
+    "linking_id",
+    "pref_first_name",
+    "pref_middle_name",
+    "pref_last_name",
+    "pref_name_suffix",
+    "is_researcher",
+    "researcher",
+];
+/**
+ * Inserts `node` as a child of `parent` where the schema order puts it: before the first
+ * existing sibling that comes later in `order`, else at the end.
+ */
+function insertInOrder(parent, node, order) {
+    const tag = tagOf(node);
+    const list = childrenOf(parent);
+    const rank = tag ? order.indexOf(tag) : -1;
+    let at = list.length;
+    if (rank >= 0) {
+        const i = list.findIndex((c) => {
+            const t = tagOf(c);
+            return t !== undefined && order.indexOf(t) > rank;
+        });
+        if (i >= 0)
+            at = i;
+    }
+    list.splice(at, 0, node);
+    const ptag = tagOf(parent);
+    if (ptag)
+        parent[ptag] = list;
+}
+
+;// CONCATENATED MODULE: ./src/alma/update-fields.ts
+/**
+ * The user fields an updates CSV (alma.updates) may set, and how each sits in an Alma user record.
+ * Pure: read a field's value from a record, write it into a PUT body.
+ *
+ * Shapes from Alma's rest_user.xsd (shared fixtures xsd/rest_user.xsd) and real records (fixtures
+ * users/public_external_sis.DERIVED.xml):
+ *   - user_group, job_category, campus_code, preferred_language, status: `<tag desc="…">CODE</tag>`; the
+ *     code tables are named in the xsd's `xs:codeTable`: UserGroups, JobTitles (job_category),
+ *     UserPreferredLanguage, ContentStructureStatus (status); campus_code names no code table ("Possible
+ *     codes are listed in the Campus List of the general configuration menu"), so its codes are not checked.
+ *   - expiry_date, purge_date: xs:date, which Alma writes with a trailing Z (`2027-06-30Z`).
+ *   - email: the preferred address, contact_info/emails/email[@preferred="true"]/email_address.
+ *   - For EXTERNAL users a PUT does not replace user_group, job_category, preferred_language and
+ *     campus_code "if updated manually (or if empty in the incoming user record), unless 'override'
+ *     parameter is sent with the field's name" (the xsd's documentation of each, and the Developer
+ *     Network page "Update User Details", PUT /almaws/v1/users/{user_id}, parameter `override`).
+ */
+
+const UPDATE_FIELDS = [
+    "user_group",
+    "expiry_date",
+    "purge_date",
+    "status",
+    "job_category",
+    "campus_code",
+    "preferred_language",
+    "email",
+];
+const FIELD_SPECS = {
+    user_group: { kind: "code", codeTable: "UserGroups", maxLength: 255, override: true },
+    expiry_date: { kind: "date" },
+    purge_date: { kind: "date" },
+    status: { kind: "status" },
+    job_category: { kind: "code", codeTable: "JobTitles", maxLength: 255, override: true },
+    campus_code: { kind: "code", maxLength: 50, override: true },
+    preferred_language: { kind: "code", codeTable: "UserPreferredLanguage", maxLength: 255, override: true },
+    email: { kind: "email", maxLength: 255 },
+};
+function isUpdateField(name) {
+    return UPDATE_FIELDS.includes(name);
+}
+/** The descriptions Alma gives the two statuses (rest_user.xsd example; real records: `desc="Active"`). */
+const STATUS_DESC = { ACTIVE: "Active", INACTIVE: "Inactive" };
+/** A value as compared: dates without Alma's trailing Z (or time), codes and statuses as written. */
+function normalizeValue(field, value) {
+    const v = value.trim();
+    if (FIELD_SPECS[field].kind === "date")
+        return v.slice(0, 10);
+    if (field === "email")
+        return v.toLowerCase();
+    return v;
+}
+/** Whether two values of a field are the same (e-mail addresses compared case-insensitively). */
+function update_fields_sameValue(field, a, b) {
+    return normalizeValue(field, a) === normalizeValue(field, b);
+}
+function preferredEmail(user) {
+    const emails = child(child(user, "contact_info") ?? { x: [] }, "emails");
+    if (!emails)
+        return undefined;
+    return childrenOf(emails).find((n) => tagOf(n) === "email" && (n[":@"]?.["@_preferred"] ?? "").toLowerCase() === "true");
+}
+/** The field's value in a record ("" when absent), as Alma wrote it. */
+function readField(user, field) {
+    if (field === "email") {
+        const e = preferredEmail(user);
+        const a = e && child(e, "email_address");
+        return a ? textOf(a).trim() : "";
+    }
+    const n = child(user, field);
+    return n ? textOf(n).trim() : "";
+}
+/** Whether the record has a place for the value (every field but an e-mail without a preferred address). */
+function canWrite(user, field) {
+    return field !== "email" || preferredEmail(user) !== undefined;
+}
+/** The value as written to Alma: dates in Alma's own form with the trailing Z (`2027-06-30Z`). */
+function almaForm(field, value) {
+    if (!value.trim())
+        return "";
+    return FIELD_SPECS[field].kind === "date" ? `${normalizeValue(field, value)}Z` : value.trim();
+}
+/**
+ * Writes `value` into the record (a PUT body being built) in place. A code's `desc` becomes `desc` when
+ * the plan knows it (the code table's description) and is left out otherwise (Alma fills it in from the
+ * code table); a status gets Alma's own description.
+ */
+function writeField(user, field, value, desc) {
+    const text = almaForm(field, value);
+    if (field === "email") {
+        const e = preferredEmail(user);
+        if (!e)
+            throw new Error("the user has no preferred e-mail address to replace");
+        const a = child(e, "email_address");
+        if (a)
+            a.email_address = [{ "#text": text }];
+        else
+            childrenOf(e).unshift(el("email_address", text));
+        return;
+    }
+    const list = childrenOf(user);
+    const at = list.findIndex((n) => tagOf(n) === field);
+    if (!text) {
+        // An empty value (a revert putting back a field that was absent): the element is left out.
+        if (at >= 0)
+            list.splice(at, 1);
+        return;
+    }
+    const spec = FIELD_SPECS[field];
+    const d = spec.kind === "status" ? STATUS_DESC[text] : spec.kind === "code" ? desc : undefined;
+    const node = el(field, text, d ? { desc: d } : undefined);
+    if (at >= 0)
+        list[at] = node;
+    else
+        insertInOrder(user, node, USER_ELEMENT_ORDER);
+}
+/** The elements of a record a field's change touches (the guard compares everything else unchanged). */
+function fieldElement(field) {
+    return field === "email" ? "contact_info" : field;
 }
 
 ;// CONCATENATED MODULE: ./src/core/textfile.ts
@@ -47124,6 +47610,7 @@ class Problems {
 
 
 
+
 const ALMA_REGIONS = {
     na: "https://api-na.hosted.exlibrisgroup.com",
     eu: "https://api-eu.hosted.exlibrisgroup.com",
@@ -47194,8 +47681,18 @@ const almaSchema = object({
 });
 /** Actions that change Alma data (the plan's other counts are outcomes: unchanged, conflict, …). */
 const ALMA_CHANGING = ["add", "deactivate", "replace", "update"];
+/**
+ * The auto_apply actions of field updates (alma.updates): `update:<field>` per field, and `update`, which
+ * covers every field but those in ALMA_LISTED_ONLY.
+ */
+const ALMA_FIELD_ACTIONS = UPDATE_FIELDS.map((f) => `update:${f}`);
+/**
+ * Field updates never applied without review unless listed by name: a user group change (a patron's
+ * rights) and a status change (deactivation), as issue #20 §6 asks; `update` alone does not cover them.
+ */
+const ALMA_LISTED_ONLY = ["update:user_group", "update:status"];
 /** `auto_apply.alma`: the actions a plan may apply without review, and the most records it may send. */
-const almaAutoApplySchema = autoApplyRuleSchema(ALMA_CHANGING, ["add"]);
+const almaAutoApplySchema = autoApplyRuleSchema([...ALMA_CHANGING, ...ALMA_FIELD_ACTIONS], ["add"]);
 const almaSection = {
     name: "alma",
     schema: almaSchema,
@@ -48696,7 +49193,7 @@ function checkIsRepoTask(action) {
     commands,
     format: "utf-8",
     onError,
-    parser
+    parser: esm_parser
   };
 }
 function checkIsRepoRootTask() {
@@ -48716,13 +49213,13 @@ function checkIsBareRepoTask() {
     commands,
     format: "utf-8",
     onError,
-    parser
+    parser: esm_parser
   };
 }
 function isNotRepoMessage(error) {
   return /(Not a git repository|Kein Git-Repository)/i.test(String(error));
 }
-var CheckRepoActions, onError, parser;
+var CheckRepoActions, onError, esm_parser;
 var init_check_is_repo = __esm({
   "src/lib/tasks/check-is-repo.ts"() {
     "use strict";
@@ -48739,7 +49236,7 @@ var init_check_is_repo = __esm({
       }
       fail(error);
     };
-    parser = (text) => {
+    esm_parser = (text) => {
       return text.trim() === "true";
     };
   }
@@ -53735,10 +54232,12 @@ async function runRevert(opts) {
         systems.push(s);
     }
     const sections = [];
+    const holdFiles = [];
     for (const s of systems) {
         sections.push(await s.revert.plan(planDir, dir, reverts));
         const holds = await holdsFileOf(s, dir, reverts);
         if (holds) {
+            holdFiles.push(`\`${s.name}/${HOLDS_FILE}\``);
             (0,external_node_fs_namespaceObject.mkdirSync)(systemDir(planDir, s.name), { recursive: true });
             (0,external_node_fs_namespaceObject.writeFileSync)(systemPath(planDir, s.name, HOLDS_FILE), holdsJson(holds));
             sections.at(-1).files.push(`${s.name}/${HOLDS_FILE}`);
@@ -53753,6 +54252,12 @@ async function runRevert(opts) {
         "",
         `This plan is a **revert of \`${reverts}\`** (“${manifest.title.replace(/^Patron sync plan: /, "")}”). It undoes only what that plan's apply wrote, as its results record it; users it did not write are left alone. Nothing has been sent yet. Plan directory: \`${rel}\`.`,
         "",
+        ...(holdFiles.length
+            ? [
+                `Once applied, it stays applied: later plans leave out what it undid while the data still give it (they list those users as \`held\`; ${holdFiles.join(", ")}). Change the data, or delete a user's line from those files, to plan it again.`,
+                "",
+            ]
+            : []),
         "| System | Records to send | Summary |",
         "|---|--:|---|",
         ...sections.map((s) => `| ${systemNamed(systems, s.system).longLabel} | ${s.changes} | ${s.headline} |`),
@@ -54289,8 +54794,8 @@ async function runApply(opts) {
         let data;
         if (revert && main) {
             // Re-derived from the reverted plan as the default branch holds it, with the config of then.
-            reverted = await committedReverted(main, loaded, planDir, manifest.reverts);
             ctx.loaded = await configAtCommit(main.git, loaded, main.asOf, sectionsKnown);
+            reverted = await committedReverted(main, ctx.loaded, planDir, manifest.reverts);
             ctx.revertedDir = reverted.dir;
         }
         else if (!revert && (main || manifest.source?.kind === "git")) {
@@ -55525,361 +56030,6 @@ function createProgress(opts) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/saxes/saxes.js
-var saxes = __nccwpck_require__(9800);
-;// CONCATENATED MODULE: ./src/alma/xml.ts
-/**
- * A faithful XML round trip for Alma user records.
- *
- * Parsing: saxes, a strict XML 1.0 parser. Every record is checked for well-formedness as it is
- * read (a truncated or garbled answer is an error, never a shorter record that a swap-all PUT
- * would write back), and the tree keeps element order, attributes, empty elements, comments,
- * CDATA and processing instructions inside the root element (as `{"#pi": [{"#text": "target data"}]}`:
- * a swap-all PUT must not drop one silently, issue #17). Values stay text (`007` is "007"). Entities and character references are decoded once;
- * an entity XML does not define (`&eacute;`) is refused rather than guessed.
- *
- * The tree has the shape of fast-xml-parser's preserveOrder output, which the Alma simulator and
- * the error reader still use; a test holds the two parsers to the same tree on every fixture.
- *
- * Serialising: {@link buildXml} writes the tree back, re-encoding text (`&` → `&amp;`, `<` → `&lt;`)
- * so names and notes survive intact. Both sides are ~4× faster than fast-xml-parser's parser,
- * validator and builder (README, "Performance").
- */
-
-const ATTR = "@_";
-class XmlError extends Error {
-    name = "XmlError";
-}
-/** Parses a whole XML document into its top-level nodes (the declaration, the doctype and PIs outside the root are dropped). */
-function parseXml(text) {
-    const tree = new TreeBuilder();
-    building = tree;
-    try {
-        xml_parser.write(text).close();
-    }
-    catch (e) {
-        xml_parser = treeParser(); // a parser that failed midway is not reused
-        throw new XmlError(`not well-formed XML: ${e.message}`);
-    }
-    finally {
-        building = undefined;
-    }
-    return tree.root;
-}
-const MAX_DEPTH = 100;
-/**
- * A copy of a value that holds none of the document. V8 gives a substring of 13 characters or more as a
- * slice that keeps the whole string it was cut from alive: a barcode kept from a user record would keep
- * the record's whole XML answer (2-3 KB), and apply keeps such values for every user it writes (the
- * journal's identifiers, the results' messages), which grew 100,000 users to hundreds of MB.
- */
-function xml_own(value) {
-    return value.length < 13 ? value : JSON.parse(JSON.stringify(value));
-}
-/** Collects saxes events into a preserveOrder tree. */
-class TreeBuilder {
-    root = [];
-    open = [this.root];
-    here = this.root;
-    /** Attributes arrive one by one before their element's opentag. */
-    attrs;
-    text(t) {
-        if (this.open.length > 1)
-            this.here.push({ "#text": xml_own(t) });
-    }
-    leaf(kind, t) {
-        this.here.push({ [kind]: [{ "#text": xml_own(t) }] });
-    }
-    /** A processing instruction inside an element is kept, written back as it came. */
-    pi(target, body) {
-        if (this.open.length > 1)
-            this.here.push({ "#pi": [{ "#text": xml_own(body ? `${target} ${body}` : target) }] });
-    }
-    attribute(attr) {
-        (this.attrs ??= {})[ATTR + attr.name] = xml_own(attr.value);
-    }
-    openTag(tag) {
-        // A user record nests about six deep; this bounds the recursion of cloning and serialising.
-        if (this.open.length > MAX_DEPTH)
-            throw new Error(`elements nested more than ${MAX_DEPTH} deep`);
-        const children = [];
-        const node = {};
-        node[tag.name] = children;
-        if (this.attrs) {
-            node[":@"] = this.attrs;
-            this.attrs = undefined;
-        }
-        this.here.push(node);
-        this.open.push(children);
-        this.here = children;
-    }
-    closeTag() {
-        this.open.pop();
-        this.here = this.open[this.open.length - 1];
-    }
-}
-// Parsing is synchronous, so one parser (and the tree it is building) serves every call.
-let building;
-let xml_parser = treeParser();
-function treeParser() {
-    const p = new saxes/* SaxesParser */.wT();
-    p.on("text", (t) => building.text(t));
-    p.on("cdata", (t) => building.leaf("#cdata", t));
-    p.on("comment", (t) => building.leaf("#comment", t));
-    p.on("processinginstruction", (pi) => building.pi(pi.target, pi.body));
-    p.on("attribute", (attr) => building.attribute(attr));
-    p.on("opentag", (tag) => building.openTag(tag));
-    p.on("closetag", () => building.closeTag());
-    return p;
-}
-const TEXT_ESCAPES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    '"': "&quot;",
-    "'": "&apos;",
-    "\r": "&#13;",
-};
-// In an attribute a literal tab or line break would be read back as a space (XML 1.0 §3.3.3).
-const ATTR_ESCAPES = { ...TEXT_ESCAPES, "\t": "&#9;", "\n": "&#10;" };
-const escapeText = (s) => s.replace(/[&<>"'\r]/g, (c) => TEXT_ESCAPES[c]);
-const escapeAttr = (s) => s.replace(/[&<>"'\t\n\r]/g, (c) => ATTR_ESCAPES[c]);
-/** Serialises nodes as XML: empty elements as `<tag/>`, text and attribute values escaped. */
-function buildXml(nodes) {
-    let out = "";
-    for (const node of nodes) {
-        const text = node["#text"];
-        if (typeof text === "string") {
-            out += escapeText(text);
-            continue;
-        }
-        if (Array.isArray(node["#comment"]))
-            out += `<!--${plainText(node["#comment"])}-->`;
-        else if (Array.isArray(node["#cdata"]))
-            out += `<![CDATA[${plainText(node["#cdata"])}]]>`;
-        else if (Array.isArray(node["#pi"]))
-            out += `<?${plainText(node["#pi"])}?>`;
-        else {
-            const tag = tagOf(node);
-            const children = tag === undefined ? undefined : node[tag];
-            if (!Array.isArray(children))
-                continue;
-            out += "<" + tag;
-            const attrs = node[":@"];
-            if (attrs) {
-                for (const k in attrs) {
-                    const name = k.startsWith(ATTR) ? k.slice(ATTR.length) : k;
-                    out += ` ${name}="${escapeAttr(attrs[k])}"`;
-                }
-            }
-            out += children.length ? `>${buildXml(children)}</${tag}>` : "/>";
-        }
-    }
-    return out;
-}
-function plainText(nodes) {
-    let out = "";
-    for (const n of nodes)
-        if (typeof n["#text"] === "string")
-            out += n["#text"];
-    return out;
-}
-/** The element name of a node, or undefined for text, comment and CDATA nodes (`#text`, `#comment`, `#cdata`). */
-function tagOf(node) {
-    for (const k in node)
-        if (k !== ":@")
-            return k.charCodeAt(0) === 35 /* # */ ? undefined : k;
-    return undefined;
-}
-function childrenOf(node) {
-    const tag = tagOf(node);
-    if (!tag)
-        return [];
-    const c = node[tag];
-    return Array.isArray(c) ? c : [];
-}
-function attrsOf(node) {
-    const out = {};
-    for (const [k, v] of Object.entries(node[":@"] ?? {}))
-        out[k.startsWith(ATTR) ? k.slice(ATTR.length) : k] = v;
-    return out;
-}
-/** The text content of an element (text and CDATA children joined). */
-function textOf(node) {
-    let out = "";
-    for (const c of childrenOf(node)) {
-        if (typeof c["#text"] === "string")
-            out += c["#text"];
-        else if (Array.isArray(c["#cdata"]))
-            out += c["#cdata"].map((t) => t["#text"] ?? "").join("");
-    }
-    return out;
-}
-function xml_elements(node) {
-    return childrenOf(node).filter((c) => tagOf(c) !== undefined);
-}
-function child(node, tag) {
-    // An element node holds its children under its name; no other node has an array there.
-    return childrenOf(node).find((c) => Array.isArray(c[tag]));
-}
-function childText(node, tag) {
-    const c = child(node, tag);
-    return c ? textOf(c) : undefined;
-}
-/** Makes an element node: `el("value", "123")`, `el("id_type", "BARCODE", { desc: "Barcode" })`. */
-function el(tag, content, attrs) {
-    const node = {
-        [tag]: typeof content === "string" ? (content ? [{ "#text": content }] : []) : content,
-    };
-    if (attrs && Object.keys(attrs).length) {
-        node[":@"] = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [ATTR + k, v]));
-    }
-    return node;
-}
-/** Replaces the text of an element in place. */
-function setText(node, text) {
-    const tag = tagOf(node);
-    if (tag)
-        node[tag] = text ? [{ "#text": text }] : [];
-}
-function deepClone(x) {
-    return cloneValue(x);
-}
-/** A parsed tree holds only arrays, plain objects and strings: cloned directly (3× faster than structuredClone). */
-function cloneValue(x) {
-    if (Array.isArray(x))
-        return x.map(cloneValue);
-    if (x !== null && typeof x === "object") {
-        const out = {};
-        for (const k in x)
-            out[k] = cloneValue(x[k]);
-        return out;
-    }
-    return x;
-}
-/** Structural equality of two trees (attributes compared as sets, children in order). */
-function sameTree(a, b) {
-    return sameValue(a, b);
-}
-function sameValue(a, b) {
-    if (a === b)
-        return true;
-    if (Array.isArray(a)) {
-        if (!Array.isArray(b) || a.length !== b.length)
-            return false;
-        for (let i = 0; i < a.length; i++)
-            if (!sameValue(a[i], b[i]))
-                return false;
-        return true;
-    }
-    if (a === null || b === null || typeof a !== "object" || typeof b !== "object" || Array.isArray(b))
-        return false;
-    const ra = a;
-    const rb = b;
-    let na = 0;
-    for (const k in ra) {
-        if (ra[k] === undefined)
-            continue;
-        na++;
-        if (!sameValue(ra[k], rb[k]))
-            return false;
-    }
-    let nb = 0;
-    for (const k in rb)
-        if (rb[k] !== undefined)
-            nb++;
-    return na === nb;
-}
-/** Finds the `<user>` element of a parsed document. */
-function userElement(doc) {
-    const user = doc.find((n) => tagOf(n) === "user");
-    if (!user) {
-        const found = doc.map(tagOf).filter(Boolean).join(", ") || "nothing";
-        throw new XmlError(`expected a <user> record, found ${found}`);
-    }
-    return user;
-}
-function parseUser(xml) {
-    return userElement(parseXml(xml));
-}
-/** Serialises one `<user>` element, with or without the XML declaration. */
-function userXml(user, declaration = true) {
-    const body = buildXml([user]);
-    return declaration ? `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>${body}` : body;
-}
-/** The top-level element order of a user in Alma's rest_user.xsd. */
-const USER_ELEMENT_ORDER = [
-    "record_type",
-    "primary_id",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "full_name",
-    "pin_number",
-    "user_title",
-    "job_category",
-    "job_description",
-    "gender",
-    "user_group",
-    "campus_code",
-    "web_site_url",
-    "cataloger_level",
-    "preferred_language",
-    "birth_date",
-    "expiry_date",
-    "purge_date",
-    "account_type",
-    "external_id",
-    "password",
-    "force_password_change",
-    "status",
-    "status_date",
-    "last_patron_activity_date",
-    "requests",
-    "loans",
-    "fees",
-    "contact_info",
-    "user_identifiers",
-    "user_roles",
-    "user_blocks",
-    "user_notes",
-    "user_statistics",
-    "proxy_for_users",
-    "rs_libraries",
-    "library_notices",
-    "source_link_id",
-    "source_institution_code",
-    "linking_id",
-    "pref_first_name",
-    "pref_middle_name",
-    "pref_last_name",
-    "pref_name_suffix",
-    "is_researcher",
-    "researcher",
-];
-/**
- * Inserts `node` as a child of `parent` where the schema order puts it: before the first
- * existing sibling that comes later in `order`, else at the end.
- */
-function insertInOrder(parent, node, order) {
-    const tag = tagOf(node);
-    const list = childrenOf(parent);
-    const rank = tag ? order.indexOf(tag) : -1;
-    let at = list.length;
-    if (rank >= 0) {
-        const i = list.findIndex((c) => {
-            const t = tagOf(c);
-            return t !== undefined && order.indexOf(t) > rank;
-        });
-        if (i >= 0)
-            at = i;
-    }
-    list.splice(at, 0, node);
-    const ptag = tagOf(parent);
-    if (ptag)
-        parent[ptag] = list;
-}
-
 ;// CONCATENATED MODULE: ./src/alma/identifiers.ts
 /**
  * Reading and changing `<user_identifiers>` of an Alma user. Pure functions over the XML tree.
@@ -56003,128 +56153,6 @@ function hasEndState(user, change, barcodeType) {
         return true;
     const stillActive = mine.some((i) => isActive(i) && change.affected.some((a) => same(a, i.value)) && !same(i.value, change.barcode));
     return !stillActive;
-}
-
-;// CONCATENATED MODULE: ./src/alma/update-fields.ts
-/**
- * The user fields an updates CSV (alma.updates) may set, and how each sits in an Alma user record.
- * Pure: read a field's value from a record, write it into a PUT body.
- *
- * Shapes from Alma's rest_user.xsd (shared fixtures xsd/rest_user.xsd) and real records (fixtures
- * users/public_external_sis.DERIVED.xml):
- *   - user_group, job_category, campus_code, preferred_language, status: `<tag desc="…">CODE</tag>`; the
- *     code tables are named in the xsd's `xs:codeTable`: UserGroups, JobTitles (job_category),
- *     UserPreferredLanguage, ContentStructureStatus (status); campus_code names no code table ("Possible
- *     codes are listed in the Campus List of the general configuration menu"), so its codes are not checked.
- *   - expiry_date, purge_date: xs:date, which Alma writes with a trailing Z (`2027-06-30Z`).
- *   - email: the preferred address, contact_info/emails/email[@preferred="true"]/email_address.
- *   - For EXTERNAL users a PUT does not replace user_group, job_category, preferred_language and
- *     campus_code "if updated manually (or if empty in the incoming user record), unless 'override'
- *     parameter is sent with the field's name" (the xsd's documentation of each, and the Developer
- *     Network page "Update User Details", PUT /almaws/v1/users/{user_id}, parameter `override`).
- */
-
-const UPDATE_FIELDS = [
-    "user_group",
-    "expiry_date",
-    "purge_date",
-    "status",
-    "job_category",
-    "campus_code",
-    "preferred_language",
-    "email",
-];
-const FIELD_SPECS = {
-    user_group: { kind: "code", codeTable: "UserGroups", maxLength: 255, override: true },
-    expiry_date: { kind: "date" },
-    purge_date: { kind: "date" },
-    status: { kind: "status" },
-    job_category: { kind: "code", codeTable: "JobTitles", maxLength: 255, override: true },
-    campus_code: { kind: "code", maxLength: 50, override: true },
-    preferred_language: { kind: "code", codeTable: "UserPreferredLanguage", maxLength: 255, override: true },
-    email: { kind: "email", maxLength: 255 },
-};
-function isUpdateField(name) {
-    return UPDATE_FIELDS.includes(name);
-}
-/** The descriptions Alma gives the two statuses (rest_user.xsd example; real records: `desc="Active"`). */
-const STATUS_DESC = { ACTIVE: "Active", INACTIVE: "Inactive" };
-/** A value as compared: dates without Alma's trailing Z (or time), codes and statuses as written. */
-function normalizeValue(field, value) {
-    const v = value.trim();
-    if (FIELD_SPECS[field].kind === "date")
-        return v.slice(0, 10);
-    if (field === "email")
-        return v.toLowerCase();
-    return v;
-}
-/** Whether two values of a field are the same (e-mail addresses compared case-insensitively). */
-function update_fields_sameValue(field, a, b) {
-    return normalizeValue(field, a) === normalizeValue(field, b);
-}
-function preferredEmail(user) {
-    const emails = child(child(user, "contact_info") ?? { x: [] }, "emails");
-    if (!emails)
-        return undefined;
-    return childrenOf(emails).find((n) => tagOf(n) === "email" && (n[":@"]?.["@_preferred"] ?? "").toLowerCase() === "true");
-}
-/** The field's value in a record ("" when absent), as Alma wrote it. */
-function readField(user, field) {
-    if (field === "email") {
-        const e = preferredEmail(user);
-        const a = e && child(e, "email_address");
-        return a ? textOf(a).trim() : "";
-    }
-    const n = child(user, field);
-    return n ? textOf(n).trim() : "";
-}
-/** Whether the record has a place for the value (every field but an e-mail without a preferred address). */
-function canWrite(user, field) {
-    return field !== "email" || preferredEmail(user) !== undefined;
-}
-/** The value as written to Alma: dates in Alma's own form with the trailing Z (`2027-06-30Z`). */
-function almaForm(field, value) {
-    if (!value.trim())
-        return "";
-    return FIELD_SPECS[field].kind === "date" ? `${normalizeValue(field, value)}Z` : value.trim();
-}
-/**
- * Writes `value` into the record (a PUT body being built) in place. A code's `desc` becomes `desc` when
- * the plan knows it (the code table's description) and is left out otherwise (Alma fills it in from the
- * code table); a status gets Alma's own description.
- */
-function writeField(user, field, value, desc) {
-    const text = almaForm(field, value);
-    if (field === "email") {
-        const e = preferredEmail(user);
-        if (!e)
-            throw new Error("the user has no preferred e-mail address to replace");
-        const a = child(e, "email_address");
-        if (a)
-            a.email_address = [{ "#text": text }];
-        else
-            childrenOf(e).unshift(el("email_address", text));
-        return;
-    }
-    const list = childrenOf(user);
-    const at = list.findIndex((n) => tagOf(n) === field);
-    if (!text) {
-        // An empty value (a revert putting back a field that was absent): the element is left out.
-        if (at >= 0)
-            list.splice(at, 1);
-        return;
-    }
-    const spec = FIELD_SPECS[field];
-    const d = spec.kind === "status" ? STATUS_DESC[text] : spec.kind === "code" ? desc : undefined;
-    const node = el(field, text, d ? { desc: d } : undefined);
-    if (at >= 0)
-        list[at] = node;
-    else
-        insertInOrder(user, node, USER_ELEMENT_ORDER);
-}
-/** The elements of a record a field's change touches (the guard compares everything else unchanged). */
-function fieldElement(field) {
-    return field === "email" ? "contact_info" : field;
 }
 
 ;// CONCATENATED MODULE: ./src/alma/field-plan.ts
@@ -56384,6 +56412,7 @@ function withStatus(identifier, status) {
 
 ;// CONCATENATED MODULE: ./src/alma/decide.ts
 
+
 /** The actions that send a PUT. */
 const CHANGING_ACTIONS = new Set([
     "add",
@@ -56397,10 +56426,24 @@ const CHANGING_ACTIONS = new Set([
  * from the SIS load; that a later SIS load puts them back (replacing the External identifiers with what
  * the SIS holds) is an assumption, not documented by Ex Libris for this case: the plan says "may".
  */
-function externalWarning(external, action) {
+function externalWarning(external, action, implied = false) {
     const them = external.length === 1 ? "it" : "them";
     const done = action === "deactivate" ? "set INACTIVE" : "removed";
-    return `${external.join(", ")} ${external.length === 1 ? "is" : "are"} External (segment_type External: loaded from the student information system) and ${done} here; a later SIS load may restore ${them}. Correct the barcode in the SIS as well`;
+    const why = implied
+        ? "an EXTERNAL user's identifier whose segment_type is not Internal counts as External"
+        : "segment_type External";
+    return `${external.join(", ")} ${external.length === 1 ? "is" : "are"} External (${why}: loaded from the student information system) and ${done} here; a later SIS load may restore ${them}. Correct the barcode in the SIS as well`;
+}
+/**
+ * Whether an identifier is in an External segment. rest_user.xsd, user_identifier/@segment_type: "External
+ * users might have internal or external segments. Empty or illegal segment_type for external user will be
+ * considered as external." So on an EXTERNAL user anything but Internal counts; a literal External always does.
+ */
+function isExternalSegment(segmentType, accountType) {
+    const seg = segmentType ?? "";
+    if (same(seg, "External"))
+        return true;
+    return same(accountType ?? "", "EXTERNAL") && !same(seg, "Internal");
 }
 function decide(user, lookup, cfg) {
     const type = cfg.barcode_type;
@@ -56450,8 +56493,11 @@ function decide(user, lookup, cfg) {
         };
     }
     const olds = oldBarcodes.join(", ");
-    const external = active.filter((i) => same(i.segmentType ?? "", "External")).map((i) => i.value);
-    const sis = (action) => external.length ? { external, warning: externalWarning(external, action) } : {};
+    const accountType = childText(user, "account_type");
+    const externals = active.filter((i) => isExternalSegment(i.segmentType, accountType));
+    const external = externals.map((i) => i.value);
+    const implied = externals.some((i) => !same(i.segmentType ?? "", "External"));
+    const sis = (action) => external.length ? { external, warning: externalWarning(external, action, implied) } : {};
     switch (cfg.existing_barcode) {
         case "keep":
             return {
@@ -64123,7 +64169,7 @@ function genericDetail(status, body) {
 }
 // ---------------------------------------------------------------------------------------------------------
 // Explaining
-const HINT_KEY = "check that the API key (ALMA_API_KEY) is right and has read/write permission for Users in this Alma region.";
+const HINT_KEY = "check that the API key (ALMA_READ_API_KEY or ALMA_API_KEY for plan, ALMA_API_KEY for apply) is right and has permission for Users in this Alma region: read to plan, read/write to apply.";
 const HINT_RATE = "too many API calls per second across the whole institution (all applications share Alma's limit); lower alma.rate_limit in the config.";
 const HINT_SERVER = "Alma (or the network in front of it) had a problem; try again later.";
 function hintFor(d, status) {
@@ -65931,6 +65977,15 @@ function remainingOf(headers) {
         return undefined;
     return Number(raw);
 }
+/**
+ * Whether an error answer (any status) is Alma's DAILY_THRESHOLD: its errorCode, in the XML or the JSON
+ * form. The status is not documented: a public client's test serves it with 400 (UIUCLibrary
+ * alma-user-tools-experimental test/alma_batch_api.rb, whose Api.rb says "not clear what http code"),
+ * dcb-service's alma-hosting.md lists 429 (issue #19: a 400 made every remaining patron fail separately).
+ */
+function isDailyThreshold(body) {
+    return /<errorCode>\s*DAILY_THRESHOLD\s*<\/errorCode>|"errorCode"\s*:\s*"DAILY_THRESHOLD"/.test(body);
+}
 /** Which kind of 429 Alma sent. Both XML and JSON bodies carry the code as plain text. */
 function throttleKind(body) {
     return /DAILY_THRESHOLD/.test(body) ? "daily" : "per-second";
@@ -66234,6 +66289,10 @@ function createTransport(opts) {
                     const cls = `${Math.min(Math.max(Math.floor(status / 100), 1), 5)}xx`;
                     counts.responses[cls]++;
                     noteRemaining(headers);
+                    // DAILY_THRESHOLD in whatever status it comes (400 as well as 429): the run stops, as for a 429.
+                    if (status >= 400 && status !== 429 && isDailyThreshold(body)) {
+                        throw stopForQuota(new QuotaExhaustedError("daily-threshold", remainingOf(headers) ?? 0, opts.minRemaining));
+                    }
                     if (status === 429) {
                         counts.status429++;
                         if (throttleKind(body) === "daily") {
@@ -66472,7 +66531,9 @@ async function otherHolder(client, barcode, idType, self, signal) {
     return fold(holder) === fold(self) ? undefined : holder || "(a user without a primary ID)";
 }
 function heldByOtherMessage(barcode, idType, holder) {
-    return `${idType} ${barcode} is already held by another Alma user (primary ID ${holder}); not planned, as Alma would refuse it (401851). Find out which user should have it`;
+    // What the plan avoids, not Alma's documented answer: 401851 ("identifier already exists") is documented
+    // for creating a user (POST); what a PUT does with an identifier another user holds is not documented.
+    return `${idType} ${barcode} is already held by another Alma user (primary ID ${holder}); not planned, so that no two users hold the same identifier. Find out which user should have it`;
 }
 
 ;// CONCATENATED MODULE: ./src/alma/planfile.ts
@@ -67021,6 +67082,7 @@ async function readBarcodeList(path, displayName, caps, rules) {
 
 
 
+
 const updates_DELIMITERS = [",", ";", "\t"];
 function delimiterOf(header) {
     return updates_DELIMITERS.find((d) => header.includes(d)) ?? ",";
@@ -67208,29 +67270,16 @@ function updatesSummary(list) {
 function lookupUpdate(list, id) {
     return list?.byId.get(id.trim().toLowerCase());
 }
-/** The known name nearest to a misspelt one (at most a third of its letters differ), if any. */
+/**
+ * The known column a misspelt one means: the only one it starts (`expiry` → `expiry_date`), else the one
+ * nearest by edit distance (core/did-you-mean.ts).
+ */
 function suggestName(name, known) {
     const squashed = name.toLowerCase().replace(/[\s\-.]+/g, "_");
-    let best;
-    let bestD = Infinity;
-    for (const k of known) {
-        if (k.startsWith(squashed) && squashed.length >= 3)
-            return k;
-        const d = distance(squashed, k);
-        if (d < bestD)
-            [best, bestD] = [k, d];
-    }
-    return best !== undefined && bestD <= Math.max(2, Math.ceil(best.length / 3)) ? best : undefined;
-}
-function distance(a, b) {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const cur = [i];
-        for (let j = 1; j <= b.length; j++)
-            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = cur;
-    }
-    return prev[b.length];
+    const prefixed = squashed.length >= 3 ? known.filter((k) => k.startsWith(squashed)) : [];
+    if (prefixed.length === 1)
+        return prefixed[0];
+    return nearestName(squashed, known);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
@@ -70575,23 +70624,22 @@ const ACTION_MEANING = {
 /** Actions that change nothing, in the order the headline lists them. */
 const NOT_CHANGED = ACTION_ORDER.slice(4);
 /**
- * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order
- * (`remove` is `replace`, which removes the old barcode), then what is not changed, by status.
- * E.g. "4,071 add · 1,025 deactivate · 0 remove, 12 unchanged, 3 conflict".
+ * Like Terraform's "to add, to change, to destroy": the three changing actions always, in this order, by
+ * the names plan.json, changes.csv, `existing_barcode` and `auto_apply` use (one name per action), then
+ * what is not changed, by status. E.g. "4,071 add · 1,025 deactivate · 0 replace, 12 unchanged, 3 conflict".
  */
-function almaHeadline(counts, fields) {
+function almaHeadline(counts, fields, barcodes = true) {
     const c = (k) => counts[k] ?? 0;
-    const barcodes = c("add") + c("deactivate") + c("replace");
-    const head = `${markdown_num(c("add"))} add · ${markdown_num(c("deactivate"))} deactivate · ${markdown_num(c("replace"))} remove`;
+    const head = `${markdown_num(c("add"))} add · ${markdown_num(c("deactivate"))} deactivate · ${markdown_num(c("replace"))} replace`;
     const others = [
         ...NOT_CHANGED,
         ...Object.keys(counts).filter((k) => !ACTION_ORDER.includes(k) && k !== "update"),
     ]
         .filter((k) => c(k))
         .map((k) => `${markdown_num(c(k))} ${k}`);
-    // Field updates (alma.updates) lead, by field; the barcode counts follow when barcodes are repaired too.
-    const lead = fields ? [fields.headline() + (barcodes ? ` · barcodes ${head}` : "")] : [head];
-    return [...lead, ...others].join(", ");
+    // Field updates (alma.updates): by field, after the barcode counts when barcodes are repaired too.
+    const lead = !fields ? head : barcodes ? `${head} · ${fields.headline()}` : fields.headline();
+    return [lead, ...others].join(", ");
 }
 /**
  * How many rows of each section are kept while the plan streams: more never fit a description (plan.md's
@@ -70668,7 +70716,7 @@ function renderAlmaPlan(x, budget = Infinity) {
             ? "## Alma user updates and barcode repair\n"
             : "## Alma user updates\n"
         : "## Alma barcode repair\n");
-    put(`**${almaHeadline(x.counts, x.fields)}**\n`);
+    put(`**${almaHeadline(x.counts, x.fields, barcodes)}**\n`);
     if (barcodes)
         put(`Patrons from ${code(x.patronsFile)}, barcodes from ${code(x.barcodesFile)}. ` +
             `Barcode type ${code(x.config.barcode_type)}, employee ID from ${code(x.config.match_on)}, a different ACTIVE barcode: \`${x.config.existing_barcode}\`.\n`);
@@ -70769,6 +70817,20 @@ class FieldTables {
             if (this.others.length < ROW_LIMIT)
                 this.others.push(e);
         }
+    }
+    /**
+     * What auto_apply checks (core/auto-apply.ts): the barcode actions as counted, and each field's
+     * changes as `update:<field>` (a user counted under every field it changes).
+     */
+    policyCounts(counts) {
+        const out = {};
+        for (const a of ["add", "deactivate", "replace"])
+            if (counts[a])
+                out[a] = counts[a];
+        for (const f of UPDATE_FIELDS)
+            if (this.changed[f])
+                out[`update:${f}`] = this.changed[f];
+        return out;
     }
     /** "1,204 update: expiry_date 1,204 · user_group 37 · email 12". */
     headline() {
@@ -70974,12 +71036,13 @@ async function plan_output_finalize(ctx, dir, inputs, targets, journal, fetchedP
     }, budget);
     if (external.count)
         ctx.log.warn(`alma: ${external.headline()}`);
-    const headline = almaHeadline(header.counts, inputs.updates ? fieldTables : undefined);
+    const headline = almaHeadline(header.counts, inputs.updates ? fieldTables : undefined, !!alma.patrons);
     ctx.log.info(`alma: planned ${n} patrons: ${headline}`);
     return {
         system: "alma",
         counts: header.counts,
         changes,
+        ...(inputs.updates && { policyCounts: fieldTables.policyCounts(header.counts) }),
         headline,
         markdown: render(ctx.markdownBudget ?? Infinity),
         render,
@@ -71977,6 +72040,7 @@ function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
         longLabel: "Alma",
         config: almaSection,
         changing: ALMA_CHANGING,
+        listedOnly: ALMA_LISTED_ONLY,
         // The users as fetched and as they would be written, and an Analytics report's rows (names, user groups).
         recordFiles: ["all_patrons.xml", "processed_results.xml", "patrons.csv"],
         promise: "each Alma user is re-read first and skipped if it changed since",
@@ -73540,6 +73604,20 @@ function allFailed(sent, message, extra = {}) {
         warnings: extra.warnings ?? [],
     };
 }
+/**
+ * A full success names no row: when its summary counts every row created (or every row updated), that is
+ * what each row's result says, whatever the plan expected (a user the plan took for new may already have
+ * been in Infiniti). A mixed summary cannot be matched to rows: undefined, and each row keeps the plan's.
+ */
+function summaryStatus(counts, rows) {
+    if (!counts || counts.failed !== 0 || counts.processed !== rows)
+        return undefined;
+    if (counts.created === rows && counts.updated === 0)
+        return "created";
+    if (counts.updated === rows && counts.created === 0)
+        return "updated";
+    return undefined;
+}
 const plannedStatus = (s) => (s.action === "create" ? "created" : "updated");
 const successMessage = (s, status) => s.action === "disable" ? "disabled (sent with enabled=n)" : status;
 /**
@@ -73601,12 +73679,18 @@ function interpretAnswer(answer, sent, secrets = []) {
         });
     const warnings = [];
     const notListed = [];
+    const said = success && byRow.size === 0 ? summaryStatus(summaryCounts(rawSummary), sent.length) : undefined;
     const results = sent.map((s) => {
         const outcome = byRow.get(s.row);
         if (outcome === undefined) {
             if (success) {
-                const st = plannedStatus(s);
-                return { username: s.username, status: st, message: successMessage(s, st), row: s.row };
+                // Infiniti's words when its summary says them for every row (all created, or all updated).
+                const planned = plannedStatus(s);
+                const st = said ?? planned;
+                const message = st === planned
+                    ? successMessage(s, st)
+                    : `${st}: Infiniti's summary counts every row ${st} (the plan expected ${planned === "created" ? "a new user" : "an existing one"})`;
+                return { username: s.username, status: st, message, row: s.row };
             }
             notListed.push(s.username);
             const message = "Infiniti's answer did not list this row, so whether it was imported is unknown; the next plan sends it again";
@@ -79889,6 +79973,18 @@ function decideAutoApply(policy, sections, systems, opts = {}) {
         const p = policy[s.system];
         if (!p)
             return { apply: false, reason: `${name} changes are planned and auto_apply has no '${s.system}' rule` };
+        if (s.policyCounts) {
+            const fine = decideByParts(s.policyCounts, p, s.system, name, system?.listedOnly ?? []);
+            if (typeof fine !== "string")
+                return fine;
+            if (s.changes > p.max_changes)
+                return {
+                    apply: false,
+                    reason: `the ${name} plan sends ${s.changes} records, more than auto_apply.${s.system}.max_changes (${p.max_changes})`,
+                };
+            rules.push(fine);
+            continue;
+        }
         const known = system?.changing ?? [];
         const planned = known.filter((a) => (s.counts[a] ?? 0) > 0);
         const notAllowed = planned.filter((a) => !p.actions.includes(a));
@@ -79911,6 +80007,30 @@ function decideAutoApply(policy, sections, systems, opts = {}) {
         rules.push(`${s.system}: ${planned.map((a) => `${s.counts[a]} ${a}`).join(", ")} (allowed: ${p.actions.join(", ")}; at most ${p.max_changes})`);
     }
     return { apply: true, rule: rules.join("; ") };
+}
+/**
+ * A section with finer counts (`policyCounts`): every (sub-)action planned must be listed, or covered by
+ * its action (`update` covers `update:expiry_date`) unless the system keeps it `listedOnly`. Each changing
+ * record carries at least one of them, so all are covered when every one is. The rule's words, or why not.
+ */
+function decideByParts(counts, p, system, name, listedOnly) {
+    const planned = Object.keys(counts).filter((k) => (counts[k] ?? 0) > 0);
+    const covered = (k) => {
+        if (p.actions.includes(k))
+            return true;
+        const at = k.indexOf(":");
+        return at > 0 && p.actions.includes(k.slice(0, at)) && !listedOnly.includes(k);
+    };
+    const notAllowed = planned.filter((k) => !covered(k));
+    if (notAllowed.length) {
+        const only = notAllowed.filter((k) => listedOnly.includes(k));
+        return {
+            apply: false,
+            reason: `the ${name} plan has ${notAllowed.map((k) => `${counts[k]} ${k}`).join(", ")}, which auto_apply.${system}.actions does not list` +
+                (only.length ? ` (${only.join(", ")} must be listed by name)` : ""),
+        };
+    }
+    return `${system}: ${planned.map((k) => `${counts[k]} ${k}`).join(", ")} (allowed: ${p.actions.join(", ")}; at most ${p.max_changes})`;
 }
 
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
@@ -80675,12 +80795,20 @@ async function apply(run) {
     }
     const branch = (await repo.currentBranch()) ?? branchOfRef(ctx.ref) ?? defaultBranch;
     const done = [];
+    const passedOver = [];
     for (const dir of dirs) {
         try {
             const rule = dir === choice.dir ? autoRule : undefined; // the others were merged, reviewed
             done.push(await applyOne(run, { loaded, repo, branch, dir, done, days, autoRule: rule, octokit }));
         }
         catch (e) {
+            // An earlier merged plan that apply refuses (stale, or it came in with more than its own directory)
+            // is passed over, nothing sent for it: it must not keep every later merge from being applied.
+            if (onPush && dir !== choice.dir && e instanceof InputError) {
+                warning(`${dir} was not applied, nothing was sent for it: ${e.message}`);
+                passedOver.push(dir);
+                continue;
+            }
             if (!done.length || e instanceof ResultsNotCommittedError || e instanceof InterruptedError)
                 throw e;
             // An earlier plan of this run was applied: say so, never "nothing was sent".
@@ -80691,6 +80819,9 @@ async function apply(run) {
     const pending = done.reduce((n, d) => n + d.pending, 0);
     if (pending)
         warning(`${pending} records are pending: run apply again to carry on.`);
+    if (passedOver.length) {
+        setFailed(`${passedOver.join(", ")} ${passedOver.length === 1 ? "is a merged plan" : "are merged plans"} that apply refuses (see the warnings above): nothing was sent for ${passedOver.length === 1 ? "it" : "them"}. Remove ${passedOver.length === 1 ? "that directory" : "those directories"} from the default branch in a commit of its own, and plan again if the change is still wanted.`);
+    }
     if (failed) {
         setFailed(`${failed} record${failed === 1 ? "" : "s"} failed: see the job summary and ${done
             .filter((d) => d.failed)
@@ -80698,7 +80829,7 @@ async function apply(run) {
             .join(", ")}`);
         return EXIT.failed;
     }
-    return EXIT.ok;
+    return passedOver.length ? EXIT.failed : EXIT.ok;
 }
 async function applyOne(run, o) {
     const { inputs, ctx, log } = run;
