@@ -51702,7 +51702,7 @@ const ACTION_ORDER = [
 ];
 const ACTION_MEANING = {
     add: "barcode added (no ACTIVE barcode today)",
-    update: "fields set from the updates file, barcode untouched",
+    update: "fields set from the updates file, barcode untouched (a user whose barcode changes too is counted under that action; the field updates below count every user)",
     deactivate: "old barcode set INACTIVE, new one added",
     replace: "old barcode removed, new one added",
     unchanged: "already has this barcode: nothing to do",
