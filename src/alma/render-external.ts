@@ -20,7 +20,7 @@ export class ExternalWarnings {
   }
   headline(): string {
     const n = this.count;
-    return `${plural(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
+    return `${plural(n, "change")} ${n === 1 ? "sets INACTIVE or removes" : "set INACTIVE or remove"} an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
   }
   /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
   render(budget: Budget = new Budget(Infinity), reserve = 0): string[] {

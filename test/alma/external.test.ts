@@ -131,6 +131,6 @@ describe("plan: the External warning in plan.json and plan.md", () => {
     expect(section).toMatch(/\| S0071234 \| [^|]+ \| `replace` \| 20000111 \| 21234000999999 \|/);
     expect(section).not.toContain("| I1 |");
     expect(md).toMatch(/\| I1 \| [^|]+ \| [^|]+ \| `replace` \| OLD-I1 → /); // in the changes table, without the warning
-    expect(log.lines.some((l) => /1 change set INACTIVE or remove an External barcode/.test(l))).toBe(true);
+    expect(log.lines.some((l) => /1 change sets INACTIVE or removes an External barcode/.test(l))).toBe(true);
   });
 });
