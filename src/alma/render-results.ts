@@ -7,9 +7,10 @@ import type { QuotaExhaustedError } from "./transport-errors.ts";
 /** Alma's result statuses, in the order they are shown. */
 export const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
 const STATUS_MEANING: Record<string, string> = {
-  updated: "barcode written to Alma",
+  updated: "written to Alma as planned (barcodes, fields)",
   unchanged: "already as planned: nothing sent",
-  skipped: "not sent (see the reason)",
+  skipped:
+    "not sent: nothing to change (conflict, no-barcode, not-found …) or changed since (below); each reason is in alma/results.csv",
   failed: "Alma refused or could not be reached",
   pending: "not sent yet: run apply again",
 };

@@ -203,7 +203,11 @@ export function renderInfinitiResults(x: ApplyRenderInput): string {
   const out: string[] = ["### Concord Infiniti patron import\n", `**${resultsHeadline(x.counts)}**\n`];
   if (x.note) out.push(`${md(x.note)}\n`);
   if (x.summary)
-    out.push(`Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${md(x.summary)}”\n`);
+    out.push(
+      x.httpStatus || !x.note
+        ? `Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${md(x.summary)}”\n`
+        : `Infiniti's answer to the earlier post: “${md(x.summary)}”\n`,
+    );
   out.push(countsTable(x.counts, STATUS_ORDER, STATUS_MEANING, "Status", "Users"));
   const skipped = x.results.filter((r) => r.status === "skipped");
   if (skipped.length) {

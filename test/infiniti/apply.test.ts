@@ -123,6 +123,9 @@ describe("Infiniti apply against the simulator", () => {
     expect(again).toMatchObject({ updated: 0, failed: 0, stateFiles: [] });
     expect(again.sections[0]!.counts).toEqual({ unchanged: 3 });
     expect(log.lines.some((l) => /already applied/.test(l))).toBe(true);
+    // results.md quotes the earlier post's answer as such, not as if Infiniti had answered again.
+    expect(again.sections[0]!.markdown).toContain("Infiniti's answer to the earlier post: “");
+    expect(again.sections[0]!.markdown).not.toMatch(/Infiniti answered/);
   });
 
   it("partial failure: state keeps only the rows imported; the next plan sends just the failed row", async () => {
