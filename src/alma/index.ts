@@ -68,7 +68,8 @@ export function almaSystem(
       return parts.join("; ");
     },
     plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
-    preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
+    preflight: (ctx, { data, revert }) =>
+      withStreamingHeap(() => prepareAlmaApply(ctx, data, revert, settings)),
     apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
     planRecordIds,
     revert: { plan: planAlmaRevert, check: checkAlmaRevert, holds: almaRevertHolds, written: almaWritten },
