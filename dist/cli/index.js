@@ -53174,7 +53174,7 @@ function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
             return parts.join("; ");
         },
         plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
-        preflight: (ctx, { data, revert }) => withStreamingHeap(() => prepareAlmaApply(ctx, data, revert, settings)),
+        preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
         apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
         planRecordIds: planRecordIds,
         revert: { plan: planAlmaRevert, check: checkAlmaRevert, holds: almaRevertHolds, written: almaWritten },
