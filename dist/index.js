@@ -69788,9 +69788,9 @@ async function sendFieldRestore(e, d, wasSending) {
 /** Alma's result statuses, in the order they are shown. */
 const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
 const STATUS_MEANING = {
-    updated: "barcode written to Alma",
+    updated: "written to Alma as planned (barcodes, fields)",
     unchanged: "already as planned: nothing sent",
-    skipped: "not sent (see the reason)",
+    skipped: "not sent: nothing to change (conflict, no-barcode, not-found …) or changed since (below); each reason is in alma/results.csv",
     failed: "Alma refused or could not be reached",
     pending: "not sent yet: run apply again",
 };
@@ -70556,7 +70556,7 @@ class ExternalWarnings {
     }
     headline() {
         const n = this.count;
-        return `${plural(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
+        return `${plural(n, "change")} ${n === 1 ? "sets INACTIVE or removes" : "set INACTIVE or remove"} an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
     }
     /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
     render(budget = new Budget(Infinity), reserve = 0) {
@@ -72056,31 +72056,34 @@ function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
                 ...(alma.updates ? [{ role: "alma.updates", path: alma.updates }] : []),
             ];
         },
-        async validate(loaded) {
-            const alma = almaConfigOf(loaded);
-            const { patrons, barcodes, updates } = await readAlmaInputs(loaded);
-            const parts = [];
-            if (alma.patrons)
-                parts.push(`${patronsLabel(alma)}: ` +
-                    (patrons
-                        ? `${patrons.entries.length} patrons` +
-                            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
-                        : "read from Alma when planning"));
-            if (barcodes)
-                parts.push(`${alma.barcodes}: ${barcodes.count} barcodes` +
-                    (barcodes.conflicts.size
-                        ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
-                        : ""));
-            if (updates)
-                parts.push(updatesSummary(updates));
-            return parts.join("; ");
-        },
+        // Reading 100,000 rows makes much short-lived garbage: under V8's default heap growth the heap
+        // reached 274 MB here, before the plan began (src/core/heap.ts).
+        validate: (loaded) => withStreamingHeap(() => validateAlma(loaded)),
         plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
-        preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
+        preflight: (ctx, { data, revert }) => withStreamingHeap(() => prepareAlmaApply(ctx, data, revert, settings)),
         apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
         planRecordIds: planRecordIds,
         revert: { plan: planAlmaRevert, check: checkAlmaRevert, holds: almaRevertHolds, written: almaWritten },
     };
+}
+async function validateAlma(loaded) {
+    const alma = almaConfigOf(loaded);
+    const { patrons, barcodes, updates } = await readAlmaInputs(loaded);
+    const parts = [];
+    if (alma.patrons)
+        parts.push(`${patronsLabel(alma)}: ` +
+            (patrons
+                ? `${patrons.entries.length} patrons` +
+                    (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+                : "read from Alma when planning"));
+    if (barcodes)
+        parts.push(`${alma.barcodes}: ${barcodes.count} barcodes` +
+            (barcodes.conflicts.size
+                ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
+                : ""));
+    if (updates)
+        parts.push(updatesSummary(updates));
+    return parts.join("; ");
 }
 
 ;// CONCATENATED MODULE: ./src/infiniti/values.ts
@@ -73425,7 +73428,9 @@ function renderInfinitiResults(x) {
     if (x.note)
         out.push(`${md(x.note)}\n`);
     if (x.summary)
-        out.push(`Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${md(x.summary)}”\n`);
+        out.push(x.httpStatus || !x.note
+            ? `Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${md(x.summary)}”\n`
+            : `Infiniti's answer to the earlier post: “${md(x.summary)}”\n`);
     out.push(countsTable(x.counts, render_STATUS_ORDER, render_STATUS_MEANING, "Status", "Users"));
     const skipped = x.results.filter((r) => r.status === "skipped");
     if (skipped.length) {

@@ -50882,9 +50882,9 @@ var results = __nccwpck_require__(541);
 /** Alma's result statuses, in the order they are shown. */
 const STATUS_ORDER = ["updated", "unchanged", "skipped", "failed", "pending"];
 const STATUS_MEANING = {
-    updated: "barcode written to Alma",
+    updated: "written to Alma as planned (barcodes, fields)",
     unchanged: "already as planned: nothing sent",
-    skipped: "not sent (see the reason)",
+    skipped: "not sent: nothing to change (conflict, no-barcode, not-found …) or changed since (below); each reason is in alma/results.csv",
     failed: "Alma refused or could not be reached",
     pending: "not sent yet: run apply again",
 };
@@ -51652,7 +51652,7 @@ class ExternalWarnings {
     }
     headline() {
         const n = this.count;
-        return `${(0,markdown/* plural */.LS)(n, "change")} set INACTIVE or remove an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
+        return `${(0,markdown/* plural */.LS)(n, "change")} ${n === 1 ? "sets INACTIVE or removes" : "set INACTIVE or remove"} an External barcode (from the SIS load): a later SIS load may restore ${n === 1 ? "it" : "them"}; correct the barcodes in the SIS too`;
     }
     /** The plan.md section within `budget` (keeping `reserve` free), or [] when no change touches an External barcode. */
     render(budget = new markdown/* Budget */.__(Infinity), reserve = 0) {
@@ -53154,31 +53154,34 @@ function almaSystem(settings = NO_ALMA_SETTINGS, deps = {}) {
                 ...(alma.updates ? [{ role: "alma.updates", path: alma.updates }] : []),
             ];
         },
-        async validate(loaded) {
-            const alma = almaConfigOf(loaded);
-            const { patrons, barcodes, updates } = await readAlmaInputs(loaded);
-            const parts = [];
-            if (alma.patrons)
-                parts.push(`${patronsLabel(alma)}: ` +
-                    (patrons
-                        ? `${patrons.entries.length} patrons` +
-                            (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
-                        : "read from Alma when planning"));
-            if (barcodes)
-                parts.push(`${alma.barcodes}: ${barcodes.count} barcodes` +
-                    (barcodes.conflicts.size
-                        ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
-                        : ""));
-            if (updates)
-                parts.push(updatesSummary(updates));
-            return parts.join("; ");
-        },
+        // Reading 100,000 rows makes much short-lived garbage: under V8's default heap growth the heap
+        // reached 274 MB here, before the plan began (src/core/heap.ts).
+        validate: (loaded) => withStreamingHeap(() => validateAlma(loaded)),
         plan: (ctx) => withStreamingHeap(() => planAlma(ctx, settings, deps)),
-        preflight: (ctx, { data, revert }) => prepareAlmaApply(ctx, data, revert, settings),
+        preflight: (ctx, { data, revert }) => withStreamingHeap(() => prepareAlmaApply(ctx, data, revert, settings)),
         apply: (ctx, derivation) => withStreamingHeap(() => applyAlma(ctx, derivation, settings, deps)),
         planRecordIds: planRecordIds,
         revert: { plan: planAlmaRevert, check: checkAlmaRevert, holds: almaRevertHolds, written: almaWritten },
     };
+}
+async function validateAlma(loaded) {
+    const alma = almaConfigOf(loaded);
+    const { patrons, barcodes, updates } = await readAlmaInputs(loaded);
+    const parts = [];
+    if (alma.patrons)
+        parts.push(`${patronsLabel(alma)}: ` +
+            (patrons
+                ? `${patrons.entries.length} patrons` +
+                    (patrons.duplicates.length ? ` (${patrons.duplicates.length} listed more than once)` : "")
+                : "read from Alma when planning"));
+    if (barcodes)
+        parts.push(`${alma.barcodes}: ${barcodes.count} barcodes` +
+            (barcodes.conflicts.size
+                ? ` (${barcodes.conflicts.size} employee IDs in conflict, not applied)`
+                : ""));
+    if (updates)
+        parts.push(updatesSummary(updates));
+    return parts.join("; ");
 }
 
 // EXTERNAL MODULE: ./node_modules/undici/index.js
@@ -54558,7 +54561,9 @@ function renderInfinitiResults(x) {
     if (x.note)
         out.push(`${(0,markdown.md)(x.note)}\n`);
     if (x.summary)
-        out.push(`Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${(0,markdown.md)(x.summary)}”\n`);
+        out.push(x.httpStatus || !x.note
+            ? `Infiniti answered${x.httpStatus ? ` (HTTP ${x.httpStatus})` : ""}: “${(0,markdown.md)(x.summary)}”\n`
+            : `Infiniti's answer to the earlier post: “${(0,markdown.md)(x.summary)}”\n`);
     out.push((0,markdown/* countsTable */.Po)(x.counts, render_STATUS_ORDER, render_STATUS_MEANING, "Status", "Users"));
     const skipped = x.results.filter((r) => r.status === "skipped");
     if (skipped.length) {
